@@ -1,0 +1,279 @@
+//! The client file: one Automerge document per person, mapped with autosurgeon.
+//!
+//! Collections are maps keyed by ids made on the laptop (ULIDs), never lists addressed by
+//! position, so two laptops adding a consultation at the same time never collide. The case
+//! summary is Automerge text (two people may edit it at once); a consultation's note is a plain
+//! string (one author, one event), which keeps documents fast to load.
+
+use std::collections::BTreeMap;
+
+use autosurgeon::{Hydrate, Reconcile, Text};
+
+use crate::date::{IsoDate, PartialDate};
+use crate::vocab::{
+    IdentifierKind, LegalStatus, MatterKind, MatterStatus, PlaceKind, Service, Sex, Vulnerability,
+};
+
+/// The schema version this build writes. Readers migrate older documents on read.
+pub const CLIENT_SCHEMA_VERSION: u64 = 1;
+
+/// The document kind stored in the document's root, so a document can never be read as the
+/// wrong kind.
+pub const CLIENT_DOCUMENT_KIND: &str = "client_file";
+
+fn none<T>() -> Option<T> {
+    None
+}
+
+/// One person's file.
+#[derive(Debug, Clone, PartialEq, Default, Reconcile, Hydrate)]
+pub struct ClientFile {
+    pub kind: String,
+    pub schema_version: u64,
+    pub id: String,
+    /// The organisation that owns (is the controller of) this file.
+    pub organisation: String,
+    pub created_at: String,
+    pub person: Person,
+    #[autosurgeon(missing = "Default::default")]
+    pub legal_status: BTreeMap<String, LegalStatusEntry>,
+    /// Keyed by the vulnerability's name, so the same flag set twice is one flag.
+    #[autosurgeon(missing = "Default::default")]
+    pub vulnerabilities: BTreeMap<String, VulnerabilityRecord>,
+    #[autosurgeon(missing = "Default::default")]
+    pub consents: BTreeMap<String, ConsentRecord>,
+    #[autosurgeon(missing = "Default::default")]
+    pub matters: BTreeMap<String, Matter>,
+    #[autosurgeon(missing = "Default::default")]
+    pub consultations: BTreeMap<String, Consultation>,
+    #[autosurgeon(missing = "Default::default")]
+    pub deadlines: BTreeMap<String, Deadline>,
+    #[autosurgeon(missing = "Default::default")]
+    pub summary: Text,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Reconcile, Hydrate)]
+pub struct Person {
+    pub given_names: String,
+    pub family_name: String,
+    /// Given names in the original script (Cyrillic, Arabic, Georgian...).
+    #[autosurgeon(missing = "none")]
+    pub given_names_original: Option<String>,
+    #[autosurgeon(missing = "none")]
+    pub family_name_original: Option<String>,
+    #[autosurgeon(missing = "none")]
+    pub birth_date: Option<PartialDate>,
+    /// The birth date is an estimate ("about 1990").
+    #[autosurgeon(missing = "Default::default")]
+    pub birth_date_approximate: bool,
+    #[autosurgeon(missing = "Default::default")]
+    pub sex: Sex,
+    /// ISO 3166-1 alpha-2 codes, the first the one reports count by.
+    #[autosurgeon(missing = "Default::default")]
+    pub citizenships: Vec<String>,
+    #[autosurgeon(missing = "Default::default")]
+    pub stateless: bool,
+    /// ISO 639-1 codes.
+    #[autosurgeon(missing = "Default::default")]
+    pub languages: Vec<String>,
+    #[autosurgeon(missing = "Default::default")]
+    pub interpreter_needed: bool,
+    #[autosurgeon(missing = "Default::default")]
+    pub contact: Contact,
+    #[autosurgeon(missing = "Default::default")]
+    pub identifiers: BTreeMap<String, Identifier>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Reconcile, Hydrate)]
+pub struct Contact {
+    #[autosurgeon(missing = "none")]
+    pub phone: Option<String>,
+    #[autosurgeon(missing = "none")]
+    pub email: Option<String>,
+    #[autosurgeon(missing = "none")]
+    pub address: Option<String>,
+    #[autosurgeon(missing = "none")]
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate)]
+pub struct Identifier {
+    pub kind: IdentifierKind,
+    pub number: String,
+    #[autosurgeon(missing = "none")]
+    pub issued_by: Option<String>,
+    #[autosurgeon(missing = "none")]
+    pub valid_until: Option<IsoDate>,
+}
+
+#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate)]
+pub struct LegalStatusEntry {
+    pub status: LegalStatus,
+    #[autosurgeon(missing = "none")]
+    pub from: Option<PartialDate>,
+    #[autosurgeon(missing = "none")]
+    pub until: Option<PartialDate>,
+    /// For `detained`: the guarded centre.
+    #[autosurgeon(missing = "none")]
+    pub centre: Option<String>,
+    #[autosurgeon(missing = "none")]
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate)]
+pub struct VulnerabilityRecord {
+    pub flag: Vulnerability,
+    #[autosurgeon(missing = "none")]
+    pub recorded_on: Option<IsoDate>,
+    #[autosurgeon(missing = "none")]
+    pub note: Option<String>,
+}
+
+/// What the person was told and agreed to, and on what legal basis Punkt holds their data.
+#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate)]
+pub struct ConsentRecord {
+    /// The information clause or consent form, by its name in the organisation.
+    pub clause: String,
+    /// Language the information was given in (ISO 639-1).
+    pub language: String,
+    pub given_on: IsoDate,
+    #[autosurgeon(missing = "none")]
+    pub recorded_by: Option<String>,
+    /// e.g. "art. 9(2)(f) GDPR".
+    #[autosurgeon(missing = "none")]
+    pub legal_basis: Option<String>,
+    #[autosurgeon(missing = "none")]
+    pub withdrawn_on: Option<IsoDate>,
+}
+
+#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate)]
+pub struct Matter {
+    pub kind: MatterKind,
+    #[autosurgeon(missing = "none")]
+    pub authority: Option<String>,
+    #[autosurgeon(missing = "none")]
+    pub reference: Option<String>,
+    pub status: MatterStatus,
+    #[autosurgeon(missing = "none")]
+    pub opened: Option<IsoDate>,
+    #[autosurgeon(missing = "none")]
+    pub closed: Option<IsoDate>,
+    #[autosurgeon(missing = "none")]
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate)]
+pub struct Place {
+    pub kind: PlaceKind,
+    #[autosurgeon(missing = "none")]
+    pub city: Option<String>,
+    #[autosurgeon(missing = "none")]
+    pub centre: Option<String>,
+}
+
+impl Place {
+    /// The name reports group by: the city, the centre, or "remote".
+    pub fn label(&self) -> String {
+        match self.kind {
+            PlaceKind::Point => self.city.clone().unwrap_or_default(),
+            PlaceKind::Centre => self.centre.clone().unwrap_or_default(),
+            PlaceKind::Remote => "remote".to_string(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate)]
+pub struct Consultation {
+    pub date: IsoDate,
+    pub place: Place,
+    pub services: Vec<Service>,
+    /// The organisation that gave the consultation.
+    pub organisation: String,
+    #[autosurgeon(missing = "none")]
+    pub language: Option<String>,
+    #[autosurgeon(missing = "Default::default")]
+    pub interpreter: bool,
+    #[autosurgeon(missing = "none")]
+    pub duration_minutes: Option<u64>,
+    #[autosurgeon(missing = "none")]
+    pub staff: Option<String>,
+    #[autosurgeon(missing = "none")]
+    pub matter_id: Option<String>,
+    #[autosurgeon(missing = "Default::default")]
+    pub note: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate)]
+pub struct Deadline {
+    pub rule: String,
+    /// The event that started the limit (delivery, announcement...).
+    pub from: IsoDate,
+    pub uncertain: bool,
+    /// Computed when the deadline was recorded and stored, so a later correction of the rule
+    /// book never moves a deadline silently.
+    pub due: IsoDate,
+    #[autosurgeon(missing = "none")]
+    pub matter_id: Option<String>,
+    #[autosurgeon(missing = "none")]
+    pub note: Option<String>,
+    #[autosurgeon(missing = "Default::default")]
+    pub done: bool,
+}
+
+impl ClientFile {
+    /// A new, empty file for `organisation`.
+    pub fn new(id: String, organisation: String, created_at: String) -> Self {
+        ClientFile {
+            kind: CLIENT_DOCUMENT_KIND.to_string(),
+            schema_version: CLIENT_SCHEMA_VERSION,
+            id,
+            organisation,
+            created_at,
+            ..Default::default()
+        }
+    }
+
+    /// "Given Family", the way lists show the person.
+    pub fn display_name(&self) -> String {
+        let p = &self.person;
+        let latin = format!("{} {}", p.given_names.trim(), p.family_name.trim())
+            .trim()
+            .to_string();
+        let original = format!(
+            "{} {}",
+            p.given_names_original.as_deref().unwrap_or("").trim(),
+            p.family_name_original.as_deref().unwrap_or("").trim()
+        )
+        .trim()
+        .to_string();
+        match (latin.is_empty(), original.is_empty()) {
+            (false, false) => format!("{latin} ({original})"),
+            (false, true) => latin,
+            (true, false) => original,
+            (true, true) => "—".to_string(),
+        }
+    }
+
+    /// The status in force on `on`: the entry with the latest start on or before it.
+    pub fn status_on(&self, on: chrono::NaiveDate) -> Option<LegalStatus> {
+        use chrono::Datelike;
+        let on_key = (on.year(), on.month(), on.day());
+        let start_key = |d: &Option<PartialDate>| -> (i32, u32, u32) {
+            match d {
+                None => (i32::MIN, 0, 0),
+                Some(PartialDate::Year(y)) => (*y, 1, 1),
+                Some(PartialDate::YearMonth(y, m)) => (*y, *m, 1),
+                Some(PartialDate::Day(d)) => (d.year(), d.month(), d.day()),
+            }
+        };
+        self.legal_status
+            .iter()
+            .filter(|(_, e)| start_key(&e.from) <= on_key)
+            .max_by(|(ida, a), (idb, b)| {
+                start_key(&a.from)
+                    .cmp(&start_key(&b.from))
+                    .then_with(|| ida.cmp(idb))
+            })
+            .map(|(_, e)| e.status)
+    }
+}

@@ -1,0 +1,26 @@
+//! The errors of the pure domain layer: invalid input, never I/O.
+
+use thiserror::Error;
+
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum ModelError {
+    #[error("invalid date '{0}': expected YYYY-MM-DD (or YYYY, YYYY-MM for a birth date)")]
+    InvalidDate(String),
+    #[error("unknown deadline rule '{0}'")]
+    UnknownRule(String),
+    #[error("invalid {field}: {reason}")]
+    InvalidField { field: String, reason: String },
+    #[error("document schema version {found} is newer than this Punkt understands ({supported}); update Punkt")]
+    SchemaTooNew { found: u64, supported: u64 },
+    #[error("malformed document: {0}")]
+    MalformedDocument(String),
+}
+
+impl ModelError {
+    pub fn field(field: impl Into<String>, reason: impl Into<String>) -> Self {
+        ModelError::InvalidField {
+            field: field.into(),
+            reason: reason.into(),
+        }
+    }
+}

@@ -1,0 +1,25 @@
+//! Punkt's domain: the client file as an Automerge document, and the pure rules around it.
+//!
+//! Architecture invariant: this crate does no I/O (no files, no network, no clock reads except
+//! where a caller passes "now" in) and knows nothing of SQLite or sync. Everything here can be
+//! tested with plain values.
+
+pub mod client;
+pub mod date;
+pub mod deadlines;
+pub mod error;
+pub mod holidays;
+pub mod names;
+pub mod reference;
+pub mod schema;
+pub mod vocab;
+
+pub use client::ClientFile;
+pub use date::{IsoDate, PartialDate};
+pub use error::ModelError;
+
+/// A new id for a document or an entry in one of its collections: a ULID, made on this laptop,
+/// sortable by creation time.
+pub fn new_id() -> String {
+    ulid::Ulid::new().to_string().to_ascii_lowercase()
+}

@@ -1,0 +1,72 @@
+//! Reading documents of any schema version: the version check and the migrations on read.
+//!
+//! Migrations are changes to the Automerge document itself, made before hydration, so they merge
+//! with other replicas like any edit. Version 0 is a document written before the version field
+//! existed (early test builds): it lacks `kind` and `schema_version`.
+
+use automerge::{transaction::Transactable, AutoCommit, ReadDoc, ScalarValue, Value, ROOT};
+
+use crate::client::{ClientFile, CLIENT_DOCUMENT_KIND, CLIENT_SCHEMA_VERSION};
+use crate::error::ModelError;
+
+/// The schema version stored in a document's root (0 when absent).
+pub fn schema_version(doc: &AutoCommit) -> Result<u64, ModelError> {
+    match doc
+        .get(ROOT, "schema_version")
+        .map_err(|e| ModelError::MalformedDocument(e.to_string()))?
+    {
+        None => Ok(0),
+        Some((Value::Scalar(s), _)) => match s.as_ref() {
+            ScalarValue::Uint(u) => Ok(*u),
+            ScalarValue::Int(i) if *i >= 0 => Ok(*i as u64),
+            other => Err(ModelError::MalformedDocument(format!(
+                "schema_version is {other:?}"
+            ))),
+        },
+        Some(_) => Err(ModelError::MalformedDocument(
+            "schema_version is not a number".into(),
+        )),
+    }
+}
+
+/// Bring a client-file document up to [`CLIENT_SCHEMA_VERSION`], writing the migration as a
+/// change. Returns true when the document was changed.
+pub fn migrate_client(doc: &mut AutoCommit) -> Result<bool, ModelError> {
+    let version = schema_version(doc)?;
+    if version > CLIENT_SCHEMA_VERSION {
+        return Err(ModelError::SchemaTooNew {
+            found: version,
+            supported: CLIENT_SCHEMA_VERSION,
+        });
+    }
+    if version == CLIENT_SCHEMA_VERSION {
+        return Ok(false);
+    }
+    let err = |e: automerge::AutomergeError| ModelError::MalformedDocument(e.to_string());
+    // 0 -> 1: stamp the kind and version.
+    if version == 0 {
+        doc.put(ROOT, "kind", CLIENT_DOCUMENT_KIND).map_err(err)?;
+        doc.put(ROOT, "schema_version", 1u64).map_err(err)?;
+    }
+    Ok(true)
+}
+
+/// Hydrate a client file from a (migrated) document.
+pub fn read_client(doc: &AutoCommit) -> Result<ClientFile, ModelError> {
+    let version = schema_version(doc)?;
+    if version > CLIENT_SCHEMA_VERSION {
+        return Err(ModelError::SchemaTooNew {
+            found: version,
+            supported: CLIENT_SCHEMA_VERSION,
+        });
+    }
+    let file: ClientFile =
+        autosurgeon::hydrate(doc).map_err(|e| ModelError::MalformedDocument(e.to_string()))?;
+    if file.kind != CLIENT_DOCUMENT_KIND {
+        return Err(ModelError::MalformedDocument(format!(
+            "expected a client file, found a document of kind '{}'",
+            file.kind
+        )));
+    }
+    Ok(file)
+}

@@ -1,0 +1,185 @@
+//! The closed vocabularies of a client file (sex, services, legal statuses...), each stored in
+//! documents and the index as its snake_case name.
+
+use std::fmt;
+use std::str::FromStr;
+
+use autosurgeon::{Hydrate, HydrateError, Reconcile, Reconciler};
+
+use crate::error::ModelError;
+
+/// Declares a vocabulary: a unit enum stored as a string, with `ALL`, `as_str` and `FromStr`.
+macro_rules! vocabulary {
+    ($(#[$meta:meta])* $name:ident, $field:literal { $($variant:ident = $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum $name { $($variant),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = ModelError;
+            fn from_str(s: &str) -> Result<Self, ModelError> {
+                match s.trim().to_ascii_lowercase().replace([' ', '-'], "_").as_str() {
+                    $($text => Ok($name::$variant),)+
+                    _ => Err(ModelError::field(
+                        $field,
+                        format!("'{}' is not one of: {}", s, [$($text),+].join(", ")),
+                    )),
+                }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl Reconcile for $name {
+            type Key<'a> = autosurgeon::reconcile::NoKey;
+            fn reconcile<R: Reconciler>(&self, mut reconciler: R) -> Result<(), R::Error> {
+                reconciler.str(self.as_str())
+            }
+        }
+
+        impl Hydrate for $name {
+            fn hydrate_string(s: &'_ str) -> Result<Self, HydrateError> {
+                s.parse().map_err(|_| HydrateError::unexpected(stringify!($name), s.to_string()))
+            }
+        }
+    };
+}
+
+vocabulary!(
+    /// Sex as recorded at intake.
+    Sex, "sex" { Female = "female", Male = "male", Other = "other", Unknown = "unknown" }
+);
+
+impl Default for Sex {
+    fn default() -> Self {
+        Sex::Unknown
+    }
+}
+
+vocabulary!(
+    /// The services a consultation gives, as donors count them.
+    Service, "service" {
+        Legal = "legal",
+        Psychological = "psychological",
+        Social = "social",
+        Vocational = "vocational",
+        Education = "education",
+        Language = "language",
+        Housing = "housing",
+    }
+);
+
+vocabulary!(
+    /// Where a consultation took place.
+    PlaceKind, "place kind" { Point = "point", Centre = "centre", Remote = "remote" }
+);
+
+vocabulary!(
+    /// A legal status in Poland, one entry of the status timeline.
+    LegalStatus, "legal status" {
+        AsylumSeeker = "asylum_seeker",
+        RefugeeStatus = "refugee_status",
+        SubsidiaryProtection = "subsidiary_protection",
+        HumanitarianStay = "humanitarian_stay",
+        ToleratedStay = "tolerated_stay",
+        TemporaryProtection = "temporary_protection",
+        TemporaryResidence = "temporary_residence",
+        PermanentResidence = "permanent_residence",
+        EuLongTermResidence = "eu_long_term_residence",
+        ReturnProcedure = "return_procedure",
+        DublinTransfer = "dublin_transfer",
+        Detained = "detained",
+        Irregular = "irregular",
+        Visa = "visa",
+        Citizen = "citizen",
+        Other = "other",
+    }
+);
+
+vocabulary!(
+    /// Vulnerabilities that change how a case is handled.
+    Vulnerability, "vulnerability" {
+        IllnessOrDisability = "illness_or_disability",
+        TortureSurvivor = "torture_survivor",
+        ViolenceVictim = "violence_victim",
+        TraffickingVictim = "trafficking_victim",
+        Lgbt = "lgbt",
+        SingleParent = "single_parent",
+        Pregnancy = "pregnancy",
+        UnaccompaniedMinor = "unaccompanied_minor",
+        Elderly = "elderly",
+    }
+);
+
+vocabulary!(
+    /// The kind of a legal or social matter.
+    MatterKind, "matter kind" {
+        InternationalProtection = "international_protection",
+        TemporaryResidence = "temporary_residence",
+        PermanentResidence = "permanent_residence",
+        Return = "return",
+        Detention = "detention",
+        Dublin = "dublin",
+        FamilyReunification = "family_reunification",
+        TemporaryProtection = "temporary_protection",
+        Citizenship = "citizenship",
+        Work = "work",
+        SocialBenefits = "social_benefits",
+        Housing = "housing",
+        Education = "education",
+        Other = "other",
+    }
+);
+
+vocabulary!(
+    /// Where a matter stands.
+    MatterStatus, "matter status" {
+        Open = "open",
+        Pending = "pending",
+        Won = "won",
+        Lost = "lost",
+        Closed = "closed",
+    }
+);
+
+vocabulary!(
+    /// Kinds of identity documents and file references.
+    IdentifierKind, "identifier kind" {
+        Passport = "passport",
+        NationalId = "national_id",
+        Pesel = "pesel",
+        PeselUkr = "pesel_ukr",
+        Tztc = "tztc",
+        ResidenceCard = "residence_card",
+        UdscFile = "udsc_file",
+        BorderGuardFile = "border_guard_file",
+        VoivodeFile = "voivode_file",
+        CourtFile = "court_file",
+        Other = "other",
+    }
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn vocabularies_parse_leniently_and_print_canonically() {
+        assert_eq!("Female".parse::<Sex>().unwrap(), Sex::Female);
+        assert_eq!("asylum seeker".parse::<LegalStatus>().unwrap(), LegalStatus::AsylumSeeker);
+        assert_eq!("pesel-ukr".parse::<IdentifierKind>().unwrap().as_str(), "pesel_ukr");
+        let e = "healing".parse::<Service>().unwrap_err().to_string();
+        assert!(e.starts_with("invalid service: 'healing' is not one of: legal,"), "{e}");
+    }
+}
