@@ -1,1 +1,288 @@
-//! placeholder
+//! Punkt's encrypted local store.
+//!
+//! One SQLCipher database per laptop holds every Automerge document (its compacted bytes plus
+//! the incremental changes appended since) and the index derived from them: clients, matters,
+//! consultations, deadlines, search keys and an FTS5 table. The index is written in the same
+//! transaction as the change it derives from.
+//!
+//! Architecture invariants:
+//! - all SQL of the desktop and the CLI lives in this crate;
+//! - the store never hydrates domain structs: it stores bytes and the plain index rows that
+//!   `punkt-core` derives from documents ([`index::ClientIndex`]);
+//! - nothing personal reaches the disk unencrypted: the database and its WAL are encrypted by
+//!   SQLCipher, temporary tables and sorts stay in memory (`temp_store = MEMORY`), deleted pages
+//!   are overwritten (`secure_delete`), and the only plaintext file, the key file, holds no
+//!   personal data.
+
+pub mod documents;
+pub mod error;
+pub mod index;
+pub mod keyfile;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
+
+pub use error::{Result, StoreError};
+pub use keyfile::KdfParams;
+
+/// The schema version of the database this build writes.
+pub const STORE_SCHEMA_VERSION: i64 = 1;
+
+const DB_FILE: &str = "punkt.db";
+const KEY_FILE: &str = "punkt.key";
+
+/// What the store knows about itself.
+#[derive(Debug, Clone)]
+pub struct StoreInfo {
+    pub store_id: String,
+    pub organisation: String,
+    /// This device's Automerge actor id (hex).
+    pub actor_id: String,
+    pub created_at: String,
+    pub path: PathBuf,
+}
+
+/// An open, unlocked store.
+pub struct Store {
+    conn: Connection,
+    info: StoreInfo,
+}
+
+fn db_path(dir: &Path) -> PathBuf {
+    dir.join(DB_FILE)
+}
+
+fn key_path(dir: &Path) -> PathBuf {
+    dir.join(KEY_FILE)
+}
+
+fn now_rfc3339() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+fn random_hex(n: usize) -> String {
+    use rand::RngCore;
+    let mut b = vec![0u8; n];
+    rand::rngs::OsRng.fill_bytes(&mut b);
+    hex::encode(b)
+}
+
+impl Store {
+    /// True when `dir` holds a store (its key file and database).
+    pub fn exists(dir: &Path) -> bool {
+        key_path(dir).is_file() && db_path(dir).is_file()
+    }
+
+    /// Create a new store in `dir` for `organisation`.
+    pub fn create(
+        dir: &Path,
+        passphrase: &str,
+        organisation: &str,
+        kdf: KdfParams,
+    ) -> Result<Store> {
+        if key_path(dir).exists() || db_path(dir).exists() {
+            return Err(StoreError::AlreadyExists(dir.display().to_string()));
+        }
+        std::fs::create_dir_all(dir)?;
+        restrict_permissions(dir);
+        let key = keyfile::DataKey::random();
+        keyfile::write(&key_path(dir), passphrase, &key, kdf)?;
+        let created = (|| -> Result<Store> {
+            let conn = open_connection(&db_path(dir), &key, true)?;
+            conn.execute_batch(include_str!("schema.sql"))?;
+            let info = StoreInfo {
+                store_id: random_hex(16),
+                organisation: organisation.to_string(),
+                actor_id: random_hex(16),
+                created_at: now_rfc3339(),
+                path: dir.to_path_buf(),
+            };
+            for (k, v) in [
+                ("schema_version", STORE_SCHEMA_VERSION.to_string()),
+                ("store_id", info.store_id.clone()),
+                ("organisation", info.organisation.clone()),
+                ("actor_id", info.actor_id.clone()),
+                ("created_at", info.created_at.clone()),
+                ("local_seq", "0".to_string()),
+            ] {
+                conn.execute("INSERT INTO meta(key, value) VALUES (?1, ?2)", params![k, v])?;
+            }
+            Ok(Store { conn, info })
+        })();
+        if created.is_err() {
+            // Leave nothing half-made behind.
+            let _ = std::fs::remove_file(key_path(dir));
+            let _ = std::fs::remove_file(db_path(dir));
+        }
+        created
+    }
+
+    /// Open and unlock the store in `dir`.
+    pub fn open(dir: &Path, passphrase: &str) -> Result<Store> {
+        if !Store::exists(dir) {
+            return Err(StoreError::NoStore(dir.display().to_string()));
+        }
+        let key = keyfile::unlock(&key_path(dir), passphrase)?;
+        let conn = open_connection(&db_path(dir), &key, false)?;
+        let meta = |k: &str| -> Result<String> {
+            conn.query_row("SELECT value FROM meta WHERE key = ?1", [k], |r| r.get(0))
+                .optional()?
+                .ok_or_else(|| StoreError::Corrupt(format!("meta '{k}' missing")))
+        };
+        let version: i64 = meta("schema_version")?
+            .parse()
+            .map_err(|_| StoreError::Corrupt("schema_version is not a number".into()))?;
+        if version > STORE_SCHEMA_VERSION {
+            return Err(StoreError::TooNew {
+                found: version,
+                supported: STORE_SCHEMA_VERSION,
+            });
+        }
+        let info = StoreInfo {
+            store_id: meta("store_id")?,
+            organisation: meta("organisation")?,
+            actor_id: meta("actor_id")?,
+            created_at: meta("created_at")?,
+            path: dir.to_path_buf(),
+        };
+        Ok(Store { conn, info })
+    }
+
+    /// Replace the passphrase: only the key file is rewritten, the database stays as it is.
+    pub fn change_passphrase(dir: &Path, old: &str, new: &str) -> Result<()> {
+        if !Store::exists(dir) {
+            return Err(StoreError::NoStore(dir.display().to_string()));
+        }
+        let kp = key_path(dir);
+        let key = keyfile::unlock(&kp, old)?;
+        let params = keyfile::params_of(&kp)?;
+        keyfile::write(&kp, new, &key, params)
+    }
+
+    pub fn info(&self) -> &StoreInfo {
+        &self.info
+    }
+
+    /// Bytes of the store's files on disk (database, WAL, key file).
+    pub fn disk_bytes(&self) -> u64 {
+        let dir = &self.info.path;
+        [DB_FILE, "punkt.db-wal", "punkt.db-shm", KEY_FILE]
+            .iter()
+            .filter_map(|f| std::fs::metadata(dir.join(f)).ok())
+            .map(|m| m.len())
+            .sum()
+    }
+
+    /// Fold the WAL back into the database file (for measurements and before copying the store).
+    pub fn checkpoint(&self) -> Result<()> {
+        self.conn
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+        Ok(())
+    }
+
+    /// Run SQLite's integrity check; `Ok(())` when the database is sound.
+    pub fn integrity_check(&self) -> Result<()> {
+        let r: String = self
+            .conn
+            .query_row("PRAGMA quick_check", [], |r| r.get(0))?;
+        if r == "ok" {
+            Ok(())
+        } else {
+            Err(StoreError::Corrupt(r))
+        }
+    }
+
+    /// The next store-wide write sequence number (bumped inside the caller's transaction).
+    pub(crate) fn next_seq(tx: &rusqlite::Transaction<'_>) -> Result<i64> {
+        let seq: i64 = tx.query_row(
+            "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'local_seq' RETURNING CAST(value AS INTEGER)",
+            [],
+            |r| r.get(0),
+        )?;
+        Ok(seq)
+    }
+}
+
+fn restrict_permissions(dir: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700));
+    }
+}
+
+fn open_connection(path: &Path, key: &keyfile::DataKey, create: bool) -> Result<Connection> {
+    let flags = if create {
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE
+    } else {
+        OpenFlags::SQLITE_OPEN_READ_WRITE
+    };
+    let conn = Connection::open_with_flags(path, flags | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
+    conn.busy_timeout(Duration::from_secs(5))?;
+    conn.execute_batch(&format!("PRAGMA key = \"{}\";", key.sqlcipher_literal().as_str()))?;
+    // The first read proves the key: with a wrong key or a damaged file SQLCipher reports
+    // "file is not a database".
+    conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0))
+        .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    conn.execute_batch(
+        "PRAGMA journal_mode = WAL;
+         PRAGMA synchronous = NORMAL;
+         PRAGMA temp_store = MEMORY;
+         PRAGMA secure_delete = ON;
+         PRAGMA foreign_keys = ON;
+         PRAGMA cache_size = -16000;",
+    )?;
+    if create {
+        let _: String = conn.query_row("PRAGMA cipher_version", [], |r| r.get(0))?;
+    }
+    Ok(conn)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    pub(crate) const FAST: KdfParams = KdfParams {
+        m_kib: 1024,
+        t: 1,
+        p: 1,
+    };
+
+    #[test]
+    fn create_open_and_refuse() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path().join("store");
+        assert!(matches!(Store::open(&d, "whatever1"), Err(StoreError::NoStore(_))));
+        let s = Store::create(&d, "passphrase-1", "Fundacja A", FAST).unwrap();
+        let id = s.info().store_id.clone();
+        drop(s);
+        assert!(matches!(
+            Store::create(&d, "passphrase-1", "X", FAST),
+            Err(StoreError::AlreadyExists(_))
+        ));
+        assert!(matches!(Store::open(&d, "passphrase-2"), Err(StoreError::WrongPassphrase)));
+        let s = Store::open(&d, "passphrase-1").unwrap();
+        assert_eq!(s.info().store_id, id);
+        assert_eq!(s.info().organisation, "Fundacja A");
+        drop(s);
+        Store::change_passphrase(&d, "passphrase-1", "passphrase-2").unwrap();
+        assert!(matches!(Store::open(&d, "passphrase-1"), Err(StoreError::WrongPassphrase)));
+        Store::open(&d, "passphrase-2").unwrap().integrity_check().unwrap();
+    }
+
+    #[test]
+    fn a_damaged_database_is_reported_as_such() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path().join("store");
+        Store::create(&d, "passphrase-1", "A", FAST).unwrap();
+        let db = d.join(DB_FILE);
+        let mut bytes = std::fs::read(&db).unwrap();
+        for b in bytes.iter_mut().take(64) {
+            *b ^= 0x5a;
+        }
+        std::fs::write(&db, bytes).unwrap();
+        assert!(matches!(Store::open(&d, "passphrase-1"), Err(StoreError::Corrupt(_))));
+    }
+}

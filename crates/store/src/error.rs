@@ -1,0 +1,29 @@
+//! The store's errors, classified so that front ends can tell a person what went wrong.
+
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+pub enum StoreError {
+    #[error("no store at {0}: run `punkt init` first")]
+    NoStore(String),
+    #[error("a store already exists at {0}")]
+    AlreadyExists(String),
+    #[error("wrong passphrase")]
+    WrongPassphrase,
+    #[error("the passphrase is too short: use at least {0} characters")]
+    WeakPassphrase(usize),
+    #[error("the store's key file is damaged: {0}")]
+    BadKeyFile(String),
+    #[error("the store's database is damaged or not a Punkt store: {0}")]
+    Corrupt(String),
+    #[error("the store was made by a newer Punkt (schema {found}, this one knows {supported}); update Punkt")]
+    TooNew { found: i64, supported: i64 },
+    #[error("no document with id {0}")]
+    NoDocument(String),
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("file error: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;

@@ -1,0 +1,507 @@
+//! The derived index: plain rows that `punkt-core` computes from a client file, how they are
+//! written (replacing the client's previous rows), and the queries that lists, search, the
+//! deadline board and reports run. Nothing here knows what a client file is.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use rusqlite::{params, params_from_iter, OptionalExtension, Transaction};
+
+use punkt_model::names::{deletions, MIN_TYPO_LEN};
+
+use crate::error::Result;
+use crate::Store;
+
+/// Every index row of one client file.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ClientIndex {
+    pub id: String,
+    pub organisation: String,
+    pub display_name: String,
+    pub given_names: String,
+    pub family_name: String,
+    pub names_original: String,
+    pub birth_date: Option<String>,
+    pub birth_year: Option<i32>,
+    pub sex: String,
+    /// The first citizenship, the one reports count by.
+    pub citizenship: Option<String>,
+    /// All citizenships, space-separated.
+    pub citizenships: String,
+    pub languages: String,
+    pub current_status: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+    pub statuses: Vec<StatusRow>,
+    pub matters: Vec<MatterRow>,
+    pub consultations: Vec<ConsultationRow>,
+    pub deadlines: Vec<DeadlineRow>,
+    /// `kind:value` search keys (see `punkt_model::names`), plus `n:` document numbers and `b:`
+    /// birth dates.
+    pub search_keys: BTreeSet<String>,
+    pub fts_names: String,
+    pub fts_other: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct StatusRow {
+    pub entry_id: String,
+    pub status: String,
+    /// Sortable start: `YYYY`, `YYYY-MM` or `YYYY-MM-DD`.
+    pub from_key: Option<String>,
+    pub until_key: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct MatterRow {
+    pub id: String,
+    pub kind: String,
+    pub status: String,
+    pub authority: Option<String>,
+    pub reference: Option<String>,
+    pub opened: Option<String>,
+    pub closed: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConsultationRow {
+    pub id: String,
+    pub date: String,
+    pub place_kind: String,
+    pub place: String,
+    pub organisation: String,
+    pub language: Option<String>,
+    pub interpreter: bool,
+    pub duration_minutes: Option<i64>,
+    pub staff: Option<String>,
+    pub services: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeadlineRow {
+    pub id: String,
+    pub rule: String,
+    pub from_date: String,
+    pub due: String,
+    pub uncertain: bool,
+    pub done: bool,
+    pub matter_id: Option<String>,
+}
+
+const CLIENT_TABLES: &[&str] = &[
+    "client_statuses",
+    "matters",
+    "consultations",
+    "consultation_services",
+    "deadlines",
+];
+
+/// Replace every index row of `rows.id` by `rows`, inside the caller's transaction.
+pub(crate) fn replace_client_rows(tx: &Transaction<'_>, rows: &ClientIndex) -> Result<()> {
+    let id = rows.id.as_str();
+    let old_rid: Option<i64> = tx
+        .prepare_cached("SELECT rid FROM clients WHERE id = ?1")?
+        .query_row([id], |r| r.get(0))
+        .optional()?;
+    for t in CLIENT_TABLES {
+        tx.prepare_cached(&format!("DELETE FROM {t} WHERE client_id = ?1"))?
+            .execute([id])?;
+    }
+    if let Some(rid) = old_rid {
+        tx.prepare_cached("DELETE FROM client_fts WHERE rowid = ?1")?
+            .execute([rid])?;
+    }
+    tx.prepare_cached(
+        "INSERT INTO clients(rid, id, organisation, display_name, given_names, family_name,
+            names_original, birth_date, birth_year, sex, citizenship, citizenships, languages,
+            current_status, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
+         ON CONFLICT(id) DO UPDATE SET organisation = excluded.organisation,
+            display_name = excluded.display_name, given_names = excluded.given_names,
+            family_name = excluded.family_name, names_original = excluded.names_original,
+            birth_date = excluded.birth_date, birth_year = excluded.birth_year, sex = excluded.sex,
+            citizenship = excluded.citizenship, citizenships = excluded.citizenships,
+            languages = excluded.languages, current_status = excluded.current_status,
+            created_at = excluded.created_at, updated_at = excluded.updated_at",
+    )?
+    .execute(params![
+        old_rid,
+        id,
+        rows.organisation,
+        rows.display_name,
+        rows.given_names,
+        rows.family_name,
+        rows.names_original,
+        rows.birth_date,
+        rows.birth_year,
+        rows.sex,
+        rows.citizenship,
+        rows.citizenships,
+        rows.languages,
+        rows.current_status,
+        rows.created_at,
+        rows.updated_at,
+    ])?;
+    let rid: i64 = tx
+        .prepare_cached("SELECT rid FROM clients WHERE id = ?1")?
+        .query_row([id], |r| r.get(0))?;
+    tx.prepare_cached("INSERT INTO client_fts(rowid, names, other) VALUES (?1, ?2, ?3)")?
+        .execute(params![rid, rows.fts_names, rows.fts_other])?;
+
+    let mut st = tx.prepare_cached(
+        "INSERT INTO client_statuses(client_id, entry_id, status, from_key, until_key) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?;
+    for s in &rows.statuses {
+        st.execute(params![id, s.entry_id, s.status, s.from_key, s.until_key])?;
+    }
+    let mut st = tx.prepare_cached(
+        "INSERT INTO matters(client_id, id, kind, status, authority, reference, opened, closed)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )?;
+    for m in &rows.matters {
+        st.execute(params![id, m.id, m.kind, m.status, m.authority, m.reference, m.opened, m.closed])?;
+    }
+    let mut st = tx.prepare_cached(
+        "INSERT INTO consultations(client_id, id, date, place_kind, place, organisation, language,
+            interpreter, duration_minutes, staff) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+    )?;
+    let mut sv = tx.prepare_cached(
+        "INSERT OR IGNORE INTO consultation_services(client_id, consultation_id, service, date) VALUES (?1, ?2, ?3, ?4)",
+    )?;
+    for c in &rows.consultations {
+        st.execute(params![
+            id,
+            c.id,
+            c.date,
+            c.place_kind,
+            c.place,
+            c.organisation,
+            c.language,
+            c.interpreter,
+            c.duration_minutes,
+            c.staff
+        ])?;
+        for s in &c.services {
+            sv.execute(params![id, c.id, s, c.date])?;
+        }
+    }
+    let mut st = tx.prepare_cached(
+        "INSERT INTO deadlines(client_id, id, rule, from_date, due, uncertain, done, matter_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )?;
+    for d in &rows.deadlines {
+        st.execute(params![id, d.id, d.rule, d.from_date, d.due, d.uncertain, d.done, d.matter_id])?;
+    }
+    replace_search_keys(tx, id, &rows.search_keys)?;
+    Ok(())
+}
+
+fn skeleton_of(key: &str) -> Option<&str> {
+    key.strip_prefix("s:")
+        .filter(|s| s.chars().count() >= MIN_TYPO_LEN)
+}
+
+/// Replace a client's search keys, keeping `skeleton_deletes` equal to the one-deletion
+/// neighbours of the skeleton keys still in use by anyone.
+fn replace_search_keys(tx: &Transaction<'_>, id: &str, keys: &BTreeSet<String>) -> Result<()> {
+    let old: BTreeSet<String> = tx
+        .prepare_cached("SELECT key FROM search_keys WHERE client_id = ?1")?
+        .query_map([id], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut del = tx.prepare_cached("DELETE FROM search_keys WHERE key = ?1 AND client_id = ?2")?;
+    for k in old.difference(keys) {
+        del.execute(params![k, id])?;
+    }
+    let mut ins = tx.prepare_cached("INSERT INTO search_keys(key, client_id) VALUES (?1, ?2)")?;
+    for k in keys.difference(&old) {
+        ins.execute(params![k, id])?;
+    }
+    // Skeletons nobody uses any more lose their neighbours; new ones gain them.
+    let mut in_use = tx.prepare_cached("SELECT 1 FROM search_keys WHERE key = ?1 LIMIT 1")?;
+    let mut drop = tx.prepare_cached("DELETE FROM skeleton_deletes WHERE skeleton = ?1")?;
+    for k in old.difference(keys) {
+        if let Some(s) = skeleton_of(k) {
+            if !in_use.exists([k])? {
+                drop.execute([s])?;
+            }
+        }
+    }
+    let mut add =
+        tx.prepare_cached("INSERT OR IGNORE INTO skeleton_deletes(del, skeleton) VALUES (?1, ?2)")?;
+    for k in keys.difference(&old) {
+        if let Some(s) = skeleton_of(k) {
+            for d in deletions(s) {
+                add.execute(params![d, s])?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A client as lists show it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClientSummary {
+    pub id: String,
+    pub display_name: String,
+    pub birth_date: Option<String>,
+    pub citizenship: Option<String>,
+    pub updated_at: String,
+}
+
+/// A deadline on the board, with whose it is.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BoardDeadline {
+    pub client_id: String,
+    pub display_name: String,
+    pub row: DeadlineRow,
+}
+
+/// One service given in one consultation, with what reports break it down by.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ServiceFact {
+    pub client_id: String,
+    pub consultation_id: String,
+    pub service: String,
+    pub date: String,
+    pub place_kind: String,
+    pub place: String,
+    pub organisation: String,
+    pub sex: String,
+    pub birth_date: Option<String>,
+    pub citizenship: Option<String>,
+}
+
+impl Store {
+    /// (key, client id) for every stored key among `keys`.
+    pub fn lookup_search_keys(&self, keys: &[String]) -> Result<Vec<(String, String)>> {
+        let mut out = Vec::new();
+        for chunk in keys.chunks(200) {
+            let sql = format!(
+                "SELECT key, client_id FROM search_keys WHERE key IN ({})",
+                vec!["?"; chunk.len()].join(",")
+            );
+            let mut stmt = self.conn.prepare_cached(&sql)?;
+            let rows = stmt.query_map(params_from_iter(chunk), |r| Ok((r.get(0)?, r.get(1)?)))?;
+            for r in rows {
+                out.push(r?);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Skeletons in use that have one of `dels` among their one-deletion neighbours.
+    pub fn skeletons_near(&self, dels: &[String]) -> Result<Vec<String>> {
+        let mut out = Vec::new();
+        for chunk in dels.chunks(200) {
+            let sql = format!(
+                "SELECT DISTINCT skeleton FROM skeleton_deletes WHERE del IN ({})",
+                vec!["?"; chunk.len()].join(",")
+            );
+            let mut stmt = self.conn.prepare_cached(&sql)?;
+            let rows = stmt.query_map(params_from_iter(chunk), |r| r.get(0))?;
+            for r in rows {
+                out.push(r?);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Client ids whose full text matches an FTS5 `query`, best first (bm25), at most `limit`.
+    pub fn fts_match(&self, query: &str, limit: usize) -> Result<Vec<(String, f64)>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT c.id, bm25(client_fts) FROM client_fts JOIN clients c ON c.rid = client_fts.rowid
+             WHERE client_fts MATCH ?1 ORDER BY bm25(client_fts) LIMIT ?2",
+        )?;
+        let rows = stmt
+            .query_map(params![query, limit as i64], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    /// Summaries of the given clients (in no particular order; unknown ids are skipped).
+    pub fn client_summaries(&self, ids: &[String]) -> Result<Vec<ClientSummary>> {
+        let mut out = Vec::with_capacity(ids.len());
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, display_name, birth_date, citizenship, updated_at FROM clients WHERE id = ?1",
+        )?;
+        for id in ids {
+            if let Some(s) = stmt
+                .query_row([id], |r| {
+                    Ok(ClientSummary {
+                        id: r.get(0)?,
+                        display_name: r.get(1)?,
+                        birth_date: r.get(2)?,
+                        citizenship: r.get(3)?,
+                        updated_at: r.get(4)?,
+                    })
+                })
+                .optional()?
+            {
+                out.push(s);
+            }
+        }
+        Ok(out)
+    }
+
+    /// The most recently changed client files.
+    pub fn recent_clients(&self, limit: usize) -> Result<Vec<ClientSummary>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, display_name, birth_date, citizenship, updated_at FROM clients
+             ORDER BY updated_at DESC, id LIMIT ?1",
+        )?;
+        let rows = stmt
+            .query_map([limit as i64], |r| {
+                Ok(ClientSummary {
+                    id: r.get(0)?,
+                    display_name: r.get(1)?,
+                    birth_date: r.get(2)?,
+                    citizenship: r.get(3)?,
+                    updated_at: r.get(4)?,
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    /// Open deadlines due on or before `until` (all open ones when `None`), soonest first.
+    pub fn open_deadlines(&self, until: Option<&str>) -> Result<Vec<BoardDeadline>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT d.client_id, c.display_name, d.id, d.rule, d.from_date, d.due, d.uncertain,
+                    d.done, d.matter_id
+             FROM deadlines d JOIN clients c ON c.id = d.client_id
+             WHERE d.done = 0 AND (?1 IS NULL OR d.due <= ?1)
+             ORDER BY d.due, c.display_name, d.id",
+        )?;
+        let rows = stmt
+            .query_map([until], |r| {
+                Ok(BoardDeadline {
+                    client_id: r.get(0)?,
+                    display_name: r.get(1)?,
+                    row: DeadlineRow {
+                        id: r.get(2)?,
+                        rule: r.get(3)?,
+                        from_date: r.get(4)?,
+                        due: r.get(5)?,
+                        uncertain: r.get(6)?,
+                        done: r.get(7)?,
+                        matter_id: r.get(8)?,
+                    },
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    /// Every service given between `from` and `to` inclusive (ISO dates), with the breakdown
+    /// columns of its consultation and client.
+    pub fn service_facts(&self, from: &str, to: &str) -> Result<Vec<ServiceFact>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT s.client_id, s.consultation_id, s.service, s.date, k.place_kind, k.place,
+                    k.organisation, c.sex, c.birth_date, c.citizenship
+             FROM consultation_services s
+             JOIN consultations k ON k.client_id = s.client_id AND k.id = s.consultation_id
+             JOIN clients c ON c.id = s.client_id
+             WHERE s.date BETWEEN ?1 AND ?2",
+        )?;
+        let rows = stmt
+            .query_map(params![from, to], |r| {
+                Ok(ServiceFact {
+                    client_id: r.get(0)?,
+                    consultation_id: r.get(1)?,
+                    service: r.get(2)?,
+                    date: r.get(3)?,
+                    place_kind: r.get(4)?,
+                    place: r.get(5)?,
+                    organisation: r.get(6)?,
+                    sex: r.get(7)?,
+                    birth_date: r.get(8)?,
+                    citizenship: r.get(9)?,
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    /// The status timeline rows of the given clients.
+    pub fn status_rows(&self, ids: &BTreeSet<String>) -> Result<BTreeMap<String, Vec<StatusRow>>> {
+        let mut out: BTreeMap<String, Vec<StatusRow>> = BTreeMap::new();
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT entry_id, status, from_key, until_key FROM client_statuses WHERE client_id = ?1",
+        )?;
+        for id in ids {
+            let rows = stmt
+                .query_map([id], |r| {
+                    Ok(StatusRow {
+                        entry_id: r.get(0)?,
+                        status: r.get(1)?,
+                        from_key: r.get(2)?,
+                        until_key: r.get(3)?,
+                    })
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            out.insert(id.clone(), rows);
+        }
+        Ok(out)
+    }
+
+    /// Number of client files in the index.
+    pub fn count_clients(&self) -> Result<u64> {
+        Ok(self
+            .conn
+            .query_row("SELECT count(*) FROM clients", [], |r| r.get::<_, i64>(0))? as u64)
+    }
+
+    /// Drop the whole index and refill it from `rows`, in one transaction.
+    pub fn rebuild_index<I>(&mut self, rows: I) -> Result<u64>
+    where
+        I: IntoIterator<Item = ClientIndex>,
+    {
+        let tx = self.conn.transaction()?;
+        for t in CLIENT_TABLES
+            .iter()
+            .chain(&["clients", "client_fts", "search_keys", "skeleton_deletes"])
+        {
+            tx.execute(&format!("DELETE FROM {t}"), [])?;
+        }
+        let mut n = 0;
+        for r in rows {
+            replace_client_rows(&tx, &r)?;
+            n += 1;
+        }
+        tx.commit()?;
+        Ok(n)
+    }
+
+    /// A deterministic text dump of every index table (without internal row ids), to compare
+    /// an incrementally kept index with a rebuilt one.
+    pub fn index_dump(&self) -> Result<String> {
+        let queries = [
+            ("clients", "SELECT id, organisation, display_name, given_names, family_name, names_original, birth_date, birth_year, sex, citizenship, citizenships, languages, current_status, created_at, updated_at FROM clients ORDER BY id"),
+            ("client_statuses", "SELECT * FROM client_statuses ORDER BY client_id, entry_id"),
+            ("matters", "SELECT * FROM matters ORDER BY client_id, id"),
+            ("consultations", "SELECT * FROM consultations ORDER BY client_id, id"),
+            ("consultation_services", "SELECT * FROM consultation_services ORDER BY client_id, consultation_id, service"),
+            ("deadlines", "SELECT * FROM deadlines ORDER BY client_id, id"),
+            ("search_keys", "SELECT * FROM search_keys ORDER BY key, client_id"),
+            ("skeleton_deletes", "SELECT * FROM skeleton_deletes ORDER BY del, skeleton"),
+            ("client_fts", "SELECT c.id, f.names, f.other FROM client_fts f JOIN clients c ON c.rid = f.rowid ORDER BY c.id"),
+        ];
+        let mut out = String::new();
+        for (name, sql) in queries {
+            out.push_str(&format!("## {name}\n"));
+            let mut stmt = self.conn.prepare(sql)?;
+            let cols = stmt.column_count();
+            let mut rows = stmt.query([])?;
+            while let Some(r) = rows.next()? {
+                let vals: Vec<String> = (0..cols)
+                    .map(|i| match r.get_ref(i) {
+                        Ok(v) => format!("{v:?}"),
+                        Err(e) => format!("<{e}>"),
+                    })
+                    .collect();
+                out.push_str(&vals.join(" | "));
+                out.push('\n');
+            }
+        }
+        Ok(out)
+    }
+}

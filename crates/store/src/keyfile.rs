@@ -1,0 +1,214 @@
+//! The key file: the store's random data key, wrapped by a key derived from the passphrase.
+//!
+//! The database is encrypted with a random 256-bit data key handed to SQLCipher as a raw key
+//! (so SQLCipher's own PBKDF2 is skipped). That data key is wrapped with XChaCha20-Poly1305
+//! under a key derived from the passphrase with Argon2id; the key file holds the Argon2
+//! parameters, the salt and the wrapped key, and nothing personal. Changing the passphrase
+//! rewrites only this file. A wrong passphrase fails the AEAD tag: the store is never opened
+//! with a wrong key.
+
+use std::fs;
+use std::io::Write;
+use std::path::Path;
+
+use argon2::{Algorithm, Argon2, Params, Version};
+use chacha20poly1305::aead::{Aead, KeyInit, Payload};
+use chacha20poly1305::{XChaCha20Poly1305, XNonce};
+use rand::RngCore;
+use serde::{Deserialize, Serialize};
+use zeroize::{Zeroize, Zeroizing};
+
+use crate::error::{Result, StoreError};
+
+/// The shortest passphrase accepted.
+pub const MIN_PASSPHRASE_CHARS: usize = 8;
+
+/// Argon2id cost: 64 MiB, 3 passes, 1 lane (measured on the 2-core reference machine in
+/// docs/benchmarks.md; it is most of the cold-open time).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KdfParams {
+    pub m_kib: u32,
+    pub t: u32,
+    pub p: u32,
+}
+
+impl Default for KdfParams {
+    fn default() -> Self {
+        KdfParams {
+            m_kib: 64 * 1024,
+            t: 3,
+            p: 1,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct KeyFileV1 {
+    format: String,
+    version: u32,
+    kdf: String,
+    params: KdfParams,
+    salt: String,
+    aead: String,
+    nonce: String,
+    wrapped_key: String,
+}
+
+const FORMAT: &str = "punkt-key";
+
+/// The data key, wiped from memory when dropped.
+pub struct DataKey(pub(crate) Zeroizing<[u8; 32]>);
+
+impl DataKey {
+    pub fn random() -> Self {
+        let mut k = Zeroizing::new([0u8; 32]);
+        rand::rngs::OsRng.fill_bytes(k.as_mut());
+        DataKey(k)
+    }
+
+    /// The SQLCipher raw-key literal: `x'…'`.
+    pub(crate) fn sqlcipher_literal(&self) -> Zeroizing<String> {
+        Zeroizing::new(format!("x'{}'", hex::encode(self.0.as_ref())))
+    }
+}
+
+fn derive(passphrase: &str, salt: &[u8], params: KdfParams) -> Result<Zeroizing<[u8; 32]>> {
+    let p = Params::new(params.m_kib, params.t, params.p, Some(32))
+        .map_err(|e| StoreError::BadKeyFile(format!("invalid key derivation parameters: {e}")))?;
+    let mut out = Zeroizing::new([0u8; 32]);
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, p)
+        .hash_password_into(passphrase.as_bytes(), salt, out.as_mut())
+        .map_err(|e| StoreError::BadKeyFile(format!("key derivation failed: {e}")))?;
+    Ok(out)
+}
+
+fn check_strength(passphrase: &str) -> Result<()> {
+    if passphrase.chars().count() < MIN_PASSPHRASE_CHARS {
+        return Err(StoreError::WeakPassphrase(MIN_PASSPHRASE_CHARS));
+    }
+    Ok(())
+}
+
+/// Wrap `key` under `passphrase` and write the key file atomically (temp file, fsync, rename).
+pub fn write(path: &Path, passphrase: &str, key: &DataKey, params: KdfParams) -> Result<()> {
+    check_strength(passphrase)?;
+    let mut salt = [0u8; 16];
+    rand::rngs::OsRng.fill_bytes(&mut salt);
+    let mut nonce = [0u8; 24];
+    rand::rngs::OsRng.fill_bytes(&mut nonce);
+    let kek = derive(passphrase, &salt, params)?;
+    let cipher = XChaCha20Poly1305::new(chacha20poly1305::Key::from_slice(kek.as_ref()));
+    let wrapped = cipher
+        .encrypt(
+            XNonce::from_slice(&nonce),
+            Payload {
+                msg: key.0.as_ref(),
+                aad: FORMAT.as_bytes(),
+            },
+        )
+        .map_err(|_| StoreError::BadKeyFile("could not wrap the data key".into()))?;
+    let file = KeyFileV1 {
+        format: FORMAT.into(),
+        version: 1,
+        kdf: "argon2id".into(),
+        params,
+        salt: hex::encode(salt),
+        aead: "xchacha20poly1305".into(),
+        nonce: hex::encode(nonce),
+        wrapped_key: hex::encode(wrapped),
+    };
+    let json = serde_json::to_vec_pretty(&file).expect("key file serialises");
+    let tmp = path.with_extension("key.tmp");
+    {
+        let mut f = fs::File::create(&tmp)?;
+        f.write_all(&json)?;
+        f.sync_all()?;
+    }
+    fs::rename(&tmp, path)?;
+    if let Some(dir) = path.parent() {
+        // Make the rename durable.
+        if let Ok(d) = fs::File::open(dir) {
+            let _ = d.sync_all();
+        }
+    }
+    Ok(())
+}
+
+/// Read the key file and unwrap the data key with `passphrase`.
+pub fn unlock(path: &Path, passphrase: &str) -> Result<DataKey> {
+    let bytes = fs::read(path)?;
+    let file: KeyFileV1 =
+        serde_json::from_slice(&bytes).map_err(|e| StoreError::BadKeyFile(e.to_string()))?;
+    if file.format != FORMAT || file.version != 1 || file.kdf != "argon2id" {
+        return Err(StoreError::BadKeyFile(format!(
+            "unknown key file format {} v{} ({})",
+            file.format, file.version, file.kdf
+        )));
+    }
+    let dec = |s: &str, what: &str| {
+        hex::decode(s).map_err(|_| StoreError::BadKeyFile(format!("{what} is not hex")))
+    };
+    let salt = dec(&file.salt, "salt")?;
+    let nonce = dec(&file.nonce, "nonce")?;
+    let wrapped = dec(&file.wrapped_key, "wrapped key")?;
+    if nonce.len() != 24 || wrapped.len() != 48 {
+        return Err(StoreError::BadKeyFile("wrong field lengths".into()));
+    }
+    let kek = derive(passphrase, &salt, file.params)?;
+    let cipher = XChaCha20Poly1305::new(chacha20poly1305::Key::from_slice(kek.as_ref()));
+    let mut plain = cipher
+        .decrypt(
+            XNonce::from_slice(&nonce),
+            Payload {
+                msg: &wrapped,
+                aad: FORMAT.as_bytes(),
+            },
+        )
+        .map_err(|_| StoreError::WrongPassphrase)?;
+    let mut key = Zeroizing::new([0u8; 32]);
+    key.copy_from_slice(&plain);
+    plain.zeroize();
+    Ok(DataKey(key))
+}
+
+/// The Argon2 parameters recorded in a key file.
+pub fn params_of(path: &Path) -> Result<KdfParams> {
+    let bytes = fs::read(path)?;
+    let file: KeyFileV1 =
+        serde_json::from_slice(&bytes).map_err(|e| StoreError::BadKeyFile(e.to_string()))?;
+    Ok(file.params)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FAST: KdfParams = KdfParams {
+        m_kib: 1024,
+        t: 1,
+        p: 1,
+    };
+
+    #[test]
+    fn wrap_unwrap_and_refuse_wrong_passphrase() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("punkt.key");
+        let key = DataKey::random();
+        write(&path, "correct horse battery", &key, FAST).unwrap();
+        let back = unlock(&path, "correct horse battery").unwrap();
+        assert_eq!(back.0.as_ref(), key.0.as_ref());
+        assert!(matches!(
+            unlock(&path, "correct horse batterx"),
+            Err(StoreError::WrongPassphrase)
+        ));
+        assert!(matches!(
+            write(&path, "short", &key, FAST),
+            Err(StoreError::WeakPassphrase(8))
+        ));
+        fs::write(&path, b"{not json").unwrap();
+        assert!(matches!(
+            unlock(&path, "correct horse battery"),
+            Err(StoreError::BadKeyFile(_))
+        ));
+    }
+}
