@@ -1,1 +1,407 @@
-//! placeholder
+//! Punkt's use cases over the encrypted store: intake and editing of client files,
+//! consultations, deadlines, search, reports, import and demo data.
+//!
+//! Architecture invariants:
+//! - every change to a client file goes hydrate → change → reconcile → commit, and the new
+//!   Automerge changes are appended together with the file's index rows in one transaction
+//!   ([`Punkt::edit_client`]);
+//! - lists, search, the deadline board and reports read the index only; a document is loaded
+//!   only to show or change that one file;
+//! - no SQL here (it lives in `punkt-store`), no terminal or window (that is the front ends').
+
+pub mod demo;
+pub mod dto;
+pub mod error;
+pub mod import;
+pub mod indexing;
+pub mod report;
+pub mod search;
+
+use std::path::Path;
+
+use automerge::{transaction::CommitOptions, ActorId, AutoCommit, ChangeHash};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use serde::Serialize;
+
+use punkt_model::client::{ClientFile, Consultation, Deadline, CLIENT_DOCUMENT_KIND};
+use punkt_model::deadlines::{DeadlineRules, DueDate};
+use punkt_model::schema::{migrate_client, read_client};
+use punkt_model::{new_id, IsoDate};
+use punkt_store::documents::{DocumentWrite, StoredDocument};
+use punkt_store::index::ClientIndex;
+use punkt_store::{KdfParams, Store, StoreError};
+
+pub use dto::{ClientInput, ClientView, ConsultationInput};
+pub use error::{CoreError, Result};
+
+/// Compaction threshold: a file with this many appended changes gets a fresh snapshot.
+pub const COMPACT_AFTER_CHANGES: usize = 64;
+
+/// An unlocked Punkt store and what works on it.
+pub struct Punkt {
+    store: Store,
+    rules: DeadlineRules,
+    actor: ActorId,
+    /// A fixed "now" for tests and reproducible runs; the system clock when `None`.
+    fixed_now: Option<DateTime<Utc>>,
+}
+
+/// One entry of the deadline board.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct BoardEntry {
+    pub client_id: String,
+    pub display_name: String,
+    pub deadline_id: String,
+    pub rule: String,
+    pub from: String,
+    pub due: String,
+    pub uncertain: bool,
+    /// Days from today to the due date (negative when overdue).
+    pub days_left: i64,
+    pub overdue: bool,
+}
+
+/// A deadline just recorded.
+#[derive(Debug, Clone, Serialize)]
+pub struct RecordedDeadline {
+    pub id: String,
+    pub client_id: String,
+    #[serde(flatten)]
+    pub due: DueDate,
+}
+
+fn load_automerge(stored: &StoredDocument) -> Result<AutoCommit> {
+    let bad = |e: automerge::AutomergeError| CoreError::Document {
+        id: stored.id.clone(),
+        reason: e.to_string(),
+    };
+    let mut doc = AutoCommit::load(&stored.snapshot).map_err(bad)?;
+    for c in &stored.changes {
+        doc.load_incremental(c).map_err(bad)?;
+    }
+    Ok(doc)
+}
+
+fn heads_bytes(heads: &[ChangeHash]) -> Vec<u8> {
+    heads.iter().flat_map(|h| h.0).collect()
+}
+
+impl Punkt {
+    /// Create a store in `dir` and open it.
+    pub fn init(dir: &Path, passphrase: &str, organisation: &str) -> Result<Punkt> {
+        Self::init_with(dir, passphrase, organisation, KdfParams::default())
+    }
+
+    /// As [`Punkt::init`] with chosen key-derivation costs (tests use cheap ones).
+    pub fn init_with(
+        dir: &Path,
+        passphrase: &str,
+        organisation: &str,
+        kdf: KdfParams,
+    ) -> Result<Punkt> {
+        let organisation = organisation.trim();
+        if organisation.is_empty() {
+            return Err(CoreError::Invalid("the organisation name is empty".into()));
+        }
+        Ok(Self::from_store(Store::create(dir, passphrase, organisation, kdf)?))
+    }
+
+    /// Open and unlock the store in `dir`.
+    pub fn open(dir: &Path, passphrase: &str) -> Result<Punkt> {
+        Ok(Self::from_store(Store::open(dir, passphrase)?))
+    }
+
+    fn from_store(store: Store) -> Punkt {
+        let actor = hex_actor(&store.info().actor_id);
+        Punkt {
+            store,
+            rules: DeadlineRules::built_in(),
+            actor,
+            fixed_now: None,
+        }
+    }
+
+    /// Fix the clock (tests, reproducible demo data).
+    pub fn set_now(&mut self, now: DateTime<Utc>) {
+        self.fixed_now = Some(now);
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        self.fixed_now.unwrap_or_else(Utc::now)
+    }
+
+    pub fn today(&self) -> NaiveDate {
+        self.now().date_naive()
+    }
+
+    fn now_text(&self) -> String {
+        self.now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn rules(&self) -> &DeadlineRules {
+        &self.rules
+    }
+
+    pub fn organisation(&self) -> &str {
+        &self.store.info().organisation
+    }
+
+    // ---- client files ---------------------------------------------------------------------
+
+    /// A new document holding `file`, ready to store.
+    fn new_document(&self, file: &ClientFile) -> Result<(Vec<u8>, Vec<u8>)> {
+        let mut doc = AutoCommit::new().with_actor(self.actor.clone());
+        autosurgeon::reconcile(&mut doc, file).map_err(|e| CoreError::Document {
+            id: file.id.clone(),
+            reason: e.to_string(),
+        })?;
+        doc.commit_with(CommitOptions::default().with_time(self.now().timestamp()));
+        let heads = heads_bytes(&doc.get_heads());
+        Ok((doc.save(), heads))
+    }
+
+    /// Build a new client file from `input` without storing it.
+    pub(crate) fn prepare_client(&self, input: ClientInput) -> Result<ClientFile> {
+        let now = self.now_text();
+        let mut file = ClientFile::new(new_id(), self.organisation().to_string(), now.clone());
+        file.updated_at = now;
+        input.apply(&mut file, true, IsoDate(self.today()))?;
+        Ok(file)
+    }
+
+    /// Intake: create a client file. Returns its id.
+    pub fn add_client(&mut self, input: ClientInput) -> Result<String> {
+        let file = self.prepare_client(input)?;
+        self.insert_clients(std::slice::from_ref(&file))?;
+        Ok(file.id)
+    }
+
+    /// Store new client files in one transaction: all or none.
+    pub(crate) fn insert_clients(&mut self, files: &[ClientFile]) -> Result<()> {
+        let now = self.now_text();
+        let mut prepared = Vec::with_capacity(files.len());
+        for f in files {
+            let (snapshot, heads) = self.new_document(f)?;
+            prepared.push((snapshot, heads, indexing::client_index(f)));
+        }
+        let writes: Vec<(DocumentWrite<'_>, Option<ClientIndex>)> = files
+            .iter()
+            .zip(prepared.iter())
+            .map(|(f, (snapshot, heads, rows))| {
+                (
+                    DocumentWrite {
+                        id: &f.id,
+                        kind: CLIENT_DOCUMENT_KIND,
+                        owner_org: &f.organisation,
+                        snapshot: Some(snapshot),
+                        changes: Vec::new(),
+                        heads: heads.clone(),
+                        now: &now,
+                    },
+                    Some(rows.clone()),
+                )
+            })
+            .collect();
+        self.store.write_documents(&writes)?;
+        Ok(())
+    }
+
+    fn load_client_doc(&self, id: &str) -> Result<(AutoCommit, usize)> {
+        let stored = self.store.load_document(id).map_err(|e| match e {
+            StoreError::NoDocument(_) => CoreError::UnknownClient(id.to_string()),
+            e => e.into(),
+        })?;
+        if stored.kind != CLIENT_DOCUMENT_KIND {
+            return Err(CoreError::UnknownClient(id.to_string()));
+        }
+        let mut doc = load_automerge(&stored)?;
+        doc.set_actor(self.actor.clone());
+        Ok((doc, stored.changes.len()))
+    }
+
+    /// Read one client file.
+    pub fn client(&self, id: &str) -> Result<ClientFile> {
+        let (mut doc, _) = self.load_client_doc(id)?;
+        // Migrate a copy in memory: reading never writes.
+        migrate_client(&mut doc)?;
+        Ok(read_client(&doc)?)
+    }
+
+    /// A client file as front ends show it.
+    pub fn client_view(&self, id: &str) -> Result<ClientView> {
+        Ok(ClientView::from_file(&self.client(id)?, self.today()))
+    }
+
+    /// Change a client file: hydrate, let `edit` change it, reconcile, and append the new
+    /// changes with the updated index rows in one transaction.
+    pub fn edit_client<F>(&mut self, id: &str, edit: F) -> Result<ClientFile>
+    where
+        F: FnOnce(&mut ClientFile, IsoDate) -> Result<()>,
+    {
+        let (mut doc, _) = self.load_client_doc(id)?;
+        let before = doc.get_heads();
+        migrate_client(&mut doc)?;
+        let mut file = read_client(&doc)?;
+        let original = file.clone();
+        edit(&mut file, IsoDate(self.today()))?;
+        if file == original && doc.get_heads() == before {
+            return Ok(file);
+        }
+        file.updated_at = self.now_text();
+        autosurgeon::reconcile(&mut doc, &file).map_err(|e| CoreError::Document {
+            id: id.to_string(),
+            reason: e.to_string(),
+        })?;
+        doc.commit_with(CommitOptions::default().with_time(self.now().timestamp()));
+        let changes: Vec<(Vec<u8>, Vec<u8>)> = doc
+            .get_changes(&before)
+            .into_iter()
+            .map(|mut c| (c.hash().0.to_vec(), c.bytes().to_vec()))
+            .collect();
+        let heads = heads_bytes(&doc.get_heads());
+        let rows = indexing::client_index(&file);
+        let now = self.now_text();
+        self.store.write_document(
+            &DocumentWrite {
+                id,
+                kind: CLIENT_DOCUMENT_KIND,
+                owner_org: &file.organisation,
+                snapshot: None,
+                changes,
+                heads,
+                now: &now,
+            },
+            Some(&rows),
+        )?;
+        Ok(file)
+    }
+
+    /// Set the keys given in `input` on a client file.
+    pub fn update_client(&mut self, id: &str, input: ClientInput) -> Result<ClientFile> {
+        self.edit_client(id, |file, today| input.apply(file, false, today))
+    }
+
+    /// Record a consultation. Returns its id.
+    pub fn add_consultation(&mut self, client_id: &str, input: ConsultationInput) -> Result<String> {
+        let org = self.organisation().to_string();
+        let consultation: Consultation = input.into_consultation(&org)?;
+        let cid = new_id();
+        let key = cid.clone();
+        self.edit_client(client_id, move |file, _| {
+            if let Some(m) = &consultation.matter_id {
+                if !file.matters.contains_key(m) {
+                    return Err(CoreError::Invalid(format!("no matter {m} in this file")));
+                }
+            }
+            file.consultations.insert(key, consultation);
+            Ok(())
+        })?;
+        Ok(cid)
+    }
+
+    /// Compute and record a deadline on a client file.
+    pub fn add_deadline(
+        &mut self,
+        client_id: &str,
+        rule: &str,
+        from: IsoDate,
+        uncertain: bool,
+        note: Option<String>,
+    ) -> Result<RecordedDeadline> {
+        let due = self.rules.compute(rule, from, uncertain)?;
+        let id = new_id();
+        let deadline = Deadline {
+            rule: rule.to_string(),
+            from,
+            uncertain,
+            due: due.due_date,
+            matter_id: None,
+            note,
+            done: false,
+        };
+        let key = id.clone();
+        self.edit_client(client_id, move |file, _| {
+            file.deadlines.insert(key, deadline);
+            Ok(())
+        })?;
+        Ok(RecordedDeadline {
+            id,
+            client_id: client_id.to_string(),
+            due,
+        })
+    }
+
+    /// Mark a deadline as met (or reopen it).
+    pub fn set_deadline_done(&mut self, client_id: &str, deadline_id: &str, done: bool) -> Result<()> {
+        self.edit_client(client_id, |file, _| {
+            let d = file
+                .deadlines
+                .get_mut(deadline_id)
+                .ok_or_else(|| CoreError::Invalid(format!("no deadline {deadline_id} in this file")))?;
+            d.done = done;
+            Ok(())
+        })?;
+        Ok(())
+    }
+
+    /// The deadline board: open deadlines, overdue ones included, due within `within_days` of
+    /// today (all when `None`), soonest first.
+    pub fn deadline_board(&self, within_days: Option<u32>) -> Result<Vec<BoardEntry>> {
+        let today = self.today();
+        let until = within_days.map(|d| (today + Duration::days(i64::from(d))).to_string());
+        let rows = self.store.open_deadlines(until.as_deref())?;
+        Ok(rows
+            .into_iter()
+            .map(|b| {
+                let due = NaiveDate::parse_from_str(&b.row.due, "%Y-%m-%d").unwrap_or(today);
+                let days_left = (due - today).num_days();
+                BoardEntry {
+                    client_id: b.client_id,
+                    display_name: b.display_name,
+                    deadline_id: b.row.id,
+                    rule: b.row.rule,
+                    from: b.row.from_date,
+                    due: b.row.due,
+                    uncertain: b.row.uncertain,
+                    days_left,
+                    overdue: days_left < 0,
+                }
+            })
+            .collect())
+    }
+
+    // ---- maintenance ----------------------------------------------------------------------
+
+    /// Rebuild the whole index from the documents, one document at a time.
+    pub fn rebuild_index(&mut self) -> Result<u64> {
+        let ids = self.store.document_ids(CLIENT_DOCUMENT_KIND)?;
+        let mut rows = Vec::with_capacity(ids.len());
+        for id in &ids {
+            rows.push(indexing::client_index(&self.client(id)?));
+        }
+        Ok(self.store.rebuild_index(rows)?)
+    }
+
+    /// Give files with many appended changes a fresh snapshot. Returns how many were compacted.
+    pub fn compact(&mut self, min_changes: usize) -> Result<usize> {
+        let ids = self.store.documents_to_compact(min_changes)?;
+        for id in &ids {
+            let (mut doc, n) = self.load_client_doc(id)?;
+            let snapshot = doc.save();
+            self.store.compact_document(id, &snapshot, n)?;
+        }
+        Ok(ids.len())
+    }
+}
+
+fn hex_actor(hex_id: &str) -> ActorId {
+    // The store wrote this id itself; a damaged one still gives a usable (random) actor.
+    match hex::decode(hex_id) {
+        Ok(bytes) if !bytes.is_empty() => ActorId::from(bytes),
+        _ => ActorId::random(),
+    }
+}

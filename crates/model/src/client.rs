@@ -34,6 +34,9 @@ pub struct ClientFile {
     /// The organisation that owns (is the controller of) this file.
     pub organisation: String,
     pub created_at: String,
+    /// Set on every edit; the index's "recently changed" list reads it.
+    #[autosurgeon(missing = "Default::default")]
+    pub updated_at: String,
     pub person: Person,
     #[autosurgeon(missing = "Default::default")]
     pub legal_status: BTreeMap<String, LegalStatusEntry>,

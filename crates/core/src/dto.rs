@@ -1,0 +1,806 @@
+//! Transport types: what front ends send (inputs, validated here) and receive (views).
+//! Domain types never cross the boundary themselves.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use punkt_model::client::{
+    ClientFile, ConsentRecord, Consultation, Contact, Deadline, Identifier, LegalStatusEntry,
+    Matter, Person, Place, VulnerabilityRecord,
+};
+use punkt_model::reference;
+use punkt_model::vocab::{
+    IdentifierKind, LegalStatus, MatterKind, MatterStatus, PlaceKind, Service, Sex, Vulnerability,
+};
+use punkt_model::{new_id, IsoDate, ModelError, PartialDate};
+
+use crate::error::{CoreError, Result};
+
+/// Names in the original script: a whole name ("Тарас Шевченко", given names first) or its parts.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(untagged)]
+pub enum OriginalNamesInput {
+    Full(String),
+    Parts {
+        #[serde(default)]
+        given_names: Option<String>,
+        #[serde(default)]
+        family_name: Option<String>,
+    },
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContactInput {
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub address: Option<String>,
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IdentifierInput {
+    pub id: Option<String>,
+    pub kind: String,
+    pub number: String,
+    pub issued_by: Option<String>,
+    pub valid_until: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LegalStatusInput {
+    pub id: Option<String>,
+    pub status: String,
+    pub from: Option<String>,
+    pub until: Option<String>,
+    pub centre: Option<String>,
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConsentInput {
+    pub id: Option<String>,
+    pub clause: String,
+    pub language: String,
+    pub given_on: String,
+    pub recorded_by: Option<String>,
+    pub legal_basis: Option<String>,
+    pub withdrawn_on: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MatterInput {
+    pub id: Option<String>,
+    pub kind: String,
+    pub authority: Option<String>,
+    pub reference: Option<String>,
+    pub status: Option<String>,
+    pub opened: Option<String>,
+    pub closed: Option<String>,
+    pub note: Option<String>,
+}
+
+/// A new client (`client add`) or the keys to set on one (`client update`). Collections given
+/// in an update are merged: an entry with a known `id` replaces that entry, one without an
+/// `id` is added.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClientInput {
+    pub given_names: Option<String>,
+    pub family_name: Option<String>,
+    pub names_original: Option<OriginalNamesInput>,
+    pub birth_date: Option<String>,
+    pub birth_date_approximate: Option<bool>,
+    pub sex: Option<String>,
+    pub citizenships: Option<Vec<String>>,
+    pub stateless: Option<bool>,
+    pub languages: Option<Vec<String>>,
+    pub interpreter_needed: Option<bool>,
+    pub contact: Option<ContactInput>,
+    pub identifiers: Option<Vec<IdentifierInput>>,
+    pub legal_status: Option<Vec<LegalStatusInput>>,
+    pub vulnerabilities: Option<Vec<String>>,
+    pub consents: Option<Vec<ConsentInput>>,
+    pub matters: Option<Vec<MatterInput>>,
+    pub summary: Option<String>,
+}
+
+/// Where a consultation took place, as front ends send it.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum PlaceInput {
+    Point { city: String },
+    Centre { centre: String },
+    Remote,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConsultationInput {
+    pub date: String,
+    pub place: PlaceInput,
+    pub services: Vec<String>,
+    pub language: Option<String>,
+    #[serde(default)]
+    pub interpreter: bool,
+    pub duration_minutes: Option<u64>,
+    pub staff: Option<String>,
+    pub matter_id: Option<String>,
+    #[serde(default)]
+    pub note: String,
+    /// Defaults to the store's organisation.
+    pub organisation: Option<String>,
+}
+
+fn parse_json<T: serde::de::DeserializeOwned>(json: &str, what: &str) -> Result<T> {
+    serde_json::from_str(json).map_err(|e| CoreError::Invalid(format!("{what}: {e}")))
+}
+
+impl ClientInput {
+    pub fn from_json(json: &str) -> Result<Self> {
+        parse_json(json, "client JSON")
+    }
+}
+
+impl ConsultationInput {
+    pub fn from_json(json: &str) -> Result<Self> {
+        parse_json(json, "consultation JSON")
+    }
+}
+
+fn non_empty(s: Option<String>) -> Option<String> {
+    s.map(|s| s.trim().to_string()).filter(|s| !s.is_empty())
+}
+
+fn opt_date(s: Option<String>) -> Result<Option<IsoDate>> {
+    Ok(match non_empty(s) {
+        Some(s) => Some(s.parse()?),
+        None => None,
+    })
+}
+
+fn opt_partial(s: Option<String>) -> Result<Option<PartialDate>> {
+    Ok(match non_empty(s) {
+        Some(s) => Some(s.parse()?),
+        None => None,
+    })
+}
+
+fn split_original(full: &str, family_latin: &str) -> (Option<String>, Option<String>) {
+    use punkt_model::names::{latin_spellings, skeleton, tokens};
+    let parts: Vec<&str> = full.split_whitespace().collect();
+    if parts.len() < 2 {
+        return (None, non_empty(Some(full.to_string())));
+    }
+    // Find the part that transliterates to the Latin family name; otherwise take the last.
+    let family_skel = tokens(family_latin)
+        .iter()
+        .map(|t| skeleton(t))
+        .collect::<Vec<_>>();
+    let idx = parts
+        .iter()
+        .position(|p| {
+            latin_spellings(p)
+                .iter()
+                .any(|s| family_skel.iter().any(|f| *f == skeleton(s)))
+        })
+        .unwrap_or(parts.len() - 1);
+    let family = parts[idx].to_string();
+    let given: Vec<&str> = parts
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i != idx)
+        .map(|(_, p)| *p)
+        .collect();
+    (non_empty(Some(given.join(" "))), Some(family))
+}
+
+fn codes(
+    list: Vec<String>,
+    field: &str,
+    check: fn(&str) -> Option<String>,
+    what: &str,
+) -> Result<Vec<String>> {
+    let mut out: Vec<String> = Vec::new();
+    for c in list {
+        let code = check(&c).ok_or_else(|| {
+            CoreError::Model(ModelError::field(field, format!("'{c}' is not {what}")))
+        })?;
+        if !out.contains(&code) {
+            out.push(code);
+        }
+    }
+    Ok(out)
+}
+
+impl ClientInput {
+    /// Apply the keys given to `file`. `new` says whether this is an intake (names required).
+    pub fn apply(self, file: &mut ClientFile, new: bool, today: IsoDate) -> Result<()> {
+        let p = &mut file.person;
+        if let Some(g) = self.given_names {
+            p.given_names = g.trim().to_string();
+        }
+        if let Some(f) = self.family_name {
+            p.family_name = f.trim().to_string();
+        }
+        match self.names_original {
+            Some(OriginalNamesInput::Full(full)) => {
+                let (g, f) = split_original(full.trim(), &p.family_name);
+                p.given_names_original = g;
+                p.family_name_original = f;
+            }
+            Some(OriginalNamesInput::Parts {
+                given_names,
+                family_name,
+            }) => {
+                p.given_names_original = non_empty(given_names);
+                p.family_name_original = non_empty(family_name);
+            }
+            None => {}
+        }
+        if new
+            && p.given_names.is_empty()
+            && p.family_name.is_empty()
+            && p.given_names_original.is_none()
+            && p.family_name_original.is_none()
+        {
+            return Err(CoreError::Model(ModelError::field(
+                "name",
+                "a client needs a given name or a family name",
+            )));
+        }
+        if let Some(b) = self.birth_date {
+            p.birth_date = opt_partial(Some(b))?;
+            if let Some(d) = p.birth_date {
+                if d.year() > chrono::Datelike::year(&today.0) {
+                    return Err(CoreError::Model(ModelError::field(
+                        "birth_date",
+                        format!("{d} is in the future"),
+                    )));
+                }
+            }
+        }
+        if let Some(a) = self.birth_date_approximate {
+            p.birth_date_approximate = a;
+        }
+        if let Some(s) = self.sex {
+            p.sex = s.parse::<Sex>()?;
+        }
+        if let Some(c) = self.citizenships {
+            p.citizenships = codes(c, "citizenships", reference::country_code, "an ISO 3166 alpha-2 country code")?;
+        }
+        if let Some(s) = self.stateless {
+            p.stateless = s;
+        }
+        if let Some(l) = self.languages {
+            p.languages = codes(l, "languages", reference::language_code, "an ISO 639-1 language code")?;
+        }
+        if let Some(i) = self.interpreter_needed {
+            p.interpreter_needed = i;
+        }
+        if let Some(c) = self.contact {
+            apply_contact(&mut p.contact, c);
+        }
+        if let Some(ids) = self.identifiers {
+            apply_identifiers(p, ids)?;
+        }
+        if let Some(list) = self.legal_status {
+            for s in list {
+                let id = s.id.clone().unwrap_or_else(new_id);
+                let centre = match non_empty(s.centre) {
+                    Some(c) => Some(
+                        reference::guarded_centre(&c)
+                            .ok_or_else(|| {
+                                CoreError::Model(ModelError::field(
+                                    "centre",
+                                    format!("'{c}' is not a known guarded centre"),
+                                ))
+                            })?
+                            .to_string(),
+                    ),
+                    None => None,
+                };
+                file.legal_status.insert(
+                    id,
+                    LegalStatusEntry {
+                        status: s.status.parse::<LegalStatus>()?,
+                        from: opt_partial(s.from)?,
+                        until: opt_partial(s.until)?,
+                        centre,
+                        note: non_empty(s.note),
+                    },
+                );
+            }
+        }
+        if let Some(flags) = self.vulnerabilities {
+            for f in flags {
+                let flag = f.parse::<Vulnerability>()?;
+                file.vulnerabilities
+                    .entry(flag.as_str().to_string())
+                    .or_insert(VulnerabilityRecord {
+                        flag,
+                        recorded_on: Some(today),
+                        note: None,
+                    });
+            }
+        }
+        if let Some(list) = self.consents {
+            for c in list {
+                let id = c.id.clone().unwrap_or_else(new_id);
+                let language = reference::language_code(&c.language).ok_or_else(|| {
+                    CoreError::Model(ModelError::field(
+                        "consents.language",
+                        format!("'{}' is not an ISO 639-1 language code", c.language),
+                    ))
+                })?;
+                file.consents.insert(
+                    id,
+                    ConsentRecord {
+                        clause: c.clause.trim().to_string(),
+                        language,
+                        given_on: c.given_on.parse()?,
+                        recorded_by: non_empty(c.recorded_by),
+                        legal_basis: non_empty(c.legal_basis),
+                        withdrawn_on: opt_date(c.withdrawn_on)?,
+                    },
+                );
+            }
+        }
+        if let Some(list) = self.matters {
+            for m in list {
+                let id = m.id.clone().unwrap_or_else(new_id);
+                file.matters.insert(
+                    id,
+                    Matter {
+                        kind: m.kind.parse::<MatterKind>()?,
+                        authority: non_empty(m.authority),
+                        reference: non_empty(m.reference),
+                        status: match m.status {
+                            Some(s) => s.parse::<MatterStatus>()?,
+                            None => MatterStatus::Open,
+                        },
+                        opened: opt_date(m.opened)?,
+                        closed: opt_date(m.closed)?,
+                        note: non_empty(m.note),
+                    },
+                );
+            }
+        }
+        if let Some(s) = self.summary {
+            // Update the hydrated text in place so only the difference becomes a change.
+            file.summary.update(s);
+        }
+        Ok(())
+    }
+}
+
+fn apply_contact(c: &mut Contact, input: ContactInput) {
+    if input.phone.is_some() {
+        c.phone = non_empty(input.phone);
+    }
+    if input.email.is_some() {
+        c.email = non_empty(input.email);
+    }
+    if input.address.is_some() {
+        c.address = non_empty(input.address);
+    }
+    if input.note.is_some() {
+        c.note = non_empty(input.note);
+    }
+}
+
+fn apply_identifiers(p: &mut Person, ids: Vec<IdentifierInput>) -> Result<()> {
+    for i in ids {
+        let number = i.number.trim().to_string();
+        if number.is_empty() {
+            return Err(CoreError::Model(ModelError::field(
+                "identifiers.number",
+                "is empty",
+            )));
+        }
+        let kind = i.kind.parse::<IdentifierKind>()?;
+        if kind == IdentifierKind::Pesel && !valid_pesel(&number) {
+            return Err(CoreError::Model(ModelError::field(
+                "identifiers.number",
+                format!("'{number}' is not a valid PESEL (11 digits with a check digit)"),
+            )));
+        }
+        let id = i.id.clone().unwrap_or_else(new_id);
+        p.identifiers.insert(
+            id,
+            Identifier {
+                kind,
+                number,
+                issued_by: non_empty(i.issued_by),
+                valid_until: opt_date(i.valid_until)?,
+            },
+        );
+    }
+    Ok(())
+}
+
+/// PESEL check digit (weights 1-3-7-9).
+pub fn valid_pesel(s: &str) -> bool {
+    let d: Vec<u32> = s.chars().filter_map(|c| c.to_digit(10)).collect();
+    if d.len() != 11 || s.chars().count() != 11 {
+        return false;
+    }
+    let w = [1, 3, 7, 9, 1, 3, 7, 9, 1, 3];
+    let sum: u32 = d.iter().zip(w.iter()).map(|(a, b)| a * b).sum();
+    (10 - sum % 10) % 10 == d[10]
+}
+
+impl ConsultationInput {
+    /// Validate into a consultation given by `default_org`.
+    pub fn into_consultation(self, default_org: &str) -> Result<Consultation> {
+        let place = match self.place {
+            PlaceInput::Point { city } => {
+                if city.trim().is_empty() {
+                    return Err(CoreError::Model(ModelError::field("place.city", "is empty")));
+                }
+                Place {
+                    kind: PlaceKind::Point,
+                    city: Some(reference::city(&city)),
+                    centre: None,
+                }
+            }
+            PlaceInput::Centre { centre } => Place {
+                kind: PlaceKind::Centre,
+                city: None,
+                centre: Some(
+                    reference::guarded_centre(&centre)
+                        .ok_or_else(|| {
+                            CoreError::Model(ModelError::field(
+                                "place.centre",
+                                format!(
+                                    "'{centre}' is not a known guarded centre ({})",
+                                    reference::GUARDED_CENTRES.join(", ")
+                                ),
+                            ))
+                        })?
+                        .to_string(),
+                ),
+            },
+            PlaceInput::Remote => Place {
+                kind: PlaceKind::Remote,
+                city: None,
+                centre: None,
+            },
+        };
+        if self.services.is_empty() {
+            return Err(CoreError::Model(ModelError::field(
+                "services",
+                "name at least one service",
+            )));
+        }
+        let mut services: Vec<Service> = Vec::new();
+        for s in &self.services {
+            let s = s.parse::<Service>()?;
+            if !services.contains(&s) {
+                services.push(s);
+            }
+        }
+        let language = match non_empty(self.language) {
+            Some(l) => Some(reference::language_code(&l).ok_or_else(|| {
+                CoreError::Model(ModelError::field(
+                    "language",
+                    format!("'{l}' is not an ISO 639-1 language code"),
+                ))
+            })?),
+            None => None,
+        };
+        if let Some(d) = self.duration_minutes {
+            if d == 0 || d > 24 * 60 {
+                return Err(CoreError::Model(ModelError::field(
+                    "duration_minutes",
+                    format!("{d} is not a plausible duration"),
+                )));
+            }
+        }
+        Ok(Consultation {
+            date: self.date.parse()?,
+            place,
+            services,
+            organisation: non_empty(self.organisation).unwrap_or_else(|| default_org.to_string()),
+            language,
+            interpreter: self.interpreter,
+            duration_minutes: self.duration_minutes,
+            staff: non_empty(self.staff),
+            matter_id: non_empty(self.matter_id),
+            note: self.note,
+        })
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Views
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ClientView {
+    pub id: String,
+    pub organisation: String,
+    pub created_at: String,
+    pub updated_at: String,
+    pub display_name: String,
+    pub person: PersonView,
+    pub current_status: Option<String>,
+    pub legal_status: Vec<LegalStatusView>,
+    pub vulnerabilities: Vec<String>,
+    pub consents: Vec<ConsentView>,
+    pub matters: Vec<MatterView>,
+    pub consultations: Vec<ConsultationView>,
+    pub deadlines: Vec<DeadlineView>,
+    pub summary: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PersonView {
+    pub given_names: String,
+    pub family_name: String,
+    pub given_names_original: Option<String>,
+    pub family_name_original: Option<String>,
+    pub birth_date: Option<String>,
+    pub birth_date_approximate: bool,
+    pub sex: String,
+    pub citizenships: Vec<String>,
+    pub stateless: bool,
+    pub languages: Vec<String>,
+    pub interpreter_needed: bool,
+    pub contact: BTreeMap<String, String>,
+    pub identifiers: Vec<IdentifierView>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct IdentifierView {
+    pub id: String,
+    pub kind: String,
+    pub number: String,
+    pub issued_by: Option<String>,
+    pub valid_until: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct LegalStatusView {
+    pub id: String,
+    pub status: String,
+    pub from: Option<String>,
+    pub until: Option<String>,
+    pub centre: Option<String>,
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ConsentView {
+    pub id: String,
+    pub clause: String,
+    pub language: String,
+    pub given_on: String,
+    pub recorded_by: Option<String>,
+    pub legal_basis: Option<String>,
+    pub withdrawn_on: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct MatterView {
+    pub id: String,
+    pub kind: String,
+    pub authority: Option<String>,
+    pub reference: Option<String>,
+    pub status: String,
+    pub opened: Option<String>,
+    pub closed: Option<String>,
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ConsultationView {
+    pub id: String,
+    pub date: String,
+    pub place: PlaceInput,
+    pub services: Vec<String>,
+    pub organisation: String,
+    pub language: Option<String>,
+    pub interpreter: bool,
+    pub duration_minutes: Option<u64>,
+    pub staff: Option<String>,
+    pub matter_id: Option<String>,
+    pub note: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DeadlineView {
+    pub id: String,
+    pub rule: String,
+    pub from: String,
+    pub due: String,
+    pub uncertain: bool,
+    pub done: bool,
+    pub matter_id: Option<String>,
+    pub note: Option<String>,
+}
+
+fn s<T: ToString>(v: &Option<T>) -> Option<String> {
+    v.as_ref().map(|x| x.to_string())
+}
+
+pub(crate) fn place_view(p: &Place) -> PlaceInput {
+    match p.kind {
+        PlaceKind::Point => PlaceInput::Point {
+            city: p.city.clone().unwrap_or_default(),
+        },
+        PlaceKind::Centre => PlaceInput::Centre {
+            centre: p.centre.clone().unwrap_or_default(),
+        },
+        PlaceKind::Remote => PlaceInput::Remote,
+    }
+}
+
+pub(crate) fn deadline_view(id: &str, d: &Deadline) -> DeadlineView {
+    DeadlineView {
+        id: id.to_string(),
+        rule: d.rule.clone(),
+        from: d.from.to_string(),
+        due: d.due.to_string(),
+        uncertain: d.uncertain,
+        done: d.done,
+        matter_id: d.matter_id.clone(),
+        note: d.note.clone(),
+    }
+}
+
+impl ClientView {
+    pub fn from_file(f: &ClientFile, today: chrono::NaiveDate) -> Self {
+        let p = &f.person;
+        let mut contact = BTreeMap::new();
+        for (k, v) in [
+            ("phone", &p.contact.phone),
+            ("email", &p.contact.email),
+            ("address", &p.contact.address),
+            ("note", &p.contact.note),
+        ] {
+            if let Some(v) = v {
+                contact.insert(k.to_string(), v.clone());
+            }
+        }
+        let mut legal_status: Vec<LegalStatusView> = f
+            .legal_status
+            .iter()
+            .map(|(id, e)| LegalStatusView {
+                id: id.clone(),
+                status: e.status.to_string(),
+                from: s(&e.from),
+                until: s(&e.until),
+                centre: e.centre.clone(),
+                note: e.note.clone(),
+            })
+            .collect();
+        legal_status.sort_by(|a, b| a.from.cmp(&b.from).then(a.id.cmp(&b.id)));
+        let mut consultations: Vec<ConsultationView> = f
+            .consultations
+            .iter()
+            .map(|(id, c)| ConsultationView {
+                id: id.clone(),
+                date: c.date.to_string(),
+                place: place_view(&c.place),
+                services: c.services.iter().map(|s| s.to_string()).collect(),
+                organisation: c.organisation.clone(),
+                language: c.language.clone(),
+                interpreter: c.interpreter,
+                duration_minutes: c.duration_minutes,
+                staff: c.staff.clone(),
+                matter_id: c.matter_id.clone(),
+                note: c.note.clone(),
+            })
+            .collect();
+        consultations.sort_by(|a, b| a.date.cmp(&b.date).then(a.id.cmp(&b.id)));
+        let mut deadlines: Vec<DeadlineView> =
+            f.deadlines.iter().map(|(id, d)| deadline_view(id, d)).collect();
+        deadlines.sort_by(|a, b| a.due.cmp(&b.due).then(a.id.cmp(&b.id)));
+        ClientView {
+            id: f.id.clone(),
+            organisation: f.organisation.clone(),
+            created_at: f.created_at.clone(),
+            updated_at: f.updated_at.clone(),
+            display_name: f.display_name(),
+            person: PersonView {
+                given_names: p.given_names.clone(),
+                family_name: p.family_name.clone(),
+                given_names_original: p.given_names_original.clone(),
+                family_name_original: p.family_name_original.clone(),
+                birth_date: s(&p.birth_date),
+                birth_date_approximate: p.birth_date_approximate,
+                sex: p.sex.to_string(),
+                citizenships: p.citizenships.clone(),
+                stateless: p.stateless,
+                languages: p.languages.clone(),
+                interpreter_needed: p.interpreter_needed,
+                contact,
+                identifiers: p
+                    .identifiers
+                    .iter()
+                    .map(|(id, i)| IdentifierView {
+                        id: id.clone(),
+                        kind: i.kind.to_string(),
+                        number: i.number.clone(),
+                        issued_by: i.issued_by.clone(),
+                        valid_until: s(&i.valid_until),
+                    })
+                    .collect(),
+            },
+            current_status: f.status_on(today).map(|s| s.to_string()),
+            legal_status,
+            vulnerabilities: f.vulnerabilities.keys().cloned().collect(),
+            consents: f
+                .consents
+                .iter()
+                .map(|(id, c)| ConsentView {
+                    id: id.clone(),
+                    clause: c.clause.clone(),
+                    language: c.language.clone(),
+                    given_on: c.given_on.to_string(),
+                    recorded_by: c.recorded_by.clone(),
+                    legal_basis: c.legal_basis.clone(),
+                    withdrawn_on: s(&c.withdrawn_on),
+                })
+                .collect(),
+            matters: f
+                .matters
+                .iter()
+                .map(|(id, m)| MatterView {
+                    id: id.clone(),
+                    kind: m.kind.to_string(),
+                    authority: m.authority.clone(),
+                    reference: m.reference.clone(),
+                    status: m.status.to_string(),
+                    opened: s(&m.opened),
+                    closed: s(&m.closed),
+                    note: m.note.clone(),
+                })
+                .collect(),
+            consultations,
+            deadlines,
+            summary: f.summary.as_str().to_string(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pesel_check_digit() {
+        assert!(valid_pesel("44051401359"));
+        assert!(!valid_pesel("44051401358"));
+        assert!(!valid_pesel("4405140135"));
+    }
+
+    #[test]
+    fn original_names_are_split_by_the_latin_family_name() {
+        assert_eq!(
+            split_original("Тарас Шевченко", "Shevchenko"),
+            (Some("Тарас".into()), Some("Шевченко".into()))
+        );
+        assert_eq!(
+            split_original("Шевченко Тарас Григорович", "Shevchenko"),
+            (Some("Тарас Григорович".into()), Some("Шевченко".into()))
+        );
+        assert_eq!(split_original("Шевченко", "X"), (None, Some("Шевченко".into())));
+    }
+
+    #[test]
+    fn unknown_keys_and_places_are_refused() {
+        assert!(ClientInput::from_json(r#"{"givn_names":"A"}"#).is_err());
+        let c = ConsultationInput::from_json(
+            r#"{"date":"2025-01-02","place":{"kind":"centre","centre":"Gdańsk"},"services":["legal"]}"#,
+        )
+        .unwrap();
+        let e = c.into_consultation("Org").unwrap_err().to_string();
+        assert!(e.contains("not a known guarded centre"), "{e}");
+    }
+}

@@ -1,0 +1,60 @@
+//! The errors of Punkt's use cases, each with a stable `code` that front ends decide by.
+
+use punkt_model::ModelError;
+use punkt_store::StoreError;
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+pub enum CoreError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Model(#[from] ModelError),
+    #[error("invalid input: {0}")]
+    Invalid(String),
+    #[error("no client file with id {0}")]
+    UnknownClient(String),
+    #[error("the document {id} is damaged: {reason}")]
+    Document { id: String, reason: String },
+    #[error("import refused: {0}")]
+    ImportRefused(String),
+    #[error("could not write the report: {0}")]
+    Export(String),
+    #[error("file error: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+impl CoreError {
+    /// A stable, machine-readable code: front ends decide by it, never by the message text.
+    pub fn code(&self) -> &'static str {
+        match self {
+            CoreError::Store(e) => match e {
+                StoreError::NoStore(_) => "no_store",
+                StoreError::AlreadyExists(_) => "store_exists",
+                StoreError::WrongPassphrase => "wrong_passphrase",
+                StoreError::WeakPassphrase(_) => "weak_passphrase",
+                StoreError::BadKeyFile(_) => "bad_key_file",
+                StoreError::Corrupt(_) => "corrupt_store",
+                StoreError::TooNew { .. } => "store_too_new",
+                StoreError::NoDocument(_) => "unknown_document",
+                StoreError::Sqlite(_) => "database",
+                StoreError::Io(_) => "io",
+            },
+            CoreError::Model(e) => match e {
+                ModelError::InvalidDate(_) => "invalid_date",
+                ModelError::UnknownRule(_) => "unknown_rule",
+                ModelError::InvalidField { .. } => "invalid_input",
+                ModelError::SchemaTooNew { .. } => "document_too_new",
+                ModelError::MalformedDocument(_) => "malformed_document",
+            },
+            CoreError::Invalid(_) => "invalid_input",
+            CoreError::UnknownClient(_) => "unknown_client",
+            CoreError::Document { .. } => "malformed_document",
+            CoreError::ImportRefused(_) => "import_refused",
+            CoreError::Export(_) => "export_failed",
+            CoreError::Io(_) => "io",
+        }
+    }
+}
+
+pub type Result<T, E = CoreError> = std::result::Result<T, E>;

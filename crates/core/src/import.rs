@@ -1,0 +1,444 @@
+//! Import of an existing register from CSV: the spreadsheets the organisations keep today.
+//!
+//! The column mapping is documented in `docs/import.md`. Headers are matched case- and
+//! diacritics-insensitively, in Polish or English; `;` or `,` as the separator is detected from
+//! the header line. Rows for the same person (same folded names and birth date) become one
+//! client file with several consultations. The import is all or nothing: every accepted row is
+//! written in one transaction, and when any row is rejected nothing is written unless the caller
+//! asks to skip invalid rows. A dry run validates and reports without writing.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use punkt_model::client::ClientFile;
+use punkt_model::names::fold;
+
+use crate::dto::{
+    ClientInput, ConsultationInput, IdentifierInput, LegalStatusInput, OriginalNamesInput,
+    PlaceInput,
+};
+use crate::error::{CoreError, Result};
+use crate::Punkt;
+
+/// A column Punkt understands, and the header names it is recognised by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Column {
+    GivenNames,
+    FamilyName,
+    NamesOriginal,
+    BirthDate,
+    Sex,
+    Citizenships,
+    Languages,
+    InterpreterNeeded,
+    Phone,
+    Email,
+    Passport,
+    Pesel,
+    LegalStatus,
+    ConsultationDate,
+    Place,
+    Services,
+    ConsultationLanguage,
+    Staff,
+    Note,
+}
+
+/// Header names per column (folded; spaces, `-` and `_` are ignored when matching).
+pub const COLUMN_NAMES: &[(Column, &[&str])] = &[
+    (Column::GivenNames, &["given_names", "given_name", "first_name", "imie", "imiona"]),
+    (Column::FamilyName, &["family_name", "surname", "last_name", "nazwisko"]),
+    (Column::NamesOriginal, &["names_original", "original_name", "imie_i_nazwisko_w_oryginale", "zapis_oryginalny", "pisownia_oryginalna"]),
+    (Column::BirthDate, &["birth_date", "date_of_birth", "data_urodzenia", "rok_urodzenia"]),
+    (Column::Sex, &["sex", "gender", "plec"]),
+    (Column::Citizenships, &["citizenships", "citizenship", "nationality", "obywatelstwo"]),
+    (Column::Languages, &["languages", "language", "jezyki", "jezyk"]),
+    (Column::InterpreterNeeded, &["interpreter_needed", "interpreter", "tlumacz"]),
+    (Column::Phone, &["phone", "telefon"]),
+    (Column::Email, &["email", "e_mail"]),
+    (Column::Passport, &["passport", "paszport", "nr_paszportu"]),
+    (Column::Pesel, &["pesel"]),
+    (Column::LegalStatus, &["legal_status", "status", "status_prawny"]),
+    (Column::ConsultationDate, &["consultation_date", "date", "data", "data_konsultacji", "data_porady"]),
+    (Column::Place, &["place", "miejsce", "punkt", "osrodek"]),
+    (Column::Services, &["services", "service", "uslugi", "usluga", "rodzaj_wsparcia"]),
+    (Column::ConsultationLanguage, &["consultation_language", "jezyk_konsultacji"]),
+    (Column::Staff, &["staff", "counsellor", "doradca", "prawnik", "pracownik"]),
+    (Column::Note, &["note", "notes", "notatka", "uwagi"]),
+];
+
+fn header_key(h: &str) -> String {
+    fold(h.trim().trim_start_matches('\u{feff}'))
+        .chars()
+        .map(|c| if c == ' ' || c == '-' { '_' } else { c })
+        .collect()
+}
+
+fn column_for(header: &str) -> Option<Column> {
+    let k = header_key(header);
+    COLUMN_NAMES
+        .iter()
+        .find(|(_, names)| names.contains(&k.as_str()))
+        .map(|(c, _)| *c)
+}
+
+/// Country names people write instead of codes (Polish and English), folded.
+const COUNTRY_NAMES: &[(&str, &str)] = &[
+    ("ukraina", "UA"), ("ukraine", "UA"), ("bialorus", "BY"), ("belarus", "BY"),
+    ("rosja", "RU"), ("russia", "RU"), ("federacja rosyjska", "RU"), ("czeczenia", "RU"),
+    ("afganistan", "AF"), ("afghanistan", "AF"), ("syria", "SY"), ("irak", "IQ"), ("iraq", "IQ"),
+    ("gruzja", "GE"), ("georgia", "GE"), ("demokratyczna republika konga", "CD"), ("dr konga", "CD"),
+    ("dr congo", "CD"), ("erytrea", "ER"), ("eritrea", "ER"), ("turcja", "TR"), ("turkey", "TR"),
+    ("tadzykistan", "TJ"), ("tajikistan", "TJ"), ("iran", "IR"), ("jemen", "YE"), ("yemen", "YE"),
+    ("somalia", "SO"), ("etiopia", "ET"), ("ethiopia", "ET"), ("sudan", "SD"), ("nigeria", "NG"),
+    ("kamerun", "CM"), ("cameroon", "CM"), ("armenia", "AM"), ("azerbejdzan", "AZ"),
+    ("azerbaijan", "AZ"), ("moldawia", "MD"), ("moldova", "MD"), ("uzbekistan", "UZ"),
+    ("kirgistan", "KG"), ("kyrgyzstan", "KG"), ("kazachstan", "KZ"), ("kazakhstan", "KZ"),
+    ("pakistan", "PK"), ("egipt", "EG"), ("egypt", "EG"), ("palestyna", "PS"), ("palestine", "PS"),
+    ("liban", "LB"), ("lebanon", "LB"), ("wietnam", "VN"), ("vietnam", "VN"), ("indie", "IN"),
+    ("india", "IN"), ("kuba", "CU"), ("cuba", "CU"), ("polska", "PL"), ("poland", "PL"),
+];
+
+fn country(s: &str) -> Option<String> {
+    punkt_model::reference::country_code(s).or_else(|| {
+        let f = fold(s.trim());
+        COUNTRY_NAMES
+            .iter()
+            .find(|(n, _)| *n == f)
+            .map(|(_, c)| c.to_string())
+    })
+}
+
+fn list(s: &str) -> Vec<String> {
+    s.split([';', ',', '/', '|'])
+        .map(|p| p.trim().to_string())
+        .filter(|p| !p.is_empty())
+        .collect()
+}
+
+fn sex(s: &str) -> String {
+    match fold(s.trim()).as_str() {
+        "k" | "kobieta" | "f" | "female" | "woman" => "female".into(),
+        "m" | "mezczyzna" | "male" | "man" => "male".into(),
+        "" | "?" | "brak" | "nieznana" => "unknown".into(),
+        other => other.to_string(),
+    }
+}
+
+/// Polish service names as registers write them.
+fn service_alias(s: &str) -> String {
+    let f = fold(s.trim());
+    let base = f.split_whitespace().next().unwrap_or("");
+    match base {
+        "prawna" | "prawne" | "porada" | "prawnik" => "legal",
+        "psychologiczna" | "psychologiczne" | "psycholog" => "psychological",
+        "socjalna" | "socjalne" | "spoleczna" => "social",
+        "zawodowa" | "zawodowe" | "doradztwo" => "vocational",
+        "edukacyjna" | "edukacja" | "korepetycje" => "education",
+        "jezykowa" | "jezyk" | "kurs" => "language",
+        "mieszkaniowa" | "mieszkanie" => "housing",
+        _ => return f,
+    }
+    .to_string()
+}
+
+fn yes(s: &str) -> bool {
+    matches!(fold(s.trim()).as_str(), "tak" | "yes" | "y" | "t" | "1" | "true" | "x")
+}
+
+fn place(s: &str) -> PlaceInput {
+    let t = s.trim();
+    let f = fold(t);
+    if f.is_empty() || f == "zdalnie" || f == "remote" || f == "telefonicznie" || f == "online" {
+        return PlaceInput::Remote;
+    }
+    let stripped = t
+        .trim_start_matches("SOC ")
+        .trim_start_matches("SOdC ")
+        .trim_start_matches("strzeżony ośrodek ")
+        .trim();
+    if punkt_model::reference::guarded_centre(stripped).is_some() {
+        PlaceInput::Centre {
+            centre: stripped.to_string(),
+        }
+    } else {
+        PlaceInput::Point { city: t.to_string() }
+    }
+}
+
+/// One rejected row: its number as a spreadsheet shows it (the header is row 1).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct RejectedRow {
+    pub row: u64,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ImportReport {
+    pub dry_run: bool,
+    /// True when the accepted rows were written.
+    pub imported: bool,
+    pub rows: u64,
+    pub clients: u64,
+    pub consultations: u64,
+    pub rejected: Vec<RejectedRow>,
+    /// Headers that map to no column (their values are not imported).
+    pub ignored_columns: Vec<String>,
+}
+
+struct ParsedRow {
+    row: u64,
+    person_key: String,
+    client: ClientInput,
+    consultation: Option<ConsultationInput>,
+}
+
+/// How to treat rejected rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ImportOptions {
+    pub dry_run: bool,
+    /// Import the valid rows even when some are rejected.
+    pub skip_invalid: bool,
+}
+
+impl Punkt {
+    /// Import a CSV register from `bytes`.
+    pub fn import_csv(&mut self, bytes: &[u8], opts: ImportOptions) -> Result<ImportReport> {
+        let text = std::str::from_utf8(bytes).map_err(|e| {
+            CoreError::ImportRefused(format!(
+                "the file is not UTF-8 text (byte {}): save it from the spreadsheet as \"CSV UTF-8\"",
+                e.valid_up_to()
+            ))
+        })?;
+        let first_line = text.lines().next().unwrap_or("");
+        let delimiter = if first_line.matches(';').count() > first_line.matches(',').count() {
+            b';'
+        } else {
+            b','
+        };
+        let mut reader = csv::ReaderBuilder::new()
+            .delimiter(delimiter)
+            .flexible(false)
+            .from_reader(text.as_bytes());
+        let headers = reader
+            .headers()
+            .map_err(|e| CoreError::ImportRefused(format!("cannot read the header row: {e}")))?
+            .clone();
+        let columns: Vec<Option<Column>> = headers.iter().map(column_for).collect();
+        let ignored_columns: Vec<String> = headers
+            .iter()
+            .zip(&columns)
+            .filter(|(h, c)| c.is_none() && !h.trim().is_empty())
+            .map(|(h, _)| h.to_string())
+            .collect();
+        if !columns.contains(&Some(Column::FamilyName)) && !columns.contains(&Some(Column::GivenNames)) {
+            return Err(CoreError::ImportRefused(
+                "no name column: the header needs family_name/nazwisko or given_names/imię (see docs/import.md)".into(),
+            ));
+        }
+        let mut parsed = Vec::new();
+        let mut rejected = Vec::new();
+        let mut rows = 0;
+        for (i, record) in reader.records().enumerate() {
+            let row = i as u64 + 2;
+            rows += 1;
+            let record = match record {
+                Ok(r) => r,
+                Err(e) => {
+                    rejected.push(RejectedRow {
+                        row,
+                        reason: format!("unreadable row: {e}"),
+                    });
+                    continue;
+                }
+            };
+            let mut values: BTreeMap<Column, String> = BTreeMap::new();
+            for (v, c) in record.iter().zip(&columns) {
+                if let Some(c) = c {
+                    if !v.trim().is_empty() {
+                        values.insert(*c, v.trim().to_string());
+                    }
+                }
+            }
+            if values.is_empty() {
+                rows -= 1; // an empty line at the end of a spreadsheet is not a row
+                continue;
+            }
+            match self.parse_row(row, values) {
+                Ok(p) => parsed.push(p),
+                Err(reason) => rejected.push(RejectedRow { row, reason }),
+            }
+        }
+        // Group rows of the same person.
+        let mut people: BTreeMap<String, (ClientFile, u64)> = BTreeMap::new();
+        let mut consultations = 0;
+        let mut order = Vec::new();
+        for p in parsed {
+            if !people.contains_key(&p.person_key) {
+                match self.prepare_client(p.client) {
+                    Ok(file) => {
+                        order.push(p.person_key.clone());
+                        people.insert(p.person_key.clone(), (file, p.row));
+                    }
+                    Err(e) => {
+                        rejected.push(RejectedRow {
+                            row: p.row,
+                            reason: e.to_string(),
+                        });
+                        continue;
+                    }
+                }
+            }
+            if let Some(c) = p.consultation {
+                let org = self.organisation().to_string();
+                match c.into_consultation(&org) {
+                    Ok(c) => {
+                        let (file, _) = people.get_mut(&p.person_key).expect("just inserted");
+                        file.consultations.insert(punkt_model::new_id(), c);
+                        consultations += 1;
+                    }
+                    Err(e) => rejected.push(RejectedRow {
+                        row: p.row,
+                        reason: e.to_string(),
+                    }),
+                }
+            }
+        }
+        rejected.sort_by_key(|r| r.row);
+        let files: Vec<ClientFile> = order
+            .iter()
+            .filter_map(|k| people.remove(k).map(|(f, _)| f))
+            .collect();
+        let mut report = ImportReport {
+            dry_run: opts.dry_run,
+            imported: false,
+            rows,
+            clients: files.len() as u64,
+            consultations,
+            rejected,
+            ignored_columns,
+        };
+        if opts.dry_run || (!report.rejected.is_empty() && !opts.skip_invalid) {
+            return Ok(report);
+        }
+        self.insert_clients(&files)?;
+        report.imported = true;
+        Ok(report)
+    }
+
+    fn parse_row(
+        &self,
+        row: u64,
+        mut v: BTreeMap<Column, String>,
+    ) -> std::result::Result<ParsedRow, String> {
+        let mut take = |c: Column| v.remove(&c);
+        let given = take(Column::GivenNames);
+        let family = take(Column::FamilyName);
+        let original = take(Column::NamesOriginal);
+        if given.is_none() && family.is_none() && original.is_none() {
+            return Err("no name: fill given_names or family_name".into());
+        }
+        let birth = take(Column::BirthDate);
+        let mut citizenships = Vec::new();
+        if let Some(c) = take(Column::Citizenships) {
+            for part in list(&c) {
+                citizenships.push(country(&part).ok_or_else(|| {
+                    format!("unknown citizenship '{part}': use an ISO code such as UA or a country name")
+                })?);
+            }
+        }
+        let mut identifiers = Vec::new();
+        if let Some(p) = take(Column::Passport) {
+            identifiers.push(IdentifierInput {
+                id: None,
+                kind: "passport".into(),
+                number: p,
+                issued_by: None,
+                valid_until: None,
+            });
+        }
+        if let Some(p) = take(Column::Pesel) {
+            identifiers.push(IdentifierInput {
+                id: None,
+                kind: "pesel".into(),
+                number: p,
+                issued_by: None,
+                valid_until: None,
+            });
+        }
+        let legal_status = take(Column::LegalStatus).map(|s| {
+            vec![LegalStatusInput {
+                id: None,
+                status: s,
+                from: None,
+                until: None,
+                centre: None,
+                note: None,
+            }]
+        });
+        let person_key = format!(
+            "{}|{}|{}|{}",
+            fold(given.as_deref().unwrap_or("")),
+            fold(family.as_deref().unwrap_or("")),
+            fold(original.as_deref().unwrap_or("")),
+            birth.as_deref().unwrap_or("")
+        );
+        let client = ClientInput {
+            given_names: given,
+            family_name: family,
+            names_original: original.map(OriginalNamesInput::Full),
+            birth_date: birth,
+            sex: take(Column::Sex).map(|s| sex(&s)),
+            citizenships: Some(citizenships),
+            languages: take(Column::Languages).map(|l| list(&l)),
+            interpreter_needed: take(Column::InterpreterNeeded).map(|s| yes(&s)),
+            contact: match (take(Column::Phone), take(Column::Email)) {
+                (None, None) => None,
+                (phone, email) => Some(crate::dto::ContactInput {
+                    phone,
+                    email,
+                    address: None,
+                    note: None,
+                }),
+            },
+            identifiers: Some(identifiers),
+            legal_status,
+            ..Default::default()
+        };
+        // Validate the person now, so the row number goes with the reason.
+        let mut probe = ClientFile::default();
+        client
+            .clone()
+            .apply(&mut probe, true, punkt_model::IsoDate(self.today()))
+            .map_err(|e| e.to_string())?;
+        let consultation = match take(Column::ConsultationDate) {
+            Some(date) => Some(ConsultationInput {
+                date,
+                place: place(take(Column::Place).as_deref().unwrap_or("")),
+                services: take(Column::Services)
+                    .map(|s| list(&s).iter().map(|x| service_alias(x)).collect())
+                    .unwrap_or_else(|| vec!["legal".into()]),
+                language: take(Column::ConsultationLanguage),
+                interpreter: false,
+                duration_minutes: None,
+                staff: take(Column::Staff),
+                matter_id: None,
+                note: take(Column::Note).unwrap_or_default(),
+                organisation: None,
+            }),
+            None => None,
+        };
+        if let Some(c) = &consultation {
+            c.clone()
+                .into_consultation(self.organisation())
+                .map_err(|e| e.to_string())?;
+        }
+        Ok(ParsedRow {
+            row,
+            person_key,
+            client,
+            consultation,
+        })
+    }
+}

@@ -1,0 +1,141 @@
+//! From a client file to its index rows: the one function the whole index derives from.
+//! A rebuild and an incremental update both call [`client_index`], so they cannot disagree.
+
+use std::collections::BTreeSet;
+
+use chrono::NaiveDate;
+
+use punkt_model::client::ClientFile;
+use punkt_model::names::{self, fold, latin_spellings, normalise_document_number, tokens};
+use punkt_model::PartialDate;
+use punkt_store::index::{ClientIndex, ConsultationRow, DeadlineRow, MatterRow, StatusRow};
+
+/// Birth-date search keys: the full date also answers a query for its year or month.
+fn birth_keys(d: &PartialDate) -> Vec<String> {
+    let s = d.to_string();
+    let mut keys = vec![format!("b:{s}")];
+    if s.len() >= 7 {
+        keys.push(format!("b:{}", &s[..7]));
+    }
+    if s.len() > 4 {
+        keys.push(format!("b:{}", &s[..4]));
+    }
+    keys
+}
+
+/// The index rows of `file`, a pure function of the document. The "current status" column is
+/// the latest entry of the status timeline.
+pub fn client_index(file: &ClientFile) -> ClientIndex {
+    let p = &file.person;
+    let original = [
+        p.given_names_original.as_deref().unwrap_or(""),
+        p.family_name_original.as_deref().unwrap_or(""),
+    ]
+    .join(" ")
+    .trim()
+    .to_string();
+    let all_names = [p.given_names.as_str(), p.family_name.as_str(), original.as_str()];
+    let mut search_keys = names::name_keys(all_names);
+    let mut fts_names = BTreeSet::new();
+    for name in all_names {
+        for t in tokens(name) {
+            fts_names.insert(fold(&t));
+            for s in latin_spellings(&t) {
+                fts_names.insert(fold(&s));
+            }
+        }
+    }
+    let mut other = Vec::new();
+    for i in p.identifiers.values() {
+        let n = normalise_document_number(&i.number);
+        if !n.is_empty() {
+            search_keys.insert(format!("n:{n}"));
+            other.push(n);
+        }
+    }
+    if let Some(b) = &p.birth_date {
+        search_keys.extend(birth_keys(b));
+        other.push(b.to_string());
+    }
+    for m in file.matters.values() {
+        if let Some(r) = &m.reference {
+            let n = normalise_document_number(r);
+            if !n.is_empty() {
+                search_keys.insert(format!("n:{n}"));
+                other.push(n);
+            }
+        }
+    }
+    ClientIndex {
+        id: file.id.clone(),
+        organisation: file.organisation.clone(),
+        display_name: file.display_name(),
+        given_names: p.given_names.clone(),
+        family_name: p.family_name.clone(),
+        names_original: original,
+        birth_date: p.birth_date.map(|d| d.to_string()),
+        birth_year: p.birth_date.map(|d| d.year()),
+        sex: p.sex.to_string(),
+        citizenship: p.citizenships.first().cloned(),
+        citizenships: p.citizenships.join(" "),
+        languages: p.languages.join(" "),
+        current_status: file.status_on(NaiveDate::MAX).map(|s| s.to_string()),
+        created_at: file.created_at.clone(),
+        updated_at: file.updated_at.clone(),
+        statuses: file
+            .legal_status
+            .iter()
+            .map(|(id, e)| StatusRow {
+                entry_id: id.clone(),
+                status: e.status.to_string(),
+                from_key: e.from.map(|d| d.to_string()),
+                until_key: e.until.map(|d| d.to_string()),
+            })
+            .collect(),
+        matters: file
+            .matters
+            .iter()
+            .map(|(id, m)| MatterRow {
+                id: id.clone(),
+                kind: m.kind.to_string(),
+                status: m.status.to_string(),
+                authority: m.authority.clone(),
+                reference: m.reference.clone(),
+                opened: m.opened.map(|d| d.to_string()),
+                closed: m.closed.map(|d| d.to_string()),
+            })
+            .collect(),
+        consultations: file
+            .consultations
+            .iter()
+            .map(|(id, c)| ConsultationRow {
+                id: id.clone(),
+                date: c.date.to_string(),
+                place_kind: c.place.kind.to_string(),
+                place: c.place.label(),
+                organisation: c.organisation.clone(),
+                language: c.language.clone(),
+                interpreter: c.interpreter,
+                duration_minutes: c.duration_minutes.map(|d| d as i64),
+                staff: c.staff.clone(),
+                services: c.services.iter().map(|s| s.to_string()).collect(),
+            })
+            .collect(),
+        deadlines: file
+            .deadlines
+            .iter()
+            .map(|(id, d)| DeadlineRow {
+                id: id.clone(),
+                rule: d.rule.clone(),
+                from_date: d.from.to_string(),
+                due: d.due.to_string(),
+                uncertain: d.uncertain,
+                done: d.done,
+                matter_id: d.matter_id.clone(),
+            })
+            .collect(),
+        search_keys,
+        fts_names: fts_names.into_iter().collect::<Vec<_>>().join(" "),
+        fts_other: other.join(" "),
+    }
+}
