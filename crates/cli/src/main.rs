@@ -1,1 +1,396 @@
-fn main() {}
+//! `punkt`: the scriptable front end of punkt-core. JSON out on stdout; every failure is one
+//! line on stderr and a non-zero exit, and leaves the store as it was.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{anyhow, bail, Context};
+use clap::{Args, Parser, Subcommand};
+use serde::Serialize;
+
+use punkt_core::import::ImportOptions;
+use punkt_core::report::ReportFormat;
+use punkt_core::{ClientInput, ConsultationInput, CoreError, Punkt};
+use punkt_model::deadlines::DeadlineRules;
+use punkt_model::IsoDate;
+use punkt_store::KdfParams;
+
+#[derive(Parser)]
+#[command(name = "punkt", version, about = "Punkt: offline case files for legal and social help to refugees and migrants")]
+struct Cli {
+    /// The store directory (default: the platform's data directory for Punkt).
+    #[arg(long, global = true, env = "PUNKT_DATA", value_name = "DIR")]
+    data: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Create a new encrypted store.
+    Init {
+        /// The organisation that owns the files made in this store.
+        #[arg(long, default_value = "Punkt")]
+        organisation: String,
+    },
+    /// Client files.
+    #[command(subcommand)]
+    Client(ClientCommand),
+    /// Consultations.
+    #[command(subcommand)]
+    Consultation(ConsultationCommand),
+    /// Procedural deadlines.
+    #[command(subcommand)]
+    Deadline(DeadlineCommand),
+    /// The deadline board: open deadlines, soonest first.
+    Deadlines {
+        /// Only those due within this many days (overdue ones always shown).
+        #[arg(long)]
+        within: Option<u32>,
+    },
+    /// A report for donors over a period.
+    Report {
+        #[arg(long)]
+        from: String,
+        #[arg(long)]
+        to: String,
+        #[arg(long, value_parser = ["csv", "xlsx", "json"])]
+        format: String,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Import an existing register.
+    #[command(subcommand)]
+    Import(ImportCommand),
+    /// Add realistic demo client files.
+    Demo {
+        #[arg(long)]
+        clients: u64,
+        #[arg(long, default_value_t = 2026)]
+        seed: u64,
+    },
+    /// Change the store's passphrase (the new one from PUNKT_NEW_PASSPHRASE or a prompt).
+    #[command(subcommand)]
+    Passphrase(PassphraseCommand),
+    /// Index maintenance.
+    #[command(subcommand)]
+    Index(IndexCommand),
+    /// Fold appended changes into fresh snapshots.
+    Compact {
+        #[arg(long, default_value_t = punkt_core::COMPACT_AFTER_CHANGES)]
+        min_changes: usize,
+    },
+}
+
+#[derive(Subcommand)]
+enum ClientCommand {
+    /// Intake: create a client file from JSON. Prints {"id": ...}.
+    Add(JsonArg),
+    /// Show a client file as JSON.
+    Show { id: String },
+    /// Set the keys given in the JSON, leave the rest.
+    Update {
+        id: String,
+        #[command(flatten)]
+        json: JsonArg,
+    },
+    /// Find people however their name was typed.
+    Search {
+        query: String,
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+    },
+    /// The most recently changed files.
+    List {
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+    },
+}
+
+#[derive(Args)]
+struct JsonArg {
+    /// A JSON file, or - for standard input.
+    #[arg(long = "json", value_name = "FILE|-")]
+    json: String,
+}
+
+#[derive(Subcommand)]
+enum ConsultationCommand {
+    /// Record a consultation on a client file.
+    Add {
+        client_id: String,
+        #[command(flatten)]
+        json: JsonArg,
+    },
+}
+
+#[derive(Args)]
+struct DeadlineArgs {
+    #[arg(long)]
+    rule: String,
+    /// The day of the triggering event (delivery, announcement...), YYYY-MM-DD.
+    #[arg(long)]
+    from: String,
+    /// The start date is not certain: give the earliest possible deadline.
+    #[arg(long)]
+    uncertain: bool,
+}
+
+#[derive(Subcommand)]
+enum DeadlineCommand {
+    /// Compute and record a deadline on a client file.
+    Add {
+        client_id: String,
+        #[command(flatten)]
+        args: DeadlineArgs,
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// Compute a deadline (no store needed).
+    Compute {
+        #[command(flatten)]
+        args: DeadlineArgs,
+    },
+    /// List the deadline rules.
+    Rules,
+    /// Mark a deadline as met.
+    Done { client_id: String, deadline_id: String },
+}
+
+#[derive(Subcommand)]
+enum ImportCommand {
+    /// Import a CSV register (see docs/import.md for the columns).
+    Csv {
+        file: PathBuf,
+        /// Check and report, write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Import the valid rows even when some rows are rejected.
+        #[arg(long)]
+        skip_invalid: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum PassphraseCommand {
+    Change,
+}
+
+#[derive(Subcommand)]
+enum IndexCommand {
+    /// Rebuild the index from the documents.
+    Rebuild,
+    /// Rebuild the index and check it equals the one kept incrementally.
+    Check,
+}
+
+fn data_dir(cli: &Option<PathBuf>) -> anyhow::Result<PathBuf> {
+    if let Some(d) = cli {
+        return Ok(d.clone());
+    }
+    let dirs = directories::ProjectDirs::from("org", "Punkt", "punkt")
+        .ok_or_else(|| anyhow!("cannot find a data directory for this user; pass --data DIR"))?;
+    Ok(dirs.data_dir().to_path_buf())
+}
+
+fn passphrase(var: &str, prompt: &str, confirm: bool) -> anyhow::Result<String> {
+    if let Ok(p) = std::env::var(var) {
+        return Ok(p);
+    }
+    let p = rpassword::prompt_password(prompt)
+        .map_err(|e| anyhow!("no passphrase: set {var} or run in a terminal ({e})"))?;
+    if confirm {
+        let again = rpassword::prompt_password("Repeat the passphrase: ")
+            .map_err(|e| anyhow!("no passphrase: {e}"))?;
+        if again != p {
+            bail!("the passphrases do not match");
+        }
+    }
+    Ok(p)
+}
+
+fn open(dir: &Path) -> anyhow::Result<Punkt> {
+    if !punkt_store::Store::exists(dir) {
+        return Err(CoreError::Store(punkt_store::StoreError::NoStore(dir.display().to_string())).into());
+    }
+    let p = passphrase("PUNKT_PASSPHRASE", "Passphrase: ", false)?;
+    Ok(Punkt::open(dir, &p)?)
+}
+
+fn read_json(arg: &str) -> anyhow::Result<String> {
+    if arg == "-" {
+        let mut s = String::new();
+        std::io::stdin()
+            .read_to_string(&mut s)
+            .context("cannot read standard input")?;
+        Ok(s)
+    } else {
+        std::fs::read_to_string(arg).with_context(|| format!("cannot read {arg}"))
+    }
+}
+
+fn print<T: Serialize>(v: &T) -> anyhow::Result<()> {
+    println!("{}", serde_json::to_string_pretty(v)?);
+    Ok(())
+}
+
+fn date(s: &str, what: &str) -> anyhow::Result<IsoDate> {
+    s.parse::<IsoDate>()
+        .map_err(|_| anyhow!("invalid {what} '{s}': expected a real date YYYY-MM-DD"))
+}
+
+/// The Argon2 cost: the default, or a cheap one for tests when PUNKT_TEST_FAST_KDF=1.
+fn kdf() -> KdfParams {
+    if std::env::var("PUNKT_TEST_FAST_KDF").as_deref() == Ok("1") {
+        KdfParams { m_kib: 1024, t: 1, p: 1 }
+    } else {
+        KdfParams::default()
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    // Commands that need no store.
+    match &cli.command {
+        Command::Deadline(DeadlineCommand::Compute { args }) => {
+            let due = DeadlineRules::built_in().compute(&args.rule, date(&args.from, "--from date")?, args.uncertain)?;
+            return print(&due);
+        }
+        Command::Deadline(DeadlineCommand::Rules) => return print(&DeadlineRules::built_in().all()),
+        _ => {}
+    }
+    let dir = data_dir(&cli.data)?;
+    match cli.command {
+        Command::Init { organisation } => {
+            let p = passphrase("PUNKT_PASSPHRASE", "New passphrase: ", true)?;
+            let punkt = Punkt::init_with(&dir, &p, &organisation, kdf())?;
+            print(&serde_json::json!({
+                "store": dir.display().to_string(),
+                "organisation": punkt.organisation(),
+            }))
+        }
+        Command::Client(c) => {
+            let mut punkt = open(&dir)?;
+            match c {
+                ClientCommand::Add(j) => {
+                    let input = ClientInput::from_json(&read_json(&j.json)?)?;
+                    let id = punkt.add_client(input)?;
+                    print(&serde_json::json!({ "id": id }))
+                }
+                ClientCommand::Show { id } => print(&punkt.client_view(&id)?),
+                ClientCommand::Update { id, json } => {
+                    let input = ClientInput::from_json(&read_json(&json.json)?)?;
+                    let file = punkt.update_client(&id, input)?;
+                    print(&punkt_core::ClientView::from_file(&file, punkt.today()))
+                }
+                ClientCommand::Search { query, limit } => print(&punkt.search(&query, limit)?),
+                ClientCommand::List { limit } => {
+                    let list: Vec<_> = punkt
+                        .store()
+                        .recent_clients(limit)?
+                        .into_iter()
+                        .map(|s| serde_json::json!({"id": s.id, "display_name": s.display_name, "birth_date": s.birth_date, "citizenship": s.citizenship, "updated_at": s.updated_at}))
+                        .collect();
+                    print(&list)
+                }
+            }
+        }
+        Command::Consultation(ConsultationCommand::Add { client_id, json }) => {
+            let mut punkt = open(&dir)?;
+            let input = ConsultationInput::from_json(&read_json(&json.json)?)?;
+            let id = punkt.add_consultation(&client_id, input)?;
+            print(&serde_json::json!({ "id": id }))
+        }
+        Command::Deadline(DeadlineCommand::Add { client_id, args, note }) => {
+            let from = date(&args.from, "--from date")?;
+            let mut punkt = open(&dir)?;
+            print(&punkt.add_deadline(&client_id, &args.rule, from, args.uncertain, note)?)
+        }
+        Command::Deadline(DeadlineCommand::Done { client_id, deadline_id }) => {
+            let mut punkt = open(&dir)?;
+            punkt.set_deadline_done(&client_id, &deadline_id, true)?;
+            print(&serde_json::json!({ "id": deadline_id, "done": true }))
+        }
+        Command::Deadline(_) => unreachable!("handled above"),
+        Command::Deadlines { within } => print(&open(&dir)?.deadline_board(within)?),
+        Command::Report { from, to, format, out } => {
+            let from = date(&from, "--from date")?;
+            let to = date(&to, "--to date")?;
+            let format: ReportFormat = format.parse()?;
+            let punkt = open(&dir)?;
+            let report = punkt.report(from.0, to.0)?;
+            report.write_to(&out, format)?;
+            print(&serde_json::json!({
+                "out": out.display().to_string(),
+                "people": report.total.people,
+                "consultations": report.total.consultations,
+            }))
+        }
+        Command::Import(ImportCommand::Csv { file, dry_run, skip_invalid }) => {
+            let bytes = std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            let mut punkt = open(&dir)?;
+            let report = punkt.import_csv(&bytes, ImportOptions { dry_run, skip_invalid })?;
+            print(&report)?;
+            if !dry_run && !report.imported {
+                bail!(
+                    "nothing imported: {} of {} rows rejected (first: row {}: {}); fix them or use --skip-invalid",
+                    report.rejected.len(),
+                    report.rows,
+                    report.rejected[0].row,
+                    report.rejected[0].reason
+                );
+            }
+            Ok(())
+        }
+        Command::Demo { clients, seed } => {
+            let mut punkt = open(&dir)?;
+            print(&punkt.demo(clients, seed)?)
+        }
+        Command::Passphrase(PassphraseCommand::Change) => {
+            let old = passphrase("PUNKT_PASSPHRASE", "Current passphrase: ", false)?;
+            let new = passphrase("PUNKT_NEW_PASSPHRASE", "New passphrase: ", true)?;
+            punkt_store::Store::change_passphrase(&dir, &old, &new).map_err(CoreError::from)?;
+            print(&serde_json::json!({ "changed": true }))
+        }
+        Command::Index(cmd) => {
+            let mut punkt = open(&dir)?;
+            match cmd {
+                IndexCommand::Rebuild => {
+                    let n = punkt.rebuild_index()?;
+                    print(&serde_json::json!({ "clients": n }))
+                }
+                IndexCommand::Check => {
+                    let before = punkt.store().index_dump()?;
+                    let n = punkt.rebuild_index()?;
+                    let after = punkt.store().index_dump()?;
+                    if before != after {
+                        bail!("the index differed from its documents; it has been rebuilt");
+                    }
+                    print(&serde_json::json!({ "clients": n, "consistent": true }))
+                }
+            }
+        }
+        Command::Compact { min_changes } => {
+            let mut punkt = open(&dir)?;
+            print(&serde_json::json!({ "compacted": punkt.compact(min_changes)? }))
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            let code = e
+                .downcast_ref::<CoreError>()
+                .map(|c| c.code())
+                .or_else(|| e.downcast_ref::<punkt_model::ModelError>().map(|_| "invalid_input"))
+                .unwrap_or("error");
+            // One line: the chain of causes joined, newlines flattened.
+            let msg = format!("{e:#}").replace('\n', " ");
+            eprintln!("punkt: error[{code}]: {msg}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -4,6 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use rusqlite::types::ValueRef;
 use rusqlite::{params, params_from_iter, OptionalExtension, Transaction};
 
 use punkt_model::names::{deletions, MIN_TYPO_LEN};
@@ -494,7 +495,11 @@ impl Store {
             while let Some(r) = rows.next()? {
                 let vals: Vec<String> = (0..cols)
                     .map(|i| match r.get_ref(i) {
-                        Ok(v) => format!("{v:?}"),
+                        Ok(ValueRef::Null) => "NULL".to_string(),
+                        Ok(ValueRef::Integer(n)) => n.to_string(),
+                        Ok(ValueRef::Real(f)) => f.to_string(),
+                        Ok(ValueRef::Text(t)) => format!("{:?}", String::from_utf8_lossy(t)),
+                        Ok(ValueRef::Blob(b)) => hex::encode(b),
                         Err(e) => format!("<{e}>"),
                     })
                     .collect();
