@@ -55,28 +55,40 @@ enum Term {
 
 fn parse_terms(query: &str) -> Vec<Term> {
     let mut terms = Vec::new();
-    for part in query.split_whitespace() {
-        let trimmed = part.trim_matches(|c: char| c == ',' || c == ';');
-        if trimmed.is_empty() {
-            continue;
-        }
-        let has_digit = trimmed.chars().any(|c| c.is_ascii_digit());
-        if has_digit {
-            if let Ok(d) = trimmed.parse::<PartialDate>() {
+    let parts: Vec<&str> = query
+        .split_whitespace()
+        .map(|p| p.trim_matches(|c: char| c == ',' || c == ';'))
+        .filter(|p| !p.is_empty())
+        .collect();
+    let mut i = 0;
+    while i < parts.len() {
+        let part = parts[i];
+        i += 1;
+        if part.chars().any(|c| c.is_ascii_digit()) {
+            if let Ok(d) = part.parse::<PartialDate>() {
                 terms.push(Term::Date(d));
                 continue;
             }
-            if let Ok(d) = trimmed.parse::<IsoDate>() {
+            if let Ok(d) = part.parse::<IsoDate>() {
                 terms.push(Term::Date(PartialDate::Day(d.0)));
                 continue;
             }
-            let n = normalise_document_number(trimmed);
+            let n = normalise_document_number(part);
             if !n.is_empty() {
                 terms.push(Term::Number(n));
             }
             continue;
         }
-        for t in names::tokens(trimmed) {
+        // A document series typed apart from its number: "FA 123456".
+        let next_is_number = parts.get(i).is_some_and(|n| {
+            n.chars().all(|c| c.is_ascii_digit()) && n.parse::<PartialDate>().is_err()
+        });
+        if next_is_number && part.chars().count() <= 3 && part.chars().all(|c| c.is_ascii_alphabetic()) {
+            terms.push(Term::Number(normalise_document_number(&format!("{part}{}", parts[i]))));
+            i += 1;
+            continue;
+        }
+        for t in names::tokens(part) {
             terms.push(Term::Name(t));
         }
     }

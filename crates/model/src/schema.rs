@@ -4,7 +4,7 @@
 //! with other replicas like any edit. Version 0 is a document written before the version field
 //! existed (early test builds): it lacks `kind` and `schema_version`.
 
-use automerge::{transaction::Transactable, AutoCommit, ReadDoc, ScalarValue, Value, ROOT};
+use automerge::{transaction::Transactable, AutoCommit, ObjType, ReadDoc, ScalarValue, Value, ROOT};
 
 use crate::client::{ClientFile, CLIENT_DOCUMENT_KIND, CLIENT_SCHEMA_VERSION};
 use crate::error::ModelError;
@@ -43,10 +43,28 @@ pub fn migrate_client(doc: &mut AutoCommit) -> Result<bool, ModelError> {
         return Ok(false);
     }
     let err = |e: automerge::AutomergeError| ModelError::MalformedDocument(e.to_string());
-    // 0 -> 1: stamp the kind and version.
+    // 0 -> 1: stamp the kind and version, and create the containers a v0 file may lack. A
+    // container made later by two replicas at once would be two objects in conflict, and one
+    // side's text or entries would be hidden; made here, once, every later edit updates it in
+    // place.
     if version == 0 {
         doc.put(ROOT, "kind", CLIENT_DOCUMENT_KIND).map_err(err)?;
         doc.put(ROOT, "schema_version", 1u64).map_err(err)?;
+        for key in [
+            "legal_status",
+            "vulnerabilities",
+            "consents",
+            "matters",
+            "consultations",
+            "deadlines",
+        ] {
+            if doc.get(ROOT, key).map_err(err)?.is_none() {
+                doc.put_object(ROOT, key, ObjType::Map).map_err(err)?;
+            }
+        }
+        if doc.get(ROOT, "summary").map_err(err)?.is_none() {
+            doc.put_object(ROOT, "summary", ObjType::Text).map_err(err)?;
+        }
     }
     Ok(true)
 }

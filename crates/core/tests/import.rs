@@ -1,0 +1,96 @@
+//! Importing an organisation's spreadsheet register.
+
+mod common;
+
+use common::*;
+use punkt_core::import::ImportOptions;
+
+const REGISTER: &str = "\u{feff}Nazwisko;Imię;Zapis oryginalny;Data urodzenia;Płeć;Obywatelstwo;Język;Paszport;Data konsultacji;Miejsce;Usługi;Uwagi;Kolumna własna
+Szewczenko;Taras;Тарас Шевченко;1990-05-12;M;Ukraina;uk;FA123456;2026-03-02;Lublin;prawna;pierwsza wizyta;x
+Szewczenko;Taras;Тарас Шевченко;1990-05-12;M;Ukraina;uk;FA123456;2026-04-10;Lublin;prawna, socjalna;;x
+Haddad;Mohammed;;1988;M;SY;ar;;2026-05-05;SOC Przemyśl;legal;;
+Kowalenko;Olena;;1978-13-01;K;UA;uk;;2026-01-01;Poznań;legal;;
+Nowak;;;;;Atlantyda;;;;;;;
+Dubois;Marie;;1995;K;CD;fr;;2026-02-30;Wrocław;legal;;
+;;;;;;;;;;;;
+";
+
+fn opts(dry_run: bool, skip_invalid: bool) -> ImportOptions {
+    ImportOptions { dry_run, skip_invalid }
+}
+
+#[test]
+fn a_dry_run_reports_rejected_rows_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut p = store(dir.path());
+    let r = p.import_csv(REGISTER.as_bytes(), opts(true, false)).unwrap();
+    assert!(r.dry_run && !r.imported);
+    assert_eq!(r.rows, 6);
+    assert_eq!(r.clients, 2, "two rows of one person make one client file");
+    assert_eq!(r.consultations, 3);
+    assert_eq!(r.ignored_columns, vec!["Kolumna własna".to_string()]);
+    let rows: Vec<u64> = r.rejected.iter().map(|x| x.row).collect();
+    assert_eq!(rows, vec![5, 6, 7]);
+    assert!(r.rejected[0].reason.contains("1978-13-01"), "{:?}", r.rejected[0]);
+    assert!(r.rejected[1].reason.contains("Atlantyda"), "{:?}", r.rejected[1]);
+    assert!(r.rejected[2].reason.contains("2026-02-30"), "{:?}", r.rejected[2]);
+    assert_eq!(p.store().count_clients().unwrap(), 0);
+}
+
+#[test]
+fn with_rejected_rows_nothing_is_imported_unless_asked() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut p = store(dir.path());
+    let r = p.import_csv(REGISTER.as_bytes(), opts(false, false)).unwrap();
+    assert!(!r.imported);
+    assert_eq!(p.store().count_clients().unwrap(), 0);
+    let r = p.import_csv(REGISTER.as_bytes(), opts(false, true)).unwrap();
+    assert!(r.imported);
+    assert_eq!(p.store().count_clients().unwrap(), 2);
+    let hit = &p.search("Shevchenko Taras", 1).unwrap()[0];
+    let file = p.client_view(&hit.id).unwrap();
+    assert_eq!(file.consultations.len(), 2);
+    assert_eq!(file.consultations[1].services, vec!["legal", "social"]);
+    assert_eq!(file.person.given_names_original.as_deref(), Some("Тарас"));
+    assert_eq!(file.person.citizenships, vec!["UA"]);
+    let m = &p.search("Mohamed Haddad", 1).unwrap()[0];
+    let m = p.client_view(&m.id).unwrap();
+    assert_eq!(
+        serde_json::to_value(&m.consultations[0].place).unwrap(),
+        serde_json::json!({"kind": "centre", "centre": "Przemyśl"})
+    );
+}
+
+#[test]
+fn a_clean_file_with_commas_imports_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut p = store(dir.path());
+    let csv = "family_name,given_names,birth_date,sex,citizenships,consultation_date,place,services\n\
+               Beridze,Giorgi,1980,male,GE,2026-06-01,Warszawa,legal\n\
+               \"Al-Obaidi\",Zainab,1999-09,female,\"IQ;TR\",2026-06-02,remote,\"psychological\"\n";
+    let r = p.import_csv(csv.as_bytes(), opts(false, false)).unwrap();
+    assert!(r.imported, "{r:?}");
+    assert_eq!((r.rows, r.clients, r.consultations), (2, 2, 2));
+    assert!(r.rejected.is_empty());
+    // All in the index, in the same transaction.
+    assert_eq!(p.report("2026-01-01".parse().unwrap(), "2026-12-31".parse().unwrap()).unwrap().total.people, 2);
+}
+
+#[test]
+fn files_that_are_not_registers_are_refused_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut p = store(dir.path());
+    // Windows-1250 bytes (Excel's default "CSV" in Poland).
+    let e = p.import_csv(b"Nazwisko;Imi\xea\nKowalski;Jan\n", opts(false, false)).unwrap_err();
+    assert!(e.to_string().contains("not UTF-8"), "{e}");
+    let e = p.import_csv(b"a,b,c\n1,2,3\n", opts(false, false)).unwrap_err();
+    assert!(e.to_string().contains("no name column"), "{e}");
+    // A row with the wrong number of fields.
+    let r = p
+        .import_csv(b"family_name,given_names\nKowalski,Jan\nNowak\n", opts(false, false))
+        .unwrap();
+    assert!(!r.imported);
+    assert_eq!(r.rejected[0].row, 3);
+    assert!(r.rejected[0].reason.contains("unreadable row"), "{:?}", r.rejected);
+    assert_eq!(p.store().count_clients().unwrap(), 0);
+}

@@ -1,0 +1,123 @@
+//! Reports count unique people and consultations per service and breakdown, from the index.
+
+mod common;
+
+use common::*;
+use expect_test::expect;
+
+fn dataset(p: &mut punkt_core::Punkt) {
+    let a = client(
+        p,
+        r#"{"given_names":"Olena","family_name":"Bondar","birth_date":"2010-03-01","sex":"female","citizenships":["UA"],
+            "legal_status":[{"status":"temporary_protection","from":"2022-03"}]}"#,
+    );
+    consult(p, &a, r#"{"date":"2026-02-01","place":{"kind":"point","city":"Lublin"},"services":["legal","social"]}"#);
+    consult(p, &a, r#"{"date":"2026-03-01","place":{"kind":"point","city":"Lublin"},"services":["legal"]}"#);
+    let b = client(
+        p,
+        r#"{"given_names":"Omar","family_name":"Saleh","birth_date":"1985","sex":"male","citizenships":["SY","TR"],
+            "legal_status":[{"status":"asylum_seeker","from":"2025-01"},{"status":"refugee_status","from":"2026-06-01"}]}"#,
+    );
+    consult(p, &b, r#"{"date":"2026-05-05","place":{"kind":"centre","centre":"Przemyśl"},"services":["legal"]}"#);
+    consult(p, &b, r#"{"date":"2025-12-31","place":{"kind":"point","city":"Warsaw"},"services":["legal"]}"#);
+    let c = client(p, r#"{"given_names":"X","family_name":"Y"}"#);
+    consult(
+        p,
+        &c,
+        r#"{"date":"2026-07-07","place":{"kind":"remote"},"services":["psychological"],"organisation":"Stowarzyszenie Wsparcia Psychologicznego"}"#,
+    );
+}
+
+#[test]
+fn a_year_report_counts_people_once_per_cell() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut p = store(dir.path());
+    dataset(&mut p);
+    let r = p
+        .report("2026-01-01".parse().unwrap(), "2026-12-31".parse().unwrap())
+        .unwrap();
+    assert_eq!((r.total.people, r.total.consultations), (3, 4));
+    let csv = String::from_utf8(r.to_csv().unwrap()).unwrap();
+    expect![[r#"
+        period_from,period_to,dimension,value,service,people,consultations
+        2026-01-01,2026-12-31,total,all,all,3,4
+        2026-01-01,2026-12-31,service,legal,legal,2,3
+        2026-01-01,2026-12-31,service,psychological,psychological,1,1
+        2026-01-01,2026-12-31,service,social,social,1,1
+        2026-01-01,2026-12-31,sex,female,all,1,2
+        2026-01-01,2026-12-31,sex,female,legal,1,2
+        2026-01-01,2026-12-31,sex,female,social,1,1
+        2026-01-01,2026-12-31,sex,male,all,1,1
+        2026-01-01,2026-12-31,sex,male,legal,1,1
+        2026-01-01,2026-12-31,sex,unknown,all,1,1
+        2026-01-01,2026-12-31,sex,unknown,psychological,1,1
+        2026-01-01,2026-12-31,age_band,0-17,all,1,2
+        2026-01-01,2026-12-31,age_band,0-17,legal,1,2
+        2026-01-01,2026-12-31,age_band,0-17,social,1,1
+        2026-01-01,2026-12-31,age_band,35-44,all,1,1
+        2026-01-01,2026-12-31,age_band,35-44,legal,1,1
+        2026-01-01,2026-12-31,age_band,unknown,all,1,1
+        2026-01-01,2026-12-31,age_band,unknown,psychological,1,1
+        2026-01-01,2026-12-31,citizenship,SY,all,1,1
+        2026-01-01,2026-12-31,citizenship,SY,legal,1,1
+        2026-01-01,2026-12-31,citizenship,UA,all,1,2
+        2026-01-01,2026-12-31,citizenship,UA,legal,1,2
+        2026-01-01,2026-12-31,citizenship,UA,social,1,1
+        2026-01-01,2026-12-31,citizenship,unknown,all,1,1
+        2026-01-01,2026-12-31,citizenship,unknown,psychological,1,1
+        2026-01-01,2026-12-31,place,Lublin,all,1,2
+        2026-01-01,2026-12-31,place,Lublin,legal,1,2
+        2026-01-01,2026-12-31,place,Lublin,social,1,1
+        2026-01-01,2026-12-31,place,Przemyśl (centre),all,1,1
+        2026-01-01,2026-12-31,place,Przemyśl (centre),legal,1,1
+        2026-01-01,2026-12-31,place,remote,all,1,1
+        2026-01-01,2026-12-31,place,remote,psychological,1,1
+        2026-01-01,2026-12-31,organisation,Fundacja Pomocy Prawnej,all,2,3
+        2026-01-01,2026-12-31,organisation,Fundacja Pomocy Prawnej,legal,2,3
+        2026-01-01,2026-12-31,organisation,Fundacja Pomocy Prawnej,social,1,1
+        2026-01-01,2026-12-31,organisation,Stowarzyszenie Wsparcia Psychologicznego,all,1,1
+        2026-01-01,2026-12-31,organisation,Stowarzyszenie Wsparcia Psychologicznego,psychological,1,1
+        2026-01-01,2026-12-31,legal_status,refugee_status,all,1,1
+        2026-01-01,2026-12-31,legal_status,refugee_status,legal,1,1
+        2026-01-01,2026-12-31,legal_status,temporary_protection,all,1,2
+        2026-01-01,2026-12-31,legal_status,temporary_protection,legal,1,2
+        2026-01-01,2026-12-31,legal_status,temporary_protection,social,1,1
+        2026-01-01,2026-12-31,legal_status,unknown,all,1,1
+        2026-01-01,2026-12-31,legal_status,unknown,psychological,1,1
+    "#]]
+    .assert_eq(&csv);
+}
+
+#[test]
+fn status_is_the_one_in_force_at_the_end_of_the_period() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut p = store(dir.path());
+    dataset(&mut p);
+    // Before the refugee status was granted (June 2026), Omar was an asylum seeker.
+    let r = p
+        .report("2026-01-01".parse().unwrap(), "2026-05-31".parse().unwrap())
+        .unwrap();
+    assert!(r.rows.iter().any(|x| x.dimension == "legal_status" && x.value == "asylum_seeker" && x.service == "all" && x.people == 1));
+    assert!(!r.rows.iter().any(|x| x.value == "refugee_status"));
+    assert_eq!(r.total.consultations, 3);
+    assert!(p.report("2026-02-01".parse().unwrap(), "2026-01-01".parse().unwrap()).is_err());
+}
+
+#[test]
+fn xlsx_and_json_exports() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut p = store(dir.path());
+    dataset(&mut p);
+    let r = p
+        .report("2026-01-01".parse().unwrap(), "2026-12-31".parse().unwrap())
+        .unwrap();
+    let x = dir.path().join("r.xlsx");
+    r.write_to(&x, punkt_core::report::ReportFormat::Xlsx).unwrap();
+    let bytes = std::fs::read(&x).unwrap();
+    assert_eq!(&bytes[..2], b"PK", "an XLSX is a zip");
+    let j = dir.path().join("r.json");
+    r.write_to(&j, punkt_core::report::ReportFormat::Json).unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&j).unwrap()).unwrap();
+    assert_eq!(v["total"]["people"], 3);
+    assert_eq!(v["rows"].as_array().unwrap().len(), r.rows.len());
+}
