@@ -17,7 +17,11 @@ use punkt_model::IsoDate;
 use punkt_store::KdfParams;
 
 #[derive(Parser)]
-#[command(name = "punkt", version, about = "Punkt: offline case files for legal and social help to refugees and migrants")]
+#[command(
+    name = "punkt",
+    version,
+    about = "Punkt: offline case files for legal and social help to refugees and migrants"
+)]
 struct Cli {
     /// The store directory (default: the platform's data directory for Punkt).
     #[arg(long, global = true, env = "PUNKT_DATA", value_name = "DIR")]
@@ -155,7 +159,10 @@ enum DeadlineCommand {
     /// List the deadline rules.
     Rules,
     /// Mark a deadline as met.
-    Done { client_id: String, deadline_id: String },
+    Done {
+        client_id: String,
+        deadline_id: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -212,7 +219,9 @@ fn passphrase(var: &str, prompt: &str, confirm: bool) -> anyhow::Result<String> 
 
 fn open(dir: &Path) -> anyhow::Result<Punkt> {
     if !punkt_store::Store::exists(dir) {
-        return Err(CoreError::Store(punkt_store::StoreError::NoStore(dir.display().to_string())).into());
+        return Err(
+            CoreError::Store(punkt_store::StoreError::NoStore(dir.display().to_string())).into(),
+        );
     }
     let p = passphrase("PUNKT_PASSPHRASE", "Passphrase: ", false)?;
     Ok(Punkt::open(dir, &p)?)
@@ -237,13 +246,17 @@ fn print<T: Serialize>(v: &T) -> anyhow::Result<()> {
 
 fn date(s: &str, what: &str) -> anyhow::Result<IsoDate> {
     s.parse::<IsoDate>()
-        .map_err(|_| anyhow!("invalid {what} '{s}': expected a real date YYYY-MM-DD"))
+        .map_err(|e| anyhow::Error::new(e).context(what.to_string()))
 }
 
 /// The Argon2 cost: the default, or a cheap one for tests when PUNKT_TEST_FAST_KDF=1.
 fn kdf() -> KdfParams {
     if std::env::var("PUNKT_TEST_FAST_KDF").as_deref() == Ok("1") {
-        KdfParams { m_kib: 1024, t: 1, p: 1 }
+        KdfParams {
+            m_kib: 1024,
+            t: 1,
+            p: 1,
+        }
     } else {
         KdfParams::default()
     }
@@ -253,10 +266,16 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     // Commands that need no store.
     match &cli.command {
         Command::Deadline(DeadlineCommand::Compute { args }) => {
-            let due = DeadlineRules::built_in().compute(&args.rule, date(&args.from, "--from date")?, args.uncertain)?;
+            let due = DeadlineRules::built_in().compute(
+                &args.rule,
+                date(&args.from, "--from date")?,
+                args.uncertain,
+            )?;
             return print(&due);
         }
-        Command::Deadline(DeadlineCommand::Rules) => return print(&DeadlineRules::built_in().all()),
+        Command::Deadline(DeadlineCommand::Rules) => {
+            return print(&DeadlineRules::built_in().all())
+        }
         _ => {}
     }
     let dir = data_dir(&cli.data)?;
@@ -301,19 +320,31 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let id = punkt.add_consultation(&client_id, input)?;
             print(&serde_json::json!({ "id": id }))
         }
-        Command::Deadline(DeadlineCommand::Add { client_id, args, note }) => {
+        Command::Deadline(DeadlineCommand::Add {
+            client_id,
+            args,
+            note,
+        }) => {
             let from = date(&args.from, "--from date")?;
             let mut punkt = open(&dir)?;
             print(&punkt.add_deadline(&client_id, &args.rule, from, args.uncertain, note)?)
         }
-        Command::Deadline(DeadlineCommand::Done { client_id, deadline_id }) => {
+        Command::Deadline(DeadlineCommand::Done {
+            client_id,
+            deadline_id,
+        }) => {
             let mut punkt = open(&dir)?;
             punkt.set_deadline_done(&client_id, &deadline_id, true)?;
             print(&serde_json::json!({ "id": deadline_id, "done": true }))
         }
         Command::Deadline(_) => unreachable!("handled above"),
         Command::Deadlines { within } => print(&open(&dir)?.deadline_board(within)?),
-        Command::Report { from, to, format, out } => {
+        Command::Report {
+            from,
+            to,
+            format,
+            out,
+        } => {
             let from = date(&from, "--from date")?;
             let to = date(&to, "--to date")?;
             let format: ReportFormat = format.parse()?;
@@ -326,10 +357,21 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 "consultations": report.total.consultations,
             }))
         }
-        Command::Import(ImportCommand::Csv { file, dry_run, skip_invalid }) => {
-            let bytes = std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
+        Command::Import(ImportCommand::Csv {
+            file,
+            dry_run,
+            skip_invalid,
+        }) => {
+            let bytes =
+                std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
             let mut punkt = open(&dir)?;
-            let report = punkt.import_csv(&bytes, ImportOptions { dry_run, skip_invalid })?;
+            let report = punkt.import_csv(
+                &bytes,
+                ImportOptions {
+                    dry_run,
+                    skip_invalid,
+                },
+            )?;
             print(&report)?;
             if !dry_run && !report.imported {
                 bail!(
@@ -385,7 +427,10 @@ fn main() -> ExitCode {
             let code = e
                 .downcast_ref::<CoreError>()
                 .map(|c| c.code())
-                .or_else(|| e.downcast_ref::<punkt_model::ModelError>().map(|_| "invalid_input"))
+                .or_else(|| {
+                    e.downcast_ref::<punkt_model::ModelError>()
+                        .map(|m| m.code())
+                })
                 .unwrap_or("error");
             // One line: the chain of causes joined, newlines flattened.
             let msg = format!("{e:#}").replace('\n', " ");

@@ -64,54 +64,207 @@ const NATIONALITIES: &[Nationality] = &[
         weight: 40,
         languages: &["uk", "ru"],
         script: Script::Ukrainian,
-        male: &[c("Тарас"), c("Андрій"), c("Микола"), c("Іван"), c("Сергій"), c("Дмитро"), c("Олександр"), c("Григорій"), c("Євген"), c("Юрій"), c("Богдан"), c("Василь")],
-        female: &[c("Олена"), c("Оксана"), c("Наталія"), c("Юлія"), c("Ірина"), c("Марія"), c("Катерина"), c("Тетяна"), c("Людмила"), c("Світлана"), c("Ганна"), c("Надія")],
-        family: &[c("Шевченко"), c("Коваленко"), c("Бондаренко"), c("Ткаченко"), c("Мельник"), c("Кравченко"), c("Олійник"), c("Поліщук"), c("Савченко"), c("Лисенко"), c("Гнатюк"), c("Ковальчук"), c("Бойко"), c("Хмельницький"), c("Зінченко"), c("Руденко")],
+        male: &[
+            c("Тарас"),
+            c("Андрій"),
+            c("Микола"),
+            c("Іван"),
+            c("Сергій"),
+            c("Дмитро"),
+            c("Олександр"),
+            c("Григорій"),
+            c("Євген"),
+            c("Юрій"),
+            c("Богдан"),
+            c("Василь"),
+        ],
+        female: &[
+            c("Олена"),
+            c("Оксана"),
+            c("Наталія"),
+            c("Юлія"),
+            c("Ірина"),
+            c("Марія"),
+            c("Катерина"),
+            c("Тетяна"),
+            c("Людмила"),
+            c("Світлана"),
+            c("Ганна"),
+            c("Надія"),
+        ],
+        family: &[
+            c("Шевченко"),
+            c("Коваленко"),
+            c("Бондаренко"),
+            c("Ткаченко"),
+            c("Мельник"),
+            c("Кравченко"),
+            c("Олійник"),
+            c("Поліщук"),
+            c("Савченко"),
+            c("Лисенко"),
+            c("Гнатюк"),
+            c("Ковальчук"),
+            c("Бойко"),
+            c("Хмельницький"),
+            c("Зінченко"),
+            c("Руденко"),
+        ],
     },
     Nationality {
         code: "BY",
         weight: 10,
         languages: &["be", "ru"],
         script: Script::Russian,
-        male: &[c("Андрей"), c("Алексей"), c("Виктор"), c("Павел"), c("Максим"), c("Дмитрий")],
-        female: &[c("Светлана"), c("Анастасия"), c("Екатерина"), c("Ольга"), c("Татьяна"), c("Мария")],
-        family: &[c("Лукашевич"), c("Новик"), c("Ковалёв"), c("Жук"), c("Козлов"), c("Мороз"), c("Василевский")],
+        male: &[
+            c("Андрей"),
+            c("Алексей"),
+            c("Виктор"),
+            c("Павел"),
+            c("Максим"),
+            c("Дмитрий"),
+        ],
+        female: &[
+            c("Светлана"),
+            c("Анастасия"),
+            c("Екатерина"),
+            c("Ольга"),
+            c("Татьяна"),
+            c("Мария"),
+        ],
+        family: &[
+            c("Лукашевич"),
+            c("Новик"),
+            c("Ковалёв"),
+            c("Жук"),
+            c("Козлов"),
+            c("Мороз"),
+            c("Василевский"),
+        ],
     },
     Nationality {
         code: "RU",
         weight: 10,
         languages: &["ru", "ce"],
         script: Script::Russian,
-        male: &[c("Магомед"), c("Рамзан"), c("Зелимхан"), c("Аслан"), c("Ахмед"), c("Руслан"), c("Ислам"), c("Сергей")],
-        female: &[c("Хава"), c("Мадина"), c("Хадижат"), c("Зарема"), c("Луиза"), c("Елена")],
-        family: &[c("Ахмадов"), c("Умаров"), c("Магомадов"), c("Хасанов"), c("Исаев"), c("Мусаев"), c("Алиев"), c("Иванов")],
+        male: &[
+            c("Магомед"),
+            c("Рамзан"),
+            c("Зелимхан"),
+            c("Аслан"),
+            c("Ахмед"),
+            c("Руслан"),
+            c("Ислам"),
+            c("Сергей"),
+        ],
+        female: &[
+            c("Хава"),
+            c("Мадина"),
+            c("Хадижат"),
+            c("Зарема"),
+            c("Луиза"),
+            c("Елена"),
+        ],
+        family: &[
+            c("Ахмадов"),
+            c("Умаров"),
+            c("Магомадов"),
+            c("Хасанов"),
+            c("Исаев"),
+            c("Мусаев"),
+            c("Алиев"),
+            c("Иванов"),
+        ],
     },
     Nationality {
         code: "AF",
         weight: 8,
         languages: &["fa", "ps"],
         script: Script::Given,
-        male: &[("Ahmad", "احمد"), ("Mohammad", "محمد"), ("Hamid", "حمید"), ("Abdullah", "عبدالله"), ("Mustafa", "مصطفی"), ("Khalid", "خالد")],
-        female: &[("Fatima", "فاطمه"), ("Zahra", "زهرا"), ("Maryam", "مریم"), ("Parisa", "پریسا"), ("Soraya", "ثریا")],
-        family: &[("Ahmadi", "احمدی"), ("Rahimi", "رحیمی"), ("Hakimi", "حکیمی"), ("Karimi", "کریمی"), ("Noori", "نوری"), ("Sultani", "سلطانی"), ("Hashimi", "هاشمی")],
+        male: &[
+            ("Ahmad", "احمد"),
+            ("Mohammad", "محمد"),
+            ("Hamid", "حمید"),
+            ("Abdullah", "عبدالله"),
+            ("Mustafa", "مصطفی"),
+            ("Khalid", "خالد"),
+        ],
+        female: &[
+            ("Fatima", "فاطمه"),
+            ("Zahra", "زهرا"),
+            ("Maryam", "مریم"),
+            ("Parisa", "پریسا"),
+            ("Soraya", "ثریا"),
+        ],
+        family: &[
+            ("Ahmadi", "احمدی"),
+            ("Rahimi", "رحیمی"),
+            ("Hakimi", "حکیمی"),
+            ("Karimi", "کریمی"),
+            ("Noori", "نوری"),
+            ("Sultani", "سلطانی"),
+            ("Hashimi", "هاشمی"),
+        ],
     },
     Nationality {
         code: "SY",
         weight: 6,
         languages: &["ar", "ku"],
         script: Script::Given,
-        male: &[("Mohammed", "محمد"), ("Muhammad", "محمد"), ("Ahmed", "أحمد"), ("Omar", "عمر"), ("Khaled", "خالد"), ("Youssef", "يوسف"), ("Hussein", "حسين"), ("Ali", "علي")],
-        female: &[("Fatima", "فاطمة"), ("Aisha", "عائشة"), ("Layla", "ليلى"), ("Nour", "نور"), ("Rania", "رانيا")],
-        family: &[("Al-Hassan", "الحسن"), ("Haddad", "حداد"), ("Khalil", "خليل"), ("Ibrahim", "إبراهيم"), ("Saleh", "صالح"), ("Hamdan", "حمدان"), ("Mansour", "منصور")],
+        male: &[
+            ("Mohammed", "محمد"),
+            ("Muhammad", "محمد"),
+            ("Ahmed", "أحمد"),
+            ("Omar", "عمر"),
+            ("Khaled", "خالد"),
+            ("Youssef", "يوسف"),
+            ("Hussein", "حسين"),
+            ("Ali", "علي"),
+        ],
+        female: &[
+            ("Fatima", "فاطمة"),
+            ("Aisha", "عائشة"),
+            ("Layla", "ليلى"),
+            ("Nour", "نور"),
+            ("Rania", "رانيا"),
+        ],
+        family: &[
+            ("Al-Hassan", "الحسن"),
+            ("Haddad", "حداد"),
+            ("Khalil", "خليل"),
+            ("Ibrahim", "إبراهيم"),
+            ("Saleh", "صالح"),
+            ("Hamdan", "حمدان"),
+            ("Mansour", "منصور"),
+        ],
     },
     Nationality {
         code: "IQ",
         weight: 6,
         languages: &["ar", "ku"],
         script: Script::Given,
-        male: &[("Mohamed", "محمد"), ("Mohammad", "محمد"), ("Ali", "علي"), ("Hassan", "حسن"), ("Mustafa", "مصطفى"), ("Yusuf", "يوسف"), ("Karim", "كريم")],
-        female: &[("Zainab", "زينب"), ("Maryam", "مريم"), ("Fatma", "فاطمة"), ("Sara", "سارة")],
-        family: &[("Al-Obaidi", "العبيدي"), ("Jabbar", "جبار"), ("Kadhim", "كاظم"), ("Hamad", "حمد"), ("Barzani", "بارزاني")],
+        male: &[
+            ("Mohamed", "محمد"),
+            ("Mohammad", "محمد"),
+            ("Ali", "علي"),
+            ("Hassan", "حسن"),
+            ("Mustafa", "مصطفى"),
+            ("Yusuf", "يوسف"),
+            ("Karim", "كريم"),
+        ],
+        female: &[
+            ("Zainab", "زينب"),
+            ("Maryam", "مريم"),
+            ("Fatma", "فاطمة"),
+            ("Sara", "سارة"),
+        ],
+        family: &[
+            ("Al-Obaidi", "العبيدي"),
+            ("Jabbar", "جبار"),
+            ("Kadhim", "كاظم"),
+            ("Hamad", "حمد"),
+            ("Barzani", "بارزاني"),
+        ],
     },
     Nationality {
         code: "GE",
@@ -120,25 +273,60 @@ const NATIONALITIES: &[Nationality] = &[
         script: Script::Georgian,
         male: &[c("გიორგი"), c("დავით"), c("ლევან"), c("ირაკლი"), c("ნიკა")],
         female: &[c("ნინო"), c("თამარ"), c("მარიამ"), c("ანა"), c("ეკატერინე")],
-        family: &[c("ბერიძე"), c("კაპანაძე"), c("გელაშვილი"), c("ლომიძე"), c("მაისურაძე"), c("ჯავახიშვილი")],
+        family: &[
+            c("ბერიძე"),
+            c("კაპანაძე"),
+            c("გელაშვილი"),
+            c("ლომიძე"),
+            c("მაისურაძე"),
+            c("ჯავახიშვილი"),
+        ],
     },
     Nationality {
         code: "CD",
         weight: 4,
         languages: &["fr", "ln"],
         script: Script::LatinOnly,
-        male: &[("Jean-Pierre", ""), ("Patrick", ""), ("Dieudonné", ""), ("Emmanuel", "")],
-        female: &[("Marie", ""), ("Esther", ""), ("Chantal", ""), ("Grâce", "")],
-        family: &[("Mukendi", ""), ("Mbuyi", ""), ("Ilunga", ""), ("Tshibangu", ""), ("Kalala", ""), ("Mwamba", "")],
+        male: &[
+            ("Jean-Pierre", ""),
+            ("Patrick", ""),
+            ("Dieudonné", ""),
+            ("Emmanuel", ""),
+        ],
+        female: &[
+            ("Marie", ""),
+            ("Esther", ""),
+            ("Chantal", ""),
+            ("Grâce", ""),
+        ],
+        family: &[
+            ("Mukendi", ""),
+            ("Mbuyi", ""),
+            ("Ilunga", ""),
+            ("Tshibangu", ""),
+            ("Kalala", ""),
+            ("Mwamba", ""),
+        ],
     },
     Nationality {
         code: "ER",
         weight: 3,
         languages: &["ti", "en"],
         script: Script::Given,
-        male: &[("Tesfay", "ተስፋይ"), ("Yonas", "ዮናስ"), ("Amanuel", "ኣማኑኤል"), ("Dawit", "ዳዊት")],
+        male: &[
+            ("Tesfay", "ተስፋይ"),
+            ("Yonas", "ዮናስ"),
+            ("Amanuel", "ኣማኑኤል"),
+            ("Dawit", "ዳዊት"),
+        ],
         female: &[("Mulu", "ሙሉ"), ("Selam", "ሰላም"), ("Helen", "ሄለን")],
-        family: &[("Tesfamariam", "ተስፋማርያም"), ("Gebremedhin", "ገብረመድህን"), ("Haile", "ሃይለ"), ("Berhane", "በርሀነ"), ("Kidane", "ኪዳነ")],
+        family: &[
+            ("Tesfamariam", "ተስፋማርያም"),
+            ("Gebremedhin", "ገብረመድህን"),
+            ("Haile", "ሃይለ"),
+            ("Berhane", "በርሀነ"),
+            ("Kidane", "ኪዳነ"),
+        ],
     },
     Nationality {
         code: "TJ",
@@ -154,9 +342,20 @@ const NATIONALITIES: &[Nationality] = &[
         weight: 2,
         languages: &["tr", "ku"],
         script: Script::LatinOnly,
-        male: &[("Mehmet", ""), ("Ahmet", ""), ("Mustafa", ""), ("Hüseyin", "")],
+        male: &[
+            ("Mehmet", ""),
+            ("Ahmet", ""),
+            ("Mustafa", ""),
+            ("Hüseyin", ""),
+        ],
         female: &[("Ayşe", ""), ("Fatma", ""), ("Zeynep", "")],
-        family: &[("Yılmaz", ""), ("Kaya", ""), ("Demir", ""), ("Şahin", ""), ("Çelik", "")],
+        family: &[
+            ("Yılmaz", ""),
+            ("Kaya", ""),
+            ("Demir", ""),
+            ("Şahin", ""),
+            ("Çelik", ""),
+        ],
     },
 ];
 
@@ -177,7 +376,10 @@ fn capitalise(s: &str) -> String {
 fn latin(script: Script, pair: (&str, &str)) -> (String, Option<String>) {
     let (lat, orig) = pair;
     match script {
-        Script::Ukrainian => (capitalise(&translit_uk_national(orig)), Some(orig.to_string())),
+        Script::Ukrainian => (
+            capitalise(&translit_uk_national(orig)),
+            Some(orig.to_string()),
+        ),
         Script::Russian => (capitalise(&translit_ru_icao(orig)), Some(orig.to_string())),
         Script::Georgian => (capitalise(&translit_georgian(orig)), Some(orig.to_string())),
         Script::Given => (lat.to_string(), Some(orig.to_string())),
@@ -194,7 +396,14 @@ fn date_between(rng: &mut StdRng, from: NaiveDate, to: NaiveDate) -> NaiveDate {
     from + Duration::days(rng.gen_range(0..span))
 }
 
-const STAFF: &[&str] = &["A. Nowak", "M. Kowalska", "P. Wiśniewski", "K. Wójcik", "J. Kamińska", "T. Lewandowski"];
+const STAFF: &[&str] = &[
+    "A. Nowak",
+    "M. Kowalska",
+    "P. Wiśniewski",
+    "K. Wójcik",
+    "J. Kamińska",
+    "T. Lewandowski",
+];
 const RULES: &[&str] = &[
     "refugee-board-appeal",
     "wsa-complaint",
@@ -206,7 +415,12 @@ const RULES: &[&str] = &[
 ];
 
 /// Build one demo client file.
-pub fn demo_client(rng: &mut StdRng, organisation: &str, today: NaiveDate, now: &str) -> ClientFile {
+pub fn demo_client(
+    rng: &mut StdRng,
+    organisation: &str,
+    today: NaiveDate,
+    now: &str,
+) -> ClientFile {
     let total: u32 = NATIONALITIES.iter().map(|n| n.weight).sum();
     let mut w = rng.gen_range(0..total);
     let nat = NATIONALITIES
@@ -221,11 +435,16 @@ pub fn demo_client(rng: &mut StdRng, organisation: &str, today: NaiveDate, now: 
         })
         .expect("weights add up");
     let female = rng.gen_bool(0.48);
-    let (given, given_orig) = latin(nat.script, *pick(rng, if female { nat.female } else { nat.male }));
+    let (given, given_orig) = latin(
+        nat.script,
+        *pick(rng, if female { nat.female } else { nat.male }),
+    );
     let (mut family, family_orig) = latin(nat.script, *pick(rng, nat.family));
     // Russian-style feminine surnames.
     let family_orig = match (nat.script, female, family_orig) {
-        (Script::Russian, true, Some(f)) if f.ends_with("ов") || f.ends_with("ев") || f.ends_with("ин") => {
+        (Script::Russian, true, Some(f))
+            if f.ends_with("ов") || f.ends_with("ев") || f.ends_with("ин") =>
+        {
             family.push('a');
             Some(format!("{f}а"))
         }
@@ -243,7 +462,8 @@ pub fn demo_client(rng: &mut StdRng, organisation: &str, today: NaiveDate, now: 
         0 | 1 => PartialDate::Year(year),
         2 => PartialDate::YearMonth(year, rng.gen_range(1..=12)),
         _ => PartialDate::Day(
-            NaiveDate::from_ymd_opt(year, rng.gen_range(1..=12), rng.gen_range(1..=28)).expect("valid"),
+            NaiveDate::from_ymd_opt(year, rng.gen_range(1..=12), rng.gen_range(1..=28))
+                .expect("valid"),
         ),
     };
     let p = &mut file.person;
@@ -255,16 +475,28 @@ pub fn demo_client(rng: &mut StdRng, organisation: &str, today: NaiveDate, now: 
     p.birth_date_approximate = matches!(birth, PartialDate::Year(_)) && rng.gen_bool(0.5);
     p.sex = if female { Sex::Female } else { Sex::Male };
     p.citizenships = vec![nat.code.to_string()];
-    p.languages = nat.languages.iter().take(rng.gen_range(1..=2)).map(|l| l.to_string()).collect();
+    p.languages = nat
+        .languages
+        .iter()
+        .take(rng.gen_range(1..=2))
+        .map(|l| l.to_string())
+        .collect();
     if rng.gen_bool(0.3) {
         p.languages.push("pl".into());
     }
     p.interpreter_needed = rng.gen_bool(0.6);
     if rng.gen_bool(0.7) {
-        p.contact.phone = Some(format!("+48 {} {:03} {:03}", rng.gen_range(500..900), rng.gen_range(0..1000), rng.gen_range(0..1000)));
+        p.contact.phone = Some(format!(
+            "+48 {} {:03} {:03}",
+            rng.gen_range(500..900),
+            rng.gen_range(0..1000),
+            rng.gen_range(0..1000)
+        ));
     }
     if rng.gen_bool(0.8) {
-        let letters: String = (0..2).map(|_| (b'A' + rng.gen_range(0..26)) as char).collect();
+        let letters: String = (0..2)
+            .map(|_| (b'A' + rng.gen_range(0..26)) as char)
+            .collect();
         p.identifiers.insert(
             new_id(),
             Identifier {
@@ -276,7 +508,11 @@ pub fn demo_client(rng: &mut StdRng, organisation: &str, today: NaiveDate, now: 
         );
     }
     let ukrainian = nat.code == "UA";
-    let first_contact = date_between(rng, today - Duration::days(5 * 365), today - Duration::days(3));
+    let first_contact = date_between(
+        rng,
+        today - Duration::days(5 * 365),
+        today - Duration::days(3),
+    );
     // Legal status timeline.
     let status_path: &[LegalStatus] = if ukrainian {
         &[LegalStatus::TemporaryProtection]
@@ -284,7 +520,11 @@ pub fn demo_client(rng: &mut StdRng, organisation: &str, today: NaiveDate, now: 
         match rng.gen_range(0..6) {
             0 => &[LegalStatus::AsylumSeeker, LegalStatus::RefugeeStatus],
             1 => &[LegalStatus::AsylumSeeker, LegalStatus::SubsidiaryProtection],
-            2 => &[LegalStatus::Irregular, LegalStatus::Detained, LegalStatus::AsylumSeeker],
+            2 => &[
+                LegalStatus::Irregular,
+                LegalStatus::Detained,
+                LegalStatus::AsylumSeeker,
+            ],
             3 => &[LegalStatus::AsylumSeeker, LegalStatus::ReturnProcedure],
             4 => &[LegalStatus::Visa, LegalStatus::TemporaryResidence],
             _ => &[LegalStatus::AsylumSeeker],
@@ -313,7 +553,11 @@ pub fn demo_client(rng: &mut StdRng, organisation: &str, today: NaiveDate, now: 
         let v = *pick(rng, Vulnerability::ALL);
         file.vulnerabilities.insert(
             v.as_str().to_string(),
-            VulnerabilityRecord { flag: v, recorded_on: Some(IsoDate(first_contact)), note: None },
+            VulnerabilityRecord {
+                flag: v,
+                recorded_on: Some(IsoDate(first_contact)),
+                note: None,
+            },
         );
     }
     file.consents.insert(
@@ -333,15 +577,36 @@ pub fn demo_client(rng: &mut StdRng, organisation: &str, today: NaiveDate, now: 
     } else if detained {
         MatterKind::Detention
     } else {
-        *pick(rng, &[MatterKind::InternationalProtection, MatterKind::TemporaryResidence, MatterKind::Return, MatterKind::FamilyReunification])
+        *pick(
+            rng,
+            &[
+                MatterKind::InternationalProtection,
+                MatterKind::TemporaryResidence,
+                MatterKind::Return,
+                MatterKind::FamilyReunification,
+            ],
+        )
     };
     file.matters.insert(
         matter_id.clone(),
         Matter {
             kind: matter_kind,
-            authority: Some(if detained { "Sąd Rejonowy".into() } else { "Szef UdSC".into() }),
-            reference: Some(format!("DPU.{}.{}.{}", rng.gen_range(400..480), rng.gen_range(1..9999), first_contact.year())),
-            status: if rng.gen_bool(0.7) { MatterStatus::Open } else { MatterStatus::Closed },
+            authority: Some(if detained {
+                "Sąd Rejonowy".into()
+            } else {
+                "Szef UdSC".into()
+            }),
+            reference: Some(format!(
+                "DPU.{}.{}.{}",
+                rng.gen_range(400..480),
+                rng.gen_range(1..9999),
+                first_contact.year()
+            )),
+            status: if rng.gen_bool(0.7) {
+                MatterStatus::Open
+            } else {
+                MatterStatus::Closed
+            },
             opened: Some(IsoDate(first_contact)),
             closed: None,
             note: None,
@@ -351,13 +616,29 @@ pub fn demo_client(rng: &mut StdRng, organisation: &str, today: NaiveDate, now: 
     for _ in 0..n_consultations {
         let date = date_between(rng, first_contact, today);
         let place = if detained && rng.gen_bool(0.7) {
-            Place { kind: PlaceKind::Centre, city: None, centre: Some(centre.clone()) }
+            Place {
+                kind: PlaceKind::Centre,
+                city: None,
+                centre: Some(centre.clone()),
+            }
         } else if rng.gen_bool(0.1) {
-            Place { kind: PlaceKind::Remote, city: None, centre: None }
+            Place {
+                kind: PlaceKind::Remote,
+                city: None,
+                centre: None,
+            }
         } else {
-            Place { kind: PlaceKind::Point, city: Some(pick(rng, POINT_CITIES).to_string()), centre: None }
+            Place {
+                kind: PlaceKind::Point,
+                city: Some(pick(rng, POINT_CITIES).to_string()),
+                centre: None,
+            }
         };
-        let mut services = vec![if rng.gen_bool(0.6) { Service::Legal } else { *pick(rng, Service::ALL) }];
+        let mut services = vec![if rng.gen_bool(0.6) {
+            Service::Legal
+        } else {
+            *pick(rng, Service::ALL)
+        }];
         if rng.gen_bool(0.2) {
             let s = *pick(rng, Service::ALL);
             if !services.contains(&s) {
@@ -370,7 +651,11 @@ pub fn demo_client(rng: &mut StdRng, organisation: &str, today: NaiveDate, now: 
                 date: IsoDate(date),
                 place,
                 services,
-                organisation: if rng.gen_bool(0.8) { organisation.to_string() } else { pick(rng, DEMO_ORGANISATIONS).to_string() },
+                organisation: if rng.gen_bool(0.8) {
+                    organisation.to_string()
+                } else {
+                    pick(rng, DEMO_ORGANISATIONS).to_string()
+                },
                 language: file.person.languages.first().cloned(),
                 interpreter: file.person.interpreter_needed,
                 duration_minutes: Some(*pick(rng, &[20, 30, 45, 60, 90])),
@@ -384,7 +669,11 @@ pub fn demo_client(rng: &mut StdRng, organisation: &str, today: NaiveDate, now: 
         let rule = *pick(rng, RULES);
         let from = today - Duration::days(rng.gen_range(0..25));
         let uncertain = rng.gen_bool(0.2);
-        if let Ok(due) = punkt_model::deadlines::DeadlineRules::built_in().compute(rule, IsoDate(from), uncertain) {
+        if let Ok(due) = punkt_model::deadlines::DeadlineRules::built_in().compute(
+            rule,
+            IsoDate(from),
+            uncertain,
+        ) {
             file.deadlines.insert(
                 new_id(),
                 Deadline {
@@ -409,7 +698,11 @@ pub fn demo_client(rng: &mut StdRng, organisation: &str, today: NaiveDate, now: 
 }
 
 fn p_lang(file: &ClientFile) -> String {
-    file.person.languages.first().cloned().unwrap_or_else(|| "pl".into())
+    file.person
+        .languages
+        .first()
+        .cloned()
+        .unwrap_or_else(|| "pl".into())
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -424,9 +717,15 @@ impl Punkt {
     pub fn demo(&mut self, n: u64, seed: u64) -> Result<DemoSummary> {
         let mut rng = StdRng::seed_from_u64(seed);
         let today = self.today();
-        let now = self.now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        let now = self
+            .now()
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
         let org = self.organisation().to_string();
-        let mut summary = DemoSummary { clients: 0, consultations: 0, deadlines: 0 };
+        let mut summary = DemoSummary {
+            clients: 0,
+            consultations: 0,
+            deadlines: 0,
+        };
         let mut batch = Vec::new();
         for i in 0..n {
             let f = demo_client(&mut rng, &org, today, &now);

@@ -272,13 +272,23 @@ impl ClientInput {
             p.sex = s.parse::<Sex>()?;
         }
         if let Some(c) = self.citizenships {
-            p.citizenships = codes(c, "citizenships", reference::country_code, "an ISO 3166 alpha-2 country code")?;
+            p.citizenships = codes(
+                c,
+                "citizenships",
+                reference::country_code,
+                "an ISO 3166 alpha-2 country code",
+            )?;
         }
         if let Some(s) = self.stateless {
             p.stateless = s;
         }
         if let Some(l) = self.languages {
-            p.languages = codes(l, "languages", reference::language_code, "an ISO 639-1 language code")?;
+            p.languages = codes(
+                l,
+                "languages",
+                reference::language_code,
+                "an ISO 639-1 language code",
+            )?;
         }
         if let Some(i) = self.interpreter_needed {
             p.interpreter_needed = i;
@@ -441,7 +451,10 @@ impl ConsultationInput {
         let place = match self.place {
             PlaceInput::Point { city } => {
                 if city.trim().is_empty() {
-                    return Err(CoreError::Model(ModelError::field("place.city", "is empty")));
+                    return Err(CoreError::Model(ModelError::field(
+                        "place.city",
+                        "is empty",
+                    )));
                 }
                 Place {
                     kind: PlaceKind::Point,
@@ -698,8 +711,11 @@ impl ClientView {
             })
             .collect();
         consultations.sort_by(|a, b| a.date.cmp(&b.date).then(a.id.cmp(&b.id)));
-        let mut deadlines: Vec<DeadlineView> =
-            f.deadlines.iter().map(|(id, d)| deadline_view(id, d)).collect();
+        let mut deadlines: Vec<DeadlineView> = f
+            .deadlines
+            .iter()
+            .map(|(id, d)| deadline_view(id, d))
+            .collect();
         deadlines.sort_by(|a, b| a.due.cmp(&b.due).then(a.id.cmp(&b.id)));
         ClientView {
             id: f.id.clone(),
@@ -790,7 +806,10 @@ mod tests {
             split_original("Шевченко Тарас Григорович", "Shevchenko"),
             (Some("Тарас Григорович".into()), Some("Шевченко".into()))
         );
-        assert_eq!(split_original("Шевченко", "X"), (None, Some("Шевченко".into())));
+        assert_eq!(
+            split_original("Шевченко", "X"),
+            (None, Some("Шевченко".into()))
+        );
     }
 
     #[test]

@@ -47,24 +47,77 @@ pub enum Column {
 
 /// Header names per column (folded; spaces, `-` and `_` are ignored when matching).
 pub const COLUMN_NAMES: &[(Column, &[&str])] = &[
-    (Column::GivenNames, &["given_names", "given_name", "first_name", "imie", "imiona"]),
-    (Column::FamilyName, &["family_name", "surname", "last_name", "nazwisko"]),
-    (Column::NamesOriginal, &["names_original", "original_name", "imie_i_nazwisko_w_oryginale", "zapis_oryginalny", "pisownia_oryginalna"]),
-    (Column::BirthDate, &["birth_date", "date_of_birth", "data_urodzenia", "rok_urodzenia"]),
+    (
+        Column::GivenNames,
+        &["given_names", "given_name", "first_name", "imie", "imiona"],
+    ),
+    (
+        Column::FamilyName,
+        &["family_name", "surname", "last_name", "nazwisko"],
+    ),
+    (
+        Column::NamesOriginal,
+        &[
+            "names_original",
+            "original_name",
+            "imie_i_nazwisko_w_oryginale",
+            "zapis_oryginalny",
+            "pisownia_oryginalna",
+        ],
+    ),
+    (
+        Column::BirthDate,
+        &[
+            "birth_date",
+            "date_of_birth",
+            "data_urodzenia",
+            "rok_urodzenia",
+        ],
+    ),
     (Column::Sex, &["sex", "gender", "plec"]),
-    (Column::Citizenships, &["citizenships", "citizenship", "nationality", "obywatelstwo"]),
-    (Column::Languages, &["languages", "language", "jezyki", "jezyk"]),
-    (Column::InterpreterNeeded, &["interpreter_needed", "interpreter", "tlumacz"]),
+    (
+        Column::Citizenships,
+        &["citizenships", "citizenship", "nationality", "obywatelstwo"],
+    ),
+    (
+        Column::Languages,
+        &["languages", "language", "jezyki", "jezyk"],
+    ),
+    (
+        Column::InterpreterNeeded,
+        &["interpreter_needed", "interpreter", "tlumacz"],
+    ),
     (Column::Phone, &["phone", "telefon"]),
     (Column::Email, &["email", "e_mail"]),
     (Column::Passport, &["passport", "paszport", "nr_paszportu"]),
     (Column::Pesel, &["pesel"]),
-    (Column::LegalStatus, &["legal_status", "status", "status_prawny"]),
-    (Column::ConsultationDate, &["consultation_date", "date", "data", "data_konsultacji", "data_porady"]),
+    (
+        Column::LegalStatus,
+        &["legal_status", "status", "status_prawny"],
+    ),
+    (
+        Column::ConsultationDate,
+        &[
+            "consultation_date",
+            "date",
+            "data",
+            "data_konsultacji",
+            "data_porady",
+        ],
+    ),
     (Column::Place, &["place", "miejsce", "punkt", "osrodek"]),
-    (Column::Services, &["services", "service", "uslugi", "usluga", "rodzaj_wsparcia"]),
-    (Column::ConsultationLanguage, &["consultation_language", "jezyk_konsultacji"]),
-    (Column::Staff, &["staff", "counsellor", "doradca", "prawnik", "pracownik"]),
+    (
+        Column::Services,
+        &["services", "service", "uslugi", "usluga", "rodzaj_wsparcia"],
+    ),
+    (
+        Column::ConsultationLanguage,
+        &["consultation_language", "jezyk_konsultacji"],
+    ),
+    (
+        Column::Staff,
+        &["staff", "counsellor", "doradca", "prawnik", "pracownik"],
+    ),
     (Column::Note, &["note", "notes", "notatka", "uwagi"]),
 ];
 
@@ -85,19 +138,65 @@ fn column_for(header: &str) -> Option<Column> {
 
 /// Country names people write instead of codes (Polish and English), folded.
 const COUNTRY_NAMES: &[(&str, &str)] = &[
-    ("ukraina", "UA"), ("ukraine", "UA"), ("bialorus", "BY"), ("belarus", "BY"),
-    ("rosja", "RU"), ("russia", "RU"), ("federacja rosyjska", "RU"), ("czeczenia", "RU"),
-    ("afganistan", "AF"), ("afghanistan", "AF"), ("syria", "SY"), ("irak", "IQ"), ("iraq", "IQ"),
-    ("gruzja", "GE"), ("georgia", "GE"), ("demokratyczna republika konga", "CD"), ("dr konga", "CD"),
-    ("dr congo", "CD"), ("erytrea", "ER"), ("eritrea", "ER"), ("turcja", "TR"), ("turkey", "TR"),
-    ("tadzykistan", "TJ"), ("tajikistan", "TJ"), ("iran", "IR"), ("jemen", "YE"), ("yemen", "YE"),
-    ("somalia", "SO"), ("etiopia", "ET"), ("ethiopia", "ET"), ("sudan", "SD"), ("nigeria", "NG"),
-    ("kamerun", "CM"), ("cameroon", "CM"), ("armenia", "AM"), ("azerbejdzan", "AZ"),
-    ("azerbaijan", "AZ"), ("moldawia", "MD"), ("moldova", "MD"), ("uzbekistan", "UZ"),
-    ("kirgistan", "KG"), ("kyrgyzstan", "KG"), ("kazachstan", "KZ"), ("kazakhstan", "KZ"),
-    ("pakistan", "PK"), ("egipt", "EG"), ("egypt", "EG"), ("palestyna", "PS"), ("palestine", "PS"),
-    ("liban", "LB"), ("lebanon", "LB"), ("wietnam", "VN"), ("vietnam", "VN"), ("indie", "IN"),
-    ("india", "IN"), ("kuba", "CU"), ("cuba", "CU"), ("polska", "PL"), ("poland", "PL"),
+    ("ukraina", "UA"),
+    ("ukraine", "UA"),
+    ("bialorus", "BY"),
+    ("belarus", "BY"),
+    ("rosja", "RU"),
+    ("russia", "RU"),
+    ("federacja rosyjska", "RU"),
+    ("czeczenia", "RU"),
+    ("afganistan", "AF"),
+    ("afghanistan", "AF"),
+    ("syria", "SY"),
+    ("irak", "IQ"),
+    ("iraq", "IQ"),
+    ("gruzja", "GE"),
+    ("georgia", "GE"),
+    ("demokratyczna republika konga", "CD"),
+    ("dr konga", "CD"),
+    ("dr congo", "CD"),
+    ("erytrea", "ER"),
+    ("eritrea", "ER"),
+    ("turcja", "TR"),
+    ("turkey", "TR"),
+    ("tadzykistan", "TJ"),
+    ("tajikistan", "TJ"),
+    ("iran", "IR"),
+    ("jemen", "YE"),
+    ("yemen", "YE"),
+    ("somalia", "SO"),
+    ("etiopia", "ET"),
+    ("ethiopia", "ET"),
+    ("sudan", "SD"),
+    ("nigeria", "NG"),
+    ("kamerun", "CM"),
+    ("cameroon", "CM"),
+    ("armenia", "AM"),
+    ("azerbejdzan", "AZ"),
+    ("azerbaijan", "AZ"),
+    ("moldawia", "MD"),
+    ("moldova", "MD"),
+    ("uzbekistan", "UZ"),
+    ("kirgistan", "KG"),
+    ("kyrgyzstan", "KG"),
+    ("kazachstan", "KZ"),
+    ("kazakhstan", "KZ"),
+    ("pakistan", "PK"),
+    ("egipt", "EG"),
+    ("egypt", "EG"),
+    ("palestyna", "PS"),
+    ("palestine", "PS"),
+    ("liban", "LB"),
+    ("lebanon", "LB"),
+    ("wietnam", "VN"),
+    ("vietnam", "VN"),
+    ("indie", "IN"),
+    ("india", "IN"),
+    ("kuba", "CU"),
+    ("cuba", "CU"),
+    ("polska", "PL"),
+    ("poland", "PL"),
 ];
 
 fn country(s: &str) -> Option<String> {
@@ -144,7 +243,10 @@ fn service_alias(s: &str) -> String {
 }
 
 fn yes(s: &str) -> bool {
-    matches!(fold(s.trim()).as_str(), "tak" | "yes" | "y" | "t" | "1" | "true" | "x")
+    matches!(
+        fold(s.trim()).as_str(),
+        "tak" | "yes" | "y" | "t" | "1" | "true" | "x"
+    )
 }
 
 fn place(s: &str) -> PlaceInput {
@@ -163,7 +265,9 @@ fn place(s: &str) -> PlaceInput {
             centre: stripped.to_string(),
         }
     } else {
-        PlaceInput::Point { city: t.to_string() }
+        PlaceInput::Point {
+            city: t.to_string(),
+        }
     }
 }
 
@@ -232,7 +336,9 @@ impl Punkt {
             .filter(|(h, c)| c.is_none() && !h.trim().is_empty())
             .map(|(h, _)| h.to_string())
             .collect();
-        if !columns.contains(&Some(Column::FamilyName)) && !columns.contains(&Some(Column::GivenNames)) {
+        if !columns.contains(&Some(Column::FamilyName))
+            && !columns.contains(&Some(Column::GivenNames))
+        {
             return Err(CoreError::ImportRefused(
                 "no name column: the header needs family_name/nazwisko or given_names/imię (see docs/import.md)".into(),
             ));
@@ -412,23 +518,20 @@ impl Punkt {
             .clone()
             .apply(&mut probe, true, punkt_model::IsoDate(self.today()))
             .map_err(|e| e.to_string())?;
-        let consultation = match take(Column::ConsultationDate) {
-            Some(date) => Some(ConsultationInput {
-                date,
-                place: place(take(Column::Place).as_deref().unwrap_or("")),
-                services: take(Column::Services)
-                    .map(|s| list(&s).iter().map(|x| service_alias(x)).collect())
-                    .unwrap_or_else(|| vec!["legal".into()]),
-                language: take(Column::ConsultationLanguage),
-                interpreter: false,
-                duration_minutes: None,
-                staff: take(Column::Staff),
-                matter_id: None,
-                note: take(Column::Note).unwrap_or_default(),
-                organisation: None,
-            }),
-            None => None,
-        };
+        let consultation = take(Column::ConsultationDate).map(|date| ConsultationInput {
+            date,
+            place: place(take(Column::Place).as_deref().unwrap_or("")),
+            services: take(Column::Services)
+                .map(|s| list(&s).iter().map(|x| service_alias(x)).collect())
+                .unwrap_or_else(|| vec!["legal".into()]),
+            language: take(Column::ConsultationLanguage),
+            interpreter: false,
+            duration_minutes: None,
+            staff: take(Column::Staff),
+            matter_id: None,
+            note: take(Column::Note).unwrap_or_default(),
+            organisation: None,
+        });
         if let Some(c) = &consultation {
             c.clone()
                 .into_consultation(self.organisation())

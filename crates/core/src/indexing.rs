@@ -34,7 +34,11 @@ pub fn client_index(file: &ClientFile) -> ClientIndex {
     .join(" ")
     .trim()
     .to_string();
-    let all_names = [p.given_names.as_str(), p.family_name.as_str(), original.as_str()];
+    let all_names = [
+        p.given_names.as_str(),
+        p.family_name.as_str(),
+        original.as_str(),
+    ];
     let mut search_keys = names::name_keys(all_names);
     let mut fts_names = BTreeSet::new();
     for name in all_names {

@@ -103,7 +103,12 @@ impl Punkt {
         if organisation.is_empty() {
             return Err(CoreError::Invalid("the organisation name is empty".into()));
         }
-        Ok(Self::from_store(Store::create(dir, passphrase, organisation, kdf)?))
+        Ok(Self::from_store(Store::create(
+            dir,
+            passphrase,
+            organisation,
+            kdf,
+        )?))
     }
 
     /// Open and unlock the store in `dir`.
@@ -135,7 +140,8 @@ impl Punkt {
     }
 
     fn now_text(&self) -> String {
-        self.now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+        self.now()
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
     }
 
     pub fn store(&self) -> &Store {
@@ -286,7 +292,11 @@ impl Punkt {
     }
 
     /// Record a consultation. Returns its id.
-    pub fn add_consultation(&mut self, client_id: &str, input: ConsultationInput) -> Result<String> {
+    pub fn add_consultation(
+        &mut self,
+        client_id: &str,
+        input: ConsultationInput,
+    ) -> Result<String> {
         let org = self.organisation().to_string();
         let consultation: Consultation = input.into_consultation(&org)?;
         let cid = new_id();
@@ -336,12 +346,16 @@ impl Punkt {
     }
 
     /// Mark a deadline as met (or reopen it).
-    pub fn set_deadline_done(&mut self, client_id: &str, deadline_id: &str, done: bool) -> Result<()> {
+    pub fn set_deadline_done(
+        &mut self,
+        client_id: &str,
+        deadline_id: &str,
+        done: bool,
+    ) -> Result<()> {
         self.edit_client(client_id, |file, _| {
-            let d = file
-                .deadlines
-                .get_mut(deadline_id)
-                .ok_or_else(|| CoreError::Invalid(format!("no deadline {deadline_id} in this file")))?;
+            let d = file.deadlines.get_mut(deadline_id).ok_or_else(|| {
+                CoreError::Invalid(format!("no deadline {deadline_id} in this file"))
+            })?;
             d.done = done;
             Ok(())
         })?;

@@ -89,7 +89,11 @@ fn age_band(birth: Option<&str>, on: NaiveDate) -> String {
 fn status_on(rows: &[StatusRow], on: &str) -> String {
     rows.iter()
         .filter(|r| r.from_key.as_deref().unwrap_or("") <= on)
-        .max_by(|a, b| a.from_key.cmp(&b.from_key).then(a.entry_id.cmp(&b.entry_id)))
+        .max_by(|a, b| {
+            a.from_key
+                .cmp(&b.from_key)
+                .then(a.entry_id.cmp(&b.entry_id))
+        })
         .map(|r| r.status.clone())
         .unwrap_or_else(|| "unknown".into())
 }
@@ -117,8 +121,8 @@ pub fn aggregate(
         let consultation = format!("{}/{}", f.client_id, f.consultation_id);
         total.people.insert(f.client_id.clone());
         total.consultations.insert(consultation.clone());
-        let first_date = NaiveDate::parse_from_str(first[f.client_id.as_str()], "%Y-%m-%d")
-            .unwrap_or(from);
+        let first_date =
+            NaiveDate::parse_from_str(first[f.client_id.as_str()], "%Y-%m-%d").unwrap_or(from);
         let place = match f.place_kind.as_str() {
             "centre" => format!("{} (centre)", f.place),
             "remote" => "remote".to_string(),
@@ -230,8 +234,16 @@ impl Report {
     pub fn to_csv(&self) -> Result<Vec<u8>> {
         let mut w = csv::Writer::from_writer(Vec::new());
         let err = |e: csv::Error| CoreError::Export(e.to_string());
-        w.write_record(["period_from", "period_to", "dimension", "value", "service", "people", "consultations"])
-            .map_err(err)?;
+        w.write_record([
+            "period_from",
+            "period_to",
+            "dimension",
+            "value",
+            "service",
+            "people",
+            "consultations",
+        ])
+        .map_err(err)?;
         w.write_record([
             self.from.as_str(),
             self.to.as_str(),
@@ -276,28 +288,44 @@ impl Report {
         };
         {
             let sheet = book.add_worksheet().set_name("Summary").map_err(err)?;
-            sheet.write_string_with_format(0, 0, "Period", &bold).map_err(err)?;
+            sheet
+                .write_string_with_format(0, 0, "Period", &bold)
+                .map_err(err)?;
             sheet
                 .write_string(0, 1, format!("{} – {}", self.from, self.to))
                 .map_err(err)?;
             for (c, h) in ["Service", "People", "Consultations"].iter().enumerate() {
-                sheet.write_string_with_format(2, c as u16, *h, &bold).map_err(err)?;
+                sheet
+                    .write_string_with_format(2, c as u16, *h, &bold)
+                    .map_err(err)?;
             }
             let mut row = 3;
             sheet.write_string(row, 0, "all services").map_err(err)?;
-            sheet.write_number(row, 1, self.total.people as f64).map_err(err)?;
-            sheet.write_number(row, 2, self.total.consultations as f64).map_err(err)?;
-            for r in self.rows.iter().filter(|r| r.dimension == "service" && r.service != "all") {
+            sheet
+                .write_number(row, 1, self.total.people as f64)
+                .map_err(err)?;
+            sheet
+                .write_number(row, 2, self.total.consultations as f64)
+                .map_err(err)?;
+            for r in self
+                .rows
+                .iter()
+                .filter(|r| r.dimension == "service" && r.service != "all")
+            {
                 row += 1;
                 sheet.write_string(row, 0, &r.service).map_err(err)?;
                 sheet.write_number(row, 1, r.people as f64).map_err(err)?;
-                sheet.write_number(row, 2, r.consultations as f64).map_err(err)?;
+                sheet
+                    .write_number(row, 2, r.consultations as f64)
+                    .map_err(err)?;
             }
             sheet.set_column_width(0, 20).map_err(err)?;
         }
         for dim in DIMENSIONS {
             let sheet = book.add_worksheet().set_name(*dim).map_err(err)?;
-            sheet.write_string_with_format(0, 0, *dim, &bold).map_err(err)?;
+            sheet
+                .write_string_with_format(0, 0, *dim, &bold)
+                .map_err(err)?;
             let mut cols = vec!["all".to_string()];
             cols.extend(services.iter().cloned());
             for (i, s) in cols.iter().enumerate() {

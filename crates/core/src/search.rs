@@ -83,8 +83,14 @@ fn parse_terms(query: &str) -> Vec<Term> {
         let next_is_number = parts.get(i).is_some_and(|n| {
             n.chars().all(|c| c.is_ascii_digit()) && n.parse::<PartialDate>().is_err()
         });
-        if next_is_number && part.chars().count() <= 3 && part.chars().all(|c| c.is_ascii_alphabetic()) {
-            terms.push(Term::Number(normalise_document_number(&format!("{part}{}", parts[i]))));
+        if next_is_number
+            && part.chars().count() <= 3
+            && part.chars().all(|c| c.is_ascii_alphabetic())
+        {
+            terms.push(Term::Number(normalise_document_number(&format!(
+                "{part}{}",
+                parts[i]
+            ))));
             i += 1;
             continue;
         }

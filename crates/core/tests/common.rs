@@ -8,11 +8,16 @@ use punkt_core::{ClientInput, ConsultationInput, Punkt};
 use punkt_store::KdfParams;
 
 /// Cheap key derivation: the tests exercise the code path, not the cost.
-pub const FAST: KdfParams = KdfParams { m_kib: 1024, t: 1, p: 1 };
+pub const FAST: KdfParams = KdfParams {
+    m_kib: 1024,
+    t: 1,
+    p: 1,
+};
 pub const PASS: &str = "correct horse battery staple";
 
 pub fn store(dir: &Path) -> Punkt {
-    let mut p = Punkt::init_with(&dir.join("store"), PASS, "Fundacja Pomocy Prawnej", FAST).unwrap();
+    let mut p =
+        Punkt::init_with(&dir.join("store"), PASS, "Fundacja Pomocy Prawnej", FAST).unwrap();
     p.set_now(Utc.with_ymd_and_hms(2026, 11, 20, 10, 0, 0).unwrap());
     p
 }
@@ -28,5 +33,6 @@ pub fn client(p: &mut Punkt, json: &str) -> String {
 }
 
 pub fn consult(p: &mut Punkt, id: &str, json: &str) -> String {
-    p.add_consultation(id, ConsultationInput::from_json(json).unwrap()).unwrap()
+    p.add_consultation(id, ConsultationInput::from_json(json).unwrap())
+        .unwrap()
 }

@@ -16,14 +16,19 @@ Dubois;Marie;;1995;K;CD;fr;;2026-02-30;Wrocław;legal;;
 ";
 
 fn opts(dry_run: bool, skip_invalid: bool) -> ImportOptions {
-    ImportOptions { dry_run, skip_invalid }
+    ImportOptions {
+        dry_run,
+        skip_invalid,
+    }
 }
 
 #[test]
 fn a_dry_run_reports_rejected_rows_and_writes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let mut p = store(dir.path());
-    let r = p.import_csv(REGISTER.as_bytes(), opts(true, false)).unwrap();
+    let r = p
+        .import_csv(REGISTER.as_bytes(), opts(true, false))
+        .unwrap();
     assert!(r.dry_run && !r.imported);
     assert_eq!(r.rows, 6);
     assert_eq!(r.clients, 2, "two rows of one person make one client file");
@@ -31,9 +36,21 @@ fn a_dry_run_reports_rejected_rows_and_writes_nothing() {
     assert_eq!(r.ignored_columns, vec!["Kolumna własna".to_string()]);
     let rows: Vec<u64> = r.rejected.iter().map(|x| x.row).collect();
     assert_eq!(rows, vec![5, 6, 7]);
-    assert!(r.rejected[0].reason.contains("1978-13-01"), "{:?}", r.rejected[0]);
-    assert!(r.rejected[1].reason.contains("Atlantyda"), "{:?}", r.rejected[1]);
-    assert!(r.rejected[2].reason.contains("2026-02-30"), "{:?}", r.rejected[2]);
+    assert!(
+        r.rejected[0].reason.contains("1978-13-01"),
+        "{:?}",
+        r.rejected[0]
+    );
+    assert!(
+        r.rejected[1].reason.contains("Atlantyda"),
+        "{:?}",
+        r.rejected[1]
+    );
+    assert!(
+        r.rejected[2].reason.contains("2026-02-30"),
+        "{:?}",
+        r.rejected[2]
+    );
     assert_eq!(p.store().count_clients().unwrap(), 0);
 }
 
@@ -41,10 +58,14 @@ fn a_dry_run_reports_rejected_rows_and_writes_nothing() {
 fn with_rejected_rows_nothing_is_imported_unless_asked() {
     let dir = tempfile::tempdir().unwrap();
     let mut p = store(dir.path());
-    let r = p.import_csv(REGISTER.as_bytes(), opts(false, false)).unwrap();
+    let r = p
+        .import_csv(REGISTER.as_bytes(), opts(false, false))
+        .unwrap();
     assert!(!r.imported);
     assert_eq!(p.store().count_clients().unwrap(), 0);
-    let r = p.import_csv(REGISTER.as_bytes(), opts(false, true)).unwrap();
+    let r = p
+        .import_csv(REGISTER.as_bytes(), opts(false, true))
+        .unwrap();
     assert!(r.imported);
     assert_eq!(p.store().count_clients().unwrap(), 2);
     let hit = &p.search("Shevchenko Taras", 1).unwrap()[0];
@@ -65,7 +86,8 @@ fn with_rejected_rows_nothing_is_imported_unless_asked() {
 fn a_clean_file_with_commas_imports_whole() {
     let dir = tempfile::tempdir().unwrap();
     let mut p = store(dir.path());
-    let csv = "family_name,given_names,birth_date,sex,citizenships,consultation_date,place,services\n\
+    let csv =
+        "family_name,given_names,birth_date,sex,citizenships,consultation_date,place,services\n\
                Beridze,Giorgi,1980,male,GE,2026-06-01,Warszawa,legal\n\
                \"Al-Obaidi\",Zainab,1999-09,female,\"IQ;TR\",2026-06-02,remote,\"psychological\"\n";
     let r = p.import_csv(csv.as_bytes(), opts(false, false)).unwrap();
@@ -73,7 +95,13 @@ fn a_clean_file_with_commas_imports_whole() {
     assert_eq!((r.rows, r.clients, r.consultations), (2, 2, 2));
     assert!(r.rejected.is_empty());
     // All in the index, in the same transaction.
-    assert_eq!(p.report("2026-01-01".parse().unwrap(), "2026-12-31".parse().unwrap()).unwrap().total.people, 2);
+    assert_eq!(
+        p.report("2026-01-01".parse().unwrap(), "2026-12-31".parse().unwrap())
+            .unwrap()
+            .total
+            .people,
+        2
+    );
 }
 
 #[test]
@@ -81,16 +109,27 @@ fn files_that_are_not_registers_are_refused_whole() {
     let dir = tempfile::tempdir().unwrap();
     let mut p = store(dir.path());
     // Windows-1250 bytes (Excel's default "CSV" in Poland).
-    let e = p.import_csv(b"Nazwisko;Imi\xea\nKowalski;Jan\n", opts(false, false)).unwrap_err();
+    let e = p
+        .import_csv(b"Nazwisko;Imi\xea\nKowalski;Jan\n", opts(false, false))
+        .unwrap_err();
     assert!(e.to_string().contains("not UTF-8"), "{e}");
-    let e = p.import_csv(b"a,b,c\n1,2,3\n", opts(false, false)).unwrap_err();
+    let e = p
+        .import_csv(b"a,b,c\n1,2,3\n", opts(false, false))
+        .unwrap_err();
     assert!(e.to_string().contains("no name column"), "{e}");
     // A row with the wrong number of fields.
     let r = p
-        .import_csv(b"family_name,given_names\nKowalski,Jan\nNowak\n", opts(false, false))
+        .import_csv(
+            b"family_name,given_names\nKowalski,Jan\nNowak\n",
+            opts(false, false),
+        )
         .unwrap();
     assert!(!r.imported);
     assert_eq!(r.rejected[0].row, 3);
-    assert!(r.rejected[0].reason.contains("unreadable row"), "{:?}", r.rejected);
+    assert!(
+        r.rejected[0].reason.contains("unreadable row"),
+        "{:?}",
+        r.rejected
+    );
     assert_eq!(p.store().count_clients().unwrap(), 0);
 }

@@ -11,15 +11,31 @@ fn dataset(p: &mut punkt_core::Punkt) {
         r#"{"given_names":"Olena","family_name":"Bondar","birth_date":"2010-03-01","sex":"female","citizenships":["UA"],
             "legal_status":[{"status":"temporary_protection","from":"2022-03"}]}"#,
     );
-    consult(p, &a, r#"{"date":"2026-02-01","place":{"kind":"point","city":"Lublin"},"services":["legal","social"]}"#);
-    consult(p, &a, r#"{"date":"2026-03-01","place":{"kind":"point","city":"Lublin"},"services":["legal"]}"#);
+    consult(
+        p,
+        &a,
+        r#"{"date":"2026-02-01","place":{"kind":"point","city":"Lublin"},"services":["legal","social"]}"#,
+    );
+    consult(
+        p,
+        &a,
+        r#"{"date":"2026-03-01","place":{"kind":"point","city":"Lublin"},"services":["legal"]}"#,
+    );
     let b = client(
         p,
         r#"{"given_names":"Omar","family_name":"Saleh","birth_date":"1985","sex":"male","citizenships":["SY","TR"],
             "legal_status":[{"status":"asylum_seeker","from":"2025-01"},{"status":"refugee_status","from":"2026-06-01"}]}"#,
     );
-    consult(p, &b, r#"{"date":"2026-05-05","place":{"kind":"centre","centre":"Przemyśl"},"services":["legal"]}"#);
-    consult(p, &b, r#"{"date":"2025-12-31","place":{"kind":"point","city":"Warsaw"},"services":["legal"]}"#);
+    consult(
+        p,
+        &b,
+        r#"{"date":"2026-05-05","place":{"kind":"centre","centre":"Przemyśl"},"services":["legal"]}"#,
+    );
+    consult(
+        p,
+        &b,
+        r#"{"date":"2025-12-31","place":{"kind":"point","city":"Warsaw"},"services":["legal"]}"#,
+    );
     let c = client(p, r#"{"given_names":"X","family_name":"Y"}"#);
     consult(
         p,
@@ -97,10 +113,15 @@ fn status_is_the_one_in_force_at_the_end_of_the_period() {
     let r = p
         .report("2026-01-01".parse().unwrap(), "2026-05-31".parse().unwrap())
         .unwrap();
-    assert!(r.rows.iter().any(|x| x.dimension == "legal_status" && x.value == "asylum_seeker" && x.service == "all" && x.people == 1));
+    assert!(r.rows.iter().any(|x| x.dimension == "legal_status"
+        && x.value == "asylum_seeker"
+        && x.service == "all"
+        && x.people == 1));
     assert!(!r.rows.iter().any(|x| x.value == "refugee_status"));
     assert_eq!(r.total.consultations, 3);
-    assert!(p.report("2026-02-01".parse().unwrap(), "2026-01-01".parse().unwrap()).is_err());
+    assert!(p
+        .report("2026-02-01".parse().unwrap(), "2026-01-01".parse().unwrap())
+        .is_err());
 }
 
 #[test]
@@ -112,11 +133,13 @@ fn xlsx_and_json_exports() {
         .report("2026-01-01".parse().unwrap(), "2026-12-31".parse().unwrap())
         .unwrap();
     let x = dir.path().join("r.xlsx");
-    r.write_to(&x, punkt_core::report::ReportFormat::Xlsx).unwrap();
+    r.write_to(&x, punkt_core::report::ReportFormat::Xlsx)
+        .unwrap();
     let bytes = std::fs::read(&x).unwrap();
     assert_eq!(&bytes[..2], b"PK", "an XLSX is a zip");
     let j = dir.path().join("r.json");
-    r.write_to(&j, punkt_core::report::ReportFormat::Json).unwrap();
+    r.write_to(&j, punkt_core::report::ReportFormat::Json)
+        .unwrap();
     let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&j).unwrap()).unwrap();
     assert_eq!(v["total"]["people"], 3);
     assert_eq!(v["rows"].as_array().unwrap().len(), r.rows.len());

@@ -4,19 +4,50 @@ mod common;
 
 use common::*;
 
-fn setup() -> (tempfile::TempDir, punkt_core::Punkt, Vec<(String, &'static str)>) {
+fn setup() -> (
+    tempfile::TempDir,
+    punkt_core::Punkt,
+    Vec<(String, &'static str)>,
+) {
     let dir = tempfile::tempdir().unwrap();
     let mut p = store(dir.path());
     let people = [
-        ("shevchenko", r#"{"given_names":"Taras","family_name":"Shevchenko","names_original":"Тарас Шевченко","birth_date":"1990-05-12","citizenships":["UA"],"identifiers":[{"kind":"passport","number":"FA123456"}]}"#),
-        ("kovalenko", r#"{"given_names":"Olena","family_name":"Kovalenko","names_original":"Олена Коваленко","birth_date":"1978","citizenships":["UA"]}"#),
-        ("mohammed", r#"{"given_names":"Mohammed","family_name":"Haddad","names_original":{"given_names":"محمد","family_name":"حداد"},"birth_date":"1988-02","citizenships":["SY"]}"#),
-        ("yusuf", r#"{"given_names":"Youssef","family_name":"Khalil","citizenships":["SY"]}"#),
-        ("aleksei", r#"{"given_names":"Aleksei","family_name":"Kozlov","names_original":"Алексей Козлов","citizenships":["BY"]}"#),
-        ("hryhorii", r#"{"given_names":"Hryhorii","family_name":"Bondarenko","names_original":"Григорій Бондаренко","citizenships":["UA"]}"#),
-        ("beridze", r#"{"given_names":"Giorgi","family_name":"Beridze","names_original":"გიორგი ბერიძე","citizenships":["GE"]}"#),
-        ("lukasz", r#"{"given_names":"Łukasz","family_name":"Żółkiewski","citizenships":["PL"]}"#),
-        ("pesel", r#"{"given_names":"Anna","family_name":"Nowak","identifiers":[{"kind":"pesel","number":"44051401359"}]}"#),
+        (
+            "shevchenko",
+            r#"{"given_names":"Taras","family_name":"Shevchenko","names_original":"Тарас Шевченко","birth_date":"1990-05-12","citizenships":["UA"],"identifiers":[{"kind":"passport","number":"FA123456"}]}"#,
+        ),
+        (
+            "kovalenko",
+            r#"{"given_names":"Olena","family_name":"Kovalenko","names_original":"Олена Коваленко","birth_date":"1978","citizenships":["UA"]}"#,
+        ),
+        (
+            "mohammed",
+            r#"{"given_names":"Mohammed","family_name":"Haddad","names_original":{"given_names":"محمد","family_name":"حداد"},"birth_date":"1988-02","citizenships":["SY"]}"#,
+        ),
+        (
+            "yusuf",
+            r#"{"given_names":"Youssef","family_name":"Khalil","citizenships":["SY"]}"#,
+        ),
+        (
+            "aleksei",
+            r#"{"given_names":"Aleksei","family_name":"Kozlov","names_original":"Алексей Козлов","citizenships":["BY"]}"#,
+        ),
+        (
+            "hryhorii",
+            r#"{"given_names":"Hryhorii","family_name":"Bondarenko","names_original":"Григорій Бондаренко","citizenships":["UA"]}"#,
+        ),
+        (
+            "beridze",
+            r#"{"given_names":"Giorgi","family_name":"Beridze","names_original":"გიორგი ბერიძე","citizenships":["GE"]}"#,
+        ),
+        (
+            "lukasz",
+            r#"{"given_names":"Łukasz","family_name":"Żółkiewski","citizenships":["PL"]}"#,
+        ),
+        (
+            "pesel",
+            r#"{"given_names":"Anna","family_name":"Nowak","identifiers":[{"kind":"pesel","number":"44051401359"}]}"#,
+        ),
     ];
     let mut ids = Vec::new();
     for (tag, json) in people {
@@ -44,16 +75,38 @@ fn found(p: &punkt_core::Punkt, ids: &[(String, &str)], query: &str, tag: &str) 
 #[test]
 fn cyrillic_names_by_every_spelling() {
     let (_d, p, ids) = setup();
-    for q in ["Shevchenko", "Szewczenko", "Шевченко", "shevchenko taras", "Taras Szewczenko", "Ševčenko"] {
+    for q in [
+        "Shevchenko",
+        "Szewczenko",
+        "Шевченко",
+        "shevchenko taras",
+        "Taras Szewczenko",
+        "Ševčenko",
+    ] {
         assert!(found(&p, &ids, q, "shevchenko"), "{q}");
     }
-    assert_eq!(top(&p, &ids, "Taras Szewczenko").as_deref(), Some("shevchenko"));
-    assert_eq!(top(&p, &ids, "Тарас Шевченко").as_deref(), Some("shevchenko"));
-    for q in ["Aleksey Kozlov", "Aleksiej Kozłow", "Алексей", "Alexei Kozlov"] {
+    assert_eq!(
+        top(&p, &ids, "Taras Szewczenko").as_deref(),
+        Some("shevchenko")
+    );
+    assert_eq!(
+        top(&p, &ids, "Тарас Шевченко").as_deref(),
+        Some("shevchenko")
+    );
+    for q in [
+        "Aleksey Kozlov",
+        "Aleksiej Kozłow",
+        "Алексей",
+        "Alexei Kozlov",
+    ] {
         assert!(found(&p, &ids, q, "aleksei"), "{q}");
     }
     // Ukrainian Г read as H, and the Russian-style G reading too.
-    for q in ["Hryhoriy Bondarenko", "Grigorii Bondarenko", "Hryhorij Bondarenko"] {
+    for q in [
+        "Hryhoriy Bondarenko",
+        "Grigorii Bondarenko",
+        "Hryhorij Bondarenko",
+    ] {
         assert!(found(&p, &ids, q, "hryhorii"), "{q}");
     }
     assert!(found(&p, &ids, "Beridze", "beridze"));
@@ -63,7 +116,12 @@ fn cyrillic_names_by_every_spelling() {
 #[test]
 fn arabic_name_variants() {
     let (_d, p, ids) = setup();
-    for q in ["Muhammad Haddad", "Mohamad Haddad", "Mohamed Haddad", "محمد حداد"] {
+    for q in [
+        "Muhammad Haddad",
+        "Mohamad Haddad",
+        "Mohamed Haddad",
+        "محمد حداد",
+    ] {
         assert_eq!(top(&p, &ids, q).as_deref(), Some("mohammed"), "{q}");
     }
     for q in ["Yusuf Khalil", "Yousef Khalil", "Youssef Kalil"] {
@@ -74,12 +132,26 @@ fn arabic_name_variants() {
 #[test]
 fn case_diacritics_and_typos() {
     let (_d, p, ids) = setup();
-    assert_eq!(top(&p, &ids, "lukasz zolkiewski").as_deref(), Some("lukasz"));
-    assert_eq!(top(&p, &ids, "ŁUKASZ ŻÓŁKIEWSKI").as_deref(), Some("lukasz"));
+    assert_eq!(
+        top(&p, &ids, "lukasz zolkiewski").as_deref(),
+        Some("lukasz")
+    );
+    assert_eq!(
+        top(&p, &ids, "ŁUKASZ ŻÓŁKIEWSKI").as_deref(),
+        Some("lukasz")
+    );
     // One letter wrong, missing, doubled or swapped.
-    for q in ["Shevchneko", "Shevcenko", "Shevchennko", "Kovalenka", "Zolkiewsky"] {
+    for q in [
+        "Shevchneko",
+        "Shevcenko",
+        "Shevchennko",
+        "Kovalenka",
+        "Zolkiewsky",
+    ] {
         assert!(
-            found(&p, &ids, q, "shevchenko") || found(&p, &ids, q, "kovalenko") || found(&p, &ids, q, "lukasz"),
+            found(&p, &ids, q, "shevchenko")
+                || found(&p, &ids, q, "kovalenko")
+                || found(&p, &ids, q, "lukasz"),
             "{q}"
         );
     }
@@ -96,8 +168,14 @@ fn dates_and_document_numbers() {
     assert!(found(&p, &ids, "1990-05-12", "shevchenko"));
     assert!(found(&p, &ids, "12.05.1990", "shevchenko"));
     // The name and the birth date together put the right person first among namesakes.
-    assert_eq!(top(&p, &ids, "Shevchenko 1990-05-12").as_deref(), Some("shevchenko"));
-    assert_eq!(top(&p, &ids, "Mohammed 1988-02").as_deref(), Some("mohammed"));
+    assert_eq!(
+        top(&p, &ids, "Shevchenko 1990-05-12").as_deref(),
+        Some("shevchenko")
+    );
+    assert_eq!(
+        top(&p, &ids, "Mohammed 1988-02").as_deref(),
+        Some("mohammed")
+    );
 }
 
 #[test]

@@ -7,14 +7,13 @@ use common::*;
 use punkt_core::ClientInput;
 
 fn populate(p: &mut punkt_core::Punkt) -> Vec<String> {
-    let mut ids = Vec::new();
-    ids.push(client(
+    let mut ids = vec![client(
         p,
         r#"{"given_names":"Taras","family_name":"Shevchenko","names_original":"Тарас Шевченко",
             "birth_date":"1990-05-12","sex":"male","citizenships":["UA"],"languages":["uk"],
             "identifiers":[{"kind":"passport","number":"FA 123456"}],
             "legal_status":[{"status":"temporary_protection","from":"2022-03"}]}"#,
-    ));
+    )];
     ids.push(client(
         p,
         r#"{"given_names":"Mohammed","family_name":"Al-Hassan","names_original":{"given_names":"محمد","family_name":"الحسن"},
@@ -30,12 +29,21 @@ fn populate(p: &mut punkt_core::Punkt) -> Vec<String> {
         &ids[1],
         r#"{"date":"2026-10-10","place":{"kind":"centre","centre":"Przemysl"},"services":["legal"]}"#,
     );
-    p.add_deadline(&ids[1], "return-appeal", "2026-11-16".parse().unwrap(), true, None)
-        .unwrap();
+    p.add_deadline(
+        &ids[1],
+        "return-appeal",
+        "2026-11-16".parse().unwrap(),
+        true,
+        None,
+    )
+    .unwrap();
     // An edit that renames: keys and skeleton neighbours must follow.
     p.update_client(
         &ids[0],
-        ClientInput::from_json(r#"{"family_name":"Szewczenko","summary":"Sprawa ochrony czasowej."}"#).unwrap(),
+        ClientInput::from_json(
+            r#"{"family_name":"Szewczenko","summary":"Sprawa ochrony czasowej."}"#,
+        )
+        .unwrap(),
     )
     .unwrap();
     p.demo(120, 7).unwrap();
@@ -49,7 +57,10 @@ fn rebuilding_the_index_gives_exactly_the_incremental_rows() {
     populate(&mut p);
     let incremental = p.store().index_dump().unwrap();
     assert!(incremental.contains("Szewczenko"));
-    assert!(incremental.lines().count() > 1000, "the dump has real content");
+    assert!(
+        incremental.lines().count() > 1000,
+        "the dump has real content"
+    );
     let n = p.rebuild_index().unwrap();
     assert_eq!(n, 122);
     let rebuilt = p.store().index_dump().unwrap();
@@ -57,7 +68,11 @@ fn rebuilding_the_index_gives_exactly_the_incremental_rows() {
         let a: Vec<&str> = incremental.lines().collect();
         let b: Vec<&str> = rebuilt.lines().collect();
         let first = a.iter().zip(&b).position(|(x, y)| x != y);
-        panic!("index differs at line {first:?} ({} vs {} lines)", a.len(), b.len());
+        panic!(
+            "index differs at line {first:?} ({} vs {} lines)",
+            a.len(),
+            b.len()
+        );
     }
 }
 
@@ -65,14 +80,23 @@ fn rebuilding_the_index_gives_exactly_the_incremental_rows() {
 fn renaming_drops_old_keys_and_their_typo_neighbours() {
     let dir = tempfile::tempdir().unwrap();
     let mut p = store(dir.path());
-    let id = client(&mut p, r#"{"given_names":"Xanthippa","family_name":"Quorvath"}"#);
+    let id = client(
+        &mut p,
+        r#"{"given_names":"Xanthippa","family_name":"Quorvath"}"#,
+    );
     assert_eq!(p.search("Quorvat", 5).unwrap().len(), 1, "typo finds it");
-    p.update_client(&id, ClientInput::from_json(r#"{"family_name":"Brennick"}"#).unwrap())
-        .unwrap();
+    p.update_client(
+        &id,
+        ClientInput::from_json(r#"{"family_name":"Brennick"}"#).unwrap(),
+    )
+    .unwrap();
     assert!(p.search("Quorvath", 5).unwrap().is_empty());
     assert!(p.search("Quorvat", 5).unwrap().is_empty());
     let dump = p.store().index_dump().unwrap();
-    assert!(!dump.contains("quorvath") && !dump.contains("kvorvat"), "no key of the old name is left");
+    assert!(
+        !dump.contains("quorvath") && !dump.contains("kvorvat"),
+        "no key of the old name is left"
+    );
     assert_eq!(p.search("Brenick", 5).unwrap()[0].id, id);
 }
 
@@ -130,16 +154,26 @@ fn nothing_personal_reaches_the_disk_in_clear() {
     let check = |when: &str| {
         for s in secrets {
             let hits = files_contain(dir.path(), s);
-            assert!(hits.is_empty(), "{when}: {:?} found in clear in {hits:?}", String::from_utf8_lossy(s));
+            assert!(
+                hits.is_empty(),
+                "{when}: {:?} found in clear in {hits:?}",
+                String::from_utf8_lossy(s)
+            );
         }
     };
-    assert!(dir.path().join("store/punkt.db-wal").exists(), "the WAL is in use");
+    assert!(
+        dir.path().join("store/punkt.db-wal").exists(),
+        "the WAL is in use"
+    );
     check("store open");
     drop(p);
     check("store closed");
     // And it is all still there behind the passphrase.
     let p = reopen(dir.path());
-    assert_eq!(p.client(&id).unwrap().person.family_name, "Unikalnazwiskoqx");
+    assert_eq!(
+        p.client(&id).unwrap().person.family_name,
+        "Unikalnazwiskoqx"
+    );
 }
 
 #[test]
@@ -151,7 +185,8 @@ fn documents_survive_reopening_and_compaction() {
     for i in 0..5 {
         p.update_client(
             &ids[0],
-            ClientInput::from_json(&format!(r#"{{"contact":{{"phone":"+48 600 000 00{i}"}}}}"#)).unwrap(),
+            ClientInput::from_json(&format!(r#"{{"contact":{{"phone":"+48 600 000 00{i}"}}}}"#))
+                .unwrap(),
         )
         .unwrap();
     }

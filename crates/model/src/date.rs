@@ -93,7 +93,10 @@ impl FromStr for PartialDate {
         let t = s.trim();
         let bad = || ModelError::InvalidDate(t.to_string());
         if t.contains('.') {
-            return t.parse::<IsoDate>().map(|d| PartialDate::Day(d.0)).map_err(|_| bad());
+            return t
+                .parse::<IsoDate>()
+                .map(|d| PartialDate::Day(d.0))
+                .map_err(|_| bad());
         }
         let parts: Vec<&str> = t.split('-').collect();
         let year = |p: &str| -> Result<i32, ModelError> {
@@ -169,8 +172,19 @@ mod tests {
             "12.05.1990".parse::<PartialDate>().unwrap(),
             PartialDate::Day(NaiveDate::from_ymd_opt(1990, 5, 12).unwrap())
         );
-        for bad in ["", "90", "1990-13", "1990-02-30", "abcd", "1990-05-12-1", "3000"] {
-            assert!(bad.parse::<PartialDate>().is_err(), "{bad} should be refused");
+        for bad in [
+            "",
+            "90",
+            "1990-13",
+            "1990-02-30",
+            "abcd",
+            "1990-05-12-1",
+            "3000",
+        ] {
+            assert!(
+                bad.parse::<PartialDate>().is_err(),
+                "{bad} should be refused"
+            );
         }
     }
 

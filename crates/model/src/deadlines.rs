@@ -45,7 +45,10 @@ impl DeadlineRules {
             if r.limit_days == 0 || r.limit_days > 366 {
                 return Err(ModelError::field(
                     "deadline rules",
-                    format!("rule '{}' has an impossible limit of {} days", r.id, r.limit_days),
+                    format!(
+                        "rule '{}' has an impossible limit of {} days",
+                        r.id, r.limit_days
+                    ),
                 ));
             }
         }
@@ -121,7 +124,13 @@ fn compute_due(rule: &DeadlineRule, from: IsoDate, uncertain: bool) -> DueDate {
     if !moved_over.is_empty() {
         let why: Vec<String> = moved_over
             .iter()
-            .map(|s| format!("{} is a {}", s.date, s.reason.replace("holiday: ", "holiday ")))
+            .map(|s| {
+                format!(
+                    "{} is a {}",
+                    s.date,
+                    s.reason.replace("holiday: ", "holiday ")
+                )
+            })
             .collect();
         explanation.push_str(&format!(
             "; moved to the next working day {} because {}",

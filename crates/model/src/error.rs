@@ -2,7 +2,7 @@
 
 use thiserror::Error;
 
-#[derive(Debug, Error, PartialEq, Eq)]
+#[derive(Debug, Clone, Error, PartialEq, Eq)]
 pub enum ModelError {
     #[error("invalid date '{0}': expected YYYY-MM-DD (or YYYY, YYYY-MM for a birth date)")]
     InvalidDate(String),
@@ -17,6 +17,17 @@ pub enum ModelError {
 }
 
 impl ModelError {
+    /// The stable code front ends decide by.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ModelError::InvalidDate(_) => "invalid_date",
+            ModelError::UnknownRule(_) => "unknown_rule",
+            ModelError::InvalidField { .. } => "invalid_input",
+            ModelError::SchemaTooNew { .. } => "document_too_new",
+            ModelError::MalformedDocument(_) => "malformed_document",
+        }
+    }
+
     pub fn field(field: impl Into<String>, reason: impl Into<String>) -> Self {
         ModelError::InvalidField {
             field: field.into(),

@@ -37,24 +37,66 @@ pub fn polish_holidays(year: i32) -> Vec<Holiday> {
     let ymd = |m, d| NaiveDate::from_ymd_opt(year, m, d).expect("fixed holiday is a valid date");
     let easter = easter_sunday(year);
     let mut days = vec![
-        Holiday { date: ymd(1, 1), name: "Nowy Rok" },
-        Holiday { date: easter, name: "Wielkanoc" },
-        Holiday { date: easter + Duration::days(1), name: "Poniedziałek Wielkanocny" },
-        Holiday { date: ymd(5, 1), name: "Święto Pracy" },
-        Holiday { date: ymd(5, 3), name: "Święto Konstytucji 3 Maja" },
-        Holiday { date: easter + Duration::days(49), name: "Zielone Świątki" },
-        Holiday { date: easter + Duration::days(60), name: "Boże Ciało" },
-        Holiday { date: ymd(8, 15), name: "Wniebowzięcie NMP" },
-        Holiday { date: ymd(11, 1), name: "Wszystkich Świętych" },
-        Holiday { date: ymd(11, 11), name: "Narodowe Święto Niepodległości" },
-        Holiday { date: ymd(12, 25), name: "Boże Narodzenie (pierwszy dzień)" },
-        Holiday { date: ymd(12, 26), name: "Boże Narodzenie (drugi dzień)" },
+        Holiday {
+            date: ymd(1, 1),
+            name: "Nowy Rok",
+        },
+        Holiday {
+            date: easter,
+            name: "Wielkanoc",
+        },
+        Holiday {
+            date: easter + Duration::days(1),
+            name: "Poniedziałek Wielkanocny",
+        },
+        Holiday {
+            date: ymd(5, 1),
+            name: "Święto Pracy",
+        },
+        Holiday {
+            date: ymd(5, 3),
+            name: "Święto Konstytucji 3 Maja",
+        },
+        Holiday {
+            date: easter + Duration::days(49),
+            name: "Zielone Świątki",
+        },
+        Holiday {
+            date: easter + Duration::days(60),
+            name: "Boże Ciało",
+        },
+        Holiday {
+            date: ymd(8, 15),
+            name: "Wniebowzięcie NMP",
+        },
+        Holiday {
+            date: ymd(11, 1),
+            name: "Wszystkich Świętych",
+        },
+        Holiday {
+            date: ymd(11, 11),
+            name: "Narodowe Święto Niepodległości",
+        },
+        Holiday {
+            date: ymd(12, 25),
+            name: "Boże Narodzenie (pierwszy dzień)",
+        },
+        Holiday {
+            date: ymd(12, 26),
+            name: "Boże Narodzenie (drugi dzień)",
+        },
     ];
     if year >= 2011 {
-        days.push(Holiday { date: ymd(1, 6), name: "Trzech Króli" });
+        days.push(Holiday {
+            date: ymd(1, 6),
+            name: "Trzech Króli",
+        });
     }
     if year >= 2025 {
-        days.push(Holiday { date: ymd(12, 24), name: "Wigilia Bożego Narodzenia" });
+        days.push(Holiday {
+            date: ymd(12, 24),
+            name: "Wigilia Bożego Narodzenia",
+        });
     }
     days.sort_by_key(|h| h.date);
     days
@@ -62,7 +104,9 @@ pub fn polish_holidays(year: i32) -> Vec<Holiday> {
 
 /// The holiday falling on `date`, if any.
 pub fn holiday_on(date: NaiveDate) -> Option<Holiday> {
-    polish_holidays(date.year()).into_iter().find(|h| h.date == date)
+    polish_holidays(date.year())
+        .into_iter()
+        .find(|h| h.date == date)
 }
 
 /// Why `date` is not a working day, or `None` when it is one.

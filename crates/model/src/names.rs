@@ -190,7 +190,12 @@ fn collapse_doubles(s: &str) -> String {
 
 /// The consonant skeleton of a spelling skeleton: vowels dropped, doubles collapsed.
 pub fn consonants(skeleton: &str) -> String {
-    collapse_doubles(&skeleton.chars().filter(|c| !is_vowel(*c)).collect::<String>())
+    collapse_doubles(
+        &skeleton
+            .chars()
+            .filter(|c| !is_vowel(*c))
+            .collect::<String>(),
+    )
 }
 
 /// Minimum consonants for a `c:` key to be worth keeping: shorter ones match too much.
@@ -379,8 +384,8 @@ pub fn translit_polish(token: &str, ukrainian: bool) -> String {
     for (i, &c) in t.iter().enumerate() {
         let prev = if i > 0 { Some(t[i - 1]) } else { None };
         let next = t.get(i + 1).copied();
-        let start_or_after_vowel =
-            prev.is_none() || prev.is_some_and(|p| is_cyr_vowel(p) || p == 'ь' || p == 'ъ' || p == '\'');
+        let start_or_after_vowel = prev.is_none()
+            || prev.is_some_and(|p| is_cyr_vowel(p) || p == 'ь' || p == 'ъ' || p == '\'');
         let after_hard = prev.is_some_and(|p| matches!(p, 'ж' | 'ш' | 'ч' | 'щ' | 'ц' | 'л'));
         let s: String = match c {
             'а' => "a".into(),
@@ -405,7 +410,11 @@ pub fn translit_polish(token: &str, ukrainian: bool) -> String {
             'ї' => "ji".into(),
             'й' => "j".into(),
             'к' => "k".into(),
-            'л' if matches!(next, Some('е' | 'ё' | 'и' | 'ю' | 'я' | 'ь' | 'і' | 'ї' | 'є')) => {
+            'л' if matches!(
+                next,
+                Some('е' | 'ё' | 'и' | 'ю' | 'я' | 'ь' | 'і' | 'ї' | 'є')
+            ) =>
+            {
                 "l".into()
             }
             'л' => "ł".into(),
@@ -543,21 +552,45 @@ pub fn arabic_consonants(token: &str) -> String {
 /// Groups of spellings of the same given name. The first is the canonical form.
 const NAME_VARIANTS: &[&[&str]] = &[
     &[
-        "muhammad", "mohammed", "mohammad", "mohamed", "mohamad", "muhammed", "muhamad",
-        "mohamud", "mehmet", "magomed", "mukhammad", "mohd", "mahomet", "muhamed",
+        "muhammad",
+        "mohammed",
+        "mohammad",
+        "mohamed",
+        "mohamad",
+        "muhammed",
+        "muhamad",
+        "mohamud",
+        "mehmet",
+        "magomed",
+        "mukhammad",
+        "mohd",
+        "mahomet",
+        "muhamed",
     ],
     &["ahmad", "ahmed", "akhmed", "achmed", "ahmet", "akhmad"],
-    &["hussein", "husein", "hussain", "husain", "hosein", "hossein", "huseyn", "guseyn", "husayn"],
+    &[
+        "hussein", "husein", "hussain", "husain", "hosein", "hossein", "huseyn", "guseyn", "husayn",
+    ],
     &["hassan", "hasan", "khasan", "hassen"],
-    &["yusuf", "youssef", "yousef", "yusef", "yousuf", "jusuf", "yousif", "yusif", "yussuf"],
+    &[
+        "yusuf", "youssef", "yousef", "yusef", "yousuf", "jusuf", "yousif", "yusif", "yussuf",
+    ],
     &["abdullah", "abdallah", "abdulla", "abdoulaye", "abdulah"],
-    &["abdulrahman", "abdelrahman", "abdurrahman", "abdurahman", "abdalrahman"],
+    &[
+        "abdulrahman",
+        "abdelrahman",
+        "abdurrahman",
+        "abdurahman",
+        "abdalrahman",
+    ],
     &["mustafa", "mostafa", "moustafa", "mustapha", "mostapha"],
     &["omar", "umar", "omer"],
     &["khalid", "khaled", "halid", "chalid"],
     &["ibrahim", "ebrahim", "ibragim", "brahim"],
     &["mahmoud", "mahmud", "makhmud", "mahmood"],
-    &["said", "saeed", "saied", "sayed", "sayid", "saiid", "sayyid"],
+    &[
+        "said", "saeed", "saied", "sayed", "sayid", "saiid", "sayyid",
+    ],
     &["karim", "kareem", "kerim"],
     &["fatima", "fatemeh", "fatma", "fatimah", "fatime"],
     &["aisha", "aysha", "ayesha", "aicha", "aishah", "ayşe"],
@@ -569,16 +602,31 @@ const NAME_VARIANTS: &[&[&str]] = &[
     &["nur", "noor", "nour"],
     &["jamal", "gamal", "djamal", "dzhamal", "dzamal"],
     &["yahya", "yahia", "yehia"],
-    &["suleiman", "sulayman", "soleiman", "sulaiman", "suleyman", "sulejman"],
+    &[
+        "suleiman", "sulayman", "soleiman", "sulaiman", "suleyman", "sulejman",
+    ],
     &["ismail", "ismael", "esmail", "ismayil"],
     &["ramazan", "ramadan", "ramzan"],
-    &["aleksandr", "alexander", "aleksander", "oleksandr", "olexandr", "alexandre"],
+    &[
+        "aleksandr",
+        "alexander",
+        "aleksander",
+        "oleksandr",
+        "olexandr",
+        "alexandre",
+    ],
     &["mikhail", "michail", "mykhailo", "michal", "mikhaylo"],
     &["pavel", "pavlo", "pawel", "paul"],
     &["olga", "olha", "ola"],
     &["elena", "olena", "helena", "jelena", "yelena"],
     &["natalia", "natalya", "natalja", "nataliya", "natalie"],
-    &["ekaterina", "kateryna", "katarzyna", "yekaterina", "katerina"],
+    &[
+        "ekaterina",
+        "kateryna",
+        "katarzyna",
+        "yekaterina",
+        "katerina",
+    ],
     &["dmitry", "dmytro", "dmitrij", "dmitri", "dimitri"],
     &["sergey", "serhii", "sergei", "serhiy", "siergiej"],
     &["andrey", "andrii", "andriy", "andrzej", "andrei", "andrej"],
@@ -708,13 +756,15 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
     for (i, row) in d.iter_mut().enumerate() {
         row[0] = i;
     }
-    for j in 0..=m {
-        d[0][j] = j;
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
     }
     for i in 1..=n {
         for j in 1..=m {
             let cost = usize::from(a[i - 1] != b[j - 1]);
-            d[i][j] = (d[i - 1][j] + 1).min(d[i][j - 1] + 1).min(d[i - 1][j - 1] + cost);
+            d[i][j] = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + cost);
             if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
                 d[i][j] = d[i][j].min(d[i - 2][j - 2] + 1);
             }
@@ -748,7 +798,8 @@ mod tests {
     fn shares_key(a: &str, b: &str, kind: KeyKind) -> bool {
         let ka = name_keys([a]);
         let kb = name_keys([b]);
-        ka.intersection(&kb).any(|k| KeyKind::from_key(k) == Some(kind))
+        ka.intersection(&kb)
+            .any(|k| KeyKind::from_key(k) == Some(kind))
     }
 
     #[test]
@@ -775,7 +826,13 @@ mod tests {
 
     #[test]
     fn the_spellings_of_shevchenko_meet() {
-        for spelling in ["Shevchenko", "Szewczenko", "Ševčenko", "Schewtschenko", "shevchenko"] {
+        for spelling in [
+            "Shevchenko",
+            "Szewczenko",
+            "Ševčenko",
+            "Schewtschenko",
+            "shevchenko",
+        ] {
             assert!(
                 shares_key("Шевченко", spelling, KeyKind::Skeleton)
                     || shares_key("Шевченко", spelling, KeyKind::Exact),
@@ -832,7 +889,10 @@ mod tests {
 
     #[test]
     fn tokens_split_on_punctuation() {
-        assert_eq!(tokens("Al-Hassan, O'Neil  Jr"), vec!["Al", "Hassan", "O", "Neil", "Jr"]);
+        assert_eq!(
+            tokens("Al-Hassan, O'Neil  Jr"),
+            vec!["Al", "Hassan", "O", "Neil", "Jr"]
+        );
         assert_eq!(normalise_document_number("AB 123-456"), "ab123456");
     }
 }

@@ -71,7 +71,10 @@ mod tests {
     #[test]
     fn lookups() {
         assert_eq!(guarded_centre("przemysl"), Some("Przemyśl"));
-        assert_eq!(guarded_centre("Krosno Odrzanskie"), Some("Krosno Odrzańskie"));
+        assert_eq!(
+            guarded_centre("Krosno Odrzanskie"),
+            Some("Krosno Odrzańskie")
+        );
         assert_eq!(guarded_centre("Gdańsk"), None);
         assert_eq!(city("Warsaw"), "Warszawa");
         assert_eq!(city(" wroclaw "), "Wrocław");

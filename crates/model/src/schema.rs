@@ -4,7 +4,9 @@
 //! with other replicas like any edit. Version 0 is a document written before the version field
 //! existed (early test builds): it lacks `kind` and `schema_version`.
 
-use automerge::{transaction::Transactable, AutoCommit, ObjType, ReadDoc, ScalarValue, Value, ROOT};
+use automerge::{
+    transaction::Transactable, AutoCommit, ObjType, ReadDoc, ScalarValue, Value, ROOT,
+};
 
 use crate::client::{ClientFile, CLIENT_DOCUMENT_KIND, CLIENT_SCHEMA_VERSION};
 use crate::error::ModelError;
@@ -63,7 +65,8 @@ pub fn migrate_client(doc: &mut AutoCommit) -> Result<bool, ModelError> {
             }
         }
         if doc.get(ROOT, "summary").map_err(err)?.is_none() {
-            doc.put_object(ROOT, "summary", ObjType::Text).map_err(err)?;
+            doc.put_object(ROOT, "summary", ObjType::Text)
+                .map_err(err)?;
         }
     }
     Ok(true)

@@ -61,6 +61,7 @@ vocabulary!(
     Sex, "sex" { Female = "female", Male = "male", Other = "other", Unknown = "unknown" }
 );
 
+#[allow(clippy::derivable_impls)] // the enum is declared by `vocabulary!`, which derives nothing
 impl Default for Sex {
     fn default() -> Self {
         Sex::Unknown
@@ -177,9 +178,18 @@ mod tests {
     #[test]
     fn vocabularies_parse_leniently_and_print_canonically() {
         assert_eq!("Female".parse::<Sex>().unwrap(), Sex::Female);
-        assert_eq!("asylum seeker".parse::<LegalStatus>().unwrap(), LegalStatus::AsylumSeeker);
-        assert_eq!("pesel-ukr".parse::<IdentifierKind>().unwrap().as_str(), "pesel_ukr");
+        assert_eq!(
+            "asylum seeker".parse::<LegalStatus>().unwrap(),
+            LegalStatus::AsylumSeeker
+        );
+        assert_eq!(
+            "pesel-ukr".parse::<IdentifierKind>().unwrap().as_str(),
+            "pesel_ukr"
+        );
         let e = "healing".parse::<Service>().unwrap_err().to_string();
-        assert!(e.starts_with("invalid service: 'healing' is not one of: legal,"), "{e}");
+        assert!(
+            e.starts_with("invalid service: 'healing' is not one of: legal,"),
+            "{e}"
+        );
     }
 }

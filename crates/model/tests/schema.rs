@@ -13,19 +13,25 @@ const V0: &[u8] = include_bytes!("fixtures/client-v0.automerge");
 fn make_v0() -> Vec<u8> {
     let mut doc = AutoCommit::new();
     doc.put(ROOT, "id", "01hz0000000000000000000000").unwrap();
-    doc.put(ROOT, "organisation", "Fundacja Pomocy Prawnej").unwrap();
+    doc.put(ROOT, "organisation", "Fundacja Pomocy Prawnej")
+        .unwrap();
     doc.put(ROOT, "created_at", "2024-05-01T09:00:00Z").unwrap();
     let person = doc.put_object(ROOT, "person", ObjType::Map).unwrap();
     doc.put(&person, "given_names", "Olena").unwrap();
     doc.put(&person, "family_name", "Kovalenko").unwrap();
     doc.put(&person, "birth_date", "1978-04").unwrap();
     doc.put(&person, "sex", "female").unwrap();
-    let c = doc.put_object(&person, "citizenships", ObjType::List).unwrap();
+    let c = doc
+        .put_object(&person, "citizenships", ObjType::List)
+        .unwrap();
     doc.insert(&c, 0, "UA").unwrap();
     let cs = doc.put_object(ROOT, "consultations", ObjType::Map).unwrap();
-    let one = doc.put_object(&cs, "01hz0000000000000000000001", ObjType::Map).unwrap();
+    let one = doc
+        .put_object(&cs, "01hz0000000000000000000001", ObjType::Map)
+        .unwrap();
     doc.put(&one, "date", "2024-05-01").unwrap();
-    doc.put(&one, "organisation", "Fundacja Pomocy Prawnej").unwrap();
+    doc.put(&one, "organisation", "Fundacja Pomocy Prawnej")
+        .unwrap();
     let place = doc.put_object(&one, "place", ObjType::Map).unwrap();
     doc.put(&place, "kind", "point").unwrap();
     doc.put(&place, "city", "Lublin").unwrap();
@@ -62,7 +68,8 @@ fn a_version_0_document_is_migrated_on_read() {
 fn a_newer_document_is_refused_with_a_clear_error() {
     let mut doc = AutoCommit::load(V0).unwrap();
     migrate_client(&mut doc).unwrap();
-    doc.put(ROOT, "schema_version", CLIENT_SCHEMA_VERSION + 1).unwrap();
+    doc.put(ROOT, "schema_version", CLIENT_SCHEMA_VERSION + 1)
+        .unwrap();
     let e = read_client(&doc).unwrap_err();
     assert_eq!(
         e,
@@ -84,8 +91,10 @@ fn client_files_round_trip_and_merge_concurrent_additions() {
     let mut fa: ClientFile = read_client(&a).unwrap();
     let mut fb: ClientFile = read_client(&b).unwrap();
     let c = fa.consultations.values().next().unwrap().clone();
-    fa.consultations.insert("01hz00000000000000000000aa".into(), c.clone());
-    fb.consultations.insert("01hz00000000000000000000bb".into(), c);
+    fa.consultations
+        .insert("01hz00000000000000000000aa".into(), c.clone());
+    fb.consultations
+        .insert("01hz00000000000000000000bb".into(), c);
     fa.summary.update("Sprawa A.");
     autosurgeon::reconcile(&mut a, &fa).unwrap();
     autosurgeon::reconcile(&mut b, &fb).unwrap();

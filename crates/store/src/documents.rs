@@ -40,7 +40,13 @@ impl Store {
             .query_row(
                 "SELECT kind, owner_org, snapshot FROM documents WHERE id = ?1",
                 [id],
-                |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, Vec<u8>>(2)?)),
+                |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, Vec<u8>>(2)?,
+                    ))
+                },
             )
             .optional()?;
         let (kind, owner_org, snapshot) =
@@ -70,7 +76,11 @@ impl Store {
 
     /// Store a write and, when given, replace the document's index rows — atomically.
     /// Returns the store-wide sequence number of the write.
-    pub fn write_document(&mut self, w: &DocumentWrite<'_>, index: Option<&ClientIndex>) -> Result<i64> {
+    pub fn write_document(
+        &mut self,
+        w: &DocumentWrite<'_>,
+        index: Option<&ClientIndex>,
+    ) -> Result<i64> {
         let tx = self.conn.transaction()?;
         let seq = write_in(&tx, w, index)?;
         tx.commit()?;
@@ -78,7 +88,10 @@ impl Store {
     }
 
     /// Store many writes in one transaction: all of them or none (imports, demo data).
-    pub fn write_documents(&mut self, writes: &[(DocumentWrite<'_>, Option<ClientIndex>)]) -> Result<()> {
+    pub fn write_documents(
+        &mut self,
+        writes: &[(DocumentWrite<'_>, Option<ClientIndex>)],
+    ) -> Result<()> {
         let tx = self.conn.transaction()?;
         for (w, index) in writes {
             write_in(&tx, w, index.as_ref())?;
@@ -89,7 +102,12 @@ impl Store {
 
     /// Replace a document's snapshot by `snapshot` (which includes every stored change) and drop
     /// the appended changes. Run off the hot path.
-    pub fn compact_document(&mut self, id: &str, snapshot: &[u8], change_count: usize) -> Result<()> {
+    pub fn compact_document(
+        &mut self,
+        id: &str,
+        snapshot: &[u8],
+        change_count: usize,
+    ) -> Result<()> {
         let tx = self.conn.transaction()?;
         let stored: i64 = tx.query_row(
             "SELECT count(*) FROM doc_changes WHERE doc_id = ?1",
@@ -100,7 +118,10 @@ impl Store {
         if stored as usize != change_count {
             return Ok(());
         }
-        tx.execute("UPDATE documents SET snapshot = ?2 WHERE id = ?1", params![id, snapshot])?;
+        tx.execute(
+            "UPDATE documents SET snapshot = ?2 WHERE id = ?1",
+            params![id, snapshot],
+        )?;
         tx.execute("DELETE FROM doc_changes WHERE doc_id = ?1", [id])?;
         tx.commit()?;
         Ok(())
@@ -108,9 +129,9 @@ impl Store {
 
     /// Ids of documents with at least `min_changes` appended changes.
     pub fn documents_to_compact(&self, min_changes: usize) -> Result<Vec<String>> {
-        let mut stmt = self.conn.prepare(
-            "SELECT doc_id FROM doc_changes GROUP BY doc_id HAVING count(*) >= ?1",
-        )?;
+        let mut stmt = self
+            .conn
+            .prepare("SELECT doc_id FROM doc_changes GROUP BY doc_id HAVING count(*) >= ?1")?;
         let ids = stmt
             .query_map([min_changes as i64], |r| r.get(0))?
             .collect::<rusqlite::Result<Vec<String>>>()?;
@@ -130,11 +151,11 @@ impl Store {
 
     /// Number of documents of `kind`.
     pub fn count_documents(&self, kind: &str) -> Result<u64> {
-        Ok(self
-            .conn
-            .query_row("SELECT count(*) FROM documents WHERE kind = ?1", [kind], |r| {
-                r.get::<_, i64>(0)
-            })? as u64)
+        Ok(self.conn.query_row(
+            "SELECT count(*) FROM documents WHERE kind = ?1",
+            [kind],
+            |r| r.get::<_, i64>(0),
+        )? as u64)
     }
 }
 

@@ -159,7 +159,16 @@ pub(crate) fn replace_client_rows(tx: &Transaction<'_>, rows: &ClientIndex) -> R
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
     )?;
     for m in &rows.matters {
-        st.execute(params![id, m.id, m.kind, m.status, m.authority, m.reference, m.opened, m.closed])?;
+        st.execute(params![
+            id,
+            m.id,
+            m.kind,
+            m.status,
+            m.authority,
+            m.reference,
+            m.opened,
+            m.closed
+        ])?;
     }
     let mut st = tx.prepare_cached(
         "INSERT INTO consultations(client_id, id, date, place_kind, place, organisation, language,
@@ -190,7 +199,16 @@ pub(crate) fn replace_client_rows(tx: &Transaction<'_>, rows: &ClientIndex) -> R
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
     )?;
     for d in &rows.deadlines {
-        st.execute(params![id, d.id, d.rule, d.from_date, d.due, d.uncertain, d.done, d.matter_id])?;
+        st.execute(params![
+            id,
+            d.id,
+            d.rule,
+            d.from_date,
+            d.due,
+            d.uncertain,
+            d.done,
+            d.matter_id
+        ])?;
     }
     replace_search_keys(tx, id, &rows.search_keys)?;
     Ok(())
@@ -448,7 +466,8 @@ impl Store {
     pub fn count_clients(&self) -> Result<u64> {
         Ok(self
             .conn
-            .query_row("SELECT count(*) FROM clients", [], |r| r.get::<_, i64>(0))? as u64)
+            .query_row("SELECT count(*) FROM clients", [], |r| r.get::<_, i64>(0))?
+            as u64)
     }
 
     /// Drop the whole index and refill it from `rows`, in one transaction.
@@ -457,10 +476,12 @@ impl Store {
         I: IntoIterator<Item = ClientIndex>,
     {
         let tx = self.conn.transaction()?;
-        for t in CLIENT_TABLES
-            .iter()
-            .chain(&["clients", "client_fts", "search_keys", "skeleton_deletes"])
-        {
+        for t in CLIENT_TABLES.iter().chain(&[
+            "clients",
+            "client_fts",
+            "search_keys",
+            "skeleton_deletes",
+        ]) {
             tx.execute(&format!("DELETE FROM {t}"), [])?;
         }
         let mut n = 0;

@@ -107,7 +107,10 @@ impl Store {
                 ("created_at", info.created_at.clone()),
                 ("local_seq", "0".to_string()),
             ] {
-                conn.execute("INSERT INTO meta(key, value) VALUES (?1, ?2)", params![k, v])?;
+                conn.execute(
+                    "INSERT INTO meta(key, value) VALUES (?1, ?2)",
+                    params![k, v],
+                )?;
             }
             Ok(Store { conn, info })
         })();
@@ -221,11 +224,19 @@ fn open_connection(path: &Path, key: &keyfile::DataKey, create: bool) -> Result<
     };
     let conn = Connection::open_with_flags(path, flags | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
     conn.busy_timeout(Duration::from_secs(5))?;
-    conn.execute_batch(&format!("PRAGMA key = \"{}\";", key.sqlcipher_literal().as_str()))?;
+    // SQLCipher logs decryption failures to stderr by default; Punkt reports them itself, as
+    // one classified error, and never lets a library write to the terminal or a log file.
+    conn.execute_batch("PRAGMA cipher_log_level = NONE;")?;
+    conn.execute_batch(&format!(
+        "PRAGMA key = \"{}\";",
+        key.sqlcipher_literal().as_str()
+    ))?;
     // The first read proves the key: with a wrong key or a damaged file SQLCipher reports
     // "file is not a database".
-    conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0))
-        .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+        r.get::<_, i64>(0)
+    })
+    .map_err(|e| StoreError::Corrupt(e.to_string()))?;
     conn.execute_batch(
         "PRAGMA journal_mode = WAL;
          PRAGMA synchronous = NORMAL;
@@ -254,7 +265,10 @@ mod tests {
     fn create_open_and_refuse() {
         let dir = tempfile::tempdir().unwrap();
         let d = dir.path().join("store");
-        assert!(matches!(Store::open(&d, "whatever1"), Err(StoreError::NoStore(_))));
+        assert!(matches!(
+            Store::open(&d, "whatever1"),
+            Err(StoreError::NoStore(_))
+        ));
         let s = Store::create(&d, "passphrase-1", "Fundacja A", FAST).unwrap();
         let id = s.info().store_id.clone();
         drop(s);
@@ -262,14 +276,23 @@ mod tests {
             Store::create(&d, "passphrase-1", "X", FAST),
             Err(StoreError::AlreadyExists(_))
         ));
-        assert!(matches!(Store::open(&d, "passphrase-2"), Err(StoreError::WrongPassphrase)));
+        assert!(matches!(
+            Store::open(&d, "passphrase-2"),
+            Err(StoreError::WrongPassphrase)
+        ));
         let s = Store::open(&d, "passphrase-1").unwrap();
         assert_eq!(s.info().store_id, id);
         assert_eq!(s.info().organisation, "Fundacja A");
         drop(s);
         Store::change_passphrase(&d, "passphrase-1", "passphrase-2").unwrap();
-        assert!(matches!(Store::open(&d, "passphrase-1"), Err(StoreError::WrongPassphrase)));
-        Store::open(&d, "passphrase-2").unwrap().integrity_check().unwrap();
+        assert!(matches!(
+            Store::open(&d, "passphrase-1"),
+            Err(StoreError::WrongPassphrase)
+        ));
+        Store::open(&d, "passphrase-2")
+            .unwrap()
+            .integrity_check()
+            .unwrap();
     }
 
     #[test]
@@ -283,6 +306,9 @@ mod tests {
             *b ^= 0x5a;
         }
         std::fs::write(&db, bytes).unwrap();
-        assert!(matches!(Store::open(&d, "passphrase-1"), Err(StoreError::Corrupt(_))));
+        assert!(matches!(
+            Store::open(&d, "passphrase-1"),
+            Err(StoreError::Corrupt(_))
+        ));
     }
 }

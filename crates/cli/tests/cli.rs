@@ -1,0 +1,509 @@
+//! The `punkt` command end to end: a real binary on a real encrypted store.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+
+use serde_json::Value;
+
+const PASS: &str = "a long enough passphrase";
+
+struct Env {
+    _dir: tempfile::TempDir,
+    data: PathBuf,
+    root: PathBuf,
+}
+
+impl Env {
+    fn new() -> Env {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("store");
+        let root = dir.path().to_path_buf();
+        Env {
+            _dir: dir,
+            data,
+            root,
+        }
+    }
+
+    fn cmd(&self, args: &[&str], pass: Option<&str>, stdin: Option<&str>) -> Output {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_punkt"));
+        c.arg("--data").arg(&self.data).args(args);
+        c.env_remove("PUNKT_PASSPHRASE").env_remove("PUNKT_DATA");
+        c.env("PUNKT_TEST_FAST_KDF", "1");
+        if let Some(p) = pass {
+            c.env("PUNKT_PASSPHRASE", p);
+        }
+        c.stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        });
+        c.stdout(Stdio::piped()).stderr(Stdio::piped());
+        let mut child = c.spawn().unwrap();
+        if let Some(s) = stdin {
+            child.stdin.take().unwrap().write_all(s.as_bytes()).unwrap();
+        }
+        child.wait_with_output().unwrap()
+    }
+
+    fn ok(&self, args: &[&str], stdin: Option<&str>) -> Value {
+        let out = self.cmd(args, Some(PASS), stdin);
+        assert!(
+            out.status.success(),
+            "punkt {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+            panic!(
+                "punkt {args:?} printed no JSON ({e}): {}",
+                String::from_utf8_lossy(&out.stdout)
+            )
+        })
+    }
+
+    /// Run a command that must fail: one line on stderr, with `code`, and no stdout.
+    fn fails(&self, args: &[&str], pass: Option<&str>, stdin: Option<&str>, code: &str) -> String {
+        let out = self.cmd(args, pass, stdin);
+        let err = String::from_utf8_lossy(&out.stderr).to_string();
+        assert!(!out.status.success(), "punkt {args:?} should fail");
+        assert_eq!(err.lines().count(), 1, "one line on stderr, got: {err:?}");
+        assert!(
+            err.starts_with(&format!("punkt: error[{code}]: ")),
+            "{args:?}: {err}"
+        );
+        err
+    }
+
+    fn file(&self, name: &str, content: &str) -> String {
+        let p = self.root.join(name);
+        std::fs::write(&p, content).unwrap();
+        p.display().to_string()
+    }
+
+    /// Everything a person could see in the store, to check that a failure changed nothing.
+    fn state(&self) -> String {
+        let list = self.ok(&["client", "list", "--limit", "1000"], None);
+        let mut s = list.to_string();
+        for c in list.as_array().unwrap() {
+            s.push_str(
+                &self
+                    .ok(&["client", "show", c["id"].as_str().unwrap()], None)
+                    .to_string(),
+            );
+        }
+        s.push_str(&self.ok(&["deadlines"], None).to_string());
+        s
+    }
+}
+
+const TARAS: &str = r#"{"given_names":"Taras","family_name":"Shevchenko","names_original":"Тарас Шевченко",
+  "birth_date":"1990-05-12","sex":"male","citizenships":["UA"],"languages":["uk","ru"]}"#;
+
+fn with_client() -> (Env, String) {
+    let env = Env::new();
+    env.ok(&["init", "--organisation", "Fundacja Pomocy Prawnej"], None);
+    let id = env.ok(&["client", "add", "--json", "-"], Some(TARAS))["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    (env, id)
+}
+
+#[test]
+fn a_day_of_work_through_the_command() {
+    let (env, id) = with_client();
+    let file = env.ok(&["client", "show", &id], None);
+    assert_eq!(file["person"]["family_name_original"], "Шевченко");
+    assert_eq!(file["person"]["birth_date"], "1990-05-12");
+
+    let upd = env.file(
+        "u.json",
+        r#"{"birth_date":"1990","contact":{"phone":"+48 600 100 200"}}"#,
+    );
+    let file = env.ok(&["client", "update", &id, "--json", &upd], None);
+    assert_eq!(file["person"]["birth_date"], "1990");
+    assert_eq!(
+        file["person"]["given_names"], "Taras",
+        "keys not given are left"
+    );
+    assert_eq!(file["person"]["contact"]["phone"], "+48 600 100 200");
+
+    let c = env.ok(
+        &["consultation", "add", &id, "--json", "-"],
+        Some(r#"{"date":"2026-11-02","place":{"kind":"centre","centre":"Przemyśl"},"services":["legal"],"language":"uk","interpreter":true,"duration_minutes":40,"note":"decision shown"}"#),
+    );
+    assert!(c["id"].is_string());
+
+    let d = env.ok(
+        &[
+            "deadline",
+            "add",
+            &id,
+            "--rule",
+            "return-appeal",
+            "--from",
+            "2026-11-04",
+        ],
+        None,
+    );
+    assert_eq!(d["due"], "2026-11-12");
+    assert_eq!(d["moved_over"][0]["date"], "2026-11-11");
+
+    let hits = env.ok(&["client", "search", "Szewczenko"], None);
+    assert_eq!(hits[0]["id"], id.as_str());
+    assert!(hits[0]["score"].as_f64().unwrap() > 0.8);
+    assert!(hits[0]["display_name"]
+        .as_str()
+        .unwrap()
+        .contains("Shevchenko"));
+
+    let board = env.ok(&["deadlines"], None);
+    assert_eq!(board[0]["due"], "2026-11-12");
+    assert_eq!(board[0]["client_id"], id.as_str());
+
+    let out = env.root.join("r.csv").display().to_string();
+    let r = env.ok(
+        &[
+            "report",
+            "--from",
+            "2026-01-01",
+            "--to",
+            "2026-12-31",
+            "--format",
+            "csv",
+            "--out",
+            &out,
+        ],
+        None,
+    );
+    assert_eq!(r["people"], 1);
+    let csv = std::fs::read_to_string(&out).unwrap();
+    assert!(csv.contains("place,Przemyśl (centre),legal,1,1"), "{csv}");
+    for f in ["xlsx", "json"] {
+        let out = env.root.join(format!("r.{f}")).display().to_string();
+        env.ok(
+            &[
+                "report",
+                "--from",
+                "2026-01-01",
+                "--to",
+                "2026-12-31",
+                "--format",
+                f,
+                "--out",
+                &out,
+            ],
+            None,
+        );
+        assert!(std::fs::metadata(&out).unwrap().len() > 100);
+    }
+
+    let demo = env.ok(&["demo", "--clients", "50"], None);
+    assert_eq!(demo["clients"], 50);
+    assert_eq!(
+        env.ok(&["client", "list", "--limit", "100"], None)
+            .as_array()
+            .unwrap()
+            .len(),
+        51
+    );
+    assert_eq!(env.ok(&["index", "check"], None)["consistent"], true);
+}
+
+#[test]
+fn deadline_compute_needs_no_store() {
+    let env = Env::new();
+    let out = env.cmd(
+        &[
+            "deadline",
+            "compute",
+            "--rule",
+            "refugee-board-appeal",
+            "--from",
+            "2025-12-10",
+            "--uncertain",
+        ],
+        None,
+        None,
+    );
+    assert!(out.status.success());
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["due"], "2025-12-29");
+    assert_eq!(v["uncertain"], true);
+    assert!(v["explanation"]
+        .as_str()
+        .unwrap()
+        .contains("earliest possible"));
+    assert!(!env.data.exists(), "no store was made");
+    env.fails(
+        &[
+            "deadline",
+            "compute",
+            "--rule",
+            "appeal-to-the-moon",
+            "--from",
+            "2025-12-10",
+        ],
+        None,
+        None,
+        "unknown_rule",
+    );
+    env.fails(
+        &[
+            "deadline",
+            "compute",
+            "--rule",
+            "wsa-complaint",
+            "--from",
+            "2025-02-30",
+        ],
+        None,
+        None,
+        "invalid_date",
+    );
+}
+
+#[test]
+fn every_failure_is_one_line_and_changes_nothing() {
+    let (env, id) = with_client();
+    env.ok(
+        &[
+            "deadline",
+            "add",
+            &id,
+            "--rule",
+            "wsa-complaint",
+            "--from",
+            "2026-11-01",
+        ],
+        None,
+    );
+    let before = env.state();
+
+    env.fails(
+        &["client", "show", &id],
+        Some("the wrong passphrase"),
+        None,
+        "wrong_passphrase",
+    );
+    env.fails(
+        &["client", "add", "--json", "-"],
+        Some(PASS),
+        Some(r#"{"given_names": "A""#),
+        "invalid_input",
+    );
+    env.fails(
+        &["client", "add", "--json", "-"],
+        Some(PASS),
+        Some(r#"{"given_name": "A"}"#),
+        "invalid_input",
+    );
+    env.fails(
+        &["client", "add", "--json", "-"],
+        Some(PASS),
+        Some(r#"{"family_name": "A", "birth_date": "1990-02-30"}"#),
+        "invalid_date",
+    );
+    env.fails(
+        &["client", "add", "--json", "-"],
+        Some(PASS),
+        Some(r#"{"family_name": "A", "citizenships": ["Ukraine"]}"#),
+        "invalid_input",
+    );
+    env.fails(
+        &["client", "add", "--json", "-"],
+        Some(PASS),
+        Some(r#"{"birth_date": "1990"}"#),
+        "invalid_input",
+    );
+    env.fails(
+        &["client", "show", "01nosuchclient00000000000"],
+        Some(PASS),
+        None,
+        "unknown_client",
+    );
+    env.fails(
+        &[
+            "client",
+            "update",
+            "01nosuchclient00000000000",
+            "--json",
+            "-",
+        ],
+        Some(PASS),
+        Some("{}"),
+        "unknown_client",
+    );
+    env.fails(
+        &["consultation", "add", &id, "--json", "-"],
+        Some(PASS),
+        Some(r#"{"date":"2026-13-01","place":{"kind":"remote"},"services":["legal"]}"#),
+        "invalid_date",
+    );
+    env.fails(
+        &["consultation", "add", &id, "--json", "-"],
+        Some(PASS),
+        Some(r#"{"date":"2026-11-01","place":{"kind":"moon"},"services":["legal"]}"#),
+        "invalid_input",
+    );
+    env.fails(
+        &["consultation", "add", &id, "--json", "-"],
+        Some(PASS),
+        Some(r#"{"date":"2026-11-01","place":{"kind":"remote"},"services":["magic"]}"#),
+        "invalid_input",
+    );
+    env.fails(
+        &[
+            "deadline",
+            "add",
+            &id,
+            "--rule",
+            "nope",
+            "--from",
+            "2026-11-01",
+        ],
+        Some(PASS),
+        None,
+        "unknown_rule",
+    );
+    env.fails(
+        &[
+            "deadline",
+            "add",
+            &id,
+            "--rule",
+            "wsa-complaint",
+            "--from",
+            "2026-11-31",
+        ],
+        Some(PASS),
+        None,
+        "invalid_date",
+    );
+    env.fails(
+        &[
+            "deadline",
+            "add",
+            "01nosuchclient00000000000",
+            "--rule",
+            "wsa-complaint",
+            "--from",
+            "2026-11-01",
+        ],
+        Some(PASS),
+        None,
+        "unknown_client",
+    );
+    env.fails(
+        &[
+            "report",
+            "--from",
+            "2026-12-31",
+            "--to",
+            "2026-01-01",
+            "--format",
+            "csv",
+            "--out",
+            "/tmp/x.csv",
+        ],
+        Some(PASS),
+        None,
+        "invalid_input",
+    );
+    let bad = env.file("bad.csv", "family_name,birth_date\nKowalski,1990-99-99\n");
+    let out = env.cmd(&["import", "csv", &bad], Some(PASS), None);
+    assert!(!out.status.success());
+    assert_eq!(String::from_utf8_lossy(&out.stderr).lines().count(), 1);
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["rejected"][0]["row"], 2);
+    env.fails(
+        &["client", "add", "--json", "/no/such/file.json"],
+        Some(PASS),
+        None,
+        "error",
+    );
+    env.fails(&["init"], Some(PASS), None, "store_exists");
+
+    assert_eq!(env.state(), before, "the store is as it was");
+}
+
+#[test]
+fn no_store_and_a_corrupt_store_are_named() {
+    let env = Env::new();
+    let e = env.fails(&["client", "list"], Some(PASS), None, "no_store");
+    assert!(e.contains("punkt init"), "{e}");
+    env.fails(&["init"], Some("short"), None, "weak_passphrase");
+    assert!(
+        !env.data.join("punkt.db").exists(),
+        "a refused init leaves nothing"
+    );
+
+    let (env, _) = with_client();
+    let db = env.data.join("punkt.db");
+    let mut bytes = std::fs::read(&db).unwrap();
+    let n = bytes.len();
+    for b in &mut bytes[..n.min(4096)] {
+        *b = !*b;
+    }
+    std::fs::write(&db, &bytes).unwrap();
+    let _ = std::fs::remove_file(env.data.join("punkt.db-wal"));
+    env.fails(&["client", "list"], Some(PASS), None, "corrupt_store");
+    std::fs::write(env.data.join("punkt.key"), "{}").unwrap();
+    env.fails(&["client", "list"], Some(PASS), None, "bad_key_file");
+}
+
+#[test]
+fn the_passphrase_changes_without_re_encrypting() {
+    let (env, id) = with_client();
+    let db = std::fs::read(env.data.join("punkt.db")).unwrap();
+    let mut c = Command::new(env!("CARGO_BIN_EXE_punkt"));
+    let out = c
+        .args(["--data"])
+        .arg(&env.data)
+        .args(["passphrase", "change"])
+        .env("PUNKT_PASSPHRASE", PASS)
+        .env("PUNKT_NEW_PASSPHRASE", "another long passphrase")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        std::fs::read(env.data.join("punkt.db")).unwrap(),
+        db,
+        "the database is untouched"
+    );
+    env.fails(
+        &["client", "show", &id],
+        Some(PASS),
+        None,
+        "wrong_passphrase",
+    );
+    let out = env.cmd(
+        &["client", "show", &id],
+        Some("another long passphrase"),
+        None,
+    );
+    assert!(out.status.success());
+    // A wrong current passphrase changes nothing.
+    let out = Command::new(env!("CARGO_BIN_EXE_punkt"))
+        .arg("--data")
+        .arg(&env.data)
+        .args(["passphrase", "change"])
+        .env("PUNKT_PASSPHRASE", "not it at all")
+        .env("PUNKT_NEW_PASSPHRASE", "a third passphrase")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(env
+        .cmd(
+            &["client", "show", &id],
+            Some("another long passphrase"),
+            None
+        )
+        .status
+        .success());
+}
