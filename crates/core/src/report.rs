@@ -10,7 +10,7 @@
 //! - a person's legal status is the one in force on the last day of the period;
 //! - citizenship is the first one recorded ("stateless"/"unknown" otherwise).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeSet, HashMap};
 use std::io::Write;
 use std::path::Path;
 
@@ -68,12 +68,6 @@ pub struct Report {
     pub rows: Vec<ReportRow>,
 }
 
-#[derive(Default)]
-struct Cell {
-    people: BTreeSet<String>,
-    consultations: BTreeSet<String>,
-}
-
 fn age_band(birth: Option<&str>, on: NaiveDate) -> String {
     let Some(b) = birth.and_then(|b| b.parse::<PartialDate>().ok()) else {
         return "unknown".into();
@@ -98,63 +92,160 @@ fn status_on(rows: &[StatusRow], on: &str) -> String {
         .unwrap_or_else(|| "unknown".into())
 }
 
+/// Interns strings to small integers, so cells are keyed by integers, not strings.
+#[derive(Default)]
+struct Interner {
+    ids: HashMap<String, u32>,
+}
+
+impl Interner {
+    fn id(&mut self, s: &str) -> u32 {
+        if let Some(i) = self.ids.get(s) {
+            return *i;
+        }
+        let n = self.ids.len() as u32;
+        self.ids.insert(s.to_string(), n);
+        n
+    }
+
+    fn names(self) -> HashMap<u32, String> {
+        self.ids.into_iter().map(|(s, i)| (i, s)).collect()
+    }
+}
+
+/// Distinct people and consultations of one cell. Facts are visited grouped by person and, within
+/// a person, by consultation, so "distinct" is "different from the last one this cell counted".
+struct Cell {
+    people: u64,
+    consultations: u64,
+    last_person: u32,
+    last_consultation: u32,
+}
+
+impl Default for Cell {
+    fn default() -> Self {
+        Cell {
+            people: 0,
+            consultations: 0,
+            last_person: u32::MAX,
+            last_consultation: u32::MAX,
+        }
+    }
+}
+
+impl Cell {
+    fn add(&mut self, person: u32, consultation: u32) {
+        if person != self.last_person {
+            self.people += 1;
+            self.last_person = person;
+        }
+        if consultation != self.last_consultation {
+            self.consultations += 1;
+            self.last_consultation = consultation;
+        }
+    }
+
+    fn count(&self) -> Count {
+        Count {
+            people: self.people,
+            consultations: self.consultations,
+        }
+    }
+}
+
 /// Aggregate the facts of a period (pure: the tests call it with hand-made facts).
 pub fn aggregate(
     from: NaiveDate,
     to: NaiveDate,
     facts: &[ServiceFact],
-    statuses: &BTreeMap<String, Vec<StatusRow>>,
+    statuses: &HashMap<String, Vec<StatusRow>>,
 ) -> Report {
-    // Per person: the first consultation date in the period fixes the age band.
-    let mut first: BTreeMap<&str, &str> = BTreeMap::new();
-    for f in facts {
-        let e = first.entry(&f.client_id).or_insert(&f.date);
-        if f.date.as_str() < *e {
-            *e = &f.date;
-        }
-    }
     let to_text = to.format("%Y-%m-%d").to_string();
+    // Visit facts grouped by person, then consultation (see `Cell`).
+    let mut order: Vec<&ServiceFact> = facts.iter().collect();
+    order.sort_unstable_by(|a, b| {
+        (&a.client_id, &a.consultation_id, &a.date).cmp(&(
+            &b.client_id,
+            &b.consultation_id,
+            &b.date,
+        ))
+    });
     let empty = Vec::new();
-    let mut cells: BTreeMap<(String, String, String), Cell> = BTreeMap::new();
-    let mut total = Cell::default();
+    let mut values = Interner::default();
+    let all = values.id("all");
+    let mut places: HashMap<(&str, &str), String> = HashMap::new();
     for f in facts {
-        let consultation = format!("{}/{}", f.client_id, f.consultation_id);
-        total.people.insert(f.client_id.clone());
-        total.consultations.insert(consultation.clone());
-        let first_date =
-            NaiveDate::parse_from_str(first[f.client_id.as_str()], "%Y-%m-%d").unwrap_or(from);
-        let place = match f.place_kind.as_str() {
-            "centre" => format!("{} (centre)", f.place),
-            "remote" => "remote".to_string(),
-            _ => f.place.clone(),
-        };
-        let mut add = |dimension: &str, value: String, service: &str| {
-            let cell = cells
-                .entry((dimension.to_string(), value, service.to_string()))
-                .or_default();
-            cell.people.insert(f.client_id.clone());
-            cell.consultations.insert(consultation.clone());
-        };
-        add("service", f.service.clone(), &f.service);
-        let values = [
-            ("sex", f.sex.clone()),
-            ("age_band", age_band(f.birth_date.as_deref(), first_date)),
-            (
-                "citizenship",
-                f.citizenship.clone().unwrap_or_else(|| "unknown".into()),
-            ),
-            ("place", place),
-            ("organisation", f.organisation.clone()),
-            (
-                "legal_status",
-                status_on(statuses.get(&f.client_id).unwrap_or(&empty), &to_text),
-            ),
-        ];
-        for (dim, value) in values {
-            add(dim, value.clone(), &f.service);
-            add(dim, value, "all");
-        }
+        places
+            .entry((f.place_kind.as_str(), f.place.as_str()))
+            .or_insert_with(|| match f.place_kind.as_str() {
+                "centre" => format!("{} (centre)", f.place),
+                "remote" => "remote".to_string(),
+                _ => f.place.clone(),
+            });
     }
+    let mut cells: HashMap<(u8, u32, u32), Cell> = HashMap::new();
+    let mut total = Cell::default();
+    let mut person: u32 = 0;
+    let mut consultation: u32 = 0;
+    let mut i = 0;
+    while i < order.len() {
+        // One person: their facts are order[i..j].
+        let client = &order[i].client_id;
+        let j = i + order[i..]
+            .iter()
+            .take_while(|f| &f.client_id == client)
+            .count();
+        let first_date = order[i..j]
+            .iter()
+            .map(|f| f.date.as_str())
+            .min()
+            .unwrap_or("");
+        let first_date = NaiveDate::parse_from_str(first_date, "%Y-%m-%d").unwrap_or(from);
+        let f0 = order[i];
+        let sex = values.id(&f0.sex);
+        let age = age_band(f0.birth_date.as_deref(), first_date);
+        let citizenship = f0.citizenship.clone().unwrap_or_else(|| "unknown".into());
+        let status = status_on(statuses.get(client.as_str()).unwrap_or(&empty), &to_text);
+        let person_dims = [
+            (1u8, sex),
+            (2, values.id(&age)),
+            (3, values.id(&citizenship)),
+            (6, values.id(&status)),
+        ];
+        let mut last_consultation: Option<&str> = None;
+        for f in &order[i..j] {
+            if last_consultation != Some(f.consultation_id.as_str()) {
+                if last_consultation.is_some() {
+                    consultation += 1;
+                }
+                last_consultation = Some(&f.consultation_id);
+            }
+            total.add(person, consultation);
+            let service = values.id(&f.service);
+            cells
+                .entry((0, service, service))
+                .or_default()
+                .add(person, consultation);
+            let place = values.id(&places[&(f.place_kind.as_str(), f.place.as_str())]);
+            let organisation = values.id(&f.organisation);
+            for (d, v) in person_dims
+                .iter()
+                .copied()
+                .chain([(4, place), (5, organisation)])
+            {
+                for s in [service, all] {
+                    cells
+                        .entry((d, v, s))
+                        .or_default()
+                        .add(person, consultation);
+                }
+            }
+        }
+        consultation += 1;
+        person += 1;
+        i = j;
+    }
+    let names: HashMap<u32, String> = values.names();
     let dim_order = |d: &str| {
         if d == "service" {
             0
@@ -164,12 +255,17 @@ pub fn aggregate(
     };
     let mut rows: Vec<ReportRow> = cells
         .into_iter()
-        .map(|((dimension, value, service), c)| ReportRow {
-            dimension,
-            value,
-            service,
-            people: c.people.len() as u64,
-            consultations: c.consultations.len() as u64,
+        .map(|((dim, value, service), c)| ReportRow {
+            dimension: if dim == 0 {
+                "service"
+            } else {
+                DIMENSIONS[dim as usize - 1]
+            }
+            .to_string(),
+            value: names[&value].clone(),
+            service: names[&service].clone(),
+            people: c.people,
+            consultations: c.consultations,
         })
         .collect();
     rows.sort_by(|a, b| {
@@ -182,10 +278,7 @@ pub fn aggregate(
     Report {
         from: from.to_string(),
         to: to_text,
-        total: Count {
-            people: total.people.len() as u64,
-            consultations: total.consultations.len() as u64,
-        },
+        total: total.count(),
         rows,
     }
 }
@@ -223,8 +316,7 @@ impl Punkt {
         let facts = self
             .store
             .service_facts(&from.to_string(), &to.to_string())?;
-        let ids: BTreeSet<String> = facts.iter().map(|f| f.client_id.clone()).collect();
-        let statuses = self.store.status_rows(&ids)?;
+        let statuses = self.store.all_status_rows()?;
         Ok(aggregate(from, to, &facts, &statuses))
     }
 }
@@ -382,5 +474,127 @@ impl Report {
         }
         std::fs::rename(&tmp, path)?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use std::collections::BTreeMap;
+
+    fn fact(c: u8, k: u8, s: &str, day: u8, place: u8, org: u8) -> ServiceFact {
+        ServiceFact {
+            client_id: format!("c{c}"),
+            consultation_id: format!("k{k}"),
+            service: s.to_string(),
+            date: format!("2026-03-{:02}", day + 1),
+            place_kind: if place == 0 {
+                "centre".into()
+            } else {
+                "point".into()
+            },
+            place: format!("P{place}"),
+            organisation: format!("O{org}"),
+            sex: if c % 2 == 0 {
+                "female".into()
+            } else {
+                "male".into()
+            },
+            birth_date: if c % 3 == 0 {
+                None
+            } else {
+                Some(format!("{}", 1950 + c as i32 * 4))
+            },
+            citizenship: Some(format!("C{}", c % 3)),
+        }
+    }
+
+    /// The obvious way: sets of people and consultations per cell.
+    fn naive(
+        facts: &[ServiceFact],
+        statuses: &HashMap<String, Vec<StatusRow>>,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> BTreeMap<(String, String, String), (usize, usize)> {
+        let mut first: BTreeMap<&str, &str> = BTreeMap::new();
+        for f in facts {
+            let e = first.entry(&f.client_id).or_insert(&f.date);
+            if f.date.as_str() < *e {
+                *e = &f.date;
+            }
+        }
+        let mut cells: BTreeMap<(String, String, String), (BTreeSet<String>, BTreeSet<String>)> =
+            BTreeMap::new();
+        let to_text = to.to_string();
+        for f in facts {
+            let first_date =
+                NaiveDate::parse_from_str(first[f.client_id.as_str()], "%Y-%m-%d").unwrap_or(from);
+            let place = if f.place_kind == "centre" {
+                format!("{} (centre)", f.place)
+            } else {
+                f.place.clone()
+            };
+            let mut keys = vec![("service".to_string(), f.service.clone(), f.service.clone())];
+            let status = status_on(
+                statuses
+                    .get(&f.client_id)
+                    .map(|v| v.as_slice())
+                    .unwrap_or(&[]),
+                &to_text,
+            );
+            for (d, v) in [
+                ("sex", f.sex.clone()),
+                ("age_band", age_band(f.birth_date.as_deref(), first_date)),
+                (
+                    "citizenship",
+                    f.citizenship.clone().unwrap_or("unknown".into()),
+                ),
+                ("place", place),
+                ("organisation", f.organisation.clone()),
+                ("legal_status", status),
+            ] {
+                keys.push((d.to_string(), v.clone(), f.service.clone()));
+                keys.push((d.to_string(), v, "all".to_string()));
+            }
+            for k in keys {
+                let e = cells.entry(k).or_default();
+                e.0.insert(f.client_id.clone());
+                e.1.insert(format!("{}/{}", f.client_id, f.consultation_id));
+            }
+        }
+        cells
+            .into_iter()
+            .map(|(k, (p, c))| (k, (p.len(), c.len())))
+            .collect()
+    }
+
+    proptest! {
+        #[test]
+        fn streaming_counts_equal_set_counts(
+            raw in proptest::collection::vec((0u8..6, 0u8..4, 0usize..3, 0u8..28, 0u8..3, 0u8..2), 0..60)
+        ) {
+            let services = ["legal", "social", "housing"];
+            let mut seen = BTreeSet::new();
+            let facts: Vec<ServiceFact> = raw
+                .into_iter()
+                // One consultation has one date, place and organisation; a service appears once in it.
+                .filter(|(c, k, s, ..)| seen.insert((*c, *k, *s)))
+                .map(|(c, k, s, _, _, _)| fact(c, k, services[s], (c * 3 + k) % 28, k % 3, k % 2))
+                .collect();
+            let mut statuses = HashMap::new();
+            statuses.insert("c1".to_string(), vec![StatusRow { entry_id: "a".into(), status: "asylum_seeker".into(), from_key: Some("2025".into()), until_key: None }]);
+            let from = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
+            let to = NaiveDate::from_ymd_opt(2026, 12, 31).unwrap();
+            let r = aggregate(from, to, &facts, &statuses);
+            let got: BTreeMap<(String, String, String), (usize, usize)> = r
+                .rows
+                .iter()
+                .map(|x| ((x.dimension.clone(), x.value.clone(), x.service.clone()), (x.people as usize, x.consultations as usize)))
+                .collect();
+            prop_assert_eq!(got, naive(&facts, &statuses, from, to));
+            let people: BTreeSet<&str> = facts.iter().map(|f| f.client_id.as_str()).collect();
+            prop_assert_eq!(r.total.people as usize, people.len());
+        }
     }
 }

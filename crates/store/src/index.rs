@@ -2,7 +2,7 @@
 //! written (replacing the client's previous rows), and the queries that lists, search, the
 //! deadline board and reports run. Nothing here knows what a client file is.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeSet, HashMap};
 
 use rusqlite::types::ValueRef;
 use rusqlite::{params, params_from_iter, OptionalExtension, Transaction};
@@ -175,7 +175,9 @@ pub(crate) fn replace_client_rows(tx: &Transaction<'_>, rows: &ClientIndex) -> R
             interpreter, duration_minutes, staff) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
     )?;
     let mut sv = tx.prepare_cached(
-        "INSERT OR IGNORE INTO consultation_services(client_id, consultation_id, service, date) VALUES (?1, ?2, ?3, ?4)",
+        "INSERT OR IGNORE INTO consultation_services(date, client_id, consultation_id, service,
+            place_kind, place, organisation, sex, birth_date, citizenship)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
     )?;
     for c in &rows.consultations {
         st.execute(params![
@@ -191,7 +193,18 @@ pub(crate) fn replace_client_rows(tx: &Transaction<'_>, rows: &ClientIndex) -> R
             c.staff
         ])?;
         for s in &c.services {
-            sv.execute(params![id, c.id, s, c.date])?;
+            sv.execute(params![
+                c.date,
+                id,
+                c.id,
+                s,
+                c.place_kind,
+                c.place,
+                c.organisation,
+                rows.sex,
+                rows.birth_date,
+                rows.citizenship
+            ])?;
         }
     }
     let mut st = tx.prepare_cached(
@@ -414,12 +427,9 @@ impl Store {
     /// columns of its consultation and client.
     pub fn service_facts(&self, from: &str, to: &str) -> Result<Vec<ServiceFact>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT s.client_id, s.consultation_id, s.service, s.date, k.place_kind, k.place,
-                    k.organisation, c.sex, c.birth_date, c.citizenship
-             FROM consultation_services s
-             JOIN consultations k ON k.client_id = s.client_id AND k.id = s.consultation_id
-             JOIN clients c ON c.id = s.client_id
-             WHERE s.date BETWEEN ?1 AND ?2",
+            "SELECT client_id, consultation_id, service, date, place_kind, place, organisation,
+                    sex, birth_date, citizenship
+             FROM consultation_services WHERE date BETWEEN ?1 AND ?2",
         )?;
         let rows = stmt
             .query_map(params![from, to], |r| {
@@ -440,24 +450,21 @@ impl Store {
         Ok(rows)
     }
 
-    /// The status timeline rows of the given clients.
-    pub fn status_rows(&self, ids: &BTreeSet<String>) -> Result<BTreeMap<String, Vec<StatusRow>>> {
-        let mut out: BTreeMap<String, Vec<StatusRow>> = BTreeMap::new();
+    /// The status timeline rows of every client (one sequential scan: cheaper than probing
+    /// for the clients of a period, which for a year is most of them).
+    pub fn all_status_rows(&self) -> Result<HashMap<String, Vec<StatusRow>>> {
+        let mut out: HashMap<String, Vec<StatusRow>> = HashMap::new();
         let mut stmt = self.conn.prepare_cached(
-            "SELECT entry_id, status, from_key, until_key FROM client_statuses WHERE client_id = ?1",
+            "SELECT client_id, entry_id, status, from_key, until_key FROM client_statuses",
         )?;
-        for id in ids {
-            let rows = stmt
-                .query_map([id], |r| {
-                    Ok(StatusRow {
-                        entry_id: r.get(0)?,
-                        status: r.get(1)?,
-                        from_key: r.get(2)?,
-                        until_key: r.get(3)?,
-                    })
-                })?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
-            out.insert(id.clone(), rows);
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            out.entry(r.get(0)?).or_default().push(StatusRow {
+                entry_id: r.get(1)?,
+                status: r.get(2)?,
+                from_key: r.get(3)?,
+                until_key: r.get(4)?,
+            });
         }
         Ok(out)
     }

@@ -87,14 +87,23 @@ CREATE TABLE consultations (
 ) WITHOUT ROWID;
 CREATE INDEX consultations_date ON consultations(date);
 
+-- One row per service given in a consultation, with the columns reports break it down by
+-- (copied from the consultation and the client: every row of a client is rewritten whenever
+-- the client's file changes). Keyed by date so a period is one range scan.
 CREATE TABLE consultation_services (
+    date             TEXT NOT NULL,
     client_id        TEXT NOT NULL,
     consultation_id  TEXT NOT NULL,
     service          TEXT NOT NULL,
-    date             TEXT NOT NULL,
-    PRIMARY KEY (client_id, consultation_id, service)
+    place_kind       TEXT NOT NULL,
+    place            TEXT NOT NULL,
+    organisation     TEXT NOT NULL,
+    sex              TEXT NOT NULL,
+    birth_date       TEXT,
+    citizenship      TEXT,
+    PRIMARY KEY (date, client_id, consultation_id, service)
 ) WITHOUT ROWID;
-CREATE INDEX consultation_services_date ON consultation_services(date);
+CREATE INDEX consultation_services_client ON consultation_services(client_id);
 
 CREATE TABLE deadlines (
     client_id  TEXT NOT NULL,
