@@ -496,12 +496,12 @@ mod tests {
             },
             place: format!("P{place}"),
             organisation: format!("O{org}"),
-            sex: if c % 2 == 0 {
+            sex: if c.is_multiple_of(2) {
                 "female".into()
             } else {
                 "male".into()
             },
-            birth_date: if c % 3 == 0 {
+            birth_date: if c.is_multiple_of(3) {
                 None
             } else {
                 Some(format!("{}", 1950 + c as i32 * 4))
@@ -509,6 +509,8 @@ mod tests {
             citizenship: Some(format!("C{}", c % 3)),
         }
     }
+
+    type Key = (String, String, String);
 
     /// The obvious way: sets of people and consultations per cell.
     fn naive(
@@ -524,8 +526,7 @@ mod tests {
                 *e = &f.date;
             }
         }
-        let mut cells: BTreeMap<(String, String, String), (BTreeSet<String>, BTreeSet<String>)> =
-            BTreeMap::new();
+        let mut cells: BTreeMap<Key, (BTreeSet<String>, BTreeSet<String>)> = BTreeMap::new();
         let to_text = to.to_string();
         for f in facts {
             let first_date =
