@@ -199,16 +199,27 @@ fn a_day_of_work_through_the_command() {
         assert!(std::fs::metadata(&out).unwrap().len() > 100);
     }
 
-    let demo = env.ok(&["demo", "--clients", "50"], None);
-    assert_eq!(demo["clients"], 50);
-    assert_eq!(
-        env.ok(&["client", "list", "--limit", "100"], None)
-            .as_array()
-            .unwrap()
-            .len(),
-        51
+    // Demo people never go into a store with real files.
+    env.fails(
+        &["demo", "--clients", "5"],
+        Some(PASS),
+        None,
+        "invalid_input",
     );
     assert_eq!(env.ok(&["index", "check"], None)["consistent"], true);
+}
+
+#[test]
+fn demo_data_fills_an_empty_store() {
+    let env = Env::new();
+    env.ok(&["init"], None);
+    let demo = env.ok(&["demo", "--clients", "50"], None);
+    assert_eq!(demo["clients"], 50);
+    env.ok(&["demo", "--clients", "10"], None);
+    let list = env.ok(&["client", "list", "--limit", "100"], None);
+    assert_eq!(list.as_array().unwrap().len(), 60);
+    assert_eq!(env.ok(&["index", "check"], None)["consistent"], true);
+    assert!(!env.ok(&["deadlines"], None).as_array().unwrap().is_empty());
 }
 
 #[test]

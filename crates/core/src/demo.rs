@@ -18,7 +18,7 @@ use punkt_model::vocab::{
 };
 use punkt_model::{new_id, IsoDate, PartialDate};
 
-use crate::error::Result;
+use crate::error::{CoreError, Result};
 use crate::Punkt;
 
 /// The member organisations of the demo consortium.
@@ -713,31 +713,42 @@ pub struct DemoSummary {
 }
 
 impl Punkt {
-    /// Add `n` demo client files (seeded: the same seed gives the same people), in batches.
+    /// Add `n` demo client files (seeded: the same seed gives the same people), all in one
+    /// transaction. Demo people go only into an empty store or one that already holds demo
+    /// data, so they can never mix with real files in a report.
     pub fn demo(&mut self, n: u64, seed: u64) -> Result<DemoSummary> {
+        if self.store.count_clients()? > 0 && self.store.meta_value("demo")?.as_deref() != Some("1")
+        {
+            return Err(CoreError::Invalid(
+                "this store holds real client files: demo data goes only into an empty store or a demo store".into(),
+            ));
+        }
         let mut rng = StdRng::seed_from_u64(seed);
         let today = self.today();
-        let now = self
-            .now()
-            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        let now = self.now();
+        let now_text = now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
         let org = self.organisation().to_string();
+        let actor = self.actor.clone();
         let mut summary = DemoSummary {
             clients: 0,
             consultations: 0,
             deadlines: 0,
         };
-        let mut batch = Vec::new();
+        let mut batch = self.store.batch()?;
+        batch.set_meta("demo", "1")?;
+        let mut files = Vec::with_capacity(500);
         for i in 0..n {
-            let f = demo_client(&mut rng, &org, today, &now);
+            let f = demo_client(&mut rng, &org, today, &now_text);
             summary.consultations += f.consultations.len() as u64;
             summary.deadlines += f.deadlines.len() as u64;
-            batch.push(f);
-            if batch.len() == 500 || i + 1 == n {
-                self.insert_clients(&batch)?;
-                summary.clients += batch.len() as u64;
-                batch.clear();
+            files.push(f);
+            if files.len() == 500 || i + 1 == n {
+                crate::insert_in(&mut batch, &actor, now, &files)?;
+                summary.clients += files.len() as u64;
+                files.clear();
             }
         }
+        batch.commit()?;
         Ok(summary)
     }
 }

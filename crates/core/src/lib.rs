@@ -27,8 +27,7 @@ use punkt_model::client::{ClientFile, Consultation, Deadline, CLIENT_DOCUMENT_KI
 use punkt_model::deadlines::{DeadlineRules, DueDate};
 use punkt_model::schema::{migrate_client, read_client};
 use punkt_model::{new_id, IsoDate};
-use punkt_store::documents::{DocumentWrite, StoredDocument};
-use punkt_store::index::ClientIndex;
+use punkt_store::documents::{DocumentUpdate, DocumentWrite, StoredDocument};
 use punkt_store::{KdfParams, Store, StoreError};
 
 pub use dto::{ClientInput, ClientView, ConsultationInput};
@@ -158,18 +157,6 @@ impl Punkt {
 
     // ---- client files ---------------------------------------------------------------------
 
-    /// A new document holding `file`, ready to store.
-    fn new_document(&self, file: &ClientFile) -> Result<(Vec<u8>, Vec<u8>)> {
-        let mut doc = AutoCommit::new().with_actor(self.actor.clone());
-        autosurgeon::reconcile(&mut doc, file).map_err(|e| CoreError::Document {
-            id: file.id.clone(),
-            reason: e.to_string(),
-        })?;
-        doc.commit_with(CommitOptions::default().with_time(self.now().timestamp()));
-        let heads = heads_bytes(&doc.get_heads());
-        Ok((doc.save(), heads))
-    }
-
     /// Build a new client file from `input` without storing it.
     pub(crate) fn prepare_client(&self, input: ClientInput) -> Result<ClientFile> {
         let now = self.now_text();
@@ -188,50 +175,24 @@ impl Punkt {
 
     /// Store new client files in one transaction: all or none.
     pub(crate) fn insert_clients(&mut self, files: &[ClientFile]) -> Result<()> {
-        let now = self.now_text();
-        let mut prepared = Vec::with_capacity(files.len());
-        for f in files {
-            let (snapshot, heads) = self.new_document(f)?;
-            prepared.push((snapshot, heads, indexing::client_index(f)));
-        }
-        let writes: Vec<(DocumentWrite<'_>, Option<ClientIndex>)> = files
-            .iter()
-            .zip(prepared.iter())
-            .map(|(f, (snapshot, heads, rows))| {
-                (
-                    DocumentWrite {
-                        id: &f.id,
-                        kind: CLIENT_DOCUMENT_KIND,
-                        owner_org: &f.organisation,
-                        snapshot: Some(snapshot),
-                        changes: Vec::new(),
-                        heads: heads.clone(),
-                        now: &now,
-                    },
-                    Some(rows.clone()),
-                )
-            })
-            .collect();
-        self.store.write_documents(&writes)?;
+        let now = self.now();
+        let mut batch = self.store.batch()?;
+        insert_in(&mut batch, &self.actor, now, files)?;
+        batch.commit()?;
         Ok(())
     }
 
-    fn load_client_doc(&self, id: &str) -> Result<(AutoCommit, usize)> {
-        let stored = self.store.load_document(id).map_err(|e| match e {
-            StoreError::NoDocument(_) => CoreError::UnknownClient(id.to_string()),
-            e => e.into(),
-        })?;
-        if stored.kind != CLIENT_DOCUMENT_KIND {
-            return Err(CoreError::UnknownClient(id.to_string()));
-        }
-        let mut doc = load_automerge(&stored)?;
-        doc.set_actor(self.actor.clone());
-        Ok((doc, stored.changes.len()))
+    fn load_client_doc(&self, id: &str) -> Result<AutoCommit> {
+        let stored = self
+            .store
+            .load_document(id)
+            .map_err(|e| unknown_client(id, e))?;
+        open_client_doc(&stored, &self.actor)
     }
 
     /// Read one client file.
     pub fn client(&self, id: &str) -> Result<ClientFile> {
-        let (mut doc, _) = self.load_client_doc(id)?;
+        let mut doc = self.load_client_doc(id)?;
         // Migrate a copy in memory: reading never writes.
         migrate_client(&mut doc)?;
         Ok(read_client(&doc)?)
@@ -243,47 +204,48 @@ impl Punkt {
     }
 
     /// Change a client file: hydrate, let `edit` change it, reconcile, and append the new
-    /// changes with the updated index rows in one transaction.
+    /// changes with the updated index rows — all under the store's write lock, so an edit made
+    /// meanwhile by another process is never overwritten.
     pub fn edit_client<F>(&mut self, id: &str, edit: F) -> Result<ClientFile>
     where
         F: FnOnce(&mut ClientFile, IsoDate) -> Result<()>,
     {
-        let (mut doc, _) = self.load_client_doc(id)?;
-        let before = doc.get_heads();
-        migrate_client(&mut doc)?;
-        let mut file = read_client(&doc)?;
-        let original = file.clone();
-        edit(&mut file, IsoDate(self.today()))?;
-        if file == original && doc.get_heads() == before {
-            return Ok(file);
-        }
-        file.updated_at = self.now_text();
-        autosurgeon::reconcile(&mut doc, &file).map_err(|e| CoreError::Document {
-            id: id.to_string(),
-            reason: e.to_string(),
-        })?;
-        doc.commit_with(CommitOptions::default().with_time(self.now().timestamp()));
-        let changes: Vec<(Vec<u8>, Vec<u8>)> = doc
-            .get_changes(&before)
-            .into_iter()
-            .map(|mut c| (c.hash().0.to_vec(), c.bytes().to_vec()))
-            .collect();
-        let heads = heads_bytes(&doc.get_heads());
-        let rows = indexing::client_index(&file);
-        let now = self.now_text();
-        self.store.write_document(
-            &DocumentWrite {
-                id,
-                kind: CLIENT_DOCUMENT_KIND,
-                owner_org: &file.organisation,
-                snapshot: None,
+        let now = self.now();
+        let now_text = self.now_text();
+        let today = IsoDate(self.today());
+        let actor = self.actor.clone();
+        let result = self.store.edit_document(id, &now_text, |stored| {
+            let mut doc = open_client_doc(&stored, &actor)?;
+            let before = doc.get_heads();
+            migrate_client(&mut doc)?;
+            let mut file = read_client(&doc)?;
+            let original = file.clone();
+            edit(&mut file, today)?;
+            if file == original && doc.get_heads() == before {
+                return Ok((None, file));
+            }
+            file.updated_at = now_text.clone();
+            autosurgeon::reconcile(&mut doc, &file).map_err(|e| CoreError::Document {
+                id: id.to_string(),
+                reason: e.to_string(),
+            })?;
+            doc.commit_with(CommitOptions::default().with_time(now.timestamp()));
+            let changes: Vec<(Vec<u8>, Vec<u8>)> = doc
+                .get_changes(&before)
+                .into_iter()
+                .map(|mut c| (c.hash().0.to_vec(), c.bytes().to_vec()))
+                .collect();
+            let update = DocumentUpdate {
                 changes,
-                heads,
-                now: &now,
-            },
-            Some(&rows),
-        )?;
-        Ok(file)
+                heads: heads_bytes(&doc.get_heads()),
+                index: Some(indexing::client_index(&file)),
+            };
+            Ok((Some(update), file))
+        });
+        result.map_err(|e| match e {
+            CoreError::Store(e) => unknown_client(id, e),
+            e => e,
+        })
     }
 
     /// Set the keys given in `input` on a client file.
@@ -404,12 +366,64 @@ impl Punkt {
     pub fn compact(&mut self, min_changes: usize) -> Result<usize> {
         let ids = self.store.documents_to_compact(min_changes)?;
         for id in &ids {
-            let (mut doc, n) = self.load_client_doc(id)?;
-            let snapshot = doc.save();
-            self.store.compact_document(id, &snapshot, n)?;
+            let actor = self.actor.clone();
+            self.store
+                .compact_document(id, |stored| -> Result<Vec<u8>> {
+                    Ok(open_client_doc(&stored, &actor)?.save())
+                })?;
         }
         Ok(ids.len())
     }
+}
+
+/// A stored document as a client file's Automerge document, writing as `actor`.
+fn open_client_doc(stored: &StoredDocument, actor: &ActorId) -> Result<AutoCommit> {
+    if stored.kind != CLIENT_DOCUMENT_KIND {
+        return Err(CoreError::UnknownClient(stored.id.clone()));
+    }
+    let mut doc = load_automerge(stored)?;
+    doc.set_actor(actor.clone());
+    Ok(doc)
+}
+
+fn unknown_client(id: &str, e: StoreError) -> CoreError {
+    match e {
+        StoreError::NoDocument(_) => CoreError::UnknownClient(id.to_string()),
+        e => e.into(),
+    }
+}
+
+/// Write new client files into `batch`: each a new document with its index rows.
+pub(crate) fn insert_in(
+    batch: &mut punkt_store::documents::Batch<'_>,
+    actor: &ActorId,
+    now: DateTime<Utc>,
+    files: &[ClientFile],
+) -> Result<()> {
+    let now_text = now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    for f in files {
+        let mut doc = AutoCommit::new().with_actor(actor.clone());
+        autosurgeon::reconcile(&mut doc, f).map_err(|e| CoreError::Document {
+            id: f.id.clone(),
+            reason: e.to_string(),
+        })?;
+        doc.commit_with(CommitOptions::default().with_time(now.timestamp()));
+        let heads = heads_bytes(&doc.get_heads());
+        let snapshot = doc.save();
+        batch.write(
+            &DocumentWrite {
+                id: &f.id,
+                kind: CLIENT_DOCUMENT_KIND,
+                owner_org: &f.organisation,
+                snapshot: Some(&snapshot),
+                changes: Vec::new(),
+                heads,
+                now: &now_text,
+            },
+            Some(&indexing::client_index(f)),
+        )?;
+    }
+    Ok(())
 }
 
 fn hex_actor(hex_id: &str) -> ActorId {

@@ -11,6 +11,8 @@ fn setup() -> (
 ) {
     let dir = tempfile::tempdir().unwrap();
     let mut p = store(dir.path());
+    // Noise: a few hundred demo people around them.
+    p.demo(300, 11).unwrap();
     let people = [
         (
             "shevchenko",
@@ -22,11 +24,11 @@ fn setup() -> (
         ),
         (
             "mohammed",
-            r#"{"given_names":"Mohammed","family_name":"Haddad","names_original":{"given_names":"محمد","family_name":"حداد"},"birth_date":"1988-02","citizenships":["SY"]}"#,
+            r#"{"given_names":"Mohammed","family_name":"Qabbani","names_original":{"given_names":"محمد","family_name":"قباني"},"birth_date":"1988-02","citizenships":["SY"]}"#,
         ),
         (
             "yusuf",
-            r#"{"given_names":"Youssef","family_name":"Khalil","citizenships":["SY"]}"#,
+            r#"{"given_names":"Youssef","family_name":"Khalilzad","citizenships":["SY"]}"#,
         ),
         (
             "aleksei",
@@ -53,8 +55,6 @@ fn setup() -> (
     for (tag, json) in people {
         ids.push((client(&mut p, json), tag));
     }
-    // Noise: a few hundred demo people around them.
-    p.demo(300, 11).unwrap();
     (dir, p, ids)
 }
 
@@ -117,14 +117,14 @@ fn cyrillic_names_by_every_spelling() {
 fn arabic_name_variants() {
     let (_d, p, ids) = setup();
     for q in [
-        "Muhammad Haddad",
-        "Mohamad Haddad",
-        "Mohamed Haddad",
-        "محمد حداد",
+        "Muhammad Qabbani",
+        "Mohamad Qabbani",
+        "Mohamed Kabbani",
+        "محمد قباني",
     ] {
         assert_eq!(top(&p, &ids, q).as_deref(), Some("mohammed"), "{q}");
     }
-    for q in ["Yusuf Khalil", "Yousef Khalil", "Youssef Kalil"] {
+    for q in ["Yusuf Khalilzad", "Yousef Khalilzad", "Youssef Kalilzad"] {
         assert_eq!(top(&p, &ids, q).as_deref(), Some("yusuf"), "{q}");
     }
 }

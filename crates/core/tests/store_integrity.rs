@@ -7,6 +7,7 @@ use common::*;
 use punkt_core::ClientInput;
 
 fn populate(p: &mut punkt_core::Punkt) -> Vec<String> {
+    p.demo(120, 7).unwrap();
     let mut ids = vec![client(
         p,
         r#"{"given_names":"Taras","family_name":"Shevchenko","names_original":"Тарас Шевченко",
@@ -46,7 +47,6 @@ fn populate(p: &mut punkt_core::Punkt) -> Vec<String> {
         .unwrap(),
     )
     .unwrap();
-    p.demo(120, 7).unwrap();
     ids
 }
 
@@ -199,4 +199,50 @@ fn documents_survive_reopening_and_compaction() {
     assert_eq!(after.consultations.len(), 1);
     assert_eq!(after.summary, "Sprawa ochrony czasowej.");
     p.store().integrity_check().unwrap();
+}
+
+#[test]
+fn two_processes_editing_one_file_at_once_lose_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut p = store(dir.path());
+    let id = client(
+        &mut p,
+        r#"{"given_names":"Olena","family_name":"Kovalenko"}"#,
+    );
+    drop(p);
+    // Two handles on one store, as the desktop app and the `punkt` command would be.
+    let workers: Vec<_> = (0..2)
+        .map(|w| {
+            let dir = dir.path().to_path_buf();
+            let id = id.clone();
+            std::thread::spawn(move || {
+                let mut p = reopen(&dir);
+                for i in 0..25 {
+                    consult(
+                        &mut p,
+                        &id,
+                        &format!(r#"{{"date":"2026-11-{:02}","place":{{"kind":"remote"}},"services":["legal"],"note":"worker {w} visit {i}"}}"#, i + 1),
+                    );
+                }
+            })
+        })
+        .collect();
+    for w in workers {
+        w.join().unwrap();
+    }
+    let mut p = reopen(dir.path());
+    let file = p.client_view(&id).unwrap();
+    assert_eq!(
+        file.consultations.len(),
+        50,
+        "every consultation of both writers is kept"
+    );
+    let before = p.store().index_dump().unwrap();
+    assert!(before.matches(&id).count() >= 50);
+    p.rebuild_index().unwrap();
+    assert_eq!(
+        p.store().index_dump().unwrap(),
+        before,
+        "and the index saw every one"
+    );
 }

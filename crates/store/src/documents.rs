@@ -1,7 +1,12 @@
 //! Documents: compacted bytes plus the incremental changes appended since, written together
 //! with their index rows in one transaction.
+//!
+//! An edit reads the document and writes its change inside one `BEGIN IMMEDIATE` transaction
+//! ([`Store::edit_document`]), so two processes editing the same store (the desktop app and the
+//! `punkt` command) take turns: the second sees the first one's change before making its own,
+//! and neither overwrites the other's heads or index rows.
 
-use rusqlite::{params, OptionalExtension};
+use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
 use crate::error::{Result, StoreError};
 use crate::index::ClientIndex;
@@ -32,38 +37,49 @@ pub struct DocumentWrite<'a> {
     pub now: &'a str,
 }
 
-impl Store {
-    /// Load a document's bytes.
-    pub fn load_document(&self, id: &str) -> Result<StoredDocument> {
-        let row = self
-            .conn
-            .query_row(
-                "SELECT kind, owner_org, snapshot FROM documents WHERE id = ?1",
-                [id],
-                |r| {
-                    Ok((
-                        r.get::<_, String>(0)?,
-                        r.get::<_, String>(1)?,
-                        r.get::<_, Vec<u8>>(2)?,
-                    ))
-                },
-            )
-            .optional()?;
-        let (kind, owner_org, snapshot) =
-            row.ok_or_else(|| StoreError::NoDocument(id.to_string()))?;
-        let mut stmt = self
-            .conn
-            .prepare_cached("SELECT bytes FROM doc_changes WHERE doc_id = ?1 ORDER BY seq")?;
-        let changes = stmt
-            .query_map([id], |r| r.get::<_, Vec<u8>>(0))?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        Ok(StoredDocument {
-            id: id.to_string(),
-            kind,
-            owner_org,
-            snapshot,
-            changes,
+/// What an edit of an existing document produced: the changes to append, the new heads and
+/// the new index rows.
+#[derive(Debug, Clone)]
+pub struct DocumentUpdate {
+    pub changes: Vec<(Vec<u8>, Vec<u8>)>,
+    pub heads: Vec<u8>,
+    pub index: Option<ClientIndex>,
+}
+
+fn load_in(conn: &Connection, id: &str) -> Result<StoredDocument> {
+    let row = conn
+        .prepare_cached("SELECT kind, owner_org, snapshot FROM documents WHERE id = ?1")?
+        .query_row([id], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, Vec<u8>>(2)?,
+            ))
         })
+        .optional()?;
+    let (kind, owner_org, snapshot) = row.ok_or_else(|| StoreError::NoDocument(id.to_string()))?;
+    let mut stmt =
+        conn.prepare_cached("SELECT bytes FROM doc_changes WHERE doc_id = ?1 ORDER BY seq")?;
+    let changes = stmt
+        .query_map([id], |r| r.get::<_, Vec<u8>>(0))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(StoredDocument {
+        id: id.to_string(),
+        kind,
+        owner_org,
+        snapshot,
+        changes,
+    })
+}
+
+impl Store {
+    /// Load a document's bytes (snapshot and changes read in one transaction, so a compaction
+    /// in another process cannot fall between them).
+    pub fn load_document(&self, id: &str) -> Result<StoredDocument> {
+        let tx = self.conn.unchecked_transaction()?;
+        let doc = load_in(&tx, id)?;
+        tx.commit()?;
+        Ok(doc)
     }
 
     /// True when a document with `id` is stored.
@@ -72,6 +88,41 @@ impl Store {
             .conn
             .prepare_cached("SELECT 1 FROM documents WHERE id = ?1")?
             .exists([id])?)
+    }
+
+    /// Edit a stored document: `edit` receives its current bytes, inside a write-locked
+    /// transaction, and returns the update to store (or `None` when nothing changed) and a
+    /// value for the caller. The update and its index rows are written before the lock is
+    /// released. Returns the caller's value.
+    pub fn edit_document<T, E, F>(&mut self, id: &str, now: &str, edit: F) -> Result<T, E>
+    where
+        E: From<StoreError>,
+        F: FnOnce(StoredDocument) -> Result<(Option<DocumentUpdate>, T), E>,
+    {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(StoreError::from)?;
+        let stored = load_in(&tx, id)?;
+        let (kind, owner_org) = (stored.kind.clone(), stored.owner_org.clone());
+        let (update, value) = edit(stored)?;
+        if let Some(u) = update {
+            write_in(
+                &tx,
+                &DocumentWrite {
+                    id,
+                    kind: &kind,
+                    owner_org: &owner_org,
+                    snapshot: None,
+                    changes: u.changes,
+                    heads: u.heads,
+                    now,
+                },
+                u.index.as_ref(),
+            )?;
+        }
+        tx.commit().map_err(StoreError::from)?;
+        Ok(value)
     }
 
     /// Store a write and, when given, replace the document's index rows — atomically.
@@ -87,43 +138,39 @@ impl Store {
         Ok(seq)
     }
 
-    /// Store many writes in one transaction: all of them or none (imports, demo data).
-    pub fn write_documents(
-        &mut self,
-        writes: &[(DocumentWrite<'_>, Option<ClientIndex>)],
-    ) -> Result<()> {
-        let tx = self.conn.transaction()?;
-        for (w, index) in writes {
-            write_in(&tx, w, index.as_ref())?;
-        }
-        tx.commit()?;
-        Ok(())
+    /// Start a batch of writes that commits all together or not at all (imports, demo data).
+    pub fn batch(&mut self) -> Result<Batch<'_>> {
+        Ok(Batch {
+            tx: self
+                .conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)?,
+        })
     }
 
-    /// Replace a document's snapshot by `snapshot` (which includes every stored change) and drop
-    /// the appended changes. Run off the hot path.
-    pub fn compact_document(
-        &mut self,
-        id: &str,
-        snapshot: &[u8],
-        change_count: usize,
-    ) -> Result<()> {
-        let tx = self.conn.transaction()?;
-        let stored: i64 = tx.query_row(
-            "SELECT count(*) FROM doc_changes WHERE doc_id = ?1",
-            [id],
-            |r| r.get(0),
-        )?;
-        // A change appended after the caller loaded the document would be lost: refuse.
-        if stored as usize != change_count {
+    /// Give a document a fresh snapshot made by `compact` from its current bytes, and drop the
+    /// appended changes — under the write lock, so no change can arrive in between.
+    pub fn compact_document<E, F>(&mut self, id: &str, compact: F) -> Result<(), E>
+    where
+        E: From<StoreError>,
+        F: FnOnce(StoredDocument) -> Result<Vec<u8>, E>,
+    {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(StoreError::from)?;
+        let stored = load_in(&tx, id)?;
+        if stored.changes.is_empty() {
             return Ok(());
         }
+        let snapshot = compact(stored)?;
         tx.execute(
             "UPDATE documents SET snapshot = ?2 WHERE id = ?1",
             params![id, snapshot],
-        )?;
-        tx.execute("DELETE FROM doc_changes WHERE doc_id = ?1", [id])?;
-        tx.commit()?;
+        )
+        .map_err(StoreError::from)?;
+        tx.execute("DELETE FROM doc_changes WHERE doc_id = ?1", [id])
+            .map_err(StoreError::from)?;
+        tx.commit().map_err(StoreError::from)?;
         Ok(())
     }
 
@@ -156,6 +203,32 @@ impl Store {
             [kind],
             |r| r.get::<_, i64>(0),
         )? as u64)
+    }
+}
+
+/// Writes that commit together ([`Store::batch`]); dropped without [`Batch::commit`], none of
+/// them is stored.
+pub struct Batch<'a> {
+    tx: rusqlite::Transaction<'a>,
+}
+
+impl Batch<'_> {
+    pub fn write(&mut self, w: &DocumentWrite<'_>, index: Option<&ClientIndex>) -> Result<i64> {
+        write_in(&self.tx, w, index)
+    }
+
+    /// Set a bookkeeping value in the same transaction.
+    pub fn set_meta(&mut self, key: &str, value: &str) -> Result<()> {
+        self.tx.execute(
+            "INSERT INTO meta(key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            params![key, value],
+        )?;
+        Ok(())
+    }
+
+    pub fn commit(self) -> Result<()> {
+        self.tx.commit()?;
+        Ok(())
     }
 }
 

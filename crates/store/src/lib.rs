@@ -185,6 +185,14 @@ impl Store {
         Ok(())
     }
 
+    /// A value of the store's own bookkeeping (`meta` table).
+    pub fn meta_value(&self, key: &str) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+            .optional()?)
+    }
+
     /// Run SQLite's integrity check; `Ok(())` when the database is sound.
     pub fn integrity_check(&self) -> Result<()> {
         let r: String = self
