@@ -11,7 +11,9 @@ use serde::Serialize;
 
 use punkt_core::import::ImportOptions;
 use punkt_core::report::ReportFormat;
-use punkt_core::{ClientInput, ConsultationInput, CoreError, Punkt};
+use punkt_core::{
+    ClientInput, ConsultationInput, CoreError, DeadlineRequest, DeadlineStart, Punkt,
+};
 use punkt_model::deadlines::DeadlineRules;
 use punkt_model::IsoDate;
 use punkt_store::KdfParams;
@@ -130,15 +132,32 @@ enum ConsultationCommand {
 }
 
 #[derive(Args)]
+#[command(group(clap::ArgGroup::new("start").required(true).args(["from", "notice"])))]
 struct DeadlineArgs {
     #[arg(long)]
     rule: String,
     /// The day of the triggering event (delivery, announcement...), YYYY-MM-DD.
     #[arg(long)]
-    from: String,
+    from: Option<String>,
+    /// Or: the day of the first notice of a letter not collected (deemed delivered 14 days later).
+    #[arg(long)]
+    notice: Option<String>,
     /// The start date is not certain: give the earliest possible deadline.
     #[arg(long)]
     uncertain: bool,
+}
+
+impl DeadlineArgs {
+    fn request(&self) -> anyhow::Result<DeadlineRequest> {
+        let (start, kind) = match (&self.from, &self.notice) {
+            (Some(f), _) => (date(f, "--from date")?, DeadlineStart::Event),
+            (None, Some(n)) => (date(n, "--notice date")?, DeadlineStart::FirstNotice),
+            (None, None) => bail!("give --from or --notice"),
+        };
+        let mut r = DeadlineRequest::from_event(&self.rule, start, self.uncertain);
+        r.start_kind = kind;
+        Ok(r)
+    }
 }
 
 #[derive(Subcommand)]
@@ -150,6 +169,9 @@ enum DeadlineCommand {
         args: DeadlineArgs,
         #[arg(long)]
         note: Option<String>,
+        /// The matter (in the client's file) the deadline belongs to.
+        #[arg(long)]
+        matter: Option<String>,
     },
     /// Compute a deadline (no store needed).
     Compute {
@@ -240,12 +262,22 @@ fn read_json(arg: &str) -> anyhow::Result<String> {
 }
 
 fn print<T: Serialize>(v: &T) -> anyhow::Result<()> {
-    println!("{}", serde_json::to_string_pretty(v)?);
-    Ok(())
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let written = serde_json::to_writer_pretty(&mut out, v)
+        .map_err(std::io::Error::from)
+        .and_then(|()| writeln!(out))
+        .and_then(|()| out.flush());
+    match written {
+        // A reader that stopped reading (`punkt ... | head`) is not an error.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        r => Ok(r?),
+    }
 }
 
 fn date(s: &str, what: &str) -> anyhow::Result<IsoDate> {
     s.parse::<IsoDate>()
+        .and_then(IsoDate::plausible)
         .map_err(|e| anyhow::Error::new(e).context(what.to_string()))
 }
 
@@ -266,11 +298,14 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     // Commands that need no store.
     match &cli.command {
         Command::Deadline(DeadlineCommand::Compute { args }) => {
-            let due = DeadlineRules::built_in().compute(
-                &args.rule,
-                date(&args.from, "--from date")?,
-                args.uncertain,
-            )?;
+            let r = args.request()?;
+            let rules = DeadlineRules::built_in();
+            let due = match r.start_kind {
+                DeadlineStart::Event => rules.compute(&r.rule, r.start, r.uncertain)?,
+                DeadlineStart::FirstNotice => {
+                    rules.compute_from_notice(&r.rule, r.start, r.uncertain)?
+                }
+            };
             return print(&due);
         }
         Command::Deadline(DeadlineCommand::Rules) => {
@@ -294,7 +329,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 ClientCommand::Add(j) => {
                     let input = ClientInput::from_json(&read_json(&j.json)?)?;
                     let id = punkt.add_client(input)?;
-                    print(&serde_json::json!({ "id": id }))
+                    let same: Vec<_> = punkt
+                        .likely_same_person(&id)?
+                        .into_iter()
+                        .map(|c| serde_json::json!({"id": c.id, "display_name": c.display_name, "birth_date": c.birth_date}))
+                        .collect();
+                    print(&serde_json::json!({ "id": id, "possible_duplicates": same }))
                 }
                 ClientCommand::Show { id } => print(&punkt.client_view(&id)?),
                 ClientCommand::Update { id, json } => {
@@ -324,10 +364,13 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             client_id,
             args,
             note,
+            matter,
         }) => {
-            let from = date(&args.from, "--from date")?;
+            let mut request = args.request()?;
+            request.note = note;
+            request.matter_id = matter;
             let mut punkt = open(&dir)?;
-            print(&punkt.add_deadline(&client_id, &args.rule, from, args.uncertain, note)?)
+            print(&punkt.add_deadline(&client_id, request)?)
         }
         Command::Deadline(DeadlineCommand::Done {
             client_id,
@@ -420,7 +463,29 @@ fn run(cli: Cli) -> anyhow::Result<()> {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            use clap::error::ErrorKind;
+            if matches!(
+                e.kind(),
+                ErrorKind::DisplayHelp
+                    | ErrorKind::DisplayVersion
+                    | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+            ) {
+                let _ = e.print();
+                return ExitCode::SUCCESS;
+            }
+            // One line, like every other failure: clap's first line without its "error: ".
+            let text = e.to_string();
+            let first = text.lines().next().unwrap_or("invalid arguments");
+            eprintln!(
+                "punkt: error[usage]: {} (see punkt --help)",
+                first.trim_start_matches("error: ")
+            );
+            return ExitCode::from(2);
+        }
+    };
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

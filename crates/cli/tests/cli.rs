@@ -199,6 +199,12 @@ fn a_day_of_work_through_the_command() {
         assert!(std::fs::metadata(&out).unwrap().len() > 100);
     }
 
+    // The same person typed again, names swapped and spelled the Polish way: a warning.
+    let again = env.ok(
+        &["client", "add", "--json", "-"],
+        Some(r#"{"given_names":"Szewczenko","family_name":"Taras","birth_date":"1990"}"#),
+    );
+    assert_eq!(again["possible_duplicates"][0]["id"], id.as_str());
     // Demo people never go into a store with real files.
     env.fails(
         &["demo", "--clients", "5"],
@@ -247,6 +253,40 @@ fn deadline_compute_needs_no_store() {
         .unwrap()
         .contains("earliest possible"));
     assert!(!env.data.exists(), "no store was made");
+    let out = env.cmd(
+        &[
+            "deadline",
+            "compute",
+            "--rule",
+            "refugee-board-appeal",
+            "--notice",
+            "2026-03-02",
+        ],
+        None,
+        None,
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["deemed_delivery"], "2026-03-16");
+    assert_eq!(v["due"], "2026-03-30");
+    env.fails(
+        &["deadline", "compute", "--rule", "wsa-complaint"],
+        None,
+        None,
+        "usage",
+    );
+    env.fails(
+        &[
+            "deadline",
+            "compute",
+            "--rule",
+            "wsa-complaint",
+            "--from",
+            "1066-10-14",
+        ],
+        None,
+        None,
+        "invalid_date",
+    );
     env.fails(
         &[
             "deadline",

@@ -138,7 +138,35 @@ pub struct ConsultationInput {
 }
 
 fn parse_json<T: serde::de::DeserializeOwned>(json: &str, what: &str) -> Result<T> {
-    serde_json::from_str(json).map_err(|e| CoreError::Invalid(format!("{what}: {e}")))
+    serde_json::from_str(json)
+        .map_err(|e| CoreError::Invalid(format!("{what}: {}", without_values(&e.to_string()))))
+}
+
+/// An error message with the quoted values taken out: serde echoes what it could not read
+/// (`invalid type: string "+48 600…"`), and a message may end up in a log.
+fn without_values(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut quoted = false;
+    for c in message.chars() {
+        match c {
+            '"' if !quoted => {
+                quoted = true;
+                out.push_str("\"…");
+            }
+            '"' => {
+                quoted = false;
+                out.push('"');
+            }
+            _ if !quoted => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// A date a person typed: a real date, and a plausible one.
+pub(crate) fn input_date(s: &str) -> Result<IsoDate> {
+    Ok(s.parse::<IsoDate>()?.plausible()?)
 }
 
 impl ClientInput {
@@ -159,7 +187,7 @@ fn non_empty(s: Option<String>) -> Option<String> {
 
 fn opt_date(s: Option<String>) -> Result<Option<IsoDate>> {
     Ok(match non_empty(s) {
-        Some(s) => Some(s.parse()?),
+        Some(s) => Some(input_date(&s)?),
         None => None,
     })
 }
@@ -353,7 +381,7 @@ impl ClientInput {
                     ConsentRecord {
                         clause: c.clause.trim().to_string(),
                         language,
-                        given_on: c.given_on.parse()?,
+                        given_on: input_date(&c.given_on)?,
                         recorded_by: non_empty(c.recorded_by),
                         legal_basis: non_empty(c.legal_basis),
                         withdrawn_on: opt_date(c.withdrawn_on)?,
@@ -417,7 +445,7 @@ fn apply_identifiers(p: &mut Person, ids: Vec<IdentifierInput>) -> Result<()> {
         if kind == IdentifierKind::Pesel && !valid_pesel(&number) {
             return Err(CoreError::Model(ModelError::field(
                 "identifiers.number",
-                format!("'{number}' is not a valid PESEL (11 digits with a check digit)"),
+                "not a valid PESEL (11 digits with a check digit)",
             )));
         }
         let id = i.id.clone().unwrap_or_else(new_id);
@@ -516,7 +544,7 @@ impl ConsultationInput {
             }
         }
         Ok(Consultation {
-            date: self.date.parse()?,
+            date: input_date(&self.date)?,
             place,
             services,
             organisation: non_empty(self.organisation).unwrap_or_else(|| default_org.to_string()),
@@ -788,6 +816,28 @@ impl ClientView {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn values_are_kept_out_of_error_messages() {
+        let e = ClientInput::from_json(r#"{"given_names": ["+48 600 100 200"]}"#)
+            .unwrap_err()
+            .to_string();
+        assert!(!e.contains("600"), "{e}");
+        assert!(
+            e.contains("given_names") || e.contains("invalid type"),
+            "{e}"
+        );
+        let mut f = ClientFile::default();
+        let e = ClientInput::from_json(
+            r#"{"family_name":"A","identifiers":[{"kind":"pesel","number":"44051401358"}]}"#,
+        )
+        .unwrap()
+        .apply(&mut f, true, IsoDate::new(2026, 1, 1).unwrap())
+        .unwrap_err()
+        .to_string();
+        assert!(!e.contains("44051401358"), "{e}");
+        assert!(e.contains("PESEL"), "{e}");
+    }
 
     #[test]
     fn pesel_check_digit() {

@@ -19,7 +19,9 @@ use crate::dto::{
     PlaceInput,
 };
 use crate::error::{CoreError, Result};
+use crate::indexing;
 use crate::Punkt;
+use punkt_model::client::Consultation;
 
 /// A column Punkt understands, and the header names it is recognised by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -225,21 +227,86 @@ fn sex(s: &str) -> String {
     }
 }
 
-/// Polish service names as registers write them.
+/// Polish service names as registers write them ("pomoc prawna", "porada psychologiczna",
+/// "kurs języka polskiego"): the specific word decides, wherever it stands; a generic word
+/// (porada, pomoc, kurs, doradztwo) only when nothing specific is there.
 fn service_alias(s: &str) -> String {
     let f = fold(s.trim());
-    let base = f.split_whitespace().next().unwrap_or("");
-    match base {
-        "prawna" | "prawne" | "porada" | "prawnik" => "legal",
-        "psychologiczna" | "psychologiczne" | "psycholog" => "psychological",
-        "socjalna" | "socjalne" | "spoleczna" => "social",
-        "zawodowa" | "zawodowe" | "doradztwo" => "vocational",
-        "edukacyjna" | "edukacja" | "korepetycje" => "education",
-        "jezykowa" | "jezyk" | "kurs" => "language",
-        "mieszkaniowa" | "mieszkanie" => "housing",
-        _ => return f,
+    const SPECIFIC: &[(&str, &str)] = &[
+        ("prawn", "legal"),
+        ("psycholog", "psychological"),
+        ("psychoterap", "psychological"),
+        ("socjal", "social"),
+        ("spoleczn", "social"),
+        ("zawod", "vocational"),
+        ("prac", "vocational"),
+        ("eduk", "education"),
+        ("szkol", "education"),
+        ("korepetycj", "education"),
+        ("jezyk", "language"),
+        ("polski", "language"),
+        ("mieszka", "housing"),
+    ];
+    const GENERIC: &[(&str, &str)] = &[
+        ("porada", "legal"),
+        ("pomoc", "legal"),
+        ("doradztwo", "vocational"),
+        ("kurs", "language"),
+    ];
+    let words: Vec<&str> = f.split_whitespace().collect();
+    for (stem, service) in SPECIFIC {
+        if words.iter().any(|w| w.starts_with(stem)) {
+            return service.to_string();
+        }
     }
-    .to_string()
+    for (stem, service) in GENERIC {
+        if words.iter().any(|w| w.starts_with(stem)) {
+            return service.to_string();
+        }
+    }
+    f
+}
+
+/// Fold a later row of the same person into the file made from the first: identifiers are
+/// added; a different sex or citizenship is refused (two people, or a typing error to fix).
+fn merge_person(file: &mut ClientFile, other: &ClientFile, first_row: u64) -> Result<(), String> {
+    let (a, b) = (&mut file.person, &other.person);
+    if b.sex != punkt_model::vocab::Sex::Unknown && a.sex != b.sex {
+        return Err(format!(
+            "sex differs from row {first_row} for the same name and birth date"
+        ));
+    }
+    if !b.citizenships.is_empty() && a.citizenships != b.citizenships {
+        return Err(format!(
+            "citizenship differs from row {first_row} for the same name and birth date"
+        ));
+    }
+    for (id, ident) in &b.identifiers {
+        let n = punkt_model::names::normalise_document_number(&ident.number);
+        let known = a
+            .identifiers
+            .values()
+            .any(|i| punkt_model::names::normalise_document_number(&i.number) == n);
+        if !known {
+            a.identifiers.insert(id.clone(), ident.clone());
+        }
+    }
+    if a.contact.phone.is_none() {
+        a.contact.phone = b.contact.phone.clone();
+    }
+    if a.contact.email.is_none() {
+        a.contact.email = b.contact.email.clone();
+    }
+    for (id, status) in &other.legal_status {
+        if !file
+            .legal_status
+            .values()
+            .any(|s| s.status == status.status)
+        {
+            file.legal_status.insert(id.clone(), status.clone());
+        }
+    }
+    Ok(())
 }
 
 fn yes(s: &str) -> bool {
@@ -252,22 +319,23 @@ fn yes(s: &str) -> bool {
 fn place(s: &str) -> PlaceInput {
     let t = s.trim();
     let f = fold(t);
-    if f.is_empty() || f == "zdalnie" || f == "remote" || f == "telefonicznie" || f == "online" {
+    if f.is_empty() || ["zdalnie", "remote", "telefonicznie", "online"].contains(&f.as_str()) {
         return PlaceInput::Remote;
     }
-    let stripped = t
-        .trim_start_matches("SOC ")
-        .trim_start_matches("SOdC ")
-        .trim_start_matches("strzeżony ośrodek ")
-        .trim();
-    if punkt_model::reference::guarded_centre(stripped).is_some() {
-        PlaceInput::Centre {
-            centre: stripped.to_string(),
-        }
-    } else {
-        PlaceInput::Point {
+    // "SOC Przemyśl", "SOdC Biała Podlaska", "Strzeżony Ośrodek w Kętrzynie"...
+    let words: Vec<&str> = t.split_whitespace().collect();
+    let skip = words
+        .iter()
+        .take_while(|w| ["soc", "sodc", "strzezony", "osrodek", "w"].contains(&fold(w).as_str()))
+        .count();
+    let rest = words[skip..].join(" ");
+    match punkt_model::reference::guarded_centre(&rest) {
+        Some(centre) => PlaceInput::Centre {
+            centre: centre.to_string(),
+        },
+        None => PlaceInput::Point {
             city: t.to_string(),
-        }
+        },
     }
 }
 
@@ -293,9 +361,8 @@ pub struct ImportReport {
 
 struct ParsedRow {
     row: u64,
-    person_key: String,
-    client: ClientInput,
-    consultation: Option<ConsultationInput>,
+    file: ClientFile,
+    consultation: Option<Consultation>,
 }
 
 /// How to treat rejected rows.
@@ -368,7 +435,14 @@ impl Punkt {
                 }
             }
             if values.is_empty() {
-                rows -= 1; // an empty line at the end of a spreadsheet is not a row
+                if record.iter().all(|v| v.trim().is_empty()) {
+                    rows -= 1; // an empty line at the end of a spreadsheet is not a row
+                } else {
+                    rejected.push(RejectedRow {
+                        row,
+                        reason: "no column Punkt knows is filled in on this row".into(),
+                    });
+                }
                 continue;
             }
             match self.parse_row(row, values) {
@@ -376,39 +450,39 @@ impl Punkt {
                 Err(reason) => rejected.push(RejectedRow { row, reason }),
             }
         }
-        // Group rows of the same person.
+        // Rows of the same person (same identity key: names and birth date) make one file.
         let mut people: BTreeMap<String, (ClientFile, u64)> = BTreeMap::new();
         let mut consultations = 0;
         let mut order = Vec::new();
         for p in parsed {
-            if !people.contains_key(&p.person_key) {
-                match self.prepare_client(p.client) {
-                    Ok(file) => {
-                        order.push(p.person_key.clone());
-                        people.insert(p.person_key.clone(), (file, p.row));
-                    }
-                    Err(e) => {
-                        rejected.push(RejectedRow {
-                            row: p.row,
-                            reason: e.to_string(),
-                        });
+            let key = indexing::identity_key(&p.file).unwrap_or_else(|| p.file.id.clone());
+            match people.get_mut(&key) {
+                Some((file, first_row)) => {
+                    if let Err(reason) = merge_person(file, &p.file, *first_row) {
+                        rejected.push(RejectedRow { row: p.row, reason });
                         continue;
                     }
                 }
+                None => {
+                    let existing = self.store.clients_with_identity(&key)?;
+                    if let Some(c) = existing.first() {
+                        rejected.push(RejectedRow {
+                            row: p.row,
+                            reason: format!(
+                                "this person is already in the store (client {}): add the consultation there",
+                                c.id
+                            ),
+                        });
+                        continue;
+                    }
+                    order.push(key.clone());
+                    people.insert(key.clone(), (p.file, p.row));
+                }
             }
             if let Some(c) = p.consultation {
-                let org = self.organisation().to_string();
-                match c.into_consultation(&org) {
-                    Ok(c) => {
-                        let (file, _) = people.get_mut(&p.person_key).expect("just inserted");
-                        file.consultations.insert(punkt_model::new_id(), c);
-                        consultations += 1;
-                    }
-                    Err(e) => rejected.push(RejectedRow {
-                        row: p.row,
-                        reason: e.to_string(),
-                    }),
-                }
+                let (file, _) = people.get_mut(&key).expect("inserted above");
+                file.consultations.insert(punkt_model::new_id(), c);
+                consultations += 1;
             }
         }
         rejected.sort_by_key(|r| r.row);
@@ -483,13 +557,6 @@ impl Punkt {
                 note: None,
             }]
         });
-        let person_key = format!(
-            "{}|{}|{}|{}",
-            fold(given.as_deref().unwrap_or("")),
-            fold(family.as_deref().unwrap_or("")),
-            fold(original.as_deref().unwrap_or("")),
-            birth.as_deref().unwrap_or("")
-        );
         let client = ClientInput {
             given_names: given,
             family_name: family,
@@ -512,35 +579,32 @@ impl Punkt {
             legal_status,
             ..Default::default()
         };
-        // Validate the person now, so the row number goes with the reason.
-        let mut probe = ClientFile::default();
-        client
-            .clone()
-            .apply(&mut probe, true, punkt_model::IsoDate(self.today()))
-            .map_err(|e| e.to_string())?;
-        let consultation = take(Column::ConsultationDate).map(|date| ConsultationInput {
-            date,
-            place: place(take(Column::Place).as_deref().unwrap_or("")),
-            services: take(Column::Services)
-                .map(|s| list(&s).iter().map(|x| service_alias(x)).collect())
-                .unwrap_or_else(|| vec!["legal".into()]),
-            language: take(Column::ConsultationLanguage),
-            interpreter: false,
-            duration_minutes: None,
-            staff: take(Column::Staff),
-            matter_id: None,
-            note: take(Column::Note).unwrap_or_default(),
-            organisation: None,
-        });
-        if let Some(c) = &consultation {
-            c.clone()
+        // Validate the person and the consultation now, so the row number goes with the reason.
+        let file = self.prepare_client(client).map_err(|e| e.to_string())?;
+        let consultation = match take(Column::ConsultationDate) {
+            Some(date) => Some(
+                ConsultationInput {
+                    date,
+                    place: place(take(Column::Place).as_deref().unwrap_or("")),
+                    services: take(Column::Services)
+                        .map(|s| list(&s).iter().map(|x| service_alias(x)).collect())
+                        .unwrap_or_else(|| vec!["legal".into()]),
+                    language: take(Column::ConsultationLanguage),
+                    interpreter: false,
+                    duration_minutes: None,
+                    staff: take(Column::Staff),
+                    matter_id: None,
+                    note: take(Column::Note).unwrap_or_default(),
+                    organisation: None,
+                }
                 .into_consultation(self.organisation())
-                .map_err(|e| e.to_string())?;
-        }
+                .map_err(|e| e.to_string())?,
+            ),
+            None => None,
+        };
         Ok(ParsedRow {
             row,
-            person_key,
-            client,
+            file,
             consultation,
         })
     }

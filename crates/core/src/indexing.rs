@@ -3,24 +3,63 @@
 
 use std::collections::BTreeSet;
 
-use chrono::NaiveDate;
-
 use punkt_model::client::ClientFile;
 use punkt_model::names::{self, fold, latin_spellings, normalise_document_number, tokens};
 use punkt_model::PartialDate;
 use punkt_store::index::{ClientIndex, ConsultationRow, DeadlineRow, MatterRow, StatusRow};
 
-/// Birth-date search keys: the full date also answers a query for its year or month.
-fn birth_keys(d: &PartialDate) -> Vec<String> {
-    let s = d.to_string();
-    let mut keys = vec![format!("b:{s}")];
-    if s.len() >= 7 {
-        keys.push(format!("b:{}", &s[..7]));
+/// Birth-date search keys. `b:` holds the date as stored; a full date also gives `bm:` (its
+/// month) and `by:` (its year), a month gives `by:`; an approximate date gives `ba:` for its
+/// year and the years either side. Search scores each kind differently (`search.rs`).
+pub(crate) fn birth_keys(d: &PartialDate, approximate: bool) -> Vec<String> {
+    let mut keys = vec![format!("b:{d}")];
+    match d {
+        PartialDate::Day(day) => {
+            keys.push(format!("bm:{}", day.format("%Y-%m")));
+            keys.push(format!("by:{}", d.year()));
+        }
+        PartialDate::YearMonth(..) => keys.push(format!("by:{}", d.year())),
+        PartialDate::Year(_) => {}
     }
-    if s.len() > 4 {
-        keys.push(format!("b:{}", &s[..4]));
+    if approximate {
+        for y in d.year() - 1..=d.year() + 1 {
+            keys.push(format!("ba:{y}"));
+        }
     }
     keys
+}
+
+/// The identity key of a person: the spelling skeletons of their names, in any order, and
+/// their birth date as recorded. Two files with the same key are likely the same person
+/// (intake and import warn about it).
+pub fn identity_key(file: &ClientFile) -> Option<String> {
+    let p = &file.person;
+    let mut skeletons: Vec<String> = tokens(&format!("{} {}", p.given_names, p.family_name))
+        .iter()
+        .map(|t| names::skeleton(t))
+        .filter(|s| !s.is_empty())
+        .collect();
+    if skeletons.is_empty() {
+        let original = format!(
+            "{} {}",
+            p.given_names_original.as_deref().unwrap_or(""),
+            p.family_name_original.as_deref().unwrap_or("")
+        );
+        skeletons = tokens(&original)
+            .iter()
+            .filter_map(|t| latin_spellings(t).first().map(|s| names::skeleton(s)))
+            .filter(|s| !s.is_empty())
+            .collect();
+    }
+    if skeletons.is_empty() {
+        return None;
+    }
+    skeletons.sort();
+    Some(format!(
+        "{}|{}",
+        skeletons.join(" "),
+        p.birth_date.map(|d| d.to_string()).unwrap_or_default()
+    ))
 }
 
 /// The index rows of `file`, a pure function of the document. The "current status" column is
@@ -58,8 +97,7 @@ pub fn client_index(file: &ClientFile) -> ClientIndex {
         }
     }
     if let Some(b) = &p.birth_date {
-        search_keys.extend(birth_keys(b));
-        other.push(b.to_string());
+        search_keys.extend(birth_keys(b, p.birth_date_approximate));
     }
     for m in file.matters.values() {
         if let Some(r) = &m.reference {
@@ -74,6 +112,7 @@ pub fn client_index(file: &ClientFile) -> ClientIndex {
         id: file.id.clone(),
         organisation: file.organisation.clone(),
         display_name: file.display_name(),
+        identity_key: identity_key(file),
         given_names: p.given_names.clone(),
         family_name: p.family_name.clone(),
         names_original: original,
@@ -83,7 +122,7 @@ pub fn client_index(file: &ClientFile) -> ClientIndex {
         citizenship: p.citizenships.first().cloned(),
         citizenships: p.citizenships.join(" "),
         languages: p.languages.join(" "),
-        current_status: file.status_on(NaiveDate::MAX).map(|s| s.to_string()),
+        current_status: file.latest_status().map(|s| s.to_string()),
         created_at: file.created_at.clone(),
         updated_at: file.updated_at.clone(),
         statuses: file

@@ -60,6 +60,40 @@ pub struct BoardEntry {
     pub overdue: bool,
 }
 
+/// What starts a deadline's count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeadlineStart {
+    /// The event itself (delivery, announcement...): the limit runs from the next day.
+    Event,
+    /// The first notice of a letter not collected: delivery is deemed 14 days later.
+    FirstNotice,
+}
+
+/// A deadline to record.
+#[derive(Debug, Clone)]
+pub struct DeadlineRequest {
+    pub rule: String,
+    pub start: IsoDate,
+    pub start_kind: DeadlineStart,
+    pub uncertain: bool,
+    pub matter_id: Option<String>,
+    pub note: Option<String>,
+}
+
+impl DeadlineRequest {
+    /// A deadline counted from an event on `start`.
+    pub fn from_event(rule: &str, start: IsoDate, uncertain: bool) -> Self {
+        DeadlineRequest {
+            rule: rule.to_string(),
+            start,
+            start_kind: DeadlineStart::Event,
+            uncertain,
+            matter_id: None,
+            note: None,
+        }
+    }
+}
+
 /// A deadline just recorded.
 #[derive(Debug, Clone, Serialize)]
 pub struct RecordedDeadline {
@@ -134,8 +168,10 @@ impl Punkt {
         self.fixed_now.unwrap_or_else(Utc::now)
     }
 
+    /// Today on this computer's calendar (Polish time on the consortium's laptops): a
+    /// deadline that ended yesterday must not show as due today between midnight and 2 a.m.
     pub fn today(&self) -> NaiveDate {
-        self.now().date_naive()
+        self.now().with_timezone(&chrono::Local).date_naive()
     }
 
     fn now_text(&self) -> String {
@@ -248,6 +284,21 @@ impl Punkt {
         })
     }
 
+    /// Other client files with the same normalised names and birth date: likely the same person
+    /// entered twice (intake shows them as a warning).
+    pub fn likely_same_person(&self, id: &str) -> Result<Vec<punkt_store::index::ClientSummary>> {
+        let file = self.client(id)?;
+        let Some(key) = indexing::identity_key(&file) else {
+            return Ok(Vec::new());
+        };
+        Ok(self
+            .store
+            .clients_with_identity(&key)?
+            .into_iter()
+            .filter(|c| c.id != id)
+            .collect())
+    }
+
     /// Set the keys given in `input` on a client file.
     pub fn update_client(&mut self, id: &str, input: ClientInput) -> Result<ClientFile> {
         self.edit_client(id, |file, today| input.apply(file, false, today))
@@ -279,24 +330,36 @@ impl Punkt {
     pub fn add_deadline(
         &mut self,
         client_id: &str,
-        rule: &str,
-        from: IsoDate,
-        uncertain: bool,
-        note: Option<String>,
+        request: DeadlineRequest,
     ) -> Result<RecordedDeadline> {
-        let due = self.rules.compute(rule, from, uncertain)?;
+        let start = request.start.plausible()?;
+        let due = match request.start_kind {
+            DeadlineStart::Event => self
+                .rules
+                .compute(&request.rule, start, request.uncertain)?,
+            DeadlineStart::FirstNotice => {
+                self.rules
+                    .compute_from_notice(&request.rule, start, request.uncertain)?
+            }
+        };
         let id = new_id();
+        let from: IsoDate = due.from.parse()?;
         let deadline = Deadline {
-            rule: rule.to_string(),
+            rule: request.rule.clone(),
             from,
-            uncertain,
+            uncertain: request.uncertain,
             due: due.due_date,
-            matter_id: None,
-            note,
+            matter_id: request.matter_id.clone(),
+            note: request.note.clone(),
             done: false,
         };
         let key = id.clone();
         self.edit_client(client_id, move |file, _| {
+            if let Some(m) = &deadline.matter_id {
+                if !file.matters.contains_key(m) {
+                    return Err(CoreError::Invalid(format!("no matter {m} in this file")));
+                }
+            }
             file.deadlines.insert(key, deadline);
             Ok(())
         })?;

@@ -17,6 +17,7 @@ use std::path::Path;
 use chrono::NaiveDate;
 use serde::Serialize;
 
+use punkt_model::client::status_in_force;
 use punkt_model::PartialDate;
 use punkt_store::index::{ServiceFact, StatusRow};
 
@@ -81,15 +82,18 @@ fn age_band(birth: Option<&str>, on: NaiveDate) -> String {
 }
 
 fn status_on(rows: &[StatusRow], on: &str) -> String {
-    rows.iter()
-        .filter(|r| r.from_key.as_deref().unwrap_or("") <= on)
-        .max_by(|a, b| {
-            a.from_key
-                .cmp(&b.from_key)
-                .then(a.entry_id.cmp(&b.entry_id))
-        })
-        .map(|r| r.status.clone())
-        .unwrap_or_else(|| "unknown".into())
+    status_in_force(
+        rows.iter().map(|r| {
+            (
+                r.entry_id.as_str(),
+                r.from_key.as_deref(),
+                r.until_key.as_deref(),
+            )
+        }),
+        on,
+    )
+    .map(|i| rows[i].status.clone())
+    .unwrap_or_else(|| "unknown".into())
 }
 
 /// Interns strings to small integers, so cells are keyed by integers, not strings.

@@ -43,6 +43,8 @@ const DICTIONARY: f64 = 0.85;
 const TYPO: f64 = 0.7;
 const PREFIX: f64 = 0.65;
 const CONSONANTS: f64 = 0.6;
+/// The most results one search returns.
+pub const MAX_LIMIT: usize = 500;
 /// Prefix and typo expansion stop at this many candidates per term.
 const MAX_EXPANSION: usize = 2000;
 
@@ -83,9 +85,10 @@ fn parse_terms(query: &str) -> Vec<Term> {
         let next_is_number = parts.get(i).is_some_and(|n| {
             n.chars().all(|c| c.is_ascii_digit()) && n.parse::<PartialDate>().is_err()
         });
+        // Only an upper-case series (Latin or Cyrillic): "Ali 123456" is a name and a number.
         if next_is_number
-            && part.chars().count() <= 3
-            && part.chars().all(|c| c.is_ascii_alphabetic())
+            && (1..=3).contains(&part.chars().count())
+            && part.chars().all(|c| c.is_uppercase())
         {
             terms.push(Term::Number(normalise_document_number(&format!(
                 "{part}{}",
@@ -114,6 +117,7 @@ fn kind_score(key: &str) -> f64 {
 impl Punkt {
     /// Search client files; best first, at most `limit`.
     pub fn search(&self, query: &str, limit: usize) -> Result<Vec<SearchHit>> {
+        let limit = limit.min(MAX_LIMIT);
         let terms = parse_terms(query);
         if terms.is_empty() || limit == 0 {
             return Ok(Vec::new());
@@ -177,8 +181,31 @@ impl Punkt {
         };
         match term {
             Term::Date(d) => {
-                for (_, c) in self.store.lookup_search_keys(&[format!("b:{d}")])? {
-                    note(c, EXACT);
+                let y = d.year();
+                // A query date meets a stored date of any precision, scored by how well.
+                let keys: Vec<(String, f64)> = match d {
+                    PartialDate::Day(day) => vec![
+                        (format!("b:{d}"), EXACT),
+                        (format!("b:{}", day.format("%Y-%m")), 0.8),
+                        (format!("b:{y}"), 0.7),
+                        (format!("ba:{y}"), 0.6),
+                    ],
+                    PartialDate::YearMonth(..) => vec![
+                        (format!("b:{d}"), EXACT),
+                        (format!("bm:{d}"), 0.9),
+                        (format!("b:{y}"), 0.7),
+                        (format!("ba:{y}"), 0.6),
+                    ],
+                    PartialDate::Year(_) => vec![
+                        (format!("b:{y}"), EXACT),
+                        (format!("by:{y}"), 0.9),
+                        (format!("ba:{y}"), 0.6),
+                    ],
+                };
+                let scores: HashMap<String, f64> = keys.iter().cloned().collect();
+                let lookup: Vec<String> = keys.into_iter().map(|(k, _)| k).collect();
+                for (k, c) in self.store.lookup_search_keys(&lookup)? {
+                    note(c, scores[&k]);
                 }
             }
             Term::Number(n) => {

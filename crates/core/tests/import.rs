@@ -133,3 +133,87 @@ fn files_that_are_not_registers_are_refused_whole() {
     );
     assert_eq!(p.store().count_clients().unwrap(), 0);
 }
+
+#[test]
+fn later_rows_of_a_person_add_to_the_file_or_are_refused_when_they_contradict_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut p = store(dir.path());
+    let csv = "nazwisko;imię;data urodzenia;płeć;paszport;pesel;data konsultacji;usługi;własna
+Bondar;Olena;12.05.1990;K;FA111111;;2026-01-10;pomoc prawna;
+Bondar;Olena;1990-05-12;K;;44051401359;2026-02-10;porada psychologiczna;
+Bondar;Olena;1990-05-12;M;;;2026-03-10;kurs zawodowy;
+Nowak;Jan;1970;M;;;2026-03-11;kurs języka polskiego;
+;;;;;;;;tylko własna kolumna
+";
+    let r = p
+        .import_csv(
+            csv.as_bytes(),
+            ImportOptions {
+                dry_run: false,
+                skip_invalid: true,
+            },
+        )
+        .unwrap();
+    assert!(r.imported);
+    assert_eq!((r.rows, r.clients, r.consultations), (5, 2, 3));
+    let reasons: Vec<(u64, &str)> = r
+        .rejected
+        .iter()
+        .map(|x| (x.row, x.reason.as_str()))
+        .collect();
+    assert_eq!(reasons.len(), 2, "{reasons:?}");
+    assert_eq!(reasons[0].0, 4);
+    assert!(
+        reasons[0].1.contains("sex differs from row 2"),
+        "{reasons:?}"
+    );
+    assert_eq!(reasons[1].0, 6);
+    assert!(
+        reasons[1].1.contains("no column Punkt knows"),
+        "{reasons:?}"
+    );
+    let olena = p
+        .client_view(&p.search("Olena Bondar", 1).unwrap()[0].id)
+        .unwrap();
+    let kinds: Vec<&str> = olena
+        .person
+        .identifiers
+        .iter()
+        .map(|i| i.kind.as_str())
+        .collect();
+    assert_eq!(
+        kinds.len(),
+        2,
+        "the PESEL of the second row joined the passport of the first"
+    );
+    let services: Vec<Vec<String>> = olena
+        .consultations
+        .iter()
+        .map(|c| c.services.clone())
+        .collect();
+    assert_eq!(
+        services,
+        vec![vec!["legal".to_string()], vec!["psychological".to_string()]]
+    );
+    let jan = p
+        .client_view(&p.search("Jan Nowak", 1).unwrap()[0].id)
+        .unwrap();
+    assert_eq!(jan.consultations[0].services, vec!["language"]);
+
+    // The same file again: everyone is already in the store, nothing is doubled.
+    let again = p
+        .import_csv(
+            csv.as_bytes(),
+            ImportOptions {
+                dry_run: false,
+                skip_invalid: true,
+            },
+        )
+        .unwrap();
+    assert_eq!(again.clients, 0);
+    assert!(again
+        .rejected
+        .iter()
+        .any(|x| x.row == 2 && x.reason.contains("already in the store")));
+    assert_eq!(p.store().count_clients().unwrap(), 2);
+}

@@ -32,10 +32,11 @@ fn populate(p: &mut punkt_core::Punkt) -> Vec<String> {
     );
     p.add_deadline(
         &ids[1],
-        "return-appeal",
-        "2026-11-16".parse().unwrap(),
-        true,
-        None,
+        punkt_core::DeadlineRequest::from_event(
+            "return-appeal",
+            "2026-11-16".parse().unwrap(),
+            true,
+        ),
     )
     .unwrap();
     // An edit that renames: keys and skeleton neighbours must follow.

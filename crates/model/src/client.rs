@@ -257,26 +257,91 @@ impl ClientFile {
         }
     }
 
-    /// The status in force on `on`: the entry with the latest start on or before it.
+    /// The status in force on `on` (see [`status_in_force`]).
     pub fn status_on(&self, on: chrono::NaiveDate) -> Option<LegalStatus> {
-        use chrono::Datelike;
-        let on_key = (on.year(), on.month(), on.day());
-        let start_key = |d: &Option<PartialDate>| -> (i32, u32, u32) {
-            match d {
-                None => (i32::MIN, 0, 0),
-                Some(PartialDate::Year(y)) => (*y, 1, 1),
-                Some(PartialDate::YearMonth(y, m)) => (*y, *m, 1),
-                Some(PartialDate::Day(d)) => (d.year(), d.month(), d.day()),
-            }
-        };
+        let rows: Vec<(String, Option<String>, Option<String>)> = self
+            .legal_status
+            .iter()
+            .map(|(id, e)| {
+                (
+                    id.clone(),
+                    e.from.map(|d| d.to_string()),
+                    e.until.map(|d| d.to_string()),
+                )
+            })
+            .collect();
+        let on = on.format("%Y-%m-%d").to_string();
+        let i = status_in_force(
+            rows.iter()
+                .map(|(id, from, until)| (id.as_str(), from.as_deref(), until.as_deref())),
+            &on,
+        )?;
+        self.legal_status.values().nth(i).map(|e| e.status)
+    }
+
+    /// The entry of the timeline that started last, whatever its end (the index's "latest
+    /// status": a function of the document alone, unlike "in force today").
+    pub fn latest_status(&self) -> Option<LegalStatus> {
         self.legal_status
             .iter()
-            .filter(|(_, e)| start_key(&e.from) <= on_key)
             .max_by(|(ida, a), (idb, b)| {
-                start_key(&a.from)
-                    .cmp(&start_key(&b.from))
-                    .then_with(|| ida.cmp(idb))
+                let key = |d: &Option<PartialDate>| d.map(|d| d.to_string()).unwrap_or_default();
+                key(&a.from).cmp(&key(&b.from)).then_with(|| ida.cmp(idb))
             })
             .map(|(_, e)| e.status)
+    }
+}
+
+/// Which entry of a status timeline is in force on `on` (`YYYY-MM-DD`): among the entries that
+/// started on or before it (no start: always) and have not ended before it, the one that
+/// started last (ties: the later id). Dates are the stored text (`YYYY`, `YYYY-MM`,
+/// `YYYY-MM-DD`); an end known only to the month or year lasts to the end of that month or year.
+/// Entries are `(id, from, until)`; returns the index of the winner in the iteration order.
+/// Client files and reports both decide by this one function.
+pub fn status_in_force<'a>(
+    entries: impl Iterator<Item = (&'a str, Option<&'a str>, Option<&'a str>)>,
+    on: &str,
+) -> Option<usize> {
+    entries
+        .enumerate()
+        .filter(|(_, (_, from, until))| {
+            let started = from.is_none_or(|f| f <= on);
+            let ended = until.is_some_and(|u| u < &on[..u.len().min(on.len())]);
+            started && !ended
+        })
+        .max_by(|(_, (ida, fa, _)), (_, (idb, fb, _))| {
+            fa.unwrap_or("")
+                .cmp(fb.unwrap_or(""))
+                .then_with(|| ida.cmp(idb))
+        })
+        .map(|(i, _)| i)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::status_in_force;
+
+    #[test]
+    fn the_status_in_force_respects_starts_and_ends() {
+        let timeline = [
+            ("a", Some("2023"), None),
+            ("b", Some("2024-02-10"), Some("2024-06")),
+        ];
+        let on = |d: &str| status_in_force(timeline.iter().copied(), d);
+        assert_eq!(on("2022-12-31"), None, "nothing had started");
+        assert_eq!(on("2023-01-01"), Some(0));
+        assert_eq!(
+            on("2024-06-30"),
+            Some(1),
+            "an end month lasts to its last day"
+        );
+        assert_eq!(
+            on("2024-07-01"),
+            Some(0),
+            "after detention ended, the asylum procedure again"
+        );
+        // Same start: the later id wins, however precisely the start is written.
+        let same = [("a", Some("2024"), None), ("b", Some("2024"), None)];
+        assert_eq!(status_in_force(same.iter().copied(), "2024-05-05"), Some(1));
     }
 }

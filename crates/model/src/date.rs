@@ -19,6 +19,17 @@ impl IsoDate {
     }
 }
 
+impl IsoDate {
+    /// The date, if it is one people could mean when typing a case's date (1900–2200).
+    pub fn plausible(self) -> Result<Self, ModelError> {
+        if (1900..=2200).contains(&self.0.year()) {
+            Ok(self)
+        } else {
+            Err(ModelError::InvalidDate(self.to_string()))
+        }
+    }
+}
+
 impl FromStr for IsoDate {
     type Err = ModelError;
     fn from_str(s: &str) -> Result<Self, ModelError> {
@@ -27,7 +38,9 @@ impl FromStr for IsoDate {
         let parsed = NaiveDate::parse_from_str(s, "%Y-%m-%d")
             .or_else(|_| NaiveDate::parse_from_str(s, "%d.%m.%Y"));
         match parsed {
-            Ok(d) if (1900..=2200).contains(&d.year()) => Ok(IsoDate(d)),
+            // Reading is lenient (a stored due date may run past any input limit); what people
+            // type is checked by [`IsoDate::plausible`].
+            Ok(d) if (1800..=9999).contains(&d.year()) => Ok(IsoDate(d)),
             _ => Err(ModelError::InvalidDate(s.to_string())),
         }
     }

@@ -66,6 +66,25 @@ impl DeadlineRules {
             .ok_or_else(|| ModelError::UnknownRule(id.to_string()))
     }
 
+    /// Compute the due date of `rule_id` for a letter that was not collected: it counts as
+    /// delivered on the last day of the 14 days it waits at the post office after the first
+    /// notice (KPA art. 44 §4), and the limit runs from that day.
+    pub fn compute_from_notice(
+        &self,
+        rule_id: &str,
+        first_notice: IsoDate,
+        uncertain: bool,
+    ) -> Result<DueDate, ModelError> {
+        let delivered = deemed_delivery(first_notice);
+        let mut due = self.compute(rule_id, delivered, uncertain)?;
+        due.explanation = format!(
+            "letter not collected: first notice {first_notice}, deemed delivered {delivered} (KPA art. 44 §4, 14 days at the post office); {}",
+            due.explanation
+        );
+        due.deemed_delivery = Some(delivered.to_string());
+        Ok(due)
+    }
+
     /// Compute the due date of `rule_id` for an event on `from`.
     pub fn compute(
         &self,
@@ -76,6 +95,11 @@ impl DeadlineRules {
         let rule = self.get(rule_id)?;
         Ok(compute_due(rule, from, uncertain))
     }
+}
+
+/// The day a letter not collected counts as delivered: 14 days after the first notice.
+pub fn deemed_delivery(first_notice: IsoDate) -> IsoDate {
+    IsoDate(first_notice.0 + Duration::days(14))
 }
 
 /// A day the limit could not end on, and why.
@@ -99,6 +123,9 @@ pub struct DueDate {
     /// True when the start date is not certain: `due` is then the earliest possible deadline.
     pub uncertain: bool,
     pub explanation: String,
+    /// Set when the start is a deemed delivery of a letter not collected.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deemed_delivery: Option<String>,
     #[serde(skip)]
     pub due_date: IsoDate,
 }
@@ -155,6 +182,7 @@ fn compute_due(rule: &DeadlineRule, from: IsoDate, uncertain: bool) -> DueDate {
         moved_over,
         uncertain,
         explanation,
+        deemed_delivery: None,
         due_date: IsoDate(due),
     }
 }
@@ -267,6 +295,21 @@ mod tests {
         assert!(d.uncertain);
         assert_eq!(d.due, "2026-03-09");
         assert!(d.explanation.contains("earliest possible deadline"));
+    }
+
+    #[test]
+    fn a_letter_not_collected_counts_as_delivered_after_14_days() {
+        // First notice Mon 2 March 2026 -> deemed delivered Mon 16 March; 14-day appeal ->
+        // Mon 30 March 2026.
+        let d = DeadlineRules::built_in()
+            .compute_from_notice("refugee-board-appeal", "2026-03-02".parse().unwrap(), false)
+            .unwrap();
+        assert_eq!(d.deemed_delivery.as_deref(), Some("2026-03-16"));
+        assert_eq!(d.from, "2026-03-16");
+        assert_eq!(d.due, "2026-03-30");
+        assert!(d
+            .explanation
+            .starts_with("letter not collected: first notice 2026-03-02"));
     }
 
     #[test]

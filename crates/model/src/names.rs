@@ -60,13 +60,33 @@ pub fn script_of(token: &str) -> Script {
     }
 }
 
-/// Split a name or a query into tokens: letters and digits, everything else separates
-/// (spaces, hyphens, apostrophes, commas).
+/// Split a name or a query into tokens: letters and digits; everything else separates
+/// (spaces, hyphens, commas), except an apostrophe between two letters, which belongs to the
+/// word (Ukrainian В'ячеслав, Irish O'Neil): `fold` then drops it.
 pub fn tokens(s: &str) -> Vec<String> {
-    s.split(|c: char| !(c.is_alphanumeric() || is_combining(c)))
-        .filter(|t| !t.is_empty())
-        .map(|t| t.to_string())
-        .collect()
+    let chars: Vec<char> = s.chars().collect();
+    let word = |c: char| c.is_alphanumeric() || is_combining(c);
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    for (i, &c) in chars.iter().enumerate() {
+        let inner_apostrophe = is_apostrophe(c)
+            && i > 0
+            && word(chars[i - 1])
+            && chars.get(i + 1).is_some_and(|n| word(*n));
+        if word(c) || inner_apostrophe {
+            cur.push(c);
+        } else if !cur.is_empty() {
+            out.push(std::mem::take(&mut cur));
+        }
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
+fn is_apostrophe(c: char) -> bool {
+    matches!(c, '\'' | '’' | 'ʼ' | 'ʻ' | '`')
 }
 
 fn is_combining(c: char) -> bool {
@@ -92,7 +112,7 @@ pub fn fold(s: &str) -> String {
             'đ' | 'Đ' | 'ð' | 'Ð' => out.push('d'),
             'ı' => out.push('i'),
             'þ' | 'Þ' => out.push_str("th"),
-            'ʼ' | '’' | '\'' | 'ʻ' => {}
+            c if is_apostrophe(c) => {}
             _ => {
                 for d in std::iter::once(c).nfkd() {
                     if !is_combining(d) {
@@ -107,7 +127,7 @@ pub fn fold(s: &str) -> String {
 
 fn cyrillic_lower(s: &str) -> String {
     s.nfc()
-        .filter(|c| !matches!(*c, 'ʼ' | '’' | '\'' | 'ʻ'))
+        .filter(|c| !is_apostrophe(*c))
         .flat_map(|c| c.to_lowercase())
         .collect()
 }
@@ -742,9 +762,30 @@ pub fn name_keys<'a>(names: impl IntoIterator<Item = &'a str>) -> BTreeSet<Strin
     keys
 }
 
-/// A document number reduced to what people type: letters and digits, lower case.
+/// A document number reduced to what people type: letters and digits, lower case, with
+/// Cyrillic letters that look like Latin ones read as Latin (a Ukrainian passport series
+/// "МЕ" typed on a Cyrillic keyboard is the series "ME").
 pub fn normalise_document_number(s: &str) -> String {
-    fold(s).chars().filter(|c| c.is_alphanumeric()).collect()
+    fold(s)
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .map(|c| match c {
+            'а' => 'a',
+            'в' => 'b',
+            'е' => 'e',
+            'і' => 'i',
+            'к' => 'k',
+            'м' => 'm',
+            'н' => 'h',
+            'о' => 'o',
+            'р' => 'p',
+            'с' => 'c',
+            'т' => 't',
+            'у' => 'y',
+            'х' => 'x',
+            c => c,
+        })
+        .collect()
 }
 
 /// Damerau–Levenshtein distance (optimal string alignment), for short tokens.
@@ -890,9 +931,31 @@ mod tests {
     #[test]
     fn tokens_split_on_punctuation() {
         assert_eq!(
-            tokens("Al-Hassan, O'Neil  Jr"),
-            vec!["Al", "Hassan", "O", "Neil", "Jr"]
+            tokens("Al-Hassan, O'Neil  'Jr'"),
+            vec!["Al", "Hassan", "O'Neil", "Jr"]
         );
         assert_eq!(normalise_document_number("AB 123-456"), "ab123456");
+        assert_eq!(normalise_document_number("МЕ 123456"), "me123456");
+    }
+
+    #[test]
+    fn apostrophes_inside_ukrainian_names() {
+        assert_eq!(
+            tokens("В'ячеслав Солов’йов"),
+            vec!["В'ячеслав", "Солов’йов"]
+        );
+        for spelling in [
+            "Viacheslav",
+            "Vyacheslav",
+            "Wiaczesław",
+            "В’ячеслав",
+            "Вʼячеслав",
+        ] {
+            assert!(
+                shares_key("В'ячеслав", spelling, KeyKind::Skeleton),
+                "{spelling}"
+            );
+        }
+        assert!(shares_key("Мар'яна", "Mariana", KeyKind::Skeleton));
     }
 }

@@ -18,6 +18,8 @@ pub struct ClientIndex {
     pub id: String,
     pub organisation: String,
     pub display_name: String,
+    /// Normalised names + birth date: equal keys are likely the same person.
+    pub identity_key: Option<String>,
     pub given_names: String,
     pub family_name: String,
     pub names_original: String,
@@ -114,15 +116,16 @@ pub(crate) fn replace_client_rows(tx: &Transaction<'_>, rows: &ClientIndex) -> R
     tx.prepare_cached(
         "INSERT INTO clients(rid, id, organisation, display_name, given_names, family_name,
             names_original, birth_date, birth_year, sex, citizenship, citizenships, languages,
-            current_status, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
+            current_status, created_at, updated_at, identity_key)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)
          ON CONFLICT(id) DO UPDATE SET organisation = excluded.organisation,
             display_name = excluded.display_name, given_names = excluded.given_names,
             family_name = excluded.family_name, names_original = excluded.names_original,
             birth_date = excluded.birth_date, birth_year = excluded.birth_year, sex = excluded.sex,
             citizenship = excluded.citizenship, citizenships = excluded.citizenships,
             languages = excluded.languages, current_status = excluded.current_status,
-            created_at = excluded.created_at, updated_at = excluded.updated_at",
+            created_at = excluded.created_at, updated_at = excluded.updated_at,
+            identity_key = excluded.identity_key",
     )?
     .execute(params![
         old_rid,
@@ -141,6 +144,7 @@ pub(crate) fn replace_client_rows(tx: &Transaction<'_>, rows: &ClientIndex) -> R
         rows.current_status,
         rows.created_at,
         rows.updated_at,
+        rows.identity_key,
     ])?;
     let rid: i64 = tx
         .prepare_cached("SELECT rid FROM clients WHERE id = ?1")?
@@ -374,6 +378,26 @@ impl Store {
         Ok(out)
     }
 
+    /// Client files with this identity key (likely the same person).
+    pub fn clients_with_identity(&self, key: &str) -> Result<Vec<ClientSummary>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, display_name, birth_date, citizenship, updated_at FROM clients
+             WHERE identity_key = ?1 ORDER BY id",
+        )?;
+        let rows = stmt
+            .query_map([key], |r| {
+                Ok(ClientSummary {
+                    id: r.get(0)?,
+                    display_name: r.get(1)?,
+                    birth_date: r.get(2)?,
+                    citizenship: r.get(3)?,
+                    updated_at: r.get(4)?,
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
     /// The most recently changed client files.
     pub fn recent_clients(&self, limit: usize) -> Result<Vec<ClientSummary>> {
         let mut stmt = self.conn.prepare_cached(
@@ -504,7 +528,7 @@ impl Store {
     /// an incrementally kept index with a rebuilt one.
     pub fn index_dump(&self) -> Result<String> {
         let queries = [
-            ("clients", "SELECT id, organisation, display_name, given_names, family_name, names_original, birth_date, birth_year, sex, citizenship, citizenships, languages, current_status, created_at, updated_at FROM clients ORDER BY id"),
+            ("clients", "SELECT id, organisation, display_name, identity_key, given_names, family_name, names_original, birth_date, birth_year, sex, citizenship, citizenships, languages, current_status, created_at, updated_at FROM clients ORDER BY id"),
             ("client_statuses", "SELECT * FROM client_statuses ORDER BY client_id, entry_id"),
             ("matters", "SELECT * FROM matters ORDER BY client_id, id"),
             ("consultations", "SELECT * FROM consultations ORDER BY client_id, id"),

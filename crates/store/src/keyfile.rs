@@ -82,7 +82,7 @@ fn derive(passphrase: &str, salt: &[u8], params: KdfParams) -> Result<Zeroizing<
     Ok(out)
 }
 
-fn check_strength(passphrase: &str) -> Result<()> {
+pub(crate) fn check_strength(passphrase: &str) -> Result<()> {
     if passphrase.chars().count() < MIN_PASSPHRASE_CHARS {
         return Err(StoreError::WeakPassphrase(MIN_PASSPHRASE_CHARS));
     }

@@ -82,15 +82,27 @@ impl Store {
         organisation: &str,
         kdf: KdfParams,
     ) -> Result<Store> {
-        if key_path(dir).exists() || db_path(dir).exists() {
+        if key_path(dir).exists() {
             return Err(StoreError::AlreadyExists(dir.display().to_string()));
         }
+        if db_path(dir).exists() {
+            // A database without its key file: an init that crashed before its last step (the
+            // key file is written last), or a store whose key file was lost — unreadable
+            // either way, and never overwritten silently.
+            return Err(StoreError::Corrupt(format!(
+                "{} has no key file beside it: it cannot be opened; move it away to create a new store",
+                db_path(dir).display()
+            )));
+        }
+        keyfile::check_strength(passphrase)?;
         std::fs::create_dir_all(dir)?;
-        restrict_permissions(dir);
+        restrict_permissions(dir, 0o700);
         let key = keyfile::DataKey::random();
-        keyfile::write(&key_path(dir), passphrase, &key, kdf)?;
+        // The database first, the key file last: a store "exists" only with both, so a crash
+        // in between leaves something `create` can clean up, never a store that half opens.
         let created = (|| -> Result<Store> {
             let conn = open_connection(&db_path(dir), &key, true)?;
+            restrict_permissions(&db_path(dir), 0o600);
             conn.execute_batch(include_str!("schema.sql"))?;
             let info = StoreInfo {
                 store_id: random_hex(16),
@@ -112,12 +124,15 @@ impl Store {
                     params![k, v],
                 )?;
             }
+            keyfile::write(&key_path(dir), passphrase, &key, kdf)?;
+            restrict_permissions(&key_path(dir), 0o600);
             Ok(Store { conn, info })
         })();
         if created.is_err() {
             // Leave nothing half-made behind.
-            let _ = std::fs::remove_file(key_path(dir));
-            let _ = std::fs::remove_file(db_path(dir));
+            for f in [KEY_FILE, DB_FILE, "punkt.db-wal", "punkt.db-shm"] {
+                let _ = std::fs::remove_file(dir.join(f));
+            }
         }
         created
     }
@@ -216,12 +231,15 @@ impl Store {
     }
 }
 
-fn restrict_permissions(dir: &Path) {
+/// Owner-only access to the store's directory and files (on Unix).
+fn restrict_permissions(path: &Path, mode: u32) {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700));
+        let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode));
     }
+    #[cfg(not(unix))]
+    let _ = (path, mode);
 }
 
 fn open_connection(path: &Path, key: &keyfile::DataKey, create: bool) -> Result<Connection> {
@@ -235,10 +253,11 @@ fn open_connection(path: &Path, key: &keyfile::DataKey, create: bool) -> Result<
     // SQLCipher logs decryption failures to stderr by default; Punkt reports them itself, as
     // one classified error, and never lets a library write to the terminal or a log file.
     conn.execute_batch("PRAGMA cipher_log_level = NONE;")?;
-    conn.execute_batch(&format!(
+    let pragma = zeroize::Zeroizing::new(format!(
         "PRAGMA key = \"{}\";",
         key.sqlcipher_literal().as_str()
-    ))?;
+    ));
+    conn.execute_batch(&pragma)?;
     // The first read proves the key: with a wrong key or a damaged file SQLCipher reports
     // "file is not a database".
     conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {

@@ -46,10 +46,12 @@ CREATE TABLE clients (
     citizenships    TEXT NOT NULL,
     languages       TEXT NOT NULL,
     current_status  TEXT,
+    identity_key    TEXT,
     created_at      TEXT NOT NULL,
     updated_at      TEXT NOT NULL
 );
 CREATE INDEX clients_updated ON clients(updated_at);
+CREATE INDEX clients_identity ON clients(identity_key);
 
 CREATE TABLE client_statuses (
     client_id  TEXT NOT NULL,
