@@ -1,0 +1,419 @@
+//! The wire format: `PKSY`, a big-endian `u16` version, then the message in postcard (a compact
+//! serde binary format; change bytes travel as raw bytes, never base64). Every size is bounded
+//! and checked before and after decoding, so a malformed or oversized message is refused with
+//! a clear error instead of exhausting memory.
+
+use serde::{Deserialize, Serialize};
+use serde_bytes::ByteBuf;
+use thiserror::Error;
+
+pub const MAGIC: [u8; 4] = *b"PKSY";
+/// The protocol version this build speaks.
+pub const VERSION: u16 = 1;
+
+/// Bounds on what one message may hold.
+pub mod limits {
+    /// Largest encoded message (a request or a response).
+    pub const MAX_MESSAGE_BYTES: usize = 32 * 1024 * 1024;
+    /// Documents in one request or response.
+    pub const MAX_DOCS: usize = 2_000;
+    /// Changes for one document in one message.
+    pub const MAX_CHANGES_PER_DOC: usize = 20_000;
+    /// Heads of one document.
+    pub const MAX_HEADS: usize = 256;
+    /// Length of a document id, a kind or an organisation name.
+    pub const MAX_NAME: usize = 200;
+}
+
+/// A change hash (SHA-256 of the change).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Hash(pub [u8; 32]);
+
+/// What a device asks.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Request {
+    Push(Push),
+    Pull(Pull),
+    Reconcile(Reconcile),
+}
+
+/// Changes the server lacks, and "what changed after my cursor?".
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Push {
+    /// The server sequence number up to which this device has everything.
+    pub cursor: u64,
+    /// At most this many entries of `changed` in the reply.
+    pub page_limit: u32,
+    pub docs: Vec<DocPush>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DocPush {
+    pub doc_id: String,
+    pub kind: String,
+    pub owner_org: String,
+    /// The heads the device last knew the server to have (empty for a document new to it).
+    pub base_heads: Vec<Hash>,
+    /// Encoded Automerge changes after `base_heads`.
+    pub changes: Vec<ByteBuf>,
+}
+
+/// "Send me what I lack of these documents."
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Pull {
+    pub docs: Vec<DocWant>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DocWant {
+    pub doc_id: String,
+    /// The device's heads (empty: it does not have the document).
+    pub have_heads: Vec<Hash>,
+}
+
+/// One round of Automerge's sync protocol for several documents.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Reconcile {
+    pub docs: Vec<DocSyncMessage>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DocSyncMessage {
+    pub doc_id: String,
+    /// An encoded `automerge::sync::Message`; `None` when this side has nothing to say.
+    pub message: Option<ByteBuf>,
+}
+
+/// What the server answers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Response {
+    Push(PushReply),
+    Pull(PullReply),
+    Reconcile(Reconcile),
+    /// The whole request was refused.
+    Refused(Refusal),
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PushReply {
+    pub results: Vec<DocResult>,
+    /// Documents in the device's scope changed after its cursor, oldest change first.
+    pub changed: Vec<ChangedDoc>,
+    /// The cursor to send next time once every document in `changed` is applied.
+    pub next_cursor: u64,
+    /// More changed documents follow after `next_cursor`.
+    pub more: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DocResult {
+    pub doc_id: String,
+    pub outcome: Outcome,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Outcome {
+    /// Stored (or already there); the server's heads now.
+    Applied { heads: Vec<Hash> },
+    /// The changes depend on changes the server lacks: run the sync protocol for this document.
+    NeedSync,
+    /// Not accepted (no access, malformed change...).
+    Refused(Refusal),
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChangedDoc {
+    pub doc_id: String,
+    pub kind: String,
+    pub owner_org: String,
+    pub heads: Vec<Hash>,
+    pub seq: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PullReply {
+    pub docs: Vec<DocData>,
+    pub refused: Vec<DocResult>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DocData {
+    pub doc_id: String,
+    pub kind: String,
+    pub owner_org: String,
+    /// The server's heads after `payload`.
+    pub heads: Vec<Hash>,
+    pub payload: Payload,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Payload {
+    /// The whole document as the server stores it: a saved document and changes after it.
+    Full {
+        snapshot: ByteBuf,
+        changes: Vec<ByteBuf>,
+    },
+    /// Exactly the changes the device lacks.
+    Changes(Vec<ByteBuf>),
+}
+
+/// A refusal with a stable code (`unauthorized`, `device_revoked`, `forbidden`, `too_large`,
+/// `malformed`, `version`...). `wipe` tells a revoked device to erase its store.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Refusal {
+    pub code: String,
+    pub message: String,
+    pub wipe: bool,
+}
+
+impl Refusal {
+    pub fn new(code: &str, message: impl Into<String>) -> Self {
+        Refusal {
+            code: code.to_string(),
+            message: message.into(),
+            wipe: false,
+        }
+    }
+}
+
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum WireError {
+    #[error("not a Punkt sync message")]
+    NotPunkt,
+    #[error(
+        "sync protocol version {0} is not supported (this side speaks {VERSION}); update Punkt"
+    )]
+    Version(u16),
+    #[error("message of {0} bytes is over the limit of {max} bytes", max = limits::MAX_MESSAGE_BYTES)]
+    TooLarge(usize),
+    #[error("malformed sync message: {0}")]
+    Malformed(String),
+}
+
+fn encode<T: Serialize>(msg: &T) -> Vec<u8> {
+    let mut out = Vec::with_capacity(64);
+    out.extend_from_slice(&MAGIC);
+    out.extend_from_slice(&VERSION.to_be_bytes());
+    postcard::to_io(msg, &mut out).expect("writing to a Vec cannot fail");
+    out
+}
+
+fn decode<'a, T: Deserialize<'a>>(bytes: &'a [u8]) -> Result<T, WireError> {
+    if bytes.len() > limits::MAX_MESSAGE_BYTES {
+        return Err(WireError::TooLarge(bytes.len()));
+    }
+    if bytes.len() < 6 || bytes[..4] != MAGIC {
+        return Err(WireError::NotPunkt);
+    }
+    let version = u16::from_be_bytes([bytes[4], bytes[5]]);
+    if version != VERSION {
+        return Err(WireError::Version(version));
+    }
+    let (msg, rest) = postcard::take_from_bytes::<T>(&bytes[6..])
+        .map_err(|e| WireError::Malformed(e.to_string()))?;
+    if !rest.is_empty() {
+        return Err(WireError::Malformed(format!(
+            "{} bytes after the message",
+            rest.len()
+        )));
+    }
+    Ok(msg)
+}
+
+pub fn encode_request(r: &Request) -> Vec<u8> {
+    encode(r)
+}
+
+pub fn encode_response(r: &Response) -> Vec<u8> {
+    encode(r)
+}
+
+/// Decode and check a request's bounds.
+pub fn decode_request(bytes: &[u8]) -> Result<Request, WireError> {
+    let r: Request = decode(bytes)?;
+    r.check()?;
+    Ok(r)
+}
+
+/// Decode and check a response's bounds.
+pub fn decode_response(bytes: &[u8]) -> Result<Response, WireError> {
+    let r: Response = decode(bytes)?;
+    r.check()?;
+    Ok(r)
+}
+
+fn bound(what: &str, n: usize, max: usize) -> Result<(), WireError> {
+    if n > max {
+        Err(WireError::Malformed(format!(
+            "{n} {what}, at most {max} allowed"
+        )))
+    } else {
+        Ok(())
+    }
+}
+
+fn name(what: &str, s: &str) -> Result<(), WireError> {
+    if s.is_empty() || s.len() > limits::MAX_NAME {
+        Err(WireError::Malformed(format!("{what} is empty or too long")))
+    } else {
+        Ok(())
+    }
+}
+
+fn changes(n: usize) -> Result<(), WireError> {
+    bound("changes for one document", n, limits::MAX_CHANGES_PER_DOC)
+}
+
+fn heads(h: &[Hash]) -> Result<(), WireError> {
+    bound("heads", h.len(), limits::MAX_HEADS)
+}
+
+impl Request {
+    fn check(&self) -> Result<(), WireError> {
+        match self {
+            Request::Push(p) => {
+                bound("documents", p.docs.len(), limits::MAX_DOCS)?;
+                for d in &p.docs {
+                    name("document id", &d.doc_id)?;
+                    name("document kind", &d.kind)?;
+                    name("organisation", &d.owner_org)?;
+                    heads(&d.base_heads)?;
+                    changes(d.changes.len())?;
+                }
+            }
+            Request::Pull(p) => {
+                bound("documents", p.docs.len(), limits::MAX_DOCS)?;
+                for d in &p.docs {
+                    name("document id", &d.doc_id)?;
+                    heads(&d.have_heads)?;
+                }
+            }
+            Request::Reconcile(r) => {
+                bound("documents", r.docs.len(), limits::MAX_DOCS)?;
+                for d in &r.docs {
+                    name("document id", &d.doc_id)?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Response {
+    fn check(&self) -> Result<(), WireError> {
+        match self {
+            Response::Push(p) => {
+                bound("results", p.results.len(), limits::MAX_DOCS)?;
+                bound("changed documents", p.changed.len(), limits::MAX_DOCS * 10)?;
+                for c in &p.changed {
+                    heads(&c.heads)?;
+                }
+            }
+            Response::Pull(p) => {
+                bound("documents", p.docs.len(), limits::MAX_DOCS)?;
+                for d in &p.docs {
+                    heads(&d.heads)?;
+                    match &d.payload {
+                        Payload::Full { changes: c, .. } | Payload::Changes(c) => changes(c.len())?,
+                    }
+                }
+            }
+            Response::Reconcile(r) => bound("documents", r.docs.len(), limits::MAX_DOCS)?,
+            Response::Refused(_) => {}
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn sample() -> Request {
+        Request::Push(Push {
+            cursor: 42,
+            page_limit: 500,
+            docs: vec![DocPush {
+                doc_id: "01abc".into(),
+                kind: "client_file".into(),
+                owner_org: "Fundacja".into(),
+                base_heads: vec![Hash([7; 32])],
+                changes: vec![ByteBuf::from(vec![1, 2, 3])],
+            }],
+        })
+    }
+
+    #[test]
+    fn round_trip_and_compactness() {
+        let bytes = encode_request(&sample());
+        assert_eq!(&bytes[..4], b"PKSY");
+        assert_eq!(decode_request(&bytes).unwrap(), sample());
+        // An empty push (the "nothing changed" resync) is a few bytes.
+        let empty = encode_request(&Request::Push(Push {
+            cursor: 123_456,
+            page_limit: 500,
+            docs: vec![],
+        }));
+        assert!(empty.len() < 16, "{} bytes", empty.len());
+        // Change bytes travel raw: 1 KB of change costs ~1 KB.
+        let big = Request::Push(Push {
+            cursor: 0,
+            page_limit: 1,
+            docs: vec![DocPush {
+                doc_id: "d".into(),
+                kind: "k".into(),
+                owner_org: "o".into(),
+                base_heads: vec![],
+                changes: vec![ByteBuf::from(vec![0xAB; 1024])],
+            }],
+        });
+        assert!(encode_request(&big).len() < 1024 + 32);
+    }
+
+    #[test]
+    fn bad_messages_are_refused_clearly() {
+        assert_eq!(decode_request(b"GET / HTTP/1.1"), Err(WireError::NotPunkt));
+        let mut v2 = encode_request(&sample());
+        v2[5] = 2;
+        assert_eq!(decode_request(&v2), Err(WireError::Version(2)));
+        let bytes = encode_request(&sample());
+        assert!(matches!(
+            decode_request(&bytes[..bytes.len() - 2]),
+            Err(WireError::Malformed(_))
+        ));
+        let mut extra = bytes.clone();
+        extra.push(0);
+        assert!(matches!(
+            decode_request(&extra),
+            Err(WireError::Malformed(_))
+        ));
+        let huge = vec![0u8; limits::MAX_MESSAGE_BYTES + 1];
+        assert_eq!(
+            decode_request(&huge),
+            Err(WireError::TooLarge(limits::MAX_MESSAGE_BYTES + 1))
+        );
+        // A document id past the limit.
+        let long = Request::Pull(Pull {
+            docs: vec![DocWant {
+                doc_id: "x".repeat(500),
+                have_heads: vec![],
+            }],
+        });
+        assert!(matches!(
+            decode_request(&encode_request(&long)),
+            Err(WireError::Malformed(_))
+        ));
+    }
+
+    proptest! {
+        /// Garbage after a valid header never panics and never allocates past the input.
+        #[test]
+        fn garbage_is_an_error_not_a_crash(body in proptest::collection::vec(any::<u8>(), 0..512)) {
+            let mut bytes = b"PKSY\0\x01".to_vec();
+            bytes.extend(body);
+            let _ = decode_request(&bytes);
+            let _ = decode_response(&bytes);
+        }
+    }
+}

@@ -1,0 +1,529 @@
+//! What the server does with a request, whatever carries it: authenticate a device, enrol one,
+//! and answer push, pull and reconcile rounds — checking the document's owner and access list
+//! on every read and write, and writing each document with compare-and-set on its heads so two
+//! requests (or two server instances) never lose each other's changes.
+
+use std::sync::Arc;
+
+use automerge::AutoCommit;
+use punkt_sync::docs::{self, Applied};
+use punkt_sync::wire::{
+    ChangedDoc, DocData, DocPush, DocResult, DocSyncMessage, DocWant, Outcome, Payload, Pull,
+    PullReply, Push, PushReply, Reconcile, Refusal,
+};
+use punkt_sync::{Request, Response};
+use rand::RngCore;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::storage::{
+    timestamp, AuditEvent, Device, DocWrite, ServerDoc, Storage, StorageError, WriteOutcome,
+};
+
+/// A document with this many appended changes is compacted when next written.
+const COMPACT_AFTER: usize = 32;
+/// Most entries of "what changed" in one reply.
+const MAX_PAGE: u32 = 1_000;
+/// A pull reply stops adding documents past this many bytes (the device asks for the rest).
+const PULL_BUDGET: usize = 16 * 1024 * 1024;
+/// Attempts at a compare-and-set write before giving up on a very busy document.
+const WRITE_ATTEMPTS: usize = 20;
+
+pub fn hash_secret(secret: &str) -> [u8; 32] {
+    Sha256::digest(secret.trim().as_bytes()).into()
+}
+
+/// A one-time enrolment code a person can type: 12 characters of an unambiguous alphabet.
+pub fn new_enrol_code() -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut bytes = [0u8; 12];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    let s: String = bytes
+        .iter()
+        .map(|b| ALPHABET[*b as usize % ALPHABET.len()] as char)
+        .collect();
+    format!("{}-{}-{}", &s[..4], &s[4..8], &s[8..])
+}
+
+/// Codes are compared without dashes, spaces or case.
+pub fn normalise_code(code: &str) -> String {
+    code.chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .map(|c| c.to_ascii_uppercase())
+        .collect()
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct EnrolRequest {
+    pub code: String,
+    pub device_name: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct EnrolReply {
+    pub device_id: String,
+    pub token: String,
+    pub organisation: String,
+    pub user: String,
+    pub role: String,
+}
+
+/// The server's behaviour over a storage backend.
+pub struct Engine<S> {
+    pub store: Arc<S>,
+    clock: Arc<dyn Fn() -> i64 + Send + Sync>,
+}
+
+impl<S> Clone for Engine<S> {
+    fn clone(&self) -> Self {
+        Engine {
+            store: self.store.clone(),
+            clock: self.clock.clone(),
+        }
+    }
+}
+
+fn refusal(code: &str, message: impl Into<String>) -> Refusal {
+    Refusal::new(code, message)
+}
+
+impl<S: Storage> Engine<S> {
+    pub fn new(store: S) -> Self {
+        Engine {
+            store: Arc::new(store),
+            clock: Arc::new(|| chrono::Utc::now().timestamp()),
+        }
+    }
+
+    /// Replace the clock (tests of expiry).
+    pub fn with_clock(mut self, clock: impl Fn() -> i64 + Send + Sync + 'static) -> Self {
+        self.clock = Arc::new(clock);
+        self
+    }
+
+    pub fn now(&self) -> i64 {
+        (self.clock)()
+    }
+
+    async fn audit(
+        &self,
+        action: &str,
+        device: Option<&Device>,
+        doc_id: Option<&str>,
+        detail: String,
+    ) {
+        let e = AuditEvent {
+            at: timestamp(self.now()),
+            action: action.to_string(),
+            device_id: device.map(|d| d.device_id.clone()),
+            user: device.map(|d| d.user.clone()),
+            organisation: device.map(|d| d.organisation.clone()),
+            doc_id: doc_id.map(str::to_string),
+            detail,
+        };
+        if let Err(err) = self.store.audit(e).await {
+            tracing::error!("audit log write failed: {err}");
+        }
+    }
+
+    /// Record a refused request of an authenticated device.
+    pub async fn audit_refusal(&self, device: &Device, why: &str) {
+        self.audit("refused", Some(device), None, why.to_string())
+            .await;
+    }
+
+    /// Make a one-time enrolment code for `user`, valid for `hours`.
+    pub async fn make_enrol_code(&self, user: &str, hours: u32) -> Result<String, StorageError> {
+        let code = new_enrol_code();
+        let expires = self.now() + i64::from(hours) * 3600;
+        self.store
+            .add_enrol_code(user, hash_secret(&normalise_code(&code)), expires)
+            .await?;
+        self.audit(
+            "enrol_code",
+            None,
+            None,
+            format!("code made for user {user}, valid {hours} h"),
+        )
+        .await;
+        Ok(code)
+    }
+
+    /// Enrol a device with a one-time code: returns its token (the server keeps only a hash).
+    pub async fn enrol(&self, req: EnrolRequest) -> Result<EnrolReply, Refusal> {
+        let name = req.device_name.trim();
+        if name.is_empty() || name.len() > 200 {
+            return Err(refusal("malformed", "the device name is empty or too long"));
+        }
+        let mut id = [0u8; 16];
+        rand::rngs::OsRng.fill_bytes(&mut id);
+        let device_id = hex::encode(id);
+        let mut secret = [0u8; 32];
+        rand::rngs::OsRng.fill_bytes(&mut secret);
+        let token = hex::encode(secret);
+        let code_hash = hash_secret(&normalise_code(&req.code));
+        match self
+            .store
+            .enrol(code_hash, self.now(), &device_id, name, hash_secret(&token))
+            .await
+        {
+            Ok(d) => {
+                self.audit("enrol", Some(&d), None, format!("device '{name}' enrolled"))
+                    .await;
+                Ok(EnrolReply {
+                    device_id: d.device_id,
+                    token,
+                    organisation: d.organisation,
+                    user: d.user,
+                    role: d.role,
+                })
+            }
+            Err(StorageError::Invalid(why)) => {
+                self.audit("enrol_refused", None, None, why.clone()).await;
+                Err(refusal("bad_code", why))
+            }
+            Err(e) => Err(refusal("server_error", e.to_string())),
+        }
+    }
+
+    /// The device a bearer token belongs to, or why it is refused.
+    pub async fn authenticate(&self, token: Option<&str>) -> Result<Device, Refusal> {
+        let Some(token) = token else {
+            self.audit("refused", None, None, "no device token".into())
+                .await;
+            return Err(refusal(
+                "unauthorized",
+                "no device token: enrol this device first",
+            ));
+        };
+        match self.store.device_by_token(hash_secret(token)).await {
+            Ok(Some(d)) if d.revoked_at.is_some() => {
+                self.audit("refused", Some(&d), None, "revoked device".into())
+                    .await;
+                Err(Refusal {
+                    code: "device_revoked".into(),
+                    message: "this device was revoked: its store must be wiped".into(),
+                    wipe: true,
+                })
+            }
+            Ok(Some(d)) => {
+                let _ = self.store.touch_device(&d.device_id, self.now()).await;
+                Ok(d)
+            }
+            Ok(None) => {
+                self.audit("refused", None, None, "unknown device token".into())
+                    .await;
+                Err(refusal("unauthorized", "unknown device token"))
+            }
+            Err(e) => Err(refusal("server_error", e.to_string())),
+        }
+    }
+
+    /// Answer one request of an authenticated device.
+    pub async fn handle(&self, device: &Device, req: Request) -> Response {
+        let result = match req {
+            Request::Push(p) => self.push(device, p).await.map(Response::Push),
+            Request::Pull(p) => self.pull(device, p).await.map(Response::Pull),
+            Request::Reconcile(r) => self.reconcile(device, r).await.map(Response::Reconcile),
+        };
+        result.unwrap_or_else(|e| Response::Refused(refusal("server_error", e.to_string())))
+    }
+
+    fn may_access(device: &Device, doc: &ServerDoc) -> bool {
+        doc.owner_org == device.organisation || doc.access.contains(&device.organisation)
+    }
+
+    async fn push(&self, device: &Device, p: Push) -> Result<PushReply, StorageError> {
+        let mut results = Vec::with_capacity(p.docs.len());
+        let (mut applied, mut refused) = (0, 0);
+        for d in p.docs {
+            let doc_id = d.doc_id.clone();
+            let outcome = self.push_doc(device, d).await?;
+            match &outcome {
+                Outcome::Applied { .. } => applied += 1,
+                Outcome::Refused(r) => {
+                    refused += 1;
+                    self.audit(
+                        "refused",
+                        Some(device),
+                        Some(&doc_id),
+                        format!("push: {}", r.message),
+                    )
+                    .await;
+                }
+                Outcome::NeedSync => {}
+            }
+            results.push(DocResult { doc_id, outcome });
+        }
+        let limit = p.page_limit.clamp(1, MAX_PAGE);
+        let changed = self
+            .store
+            .changed_since(&device.organisation, p.cursor, limit)
+            .await?;
+        let more = changed.len() as u32 == limit;
+        let next_cursor = changed.last().map(|c| c.seq).unwrap_or(p.cursor);
+        if !results.is_empty() || !changed.is_empty() {
+            self.audit(
+                "sync",
+                Some(device),
+                None,
+                format!(
+                    "push: {applied} applied, {refused} refused; {} changed listed",
+                    changed.len()
+                ),
+            )
+            .await;
+        }
+        Ok(PushReply {
+            results,
+            changed: changed
+                .into_iter()
+                .map(|c| ChangedDoc {
+                    doc_id: c.id,
+                    kind: c.kind,
+                    owner_org: c.owner_org,
+                    heads: c.heads,
+                    seq: c.seq,
+                })
+                .collect(),
+            next_cursor,
+            more,
+        })
+    }
+
+    async fn push_doc(&self, device: &Device, d: DocPush) -> Result<Outcome, StorageError> {
+        for _ in 0..WRITE_ATTEMPTS {
+            let existing = self.store.load_doc(&d.doc_id).await?;
+            let (mut doc, expected, kind, owner, stored_changes) = match &existing {
+                None => {
+                    if d.owner_org != device.organisation {
+                        return Ok(Outcome::Refused(refusal(
+                            "forbidden",
+                            format!(
+                                "a device of {} cannot create documents of another organisation",
+                                device.organisation
+                            ),
+                        )));
+                    }
+                    (
+                        AutoCommit::new(),
+                        None,
+                        d.kind.clone(),
+                        d.owner_org.clone(),
+                        0,
+                    )
+                }
+                Some(sd) => {
+                    if !Self::may_access(device, sd) {
+                        return Ok(Outcome::Refused(refusal(
+                            "forbidden",
+                            "no access to this document",
+                        )));
+                    }
+                    if sd.kind != d.kind {
+                        return Ok(Outcome::Refused(refusal(
+                            "malformed",
+                            "document kind does not match",
+                        )));
+                    }
+                    let doc = match docs::load(&sd.snapshot, &sd.changes) {
+                        Ok(doc) => doc,
+                        Err(e) => {
+                            return Err(StorageError::Database(format!(
+                                "stored document {} is damaged: {e}",
+                                sd.id
+                            )))
+                        }
+                    };
+                    (
+                        doc,
+                        Some(sd.heads.clone()),
+                        sd.kind.clone(),
+                        sd.owner_org.clone(),
+                        sd.changes.len(),
+                    )
+                }
+            };
+            let (new_changes, heads) = match docs::apply_changes(&mut doc, &d.changes) {
+                Err(e) => return Ok(Outcome::Refused(refusal("malformed", e.to_string()))),
+                Ok(Applied::MissingDependencies) => return Ok(Outcome::NeedSync),
+                Ok(Applied::Done { new_changes, heads }) => (new_changes, heads),
+            };
+            if new_changes.is_empty() {
+                return Ok(match existing {
+                    Some(sd) => Outcome::Applied { heads: sd.heads },
+                    None => {
+                        Outcome::Refused(refusal("malformed", "a new document without changes"))
+                    }
+                });
+            }
+            let new_doc = existing.is_none();
+            let compact = new_doc || stored_changes + new_changes.len() > COMPACT_AFTER;
+            let write = DocWrite {
+                id: d.doc_id.clone(),
+                kind,
+                owner_org: owner,
+                expected_heads: expected,
+                snapshot: compact.then(|| doc.save()),
+                changes: if compact { Vec::new() } else { new_changes },
+                heads: heads.clone(),
+            };
+            match self.store.write_doc(write).await? {
+                WriteOutcome::Stored(_) => return Ok(Outcome::Applied { heads }),
+                WriteOutcome::Conflict => continue,
+            }
+        }
+        Ok(Outcome::Refused(refusal(
+            "busy",
+            "the document is being changed by others; try again",
+        )))
+    }
+
+    async fn pull(&self, device: &Device, p: Pull) -> Result<PullReply, StorageError> {
+        let mut docs_out = Vec::new();
+        let mut refused = Vec::new();
+        let mut bytes = 0usize;
+        for DocWant { doc_id, have_heads } in p.docs {
+            if bytes > PULL_BUDGET {
+                break; // the device asks again for what is left
+            }
+            let Some(sd) = self.store.load_doc(&doc_id).await? else {
+                refused.push(DocResult {
+                    doc_id,
+                    outcome: Outcome::Refused(refusal("not_found", "no such document")),
+                });
+                continue;
+            };
+            if !Self::may_access(device, &sd) {
+                self.audit(
+                    "refused",
+                    Some(device),
+                    Some(&doc_id),
+                    "pull: no access".into(),
+                )
+                .await;
+                refused.push(DocResult {
+                    doc_id,
+                    outcome: Outcome::Refused(refusal("forbidden", "no access to this document")),
+                });
+                continue;
+            }
+            let full = || Payload::Full {
+                snapshot: sd.snapshot.clone().into(),
+                changes: sd.changes.iter().map(|c| c.clone().into()).collect(),
+            };
+            let payload = if have_heads.is_empty() {
+                full()
+            } else {
+                let mut doc = docs::load(&sd.snapshot, &sd.changes).map_err(|e| {
+                    StorageError::Database(format!("stored document {} is damaged: {e}", sd.id))
+                })?;
+                match docs::changes_since(&mut doc, &have_heads) {
+                    Some(c) => Payload::Changes(c),
+                    // The device has changes the server lacks: send everything; it merges.
+                    None => full(),
+                }
+            };
+            bytes += match &payload {
+                Payload::Full { snapshot, changes } => {
+                    snapshot.len() + changes.iter().map(|c| c.len()).sum::<usize>()
+                }
+                Payload::Changes(c) => c.iter().map(|c| c.len()).sum(),
+            };
+            docs_out.push(DocData {
+                doc_id: sd.id.clone(),
+                kind: sd.kind.clone(),
+                owner_org: sd.owner_org.clone(),
+                heads: sd.heads.clone(),
+                payload,
+            });
+        }
+        if !docs_out.is_empty() {
+            self.audit(
+                "read",
+                Some(device),
+                None,
+                format!("pull: {} documents sent", docs_out.len()),
+            )
+            .await;
+        }
+        Ok(PullReply {
+            docs: docs_out,
+            refused,
+        })
+    }
+
+    async fn reconcile(&self, device: &Device, r: Reconcile) -> Result<Reconcile, StorageError> {
+        let mut out = Vec::with_capacity(r.docs.len());
+        for DocSyncMessage { doc_id, message } in r.docs {
+            let reply = self
+                .reconcile_doc(device, &doc_id, message.as_ref().map(|m| m.as_slice()))
+                .await?;
+            out.push(DocSyncMessage {
+                doc_id,
+                message: reply,
+            });
+        }
+        Ok(Reconcile { docs: out })
+    }
+
+    async fn reconcile_doc(
+        &self,
+        device: &Device,
+        doc_id: &str,
+        message: Option<&[u8]>,
+    ) -> Result<Option<serde_bytes::ByteBuf>, StorageError> {
+        for _ in 0..WRITE_ATTEMPTS {
+            let Some(sd) = self.store.load_doc(doc_id).await? else {
+                return Ok(None);
+            };
+            if !Self::may_access(device, &sd) {
+                self.audit(
+                    "refused",
+                    Some(device),
+                    Some(doc_id),
+                    "reconcile: no access".into(),
+                )
+                .await;
+                return Ok(None);
+            }
+            let mut doc = docs::load(&sd.snapshot, &sd.changes).map_err(|e| {
+                StorageError::Database(format!("stored document {doc_id} is damaged: {e}"))
+            })?;
+            let before = doc.get_heads();
+            let mut state = automerge::sync::State::new();
+            let reply = match docs::sync_step(&mut doc, &mut state, message) {
+                Ok(r) => r,
+                Err(e) => {
+                    self.audit(
+                        "refused",
+                        Some(device),
+                        Some(doc_id),
+                        format!("reconcile: {e}"),
+                    )
+                    .await;
+                    return Ok(None);
+                }
+            };
+            if !doc.get_missing_deps(&[]).is_empty() || doc.get_heads() == before {
+                return Ok(reply);
+            }
+            let new_changes = docs::new_changes_since(&mut doc, &before);
+            let heads = docs::to_wire(&doc.get_heads());
+            let compact = sd.changes.len() + new_changes.len() > COMPACT_AFTER;
+            let write = DocWrite {
+                id: sd.id.clone(),
+                kind: sd.kind.clone(),
+                owner_org: sd.owner_org.clone(),
+                expected_heads: Some(sd.heads.clone()),
+                snapshot: compact.then(|| doc.save()),
+                changes: if compact { Vec::new() } else { new_changes },
+                heads,
+            };
+            if let WriteOutcome::Stored(_) = self.store.write_doc(write).await? {
+                return Ok(reply);
+            }
+        }
+        Ok(None)
+    }
+}

@@ -1,0 +1,134 @@
+//! The HTTP face of the server: `POST /v1/enroll` (JSON), `POST /v1/sync` (the binary protocol
+//! of `punkt-sync`), `GET /v1/health`. Every refusal of a sync request is a binary
+//! `Response::Refused` with a stable code, so devices never parse text; bodies are read with a
+//! hard size limit; requests time out; shutdown lets requests in flight finish.
+
+use std::future::Future;
+use std::time::Duration;
+
+use axum::body::{Body, Bytes};
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use punkt_sync::wire::{limits, Refusal};
+use punkt_sync::{decode_request, encode_response, WireError};
+
+use crate::engine::{Engine, EnrolRequest};
+use crate::storage::Storage;
+
+/// How long one request may take before the server gives up on it.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(120);
+
+fn binary(status: StatusCode, r: punkt_sync::Response) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, "application/x-punkt-sync")],
+        encode_response(&r),
+    )
+        .into_response()
+}
+
+fn refused(status: StatusCode, r: Refusal) -> Response {
+    binary(status, punkt_sync::Response::Refused(r))
+}
+
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .strip_prefix("Bearer ")
+        .map(str::trim)
+}
+
+async fn sync<S: Storage>(
+    State(engine): State<Engine<S>>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let device = match engine.authenticate(bearer(&headers)).await {
+        Ok(d) => d,
+        Err(r) => {
+            let status = if r.wipe {
+                StatusCode::FORBIDDEN
+            } else {
+                StatusCode::UNAUTHORIZED
+            };
+            return refused(status, r);
+        }
+    };
+    let bytes: Bytes = match axum::body::to_bytes(body, limits::MAX_MESSAGE_BYTES).await {
+        Ok(b) => b,
+        Err(_) => {
+            let msg = format!(
+                "request over the limit of {} bytes",
+                limits::MAX_MESSAGE_BYTES
+            );
+            engine.audit_refusal(&device, &msg).await;
+            return refused(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                Refusal::new("too_large", msg),
+            );
+        }
+    };
+    let request = match decode_request(&bytes) {
+        Ok(r) => r,
+        Err(e) => {
+            engine.audit_refusal(&device, &e.to_string()).await;
+            let code = match e {
+                WireError::Version(_) => "version",
+                WireError::TooLarge(_) => "too_large",
+                _ => "malformed",
+            };
+            return refused(StatusCode::BAD_REQUEST, Refusal::new(code, e.to_string()));
+        }
+    };
+    let response = engine.handle(&device, request).await;
+    binary(StatusCode::OK, response)
+}
+
+async fn enroll<S: Storage>(
+    State(engine): State<Engine<S>>,
+    Json(req): Json<EnrolRequest>,
+) -> Response {
+    match engine.enrol(req).await {
+        Ok(reply) => (StatusCode::OK, Json(reply)).into_response(),
+        Err(r) => (
+            StatusCode::FORBIDDEN,
+            Json(serde_json::json!({ "code": r.code, "message": r.message })),
+        )
+            .into_response(),
+    }
+}
+
+/// The server's routes over `engine`.
+pub fn router<S: Storage>(engine: Engine<S>) -> Router {
+    Router::new()
+        .route("/v1/health", get(|| async { "ok" }))
+        .route(
+            "/v1/enroll",
+            post(enroll::<S>).layer(DefaultBodyLimit::max(16 * 1024)),
+        )
+        .route(
+            "/v1/sync",
+            post(sync::<S>).layer(DefaultBodyLimit::disable()),
+        )
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            REQUEST_TIMEOUT,
+        ))
+        .with_state(engine)
+}
+
+/// Serve plain HTTP on `listener` until `shutdown` resolves, then finish requests in flight.
+pub async fn serve_http<S: Storage>(
+    engine: Engine<S>,
+    listener: tokio::net::TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(engine))
+        .with_graceful_shutdown(shutdown)
+        .await
+}

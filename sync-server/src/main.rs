@@ -1,0 +1,255 @@
+//! `punkt-sync-server`: serve, and the coordinator's admin commands (on the database directly).
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::{bail, Context};
+use clap::{Parser, Subcommand};
+use punkt_sync_server::engine::Engine;
+use punkt_sync_server::storage::Storage;
+use punkt_sync_server::SqliteStorage;
+
+#[derive(Parser)]
+#[command(name = "punkt-sync-server", version, about = "The Punkt sync server")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve devices.
+    Serve {
+        /// A SQLite file, or postgres://user@host/db.
+        #[arg(long, env = "PUNKT_SERVER_DB")]
+        db: String,
+        #[arg(long, default_value = "127.0.0.1:8443")]
+        listen: SocketAddr,
+        #[arg(long, requires = "tls_key")]
+        tls_cert: Option<PathBuf>,
+        #[arg(long, requires = "tls_cert")]
+        tls_key: Option<PathBuf>,
+        /// Plain HTTP, for development on a loopback address only.
+        #[arg(long, conflicts_with_all = ["tls_cert", "tls_key"])]
+        insecure_http: bool,
+    },
+    /// Administration, directly on the database.
+    Admin {
+        #[arg(long, env = "PUNKT_SERVER_DB")]
+        db: String,
+        #[command(subcommand)]
+        command: Admin,
+    },
+}
+
+#[derive(Subcommand)]
+enum Admin {
+    /// Organisations.
+    #[command(subcommand)]
+    Org(OrgCommand),
+    /// People who use devices.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Make a one-time enrolment code for a person's laptop.
+    Enroll {
+        #[arg(long)]
+        user: String,
+        /// Hours the code stays valid.
+        #[arg(long, default_value_t = 24)]
+        expires: u32,
+    },
+    /// Revoke a device: it is refused from now on and told to wipe its store.
+    Revoke { device_id: String },
+    /// Enrolled devices, as JSON.
+    Devices,
+    /// The audit log, newest first, as JSON.
+    Audit {
+        #[arg(long, default_value_t = 100)]
+        limit: u32,
+    },
+    /// Let another organisation read and write a document.
+    Grant {
+        doc_id: String,
+        #[arg(long)]
+        org: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum OrgCommand {
+    Add { name: String },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    Add {
+        #[arg(long)]
+        org: String,
+        #[arg(long)]
+        name: String,
+        /// lawyer, counsellor, psychologist or coordinator.
+        #[arg(long)]
+        role: String,
+    },
+}
+
+fn sqlite(db: &str) -> anyhow::Result<SqliteStorage> {
+    if db.starts_with("postgres://") || db.starts_with("postgresql://") {
+        bail!("PostgreSQL storage is not built yet in this version; use a SQLite file");
+    }
+    SqliteStorage::open(std::path::Path::new(db)).with_context(|| format!("cannot open {db}"))
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutting down: finishing requests in flight");
+}
+
+async fn serve<S: Storage>(
+    engine: Engine<S>,
+    listen: SocketAddr,
+    tls: Option<(PathBuf, PathBuf)>,
+    insecure_http: bool,
+) -> anyhow::Result<()> {
+    match tls {
+        Some((cert, key)) => {
+            let _ = rustls::crypto::ring::default_provider().install_default();
+            let config = axum_server::tls_rustls::RustlsConfig::from_pem_file(&cert, &key)
+                .await
+                .with_context(|| {
+                    format!(
+                        "cannot load the TLS certificate {} and key {}",
+                        cert.display(),
+                        key.display()
+                    )
+                })?;
+            let handle = axum_server::Handle::new();
+            let h = handle.clone();
+            tokio::spawn(async move {
+                shutdown_signal().await;
+                h.graceful_shutdown(Some(punkt_sync_server::http::REQUEST_TIMEOUT));
+            });
+            tracing::info!("serving https://{listen}");
+            axum_server::bind_rustls(listen, config)
+                .handle(handle)
+                .serve(punkt_sync_server::http::router(engine).into_make_service())
+                .await?;
+        }
+        None => {
+            if !insecure_http {
+                bail!("give --tls-cert and --tls-key, or --insecure-http for development on a loopback address");
+            }
+            if !listen.ip().is_loopback() {
+                bail!("--insecure-http is allowed only on a loopback address (127.0.0.1 or ::1), not {listen}");
+            }
+            let listener = tokio::net::TcpListener::bind(listen)
+                .await
+                .with_context(|| format!("cannot listen on {listen}"))?;
+            tracing::warn!(
+                "serving plain http://{} (development only)",
+                listener.local_addr()?
+            );
+            punkt_sync_server::http::serve_http(engine, listener, shutdown_signal()).await?;
+        }
+    }
+    Ok(())
+}
+
+fn print(v: &impl serde::Serialize) -> anyhow::Result<()> {
+    println!("{}", serde_json::to_string_pretty(v)?);
+    Ok(())
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Serve {
+            db,
+            listen,
+            tls_cert,
+            tls_key,
+            insecure_http,
+        } => {
+            let engine = Engine::new(sqlite(&db)?);
+            serve(engine, listen, tls_cert.zip(tls_key), insecure_http).await
+        }
+        Command::Admin { db, command } => {
+            let engine = Engine::new(sqlite(&db)?);
+            let store = engine.store.clone();
+            match command {
+                Admin::Org(OrgCommand::Add { name }) => {
+                    store.add_org(name.trim()).await?;
+                    print(&serde_json::json!({ "organisation": name.trim() }))
+                }
+                Admin::User(UserCommand::Add { org, name, role }) => {
+                    store.add_user(&org, name.trim(), &role).await?;
+                    print(
+                        &serde_json::json!({ "user": name.trim(), "organisation": org, "role": role }),
+                    )
+                }
+                Admin::Enroll { user, expires } => {
+                    if expires == 0 || expires > 24 * 30 {
+                        bail!("--expires must be between 1 and 720 hours");
+                    }
+                    let code = engine.make_enrol_code(&user, expires).await?;
+                    print(
+                        &serde_json::json!({ "code": code, "user": user, "expires_hours": expires }),
+                    )
+                }
+                Admin::Revoke { device_id } => {
+                    store.revoke(&device_id, engine.now()).await?;
+                    store
+                        .audit(punkt_sync_server::storage::AuditEvent {
+                            at: punkt_sync_server::storage::timestamp(engine.now()),
+                            action: "revoke".into(),
+                            device_id: Some(device_id.clone()),
+                            user: None,
+                            organisation: None,
+                            doc_id: None,
+                            detail: "revoked by an administrator".into(),
+                        })
+                        .await?;
+                    print(&serde_json::json!({ "revoked": device_id }))
+                }
+                Admin::Devices => print(&store.devices().await?),
+                Admin::Audit { limit } => print(&store.audit_log(limit).await?),
+                Admin::Grant { doc_id, org } => {
+                    store.grant(&doc_id, &org).await?;
+                    print(&serde_json::json!({ "document": doc_id, "granted_to": org }))
+                }
+            }
+        }
+    }
+}
+
+fn main() -> std::process::ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let rt = tokio::runtime::Runtime::new().expect("a tokio runtime");
+    match rt.block_on(run(cli)) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!(
+                "punkt-sync-server: error: {}",
+                format!("{e:#}").replace('\n', " ")
+            );
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,446 @@
+//! SQLite storage, the embedded default: one file, one writer at a time. Calls run on tokio's
+//! blocking pool so the async server never waits on the disk.
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use punkt_sync::docs::{heads_from_bytes, heads_to_bytes, sorted};
+use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+
+use crate::storage::{
+    timestamp, AuditEvent, Changed, Device, DocWrite, Result, ServerDoc, Storage, StorageError,
+    WriteOutcome, ROLES,
+};
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS orgs (name TEXT PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS users (
+    name TEXT PRIMARY KEY, org TEXT NOT NULL REFERENCES orgs(name), role TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS enrol_codes (
+    code_hash BLOB PRIMARY KEY, user TEXT NOT NULL REFERENCES users(name),
+    expires_at INTEGER NOT NULL, used_at INTEGER);
+CREATE TABLE IF NOT EXISTS devices (
+    device_id TEXT PRIMARY KEY, name TEXT NOT NULL, user TEXT NOT NULL REFERENCES users(name),
+    token_hash BLOB NOT NULL UNIQUE, enrolled_at INTEGER NOT NULL, last_seen INTEGER,
+    revoked_at INTEGER);
+CREATE TABLE IF NOT EXISTS documents (
+    id TEXT PRIMARY KEY, kind TEXT NOT NULL, owner_org TEXT NOT NULL,
+    snapshot BLOB NOT NULL, heads BLOB NOT NULL, seq INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS documents_seq ON documents(seq);
+CREATE TABLE IF NOT EXISTS doc_changes (
+    doc_id TEXT NOT NULL, n INTEGER NOT NULL, hash BLOB NOT NULL, bytes BLOB NOT NULL,
+    PRIMARY KEY (doc_id, n)) WITHOUT ROWID;
+CREATE UNIQUE INDEX IF NOT EXISTS doc_changes_hash ON doc_changes(doc_id, hash);
+CREATE TABLE IF NOT EXISTS doc_access (
+    doc_id TEXT NOT NULL, org TEXT NOT NULL, PRIMARY KEY (doc_id, org)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS doc_access_org ON doc_access(org, doc_id);
+CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+INSERT OR IGNORE INTO counters(name, value) VALUES ('seq', 0);
+CREATE TABLE IF NOT EXISTS audit (
+    id INTEGER PRIMARY KEY, at TEXT NOT NULL, action TEXT NOT NULL, device_id TEXT,
+    user TEXT, organisation TEXT, doc_id TEXT, detail TEXT NOT NULL);
+";
+
+#[derive(Clone)]
+pub struct SqliteStorage {
+    conn: Arc<Mutex<Connection>>,
+}
+
+impl SqliteStorage {
+    pub fn open(path: &Path) -> Result<Self> {
+        let conn = Connection::open(path)?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        conn.execute_batch(
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;
+             PRAGMA secure_delete = ON; PRAGMA temp_store = MEMORY;",
+        )?;
+        conn.execute_batch(SCHEMA)?;
+        Ok(SqliteStorage {
+            conn: Arc::new(Mutex::new(conn)),
+        })
+    }
+
+    async fn run<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<T> + Send + 'static,
+    {
+        let conn = self.conn.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut c = conn
+                .lock()
+                .map_err(|_| StorageError::Database("poisoned lock".into()))?;
+            f(&mut c)
+        })
+        .await
+        .map_err(|e| StorageError::Database(e.to_string()))?
+    }
+}
+
+fn device_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Device> {
+    Ok(Device {
+        device_id: r.get(0)?,
+        name: r.get(1)?,
+        user: r.get(2)?,
+        organisation: r.get(3)?,
+        role: r.get(4)?,
+        enrolled_at: timestamp(r.get(5)?),
+        last_seen: r.get::<_, Option<i64>>(6)?.map(timestamp),
+        revoked_at: r.get::<_, Option<i64>>(7)?.map(timestamp),
+    })
+}
+
+const DEVICE_SELECT: &str = "SELECT d.device_id, d.name, d.user, u.org, u.role, d.enrolled_at,
+    d.last_seen, d.revoked_at FROM devices d JOIN users u ON u.name = d.user";
+
+impl Storage for SqliteStorage {
+    async fn add_org(&self, name: &str) -> Result<()> {
+        let name = name.to_string();
+        self.run(move |c| {
+            let n = c.execute("INSERT OR IGNORE INTO orgs(name) VALUES (?1)", [&name])?;
+            if n == 0 {
+                return Err(StorageError::Exists(format!(
+                    "organisation '{name}' already exists"
+                )));
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    async fn add_user(&self, org: &str, name: &str, role: &str) -> Result<()> {
+        if !ROLES.contains(&role) {
+            return Err(StorageError::Invalid(format!(
+                "unknown role '{role}': one of {}",
+                ROLES.join(", ")
+            )));
+        }
+        let (org, name, role) = (org.to_string(), name.to_string(), role.to_string());
+        self.run(move |c| {
+            let known: bool = c
+                .prepare("SELECT 1 FROM orgs WHERE name = ?1")?
+                .exists([&org])?;
+            if !known {
+                return Err(StorageError::NotFound(format!("no organisation '{org}'")));
+            }
+            let n = c.execute(
+                "INSERT OR IGNORE INTO users(name, org, role) VALUES (?1, ?2, ?3)",
+                params![name, org, role],
+            )?;
+            if n == 0 {
+                return Err(StorageError::Exists(format!(
+                    "user '{name}' already exists"
+                )));
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    async fn add_enrol_code(&self, user: &str, code_hash: [u8; 32], expires_at: i64) -> Result<()> {
+        let user = user.to_string();
+        self.run(move |c| {
+            let known: bool = c
+                .prepare("SELECT 1 FROM users WHERE name = ?1")?
+                .exists([&user])?;
+            if !known {
+                return Err(StorageError::NotFound(format!("no user '{user}'")));
+            }
+            c.execute(
+                "INSERT INTO enrol_codes(code_hash, user, expires_at) VALUES (?1, ?2, ?3)",
+                params![code_hash.to_vec(), user, expires_at],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn enrol(
+        &self,
+        code_hash: [u8; 32],
+        now: i64,
+        device_id: &str,
+        device_name: &str,
+        token_hash: [u8; 32],
+    ) -> Result<Device> {
+        let (device_id, device_name) = (device_id.to_string(), device_name.to_string());
+        self.run(move |c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let code: Option<(String, i64, Option<i64>)> = tx
+                .query_row(
+                    "SELECT user, expires_at, used_at FROM enrol_codes WHERE code_hash = ?1",
+                    [code_hash.to_vec()],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                )
+                .optional()?;
+            let user = match code {
+                None => return Err(StorageError::Invalid("unknown enrolment code".into())),
+                Some((_, _, Some(_))) => {
+                    return Err(StorageError::Invalid("this enrolment code was already used".into()))
+                }
+                Some((_, exp, None)) if exp < now => {
+                    return Err(StorageError::Invalid("this enrolment code has expired".into()))
+                }
+                Some((user, _, None)) => user,
+            };
+            tx.execute(
+                "UPDATE enrol_codes SET used_at = ?2 WHERE code_hash = ?1",
+                params![code_hash.to_vec(), now],
+            )?;
+            tx.execute(
+                "INSERT INTO devices(device_id, name, user, token_hash, enrolled_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![device_id, device_name, user, token_hash.to_vec(), now],
+            )?;
+            let d = tx.query_row(
+                &format!("{DEVICE_SELECT} WHERE d.device_id = ?1"),
+                [&device_id],
+                device_row,
+            )?;
+            tx.commit()?;
+            Ok(d)
+        })
+        .await
+    }
+
+    async fn revoke(&self, device_id: &str, now: i64) -> Result<()> {
+        let device_id = device_id.to_string();
+        self.run(move |c| {
+            let n = c.execute(
+                "UPDATE devices SET revoked_at = COALESCE(revoked_at, ?2) WHERE device_id = ?1",
+                params![device_id, now],
+            )?;
+            if n == 0 {
+                return Err(StorageError::NotFound(format!("no device '{device_id}'")));
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    async fn devices(&self) -> Result<Vec<Device>> {
+        self.run(|c| {
+            let mut s = c.prepare(&format!(
+                "{DEVICE_SELECT} ORDER BY d.enrolled_at, d.device_id"
+            ))?;
+            let rows = s
+                .query_map([], device_row)?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok(rows)
+        })
+        .await
+    }
+
+    async fn device_by_token(&self, token_hash: [u8; 32]) -> Result<Option<Device>> {
+        self.run(move |c| {
+            Ok(c.query_row(
+                &format!("{DEVICE_SELECT} WHERE d.token_hash = ?1"),
+                [token_hash.to_vec()],
+                device_row,
+            )
+            .optional()?)
+        })
+        .await
+    }
+
+    async fn touch_device(&self, device_id: &str, now: i64) -> Result<()> {
+        let device_id = device_id.to_string();
+        self.run(move |c| {
+            c.execute(
+                "UPDATE devices SET last_seen = ?2 WHERE device_id = ?1",
+                params![device_id, now],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn load_doc(&self, id: &str) -> Result<Option<ServerDoc>> {
+        let id = id.to_string();
+        self.run(move |c| {
+            let tx = c.transaction()?;
+            let row: Option<(String, String, Vec<u8>, Vec<u8>, i64)> = tx
+                .query_row(
+                    "SELECT kind, owner_org, snapshot, heads, seq FROM documents WHERE id = ?1",
+                    [&id],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+                )
+                .optional()?;
+            let Some((kind, owner_org, snapshot, heads, seq)) = row else {
+                return Ok(None);
+            };
+            let changes = tx
+                .prepare_cached("SELECT bytes FROM doc_changes WHERE doc_id = ?1 ORDER BY n")?
+                .query_map([&id], |r| r.get::<_, Vec<u8>>(0))?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            let access = tx
+                .prepare_cached("SELECT org FROM doc_access WHERE doc_id = ?1 ORDER BY org")?
+                .query_map([&id], |r| r.get::<_, String>(0))?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            tx.commit()?;
+            Ok(Some(ServerDoc {
+                id,
+                kind,
+                owner_org,
+                access,
+                snapshot,
+                changes,
+                heads: heads_from_bytes(&heads),
+                seq: seq as u64,
+            }))
+        })
+        .await
+    }
+
+    async fn write_doc(&self, w: DocWrite) -> Result<WriteOutcome> {
+        self.run(move |c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let current: Option<Vec<u8>> = tx
+                .query_row("SELECT heads FROM documents WHERE id = ?1", [&w.id], |r| r.get(0))
+                .optional()?;
+            let matches = match (&w.expected_heads, &current) {
+                (None, None) => true,
+                (Some(exp), Some(cur)) => sorted(exp.clone()) == sorted(heads_from_bytes(cur)),
+                _ => false,
+            };
+            if !matches {
+                return Ok(WriteOutcome::Conflict);
+            }
+            let seq: i64 = tx.query_row(
+                "UPDATE counters SET value = value + 1 WHERE name = 'seq' RETURNING value",
+                [],
+                |r| r.get(0),
+            )?;
+            let heads = heads_to_bytes(&w.heads);
+            match (&current, &w.snapshot) {
+                (None, snapshot) => {
+                    tx.execute(
+                        "INSERT INTO documents(id, kind, owner_org, snapshot, heads, seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                        params![w.id, w.kind, w.owner_org, snapshot.clone().unwrap_or_default(), heads, seq],
+                    )?;
+                }
+                (Some(_), Some(snapshot)) => {
+                    tx.execute(
+                        "UPDATE documents SET snapshot = ?2, heads = ?3, seq = ?4 WHERE id = ?1",
+                        params![w.id, snapshot, heads, seq],
+                    )?;
+                    tx.execute("DELETE FROM doc_changes WHERE doc_id = ?1", [&w.id])?;
+                }
+                (Some(_), None) => {
+                    tx.execute(
+                        "UPDATE documents SET heads = ?2, seq = ?3 WHERE id = ?1",
+                        params![w.id, heads, seq],
+                    )?;
+                }
+            }
+            if !w.changes.is_empty() {
+                let mut n: i64 = tx.query_row(
+                    "SELECT COALESCE(MAX(n), 0) + 1 FROM doc_changes WHERE doc_id = ?1",
+                    [&w.id],
+                    |r| r.get(0),
+                )?;
+                let mut ins = tx.prepare_cached(
+                    "INSERT INTO doc_changes(doc_id, n, hash, bytes) VALUES (?1, ?2, ?3, ?4)
+                     ON CONFLICT(doc_id, hash) DO NOTHING",
+                )?;
+                for (h, bytes) in &w.changes {
+                    if ins.execute(params![w.id, n, h.0.to_vec(), bytes])? > 0 {
+                        n += 1;
+                    }
+                }
+            }
+            tx.commit()?;
+            Ok(WriteOutcome::Stored(seq as u64))
+        })
+        .await
+    }
+
+    async fn changed_since(&self, org: &str, cursor: u64, limit: u32) -> Result<Vec<Changed>> {
+        let org = org.to_string();
+        self.run(move |c| {
+            let mut s = c.prepare_cached(
+                "SELECT id, kind, owner_org, heads, seq FROM documents d
+                 WHERE seq > ?2 AND (owner_org = ?1 OR EXISTS
+                     (SELECT 1 FROM doc_access a WHERE a.doc_id = d.id AND a.org = ?1))
+                 ORDER BY seq LIMIT ?3",
+            )?;
+            let rows = s
+                .query_map(params![org, cursor as i64, limit], |r| {
+                    Ok(Changed {
+                        id: r.get(0)?,
+                        kind: r.get(1)?,
+                        owner_org: r.get(2)?,
+                        heads: heads_from_bytes(&r.get::<_, Vec<u8>>(3)?),
+                        seq: r.get::<_, i64>(4)? as u64,
+                    })
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok(rows)
+        })
+        .await
+    }
+
+    async fn grant(&self, id: &str, org: &str) -> Result<()> {
+        let (id, org) = (id.to_string(), org.to_string());
+        self.run(move |c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let known: bool = tx.prepare("SELECT 1 FROM documents WHERE id = ?1")?.exists([&id])?;
+            if !known {
+                return Err(StorageError::NotFound(format!("no document '{id}'")));
+            }
+            tx.execute("INSERT OR IGNORE INTO doc_access(doc_id, org) VALUES (?1, ?2)", params![id, org])?;
+            // The grantee must see the document as changed.
+            tx.execute(
+                "UPDATE documents SET seq = (SELECT value + 1 FROM counters WHERE name = 'seq') WHERE id = ?1",
+                [&id],
+            )?;
+            tx.execute("UPDATE counters SET value = value + 1 WHERE name = 'seq'", [])?;
+            tx.commit()?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn audit(&self, e: AuditEvent) -> Result<()> {
+        self.run(move |c| {
+            c.execute(
+                "INSERT INTO audit(at, action, device_id, user, organisation, doc_id, detail)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![
+                    e.at,
+                    e.action,
+                    e.device_id,
+                    e.user,
+                    e.organisation,
+                    e.doc_id,
+                    e.detail
+                ],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn audit_log(&self, limit: u32) -> Result<Vec<AuditEvent>> {
+        self.run(move |c| {
+            let mut s = c.prepare(
+                "SELECT at, action, device_id, user, organisation, doc_id, detail FROM audit
+                 ORDER BY id DESC LIMIT ?1",
+            )?;
+            let rows = s
+                .query_map([limit], |r| {
+                    Ok(AuditEvent {
+                        at: r.get(0)?,
+                        action: r.get(1)?,
+                        device_id: r.get(2)?,
+                        user: r.get(3)?,
+                        organisation: r.get(4)?,
+                        doc_id: r.get(5)?,
+                        detail: r.get(6)?,
+                    })
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok(rows)
+        })
+        .await
+    }
+}

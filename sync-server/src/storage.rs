@@ -1,0 +1,173 @@
+//! What the server keeps, behind a trait: organisations, people, devices, one-time enrolment
+//! codes, documents with their owner and access list, the change sequence, and the audit log.
+//! SQLite (`sqlite.rs`) is the embedded default; PostgreSQL (`postgres.rs`) lets several server
+//! instances share one database.
+
+use std::future::Future;
+
+use punkt_sync::Hash;
+use serde::Serialize;
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+pub enum StorageError {
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Exists(String),
+    #[error("{0}")]
+    Invalid(String),
+    #[error("database error: {0}")]
+    Database(String),
+}
+
+impl From<rusqlite::Error> for StorageError {
+    fn from(e: rusqlite::Error) -> Self {
+        StorageError::Database(e.to_string())
+    }
+}
+
+impl From<tokio_postgres::Error> for StorageError {
+    fn from(e: tokio_postgres::Error) -> Self {
+        StorageError::Database(e.to_string())
+    }
+}
+
+pub type Result<T, E = StorageError> = std::result::Result<T, E>;
+
+/// The roles of the people who use Punkt.
+pub const ROLES: &[&str] = &["lawyer", "counsellor", "psychologist", "coordinator"];
+
+/// An enrolled device and whose it is.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Device {
+    pub device_id: String,
+    pub name: String,
+    pub user: String,
+    pub organisation: String,
+    pub role: String,
+    pub enrolled_at: String,
+    pub last_seen: Option<String>,
+    pub revoked_at: Option<String>,
+}
+
+/// A document as the server stores it.
+#[derive(Debug, Clone)]
+pub struct ServerDoc {
+    pub id: String,
+    pub kind: String,
+    pub owner_org: String,
+    /// Organisations other than the owner that may read and write it.
+    pub access: Vec<String>,
+    pub snapshot: Vec<u8>,
+    pub changes: Vec<Vec<u8>>,
+    pub heads: Vec<Hash>,
+    pub seq: u64,
+}
+
+/// A write of a document, applied only if the stored heads are still `expected_heads`
+/// (per-document serialisation that also holds across server instances).
+#[derive(Debug, Clone)]
+pub struct DocWrite {
+    pub id: String,
+    pub kind: String,
+    pub owner_org: String,
+    /// `None`: the document must not exist yet.
+    pub expected_heads: Option<Vec<Hash>>,
+    /// For a new document, or a compaction: the snapshot replacing the stored one (and its
+    /// changes).
+    pub snapshot: Option<Vec<u8>>,
+    /// Changes to append (hash, bytes).
+    pub changes: Vec<(Hash, Vec<u8>)>,
+    pub heads: Vec<Hash>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WriteOutcome {
+    /// Stored with this sequence number.
+    Stored(u64),
+    /// The document changed meanwhile (or exists / does not exist against expectation):
+    /// reload and try again.
+    Conflict,
+}
+
+/// One entry of "what changed since".
+#[derive(Debug, Clone, PartialEq)]
+pub struct Changed {
+    pub id: String,
+    pub kind: String,
+    pub owner_org: String,
+    pub heads: Vec<Hash>,
+    pub seq: u64,
+}
+
+/// An audit event.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AuditEvent {
+    pub at: String,
+    /// `enrol`, `enrol_refused`, `revoke`, `sync`, `refused`, `read`...
+    pub action: String,
+    pub device_id: Option<String>,
+    pub user: Option<String>,
+    pub organisation: Option<String>,
+    pub doc_id: Option<String>,
+    pub detail: String,
+}
+
+/// The server's storage. Generic (not `dyn`): the server is built for one backend.
+pub trait Storage: Send + Sync + 'static {
+    fn add_org(&self, name: &str) -> impl Future<Output = Result<()>> + Send;
+    fn add_user(
+        &self,
+        org: &str,
+        name: &str,
+        role: &str,
+    ) -> impl Future<Output = Result<()>> + Send;
+    /// Store a one-time enrolment code (its hash) for `user`, valid until `expires_at`.
+    fn add_enrol_code(
+        &self,
+        user: &str,
+        code_hash: [u8; 32],
+        expires_at: i64,
+    ) -> impl Future<Output = Result<()>> + Send;
+    /// Consume a code and enrol a device with `token_hash`, atomically. `Ok(None)` when the code
+    /// is unknown, used or expired (the reason is in the error text of `Err(Invalid)`).
+    fn enrol(
+        &self,
+        code_hash: [u8; 32],
+        now: i64,
+        device_id: &str,
+        device_name: &str,
+        token_hash: [u8; 32],
+    ) -> impl Future<Output = Result<Device>> + Send;
+    fn revoke(&self, device_id: &str, now: i64) -> impl Future<Output = Result<()>> + Send;
+    fn devices(&self) -> impl Future<Output = Result<Vec<Device>>> + Send;
+    fn device_by_token(
+        &self,
+        token_hash: [u8; 32],
+    ) -> impl Future<Output = Result<Option<Device>>> + Send;
+    fn touch_device(&self, device_id: &str, now: i64) -> impl Future<Output = Result<()>> + Send;
+
+    fn load_doc(&self, id: &str) -> impl Future<Output = Result<Option<ServerDoc>>> + Send;
+    fn write_doc(&self, w: DocWrite) -> impl Future<Output = Result<WriteOutcome>> + Send;
+    /// Documents readable by `org` with a sequence number above `cursor`, in sequence order,
+    /// at most `limit`.
+    fn changed_since(
+        &self,
+        org: &str,
+        cursor: u64,
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<Changed>>> + Send;
+    /// Let `org` read and write document `id` too.
+    fn grant(&self, id: &str, org: &str) -> impl Future<Output = Result<()>> + Send;
+
+    fn audit(&self, e: AuditEvent) -> impl Future<Output = Result<()>> + Send;
+    fn audit_log(&self, limit: u32) -> impl Future<Output = Result<Vec<AuditEvent>>> + Send;
+}
+
+/// Time as text for records.
+pub fn timestamp(secs: i64) -> String {
+    chrono::DateTime::from_timestamp(secs, 0)
+        .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+        .unwrap_or_default()
+}
