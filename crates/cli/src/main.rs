@@ -82,6 +82,29 @@ enum Command {
     /// Index maintenance.
     #[command(subcommand)]
     Index(IndexCommand),
+    /// Enrol this laptop with a sync server, with a one-time code from a coordinator.
+    Enroll {
+        #[arg(long)]
+        server: String,
+        #[arg(long)]
+        code: String,
+        /// How the coordinator will see this laptop in the device list.
+        #[arg(long, default_value = "laptop")]
+        name: String,
+        /// Trust this CA certificate (PEM) for the server, e.g. an organisation's own CA.
+        #[arg(long)]
+        ca_cert: Option<PathBuf>,
+    },
+    /// Sync with the server (progress on stderr; a summary on stdout).
+    Sync {
+        #[command(subcommand)]
+        command: Option<SyncCommand>,
+        /// Print the summary as JSON.
+        #[arg(long)]
+        json: bool,
+        #[arg(long)]
+        ca_cert: Option<PathBuf>,
+    },
     /// Fold appended changes into fresh snapshots.
     Compact {
         #[arg(long, default_value_t = punkt_core::COMPACT_AFTER_CHANGES)]
@@ -199,6 +222,12 @@ enum ImportCommand {
         #[arg(long)]
         skip_invalid: bool,
     },
+}
+
+#[derive(Subcommand)]
+enum SyncCommand {
+    /// Last sync and what is waiting to go.
+    Status,
 }
 
 #[derive(Subcommand)]
@@ -453,6 +482,56 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     }
                     print(&serde_json::json!({ "clients": n, "consistent": true }))
                 }
+            }
+        }
+        Command::Enroll {
+            server,
+            code,
+            name,
+            ca_cert,
+        } => {
+            let mut punkt = open(&dir)?;
+            print(&punkt.enroll(&server, &code, &name, ca_cert.as_deref())?)
+        }
+        Command::Sync {
+            command: Some(SyncCommand::Status),
+            ..
+        } => print(&open(&dir)?.sync_status()?),
+        Command::Sync {
+            command: None,
+            json,
+            ca_cert,
+        } => {
+            let mut punkt = open(&dir)?;
+            let mut transport = punkt.transport(ca_cert.as_deref())?;
+            let result = punkt.sync_with(&mut transport, &mut |p| {
+                if !json {
+                    eprintln!("sync: {} {}/{}", p.phase, p.done, p.total);
+                }
+            });
+            match result {
+                Ok(summary) if json => print(&summary),
+                Ok(s) => {
+                    println!(
+                        "Synced: {} sent, {} received ({} new), {} reconciled, {} refused; {} waiting to go.",
+                        s.sent, s.received, s.new_documents, s.reconciled, s.refused.len(), s.pending_after
+                    );
+                    Ok(())
+                }
+                Err(CoreError::SyncRefused {
+                    wipe: true,
+                    message,
+                    ..
+                }) => {
+                    punkt.wipe()?;
+                    Err(CoreError::SyncRefused {
+                        code: "device_revoked".into(),
+                        message: format!("{message}; this laptop's store has been wiped"),
+                        wipe: true,
+                    }
+                    .into())
+                }
+                Err(e) => Err(e.into()),
             }
         }
         Command::Compact { min_changes } => {

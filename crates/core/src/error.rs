@@ -22,6 +22,18 @@ pub enum CoreError {
     Export(String),
     #[error("file error: {0}")]
     Io(#[from] std::io::Error),
+    #[error("this store is not enrolled with a sync server: run `punkt enroll --server URL --code CODE`")]
+    NotEnrolled,
+    #[error("cannot reach the sync server: {0}")]
+    Unreachable(String),
+    #[error("the sync server refused: {message}")]
+    SyncRefused {
+        code: String,
+        message: String,
+        wipe: bool,
+    },
+    #[error("sync failed: {0}")]
+    Sync(String),
 }
 
 impl CoreError {
@@ -47,6 +59,18 @@ impl CoreError {
             CoreError::ImportRefused(_) => "import_refused",
             CoreError::Export(_) => "export_failed",
             CoreError::Io(_) => "io",
+            CoreError::NotEnrolled => "not_enrolled",
+            CoreError::Unreachable(_) => "server_unreachable",
+            CoreError::SyncRefused { code, .. } => match code.as_str() {
+                "device_revoked" => "device_revoked",
+                "unauthorized" => "unauthorized",
+                "forbidden" => "forbidden",
+                "bad_code" => "bad_enrolment_code",
+                "too_large" => "too_large",
+                "version" => "protocol_version",
+                _ => "sync_refused",
+            },
+            CoreError::Sync(_) => "sync_failed",
         }
     }
 }

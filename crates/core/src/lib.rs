@@ -16,6 +16,7 @@ pub mod import;
 pub mod indexing;
 pub mod report;
 pub mod search;
+pub mod sync;
 
 use std::path::Path;
 
@@ -38,9 +39,9 @@ pub const COMPACT_AFTER_CHANGES: usize = 64;
 
 /// An unlocked Punkt store and what works on it.
 pub struct Punkt {
-    store: Store,
+    pub(crate) store: Store,
     rules: DeadlineRules,
-    actor: ActorId,
+    pub(crate) actor: ActorId,
     /// A fixed "now" for tests and reproducible runs; the system clock when `None`.
     fixed_now: Option<DateTime<Utc>>,
 }
@@ -183,6 +184,11 @@ impl Punkt {
         &self.store
     }
 
+    /// Destroy this store (a revoked device must): see `Store::wipe`.
+    pub fn wipe(self) -> Result<()> {
+        Ok(self.store.wipe()?)
+    }
+
     pub fn rules(&self) -> &DeadlineRules {
         &self.rules
     }
@@ -275,6 +281,7 @@ impl Punkt {
                 changes,
                 heads: heads_bytes(&doc.get_heads()),
                 index: Some(indexing::client_index(&file)),
+                sync: None,
             };
             Ok((Some(update), file))
         });
@@ -482,6 +489,7 @@ pub(crate) fn insert_in(
                 changes: Vec::new(),
                 heads,
                 now: &now_text,
+                sync: None,
             },
             Some(&indexing::client_index(f)),
         )?;

@@ -35,6 +35,28 @@ pub struct DocumentWrite<'a> {
     /// The document's heads after the write, concatenated 32-byte hashes.
     pub heads: Vec<u8>,
     pub now: &'a str,
+    /// Set when the write comes from the server (a pull).
+    pub sync: Option<SyncMark>,
+}
+
+/// What a write learnt about the server's copy of the document.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SyncMark {
+    /// The server's heads (concatenated 32-byte hashes).
+    pub server_heads: Vec<u8>,
+    /// The document now equals the server's: nothing of it is waiting to go.
+    pub in_sync: bool,
+}
+
+/// A document with changes the server has not confirmed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PendingDocument {
+    pub id: String,
+    pub kind: String,
+    pub owner_org: String,
+    pub local_seq: i64,
+    /// The heads the server was last known to have (`None`: never sent).
+    pub server_heads: Option<Vec<u8>>,
 }
 
 /// What an edit of an existing document produced: the changes to append, the new heads and
@@ -44,6 +66,7 @@ pub struct DocumentUpdate {
     pub changes: Vec<(Vec<u8>, Vec<u8>)>,
     pub heads: Vec<u8>,
     pub index: Option<ClientIndex>,
+    pub sync: Option<SyncMark>,
 }
 
 fn load_in(conn: &Connection, id: &str) -> Result<StoredDocument> {
@@ -117,6 +140,7 @@ impl Store {
                     changes: u.changes,
                     heads: u.heads,
                     now,
+                    sync: u.sync,
                 },
                 u.index.as_ref(),
             )?;
@@ -174,6 +198,54 @@ impl Store {
         Ok(())
     }
 
+    /// Documents whose latest writes the server has not confirmed, oldest write first.
+    pub fn pending_documents(&self) -> Result<Vec<PendingDocument>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, kind, owner_org, local_seq, server_heads FROM documents
+             WHERE local_seq > synced_seq ORDER BY local_seq",
+        )?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok(PendingDocument {
+                    id: r.get(0)?,
+                    kind: r.get(1)?,
+                    owner_org: r.get(2)?,
+                    local_seq: r.get(3)?,
+                    server_heads: r.get(4)?,
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    /// Number of documents waiting to go to the server.
+    pub fn count_pending(&self) -> Result<u64> {
+        Ok(self.conn.query_row(
+            "SELECT count(*) FROM documents WHERE local_seq > synced_seq",
+            [],
+            |r| r.get::<_, i64>(0),
+        )? as u64)
+    }
+
+    /// A document's heads and write sequence, if it is stored.
+    pub fn document_heads(&self, id: &str) -> Result<Option<(Vec<u8>, i64)>> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT heads, local_seq FROM documents WHERE id = ?1")?
+            .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?)
+    }
+
+    /// The server confirmed it has `server_heads`, which include every write up to `seq`.
+    pub fn mark_synced(&self, id: &str, server_heads: &[u8], seq: i64) -> Result<()> {
+        self.conn
+            .prepare_cached(
+                "UPDATE documents SET server_heads = ?2, synced_seq = MAX(synced_seq, ?3) WHERE id = ?1",
+            )?
+            .execute(params![id, server_heads, seq])?;
+        Ok(())
+    }
+
     /// Ids of documents with at least `min_changes` appended changes.
     pub fn documents_to_compact(&self, min_changes: usize) -> Result<Vec<String>> {
         let mut stmt = self
@@ -213,6 +285,15 @@ pub struct Batch<'a> {
 }
 
 impl Batch<'_> {
+    /// A document's bytes as this transaction sees them.
+    pub fn load(&self, id: &str) -> Result<Option<StoredDocument>> {
+        match load_in(&self.tx, id) {
+            Ok(d) => Ok(Some(d)),
+            Err(StoreError::NoDocument(_)) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
     pub fn write(&mut self, w: &DocumentWrite<'_>, index: Option<&ClientIndex>) -> Result<i64> {
         write_in(&self.tx, w, index)
     }
@@ -270,6 +351,13 @@ fn write_in(
                 next += 1;
             }
         }
+    }
+    if let Some(mark) = &w.sync {
+        tx.prepare_cached(
+            "UPDATE documents SET server_heads = ?2,
+                synced_seq = CASE WHEN ?3 THEN ?4 ELSE synced_seq END WHERE id = ?1",
+        )?
+        .execute(params![w.id, mark.server_heads, mark.in_sync, seq])?;
     }
     if let Some(rows) = index {
         crate::index::replace_client_rows(tx, rows)?;

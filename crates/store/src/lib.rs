@@ -28,7 +28,35 @@ pub use error::{Result, StoreError};
 pub use keyfile::KdfParams;
 
 /// The schema version of the database this build writes.
-pub const STORE_SCHEMA_VERSION: i64 = 1;
+pub const STORE_SCHEMA_VERSION: i64 = 2;
+
+/// Migrations from each older schema version to the next: `MIGRATIONS[v - 1]` takes a store of
+/// version `v` to `v + 1`. A new store gets `schema.sql` (version 1) and then all of them, so
+/// new and migrated stores are built by the same statements.
+const MIGRATIONS: &[&str] = &[
+    // 1 -> 2: sync bookkeeping. `synced_seq` is the `local_seq` the server last confirmed; a
+    // document is waiting to go when `local_seq > synced_seq` (a partial index keeps that cheap).
+    "ALTER TABLE documents ADD COLUMN server_heads BLOB;
+     ALTER TABLE documents ADD COLUMN synced_seq INTEGER NOT NULL DEFAULT 0;
+     CREATE INDEX documents_pending ON documents(local_seq) WHERE local_seq > synced_seq;",
+];
+
+fn migrate(conn: &Connection, from: i64) -> Result<()> {
+    for (i, sql) in MIGRATIONS.iter().enumerate() {
+        let version = i as i64 + 1;
+        if version < from {
+            continue;
+        }
+        let tx = conn.unchecked_transaction()?;
+        tx.execute_batch(sql)?;
+        tx.execute(
+            "UPDATE meta SET value = ?1 WHERE key = 'schema_version'",
+            [(version + 1).to_string()],
+        )?;
+        tx.commit()?;
+    }
+    Ok(())
+}
 
 const DB_FILE: &str = "punkt.db";
 const KEY_FILE: &str = "punkt.key";
@@ -112,7 +140,7 @@ impl Store {
                 path: dir.to_path_buf(),
             };
             for (k, v) in [
-                ("schema_version", STORE_SCHEMA_VERSION.to_string()),
+                ("schema_version", "1".to_string()),
                 ("store_id", info.store_id.clone()),
                 ("organisation", info.organisation.clone()),
                 ("actor_id", info.actor_id.clone()),
@@ -124,6 +152,7 @@ impl Store {
                     params![k, v],
                 )?;
             }
+            migrate(&conn, 1)?;
             keyfile::write(&key_path(dir), passphrase, &key, kdf)?;
             restrict_permissions(&key_path(dir), 0o600);
             Ok(Store { conn, info })
@@ -157,6 +186,9 @@ impl Store {
                 found: version,
                 supported: STORE_SCHEMA_VERSION,
             });
+        }
+        if version < STORE_SCHEMA_VERSION {
+            migrate(&conn, version)?;
         }
         let info = StoreInfo {
             store_id: meta("store_id")?,
@@ -206,6 +238,48 @@ impl Store {
             .conn
             .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
             .optional()?)
+    }
+
+    /// Set a value of the store's own bookkeeping.
+    pub fn set_meta(&self, key: &str, value: &str) -> Result<()> {
+        self.conn.execute(
+            "INSERT INTO meta(key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            params![key, value],
+        )?;
+        Ok(())
+    }
+
+    /// Change the organisation new files are made for (when a device is enrolled into one).
+    pub fn set_organisation(&mut self, organisation: &str) -> Result<()> {
+        self.set_meta("organisation", organisation)?;
+        self.info.organisation = organisation.to_string();
+        Ok(())
+    }
+
+    /// Remove a bookkeeping value.
+    pub fn delete_meta(&self, key: &str) -> Result<()> {
+        self.conn
+            .execute("DELETE FROM meta WHERE key = ?1", [key])?;
+        Ok(())
+    }
+
+    /// Destroy the store in `dir`: the key file is overwritten and removed first (without it
+    /// the database can never be decrypted again), then the database and its WAL. For a
+    /// device that was revoked, or a person's explicit wish.
+    pub fn wipe(self) -> Result<()> {
+        let dir = self.info.path.clone();
+        drop(self);
+        let kp = key_path(&dir);
+        if let Ok(meta) = std::fs::metadata(&kp) {
+            let _ = std::fs::write(&kp, vec![0u8; meta.len() as usize]);
+        }
+        for f in [KEY_FILE, DB_FILE, "punkt.db-wal", "punkt.db-shm"] {
+            match std::fs::remove_file(dir.join(f)) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e.into()),
+                _ => {}
+            }
+        }
+        Ok(())
     }
 
     /// Run SQLite's integrity check; `Ok(())` when the database is sound.

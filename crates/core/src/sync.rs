@@ -1,0 +1,822 @@
+//! The device side of sync: enrolment, and a sync carried out over a [`Transport`] by the
+//! protocol of `punkt-sync` (push what the server lacks, pull what this store lacks, reconcile
+//! where histories diverged).
+//!
+//! Guarantees, and where they come from:
+//! - nothing is lost: local changes stay in the store (they are its history); a document is
+//!   marked as sent only for the writes the server confirmed (`mark_synced` with the write
+//!   sequence read before sending), so an edit made during a sync goes next time;
+//! - nothing is duplicated: changes are content-addressed on both sides, so a batch sent twice
+//!   after a cut connection changes nothing;
+//! - an interrupted sync resumes: every pulled batch is applied in one transaction with its
+//!   index rows, and the cursor moves only after a whole page is applied, so the next sync asks
+//!   again from the last complete page and skips documents already equal.
+
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use automerge::AutoCommit;
+use serde::{Deserialize, Serialize};
+
+use punkt_model::client::CLIENT_DOCUMENT_KIND;
+use punkt_model::schema::{migrate_client, read_client};
+use punkt_store::documents::{DocumentWrite, SyncMark};
+use punkt_store::index::ClientIndex;
+use punkt_sync::docs::{self, heads_from_bytes, heads_to_bytes, sorted, Applied};
+use punkt_sync::wire::{
+    ChangedDoc, DocData, DocPush, DocSyncMessage, DocWant, Outcome, Payload, Pull, Push, Reconcile,
+};
+use punkt_sync::{decode_response, encode_request, Request, Response};
+
+use crate::error::{CoreError, Result};
+use crate::indexing;
+use crate::Punkt;
+
+/// Documents per push request (further bounded by [`PUSH_BYTES`]).
+const PUSH_DOCS: usize = 500;
+/// Change bytes per push request.
+const PUSH_BYTES: usize = 8 * 1024 * 1024;
+/// Documents asked for per pull request.
+const PULL_DOCS: usize = 500;
+/// Entries of "what changed" per page.
+const PAGE: u32 = 1_000;
+/// Rounds of the sync protocol for diverged documents.
+const RECONCILE_ROUNDS: usize = 12;
+
+/// Carries one request body to the server and brings back the response body.
+pub trait Transport {
+    fn exchange(&mut self, request: &[u8]) -> std::result::Result<Vec<u8>, TransportError>;
+}
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum TransportError {
+    #[error("{0}")]
+    Unreachable(String),
+    #[error("HTTP {status}")]
+    Http { status: u16, body: Vec<u8> },
+}
+
+fn agent(ca_cert: Option<&Path>, timeout: Duration) -> Result<ureq::Agent> {
+    let mut config = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(timeout));
+    if let Some(path) = ca_cert {
+        let pem = std::fs::read(path)?;
+        let cert = ureq::tls::Certificate::from_pem(&pem).map_err(|e| {
+            CoreError::Invalid(format!("{}: not a PEM certificate ({e})", path.display()))
+        })?;
+        config = config.tls_config(
+            ureq::tls::TlsConfig::builder()
+                .root_certs(ureq::tls::RootCerts::new_with_certs(&[cert]))
+                .build(),
+        );
+    }
+    Ok(config.build().into())
+}
+
+/// HTTPS (or, to a loopback address only, HTTP) to a `punkt-sync-server`.
+pub struct HttpTransport {
+    agent: ureq::Agent,
+    url: String,
+    token: String,
+    pub bytes_sent: u64,
+    pub bytes_received: u64,
+}
+
+impl HttpTransport {
+    pub fn new(server: &str, token: &str, ca_cert: Option<&Path>) -> Result<Self> {
+        Ok(HttpTransport {
+            agent: agent(ca_cert, Duration::from_secs(300))?,
+            url: format!("{}/v1/sync", server.trim_end_matches('/')),
+            token: token.to_string(),
+            bytes_sent: 0,
+            bytes_received: 0,
+        })
+    }
+}
+
+impl Transport for HttpTransport {
+    fn exchange(&mut self, request: &[u8]) -> std::result::Result<Vec<u8>, TransportError> {
+        self.bytes_sent += request.len() as u64;
+        let mut resp = self
+            .agent
+            .post(&self.url)
+            .header("Authorization", &format!("Bearer {}", self.token))
+            .header("Content-Type", "application/x-punkt-sync")
+            .send(request)
+            .map_err(|e| TransportError::Unreachable(e.to_string()))?;
+        let status = resp.status().as_u16();
+        let body = resp
+            .body_mut()
+            .with_config()
+            .limit(punkt_sync::wire::limits::MAX_MESSAGE_BYTES as u64)
+            .read_to_vec()
+            .map_err(|e| TransportError::Unreachable(e.to_string()))?;
+        self.bytes_received += body.len() as u64;
+        if status == 200 {
+            Ok(body)
+        } else {
+            Err(TransportError::Http { status, body })
+        }
+    }
+}
+
+/// Refuse plain HTTP except to this machine.
+fn check_server_url(server: &str) -> Result<()> {
+    let lower = server.to_ascii_lowercase();
+    if lower.starts_with("https://") {
+        return Ok(());
+    }
+    if let Some(rest) = lower.strip_prefix("http://") {
+        let host = rest.split('/').next().unwrap_or("");
+        let host = host.rsplit_once(':').map(|(h, _)| h).unwrap_or(host);
+        if ["127.0.0.1", "localhost", "[::1]"].contains(&host) || host.starts_with("127.") {
+            return Ok(());
+        }
+        return Err(CoreError::Invalid(
+            "plain http:// is only for a server on this machine; use https://".into(),
+        ));
+    }
+    Err(CoreError::Invalid(format!(
+        "'{server}' is not an http(s):// URL"
+    )))
+}
+
+/// What enrolment stored.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Enrolment {
+    pub server: String,
+    pub device_id: String,
+    pub organisation: String,
+    pub user: String,
+    pub role: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+struct EnrolReply {
+    device_id: String,
+    token: String,
+    organisation: String,
+    user: String,
+    role: String,
+}
+
+/// A document the server would not take or give.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct RefusedDocument {
+    pub doc_id: String,
+    pub code: String,
+    pub message: String,
+}
+
+/// What a sync did, for the person and for scripts.
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct SyncSummary {
+    /// Documents the server confirmed.
+    pub sent: u64,
+    /// Documents changed here by what the server had.
+    pub received: u64,
+    /// Of those, documents new to this store.
+    pub new_documents: u64,
+    /// Documents whose histories had diverged and were reconciled.
+    pub reconciled: u64,
+    pub refused: Vec<RefusedDocument>,
+    pub round_trips: u64,
+    pub bytes_sent: u64,
+    pub bytes_received: u64,
+    /// Documents still waiting to go (edited during the sync, or refused).
+    pub pending_after: u64,
+    pub cursor: u64,
+    pub duration_ms: u64,
+    pub finished_at: String,
+}
+
+/// Where a sync is, for a progress display.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct SyncProgress {
+    pub phase: &'static str,
+    pub done: u64,
+    pub total: u64,
+}
+
+/// What `punkt sync status` shows.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct SyncStatus {
+    pub enrolment: Option<Enrolment>,
+    pub pending_documents: u64,
+    pub cursor: u64,
+    pub last_sync: Option<serde_json::Value>,
+}
+
+const META_ENROLMENT: &str = "sync_enrolment";
+const META_TOKEN: &str = "sync_token";
+const META_CURSOR: &str = "sync_cursor";
+const META_LAST: &str = "sync_last";
+
+impl Punkt {
+    /// Enrol this store's device with a sync server using a one-time code from a coordinator.
+    /// The device token is kept only inside the encrypted store.
+    pub fn enroll(
+        &mut self,
+        server: &str,
+        code: &str,
+        device_name: &str,
+        ca_cert: Option<&Path>,
+    ) -> Result<Enrolment> {
+        let server = server.trim().trim_end_matches('/').to_string();
+        check_server_url(&server)?;
+        let body = serde_json::json!({ "code": code, "device_name": device_name }).to_string();
+        let mut resp = agent(ca_cert, Duration::from_secs(30))?
+            .post(&format!("{server}/v1/enroll"))
+            .header("Content-Type", "application/json")
+            .send(body.as_bytes())
+            .map_err(|e| CoreError::Unreachable(e.to_string()))?;
+        let status = resp.status().as_u16();
+        let text = resp
+            .body_mut()
+            .with_config()
+            .limit(64 * 1024)
+            .read_to_string()
+            .map_err(|e| CoreError::Unreachable(e.to_string()))?;
+        if status != 200 {
+            let v: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
+            return Err(CoreError::SyncRefused {
+                code: v["code"].as_str().unwrap_or("bad_code").to_string(),
+                message: v["message"]
+                    .as_str()
+                    .unwrap_or("enrolment refused")
+                    .to_string(),
+                wipe: false,
+            });
+        }
+        let reply: EnrolReply = serde_json::from_str(&text)
+            .map_err(|e| CoreError::Sync(format!("unexpected enrolment answer: {e}")))?;
+        if reply.organisation != self.organisation() {
+            if self.store.count_clients()? > 0 {
+                return Err(CoreError::Invalid(format!(
+                    "this store holds files of '{}' but the code enrols a device of '{}'",
+                    self.organisation(),
+                    reply.organisation
+                )));
+            }
+            self.store.set_organisation(&reply.organisation)?;
+        }
+        let enrolment = Enrolment {
+            server,
+            device_id: reply.device_id,
+            organisation: reply.organisation,
+            user: reply.user,
+            role: reply.role,
+        };
+        self.store.set_meta(
+            META_ENROLMENT,
+            &serde_json::to_string(&enrolment).expect("serialises"),
+        )?;
+        self.store.set_meta(META_TOKEN, &reply.token)?;
+        self.store.delete_meta(META_CURSOR)?;
+        Ok(enrolment)
+    }
+
+    pub fn enrolment(&self) -> Result<Option<Enrolment>> {
+        Ok(match self.store.meta_value(META_ENROLMENT)? {
+            Some(s) => Some(
+                serde_json::from_str(&s)
+                    .map_err(|e| CoreError::Sync(format!("damaged enrolment record: {e}")))?,
+            ),
+            None => None,
+        })
+    }
+
+    /// An HTTP transport to the enrolled server.
+    pub fn transport(&self, ca_cert: Option<&Path>) -> Result<HttpTransport> {
+        let e = self.enrolment()?.ok_or(CoreError::NotEnrolled)?;
+        let token = self
+            .store
+            .meta_value(META_TOKEN)?
+            .ok_or(CoreError::NotEnrolled)?;
+        HttpTransport::new(&e.server, &token, ca_cert)
+    }
+
+    pub fn sync_status(&self) -> Result<SyncStatus> {
+        Ok(SyncStatus {
+            enrolment: self.enrolment()?,
+            pending_documents: self.store.count_pending()?,
+            cursor: self.cursor()?,
+            last_sync: self
+                .store
+                .meta_value(META_LAST)?
+                .and_then(|s| serde_json::from_str(&s).ok()),
+        })
+    }
+
+    fn cursor(&self) -> Result<u64> {
+        Ok(self
+            .store
+            .meta_value(META_CURSOR)?
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0))
+    }
+
+    fn round(
+        &self,
+        t: &mut dyn Transport,
+        summary: &mut SyncSummary,
+        req: &Request,
+    ) -> Result<Response> {
+        let body = encode_request(req);
+        summary.round_trips += 1;
+        summary.bytes_sent += body.len() as u64;
+        let answer = match t.exchange(&body) {
+            Ok(b) => b,
+            Err(TransportError::Unreachable(e)) => return Err(CoreError::Unreachable(e)),
+            Err(TransportError::Http { status, body }) => match decode_response(&body) {
+                Ok(Response::Refused(r)) => {
+                    return Err(CoreError::SyncRefused {
+                        code: r.code,
+                        message: r.message,
+                        wipe: r.wipe,
+                    })
+                }
+                _ => {
+                    let code = match status {
+                        413 => "too_large",
+                        401 => "unauthorized",
+                        _ => "http",
+                    };
+                    return Err(CoreError::SyncRefused {
+                        code: code.into(),
+                        message: format!("the server answered HTTP {status}"),
+                        wipe: false,
+                    });
+                }
+            },
+        };
+        summary.bytes_received += answer.len() as u64;
+        match decode_response(&answer) {
+            Ok(Response::Refused(r)) => Err(CoreError::SyncRefused {
+                code: r.code,
+                message: r.message,
+                wipe: r.wipe,
+            }),
+            Ok(r) => Ok(r),
+            Err(e) => Err(CoreError::Sync(format!(
+                "unreadable answer from the server: {e}"
+            ))),
+        }
+    }
+
+    /// Sync with the server over `t`.
+    pub fn sync_with(
+        &mut self,
+        t: &mut dyn Transport,
+        progress: &mut dyn FnMut(SyncProgress),
+    ) -> Result<SyncSummary> {
+        let started = Instant::now();
+        let mut summary = SyncSummary::default();
+        let mut cursor = self.cursor()?;
+        let mut diverged: Vec<String> = Vec::new();
+
+        // 1. Push what the server lacks; each answer also lists what changed there.
+        let pending = self.store.pending_documents()?;
+        let total = pending.len() as u64;
+        let mut more = true;
+        let mut i = 0;
+        while i < pending.len() {
+            let mut docs = Vec::new();
+            let mut seqs: HashMap<String, i64> = HashMap::new();
+            let mut bytes = 0;
+            while i < pending.len() && docs.len() < PUSH_DOCS && bytes < PUSH_BYTES {
+                let p = &pending[i];
+                i += 1;
+                let stored = self.store.load_document(&p.id)?;
+                let mut doc = docs::load(&stored.snapshot, &stored.changes).map_err(|e| {
+                    CoreError::Document {
+                        id: p.id.clone(),
+                        reason: e.to_string(),
+                    }
+                })?;
+                let base = p
+                    .server_heads
+                    .as_deref()
+                    .map(heads_from_bytes)
+                    .unwrap_or_default();
+                match docs::changes_since(&mut doc, &base) {
+                    Some(changes) => {
+                        bytes += changes.iter().map(|c| c.len()).sum::<usize>();
+                        seqs.insert(p.id.clone(), p.local_seq);
+                        docs.push(DocPush {
+                            doc_id: p.id.clone(),
+                            kind: p.kind.clone(),
+                            owner_org: p.owner_org.clone(),
+                            base_heads: base,
+                            changes,
+                        });
+                    }
+                    None => diverged.push(p.id.clone()),
+                }
+            }
+            let Response::Push(reply) = self.round(
+                t,
+                &mut summary,
+                &Request::Push(Push {
+                    cursor,
+                    page_limit: PAGE,
+                    docs,
+                }),
+            )?
+            else {
+                return Err(CoreError::Sync(
+                    "the server answered a push with something else".into(),
+                ));
+            };
+            for r in reply.results {
+                match r.outcome {
+                    Outcome::Applied { heads } => {
+                        if let Some(seq) = seqs.get(&r.doc_id) {
+                            self.store
+                                .mark_synced(&r.doc_id, &heads_to_bytes(&heads), *seq)?;
+                            summary.sent += 1;
+                        }
+                    }
+                    Outcome::NeedSync => diverged.push(r.doc_id),
+                    Outcome::Refused(why) => summary.refused.push(RefusedDocument {
+                        doc_id: r.doc_id,
+                        code: why.code,
+                        message: why.message,
+                    }),
+                }
+            }
+            progress(SyncProgress {
+                phase: "send",
+                done: i as u64,
+                total,
+            });
+            cursor = self.apply_page(
+                t,
+                &mut summary,
+                &mut diverged,
+                reply.changed,
+                reply.next_cursor,
+                progress,
+            )?;
+            more = reply.more;
+        }
+
+        // 2. Page through the rest of what changed on the server.
+        while more {
+            let Response::Push(reply) = self.round(
+                t,
+                &mut summary,
+                &Request::Push(Push {
+                    cursor,
+                    page_limit: PAGE,
+                    docs: Vec::new(),
+                }),
+            )?
+            else {
+                return Err(CoreError::Sync(
+                    "the server answered a push with something else".into(),
+                ));
+            };
+            cursor = self.apply_page(
+                t,
+                &mut summary,
+                &mut diverged,
+                reply.changed,
+                reply.next_cursor,
+                progress,
+            )?;
+            more = reply.more;
+        }
+
+        // 3. Reconcile documents whose histories diverged.
+        diverged.sort();
+        diverged.dedup();
+        if !diverged.is_empty() {
+            self.reconcile(t, &mut summary, &diverged)?;
+        }
+
+        summary.cursor = cursor;
+        summary.pending_after = self.store.count_pending()?;
+        summary.duration_ms = started.elapsed().as_millis() as u64;
+        summary.finished_at = self
+            .now()
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        self.store.set_meta(
+            META_LAST,
+            &serde_json::to_string(&summary).expect("serialises"),
+        )?;
+        Ok(summary)
+    }
+
+    /// Bring in one page of "what changed" and move the cursor past it.
+    fn apply_page(
+        &mut self,
+        t: &mut dyn Transport,
+        summary: &mut SyncSummary,
+        diverged: &mut Vec<String>,
+        changed: Vec<ChangedDoc>,
+        next_cursor: u64,
+        progress: &mut dyn FnMut(SyncProgress),
+    ) -> Result<u64> {
+        let mut wants: Vec<DocWant> = Vec::new();
+        for c in &changed {
+            match self.store.document_heads(&c.doc_id)? {
+                Some((heads, seq))
+                    if sorted(heads_from_bytes(&heads)) == sorted(c.heads.clone()) =>
+                {
+                    self.store.mark_synced(&c.doc_id, &heads, seq)?;
+                }
+                Some((heads, _)) => wants.push(DocWant {
+                    doc_id: c.doc_id.clone(),
+                    have_heads: heads_from_bytes(&heads),
+                }),
+                None => wants.push(DocWant {
+                    doc_id: c.doc_id.clone(),
+                    have_heads: Vec::new(),
+                }),
+            }
+        }
+        let total = wants.len() as u64;
+        let mut done = 0;
+        while !wants.is_empty() {
+            let ask: Vec<DocWant> = wants.drain(..wants.len().min(PULL_DOCS)).collect();
+            let Response::Pull(reply) =
+                self.round(t, summary, &Request::Pull(Pull { docs: ask.clone() }))?
+            else {
+                return Err(CoreError::Sync(
+                    "the server answered a pull with something else".into(),
+                ));
+            };
+            let mut answered: HashSet<String> =
+                reply.docs.iter().map(|d| d.doc_id.clone()).collect();
+            for r in reply.refused {
+                answered.insert(r.doc_id.clone());
+                if let Outcome::Refused(why) = r.outcome {
+                    summary.refused.push(RefusedDocument {
+                        doc_id: r.doc_id,
+                        code: why.code,
+                        message: why.message,
+                    });
+                }
+            }
+            if answered.is_empty() {
+                return Err(CoreError::Sync(
+                    "the server sent none of the documents asked for".into(),
+                ));
+            }
+            done += reply.docs.len() as u64;
+            self.apply_pulled(summary, diverged, reply.docs)?;
+            // What did not fit in the answer is asked for again.
+            let mut rest: Vec<DocWant> = ask
+                .into_iter()
+                .filter(|w| !answered.contains(&w.doc_id))
+                .collect();
+            rest.append(&mut wants);
+            wants = rest;
+            progress(SyncProgress {
+                phase: "receive",
+                done,
+                total,
+            });
+        }
+        self.store.set_meta(META_CURSOR, &next_cursor.to_string())?;
+        Ok(next_cursor)
+    }
+
+    /// Apply pulled documents in one transaction, with their index rows.
+    fn apply_pulled(
+        &mut self,
+        summary: &mut SyncSummary,
+        diverged: &mut Vec<String>,
+        docs_in: Vec<DocData>,
+    ) -> Result<()> {
+        let now = self
+            .now()
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        let actor = self.actor.clone();
+        let mut batch = self.store.batch()?;
+        for d in docs_in {
+            let bad = |e: docs::DocError| {
+                CoreError::Sync(format!(
+                    "document {} from the server is damaged: {e}",
+                    d.doc_id
+                ))
+            };
+            let server_heads = sorted(d.heads.clone());
+            match batch.load(&d.doc_id)? {
+                None => {
+                    let (snapshot, raw_changes) = match &d.payload {
+                        Payload::Full { snapshot, changes } => (
+                            snapshot.to_vec(),
+                            changes.iter().map(|c| c.to_vec()).collect::<Vec<_>>(),
+                        ),
+                        Payload::Changes(changes) => {
+                            let mut doc = AutoCommit::new();
+                            if let Applied::MissingDependencies =
+                                docs::apply_changes(&mut doc, changes).map_err(bad)?
+                            {
+                                diverged.push(d.doc_id.clone());
+                                continue;
+                            }
+                            (doc.save(), Vec::new())
+                        }
+                    };
+                    let mut doc = docs::load(&snapshot, &raw_changes).map_err(bad)?;
+                    let mut changes = Vec::with_capacity(raw_changes.len());
+                    for c in raw_changes {
+                        let change = automerge::Change::from_bytes(c.clone())
+                            .map_err(|e| bad(docs::DocError::MalformedChange(e.to_string())))?;
+                        changes.push((change.hash().0.to_vec(), c));
+                    }
+                    let heads = docs::to_wire(&doc.get_heads());
+                    let index = index_of(&d.kind, &mut doc, &d.doc_id)?;
+                    batch.write(
+                        &DocumentWrite {
+                            id: &d.doc_id,
+                            kind: &d.kind,
+                            owner_org: &d.owner_org,
+                            snapshot: Some(&snapshot),
+                            changes,
+                            heads: heads_to_bytes(&heads),
+                            now: &now,
+                            sync: Some(SyncMark {
+                                server_heads: heads_to_bytes(&server_heads),
+                                in_sync: sorted(heads) == server_heads,
+                            }),
+                        },
+                        index.as_ref(),
+                    )?;
+                    summary.received += 1;
+                    summary.new_documents += 1;
+                }
+                Some(stored) => {
+                    let mut doc = docs::load(&stored.snapshot, &stored.changes).map_err(bad)?;
+                    doc.set_actor(actor.clone());
+                    let before = doc.get_heads();
+                    match &d.payload {
+                        Payload::Changes(changes) => {
+                            if let Applied::MissingDependencies =
+                                docs::apply_changes(&mut doc, changes).map_err(bad)?
+                            {
+                                diverged.push(d.doc_id.clone());
+                                continue;
+                            }
+                        }
+                        Payload::Full { snapshot, changes } => {
+                            let mut theirs = docs::load(snapshot, changes).map_err(bad)?;
+                            doc.merge(&mut theirs).map_err(|e| {
+                                bad(docs::DocError::MalformedDocument(e.to_string()))
+                            })?;
+                        }
+                    }
+                    let new_changes: Vec<(Vec<u8>, Vec<u8>)> =
+                        docs::new_changes_since(&mut doc, &before)
+                            .into_iter()
+                            .map(|(h, b)| (h.0.to_vec(), b))
+                            .collect();
+                    let heads = docs::to_wire(&doc.get_heads());
+                    let index = if new_changes.is_empty() {
+                        None
+                    } else {
+                        index_of(&d.kind, &mut doc, &d.doc_id)?
+                    };
+                    if !new_changes.is_empty() {
+                        summary.received += 1;
+                    }
+                    batch.write(
+                        &DocumentWrite {
+                            id: &d.doc_id,
+                            kind: &stored.kind,
+                            owner_org: &stored.owner_org,
+                            snapshot: None,
+                            changes: new_changes,
+                            heads: heads_to_bytes(&heads),
+                            now: &now,
+                            sync: Some(SyncMark {
+                                server_heads: heads_to_bytes(&server_heads),
+                                in_sync: sorted(heads) == server_heads,
+                            }),
+                        },
+                        index.as_ref(),
+                    )?;
+                }
+            }
+        }
+        batch.commit()?;
+        Ok(())
+    }
+
+    /// Run Automerge's sync protocol for `ids` until both sides agree (or rounds run out).
+    fn reconcile(
+        &mut self,
+        t: &mut dyn Transport,
+        summary: &mut SyncSummary,
+        ids: &[String],
+    ) -> Result<()> {
+        let mut work: HashMap<String, (AutoCommit, automerge::sync::State)> = HashMap::new();
+        for id in ids {
+            let stored = self.store.load_document(id)?;
+            let mut doc =
+                docs::load(&stored.snapshot, &stored.changes).map_err(|e| CoreError::Document {
+                    id: id.clone(),
+                    reason: e.to_string(),
+                })?;
+            doc.set_actor(self.actor.clone());
+            work.insert(id.clone(), (doc, automerge::sync::State::new()));
+        }
+        let mut incoming: HashMap<String, serde_bytes::ByteBuf> = HashMap::new();
+        let mut converged = false;
+        for _ in 0..RECONCILE_ROUNDS {
+            let mut out = Vec::new();
+            for (id, (doc, state)) in work.iter_mut() {
+                let msg = incoming.remove(id);
+                let next = docs::sync_step(doc, state, msg.as_ref().map(|m| m.as_slice()))
+                    .map_err(|e| CoreError::Sync(format!("document {id}: {e}")))?;
+                if let Some(m) = next {
+                    out.push(DocSyncMessage {
+                        doc_id: id.clone(),
+                        message: Some(m),
+                    });
+                }
+            }
+            if out.is_empty() {
+                converged = true;
+                break;
+            }
+            let Response::Reconcile(reply) =
+                self.round(t, summary, &Request::Reconcile(Reconcile { docs: out }))?
+            else {
+                return Err(CoreError::Sync(
+                    "the server answered a reconcile with something else".into(),
+                ));
+            };
+            for m in reply.docs {
+                if let Some(msg) = m.message {
+                    incoming.insert(m.doc_id, msg);
+                }
+            }
+        }
+        // Store what the protocol brought in, merged into the stored document under the lock.
+        for (id, (mut theirs, _)) in work {
+            let heads = docs::to_wire(&theirs.get_heads());
+            let actor = self.actor.clone();
+            let now = self
+                .now()
+                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+            self.store.edit_document(&id, &now, |stored| -> Result<_> {
+                let mut doc = docs::load(&stored.snapshot, &stored.changes).map_err(|e| {
+                    CoreError::Document {
+                        id: id.clone(),
+                        reason: e.to_string(),
+                    }
+                })?;
+                doc.set_actor(actor);
+                let before = doc.get_heads();
+                doc.merge(&mut theirs)
+                    .map_err(|e| CoreError::Sync(e.to_string()))?;
+                let new_changes: Vec<(Vec<u8>, Vec<u8>)> =
+                    docs::new_changes_since(&mut doc, &before)
+                        .into_iter()
+                        .map(|(h, b)| (h.0.to_vec(), b))
+                        .collect();
+                let now_heads = docs::to_wire(&doc.get_heads());
+                let index = if new_changes.is_empty() {
+                    None
+                } else {
+                    index_of(&stored.kind, &mut doc, &id)?
+                };
+                let update = punkt_store::documents::DocumentUpdate {
+                    changes: new_changes,
+                    heads: heads_to_bytes(&now_heads),
+                    index,
+                    sync: Some(SyncMark {
+                        server_heads: heads_to_bytes(&heads),
+                        in_sync: converged && sorted(now_heads) == sorted(heads.clone()),
+                    }),
+                };
+                Ok((Some(update), ()))
+            })?;
+            summary.reconciled += 1;
+        }
+        Ok(())
+    }
+}
+
+/// The index rows of a document of `kind` (client files only, for now).
+fn index_of(kind: &str, doc: &mut AutoCommit, id: &str) -> Result<Option<ClientIndex>> {
+    if kind != CLIENT_DOCUMENT_KIND {
+        return Ok(None);
+    }
+    let mut copy = doc.fork();
+    migrate_client(&mut copy).map_err(|e| CoreError::Document {
+        id: id.to_string(),
+        reason: e.to_string(),
+    })?;
+    let file = read_client(&copy).map_err(|e| CoreError::Document {
+        id: id.to_string(),
+        reason: e.to_string(),
+    })?;
+    Ok(Some(indexing::client_index(&file)))
+}
