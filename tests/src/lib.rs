@@ -1,1 +1,222 @@
-//! Shared helpers for the whole-system tests (see tests/).
+//! Helpers for the whole-system tests: a real `punkt-sync-server` on 127.0.0.1:0 (its own
+//! tokio runtime, killable without a graceful shutdown) and devices with real encrypted stores.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
+
+use punkt_core::sync::{HttpTransport, SyncSummary};
+use punkt_core::{ClientInput, ConsultationInput, Punkt};
+use punkt_store::KdfParams;
+use punkt_sync_server::{Engine, SqliteStorage, Storage};
+
+pub const FAST: KdfParams = KdfParams {
+    m_kib: 1024,
+    t: 1,
+    p: 1,
+};
+pub const PASS: &str = "device passphrase";
+
+/// A sync server running in this process, on a real loopback socket.
+pub struct TestServer {
+    pub url: String,
+    pub addr: SocketAddr,
+    pub engine: Engine<SqliteStorage>,
+    pub db: PathBuf,
+    /// Seconds added to the real clock (to expire enrolment codes).
+    pub clock_offset: Arc<AtomicI64>,
+    rt: Option<tokio::runtime::Runtime>,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl TestServer {
+    pub fn start(dir: &Path) -> TestServer {
+        Self::start_with(&dir.join("server.db"), Arc::new(AtomicI64::new(0)))
+    }
+
+    pub fn start_with(db: &Path, clock_offset: Arc<AtomicI64>) -> TestServer {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let offset = clock_offset.clone();
+        let engine = Engine::new(SqliteStorage::open(db).expect("server db"))
+            .with_clock(move || chrono::Utc::now().timestamp() + offset.load(Ordering::SeqCst));
+        let listener = rt
+            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+            .expect("bind");
+        let addr = listener.local_addr().unwrap();
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let e = engine.clone();
+        rt.spawn(async move {
+            let _ = punkt_sync_server::http::serve_http(e, listener, async {
+                let _ = rx.await;
+            })
+            .await;
+        });
+        TestServer {
+            url: format!("http://{addr}"),
+            addr,
+            engine,
+            db: db.to_path_buf(),
+            clock_offset,
+            rt: Some(rt),
+            shutdown: Some(tx),
+        }
+    }
+
+    fn block<F: std::future::Future>(&self, f: F) -> F::Output {
+        self.rt.as_ref().expect("running").block_on(f)
+    }
+
+    pub fn org(&self, name: &str) {
+        self.block(self.engine.store.add_org(name)).unwrap();
+    }
+
+    pub fn user(&self, org: &str, name: &str, role: &str) {
+        self.block(self.engine.store.add_user(org, name, role))
+            .unwrap();
+    }
+
+    pub fn code(&self, user: &str) -> String {
+        self.block(self.engine.make_enrol_code(user, 24)).unwrap()
+    }
+
+    pub fn revoke(&self, device_id: &str) {
+        self.block(
+            self.engine
+                .store
+                .revoke(device_id, chrono::Utc::now().timestamp()),
+        )
+        .unwrap();
+    }
+
+    pub fn audit(&self) -> Vec<punkt_sync_server::storage::AuditEvent> {
+        self.block(self.engine.store.audit_log(1000)).unwrap()
+    }
+
+    pub fn doc_count(&self) -> usize {
+        self.block(self.engine.store.changed_since("Fundacja A", 0, 100_000))
+            .unwrap()
+            .len()
+    }
+
+    /// Stop as a crash would: no graceful shutdown, connections dropped.
+    pub fn kill(mut self) {
+        self.shutdown.take();
+        if let Some(rt) = self.rt.take() {
+            rt.shutdown_background();
+        }
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(rt) = self.rt.take() {
+            rt.shutdown_background();
+        }
+    }
+}
+
+/// A laptop: an encrypted store enrolled with the server.
+pub struct Device {
+    pub punkt: Punkt,
+    pub device_id: String,
+    _dir: tempfile::TempDir,
+}
+
+impl Device {
+    pub fn enrolled(server: &TestServer, org: &str, user: &str) -> Device {
+        let dir = tempfile::tempdir().unwrap();
+        let mut punkt = Punkt::init_with(&dir.path().join("store"), PASS, org, FAST).unwrap();
+        let e = punkt
+            .enroll(
+                &server.url,
+                &server.code(user),
+                &format!("{user}'s laptop"),
+                None,
+            )
+            .unwrap();
+        Device {
+            punkt,
+            device_id: e.device_id,
+            _dir: dir,
+        }
+    }
+
+    pub fn store_dir(&self) -> PathBuf {
+        self._dir.path().join("store")
+    }
+
+    pub fn transport(&self, server: &TestServer) -> HttpTransport {
+        self.punkt.transport_to(&server.url, None).unwrap()
+    }
+
+    pub fn sync(&mut self, server: &TestServer) -> SyncSummary {
+        let mut t = self.transport(server);
+        self.punkt.sync_with(&mut t, &mut |_| {}).expect("sync")
+    }
+
+    pub fn add(&mut self, json: &str) -> String {
+        self.punkt
+            .add_client(ClientInput::from_json(json).unwrap())
+            .unwrap()
+    }
+
+    pub fn update(&mut self, id: &str, json: &str) {
+        self.punkt
+            .update_client(id, ClientInput::from_json(json).unwrap())
+            .unwrap();
+    }
+
+    pub fn consult(&mut self, id: &str, note: &str) {
+        let json = format!(
+            r#"{{"date":"2026-11-02","place":{{"kind":"point","city":"Lublin"}},"services":["legal"],"note":"{note}"}}"#
+        );
+        self.punkt
+            .add_consultation(id, ConsultationInput::from_json(&json).unwrap())
+            .unwrap();
+    }
+
+    /// Every client file as JSON (with its conflicts), by id: what a person could see.
+    pub fn contents(&self) -> std::collections::BTreeMap<String, serde_json::Value> {
+        let ids = self.punkt.store().document_ids("client_file").unwrap();
+        ids.into_iter()
+            .map(|id| {
+                let v = serde_json::to_value(self.punkt.client_view(&id).unwrap()).unwrap();
+                (id, v)
+            })
+            .collect()
+    }
+
+    /// Heads of every document, sorted.
+    pub fn heads(&self) -> std::collections::BTreeMap<String, Vec<u8>> {
+        let ids = self.punkt.store().document_ids("client_file").unwrap();
+        ids.into_iter()
+            .map(|id| {
+                let (h, _) = self.punkt.store().document_heads(&id).unwrap().unwrap();
+                let mut chunks: Vec<&[u8]> = h.chunks(32).collect();
+                chunks.sort();
+                (id, chunks.concat())
+            })
+            .collect()
+    }
+}
+
+/// Assert that every device holds the same documents with the same heads and content.
+pub fn assert_converged(devices: &[&Device]) {
+    let first = devices[0];
+    for d in &devices[1..] {
+        assert_eq!(d.heads(), first.heads(), "heads differ between devices");
+        assert_eq!(
+            d.contents(),
+            first.contents(),
+            "contents differ between devices"
+        );
+    }
+}

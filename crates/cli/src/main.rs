@@ -130,6 +130,15 @@ enum ClientCommand {
         #[arg(long, default_value_t = 20)]
         limit: usize,
     },
+    /// Fields with concurrent values from different laptops.
+    Conflicts { id: String },
+    /// Settle a conflicted field with one value (JSON: "text", 12, true, null).
+    Resolve {
+        id: String,
+        field: String,
+        #[arg(long)]
+        value: String,
+    },
     /// The most recently changed files.
     List {
         #[arg(long, default_value_t = 20)]
@@ -372,6 +381,13 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     print(&punkt_core::ClientView::from_file(&file, punkt.today()))
                 }
                 ClientCommand::Search { query, limit } => print(&punkt.search(&query, limit)?),
+                ClientCommand::Conflicts { id } => print(&punkt.conflicts(&id)?),
+                ClientCommand::Resolve { id, field, value } => {
+                    let value: serde_json::Value = serde_json::from_str(&value)
+                        .map_err(|e| CoreError::Invalid(format!("--value is not JSON: {e}")))?;
+                    punkt.resolve_conflict(&id, &field, &value)?;
+                    print(&punkt.client_view(&id)?)
+                }
                 ClientCommand::List { limit } => {
                     let list: Vec<_> = punkt
                         .store()

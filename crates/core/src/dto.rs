@@ -577,6 +577,9 @@ pub struct ClientView {
     pub consultations: Vec<ConsultationView>,
     pub deadlines: Vec<DeadlineView>,
     pub summary: String,
+    /// Fields two people set at the same time on different laptops: every value kept, the
+    /// shown one first. Settle with `punkt client resolve`.
+    pub conflicts: Vec<crate::conflicts::FieldConflict>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -809,6 +812,7 @@ impl ClientView {
             consultations,
             deadlines,
             summary: f.summary.as_str().to_string(),
+            conflicts: Vec::new(),
         }
     }
 }

@@ -9,6 +9,7 @@
 //!   only to show or change that one file;
 //! - no SQL here (it lives in `punkt-store`), no terminal or window (that is the front ends').
 
+pub mod conflicts;
 pub mod demo;
 pub mod dto;
 pub mod error;
@@ -240,9 +241,14 @@ impl Punkt {
         Ok(read_client(&doc)?)
     }
 
-    /// A client file as front ends show it.
+    /// A client file as front ends show it, with its conflicting fields.
     pub fn client_view(&self, id: &str) -> Result<ClientView> {
-        Ok(ClientView::from_file(&self.client(id)?, self.today()))
+        let mut doc = self.load_client_doc(id)?;
+        let conflicts = conflicts::conflicts_in(&doc);
+        migrate_client(&mut doc)?;
+        let mut view = ClientView::from_file(&read_client(&doc)?, self.today());
+        view.conflicts = conflicts;
+        Ok(view)
     }
 
     /// Change a client file: hydrate, let `edit` change it, reconcile, and append the new
@@ -447,7 +453,7 @@ impl Punkt {
 }
 
 /// A stored document as a client file's Automerge document, writing as `actor`.
-fn open_client_doc(stored: &StoredDocument, actor: &ActorId) -> Result<AutoCommit> {
+pub(crate) fn open_client_doc(stored: &StoredDocument, actor: &ActorId) -> Result<AutoCommit> {
     if stored.kind != CLIENT_DOCUMENT_KIND {
         return Err(CoreError::UnknownClient(stored.id.clone()));
     }
@@ -456,7 +462,7 @@ fn open_client_doc(stored: &StoredDocument, actor: &ActorId) -> Result<AutoCommi
     Ok(doc)
 }
 
-fn unknown_client(id: &str, e: StoreError) -> CoreError {
+pub(crate) fn unknown_client(id: &str, e: StoreError) -> CoreError {
     match e {
         StoreError::NoDocument(_) => CoreError::UnknownClient(id.to_string()),
         e => e.into(),

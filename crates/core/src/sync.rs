@@ -298,6 +298,16 @@ impl Punkt {
         HttpTransport::new(&e.server, &token, ca_cert)
     }
 
+    /// An HTTP transport to `server` with this device's token (a server that moved).
+    pub fn transport_to(&self, server: &str, ca_cert: Option<&Path>) -> Result<HttpTransport> {
+        check_server_url(server)?;
+        let token = self
+            .store
+            .meta_value(META_TOKEN)?
+            .ok_or(CoreError::NotEnrolled)?;
+        HttpTransport::new(server, &token, ca_cert)
+    }
+
     pub fn sync_status(&self) -> Result<SyncStatus> {
         Ok(SyncStatus {
             enrolment: self.enrolment()?,
