@@ -261,6 +261,7 @@ impl<S: Storage> Engine<S> {
             .changed_since(&device.organisation, p.cursor, limit)
             .await?;
         let more = changed.len() as u32 == limit;
+        let server_seq = self.store.current_seq().await?;
         let next_cursor = changed.last().map(|c| c.seq).unwrap_or(p.cursor);
         if !results.is_empty() || !changed.is_empty() {
             self.audit(
@@ -288,6 +289,7 @@ impl<S: Storage> Engine<S> {
                 .collect(),
             next_cursor,
             more,
+            server_seq,
         })
     }
 

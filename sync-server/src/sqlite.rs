@@ -379,6 +379,17 @@ impl Storage for SqliteStorage {
         .await
     }
 
+    async fn current_seq(&self) -> Result<u64> {
+        self.run(|c| {
+            Ok(
+                c.query_row("SELECT value FROM counters WHERE name = 'seq'", [], |r| {
+                    r.get::<_, i64>(0)
+                })? as u64,
+            )
+        })
+        .await
+    }
+
     async fn grant(&self, id: &str, org: &str) -> Result<()> {
         let (id, org) = (id.to_string(), org.to_string());
         self.run(move |c| {

@@ -158,6 +158,8 @@ pub trait Storage: Send + Sync + 'static {
         cursor: u64,
         limit: u32,
     ) -> impl Future<Output = Result<Vec<Changed>>> + Send;
+    /// The latest sequence number handed out.
+    fn current_seq(&self) -> impl Future<Output = Result<u64>> + Send;
     /// Let `org` read and write document `id` too.
     fn grant(&self, id: &str, org: &str) -> impl Future<Output = Result<()>> + Send;
 

@@ -209,6 +209,8 @@ pub struct SyncStatus {
     pub last_sync: Option<serde_json::Value>,
 }
 
+const SERVER_BEHIND: &str = "the server is behind this device (restored from a backup?)";
+
 const META_ENROLMENT: &str = "sync_enrolment";
 const META_TOKEN: &str = "sync_token";
 const META_CURSOR: &str = "sync_cursor";
@@ -376,8 +378,44 @@ impl Punkt {
         }
     }
 
+    /// One push round: the server's answer, checked.
+    fn push_round(
+        &self,
+        t: &mut dyn Transport,
+        summary: &mut SyncSummary,
+        push: Push,
+    ) -> Result<punkt_sync::wire::PushReply> {
+        let cursor = push.cursor;
+        let Response::Push(reply) = self.round(t, summary, &Request::Push(push))? else {
+            return Err(CoreError::Sync(
+                "the server answered a push with something else".into(),
+            ));
+        };
+        if cursor > reply.server_seq {
+            return Err(CoreError::Sync(SERVER_BEHIND.into()));
+        }
+        Ok(reply)
+    }
+
     /// Sync with the server over `t`.
     pub fn sync_with(
+        &mut self,
+        t: &mut dyn Transport,
+        progress: &mut dyn FnMut(SyncProgress),
+    ) -> Result<SyncSummary> {
+        match self.sync_once(t, progress) {
+            Err(CoreError::Sync(why)) if why == SERVER_BEHIND => {
+                // The server forgot what it had confirmed (restored from a backup): send
+                // everything again; changes it still has are no-ops.
+                self.store.reset_sync_state()?;
+                self.store.delete_meta(META_CURSOR)?;
+                self.sync_once(t, progress)
+            }
+            r => r,
+        }
+    }
+
+    fn sync_once(
         &mut self,
         t: &mut dyn Transport,
         progress: &mut dyn FnMut(SyncProgress),
@@ -426,20 +464,15 @@ impl Punkt {
                     None => diverged.push(p.id.clone()),
                 }
             }
-            let Response::Push(reply) = self.round(
+            let reply = self.push_round(
                 t,
                 &mut summary,
-                &Request::Push(Push {
+                Push {
                     cursor,
                     page_limit: PAGE,
                     docs,
-                }),
-            )?
-            else {
-                return Err(CoreError::Sync(
-                    "the server answered a push with something else".into(),
-                ));
-            };
+                },
+            )?;
             for r in reply.results {
                 match r.outcome {
                     Outcome::Applied { heads } => {
@@ -475,20 +508,15 @@ impl Punkt {
 
         // 2. Page through the rest of what changed on the server.
         while more {
-            let Response::Push(reply) = self.round(
+            let reply = self.push_round(
                 t,
                 &mut summary,
-                &Request::Push(Push {
+                Push {
                     cursor,
                     page_limit: PAGE,
                     docs: Vec::new(),
-                }),
-            )?
-            else {
-                return Err(CoreError::Sync(
-                    "the server answered a push with something else".into(),
-                ));
-            };
+                },
+            )?;
             cursor = self.apply_page(
                 t,
                 &mut summary,

@@ -246,6 +246,16 @@ impl Store {
         Ok(())
     }
 
+    /// Forget what the server was known to have: every document waits to go again (after the
+    /// server was restored from an older backup).
+    pub fn reset_sync_state(&self) -> Result<()> {
+        self.conn.execute(
+            "UPDATE documents SET server_heads = NULL, synced_seq = 0",
+            [],
+        )?;
+        Ok(())
+    }
+
     /// Ids of documents with at least `min_changes` appended changes.
     pub fn documents_to_compact(&self, min_changes: usize) -> Result<Vec<String>> {
         let mut stmt = self

@@ -103,6 +103,9 @@ pub struct PushReply {
     pub next_cursor: u64,
     /// More changed documents follow after `next_cursor`.
     pub more: bool,
+    /// The server's latest sequence number. A device whose cursor is past it is talking to a
+    /// server restored from an older backup, and must send everything again.
+    pub server_seq: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
