@@ -1,0 +1,220 @@
+//! Refusals: a revoked device, an expired or reused code, a wrong token, a device of another
+//! organisation asking for a file it may not read, a malformed or oversized message. Each is
+//! refused with a clear, classified error and logged, and the server keeps serving the others.
+
+use std::sync::atomic::Ordering;
+
+use punkt_core::sync::{HttpTransport, Transport, TransportError};
+use punkt_core::CoreError;
+use punkt_sync::wire::{DocPush, DocWant, Pull, Push};
+use punkt_sync::{decode_response, encode_request, Request, Response};
+use punkt_system_tests::{Device, TestServer, FAST, PASS};
+
+fn refusal_code(r: Result<punkt_core::sync::SyncSummary, CoreError>) -> (String, bool) {
+    match r {
+        Err(CoreError::SyncRefused { code, wipe, .. }) => (code, wipe),
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+}
+
+fn raw(server: &TestServer, device: &Device) -> HttpTransport {
+    let token = device
+        .punkt
+        .store()
+        .meta_value("sync_token")
+        .unwrap()
+        .unwrap();
+    HttpTransport::new(&server.url, &token, None).unwrap()
+}
+
+fn setup() -> (tempfile::TempDir, TestServer) {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(dir.path());
+    server.org("Fundacja A");
+    server.org("Stowarzyszenie B");
+    server.user("Fundacja A", "anna", "lawyer");
+    server.user("Fundacja A", "adam", "counsellor");
+    server.user("Stowarzyszenie B", "beata", "psychologist");
+    (dir, server)
+}
+
+#[test]
+fn a_revoked_device_is_refused_and_told_to_wipe() {
+    let (_dir, server) = setup();
+    let mut anna = Device::enrolled(&server, "Fundacja A", "anna");
+    let mut adam = Device::enrolled(&server, "Fundacja A", "adam");
+    anna.add(r#"{"given_names":"Olena","family_name":"Bondar"}"#);
+    anna.sync(&server);
+    server.revoke(&anna.device_id);
+    let mut t = anna.transport(&server);
+    let (code, wipe) = refusal_code(anna.punkt.sync_with(&mut t, &mut |_| {}));
+    assert_eq!((code.as_str(), wipe), ("device_revoked", true));
+    // The laptop does as told: the store is gone, key file first.
+    let dir = anna.store_dir();
+    let punkt = std::mem::replace(
+        &mut anna.punkt,
+        punkt_core::Punkt::init_with(
+            &tempfile::tempdir().unwrap().path().join("x"),
+            PASS,
+            "Fundacja A",
+            FAST,
+        )
+        .unwrap(),
+    );
+    punkt.wipe().unwrap();
+    assert!(!dir.join("punkt.key").exists() && !dir.join("punkt.db").exists());
+    // Others carry on.
+    assert_eq!(adam.sync(&server).new_documents, 1);
+    let audit = server.audit();
+    assert!(audit.iter().any(|e| e.action == "refused"
+        && e.detail == "revoked device"
+        && e.device_id.as_deref() == Some(anna.device_id.as_str())));
+}
+
+#[test]
+fn expired_reused_and_unknown_codes_and_wrong_tokens_are_refused() {
+    let (_dir, server) = setup();
+    let code = server.code("anna");
+    server.clock_offset.store(25 * 3600, Ordering::SeqCst); // 25 hours later
+    let dir = tempfile::tempdir().unwrap();
+    let mut p =
+        punkt_core::Punkt::init_with(&dir.path().join("s"), PASS, "Fundacja A", FAST).unwrap();
+    let err = p
+        .enroll(&server.url, &code, "late laptop", None)
+        .unwrap_err();
+    assert_eq!(err.code(), "bad_enrolment_code");
+    assert!(err.to_string().contains("expired"), "{err}");
+    server.clock_offset.store(0, Ordering::SeqCst);
+    let code = server.code("anna");
+    p.enroll(&server.url, &code, "laptop", None).unwrap();
+    let err = p
+        .enroll(&server.url, &code, "second try", None)
+        .unwrap_err();
+    assert!(err.to_string().contains("already used"), "{err}");
+    let err = p
+        .enroll(&server.url, "AAAA-BBBB-CCCC", "guess", None)
+        .unwrap_err();
+    assert!(err.to_string().contains("unknown enrolment code"), "{err}");
+    // A device with a token the server never issued.
+    let mut t = HttpTransport::new(&server.url, "00112233", None).unwrap();
+    let (code, wipe) = refusal_code(p.sync_with(&mut t, &mut |_| {}));
+    assert_eq!((code.as_str(), wipe), ("unauthorized", false));
+    let audit = server.audit();
+    assert!(audit.iter().filter(|e| e.action == "enrol_refused").count() >= 3);
+    assert!(audit.iter().any(|e| e.detail == "unknown device token"));
+    // Plain HTTP to a remote server is refused before anything is sent.
+    let err = p
+        .enroll("http://192.0.2.1:8443", "X", "l", None)
+        .unwrap_err();
+    assert_eq!(err.code(), "invalid_input");
+}
+
+#[test]
+fn another_organisation_never_reads_or_writes_a_file() {
+    let (_dir, server) = setup();
+    let mut anna = Device::enrolled(&server, "Fundacja A", "anna");
+    let mut beata = Device::enrolled(&server, "Stowarzyszenie B", "beata");
+    let secret = anna.add(r#"{"given_names":"Olena","family_name":"Bondar"}"#);
+    anna.sync(&server);
+    let s = beata.sync(&server);
+    assert_eq!(s.new_documents, 0, "B is sent nothing of A's");
+    assert!(beata.punkt.client(&secret).is_err());
+    // B asks for A's file by id, and tries to write to it.
+    let mut t = raw(&server, &beata);
+    let ask = encode_request(&Request::Pull(Pull {
+        docs: vec![DocWant {
+            doc_id: secret.clone(),
+            have_heads: vec![],
+        }],
+    }));
+    let Ok(Response::Pull(reply)) = decode_response(&t.exchange(&ask).unwrap()) else {
+        panic!("a pull reply")
+    };
+    assert!(reply.docs.is_empty());
+    assert!(format!("{:?}", reply.refused[0].outcome).contains("forbidden"));
+    let stored = anna.punkt.store().load_document(&secret).unwrap();
+    let push = encode_request(&Request::Push(Push {
+        cursor: 0,
+        page_limit: 10,
+        docs: vec![DocPush {
+            doc_id: secret.clone(),
+            kind: "client_file".into(),
+            owner_org: "Fundacja A".into(),
+            base_heads: vec![],
+            changes: vec![stored.snapshot.into()],
+        }],
+    }));
+    let Ok(Response::Push(reply)) = decode_response(&t.exchange(&push).unwrap()) else {
+        panic!("a push reply")
+    };
+    assert!(format!("{:?}", reply.results[0].outcome).contains("forbidden"));
+    assert!(
+        reply.changed.is_empty(),
+        "and the listing shows B nothing of A's"
+    );
+    let audit = server.audit();
+    let refused: Vec<_> = audit
+        .iter()
+        .filter(|e| e.action == "refused" && e.doc_id.as_deref() == Some(secret.as_str()))
+        .collect();
+    assert_eq!(refused.len(), 2, "{refused:?}");
+    assert!(refused
+        .iter()
+        .all(|e| e.organisation.as_deref() == Some("Stowarzyszenie B")));
+    // Once A grants access, B gets it.
+    tokio::runtime::Runtime::new().unwrap().block_on(async {
+        use punkt_sync_server::Storage;
+        server
+            .engine
+            .store
+            .grant(&secret, "Stowarzyszenie B")
+            .await
+            .unwrap();
+    });
+    assert_eq!(beata.sync(&server).new_documents, 1);
+    assert!(beata.punkt.client(&secret).is_ok());
+}
+
+#[test]
+fn malformed_and_oversized_messages_are_refused_and_logged() {
+    let (_dir, server) = setup();
+    let mut anna = Device::enrolled(&server, "Fundacja A", "anna");
+    let mut t = raw(&server, &anna);
+    for (body, status, code) in [
+        (b"not a sync message".to_vec(), 400, "malformed"),
+        (
+            b"PKSY\x00\x01\xff\xff\xff\xff\xff".to_vec(),
+            400,
+            "malformed",
+        ),
+        (b"PKSY\x00\x09".to_vec(), 400, "version"),
+        (
+            vec![0u8; punkt_sync::wire::limits::MAX_MESSAGE_BYTES + 1],
+            413,
+            "too_large",
+        ),
+    ] {
+        match t.exchange(&body) {
+            Err(TransportError::Http { status: s, body }) => {
+                assert_eq!(s, status);
+                let Ok(Response::Refused(r)) = decode_response(&body) else {
+                    panic!("a binary refusal")
+                };
+                assert_eq!(r.code, code);
+            }
+            other => panic!("expected HTTP {status}, got {other:?}"),
+        }
+    }
+    let audit = server.audit();
+    assert!(
+        audit
+            .iter()
+            .filter(|e| e.action == "refused"
+                && e.device_id.as_deref() == Some(anna.device_id.as_str()))
+            .count()
+            >= 4
+    );
+    // The server keeps serving.
+    anna.add(r#"{"given_names":"Still","family_name":"Working"}"#);
+    assert_eq!(anna.sync(&server).sent, 1);
+}
