@@ -258,7 +258,8 @@ impl Storage for SqliteStorage {
         let id = id.to_string();
         self.run(move |c| {
             let tx = c.transaction()?;
-            let row: Option<(String, String, Vec<u8>, Vec<u8>, i64)> = tx
+            type Row = (String, String, Vec<u8>, Vec<u8>, i64);
+            let row: Option<Row> = tx
                 .query_row(
                     "SELECT kind, owner_org, snapshot, heads, seq FROM documents WHERE id = ?1",
                     [&id],

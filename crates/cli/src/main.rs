@@ -237,6 +237,17 @@ enum ImportCommand {
 enum SyncCommand {
     /// Last sync and what is waiting to go.
     Status,
+    /// Write the changes not yet on the server to an encrypted file (for a USB stick). The
+    /// file's passphrase comes from PUNKT_FILE_PASSPHRASE or a prompt.
+    Export {
+        #[arg(long)]
+        out: PathBuf,
+        /// Every file, not only what is waiting to go.
+        #[arg(long)]
+        all: bool,
+    },
+    /// Apply an encrypted sync file made on another machine.
+    Import { file: PathBuf },
 }
 
 #[derive(Subcommand)]
@@ -311,6 +322,18 @@ fn print<T: Serialize>(v: &T) -> anyhow::Result<()> {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         r => Ok(r?),
     }
+}
+
+/// Write a file whole or not at all (temp file, fsync, rename).
+fn write_file(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    use std::io::Write;
+    let tmp = path.with_extension("partial");
+    let mut f =
+        std::fs::File::create(&tmp).with_context(|| format!("cannot write {}", tmp.display()))?;
+    f.write_all(bytes)?;
+    f.sync_all()?;
+    std::fs::rename(&tmp, path)?;
+    Ok(())
 }
 
 fn date(s: &str, what: &str) -> anyhow::Result<IsoDate> {
@@ -513,6 +536,34 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             command: Some(SyncCommand::Status),
             ..
         } => print(&open(&dir)?.sync_status()?),
+        Command::Sync {
+            command: Some(SyncCommand::Export { out, all }),
+            ..
+        } => {
+            let punkt = open(&dir)?;
+            let pass = passphrase(
+                "PUNKT_FILE_PASSPHRASE",
+                "Passphrase for the sync file: ",
+                true,
+            )?;
+            let (bytes, summary) = punkt.export_changes(&pass, all, kdf())?;
+            write_file(&out, &bytes)?;
+            print(&summary)
+        }
+        Command::Sync {
+            command: Some(SyncCommand::Import { file }),
+            ..
+        } => {
+            let bytes =
+                std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            let mut punkt = open(&dir)?;
+            let pass = passphrase(
+                "PUNKT_FILE_PASSPHRASE",
+                "Passphrase of the sync file: ",
+                false,
+            )?;
+            print(&punkt.import_changes(&bytes, &pass)?)
+        }
         Command::Sync {
             command: None,
             json,

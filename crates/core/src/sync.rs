@@ -605,7 +605,7 @@ impl Punkt {
                 ));
             }
             done += reply.docs.len() as u64;
-            self.apply_pulled(summary, diverged, reply.docs)?;
+            self.apply_pulled(true, summary, diverged, reply.docs)?;
             // What did not fit in the answer is asked for again.
             let mut rest: Vec<DocWant> = ask
                 .into_iter()
@@ -623,9 +623,11 @@ impl Punkt {
         Ok(next_cursor)
     }
 
-    /// Apply pulled documents in one transaction, with their index rows.
+    /// Apply documents from the server (`from_server`) or from a sealed file in one
+    /// transaction, with their index rows. Only the server's copies mark what the server has.
     fn apply_pulled(
         &mut self,
+        from_server: bool,
         summary: &mut SyncSummary,
         diverged: &mut Vec<String>,
         docs_in: Vec<DocData>,
@@ -679,7 +681,7 @@ impl Punkt {
                             changes,
                             heads: heads_to_bytes(&heads),
                             now: &now,
-                            sync: Some(SyncMark {
+                            sync: from_server.then(|| SyncMark {
                                 server_heads: heads_to_bytes(&server_heads),
                                 in_sync: sorted(heads) == server_heads,
                             }),
@@ -732,7 +734,7 @@ impl Punkt {
                             changes: new_changes,
                             heads: heads_to_bytes(&heads),
                             now: &now,
-                            sync: Some(SyncMark {
+                            sync: from_server.then(|| SyncMark {
                                 server_heads: heads_to_bytes(&server_heads),
                                 in_sync: sorted(heads) == server_heads,
                             }),
@@ -857,4 +859,168 @@ fn index_of(kind: &str, doc: &mut AutoCommit, id: &str) -> Result<Option<ClientI
         reason: e.to_string(),
     })?;
     Ok(Some(indexing::client_index(&file)))
+}
+
+/// The content of a sealed sync file: the changes of one store the server has not confirmed.
+#[derive(Debug, Serialize, Deserialize)]
+struct Bundle {
+    format: u32,
+    store_id: String,
+    organisation: String,
+    created_at: String,
+    docs: Vec<DocPush>,
+}
+
+/// What an export wrote.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ExportSummary {
+    pub documents: u64,
+    pub bytes: u64,
+}
+
+/// What an import did.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ImportSummary {
+    pub documents: u64,
+    /// Documents changed here.
+    pub changed: u64,
+    pub new_documents: u64,
+    /// Documents that could not be applied (this machine lacks earlier changes: sync it with
+    /// the server first), or of another organisation.
+    pub refused: Vec<RefusedDocument>,
+}
+
+impl Punkt {
+    /// Seal the changes the server has not confirmed (or every document with `all`) into bytes
+    /// for a file, under `passphrase`. Nothing is marked as sent: the changes also go with the
+    /// next sync, where the copy that arrives second changes nothing.
+    pub fn export_changes(
+        &self,
+        passphrase: &str,
+        all: bool,
+        kdf: punkt_store::KdfParams,
+    ) -> Result<(Vec<u8>, ExportSummary)> {
+        let mut docs_out = Vec::new();
+        let targets: Vec<(String, String, String, Option<Vec<u8>>)> = if all {
+            self.store
+                .document_ids(CLIENT_DOCUMENT_KIND)?
+                .into_iter()
+                .map(|id| {
+                    (
+                        id,
+                        CLIENT_DOCUMENT_KIND.to_string(),
+                        self.organisation().to_string(),
+                        None,
+                    )
+                })
+                .collect()
+        } else {
+            self.store
+                .pending_documents()?
+                .into_iter()
+                .map(|p| (p.id, p.kind, p.owner_org, p.server_heads))
+                .collect()
+        };
+        for (id, kind, owner_org, server_heads) in targets {
+            let stored = self.store.load_document(&id)?;
+            let mut doc =
+                docs::load(&stored.snapshot, &stored.changes).map_err(|e| CoreError::Document {
+                    id: id.clone(),
+                    reason: e.to_string(),
+                })?;
+            let base = server_heads
+                .as_deref()
+                .map(heads_from_bytes)
+                .unwrap_or_default();
+            let (base, changes) = match docs::changes_since(&mut doc, &base) {
+                Some(c) => (base, c),
+                None => (
+                    Vec::new(),
+                    docs::changes_since(&mut doc, &[]).unwrap_or_default(),
+                ),
+            };
+            let _ = owner_org;
+            docs_out.push(DocPush {
+                doc_id: id,
+                kind,
+                owner_org: stored.owner_org.clone(),
+                base_heads: base,
+                changes,
+            });
+        }
+        let bundle = Bundle {
+            format: 1,
+            store_id: self.store.info().store_id.clone(),
+            organisation: self.organisation().to_string(),
+            created_at: self
+                .now()
+                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            docs: docs_out,
+        };
+        let plain = postcard::to_stdvec(&bundle).map_err(|e| CoreError::Sync(e.to_string()))?;
+        let sealed = punkt_store::sealed::seal(passphrase, &plain, kdf)?;
+        let summary = ExportSummary {
+            documents: bundle.docs.len() as u64,
+            bytes: sealed.len() as u64,
+        };
+        Ok((sealed, summary))
+    }
+
+    /// Apply a sealed sync file made on another machine. What it brings waits here to go to
+    /// the server with this store's next sync.
+    pub fn import_changes(&mut self, sealed: &[u8], passphrase: &str) -> Result<ImportSummary> {
+        let plain = punkt_store::sealed::unseal(passphrase, sealed).map_err(|e| match e {
+            punkt_store::StoreError::WrongPassphrase => CoreError::Invalid(
+                "wrong passphrase for this sync file, or the file was damaged".into(),
+            ),
+            e => CoreError::Invalid(format!("not a Punkt sync file: {e}")),
+        })?;
+        let bundle: Bundle = postcard::from_bytes(&plain)
+            .map_err(|e| CoreError::Invalid(format!("the sync file's content is damaged: {e}")))?;
+        if bundle.format != 1 {
+            return Err(CoreError::Invalid(format!(
+                "sync file format {} is not supported; update Punkt",
+                bundle.format
+            )));
+        }
+        let mut refused = Vec::new();
+        let mut incoming = Vec::new();
+        for d in bundle.docs {
+            if d.owner_org != self.organisation() {
+                refused.push(RefusedDocument {
+                    doc_id: d.doc_id,
+                    code: "forbidden".into(),
+                    message: format!(
+                        "a file of {}, not of this store's organisation",
+                        d.owner_org
+                    ),
+                });
+                continue;
+            }
+            incoming.push(DocData {
+                doc_id: d.doc_id,
+                kind: d.kind,
+                owner_org: d.owner_org,
+                heads: Vec::new(),
+                payload: Payload::Changes(d.changes),
+            });
+        }
+        let documents = incoming.len() as u64 + refused.len() as u64;
+        let mut summary = SyncSummary::default();
+        let mut missing = Vec::new();
+        self.apply_pulled(false, &mut summary, &mut missing, incoming)?;
+        for id in missing {
+            refused.push(RefusedDocument {
+                doc_id: id,
+                code: "missing_dependencies".into(),
+                message: "this machine lacks earlier changes of the file: sync it with the server, then import again".into(),
+            });
+        }
+        Ok(ImportSummary {
+            documents,
+            changed: summary.received,
+            new_documents: summary.new_documents,
+            refused,
+        })
+    }
 }

@@ -18,6 +18,7 @@ pub mod documents;
 pub mod error;
 pub mod index;
 pub mod keyfile;
+pub mod sealed;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;

@@ -1,0 +1,133 @@
+//! Passphrase-sealed files: for carrying changes on a USB stick between machines without a
+//! network. `PKSEALED` magic, a version byte, the Argon2id parameters and salt, a nonce, and
+//! the XChaCha20-Poly1305 ciphertext of the content. A wrong passphrase or a damaged file fails
+//! the tag: nothing is read from it.
+
+use argon2::{Algorithm, Argon2, Params, Version};
+use chacha20poly1305::aead::{Aead, KeyInit, Payload};
+use chacha20poly1305::{XChaCha20Poly1305, XNonce};
+use rand::RngCore;
+use zeroize::Zeroizing;
+
+use crate::error::{Result, StoreError};
+use crate::keyfile::{check_strength, KdfParams};
+
+const MAGIC: &[u8; 8] = b"PKSEALED";
+const VERSION: u8 = 1;
+const HEADER: usize = 8 + 1 + 12 + 16 + 24;
+
+fn key(passphrase: &str, salt: &[u8], p: KdfParams) -> Result<Zeroizing<[u8; 32]>> {
+    let params = Params::new(p.m_kib, p.t, p.p, Some(32))
+        .map_err(|e| StoreError::BadKeyFile(format!("invalid key derivation parameters: {e}")))?;
+    let mut out = Zeroizing::new([0u8; 32]);
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+        .hash_password_into(passphrase.as_bytes(), salt, out.as_mut())
+        .map_err(|e| StoreError::BadKeyFile(format!("key derivation failed: {e}")))?;
+    Ok(out)
+}
+
+/// Encrypt `content` under `passphrase`.
+pub fn seal(passphrase: &str, content: &[u8], params: KdfParams) -> Result<Vec<u8>> {
+    check_strength(passphrase)?;
+    let mut salt = [0u8; 16];
+    rand::rngs::OsRng.fill_bytes(&mut salt);
+    let mut nonce = [0u8; 24];
+    rand::rngs::OsRng.fill_bytes(&mut nonce);
+    let k = key(passphrase, &salt, params)?;
+    let mut out = Vec::with_capacity(HEADER + content.len() + 16);
+    out.extend_from_slice(MAGIC);
+    out.push(VERSION);
+    for v in [params.m_kib, params.t, params.p] {
+        out.extend_from_slice(&v.to_be_bytes());
+    }
+    out.extend_from_slice(&salt);
+    out.extend_from_slice(&nonce);
+    let cipher = XChaCha20Poly1305::new(chacha20poly1305::Key::from_slice(k.as_ref()));
+    let sealed = cipher
+        .encrypt(
+            XNonce::from_slice(&nonce),
+            Payload {
+                msg: content,
+                aad: &out[..HEADER],
+            },
+        )
+        .map_err(|_| StoreError::BadKeyFile("could not encrypt".into()))?;
+    out.extend_from_slice(&sealed);
+    Ok(out)
+}
+
+/// Decrypt a sealed file. `Err(WrongPassphrase)` when the passphrase is wrong or the file was
+/// altered; `Err(BadKeyFile)` when it is not a sealed file at all.
+pub fn unseal(passphrase: &str, sealed: &[u8]) -> Result<Vec<u8>> {
+    if sealed.len() < HEADER + 16 || &sealed[..8] != MAGIC {
+        return Err(StoreError::BadKeyFile("not a Punkt sealed file".into()));
+    }
+    if sealed[8] != VERSION {
+        return Err(StoreError::BadKeyFile(format!(
+            "sealed file version {} is not supported",
+            sealed[8]
+        )));
+    }
+    let num = |i: usize| u32::from_be_bytes(sealed[i..i + 4].try_into().expect("4 bytes"));
+    let params = KdfParams {
+        m_kib: num(9),
+        t: num(13),
+        p: num(17),
+    };
+    if params.m_kib > 1024 * 1024 || params.t > 64 || params.p > 16 {
+        return Err(StoreError::BadKeyFile(
+            "implausible key derivation parameters".into(),
+        ));
+    }
+    let salt = &sealed[21..37];
+    let nonce = &sealed[37..61];
+    let k = key(passphrase, salt, params)?;
+    let cipher = XChaCha20Poly1305::new(chacha20poly1305::Key::from_slice(k.as_ref()));
+    cipher
+        .decrypt(
+            XNonce::from_slice(nonce),
+            Payload {
+                msg: &sealed[HEADER..],
+                aad: &sealed[..HEADER],
+            },
+        )
+        .map_err(|_| StoreError::WrongPassphrase)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FAST: KdfParams = KdfParams {
+        m_kib: 1024,
+        t: 1,
+        p: 1,
+    };
+
+    #[test]
+    fn seal_and_unseal() {
+        let s = seal("a long passphrase", b"changes for the office", FAST).unwrap();
+        assert!(
+            !s.windows(7).any(|w| w == b"changes"),
+            "no plaintext in the file"
+        );
+        assert_eq!(
+            unseal("a long passphrase", &s).unwrap(),
+            b"changes for the office"
+        );
+        assert!(matches!(
+            unseal("another passphrase", &s),
+            Err(StoreError::WrongPassphrase)
+        ));
+        let mut bad = s.clone();
+        *bad.last_mut().unwrap() ^= 1;
+        assert!(matches!(
+            unseal("a long passphrase", &bad),
+            Err(StoreError::WrongPassphrase)
+        ));
+        assert!(matches!(
+            unseal("a long passphrase", b"PK"),
+            Err(StoreError::BadKeyFile(_))
+        ));
+    }
+}

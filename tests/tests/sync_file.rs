@@ -1,0 +1,102 @@
+//! Sync without a network: the changes a laptop has not sent go into an encrypted file, another
+//! machine imports it and syncs; when the laptop syncs later nothing is doubled.
+
+use punkt_system_tests::{assert_converged, Device, TestServer, FAST};
+
+#[test]
+fn a_usb_stick_carries_the_changes_from_a_centre_to_the_office() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(dir.path());
+    server.org("Fundacja A");
+    server.org("Stowarzyszenie B");
+    server.user("Fundacja A", "anna", "lawyer");
+    server.user("Fundacja A", "office", "coordinator");
+    server.user("Stowarzyszenie B", "beata", "counsellor");
+    let mut laptop = Device::enrolled(&server, "Fundacja A", "anna");
+    let mut office = Device::enrolled(&server, "Fundacja A", "office");
+    let known = laptop.add(r#"{"given_names":"Olena","family_name":"Bondar"}"#);
+    laptop.sync(&server);
+    office.sync(&server);
+
+    // A day in a guarded centre, no network.
+    let new = laptop.add(r#"{"given_names":"Ahmad","family_name":"Rahimi","names_original":"احمد رحیمی","citizenships":["AF"]}"#);
+    laptop.consult(&new, "first visit in Przemyśl");
+    laptop.consult(&known, "second visit");
+    let (file, summary) = laptop
+        .punkt
+        .export_changes("stick passphrase", false, FAST)
+        .unwrap();
+    assert_eq!(summary.documents, 2);
+    assert!(
+        !file.windows(6).any(|w| w == b"Rahimi"),
+        "the file is encrypted"
+    );
+
+    // A wrong passphrase and a damaged file change nothing.
+    assert!(office
+        .punkt
+        .import_changes(&file, "wrong passphrase")
+        .unwrap_err()
+        .to_string()
+        .contains("wrong passphrase"));
+    let mut damaged = file.clone();
+    damaged[200] ^= 0xFF;
+    assert!(office
+        .punkt
+        .import_changes(&damaged, "stick passphrase")
+        .is_err());
+    assert!(office.punkt.client(&new).is_err());
+
+    let imported = office
+        .punkt
+        .import_changes(&file, "stick passphrase")
+        .unwrap();
+    assert_eq!(
+        (imported.documents, imported.changed, imported.new_documents),
+        (2, 2, 1)
+    );
+    assert!(imported.refused.is_empty());
+    // Importing twice changes nothing.
+    assert_eq!(
+        office
+            .punkt
+            .import_changes(&file, "stick passphrase")
+            .unwrap()
+            .changed,
+        0
+    );
+    assert_eq!(office.punkt.search("Ahmad Rahimi", 1).unwrap()[0].id, new);
+    office.sync(&server);
+    // The laptop comes back and syncs too: the same changes arrive a second time, as no-ops.
+    laptop.sync(&server);
+    office.sync(&server);
+    assert_converged(&[&laptop, &office]);
+    assert_eq!(
+        office.punkt.client_view(&new).unwrap().consultations.len(),
+        1
+    );
+    assert_eq!(
+        office
+            .punkt
+            .client_view(&known)
+            .unwrap()
+            .consultations
+            .len(),
+        1
+    );
+    assert_eq!(server.doc_count(), 2);
+
+    // Another organisation's machine refuses the file's documents.
+    let mut other = Device::enrolled(&server, "Stowarzyszenie B", "beata");
+    let (all, _) = laptop
+        .punkt
+        .export_changes("stick passphrase", true, FAST)
+        .unwrap();
+    let r = other
+        .punkt
+        .import_changes(&all, "stick passphrase")
+        .unwrap();
+    assert_eq!(r.refused.len(), 2);
+    assert_eq!(other.punkt.store().count_clients().unwrap(), 0);
+    other.sync(&server);
+}
