@@ -132,3 +132,48 @@ pub async fn serve_http<S: Storage>(
         .with_graceful_shutdown(shutdown)
         .await
 }
+
+/// Serve HTTPS on `listen` with a PEM certificate chain and key until `handle` is told to shut
+/// down (gracefully: requests in flight get up to [`REQUEST_TIMEOUT`]).
+pub async fn serve_tls<S: Storage>(
+    engine: Engine<S>,
+    listen: std::net::SocketAddr,
+    cert_pem: Vec<u8>,
+    key_pem: Vec<u8>,
+    handle: axum_server::Handle,
+) -> std::io::Result<()> {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let config = axum_server::tls_rustls::RustlsConfig::from_pem(cert_pem, key_pem).await?;
+    axum_server::bind_rustls(listen, config)
+        .handle(handle)
+        .serve(router(engine).into_make_service())
+        .await
+}
+
+/// Where plain HTTP may be served: only with the explicit development flag, only on loopback.
+pub fn check_plain_http(listen: std::net::SocketAddr, insecure_http: bool) -> Result<(), String> {
+    if !insecure_http {
+        return Err("give --tls-cert and --tls-key, or --insecure-http for development on a loopback address".into());
+    }
+    if !listen.ip().is_loopback() {
+        return Err(format!(
+            "--insecure-http is allowed only on a loopback address (127.0.0.1 or ::1), not {listen}"
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_http_only_on_loopback_and_only_when_asked() {
+        assert!(check_plain_http("127.0.0.1:8080".parse().unwrap(), true).is_ok());
+        assert!(check_plain_http("[::1]:8080".parse().unwrap(), true).is_ok());
+        assert!(check_plain_http("127.0.0.1:8080".parse().unwrap(), false).is_err());
+        let e = check_plain_http("0.0.0.0:8080".parse().unwrap(), true).unwrap_err();
+        assert!(e.contains("loopback"), "{e}");
+        assert!(check_plain_http("192.0.2.10:8080".parse().unwrap(), true).is_err());
+    }
+}

@@ -125,16 +125,9 @@ async fn serve<S: Storage>(
 ) -> anyhow::Result<()> {
     match tls {
         Some((cert, key)) => {
-            let _ = rustls::crypto::ring::default_provider().install_default();
-            let config = axum_server::tls_rustls::RustlsConfig::from_pem_file(&cert, &key)
-                .await
-                .with_context(|| {
-                    format!(
-                        "cannot load the TLS certificate {} and key {}",
-                        cert.display(),
-                        key.display()
-                    )
-                })?;
+            let read = |p: &PathBuf| {
+                std::fs::read(p).with_context(|| format!("cannot read {}", p.display()))
+            };
             let handle = axum_server::Handle::new();
             let h = handle.clone();
             tokio::spawn(async move {
@@ -142,18 +135,13 @@ async fn serve<S: Storage>(
                 h.graceful_shutdown(Some(punkt_sync_server::http::REQUEST_TIMEOUT));
             });
             tracing::info!("serving https://{listen}");
-            axum_server::bind_rustls(listen, config)
-                .handle(handle)
-                .serve(punkt_sync_server::http::router(engine).into_make_service())
-                .await?;
+            punkt_sync_server::http::serve_tls(engine, listen, read(&cert)?, read(&key)?, handle)
+                .await
+                .context("cannot serve TLS (check the certificate and key)")?;
         }
         None => {
-            if !insecure_http {
-                bail!("give --tls-cert and --tls-key, or --insecure-http for development on a loopback address");
-            }
-            if !listen.ip().is_loopback() {
-                bail!("--insecure-http is allowed only on a loopback address (127.0.0.1 or ::1), not {listen}");
-            }
+            punkt_sync_server::http::check_plain_http(listen, insecure_http)
+                .map_err(anyhow::Error::msg)?;
             let listener = tokio::net::TcpListener::bind(listen)
                 .await
                 .with_context(|| format!("cannot listen on {listen}"))?;
