@@ -4,6 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
+# The PostgreSQL backend's tests start a private cluster from Debian's server binaries.
+punkt_install_apt postgresql
 
 export CARGO_TERM_COLOR=never
 echo "== cargo fmt --check"

@@ -12,9 +12,11 @@
 
 pub mod engine;
 pub mod http;
+pub mod postgres;
 pub mod sqlite;
 pub mod storage;
 
 pub use engine::Engine;
+pub use postgres::PostgresStorage;
 pub use sqlite::SqliteStorage;
 pub use storage::Storage;

@@ -7,7 +7,7 @@ use anyhow::{bail, Context};
 use clap::{Parser, Subcommand};
 use punkt_sync_server::engine::Engine;
 use punkt_sync_server::storage::Storage;
-use punkt_sync_server::SqliteStorage;
+use punkt_sync_server::{PostgresStorage, SqliteStorage};
 
 #[derive(Parser)]
 #[command(name = "punkt-sync-server", version, about = "The Punkt sync server")]
@@ -93,11 +93,18 @@ enum UserCommand {
     },
 }
 
+fn is_postgres(db: &str) -> bool {
+    db.starts_with("postgres://") || db.starts_with("postgresql://")
+}
+
 fn sqlite(db: &str) -> anyhow::Result<SqliteStorage> {
-    if db.starts_with("postgres://") || db.starts_with("postgresql://") {
-        bail!("PostgreSQL storage is not built yet in this version; use a SQLite file");
-    }
     SqliteStorage::open(std::path::Path::new(db)).with_context(|| format!("cannot open {db}"))
+}
+
+async fn postgres(db: &str) -> anyhow::Result<PostgresStorage> {
+    PostgresStorage::connect(db, 8)
+        .await
+        .context("cannot connect to PostgreSQL")
 }
 
 async fn shutdown_signal() {
@@ -169,54 +176,67 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             tls_key,
             insecure_http,
         } => {
-            let engine = Engine::new(sqlite(&db)?);
-            serve(engine, listen, tls_cert.zip(tls_key), insecure_http).await
+            let tls = tls_cert.zip(tls_key);
+            if is_postgres(&db) {
+                serve(
+                    Engine::new(postgres(&db).await?),
+                    listen,
+                    tls,
+                    insecure_http,
+                )
+                .await
+            } else {
+                serve(Engine::new(sqlite(&db)?), listen, tls, insecure_http).await
+            }
         }
         Command::Admin { db, command } => {
-            let engine = Engine::new(sqlite(&db)?);
-            let store = engine.store.clone();
-            match command {
-                Admin::Org(OrgCommand::Add { name }) => {
-                    store.add_org(name.trim()).await?;
-                    print(&serde_json::json!({ "organisation": name.trim() }))
-                }
-                Admin::User(UserCommand::Add { org, name, role }) => {
-                    store.add_user(&org, name.trim(), &role).await?;
-                    print(
-                        &serde_json::json!({ "user": name.trim(), "organisation": org, "role": role }),
-                    )
-                }
-                Admin::Enroll { user, expires } => {
-                    if expires == 0 || expires > 24 * 30 {
-                        bail!("--expires must be between 1 and 720 hours");
-                    }
-                    let code = engine.make_enrol_code(&user, expires).await?;
-                    print(
-                        &serde_json::json!({ "code": code, "user": user, "expires_hours": expires }),
-                    )
-                }
-                Admin::Revoke { device_id } => {
-                    store.revoke(&device_id, engine.now()).await?;
-                    store
-                        .audit(punkt_sync_server::storage::AuditEvent {
-                            at: punkt_sync_server::storage::timestamp(engine.now()),
-                            action: "revoke".into(),
-                            device_id: Some(device_id.clone()),
-                            user: None,
-                            organisation: None,
-                            doc_id: None,
-                            detail: "revoked by an administrator".into(),
-                        })
-                        .await?;
-                    print(&serde_json::json!({ "revoked": device_id }))
-                }
-                Admin::Devices => print(&store.devices().await?),
-                Admin::Audit { limit } => print(&store.audit_log(limit).await?),
-                Admin::Grant { doc_id, org } => {
-                    store.grant(&doc_id, &org).await?;
-                    print(&serde_json::json!({ "document": doc_id, "granted_to": org }))
-                }
+            if is_postgres(&db) {
+                admin(Engine::new(postgres(&db).await?), command).await
+            } else {
+                admin(Engine::new(sqlite(&db)?), command).await
             }
+        }
+    }
+}
+
+async fn admin<S: Storage>(engine: Engine<S>, command: Admin) -> anyhow::Result<()> {
+    let store = engine.store.clone();
+    match command {
+        Admin::Org(OrgCommand::Add { name }) => {
+            store.add_org(name.trim()).await?;
+            print(&serde_json::json!({ "organisation": name.trim() }))
+        }
+        Admin::User(UserCommand::Add { org, name, role }) => {
+            store.add_user(&org, name.trim(), &role).await?;
+            print(&serde_json::json!({ "user": name.trim(), "organisation": org, "role": role }))
+        }
+        Admin::Enroll { user, expires } => {
+            if expires == 0 || expires > 24 * 30 {
+                bail!("--expires must be between 1 and 720 hours");
+            }
+            let code = engine.make_enrol_code(&user, expires).await?;
+            print(&serde_json::json!({ "code": code, "user": user, "expires_hours": expires }))
+        }
+        Admin::Revoke { device_id } => {
+            store.revoke(&device_id, engine.now()).await?;
+            store
+                .audit(punkt_sync_server::storage::AuditEvent {
+                    at: punkt_sync_server::storage::timestamp(engine.now()),
+                    action: "revoke".into(),
+                    device_id: Some(device_id.clone()),
+                    user: None,
+                    organisation: None,
+                    doc_id: None,
+                    detail: "revoked by an administrator".into(),
+                })
+                .await?;
+            print(&serde_json::json!({ "revoked": device_id }))
+        }
+        Admin::Devices => print(&store.devices().await?),
+        Admin::Audit { limit } => print(&store.audit_log(limit).await?),
+        Admin::Grant { doc_id, org } => {
+            store.grant(&doc_id, &org).await?;
+            print(&serde_json::json!({ "document": doc_id, "granted_to": org }))
         }
     }
 }

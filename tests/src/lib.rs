@@ -9,7 +9,7 @@ use std::sync::Arc;
 use punkt_core::sync::{HttpTransport, SyncSummary};
 use punkt_core::{ClientInput, ConsultationInput, Punkt};
 use punkt_store::KdfParams;
-use punkt_sync_server::{Engine, SqliteStorage, Storage};
+use punkt_sync_server::{Engine, PostgresStorage, SqliteStorage, Storage};
 
 pub const FAST: KdfParams = KdfParams {
     m_kib: 1024,
@@ -19,10 +19,10 @@ pub const FAST: KdfParams = KdfParams {
 pub const PASS: &str = "device passphrase";
 
 /// A sync server running in this process, on a real loopback socket.
-pub struct TestServer {
+pub struct TestServer<S: Storage = SqliteStorage> {
     pub url: String,
     pub addr: SocketAddr,
-    pub engine: Engine<SqliteStorage>,
+    pub engine: Engine<S>,
     pub db: PathBuf,
     /// Seconds added to the real clock (to expire enrolment codes).
     pub clock_offset: Arc<AtomicI64>,
@@ -30,19 +30,47 @@ pub struct TestServer {
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
 }
 
-impl TestServer {
+impl TestServer<SqliteStorage> {
     pub fn start(dir: &Path) -> TestServer {
         Self::start_with(&dir.join("server.db"), Arc::new(AtomicI64::new(0)))
     }
 
     pub fn start_with(db: &Path, clock_offset: Arc<AtomicI64>) -> TestServer {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .expect("runtime");
+        let rt = runtime();
+        let storage = SqliteStorage::open(db).expect("server db");
+        let mut s = TestServer::serve(rt, storage, clock_offset);
+        s.db = db.to_path_buf();
+        s
+    }
+}
+
+impl TestServer<PostgresStorage> {
+    /// A server instance on a PostgreSQL database (several may share one).
+    pub fn start_postgres(url: &str) -> TestServer<PostgresStorage> {
+        let rt = runtime();
+        let storage = rt
+            .block_on(PostgresStorage::connect(url, 4))
+            .expect("PostgreSQL");
+        TestServer::serve(rt, storage, Arc::new(AtomicI64::new(0)))
+    }
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime")
+}
+
+impl<S: Storage> TestServer<S> {
+    fn serve(
+        rt: tokio::runtime::Runtime,
+        storage: S,
+        clock_offset: Arc<AtomicI64>,
+    ) -> TestServer<S> {
         let offset = clock_offset.clone();
-        let engine = Engine::new(SqliteStorage::open(db).expect("server db"))
+        let engine = Engine::new(storage)
             .with_clock(move || chrono::Utc::now().timestamp() + offset.load(Ordering::SeqCst));
         let listener = rt
             .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
@@ -60,7 +88,7 @@ impl TestServer {
             url: format!("http://{addr}"),
             addr,
             engine,
-            db: db.to_path_buf(),
+            db: PathBuf::new(),
             clock_offset,
             rt: Some(rt),
             shutdown: Some(tx),
@@ -112,7 +140,7 @@ impl TestServer {
     }
 }
 
-impl Drop for TestServer {
+impl<S: Storage> Drop for TestServer<S> {
     fn drop(&mut self) {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
@@ -131,7 +159,7 @@ pub struct Device {
 }
 
 impl Device {
-    pub fn enrolled(server: &TestServer, org: &str, user: &str) -> Device {
+    pub fn enrolled<S: Storage>(server: &TestServer<S>, org: &str, user: &str) -> Device {
         let dir = tempfile::tempdir().unwrap();
         let mut punkt = Punkt::init_with(&dir.path().join("store"), PASS, org, FAST).unwrap();
         let e = punkt
@@ -153,11 +181,11 @@ impl Device {
         self._dir.path().join("store")
     }
 
-    pub fn transport(&self, server: &TestServer) -> HttpTransport {
+    pub fn transport<S: Storage>(&self, server: &TestServer<S>) -> HttpTransport {
         self.punkt.transport_to(&server.url, None).unwrap()
     }
 
-    pub fn sync(&mut self, server: &TestServer) -> SyncSummary {
+    pub fn sync<S: Storage>(&mut self, server: &TestServer<S>) -> SyncSummary {
         let mut t = self.transport(server);
         self.punkt.sync_with(&mut t, &mut |_| {}).expect("sync")
     }
@@ -218,5 +246,140 @@ pub fn assert_converged(devices: &[&Device]) {
             first.contents(),
             "contents differ between devices"
         );
+    }
+}
+
+/// A private PostgreSQL cluster for one test, started from Debian's packages (which
+/// `scripts/test.sh` installs) and stopped when dropped.
+pub struct TestPostgres {
+    pub url: String,
+    bin: PathBuf,
+    data: PathBuf,
+    as_postgres: bool,
+    _dir: tempfile::TempDir,
+}
+
+fn postgres_bin() -> PathBuf {
+    let mut versions: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
+        .map(|d| {
+            d.filter_map(|e| e.ok())
+                .map(|e| e.path().join("bin"))
+                .collect()
+        })
+        .unwrap_or_default();
+    versions.retain(|p| p.join("initdb").exists());
+    versions.sort();
+    versions.pop().expect(
+        "PostgreSQL is not installed: ./scripts/test.sh installs it (Debian package postgresql)",
+    )
+}
+
+impl TestPostgres {
+    pub fn start() -> TestPostgres {
+        let bin = postgres_bin();
+        let dir = tempfile::Builder::new()
+            .prefix("punkt-pg")
+            .tempdir()
+            .unwrap();
+        let data = dir.path().join("data");
+        let root = std::process::Command::new("id")
+            .arg("-u")
+            .output()
+            .map(|o| o.stdout == b"0\n")
+            .unwrap_or(false);
+        if root {
+            // initdb refuses to run as root: the cluster belongs to Debian's postgres user.
+            let ok = std::process::Command::new("chown")
+                .args(["-R", "postgres:postgres"])
+                .arg(dir.path())
+                .status()
+                .unwrap();
+            assert!(ok.success(), "chown to postgres failed");
+        }
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let pg = TestPostgres {
+            url: format!("postgres://punkt@127.0.0.1:{port}/postgres"),
+            bin,
+            data,
+            as_postgres: root,
+            _dir: dir,
+        };
+        pg.run(
+            "initdb",
+            &[
+                "-D",
+                pg.data.to_str().unwrap(),
+                "-U",
+                "punkt",
+                "--auth=trust",
+                "-E",
+                "UTF8",
+                "--no-sync",
+            ],
+        );
+        let opts = format!(
+            "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off",
+            pg._dir.path().display()
+        );
+        let log = pg._dir.path().join("log");
+        pg.run(
+            "pg_ctl",
+            &[
+                "-D",
+                pg.data.to_str().unwrap(),
+                "-l",
+                log.to_str().unwrap(),
+                "-o",
+                &opts,
+                "-w",
+                "start",
+            ],
+        );
+        pg
+    }
+
+    fn run(&self, tool: &str, args: &[&str]) {
+        let exe = self.bin.join(tool);
+        let out = if self.as_postgres {
+            std::process::Command::new("runuser")
+                .args(["-u", "postgres", "--"])
+                .arg(&exe)
+                .args(args)
+                .output()
+        } else {
+            std::process::Command::new(&exe).args(args).output()
+        }
+        .unwrap_or_else(|e| panic!("{tool}: {e}"));
+        assert!(
+            out.status.success(),
+            "{tool} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+impl Drop for TestPostgres {
+    fn drop(&mut self) {
+        let exe = self.bin.join("pg_ctl");
+        let args = [
+            "-D",
+            self.data.to_str().unwrap_or(""),
+            "-m",
+            "immediate",
+            "stop",
+        ];
+        let _ = if self.as_postgres {
+            std::process::Command::new("runuser")
+                .args(["-u", "postgres", "--"])
+                .arg(&exe)
+                .args(args)
+                .output()
+        } else {
+            std::process::Command::new(&exe).args(args).output()
+        };
     }
 }

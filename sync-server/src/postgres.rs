@@ -1,0 +1,486 @@
+//! PostgreSQL storage: several server instances share one database. Per-document writes are
+//! serialised by `SELECT … FOR UPDATE` plus compare-and-set on the heads; the change sequence
+//! is one counter row updated inside each write's transaction, so sequence numbers become
+//! visible in order and "what changed since" never skips a write committed late.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use punkt_sync::docs::{heads_from_bytes, heads_to_bytes, sorted};
+use tokio::sync::Mutex;
+use tokio_postgres::{Client, NoTls};
+
+use crate::storage::{
+    timestamp, AuditEvent, Changed, Device, DocWrite, Result, ServerDoc, Storage, StorageError,
+    WriteOutcome, ROLES,
+};
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS orgs (name TEXT PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS users (
+    name TEXT PRIMARY KEY, org TEXT NOT NULL REFERENCES orgs(name), role TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS enrol_codes (
+    code_hash BYTEA PRIMARY KEY, user_name TEXT NOT NULL REFERENCES users(name),
+    expires_at BIGINT NOT NULL, used_at BIGINT);
+CREATE TABLE IF NOT EXISTS devices (
+    device_id TEXT PRIMARY KEY, name TEXT NOT NULL, user_name TEXT NOT NULL REFERENCES users(name),
+    token_hash BYTEA NOT NULL UNIQUE, enrolled_at BIGINT NOT NULL, last_seen BIGINT,
+    revoked_at BIGINT);
+CREATE TABLE IF NOT EXISTS documents (
+    id TEXT PRIMARY KEY, kind TEXT NOT NULL, owner_org TEXT NOT NULL,
+    snapshot BYTEA NOT NULL, heads BYTEA NOT NULL, seq BIGINT NOT NULL);
+CREATE INDEX IF NOT EXISTS documents_seq ON documents(seq);
+CREATE TABLE IF NOT EXISTS doc_changes (
+    doc_id TEXT NOT NULL, n BIGINT NOT NULL, hash BYTEA NOT NULL, bytes BYTEA NOT NULL,
+    PRIMARY KEY (doc_id, n), UNIQUE (doc_id, hash));
+CREATE TABLE IF NOT EXISTS doc_access (
+    doc_id TEXT NOT NULL, org TEXT NOT NULL, PRIMARY KEY (doc_id, org));
+CREATE INDEX IF NOT EXISTS doc_access_org ON doc_access(org, doc_id);
+CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value BIGINT NOT NULL);
+INSERT INTO counters(name, value) VALUES ('seq', 0) ON CONFLICT DO NOTHING;
+CREATE TABLE IF NOT EXISTS audit (
+    id BIGSERIAL PRIMARY KEY, at TEXT NOT NULL, action TEXT NOT NULL, device_id TEXT,
+    user_name TEXT, organisation TEXT, doc_id TEXT, detail TEXT NOT NULL);
+";
+
+/// A few connections, used round-robin (each behind a lock, for transactions).
+#[derive(Clone)]
+pub struct PostgresStorage {
+    clients: Arc<Vec<Mutex<Client>>>,
+    next: Arc<AtomicUsize>,
+}
+
+impl PostgresStorage {
+    /// Connect with `connections` connections and create the schema if missing.
+    pub async fn connect(url: &str, connections: usize) -> Result<Self> {
+        let mut clients = Vec::with_capacity(connections.max(1));
+        for _ in 0..connections.max(1) {
+            let (client, conn) = tokio_postgres::connect(url, NoTls).await?;
+            tokio::spawn(async move {
+                if let Err(e) = conn.await {
+                    tracing::error!("PostgreSQL connection closed: {e}");
+                }
+            });
+            clients.push(Mutex::new(client));
+        }
+        let s = PostgresStorage {
+            clients: Arc::new(clients),
+            next: Arc::new(AtomicUsize::new(0)),
+        };
+        {
+            let c = s.client().await;
+            // Two instances starting at once must not race on CREATE TABLE.
+            c.batch_execute(&format!(
+                "BEGIN; SELECT pg_advisory_xact_lock(4242); {SCHEMA} COMMIT;"
+            ))
+            .await?;
+        }
+        Ok(s)
+    }
+
+    async fn client(&self) -> tokio::sync::MutexGuard<'_, Client> {
+        let i = self.next.fetch_add(1, Ordering::Relaxed) % self.clients.len();
+        self.clients[i].lock().await
+    }
+}
+
+fn device_row(r: &tokio_postgres::Row) -> Device {
+    Device {
+        device_id: r.get(0),
+        name: r.get(1),
+        user: r.get(2),
+        organisation: r.get(3),
+        role: r.get(4),
+        enrolled_at: timestamp(r.get(5)),
+        last_seen: r.get::<_, Option<i64>>(6).map(timestamp),
+        revoked_at: r.get::<_, Option<i64>>(7).map(timestamp),
+    }
+}
+
+const DEVICE_SELECT: &str = "SELECT d.device_id, d.name, d.user_name, u.org, u.role, d.enrolled_at,
+    d.last_seen, d.revoked_at FROM devices d JOIN users u ON u.name = d.user_name";
+
+impl Storage for PostgresStorage {
+    async fn add_org(&self, name: &str) -> Result<()> {
+        let c = self.client().await;
+        let n = c
+            .execute(
+                "INSERT INTO orgs(name) VALUES ($1) ON CONFLICT DO NOTHING",
+                &[&name],
+            )
+            .await?;
+        if n == 0 {
+            return Err(StorageError::Exists(format!(
+                "organisation '{name}' already exists"
+            )));
+        }
+        Ok(())
+    }
+
+    async fn add_user(&self, org: &str, name: &str, role: &str) -> Result<()> {
+        if !ROLES.contains(&role) {
+            return Err(StorageError::Invalid(format!(
+                "unknown role '{role}': one of {}",
+                ROLES.join(", ")
+            )));
+        }
+        let c = self.client().await;
+        if c.query_opt("SELECT 1 FROM orgs WHERE name = $1", &[&org])
+            .await?
+            .is_none()
+        {
+            return Err(StorageError::NotFound(format!("no organisation '{org}'")));
+        }
+        let n = c
+            .execute(
+                "INSERT INTO users(name, org, role) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+                &[&name, &org, &role],
+            )
+            .await?;
+        if n == 0 {
+            return Err(StorageError::Exists(format!(
+                "user '{name}' already exists"
+            )));
+        }
+        Ok(())
+    }
+
+    async fn add_enrol_code(&self, user: &str, code_hash: [u8; 32], expires_at: i64) -> Result<()> {
+        let c = self.client().await;
+        if c.query_opt("SELECT 1 FROM users WHERE name = $1", &[&user])
+            .await?
+            .is_none()
+        {
+            return Err(StorageError::NotFound(format!("no user '{user}'")));
+        }
+        c.execute(
+            "INSERT INTO enrol_codes(code_hash, user_name, expires_at) VALUES ($1, $2, $3)",
+            &[&code_hash.as_slice(), &user, &expires_at],
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn enrol(
+        &self,
+        code_hash: [u8; 32],
+        now: i64,
+        device_id: &str,
+        device_name: &str,
+        token_hash: [u8; 32],
+    ) -> Result<Device> {
+        let mut c = self.client().await;
+        let tx = c.transaction().await?;
+        let code = tx
+            .query_opt(
+                "SELECT user_name, expires_at, used_at FROM enrol_codes WHERE code_hash = $1 FOR UPDATE",
+                &[&code_hash.as_slice()],
+            )
+            .await?;
+        let user: String = match code {
+            None => return Err(StorageError::Invalid("unknown enrolment code".into())),
+            Some(r) if r.get::<_, Option<i64>>(2).is_some() => {
+                return Err(StorageError::Invalid(
+                    "this enrolment code was already used".into(),
+                ))
+            }
+            Some(r) if r.get::<_, i64>(1) < now => {
+                return Err(StorageError::Invalid(
+                    "this enrolment code has expired".into(),
+                ))
+            }
+            Some(r) => r.get(0),
+        };
+        tx.execute(
+            "UPDATE enrol_codes SET used_at = $2 WHERE code_hash = $1",
+            &[&code_hash.as_slice(), &now],
+        )
+        .await?;
+        tx.execute(
+            "INSERT INTO devices(device_id, name, user_name, token_hash, enrolled_at) VALUES ($1, $2, $3, $4, $5)",
+            &[&device_id, &device_name, &user, &token_hash.as_slice(), &now],
+        )
+        .await?;
+        let row = tx
+            .query_one(
+                &format!("{DEVICE_SELECT} WHERE d.device_id = $1"),
+                &[&device_id],
+            )
+            .await?;
+        tx.commit().await?;
+        Ok(device_row(&row))
+    }
+
+    async fn revoke(&self, device_id: &str, now: i64) -> Result<()> {
+        let c = self.client().await;
+        let n = c
+            .execute(
+                "UPDATE devices SET revoked_at = COALESCE(revoked_at, $2) WHERE device_id = $1",
+                &[&device_id, &now],
+            )
+            .await?;
+        if n == 0 {
+            return Err(StorageError::NotFound(format!("no device '{device_id}'")));
+        }
+        Ok(())
+    }
+
+    async fn devices(&self) -> Result<Vec<Device>> {
+        let c = self.client().await;
+        let rows = c
+            .query(
+                &format!("{DEVICE_SELECT} ORDER BY d.enrolled_at, d.device_id"),
+                &[],
+            )
+            .await?;
+        Ok(rows.iter().map(device_row).collect())
+    }
+
+    async fn device_by_token(&self, token_hash: [u8; 32]) -> Result<Option<Device>> {
+        let c = self.client().await;
+        Ok(c.query_opt(
+            &format!("{DEVICE_SELECT} WHERE d.token_hash = $1"),
+            &[&token_hash.as_slice()],
+        )
+        .await?
+        .map(|r| device_row(&r)))
+    }
+
+    async fn touch_device(&self, device_id: &str, now: i64) -> Result<()> {
+        let c = self.client().await;
+        c.execute(
+            "UPDATE devices SET last_seen = $2 WHERE device_id = $1",
+            &[&device_id, &now],
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn load_doc(&self, id: &str) -> Result<Option<ServerDoc>> {
+        let mut c = self.client().await;
+        let tx = c.build_transaction().read_only(true).start().await?;
+        let Some(row) = tx
+            .query_opt(
+                "SELECT kind, owner_org, snapshot, heads, seq FROM documents WHERE id = $1",
+                &[&id],
+            )
+            .await?
+        else {
+            return Ok(None);
+        };
+        let changes = tx
+            .query(
+                "SELECT bytes FROM doc_changes WHERE doc_id = $1 ORDER BY n",
+                &[&id],
+            )
+            .await?
+            .iter()
+            .map(|r| r.get::<_, Vec<u8>>(0))
+            .collect();
+        let access = tx
+            .query(
+                "SELECT org FROM doc_access WHERE doc_id = $1 ORDER BY org",
+                &[&id],
+            )
+            .await?
+            .iter()
+            .map(|r| r.get::<_, String>(0))
+            .collect();
+        tx.commit().await?;
+        Ok(Some(ServerDoc {
+            id: id.to_string(),
+            kind: row.get(0),
+            owner_org: row.get(1),
+            access,
+            snapshot: row.get(2),
+            changes,
+            heads: heads_from_bytes(&row.get::<_, Vec<u8>>(3)),
+            seq: row.get::<_, i64>(4) as u64,
+        }))
+    }
+
+    async fn write_doc(&self, w: DocWrite) -> Result<WriteOutcome> {
+        let mut c = self.client().await;
+        let tx = c.transaction().await?;
+        let current: Option<Vec<u8>> = tx
+            .query_opt(
+                "SELECT heads FROM documents WHERE id = $1 FOR UPDATE",
+                &[&w.id],
+            )
+            .await?
+            .map(|r| r.get(0));
+        let matches = match (&w.expected_heads, &current) {
+            (None, None) => true,
+            (Some(exp), Some(cur)) => sorted(exp.clone()) == sorted(heads_from_bytes(cur)),
+            _ => false,
+        };
+        if !matches {
+            return Ok(WriteOutcome::Conflict);
+        }
+        let seq: i64 = tx
+            .query_one(
+                "UPDATE counters SET value = value + 1 WHERE name = 'seq' RETURNING value",
+                &[],
+            )
+            .await?
+            .get(0);
+        let heads = heads_to_bytes(&w.heads);
+        match (&current, &w.snapshot) {
+            (None, snapshot) => {
+                let snapshot = snapshot.clone().unwrap_or_default();
+                let n = tx
+                    .execute(
+                        "INSERT INTO documents(id, kind, owner_org, snapshot, heads, seq) VALUES ($1, $2, $3, $4, $5, $6)
+                         ON CONFLICT (id) DO NOTHING",
+                        &[&w.id, &w.kind, &w.owner_org, &snapshot, &heads, &seq],
+                    )
+                    .await?;
+                if n == 0 {
+                    // Another instance created it meanwhile.
+                    return Ok(WriteOutcome::Conflict);
+                }
+            }
+            (Some(_), Some(snapshot)) => {
+                tx.execute(
+                    "UPDATE documents SET snapshot = $2, heads = $3, seq = $4 WHERE id = $1",
+                    &[&w.id, snapshot, &heads, &seq],
+                )
+                .await?;
+                tx.execute("DELETE FROM doc_changes WHERE doc_id = $1", &[&w.id])
+                    .await?;
+            }
+            (Some(_), None) => {
+                tx.execute(
+                    "UPDATE documents SET heads = $2, seq = $3 WHERE id = $1",
+                    &[&w.id, &heads, &seq],
+                )
+                .await?;
+            }
+        }
+        if !w.changes.is_empty() {
+            let mut n: i64 = tx
+                .query_one(
+                    "SELECT COALESCE(MAX(n), 0) + 1 FROM doc_changes WHERE doc_id = $1",
+                    &[&w.id],
+                )
+                .await?
+                .get(0);
+            for (h, bytes) in &w.changes {
+                let inserted = tx
+                    .execute(
+                        "INSERT INTO doc_changes(doc_id, n, hash, bytes) VALUES ($1, $2, $3, $4)
+                         ON CONFLICT (doc_id, hash) DO NOTHING",
+                        &[&w.id, &n, &h.0.as_slice(), bytes],
+                    )
+                    .await?;
+                if inserted > 0 {
+                    n += 1;
+                }
+            }
+        }
+        tx.commit().await?;
+        Ok(WriteOutcome::Stored(seq as u64))
+    }
+
+    async fn changed_since(&self, org: &str, cursor: u64, limit: u32) -> Result<Vec<Changed>> {
+        let c = self.client().await;
+        let rows = c
+            .query(
+                "SELECT id, kind, owner_org, heads, seq FROM documents d
+                 WHERE seq > $2 AND (owner_org = $1 OR EXISTS
+                     (SELECT 1 FROM doc_access a WHERE a.doc_id = d.id AND a.org = $1))
+                 ORDER BY seq LIMIT $3",
+                &[&org, &(cursor as i64), &i64::from(limit)],
+            )
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|r| Changed {
+                id: r.get(0),
+                kind: r.get(1),
+                owner_org: r.get(2),
+                heads: heads_from_bytes(&r.get::<_, Vec<u8>>(3)),
+                seq: r.get::<_, i64>(4) as u64,
+            })
+            .collect())
+    }
+
+    async fn current_seq(&self) -> Result<u64> {
+        let c = self.client().await;
+        Ok(
+            c.query_one("SELECT value FROM counters WHERE name = 'seq'", &[])
+                .await?
+                .get::<_, i64>(0) as u64,
+        )
+    }
+
+    async fn grant(&self, id: &str, org: &str) -> Result<()> {
+        let mut c = self.client().await;
+        let tx = c.transaction().await?;
+        if tx
+            .query_opt("SELECT 1 FROM documents WHERE id = $1 FOR UPDATE", &[&id])
+            .await?
+            .is_none()
+        {
+            return Err(StorageError::NotFound(format!("no document '{id}'")));
+        }
+        tx.execute(
+            "INSERT INTO doc_access(doc_id, org) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+            &[&id, &org],
+        )
+        .await?;
+        let seq: i64 = tx
+            .query_one(
+                "UPDATE counters SET value = value + 1 WHERE name = 'seq' RETURNING value",
+                &[],
+            )
+            .await?
+            .get(0);
+        tx.execute("UPDATE documents SET seq = $2 WHERE id = $1", &[&id, &seq])
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn audit(&self, e: AuditEvent) -> Result<()> {
+        let c = self.client().await;
+        c.execute(
+            "INSERT INTO audit(at, action, device_id, user_name, organisation, doc_id, detail)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            &[
+                &e.at,
+                &e.action,
+                &e.device_id,
+                &e.user,
+                &e.organisation,
+                &e.doc_id,
+                &e.detail,
+            ],
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn audit_log(&self, limit: u32) -> Result<Vec<AuditEvent>> {
+        let c = self.client().await;
+        let rows = c
+            .query(
+                "SELECT at, action, device_id, user_name, organisation, doc_id, detail FROM audit
+                 ORDER BY id DESC LIMIT $1",
+                &[&i64::from(limit)],
+            )
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|r| AuditEvent {
+                at: r.get(0),
+                action: r.get(1),
+                device_id: r.get(2),
+                user: r.get(3),
+                organisation: r.get(4),
+                doc_id: r.get(5),
+                detail: r.get(6),
+            })
+            .collect())
+    }
+}
