@@ -637,7 +637,44 @@ impl Punkt {
             .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
         let actor = self.actor.clone();
         let mut batch = self.store.batch()?;
+        // Documents new here are prepared (loaded, hydrated, indexed) on every core at once:
+        // that is most of a first sync's time.
+        let mut fresh = Vec::new();
+        let mut known = Vec::new();
         for d in docs_in {
+            match batch.load(&d.doc_id)? {
+                None => fresh.push(d),
+                Some(stored) => known.push((d, stored)),
+            }
+        }
+        for prepared in prepare_all(fresh) {
+            let p = match prepared? {
+                Prepared::Ready(p) => p,
+                Prepared::MissingDependencies(id) => {
+                    diverged.push(id);
+                    continue;
+                }
+            };
+            batch.write(
+                &DocumentWrite {
+                    id: &p.data.doc_id,
+                    kind: &p.data.kind,
+                    owner_org: &p.data.owner_org,
+                    snapshot: Some(&p.snapshot),
+                    changes: p.changes,
+                    heads: heads_to_bytes(&p.heads),
+                    now: &now,
+                    sync: from_server.then(|| SyncMark {
+                        server_heads: heads_to_bytes(&sorted(p.data.heads.clone())),
+                        in_sync: sorted(p.heads.clone()) == sorted(p.data.heads.clone()),
+                    }),
+                },
+                p.index.as_ref(),
+            )?;
+            summary.received += 1;
+            summary.new_documents += 1;
+        }
+        for (d, stored) in known {
             let bad = |e: docs::DocError| {
                 CoreError::Sync(format!(
                     "document {} from the server is damaged: {e}",
@@ -645,104 +682,53 @@ impl Punkt {
                 ))
             };
             let server_heads = sorted(d.heads.clone());
-            match batch.load(&d.doc_id)? {
-                None => {
-                    let (snapshot, raw_changes) = match &d.payload {
-                        Payload::Full { snapshot, changes } => (
-                            snapshot.to_vec(),
-                            changes.iter().map(|c| c.to_vec()).collect::<Vec<_>>(),
-                        ),
-                        Payload::Changes(changes) => {
-                            let mut doc = AutoCommit::new();
-                            if let Applied::MissingDependencies =
-                                docs::apply_changes(&mut doc, changes).map_err(bad)?
-                            {
-                                diverged.push(d.doc_id.clone());
-                                continue;
-                            }
-                            (doc.save(), Vec::new())
-                        }
-                    };
-                    let mut doc = docs::load(&snapshot, &raw_changes).map_err(bad)?;
-                    let mut changes = Vec::with_capacity(raw_changes.len());
-                    for c in raw_changes {
-                        let change = automerge::Change::from_bytes(c.clone())
-                            .map_err(|e| bad(docs::DocError::MalformedChange(e.to_string())))?;
-                        changes.push((change.hash().0.to_vec(), c));
+            let mut doc = docs::load(&stored.snapshot, &stored.changes).map_err(bad)?;
+            doc.set_actor(actor.clone());
+            let before = doc.get_heads();
+            match &d.payload {
+                Payload::Changes(changes) => {
+                    if let Applied::MissingDependencies =
+                        docs::apply_changes(&mut doc, changes).map_err(bad)?
+                    {
+                        diverged.push(d.doc_id.clone());
+                        continue;
                     }
-                    let heads = docs::to_wire(&doc.get_heads());
-                    let index = index_of(&d.kind, &mut doc, &d.doc_id)?;
-                    batch.write(
-                        &DocumentWrite {
-                            id: &d.doc_id,
-                            kind: &d.kind,
-                            owner_org: &d.owner_org,
-                            snapshot: Some(&snapshot),
-                            changes,
-                            heads: heads_to_bytes(&heads),
-                            now: &now,
-                            sync: from_server.then(|| SyncMark {
-                                server_heads: heads_to_bytes(&server_heads),
-                                in_sync: sorted(heads) == server_heads,
-                            }),
-                        },
-                        index.as_ref(),
-                    )?;
-                    summary.received += 1;
-                    summary.new_documents += 1;
                 }
-                Some(stored) => {
-                    let mut doc = docs::load(&stored.snapshot, &stored.changes).map_err(bad)?;
-                    doc.set_actor(actor.clone());
-                    let before = doc.get_heads();
-                    match &d.payload {
-                        Payload::Changes(changes) => {
-                            if let Applied::MissingDependencies =
-                                docs::apply_changes(&mut doc, changes).map_err(bad)?
-                            {
-                                diverged.push(d.doc_id.clone());
-                                continue;
-                            }
-                        }
-                        Payload::Full { snapshot, changes } => {
-                            let mut theirs = docs::load(snapshot, changes).map_err(bad)?;
-                            doc.merge(&mut theirs).map_err(|e| {
-                                bad(docs::DocError::MalformedDocument(e.to_string()))
-                            })?;
-                        }
-                    }
-                    let new_changes: Vec<(Vec<u8>, Vec<u8>)> =
-                        docs::new_changes_since(&mut doc, &before)
-                            .into_iter()
-                            .map(|(h, b)| (h.0.to_vec(), b))
-                            .collect();
-                    let heads = docs::to_wire(&doc.get_heads());
-                    let index = if new_changes.is_empty() {
-                        None
-                    } else {
-                        index_of(&d.kind, &mut doc, &d.doc_id)?
-                    };
-                    if !new_changes.is_empty() {
-                        summary.received += 1;
-                    }
-                    batch.write(
-                        &DocumentWrite {
-                            id: &d.doc_id,
-                            kind: &stored.kind,
-                            owner_org: &stored.owner_org,
-                            snapshot: None,
-                            changes: new_changes,
-                            heads: heads_to_bytes(&heads),
-                            now: &now,
-                            sync: from_server.then(|| SyncMark {
-                                server_heads: heads_to_bytes(&server_heads),
-                                in_sync: sorted(heads) == server_heads,
-                            }),
-                        },
-                        index.as_ref(),
-                    )?;
+                Payload::Full { snapshot, changes } => {
+                    let mut theirs = docs::load(snapshot, changes).map_err(bad)?;
+                    doc.merge(&mut theirs)
+                        .map_err(|e| bad(docs::DocError::MalformedDocument(e.to_string())))?;
                 }
             }
+            let new_changes: Vec<(Vec<u8>, Vec<u8>)> = docs::new_changes_since(&mut doc, &before)
+                .into_iter()
+                .map(|(h, b)| (h.0.to_vec(), b))
+                .collect();
+            let heads = docs::to_wire(&doc.get_heads());
+            let index = if new_changes.is_empty() {
+                None
+            } else {
+                index_of(&d.kind, &mut doc, &d.doc_id)?
+            };
+            if !new_changes.is_empty() {
+                summary.received += 1;
+            }
+            batch.write(
+                &DocumentWrite {
+                    id: &d.doc_id,
+                    kind: &stored.kind,
+                    owner_org: &stored.owner_org,
+                    snapshot: None,
+                    changes: new_changes,
+                    heads: heads_to_bytes(&heads),
+                    now: &now,
+                    sync: from_server.then(|| SyncMark {
+                        server_heads: heads_to_bytes(&server_heads),
+                        in_sync: sorted(heads) == server_heads,
+                    }),
+                },
+                index.as_ref(),
+            )?;
         }
         batch.commit()?;
         Ok(())
@@ -844,20 +830,106 @@ impl Punkt {
     }
 }
 
+/// A document new to this store, ready to write.
+struct NewDocument {
+    data: DocData,
+    snapshot: Vec<u8>,
+    changes: Vec<(Vec<u8>, Vec<u8>)>,
+    heads: Vec<punkt_sync::Hash>,
+    index: Option<ClientIndex>,
+}
+
+enum Prepared {
+    Ready(Box<NewDocument>),
+    MissingDependencies(String),
+}
+
+fn prepare_new(d: DocData) -> Result<Prepared> {
+    let bad = |e: docs::DocError| {
+        CoreError::Sync(format!(
+            "document {} from the server is damaged: {e}",
+            d.doc_id
+        ))
+    };
+    let (snapshot, raw_changes) = match &d.payload {
+        Payload::Full { snapshot, changes } => (
+            snapshot.to_vec(),
+            changes.iter().map(|c| c.to_vec()).collect::<Vec<_>>(),
+        ),
+        Payload::Changes(changes) => {
+            let mut doc = AutoCommit::new();
+            if let Applied::MissingDependencies =
+                docs::apply_changes(&mut doc, changes).map_err(bad)?
+            {
+                return Ok(Prepared::MissingDependencies(d.doc_id));
+            }
+            (doc.save(), Vec::new())
+        }
+    };
+    let mut doc = docs::load(&snapshot, &raw_changes).map_err(bad)?;
+    let mut changes = Vec::with_capacity(raw_changes.len());
+    for c in raw_changes {
+        let change = automerge::Change::from_bytes(c.clone())
+            .map_err(|e| bad(docs::DocError::MalformedChange(e.to_string())))?;
+        changes.push((change.hash().0.to_vec(), c));
+    }
+    let heads = docs::to_wire(&doc.get_heads());
+    let index = index_of(&d.kind, &mut doc, &d.doc_id)?;
+    Ok(Prepared::Ready(Box::new(NewDocument {
+        data: d,
+        snapshot,
+        changes,
+        heads,
+        index,
+    })))
+}
+
+/// [`prepare_new`] over all documents, on as many threads as there are cores, in order.
+fn prepare_all(docs_in: Vec<DocData>) -> Vec<Result<Prepared>> {
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .min(8);
+    if threads < 2 || docs_in.len() < 16 {
+        return docs_in.into_iter().map(prepare_new).collect();
+    }
+    let chunk = docs_in.len().div_ceil(threads);
+    let mut chunks: Vec<Vec<DocData>> = Vec::new();
+    let mut it = docs_in.into_iter().peekable();
+    while it.peek().is_some() {
+        chunks.push(it.by_ref().take(chunk).collect());
+    }
+    std::thread::scope(|s| {
+        let handles: Vec<_> = chunks
+            .into_iter()
+            .map(|c| s.spawn(move || c.into_iter().map(prepare_new).collect::<Vec<_>>()))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("a preparing thread panicked"))
+            .collect()
+    })
+}
+
 /// The index rows of a document of `kind` (client files only, for now).
 fn index_of(kind: &str, doc: &mut AutoCommit, id: &str) -> Result<Option<ClientIndex>> {
     if kind != CLIENT_DOCUMENT_KIND {
         return Ok(None);
     }
-    let mut copy = doc.fork();
-    migrate_client(&mut copy).map_err(|e| CoreError::Document {
+    let err = |e: punkt_model::ModelError| CoreError::Document {
         id: id.to_string(),
         reason: e.to_string(),
-    })?;
-    let file = read_client(&copy).map_err(|e| CoreError::Document {
-        id: id.to_string(),
-        reason: e.to_string(),
-    })?;
+    };
+    // Migrate a copy only when the document is old: most are current, and a copy costs.
+    let current = punkt_model::schema::schema_version(doc).map_err(err)?
+        == punkt_model::client::CLIENT_SCHEMA_VERSION;
+    let file = if current {
+        read_client(doc).map_err(err)?
+    } else {
+        let mut copy = doc.fork();
+        migrate_client(&mut copy).map_err(err)?;
+        read_client(&copy).map_err(err)?
+    };
     Ok(Some(indexing::client_index(&file)))
 }
 

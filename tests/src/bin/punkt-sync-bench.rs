@@ -1,0 +1,333 @@
+//! `punkt-sync-bench`: the sync figures of issue 3, on loopback, in one run, against the real
+//! `punkt-sync-server` binary (a separate process, so its memory can be read).
+//!
+//!     cargo build --release -p punkt-sync-server -p punkt-system-tests --bins
+//!     target/release/punkt-sync-bench --docs 10000 --devices 50
+//!
+//! See docs/benchmarks.md for results and the automerge-repo comparison.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context, Result};
+use clap::Parser;
+use punkt_core::sync::SyncSummary;
+use punkt_core::{ClientInput, Punkt};
+use punkt_store::KdfParams;
+
+#[derive(Parser)]
+struct Args {
+    #[arg(long, default_value_t = 10_000)]
+    docs: u64,
+    #[arg(long, default_value_t = 50)]
+    devices: usize,
+    /// Working directory (made fresh).
+    #[arg(long, default_value = "bench-sync")]
+    dir: PathBuf,
+}
+
+const PASS: &str = "benchmark passphrase";
+const FAST: KdfParams = KdfParams {
+    m_kib: 1024,
+    t: 1,
+    p: 1,
+};
+
+struct Server {
+    child: Child,
+    url: String,
+    db: PathBuf,
+    bin: PathBuf,
+}
+
+impl Server {
+    fn admin(&self, args: &[&str]) -> Result<serde_json::Value> {
+        let out = Command::new(&self.bin)
+            .arg("admin")
+            .arg("--db")
+            .arg(&self.db)
+            .args(args)
+            .output()?;
+        if !out.status.success() {
+            bail!("admin {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        }
+        Ok(serde_json::from_slice(&out.stdout)?)
+    }
+
+    fn code(&self, user: &str) -> Result<String> {
+        Ok(self.admin(&["enroll", "--user", user])?["code"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string())
+    }
+
+    /// Peak resident memory of the server process (VmHWM), in MB.
+    fn peak_mb(&self) -> f64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .unwrap_or_default();
+        status
+            .lines()
+            .find(|l| l.starts_with("VmHWM:"))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|kb| kb.parse::<f64>().ok())
+            .map(|kb| kb / 1024.0)
+            .unwrap_or(f64::NAN)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start_server(dir: &Path) -> Result<Server> {
+    let me = std::env::current_exe()?;
+    let bin = me.with_file_name("punkt-sync-server");
+    if !bin.exists() {
+        bail!(
+            "{} is missing: cargo build --release -p punkt-sync-server",
+            bin.display()
+        );
+    }
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port();
+    let db = dir.join("server.db");
+    let child = Command::new(&bin)
+        .args([
+            "serve",
+            "--db",
+            db.to_str().unwrap(),
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--insecure-http",
+        ])
+        .env("RUST_LOG", "warn")
+        .stderr(Stdio::null())
+        .spawn()?;
+    for _ in 0..100 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return Ok(Server {
+                child,
+                url: format!("http://127.0.0.1:{port}"),
+                db,
+                bin,
+            });
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    bail!("the server did not start")
+}
+
+fn device(dir: &Path, name: &str, server: &Server, user: &str) -> Result<Punkt> {
+    let mut p = Punkt::init_with(&dir.join(name), PASS, "Fundacja A", FAST)?;
+    p.enroll(&server.url, &server.code(user)?, name, None)?;
+    Ok(p)
+}
+
+fn sync(p: &mut Punkt, server: &Server) -> Result<(SyncSummary, Duration)> {
+    let mut t = p.transport_to(&server.url, None)?;
+    let started = Instant::now();
+    let s = p.sync_with(&mut t, &mut |_| {})?;
+    Ok((s, started.elapsed()))
+}
+
+fn wire(s: &SyncSummary) -> u64 {
+    s.bytes_sent + s.bytes_received
+}
+
+fn kb(b: u64) -> String {
+    format!("{:.1} KB", b as f64 / 1024.0)
+}
+
+fn main() -> Result<()> {
+    let args = Args::parse();
+    let _ = std::fs::remove_dir_all(&args.dir);
+    std::fs::create_dir_all(&args.dir)?;
+    let dir = args.dir.canonicalize()?;
+    let server = start_server(&dir)?;
+    server.admin(&["org", "add", "Fundacja A"])?;
+    server.admin(&[
+        "user",
+        "add",
+        "--org",
+        "Fundacja A",
+        "--name",
+        "anna",
+        "--role",
+        "lawyer",
+    ])?;
+    server.admin(&[
+        "user",
+        "add",
+        "--org",
+        "Fundacja A",
+        "--name",
+        "office",
+        "--role",
+        "coordinator",
+    ])?;
+
+    eprintln!("filling a laptop with {} demo client files ...", args.docs);
+    let mut a = device(&dir, "a", &server, "anna")?;
+    a.demo(args.docs, 7)?;
+    let saved: u64 = {
+        let ids = a.store().document_ids("client_file")?;
+        ids.iter()
+            .map(|id| {
+                a.store().load_document(id).map(|d| {
+                    d.snapshot.len() as u64 + d.changes.iter().map(|c| c.len() as u64).sum::<u64>()
+                })
+            })
+            .sum::<Result<u64, _>>()?
+    };
+    let (upload, upload_t) = sync(&mut a, &server)?;
+
+    // 1. First sync of a new device.
+    let mut b = device(&dir, "b", &server, "office")?;
+    let (first, first_t) = sync(&mut b, &server)?;
+    if first.new_documents != args.docs {
+        bail!(
+            "the new device received {} of {} files",
+            first.new_documents,
+            args.docs
+        );
+    }
+
+    // 2. 100 files changed on the device, 100 others on the server (from another laptop).
+    let ids = b.store().document_ids("client_file")?;
+    for (i, id) in ids.iter().take(100).enumerate() {
+        b.update_client(
+            id,
+            ClientInput::from_json(&format!(
+                r#"{{"contact":{{"phone":"+48 600 000 {i:03}"}}}}"#
+            ))?,
+        )?;
+    }
+    for (i, id) in ids.iter().skip(100).take(100).enumerate() {
+        a.update_client(
+            id,
+            ClientInput::from_json(&format!(
+                r#"{{"contact":{{"phone":"+48 700 000 {i:03}"}}}}"#
+            ))?,
+        )?;
+    }
+    sync(&mut a, &server)?;
+    let (changed, changed_t) = sync(&mut b, &server)?;
+    if changed.sent != 100 || changed.received != 100 {
+        bail!(
+            "changed resync moved {} / {} files",
+            changed.sent,
+            changed.received
+        );
+    }
+
+    // 3. Nothing changed.
+    let mut nothing = Vec::new();
+    let mut last = SyncSummary::default();
+    for _ in 0..20 {
+        let (s, t) = sync(&mut b, &server)?;
+        nothing.push(t);
+        last = s;
+    }
+    nothing.sort();
+
+    // 4. Many devices at once: copies of b's store, each enrolled as its own device, each with
+    //    a day's work (one edit, one intake), all syncing together.
+    eprintln!("preparing {} devices ...", args.devices);
+    drop(b);
+    let mut fleet = Vec::new();
+    for i in 0..args.devices {
+        let d = dir.join(format!("fleet{i}"));
+        copy_dir(&dir.join("b"), &d)?;
+        let mut p = Punkt::open(&d, PASS)?;
+        let cursor = p.store().meta_value("sync_cursor")?.unwrap_or_default();
+        let code = server.code("office")?;
+        p.enroll(&server.url, &code, &format!("fleet{i}"), None)?;
+        p.store().set_meta("sync_cursor", &cursor)?;
+        p.update_client(
+            &ids[(i * 37) % ids.len()],
+            ClientInput::from_json(&format!(
+                r#"{{"contact":{{"email":"fleet{i}@example.org"}}}}"#
+            ))?,
+        )?;
+        p.add_client(ClientInput::from_json(&format!(
+            r#"{{"given_names":"Fleet","family_name":"Person{i}"}}"#
+        ))?)?;
+        fleet.push(p);
+    }
+    let mem_before = server.peak_mb();
+    let started = Instant::now();
+    let times: Vec<Duration> = std::thread::scope(|s| {
+        let handles: Vec<_> = fleet
+            .iter_mut()
+            .map(|p| {
+                let server = &server;
+                s.spawn(move || sync(p, server).map(|(_, t)| t))
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("thread").expect("fleet sync"))
+            .collect()
+    });
+    let fleet_t = started.elapsed();
+    let mut times = times;
+    times.sort();
+    let mem_after = server.peak_mb();
+
+    println!(
+        "Punkt sync benchmark: {} client files, loopback, release build",
+        args.docs
+    );
+    println!();
+    println!("| case | time | on the wire | round trips | goal |");
+    println!("|---|---|---|---|---|");
+    println!(
+        "| upload from the laptop that made them | {:.2} s | {} | {} | — |",
+        upload_t.as_secs_f64(),
+        kb(wire(&upload)),
+        upload.round_trips
+    );
+    println!(
+        "| first sync of a new device | {:.2} s | {} ({:.2}× the {} saved) | {} | ≤ 15 s, ≤ 1.2× |",
+        first_t.as_secs_f64(),
+        kb(wire(&first)),
+        wire(&first) as f64 / saved as f64,
+        kb(saved),
+        first.round_trips
+    );
+    println!(
+        "| 100 changed here + 100 on the server | {:.0} ms | {} | {} | ≤ 1 s, ≤ 300 KB |",
+        changed_t.as_secs_f64() * 1000.0,
+        kb(wire(&changed)),
+        changed.round_trips
+    );
+    println!(
+        "| nothing changed (p50 / max of 20) | {:.1} / {:.1} ms | {} B | {} | ≤ 100 ms, ≤ 2 KB |",
+        nothing[10].as_secs_f64() * 1000.0,
+        nothing[19].as_secs_f64() * 1000.0,
+        wire(&last),
+        last.round_trips
+    );
+    println!(
+        "| {} devices at once, each 1 edit + 1 intake | {:.2} s in all; per device p50 {:.2} s, max {:.2} s | — | — | — |",
+        args.devices, fleet_t.as_secs_f64(), times[times.len() / 2].as_secs_f64(), times[times.len() - 1].as_secs_f64()
+    );
+    println!();
+    println!("Server peak memory (VmHWM): {mem_before:.0} MB before the fleet, {mem_after:.0} MB after (goal ≤ 300 MB).");
+    Ok(())
+}
+
+fn copy_dir(from: &Path, to: &Path) -> Result<()> {
+    std::fs::create_dir_all(to)?;
+    for e in std::fs::read_dir(from)? {
+        let e = e?;
+        std::fs::copy(e.path(), to.join(e.file_name()))
+            .with_context(|| format!("copy {}", e.path().display()))?;
+    }
+    Ok(())
+}
