@@ -25,6 +25,13 @@ struct Args {
     /// Working directory (made fresh).
     #[arg(long, default_value = "bench-sync")]
     dir: PathBuf,
+    /// Also run automerge-repo 2.5 on the same documents (the folder with its bench.mjs and
+    /// node_modules: `npm ci` in bench/automerge-repo first).
+    #[arg(long)]
+    automerge_repo: Option<PathBuf>,
+    /// How many of the documents automerge-repo syncs (default: all).
+    #[arg(long)]
+    repo_docs: Option<usize>,
 }
 
 const PASS: &str = "benchmark passphrase";
@@ -186,6 +193,24 @@ fn main() -> Result<()> {
     };
     let (upload, upload_t) = sync(&mut a, &server)?;
 
+    // The automerge-repo comparison gets the same documents, as JSON of the Automerge documents.
+    let repo_input = match &args.automerge_repo {
+        Some(_) => {
+            let ids = a.store().document_ids("client_file")?;
+            let n = args.repo_docs.unwrap_or(ids.len()).min(ids.len());
+            let mut all = Vec::with_capacity(n);
+            for id in ids.iter().take(n) {
+                let stored = a.store().load_document(id)?;
+                let doc = punkt_sync::docs::load(&stored.snapshot, &stored.changes)?;
+                all.push(serde_json::to_value(automerge::AutoSerde::from(&doc))?);
+            }
+            let path = dir.join("automerge-repo-docs.json");
+            std::fs::write(&path, serde_json::to_vec(&all)?)?;
+            Some((path, n))
+        }
+        None => None,
+    };
+
     // 1. First sync of a new device.
     let mut b = device(&dir, "b", &server, "office")?;
     let (first, first_t) = sync(&mut b, &server)?;
@@ -319,6 +344,61 @@ fn main() -> Result<()> {
     );
     println!();
     println!("Server peak memory (VmHWM): {mem_before:.0} MB before the fleet, {mem_after:.0} MB after (goal ≤ 300 MB).");
+
+    if let (Some(script_dir), Some((docs_json, n))) = (&args.automerge_repo, repo_input) {
+        eprintln!("running automerge-repo on {n} documents ...");
+        let script_dir = script_dir
+            .canonicalize()
+            .context("the automerge-repo folder")?;
+        let out = Command::new("node")
+            .arg(script_dir.join("bench.mjs"))
+            .arg(&docs_json)
+            .arg(dir.join("automerge-repo"))
+            .current_dir(&script_dir)
+            .output()
+            .context("node")?;
+        if !out.status.success() {
+            bail!(
+                "automerge-repo bench failed: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        let r: serde_json::Value = serde_json::from_slice(out.stdout.trim_ascii())?;
+        let f = |k: &str| r[k].as_f64().unwrap_or(f64::NAN);
+        // Punkt's figures for the same number of documents: the full run when n is all of
+        // them, else scaled by documents (first sync is linear in documents).
+        let scale = n as f64 / args.docs as f64;
+        let (p_first, p_first_bytes) = (first_t.as_secs_f64() * scale, wire(&first) as f64 * scale);
+        let (p_none, p_none_bytes) = (nothing[10].as_secs_f64(), wire(&last) as f64);
+        println!();
+        println!(
+            "automerge-repo 2.5.6 on the same {n} documents (WebSocket, NodeFS storage, loopback):"
+        );
+        println!();
+        println!("| case | automerge-repo | Punkt | ratio (automerge-repo / Punkt) |");
+        println!("|---|---|---|---|");
+        println!(
+            "| first sync | {:.2} s, {} | {:.2} s, {} | {:.1}× time, {:.2}× bytes |",
+            f("first_sync_s"),
+            kb(f("first_sync_bytes") as u64),
+            p_first,
+            kb(p_first_bytes as u64),
+            f("first_sync_s") / p_first,
+            f("first_sync_bytes") / p_first_bytes
+        );
+        println!(
+            "| reconnect, nothing changed | {:.3} s, {} B | {:.4} s, {} B | {:.1}× time, {:.1}× bytes |",
+            f("reconnect_s"), f("reconnect_bytes"), p_none, p_none_bytes,
+            f("reconnect_s") / p_none, f("reconnect_bytes") / p_none_bytes
+        );
+        if n as u64 != args.docs {
+            println!();
+            println!(
+                "(Punkt's first-sync figures scaled from {} to {n} documents.)",
+                args.docs
+            );
+        }
+    }
     Ok(())
 }
 
