@@ -14,7 +14,7 @@ use punkt_model::schema::{migrate_client, read_client};
 use punkt_store::documents::DocumentUpdate;
 
 use crate::error::{CoreError, Result};
-use crate::{indexing, open_client_doc, unknown_client, Punkt};
+use crate::{changes_after, heads_bytes, indexing, open_client_doc, unknown_client, Punkt};
 
 /// Fields every edit sets: concurrent values there are bookkeeping, not a disagreement.
 const BOOKKEEPING: &[&str] = &["updated_at"];
@@ -190,14 +190,9 @@ impl Punkt {
             let file = read_client(&check).map_err(|e| {
                 CoreError::Invalid(format!("that value does not fit the field '{path}': {e}"))
             })?;
-            let changes = doc
-                .get_changes(&before)
-                .into_iter()
-                .map(|mut c| (c.hash().0.to_vec(), c.bytes().to_vec()))
-                .collect();
             let update = DocumentUpdate {
-                changes,
-                heads: doc.get_heads().iter().flat_map(|h| h.0).collect(),
+                changes: changes_after(&mut doc, &before),
+                heads: heads_bytes(&doc.get_heads()),
                 index: Some(indexing::client_index(&file)),
                 sync: None,
             };

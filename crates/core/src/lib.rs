@@ -117,7 +117,18 @@ fn load_automerge(stored: &StoredDocument) -> Result<AutoCommit> {
     Ok(doc)
 }
 
-fn heads_bytes(heads: &[ChangeHash]) -> Vec<u8> {
+/// The changes `doc` gained after `before`, as the store keeps them: (hash, bytes).
+pub(crate) fn changes_after(
+    doc: &mut AutoCommit,
+    before: &[ChangeHash],
+) -> Vec<(Vec<u8>, Vec<u8>)> {
+    punkt_sync::docs::new_changes_since(doc, before)
+        .into_iter()
+        .map(|(h, b)| (h.0.to_vec(), b))
+        .collect()
+}
+
+pub(crate) fn heads_bytes(heads: &[ChangeHash]) -> Vec<u8> {
     heads.iter().flat_map(|h| h.0).collect()
 }
 
@@ -278,11 +289,7 @@ impl Punkt {
                 reason: e.to_string(),
             })?;
             doc.commit_with(CommitOptions::default().with_time(now.timestamp()));
-            let changes: Vec<(Vec<u8>, Vec<u8>)> = doc
-                .get_changes(&before)
-                .into_iter()
-                .map(|mut c| (c.hash().0.to_vec(), c.bytes().to_vec()))
-                .collect();
+            let changes = changes_after(&mut doc, &before);
             let update = DocumentUpdate {
                 changes,
                 heads: heads_bytes(&doc.get_heads()),

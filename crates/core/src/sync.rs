@@ -700,10 +700,7 @@ impl Punkt {
                         .map_err(|e| bad(docs::DocError::MalformedDocument(e.to_string())))?;
                 }
             }
-            let new_changes: Vec<(Vec<u8>, Vec<u8>)> = docs::new_changes_since(&mut doc, &before)
-                .into_iter()
-                .map(|(h, b)| (h.0.to_vec(), b))
-                .collect();
+            let new_changes = crate::changes_after(&mut doc, &before);
             let heads = docs::to_wire(&doc.get_heads());
             let index = if new_changes.is_empty() {
                 None
@@ -802,11 +799,7 @@ impl Punkt {
                 let before = doc.get_heads();
                 doc.merge(&mut theirs)
                     .map_err(|e| CoreError::Sync(e.to_string()))?;
-                let new_changes: Vec<(Vec<u8>, Vec<u8>)> =
-                    docs::new_changes_since(&mut doc, &before)
-                        .into_iter()
-                        .map(|(h, b)| (h.0.to_vec(), b))
-                        .collect();
+                let new_changes = crate::changes_after(&mut doc, &before);
                 let now_heads = docs::to_wire(&doc.get_heads());
                 let index = if new_changes.is_empty() {
                     None

@@ -306,6 +306,16 @@ pub struct ServiceFact {
     pub citizenship: Option<String>,
 }
 
+fn summary_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ClientSummary> {
+    Ok(ClientSummary {
+        id: r.get(0)?,
+        display_name: r.get(1)?,
+        birth_date: r.get(2)?,
+        citizenship: r.get(3)?,
+        updated_at: r.get(4)?,
+    })
+}
+
 impl Store {
     /// (key, client id) for every stored key among `keys`.
     pub fn lookup_search_keys(&self, keys: &[String]) -> Result<Vec<(String, String)>> {
@@ -360,18 +370,7 @@ impl Store {
             "SELECT id, display_name, birth_date, citizenship, updated_at FROM clients WHERE id = ?1",
         )?;
         for id in ids {
-            if let Some(s) = stmt
-                .query_row([id], |r| {
-                    Ok(ClientSummary {
-                        id: r.get(0)?,
-                        display_name: r.get(1)?,
-                        birth_date: r.get(2)?,
-                        citizenship: r.get(3)?,
-                        updated_at: r.get(4)?,
-                    })
-                })
-                .optional()?
-            {
+            if let Some(s) = stmt.query_row([id], summary_row).optional()? {
                 out.push(s);
             }
         }
@@ -385,15 +384,7 @@ impl Store {
              WHERE identity_key = ?1 ORDER BY id",
         )?;
         let rows = stmt
-            .query_map([key], |r| {
-                Ok(ClientSummary {
-                    id: r.get(0)?,
-                    display_name: r.get(1)?,
-                    birth_date: r.get(2)?,
-                    citizenship: r.get(3)?,
-                    updated_at: r.get(4)?,
-                })
-            })?
+            .query_map([key], summary_row)?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows)
     }
@@ -405,15 +396,7 @@ impl Store {
              ORDER BY updated_at DESC, id LIMIT ?1",
         )?;
         let rows = stmt
-            .query_map([limit as i64], |r| {
-                Ok(ClientSummary {
-                    id: r.get(0)?,
-                    display_name: r.get(1)?,
-                    birth_date: r.get(2)?,
-                    citizenship: r.get(3)?,
-                    updated_at: r.get(4)?,
-                })
-            })?
+            .query_map([limit as i64], summary_row)?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows)
     }

@@ -72,7 +72,12 @@ impl DataKey {
     }
 }
 
-fn derive(passphrase: &str, salt: &[u8], params: KdfParams) -> Result<Zeroizing<[u8; 32]>> {
+/// The key-encryption key for `passphrase` (Argon2id).
+pub(crate) fn derive(
+    passphrase: &str,
+    salt: &[u8],
+    params: KdfParams,
+) -> Result<Zeroizing<[u8; 32]>> {
     let p = Params::new(params.m_kib, params.t, params.p, Some(32))
         .map_err(|e| StoreError::BadKeyFile(format!("invalid key derivation parameters: {e}")))?;
     let mut out = Zeroizing::new([0u8; 32]);

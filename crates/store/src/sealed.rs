@@ -3,28 +3,16 @@
 //! the XChaCha20-Poly1305 ciphertext of the content. A wrong passphrase or a damaged file fails
 //! the tag: nothing is read from it.
 
-use argon2::{Algorithm, Argon2, Params, Version};
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
 use rand::RngCore;
-use zeroize::Zeroizing;
 
 use crate::error::{Result, StoreError};
-use crate::keyfile::{check_strength, KdfParams};
+use crate::keyfile::{check_strength, derive, KdfParams};
 
 const MAGIC: &[u8; 8] = b"PKSEALED";
 const VERSION: u8 = 1;
 const HEADER: usize = 8 + 1 + 12 + 16 + 24;
-
-fn key(passphrase: &str, salt: &[u8], p: KdfParams) -> Result<Zeroizing<[u8; 32]>> {
-    let params = Params::new(p.m_kib, p.t, p.p, Some(32))
-        .map_err(|e| StoreError::BadKeyFile(format!("invalid key derivation parameters: {e}")))?;
-    let mut out = Zeroizing::new([0u8; 32]);
-    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
-        .hash_password_into(passphrase.as_bytes(), salt, out.as_mut())
-        .map_err(|e| StoreError::BadKeyFile(format!("key derivation failed: {e}")))?;
-    Ok(out)
-}
 
 /// Encrypt `content` under `passphrase`.
 pub fn seal(passphrase: &str, content: &[u8], params: KdfParams) -> Result<Vec<u8>> {
@@ -33,7 +21,7 @@ pub fn seal(passphrase: &str, content: &[u8], params: KdfParams) -> Result<Vec<u
     rand::rngs::OsRng.fill_bytes(&mut salt);
     let mut nonce = [0u8; 24];
     rand::rngs::OsRng.fill_bytes(&mut nonce);
-    let k = key(passphrase, &salt, params)?;
+    let k = derive(passphrase, &salt, params)?;
     let mut out = Vec::with_capacity(HEADER + content.len() + 16);
     out.extend_from_slice(MAGIC);
     out.push(VERSION);
@@ -81,7 +69,7 @@ pub fn unseal(passphrase: &str, sealed: &[u8]) -> Result<Vec<u8>> {
     }
     let salt = &sealed[21..37];
     let nonce = &sealed[37..61];
-    let k = key(passphrase, salt, params)?;
+    let k = derive(passphrase, salt, params)?;
     let cipher = XChaCha20Poly1305::new(chacha20poly1305::Key::from_slice(k.as_ref()));
     cipher
         .decrypt(
