@@ -132,6 +132,21 @@ impl<S: Storage> Engine<S> {
             .await;
     }
 
+    /// Revoke a device: refused from now on, told to wipe; logged.
+    pub async fn revoke(&self, device_id: &str) -> Result<(), StorageError> {
+        self.store.revoke(device_id, self.now()).await?;
+        let e = AuditEvent {
+            at: timestamp(self.now()),
+            action: "revoke".into(),
+            device_id: Some(device_id.to_string()),
+            user: None,
+            organisation: None,
+            doc_id: None,
+            detail: "revoked by an administrator".into(),
+        };
+        self.store.audit(e).await
+    }
+
     /// Make a one-time enrolment code for `user`, valid for `hours`.
     pub async fn make_enrol_code(&self, user: &str, hours: u32) -> Result<String, StorageError> {
         let code = new_enrol_code();

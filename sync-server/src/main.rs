@@ -218,18 +218,7 @@ async fn admin<S: Storage>(engine: Engine<S>, command: Admin) -> anyhow::Result<
             print(&serde_json::json!({ "code": code, "user": user, "expires_hours": expires }))
         }
         Admin::Revoke { device_id } => {
-            store.revoke(&device_id, engine.now()).await?;
-            store
-                .audit(punkt_sync_server::storage::AuditEvent {
-                    at: punkt_sync_server::storage::timestamp(engine.now()),
-                    action: "revoke".into(),
-                    device_id: Some(device_id.clone()),
-                    user: None,
-                    organisation: None,
-                    doc_id: None,
-                    detail: "revoked by an administrator".into(),
-                })
-                .await?;
+            engine.revoke(&device_id).await?;
             print(&serde_json::json!({ "revoked": device_id }))
         }
         Admin::Devices => print(&store.devices().await?),
