@@ -147,6 +147,21 @@ impl<S: Storage> Engine<S> {
         self.store.audit(e).await
     }
 
+    /// Let organisation `org` read and write document `id`; logged.
+    pub async fn grant(&self, id: &str, org: &str) -> Result<(), StorageError> {
+        self.store.grant(id, org).await?;
+        let e = AuditEvent {
+            at: timestamp(self.now()),
+            action: "grant".into(),
+            device_id: None,
+            user: None,
+            organisation: Some(org.to_string()),
+            doc_id: Some(id.to_string()),
+            detail: format!("access granted to {org}"),
+        };
+        self.store.audit(e).await
+    }
+
     /// Make a one-time enrolment code for `user`, valid for `hours`.
     pub async fn make_enrol_code(&self, user: &str, hours: u32) -> Result<String, StorageError> {
         let code = new_enrol_code();
@@ -253,7 +268,17 @@ impl<S: Storage> Engine<S> {
         let (mut applied, mut refused) = (0, 0);
         for d in p.docs {
             let doc_id = d.doc_id.clone();
-            let outcome = self.push_doc(device, d).await?;
+            // One document's trouble refuses that document, not the whole request.
+            let outcome = match self.push_doc(device, d).await {
+                Ok(o) => o,
+                Err(e) => {
+                    tracing::error!("push of {doc_id} failed: {e}");
+                    Outcome::Refused(refusal(
+                        "server_error",
+                        "the server could not store this document now",
+                    ))
+                }
+            };
             match &outcome {
                 Outcome::Applied { .. } => applied += 1,
                 Outcome::Refused(r) => {
@@ -367,6 +392,15 @@ impl<S: Storage> Engine<S> {
                 Ok(Applied::Done { new_changes, heads }) => (new_changes, heads),
             };
             if new_changes.is_empty() {
+                // "Nothing new" only counts if the device's base is here too: otherwise the
+                // device has changes the server never got.
+                let base_known = d.base_heads.iter().all(|h| {
+                    doc.get_change_by_hash(&automerge::ChangeHash(h.0))
+                        .is_some()
+                });
+                if !base_known {
+                    return Ok(Outcome::NeedSync);
+                }
                 return Ok(match existing {
                     Some(sd) => Outcome::Applied { heads: sd.heads },
                     None => {
@@ -401,15 +435,26 @@ impl<S: Storage> Engine<S> {
         let mut refused = Vec::new();
         let mut bytes = 0usize;
         for DocWant { doc_id, have_heads } in p.docs {
-            if bytes > PULL_BUDGET {
-                break; // the device asks again for what is left
-            }
-            let Some(sd) = self.store.load_doc(&doc_id).await? else {
-                refused.push(DocResult {
-                    doc_id,
-                    outcome: Outcome::Refused(refusal("not_found", "no such document")),
-                });
-                continue;
+            let sd = match self.store.load_doc(&doc_id).await {
+                Ok(Some(sd)) => sd,
+                Ok(None) => {
+                    refused.push(DocResult {
+                        doc_id,
+                        outcome: Outcome::Refused(refusal("not_found", "no such document")),
+                    });
+                    continue;
+                }
+                Err(e) => {
+                    tracing::error!("pull of {doc_id} failed: {e}");
+                    refused.push(DocResult {
+                        doc_id,
+                        outcome: Outcome::Refused(refusal(
+                            "server_error",
+                            "the server could not read this document now",
+                        )),
+                    });
+                    continue;
+                }
             };
             if !Self::may_access(device, &sd) {
                 self.audit(
@@ -432,21 +477,39 @@ impl<S: Storage> Engine<S> {
             let payload = if have_heads.is_empty() {
                 full()
             } else {
-                let mut doc = docs::load(&sd.snapshot, &sd.changes).map_err(|e| {
-                    StorageError::Database(format!("stored document {} is damaged: {e}", sd.id))
-                })?;
-                match docs::changes_since(&mut doc, &have_heads) {
-                    Some(c) => Payload::Changes(c),
-                    // The device has changes the server lacks: send everything; it merges.
-                    None => full(),
+                match docs::load(&sd.snapshot, &sd.changes) {
+                    Ok(mut doc) => match docs::changes_since(&mut doc, &have_heads) {
+                        // Too many changes for one message: the stored form is smaller anyway.
+                        Some(c) if c.len() <= punkt_sync::wire::limits::MAX_CHANGES_PER_DOC => {
+                            Payload::Changes(c)
+                        }
+                        // The device has changes the server lacks: send everything; it merges.
+                        _ => full(),
+                    },
+                    Err(e) => {
+                        tracing::error!("stored document {doc_id} is damaged: {e}");
+                        refused.push(DocResult {
+                            doc_id,
+                            outcome: Outcome::Refused(refusal(
+                                "server_error",
+                                "the server's copy of this document is damaged",
+                            )),
+                        });
+                        continue;
+                    }
                 }
             };
-            bytes += match &payload {
+            let size = match &payload {
                 Payload::Full { snapshot, changes } => {
                     snapshot.len() + changes.iter().map(|c| c.len()).sum::<usize>()
                 }
                 Payload::Changes(c) => c.iter().map(|c| c.len()).sum(),
             };
+            // Stop before the budget, not after: the device asks again for what is left.
+            if !docs_out.is_empty() && bytes + size > PULL_BUDGET {
+                break;
+            }
+            bytes += size;
             docs_out.push(DocData {
                 doc_id: sd.id.clone(),
                 kind: sd.kind.clone(),

@@ -224,7 +224,7 @@ async fn admin<S: Storage>(engine: Engine<S>, command: Admin) -> anyhow::Result<
         Admin::Devices => print(&store.devices().await?),
         Admin::Audit { limit } => print(&store.audit_log(limit).await?),
         Admin::Grant { doc_id, org } => {
-            store.grant(&doc_id, &org).await?;
+            engine.grant(&doc_id, &org).await?;
             print(&serde_json::json!({ "document": doc_id, "granted_to": org }))
         }
     }

@@ -258,7 +258,13 @@ impl Storage for PostgresStorage {
 
     async fn load_doc(&self, id: &str) -> Result<Option<ServerDoc>> {
         let mut c = self.client().await;
-        let tx = c.build_transaction().read_only(true).start().await?;
+        // One snapshot for the row, its changes and its access list.
+        let tx = c
+            .build_transaction()
+            .read_only(true)
+            .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
+            .start()
+            .await?;
         let Some(row) = tx
             .query_opt(
                 "SELECT kind, owner_org, snapshot, heads, seq FROM documents WHERE id = $1",
@@ -423,6 +429,13 @@ impl Storage for PostgresStorage {
             .is_none()
         {
             return Err(StorageError::NotFound(format!("no document '{id}'")));
+        }
+        if tx
+            .query_opt("SELECT 1 FROM orgs WHERE name = $1", &[&org])
+            .await?
+            .is_none()
+        {
+            return Err(StorageError::NotFound(format!("no organisation '{org}'")));
         }
         tx.execute(
             "INSERT INTO doc_access(doc_id, org) VALUES ($1, $2) ON CONFLICT DO NOTHING",

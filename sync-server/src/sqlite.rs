@@ -399,6 +399,9 @@ impl Storage for SqliteStorage {
             if !known {
                 return Err(StorageError::NotFound(format!("no document '{id}'")));
             }
+            if !tx.prepare("SELECT 1 FROM orgs WHERE name = ?1")?.exists([&org])? {
+                return Err(StorageError::NotFound(format!("no organisation '{org}'")));
+            }
             tx.execute("INSERT OR IGNORE INTO doc_access(doc_id, org) VALUES (?1, ?2)", params![id, org])?;
             // The grantee must see the document as changed.
             tx.execute(

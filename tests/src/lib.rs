@@ -131,11 +131,13 @@ impl<S: Storage> TestServer<S> {
             .len()
     }
 
-    /// Stop as a crash would: no graceful shutdown, connections dropped.
+    /// Stop as a crash would: no graceful shutdown, connections dropped mid-request. Database
+    /// calls already running finish (as a committed or an uncommitted transaction would on a
+    /// real crash), so the files can then be copied as a consistent backup.
     pub fn kill(mut self) {
         self.shutdown.take();
         if let Some(rt) = self.rt.take() {
-            rt.shutdown_background();
+            rt.shutdown_timeout(std::time::Duration::from_secs(10));
         }
     }
 }

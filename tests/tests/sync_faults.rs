@@ -244,3 +244,51 @@ fn diverged_histories_are_reconciled_by_the_sync_protocol() {
     assert_eq!(b.punkt.client_view(&id).unwrap().consultations.len(), n + 1);
     assert_eq!(a.punkt.sync_status().unwrap().pending_documents, 0);
 }
+
+#[test]
+fn a_file_the_server_never_got_is_sent_whole_after_a_failed_reconcile() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(dir.path());
+    let (mut a, mut b, _) = scenario(&server);
+    // a wrongly believes the server has this new file at some heads.
+    let lost = a.add(r#"{"given_names":"Never","family_name":"Sent"}"#);
+    a.consult(&lost, "only here");
+    a.punkt.store().mark_synced(&lost, &[0xCD; 32], 0).unwrap();
+    let first = a.sync(&server);
+    assert!(
+        first
+            .refused
+            .iter()
+            .any(|r| r.doc_id == lost && r.code == "not_reconciled"),
+        "{first:?}"
+    );
+    assert!(
+        a.punkt.sync_status().unwrap().pending_documents >= 1,
+        "still waiting to go, not marked sent"
+    );
+    a.sync(&server);
+    b.sync(&server);
+    assert_eq!(b.punkt.client_view(&lost).unwrap().consultations.len(), 1);
+    assert_converged(&[&a, &b]);
+}
+
+#[test]
+fn enrolling_with_a_new_server_sends_everything_to_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let old = TestServer::start(dir.path());
+    let (mut a, _b, expect) = scenario(&old);
+    a.sync(&old);
+    let dir2 = tempfile::tempdir().unwrap();
+    let new = TestServer::start(dir2.path());
+    new.org("Fundacja A");
+    new.user("Fundacja A", "anna", "lawyer");
+    a.punkt
+        .enroll(&new.url, &new.code("anna"), "laptop", None)
+        .unwrap();
+    let s = a.sync(&new);
+    assert_eq!(
+        s.sent as usize,
+        a.punkt.store().count_clients().unwrap() as usize
+    );
+    assert_eq!(new.doc_count(), expect.len());
+}

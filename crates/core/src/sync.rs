@@ -41,6 +41,8 @@ const PUSH_BYTES: usize = 8 * 1024 * 1024;
 const PULL_DOCS: usize = 500;
 /// Entries of "what changed" per page.
 const PAGE: u32 = 1_000;
+/// Diverged documents reconciled per request (and held in memory at once).
+const RECONCILE_DOCS: usize = 200;
 /// Rounds of the sync protocol for diverged documents.
 const RECONCILE_ROUNDS: usize = 12;
 
@@ -276,7 +278,9 @@ impl Punkt {
             &serde_json::to_string(&enrolment).expect("serialises"),
         )?;
         self.store.set_meta(META_TOKEN, &reply.token)?;
+        // A new server (or a new enrolment) has confirmed nothing yet: send everything.
         self.store.delete_meta(META_CURSOR)?;
+        self.store.reset_sync_state()?;
         Ok(enrolment)
     }
 
@@ -531,8 +535,8 @@ impl Punkt {
         // 3. Reconcile documents whose histories diverged.
         diverged.sort();
         diverged.dedup();
-        if !diverged.is_empty() {
-            self.reconcile(t, &mut summary, &diverged)?;
+        for chunk in diverged.chunks(RECONCILE_DOCS) {
+            self.reconcile(t, &mut summary, chunk)?;
         }
 
         summary.cursor = cursor;
@@ -648,13 +652,25 @@ impl Punkt {
             }
         }
         for prepared in prepare_all(fresh) {
-            let p = match prepared? {
-                Prepared::Ready(p) => p,
-                Prepared::MissingDependencies(id) => {
+            let p = match prepared {
+                Ok(Prepared::Ready(p)) => p,
+                Ok(Prepared::MissingDependencies(id)) => {
                     diverged.push(id);
                     continue;
                 }
+                // One damaged document is reported and skipped; it never stops the rest.
+                Err(Refused(r)) => {
+                    summary.refused.push(r);
+                    continue;
+                }
             };
+            if let Some(why) = &p.index_error {
+                summary.refused.push(RefusedDocument {
+                    doc_id: p.data.doc_id.clone(),
+                    code: "not_indexed".into(),
+                    message: why.clone(),
+                });
+            }
             batch.write(
                 &DocumentWrite {
                     id: &p.data.doc_id,
@@ -675,37 +691,59 @@ impl Punkt {
             summary.new_documents += 1;
         }
         for (d, stored) in known {
-            let bad = |e: docs::DocError| {
-                CoreError::Sync(format!(
-                    "document {} from the server is damaged: {e}",
-                    d.doc_id
-                ))
-            };
             let server_heads = sorted(d.heads.clone());
-            let mut doc = docs::load(&stored.snapshot, &stored.changes).map_err(bad)?;
-            doc.set_actor(actor.clone());
-            let before = doc.get_heads();
-            match &d.payload {
-                Payload::Changes(changes) => {
-                    if let Applied::MissingDependencies =
-                        docs::apply_changes(&mut doc, changes).map_err(bad)?
-                    {
-                        diverged.push(d.doc_id.clone());
-                        continue;
+            // A document that cannot be read or merged is reported and skipped: one bad
+            // document never stops the rest of a sync.
+            type Merged = Option<(AutoCommit, Vec<automerge::ChangeHash>)>;
+            let merged = (|| -> std::result::Result<Merged, Refused> {
+                let mut doc = docs::load(&stored.snapshot, &stored.changes)
+                    .map_err(|e| damaged(&d.doc_id, e))?;
+                doc.set_actor(actor.clone());
+                let before = doc.get_heads();
+                match &d.payload {
+                    Payload::Changes(changes) => {
+                        match docs::apply_changes(&mut doc, changes)
+                            .map_err(|e| damaged(&d.doc_id, e))?
+                        {
+                            Applied::MissingDependencies => return Ok(None),
+                            Applied::Done { .. } => {}
+                        }
+                    }
+                    Payload::Full { snapshot, changes } => {
+                        let mut theirs =
+                            docs::load(snapshot, changes).map_err(|e| damaged(&d.doc_id, e))?;
+                        doc.merge(&mut theirs).map_err(|e| damaged(&d.doc_id, e))?;
                     }
                 }
-                Payload::Full { snapshot, changes } => {
-                    let mut theirs = docs::load(snapshot, changes).map_err(bad)?;
-                    doc.merge(&mut theirs)
-                        .map_err(|e| bad(docs::DocError::MalformedDocument(e.to_string())))?;
+                Ok(Some((doc, before)))
+            })();
+            let (mut doc, before) = match merged {
+                Ok(Some(m)) => m,
+                Ok(None) => {
+                    diverged.push(d.doc_id.clone());
+                    continue;
                 }
-            }
+                Err(Refused(r)) => {
+                    summary.refused.push(r);
+                    continue;
+                }
+            };
             let new_changes = crate::changes_after(&mut doc, &before);
             let heads = docs::to_wire(&doc.get_heads());
             let index = if new_changes.is_empty() {
                 None
             } else {
-                index_of(&d.kind, &mut doc, &d.doc_id)?
+                match index_of(&d.kind, &mut doc, &d.doc_id) {
+                    Ok(i) => i,
+                    Err(e) => {
+                        summary.refused.push(RefusedDocument {
+                            doc_id: d.doc_id.clone(),
+                            code: "not_indexed".into(),
+                            message: e.to_string(),
+                        });
+                        None
+                    }
+                }
             };
             if !new_changes.is_empty() {
                 summary.received += 1;
@@ -750,22 +788,26 @@ impl Punkt {
             work.insert(id.clone(), (doc, automerge::sync::State::new()));
         }
         let mut incoming: HashMap<String, serde_bytes::ByteBuf> = HashMap::new();
-        let mut converged = false;
+        // A document has converged when a round leaves this side nothing to say about it.
+        let mut quiet: HashSet<String> = HashSet::new();
         for _ in 0..RECONCILE_ROUNDS {
             let mut out = Vec::new();
+            quiet.clear();
             for (id, (doc, state)) in work.iter_mut() {
                 let msg = incoming.remove(id);
                 let next = docs::sync_step(doc, state, msg.as_ref().map(|m| m.as_slice()))
                     .map_err(|e| CoreError::Sync(format!("document {id}: {e}")))?;
-                if let Some(m) = next {
-                    out.push(DocSyncMessage {
+                match next {
+                    Some(m) => out.push(DocSyncMessage {
                         doc_id: id.clone(),
                         message: Some(m),
-                    });
+                    }),
+                    None => {
+                        quiet.insert(id.clone());
+                    }
                 }
             }
             if out.is_empty() {
-                converged = true;
                 break;
             }
             let Response::Reconcile(reply) =
@@ -782,7 +824,12 @@ impl Punkt {
             }
         }
         // Store what the protocol brought in, merged into the stored document under the lock.
-        for (id, (mut theirs, _)) in work {
+        for (id, (mut theirs, state)) in work {
+            // Converged only if the server told us its heads and they are ours: a server that
+            // never answered (it lacks the document, or refused) leaves this side quiet too.
+            let server_has = state.their_heads.clone().map(|h| sorted(docs::to_wire(&h)));
+            let converged = quiet.contains(&id)
+                && server_has.as_ref() == Some(&sorted(docs::to_wire(&theirs.get_heads())));
             let heads = docs::to_wire(&theirs.get_heads());
             let actor = self.actor.clone();
             let now = self
@@ -806,18 +853,37 @@ impl Punkt {
                 } else {
                     index_of(&stored.kind, &mut doc, &id)?
                 };
+                // Converged: the server has exactly these heads. Not converged (the server
+                // refused or lacks the document): forget what it was thought to have, so the
+                // next sync sends the whole history, which it can always apply.
+                let sync = if converged {
+                    SyncMark {
+                        server_heads: heads_to_bytes(&heads),
+                        in_sync: sorted(now_heads.clone()) == sorted(heads.clone()),
+                    }
+                } else {
+                    SyncMark {
+                        server_heads: Vec::new(),
+                        in_sync: false,
+                    }
+                };
                 let update = punkt_store::documents::DocumentUpdate {
                     changes: new_changes,
                     heads: heads_to_bytes(&now_heads),
                     index,
-                    sync: Some(SyncMark {
-                        server_heads: heads_to_bytes(&heads),
-                        in_sync: converged && sorted(now_heads) == sorted(heads.clone()),
-                    }),
+                    sync: Some(sync),
                 };
                 Ok((Some(update), ()))
             })?;
-            summary.reconciled += 1;
+            if converged {
+                summary.reconciled += 1;
+            } else {
+                summary.refused.push(RefusedDocument {
+                    doc_id: id.clone(),
+                    code: "not_reconciled".into(),
+                    message: "the server and this laptop could not agree on this file; it will be sent whole next time".into(),
+                });
+            }
         }
         Ok(())
     }
@@ -830,6 +896,20 @@ struct NewDocument {
     changes: Vec<(Vec<u8>, Vec<u8>)>,
     heads: Vec<punkt_sync::Hash>,
     index: Option<ClientIndex>,
+    /// Why the document has no index rows (made by a newer Punkt: stored, shown after an
+    /// update and `punkt index rebuild`).
+    index_error: Option<String>,
+}
+
+/// A document received but not stored, and why.
+struct Refused(RefusedDocument);
+
+fn damaged(id: &str, e: impl std::fmt::Display) -> Refused {
+    Refused(RefusedDocument {
+        doc_id: id.to_string(),
+        code: "damaged".into(),
+        message: format!("the document could not be read: {e}"),
+    })
 }
 
 enum Prepared {
@@ -837,13 +917,7 @@ enum Prepared {
     MissingDependencies(String),
 }
 
-fn prepare_new(d: DocData) -> Result<Prepared> {
-    let bad = |e: docs::DocError| {
-        CoreError::Sync(format!(
-            "document {} from the server is damaged: {e}",
-            d.doc_id
-        ))
-    };
+fn prepare_new(d: DocData) -> std::result::Result<Prepared, Refused> {
     let (snapshot, raw_changes) = match &d.payload {
         Payload::Full { snapshot, changes } => (
             snapshot.to_vec(),
@@ -851,34 +925,39 @@ fn prepare_new(d: DocData) -> Result<Prepared> {
         ),
         Payload::Changes(changes) => {
             let mut doc = AutoCommit::new();
-            if let Applied::MissingDependencies =
-                docs::apply_changes(&mut doc, changes).map_err(bad)?
-            {
-                return Ok(Prepared::MissingDependencies(d.doc_id));
+            match docs::apply_changes(&mut doc, changes) {
+                Err(e) => return Err(damaged(&d.doc_id, e)),
+                Ok(Applied::MissingDependencies) => {
+                    return Ok(Prepared::MissingDependencies(d.doc_id))
+                }
+                Ok(Applied::Done { .. }) => {}
             }
             (doc.save(), Vec::new())
         }
     };
-    let mut doc = docs::load(&snapshot, &raw_changes).map_err(bad)?;
+    let mut doc = docs::load(&snapshot, &raw_changes).map_err(|e| damaged(&d.doc_id, e))?;
     let mut changes = Vec::with_capacity(raw_changes.len());
     for c in raw_changes {
-        let change = automerge::Change::from_bytes(c.clone())
-            .map_err(|e| bad(docs::DocError::MalformedChange(e.to_string())))?;
+        let change = automerge::Change::from_bytes(c.clone()).map_err(|e| damaged(&d.doc_id, e))?;
         changes.push((change.hash().0.to_vec(), c));
     }
     let heads = docs::to_wire(&doc.get_heads());
-    let index = index_of(&d.kind, &mut doc, &d.doc_id)?;
+    let (index, index_error) = match index_of(&d.kind, &mut doc, &d.doc_id) {
+        Ok(i) => (i, None),
+        Err(e) => (None, Some(e.to_string())),
+    };
     Ok(Prepared::Ready(Box::new(NewDocument {
         data: d,
         snapshot,
         changes,
         heads,
         index,
+        index_error,
     })))
 }
 
 /// [`prepare_new`] over all documents, on as many threads as there are cores, in order.
-fn prepare_all(docs_in: Vec<DocData>) -> Vec<Result<Prepared>> {
+fn prepare_all(docs_in: Vec<DocData>) -> Vec<std::result::Result<Prepared, Refused>> {
     let threads = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1)

@@ -328,6 +328,26 @@ fn write_in(
     w: &DocumentWrite<'_>,
     index: Option<&ClientIndex>,
 ) -> Result<i64> {
+    // A write that brings no change (a pull of what is already here, an import of nothing new)
+    // must not look like a local edit: it keeps the document's write sequence.
+    if w.snapshot.is_none() && w.changes.is_empty() {
+        let seq: i64 = tx
+            .prepare_cached("SELECT local_seq FROM documents WHERE id = ?1")?
+            .query_row([w.id], |r| r.get(0))
+            .optional()?
+            .ok_or_else(|| StoreError::NoDocument(w.id.to_string()))?;
+        if let Some(mark) = &w.sync {
+            tx.prepare_cached(
+                "UPDATE documents SET server_heads = ?2,
+                    synced_seq = CASE WHEN ?3 THEN ?4 ELSE synced_seq END WHERE id = ?1",
+            )?
+            .execute(params![w.id, mark.server_heads, mark.in_sync, seq])?;
+        }
+        if let Some(rows) = index {
+            crate::index::replace_client_rows(tx, rows)?;
+        }
+        return Ok(seq);
+    }
     let seq = Store::next_seq(tx)?;
     match w.snapshot {
         Some(snapshot) => {

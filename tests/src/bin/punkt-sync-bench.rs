@@ -260,8 +260,9 @@ fn main() -> Result<()> {
     }
     nothing.sort();
 
-    // 4. Many devices at once: copies of b's store, each enrolled as its own device, each with
-    //    a day's work (one edit, one intake), all syncing together.
+    // 4. Many laptops at once: 50 copies of b's store (so the same device token: enrolling
+    //    each copy anew would make it resend everything), each with a day's work (one edit,
+    //    one intake), all syncing together.
     eprintln!("preparing {} devices ...", args.devices);
     drop(b);
     let mut fleet = Vec::new();
@@ -269,10 +270,6 @@ fn main() -> Result<()> {
         let d = dir.join(format!("fleet{i}"));
         copy_dir(&dir.join("b"), &d)?;
         let mut p = Punkt::open(&d, PASS)?;
-        let cursor = p.store().meta_value("sync_cursor")?.unwrap_or_default();
-        let code = server.code("office")?;
-        p.enroll(&server.url, &code, &format!("fleet{i}"), None)?;
-        p.store().set_meta("sync_cursor", &cursor)?;
         p.update_client(
             &ids[(i * 37) % ids.len()],
             ClientInput::from_json(&format!(
