@@ -147,6 +147,22 @@ impl<S: Storage> Engine<S> {
         self.store.audit(e).await
     }
 
+    /// Mark the database as restored from a backup: devices will send everything again.
+    pub async fn restored(&self) -> Result<String, StorageError> {
+        let g = self.store.new_generation().await?;
+        let e = AuditEvent {
+            at: timestamp(self.now()),
+            action: "restored".into(),
+            device_id: None,
+            user: None,
+            organisation: None,
+            doc_id: None,
+            detail: format!("database marked as restored from a backup; generation {g}"),
+        };
+        self.store.audit(e).await?;
+        Ok(g)
+    }
+
     /// Let organisation `org` read and write document `id`; logged.
     pub async fn grant(&self, id: &str, org: &str) -> Result<(), StorageError> {
         self.store.grant(id, org).await?;
@@ -302,6 +318,7 @@ impl<S: Storage> Engine<S> {
             .await?;
         let more = changed.len() as u32 == limit;
         let server_seq = self.store.current_seq().await?;
+        let generation = self.store.generation().await?;
         let next_cursor = changed.last().map(|c| c.seq).unwrap_or(p.cursor);
         if !results.is_empty() || !changed.is_empty() {
             self.audit(
@@ -330,6 +347,7 @@ impl<S: Storage> Engine<S> {
             next_cursor,
             more,
             server_seq,
+            generation,
         })
     }
 

@@ -67,6 +67,8 @@ enum Admin {
         #[arg(long, default_value_t = 100)]
         limit: u32,
     },
+    /// After restoring the database from a backup: laptops will send everything they have.
+    Restored,
     /// Let another organisation read and write a document.
     Grant {
         doc_id: String,
@@ -222,6 +224,10 @@ async fn admin<S: Storage>(engine: Engine<S>, command: Admin) -> anyhow::Result<
             print(&serde_json::json!({ "revoked": device_id }))
         }
         Admin::Devices => print(&store.devices().await?),
+        Admin::Restored => {
+            let g = engine.restored().await?;
+            print(&serde_json::json!({ "generation": g }))
+        }
         Admin::Audit { limit } => print(&store.audit_log(limit).await?),
         Admin::Grant { doc_id, org } => {
             engine.grant(&doc_id, &org).await?;

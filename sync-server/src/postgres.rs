@@ -38,6 +38,9 @@ CREATE TABLE IF NOT EXISTS doc_access (
 CREATE INDEX IF NOT EXISTS doc_access_org ON doc_access(org, doc_id);
 CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value BIGINT NOT NULL);
 INSERT INTO counters(name, value) VALUES ('seq', 0) ON CONFLICT DO NOTHING;
+CREATE TABLE IF NOT EXISTS server_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+INSERT INTO server_meta(key, value) VALUES ('generation', md5(random()::text || clock_timestamp()::text))
+    ON CONFLICT DO NOTHING;
 CREATE TABLE IF NOT EXISTS audit (
     id BIGSERIAL PRIMARY KEY, at TEXT NOT NULL, action TEXT NOT NULL, device_id TEXT,
     user_name TEXT, organisation TEXT, doc_id TEXT, detail TEXT NOT NULL);
@@ -409,6 +412,26 @@ impl Storage for PostgresStorage {
                 seq: r.get::<_, i64>(4) as u64,
             })
             .collect())
+    }
+
+    async fn generation(&self) -> Result<String> {
+        let c = self.client().await;
+        Ok(c.query_one(
+            "SELECT value FROM server_meta WHERE key = 'generation'",
+            &[],
+        )
+        .await?
+        .get(0))
+    }
+
+    async fn new_generation(&self) -> Result<String> {
+        let c = self.client().await;
+        Ok(c.query_one(
+            "UPDATE server_meta SET value = md5(random()::text || clock_timestamp()::text) WHERE key = 'generation' RETURNING value",
+            &[],
+        )
+        .await?
+        .get(0))
     }
 
     async fn current_seq(&self) -> Result<u64> {

@@ -36,6 +36,8 @@ CREATE TABLE IF NOT EXISTS doc_access (
 CREATE INDEX IF NOT EXISTS doc_access_org ON doc_access(org, doc_id);
 CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
 INSERT OR IGNORE INTO counters(name, value) VALUES ('seq', 0);
+CREATE TABLE IF NOT EXISTS server_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+INSERT OR IGNORE INTO server_meta(key, value) VALUES ('generation', lower(hex(randomblob(16))));
 CREATE TABLE IF NOT EXISTS audit (
     id INTEGER PRIMARY KEY, at TEXT NOT NULL, action TEXT NOT NULL, device_id TEXT,
     user TEXT, organisation TEXT, doc_id TEXT, detail TEXT NOT NULL);
@@ -376,6 +378,28 @@ impl Storage for SqliteStorage {
                 })?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
             Ok(rows)
+        })
+        .await
+    }
+
+    async fn generation(&self) -> Result<String> {
+        self.run(|c| {
+            Ok(c.query_row(
+                "SELECT value FROM server_meta WHERE key = 'generation'",
+                [],
+                |r| r.get(0),
+            )?)
+        })
+        .await
+    }
+
+    async fn new_generation(&self) -> Result<String> {
+        self.run(|c| {
+            Ok(c.query_row(
+                "UPDATE server_meta SET value = lower(hex(randomblob(16))) WHERE key = 'generation' RETURNING value",
+                [],
+                |r| r.get(0),
+            )?)
         })
         .await
     }

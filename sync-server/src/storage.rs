@@ -158,6 +158,10 @@ pub trait Storage: Send + Sync + 'static {
         cursor: u64,
         limit: u32,
     ) -> impl Future<Output = Result<Vec<Changed>>> + Send;
+    /// This database's generation (see `PushReply::generation`).
+    fn generation(&self) -> impl Future<Output = Result<String>> + Send;
+    /// Give the database a new generation (after restoring a backup); returns it.
+    fn new_generation(&self) -> impl Future<Output = Result<String>> + Send;
     /// The latest sequence number handed out.
     fn current_seq(&self) -> impl Future<Output = Result<u64>> + Send;
     /// Let `org` read and write document `id` too.

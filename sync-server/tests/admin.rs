@@ -94,6 +94,16 @@ fn organisations_people_codes_devices_and_the_audit_log() {
     fails(&db, &["admin", "revoke", "0000"], "no device");
     let audit = ok(&db, &["admin", "audit"]);
     assert_eq!(audit[0]["action"], "enrol_code");
+    let g1 = ok(&db, &["admin", "restored"])["generation"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let g2 = ok(&db, &["admin", "restored"])["generation"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_ne!(g1, g2);
+    assert_eq!(ok(&db, &["admin", "audit"])[0]["action"], "restored");
 }
 
 #[test]

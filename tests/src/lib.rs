@@ -121,6 +121,11 @@ impl<S: Storage> TestServer<S> {
         .unwrap();
     }
 
+    /// What an administrator runs after restoring the database from a backup.
+    pub fn restored(&self) {
+        self.block(self.engine.restored()).unwrap();
+    }
+
     pub fn audit(&self) -> Vec<punkt_sync_server::storage::AuditEvent> {
         self.block(self.engine.store.audit_log(1000)).unwrap()
     }

@@ -292,3 +292,36 @@ fn enrolling_with_a_new_server_sends_everything_to_it() {
     );
     assert_eq!(new.doc_count(), expect.len());
 }
+
+#[test]
+fn a_restore_marked_by_the_administrator_is_noticed_even_when_the_server_moved_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("server.db");
+    let backup = dir.path().join("backup.db");
+    let server = TestServer::start_with(&db, Arc::new(AtomicI64::new(0)));
+    let (mut a, mut b, mut expect) = scenario(&server);
+    a.sync(&server);
+    b.sync(&server);
+    server.kill();
+    copy_db(&db, &backup);
+    let server = TestServer::start_with(&db, Arc::new(AtomicI64::new(0)));
+    let late = a.add(r#"{"given_names":"Late","family_name":"Arrival"}"#);
+    a.consult(&late, "after the backup");
+    expect.push((late.clone(), 1));
+    a.sync(&server);
+    server.kill();
+    copy_db(&backup, &db);
+    let server = TestServer::start_with(&db, Arc::new(AtomicI64::new(0)));
+    // Other work moves the restored server's sequence past a's cursor: that alone would hide
+    // the restore from a.
+    for i in 0..30 {
+        let id = b.add(&format!(
+            r#"{{"given_names":"After{i}","family_name":"Restore"}}"#
+        ));
+        expect.push((id, 0));
+    }
+    b.sync(&server);
+    server.restored();
+    check(&server, &mut a, &mut b, &expect);
+    assert!(server.audit().iter().any(|e| e.action == "restored"));
+}

@@ -214,6 +214,7 @@ pub struct SyncStatus {
 const SERVER_BEHIND: &str = "the server is behind this device (restored from a backup?)";
 
 const META_ENROLMENT: &str = "sync_enrolment";
+const META_GENERATION: &str = "sync_server_generation";
 const META_TOKEN: &str = "sync_token";
 const META_CURSOR: &str = "sync_cursor";
 const META_LAST: &str = "sync_last";
@@ -280,6 +281,7 @@ impl Punkt {
         self.store.set_meta(META_TOKEN, &reply.token)?;
         // A new server (or a new enrolment) has confirmed nothing yet: send everything.
         self.store.delete_meta(META_CURSOR)?;
+        self.store.delete_meta(META_GENERATION)?;
         self.store.reset_sync_state()?;
         Ok(enrolment)
     }
@@ -398,6 +400,11 @@ impl Punkt {
         if cursor > reply.server_seq {
             return Err(CoreError::Sync(SERVER_BEHIND.into()));
         }
+        match self.store.meta_value(META_GENERATION)? {
+            Some(g) if g != reply.generation => return Err(CoreError::Sync(SERVER_BEHIND.into())),
+            Some(_) => {}
+            None => self.store.set_meta(META_GENERATION, &reply.generation)?,
+        }
         Ok(reply)
     }
 
@@ -413,6 +420,7 @@ impl Punkt {
                 // everything again; changes it still has are no-ops.
                 self.store.reset_sync_state()?;
                 self.store.delete_meta(META_CURSOR)?;
+                self.store.delete_meta(META_GENERATION)?;
                 self.sync_once(t, progress)
             }
             r => r,

@@ -106,6 +106,9 @@ pub struct PushReply {
     /// The server's latest sequence number. A device whose cursor is past it is talking to a
     /// server restored from an older backup, and must send everything again.
     pub server_seq: u64,
+    /// The server's database generation: an administrator gives the database a new one after
+    /// restoring a backup, and a device that sees it change sends everything again.
+    pub generation: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
