@@ -1053,27 +1053,21 @@ impl Punkt {
         kdf: punkt_store::KdfParams,
     ) -> Result<(Vec<u8>, ExportSummary)> {
         let mut docs_out = Vec::new();
-        let targets: Vec<(String, String, String, Option<Vec<u8>>)> = if all {
+        // (id, heads the server was last known to have); kind and owner come with the bytes.
+        let targets: Vec<(String, Option<Vec<u8>>)> = if all {
             self.store
                 .document_ids(CLIENT_DOCUMENT_KIND)?
                 .into_iter()
-                .map(|id| {
-                    (
-                        id,
-                        CLIENT_DOCUMENT_KIND.to_string(),
-                        self.organisation().to_string(),
-                        None,
-                    )
-                })
+                .map(|id| (id, None))
                 .collect()
         } else {
             self.store
                 .pending_documents()?
                 .into_iter()
-                .map(|p| (p.id, p.kind, p.owner_org, p.server_heads))
+                .map(|p| (p.id, p.server_heads))
                 .collect()
         };
-        for (id, kind, owner_org, server_heads) in targets {
+        for (id, server_heads) in targets {
             let stored = self.store.load_document(&id)?;
             let mut doc =
                 docs::load(&stored.snapshot, &stored.changes).map_err(|e| CoreError::Document {
@@ -1091,10 +1085,9 @@ impl Punkt {
                     docs::changes_since(&mut doc, &[]).unwrap_or_default(),
                 ),
             };
-            let _ = owner_org;
             docs_out.push(DocPush {
                 doc_id: id,
-                kind,
+                kind: stored.kind.clone(),
                 owner_org: stored.owner_org.clone(),
                 base_heads: base,
                 changes,
