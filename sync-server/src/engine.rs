@@ -126,6 +126,26 @@ impl<S: Storage> Engine<S> {
         }
     }
 
+    /// An audit record of an administrator's action (no device made the request).
+    fn admin_event(
+        &self,
+        action: &str,
+        device_id: Option<&str>,
+        organisation: Option<&str>,
+        doc_id: Option<&str>,
+        detail: String,
+    ) -> AuditEvent {
+        AuditEvent {
+            at: timestamp(self.now()),
+            action: action.to_string(),
+            device_id: device_id.map(str::to_string),
+            user: None,
+            organisation: organisation.map(str::to_string),
+            doc_id: doc_id.map(str::to_string),
+            detail,
+        }
+    }
+
     /// Record a refused request of an authenticated device.
     pub async fn audit_refusal(&self, device: &Device, why: &str) {
         self.audit("refused", Some(device), None, why.to_string())
@@ -135,30 +155,16 @@ impl<S: Storage> Engine<S> {
     /// Revoke a device: refused from now on, told to wipe; logged.
     pub async fn revoke(&self, device_id: &str) -> Result<(), StorageError> {
         self.store.revoke(device_id, self.now()).await?;
-        let e = AuditEvent {
-            at: timestamp(self.now()),
-            action: "revoke".into(),
-            device_id: Some(device_id.to_string()),
-            user: None,
-            organisation: None,
-            doc_id: None,
-            detail: "revoked by an administrator".into(),
-        };
+        let detail = "revoked by an administrator".to_string();
+        let e = self.admin_event("revoke", Some(device_id), None, None, detail);
         self.store.audit(e).await
     }
 
     /// Mark the database as restored from a backup: devices will send everything again.
     pub async fn restored(&self) -> Result<String, StorageError> {
         let g = self.store.new_generation().await?;
-        let e = AuditEvent {
-            at: timestamp(self.now()),
-            action: "restored".into(),
-            device_id: None,
-            user: None,
-            organisation: None,
-            doc_id: None,
-            detail: format!("database marked as restored from a backup; generation {g}"),
-        };
+        let detail = format!("database marked as restored from a backup; generation {g}");
+        let e = self.admin_event("restored", None, None, None, detail);
         self.store.audit(e).await?;
         Ok(g)
     }
@@ -166,15 +172,8 @@ impl<S: Storage> Engine<S> {
     /// Let organisation `org` read and write document `id`; logged.
     pub async fn grant(&self, id: &str, org: &str) -> Result<(), StorageError> {
         self.store.grant(id, org).await?;
-        let e = AuditEvent {
-            at: timestamp(self.now()),
-            action: "grant".into(),
-            device_id: None,
-            user: None,
-            organisation: Some(org.to_string()),
-            doc_id: Some(id.to_string()),
-            detail: format!("access granted to {org}"),
-        };
+        let detail = format!("access granted to {org}");
+        let e = self.admin_event("grant", None, Some(org), Some(id), detail);
         self.store.audit(e).await
     }
 
