@@ -6,6 +6,8 @@
 set -euo pipefail
 
 punkt_apt_packages=(build-essential pkg-config libssl-dev)
+# The desktop app: Tauri 2 on Linux needs WebKitGTK 4.1.
+punkt_desktop_packages=(libwebkit2gtk-4.1-dev libsoup-3.0-dev libjavascriptcoregtk-4.1-dev librsvg2-dev)
 
 punkt_install_apt() {
   local missing=()
@@ -20,5 +22,19 @@ punkt_install_apt() {
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
 }
 
-punkt_install_apt "${punkt_apt_packages[@]}"
+# The UI's packages, exactly as package-lock.json pins them (only when they changed).
+punkt_install_ui() {
+  command -v npm >/dev/null || { echo "setup: npm not found: install Node.js" >&2; exit 1; }
+  if [ ! -f ui/node_modules/.package-lock.json ] || ! cmp -s ui/package-lock.json ui/node_modules/.punkt-lock; then
+    (cd ui && npm ci --no-audit --no-fund && cp package-lock.json node_modules/.punkt-lock)
+  fi
+}
+
+# The UI built into ui/dist, which the desktop binary embeds at compile time.
+punkt_build_ui() {
+  punkt_install_ui
+  (cd ui && npm run --silent build)
+}
+
+punkt_install_apt "${punkt_apt_packages[@]}" "${punkt_desktop_packages[@]}"
 command -v cargo >/dev/null || { echo "setup: cargo not found: install the Rust toolchain (rustup)" >&2; exit 1; }

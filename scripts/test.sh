@@ -1,22 +1,38 @@
 #!/usr/bin/env bash
-# Runs every test of Punkt: formatting, lints, and the test suites of every crate (real
-# SQLCipher stores in temporary directories, the real `punkt` binary).
+# Runs every test of Punkt: formatting, lints, the Rust test suites of every crate (real
+# SQLCipher stores, a real sync server on 127.0.0.1, PostgreSQL started by the tests), the UI's
+# catalogue and screen tests in headless Chromium, and the real desktop app under Xvfb driven by
+# tauri-driver + WebKitWebDriver (screenshots in ui/test-output/e2e).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
-# The PostgreSQL backend's tests start a private cluster from Debian's server binaries.
-punkt_install_apt postgresql
-
+# PostgreSQL for the server's backend tests; Xvfb, WebKitWebDriver, ImageMagick (screenshots)
+# and Chromium for the UI tests.
+punkt_install_apt postgresql xvfb xauth webkit2gtk-driver imagemagick chromium
 export CARGO_TERM_COLOR=never
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+
+echo "== ui: install and build"
+punkt_build_ui
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
 echo "== cargo clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 echo "== cargo test"
-log=$(mktemp)
-trap 'rm -f "$log"' EXIT
 cargo test --workspace --locked 2>&1 | tee "$log"
-# One closing line for the whole run (cargo prints one per test binary, the last often a
-# doc-test binary with nothing in it).
+
+echo "== ui: catalogues and screens (headless Chromium, fake backend)"
+(cd ui && npm test) 2>&1 | tee -a "$log"
+
+echo "== desktop app end to end (Xvfb, tauri-driver, WebKitWebDriver, real sync server)"
+if ! command -v tauri-driver >/dev/null && [ ! -x "$HOME/.cargo/bin/tauri-driver" ]; then
+  cargo install tauri-driver --version '^2' --locked
+fi
+cargo build --locked -p punkt-desktop -p punkt -p punkt-sync-server
+xvfb-run -a -s "-screen 0 1280x800x24" node ui/tests/e2e/run.mjs 2>&1 | tee -a "$log"
+
+# One closing line for the whole run: cargo's per-binary results plus the UI runners'.
 awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
+     /^(ui screens|e2e app|e2e sync): [0-9]+ passed/ { p += $(NF-3); f += $(NF-1) }
      END { printf "tests: %d passed, %d failed\n", p, f }' "$log"

@@ -267,9 +267,8 @@ fn data_dir(cli: &Option<PathBuf>) -> anyhow::Result<PathBuf> {
     if let Some(d) = cli {
         return Ok(d.clone());
     }
-    let dirs = directories::ProjectDirs::from("org", "Punkt", "punkt")
-        .ok_or_else(|| anyhow!("cannot find a data directory for this user; pass --data DIR"))?;
-    Ok(dirs.data_dir().to_path_buf())
+    punkt_core::default_data_dir()
+        .ok_or_else(|| anyhow!("cannot find a data directory for this user; pass --data DIR"))
 }
 
 fn passphrase(var: &str, prompt: &str, confirm: bool) -> anyhow::Result<String> {
@@ -344,15 +343,7 @@ fn date(s: &str, what: &str) -> anyhow::Result<IsoDate> {
 
 /// The Argon2 cost: the default, or a cheap one for tests when PUNKT_TEST_FAST_KDF=1.
 fn kdf() -> KdfParams {
-    if std::env::var("PUNKT_TEST_FAST_KDF").as_deref() == Ok("1") {
-        KdfParams {
-            m_kib: 1024,
-            t: 1,
-            p: 1,
-        }
-    } else {
-        KdfParams::default()
-    }
+    KdfParams::from_env()
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {

@@ -21,6 +21,7 @@ const BOOKKEEPING: &[&str] = &["updated_at"];
 
 /// One field with concurrent values.
 #[derive(Debug, Clone, Serialize, PartialEq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct FieldConflict {
     /// Dotted path from the file's root: `person.family_name`, `consultations.<id>.date`.
     pub path: String,
@@ -160,7 +161,7 @@ impl Punkt {
         let now_text = self
             .now()
             .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-        let now = self.now().timestamp();
+        let options = crate::commit_options(self.author(), self.now().timestamp());
         let actor = self.actor.clone();
         let result = self.store.edit_document(id, &now_text, |stored| {
             let mut doc = open_client_doc(&stored, &actor)?;
@@ -183,7 +184,7 @@ impl Punkt {
                 .map_err(|e| CoreError::Invalid(format!("cannot set '{path}': {e}")))?;
             doc.put(ROOT, "updated_at", now_text.as_str())
                 .map_err(|e| CoreError::Invalid(e.to_string()))?;
-            doc.commit_with(automerge::transaction::CommitOptions::default().with_time(now));
+            doc.commit_with(options);
             // The resolved file must still read as a client file.
             let mut check = doc.fork();
             migrate_client(&mut check)?;
@@ -193,7 +194,7 @@ impl Punkt {
             let update = DocumentUpdate {
                 changes: changes_after(&mut doc, &before),
                 heads: heads_bytes(&doc.get_heads()),
-                index: Some(indexing::client_index(&file)),
+                index: Some(indexing::client_index_in(&doc, &file)),
                 sync: None,
             };
             Ok((Some(update), ()))

@@ -743,7 +743,7 @@ impl Punkt {
             summary.deadlines += f.deadlines.len() as u64;
             files.push(f);
             if files.len() == 500 || i + 1 == n {
-                crate::insert_in(&mut batch, &actor, now, &files)?;
+                crate::insert_in(&mut batch, &actor, None, now, &files)?;
                 summary.clients += files.len() as u64;
                 files.clear();
             }

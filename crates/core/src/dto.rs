@@ -19,6 +19,7 @@ use crate::error::{CoreError, Result};
 
 /// Names in the original script: a whole name ("Тарас Шевченко", given names first) or its parts.
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(untagged)]
 pub enum OriginalNamesInput {
     Full(String),
@@ -31,6 +32,8 @@ pub enum OriginalNamesInput {
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", ts(optional_fields = nullable))]
 #[serde(deny_unknown_fields)]
 pub struct ContactInput {
     pub phone: Option<String>,
@@ -40,6 +43,8 @@ pub struct ContactInput {
 }
 
 #[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", ts(optional_fields = nullable))]
 #[serde(deny_unknown_fields)]
 pub struct IdentifierInput {
     pub id: Option<String>,
@@ -50,6 +55,8 @@ pub struct IdentifierInput {
 }
 
 #[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", ts(optional_fields = nullable))]
 #[serde(deny_unknown_fields)]
 pub struct LegalStatusInput {
     pub id: Option<String>,
@@ -61,6 +68,8 @@ pub struct LegalStatusInput {
 }
 
 #[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", ts(optional_fields = nullable))]
 #[serde(deny_unknown_fields)]
 pub struct ConsentInput {
     pub id: Option<String>,
@@ -73,6 +82,8 @@ pub struct ConsentInput {
 }
 
 #[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", ts(optional_fields = nullable))]
 #[serde(deny_unknown_fields)]
 pub struct MatterInput {
     pub id: Option<String>,
@@ -89,6 +100,8 @@ pub struct MatterInput {
 /// in an update are merged: an entry with a known `id` replaces that entry, one without an
 /// `id` is added.
 #[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", ts(optional_fields = nullable))]
 #[serde(deny_unknown_fields)]
 pub struct ClientInput {
     pub given_names: Option<String>,
@@ -112,6 +125,7 @@ pub struct ClientInput {
 
 /// Where a consultation took place, as front ends send it.
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum PlaceInput {
     Point { city: String },
@@ -120,6 +134,8 @@ pub enum PlaceInput {
 }
 
 #[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", ts(optional_fields = nullable))]
 #[serde(deny_unknown_fields)]
 pub struct ConsultationInput {
     pub date: String,
@@ -562,6 +578,7 @@ impl ConsultationInput {
 // Views
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ClientView {
     pub id: String,
     pub organisation: String,
@@ -577,12 +594,14 @@ pub struct ClientView {
     pub consultations: Vec<ConsultationView>,
     pub deadlines: Vec<DeadlineView>,
     pub summary: String,
+    pub attachments: Vec<crate::attachments::AttachmentView>,
     /// Fields two people set at the same time on different laptops: every value kept, the
     /// shown one first. Settle with `punkt client resolve`.
     pub conflicts: Vec<crate::conflicts::FieldConflict>,
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct PersonView {
     pub given_names: String,
     pub family_name: String,
@@ -600,6 +619,7 @@ pub struct PersonView {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct IdentifierView {
     pub id: String,
     pub kind: String,
@@ -609,6 +629,7 @@ pub struct IdentifierView {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct LegalStatusView {
     pub id: String,
     pub status: String,
@@ -619,6 +640,7 @@ pub struct LegalStatusView {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ConsentView {
     pub id: String,
     pub clause: String,
@@ -630,6 +652,7 @@ pub struct ConsentView {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct MatterView {
     pub id: String,
     pub kind: String,
@@ -642,6 +665,7 @@ pub struct MatterView {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ConsultationView {
     pub id: String,
     pub date: String,
@@ -657,6 +681,7 @@ pub struct ConsultationView {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct DeadlineView {
     pub id: String,
     pub rule: String,
@@ -812,6 +837,11 @@ impl ClientView {
             consultations,
             deadlines,
             summary: f.summary.as_str().to_string(),
+            attachments: f
+                .attachments
+                .iter()
+                .map(|(id, a)| crate::attachments::attachment_view(id, a))
+                .collect(),
             conflicts: Vec::new(),
         }
     }
@@ -875,5 +905,41 @@ mod tests {
         .unwrap();
         let e = c.into_consultation("Org").unwrap_err().to_string();
         assert!(e.contains("not a known guarded centre"), "{e}");
+    }
+}
+
+/// A deadline to compute (the calculator) or record, as front ends send it.
+#[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", ts(optional_fields = nullable))]
+#[serde(deny_unknown_fields)]
+pub struct DeadlineInput {
+    pub rule: String,
+    /// The day of the event (delivery, announcement) or of the first notice.
+    pub start: String,
+    /// `start` is the first notice of a letter not collected: delivery is deemed 14 days later.
+    #[serde(default)]
+    pub first_notice: bool,
+    /// The start date is not certain (the person does not remember exactly).
+    #[serde(default)]
+    pub uncertain: bool,
+    pub matter_id: Option<String>,
+    pub note: Option<String>,
+}
+
+impl DeadlineInput {
+    pub fn into_request(self) -> Result<crate::DeadlineRequest> {
+        Ok(crate::DeadlineRequest {
+            rule: self.rule.trim().to_string(),
+            start: input_date(self.start.trim())?,
+            start_kind: if self.first_notice {
+                crate::DeadlineStart::FirstNotice
+            } else {
+                crate::DeadlineStart::Event
+            },
+            uncertain: self.uncertain,
+            matter_id: non_empty(self.matter_id),
+            note: non_empty(self.note),
+        })
     }
 }

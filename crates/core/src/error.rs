@@ -34,6 +34,8 @@ pub enum CoreError {
     },
     #[error("sync failed: {0}")]
     Sync(String),
+    #[error("the attachment {0} has not arrived on this laptop yet: sync again")]
+    NotReceived(String),
 }
 
 impl CoreError {
@@ -55,6 +57,7 @@ impl CoreError {
             CoreError::Model(e) => e.code(),
             CoreError::Invalid(_) => "invalid_input",
             CoreError::UnknownClient(_) => "unknown_client",
+            CoreError::NotReceived(_) => "not_received",
             CoreError::Document { .. } => "malformed_document",
             CoreError::ImportRefused(_) => "import_refused",
             CoreError::Export(_) => "export_failed",

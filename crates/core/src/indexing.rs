@@ -64,6 +64,14 @@ pub fn identity_key(file: &ClientFile) -> Option<String> {
 
 /// The index rows of `file`, a pure function of the document. The "current status" column is
 /// the latest entry of the status timeline.
+/// The index rows of a file read from `doc`, with the number of its fields holding concurrent
+/// values (the home screen lists such files).
+pub fn client_index_in(doc: &automerge::AutoCommit, file: &ClientFile) -> ClientIndex {
+    let mut rows = client_index(file);
+    rows.conflicts = u32::try_from(crate::conflicts::conflicts_in(doc).len()).unwrap_or(u32::MAX);
+    rows
+}
+
 pub fn client_index(file: &ClientFile) -> ClientIndex {
     let p = &file.person;
     let original = [
@@ -109,6 +117,7 @@ pub fn client_index(file: &ClientFile) -> ClientIndex {
         }
     }
     ClientIndex {
+        conflicts: 0,
         id: file.id.clone(),
         organisation: file.organisation.clone(),
         display_name: file.display_name(),

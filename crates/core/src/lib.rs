@@ -9,15 +9,20 @@
 //!   only to show or change that one file;
 //! - no SQL here (it lives in `punkt-store`), no terminal or window (that is the front ends').
 
+pub mod attachments;
 pub mod conflicts;
 pub mod demo;
+pub mod drafts;
 pub mod dto;
 pub mod error;
+pub mod history;
+pub mod home;
 pub mod import;
 pub mod indexing;
 pub mod report;
 pub mod search;
 pub mod sync;
+pub mod vocabulary;
 
 use std::path::Path;
 
@@ -35,6 +40,12 @@ use punkt_store::{KdfParams, Store, StoreError};
 pub use dto::{ClientInput, ClientView, ConsultationInput};
 pub use error::{CoreError, Result};
 
+/// Where a user's store lives by default: `~/.local/share/punkt` on Linux, the roaming
+/// application data folder on Windows, Application Support on macOS.
+pub fn default_data_dir() -> Option<std::path::PathBuf> {
+    directories::ProjectDirs::from("org", "Punkt", "punkt").map(|d| d.data_dir().to_path_buf())
+}
+
 /// Compaction threshold: a file with this many appended changes gets a fresh snapshot.
 pub const COMPACT_AFTER_CHANGES: usize = 64;
 
@@ -45,10 +56,24 @@ pub struct Punkt {
     pub(crate) actor: ActorId,
     /// A fixed "now" for tests and reproducible runs; the system clock when `None`.
     fixed_now: Option<DateTime<Utc>>,
+    /// Who works on this laptop, as their changes name them (the commit message).
+    author: Option<String>,
+}
+
+const META_AUTHOR: &str = "author";
+
+/// Options for a commit at `time` (seconds) by `author`: the history shows who and when.
+pub(crate) fn commit_options(author: Option<&str>, time: i64) -> CommitOptions {
+    let options = CommitOptions::default().with_time(time);
+    match author {
+        Some(a) => options.with_message(a.to_string()),
+        None => options,
+    }
 }
 
 /// One entry of the deadline board.
 #[derive(Debug, Clone, Serialize, PartialEq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct BoardEntry {
     pub client_id: String,
     pub display_name: String,
@@ -98,6 +123,7 @@ impl DeadlineRequest {
 
 /// A deadline just recorded.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct RecordedDeadline {
     pub id: String,
     pub client_id: String,
@@ -105,7 +131,7 @@ pub struct RecordedDeadline {
     pub due: DueDate,
 }
 
-fn load_automerge(stored: &StoredDocument) -> Result<AutoCommit> {
+pub(crate) fn load_automerge(stored: &StoredDocument) -> Result<AutoCommit> {
     let bad = |e: automerge::AutomergeError| CoreError::Document {
         id: stored.id.clone(),
         reason: e.to_string(),
@@ -164,12 +190,37 @@ impl Punkt {
 
     fn from_store(store: Store) -> Punkt {
         let actor = hex_actor(&store.info().actor_id);
+        let author = store.meta_value(META_AUTHOR).ok().flatten();
         Punkt {
             store,
             rules: DeadlineRules::built_in(),
             actor,
             fixed_now: None,
+            author,
         }
+    }
+
+    /// The name this laptop's changes carry (shown in a file's history).
+    pub fn author(&self) -> Option<&str> {
+        self.author.as_deref()
+    }
+
+    /// Set the name this laptop's changes carry; empty clears it.
+    pub fn set_author(&mut self, name: &str) -> Result<()> {
+        let name = name.trim();
+        if name.chars().count() > 120 {
+            return Err(CoreError::Invalid(
+                "the name is longer than 120 characters".into(),
+            ));
+        }
+        if name.is_empty() {
+            self.store.delete_meta(META_AUTHOR)?;
+            self.author = None;
+        } else {
+            self.store.set_meta(META_AUTHOR, name)?;
+            self.author = Some(name.to_string());
+        }
+        Ok(())
     }
 
     /// Fix the clock (tests, reproducible demo data).
@@ -230,8 +281,9 @@ impl Punkt {
     /// Store new client files in one transaction: all or none.
     pub(crate) fn insert_clients(&mut self, files: &[ClientFile]) -> Result<()> {
         let now = self.now();
+        let author = self.author.clone();
         let mut batch = self.store.batch()?;
-        insert_in(&mut batch, &self.actor, now, files)?;
+        insert_in(&mut batch, &self.actor, author.as_deref(), now, files)?;
         batch.commit()?;
         Ok(())
     }
@@ -273,6 +325,7 @@ impl Punkt {
         let now_text = self.now_text();
         let today = IsoDate(self.today());
         let actor = self.actor.clone();
+        let options = commit_options(self.author.as_deref(), now.timestamp());
         let result = self.store.edit_document(id, &now_text, |stored| {
             let mut doc = open_client_doc(&stored, &actor)?;
             let before = doc.get_heads();
@@ -288,12 +341,12 @@ impl Punkt {
                 id: id.to_string(),
                 reason: e.to_string(),
             })?;
-            doc.commit_with(CommitOptions::default().with_time(now.timestamp()));
+            doc.commit_with(options);
             let changes = changes_after(&mut doc, &before);
             let update = DocumentUpdate {
                 changes,
                 heads: heads_bytes(&doc.get_heads()),
-                index: Some(indexing::client_index(&file)),
+                index: Some(indexing::client_index_in(&doc, &file)),
                 sync: None,
             };
             Ok((Some(update), file))
@@ -317,6 +370,19 @@ impl Punkt {
             .into_iter()
             .filter(|c| c.id != id)
             .collect())
+    }
+
+    /// Files already in the store with the same normalised names and birth date as the person
+    /// about to be taken in (intake warns before saving).
+    pub fn likely_same_as(
+        &self,
+        input: &ClientInput,
+    ) -> Result<Vec<punkt_store::index::ClientSummary>> {
+        let file = self.prepare_client(input.clone())?;
+        match indexing::identity_key(&file) {
+            Some(key) => Ok(self.store.clients_with_identity(&key)?),
+            None => Ok(Vec::new()),
+        }
     }
 
     /// Set the keys given in `input` on a client file.
@@ -346,14 +412,10 @@ impl Punkt {
         Ok(cid)
     }
 
-    /// Compute and record a deadline on a client file.
-    pub fn add_deadline(
-        &mut self,
-        client_id: &str,
-        request: DeadlineRequest,
-    ) -> Result<RecordedDeadline> {
+    /// The calculator: when a deadline falls, and why, without recording it.
+    pub fn compute_deadline(&self, request: &DeadlineRequest) -> Result<DueDate> {
         let start = request.start.plausible()?;
-        let due = match request.start_kind {
+        Ok(match request.start_kind {
             DeadlineStart::Event => self
                 .rules
                 .compute(&request.rule, start, request.uncertain)?,
@@ -361,7 +423,16 @@ impl Punkt {
                 self.rules
                     .compute_from_notice(&request.rule, start, request.uncertain)?
             }
-        };
+        })
+    }
+
+    /// Compute and record a deadline on a client file.
+    pub fn add_deadline(
+        &mut self,
+        client_id: &str,
+        request: DeadlineRequest,
+    ) -> Result<RecordedDeadline> {
+        let due = self.compute_deadline(&request)?;
         let id = new_id();
         let from: IsoDate = due.from.parse()?;
         let deadline = Deadline {
@@ -440,7 +511,9 @@ impl Punkt {
         let ids = self.store.document_ids(CLIENT_DOCUMENT_KIND)?;
         let mut rows = Vec::with_capacity(ids.len());
         for id in &ids {
-            rows.push(indexing::client_index(&self.client(id)?));
+            let mut doc = self.load_client_doc(id)?;
+            migrate_client(&mut doc)?;
+            rows.push(indexing::client_index_in(&doc, &read_client(&doc)?));
         }
         Ok(self.store.rebuild_index(rows)?)
     }
@@ -480,6 +553,7 @@ pub(crate) fn unknown_client(id: &str, e: StoreError) -> CoreError {
 pub(crate) fn insert_in(
     batch: &mut punkt_store::documents::Batch<'_>,
     actor: &ActorId,
+    author: Option<&str>,
     now: DateTime<Utc>,
     files: &[ClientFile],
 ) -> Result<()> {
@@ -490,7 +564,7 @@ pub(crate) fn insert_in(
             id: f.id.clone(),
             reason: e.to_string(),
         })?;
-        doc.commit_with(CommitOptions::default().with_time(now.timestamp()));
+        doc.commit_with(commit_options(author, now.timestamp()));
         let heads = heads_bytes(&doc.get_heads());
         let snapshot = doc.save();
         batch.write(

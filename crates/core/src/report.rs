@@ -45,12 +45,14 @@ pub const DIMENSIONS: &[&str] = &[
 ];
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Count {
     pub people: u64,
     pub consultations: u64,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ReportRow {
     pub dimension: String,
     pub value: String,
@@ -61,6 +63,7 @@ pub struct ReportRow {
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Report {
     pub from: String,
     pub to: String,

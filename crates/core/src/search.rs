@@ -29,6 +29,7 @@ use crate::Punkt;
 
 /// One search result.
 #[derive(Debug, Clone, Serialize, PartialEq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct SearchHit {
     pub id: String,
     pub display_name: String,

@@ -147,6 +147,7 @@ fn check_server_url(server: &str) -> Result<()> {
 
 /// What enrolment stored.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Enrolment {
     pub server: String,
     pub device_id: String,
@@ -166,6 +167,7 @@ struct EnrolReply {
 
 /// A document the server would not take or give.
 #[derive(Debug, Clone, Serialize, PartialEq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct RefusedDocument {
     pub doc_id: String,
     pub code: String,
@@ -174,6 +176,7 @@ pub struct RefusedDocument {
 
 /// What a sync did, for the person and for scripts.
 #[derive(Debug, Clone, Default, Serialize, PartialEq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct SyncSummary {
     /// Documents the server confirmed.
     pub sent: u64,
@@ -196,6 +199,7 @@ pub struct SyncSummary {
 
 /// Where a sync is, for a progress display.
 #[derive(Debug, Clone, Serialize, PartialEq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct SyncProgress {
     pub phase: &'static str,
     pub done: u64,
@@ -204,6 +208,7 @@ pub struct SyncProgress {
 
 /// What `punkt sync status` shows.
 #[derive(Debug, Clone, Serialize, PartialEq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct SyncStatus {
     pub enrolment: Option<Enrolment>,
     pub pending_documents: u64,
@@ -1010,7 +1015,7 @@ fn index_of(kind: &str, doc: &mut AutoCommit, id: &str) -> Result<Option<ClientI
         migrate_client(&mut copy).map_err(err)?;
         read_client(&copy).map_err(err)?
     };
-    Ok(Some(indexing::client_index(&file)))
+    Ok(Some(indexing::client_index_in(doc, &file)))
 }
 
 /// The content of a sealed sync file: the changes of one store the server has not confirmed.
@@ -1025,6 +1030,7 @@ struct Bundle {
 
 /// What an export wrote.
 #[derive(Debug, Clone, Serialize, PartialEq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ExportSummary {
     pub documents: u64,
     pub bytes: u64,
@@ -1032,6 +1038,7 @@ pub struct ExportSummary {
 
 /// What an import did.
 #[derive(Debug, Clone, Serialize, PartialEq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ImportSummary {
     pub documents: u64,
     /// Documents changed here.

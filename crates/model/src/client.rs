@@ -15,7 +15,7 @@ use crate::vocab::{
 };
 
 /// The schema version this build writes. Readers migrate older documents on read.
-pub const CLIENT_SCHEMA_VERSION: u64 = 1;
+pub const CLIENT_SCHEMA_VERSION: u64 = 2;
 
 /// The document kind stored in the document's root, so a document can never be read as the
 /// wrong kind.
@@ -53,6 +53,25 @@ pub struct ClientFile {
     pub deadlines: BTreeMap<String, Deadline>,
     #[autosurgeon(missing = "Default::default")]
     pub summary: Text,
+    /// Scans and photos (of decisions, mostly): what they are; the bytes live in a document of
+    /// their own ([`ATTACHMENT_DOCUMENT_KIND`]) keyed by the same id. Since schema version 2.
+    #[autosurgeon(missing = "Default::default")]
+    pub attachments: BTreeMap<String, AttachmentRef>,
+}
+
+/// The kind of the document holding one attachment's bytes.
+pub const ATTACHMENT_DOCUMENT_KIND: &str = "attachment";
+
+/// An attachment as the client file lists it.
+#[derive(Debug, Clone, PartialEq, Default, Reconcile, Hydrate)]
+pub struct AttachmentRef {
+    /// The file name it came with (no directories).
+    pub name: String,
+    pub mime: String,
+    pub size: u64,
+    pub added_at: String,
+    #[autosurgeon(missing = "none")]
+    pub added_by: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Reconcile, Hydrate)]

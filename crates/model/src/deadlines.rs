@@ -11,6 +11,7 @@ use crate::holidays::non_working_reason;
 
 /// One procedural time limit, as data a coordinator can correct without a new release.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct DeadlineRule {
     pub id: String,
     pub limit_days: u32,
@@ -104,6 +105,7 @@ pub fn deemed_delivery(first_notice: IsoDate) -> IsoDate {
 
 /// A day the limit could not end on, and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct SkippedDay {
     pub date: String,
     pub reason: String,
@@ -111,6 +113,7 @@ pub struct SkippedDay {
 
 /// The result of the calculator, with everything needed to explain it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct DueDate {
     pub rule: String,
     pub limit_days: u32,

@@ -51,7 +51,6 @@ pub fn migrate_client(doc: &mut AutoCommit) -> Result<bool, ModelError> {
     // place.
     if version == 0 {
         doc.put(ROOT, "kind", CLIENT_DOCUMENT_KIND).map_err(err)?;
-        doc.put(ROOT, "schema_version", 1u64).map_err(err)?;
         for key in [
             "legal_status",
             "vulnerabilities",
@@ -66,6 +65,14 @@ pub fn migrate_client(doc: &mut AutoCommit) -> Result<bool, ModelError> {
         }
         if doc.get(ROOT, "summary").map_err(err)?.is_none() {
             doc.put_object(ROOT, "summary", ObjType::Text)
+                .map_err(err)?;
+        }
+    }
+    // 1 -> 2: attachments.
+    if version <= 1 {
+        doc.put(ROOT, "schema_version", 2u64).map_err(err)?;
+        if doc.get(ROOT, "attachments").map_err(err)?.is_none() {
+            doc.put_object(ROOT, "attachments", ObjType::Map)
                 .map_err(err)?;
         }
     }

@@ -43,6 +43,8 @@ pub struct ClientIndex {
     pub search_keys: BTreeSet<String>,
     pub fts_names: String,
     pub fts_other: String,
+    /// Fields of the file holding concurrent values nobody has settled yet.
+    pub conflicts: u32,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -116,8 +118,8 @@ pub(crate) fn replace_client_rows(tx: &Transaction<'_>, rows: &ClientIndex) -> R
     tx.prepare_cached(
         "INSERT INTO clients(rid, id, organisation, display_name, given_names, family_name,
             names_original, birth_date, birth_year, sex, citizenship, citizenships, languages,
-            current_status, created_at, updated_at, identity_key)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)
+            current_status, created_at, updated_at, identity_key, conflicts)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)
          ON CONFLICT(id) DO UPDATE SET organisation = excluded.organisation,
             display_name = excluded.display_name, given_names = excluded.given_names,
             family_name = excluded.family_name, names_original = excluded.names_original,
@@ -125,7 +127,7 @@ pub(crate) fn replace_client_rows(tx: &Transaction<'_>, rows: &ClientIndex) -> R
             citizenship = excluded.citizenship, citizenships = excluded.citizenships,
             languages = excluded.languages, current_status = excluded.current_status,
             created_at = excluded.created_at, updated_at = excluded.updated_at,
-            identity_key = excluded.identity_key",
+            identity_key = excluded.identity_key, conflicts = excluded.conflicts",
     )?
     .execute(params![
         old_rid,
@@ -145,6 +147,7 @@ pub(crate) fn replace_client_rows(tx: &Transaction<'_>, rows: &ClientIndex) -> R
         rows.created_at,
         rows.updated_at,
         rows.identity_key,
+        rows.conflicts,
     ])?;
     let rid: i64 = tx
         .prepare_cached("SELECT rid FROM clients WHERE id = ?1")?
@@ -274,7 +277,8 @@ fn replace_search_keys(tx: &Transaction<'_>, id: &str, keys: &BTreeSet<String>) 
 }
 
 /// A client as lists show it.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ClientSummary {
     pub id: String,
     pub display_name: String,
@@ -385,6 +389,18 @@ impl Store {
         )?;
         let rows = stmt
             .query_map([key], summary_row)?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    /// Client files with unsettled concurrent values, most recently changed first.
+    pub fn clients_with_conflicts(&self, limit: usize) -> Result<Vec<ClientSummary>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, display_name, birth_date, citizenship, updated_at FROM clients
+             WHERE conflicts > 0 ORDER BY updated_at DESC, id LIMIT ?1",
+        )?;
+        let rows = stmt
+            .query_map([limit as i64], summary_row)?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows)
     }
@@ -511,7 +527,7 @@ impl Store {
     /// an incrementally kept index with a rebuilt one.
     pub fn index_dump(&self) -> Result<String> {
         let queries = [
-            ("clients", "SELECT id, organisation, display_name, identity_key, given_names, family_name, names_original, birth_date, birth_year, sex, citizenship, citizenships, languages, current_status, created_at, updated_at FROM clients ORDER BY id"),
+            ("clients", "SELECT id, organisation, display_name, identity_key, given_names, family_name, names_original, birth_date, birth_year, sex, citizenship, citizenships, languages, current_status, created_at, updated_at, conflicts FROM clients ORDER BY id"),
             ("client_statuses", "SELECT * FROM client_statuses ORDER BY client_id, entry_id"),
             ("matters", "SELECT * FROM matters ORDER BY client_id, id"),
             ("consultations", "SELECT * FROM consultations ORDER BY client_id, id"),

@@ -32,6 +32,25 @@ pub struct KdfParams {
     pub p: u32,
 }
 
+impl KdfParams {
+    /// Cheap costs for tests only: a store made with them falls to a guessing attack at once.
+    pub const FOR_TESTS: KdfParams = KdfParams {
+        m_kib: 1024,
+        t: 1,
+        p: 1,
+    };
+
+    /// The default costs, or [`KdfParams::FOR_TESTS`] when `PUNKT_TEST_FAST_KDF=1` (the test
+    /// suites of the command and the desktop app set it).
+    pub fn from_env() -> KdfParams {
+        if std::env::var("PUNKT_TEST_FAST_KDF").as_deref() == Ok("1") {
+            KdfParams::FOR_TESTS
+        } else {
+            KdfParams::default()
+        }
+    }
+}
+
 impl Default for KdfParams {
     fn default() -> Self {
         KdfParams {

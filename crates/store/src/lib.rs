@@ -29,7 +29,7 @@ pub use error::{Result, StoreError};
 pub use keyfile::KdfParams;
 
 /// The schema version of the database this build writes.
-pub const STORE_SCHEMA_VERSION: i64 = 2;
+pub const STORE_SCHEMA_VERSION: i64 = 3;
 
 /// Migrations from each older schema version to the next: `MIGRATIONS[v - 1]` takes a store of
 /// version `v` to `v + 1`. A new store gets `schema.sql` (version 1) and then all of them, so
@@ -40,6 +40,9 @@ const MIGRATIONS: &[&str] = &[
     "ALTER TABLE documents ADD COLUMN server_heads BLOB;
      ALTER TABLE documents ADD COLUMN synced_seq INTEGER NOT NULL DEFAULT 0;
      CREATE INDEX documents_pending ON documents(local_seq) WHERE local_seq > synced_seq;",
+    // 2 -> 3: files with unsettled concurrent values, for the desktop's home screen.
+    "ALTER TABLE clients ADD COLUMN conflicts INTEGER NOT NULL DEFAULT 0;
+     CREATE INDEX clients_conflicts ON clients(updated_at) WHERE conflicts > 0;",
 ];
 
 fn migrate(conn: &Connection, from: i64) -> Result<()> {

@@ -1,0 +1,77 @@
+//! What the desktop's home screen shows, in one read of the index: the deadline board, the
+//! files changed lately, the files with unsettled concurrent values, and the last sync.
+
+use serde::Serialize;
+
+use punkt_store::index::ClientSummary;
+
+use crate::error::Result;
+use crate::sync::SyncStatus;
+use crate::{BoardEntry, Punkt};
+
+/// Deadlines due within this many days are on the home board (overdue ones always are).
+pub const HOME_BOARD_DAYS: u32 = 14;
+/// Deadlines due within this many days stand out.
+pub const URGENT_DAYS: i64 = 3;
+
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct Home {
+    pub organisation: String,
+    pub author: Option<String>,
+    pub today: String,
+    pub board: Vec<BoardEntry>,
+    /// Days within which a deadline counts as urgent.
+    pub urgent_days: i64,
+    pub recent: Vec<ClientSummary>,
+    pub conflicted: Vec<ClientSummary>,
+    pub sync: SyncStatus,
+    pub clients: u64,
+}
+
+/// How hard a passphrase is to guess, for the strength meter.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct PassphraseStrength {
+    /// 0 (guessed at once) to 4 (very hard to guess), zxcvbn's score.
+    pub score: u8,
+    /// Long enough for the store to take it.
+    pub long_enough: bool,
+    /// Guesses needed, as a power of ten.
+    pub guesses_log10: f64,
+}
+
+/// Rate a passphrase (names of the organisation and the person count as guessable).
+pub fn passphrase_strength(passphrase: &str, guessable: &[&str]) -> PassphraseStrength {
+    let long_enough = passphrase.chars().count() >= punkt_store::keyfile::MIN_PASSPHRASE_CHARS;
+    if passphrase.is_empty() {
+        return PassphraseStrength {
+            score: 0,
+            long_enough,
+            guesses_log10: 0.0,
+        };
+    }
+    let entropy = zxcvbn::zxcvbn(passphrase, guessable);
+    PassphraseStrength {
+        score: u8::from(entropy.score()),
+        long_enough,
+        guesses_log10: entropy.guesses_log10(),
+    }
+}
+
+impl Punkt {
+    /// The home screen's content.
+    pub fn home(&self, recent: usize) -> Result<Home> {
+        Ok(Home {
+            organisation: self.organisation().to_string(),
+            author: self.author().map(str::to_string),
+            today: self.today().to_string(),
+            board: self.deadline_board(Some(HOME_BOARD_DAYS))?,
+            urgent_days: URGENT_DAYS,
+            recent: self.store.recent_clients(recent)?,
+            conflicted: self.store.clients_with_conflicts(recent)?,
+            sync: self.sync_status()?,
+            clients: self.store.count_clients()?,
+        })
+    }
+}

@@ -1,0 +1,49 @@
+//! The closed lists front ends offer as choices: codes only; the UI's catalogues name them in
+//! the person's language.
+
+use serde::Serialize;
+
+use punkt_model::deadlines::DeadlineRule;
+use punkt_model::reference::{GUARDED_CENTRES, POINT_CITIES};
+use punkt_model::vocab::{
+    IdentifierKind, LegalStatus, MatterKind, MatterStatus, Service, Sex, Vulnerability,
+};
+
+use crate::Punkt;
+
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct Vocabulary {
+    pub sexes: Vec<String>,
+    pub services: Vec<String>,
+    pub legal_statuses: Vec<String>,
+    pub vulnerabilities: Vec<String>,
+    pub matter_kinds: Vec<String>,
+    pub matter_statuses: Vec<String>,
+    pub identifier_kinds: Vec<String>,
+    pub cities: Vec<String>,
+    pub centres: Vec<String>,
+    pub deadline_rules: Vec<DeadlineRule>,
+}
+
+fn names<T: Copy>(all: &[T], name: fn(T) -> &'static str) -> Vec<String> {
+    all.iter().map(|v| name(*v).to_string()).collect()
+}
+
+impl Punkt {
+    /// Every choice list, with this store's deadline rules.
+    pub fn vocabulary(&self) -> Vocabulary {
+        Vocabulary {
+            sexes: names(Sex::ALL, Sex::as_str),
+            services: names(Service::ALL, Service::as_str),
+            legal_statuses: names(LegalStatus::ALL, LegalStatus::as_str),
+            vulnerabilities: names(Vulnerability::ALL, Vulnerability::as_str),
+            matter_kinds: names(MatterKind::ALL, MatterKind::as_str),
+            matter_statuses: names(MatterStatus::ALL, MatterStatus::as_str),
+            identifier_kinds: names(IdentifierKind::ALL, IdentifierKind::as_str),
+            cities: POINT_CITIES.iter().map(|c| c.to_string()).collect(),
+            centres: GUARDED_CENTRES.iter().map(|c| c.to_string()).collect(),
+            deadline_rules: self.rules().all().to_vec(),
+        }
+    }
+}

@@ -1,0 +1,412 @@
+//! The commands the UI calls: each one line over punkt-core (through [`Desk`]), errors as
+//! [`UiError`]. Names and argument names are the IPC contract with `ui/src/ipc/commands.ts`
+//! (checked by the bindings test).
+
+use std::path::PathBuf;
+
+use base64::Engine as _;
+use serde::Serialize;
+use tauri::{AppHandle, Emitter, State};
+
+use punkt_core::attachments::AttachmentView;
+use punkt_core::conflicts::FieldConflict;
+use punkt_core::dto::DeadlineInput;
+use punkt_core::history::HistoryEntry;
+use punkt_core::home::{passphrase_strength as rate, Home, PassphraseStrength};
+use punkt_core::report::{Report, ReportFormat};
+use punkt_core::search::SearchHit;
+use punkt_core::sync::{Enrolment, ImportSummary, SyncProgress, SyncStatus, SyncSummary};
+use punkt_core::vocabulary::Vocabulary;
+use punkt_core::{ClientInput, ClientView, ConsultationInput, RecordedDeadline};
+use punkt_model::deadlines::DueDate;
+use punkt_store::index::ClientSummary;
+
+use crate::desk::Desk;
+use crate::error::{UiError, UiResult};
+use crate::settings::{Settings, AUTOLOCK_MINUTES, LANGUAGES};
+
+/// Event sent when the store locked itself (idle) so the UI drops what it shows.
+pub const EVENT_LOCKED: &str = "punkt://locked";
+/// Event sent while a sync runs.
+pub const EVENT_SYNC_PROGRESS: &str = "punkt://sync-progress";
+
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+pub struct AppInfo {
+    pub version: String,
+    pub data_dir: String,
+    pub store_exists: bool,
+    pub unlocked: bool,
+    pub settings: Settings,
+    pub languages: Vec<String>,
+    pub autolock_choices: Vec<u32>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+pub struct Intake {
+    pub id: String,
+    /// Other files that look like the same person (same names and birth date).
+    pub likely_same: Vec<ClientSummary>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+pub struct AttachmentData {
+    pub attachment: AttachmentView,
+    /// The bytes, base64.
+    pub data: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+pub struct SavedFile {
+    pub path: String,
+    pub bytes: u64,
+}
+
+fn b64() -> base64::engine::GeneralPurpose {
+    base64::engine::general_purpose::STANDARD
+}
+
+fn decode(data: &str) -> UiResult<Vec<u8>> {
+    b64().decode(data).map_err(|e| {
+        UiError::new(
+            "invalid_input",
+            format!("the file did not arrive whole: {e}"),
+        )
+    })
+}
+
+fn date(s: &str) -> UiResult<chrono::NaiveDate> {
+    chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
+        .map_err(|_| UiError::new("invalid_input", format!("'{s}' is not a date (YYYY-MM-DD)")))
+}
+
+/// Where exports go: the user's Downloads folder, else `exports` beside the store.
+fn exports_dir(desk: &Desk) -> PathBuf {
+    if let Ok(dir) = std::env::var("PUNKT_EXPORTS") {
+        return PathBuf::from(dir);
+    }
+    directories::UserDirs::new()
+        .and_then(|u| u.download_dir().map(|d| d.to_path_buf()))
+        .unwrap_or_else(|| desk.dir().join("exports"))
+}
+
+fn save(desk: &Desk, name: &str, bytes: &[u8]) -> UiResult<SavedFile> {
+    let dir = exports_dir(desk);
+    let path = dir.join(name);
+    std::fs::create_dir_all(&dir)
+        .and_then(|_| std::fs::write(&path, bytes))
+        .map_err(|e| UiError::new("io", format!("cannot write {}: {e}", path.display())))?;
+    Ok(SavedFile {
+        path: path.display().to_string(),
+        bytes: bytes.len() as u64,
+    })
+}
+
+// ---- session -------------------------------------------------------------------------------
+
+#[tauri::command]
+pub async fn app_info(desk: State<'_, Desk>) -> UiResult<AppInfo> {
+    Ok(AppInfo {
+        version: env!("CARGO_PKG_VERSION").to_string(),
+        data_dir: desk.dir().display().to_string(),
+        store_exists: desk.store_exists(),
+        unlocked: desk.is_unlocked(),
+        settings: desk.settings(),
+        languages: LANGUAGES.iter().map(|l| l.to_string()).collect(),
+        autolock_choices: AUTOLOCK_MINUTES.to_vec(),
+    })
+}
+
+#[tauri::command]
+pub async fn save_settings(desk: State<'_, Desk>, settings: Settings) -> UiResult<()> {
+    desk.save_settings(settings)
+}
+
+#[tauri::command]
+pub async fn passphrase_strength(
+    passphrase: String,
+    guessable: Vec<String>,
+) -> UiResult<PassphraseStrength> {
+    Ok(rate(
+        &passphrase,
+        &guessable.iter().map(String::as_str).collect::<Vec<_>>(),
+    ))
+}
+
+#[tauri::command]
+pub async fn create_store(
+    desk: State<'_, Desk>,
+    organisation: String,
+    author: String,
+    passphrase: String,
+) -> UiResult<()> {
+    desk.create(&organisation, &author, &passphrase)
+}
+
+#[tauri::command]
+pub async fn unlock(desk: State<'_, Desk>, passphrase: String) -> UiResult<()> {
+    desk.unlock(&passphrase)
+}
+
+#[tauri::command]
+pub async fn lock(desk: State<'_, Desk>) -> UiResult<()> {
+    desk.lock();
+    Ok(())
+}
+
+#[tauri::command]
+pub async fn touch(desk: State<'_, Desk>) -> UiResult<()> {
+    desk.touch();
+    Ok(())
+}
+
+#[tauri::command]
+pub async fn change_passphrase(desk: State<'_, Desk>, old: String, new: String) -> UiResult<()> {
+    desk.change_passphrase(&old, &new)
+}
+
+#[tauri::command]
+pub async fn set_author(desk: State<'_, Desk>, name: String) -> UiResult<()> {
+    desk.with(|p| Ok(p.set_author(&name)?))
+}
+
+// ---- reading -------------------------------------------------------------------------------
+
+#[tauri::command]
+pub async fn home(desk: State<'_, Desk>) -> UiResult<Home> {
+    desk.with(|p| Ok(p.home(12)?))
+}
+
+#[tauri::command]
+pub async fn vocabulary(desk: State<'_, Desk>) -> UiResult<Vocabulary> {
+    desk.with(|p| Ok(p.vocabulary()))
+}
+
+#[tauri::command]
+pub async fn search(desk: State<'_, Desk>, query: String, limit: u32) -> UiResult<Vec<SearchHit>> {
+    desk.with(|p| Ok(p.search(&query, limit as usize)?))
+}
+
+#[tauri::command]
+pub async fn client(desk: State<'_, Desk>, id: String) -> UiResult<ClientView> {
+    desk.with(|p| Ok(p.client_view(&id)?))
+}
+
+#[tauri::command]
+pub async fn client_history(desk: State<'_, Desk>, id: String) -> UiResult<Vec<HistoryEntry>> {
+    desk.with(|p| Ok(p.client_history(&id)?))
+}
+
+#[tauri::command]
+pub async fn likely_same_as(
+    desk: State<'_, Desk>,
+    input: ClientInput,
+) -> UiResult<Vec<ClientSummary>> {
+    desk.with(|p| Ok(p.likely_same_as(&input)?))
+}
+
+#[tauri::command]
+pub async fn compute_deadline(desk: State<'_, Desk>, input: DeadlineInput) -> UiResult<DueDate> {
+    desk.with(|p| Ok(p.compute_deadline(&input.into_request()?)?))
+}
+
+// ---- writing -------------------------------------------------------------------------------
+
+#[tauri::command]
+pub async fn intake(desk: State<'_, Desk>, input: ClientInput) -> UiResult<Intake> {
+    desk.with(|p| {
+        let id = p.add_client(input)?;
+        Ok(Intake {
+            likely_same: p.likely_same_person(&id)?,
+            id,
+        })
+    })
+}
+
+#[tauri::command]
+pub async fn update_client(
+    desk: State<'_, Desk>,
+    id: String,
+    input: ClientInput,
+) -> UiResult<ClientView> {
+    desk.with(|p| {
+        p.update_client(&id, input)?;
+        Ok(p.client_view(&id)?)
+    })
+}
+
+#[tauri::command]
+pub async fn add_consultation(
+    desk: State<'_, Desk>,
+    id: String,
+    input: ConsultationInput,
+) -> UiResult<String> {
+    desk.with(|p| Ok(p.add_consultation(&id, input)?))
+}
+
+#[tauri::command]
+pub async fn add_deadline(
+    desk: State<'_, Desk>,
+    id: String,
+    input: DeadlineInput,
+) -> UiResult<RecordedDeadline> {
+    desk.with(|p| Ok(p.add_deadline(&id, input.into_request()?)?))
+}
+
+#[tauri::command]
+pub async fn set_deadline_done(
+    desk: State<'_, Desk>,
+    id: String,
+    deadline_id: String,
+    done: bool,
+) -> UiResult<()> {
+    desk.with(|p| Ok(p.set_deadline_done(&id, &deadline_id, done)?))
+}
+
+#[tauri::command]
+pub async fn resolve_conflict(
+    desk: State<'_, Desk>,
+    id: String,
+    path: String,
+    value: serde_json::Value,
+) -> UiResult<Vec<FieldConflict>> {
+    desk.with(|p| {
+        p.resolve_conflict(&id, &path, &value)?;
+        Ok(p.conflicts(&id)?)
+    })
+}
+
+#[tauri::command]
+pub async fn add_attachment(
+    desk: State<'_, Desk>,
+    id: String,
+    name: String,
+    data: String,
+) -> UiResult<AttachmentView> {
+    let bytes = decode(&data)?;
+    desk.with(|p| Ok(p.add_attachment(&id, &name, &bytes)?))
+}
+
+#[tauri::command]
+pub async fn attachment(
+    desk: State<'_, Desk>,
+    id: String,
+    attachment_id: String,
+) -> UiResult<AttachmentData> {
+    desk.with(|p| {
+        let content = p.attachment(&id, &attachment_id)?;
+        Ok(AttachmentData {
+            attachment: content.view,
+            data: b64().encode(&content.bytes),
+        })
+    })
+}
+
+// ---- drafts --------------------------------------------------------------------------------
+
+#[tauri::command]
+pub async fn save_draft(
+    desk: State<'_, Desk>,
+    name: String,
+    draft: serde_json::Value,
+) -> UiResult<()> {
+    desk.with(|p| Ok(p.save_draft(&name, &draft)?))
+}
+
+#[tauri::command]
+pub async fn draft(desk: State<'_, Desk>, name: String) -> UiResult<Option<serde_json::Value>> {
+    desk.with(|p| Ok(p.draft(&name)?))
+}
+
+#[tauri::command]
+pub async fn delete_draft(desk: State<'_, Desk>, name: String) -> UiResult<()> {
+    desk.with(|p| Ok(p.delete_draft(&name)?))
+}
+
+// ---- reports -------------------------------------------------------------------------------
+
+#[tauri::command]
+pub async fn report(desk: State<'_, Desk>, from: String, to: String) -> UiResult<Report> {
+    let (from, to) = (date(&from)?, date(&to)?);
+    desk.with(|p| Ok(p.report(from, to)?))
+}
+
+#[tauri::command]
+pub async fn export_report(
+    desk: State<'_, Desk>,
+    from: String,
+    to: String,
+    format: String,
+) -> UiResult<SavedFile> {
+    let (from, to) = (date(&from)?, date(&to)?);
+    let fmt: ReportFormat = format.parse().map_err(UiError::from)?;
+    let report = desk.with(|p| Ok(p.report(from, to)?))?;
+    let bytes = match fmt {
+        ReportFormat::Csv => report.to_csv()?,
+        ReportFormat::Xlsx => report.to_xlsx()?,
+        ReportFormat::Json => report.to_json()?,
+    };
+    save(&desk, &format!("punkt-report-{from}-{to}.{format}"), &bytes)
+}
+
+// ---- sync ----------------------------------------------------------------------------------
+
+#[tauri::command]
+pub async fn sync_status(desk: State<'_, Desk>) -> UiResult<SyncStatus> {
+    desk.with(|p| Ok(p.sync_status()?))
+}
+
+#[tauri::command]
+pub async fn enroll(
+    desk: State<'_, Desk>,
+    server: String,
+    code: String,
+    device_name: String,
+) -> UiResult<Enrolment> {
+    let ca = std::env::var_os("PUNKT_CA_CERT").map(PathBuf::from);
+    desk.with(|p| Ok(p.enroll(&server, &code, &device_name, ca.as_deref())?))
+}
+
+/// Sync with the enrolled server. Runs off the async workers: it can take a while, and
+/// progress goes out as [`EVENT_SYNC_PROGRESS`] events.
+#[tauri::command]
+pub async fn sync_now(app: AppHandle, desk: State<'_, Desk>) -> UiResult<SyncSummary> {
+    let desk = desk.inner().clone();
+    tauri::async_runtime::spawn_blocking(move || {
+        let ca = std::env::var_os("PUNKT_CA_CERT").map(PathBuf::from);
+        desk.with(|p| {
+            let mut transport = p.transport(ca.as_deref())?;
+            let mut progress = |s: SyncProgress| {
+                let _ = app.emit(EVENT_SYNC_PROGRESS, s);
+            };
+            Ok(p.sync_with(&mut transport, &mut progress)?)
+        })
+    })
+    .await
+    .map_err(|e| UiError::new("sync_failed", e.to_string()))?
+}
+
+#[tauri::command]
+pub async fn export_sync_file(
+    desk: State<'_, Desk>,
+    passphrase: String,
+    all: bool,
+) -> UiResult<SavedFile> {
+    let kdf = punkt_store::KdfParams::from_env();
+    let (bytes, _summary) = desk.with(|p| Ok(p.export_changes(&passphrase, all, kdf)?))?;
+    let stamp = chrono::Local::now().format("%Y%m%d-%H%M%S");
+    save(&desk, &format!("punkt-sync-{stamp}.punktsync"), &bytes)
+}
+
+#[tauri::command]
+pub async fn import_sync_file(
+    desk: State<'_, Desk>,
+    data: String,
+    passphrase: String,
+) -> UiResult<ImportSummary> {
+    let bytes = decode(&data)?;
+    desk.with(|p| Ok(p.import_changes(&bytes, &passphrase)?))
+}

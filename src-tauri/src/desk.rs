@@ -1,0 +1,199 @@
+//! The desktop session: where the store lives, whether it is unlocked, and when the person
+//! last did something (for auto-lock). Locked means no `Punkt`: the store is closed and its
+//! key dropped, so nothing personal stays in this process's memory.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use punkt_core::Punkt;
+use punkt_store::KdfParams;
+
+use crate::error::{UiError, UiResult};
+use crate::settings::Settings;
+
+pub struct Session {
+    pub punkt: Option<Punkt>,
+    pub settings: Settings,
+    last_activity: Instant,
+}
+
+/// Shared by every command and the auto-lock watcher.
+#[derive(Clone)]
+pub struct Desk {
+    dir: PathBuf,
+    kdf: KdfParams,
+    session: Arc<Mutex<Session>>,
+}
+
+impl Desk {
+    pub fn new(dir: PathBuf, kdf: KdfParams) -> Desk {
+        let settings = Settings::load(&dir);
+        Desk {
+            dir,
+            kdf,
+            session: Arc::new(Mutex::new(Session {
+                punkt: None,
+                settings,
+                last_activity: Instant::now(),
+            })),
+        }
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    pub fn session(&self) -> MutexGuard<'_, Session> {
+        // A command that panicked mid-way must not lock everyone out: take the data back.
+        self.session.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Run `f` on the unlocked store, counting as activity.
+    pub fn with<T>(&self, f: impl FnOnce(&mut Punkt) -> UiResult<T>) -> UiResult<T> {
+        let mut s = self.session();
+        s.last_activity = Instant::now();
+        let punkt = s.punkt.as_mut().ok_or_else(UiError::locked)?;
+        f(punkt)
+    }
+
+    pub fn touch(&self) {
+        self.session().last_activity = Instant::now();
+    }
+
+    pub fn store_exists(&self) -> bool {
+        punkt_store::Store::exists(&self.dir)
+    }
+
+    pub fn create(&self, organisation: &str, author: &str, passphrase: &str) -> UiResult<()> {
+        let mut punkt = Punkt::init_with(&self.dir, passphrase, organisation, self.kdf)?;
+        punkt.set_author(author)?;
+        let mut s = self.session();
+        s.punkt = Some(punkt);
+        s.last_activity = Instant::now();
+        Ok(())
+    }
+
+    pub fn unlock(&self, passphrase: &str) -> UiResult<()> {
+        let punkt = Punkt::open(&self.dir, passphrase)?;
+        let mut s = self.session();
+        s.punkt = Some(punkt);
+        s.last_activity = Instant::now();
+        Ok(())
+    }
+
+    /// Close the store. Returns whether it was open.
+    pub fn lock(&self) -> bool {
+        self.session().punkt.take().is_some()
+    }
+
+    pub fn is_unlocked(&self) -> bool {
+        self.session().punkt.is_some()
+    }
+
+    /// Lock if the store has been idle longer than the chosen time. Returns true when it
+    /// locked now. A session busy with a long command (a sync) is not waited for.
+    pub fn lock_if_idle(&self, now: Instant) -> bool {
+        let Ok(mut s) = self.session.try_lock() else {
+            return false;
+        };
+        let limit = Duration::from_secs(u64::from(s.settings.autolock_minutes) * 60);
+        if s.punkt.is_some() && now.saturating_duration_since(s.last_activity) >= limit {
+            s.punkt = None;
+            return true;
+        }
+        false
+    }
+
+    pub fn settings(&self) -> Settings {
+        self.session().settings.clone()
+    }
+
+    pub fn save_settings(&self, settings: Settings) -> UiResult<()> {
+        settings.save(&self.dir)?;
+        self.session().settings = settings;
+        Ok(())
+    }
+
+    /// Replace the passphrase (the store may be locked or open).
+    pub fn change_passphrase(&self, old: &str, new: &str) -> UiResult<()> {
+        Ok(punkt_store::Store::change_passphrase(&self.dir, old, new)?)
+    }
+
+    /// Make the session's last activity `ago` old (tests of auto-lock).
+    #[cfg(test)]
+    pub fn age(&self, ago: Duration) {
+        let mut s = self.session();
+        s.last_activity = Instant::now() - ago;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn desk() -> (tempfile::TempDir, Desk) {
+        let dir = tempfile::tempdir().unwrap();
+        let desk = Desk::new(dir.path().join("store"), KdfParams::FOR_TESTS);
+        (dir, desk)
+    }
+
+    #[test]
+    fn lock_closes_the_store_and_unlock_needs_the_passphrase() {
+        let (_t, desk) = desk();
+        desk.create("Fundacja", "Anna", "correct horse battery")
+            .unwrap();
+        assert!(desk.is_unlocked());
+        assert!(desk.lock());
+        assert_eq!(desk.with(|_| Ok(())).unwrap_err().code, "locked");
+        assert_eq!(
+            desk.unlock("wrong passphrase").unwrap_err().code,
+            "wrong_passphrase"
+        );
+        assert!(!desk.is_unlocked());
+        desk.unlock("correct horse battery").unwrap();
+        assert_eq!(
+            desk.with(|p| Ok(p.author().map(str::to_string)))
+                .unwrap()
+                .as_deref(),
+            Some("Anna")
+        );
+    }
+
+    #[test]
+    fn idle_store_locks_after_the_chosen_time_only() {
+        let (_t, desk) = desk();
+        desk.create("Fundacja", "", "correct horse battery")
+            .unwrap();
+        desk.save_settings(Settings {
+            language: "uk".into(),
+            autolock_minutes: 5,
+        })
+        .unwrap();
+        desk.age(Duration::from_secs(4 * 60));
+        assert!(!desk.lock_if_idle(Instant::now()));
+        assert!(desk.is_unlocked());
+        desk.age(Duration::from_secs(5 * 60 + 1));
+        assert!(desk.lock_if_idle(Instant::now()));
+        assert!(!desk.is_unlocked());
+        // The settings outlive the session and are read before unlocking.
+        let again = Desk::new(desk.dir().to_path_buf(), KdfParams::FOR_TESTS);
+        assert_eq!(again.settings().language, "uk");
+    }
+
+    #[test]
+    fn settings_refuse_unknown_languages_and_times() {
+        let (_t, desk) = desk();
+        let bad = Settings {
+            language: "de".into(),
+            autolock_minutes: 5,
+        };
+        assert_eq!(desk.save_settings(bad).unwrap_err().code, "invalid_input");
+        let bad = Settings {
+            language: "pl".into(),
+            autolock_minutes: 0,
+        };
+        assert_eq!(desk.save_settings(bad).unwrap_err().code, "invalid_input");
+        assert_eq!(desk.settings(), Settings::default());
+    }
+}

@@ -1,0 +1,174 @@
+import { AppShell, Button, Center, Group, Loader, NavLink, ScrollArea, Stack, Text, Title } from '@mantine/core';
+import { useHotkeys } from '@mantine/hooks';
+import { notifications } from '@mantine/notifications';
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { setLanguage } from './i18n';
+import { api, onLocked, type AppInfo, type Vocabulary } from './ipc';
+import { NavContext, type Route, VocabContext } from './state';
+import { Calculator } from './screens/Calculator';
+import { ClientFile } from './screens/ClientFile';
+import { HomeScreen } from './screens/Home';
+import { Intake } from './screens/Intake';
+import { Reports } from './screens/Reports';
+import { Search } from './screens/Search';
+import { SettingsScreen } from './screens/Settings';
+import { Setup } from './screens/Setup';
+import { SyncScreen } from './screens/Sync';
+import { Unlock } from './screens/Unlock';
+import { Visit } from './screens/Visit';
+
+type Phase = 'loading' | 'setup' | 'locked' | 'unlocked';
+
+const NAV: Route['name'][] = ['home', 'search', 'intake', 'visit', 'calculator', 'reports', 'sync', 'settings'];
+
+export function App() {
+  const { t } = useTranslation();
+  const [info, setInfo] = useState<AppInfo | null>(null);
+  const [phase, setPhase] = useState<Phase>('loading');
+
+  const refreshInfo = useCallback(async () => {
+    const i = await api.appInfo();
+    setLanguage(i.settings.language);
+    setInfo(i);
+    return i;
+  }, []);
+
+  useEffect(() => {
+    refreshInfo().then((i) => setPhase(!i.store_exists ? 'setup' : i.unlocked ? 'unlocked' : 'locked'));
+  }, [refreshInfo]);
+
+  useEffect(() => {
+    const p = onLocked(() => {
+      setPhase('locked');
+      notifications.show({ message: t('app.locked_notice') });
+    });
+    return () => void p.then((un) => un());
+  }, [t]);
+
+  if (phase === 'loading' || !info) {
+    return (
+      <Center h="100vh">
+        <Loader aria-label={t('app.loading')} />
+      </Center>
+    );
+  }
+  if (phase === 'setup') return <Setup onCreated={() => setPhase('unlocked')} />;
+  if (phase === 'locked') return <Unlock dataDir={info.data_dir} onUnlocked={() => setPhase('unlocked')} />;
+  return (
+    <Shell
+      info={info}
+      onLock={async () => {
+        await api.lock();
+        setPhase('locked');
+      }}
+      onSettingsChanged={refreshInfo}
+    />
+  );
+}
+
+/** Everything shown while unlocked: dropped as a whole (and with it every file's data) on lock. */
+function Shell({ info, onLock, onSettingsChanged }: { info: AppInfo; onLock: () => void; onSettingsChanged: () => Promise<AppInfo> }) {
+  const { t } = useTranslation();
+  const [route, setRoute] = useState<Route>({ name: 'home' });
+  const [vocab, setVocab] = useState<Vocabulary | null>(null);
+  const lastTouch = useRef(0);
+
+  useEffect(() => {
+    void api.vocabulary().then(setVocab);
+  }, []);
+
+  // Activity keeps the store open; the backend locks it after the chosen idle time.
+  useEffect(() => {
+    const touch = () => {
+      const now = Date.now();
+      if (now - lastTouch.current > 15_000) {
+        lastTouch.current = now;
+        void api.touch().catch(() => {});
+      }
+    };
+    window.addEventListener('keydown', touch);
+    window.addEventListener('pointerdown', touch);
+    return () => {
+      window.removeEventListener('keydown', touch);
+      window.removeEventListener('pointerdown', touch);
+    };
+  }, []);
+
+  useHotkeys([
+    ['mod+K', () => setRoute({ name: 'search' })],
+    ['mod+L', () => onLock()],
+    ['mod+N', () => setRoute({ name: 'intake' })],
+  ], []);
+
+  if (!vocab) {
+    return (
+      <Center h="100vh">
+        <Loader aria-label={t('app.loading')} />
+      </Center>
+    );
+  }
+
+  return (
+    <NavContext.Provider value={setRoute}>
+      <VocabContext.Provider value={vocab}>
+        <AppShell navbar={{ width: 230, breakpoint: 0 }} header={{ height: 52 }} padding="md">
+          <AppShell.Header>
+            <Group h="100%" px="md" justify="space-between">
+              <Title order={3}>{t('app.name')}</Title>
+              <Button variant="light" color="gray" onClick={onLock} data-testid="lock">
+                {t('app.lock')}
+              </Button>
+            </Group>
+          </AppShell.Header>
+          <AppShell.Navbar p="xs">
+            <ScrollArea>
+              <Stack gap={2}>
+                {NAV.map((name) => (
+                  <NavLink
+                    key={name}
+                    component="button"
+                    data-testid={`nav-${name}`}
+                    label={t(`nav.${name}`)}
+                    active={route.name === name}
+                    onClick={() => setRoute({ name } as Route)}
+                  />
+                ))}
+              </Stack>
+            </ScrollArea>
+          </AppShell.Navbar>
+          <AppShell.Main>
+            <Screen route={route} info={info} onSettingsChanged={onSettingsChanged} />
+          </AppShell.Main>
+        </AppShell>
+      </VocabContext.Provider>
+    </NavContext.Provider>
+  );
+}
+
+function Screen({ route, info, onSettingsChanged }: { route: Route; info: AppInfo; onSettingsChanged: () => Promise<AppInfo> }) {
+  switch (route.name) {
+    case 'home':
+      return <HomeScreen />;
+    case 'search':
+      return <Search />;
+    case 'intake':
+      return <Intake />;
+    case 'visit':
+      return <Visit />;
+    case 'calculator':
+      return <Calculator />;
+    case 'reports':
+      return <Reports />;
+    case 'sync':
+      return <SyncScreen />;
+    case 'settings':
+      return <SettingsScreen info={info} onChanged={onSettingsChanged} />;
+    case 'client':
+      return <ClientFile key={route.id} id={route.id} />;
+  }
+}
+
+export function Muted({ children }: { children: React.ReactNode }) {
+  return <Text c="dimmed" size="sm">{children}</Text>;
+}

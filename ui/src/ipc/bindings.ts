@@ -1,0 +1,254 @@
+// Generated from the Rust types by src-tauri/src/bindings.rs (ts-rs). Do not edit:
+// run `PUNKT_UPDATE_BINDINGS=1 cargo test -p punkt-desktop bindings`.
+// Counts are JSON numbers on the wire (never above 2^53), so 64-bit integers are `number`.
+import type { JsonValue } from './json';
+
+export type UiError = { code: string, message: string, };
+
+export type Settings = { language: string, autolock_minutes: number, };
+
+export type AppInfo = { version: string, data_dir: string, store_exists: boolean, unlocked: boolean, settings: Settings, languages: Array<string>, autolock_choices: Array<number>, };
+
+export type Intake = { id: string, 
+/**
+ * Other files that look like the same person (same names and birth date).
+ */
+likely_same: Array<ClientSummary>, };
+
+export type AttachmentData = { attachment: AttachmentView, 
+/**
+ * The bytes, base64.
+ */
+data: string, };
+
+export type SavedFile = { path: string, bytes: number, };
+
+export type Home = { organisation: string, author: string | null, today: string, board: Array<BoardEntry>, 
+/**
+ * Days within which a deadline counts as urgent.
+ */
+urgent_days: number, recent: Array<ClientSummary>, conflicted: Array<ClientSummary>, sync: SyncStatus, clients: number, };
+
+export type PassphraseStrength = { 
+/**
+ * 0 (guessed at once) to 4 (very hard to guess), zxcvbn's score.
+ */
+score: number, 
+/**
+ * Long enough for the store to take it.
+ */
+long_enough: boolean, 
+/**
+ * Guesses needed, as a power of ten.
+ */
+guesses_log10: number, };
+
+export type BoardEntry = { client_id: string, display_name: string, deadline_id: string, rule: string, from: string, due: string, uncertain: boolean, 
+/**
+ * Days from today to the due date (negative when overdue).
+ */
+days_left: number, overdue: boolean, };
+
+export type RecordedDeadline = { id: string, client_id: string, rule: string, limit_days: number, from: string, 
+/**
+ * `from` + limit, before any shift.
+ */
+nominal_due: string, due: string, 
+/**
+ * The days the end of the limit was moved over, in order.
+ */
+moved_over: Array<SkippedDay>, 
+/**
+ * True when the start date is not certain: `due` is then the earliest possible deadline.
+ */
+uncertain: boolean, explanation: string, 
+/**
+ * Set when the start is a deemed delivery of a letter not collected.
+ */
+deemed_delivery: string | null, };
+
+export type DueDate = { rule: string, limit_days: number, from: string, 
+/**
+ * `from` + limit, before any shift.
+ */
+nominal_due: string, due: string, 
+/**
+ * The days the end of the limit was moved over, in order.
+ */
+moved_over: Array<SkippedDay>, 
+/**
+ * True when the start date is not certain: `due` is then the earliest possible deadline.
+ */
+uncertain: boolean, explanation: string, 
+/**
+ * Set when the start is a deemed delivery of a letter not collected.
+ */
+deemed_delivery: string | null, };
+
+export type SkippedDay = { date: string, reason: string, };
+
+export type DeadlineRule = { id: string, limit_days: number, 
+/**
+ * The event that starts the limit: `delivery`, `obstacle_ended`, `announcement_or_delivery`...
+ */
+runs_from: string, name_pl: string, name_en: string, basis: string, 
+/**
+ * `high`, or `verify` where the rule still needs a lawyer's confirmation.
+ */
+confidence: string, };
+
+export type ClientSummary = { id: string, display_name: string, birth_date: string | null, citizenship: string | null, updated_at: string, };
+
+export type Vocabulary = { sexes: Array<string>, services: Array<string>, legal_statuses: Array<string>, vulnerabilities: Array<string>, matter_kinds: Array<string>, matter_statuses: Array<string>, identifier_kinds: Array<string>, cities: Array<string>, centres: Array<string>, deadline_rules: Array<DeadlineRule>, };
+
+export type SearchHit = { id: string, display_name: string, score: number, birth_date: string | null, citizenship: string | null, };
+
+export type HistoryEntry = { 
+/**
+ * The change's hash (hex).
+ */
+hash: string, 
+/**
+ * When it was made, by the clock of the laptop that made it (RFC 3339, UTC).
+ */
+time: string, 
+/**
+ * The author's name as that laptop recorded it; `None` if it had none set.
+ */
+author: string | null, 
+/**
+ * The first eight hex digits of the device's actor id: tells laptops apart.
+ */
+device: string, 
+/**
+ * True when this laptop made the change.
+ */
+this_device: boolean, 
+/**
+ * The parts of the file it touched: `person`, `consultations`, `deadlines`, `summary`...
+ */
+sections: Array<string>, };
+
+export type AttachmentView = { id: string, name: string, mime: string, size: number, added_at: string, added_by: string | null, };
+
+export type FieldConflict = { 
+/**
+ * Dotted path from the file's root: `person.family_name`, `consultations.<id>.date`.
+ */
+path: string, 
+/**
+ * Every value, the one the file currently shows first.
+ */
+values: Array<JsonValue>, };
+
+export type ClientView = { id: string, organisation: string, created_at: string, updated_at: string, display_name: string, person: PersonView, current_status: string | null, legal_status: Array<LegalStatusView>, vulnerabilities: Array<string>, consents: Array<ConsentView>, matters: Array<MatterView>, consultations: Array<ConsultationView>, deadlines: Array<DeadlineView>, summary: string, attachments: Array<AttachmentView>, 
+/**
+ * Fields two people set at the same time on different laptops: every value kept, the
+ * shown one first. Settle with `punkt client resolve`.
+ */
+conflicts: Array<FieldConflict>, };
+
+export type PersonView = { given_names: string, family_name: string, given_names_original: string | null, family_name_original: string | null, birth_date: string | null, birth_date_approximate: boolean, sex: string, citizenships: Array<string>, stateless: boolean, languages: Array<string>, interpreter_needed: boolean, contact: { [key in string]?: string }, identifiers: Array<IdentifierView>, };
+
+export type IdentifierView = { id: string, kind: string, number: string, issued_by: string | null, valid_until: string | null, };
+
+export type LegalStatusView = { id: string, status: string, from: string | null, until: string | null, centre: string | null, note: string | null, };
+
+export type ConsentView = { id: string, clause: string, language: string, given_on: string, recorded_by: string | null, legal_basis: string | null, withdrawn_on: string | null, };
+
+export type MatterView = { id: string, kind: string, authority: string | null, reference: string | null, status: string, opened: string | null, closed: string | null, note: string | null, };
+
+export type ConsultationView = { id: string, date: string, place: PlaceInput, services: Array<string>, organisation: string, language: string | null, interpreter: boolean, duration_minutes: number | null, staff: string | null, matter_id: string | null, note: string, };
+
+export type DeadlineView = { id: string, rule: string, from: string, due: string, uncertain: boolean, done: boolean, matter_id: string | null, note: string | null, };
+
+export type ClientInput = { given_names?: string | null, family_name?: string | null, names_original?: OriginalNamesInput | null, birth_date?: string | null, birth_date_approximate?: boolean | null, sex?: string | null, citizenships?: Array<string> | null, stateless?: boolean | null, languages?: Array<string> | null, interpreter_needed?: boolean | null, contact?: ContactInput | null, identifiers?: Array<IdentifierInput> | null, legal_status?: Array<LegalStatusInput> | null, vulnerabilities?: Array<string> | null, consents?: Array<ConsentInput> | null, matters?: Array<MatterInput> | null, summary?: string | null, };
+
+export type OriginalNamesInput = string | { given_names: string | null, family_name: string | null, };
+
+export type ContactInput = { phone?: string | null, email?: string | null, address?: string | null, note?: string | null, };
+
+export type IdentifierInput = { id?: string | null, kind: string, number: string, issued_by?: string | null, valid_until?: string | null, };
+
+export type LegalStatusInput = { id?: string | null, status: string, from?: string | null, until?: string | null, centre?: string | null, note?: string | null, };
+
+export type ConsentInput = { id?: string | null, clause: string, language: string, given_on: string, recorded_by?: string | null, legal_basis?: string | null, withdrawn_on?: string | null, };
+
+export type MatterInput = { id?: string | null, kind: string, authority?: string | null, reference?: string | null, status?: string | null, opened?: string | null, closed?: string | null, note?: string | null, };
+
+export type PlaceInput = { "kind": "point", city: string, } | { "kind": "centre", centre: string, } | { "kind": "remote" };
+
+export type ConsultationInput = { date: string, place: PlaceInput, services: Array<string>, language?: string | null, interpreter: boolean, duration_minutes?: number | null, staff?: string | null, matter_id?: string | null, note: string, 
+/**
+ * Defaults to the store's organisation.
+ */
+organisation?: string | null, };
+
+export type DeadlineInput = { rule: string, 
+/**
+ * The day of the event (delivery, announcement) or of the first notice.
+ */
+start: string, 
+/**
+ * `start` is the first notice of a letter not collected: delivery is deemed 14 days later.
+ */
+first_notice: boolean, 
+/**
+ * The start date is not certain (the person does not remember exactly).
+ */
+uncertain: boolean, matter_id?: string | null, note?: string | null, };
+
+export type Report = { from: string, to: string, total: Count, 
+/**
+ * Per service (and "all"), then per dimension value and service.
+ */
+rows: Array<ReportRow>, };
+
+export type ReportRow = { dimension: string, value: string, 
+/**
+ * A service, or "all".
+ */
+service: string, people: number, consultations: number, };
+
+export type Count = { people: number, consultations: number, };
+
+export type SyncStatus = { enrolment: Enrolment | null, pending_documents: number, cursor: number, last_sync: JsonValue | null, };
+
+export type Enrolment = { server: string, device_id: string, organisation: string, user: string, role: string, };
+
+export type SyncSummary = { 
+/**
+ * Documents the server confirmed.
+ */
+sent: number, 
+/**
+ * Documents changed here by what the server had.
+ */
+received: number, 
+/**
+ * Of those, documents new to this store.
+ */
+new_documents: number, 
+/**
+ * Documents whose histories had diverged and were reconciled.
+ */
+reconciled: number, refused: Array<RefusedDocument>, round_trips: number, bytes_sent: number, bytes_received: number, 
+/**
+ * Documents still waiting to go (edited during the sync, or refused).
+ */
+pending_after: number, cursor: number, duration_ms: number, finished_at: string, };
+
+export type SyncProgress = { phase: string, done: number, total: number, };
+
+export type RefusedDocument = { doc_id: string, code: string, message: string, };
+
+export type ImportSummary = { documents: number, 
+/**
+ * Documents changed here.
+ */
+changed: number, new_documents: number, 
+/**
+ * Documents that could not be applied (this machine lacks earlier changes: sync it with
+ * the server first), or of another organisation.
+ */
+refused: Array<RefusedDocument>, };

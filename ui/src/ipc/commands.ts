@@ -1,0 +1,84 @@
+// The one typed gateway to the backend: every command the desktop app registers
+// (src-tauri/src/lib.rs), with the types generated from Rust in ./bindings.ts. Only this folder
+// imports @tauri-apps/* (scripts/check-ipc-imports.mjs enforces it); a test in src-tauri checks
+// that the names called here are exactly the registered ones.
+import { invoke } from '@tauri-apps/api/core';
+import type {
+  AppInfo, AttachmentData, AttachmentView, ClientInput, ClientSummary, ClientView, ConsultationInput,
+  DeadlineInput, DueDate, Enrolment, FieldConflict, HistoryEntry, Home, ImportSummary, Intake,
+  PassphraseStrength, RecordedDeadline, Report, SavedFile, SearchHit, Settings, SyncStatus,
+  SyncSummary, UiError, Vocabulary,
+} from './bindings';
+import type { JsonValue } from './json';
+
+/** A failed command: decide by `code`, show the translation of `errors.<code>`. */
+export class IpcError extends Error {
+  readonly code: string;
+  constructor(e: UiError) {
+    super(e.message);
+    this.code = e.code;
+  }
+}
+
+function isUiError(e: unknown): e is UiError {
+  return typeof e === 'object' && e !== null && 'code' in e && 'message' in e;
+}
+
+async function command<T>(name: string, args?: Record<string, unknown>): Promise<T> {
+  try {
+    return await invoke<T>(name, args);
+  } catch (e) {
+    if (isUiError(e)) throw new IpcError(e);
+    throw new IpcError({ code: 'internal', message: String(e) });
+  }
+}
+
+export const api = {
+  appInfo: () => command<AppInfo>("app_info"),
+  saveSettings: (settings: Settings) => command<null>("save_settings", { settings }),
+  passphraseStrength: (passphrase: string, guessable: string[]) =>
+    command<PassphraseStrength>("passphrase_strength", { passphrase, guessable }),
+  createStore: (organisation: string, author: string, passphrase: string) =>
+    command<null>("create_store", { organisation, author, passphrase }),
+  unlock: (passphrase: string) => command<null>("unlock", { passphrase }),
+  lock: () => command<null>("lock"),
+  touch: () => command<null>("touch"),
+  changePassphrase: (old: string, next: string) => command<null>("change_passphrase", { old, new: next }),
+  setAuthor: (name: string) => command<null>("set_author", { name }),
+
+  home: () => command<Home>("home"),
+  vocabulary: () => command<Vocabulary>("vocabulary"),
+  search: (query: string, limit: number) => command<SearchHit[]>("search", { query, limit }),
+  client: (id: string) => command<ClientView>("client", { id }),
+  clientHistory: (id: string) => command<HistoryEntry[]>("client_history", { id }),
+  likelySameAs: (input: ClientInput) => command<ClientSummary[]>("likely_same_as", { input }),
+  computeDeadline: (input: DeadlineInput) => command<DueDate>("compute_deadline", { input }),
+
+  intake: (input: ClientInput) => command<Intake>("intake", { input }),
+  updateClient: (id: string, input: ClientInput) => command<ClientView>("update_client", { id, input }),
+  addConsultation: (id: string, input: ConsultationInput) => command<string>("add_consultation", { id, input }),
+  addDeadline: (id: string, input: DeadlineInput) => command<RecordedDeadline>("add_deadline", { id, input }),
+  setDeadlineDone: (id: string, deadlineId: string, done: boolean) =>
+    command<null>("set_deadline_done", { id, deadlineId, done }),
+  resolveConflict: (id: string, path: string, value: JsonValue) =>
+    command<FieldConflict[]>("resolve_conflict", { id, path, value }),
+  addAttachment: (id: string, name: string, data: string) =>
+    command<AttachmentView>("add_attachment", { id, name, data }),
+  attachment: (id: string, attachmentId: string) => command<AttachmentData>("attachment", { id, attachmentId }),
+
+  saveDraft: (name: string, draft: JsonValue) => command<null>("save_draft", { name, draft }),
+  draft: (name: string) => command<JsonValue | null>("draft", { name }),
+  deleteDraft: (name: string) => command<null>("delete_draft", { name }),
+
+  report: (from: string, to: string) => command<Report>("report", { from, to }),
+  exportReport: (from: string, to: string, format: 'csv' | 'xlsx') =>
+    command<SavedFile>("export_report", { from, to, format }),
+
+  syncStatus: () => command<SyncStatus>("sync_status"),
+  enroll: (server: string, code: string, deviceName: string) =>
+    command<Enrolment>("enroll", { server, code, deviceName }),
+  syncNow: () => command<SyncSummary>("sync_now"),
+  exportSyncFile: (passphrase: string, all: boolean) => command<SavedFile>("export_sync_file", { passphrase, all }),
+  importSyncFile: (data: string, passphrase: string) =>
+    command<ImportSummary>("import_sync_file", { data, passphrase }),
+};

@@ -1,0 +1,11 @@
+import { listen, type UnlistenFn } from '@tauri-apps/api/event';
+import type { SyncProgress } from './bindings';
+
+/** The store locked itself after the idle time. */
+export function onLocked(handler: () => void): Promise<UnlistenFn> {
+  return listen('punkt://locked', () => handler());
+}
+
+export function onSyncProgress(handler: (p: SyncProgress) => void): Promise<UnlistenFn> {
+  return listen<SyncProgress>('punkt://sync-progress', (e) => handler(e.payload));
+}

@@ -1,0 +1,279 @@
+import type { TFunction } from 'i18next';
+import { Alert, Badge, Button, Card, Checkbox, Group, Image, Loader, Modal, SimpleGrid, Stack, Table, Tabs, Text, Textarea, Timeline, Title } from '@mantine/core';
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { ErrorAlert, useNotify } from '../components/errors';
+import { ConsultationForm, DeadlineForm } from '../components/forms';
+import { api, type AttachmentData, type ClientView, type FieldConflict, type HistoryEntry, type JsonValue } from '../ipc';
+
+function show(v: JsonValue): string {
+  if (v === null) return '—';
+  return typeof v === 'string' ? v : JSON.stringify(v);
+}
+
+const FIELD_LABELS: Record<string, string> = {
+  'person.given_names': 'intake.given_names',
+  'person.family_name': 'intake.family_name',
+  'person.given_names_original': 'client.names_original',
+  'person.family_name_original': 'client.names_original',
+  'person.birth_date': 'client.birth_date',
+  'person.sex': 'client.sex',
+};
+
+/** A conflicting field's name in the person's language: the field for the person's details,
+ * the section (and the raw path) for the rest. */
+function fieldLabel(t: TFunction, path: string): string {
+  if (FIELD_LABELS[path]) return t(FIELD_LABELS[path]);
+  const section = path.split('.')[0];
+  return `${t(`vocab.section.${section}`, { defaultValue: section })} (${path})`;
+}
+
+/** Concurrent values side by side; one choice settles the field everywhere after sync. */
+function Conflicts({ id, conflicts, onResolved }: { id: string; conflicts: FieldConflict[]; onResolved: () => void }) {
+  const { t } = useTranslation();
+  const notify = useNotify();
+  if (conflicts.length === 0) return null;
+  return (
+    <Alert color="orange" title={t('client.conflicts_title')} data-testid="conflicts">
+      <Text size="sm" mb="xs">{t('client.conflicts_help')}</Text>
+      <Stack gap="sm">
+        {conflicts.map((c) => (
+          <div key={c.path} data-testid="conflict">
+            <Text size="sm" fw={600}>{t('client.field')}: {fieldLabel(t, c.path)}</Text>
+            <SimpleGrid cols={Math.min(c.values.length, 3)}>
+              {c.values.map((v, i) => (
+                <Card key={i} withBorder p="xs">
+                  <Text>{show(v)}</Text>
+                  <Button size="xs" mt="xs" data-testid="keep-value" onClick={() => api.resolveConflict(id, c.path, v).then(onResolved, notify.error)}>
+                    {t('client.keep_this')}
+                  </Button>
+                </Card>
+              ))}
+            </SimpleGrid>
+          </div>
+        ))}
+      </Stack>
+    </Alert>
+  );
+}
+
+function Row({ label, children }: { label: string; children: React.ReactNode }) {
+  return (
+    <Table.Tr>
+      <Table.Th w={220}>{label}</Table.Th>
+      <Table.Td>{children}</Table.Td>
+    </Table.Tr>
+  );
+}
+
+function Person({ c }: { c: ClientView }) {
+  const { t } = useTranslation();
+  const p = c.person;
+  const original = [p.given_names_original, p.family_name_original].filter(Boolean).join(' ');
+  return (
+    <Table data-testid="person">
+      <Table.Tbody>
+        {original && <Row label={t('client.names_original')}>{original}</Row>}
+        <Row label={t('client.birth_date')}>{p.birth_date ?? '—'}{p.birth_date_approximate ? ` (${t('client.approximate')})` : ''}</Row>
+        <Row label={t('client.sex')}>{t(`vocab.sex.${p.sex}`, { defaultValue: p.sex })}</Row>
+        <Row label={t('client.citizenships')}>{p.citizenships.join(', ') || '—'}{p.stateless ? ` (${t('client.stateless')})` : ''}</Row>
+        <Row label={t('client.languages')}>{p.languages.join(', ') || '—'}{p.interpreter_needed ? ` · ${t('client.interpreter')}` : ''}</Row>
+        {Object.entries(p.contact).map(([k, v]) => (
+          <Row key={k} label={`${t('client.contact')} (${k})`}>{v}</Row>
+        ))}
+        {p.identifiers.map((i) => (
+          <Row key={i.id} label={t(`vocab.identifier.${i.kind}`, { defaultValue: i.kind })}>{i.number}{i.valid_until ? ` · ${i.valid_until}` : ''}</Row>
+        ))}
+        {c.vulnerabilities.length > 0 && (
+          <Row label="">{c.vulnerabilities.map((v) => <Badge key={v} mr={4} variant="light">{t(`vocab.vulnerability.${v}`, { defaultValue: v })}</Badge>)}</Row>
+        )}
+      </Table.Tbody>
+    </Table>
+  );
+}
+
+function Attachments({ c, onAdded }: { c: ClientView; onAdded: () => void }) {
+  const { t } = useTranslation();
+  const notify = useNotify();
+  const input = useRef<HTMLInputElement>(null);
+  const [open, setOpen] = useState<AttachmentData | null>(null);
+  const [error, setError] = useState<unknown>(null);
+
+  const add = async (file: File) => {
+    const buf = new Uint8Array(await file.arrayBuffer());
+    let bin = '';
+    for (let i = 0; i < buf.length; i += 0x8000) bin += String.fromCharCode(...buf.subarray(i, i + 0x8000));
+    try {
+      await api.addAttachment(c.id, file.name, btoa(bin));
+      setError(null);
+      notify.ok(t('client.attachment_added'));
+      onAdded();
+    } catch (e) {
+      setError(e);
+    }
+  };
+
+  return (
+    <Stack>
+      <input ref={input} type="file" accept="image/*,application/pdf" hidden data-testid="attachment-input" onChange={(e) => e.currentTarget.files?.[0] && add(e.currentTarget.files[0])} />
+      <Group>
+        <Button onClick={() => input.current?.click()} data-testid="attachment-add">{t('client.add_attachment')}</Button>
+      </Group>
+      <ErrorAlert error={error} />
+      {c.attachments.length === 0 && <Text c="dimmed">{t('client.no_entries')}</Text>}
+      {c.attachments.map((a) => (
+        <Group key={a.id} justify="space-between" data-testid="attachment">
+          <Text>{a.name} <Text span c="dimmed" size="sm">· {a.mime} · {Math.ceil(a.size / 1024)} KiB · {a.added_at.slice(0, 10)}</Text></Text>
+          <Button size="xs" variant="light" onClick={() => api.attachment(c.id, a.id).then(setOpen, notify.error)} data-testid="attachment-view">{t('client.view')}</Button>
+        </Group>
+      ))}
+      <Modal opened={!!open} onClose={() => setOpen(null)} size="xl" title={open?.attachment.name}>
+        {open && open.attachment.mime.startsWith('image/') && (
+          <Image src={`data:${open.attachment.mime};base64,${open.data}`} alt={open.attachment.name} data-testid="attachment-image" />
+        )}
+        {open && open.attachment.mime === 'application/pdf' && (
+          <object data={`data:application/pdf;base64,${open.data}`} type="application/pdf" width="100%" height="600">{open.attachment.name}</object>
+        )}
+      </Modal>
+    </Stack>
+  );
+}
+
+function History({ id }: { id: string }) {
+  const { t } = useTranslation();
+  const [entries, setEntries] = useState<HistoryEntry[] | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  useEffect(() => {
+    api.clientHistory(id).then(setEntries, setError);
+  }, [id]);
+  if (error) return <ErrorAlert error={error} />;
+  if (!entries) return <Loader />;
+  return (
+    <Timeline bulletSize={14} data-testid="history">
+      {entries.map((e) => (
+        <Timeline.Item key={e.hash} title={new Date(e.time).toLocaleString()}>
+          <Text size="sm">
+            {t('client.history_by', { author: e.author ?? t('client.unknown_author'), device: e.this_device ? t('client.this_device') : e.device })}
+          </Text>
+          {e.sections.length > 0 && (
+            <Text size="xs" c="dimmed">{t('client.sections', { sections: e.sections.map((s) => t(`vocab.section.${s}`, { defaultValue: s })).join(', ') })}</Text>
+          )}
+        </Timeline.Item>
+      ))}
+    </Timeline>
+  );
+}
+
+export function ClientFile({ id }: { id: string }) {
+  const { t } = useTranslation();
+  const notify = useNotify();
+  const [c, setC] = useState<ClientView | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [summary, setSummary] = useState('');
+  const [tab, setTab] = useState<string | null>('person');
+
+  const load = useCallback(() => {
+    api.client(id).then((v) => {
+      setC(v);
+      setSummary(v.summary);
+    }, setError);
+  }, [id]);
+  useEffect(load, [load]);
+
+  if (error) return <ErrorAlert error={error} />;
+  if (!c) return <Loader />;
+  return (
+    <Stack>
+      <Group justify="space-between">
+        <Title order={2} data-testid="client-name">{c.display_name}</Title>
+        {c.current_status && <Badge size="lg" variant="light">{t(`vocab.legal_status.${c.current_status}`, { defaultValue: c.current_status })}</Badge>}
+      </Group>
+      <Conflicts id={id} conflicts={c.conflicts} onResolved={load} />
+      <Tabs value={tab} onChange={setTab} keepMounted={false}>
+        <Tabs.List>
+          <Tabs.Tab value="person">{t('client.person')}</Tabs.Tab>
+          <Tabs.Tab value="status">{t('client.status')}</Tabs.Tab>
+          <Tabs.Tab value="matters">{t('client.matters')}</Tabs.Tab>
+          <Tabs.Tab value="consultations" data-testid="tab-consultations">{t('client.consultations')} ({c.consultations.length})</Tabs.Tab>
+          <Tabs.Tab value="deadlines" data-testid="tab-deadlines">{t('client.deadlines')} ({c.deadlines.filter((d) => !d.done).length})</Tabs.Tab>
+          <Tabs.Tab value="attachments" data-testid="tab-attachments">{t('client.attachments')} ({c.attachments.length})</Tabs.Tab>
+          <Tabs.Tab value="summary" data-testid="tab-summary">{t('client.summary')}</Tabs.Tab>
+          <Tabs.Tab value="history" data-testid="tab-history">{t('client.history')}</Tabs.Tab>
+        </Tabs.List>
+        <Tabs.Panel value="person" pt="md"><Person c={c} /></Tabs.Panel>
+        <Tabs.Panel value="status" pt="md">
+          {c.legal_status.length === 0 ? <Text c="dimmed">{t('client.no_entries')}</Text> : (
+            <Timeline active={c.legal_status.length - 1} data-testid="status-timeline">
+              {c.legal_status.map((s) => (
+                <Timeline.Item key={s.id} title={t(`vocab.legal_status.${s.status}`, { defaultValue: s.status })}>
+                  <Text size="sm" c="dimmed">{s.from ?? '?'} – {s.until ?? ''}{s.centre ? ` · ${s.centre}` : ''}</Text>
+                  {s.note && <Text size="sm">{s.note}</Text>}
+                </Timeline.Item>
+              ))}
+            </Timeline>
+          )}
+        </Tabs.Panel>
+        <Tabs.Panel value="matters" pt="md">
+          {c.matters.length === 0 ? <Text c="dimmed">{t('client.no_entries')}</Text> : (
+            <Table>
+              <Table.Thead><Table.Tr><Table.Th>{t('client.kind')}</Table.Th><Table.Th>{t('client.authority')}</Table.Th><Table.Th>{t('client.reference')}</Table.Th><Table.Th>{t('client.matter_status')}</Table.Th><Table.Th>{t('client.opened')}</Table.Th></Table.Tr></Table.Thead>
+              <Table.Tbody>
+                {c.matters.map((m) => (
+                  <Table.Tr key={m.id}><Table.Td>{t(`vocab.matter_kind.${m.kind}`, { defaultValue: m.kind })}</Table.Td><Table.Td>{m.authority}</Table.Td><Table.Td>{m.reference}</Table.Td><Table.Td>{t(`vocab.matter_status.${m.status}`, { defaultValue: m.status })}</Table.Td><Table.Td>{m.opened}</Table.Td></Table.Tr>
+                ))}
+              </Table.Tbody>
+            </Table>
+          )}
+        </Tabs.Panel>
+        <Tabs.Panel value="consultations" pt="md">
+          <Stack>
+            <Table data-testid="consultations">
+              <Table.Thead><Table.Tr><Table.Th>{t('common.date')}</Table.Th><Table.Th>{t('client.place')}</Table.Th><Table.Th>{t('client.services')}</Table.Th><Table.Th>{t('common.note')}</Table.Th></Table.Tr></Table.Thead>
+              <Table.Tbody>
+                {c.consultations.map((k) => (
+                  <Table.Tr key={k.id}>
+                    <Table.Td>{k.date}</Table.Td>
+                    <Table.Td>{t(`vocab.place.${k.place.kind}`)}{'city' in k.place ? ` · ${k.place.city}` : ''}{'centre' in k.place ? ` · ${k.place.centre}` : ''}</Table.Td>
+                    <Table.Td>{k.services.map((s) => t(`vocab.service.${s}`, { defaultValue: s })).join(', ')}</Table.Td>
+                    <Table.Td>{k.note}</Table.Td>
+                  </Table.Tr>
+                ))}
+              </Table.Tbody>
+            </Table>
+            <Card withBorder><Title order={5} mb="xs">{t('client.add_consultation')}</Title><ConsultationForm clientId={id} onSaved={() => { notify.ok(t('consultation.saved')); load(); }} /></Card>
+          </Stack>
+        </Tabs.Panel>
+        <Tabs.Panel value="deadlines" pt="md">
+          <Stack>
+            <Table data-testid="deadlines">
+              <Table.Thead><Table.Tr><Table.Th>{t('client.due')}</Table.Th><Table.Th>{t('deadline.rule')}</Table.Th><Table.Th>{t('client.from')}</Table.Th><Table.Th>{t('client.done')}</Table.Th></Table.Tr></Table.Thead>
+              <Table.Tbody>
+                {c.deadlines.map((d) => (
+                  <Table.Tr key={d.id} style={d.done ? { opacity: 0.6 } : undefined}>
+                    <Table.Td>{d.due}{d.uncertain && <Badge ml="xs" color="yellow" variant="outline" title={t('home.uncertain')}>?</Badge>}</Table.Td>
+                    <Table.Td>{t(`vocab.rule.${d.rule}`, { defaultValue: d.rule })}</Table.Td>
+                    <Table.Td>{d.from}</Table.Td>
+                    <Table.Td><Checkbox checked={d.done} aria-label={t('client.done')} onChange={(e) => api.setDeadlineDone(id, d.id, e.currentTarget.checked).then(load, notify.error)} /></Table.Td>
+                  </Table.Tr>
+                ))}
+              </Table.Tbody>
+            </Table>
+            <Card withBorder><Title order={5} mb="xs">{t('client.add_deadline')}</Title><DeadlineForm clientId={id} onSaved={(due) => { notify.ok(t('deadline.saved', { date: due })); load(); }} /></Card>
+          </Stack>
+        </Tabs.Panel>
+        <Tabs.Panel value="attachments" pt="md"><Attachments c={c} onAdded={load} /></Tabs.Panel>
+        <Tabs.Panel value="summary" pt="md">
+          <Stack>
+            <Textarea data-testid="summary" autosize minRows={6} value={summary} onChange={(e) => setSummary(e.currentTarget.value)} />
+            <Group>
+              <Button disabled={summary === c.summary} data-testid="summary-save" onClick={() => api.updateClient(id, { summary }).then((v) => { setC(v); setSummary(v.summary); notify.ok(t('common.saved')); }, notify.error)}>
+                {t('client.save_summary')}
+              </Button>
+            </Group>
+          </Stack>
+        </Tabs.Panel>
+        <Tabs.Panel value="history" pt="md"><History id={id} /></Tabs.Panel>
+      </Tabs>
+    </Stack>
+  );
+}

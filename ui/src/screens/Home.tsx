@@ -1,0 +1,127 @@
+import type { TFunction } from 'i18next';
+import { Anchor, Badge, Card, Group, Loader, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
+import { useEffect, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { ErrorAlert } from '../components/errors';
+import { api, type BoardEntry, type ClientSummary, type Home } from '../ipc';
+import { useNav } from '../state';
+
+export function dueText(t: TFunction, days: number): string {
+  if (days < 0) return t('home.overdue', { count: -days });
+  if (days === 0) return t('home.due_today');
+  return t('home.days_left', { count: days });
+}
+
+function urgency(e: BoardEntry, urgentDays: number): 'overdue' | 'urgent' | 'later' {
+  if (e.overdue) return 'overdue';
+  return e.days_left <= urgentDays ? 'urgent' : 'later';
+}
+
+const URGENCY_COLOR = { overdue: 'red', urgent: 'orange', later: 'gray' } as const;
+
+function Board({ home }: { home: Home }) {
+  const { t } = useTranslation();
+  const nav = useNav();
+  if (home.board.length === 0) return <Text c="dimmed">{t('home.no_deadlines')}</Text>;
+  return (
+    <Table striped highlightOnHover data-testid="board">
+      <Table.Thead>
+        <Table.Tr>
+          <Table.Th>{t('home.due')}</Table.Th>
+          <Table.Th>{t('home.person')}</Table.Th>
+          <Table.Th>{t('home.rule')}</Table.Th>
+        </Table.Tr>
+      </Table.Thead>
+      <Table.Tbody>
+        {home.board.map((e) => {
+          const u = urgency(e, home.urgent_days);
+          return (
+            <Table.Tr key={e.deadline_id} data-testid="board-row" data-urgency={u} style={u !== 'later' ? { fontWeight: 600 } : undefined}>
+              <Table.Td>
+                <Group gap="xs">
+                  <Text fw={u !== 'later' ? 700 : 400}>{e.due}</Text>
+                  <Badge color={URGENCY_COLOR[u]} variant={u === 'later' ? 'light' : 'filled'}>{dueText(t, e.days_left)}</Badge>
+                  {e.uncertain && (
+                    <Badge color="yellow" variant="outline" title={t('home.uncertain')} data-testid="uncertain">?</Badge>
+                  )}
+                </Group>
+              </Table.Td>
+              <Table.Td>
+                <Anchor component="button" onClick={() => nav({ name: 'client', id: e.client_id })}>{e.display_name}</Anchor>
+              </Table.Td>
+              <Table.Td>{t(`vocab.rule.${e.rule}`, { defaultValue: e.rule })}</Table.Td>
+            </Table.Tr>
+          );
+        })}
+      </Table.Tbody>
+    </Table>
+  );
+}
+
+function ClientList({ items, empty, testid }: { items: ClientSummary[]; empty: string; testid: string }) {
+  const nav = useNav();
+  if (items.length === 0) return <Text c="dimmed" size="sm">{empty}</Text>;
+  return (
+    <Stack gap={4} data-testid={testid}>
+      {items.map((c) => (
+        <Anchor key={c.id} component="button" ta="left" onClick={() => nav({ name: 'client', id: c.id })}>
+          {c.display_name}
+          {c.birth_date ? <Text span c="dimmed" size="sm"> · {c.birth_date}</Text> : null}
+        </Anchor>
+      ))}
+    </Stack>
+  );
+}
+
+export function lastSyncTime(last: unknown): string | null {
+  if (last && typeof last === 'object' && 'finished_at' in last) {
+    const f = (last as { finished_at?: unknown }).finished_at;
+    return typeof f === 'string' && f ? new Date(f).toLocaleString() : null;
+  }
+  return null;
+}
+
+export function HomeScreen() {
+  const { t } = useTranslation();
+  const [home, setHome] = useState<Home | null>(null);
+  const [error, setError] = useState<unknown>(null);
+
+  useEffect(() => {
+    api.home().then(setHome, setError);
+  }, []);
+
+  if (error) return <ErrorAlert error={error} />;
+  if (!home) return <Loader />;
+  const last = lastSyncTime(home.sync.last_sync);
+  return (
+    <Stack>
+      <Group justify="space-between">
+        <Title order={2}>{t('home.title')}</Title>
+        <Text c="dimmed">{home.organisation} · {t('home.clients', { count: home.clients })}</Text>
+      </Group>
+      <Card withBorder>
+        <Title order={4} mb="sm">{t('home.board')}</Title>
+        <Board home={home} />
+      </Card>
+      <SimpleGrid cols={3}>
+        <Card withBorder>
+          <Title order={5} mb="xs">{t('home.recent')}</Title>
+          <ClientList items={home.recent} empty={t('client.no_entries')} testid="recent" />
+        </Card>
+        <Card withBorder>
+          <Title order={5} mb="xs">{t('home.conflicts')}</Title>
+          <ClientList items={home.conflicted} empty={t('home.no_conflicts')} testid="conflicted" />
+        </Card>
+        <Card withBorder data-testid="home-sync">
+          <Title order={5} mb="xs">{t('home.last_sync')}</Title>
+          {home.sync.enrolment ? (
+            <Text size="sm">{last ?? t('home.never_synced')}</Text>
+          ) : (
+            <Text size="sm" c="dimmed">{t('home.not_enrolled')}</Text>
+          )}
+          <Text size="sm">{t('home.pending', { count: home.sync.pending_documents })}</Text>
+        </Card>
+      </SimpleGrid>
+    </Stack>
+  );
+}

@@ -1,0 +1,65 @@
+import { Button, Card, Group, PasswordInput, Select, Stack, Text, TextInput, Title } from '@mantine/core';
+import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { ErrorAlert, useNotify } from '../components/errors';
+import { api, type AppInfo } from '../ipc';
+import { StrengthMeter } from './Setup';
+
+export function SettingsScreen({ info, onChanged }: { info: AppInfo; onChanged: () => Promise<AppInfo> }) {
+  const { t } = useTranslation();
+  const notify = useNotify();
+  const [author, setAuthor] = useState('');
+  const [old, setOld] = useState('');
+  const [next, setNext] = useState('');
+  const [error, setError] = useState<unknown>(null);
+
+  const save = (patch: Partial<AppInfo['settings']>) =>
+    api.saveSettings({ ...info.settings, ...patch }).then(() => onChanged(), notify.error);
+
+  return (
+    <Stack maw={640}>
+      <Title order={2}>{t('settings.title')}</Title>
+      <Card withBorder>
+        <Stack gap="xs">
+          <Select
+            data-testid="settings-language"
+            label={t('settings.language')}
+            data={info.languages.map((l) => ({ value: l, label: t(`lang.${l}`) }))}
+            value={info.settings.language}
+            onChange={(l) => l && save({ language: l })}
+            allowDeselect={false}
+          />
+          <Select
+            data-testid="settings-autolock"
+            label={t('settings.autolock')}
+            data={info.autolock_choices.map((m) => ({ value: String(m), label: t('settings.minutes', { count: m }) }))}
+            value={String(info.settings.autolock_minutes)}
+            onChange={(m) => m && save({ autolock_minutes: Number(m) })}
+            allowDeselect={false}
+          />
+          <Group align="flex-end">
+            <TextInput label={t('settings.author')} value={author} onChange={(e) => setAuthor(e.currentTarget.value)} />
+            <Button variant="light" onClick={() => api.setAuthor(author).then(() => notify.ok(t('common.saved')), notify.error)}>{t('common.save')}</Button>
+          </Group>
+        </Stack>
+      </Card>
+      <Card withBorder>
+        <Title order={5} mb="xs">{t('settings.passphrase')}</Title>
+        <Stack gap="xs">
+          <PasswordInput label={t('settings.old')} value={old} onChange={(e) => setOld(e.currentTarget.value)} />
+          <PasswordInput label={t('settings.new')} value={next} onChange={(e) => setNext(e.currentTarget.value)} />
+          <StrengthMeter passphrase={next} guessable={[]} />
+          <ErrorAlert error={error} />
+          <Group>
+            <Button disabled={!old || !next} onClick={() => api.changePassphrase(old, next).then(() => { setOld(''); setNext(''); setError(null); notify.ok(t('settings.changed')); }, setError)}>{t('settings.change')}</Button>
+          </Group>
+        </Stack>
+      </Card>
+      <Card withBorder>
+        <Title order={5} mb="xs">{t('settings.about')}</Title>
+        <Text size="sm">{t('settings.version', { version: info.version })}</Text>
+        <Text size="sm" data-testid="settings-store">{t('settings.store', { path: info.data_dir })}</Text>
+      </Card>
+    </Stack>
+  );
+}

@@ -1,0 +1,100 @@
+import { Button, Card, Checkbox, Group, PasswordInput, Progress, Stack, Text, TextInput, Title } from '@mantine/core';
+import { useEffect, useRef, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { ErrorAlert, useNotify } from '../components/errors';
+import { api, onSyncProgress, type SyncProgress, type SyncStatus, type SyncSummary } from '../ipc';
+import { lastSyncTime } from './Home';
+
+export function SyncScreen() {
+  const { t } = useTranslation();
+  const notify = useNotify();
+  const [status, setStatus] = useState<SyncStatus | null>(null);
+  const [server, setServer] = useState('');
+  const [code, setCode] = useState('');
+  const [device, setDevice] = useState('');
+  const [progress, setProgress] = useState<SyncProgress | null>(null);
+  const [result, setResult] = useState<SyncSummary | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [running, setRunning] = useState(false);
+  const [filePass, setFilePass] = useState('');
+  const [all, setAll] = useState(false);
+  const fileInput = useRef<HTMLInputElement>(null);
+
+  const load = () => api.syncStatus().then(setStatus, setError);
+  useEffect(() => {
+    void load();
+    const un = onSyncProgress(setProgress);
+    return () => void un.then((f) => f());
+  }, []);
+
+  const enroll = () =>
+    api.enroll(server, code, device).then(() => (setCode(''), setError(null), load()), setError);
+
+  const syncNow = async () => {
+    setRunning(true);
+    setError(null);
+    setProgress(null);
+    try {
+      setResult(await api.syncNow());
+    } catch (e) {
+      setError(e);
+    } finally {
+      setRunning(false);
+      void load();
+    }
+  };
+
+  const importFile = async (file: File) => {
+    const buf = new Uint8Array(await file.arrayBuffer());
+    let bin = '';
+    for (let i = 0; i < buf.length; i += 0x8000) bin += String.fromCharCode(...buf.subarray(i, i + 0x8000));
+    api.importSyncFile(btoa(bin), filePass).then((r) => (notify.ok(t('sync.imported', { changed: r.changed, new: r.new_documents })), load()), notify.error);
+  };
+
+  const last = status ? lastSyncTime(status.last_sync) : null;
+  return (
+    <Stack maw={760}>
+      <Title order={2}>{t('sync.title')}</Title>
+      {status?.enrolment ? (
+        <Card withBorder>
+          <Text data-testid="sync-enrolled">{t('sync.enrolled', { server: status.enrolment.server, user: status.enrolment.user, organisation: status.enrolment.organisation })}</Text>
+          <Text size="sm" c="dimmed">{last ? t('sync.last', { when: last }) : t('sync.never')}</Text>
+          <Text size="sm" data-testid="sync-pending">{t('sync.pending', { count: status.pending_documents })}</Text>
+          <Group mt="sm"><Button onClick={syncNow} loading={running} data-testid="sync-now">{t('sync.sync_now')}</Button></Group>
+          {running && progress && (
+            <Stack gap={2} mt="sm">
+              <Text size="sm">{t('sync.running', { phase: progress.phase, done: progress.done, total: progress.total })}</Text>
+              <Progress value={progress.total ? (100 * progress.done) / progress.total : 100} animated />
+            </Stack>
+          )}
+          {result && !running && (
+            <Text mt="sm" data-testid="sync-result">{t('sync.result', { sent: result.sent, received: result.received, new: result.new_documents, pending: result.pending_after })}</Text>
+          )}
+        </Card>
+      ) : (
+        <Card withBorder>
+          <Stack gap="xs">
+            <TextInput data-testid="enroll-server" label={t('sync.server')} placeholder="https://sync.example.org" value={server} onChange={(e) => setServer(e.currentTarget.value)} />
+            <TextInput data-testid="enroll-code" label={t('sync.code')} value={code} onChange={(e) => setCode(e.currentTarget.value)} />
+            <TextInput data-testid="enroll-device" label={t('sync.device_name')} value={device} onChange={(e) => setDevice(e.currentTarget.value)} />
+            <Group><Button onClick={enroll} disabled={!server || !code} data-testid="enroll-submit">{t('sync.enroll')}</Button></Group>
+          </Stack>
+        </Card>
+      )}
+      <ErrorAlert error={error} />
+      <Card withBorder>
+        <Title order={5}>{t('sync.file_title')}</Title>
+        <Text size="sm" mb="xs">{t('sync.file_help')}</Text>
+        <Stack gap="xs">
+          <PasswordInput label={t('sync.file_passphrase')} value={filePass} onChange={(e) => setFilePass(e.currentTarget.value)} />
+          <Checkbox label={t('sync.export_all')} checked={all} onChange={(e) => setAll(e.currentTarget.checked)} />
+          <Group>
+            <Button variant="light" disabled={!filePass} onClick={() => api.exportSyncFile(filePass, all).then((f) => notify.ok(t('sync.exported', { path: f.path })), notify.error)}>{t('sync.export')}</Button>
+            <Button variant="light" disabled={!filePass} onClick={() => fileInput.current?.click()}>{t('sync.import')}</Button>
+            <input ref={fileInput} type="file" hidden onChange={(e) => e.currentTarget.files?.[0] && importFile(e.currentTarget.files[0])} />
+          </Group>
+        </Stack>
+      </Card>
+    </Stack>
+  );
+}

@@ -1,0 +1,32 @@
+import { createContext, useContext } from 'react';
+import type { Vocabulary } from './ipc';
+
+export type Route =
+  | { name: 'home' }
+  | { name: 'search' }
+  | { name: 'intake' }
+  | { name: 'visit' }
+  | { name: 'calculator' }
+  | { name: 'reports' }
+  | { name: 'sync' }
+  | { name: 'settings' }
+  | { name: 'client'; id: string };
+
+export const NavContext = createContext<(r: Route) => void>(() => {});
+export const VocabContext = createContext<Vocabulary | null>(null);
+
+export function useNav() {
+  return useContext(NavContext);
+}
+
+export function useVocab(): Vocabulary {
+  const v = useContext(VocabContext);
+  if (!v) throw new Error('vocabulary not loaded');
+  return v;
+}
+
+export function today(): string {
+  const d = new Date();
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}`;
+}

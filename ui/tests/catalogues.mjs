@@ -1,0 +1,63 @@
+// Every string is in the catalogues: the four languages have the same keys, every key the code
+// uses exists, and every error code and vocabulary value the backend can send has a name.
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+
+const root = new URL('..', import.meta.url).pathname;
+const repo = join(root, '..');
+const langs = ['pl', 'en', 'uk', 'ru'];
+const cats = Object.fromEntries(langs.map((l) => [l, JSON.parse(readFileSync(join(root, 'src/i18n/locales', `${l}.json`), 'utf8'))]));
+const problems = [];
+
+function keys(obj, prefix = '') {
+  return Object.entries(obj).flatMap(([k, v]) => (typeof v === 'object' ? keys(v, `${prefix}${k}.`) : [`${prefix}${k}`]));
+}
+const has = (cat, key) => key.split('.').reduce((o, k) => (o && typeof o === 'object' ? o[k] : undefined), cat) !== undefined;
+
+const base = new Set(keys(cats.pl));
+for (const l of langs) {
+  const ks = new Set(keys(cats[l]));
+  for (const k of base) if (!ks.has(k)) problems.push(`${l}: missing ${k}`);
+  for (const k of ks) if (!base.has(k)) problems.push(`${l}: ${k} is not in pl`);
+  for (const k of ks) if (!String(k.split('.').reduce((o, p) => o[p], cats[l])).trim()) problems.push(`${l}: ${k} is empty`);
+}
+
+// Keys used in the code as literals: t('a.b') and t(`a.b`) without interpolation.
+function walk(dir) {
+  return readdirSync(dir).flatMap((n) => {
+    const p = join(dir, n);
+    return statSync(p).isDirectory() ? walk(p) : /\.tsx?$/.test(n) ? [p] : [];
+  });
+}
+for (const file of walk(join(root, 'src'))) {
+  const text = readFileSync(file, 'utf8');
+  for (const m of text.matchAll(/\bt\(\s*['"`]([a-z_]+(?:\.[a-z0-9_-]+)+)['"`]/g)) {
+    if (!has(cats.pl, m[1])) problems.push(`${file.slice(root.length)} uses ${m[1]}, which is not in the catalogue`);
+  }
+}
+
+// What the backend sends as codes.
+const coreErrors = readFileSync(join(repo, 'crates/core/src/error.rs'), 'utf8');
+const codes = new Set([...coreErrors.matchAll(/=>\s*"([a-z_]+)"/g)].map((m) => m[1]));
+['locked', 'internal'].forEach((c) => codes.add(c));
+for (const c of codes) for (const l of langs) if (!has(cats[l], `errors.${c}`)) problems.push(`${l}: no text for error code ${c}`);
+
+const vocab = readFileSync(join(repo, 'crates/model/src/vocab.rs'), 'utf8');
+const groups = { Sex: 'sex', Service: 'service', PlaceKind: 'place', LegalStatus: 'legal_status', Vulnerability: 'vulnerability', MatterKind: 'matter_kind', MatterStatus: 'matter_status', IdentifierKind: 'identifier' };
+for (const m of vocab.matchAll(/vocabulary!\(\s*(?:\/\/\/[^\n]*\n\s*)*(\w+),\s*"[^"]*"\s*\{([^}]*)\}/g)) {
+  const group = groups[m[1]];
+  if (!group) {
+    problems.push(`vocabulary ${m[1]} has no catalogue group: add it to tests/catalogues.mjs`);
+    continue;
+  }
+  for (const v of m[2].matchAll(/=\s*"([a-z_]+)"/g)) for (const l of langs) if (!has(cats[l], `vocab.${group}.${v[1]}`)) problems.push(`${l}: no name for ${group} ${v[1]}`);
+}
+const rules = JSON.parse(readFileSync(join(repo, 'crates/model/data/deadline-rules.json'), 'utf8'));
+for (const r of rules.rules ?? rules) for (const l of langs) if (!has(cats[l], `vocab.rule.${r.id}`)) problems.push(`${l}: no name for deadline rule ${r.id}`);
+
+if (problems.length) {
+  console.error(problems.join('\n'));
+  console.error(`catalogues: ${problems.length} problems`);
+  process.exit(1);
+}
+console.log(`catalogues: ${base.size} keys in each of ${langs.join(', ')}; ${codes.size} error codes named`);

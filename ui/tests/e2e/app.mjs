@@ -1,0 +1,109 @@
+// The real app, first start to language switch: create a store, intake a person with a
+// Cyrillic name, add a consultation and a deadline, find the person by a Latin spelling, see
+// the deadline on the board, lock and unlock, switch to Ukrainian. A screenshot after each step.
+import { isoDaysFromToday, screenshot, startApp, step, summary, tempDir, ui } from './lib.mjs';
+
+const data = tempDir('punkt-e2e-app-');
+const PASS = 'a long passphrase for e2e';
+const app = await startApp({ PUNKT_DATA: `${data}/store`, PUNKT_TEST_FAST_KDF: '1', PUNKT_EXPORTS: `${data}/exports` });
+const { browser } = app;
+const $ = ui(browser);
+let failed = 0;
+try {
+  await step('first start: create the store', async () => {
+    await $.type('setup-organisation', 'Fundacja Pomocy Prawnej');
+    await $.type('setup-author', 'Anna Nowak');
+    await $.type('setup-passphrase', PASS);
+    await $.wait('strength');
+    await $.type('setup-repeat', PASS);
+    screenshot('01-setup');
+    await $.click('setup-create');
+    await $.wait('nav-home');
+    await $.waitForText('Brak otwartych terminów');
+    screenshot('02-home-empty');
+  });
+
+  await step('intake of a person with a Cyrillic name', async () => {
+    await $.click('nav-intake');
+    await $.type('intake-original', 'Тарас Шевченко');
+    await $.type('intake-given', 'Taras');
+    await $.type('intake-family', 'Shevchenko');
+    await $.type('intake-birth', '1990-03-09');
+    await $.type('intake-citizenship', 'UA');
+    screenshot('03-intake');
+    await $.click('intake-save');
+    const name = await $.textOf('client-name');
+    if (!name.includes('Шевченко')) throw new Error(`file shows ${name}`);
+    screenshot('04-client-file');
+  });
+
+  await step('a consultation', async () => {
+    await $.click('tab-consultations');
+    await $.choose('consultation-city', 'Lublin');
+    await $.type('consultation-note', 'Wyjaśniono procedurę odwoławczą.');
+    await $.click('consultation-save');
+    await $.waitForText('Wyjaśniono procedurę odwoławczą.');
+    screenshot('05-consultation');
+  });
+
+  await step('a deadline from a decision delivered 12 days ago', async () => {
+    await $.click('tab-deadlines');
+    await $.choose('deadline-rule', 'Rady do Spraw Uchodźców');
+    const start = await $.wait('deadline-start');
+    await start.click();
+    await start.clearValue();
+    await start.setValue(isoDaysFromToday(-12));
+    await $.wait('due');
+    screenshot('06-deadline');
+    await $.click('deadline-save');
+    await $.waitForText('Zapisano termin');
+  });
+
+  await step('search by a Latin spelling, keyboard only', async () => {
+    await $.click('nav-search');
+    await $.type('search-input', 'Szewczenko');
+    await $.wait('search-hit');
+    screenshot('07-search');
+    await browser.keys(['Enter']);
+    const name = await $.textOf('client-name');
+    if (!name.includes('Шевченко')) throw new Error(`search opened ${name}`);
+  });
+
+  await step('the deadline is on the home board and stands out', async () => {
+    await $.click('nav-home');
+    const row = await $.wait('board-row');
+    const urgency = await row.getAttribute('data-urgency');
+    if (urgency !== 'urgent' && urgency !== 'overdue') throw new Error(`board row is ${urgency}`);
+    if (!(await row.getText()).includes('Taras')) throw new Error('board row is not the person');
+    screenshot('08-home-board');
+  });
+
+  await step('lock and unlock', async () => {
+    await $.click('lock');
+    await $.wait('unlock-title');
+    const body = await browser.$('body').getText();
+    if (body.includes('Shevchenko') || body.includes('Шевченко')) throw new Error('a name stays on the lock screen');
+    screenshot('09-locked');
+    await $.type('unlock-passphrase', 'not the passphrase');
+    await $.click('unlock-submit');
+    await $.waitForText('Błędne hasło.');
+    const again = await $.wait('unlock-passphrase');
+    await again.setValue(PASS);
+    await $.click('unlock-submit');
+    await $.wait('board-row');
+  });
+
+  await step('switch the language to Ukrainian', async () => {
+    await $.click('nav-settings');
+    await $.choose('settings-language', 'Українська');
+    await $.waitForText('Налаштування');
+    await $.click('nav-home');
+    await $.waitForText('Строки (прострочені та найближчі 14 днів)');
+    screenshot('10-ukrainian');
+  });
+} catch {
+  failed = 1;
+} finally {
+  await app.stop();
+}
+process.exit(summary('e2e app') || failed ? 1 : 0);

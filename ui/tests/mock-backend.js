@@ -1,0 +1,142 @@
+// A fake of the desktop backend for the screen tests: it stands in for Tauri's IPC
+// (window.__TAURI_INTERNALS__), so the real ui/src/ipc code runs against it. Each test seeds
+// it through window.__PUNKT_SCENARIO__ and reads window.__PUNKT_CALLS__ to see what was sent.
+(() => {
+  const scenario = window.__PUNKT_SCENARIO__ || {};
+  const calls = (window.__PUNKT_CALLS__ = []);
+  const callbacks = new Map();
+  const listeners = new Map(); // event -> [callback id]
+  let nextId = 1;
+
+  const err = (code, message) => ({ code, message });
+  const today = new Date().toISOString().slice(0, 10);
+  const addDays = (n) => new Date(Date.now() + n * 86400000).toISOString().slice(0, 10);
+
+  const state = {
+    storeExists: scenario.storeExists ?? true,
+    unlocked: scenario.unlocked ?? false,
+    passphrase: 'correct horse battery',
+    settings: { language: scenario.language ?? 'pl', autolock_minutes: 10 },
+    drafts: scenario.drafts ?? {},
+    clients: scenario.clients ?? {
+      c1: client('c1', 'Taras', 'Shevchenko', 'Тарас Шевченко', '1990-03-09'),
+      c2: client('c2', 'Olena', 'Kovalenko', 'Олена Коваленко', '1985-07-01'),
+    },
+    likelySame: scenario.likelySame ?? [],
+  };
+
+  function client(id, given, family, original, birth) {
+    const [go, fo] = original.split(' ');
+    return {
+      id, organisation: 'Fundacja', created_at: today, updated_at: today,
+      display_name: `${given} ${family} (${original})`,
+      person: { given_names: given, family_name: family, given_names_original: go, family_name_original: fo, birth_date: birth, birth_date_approximate: false, sex: 'male', citizenships: ['UA'], stateless: false, languages: ['uk'], interpreter_needed: false, contact: {}, identifiers: [] },
+      current_status: 'asylum_seeker', legal_status: [{ id: 's1', status: 'asylum_seeker', from: '2025-01-10', until: null, centre: null, note: null }],
+      vulnerabilities: [], consents: [], matters: [], consultations: [], deadlines: [], summary: '', attachments: [], conflicts: [],
+    };
+  }
+  if (scenario.conflict) state.clients.c1.conflicts = [{ path: 'person.family_name', values: ['Shevchenko', 'Szewczenko'] }];
+
+  const summary = (c) => ({ id: c.id, display_name: c.display_name, birth_date: c.person.birth_date, citizenship: 'UA', updated_at: c.updated_at });
+  const board = scenario.board ?? [
+    { client_id: 'c1', display_name: 'Taras Shevchenko', deadline_id: 'd1', rule: 'refugee-board-appeal', from: addDays(-16), due: addDays(-2), uncertain: false, days_left: -2, overdue: true },
+    { client_id: 'c2', display_name: 'Olena Kovalenko', deadline_id: 'd2', rule: 'return-appeal', from: addDays(-5), due: addDays(2), uncertain: true, days_left: 2, overdue: false },
+    { client_id: 'c2', display_name: 'Olena Kovalenko', deadline_id: 'd3', rule: 'wsa-complaint', from: addDays(-20), due: addDays(10), uncertain: false, days_left: 10, overdue: false },
+  ];
+  const rules = [
+    { id: 'refugee-board-appeal', limit_days: 14, runs_from: 'delivery', name_pl: '', name_en: '', basis: '', confidence: 'high' },
+    { id: 'return-appeal', limit_days: 7, runs_from: 'delivery', name_pl: '', name_en: '', basis: '', confidence: 'high' },
+    { id: 'wsa-complaint', limit_days: 30, runs_from: 'delivery', name_pl: '', name_en: '', basis: '', confidence: 'verify' },
+  ];
+
+  function needUnlocked() {
+    if (!state.unlocked) throw err('locked', 'the store is locked');
+  }
+
+  const handlers = {
+    app_info: () => ({ version: '0.1.0', data_dir: '/home/test/.local/share/punkt', store_exists: state.storeExists, unlocked: state.unlocked, settings: state.settings, languages: ['pl', 'en', 'uk', 'ru'], autolock_choices: [1, 2, 5, 10, 15, 30, 60] }),
+    save_settings: ({ settings }) => { state.settings = settings; return null; },
+    passphrase_strength: ({ passphrase }) => ({ score: Math.min(4, Math.floor(passphrase.length / 5)), long_enough: passphrase.length >= 8, guesses_log10: passphrase.length }),
+    create_store: ({ passphrase }) => {
+      if (passphrase.length < 8) throw err('weak_passphrase', 'passphrase shorter than 8 characters');
+      state.storeExists = true; state.unlocked = true; state.passphrase = passphrase; return null;
+    },
+    unlock: ({ passphrase }) => {
+      if (passphrase !== state.passphrase) throw err('wrong_passphrase', 'wrong passphrase');
+      state.unlocked = true; return null;
+    },
+    lock: () => { state.unlocked = false; return null; },
+    touch: () => null,
+    change_passphrase: ({ old, new: next }) => { if (old !== state.passphrase) throw err('wrong_passphrase', 'wrong passphrase'); state.passphrase = next; return null; },
+    set_author: () => null,
+    home: () => { needUnlocked(); return { organisation: 'Fundacja', author: 'Anna', today, board, urgent_days: 3, recent: Object.values(state.clients).map(summary), conflicted: Object.values(state.clients).filter((c) => c.conflicts.length).map(summary), sync: { enrolment: null, pending_documents: 2, cursor: 0, last_sync: null }, clients: Object.keys(state.clients).length }; },
+    vocabulary: () => ({ sexes: ['female', 'male', 'other', 'unknown'], services: ['legal', 'psychological', 'social'], legal_statuses: ['asylum_seeker', 'detained', 'refugee_status'], vulnerabilities: [], matter_kinds: ['return'], matter_statuses: ['open'], identifier_kinds: ['passport'], cities: ['Lublin', 'Warszawa'], centres: ['Lesznowola', 'Przemyśl'], deadline_rules: rules }),
+    search: ({ query }) => {
+      needUnlocked();
+      const q = query.toLowerCase();
+      // The real search folds scripts and spellings; the fake knows two spellings of each.
+      const spellings = { c1: ['taras', 'shevchenko', 'szewczenko', 'шевченко', 'тарас'], c2: ['olena', 'kovalenko', 'коваленко'] };
+      return Object.values(state.clients)
+        .filter((c) => (spellings[c.id] ?? [c.person.family_name.toLowerCase()]).some((s) => s.startsWith(q) || q.split(' ').some((w) => w && s.startsWith(w))))
+        .map((c) => ({ id: c.id, display_name: c.display_name, score: 1, birth_date: c.person.birth_date, citizenship: 'UA' }));
+    },
+    client: ({ id }) => { needUnlocked(); const c = state.clients[id]; if (!c) throw err('unknown_client', `no client file with id ${id}`); return c; },
+    client_history: ({ id }) => [{ hash: 'h1', time: `${today}T10:00:00Z`, author: 'Anna', device: 'ab12cd34', this_device: true, sections: ['person', 'consultations'] }],
+    likely_same_as: () => state.likelySame,
+    compute_deadline: ({ input }) => ({ rule: input.rule, limit_days: 14, from: input.start, nominal_due: '2026-11-21', due: '2026-11-23', moved_over: [{ date: '2026-11-21', reason: 'Saturday' }, { date: '2026-11-22', reason: 'Sunday' }], uncertain: input.uncertain, explanation: 'counted from the day after delivery' }),
+    intake: ({ input }) => {
+      const id = `c${Object.keys(state.clients).length + 1}`;
+      state.clients[id] = client(id, input.given_names ?? '', input.family_name ?? '', input.names_original ?? '- -', input.birth_date ?? '');
+      return { id, likely_same: state.likelySame };
+    },
+    update_client: ({ id, input }) => { Object.assign(state.clients[id], input.summary !== undefined ? { summary: input.summary } : {}); return state.clients[id]; },
+    add_consultation: ({ id, input }) => { state.clients[id].consultations.push({ id: `k${nextId++}`, organisation: 'Fundacja', staff: null, matter_id: null, language: null, duration_minutes: null, ...input }); return 'k'; },
+    add_deadline: ({ id, input }) => { state.clients[id].deadlines.push({ id: `d${nextId++}`, rule: input.rule, from: input.start, due: '2026-11-23', uncertain: !!input.uncertain, done: false, matter_id: null, note: null }); return { id: 'd', client_id: id, due: '2026-11-23' }; },
+    set_deadline_done: () => null,
+    resolve_conflict: ({ id }) => { state.clients[id].conflicts = []; return []; },
+    add_attachment: () => { throw err('invalid_input', 'the file is not a photo or scan Punkt can keep'); },
+    attachment: () => { throw err('not_received', 'not here yet'); },
+    save_draft: ({ name, draft }) => { state.drafts[name] = draft; return null; },
+    draft: ({ name }) => state.drafts[name] ?? null,
+    delete_draft: ({ name }) => { delete state.drafts[name]; return null; },
+    report: () => ({ from: '2025-01-01', to: today, total: { people: 3, consultations: 5 }, rows: [
+      { dimension: 'service', value: 'legal', service: 'legal', people: 3, consultations: 4 },
+      { dimension: 'service', value: 'social', service: 'social', people: 1, consultations: 1 },
+      { dimension: 'sex', value: 'female', service: 'all', people: 1, consultations: 2 },
+    ] }),
+    export_report: ({ format }) => ({ path: `/home/test/Downloads/punkt-report.${format}`, bytes: 100 }),
+    sync_status: () => ({ enrolment: null, pending_documents: 2, cursor: 0, last_sync: null }),
+    enroll: () => { throw err('server_unreachable', 'cannot reach the sync server: connection refused'); },
+    sync_now: () => { throw err('not_enrolled', 'not enrolled'); },
+    export_sync_file: () => ({ path: '/tmp/x.punktsync', bytes: 1 }),
+    import_sync_file: () => { throw err('import_refused', 'bad file'); },
+  };
+
+  window.__PUNKT_EMIT__ = (event, payload) => {
+    for (const id of listeners.get(event) ?? []) callbacks.get(id)?.({ event, id, payload });
+  };
+  window.__PUNKT_STATE__ = state;
+
+  window.__TAURI_EVENT_PLUGIN_INTERNALS__ = { unregisterListener: () => {} };
+  window.__TAURI_INTERNALS__ = {
+    metadata: { currentWindow: { label: 'main' }, currentWebview: { windowLabel: 'main', label: 'main' } },
+    transformCallback(cb) { const id = nextId++; callbacks.set(id, cb); return id; },
+    unregisterCallback(id) { callbacks.delete(id); },
+    convertFileSrc: (p) => p,
+    async invoke(cmd, args = {}) {
+      if (cmd === 'plugin:event|listen') {
+        const list = listeners.get(args.event) ?? [];
+        list.push(args.handler);
+        listeners.set(args.event, list);
+        return args.handler;
+      }
+      if (cmd === 'plugin:event|unlisten') return null;
+      calls.push({ cmd, args: JSON.parse(JSON.stringify(args)) });
+      const h = handlers[cmd];
+      if (!h) throw err('internal', `the fake backend has no ${cmd}`);
+      // Like the real IPC, every answer is a fresh copy (JSON), never shared state.
+      const out = h(args);
+      return out === undefined ? null : JSON.parse(JSON.stringify(out));
+    },
+  };
+})();

@@ -1,0 +1,166 @@
+import { assert, run, test } from './harness.mjs';
+
+const calls = (page, cmd) => page.evaluate((c) => window.__PUNKT_CALLS__.filter((x) => x.cmd === c), cmd);
+
+test('first start: create a store with a passphrase, strength shown, mismatch refused', async ({ open, page, shot }) => {
+  await open({ storeExists: false, unlocked: false });
+  await page.getByTestId('setup-organisation').fill('Fundacja Pomocy');
+  await page.getByTestId('setup-passphrase').fill('short');
+  await page.getByTestId('strength').waitFor();
+  assert((await page.getByText('Co najmniej 8 znaków').count()) === 1, 'too-short hint missing');
+  await page.getByTestId('setup-passphrase').fill('a long passphrase for the laptop');
+  await page.getByTestId('setup-repeat').fill('a different one');
+  assert(await page.getByTestId('setup-create').isDisabled(), 'create allowed with different passphrases');
+  await page.getByText('Hasła się różnią').waitFor();
+  await page.getByTestId('setup-repeat').fill('a long passphrase for the laptop');
+  await shot('setup');
+  await page.getByTestId('setup-create').click();
+  await page.getByTestId('board').waitFor();
+  const created = await calls(page, 'create_store');
+  assert(created.length === 1 && created[0].args.organisation === 'Fundacja Pomocy', 'create_store not called with the organisation');
+});
+
+test('unlock: a wrong passphrase shows the Polish message, the right one opens home', async ({ open, page, shot }) => {
+  await open();
+  await page.getByTestId('unlock-passphrase').fill('wrong');
+  await page.getByTestId('unlock-submit').click();
+  const error = page.getByTestId('error');
+  await error.waitFor();
+  assert((await error.getAttribute('data-code')) === 'wrong_passphrase', 'error code not shown');
+  assert((await error.innerText()).includes('Błędne hasło.'), 'message not in Polish');
+  await shot('unlock-wrong');
+  await page.getByTestId('unlock-passphrase').fill('correct horse battery');
+  await page.getByTestId('unlock-submit').click();
+  await page.getByTestId('board').waitFor();
+});
+
+test('home: overdue and urgent deadlines stand out, uncertain ones are marked', async ({ open, page, shot }) => {
+  await open({ unlocked: true });
+  await page.getByTestId('board').waitFor();
+  const urgency = await page.getByTestId('board-row').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-urgency')));
+  assert(JSON.stringify(urgency) === JSON.stringify(['overdue', 'urgent', 'later']), `urgency ${urgency}`);
+  assert((await page.getByTestId('uncertain').count()) === 1, 'uncertain deadline not marked');
+  assert((await page.getByText('po terminie o 2 dn.').count()) === 1, 'overdue text missing');
+  await page.getByTestId('recent').waitFor();
+  await shot('home');
+});
+
+test('search: keyboard only, type, arrow, Enter opens the file', async ({ open, page, shot }) => {
+  await open({ unlocked: true });
+  await page.getByTestId('board').waitFor();
+  await page.keyboard.press('Control+k');
+  const input = page.getByTestId('search-input');
+  await input.waitFor();
+  await input.pressSequentially('Szewczenko');
+  await page.getByTestId('search-hit').first().waitFor();
+  await shot('search');
+  await page.keyboard.press('Enter');
+  await page.getByTestId('client-name').waitFor();
+  assert((await page.getByTestId('client-name').innerText()).includes('Шевченко'), 'wrong file opened');
+});
+
+test('client file: concurrent values side by side, one choice settles them', async ({ open, page, shot }) => {
+  await open({ unlocked: true, conflict: true });
+  await page.getByTestId('conflicted').getByText('Taras').click();
+  await page.getByTestId('conflict').waitFor();
+  assert((await page.getByTestId('keep-value').count()) === 2, 'both values not shown');
+  await shot('client-conflict');
+  await page.getByTestId('keep-value').nth(1).click();
+  await page.getByTestId('conflicts').waitFor({ state: 'detached' });
+  const resolved = await calls(page, 'resolve_conflict');
+  assert(resolved[0].args.value === 'Szewczenko' && resolved[0].args.path === 'person.family_name', 'wrong value resolved');
+});
+
+test('client file: history and a rejected attachment show translated text', async ({ open, page }) => {
+  await open({ unlocked: true, language: 'en' });
+  await page.getByTestId('recent').getByText('Olena').click();
+  await page.getByTestId('tab-history').click();
+  await page.getByTestId('history').getByText('Anna on device this laptop').waitFor();
+  await page.getByTestId('tab-attachments').click();
+  await page.getByTestId('attachment-input').setInputFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('hello') });
+  const error = page.getByTestId('error');
+  await error.waitFor();
+  assert((await error.innerText()).includes('Please check what you entered.'), 'attachment error not translated');
+});
+
+test('intake: a likely duplicate is shown before saving', async ({ open, page, shot }) => {
+  await open({ unlocked: true, likelySame: [{ id: 'c1', display_name: 'Taras Shevchenko (Тарас Шевченко)', birth_date: '1990-03-09', citizenship: 'UA', updated_at: '2026-01-01' }] });
+  await page.getByTestId('nav-intake').click();
+  await page.getByTestId('intake-original').fill('Тарас Шевченко');
+  await page.getByTestId('intake-family').fill('Shevchenko');
+  await page.getByTestId('intake-birth').fill('1990-03-09');
+  await page.getByTestId('duplicate-warning').waitFor();
+  await shot('intake-duplicate');
+  await page.getByTestId('intake-save').click();
+  await page.getByTestId('client-name').waitFor();
+  const intake = await calls(page, 'intake');
+  assert(intake[0].args.input.names_original === 'Тарас Шевченко', 'original names not sent');
+});
+
+test('deadline calculator: due date with the days it moved over', async ({ open, page, shot }) => {
+  await open({ unlocked: true });
+  await page.getByTestId('nav-calculator').click();
+  await page.getByTestId('deadline-rule').click();
+  await page.getByRole('option', { name: /Rady do Spraw Uchodźców/ }).click();
+  await page.getByTestId('deadline-start').fill('2026-11-07');
+  await page.getByTestId('due').waitFor();
+  assert((await page.getByTestId('due-moved').innerText()).includes('2026-11-21 (weekend)'), 'moved days not explained');
+  await shot('calculator');
+});
+
+test('visit mode: a visit in progress comes back after the app was closed', async ({ open, page, shot }) => {
+  const draft = { centre: 'Przemyśl', date: '2026-11-20', started: true, seen: [{ id: 'c1', name: 'Taras Shevchenko' }], current: { mode: 'new', found: null, person: { given: 'Ali', family: 'Hassan', original: '', birth: '1999', birthApprox: true, sex: 'male', citizenship: 'SY', languages: '', phone: '', status: '', summary: '' }, services: ['legal'], note: 'half-typed note', withDeadline: false, deadline: { rule: '', start: '2026-11-20' } } };
+  await open({ unlocked: true, drafts: { visit: draft } });
+  await page.getByTestId('nav-visit').click();
+  await page.getByTestId('visit-restored').waitFor();
+  assert((await page.getByTestId('intake-family').inputValue()) === 'Hassan', 'draft person lost');
+  assert((await page.getByTestId('visit-note').inputValue()) === 'half-typed note', 'draft note lost');
+  await page.getByTestId('visit-note').fill('half-typed note, finished');
+  await page.waitForFunction(() => window.__PUNKT_STATE__.drafts.visit?.current.note === 'half-typed note, finished');
+  await shot('visit');
+  await page.getByTestId('visit-add').click();
+  await page.getByTestId('visit-seen').getByText('Ali Hassan').waitFor();
+  const consultation = await calls(page, 'add_consultation');
+  assert(consultation[0].args.input.place.centre === 'Przemyśl', 'consultation not at the centre');
+});
+
+test('settings: switching to Ukrainian translates the app', async ({ open, page, shot }) => {
+  await open({ unlocked: true });
+  await page.getByTestId('nav-settings').click();
+  await page.getByTestId('settings-language').click();
+  await page.getByRole('option', { name: 'Українська' }).click();
+  await page.getByTestId('nav-home').getByText('Головна').waitFor();
+  await shot('settings-uk');
+});
+
+test('auto-lock: the locked event drops the files from the screen', async ({ open, page }) => {
+  await open({ unlocked: true });
+  await page.getByTestId('board').waitFor();
+  await page.evaluate(() => window.__PUNKT_EMIT__('punkt://locked', null));
+  await page.getByTestId('unlock-title').waitFor();
+  assert((await page.getByText('Shevchenko').count()) === 0, 'a name is still on screen after locking');
+});
+
+test('errors: an unknown code falls back to the generic message, sync errors in plain words', async ({ open, page }) => {
+  await open({ unlocked: true });
+  await page.getByTestId('nav-sync').click();
+  await page.getByTestId('enroll-server').fill('https://sync.example.org');
+  await page.getByTestId('enroll-code').fill('ABCD-1234');
+  await page.getByTestId('enroll-submit').click();
+  const error = page.getByTestId('error');
+  await error.waitFor();
+  assert((await error.innerText()).includes('Brak połączenia z serwerem synchronizacji'), 'sync error not in plain words');
+});
+
+test('reports: totals, a breakdown with bars, export path shown', async ({ open, page, shot }) => {
+  await open({ unlocked: true });
+  await page.getByTestId('nav-reports').click();
+  await page.getByTestId('report-show').click();
+  await page.getByTestId('report-total').getByText('Unikalne osoby: 3, konsultacje: 5').waitFor();
+  assert((await page.getByTestId('report-row').count()) === 2, 'service rows missing');
+  await page.getByTestId('report-xlsx').click();
+  await page.getByText('/home/test/Downloads/punkt-report.xlsx', { exact: false }).waitFor();
+  await shot('reports');
+});
+
+await run();
