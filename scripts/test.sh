@@ -29,7 +29,7 @@ echo "== desktop app end to end (Xvfb, tauri-driver, WebKitWebDriver, real sync 
 if ! command -v tauri-driver >/dev/null && [ ! -x "$HOME/.cargo/bin/tauri-driver" ]; then
   cargo install tauri-driver --version '^2' --locked
 fi
-cargo build --locked -p punkt-desktop -p punkt -p punkt-sync-server
+# The binaries `cargo test` built above (each package has an integration test of its binary).
 xvfb-run -a -s "-screen 0 1280x800x24" node ui/tests/e2e/run.mjs 2>&1 | tee -a "$log"
 
 # One closing line for the whole run: cargo's per-binary results plus the UI runners'.

@@ -14,7 +14,7 @@ const theme = createTheme({ primaryColor: 'indigo', defaultRadius: 'sm' });
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
     <MantineProvider theme={theme}>
-      <Notifications position="top-right" />
+      <Notifications position="bottom-right" autoClose={3000} />
       <App />
     </MantineProvider>
   </StrictMode>,

@@ -26,7 +26,6 @@ export function DueExplanation({ due }: { due: DueDate }) {
         <Text size="sm">{t('deadline.limit', { count: due.limit_days })} · {t('deadline.nominal', { date: due.nominal_due })}</Text>
         {moved.length > 0 && <Text size="sm" data-testid="due-moved">{t('deadline.moved', { days: moved.join(', ') })}</Text>}
         {due.uncertain && <Text size="sm">{t('home.uncertain')}</Text>}
-        <Text size="xs" c="dimmed">{due.explanation}</Text>
       </Stack>
     </Alert>
   );
