@@ -37,8 +37,8 @@ for (const file of walk(join(root, 'src'))) {
 }
 
 // What the backend sends as codes.
-const coreErrors = readFileSync(join(repo, 'crates/core/src/error.rs'), 'utf8');
-const codes = new Set([...coreErrors.matchAll(/=>\s*"([a-z_]+)"/g)].map((m) => m[1]));
+const errorSources = ['crates/core/src/error.rs', 'crates/model/src/error.rs'].map((f) => readFileSync(join(repo, f), 'utf8')).join('\n');
+const codes = new Set([...errorSources.matchAll(/=>\s*"([a-z_]+)"/g)].map((m) => m[1]));
 ['locked', 'internal'].forEach((c) => codes.add(c));
 for (const c of codes) for (const l of langs) if (!has(cats[l], `errors.${c}`)) problems.push(`${l}: no text for error code ${c}`);
 

@@ -1,0 +1,198 @@
+//! What the desktop app relies on in punkt-core: a file's history, attachments, drafts, the
+//! home screen's lists, the intake duplicate warning, the calculator and the strength meter.
+
+mod common;
+
+use common::{client, consult, reopen, store};
+use punkt_core::dto::DeadlineInput;
+use punkt_core::home::passphrase_strength;
+use punkt_core::CoreError;
+
+const TARAS: &str = r#"{"given_names":"Taras","family_name":"Shevchenko","names_original":"Тарас Шевченко","birth_date":"1990-03-09","citizenships":["UA"]}"#;
+const VISIT: &str = r#"{"date":"2026-11-02","place":{"kind":"centre","centre":"Przemyśl"},"services":["legal"],"note":"decision shown"}"#;
+
+/// Smallest valid PNG: the signature is what Punkt checks.
+const PNG: &[u8] =
+    b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89";
+
+#[test]
+fn history_names_the_author_and_the_parts_each_change_touched() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut p = store(dir.path());
+    p.set_author("Anna Nowak").unwrap();
+    let id = client(&mut p, TARAS);
+    consult(&mut p, &id, VISIT);
+    p.set_author("").unwrap();
+    p.update_client(
+        &id,
+        punkt_core::ClientInput::from_json(r#"{"summary":"Appeal drafted."}"#).unwrap(),
+    )
+    .unwrap();
+
+    let history = p.client_history(&id).unwrap();
+    assert_eq!(history.len(), 3, "{history:#?}");
+    // Newest first.
+    assert_eq!(history[0].author, None);
+    assert_eq!(history[0].sections, vec!["summary"]);
+    assert_eq!(history[1].author.as_deref(), Some("Anna Nowak"));
+    assert_eq!(history[1].sections, vec!["consultations"]);
+    assert!(history[2].sections.contains(&"person".to_string()));
+    assert!(history.iter().all(|h| h.this_device && h.device.len() == 8));
+    assert_eq!(history[1].time, "2026-11-20T10:00:00Z");
+
+    // The author survives a restart (kept in the store).
+    p.set_author("Piotr").unwrap();
+    drop(p);
+    assert_eq!(reopen(dir.path()).author(), Some("Piotr"));
+}
+
+#[test]
+fn attachments_are_kept_encrypted_listed_and_read_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut p = store(dir.path());
+    let id = client(&mut p, TARAS);
+    let mut photo = PNG.to_vec();
+    photo.extend(std::iter::repeat_n(7u8, 4096));
+    let a = p
+        .add_attachment(&id, "C:\\Users\\anna\\decyzja UdSC.png", &photo)
+        .unwrap();
+    assert_eq!(a.name, "decyzja UdSC.png", "directories are dropped");
+    assert_eq!(a.mime, "image/png");
+    assert_eq!(a.size, photo.len() as u64);
+
+    let view = p.client_view(&id).unwrap();
+    assert_eq!(view.attachments, vec![a.clone()]);
+    let back = p.attachment(&id, &a.id).unwrap();
+    assert_eq!(back.bytes, photo);
+    assert!(p.client_history(&id).unwrap()[0]
+        .sections
+        .contains(&"attachments".to_string()));
+
+    // Refusals: not an image or PDF, empty, too large, unknown attachment; nothing written.
+    let refused = |r: Result<_, CoreError>| r.unwrap_err().code();
+    assert_eq!(
+        refused(p.add_attachment(&id, "notes.txt", b"hello")),
+        "invalid_input"
+    );
+    assert_eq!(
+        refused(p.add_attachment(&id, "empty.png", b"")),
+        "invalid_input"
+    );
+    let mut huge = PNG.to_vec();
+    huge.resize(punkt_core::attachments::MAX_ATTACHMENT_BYTES + 1, 0);
+    assert_eq!(
+        refused(p.add_attachment(&id, "huge.png", &huge)),
+        "invalid_input"
+    );
+    assert_eq!(
+        refused(p.add_attachment("01NOSUCHCLIENT", "x.png", PNG)),
+        "unknown_client"
+    );
+    assert_eq!(
+        p.attachment(&id, "01NOSUCHATTACHMENT").unwrap_err().code(),
+        "invalid_input"
+    );
+    assert_eq!(p.client_view(&id).unwrap().attachments.len(), 1);
+}
+
+#[test]
+fn drafts_survive_a_restart_and_refuse_bad_names_and_sizes() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = store(dir.path());
+    let draft = serde_json::json!({"centre": "Przemyśl", "seen": [{"name": "Тарас"}], "note": "half typed"});
+    p.save_draft("visit", &draft).unwrap();
+    drop(p);
+    let p = reopen(dir.path());
+    assert_eq!(p.draft("visit").unwrap(), Some(draft));
+    assert_eq!(p.draft("intake").unwrap(), None);
+    assert_eq!(
+        p.save_draft("../etc", &serde_json::json!(1))
+            .unwrap_err()
+            .code(),
+        "invalid_input"
+    );
+    let big = serde_json::json!("x".repeat(punkt_core::drafts::MAX_DRAFT_BYTES));
+    assert_eq!(
+        p.save_draft("visit", &big).unwrap_err().code(),
+        "invalid_input"
+    );
+    p.delete_draft("visit").unwrap();
+    assert_eq!(p.draft("visit").unwrap(), None);
+}
+
+#[test]
+fn intake_warns_before_saving_and_home_lists_recent_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut p = store(dir.path());
+    let first = client(&mut p, TARAS);
+    // The same person typed from the Polish spelling of the passport.
+    let again = punkt_core::ClientInput::from_json(
+        r#"{"given_names":"Taras","family_name":"Szewczenko","birth_date":"1990-03-09"}"#,
+    )
+    .unwrap();
+    let same = p.likely_same_as(&again).unwrap();
+    assert_eq!(
+        same.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(),
+        vec![first.as_str()]
+    );
+    let other = punkt_core::ClientInput::from_json(
+        r#"{"family_name":"Szewczenko","birth_date":"1991-03-09"}"#,
+    )
+    .unwrap();
+    assert!(p.likely_same_as(&other).unwrap().is_empty());
+
+    let home = p.home(10).unwrap();
+    assert_eq!(home.clients, 1);
+    assert_eq!(home.recent[0].id, first);
+    assert!(home.conflicted.is_empty());
+    assert_eq!(home.sync.enrolment, None);
+}
+
+#[test]
+fn the_calculator_explains_without_recording() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut p = store(dir.path());
+    let id = client(&mut p, TARAS);
+    let input = DeadlineInput {
+        rule: "return-appeal".into(),
+        // Delivered Thursday 12 November 2026: 7 days end Thursday 19 November.
+        start: "2026-11-12".into(),
+        first_notice: false,
+        uncertain: false,
+        matter_id: None,
+        note: None,
+    };
+    let due = p
+        .compute_deadline(&input.clone().into_request().unwrap())
+        .unwrap();
+    assert_eq!(due.due, "2026-11-19");
+    assert!(
+        p.client_view(&id).unwrap().deadlines.is_empty(),
+        "the calculator records nothing"
+    );
+    // From a first notice: delivery deemed 14 days later, then 7 days, off the weekend.
+    let notice = DeadlineInput {
+        first_notice: true,
+        ..input.clone()
+    };
+    let due = p.compute_deadline(&notice.into_request().unwrap()).unwrap();
+    assert_eq!(due.deemed_delivery.as_deref(), Some("2026-11-26"));
+    assert_eq!(due.due, "2026-12-03");
+    let bad = DeadlineInput {
+        start: "2026-13-40".into(),
+        ..input
+    };
+    assert_eq!(bad.into_request().unwrap_err().code(), "invalid_date");
+}
+
+#[test]
+fn strength_meter_scores_guessable_passphrases_low() {
+    assert_eq!(passphrase_strength("", &[]).score, 0);
+    let short = passphrase_strength("anna123", &[]);
+    assert!(!short.long_enough);
+    let named = passphrase_strength("FundacjaPomocy", &["Fundacja Pomocy", "Fundacja", "Pomocy"]);
+    let random = passphrase_strength("kret-ogórek-7-lampa-wiosło", &[]);
+    assert!(named.score <= 2, "{named:?}");
+    assert_eq!(random.score, 4, "{random:?}");
+    assert!(random.long_enough && random.guesses_log10 > named.guesses_log10);
+}
