@@ -48,7 +48,7 @@ export function screenshot(name) {
 }
 
 /** Start the app with its own data folder; returns the WebDriver session and a stop function. */
-export async function startApp(env) {
+export async function startApp(env, application = join(target, 'debug/punkt-desktop')) {
   const port = await freePort();
   const nativePort = await freePort();
   const driverBin = process.env.TAURI_DRIVER ?? join(process.env.HOME, '.cargo/bin/tauri-driver');
@@ -64,7 +64,7 @@ export async function startApp(env) {
     capabilities: {
       browserName: 'wry',
       'wdio:enforceWebDriverClassic': true,
-      'tauri:options': { application: join(target, 'debug/punkt-desktop') },
+      'tauri:options': { application },
     },
   });
   await browser.setTimeout({ implicit: 0 });
