@@ -5,7 +5,7 @@ import { mkdirSync, readFileSync, existsSync } from 'node:fs';
 import { extname, join, normalize } from 'node:path';
 import { chromium } from 'playwright-core';
 
-const dist = new URL('../dist/', import.meta.url).pathname;
+const dist = process.env.PUNKT_UI_DIST ?? new URL('../dist/', import.meta.url).pathname;
 const mock = new URL('./mock-backend.js', import.meta.url).pathname;
 export const shots = new URL('../test-output/screens/', import.meta.url).pathname;
 const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml', '.woff2': 'font/woff2' };

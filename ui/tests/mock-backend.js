@@ -89,7 +89,16 @@
       state.clients[id] = client(id, input.given_names ?? '', input.family_name ?? '', input.names_original ?? '- -', input.birth_date ?? '');
       return { id, likely_same: state.likelySame };
     },
-    update_client: ({ id, input }) => { Object.assign(state.clients[id], input.summary !== undefined ? { summary: input.summary } : {}); return state.clients[id]; },
+    update_client: ({ id, input }) => {
+      const c = state.clients[id];
+      if (typeof input.summary === 'string') c.summary = input.summary;
+      if (input.family_name) c.person.family_name = input.family_name;
+      if (input.given_names) c.person.given_names = input.given_names;
+      c.display_name = `${c.person.given_names} ${c.person.family_name}`;
+      for (const s of input.legal_status ?? []) c.legal_status.push({ id: `s${nextId++}`, until: null, note: null, centre: null, ...s });
+      for (const m of input.matters ?? []) c.matters.push({ id: `m${nextId++}`, status: 'open', closed: null, note: null, ...m });
+      return c;
+    },
     add_consultation: ({ id, input }) => { state.clients[id].consultations.push({ id: `k${nextId++}`, organisation: 'Fundacja', staff: null, matter_id: null, language: null, duration_minutes: null, ...input }); return 'k'; },
     add_deadline: ({ id, input }) => { state.clients[id].deadlines.push({ id: `d${nextId++}`, rule: input.rule, from: input.start, due: '2026-11-23', uncertain: !!input.uncertain, done: false, matter_id: null, note: null }); return { id: 'd', client_id: id, due: '2026-11-23' }; },
     set_deadline_done: () => null,

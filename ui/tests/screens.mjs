@@ -83,6 +83,28 @@ test('client file: history and a rejected attachment show translated text', asyn
   assert((await error.innerText()).includes('Please check what you entered.'), 'attachment error not translated');
 });
 
+test('client file: edit the person, add a status change and a matter', async ({ open, page, shot }) => {
+  await open({ unlocked: true });
+  await page.getByTestId('recent').getByText('Taras').click();
+  await page.getByTestId('person-edit').click();
+  await page.getByTestId('intake-family').fill('Szewczenko');
+  await page.getByTestId('person-save').click();
+  await page.getByTestId('client-name').getByText('Taras Szewczenko').waitFor();
+  const update = (await calls(page, 'update_client'))[0].args.input;
+  assert(update.family_name === 'Szewczenko' && !('legal_status' in update) && !('summary' in update), 'edit sent more than the person');
+  await page.getByRole('tab', { name: 'Status prawny', exact: true }).click();
+  await page.getByTestId('status-new').click();
+  await page.getByRole('option', { name: 'W ośrodku strzeżonym' }).click();
+  await page.getByTestId('status-save').click();
+  await page.getByTestId('status-timeline').getByText('W ośrodku strzeżonym').waitFor();
+  await page.getByRole('tab', { name: 'Sprawy', exact: true }).click();
+  await page.getByTestId('matter-kind').click();
+  await page.getByRole('option', { name: 'Zobowiązanie do powrotu' }).click();
+  await page.getByTestId('matter-save').click();
+  await page.getByRole('cell', { name: 'Zobowiązanie do powrotu' }).waitFor();
+  await shot('client-matters');
+});
+
 test('intake: a likely duplicate is shown before saving', async ({ open, page, shot }) => {
   await open({ unlocked: true, likelySame: [{ id: 'c1', display_name: 'Taras Shevchenko (Тарас Шевченко)', birth_date: '1990-03-09', citizenship: 'UA', updated_at: '2026-01-01' }] });
   await page.getByTestId('nav-intake').click();

@@ -1,10 +1,12 @@
 import type { TFunction } from 'i18next';
-import { Alert, Badge, Button, Card, Checkbox, Group, Image, Loader, Modal, SimpleGrid, Stack, Table, Tabs, Text, Textarea, Timeline, Title } from '@mantine/core';
+import { Alert, Badge, Button, Card, Checkbox, Group, Image, Loader, Modal, Select, SimpleGrid, Stack, Table, Tabs, Text, Textarea, TextInput, Timeline, Title } from '@mantine/core';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ErrorAlert, useNotify } from '../components/errors';
 import { ConsultationForm, DeadlineForm } from '../components/forms';
 import { api, type AttachmentData, type ClientView, type FieldConflict, type HistoryEntry, type JsonValue } from '../ipc';
+import { today, useVocab } from '../state';
+import { PersonFields, personInput, type PersonDraft } from './Intake';
 
 function show(v: JsonValue): string {
   if (v === null) return '—';
@@ -92,6 +94,100 @@ function Person({ c }: { c: ClientView }) {
   );
 }
 
+function draftOf(c: ClientView): PersonDraft {
+  const p = c.person;
+  return {
+    given: p.given_names,
+    family: p.family_name,
+    original: [p.given_names_original, p.family_name_original].filter(Boolean).join(' '),
+    birth: p.birth_date ?? '',
+    birthApprox: p.birth_date_approximate,
+    sex: p.sex,
+    citizenship: p.citizenships.join(', '),
+    languages: p.languages.join(', '),
+    phone: p.contact.phone ?? '',
+    status: '',
+    summary: '',
+  };
+}
+
+/** The person's details, editable in place (only the keys shown are sent). */
+function EditPerson({ c, onSaved, onCancel }: { c: ClientView; onSaved: (v: ClientView) => void; onCancel: () => void }) {
+  const { t } = useTranslation();
+  const [draft, setDraft] = useState<PersonDraft>(() => draftOf(c));
+  const [error, setError] = useState<unknown>(null);
+  const save = () => {
+    const { legal_status: _s, summary: _m, ...input } = personInput(draft);
+    void _s;
+    void _m;
+    api.updateClient(c.id, { ...input, contact: { phone: draft.phone || null } }).then(onSaved, setError);
+  };
+  return (
+    <Stack>
+      <PersonFields value={draft} onChange={setDraft} compact />
+      <ErrorAlert error={error} />
+      <Group>
+        <Button onClick={save} data-testid="person-save">{t('common.save')}</Button>
+        <Button variant="default" onClick={onCancel}>{t('common.cancel')}</Button>
+      </Group>
+    </Stack>
+  );
+}
+
+function AddStatus({ id, onSaved }: { id: string; onSaved: () => void }) {
+  const { t } = useTranslation();
+  const vocab = useVocab();
+  const [status, setStatus] = useState<string | null>(null);
+  const [from, setFrom] = useState(today());
+  const [centre, setCentre] = useState<string | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const save = () =>
+    api.updateClient(id, { legal_status: [{ status: status ?? '', from, centre }] }).then(() => {
+      setStatus(null);
+      setError(null);
+      onSaved();
+    }, setError);
+  return (
+    <Stack gap="xs">
+      <Group align="flex-end" grow>
+        <Select data-testid="status-new" label={t('client.status')} data={vocab.legal_statuses.map((s) => ({ value: s, label: t(`vocab.legal_status.${s}`) }))} value={status} onChange={setStatus} searchable />
+        <TextInput label={t('client.from')} value={from} onChange={(e) => setFrom(e.currentTarget.value)} />
+        {status === 'detained' && <Select label={t('client.centre')} data={vocab.centres} value={centre} onChange={setCentre} />}
+      </Group>
+      <ErrorAlert error={error} />
+      <Group><Button disabled={!status} onClick={save} data-testid="status-save">{t('client.add_status')}</Button></Group>
+    </Stack>
+  );
+}
+
+function AddMatter({ id, onSaved }: { id: string; onSaved: () => void }) {
+  const { t } = useTranslation();
+  const vocab = useVocab();
+  const [kind, setKind] = useState<string | null>(null);
+  const [authority, setAuthority] = useState('');
+  const [reference, setReference] = useState('');
+  const [error, setError] = useState<unknown>(null);
+  const save = () =>
+    api.updateClient(id, { matters: [{ kind: kind ?? '', authority: authority || null, reference: reference || null, opened: today() }] }).then(() => {
+      setKind(null);
+      setAuthority('');
+      setReference('');
+      setError(null);
+      onSaved();
+    }, setError);
+  return (
+    <Stack gap="xs">
+      <Group align="flex-end" grow>
+        <Select data-testid="matter-kind" label={t('client.kind')} data={vocab.matter_kinds.map((k) => ({ value: k, label: t(`vocab.matter_kind.${k}`) }))} value={kind} onChange={setKind} searchable />
+        <TextInput label={t('client.authority')} value={authority} onChange={(e) => setAuthority(e.currentTarget.value)} />
+        <TextInput label={t('client.reference')} value={reference} onChange={(e) => setReference(e.currentTarget.value)} />
+      </Group>
+      <ErrorAlert error={error} />
+      <Group><Button disabled={!kind} onClick={save} data-testid="matter-save">{t('client.add_matter')}</Button></Group>
+    </Stack>
+  );
+}
+
 function Attachments({ c, onAdded }: { c: ClientView; onAdded: () => void }) {
   const { t } = useTranslation();
   const notify = useNotify();
@@ -171,6 +267,7 @@ export function ClientFile({ id }: { id: string }) {
   const [error, setError] = useState<unknown>(null);
   const [summary, setSummary] = useState('');
   const [tab, setTab] = useState<string | null>('person');
+  const [editing, setEditing] = useState(false);
 
   const load = useCallback(() => {
     api.client(id).then((v) => {
@@ -200,8 +297,18 @@ export function ClientFile({ id }: { id: string }) {
           <Tabs.Tab value="summary" data-testid="tab-summary">{t('client.summary')}</Tabs.Tab>
           <Tabs.Tab value="history" data-testid="tab-history">{t('client.history')}</Tabs.Tab>
         </Tabs.List>
-        <Tabs.Panel value="person" pt="md"><Person c={c} /></Tabs.Panel>
+        <Tabs.Panel value="person" pt="md">
+          {editing ? (
+            <EditPerson c={c} onCancel={() => setEditing(false)} onSaved={(v) => { setC(v); setEditing(false); notify.ok(t('common.saved')); }} />
+          ) : (
+            <Stack>
+              <Person c={c} />
+              <Group><Button variant="light" onClick={() => setEditing(true)} data-testid="person-edit">{t('client.edit')}</Button></Group>
+            </Stack>
+          )}
+        </Tabs.Panel>
         <Tabs.Panel value="status" pt="md">
+          <Card withBorder mb="md"><AddStatus id={id} onSaved={() => { notify.ok(t('client.status_saved')); load(); }} /></Card>
           {c.legal_status.length === 0 ? <Text c="dimmed">{t('client.no_entries')}</Text> : (
             <Timeline active={c.legal_status.length - 1} data-testid="status-timeline">
               {c.legal_status.map((s) => (
@@ -214,6 +321,7 @@ export function ClientFile({ id }: { id: string }) {
           )}
         </Tabs.Panel>
         <Tabs.Panel value="matters" pt="md">
+          <Card withBorder mb="md"><AddMatter id={id} onSaved={() => { notify.ok(t('client.matter_saved')); load(); }} /></Card>
           {c.matters.length === 0 ? <Text c="dimmed">{t('client.no_entries')}</Text> : (
             <Table>
               <Table.Thead><Table.Tr><Table.Th>{t('client.kind')}</Table.Th><Table.Th>{t('client.authority')}</Table.Th><Table.Th>{t('client.reference')}</Table.Th><Table.Th>{t('client.matter_status')}</Table.Th><Table.Th>{t('client.opened')}</Table.Th></Table.Tr></Table.Thead>
