@@ -29,6 +29,7 @@ fn generate() -> String {
         crate::commands::AttachmentData,
         crate::commands::SavedFile,
         home::Home,
+        home::BoardPage,
         home::PassphraseStrength,
         BoardEntry,
         RecordedDeadline,

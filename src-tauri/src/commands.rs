@@ -12,7 +12,7 @@ use punkt_core::attachments::AttachmentView;
 use punkt_core::conflicts::FieldConflict;
 use punkt_core::dto::DeadlineInput;
 use punkt_core::history::HistoryEntry;
-use punkt_core::home::{passphrase_strength as rate, Home, PassphraseStrength};
+use punkt_core::home::{passphrase_strength as rate, BoardPage, Home, PassphraseStrength};
 use punkt_core::report::{Report, ReportFormat};
 use punkt_core::search::SearchHit;
 use punkt_core::sync::{Enrolment, ImportSummary, SyncProgress, SyncStatus, SyncSummary};
@@ -178,6 +178,15 @@ pub async fn set_author(desk: State<'_, Desk>, name: String) -> UiResult<()> {
 #[tauri::command]
 pub async fn home(desk: State<'_, Desk>) -> UiResult<Home> {
     desk.with(|p| Ok(p.home(12)?))
+}
+
+#[tauri::command]
+pub async fn deadline_board(
+    desk: State<'_, Desk>,
+    within_days: Option<u32>,
+    limit: u32,
+) -> UiResult<BoardPage> {
+    desk.with(|p| Ok(p.board_page(within_days, limit as usize)?))
 }
 
 #[tauri::command]

@@ -39,6 +39,7 @@ punkt_commands!(
     change_passphrase,
     set_author,
     home,
+    deadline_board,
     vocabulary,
     search,
     client,

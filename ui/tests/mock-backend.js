@@ -38,7 +38,8 @@
   if (scenario.conflict) state.clients.c1.conflicts = [{ path: 'person.family_name', values: ['Shevchenko', 'Szewczenko'] }];
 
   const summary = (c) => ({ id: c.id, display_name: c.display_name, birth_date: c.person.birth_date, citizenship: 'UA', updated_at: c.updated_at });
-  const board = scenario.board ?? [
+  const many = (n) => Array.from({ length: n }, (_, i) => ({ client_id: 'c1', display_name: 'Taras Shevchenko', deadline_id: `m${i}`, rule: 'return-appeal', from: addDays(-30), due: addDays(-20 + (i % 30)), uncertain: false, days_left: -20 + (i % 30), overdue: -20 + (i % 30) < 0 }));
+  const board = scenario.manyDeadlines ? many(scenario.manyDeadlines) : scenario.board ?? [
     { client_id: 'c1', display_name: 'Taras Shevchenko', deadline_id: 'd1', rule: 'refugee-board-appeal', from: addDays(-16), due: addDays(-2), uncertain: false, days_left: -2, overdue: true },
     { client_id: 'c2', display_name: 'Olena Kovalenko', deadline_id: 'd2', rule: 'return-appeal', from: addDays(-5), due: addDays(2), uncertain: true, days_left: 2, overdue: false },
     { client_id: 'c2', display_name: 'Olena Kovalenko', deadline_id: 'd3', rule: 'wsa-complaint', from: addDays(-20), due: addDays(10), uncertain: false, days_left: 10, overdue: false },
@@ -69,7 +70,8 @@
     touch: () => null,
     change_passphrase: ({ old, new: next }) => { if (old !== state.passphrase) throw err('wrong_passphrase', 'wrong passphrase'); state.passphrase = next; return null; },
     set_author: () => null,
-    home: () => { needUnlocked(); return { organisation: 'Fundacja', author: 'Anna', today, board, urgent_days: 3, recent: Object.values(state.clients).map(summary), conflicted: Object.values(state.clients).filter((c) => c.conflicts.length).map(summary), sync: { enrolment: null, pending_documents: 2, cursor: 0, last_sync: null }, clients: Object.keys(state.clients).length }; },
+    home: () => { needUnlocked(); return { organisation: 'Fundacja', author: 'Anna', today, board: board.slice(0, 50), board_total: board.length, urgent_days: 3, recent: Object.values(state.clients).map(summary), conflicted: Object.values(state.clients).filter((c) => c.conflicts.length).map(summary), sync: { enrolment: null, pending_documents: 2, cursor: 0, last_sync: null }, clients: Object.keys(state.clients).length }; },
+    deadline_board: ({ limit }) => ({ entries: board.slice(0, limit), total: board.length }),
     vocabulary: () => ({ sexes: ['female', 'male', 'other', 'unknown'], services: ['legal', 'psychological', 'social'], legal_statuses: ['asylum_seeker', 'detained', 'refugee_status'], vulnerabilities: [], matter_kinds: ['return'], matter_statuses: ['open'], identifier_kinds: ['passport'], cities: ['Lublin', 'Warszawa'], centres: ['Lesznowola', 'Przemyśl'], deadline_rules: rules }),
     search: ({ query }) => {
       needUnlocked();

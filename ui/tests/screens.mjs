@@ -45,6 +45,15 @@ test('home: overdue and urgent deadlines stand out, uncertain ones are marked', 
   await shot('home');
 });
 
+test('home: a long board shows the first 50 and loads more on demand', async ({ open, page }) => {
+  await open({ unlocked: true, manyDeadlines: 120 });
+  await page.getByTestId('board-shown').getByText('Pokazano 50 z 120').waitFor();
+  assert((await page.getByTestId('board-row').count()) === 50, 'not 50 rows');
+  await page.getByTestId('board-more').click();
+  await page.getByTestId('board-shown').waitFor({ state: 'detached' });
+  assert((await page.getByTestId('board-row').count()) === 120, 'rest not loaded');
+});
+
 test('search: keyboard only, type, arrow, Enter opens the file', async ({ open, page, shot }) => {
   await open({ unlocked: true });
   await page.getByTestId('board').waitFor();

@@ -11,6 +11,9 @@ use crate::{BoardEntry, Punkt};
 
 /// Deadlines due within this many days are on the home board (overdue ones always are).
 pub const HOME_BOARD_DAYS: u32 = 14;
+/// The home board shows this many; a store with thousands of open deadlines (demo data) must
+/// not make the home screen slow.
+pub const HOME_BOARD_LIMIT: usize = 50;
 /// Deadlines due within this many days stand out.
 pub const URGENT_DAYS: i64 = 3;
 
@@ -20,13 +23,24 @@ pub struct Home {
     pub organisation: String,
     pub author: Option<String>,
     pub today: String,
+    /// The first [`HOME_BOARD_LIMIT`] deadlines of the board, soonest (most overdue) first.
     pub board: Vec<BoardEntry>,
+    /// How many deadlines the board has in all (the deadlines screen lists the rest).
+    pub board_total: u64,
     /// Days within which a deadline counts as urgent.
     pub urgent_days: i64,
     pub recent: Vec<ClientSummary>,
     pub conflicted: Vec<ClientSummary>,
     pub sync: SyncStatus,
     pub clients: u64,
+}
+
+/// A page of the deadline board.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct BoardPage {
+    pub entries: Vec<BoardEntry>,
+    pub total: u64,
 }
 
 /// How hard a passphrase is to guess, for the strength meter.
@@ -60,13 +74,24 @@ pub fn passphrase_strength(passphrase: &str, guessable: &[&str]) -> PassphraseSt
 }
 
 impl Punkt {
+    /// The board's first `limit` deadlines (at most [`crate::search::MAX_LIMIT`]), overdue ones
+    /// and those due within `within_days` (all open ones when `None`).
+    pub fn board_page(&self, within_days: Option<u32>, limit: usize) -> Result<BoardPage> {
+        let limit = limit.clamp(1, crate::search::MAX_LIMIT);
+        let (entries, total) = self.deadline_board_page(within_days, Some(limit))?;
+        Ok(BoardPage { entries, total })
+    }
+
     /// The home screen's content.
     pub fn home(&self, recent: usize) -> Result<Home> {
+        let (board, board_total) =
+            self.deadline_board_page(Some(HOME_BOARD_DAYS), Some(HOME_BOARD_LIMIT))?;
         Ok(Home {
             organisation: self.organisation().to_string(),
             author: self.author().map(str::to_string),
             today: self.today().to_string(),
-            board: self.deadline_board(Some(HOME_BOARD_DAYS))?,
+            board,
+            board_total,
             urgent_days: URGENT_DAYS,
             recent: self.store.recent_clients(recent)?,
             conflicted: self.store.clients_with_conflicts(recent)?,

@@ -481,11 +481,32 @@ impl Punkt {
     /// The deadline board: open deadlines, overdue ones included, due within `within_days` of
     /// today (all when `None`), soonest first.
     pub fn deadline_board(&self, within_days: Option<u32>) -> Result<Vec<BoardEntry>> {
+        Ok(self.deadline_board_page(within_days, None)?.0)
+    }
+
+    /// The first `limit` entries of the board, and how many there are in all.
+    pub fn deadline_board_page(
+        &self,
+        within_days: Option<u32>,
+        limit: Option<usize>,
+    ) -> Result<(Vec<BoardEntry>, u64)> {
         let today = self.today();
         let until = within_days.map(|d| (today + Duration::days(i64::from(d))).to_string());
-        let rows = self.store.open_deadlines(until.as_deref())?;
-        Ok(rows
-            .into_iter()
+        let rows = self.store.open_deadlines(until.as_deref(), limit)?;
+        let total = match limit {
+            Some(l) if rows.len() >= l => self.store.count_open_deadlines(until.as_deref())?,
+            _ => rows.len() as u64,
+        };
+        let entries = self.board_entries(rows, today);
+        Ok((entries, total))
+    }
+
+    fn board_entries(
+        &self,
+        rows: Vec<punkt_store::index::BoardDeadline>,
+        today: NaiveDate,
+    ) -> Vec<BoardEntry> {
+        rows.into_iter()
             .map(|b| {
                 let due = NaiveDate::parse_from_str(&b.row.due, "%Y-%m-%d").unwrap_or(today);
                 let days_left = (due - today).num_days();
@@ -501,7 +522,7 @@ impl Punkt {
                     overdue: days_left < 0,
                 }
             })
-            .collect())
+            .collect()
     }
 
     // ---- maintenance ----------------------------------------------------------------------

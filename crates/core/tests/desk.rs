@@ -196,3 +196,33 @@ fn strength_meter_scores_guessable_passphrases_low() {
     assert_eq!(random.score, 4, "{random:?}");
     assert!(random.long_enough && random.guesses_log10 > named.guesses_log10);
 }
+
+#[test]
+fn the_board_comes_in_pages_with_its_total() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut p = store(dir.path());
+    let id = client(&mut p, TARAS);
+    for start in ["2026-11-01", "2026-11-05", "2026-11-10"] {
+        let input = DeadlineInput {
+            rule: "return-appeal".into(),
+            start: start.into(),
+            first_notice: false,
+            uncertain: false,
+            matter_id: None,
+            note: None,
+        };
+        p.add_deadline(&id, input.into_request().unwrap()).unwrap();
+    }
+    let page = p.board_page(None, 2).unwrap();
+    assert_eq!(page.total, 3);
+    assert_eq!(
+        page.entries
+            .iter()
+            .map(|e| e.due.as_str())
+            .collect::<Vec<_>>(),
+        vec!["2026-11-09", "2026-11-12"]
+    );
+    let home = p.home(10).unwrap();
+    assert_eq!((home.board.len(), home.board_total), (3, 3));
+    assert!(home.board[0].overdue && home.board[0].days_left == -11);
+}

@@ -418,16 +418,22 @@ impl Store {
     }
 
     /// Open deadlines due on or before `until` (all open ones when `None`), soonest first.
-    pub fn open_deadlines(&self, until: Option<&str>) -> Result<Vec<BoardDeadline>> {
+    pub fn open_deadlines(
+        &self,
+        until: Option<&str>,
+        limit: Option<usize>,
+    ) -> Result<Vec<BoardDeadline>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT d.client_id, c.display_name, d.id, d.rule, d.from_date, d.due, d.uncertain,
                     d.done, d.matter_id
              FROM deadlines d JOIN clients c ON c.id = d.client_id
              WHERE d.done = 0 AND (?1 IS NULL OR d.due <= ?1)
-             ORDER BY d.due, c.display_name, d.id",
+             ORDER BY d.due, c.display_name, d.id
+             LIMIT ?2",
         )?;
+        let limit = limit.map_or(-1, |l| l as i64);
         let rows = stmt
-            .query_map([until], |r| {
+            .query_map(params![until, limit], |r| {
                 Ok(BoardDeadline {
                     client_id: r.get(0)?,
                     display_name: r.get(1)?,
@@ -444,6 +450,16 @@ impl Store {
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows)
+    }
+
+    /// How many open deadlines are due on or before `until` (all open ones when `None`).
+    pub fn count_open_deadlines(&self, until: Option<&str>) -> Result<u64> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT count(*) FROM deadlines WHERE done = 0 AND (?1 IS NULL OR due <= ?1)",
+            )?
+            .query_row([until], |r| r.get::<_, i64>(0))? as u64)
     }
 
     /// Every service given between `from` and `to` inclusive (ISO dates), with the breakdown

@@ -23,11 +23,21 @@ data: string, };
 
 export type SavedFile = { path: string, bytes: number, };
 
-export type Home = { organisation: string, author: string | null, today: string, board: Array<BoardEntry>, 
+export type Home = { organisation: string, author: string | null, today: string, 
+/**
+ * The first [`HOME_BOARD_LIMIT`] deadlines of the board, soonest (most overdue) first.
+ */
+board: Array<BoardEntry>, 
+/**
+ * How many deadlines the board has in all (the deadlines screen lists the rest).
+ */
+board_total: number, 
 /**
  * Days within which a deadline counts as urgent.
  */
 urgent_days: number, recent: Array<ClientSummary>, conflicted: Array<ClientSummary>, sync: SyncStatus, clients: number, };
+
+export type BoardPage = { entries: Array<BoardEntry>, total: number, };
 
 export type PassphraseStrength = { 
 /**

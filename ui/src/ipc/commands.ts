@@ -4,7 +4,7 @@
 // that the names called here are exactly the registered ones.
 import { invoke } from '@tauri-apps/api/core';
 import type {
-  AppInfo, AttachmentData, AttachmentView, ClientInput, ClientSummary, ClientView, ConsultationInput,
+  AppInfo, AttachmentData, BoardPage, AttachmentView, ClientInput, ClientSummary, ClientView, ConsultationInput,
   DeadlineInput, DueDate, Enrolment, FieldConflict, HistoryEntry, Home, ImportSummary, Intake,
   PassphraseStrength, RecordedDeadline, Report, SavedFile, SearchHit, Settings, SyncStatus,
   SyncSummary, UiError, Vocabulary,
@@ -47,6 +47,8 @@ export const api = {
   setAuthor: (name: string) => command<null>("set_author", { name }),
 
   home: () => command<Home>("home"),
+  deadlineBoard: (withinDays: number | null, limit: number) =>
+    command<BoardPage>("deadline_board", { withinDays, limit }),
   vocabulary: () => command<Vocabulary>("vocabulary"),
   search: (query: string, limit: number) => command<SearchHit[]>("search", { query, limit }),
   client: (id: string) => command<ClientView>("client", { id }),

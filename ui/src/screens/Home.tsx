@@ -1,5 +1,5 @@
 import type { TFunction } from 'i18next';
-import { Anchor, Badge, Card, Group, Loader, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
+import { Anchor, Badge, Button, Card, Group, Loader, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ErrorAlert } from '../components/errors';
@@ -19,11 +19,21 @@ function urgency(e: BoardEntry, urgentDays: number): 'overdue' | 'urgent' | 'lat
 
 const URGENCY_COLOR = { overdue: 'red', urgent: 'orange', later: 'gray' } as const;
 
+const PAGE = 100;
+
 function Board({ home }: { home: Home }) {
   const { t } = useTranslation();
   const nav = useNav();
-  if (home.board.length === 0) return <Text c="dimmed">{t('home.no_deadlines')}</Text>;
+  const [entries, setEntries] = useState<BoardEntry[]>(home.board);
+  const [total, setTotal] = useState(home.board_total);
+  const more = () =>
+    api.deadlineBoard(HOME_BOARD_DAYS, entries.length + PAGE).then((p) => {
+      setEntries(p.entries);
+      setTotal(p.total);
+    });
+  if (entries.length === 0) return <Text c="dimmed">{t('home.no_deadlines')}</Text>;
   return (
+    <Stack gap="xs">
     <Table striped highlightOnHover data-testid="board">
       <Table.Thead>
         <Table.Tr>
@@ -33,7 +43,7 @@ function Board({ home }: { home: Home }) {
         </Table.Tr>
       </Table.Thead>
       <Table.Tbody>
-        {home.board.map((e) => {
+        {entries.map((e) => {
           const u = urgency(e, home.urgent_days);
           return (
             <Table.Tr key={e.deadline_id} data-testid="board-row" data-urgency={u} style={u !== 'later' ? { fontWeight: 600 } : undefined}>
@@ -55,8 +65,18 @@ function Board({ home }: { home: Home }) {
         })}
       </Table.Tbody>
     </Table>
+      {total > entries.length && (
+        <Group>
+          <Text size="sm" c="dimmed" data-testid="board-shown">{t('home.shown_of', { shown: entries.length, total })}</Text>
+          {entries.length < 500 && <Button size="xs" variant="light" onClick={more} data-testid="board-more">{t('home.show_more')}</Button>}
+        </Group>
+      )}
+    </Stack>
   );
 }
+
+/** The home board's window: overdue deadlines and those due within this many days. */
+const HOME_BOARD_DAYS = 14;
 
 function ClientList({ items, empty, testid }: { items: ClientSummary[]; empty: string; testid: string }) {
   const nav = useNav();
