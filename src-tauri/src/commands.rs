@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use base64::Engine as _;
 use serde::Serialize;
 use tauri::{AppHandle, Emitter, State};
+use zeroize::Zeroizing;
 
 use punkt_core::attachments::AttachmentView;
 use punkt_core::conflicts::FieldConflict;
@@ -143,11 +144,13 @@ pub async fn create_store(
     author: String,
     passphrase: String,
 ) -> UiResult<()> {
+    let passphrase = Zeroizing::new(passphrase);
     desk.create(&organisation, &author, &passphrase)
 }
 
 #[tauri::command]
 pub async fn unlock(desk: State<'_, Desk>, passphrase: String) -> UiResult<()> {
+    let passphrase = Zeroizing::new(passphrase);
     desk.unlock(&passphrase)
 }
 
@@ -165,6 +168,7 @@ pub async fn touch(desk: State<'_, Desk>) -> UiResult<()> {
 
 #[tauri::command]
 pub async fn change_passphrase(desk: State<'_, Desk>, old: String, new: String) -> UiResult<()> {
+    let (old, new) = (Zeroizing::new(old), Zeroizing::new(new));
     desk.change_passphrase(&old, &new)
 }
 
@@ -404,6 +408,7 @@ pub async fn export_sync_file(
     passphrase: String,
     all: bool,
 ) -> UiResult<SavedFile> {
+    let passphrase = Zeroizing::new(passphrase);
     let kdf = punkt_store::KdfParams::from_env();
     let (bytes, _summary) = desk.with(|p| Ok(p.export_changes(&passphrase, all, kdf)?))?;
     let stamp = chrono::Local::now().format("%Y%m%d-%H%M%S");
@@ -416,6 +421,7 @@ pub async fn import_sync_file(
     data: String,
     passphrase: String,
 ) -> UiResult<ImportSummary> {
+    let passphrase = Zeroizing::new(passphrase);
     let bytes = decode(&data)?;
     desk.with(|p| Ok(p.import_changes(&bytes, &passphrase)?))
 }
