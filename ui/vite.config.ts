@@ -7,5 +7,17 @@ export default defineConfig({
   plugins: [react()],
   base: './',
   clearScreen: false,
-  build: { target: 'es2022', outDir: 'dist', emptyOutDir: true, chunkSizeWarningLimit: 2000 },
+  build: {
+    target: 'es2022',
+    outDir: 'dist',
+    emptyOutDir: true,
+    chunkSizeWarningLimit: 2000,
+    rollupOptions: {
+      output: {
+        // pdf.js's worker is an .mjs asset: served as .js, every server gives it a script type.
+        assetFileNames: (asset) =>
+          (asset.names?.[0] ?? '').endsWith('.mjs') ? 'assets/[name]-[hash].js' : 'assets/[name]-[hash][extname]',
+      },
+    },
+  },
 });

@@ -35,6 +35,7 @@
       vulnerabilities: [], consents: [], matters: [], consultations: [], deadlines: [], summary: '', attachments: [], conflicts: [],
     };
   }
+  if (scenario.pdf) state.clients.c1.attachments = [{ id: 'a1', name: 'decyzja.pdf', mime: 'application/pdf', size: 400, added_at: `${today}T10:00:00Z`, added_by: 'Anna' }];
   if (scenario.conflict) state.clients.c1.conflicts = [{ path: 'person.family_name', values: ['Shevchenko', 'Szewczenko'] }];
 
   const summary = (c) => ({ id: c.id, display_name: c.display_name, birth_date: c.person.birth_date, citizenship: 'UA', updated_at: c.updated_at });
@@ -106,7 +107,10 @@
     set_deadline_done: () => null,
     resolve_conflict: ({ id }) => { state.clients[id].conflicts = []; return []; },
     add_attachment: () => { throw err('invalid_input', 'the file is not a photo or scan Punkt can keep'); },
-    attachment: () => { throw err('not_received', 'not here yet'); },
+    attachment: ({ attachmentId }) => {
+      if (!scenario.pdf) throw err('not_received', 'not here yet');
+      return { attachment: { id: attachmentId, name: 'decyzja.pdf', mime: 'application/pdf', size: 400, added_at: `${today}T10:00:00Z`, added_by: 'Anna' }, data: scenario.pdf };
+    },
     save_draft: ({ name, draft }) => { state.drafts[name] = draft; return null; },
     draft: ({ name }) => state.drafts[name] ?? null,
     delete_draft: ({ name }) => { delete state.drafts[name]; return null; },

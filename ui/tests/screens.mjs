@@ -1,4 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { assert, run, test } from './harness.mjs';
+
+const decisionPdf = readFileSync(new URL('./decision.pdf', import.meta.url)).toString('base64');
 
 const calls = (page, cmd) => page.evaluate((c) => window.__PUNKT_CALLS__.filter((x) => x.cmd === c), cmd);
 
@@ -112,6 +115,23 @@ test('client file: edit the person, add a status change and a matter', async ({ 
   await page.getByTestId('matter-save').click();
   await page.getByRole('cell', { name: 'Zobowiązanie do powrotu' }).waitFor();
   await shot('client-matters');
+});
+
+test('client file: a scanned decision in PDF is drawn in the app', async ({ open, page, shot }) => {
+  await open({ unlocked: true, pdf: decisionPdf });
+  await page.getByTestId('recent').getByText('Taras').click();
+  await page.getByTestId('tab-attachments').click();
+  await page.getByTestId('attachment-view').click();
+  const canvas = page.locator('canvas[data-testid="pdf-page"]');
+  await canvas.waitFor();
+  // The page is drawn: some of its pixels are dark (the word DECYZJA), not a blank canvas.
+  await page.waitForFunction(() => {
+    const c = document.querySelector('canvas[data-testid="pdf-page"]');
+    const px = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    for (let i = 0; i < px.length; i += 4) if (px[i] < 100 && px[i + 3] > 0) return true;
+    return false;
+  });
+  await shot('attachment-pdf');
 });
 
 test('intake: a likely duplicate is shown before saving', async ({ open, page, shot }) => {

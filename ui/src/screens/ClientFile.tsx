@@ -4,6 +4,7 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ErrorAlert, useNotify } from '../components/errors';
 import { ConsultationForm, DeadlineForm } from '../components/forms';
+import { PdfView } from '../components/PdfView';
 import { api, type AttachmentData, type ClientView, type FieldConflict, type HistoryEntry, type JsonValue } from '../ipc';
 import { today, useVocab } from '../state';
 import { PersonFields, personInput, type PersonDraft } from './Intake';
@@ -227,9 +228,7 @@ function Attachments({ c, onAdded }: { c: ClientView; onAdded: () => void }) {
         {open && open.attachment.mime.startsWith('image/') && (
           <Image src={`data:${open.attachment.mime};base64,${open.data}`} alt={open.attachment.name} data-testid="attachment-image" />
         )}
-        {open && open.attachment.mime === 'application/pdf' && (
-          <object data={`data:application/pdf;base64,${open.data}`} type="application/pdf" width="100%" height="600">{open.attachment.name}</object>
-        )}
+        {open && open.attachment.mime === 'application/pdf' && <PdfView data={open.data} />}
       </Modal>
     </Stack>
   );
