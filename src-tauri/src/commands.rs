@@ -390,13 +390,23 @@ pub async fn sync_now(app: AppHandle, desk: State<'_, Desk>) -> UiResult<SyncSum
     let desk = desk.inner().clone();
     tauri::async_runtime::spawn_blocking(move || {
         let ca = std::env::var_os("PUNKT_CA_CERT").map(PathBuf::from);
-        desk.with(|p| {
+        let mut revoked = false;
+        let result = desk.with(|p| {
             let mut transport = p.transport(ca.as_deref())?;
             let mut progress = |s: SyncProgress| {
                 let _ = app.emit(EVENT_SYNC_PROGRESS, s);
             };
-            Ok(p.sync_with(&mut transport, &mut progress)?)
-        })
+            p.sync_with(&mut transport, &mut progress).map_err(|e| {
+                // Told to wipe: a coordinator revoked this laptop (lost or stolen).
+                revoked = matches!(e, punkt_core::CoreError::SyncRefused { wipe: true, .. });
+                e.into()
+            })
+        });
+        if revoked {
+            desk.wipe_revoked()?;
+            let _ = app.emit(EVENT_LOCKED, ());
+        }
+        result
     })
     .await
     .map_err(|e| UiError::new("sync_failed", e.to_string()))?

@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use punkt_core::Punkt;
 use punkt_store::KdfParams;
@@ -16,6 +16,24 @@ pub struct Session {
     pub punkt: Option<Punkt>,
     pub settings: Settings,
     last_activity: Instant,
+    /// The same moment by the wall clock: `Instant` stops while a laptop sleeps (Linux,
+    /// macOS), so a lid closed for hours must still count as idle.
+    last_activity_wall: SystemTime,
+}
+
+impl Session {
+    fn touch(&mut self) {
+        self.last_activity = Instant::now();
+        self.last_activity_wall = SystemTime::now();
+    }
+
+    fn idle_for(&self, now: Instant, wall: SystemTime) -> Duration {
+        let monotonic = now.saturating_duration_since(self.last_activity);
+        let by_wall = wall
+            .duration_since(self.last_activity_wall)
+            .unwrap_or_default();
+        monotonic.max(by_wall)
+    }
 }
 
 /// Shared by every command and the auto-lock watcher.
@@ -36,6 +54,7 @@ impl Desk {
                 punkt: None,
                 settings,
                 last_activity: Instant::now(),
+                last_activity_wall: SystemTime::now(),
             })),
         }
     }
@@ -52,13 +71,13 @@ impl Desk {
     /// Run `f` on the unlocked store, counting as activity.
     pub fn with<T>(&self, f: impl FnOnce(&mut Punkt) -> UiResult<T>) -> UiResult<T> {
         let mut s = self.session();
-        s.last_activity = Instant::now();
+        s.touch();
         let punkt = s.punkt.as_mut().ok_or_else(UiError::locked)?;
         f(punkt)
     }
 
     pub fn touch(&self) {
-        self.session().last_activity = Instant::now();
+        self.session().touch();
     }
 
     pub fn store_exists(&self) -> bool {
@@ -70,7 +89,7 @@ impl Desk {
         punkt.set_author(author)?;
         let mut s = self.session();
         s.punkt = Some(punkt);
-        s.last_activity = Instant::now();
+        s.touch();
         Ok(())
     }
 
@@ -78,7 +97,7 @@ impl Desk {
         let punkt = Punkt::open(&self.dir, passphrase)?;
         let mut s = self.session();
         s.punkt = Some(punkt);
-        s.last_activity = Instant::now();
+        s.touch();
         Ok(())
     }
 
@@ -93,12 +112,12 @@ impl Desk {
 
     /// Lock if the store has been idle longer than the chosen time. Returns true when it
     /// locked now. A session busy with a long command (a sync) is not waited for.
-    pub fn lock_if_idle(&self, now: Instant) -> bool {
+    pub fn lock_if_idle(&self, now: Instant, wall: SystemTime) -> bool {
         let Ok(mut s) = self.session.try_lock() else {
             return false;
         };
         let limit = Duration::from_secs(u64::from(s.settings.autolock_minutes) * 60);
-        if s.punkt.is_some() && now.saturating_duration_since(s.last_activity) >= limit {
+        if s.punkt.is_some() && s.idle_for(now, wall) >= limit {
             s.punkt = None;
             return true;
         }
@@ -120,11 +139,27 @@ impl Desk {
         Ok(punkt_store::Store::change_passphrase(&self.dir, old, new)?)
     }
 
+    /// The server revoked this laptop: destroy its store (as `punkt sync` does).
+    pub fn wipe_revoked(&self) -> UiResult<()> {
+        let punkt = self.session().punkt.take();
+        if let Some(p) = punkt {
+            p.wipe()?;
+        }
+        Ok(())
+    }
+
     /// Make the session's last activity `ago` old (tests of auto-lock).
     #[cfg(test)]
     pub fn age(&self, ago: Duration) {
         let mut s = self.session();
         s.last_activity = Instant::now() - ago;
+        s.last_activity_wall = SystemTime::now() - ago;
+    }
+
+    /// Make only the wall clock's last activity `ago` old: a laptop that slept.
+    #[cfg(test)]
+    pub fn slept(&self, ago: Duration) {
+        self.session().last_activity_wall = SystemTime::now() - ago;
     }
 }
 
@@ -171,14 +206,36 @@ mod tests {
         })
         .unwrap();
         desk.age(Duration::from_secs(4 * 60));
-        assert!(!desk.lock_if_idle(Instant::now()));
+        assert!(!desk.lock_if_idle(Instant::now(), SystemTime::now()));
         assert!(desk.is_unlocked());
         desk.age(Duration::from_secs(5 * 60 + 1));
-        assert!(desk.lock_if_idle(Instant::now()));
+        assert!(desk.lock_if_idle(Instant::now(), SystemTime::now()));
         assert!(!desk.is_unlocked());
         // The settings outlive the session and are read before unlocking.
         let again = Desk::new(desk.dir().to_path_buf(), KdfParams::FOR_TESTS);
         assert_eq!(again.settings().language, "uk");
+    }
+
+    #[test]
+    fn a_laptop_that_slept_with_the_lid_closed_locks_when_it_wakes() {
+        let (_t, desk) = desk();
+        desk.create("Fundacja", "", "correct horse battery")
+            .unwrap();
+        // The monotonic clock saw no time pass (it stops in suspend); the wall clock saw hours.
+        desk.slept(Duration::from_secs(3 * 3600));
+        assert!(desk.lock_if_idle(Instant::now(), SystemTime::now()));
+        assert!(!desk.is_unlocked());
+    }
+
+    #[test]
+    fn a_revoked_laptop_wipes_its_store() {
+        let (_t, desk) = desk();
+        desk.create("Fundacja", "", "correct horse battery")
+            .unwrap();
+        assert!(desk.store_exists());
+        desk.wipe_revoked().unwrap();
+        assert!(!desk.is_unlocked());
+        assert!(!desk.store_exists());
     }
 
     #[test]

@@ -11,7 +11,7 @@ pub mod settings;
 mod bindings;
 
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use tauri::{Emitter, Manager};
 
@@ -78,7 +78,7 @@ pub fn data_dir() -> PathBuf {
 fn watch_idle(app: tauri::AppHandle, desk: Desk) {
     std::thread::spawn(move || loop {
         std::thread::sleep(Duration::from_secs(5));
-        if desk.lock_if_idle(Instant::now()) {
+        if desk.lock_if_idle(Instant::now(), SystemTime::now()) {
             let _ = app.emit(commands::EVENT_LOCKED, ());
         }
     });

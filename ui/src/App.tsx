@@ -4,7 +4,7 @@ import { notifications } from '@mantine/notifications';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { setLanguage } from './i18n';
-import { api, onLocked, type AppInfo, type Vocabulary } from './ipc';
+import { api, onLocked, onLockedCommand, type AppInfo, type Vocabulary } from './ipc';
 import { NavContext, type Route, VocabContext } from './state';
 import { Calculator } from './screens/Calculator';
 import { ClientFile } from './screens/ClientFile';
@@ -38,13 +38,24 @@ export function App() {
     refreshInfo().then((i) => setPhase(!i.store_exists ? 'setup' : i.unlocked ? 'unlocked' : 'locked'));
   }, [refreshInfo]);
 
+  // Locked by the backend (idle, or a revoked laptop's store wiped), or a command refused
+  // because the store is locked: drop everything shown, names in notifications included.
   useEffect(() => {
-    const p = onLocked(() => {
+    const locked = () => {
+      notifications.clean();
       setPhase('locked');
+      void refreshInfo().then((i) => {
+        if (!i.store_exists) setPhase('setup');
+      });
       notifications.show({ message: t('app.locked_notice') });
-    });
-    return () => void p.then((un) => un());
-  }, [t]);
+    };
+    const p = onLocked(locked);
+    const stop = onLockedCommand(locked);
+    return () => {
+      stop();
+      void p.then((un) => un());
+    };
+  }, [t, refreshInfo]);
 
   if (phase === 'loading' || !info) {
     return (
@@ -58,9 +69,11 @@ export function App() {
   return (
     <Shell
       info={info}
-      onLock={async () => {
-        await api.lock();
+      onLock={() => {
+        // The screen first: a sync holding the store must not keep names on screen.
+        notifications.clean();
         setPhase('locked');
+        void api.lock();
       }}
       onSettingsChanged={refreshInfo}
     />

@@ -8,7 +8,10 @@ import { chromium } from 'playwright-core';
 const dist = process.env.PUNKT_UI_DIST ?? new URL('../dist/', import.meta.url).pathname;
 const mock = new URL('./mock-backend.js', import.meta.url).pathname;
 export const shots = new URL('../test-output/screens/', import.meta.url).pathname;
-const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml', '.woff2': 'font/woff2' };
+// The app's own Content-Security-Policy (src-tauri/tauri.conf.json), so a screen that works
+// here also works under the real app's policy.
+const csp = JSON.parse(readFileSync(new URL('../../src-tauri/tauri.conf.json', import.meta.url), 'utf8')).app.security.csp;
+const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml', '.woff2': 'font/woff2', '.wasm': 'application/wasm' };
 
 const tests = [];
 export function test(name, fn) {
@@ -29,7 +32,9 @@ export async function run() {
       res.writeHead(404).end();
       return;
     }
-    res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' }).end(readFileSync(file));
+    const headers = { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' };
+    if (file.endsWith('.html')) headers['content-security-policy'] = csp;
+    res.writeHead(200, headers).end(readFileSync(file));
   });
   await new Promise((r) => server.listen(0, '127.0.0.1', r));
   const url = `http://127.0.0.1:${server.address().port}/index.html`;

@@ -94,16 +94,22 @@
     },
     update_client: ({ id, input }) => {
       const c = state.clients[id];
+      // As the backend: a key that is absent or null leaves the field; "" clears it.
       if (typeof input.summary === 'string') c.summary = input.summary;
-      if (input.family_name) c.person.family_name = input.family_name;
-      if (input.given_names) c.person.given_names = input.given_names;
+      if (typeof input.family_name === 'string') c.person.family_name = input.family_name;
+      if (typeof input.given_names === 'string') c.person.given_names = input.given_names;
+      if (typeof input.birth_date === 'string') c.person.birth_date = input.birth_date || null;
       c.display_name = `${c.person.given_names} ${c.person.family_name}`;
       for (const s of input.legal_status ?? []) c.legal_status.push({ id: `s${nextId++}`, until: null, note: null, centre: null, ...s });
       for (const m of input.matters ?? []) c.matters.push({ id: `m${nextId++}`, status: 'open', closed: null, note: null, ...m });
       return c;
     },
     add_consultation: ({ id, input }) => { state.clients[id].consultations.push({ id: `k${nextId++}`, organisation: 'Fundacja', staff: null, matter_id: null, language: null, duration_minutes: null, ...input }); return 'k'; },
-    add_deadline: ({ id, input }) => { state.clients[id].deadlines.push({ id: `d${nextId++}`, rule: input.rule, from: input.start, due: '2026-11-23', uncertain: !!input.uncertain, done: false, matter_id: null, note: null }); return { id: 'd', client_id: id, due: '2026-11-23' }; },
+    add_deadline: ({ id, input }) => {
+      if (scenario.failDeadlineOnce && !state.deadlineFailed) {
+        state.deadlineFailed = true;
+        throw err('io', 'disk full');
+      } state.clients[id].deadlines.push({ id: `d${nextId++}`, rule: input.rule, from: input.start, due: '2026-11-23', uncertain: !!input.uncertain, done: false, matter_id: null, note: null }); return { id: 'd', client_id: id, due: '2026-11-23' }; },
     set_deadline_done: () => null,
     resolve_conflict: ({ id }) => { state.clients[id].conflicts = []; return []; },
     add_attachment: () => { throw err('invalid_input', 'the file is not a photo or scan Punkt can keep'); },

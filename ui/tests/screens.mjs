@@ -2,6 +2,16 @@ import { readFileSync } from 'node:fs';
 import { assert, run, test } from './harness.mjs';
 
 const decisionPdf = readFileSync(new URL('./decision.pdf', import.meta.url)).toString('base64');
+// A scan as scanners write it: one JPEG 2000 image (decoded by pdf.js's WebAssembly module).
+const scanPdf = readFileSync(new URL('./scan-jpx.pdf', import.meta.url)).toString('base64');
+
+const pdfPageDrawn = () => {
+  const c = document.querySelector('canvas[data-testid="pdf-page"]');
+  if (!c) return false;
+  const px = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+  for (let i = 0; i < px.length; i += 4) if (px[i] < 100 && px[i + 3] > 0) return true;
+  return false;
+};
 
 const calls = (page, cmd) => page.evaluate((c) => window.__PUNKT_CALLS__.filter((x) => x.cmd === c), cmd);
 
@@ -100,10 +110,13 @@ test('client file: edit the person, add a status change and a matter', async ({ 
   await page.getByTestId('recent').getByText('Taras').click();
   await page.getByTestId('person-edit').click();
   await page.getByTestId('intake-family').fill('Szewczenko');
+  await page.getByTestId('intake-birth').fill('');
   await page.getByTestId('person-save').click();
   await page.getByTestId('client-name').getByText('Taras Szewczenko').waitFor();
   const update = (await calls(page, 'update_client'))[0].args.input;
-  assert(update.family_name === 'Szewczenko' && !('legal_status' in update) && !('summary' in update), 'edit sent more than the person');
+  // Only what changed goes: the emptied birth date as "" (cleared), the untouched names not at all.
+  assert(JSON.stringify(update) === JSON.stringify({ family_name: 'Szewczenko', birth_date: '' }), `edit sent ${JSON.stringify(update)}`);
+  assert((await page.getByTestId('person').getByText('1990-03-09').count()) === 0, 'the cleared birth date is still shown');
   await page.getByRole('tab', { name: 'Status prawny', exact: true }).click();
   await page.getByTestId('status-new').click();
   await page.getByRole('option', { name: 'W ośrodku strzeżonym' }).click();
@@ -117,22 +130,19 @@ test('client file: edit the person, add a status change and a matter', async ({ 
   await shot('client-matters');
 });
 
-test('client file: a scanned decision in PDF is drawn in the app', async ({ open, page, shot }) => {
-  await open({ unlocked: true, pdf: decisionPdf });
-  await page.getByTestId('recent').getByText('Taras').click();
-  await page.getByTestId('tab-attachments').click();
-  await page.getByTestId('attachment-view').click();
-  const canvas = page.locator('canvas[data-testid="pdf-page"]');
-  await canvas.waitFor();
-  // The page is drawn: some of its pixels are dark (the word DECYZJA), not a blank canvas.
-  await page.waitForFunction(() => {
-    const c = document.querySelector('canvas[data-testid="pdf-page"]');
-    const px = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-    for (let i = 0; i < px.length; i += 4) if (px[i] < 100 && px[i + 3] > 0) return true;
-    return false;
+for (const [kind, pdf] of [['text', decisionPdf], ['JPEG 2000 scan', scanPdf]]) {
+  test(`client file: a PDF decision (${kind}) is drawn in the app under its CSP`, async ({ open, page, shot }) => {
+    await open({ unlocked: true, pdf });
+    await page.getByTestId('recent').getByText('Taras').click();
+    await page.getByTestId('tab-attachments').click();
+    await page.getByTestId('attachment-view').click();
+    await page.locator('canvas[data-testid="pdf-page"]').waitFor();
+    // Drawn: some pixels are dark (the word, the scanned rectangle), not a blank canvas.
+    await page.waitForFunction(pdfPageDrawn);
+    assert((await page.getByTestId('pdf-failed').count()) === 0, 'pdf.js reported a failure');
+    await shot(`attachment-pdf-${kind.replace(/\W+/g, '-')}`);
   });
-  await shot('attachment-pdf');
-});
+}
 
 test('intake: a likely duplicate is shown before saving', async ({ open, page, shot }) => {
   await open({ unlocked: true, likelySame: [{ id: 'c1', display_name: 'Taras Shevchenko (Тарас Шевченко)', birth_date: '1990-03-09', citizenship: 'UA', updated_at: '2026-01-01' }] });
@@ -173,6 +183,20 @@ test('visit mode: a visit in progress comes back after the app was closed', asyn
   await page.getByTestId('visit-seen').getByText('Ali Hassan').waitFor();
   const consultation = await calls(page, 'add_consultation');
   assert(consultation[0].args.input.place.centre === 'Przemyśl', 'consultation not at the centre');
+  assert((await calls(page, 'intake')).length === 1, 'the person was taken in more than once');
+});
+
+test('visit mode: a retry after a failed save does not take the person in twice', async ({ open, page }) => {
+  const draft = { centre: 'Lesznowola', date: '2026-11-20', started: true, seen: [], current: { mode: 'new', found: null, person: { given: 'Amir', family: 'Karimi', original: '', birth: '1995', birthApprox: false, sex: 'male', citizenship: 'AF', languages: '', phone: '', status: '', summary: '' }, services: ['legal'], note: 'return decision', withDeadline: true, deadline: { rule: 'return-appeal', start: '2026-11-18', first_notice: false, uncertain: false } } };
+  await open({ unlocked: true, drafts: { visit: draft }, failDeadlineOnce: true });
+  await page.getByTestId('nav-visit').click();
+  await page.getByTestId('visit-add').click();
+  await page.getByTestId('error').waitFor();
+  await page.getByTestId('visit-add').click();
+  await page.getByTestId('visit-seen').getByText('Amir Karimi').waitFor();
+  assert((await calls(page, 'intake')).length === 1, 'the person was taken in twice');
+  assert((await calls(page, 'add_deadline')).length === 2, 'the deadline was not retried');
+  assert((await calls(page, 'add_consultation')).length === 1, 'the consultation was saved twice');
 });
 
 test('settings: switching to Ukrainian translates the app', async ({ open, page, shot }) => {

@@ -1062,11 +1062,12 @@ impl Punkt {
         let mut docs_out = Vec::new();
         // (id, heads the server was last known to have); kind and owner come with the bytes.
         let targets: Vec<(String, Option<Vec<u8>>)> = if all {
-            self.store
-                .document_ids(CLIENT_DOCUMENT_KIND)?
-                .into_iter()
-                .map(|id| (id, None))
-                .collect()
+            let mut ids = self.store.document_ids(CLIENT_DOCUMENT_KIND)?;
+            ids.extend(
+                self.store
+                    .document_ids(punkt_model::client::ATTACHMENT_DOCUMENT_KIND)?,
+            );
+            ids.into_iter().map(|id| (id, None)).collect()
         } else {
             self.store
                 .pending_documents()?

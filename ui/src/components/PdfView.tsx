@@ -22,11 +22,14 @@ export function PdfView({ data }: { data: string }) {
 
   useEffect(() => {
     let cancelled = false;
+    let task: { destroy: () => Promise<void> } | null = null;
     (async () => {
       const pdfjs = await import('pdfjs-dist');
       const worker = await import('pdfjs-dist/build/pdf.worker.min.mjs?url');
       pdfjs.GlobalWorkerOptions.workerSrc = worker.default;
-      const doc = await pdfjs.getDocument({ data: bytesOf(data), isEvalSupported: false }).promise;
+      const loading = pdfjs.getDocument({ data: bytesOf(data), isEvalSupported: false, wasmUrl: './pdfjs-wasm/' });
+      task = loading;
+      const doc = await loading.promise;
       if (cancelled) return;
       setPages(doc.numPages);
       for (let n = 1; n <= Math.min(doc.numPages, MAX_PAGES) && !cancelled; n++) {
@@ -43,6 +46,8 @@ export function PdfView({ data }: { data: string }) {
     })().catch((e: unknown) => !cancelled && setFailed(String(e)));
     return () => {
       cancelled = true;
+      // The worker holds the decrypted PDF: end it when the view closes (or the app locks).
+      void task?.destroy();
     };
   }, [data]);
 

@@ -24,11 +24,22 @@ function isUiError(e: unknown): e is UiError {
   return typeof e === 'object' && e !== null && 'code' in e && 'message' in e;
 }
 
+const lockedListeners = new Set<() => void>();
+
+/** Called when a command is refused because the store is locked (the screen must follow). */
+export function onLockedCommand(listener: () => void): () => void {
+  lockedListeners.add(listener);
+  return () => lockedListeners.delete(listener);
+}
+
 async function command<T>(name: string, args?: Record<string, unknown>): Promise<T> {
   try {
     return await invoke<T>(name, args);
   } catch (e) {
-    if (isUiError(e)) throw new IpcError(e);
+    if (isUiError(e)) {
+      if (e.code === 'locked') lockedListeners.forEach((l) => l());
+      throw new IpcError(e);
+    }
     throw new IpcError({ code: 'internal', message: String(e) });
   }
 }

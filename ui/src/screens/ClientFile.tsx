@@ -5,9 +5,9 @@ import { useTranslation } from 'react-i18next';
 import { ErrorAlert, useNotify } from '../components/errors';
 import { ConsultationForm, DeadlineForm } from '../components/forms';
 import { PdfView } from '../components/PdfView';
-import { api, type AttachmentData, type ClientView, type FieldConflict, type HistoryEntry, type JsonValue } from '../ipc';
+import { api, type AttachmentData, type ClientInput, type ClientView, type FieldConflict, type HistoryEntry, type JsonValue } from '../ipc';
 import { today, useVocab } from '../state';
-import { PersonFields, personInput, type PersonDraft } from './Intake';
+import { PersonFields, type PersonDraft } from './Intake';
 
 function show(v: JsonValue): string {
   if (v === null) return '—';
@@ -82,13 +82,13 @@ function Person({ c }: { c: ClientView }) {
         <Row label={t('client.citizenships')}>{p.citizenships.join(', ') || '—'}{p.stateless ? ` (${t('client.stateless')})` : ''}</Row>
         <Row label={t('client.languages')}>{p.languages.join(', ') || '—'}{p.interpreter_needed ? ` · ${t('client.interpreter')}` : ''}</Row>
         {Object.entries(p.contact).map(([k, v]) => (
-          <Row key={k} label={`${t('client.contact')} (${k})`}>{v}</Row>
+          <Row key={k} label={`${t('client.contact')} (${t(`client.contact_${k}`, { defaultValue: k })})`}>{v}</Row>
         ))}
         {p.identifiers.map((i) => (
           <Row key={i.id} label={t(`vocab.identifier.${i.kind}`, { defaultValue: i.kind })}>{i.number}{i.valid_until ? ` · ${i.valid_until}` : ''}</Row>
         ))}
         {c.vulnerabilities.length > 0 && (
-          <Row label="">{c.vulnerabilities.map((v) => <Badge key={v} mr={4} variant="light">{t(`vocab.vulnerability.${v}`, { defaultValue: v })}</Badge>)}</Row>
+          <Row label={t('client.vulnerabilities')}>{c.vulnerabilities.map((v) => <Badge key={v} mr={4} variant="light">{t(`vocab.vulnerability.${v}`, { defaultValue: v })}</Badge>)}</Row>
         )}
       </Table.Tbody>
     </Table>
@@ -118,10 +118,21 @@ function EditPerson({ c, onSaved, onCancel }: { c: ClientView; onSaved: (v: Clie
   const [draft, setDraft] = useState<PersonDraft>(() => draftOf(c));
   const [error, setError] = useState<unknown>(null);
   const save = () => {
-    const { legal_status: _s, summary: _m, ...input } = personInput(draft);
-    void _s;
-    void _m;
-    api.updateClient(c.id, { ...input, contact: { phone: draft.phone || null } }).then(onSaved, setError);
+    // Only what changed: an untouched original-script name is not re-split, and a field
+    // emptied by the person is sent as "" (the backend reads null as "leave it").
+    const before = draftOf(c);
+    const input: ClientInput = {};
+    const list = (x: string) => x.split(/[,\s]+/).map((v) => v.trim()).filter(Boolean);
+    if (draft.given !== before.given) input.given_names = draft.given;
+    if (draft.family !== before.family) input.family_name = draft.family;
+    if (draft.original !== before.original) input.names_original = draft.original;
+    if (draft.birth !== before.birth) input.birth_date = draft.birth;
+    if (draft.birthApprox !== before.birthApprox) input.birth_date_approximate = draft.birthApprox;
+    if (draft.sex !== before.sex) input.sex = draft.sex;
+    if (draft.citizenship !== before.citizenship) input.citizenships = list(draft.citizenship);
+    if (draft.languages !== before.languages) input.languages = list(draft.languages);
+    if (draft.phone !== before.phone) input.contact = { phone: draft.phone };
+    api.updateClient(c.id, input).then(onSaved, setError);
   };
   return (
     <Stack>
@@ -143,8 +154,9 @@ function AddStatus({ id, onSaved }: { id: string; onSaved: () => void }) {
   const [centre, setCentre] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
   const save = () =>
-    api.updateClient(id, { legal_status: [{ status: status ?? '', from, centre }] }).then(() => {
+    api.updateClient(id, { legal_status: [{ status: status ?? '', from, centre: status === 'detained' ? centre : null }] }).then(() => {
       setStatus(null);
+      setCentre(null);
       setError(null);
       onSaved();
     }, setError);
@@ -235,7 +247,7 @@ function Attachments({ c, onAdded }: { c: ClientView; onAdded: () => void }) {
 }
 
 function History({ id }: { id: string }) {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const [entries, setEntries] = useState<HistoryEntry[] | null>(null);
   const [error, setError] = useState<unknown>(null);
   useEffect(() => {
@@ -246,7 +258,7 @@ function History({ id }: { id: string }) {
   return (
     <Timeline bulletSize={14} data-testid="history">
       {entries.map((e) => (
-        <Timeline.Item key={e.hash} title={new Date(e.time).toLocaleString()}>
+        <Timeline.Item key={e.hash} title={new Date(e.time).toLocaleString(i18n.language)}>
           <Text size="sm">
             {t('client.history_by', { author: e.author ?? t('client.unknown_author'), device: e.this_device ? t('client.this_device') : e.device })}
           </Text>
@@ -270,11 +282,13 @@ export function ClientFile({ id }: { id: string }) {
 
   const load = useCallback(() => {
     api.client(id).then((v) => {
+      // Text typed in the summary and not saved yet stays; otherwise show the stored one.
+      setSummary((typed) => (c === null || typed === c.summary ? v.summary : typed));
       setC(v);
-      setSummary(v.summary);
     }, setError);
-  }, [id]);
-  useEffect(load, [load]);
+  }, [id, c]);
+  // eslint-disable-next-line react-hooks/exhaustive-deps
+  useEffect(load, [id]);
 
   if (error) return <ErrorAlert error={error} />;
   if (!c) return <Loader />;

@@ -93,16 +93,16 @@ function ClientList({ items, empty, testid }: { items: ClientSummary[]; empty: s
   );
 }
 
-export function lastSyncTime(last: unknown): string | null {
+export function lastSyncTime(last: unknown, language: string): string | null {
   if (last && typeof last === 'object' && 'finished_at' in last) {
     const f = (last as { finished_at?: unknown }).finished_at;
-    return typeof f === 'string' && f ? new Date(f).toLocaleString() : null;
+    return typeof f === 'string' && f ? new Date(f).toLocaleString(language) : null;
   }
   return null;
 }
 
 export function HomeScreen() {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const [home, setHome] = useState<Home | null>(null);
   const [error, setError] = useState<unknown>(null);
 
@@ -112,7 +112,7 @@ export function HomeScreen() {
 
   if (error) return <ErrorAlert error={error} />;
   if (!home) return <Loader />;
-  const last = lastSyncTime(home.sync.last_sync);
+  const last = lastSyncTime(home.sync.last_sync, i18n.language);
   return (
     <Stack>
       <Group justify="space-between">

@@ -1,5 +1,5 @@
 import { Button, Card, Group, PasswordInput, Select, Stack, Text, TextInput, Title } from '@mantine/core';
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ErrorAlert, useNotify } from '../components/errors';
 import { api, type AppInfo } from '../ipc';
@@ -11,6 +11,11 @@ export function SettingsScreen({ info, onChanged }: { info: AppInfo; onChanged: 
   const [author, setAuthor] = useState('');
   const [old, setOld] = useState('');
   const [next, setNext] = useState('');
+  const [repeat, setRepeat] = useState('');
+  // The name changes carry now, so saving the field never clears it by accident.
+  useEffect(() => {
+    api.home().then((h) => setAuthor(h.author ?? ''), () => {});
+  }, []);
   const [error, setError] = useState<unknown>(null);
 
   const save = (patch: Partial<AppInfo['settings']>) =>
@@ -47,11 +52,12 @@ export function SettingsScreen({ info, onChanged }: { info: AppInfo; onChanged: 
         <Title order={5} mb="xs">{t('settings.passphrase')}</Title>
         <Stack gap="xs">
           <PasswordInput label={t('settings.old')} value={old} onChange={(e) => setOld(e.currentTarget.value)} />
-          <PasswordInput label={t('settings.new')} value={next} onChange={(e) => setNext(e.currentTarget.value)} />
+          <PasswordInput label={t('settings.new')} value={next} onChange={(e) => setNext(e.currentTarget.value)} data-testid="settings-new" />
           <StrengthMeter passphrase={next} guessable={[]} />
+          <PasswordInput label={t('settings.repeat')} value={repeat} onChange={(e) => setRepeat(e.currentTarget.value)} error={repeat && repeat !== next ? t('setup.mismatch') : undefined} data-testid="settings-repeat" />
           <ErrorAlert error={error} />
           <Group>
-            <Button disabled={!old || !next} onClick={() => api.changePassphrase(old, next).then(() => { setOld(''); setNext(''); setError(null); notify.ok(t('settings.changed')); }, setError)}>{t('settings.change')}</Button>
+            <Button disabled={!old || !next || next !== repeat} data-testid="settings-change" onClick={() => api.changePassphrase(old, next).then(() => { setOld(''); setNext(''); setRepeat(''); setError(null); notify.ok(t('settings.changed')); }, setError)}>{t('settings.change')}</Button>
           </Group>
         </Stack>
       </Card>

@@ -2,11 +2,11 @@ import { Button, Card, Checkbox, Group, PasswordInput, Progress, Stack, Text, Te
 import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ErrorAlert, useNotify } from '../components/errors';
-import { api, onSyncProgress, type SyncProgress, type SyncStatus, type SyncSummary } from '../ipc';
+import { api, IpcError, onSyncProgress, type SyncProgress, type SyncStatus, type SyncSummary } from '../ipc';
 import { lastSyncTime } from './Home';
 
 export function SyncScreen() {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const notify = useNotify();
   const [status, setStatus] = useState<SyncStatus | null>(null);
   const [server, setServer] = useState('');
@@ -48,10 +48,14 @@ export function SyncScreen() {
     const buf = new Uint8Array(await file.arrayBuffer());
     let bin = '';
     for (let i = 0; i < buf.length; i += 0x8000) bin += String.fromCharCode(...buf.subarray(i, i + 0x8000));
-    api.importSyncFile(btoa(bin), filePass).then((r) => (notify.ok(t('sync.imported', { changed: r.changed, new: r.new_documents })), load()), notify.error);
+    api.importSyncFile(btoa(bin), filePass).then((r) => {
+      notify.ok(t('sync.imported', { changed: r.changed, new: r.new_documents }));
+      if (r.refused.length > 0) notify.error(new IpcError({ code: 'import_refused', message: t('sync.refused', { count: r.refused.length }) }));
+      void load();
+    }, notify.error);
   };
 
-  const last = status ? lastSyncTime(status.last_sync) : null;
+  const last = status ? lastSyncTime(status.last_sync, i18n.language) : null;
   return (
     <Stack maw={760}>
       <Title order={2}>{t('sync.title')}</Title>
@@ -63,12 +67,15 @@ export function SyncScreen() {
           <Group mt="sm"><Button onClick={syncNow} loading={running} data-testid="sync-now">{t('sync.sync_now')}</Button></Group>
           {running && progress && (
             <Stack gap={2} mt="sm">
-              <Text size="sm">{t('sync.running', { phase: progress.phase, done: progress.done, total: progress.total })}</Text>
+              <Text size="sm">{t('sync.running', { phase: t(`sync.phase.${progress.phase}`, { defaultValue: progress.phase }), done: progress.done, total: progress.total })}</Text>
               <Progress value={progress.total ? (100 * progress.done) / progress.total : 100} animated />
             </Stack>
           )}
           {result && !running && (
-            <Text mt="sm" data-testid="sync-result">{t('sync.result', { sent: result.sent, received: result.received, new: result.new_documents, pending: result.pending_after })}</Text>
+            <Stack gap={2} mt="sm">
+              <Text data-testid="sync-result">{t('sync.result', { sent: result.sent, received: result.received, new: result.new_documents, pending: result.pending_after })}</Text>
+              {result.refused.length > 0 && <Text c="orange" data-testid="sync-refused">{t('sync.refused', { count: result.refused.length })}</Text>}
+            </Stack>
           )}
         </Card>
       ) : (

@@ -18,6 +18,8 @@ type Current = {
   note: string;
   withDeadline: boolean;
   deadline: DeadlineInput;
+  /** The consultation is saved (a retry after a failed deadline must not save it twice). */
+  consultationSaved?: boolean;
 };
 
 type VisitDraft = {
@@ -62,13 +64,22 @@ export function Visit() {
     );
   }, []);
 
-  // Keep the draft as the person types (a quarter of a second after the last keystroke).
+  // Keep the draft as the person types (a quarter of a second after the last keystroke); a
+  // draft still waiting when the screen closes is saved at once.
+  const pending = useRef<VisitDraft | null>(null);
+  const flush = () => {
+    clearTimeout(timer.current);
+    const d = pending.current;
+    pending.current = null;
+    if (d) void api.saveDraft(DRAFT, d as unknown as JsonValue).catch(() => {});
+  };
   const update = (next: VisitDraft) => {
     setV(next);
+    pending.current = next;
     clearTimeout(timer.current);
-    timer.current = setTimeout(() => void api.saveDraft(DRAFT, next as unknown as JsonValue).catch(notify.error), 250);
+    timer.current = setTimeout(flush, 250);
   };
-  useEffect(() => () => clearTimeout(timer.current), []);
+  useEffect(() => flush, []); // eslint-disable-line react-hooks/exhaustive-deps
 
   if (!v) return null;
   const c = v.current;
@@ -80,14 +91,25 @@ export function Visit() {
     try {
       let id: string;
       let name: string;
+      let cur = c;
       if (c.mode === 'found' && c.found) {
         ({ id, name } = c.found);
       } else {
         const r = await api.intake({ ...personInput(c.person), legal_status: [{ status: 'detained', from: v.date, centre: v.centre }] });
         id = r.id;
         name = [c.person.given, c.person.family].filter(Boolean).join(' ') || c.person.original;
+        // From here the person exists: a retry after a failed consultation or deadline must
+        // not take them in twice.
+        cur = { ...cur, mode: 'found' as const, found: { id, name } };
+        update({ ...v, current: cur });
+        flush();
       }
-      await api.addConsultation(id, { date: v.date, place: { kind: 'centre', centre: v.centre }, services: c.services, interpreter: false, note: c.note });
+      if (!cur.consultationSaved) {
+        await api.addConsultation(id, { date: v.date, place: { kind: 'centre', centre: v.centre }, services: c.services, interpreter: false, note: c.note });
+        cur = { ...cur, consultationSaved: true };
+        update({ ...v, current: cur });
+        flush();
+      }
       if (c.withDeadline && c.deadline.rule) await api.addDeadline(id, c.deadline);
       const next = { ...v, current: freshCurrent(), seen: [...v.seen, { id, name }] };
       update(next);
@@ -102,6 +124,7 @@ export function Visit() {
 
   const finish = async () => {
     clearTimeout(timer.current);
+    pending.current = null;
     await api.deleteDraft(DRAFT);
     setV(freshVisit());
     setRestored(false);

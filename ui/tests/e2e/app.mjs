@@ -59,11 +59,30 @@ try {
     await $.waitForText('Zapisano termin');
   });
 
+  await step('attach a scanned decision (PDF) and view it', async () => {
+    await $.click('tab-attachments');
+    // The file chooser is the system's; WebDriver hands the file to the hidden input instead.
+    await browser.execute(() => { document.querySelector('[data-testid="attachment-input"]').hidden = false; });
+    const input = browser.$('[data-testid="attachment-input"]');
+    await input.setValue(new URL('../decision.pdf', import.meta.url).pathname);
+    await $.wait('attachment');
+    await $.click('attachment-view');
+    await browser.$('canvas[data-testid="pdf-page"]').waitForDisplayed({ timeout: 15000 });
+    await browser.waitUntil(() => browser.execute(() => {
+      const c = document.querySelector('canvas[data-testid="pdf-page"]');
+      const px = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+      for (let i = 0; i < px.length; i += 4) if (px[i] < 100 && px[i + 3] > 0) return true;
+      return false;
+    }), { timeout: 15000, timeoutMsg: 'the PDF page stayed blank' });
+    screenshot('07-attachment-pdf');
+    await browser.keys(['Escape']);
+  });
+
   await step('search by a Latin spelling, keyboard only', async () => {
     await $.click('nav-search');
     await $.type('search-input', 'Szewczenko');
     await $.wait('search-hit');
-    screenshot('07-search');
+    screenshot('08-search');
     await browser.keys(['Enter']);
     const name = await $.textOf('client-name');
     if (!name.includes('Шевченко')) throw new Error(`search opened ${name}`);
@@ -75,7 +94,7 @@ try {
     const urgency = await row.getAttribute('data-urgency');
     if (urgency !== 'urgent' && urgency !== 'overdue') throw new Error(`board row is ${urgency}`);
     if (!(await row.getText()).includes('Taras')) throw new Error('board row is not the person');
-    screenshot('08-home-board');
+    screenshot('09-home-board');
   });
 
   await step('lock and unlock', async () => {
@@ -83,7 +102,7 @@ try {
     await $.wait('unlock-title');
     const body = await browser.$('body').getText();
     if (body.includes('Shevchenko') || body.includes('Шевченко')) throw new Error('a name stays on the lock screen');
-    screenshot('09-locked');
+    screenshot('10-locked');
     await $.type('unlock-passphrase', 'not the passphrase');
     await $.click('unlock-submit');
     await $.waitForText('Błędne hasło.');
@@ -99,7 +118,7 @@ try {
     await $.waitForText('Налаштування');
     await $.click('nav-home');
     await $.waitForText('Строки (прострочені та найближчі 14 днів)');
-    screenshot('10-ukrainian');
+    screenshot('11-ukrainian');
   });
 } catch {
   failed = 1;
