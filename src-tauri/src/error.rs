@@ -9,7 +9,12 @@ use punkt_core::CoreError;
 #[cfg_attr(test, derive(ts_rs::TS))]
 pub struct UiError {
     pub code: String,
+    /// The backend's own words (English), for the details line and support: the UI's main
+    /// text comes from its catalogue by `code`.
     pub message: String,
+    /// For `invalid_input`: which field (`birth_date`, `place.city`, `sex`...), so the UI can
+    /// name it in the person's language.
+    pub field: Option<String>,
 }
 
 impl UiError {
@@ -17,6 +22,7 @@ impl UiError {
         UiError {
             code: code.to_string(),
             message: message.into(),
+            field: None,
         }
     }
 
@@ -27,7 +33,10 @@ impl UiError {
 
 impl From<CoreError> for UiError {
     fn from(e: CoreError) -> Self {
-        UiError::new(e.code(), e.to_string())
+        UiError {
+            field: e.field().map(str::to_string),
+            ..UiError::new(e.code(), e.to_string())
+        }
     }
 }
 
@@ -38,3 +47,19 @@ impl From<punkt_store::StoreError> for UiError {
 }
 
 pub type UiResult<T> = Result<T, UiError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use punkt_model::ModelError;
+
+    #[test]
+    fn an_invalid_field_reaches_the_ui_with_its_name_and_code() {
+        let e: UiError =
+            CoreError::Model(ModelError::field("place.city", "'X' is not a point")).into();
+        assert_eq!(e.code, "invalid_input");
+        assert_eq!(e.field.as_deref(), Some("place.city"));
+        let e: UiError = CoreError::UnknownClient("01X".into()).into();
+        assert_eq!((e.code.as_str(), e.field), ("unknown_client", None));
+    }
+}

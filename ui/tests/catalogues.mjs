@@ -42,7 +42,18 @@ const codes = new Set([...errorSources.matchAll(/=>\s*"([a-z_]+)"/g)].map((m) =>
 ['locked', 'internal'].forEach((c) => codes.add(c));
 for (const c of codes) for (const l of langs) if (!has(cats[l], `errors.${c}`)) problems.push(`${l}: no text for error code ${c}`);
 
-const vocab = readFileSync(join(repo, 'crates/model/src/vocab.rs'), 'utf8');
+// Fields an invalid_input error can name.
+const dto = readFileSync(join(repo, 'crates/core/src/dto.rs'), 'utf8');
+const vocabSource = readFileSync(join(repo, 'crates/model/src/vocab.rs'), 'utf8');
+const fieldNames = new Set([
+  ...[...dto.matchAll(/ModelError::field\(\s*"([^"]+)"/g)].map((m) => m[1]),
+  ...[...dto.matchAll(/codes\(\s*\w+,\s*"([^"]+)"/g)].map((m) => m[1]),
+  ...[...vocabSource.matchAll(/^\s*\w+, "([a-z ]+)" \{/gm)].map((m) => m[1]),
+  'deadline rules',
+]);
+for (const f of fieldNames) for (const l of langs) if (!has(cats[l], `fields.${f.replace(/[ .]/g, '_')}`)) problems.push(`${l}: no name for the field ${f}`);
+
+const vocab = vocabSource;
 const groups = { Sex: 'sex', Service: 'service', PlaceKind: 'place', LegalStatus: 'legal_status', Vulnerability: 'vulnerability', MatterKind: 'matter_kind', MatterStatus: 'matter_status', IdentifierKind: 'identifier' };
 for (const m of vocab.matchAll(/vocabulary!\(\s*(?:\/\/\/[^\n]*\n\s*)*(\w+),\s*"[^"]*"\s*\{([^}]*)\}/g)) {
   const group = groups[m[1]];
@@ -60,4 +71,4 @@ if (problems.length) {
   console.error(`catalogues: ${problems.length} problems`);
   process.exit(1);
 }
-console.log(`catalogues: ${base.size} keys in each of ${langs.join(', ')}; ${codes.size} error codes named`);
+console.log(`catalogues: ${base.size} keys in each of ${langs.join(', ')}; ${codes.size} error codes and ${fieldNames.size} fields named`);

@@ -88,6 +88,8 @@
     likely_same_as: () => state.likelySame,
     compute_deadline: ({ input }) => ({ rule: input.rule, limit_days: 14, from: input.start, nominal_due: '2026-11-21', due: '2026-11-23', moved_over: [{ date: '2026-11-21', reason: 'Saturday' }, { date: '2026-11-22', reason: 'Sunday' }], uncertain: input.uncertain, explanation: 'counted from the day after delivery' }),
     intake: ({ input }) => {
+      const bad = (input.citizenships ?? []).find((c) => !/^[A-Z]{2}$/.test(c));
+      if (bad) throw { code: 'invalid_input', message: `invalid citizenships: '${bad}' is not an ISO 3166 alpha-2 country code`, field: 'citizenships' };
       const id = `c${Object.keys(state.clients).length + 1}`;
       state.clients[id] = client(id, input.given_names ?? '', input.family_name ?? '', input.names_original ?? '- -', input.birth_date ?? '');
       return { id, likely_same: state.likelySame };

@@ -158,6 +158,20 @@ test('intake: a likely duplicate is shown before saving', async ({ open, page, s
   assert(intake[0].args.input.names_original === 'Тарас Шевченко', 'original names not sent');
 });
 
+test('intake: an invalid field is named in the person\'s language, nothing saved', async ({ open, page, shot }) => {
+  await open({ unlocked: true });
+  await page.getByTestId('nav-intake').click();
+  await page.getByTestId('intake-family').fill('Bondar');
+  await page.getByTestId('intake-citizenship').fill('Ukraina');
+  await page.getByTestId('intake-save').click();
+  const error = page.getByTestId('error');
+  await error.waitFor();
+  assert((await error.innerText()).startsWith('Sprawdź to pole: obywatelstwo (kod ISO, np. UA).'), `error reads: ${await error.innerText()}`);
+  assert(!(await error.innerText()).includes('ISO 3166 alpha-2'), 'the English detail is shown unfolded');
+  assert((await page.getByTestId('intake-family').inputValue()) === 'Bondar', 'the form lost what was typed');
+  await shot('intake-invalid-field');
+});
+
 test('deadline calculator: due date with the days it moved over', async ({ open, page, shot }) => {
   await open({ unlocked: true });
   await page.getByTestId('nav-calculator').click();

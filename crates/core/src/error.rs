@@ -39,6 +39,14 @@ pub enum CoreError {
 }
 
 impl CoreError {
+    /// The input field an `invalid_input` error is about, when it is about one.
+    pub fn field(&self) -> Option<&str> {
+        match self {
+            CoreError::Model(e) => e.field_name(),
+            _ => None,
+        }
+    }
+
     /// A stable, machine-readable code: front ends decide by it, never by the message text.
     pub fn code(&self) -> &'static str {
         match self {

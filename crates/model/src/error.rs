@@ -28,6 +28,14 @@ impl ModelError {
         }
     }
 
+    /// The field an invalid input is about (front ends name it in the person's language).
+    pub fn field_name(&self) -> Option<&str> {
+        match self {
+            ModelError::InvalidField { field, .. } => Some(field),
+            _ => None,
+        }
+    }
+
     pub fn field(field: impl Into<String>, reason: impl Into<String>) -> Self {
         ModelError::InvalidField {
             field: field.into(),

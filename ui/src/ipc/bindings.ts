@@ -3,7 +3,17 @@
 // Counts are JSON numbers on the wire (never above 2^53), so 64-bit integers are `number`.
 import type { JsonValue } from './json';
 
-export type UiError = { code: string, message: string, };
+export type UiError = { code: string, 
+/**
+ * The backend's own words (English), for the details line and support: the UI's main
+ * text comes from its catalogue by `code`.
+ */
+message: string, 
+/**
+ * For `invalid_input`: which field (`birth_date`, `place.city`, `sex`...), so the UI can
+ * name it in the person's language.
+ */
+field: string | null, };
 
 export type Settings = { language: string, autolock_minutes: number, };
 

@@ -14,9 +14,11 @@ import type { JsonValue } from './json';
 /** A failed command: decide by `code`, show the translation of `errors.<code>`. */
 export class IpcError extends Error {
   readonly code: string;
-  constructor(e: UiError) {
+  readonly field: string | null;
+  constructor(e: Omit<UiError, 'field'> & { field?: string | null }) {
     super(e.message);
     this.code = e.code;
+    this.field = e.field ?? null;
   }
 }
 
@@ -43,6 +45,7 @@ async function command<T>(name: string, args?: Record<string, unknown>): Promise
     throw new IpcError({ code: 'internal', message: String(e) });
   }
 }
+
 
 export const api = {
   appInfo: () => command<AppInfo>("app_info"),
