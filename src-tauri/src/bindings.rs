@@ -30,6 +30,8 @@ fn generate() -> String {
         crate::commands::SavedFile,
         home::Home,
         home::BoardPage,
+        duplicates::DuplicatePair,
+        duplicates::MergeSummary,
         home::PassphraseStrength,
         BoardEntry,
         RecordedDeadline,

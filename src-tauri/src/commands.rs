@@ -12,6 +12,7 @@ use zeroize::Zeroizing;
 use punkt_core::attachments::AttachmentView;
 use punkt_core::conflicts::FieldConflict;
 use punkt_core::dto::DeadlineInput;
+use punkt_core::duplicates::{DuplicatePair, MergeSummary};
 use punkt_core::history::HistoryEntry;
 use punkt_core::home::{passphrase_strength as rate, BoardPage, Home, PassphraseStrength};
 use punkt_core::report::{Report, ReportFormat};
@@ -316,6 +317,20 @@ pub async fn attachment(
             data: b64().encode(&content.bytes),
         })
     })
+}
+
+#[tauri::command]
+pub async fn duplicates(desk: State<'_, Desk>, limit: u32) -> UiResult<Vec<DuplicatePair>> {
+    desk.with(|p| Ok(p.duplicates(limit as usize)?))
+}
+
+#[tauri::command]
+pub async fn merge_clients(
+    desk: State<'_, Desk>,
+    keep: String,
+    other: String,
+) -> UiResult<MergeSummary> {
+    desk.with(|p| Ok(p.merge_clients(&keep, &other)?))
 }
 
 // ---- drafts --------------------------------------------------------------------------------

@@ -54,6 +54,8 @@ punkt_commands!(
     resolve_conflict,
     add_attachment,
     attachment,
+    duplicates,
+    merge_clients,
     save_draft,
     draft,
     delete_draft,

@@ -7,6 +7,7 @@ import { setLanguage } from './i18n';
 import { api, onLocked, onLockedCommand, type AppInfo, type Vocabulary } from './ipc';
 import { NavContext, type Route, VocabContext } from './state';
 import { Calculator } from './screens/Calculator';
+import { Duplicates } from './screens/Duplicates';
 import { ClientFile } from './screens/ClientFile';
 import { HomeScreen } from './screens/Home';
 import { Intake } from './screens/Intake';
@@ -20,7 +21,7 @@ import { Visit } from './screens/Visit';
 
 type Phase = 'loading' | 'setup' | 'locked' | 'unlocked';
 
-const NAV: Route['name'][] = ['home', 'search', 'intake', 'visit', 'calculator', 'reports', 'sync', 'settings'];
+const NAV: Route['name'][] = ['home', 'search', 'intake', 'visit', 'calculator', 'duplicates', 'reports', 'sync', 'settings'];
 
 export function App() {
   const { t } = useTranslation();
@@ -173,6 +174,8 @@ function Screen({ route, info, onSettingsChanged }: { route: Route; info: AppInf
       return <Calculator />;
     case 'reports':
       return <Reports />;
+    case 'duplicates':
+      return <Duplicates />;
     case 'sync':
       return <SyncScreen />;
     case 'settings':

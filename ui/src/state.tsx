@@ -8,6 +8,7 @@ export type Route =
   | { name: 'visit' }
   | { name: 'calculator' }
   | { name: 'reports' }
+  | { name: 'duplicates' }
   | { name: 'sync' }
   | { name: 'settings' }
   | { name: 'client'; id: string };

@@ -63,6 +63,8 @@ for (const m of vocab.matchAll(/vocabulary!\(\s*(?:\/\/\/[^\n]*\n\s*)*(\w+),\s*"
   }
   for (const v of m[2].matchAll(/=\s*"([a-z_]+)"/g)) for (const l of langs) if (!has(cats[l], `vocab.${group}.${v[1]}`)) problems.push(`${l}: no name for ${group} ${v[1]}`);
 }
+const dupSource = readFileSync(join(repo, 'crates/core/src/duplicates.rs'), 'utf8');
+for (const m of dupSource.matchAll(/add\(-?[0-9.]+, "([a-z_]+)"\)/g)) for (const l of langs) if (!has(cats[l], `duplicates.reason.${m[1]}`)) problems.push(`${l}: no text for duplicate reason ${m[1]}`);
 const rules = JSON.parse(readFileSync(join(repo, 'crates/model/data/deadline-rules.json'), 'utf8'));
 for (const r of rules.rules ?? rules) for (const l of langs) if (!has(cats[l], `vocab.rule.${r.id}`)) problems.push(`${l}: no name for deadline rule ${r.id}`);
 

@@ -213,6 +213,20 @@ test('visit mode: a retry after a failed save does not take the person in twice'
   assert((await calls(page, 'add_consultation')).length === 1, 'the consultation was saved twice');
 });
 
+test('duplicates: pairs with translated reasons, a merge asks first', async ({ open, page, shot }) => {
+  await open({ unlocked: true });
+  await page.getByTestId('nav-duplicates').click();
+  const pair = page.getByTestId('duplicate-pair');
+  await pair.waitFor();
+  assert((await pair.textContent()).includes('podobne imiona i nazwisko'), 'reason not translated');
+  await shot('duplicates');
+  await page.getByTestId('merge-into-a').click();
+  await page.getByTestId('merge-confirm').click();
+  await pair.waitFor({ state: 'detached' });
+  const merged = await calls(page, 'merge_clients');
+  assert(merged.length === 1 && merged[0].args.keep === 'c1' && merged[0].args.other === 'c2', 'wrong merge');
+});
+
 test('settings: switching to Ukrainian translates the app', async ({ open, page, shot }) => {
   await open({ unlocked: true });
   await page.getByTestId('nav-settings').click();

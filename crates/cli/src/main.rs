@@ -144,6 +144,14 @@ enum ClientCommand {
         #[arg(long, default_value_t = 20)]
         limit: usize,
     },
+    /// Likely duplicate people: pairs with a score (0-1) and the reasons, best first.
+    Duplicates {
+        #[arg(long, default_value_t = 100)]
+        limit: usize,
+    },
+    /// Merge OTHER into KEEP: KEEP gains every consultation, deadline and entry of OTHER;
+    /// OTHER keeps its history and shows KEEP from now on, on every device after sync.
+    Merge { keep: String, other: String },
 }
 
 #[derive(Args)]
@@ -396,6 +404,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 }
                 ClientCommand::Search { query, limit } => print(&punkt.search(&query, limit)?),
                 ClientCommand::Conflicts { id } => print(&punkt.conflicts(&id)?),
+                ClientCommand::Duplicates { limit } => print(&punkt.duplicates(limit)?),
+                ClientCommand::Merge { keep, other } => print(&punkt.merge_clients(&keep, &other)?),
                 ClientCommand::Resolve { id, field, value } => {
                     let value: serde_json::Value = serde_json::from_str(&value)
                         .map_err(|e| CoreError::Invalid(format!("--value is not JSON: {e}")))?;

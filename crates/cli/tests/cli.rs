@@ -558,3 +558,50 @@ fn the_passphrase_changes_without_re_encrypting() {
         .status
         .success());
 }
+
+#[test]
+fn duplicates_and_merge_through_the_command() {
+    let (env, taras) = with_client();
+    let again = env.ok(
+        &["client", "add", "--json", "-"],
+        Some(r#"{"given_names":"Taras","family_name":"Szewczenko","birth_date":"1990-05-12","citizenships":["UA"]}"#),
+    )["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let pairs = env.ok(&["client", "duplicates"], None);
+    let pairs = pairs.as_array().unwrap();
+    assert_eq!(pairs.len(), 1, "{pairs:?}");
+    assert!(pairs[0]["score"].as_f64().unwrap() >= 0.5);
+    assert!(pairs[0]["reasons"]
+        .as_array()
+        .unwrap()
+        .contains(&serde_json::json!("same_names_and_birth_date")));
+
+    // Refusals first, each leaving the store as it was.
+    let before = env.state();
+    env.fails(
+        &["client", "merge", &taras, &taras],
+        Some(PASS),
+        None,
+        "invalid_input",
+    );
+    env.fails(
+        &["client", "merge", &taras, "01NOSUCHFILE00000000000000"],
+        Some(PASS),
+        None,
+        "unknown_client",
+    );
+    assert_eq!(env.state(), before);
+
+    let merged = env.ok(&["client", "merge", &taras, &again], None);
+    assert_eq!(merged["kept"], taras.as_str());
+    assert_eq!(
+        env.ok(&["client", "show", &again], None)["id"],
+        taras.as_str()
+    );
+    assert_eq!(
+        env.ok(&["client", "duplicates"], None),
+        serde_json::json!([])
+    );
+}

@@ -595,6 +595,8 @@ pub struct ClientView {
     pub deadlines: Vec<DeadlineView>,
     pub summary: String,
     pub attachments: Vec<crate::attachments::AttachmentView>,
+    /// Set when the id asked for was merged into this file: the id asked for.
+    pub redirected_from: Option<String>,
     /// Fields two people set at the same time on different laptops: every value kept, the
     /// shown one first. Settle with `punkt client resolve`.
     pub conflicts: Vec<crate::conflicts::FieldConflict>,
@@ -837,6 +839,7 @@ impl ClientView {
             consultations,
             deadlines,
             summary: f.summary.as_str().to_string(),
+            redirected_from: None,
             attachments: f
                 .attachments
                 .iter()

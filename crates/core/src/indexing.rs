@@ -118,6 +118,7 @@ pub fn client_index(file: &ClientFile) -> ClientIndex {
     }
     ClientIndex {
         conflicts: 0,
+        merged_into: file.merged_into.clone(),
         id: file.id.clone(),
         organisation: file.organisation.clone(),
         display_name: file.display_name(),

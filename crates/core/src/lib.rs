@@ -14,6 +14,7 @@ pub mod conflicts;
 pub mod demo;
 pub mod drafts;
 pub mod dto;
+pub mod duplicates;
 pub mod error;
 pub mod history;
 pub mod home;
@@ -304,8 +305,18 @@ impl Punkt {
         Ok(read_client(&doc)?)
     }
 
-    /// A client file as front ends show it, with its conflicting fields.
+    /// A client file as front ends show it, with its conflicting fields. A file merged into
+    /// another shows the survivor (with `redirected_from` set).
     pub fn client_view(&self, id: &str) -> Result<ClientView> {
+        let target = self.resolve_client_id(id)?;
+        let mut view = self.client_view_of(&target)?;
+        if target != id {
+            view.redirected_from = Some(id.to_string());
+        }
+        Ok(view)
+    }
+
+    fn client_view_of(&self, id: &str) -> Result<ClientView> {
         let mut doc = self.load_client_doc(id)?;
         let conflicts = conflicts::conflicts_in(&doc);
         migrate_client(&mut doc)?;
@@ -331,6 +342,11 @@ impl Punkt {
             let before = doc.get_heads();
             migrate_client(&mut doc)?;
             let mut file = read_client(&doc)?;
+            if let Some(into) = &file.merged_into {
+                return Err(CoreError::Invalid(format!(
+                    "the file {id} was merged into {into}: change that one"
+                )));
+            }
             let original = file.clone();
             edit(&mut file, today)?;
             if file == original && doc.get_heads() == before {

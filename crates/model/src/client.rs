@@ -57,6 +57,10 @@ pub struct ClientFile {
     /// their own ([`ATTACHMENT_DOCUMENT_KIND`]) keyed by the same id. Since schema version 2.
     #[autosurgeon(missing = "Default::default")]
     pub attachments: BTreeMap<String, AttachmentRef>,
+    /// Set when this file was merged into another (the same person entered twice): the file
+    /// is kept, with its history, and every device shows the survivor in its place.
+    #[autosurgeon(missing = "none")]
+    pub merged_into: Option<String>,
 }
 
 /// The kind of the document holding one attachment's bytes.

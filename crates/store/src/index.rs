@@ -45,6 +45,9 @@ pub struct ClientIndex {
     pub fts_other: String,
     /// Fields of the file holding concurrent values nobody has settled yet.
     pub conflicts: u32,
+    /// Set when the file was merged into another: it then has no index rows at all (not
+    /// listed, searched, on the board or counted in reports).
+    pub merged_into: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -114,6 +117,11 @@ pub(crate) fn replace_client_rows(tx: &Transaction<'_>, rows: &ClientIndex) -> R
     if let Some(rid) = old_rid {
         tx.prepare_cached("DELETE FROM client_fts WHERE rowid = ?1")?
             .execute([rid])?;
+    }
+    if rows.merged_into.is_some() {
+        tx.prepare_cached("DELETE FROM clients WHERE id = ?1")?
+            .execute([id])?;
+        return replace_search_keys(tx, id, &BTreeSet::new());
     }
     tx.prepare_cached(
         "INSERT INTO clients(rid, id, organisation, display_name, given_names, family_name,
@@ -389,6 +397,35 @@ impl Store {
         )?;
         let rows = stmt
             .query_map([key], summary_row)?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    /// Pairs of client files that share a document number, a name token (`s:` skeleton or `d:`
+    /// dictionary key) or an identity key, each with what they share. Keys shared by more than
+    /// `max_group` files (a common name) do not pair anyone on their own.
+    pub fn duplicate_candidates(&self, max_group: usize) -> Result<Vec<(String, String, String)>> {
+        let mut stmt = self.conn.prepare_cached(
+            "WITH small AS (
+                 SELECT key FROM search_keys
+                 WHERE (key >= 'd:' AND key < 'd;') OR (key >= 'n:' AND key < 'n;')
+                    OR (key >= 's:' AND key < 's;')
+                 GROUP BY key HAVING count(*) BETWEEN 2 AND ?1
+             )
+             SELECT a.client_id, b.client_id, a.key
+             FROM small k
+             JOIN search_keys a ON a.key = k.key
+             JOIN search_keys b ON b.key = k.key AND b.client_id > a.client_id
+             UNION ALL
+             SELECT a.id, b.id, 'i:' || a.identity_key
+             FROM clients a JOIN clients b
+               ON b.identity_key = a.identity_key AND b.id > a.id
+             WHERE a.identity_key IS NOT NULL",
+        )?;
+        let rows = stmt
+            .query_map([max_group as i64], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows)
     }

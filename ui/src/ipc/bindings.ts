@@ -49,6 +49,24 @@ urgent_days: number, recent: Array<ClientSummary>, conflicted: Array<ClientSumma
 
 export type BoardPage = { entries: Array<BoardEntry>, total: number, };
 
+export type DuplicatePair = { a: ClientSummary, b: ClientSummary, 
+/**
+ * 0 to 1.
+ */
+score: number, 
+/**
+ * `document_number`, `same_names_and_birth_date`, `similar_names`, `shared_name`,
+ * `birth_date`, `birth_year`, `different_birth_date`, `citizenship`,
+ * `different_citizenship`.
+ */
+reasons: Array<string>, };
+
+export type MergeSummary = { kept: string, merged: string, 
+/**
+ * Entries the survivor gained, by part of the file.
+ */
+added: { [key in string]?: number }, };
+
 export type PassphraseStrength = { 
 /**
  * 0 (guessed at once) to 4 (very hard to guess), zxcvbn's score.
@@ -162,6 +180,10 @@ path: string,
 values: Array<JsonValue>, };
 
 export type ClientView = { id: string, organisation: string, created_at: string, updated_at: string, display_name: string, person: PersonView, current_status: string | null, legal_status: Array<LegalStatusView>, vulnerabilities: Array<string>, consents: Array<ConsentView>, matters: Array<MatterView>, consultations: Array<ConsultationView>, deadlines: Array<DeadlineView>, summary: string, attachments: Array<AttachmentView>, 
+/**
+ * Set when the id asked for was merged into this file: the id asked for.
+ */
+redirected_from: string | null, 
 /**
  * Fields two people set at the same time on different laptops: every value kept, the
  * shown one first. Settle with `punkt client resolve`.

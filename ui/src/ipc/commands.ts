@@ -5,7 +5,7 @@
 import { invoke } from '@tauri-apps/api/core';
 import type {
   AppInfo, AttachmentData, BoardPage, AttachmentView, ClientInput, ClientSummary, ClientView, ConsultationInput,
-  DeadlineInput, DueDate, Enrolment, FieldConflict, HistoryEntry, Home, ImportSummary, Intake,
+  DeadlineInput, DueDate, DuplicatePair, MergeSummary, Enrolment, FieldConflict, HistoryEntry, Home, ImportSummary, Intake,
   PassphraseStrength, RecordedDeadline, Report, SavedFile, SearchHit, Settings, SyncStatus,
   SyncSummary, UiError, Vocabulary,
 } from './bindings';
@@ -81,6 +81,8 @@ export const api = {
   addAttachment: (id: string, name: string, data: string) =>
     command<AttachmentView>("add_attachment", { id, name, data }),
   attachment: (id: string, attachmentId: string) => command<AttachmentData>("attachment", { id, attachmentId }),
+  duplicates: (limit: number) => command<DuplicatePair[]>("duplicates", { limit }),
+  mergeClients: (keep: string, other: string) => command<MergeSummary>("merge_clients", { keep, other }),
 
   saveDraft: (name: string, draft: JsonValue) => command<null>("save_draft", { name, draft }),
   draft: (name: string) => command<JsonValue | null>("draft", { name }),

@@ -298,7 +298,8 @@ export function ClientFile({ id }: { id: string }) {
         <Title order={2} data-testid="client-name">{c.display_name}</Title>
         {c.current_status && <Badge size="lg" variant="light">{t(`vocab.legal_status.${c.current_status}`, { defaultValue: c.current_status })}</Badge>}
       </Group>
-      <Conflicts id={id} conflicts={c.conflicts} onResolved={load} />
+      {c.redirected_from && <Alert color="blue" data-testid="redirected">{t('client.redirected')}</Alert>}
+      <Conflicts id={c.id} conflicts={c.conflicts} onResolved={load} />
       <Tabs value={tab} onChange={setTab} keepMounted={false}>
         <Tabs.List>
           <Tabs.Tab value="person">{t('client.person')}</Tabs.Tab>
