@@ -35,6 +35,9 @@ pub struct DuplicatePair {
 
 #[derive(Default)]
 struct Evidence {
+    /// Shared `n:` keys: document numbers or matter references (the index keeps both under one
+    /// prefix, for search); only a document number of both people counts.
+    numbers: BTreeSet<String>,
     number: bool,
     identity: bool,
     name_keys: BTreeSet<String>,
@@ -55,7 +58,10 @@ fn score(e: &Evidence, a: &ClientSummary, b: &ClientSummary) -> (f64, Vec<String
         add(0.6, "document_number");
     }
     if e.identity {
-        add(0.5, "same_names_and_birth_date");
+        // Same names and the same full birth date is strong; the same year only (common for
+        // people who do not know their date) much less so.
+        let full = matches!(birth(&a.birth_date), Some(PartialDate::Day(_)));
+        add(if full { 0.5 } else { 0.35 }, "same_names_and_birth_date");
     }
     match e.name_keys.len() {
         0 => {}
@@ -86,7 +92,9 @@ impl Punkt {
         for (a, b, key) in self.store.duplicate_candidates(MAX_GROUP)? {
             let e = evidence.entry((a, b)).or_default();
             match key.split_once(':') {
-                Some(("n", _)) => e.number = true,
+                Some(("n", v)) => {
+                    e.numbers.insert(v.to_string());
+                }
                 Some(("i", _)) => e.identity = true,
                 // A token's skeleton and dictionary keys are one piece of evidence, counted by
                 // the token: strip the kind so "s:mhmd" and "d:muhammad" do not count twice
@@ -96,6 +104,30 @@ impl Punkt {
                 }
                 None => {}
             }
+        }
+        // A shared number counts when it is an identity document of both (a family shares its
+        // case reference, not its passports). Only these pairs load their two files.
+        let mut documents: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        for ((a, b), e) in evidence.iter_mut() {
+            if e.numbers.is_empty() {
+                continue;
+            }
+            for id in [a, b] {
+                if !documents.contains_key(id) {
+                    let numbers = self
+                        .client(id)?
+                        .person
+                        .identifiers
+                        .values()
+                        .map(|i| punkt_model::names::normalise_document_number(&i.number))
+                        .collect();
+                    documents.insert(id.clone(), numbers);
+                }
+            }
+            e.number = e
+                .numbers
+                .iter()
+                .any(|n| documents[a].contains(n) && documents[b].contains(n));
         }
         let ids: Vec<String> = evidence
             .keys()

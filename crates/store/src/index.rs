@@ -418,9 +418,10 @@ impl Store {
              JOIN search_keys b ON b.key = k.key AND b.client_id > a.client_id
              UNION ALL
              SELECT a.id, b.id, 'i:' || a.identity_key
-             FROM clients a JOIN clients b
-               ON b.identity_key = a.identity_key AND b.id > a.id
-             WHERE a.identity_key IS NOT NULL",
+             FROM (SELECT identity_key FROM clients WHERE identity_key IS NOT NULL
+                   GROUP BY identity_key HAVING count(*) BETWEEN 2 AND ?1) g
+             JOIN clients a ON a.identity_key = g.identity_key
+             JOIN clients b ON b.identity_key = g.identity_key AND b.id > a.id",
         )?;
         let rows = stmt
             .query_map([max_group as i64], |r| {
