@@ -320,7 +320,25 @@ fn restrict_permissions(path: &Path, mode: u32) {
     let _ = (path, mode);
 }
 
+/// SQLCipher sets up its crypto provider the first time a key is used. Two threads doing that
+/// at once can fail with "An error occurred with PRAGMA key or rekey" (seen once in the test
+/// suite, whose tests open stores on several threads at the same moment): key one in-memory
+/// connection, once, before any real store is opened.
+fn sqlcipher_ready() {
+    static READY: std::sync::Once = std::sync::Once::new();
+    READY.call_once(|| {
+        if let Ok(c) = Connection::open_in_memory() {
+            let _ = c.execute_batch(
+                "PRAGMA cipher_log_level = NONE;
+                 PRAGMA key = \"x'0000000000000000000000000000000000000000000000000000000000000000'\";
+                 SELECT count(*) FROM sqlite_master;",
+            );
+        }
+    });
+}
+
 fn open_connection(path: &Path, key: &keyfile::DataKey, create: bool) -> Result<Connection> {
+    sqlcipher_ready();
     let flags = if create {
         OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE
     } else {
