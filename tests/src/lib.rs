@@ -243,6 +243,19 @@ impl Device {
     }
 }
 
+/// A server with organisation "Fundacja A" and two laptops enrolled in it (anna, a lawyer;
+/// bartek, a counsellor).
+pub fn two_laptops() -> (tempfile::TempDir, TestServer, Device, Device) {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(dir.path());
+    server.org("Fundacja A");
+    server.user("Fundacja A", "anna", "lawyer");
+    server.user("Fundacja A", "bartek", "counsellor");
+    let a = Device::enrolled(&server, "Fundacja A", "anna");
+    let b = Device::enrolled(&server, "Fundacja A", "bartek");
+    (dir, server, a, b)
+}
+
 /// Assert that every device holds the same documents with the same heads and content.
 pub fn assert_converged(devices: &[&Device]) {
     let first = devices[0];

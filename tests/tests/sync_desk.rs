@@ -2,21 +2,10 @@
 //! naming who changed what on which laptop, and files with unsettled concurrent values listed on
 //! the home screen until someone settles them.
 
-use punkt_system_tests::{assert_converged, Device, TestServer};
+use punkt_system_tests::{assert_converged, two_laptops};
 
 const PDF: &[u8] =
     b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
-
-fn two_laptops() -> (tempfile::TempDir, TestServer, Device, Device) {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start(dir.path());
-    server.org("Fundacja A");
-    server.user("Fundacja A", "anna", "lawyer");
-    server.user("Fundacja A", "bartek", "counsellor");
-    let a = Device::enrolled(&server, "Fundacja A", "anna");
-    let b = Device::enrolled(&server, "Fundacja A", "bartek");
-    (dir, server, a, b)
-}
 
 #[test]
 fn an_attachment_and_its_author_reach_the_other_laptop() {

@@ -1,17 +1,11 @@
 //! A merge made on one laptop reaches the others: the merged-away file redirects to the
 //! survivor, drops out of their search and board, and the survivor holds every consultation.
 
-use punkt_system_tests::{assert_converged, Device, TestServer};
+use punkt_system_tests::{assert_converged, two_laptops, Device};
 
 #[test]
 fn a_merge_redirects_on_every_laptop_after_sync() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start(dir.path());
-    server.org("Fundacja A");
-    server.user("Fundacja A", "anna", "lawyer");
-    server.user("Fundacja A", "bartek", "counsellor");
-    let mut a = Device::enrolled(&server, "Fundacja A", "anna");
-    let mut b = Device::enrolled(&server, "Fundacja A", "bartek");
+    let (_dir, server, mut a, mut b) = two_laptops();
 
     let keep =
         a.add(r#"{"given_names":"Taras","family_name":"Shevchenko","birth_date":"1990-03-09"}"#);
@@ -46,13 +40,7 @@ fn a_merge_redirects_on_every_laptop_after_sync() {
 
 #[test]
 fn an_edit_made_offline_during_a_merge_is_kept_and_merging_again_brings_it_over() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start(dir.path());
-    server.org("Fundacja A");
-    server.user("Fundacja A", "anna", "lawyer");
-    server.user("Fundacja A", "bartek", "counsellor");
-    let mut a = Device::enrolled(&server, "Fundacja A", "anna");
-    let mut b = Device::enrolled(&server, "Fundacja A", "bartek");
+    let (_dir, server, mut a, mut b) = two_laptops();
     let keep = a.add(r#"{"family_name":"Shevchenko","birth_date":"1990-03-09"}"#);
     let other = a.add(r#"{"family_name":"Szewczenko","birth_date":"1990-03-09"}"#);
     a.sync(&server);

@@ -203,15 +203,8 @@ fn the_board_comes_in_pages_with_its_total() {
     let mut p = store(dir.path());
     let id = client(&mut p, TARAS);
     for start in ["2026-11-01", "2026-11-05", "2026-11-10"] {
-        let input = DeadlineInput {
-            rule: "return-appeal".into(),
-            start: start.into(),
-            first_notice: false,
-            uncertain: false,
-            matter_id: None,
-            note: None,
-        };
-        p.add_deadline(&id, input.into_request().unwrap()).unwrap();
+        p.add_deadline(&id, common::deadline("return-appeal", start))
+            .unwrap();
     }
     let page = p.board_page(None, 2).unwrap();
     assert_eq!(page.total, 3);

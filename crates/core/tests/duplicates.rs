@@ -3,8 +3,7 @@
 
 mod common;
 
-use common::{client, consult, store};
-use punkt_core::dto::DeadlineInput;
+use common::{client, consult, deadline, store};
 
 const TARAS_UA: &str = r#"{"given_names":"Taras","family_name":"Shevchenko","names_original":"Тарас Шевченко","birth_date":"1990-03-09","citizenships":["UA"],"identifiers":[{"kind":"passport","number":"ME 123456"}]}"#;
 /// The same man typed at another point from the Polish spelling, the passport series typed
@@ -15,19 +14,6 @@ const TARAS_OTHER: &str = r#"{"given_names":"Taras","family_name":"Shevchenko","
 const OLENA: &str =
     r#"{"given_names":"Olena","family_name":"Bondar","birth_date":"1980","citizenships":["UA"]}"#;
 const VISIT: &str = r#"{"date":"2026-11-02","place":{"kind":"centre","centre":"Przemyśl"},"services":["legal"],"note":"decision shown"}"#;
-
-fn deadline(start: &str) -> punkt_core::DeadlineRequest {
-    DeadlineInput {
-        rule: "return-appeal".into(),
-        start: start.into(),
-        first_notice: false,
-        uncertain: false,
-        matter_id: None,
-        note: None,
-    }
-    .into_request()
-    .unwrap()
-}
 
 #[test]
 fn duplicates_are_scored_with_reasons_and_namesakes_are_not_paired() {
@@ -74,7 +60,8 @@ fn merge_keeps_every_entry_and_redirects_the_merged_file() {
     consult(&mut p, &keep, VISIT);
     consult(&mut p, &other, VISIT);
     consult(&mut p, &other, VISIT);
-    p.add_deadline(&other, deadline("2026-11-12")).unwrap();
+    p.add_deadline(&other, deadline("return-appeal", "2026-11-12"))
+        .unwrap();
     p.update_client(
         &other,
         punkt_core::ClientInput::from_json(

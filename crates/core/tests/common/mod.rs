@@ -36,3 +36,17 @@ pub fn consult(p: &mut Punkt, id: &str, json: &str) -> String {
     p.add_consultation(id, ConsultationInput::from_json(json).unwrap())
         .unwrap()
 }
+
+/// A deadline counted from an event on `start` (YYYY-MM-DD) under `rule`.
+pub fn deadline(rule: &str, start: &str) -> punkt_core::DeadlineRequest {
+    punkt_core::dto::DeadlineInput {
+        rule: rule.into(),
+        start: start.into(),
+        first_notice: false,
+        uncertain: false,
+        matter_id: None,
+        note: None,
+    }
+    .into_request()
+    .unwrap()
+}
