@@ -51,6 +51,7 @@ const openFirstHit = (browser) =>
     document.querySelector('[data-testid="search-hit"]').click();
   });
 
+const slowest = [];
 for (let run = 0; run < runs; run++) {
   const t0 = performance.now();
   const session = await startApp({ PUNKT_DATA: data }, app);
@@ -68,7 +69,9 @@ for (let run = 0; run < runs; run++) {
     for (const q of QUERIES) {
       await $.click('nav-search');
       await $.wait('search-input');
-      figures.search_keystroke_to_results.push(await searchOnce(browser, q));
+      const ms = await searchOnce(browser, q);
+      figures.search_keystroke_to_results.push(ms);
+      slowest.push([ms, q, run]);
       figures.open_client_file.push(await openFirstHit(browser));
     }
   } finally {
@@ -81,6 +84,8 @@ const pct = (xs, p) => {
   return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
 };
 console.log(`desktop benchmark: ${runs} runs on ${data}`);
+slowest.sort((a, b) => b[0] - a[0]);
+console.log(`slowest searches: ${slowest.slice(0, 4).map(([ms, q, r]) => `${q} ${ms.toFixed(0)} ms (start ${r + 1})`).join('; ')}`);
 console.log('figure                          n   p50 ms   p95 ms   max ms');
 for (const [name, xs] of Object.entries(figures)) {
   console.log(`${name.padEnd(30)} ${String(xs.length).padStart(3)} ${pct(xs, 50).toFixed(0).padStart(8)} ${pct(xs, 95).toFixed(0).padStart(8)} ${Math.max(...xs).toFixed(0).padStart(8)}`);
