@@ -9,6 +9,7 @@
 //!   only to show or change that one file;
 //! - no SQL here (it lives in `punkt-store`), no terminal or window (that is the front ends').
 
+pub mod access;
 pub mod attachments;
 pub mod conflicts;
 pub mod demo;

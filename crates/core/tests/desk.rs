@@ -219,3 +219,35 @@ fn the_board_comes_in_pages_with_its_total() {
     assert_eq!((home.board.len(), home.board_total), (3, 3));
     assert!(home.board[0].overdue && home.board[0].days_left == -11);
 }
+
+#[test]
+fn an_access_request_holds_the_file_its_history_and_attachment_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut p = store(dir.path());
+    p.set_author("Anna Nowak").unwrap();
+    let id = client(&mut p, TARAS);
+    consult(&mut p, &id, VISIT);
+    let a = p.add_attachment(&id, "decision.png", PNG).unwrap();
+    let req = p.access_request(&id).unwrap();
+    assert_eq!(req.organisation, "Fundacja Pomocy Prawnej");
+    assert_eq!(
+        req.file.person.family_name_original.as_deref(),
+        Some("Шевченко")
+    );
+    assert_eq!(req.file.consultations.len(), 1);
+    assert_eq!(req.history.len(), 3, "intake, consultation, attachment");
+    assert!(req
+        .history
+        .iter()
+        .all(|h| h.author.as_deref() == Some("Anna Nowak")));
+    assert_eq!(req.attachments[0].id, a.id);
+    use base64::Engine as _;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(req.attachments[0].base64.as_deref().unwrap())
+        .unwrap();
+    assert_eq!(bytes, PNG);
+    assert_eq!(
+        p.access_request("01NOSUCHFILE").unwrap_err().code(),
+        "unknown_client"
+    );
+}
