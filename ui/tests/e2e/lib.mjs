@@ -43,6 +43,9 @@ export async function waitForPort(port, ms = 20000) {
 
 export function screenshot(name) {
   const path = join(shotsDir, `${name}.png`);
+  // WebKitGTK paints a moment after the DOM changes (software rendering under Xvfb): wait for
+  // it, or the picture shows the frame before.
+  execFileSync('sleep', ['0.5']);
   execFileSync('import', ['-window', 'root', path]);
   return path;
 }
