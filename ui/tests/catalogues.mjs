@@ -6,7 +6,16 @@ import { join } from 'node:path';
 const root = new URL('..', import.meta.url).pathname;
 const repo = join(root, '..');
 const langs = ['pl', 'en', 'uk', 'ru'];
-const cats = Object.fromEntries(langs.map((l) => [l, JSON.parse(readFileSync(join(root, 'src/i18n/locales', `${l}.json`), 'utf8'))]));
+// The UI's catalogue plus the names shared with punkt-core (vocabularies, document labels).
+const cats = Object.fromEntries(
+  langs.map((l) => [
+    l,
+    {
+      ...JSON.parse(readFileSync(join(root, 'src/i18n/locales', `${l}.json`), 'utf8')),
+      ...JSON.parse(readFileSync(join(root, '../crates/model/data/names', `${l}.json`), 'utf8')),
+    },
+  ]),
+);
 const problems = [];
 
 function keys(obj, prefix = '') {

@@ -149,8 +149,15 @@ enum ClientCommand {
         #[arg(long, default_value_t = 100)]
         limit: usize,
     },
-    /// Everything held on one person (GDPR Art. 15), as JSON, attachments included.
-    Access { id: String },
+    /// Everything held on one person (GDPR Art. 15): JSON with the attachments' bytes, or a
+    /// readable HTML document in the person's language (pl, en, uk, ru).
+    Access {
+        id: String,
+        #[arg(long, default_value = "json", value_parser = ["json", "html"])]
+        format: String,
+        #[arg(long, default_value = "pl")]
+        lang: String,
+    },
     /// Merge OTHER into KEEP: KEEP gains every consultation, deadline and entry of OTHER;
     /// OTHER keeps its history and shows KEEP from now on, on every device after sync.
     Merge { keep: String, other: String },
@@ -407,7 +414,14 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 ClientCommand::Search { query, limit } => print(&punkt.search(&query, limit)?),
                 ClientCommand::Conflicts { id } => print(&punkt.conflicts(&id)?),
                 ClientCommand::Duplicates { limit } => print(&punkt.duplicates(limit)?),
-                ClientCommand::Access { id } => print(&punkt.access_request(&id)?),
+                ClientCommand::Access { id, format, lang } => {
+                    if format == "html" {
+                        print!("{}", punkt.access_document(&id, &lang)?);
+                        Ok(())
+                    } else {
+                        print(&punkt.access_request(&id)?)
+                    }
+                }
                 ClientCommand::Merge { keep, other } => print(&punkt.merge_clients(&keep, &other)?),
                 ClientCommand::Resolve { id, field, value } => {
                     let value: serde_json::Value = serde_json::from_str(&value)

@@ -60,3 +60,248 @@ impl Punkt {
         })
     }
 }
+
+/// The names shared with the UI (vocabularies and this document's labels), per language.
+fn names(lang: &str) -> Option<serde_json::Value> {
+    let text = match lang {
+        "pl" => include_str!("../../model/data/names/pl.json"),
+        "en" => include_str!("../../model/data/names/en.json"),
+        "uk" => include_str!("../../model/data/names/uk.json"),
+        "ru" => include_str!("../../model/data/names/ru.json"),
+        _ => return None,
+    };
+    serde_json::from_str(text).ok()
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}
+
+struct Labels(serde_json::Value);
+
+impl Labels {
+    /// A label of the document.
+    fn doc(&self, key: &str) -> String {
+        escape(self.0["document"][key].as_str().unwrap_or(key))
+    }
+    /// The name of a vocabulary value (the code itself when unnamed).
+    fn vocab(&self, group: &str, code: &str) -> String {
+        escape(self.0["vocab"][group][code].as_str().unwrap_or(code))
+    }
+}
+
+fn section(out: &mut String, title: &str, rows: Vec<Vec<String>>, none: &str) {
+    out.push_str(&format!("<h2>{title}</h2>\n"));
+    if rows.is_empty() {
+        out.push_str(&format!("<p>{none}</p>\n"));
+        return;
+    }
+    out.push_str("<table>\n");
+    for r in rows {
+        out.push_str("<tr>");
+        for cell in r {
+            out.push_str(&format!("<td>{cell}</td>"));
+        }
+        out.push_str("</tr>\n");
+    }
+    out.push_str("</table>\n");
+}
+
+impl Punkt {
+    /// The access request as a readable HTML document in `lang` (pl, en, uk, ru): the same
+    /// content as [`Punkt::access_request`], attachments listed (their bytes are in the JSON).
+    pub fn access_document(&self, id: &str, lang: &str) -> Result<String> {
+        let l = Labels(names(lang).ok_or_else(|| {
+            crate::CoreError::Invalid(format!(
+                "'{lang}' is not a language of the document (pl, en, uk, ru)"
+            ))
+        })?);
+        let req = self.access_request(id)?;
+        let f = &req.file;
+        let p = &f.person;
+        let e = |s: &str| escape(s);
+        let opt = |s: &Option<String>| s.as_deref().map(escape).unwrap_or_default();
+        let none = l.doc("none");
+        let mut out = String::new();
+        out.push_str(&format!(
+            "<!doctype html>\n<html lang=\"{lang}\"><head><meta charset=\"utf-8\"><title>{title}</title>\n<style>body{{font-family:sans-serif;max-width:52em;margin:2em auto}}td{{padding:.2em .6em;border-bottom:1px solid #ddd;vertical-align:top}}</style></head><body>\n<h1>{title}</h1>\n",
+            title = l.doc("title")
+        ));
+        let intro = l
+            .doc("intro")
+            .replace("{{organisation}}", &e(&req.organisation))
+            .replace(
+                "{{date}}",
+                &e(&req.generated_at[..10.min(req.generated_at.len())]),
+            );
+        out.push_str(&format!(
+            "<p>{intro}</p>\n<p>{}: {}</p>\n",
+            l.doc("controller"),
+            e(&req.organisation)
+        ));
+
+        let mut person = vec![vec![
+            l.doc("names"),
+            e(&format!("{} {}", p.given_names, p.family_name)
+                .trim()
+                .to_string()),
+        ]];
+        let original = [opt(&p.given_names_original), opt(&p.family_name_original)].join(" ");
+        if !original.trim().is_empty() {
+            person.push(vec![l.doc("names_original"), original.trim().to_string()]);
+        }
+        person.push(vec![l.doc("birth_date"), opt(&p.birth_date)]);
+        person.push(vec![l.doc("sex"), l.vocab("sex", &p.sex)]);
+        person.push(vec![l.doc("citizenship"), e(&p.citizenships.join(", "))]);
+        person.push(vec![l.doc("languages"), e(&p.languages.join(", "))]);
+        for (k, v) in &p.contact {
+            person.push(vec![format!("{} ({})", l.doc("contact"), e(k)), e(v)]);
+        }
+        for i in &p.identifiers {
+            person.push(vec![l.vocab("identifier", &i.kind), e(&i.number)]);
+        }
+        section(&mut out, &l.doc("person"), person, &none);
+        section(
+            &mut out,
+            &l.doc("legal_status"),
+            f.legal_status
+                .iter()
+                .map(|s| {
+                    vec![
+                        l.vocab("legal_status", &s.status),
+                        format!("{} – {}", opt(&s.from), opt(&s.until)),
+                        opt(&s.centre),
+                    ]
+                })
+                .collect(),
+            &none,
+        );
+        section(
+            &mut out,
+            &l.doc("matters"),
+            f.matters
+                .iter()
+                .map(|m| {
+                    vec![
+                        l.vocab("matter_kind", &m.kind),
+                        opt(&m.authority),
+                        opt(&m.reference),
+                        l.vocab("matter_status", &m.status),
+                    ]
+                })
+                .collect(),
+            &none,
+        );
+        section(
+            &mut out,
+            &l.doc("consultations"),
+            f.consultations
+                .iter()
+                .map(|c| {
+                    let place = match &c.place {
+                        crate::dto::PlaceInput::Point { city } => {
+                            format!("{}, {}", l.vocab("place", "point"), e(city))
+                        }
+                        crate::dto::PlaceInput::Centre { centre } => {
+                            format!("{}, {}", l.vocab("place", "centre"), e(centre))
+                        }
+                        crate::dto::PlaceInput::Remote => l.vocab("place", "remote"),
+                    };
+                    let services = c
+                        .services
+                        .iter()
+                        .map(|s| l.vocab("service", s))
+                        .collect::<Vec<_>>()
+                        .join(", ");
+                    vec![e(&c.date), place, services, e(&c.note)]
+                })
+                .collect(),
+            &none,
+        );
+        section(
+            &mut out,
+            &l.doc("deadlines"),
+            f.deadlines
+                .iter()
+                .map(|d| {
+                    vec![
+                        e(&d.due),
+                        l.vocab("rule", &d.rule),
+                        format!("{}: {}", l.doc("from"), e(&d.from)),
+                    ]
+                })
+                .collect(),
+            &none,
+        );
+        section(
+            &mut out,
+            &l.doc("consents"),
+            f.consents
+                .iter()
+                .map(|c| {
+                    vec![
+                        e(&c.clause),
+                        format!("{}: {}", l.doc("given_on"), e(&c.given_on)),
+                        c.withdrawn_on
+                            .as_ref()
+                            .map(|w| format!("{}: {}", l.doc("withdrawn_on"), e(w)))
+                            .unwrap_or_default(),
+                    ]
+                })
+                .collect(),
+            &none,
+        );
+        out.push_str(&format!(
+            "<h2>{}</h2>\n<p>{}</p>\n",
+            l.doc("summary"),
+            if f.summary.is_empty() {
+                none.clone()
+            } else {
+                e(&f.summary).replace('\n', "<br>")
+            }
+        ));
+        section(
+            &mut out,
+            &l.doc("attachments"),
+            f.attachments
+                .iter()
+                .map(|a| vec![e(&a.name), e(&a.mime), e(&a.added_at)])
+                .collect(),
+            &none,
+        );
+        section(
+            &mut out,
+            &l.doc("history"),
+            req.history
+                .iter()
+                .map(|h| {
+                    let parts = h
+                        .sections
+                        .iter()
+                        .map(|s| l.vocab("section", s))
+                        .collect::<Vec<_>>()
+                        .join(", ");
+                    vec![
+                        e(&h.time),
+                        format!(
+                            "{}: {}",
+                            l.doc("author"),
+                            h.author
+                                .as_deref()
+                                .map(escape)
+                                .unwrap_or_else(|| e(&h.device))
+                        ),
+                        parts,
+                    ]
+                })
+                .collect(),
+            &none,
+        );
+        out.push_str("</body></html>\n");
+        Ok(out)
+    }
+}

@@ -251,3 +251,35 @@ fn an_access_request_holds_the_file_its_history_and_attachment_bytes() {
         "unknown_client"
     );
 }
+
+#[test]
+fn the_access_document_is_in_the_persons_language_and_escapes_what_was_typed() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut p = store(dir.path());
+    let id = client(&mut p, TARAS);
+    p.update_client(
+        &id,
+        punkt_core::ClientInput::from_json(
+            r#"{"legal_status":[{"status":"asylum_seeker","from":"2026-01-10"}],"summary":"<script>alert(1)</script>"}"#,
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    consult(&mut p, &id, VISIT);
+    let uk = p.access_document(&id, "uk").unwrap();
+    assert!(uk.contains("<html lang=\"uk\">"));
+    assert!(uk.contains("Інформація про ваші дані"));
+    assert!(uk.contains("Шевченко"));
+    assert!(
+        uk.contains("Шукач захисту"),
+        "legal status named in Ukrainian"
+    );
+    assert!(uk.contains("Охоронюваний центр, Przemyśl"));
+    assert!(!uk.contains("<script>") && uk.contains("&lt;script&gt;"));
+    let pl = p.access_document(&id, "pl").unwrap();
+    assert!(pl.contains("Wnioskodawca o ochronę") && pl.contains("Fundacja Pomocy Prawnej"));
+    assert_eq!(
+        p.access_document(&id, "de").unwrap_err().code(),
+        "invalid_input"
+    );
+}
