@@ -333,6 +333,30 @@ pub async fn merge_clients(
     desk.with(|p| Ok(p.merge_clients(&keep, &other)?))
 }
 
+/// An access request (GDPR Art. 15): the JSON with the attachments' bytes and the readable
+/// document in `lang`, both written to the export folder (they hold personal data).
+#[tauri::command]
+pub async fn access_request(
+    desk: State<'_, Desk>,
+    id: String,
+    lang: String,
+) -> UiResult<Vec<SavedFile>> {
+    let (json, html) = desk.with(|p| {
+        let json = serde_json::to_vec_pretty(&p.access_request(&id)?)
+            .map_err(|e| UiError::new("export_failed", e.to_string()))?;
+        Ok((json, p.access_document(&id, &lang)?))
+    })?;
+    let stamp = chrono::Local::now().format("%Y%m%d-%H%M%S");
+    Ok(vec![
+        save(&desk, &format!("punkt-access-{stamp}.json"), &json)?,
+        save(
+            &desk,
+            &format!("punkt-access-{stamp}.html"),
+            html.as_bytes(),
+        )?,
+    ])
+}
+
 // ---- drafts --------------------------------------------------------------------------------
 
 #[tauri::command]

@@ -56,6 +56,7 @@ punkt_commands!(
     attachment,
     duplicates,
     merge_clients,
+    access_request,
     save_draft,
     draft,
     delete_draft,

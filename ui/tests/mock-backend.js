@@ -114,6 +114,7 @@
       } state.clients[id].deadlines.push({ id: `d${nextId++}`, rule: input.rule, from: input.start, due: '2026-11-23', uncertain: !!input.uncertain, done: false, matter_id: null, note: null }); return { id: 'd', client_id: id, due: '2026-11-23' }; },
     set_deadline_done: () => null,
     duplicates: () => (state.merged ? [] : [{ a: summary(state.clients.c1), b: summary(state.clients.c2), score: 0.85, reasons: ['similar_names', 'birth_date'] }]),
+    access_request: ({ lang }) => [{ path: `/home/test/Downloads/punkt-access.json`, bytes: 10 }, { path: `/home/test/Downloads/punkt-access-${lang}.html`, bytes: 10 }],
     merge_clients: ({ keep, other }) => { state.merged = { keep, other }; return { kept: keep, merged: other, added: { consultations: 1 } }; },
     resolve_conflict: ({ id }) => { state.clients[id].conflicts = []; return []; },
     add_attachment: () => { throw err('invalid_input', 'the file is not a photo or scan Punkt can keep'); },

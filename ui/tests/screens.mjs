@@ -144,6 +144,15 @@ for (const [kind, pdf] of [['text', decisionPdf], ['JPEG 2000 scan', scanPdf]]) 
   });
 }
 
+test('client file: an access request in the language chosen, saved where it says', async ({ open, page }) => {
+  await open({ unlocked: true, language: 'uk' });
+  await page.getByTestId('recent').getByText('Taras').click();
+  await page.getByTestId('access-request').click();
+  await page.getByText('punkt-access-uk.html', { exact: false }).waitFor();
+  const req = await calls(page, 'access_request');
+  assert(req[0].args.lang === 'uk' && req[0].args.id === 'c1', 'wrong request');
+});
+
 test('intake: a likely duplicate is shown before saving', async ({ open, page, shot }) => {
   await open({ unlocked: true, likelySame: [{ id: 'c1', display_name: 'Taras Shevchenko (Тарас Шевченко)', birth_date: '1990-03-09', citizenship: 'UA', updated_at: '2026-01-01' }] });
   await page.getByTestId('nav-intake').click();

@@ -146,9 +146,7 @@ impl Punkt {
 
         let mut person = vec![vec![
             l.doc("names"),
-            e(&format!("{} {}", p.given_names, p.family_name)
-                .trim()
-                .to_string()),
+            e(format!("{} {}", p.given_names, p.family_name).trim()),
         ]];
         let original = [opt(&p.given_names_original), opt(&p.family_name_original)].join(" ");
         if !original.trim().is_empty() {

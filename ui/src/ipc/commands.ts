@@ -83,6 +83,7 @@ export const api = {
   attachment: (id: string, attachmentId: string) => command<AttachmentData>("attachment", { id, attachmentId }),
   duplicates: (limit: number) => command<DuplicatePair[]>("duplicates", { limit }),
   mergeClients: (keep: string, other: string) => command<MergeSummary>("merge_clients", { keep, other }),
+  accessRequest: (id: string, lang: string) => command<SavedFile[]>("access_request", { id, lang }),
 
   saveDraft: (name: string, draft: JsonValue) => command<null>("save_draft", { name, draft }),
   draft: (name: string) => command<JsonValue | null>("draft", { name }),

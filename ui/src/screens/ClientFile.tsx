@@ -95,6 +95,21 @@ function Person({ c }: { c: ClientView }) {
   );
 }
 
+/** An access request (GDPR Art. 15) in the language the person reads. */
+function AccessRequest({ id }: { id: string }) {
+  const { t, i18n } = useTranslation();
+  const notify = useNotify();
+  const [lang, setLang] = useState<string>(i18n.language);
+  return (
+    <Group gap={4}>
+      <Select size="xs" w={130} data={['pl', 'en', 'uk', 'ru'].map((l) => ({ value: l, label: t(`lang.${l}`) }))} value={lang} onChange={(l) => l && setLang(l)} aria-label={t('client.access_language')} allowDeselect={false} />
+      <Button size="xs" variant="light" data-testid="access-request" onClick={() => api.accessRequest(id, lang).then((files) => notify.ok(t('client.access_saved', { path: files.map((f) => f.path).join(', ') })), notify.error)}>
+        {t('client.access_request')}
+      </Button>
+    </Group>
+  );
+}
+
 function draftOf(c: ClientView): PersonDraft {
   const p = c.person;
   return {
@@ -296,7 +311,10 @@ export function ClientFile({ id }: { id: string }) {
     <Stack>
       <Group justify="space-between">
         <Title order={2} data-testid="client-name">{c.display_name}</Title>
-        {c.current_status && <Badge size="lg" variant="light">{t(`vocab.legal_status.${c.current_status}`, { defaultValue: c.current_status })}</Badge>}
+        <Group>
+          {c.current_status && <Badge size="lg" variant="light">{t(`vocab.legal_status.${c.current_status}`, { defaultValue: c.current_status })}</Badge>}
+          <AccessRequest id={c.id} />
+        </Group>
       </Group>
       {c.redirected_from && <Alert color="blue" data-testid="redirected">{t('client.redirected')}</Alert>}
       <Conflicts id={c.id} conflicts={c.conflicts} onResolved={load} />
