@@ -349,6 +349,12 @@ fn open_connection(path: &Path, key: &keyfile::DataKey, create: bool) -> Result<
     // SQLCipher logs decryption failures to stderr by default; Punkt reports them itself, as
     // one classified error, and never lets a library write to the terminal or a log file.
     conn.execute_batch("PRAGMA cipher_log_level = NONE;")?;
+    // Wipe SQLCipher's memory (page cache, key material) when it is freed, so a locked app
+    // keeps no decrypted pages in freed memory. Off by default since SQLCipher 4.5 for speed;
+    // measured here in docs/benchmarks.md.
+    if std::env::var("PUNKT_CIPHER_MEMORY_SECURITY").as_deref() != Ok("0") {
+        conn.execute_batch("PRAGMA cipher_memory_security = ON;")?;
+    }
     let pragma = zeroize::Zeroizing::new(format!(
         "PRAGMA key = \"{}\";",
         key.sqlcipher_literal().as_str()
