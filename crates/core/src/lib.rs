@@ -339,6 +339,9 @@ impl Punkt {
         let actor = self.actor.clone();
         let options = commit_options(self.author.as_deref(), now.timestamp());
         let result = self.store.edit_document(id, &now_text, |stored| {
+            // A local edit never adds concurrent values, it can only settle some: a file with
+            // none needs no walk of the document to count them.
+            let had_conflicts = stored.index_conflicts > 0;
             let mut doc = open_client_doc(&stored, &actor)?;
             let before = doc.get_heads();
             migrate_client(&mut doc)?;
@@ -363,7 +366,11 @@ impl Punkt {
             let update = DocumentUpdate {
                 changes,
                 heads: heads_bytes(&doc.get_heads()),
-                index: Some(indexing::client_index_in(&doc, &file)),
+                index: Some(if had_conflicts {
+                    indexing::client_index_in(&doc, &file)
+                } else {
+                    indexing::client_index(&file)
+                }),
                 sync: None,
             };
             Ok((Some(update), file))

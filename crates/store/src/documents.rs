@@ -20,6 +20,8 @@ pub struct StoredDocument {
     pub owner_org: String,
     pub snapshot: Vec<u8>,
     pub changes: Vec<Vec<u8>>,
+    /// The index's count of the file's fields with concurrent values (0 for other kinds).
+    pub index_conflicts: u32,
 }
 
 /// One write of a document: a new document's first snapshot, or changes to append.
@@ -71,16 +73,21 @@ pub struct DocumentUpdate {
 
 fn load_in(conn: &Connection, id: &str) -> Result<StoredDocument> {
     let row = conn
-        .prepare_cached("SELECT kind, owner_org, snapshot FROM documents WHERE id = ?1")?
+        .prepare_cached(
+            "SELECT d.kind, d.owner_org, d.snapshot, coalesce(c.conflicts, 0)
+             FROM documents d LEFT JOIN clients c ON c.id = d.id WHERE d.id = ?1",
+        )?
         .query_row([id], |r| {
             Ok((
                 r.get::<_, String>(0)?,
                 r.get::<_, String>(1)?,
                 r.get::<_, Vec<u8>>(2)?,
+                r.get::<_, u32>(3)?,
             ))
         })
         .optional()?;
-    let (kind, owner_org, snapshot) = row.ok_or_else(|| StoreError::NoDocument(id.to_string()))?;
+    let (kind, owner_org, snapshot, index_conflicts) =
+        row.ok_or_else(|| StoreError::NoDocument(id.to_string()))?;
     let mut stmt =
         conn.prepare_cached("SELECT bytes FROM doc_changes WHERE doc_id = ?1 ORDER BY seq")?;
     let changes = stmt
@@ -92,6 +99,7 @@ fn load_in(conn: &Connection, id: &str) -> Result<StoredDocument> {
         owner_org,
         snapshot,
         changes,
+        index_conflicts,
     })
 }
 
