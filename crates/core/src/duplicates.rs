@@ -339,19 +339,4 @@ impl Punkt {
             added,
         })
     }
-
-    /// Where a file lives now: itself, or the survivor it was merged into (followed through
-    /// merges of merges).
-    pub fn resolve_client_id(&self, id: &str) -> Result<String> {
-        let mut current = id.to_string();
-        for _ in 0..16 {
-            match self.client(&current)?.merged_into {
-                Some(next) => current = next,
-                None => return Ok(current),
-            }
-        }
-        Err(CoreError::Invalid(format!(
-            "the file {id} is merged in a loop"
-        )))
-    }
 }

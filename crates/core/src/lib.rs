@@ -309,21 +309,28 @@ impl Punkt {
     /// A client file as front ends show it, with its conflicting fields. A file merged into
     /// another shows the survivor (with `redirected_from` set).
     pub fn client_view(&self, id: &str) -> Result<ClientView> {
-        let target = self.resolve_client_id(id)?;
-        let mut view = self.client_view_of(&target)?;
-        if target != id {
-            view.redirected_from = Some(id.to_string());
+        // Each document is loaded once: the one asked for, then the survivors it was merged
+        // into (merges of merges), at most a few hops.
+        let mut current = id.to_string();
+        for _ in 0..16 {
+            let mut doc = self.load_client_doc(&current)?;
+            let conflicts = conflicts::conflicts_in(&doc);
+            migrate_client(&mut doc)?;
+            let file = read_client(&doc)?;
+            if let Some(next) = file.merged_into {
+                current = next;
+                continue;
+            }
+            let mut view = ClientView::from_file(&file, self.today());
+            view.conflicts = conflicts;
+            if current != id {
+                view.redirected_from = Some(id.to_string());
+            }
+            return Ok(view);
         }
-        Ok(view)
-    }
-
-    fn client_view_of(&self, id: &str) -> Result<ClientView> {
-        let mut doc = self.load_client_doc(id)?;
-        let conflicts = conflicts::conflicts_in(&doc);
-        migrate_client(&mut doc)?;
-        let mut view = ClientView::from_file(&read_client(&doc)?, self.today());
-        view.conflicts = conflicts;
-        Ok(view)
+        Err(CoreError::Invalid(format!(
+            "the file {id} is merged in a loop"
+        )))
     }
 
     /// Change a client file: hydrate, let `edit` change it, reconcile, and append the new

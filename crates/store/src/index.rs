@@ -389,16 +389,23 @@ impl Store {
         Ok(out)
     }
 
-    /// Client files with this identity key (likely the same person).
-    pub fn clients_with_identity(&self, key: &str) -> Result<Vec<ClientSummary>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT id, display_name, birth_date, citizenship, updated_at FROM clients
-             WHERE identity_key = ?1 ORDER BY id",
-        )?;
+    /// The client summaries a `SELECT id, display_name, birth_date, citizenship, updated_at`
+    /// query gives.
+    fn summaries<P: rusqlite::Params>(&self, sql: &str, params: P) -> Result<Vec<ClientSummary>> {
+        let mut stmt = self.conn.prepare_cached(sql)?;
         let rows = stmt
-            .query_map([key], summary_row)?
+            .query_map(params, summary_row)?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows)
+    }
+
+    /// Client files with this identity key (likely the same person).
+    pub fn clients_with_identity(&self, key: &str) -> Result<Vec<ClientSummary>> {
+        self.summaries(
+            "SELECT id, display_name, birth_date, citizenship, updated_at FROM clients
+             WHERE identity_key = ?1 ORDER BY id",
+            [key],
+        )
     }
 
     /// Pairs of client files that share a document number, a name token (`s:` skeleton or `d:`
@@ -433,26 +440,20 @@ impl Store {
 
     /// Client files with unsettled concurrent values, most recently changed first.
     pub fn clients_with_conflicts(&self, limit: usize) -> Result<Vec<ClientSummary>> {
-        let mut stmt = self.conn.prepare_cached(
+        self.summaries(
             "SELECT id, display_name, birth_date, citizenship, updated_at FROM clients
              WHERE conflicts > 0 ORDER BY updated_at DESC, id LIMIT ?1",
-        )?;
-        let rows = stmt
-            .query_map([limit as i64], summary_row)?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        Ok(rows)
+            [limit as i64],
+        )
     }
 
     /// The most recently changed client files.
     pub fn recent_clients(&self, limit: usize) -> Result<Vec<ClientSummary>> {
-        let mut stmt = self.conn.prepare_cached(
+        self.summaries(
             "SELECT id, display_name, birth_date, citizenship, updated_at FROM clients
              ORDER BY updated_at DESC, id LIMIT ?1",
-        )?;
-        let rows = stmt
-            .query_map([limit as i64], summary_row)?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        Ok(rows)
+            [limit as i64],
+        )
     }
 
     /// Open deadlines due on or before `until` (all open ones when `None`), soonest first.

@@ -47,6 +47,14 @@ async function command<T>(name: string, args?: Record<string, unknown>): Promise
 }
 
 
+/** A file's bytes as the commands take them (base64 in the JSON of the IPC). */
+async function fileBase64(file: File): Promise<string> {
+  const buf = new Uint8Array(await file.arrayBuffer());
+  let bin = '';
+  for (let i = 0; i < buf.length; i += 0x8000) bin += String.fromCharCode(...buf.subarray(i, i + 0x8000));
+  return btoa(bin);
+}
+
 export const api = {
   appInfo: () => command<AppInfo>("app_info"),
   saveSettings: (settings: Settings) => command<null>("save_settings", { settings }),
@@ -78,8 +86,8 @@ export const api = {
     command<null>("set_deadline_done", { id, deadlineId, done }),
   resolveConflict: (id: string, path: string, value: JsonValue) =>
     command<FieldConflict[]>("resolve_conflict", { id, path, value }),
-  addAttachment: (id: string, name: string, data: string) =>
-    command<AttachmentView>("add_attachment", { id, name, data }),
+  addAttachment: async (id: string, file: File) =>
+    command<AttachmentView>("add_attachment", { id, name: file.name, data: await fileBase64(file) }),
   attachment: (id: string, attachmentId: string) => command<AttachmentData>("attachment", { id, attachmentId }),
   duplicates: (limit: number) => command<DuplicatePair[]>("duplicates", { limit }),
   mergeClients: (keep: string, other: string) => command<MergeSummary>("merge_clients", { keep, other }),
@@ -98,6 +106,6 @@ export const api = {
     command<Enrolment>("enroll", { server, code, deviceName }),
   syncNow: () => command<SyncSummary>("sync_now"),
   exportSyncFile: (passphrase: string, all: boolean) => command<SavedFile>("export_sync_file", { passphrase, all }),
-  importSyncFile: (data: string, passphrase: string) =>
-    command<ImportSummary>("import_sync_file", { data, passphrase }),
+  importSyncFile: async (file: File, passphrase: string) =>
+    command<ImportSummary>("import_sync_file", { data: await fileBase64(file), passphrase }),
 };

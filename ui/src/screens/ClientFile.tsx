@@ -224,11 +224,8 @@ function Attachments({ c, onAdded }: { c: ClientView; onAdded: () => void }) {
   const [error, setError] = useState<unknown>(null);
 
   const add = async (file: File) => {
-    const buf = new Uint8Array(await file.arrayBuffer());
-    let bin = '';
-    for (let i = 0; i < buf.length; i += 0x8000) bin += String.fromCharCode(...buf.subarray(i, i + 0x8000));
     try {
-      await api.addAttachment(c.id, file.name, btoa(bin));
+      await api.addAttachment(c.id, file);
       setError(null);
       notify.ok(t('client.attachment_added'));
       onAdded();

@@ -44,11 +44,8 @@ export function SyncScreen() {
     }
   };
 
-  const importFile = async (file: File) => {
-    const buf = new Uint8Array(await file.arrayBuffer());
-    let bin = '';
-    for (let i = 0; i < buf.length; i += 0x8000) bin += String.fromCharCode(...buf.subarray(i, i + 0x8000));
-    api.importSyncFile(btoa(bin), filePass).then((r) => {
+  const importFile = (file: File) => {
+    api.importSyncFile(file, filePass).then((r) => {
       notify.ok(t('sync.imported', { changed: r.changed, new: r.new_documents }));
       if (r.refused.length > 0) notify.error(new IpcError({ code: 'import_refused', message: t('sync.refused', { count: r.refused.length }) }));
       void load();
