@@ -8,8 +8,8 @@ use std::sync::Arc;
 use automerge::AutoCommit;
 use punkt_sync::docs::{self, Applied};
 use punkt_sync::wire::{
-    ChangedDoc, DocData, DocPush, DocResult, DocSyncMessage, DocWant, Outcome, Payload, Pull,
-    PullReply, Push, PushReply, Reconcile, Refusal,
+    ChangedDoc, DocData, DocPush, DocResult, DocSyncMessage, DocWant, Erase, Outcome, Payload,
+    Pull, PullReply, Push, PushReply, Reconcile, Refusal, ERASED_CODE, ERASED_KIND,
 };
 use punkt_sync::{Request, Response};
 use rand::RngCore;
@@ -270,12 +270,65 @@ impl<S: Storage> Engine<S> {
             Request::Push(p) => self.push(device, p).await.map(Response::Push),
             Request::Pull(p) => self.pull(device, p).await.map(Response::Pull),
             Request::Reconcile(r) => self.reconcile(device, r).await.map(Response::Reconcile),
+            Request::Erase(e) => self.erase(device, e).await.map(Response::Erase),
         };
         result.unwrap_or_else(|e| Response::Refused(refusal("server_error", e.to_string())))
     }
 
     fn may_access(device: &Device, doc: &ServerDoc) -> bool {
         doc.owner_org == device.organisation || doc.access.contains(&device.organisation)
+    }
+
+    fn erased() -> Refusal {
+        refusal(
+            ERASED_CODE,
+            "this file was erased by its organisation; changes to it are dropped",
+        )
+    }
+
+    /// Erase documents of the device's organisation: each becomes a tombstone that every
+    /// device in scope learns of. Only the owner organisation may erase; erasing twice is fine.
+    async fn erase(&self, device: &Device, e: Erase) -> Result<Vec<DocResult>, StorageError> {
+        let mut results = Vec::with_capacity(e.docs.len());
+        let mut erased_any = false;
+        for doc_id in e.docs {
+            let outcome = match self.store.load_doc(&doc_id).await? {
+                Some(sd) if sd.owner_org != device.organisation => {
+                    self.audit(
+                        "refused",
+                        Some(device),
+                        Some(&doc_id),
+                        "erase: not the owner organisation".into(),
+                    )
+                    .await;
+                    Outcome::Refused(refusal(
+                        "forbidden",
+                        "only the organisation that owns a file can erase it",
+                    ))
+                }
+                Some(sd) if sd.kind == ERASED_KIND => Outcome::Applied { heads: Vec::new() },
+                existing => {
+                    let kind = existing
+                        .map(|sd| sd.kind)
+                        .unwrap_or_else(|| "unknown".into());
+                    let seq = self.store.erase_doc(&doc_id, &device.organisation).await?;
+                    erased_any = true;
+                    self.audit(
+                        "erase",
+                        Some(device),
+                        Some(&doc_id),
+                        format!("{kind} document erased (tombstone {seq})"),
+                    )
+                    .await;
+                    Outcome::Applied { heads: Vec::new() }
+                }
+            };
+            results.push(DocResult { doc_id, outcome });
+        }
+        if erased_any {
+            self.store.scrub().await?;
+        }
+        Ok(results)
     }
 
     async fn push(&self, device: &Device, p: Push) -> Result<PushReply, StorageError> {
@@ -378,6 +431,9 @@ impl<S: Storage> Engine<S> {
                             "forbidden",
                             "no access to this document",
                         )));
+                    }
+                    if sd.kind == ERASED_KIND {
+                        return Ok(Outcome::Refused(Self::erased()));
                     }
                     if sd.kind != d.kind {
                         return Ok(Outcome::Refused(refusal(
@@ -487,6 +543,13 @@ impl<S: Storage> Engine<S> {
                 });
                 continue;
             }
+            if sd.kind == ERASED_KIND {
+                refused.push(DocResult {
+                    doc_id,
+                    outcome: Outcome::Refused(Self::erased()),
+                });
+                continue;
+            }
             let full = || Payload::Full {
                 snapshot: sd.snapshot.clone().into(),
                 changes: sd.changes.iter().map(|c| c.clone().into()).collect(),
@@ -582,6 +645,9 @@ impl<S: Storage> Engine<S> {
                     "reconcile: no access".into(),
                 )
                 .await;
+                return Ok(None);
+            }
+            if sd.kind == ERASED_KIND {
                 return Ok(None);
             }
             let mut doc = docs::load(&sd.snapshot, &sd.changes).map_err(|e| {

@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use punkt_sync::docs::{heads_from_bytes, heads_to_bytes, sorted};
+use punkt_sync::wire::ERASED_KIND;
 use tokio::sync::Mutex;
 use tokio_postgres::{Client, NoTls};
 
@@ -389,6 +390,41 @@ impl Storage for PostgresStorage {
         }
         tx.commit().await?;
         Ok(WriteOutcome::Stored(seq as u64))
+    }
+
+    async fn erase_doc(&self, id: &str, owner_org: &str) -> Result<u64> {
+        let mut c = self.client().await;
+        let tx = c.transaction().await?;
+        let seq: i64 = tx
+            .query_one(
+                "UPDATE counters SET value = value + 1 WHERE name = 'seq' RETURNING value",
+                &[],
+            )
+            .await?
+            .get(0);
+        tx.execute("DELETE FROM doc_changes WHERE doc_id = $1", &[&id])
+            .await?;
+        let empty: Vec<u8> = Vec::new();
+        tx.execute(
+            "INSERT INTO documents(id, kind, owner_org, snapshot, heads, seq)
+             VALUES ($1, $2, $3, $4, $4, $5)
+             ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, snapshot = excluded.snapshot,
+                heads = excluded.heads, seq = excluded.seq",
+            &[&id, &ERASED_KIND, &owner_org, &empty, &seq],
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(seq as u64)
+    }
+
+    /// PostgreSQL keeps an updated row's old version until VACUUM reclaims it, and even then
+    /// the bytes stay in the table's files until reused: plain VACUUM here makes the space
+    /// reusable soon; only `VACUUM FULL` (an exclusive rewrite, left to the operator) or
+    /// encrypted storage removes them from disk at once (ARCHITECTURE.md, "Erasure").
+    async fn scrub(&self) -> Result<()> {
+        let c = self.client().await;
+        c.batch_execute("VACUUM documents, doc_changes").await?;
+        Ok(())
     }
 
     async fn changed_since(&self, org: &str, cursor: u64, limit: u32) -> Result<Vec<Changed>> {

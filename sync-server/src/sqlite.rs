@@ -5,6 +5,7 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use punkt_sync::docs::{heads_from_bytes, heads_to_bytes, sorted};
+use punkt_sync::wire::ERASED_KIND;
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
 use crate::storage::{
@@ -353,6 +354,37 @@ impl Storage for SqliteStorage {
             }
             tx.commit()?;
             Ok(WriteOutcome::Stored(seq as u64))
+        })
+        .await
+    }
+
+    async fn erase_doc(&self, id: &str, owner_org: &str) -> Result<u64> {
+        let (id, owner_org) = (id.to_string(), owner_org.to_string());
+        self.run(move |c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let seq: i64 = tx.query_row(
+                "UPDATE counters SET value = value + 1 WHERE name = 'seq' RETURNING value",
+                [],
+                |r| r.get(0),
+            )?;
+            tx.execute("DELETE FROM doc_changes WHERE doc_id = ?1", [&id])?;
+            tx.execute(
+                "INSERT INTO documents(id, kind, owner_org, snapshot, heads, seq)
+                 VALUES (?1, ?2, ?3, x'', x'', ?4)
+                 ON CONFLICT(id) DO UPDATE SET kind = excluded.kind, snapshot = x'',
+                    heads = x'', seq = excluded.seq",
+                params![id, ERASED_KIND, owner_org, seq],
+            )?;
+            tx.commit()?;
+            Ok(seq as u64)
+        })
+        .await
+    }
+
+    async fn scrub(&self) -> Result<()> {
+        self.run(|c| {
+            c.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+            Ok(())
         })
         .await
     }

@@ -165,6 +165,14 @@ pub trait Storage: Send + Sync + 'static {
     /// The latest sequence number handed out.
     fn current_seq(&self) -> impl Future<Output = Result<u64>> + Send;
     /// Let `org` read and write document `id` too.
+    /// Erase document `id`: its bytes and changes are deleted and its row becomes a tombstone
+    /// (kind `erased`, no bytes, no heads) with a new sequence number, so every device in scope
+    /// learns of it from "what changed". A document the server never had gets a tombstone owned
+    /// by `owner_org`. Returns the tombstone's sequence number.
+    fn erase_doc(&self, id: &str, owner_org: &str) -> impl Future<Output = Result<u64>> + Send;
+    /// After erasures: make sure no copy of the deleted bytes stays in the database's files
+    /// (SQLite: the WAL is checkpointed and truncated; freed pages are already overwritten).
+    fn scrub(&self) -> impl Future<Output = Result<()>> + Send;
     fn grant(&self, id: &str, org: &str) -> impl Future<Output = Result<()>> + Send;
 
     fn audit(&self, e: AuditEvent) -> impl Future<Output = Result<()>> + Send;

@@ -108,6 +108,11 @@ impl<S: Storage> TestServer<S> {
             .unwrap();
     }
 
+    /// Let organisation `org` read and write document `id` (what `admin grant` does).
+    pub fn grant(&self, id: &str, org: &str) {
+        self.block(self.engine.grant(id, org)).unwrap();
+    }
+
     pub fn code(&self, user: &str) -> String {
         self.block(self.engine.make_enrol_code(user, 24)).unwrap()
     }
@@ -128,6 +133,16 @@ impl<S: Storage> TestServer<S> {
 
     pub fn audit(&self) -> Vec<punkt_sync_server::storage::AuditEvent> {
         self.block(self.engine.store.audit_log(1000)).unwrap()
+    }
+
+    /// A document as the server stores it: its kind and how many bytes it holds.
+    pub fn stored(&self, id: &str) -> Option<(String, usize)> {
+        self.block(self.engine.store.load_doc(id))
+            .unwrap()
+            .map(|d| {
+                let bytes = d.snapshot.len() + d.changes.iter().map(Vec::len).sum::<usize>();
+                (d.kind, bytes)
+            })
     }
 
     pub fn doc_count(&self) -> usize {

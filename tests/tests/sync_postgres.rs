@@ -53,4 +53,21 @@ fn two_instances_on_one_database_converge() {
     // One audit log for both instances.
     let audit = two.audit();
     assert_eq!(audit.iter().filter(|e| e.action == "enrol").count(), 3);
+
+    // An erasure through one instance reaches devices syncing through the other, and a
+    // device's offline edit to the erased file is dropped with a notice.
+    c.consult(&shared, "while apart");
+    a.punkt.erase_client(&shared).unwrap();
+    assert_eq!(a.sync(&one).erasures_sent, 1);
+    let b_sum = b.sync(&two);
+    assert_eq!(b_sum.erased.len(), 1);
+    assert!(!b_sum.erased[0].dropped_unsent_changes);
+    let c_sum = c.sync(&two);
+    assert!(c_sum.erased[0].dropped_unsent_changes);
+    assert_converged(&[&a, &b, &c]);
+    for d in [&a, &b, &c] {
+        assert_eq!(d.punkt.client(&shared).unwrap_err().code(), "erased");
+    }
+    // The server holds the tombstone only: no bytes of the file.
+    assert_eq!(two.stored(&shared), Some(("erased".to_string(), 0)));
 }

@@ -183,7 +183,12 @@ fn malformed_and_oversized_messages_are_refused_and_logged() {
     for (body, status, code) in [
         (b"not a sync message".to_vec(), 400, "malformed"),
         (
-            b"PKSY\x00\x01\xff\xff\xff\xff\xff".to_vec(),
+            [
+                b"PKSY".as_slice(),
+                &punkt_sync::wire::VERSION.to_be_bytes(),
+                b"\xff\xff\xff\xff\xff",
+            ]
+            .concat(),
             400,
             "malformed",
         ),

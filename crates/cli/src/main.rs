@@ -161,6 +161,14 @@ enum ClientCommand {
     /// Merge OTHER into KEEP: KEEP gains every consultation, deadline and entry of OTHER;
     /// OTHER keeps its history and shows KEEP from now on, on every device after sync.
     Merge { keep: String, other: String },
+    /// Erase a person's file for good (GDPR Art. 17): the file, its attachments and the files
+    /// merged into it are deleted here, and on the server and every laptop after sync.
+    /// Without --yes, only shows what would be erased.
+    Erase {
+        id: String,
+        #[arg(long)]
+        yes: bool,
+    },
 }
 
 #[derive(Args)]
@@ -423,6 +431,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     }
                 }
                 ClientCommand::Merge { keep, other } => print(&punkt.merge_clients(&keep, &other)?),
+                ClientCommand::Erase { id, yes: false } => print(&punkt.erasure_plan(&id)?),
+                ClientCommand::Erase { id, yes: true } => print(&punkt.erase_client(&id)?),
                 ClientCommand::Resolve { id, field, value } => {
                     let value: serde_json::Value = serde_json::from_str(&value)
                         .map_err(|e| CoreError::Invalid(format!("--value is not JSON: {e}")))?;

@@ -605,3 +605,30 @@ fn duplicates_and_merge_through_the_command() {
         serde_json::json!([])
     );
 }
+
+#[test]
+fn erase_shows_the_plan_then_erases_with_yes() {
+    let (env, taras) = with_client();
+    let plan = env.ok(&["client", "erase", &taras], None);
+    assert_eq!(plan["documents"], 1);
+    assert_eq!(plan["display_name"], "Taras Shevchenko (Тарас Шевченко)");
+    // Without --yes nothing changed.
+    assert_eq!(
+        env.ok(&["client", "show", &taras], None)["id"],
+        taras.as_str()
+    );
+
+    let done = env.ok(&["client", "erase", &taras, "--yes"], None);
+    assert_eq!(done["documents"], serde_json::json!([taras.clone()]));
+    env.fails(&["client", "show", &taras], Some(PASS), None, "erased");
+    env.fails(
+        &["client", "erase", &taras, "--yes"],
+        Some(PASS),
+        None,
+        "erased",
+    );
+    assert_eq!(
+        env.ok(&["client", "search", "Shevchenko"], None),
+        serde_json::json!([])
+    );
+}

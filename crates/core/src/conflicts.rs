@@ -14,7 +14,7 @@ use punkt_model::schema::{migrate_client, read_client};
 use punkt_store::documents::DocumentUpdate;
 
 use crate::error::{CoreError, Result};
-use crate::{changes_after, heads_bytes, indexing, open_client_doc, unknown_client, Punkt};
+use crate::{changes_after, heads_bytes, indexing, open_client_doc, Punkt};
 
 /// Fields every edit sets: concurrent values there are bookkeeping, not a disagreement.
 const BOOKKEEPING: &[&str] = &["updated_at"];
@@ -143,7 +143,7 @@ impl Punkt {
         let stored = self
             .store
             .load_document(id)
-            .map_err(|e| unknown_client(id, e))?;
+            .map_err(|e| self.missing_client(id, e))?;
         let doc = open_client_doc(&stored, &self.actor)?;
         Ok(conflicts_in(&doc))
     }
@@ -200,7 +200,7 @@ impl Punkt {
             Ok((Some(update), ()))
         });
         result.map_err(|e| match e {
-            CoreError::Store(e) => unknown_client(id, e),
+            CoreError::Store(e) => self.missing_client(id, e),
             e => e,
         })
     }

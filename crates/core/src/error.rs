@@ -36,6 +36,10 @@ pub enum CoreError {
     Sync(String),
     #[error("the attachment {0} has not arrived on this laptop yet: sync again")]
     NotReceived(String),
+    #[error("the file {0} was erased")]
+    Erased(String),
+    #[error("not allowed: {0}")]
+    Forbidden(String),
 }
 
 impl CoreError {
@@ -59,6 +63,7 @@ impl CoreError {
                 StoreError::Corrupt(_) => "corrupt_store",
                 StoreError::TooNew { .. } => "store_too_new",
                 StoreError::NoDocument(_) => "unknown_document",
+                StoreError::Erased(_) => "erased",
                 StoreError::Sqlite(_) => "database",
                 StoreError::Io(_) => "io",
             },
@@ -66,6 +71,8 @@ impl CoreError {
             CoreError::Invalid(_) => "invalid_input",
             CoreError::UnknownClient(_) => "unknown_client",
             CoreError::NotReceived(_) => "not_received",
+            CoreError::Erased(_) => "erased",
+            CoreError::Forbidden(_) => "forbidden",
             CoreError::Document { .. } => "malformed_document",
             CoreError::ImportRefused(_) => "import_refused",
             CoreError::Export(_) => "export_failed",

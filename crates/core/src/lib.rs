@@ -16,6 +16,7 @@ pub mod demo;
 pub mod drafts;
 pub mod dto;
 pub mod duplicates;
+pub mod erase;
 pub mod error;
 pub mod history;
 pub mod home;
@@ -294,7 +295,7 @@ impl Punkt {
         let stored = self
             .store
             .load_document(id)
-            .map_err(|e| unknown_client(id, e))?;
+            .map_err(|e| self.missing_client(id, e))?;
         open_client_doc(&stored, &self.actor)
     }
 
@@ -383,9 +384,17 @@ impl Punkt {
             Ok((Some(update), file))
         });
         result.map_err(|e| match e {
-            CoreError::Store(e) => unknown_client(id, e),
+            CoreError::Store(e) => self.missing_client(id, e),
             e => e,
         })
+    }
+
+    /// The error for a client file that could not be loaded: erased, unknown, or the store's.
+    pub(crate) fn missing_client(&self, id: &str, e: StoreError) -> CoreError {
+        match self.store.tombstone(id) {
+            Ok(Some(_)) => CoreError::Erased(id.to_string()),
+            _ => unknown_client(id, e),
+        }
     }
 
     /// Other client files with the same normalised names and birth date: likely the same person

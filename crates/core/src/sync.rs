@@ -25,7 +25,8 @@ use punkt_store::documents::{DocumentWrite, SyncMark};
 use punkt_store::index::ClientIndex;
 use punkt_sync::docs::{self, heads_from_bytes, heads_to_bytes, sorted, Applied};
 use punkt_sync::wire::{
-    ChangedDoc, DocData, DocPush, DocSyncMessage, DocWant, Outcome, Payload, Pull, Push, Reconcile,
+    limits, ChangedDoc, DocData, DocPush, DocSyncMessage, DocWant, Erase, Outcome, Payload, Pull,
+    Push, Reconcile, ERASED_CODE, ERASED_KIND,
 };
 use punkt_sync::{decode_response, encode_request, Request, Response};
 
@@ -174,6 +175,15 @@ pub struct RefusedDocument {
     pub message: String,
 }
 
+/// A document erased by its organisation that was on this laptop: deleted here by the sync.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct ErasedNotice {
+    pub doc_id: String,
+    /// Changes made here that the server never had were dropped with it.
+    pub dropped_unsent_changes: bool,
+}
+
 /// What a sync did, for the person and for scripts.
 #[derive(Debug, Clone, Default, Serialize, PartialEq)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -187,6 +197,10 @@ pub struct SyncSummary {
     /// Documents whose histories had diverged and were reconciled.
     pub reconciled: u64,
     pub refused: Vec<RefusedDocument>,
+    /// Erasures this laptop sent that the server confirmed.
+    pub erasures_sent: u64,
+    /// Documents erased elsewhere and deleted here (with a notice when edits were dropped).
+    pub erased: Vec<ErasedNotice>,
     pub round_trips: u64,
     pub bytes_sent: u64,
     pub bytes_received: u64,
@@ -442,6 +456,9 @@ impl Punkt {
         let mut cursor = self.cursor()?;
         let mut diverged: Vec<String> = Vec::new();
 
+        // 0. Erasures first: the server deletes its copies before anything else moves.
+        self.send_erasures(t, &mut summary)?;
+
         // 1. Push what the server lacks; each answer also lists what changed there.
         let pending = self.store.pending_documents()?;
         let total = pending.len() as u64;
@@ -490,6 +507,7 @@ impl Punkt {
                     docs,
                 },
             )?;
+            let mut erased = Vec::new();
             for r in reply.results {
                 match r.outcome {
                     Outcome::Applied { heads } => {
@@ -500,6 +518,7 @@ impl Punkt {
                         }
                     }
                     Outcome::NeedSync => diverged.push(r.doc_id),
+                    Outcome::Refused(why) if why.code == ERASED_CODE => erased.push(r.doc_id),
                     Outcome::Refused(why) => summary.refused.push(RefusedDocument {
                         doc_id: r.doc_id,
                         code: why.code,
@@ -507,6 +526,7 @@ impl Punkt {
                     }),
                 }
             }
+            self.drop_erased(&mut summary, &erased)?;
             progress(SyncProgress {
                 phase: "send",
                 done: i as u64,
@@ -565,6 +585,54 @@ impl Punkt {
         Ok(summary)
     }
 
+    /// Send the erasures made here that the server has not confirmed.
+    fn send_erasures(&mut self, t: &mut dyn Transport, summary: &mut SyncSummary) -> Result<()> {
+        let ids = self.store.unsynced_tombstones()?;
+        for chunk in ids.chunks(limits::MAX_DOCS) {
+            let req = Request::Erase(Erase {
+                docs: chunk.to_vec(),
+            });
+            let Response::Erase(results) = self.round(t, summary, &req)? else {
+                return Err(CoreError::Sync(
+                    "the server answered an erasure with something else".into(),
+                ));
+            };
+            for r in results {
+                match r.outcome {
+                    Outcome::Applied { .. } => summary.erasures_sent += 1,
+                    // A refusal is final (another organisation's file): reported, not retried.
+                    Outcome::Refused(why) => summary.refused.push(RefusedDocument {
+                        doc_id: r.doc_id.clone(),
+                        code: why.code,
+                        message: why.message,
+                    }),
+                    Outcome::NeedSync => continue,
+                }
+                self.store.mark_tombstone_synced(&r.doc_id)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Delete documents the server says were erased; note the ones that were here.
+    fn drop_erased(&mut self, summary: &mut SyncSummary, ids: &[String]) -> Result<()> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let now = self
+            .now()
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        for e in self.store.erase_documents(ids, &now, true)? {
+            if e.was_here {
+                summary.erased.push(ErasedNotice {
+                    doc_id: e.id,
+                    dropped_unsent_changes: e.had_unsent_changes,
+                });
+            }
+        }
+        Ok(())
+    }
+
     /// Bring in one page of "what changed" and move the cursor past it.
     fn apply_page(
         &mut self,
@@ -576,7 +644,17 @@ impl Punkt {
         progress: &mut dyn FnMut(SyncProgress),
     ) -> Result<u64> {
         let mut wants: Vec<DocWant> = Vec::new();
-        for c in &changed {
+        let erased: Vec<String> = changed
+            .iter()
+            .filter(|c| c.kind == ERASED_KIND)
+            .map(|c| c.doc_id.clone())
+            .collect();
+        self.drop_erased(summary, &erased)?;
+        for c in changed.iter().filter(|c| c.kind != ERASED_KIND) {
+            if self.store.tombstone(&c.doc_id)?.is_some() {
+                // Erased here; the server hears of it with the next sync.
+                continue;
+            }
             match self.store.document_heads(&c.doc_id)? {
                 Some((heads, seq))
                     if sorted(heads_from_bytes(&heads)) == sorted(c.heads.clone()) =>
@@ -606,16 +684,20 @@ impl Punkt {
             };
             let mut answered: HashSet<String> =
                 reply.docs.iter().map(|d| d.doc_id.clone()).collect();
+            let mut erased = Vec::new();
             for r in reply.refused {
                 answered.insert(r.doc_id.clone());
-                if let Outcome::Refused(why) = r.outcome {
-                    summary.refused.push(RefusedDocument {
+                match r.outcome {
+                    Outcome::Refused(why) if why.code == ERASED_CODE => erased.push(r.doc_id),
+                    Outcome::Refused(why) => summary.refused.push(RefusedDocument {
                         doc_id: r.doc_id,
                         code: why.code,
                         message: why.message,
-                    });
+                    }),
+                    _ => {}
                 }
             }
+            self.drop_erased(summary, &erased)?;
             if answered.is_empty() {
                 return Err(CoreError::Sync(
                     "the server sent none of the documents asked for".into(),
@@ -659,6 +741,10 @@ impl Punkt {
         let mut fresh = Vec::new();
         let mut known = Vec::new();
         for d in docs_in {
+            if batch.is_erased(&d.doc_id)? {
+                // Erased here, not yet told to the server: it never comes back.
+                continue;
+            }
             match batch.load(&d.doc_id)? {
                 None => fresh.push(d),
                 Some(stored) => known.push((d, stored)),

@@ -316,6 +316,14 @@ impl Batch<'_> {
         write_in(&self.tx, w, index)
     }
 
+    /// True when document `id` was erased here.
+    pub fn is_erased(&self, id: &str) -> Result<bool> {
+        Ok(self
+            .tx
+            .prepare_cached("SELECT 1 FROM tombstones WHERE id = ?1")?
+            .exists([id])?)
+    }
+
     /// Set a bookkeeping value in the same transaction.
     pub fn set_meta(&mut self, key: &str, value: &str) -> Result<()> {
         self.tx.execute(
@@ -359,6 +367,13 @@ fn write_in(
     let seq = Store::next_seq(tx)?;
     match w.snapshot {
         Some(snapshot) => {
+            // An erased document never comes back (from a sync, a sealed file or an import).
+            if tx
+                .prepare_cached("SELECT 1 FROM tombstones WHERE id = ?1")?
+                .exists([w.id])?
+            {
+                return Err(StoreError::Erased(w.id.to_string()));
+            }
             tx.prepare_cached(
                 "INSERT INTO documents(id, kind, owner_org, snapshot, heads, local_seq, created_at, updated_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",

@@ -20,6 +20,8 @@ pub enum StoreError {
     TooNew { found: i64, supported: i64 },
     #[error("no document with id {0}")]
     NoDocument(String),
+    #[error("document {0} was erased: it cannot be written again")]
+    Erased(String),
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
     #[error("file error: {0}")]

@@ -103,9 +103,9 @@ const CLIENT_TABLES: &[&str] = &[
     "deadlines",
 ];
 
-/// Replace every index row of `rows.id` by `rows`, inside the caller's transaction.
-pub(crate) fn replace_client_rows(tx: &Transaction<'_>, rows: &ClientIndex) -> Result<()> {
-    let id = rows.id.as_str();
+/// Delete a client's rows of the dependent tables and of the full-text index; returns the
+/// `clients.rid` the client had (kept, so the client row can be updated in place).
+fn clear_client_rows(tx: &Transaction<'_>, id: &str) -> Result<Option<i64>> {
     let old_rid: Option<i64> = tx
         .prepare_cached("SELECT rid FROM clients WHERE id = ?1")?
         .query_row([id], |r| r.get(0))
@@ -118,10 +118,27 @@ pub(crate) fn replace_client_rows(tx: &Transaction<'_>, rows: &ClientIndex) -> R
         tx.prepare_cached("DELETE FROM client_fts WHERE rowid = ?1")?
             .execute([rid])?;
     }
-    if rows.merged_into.is_some() {
-        tx.prepare_cached("DELETE FROM clients WHERE id = ?1")?
-            .execute([id])?;
-        return replace_search_keys(tx, id, &BTreeSet::new());
+    Ok(old_rid)
+}
+
+/// Delete every index row of client `id` (a merged-away or erased file).
+pub(crate) fn delete_client_rows(tx: &Transaction<'_>, id: &str) -> Result<()> {
+    clear_client_rows(tx, id)?;
+    tx.prepare_cached("DELETE FROM clients WHERE id = ?1")?
+        .execute([id])?;
+    replace_search_keys(tx, id, &BTreeSet::new())
+}
+
+/// Replace every index row of `rows.id` by `rows`, inside the caller's transaction.
+pub(crate) fn replace_client_rows(tx: &Transaction<'_>, rows: &ClientIndex) -> Result<()> {
+    let id = rows.id.as_str();
+    let old_rid = clear_client_rows(tx, id)?;
+    tx.prepare_cached("DELETE FROM merged_files WHERE id = ?1")?
+        .execute([id])?;
+    if let Some(into) = &rows.merged_into {
+        tx.prepare_cached("INSERT INTO merged_files(id, into_id) VALUES (?1, ?2)")?
+            .execute([id, into.as_str()])?;
+        return delete_client_rows(tx, id);
     }
     tx.prepare_cached(
         "INSERT INTO clients(rid, id, organisation, display_name, given_names, family_name,
@@ -566,6 +583,7 @@ impl Store {
             "client_fts",
             "search_keys",
             "skeleton_deletes",
+            "merged_files",
         ]) {
             tx.execute(&format!("DELETE FROM {t}"), [])?;
         }

@@ -15,6 +15,7 @@
 //!   personal data.
 
 pub mod documents;
+pub mod erase;
 pub mod error;
 pub mod index;
 pub mod keyfile;
@@ -29,7 +30,7 @@ pub use error::{Result, StoreError};
 pub use keyfile::KdfParams;
 
 /// The schema version of the database this build writes.
-pub const STORE_SCHEMA_VERSION: i64 = 3;
+pub const STORE_SCHEMA_VERSION: i64 = 4;
 
 /// Migrations from each older schema version to the next: `MIGRATIONS[v - 1]` takes a store of
 /// version `v` to `v + 1`. A new store gets `schema.sql` (version 1) and then all of them, so
@@ -43,6 +44,20 @@ const MIGRATIONS: &[&str] = &[
     // 2 -> 3: files with unsettled concurrent values, for the desktop's home screen.
     "ALTER TABLE clients ADD COLUMN conflicts INTEGER NOT NULL DEFAULT 0;
      CREATE INDEX clients_conflicts ON clients(updated_at) WHERE conflicts > 0;",
+    // 3 -> 4: erasure. A tombstone per erased document (its id only: nothing personal), sent
+    // to the server until `synced`; merged-away files and their survivor, so erasing a person
+    // erases the files merged into theirs too. Files merged before this version are listed
+    // when next written or when the index is rebuilt.
+    "CREATE TABLE tombstones (
+        id        TEXT PRIMARY KEY,
+        erased_at TEXT NOT NULL,
+        synced    INTEGER NOT NULL DEFAULT 0
+     ) WITHOUT ROWID;
+     CREATE TABLE merged_files (
+        id      TEXT PRIMARY KEY,
+        into_id TEXT NOT NULL
+     ) WITHOUT ROWID;
+     CREATE INDEX merged_files_into ON merged_files(into_id);",
 ];
 
 fn migrate(conn: &Connection, from: i64) -> Result<()> {
@@ -337,6 +352,34 @@ fn sqlcipher_ready() {
     });
 }
 
+/// For the erasure tests only: stores created or opened in this process after
+/// `plaintext_stores(true)` are plain SQLite files (no `PRAGMA key`), everything else alike,
+/// so a search of their bytes for a name finds what deletion left, not ciphertext.
+#[cfg(feature = "plaintext-for-tests")]
+pub mod testing {
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    static PLAINTEXT: AtomicBool = AtomicBool::new(false);
+
+    pub fn plaintext_stores(on: bool) {
+        PLAINTEXT.store(on, Ordering::SeqCst);
+    }
+
+    pub(crate) fn plaintext() -> bool {
+        PLAINTEXT.load(Ordering::SeqCst)
+    }
+}
+
+#[cfg(feature = "plaintext-for-tests")]
+fn encrypted() -> bool {
+    !testing::plaintext()
+}
+
+#[cfg(not(feature = "plaintext-for-tests"))]
+fn encrypted() -> bool {
+    true
+}
+
 fn open_connection(path: &Path, key: &keyfile::DataKey, create: bool) -> Result<Connection> {
     sqlcipher_ready();
     let flags = if create {
@@ -359,7 +402,9 @@ fn open_connection(path: &Path, key: &keyfile::DataKey, create: bool) -> Result<
         "PRAGMA key = \"{}\";",
         key.sqlcipher_literal().as_str()
     ));
-    conn.execute_batch(&pragma)?;
+    if encrypted() {
+        conn.execute_batch(&pragma)?;
+    }
     // The first read proves the key: with a wrong key or a damaged file SQLCipher reports
     // "file is not a database".
     conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {

@@ -9,7 +9,7 @@ use thiserror::Error;
 
 pub const MAGIC: [u8; 4] = *b"PKSY";
 /// The protocol version this build speaks.
-pub const VERSION: u16 = 1;
+pub const VERSION: u16 = 2;
 
 /// Bounds on what one message may hold.
 pub mod limits {
@@ -35,6 +35,23 @@ pub enum Request {
     Push(Push),
     Pull(Pull),
     Reconcile(Reconcile),
+    /// Erase documents everywhere (version 2).
+    Erase(Erase),
+}
+
+/// The kind a tombstone has in "what changed": the document was erased; a device deletes its
+/// copy and never pulls it.
+pub const ERASED_KIND: &str = "erased";
+
+/// The refusal code for a document that was erased: the device drops its copy (and any edits
+/// it made to it) and tells the person.
+pub const ERASED_CODE: &str = "erased";
+
+/// "Erase these documents": the server deletes them and keeps a tombstone (the id, the owner,
+/// when) that every device in scope learns from "what changed".
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Erase {
+    pub docs: Vec<String>,
 }
 
 /// Changes the server lacks, and "what changed after my cursor?".
@@ -92,6 +109,8 @@ pub enum Response {
     Reconcile(Reconcile),
     /// The whole request was refused.
     Refused(Refusal),
+    /// Per document: `Applied` (erased now or before) or `Refused`.
+    Erase(Vec<DocResult>),
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -300,6 +319,12 @@ impl Request {
                     name("document id", &d.doc_id)?;
                 }
             }
+            Request::Erase(e) => {
+                bound("documents", e.docs.len(), limits::MAX_DOCS)?;
+                for d in &e.docs {
+                    name("document id", d)?;
+                }
+            }
         }
         Ok(())
     }
@@ -325,6 +350,7 @@ impl Response {
                 }
             }
             Response::Reconcile(r) => bound("documents", r.docs.len(), limits::MAX_DOCS)?,
+            Response::Erase(r) => bound("documents", r.len(), limits::MAX_DOCS)?,
             Response::Refused(_) => {}
         }
         Ok(())
@@ -380,9 +406,12 @@ mod tests {
     #[test]
     fn bad_messages_are_refused_clearly() {
         assert_eq!(decode_request(b"GET / HTTP/1.1"), Err(WireError::NotPunkt));
-        let mut v2 = encode_request(&sample());
-        v2[5] = 2;
-        assert_eq!(decode_request(&v2), Err(WireError::Version(2)));
+        let mut other = encode_request(&sample());
+        other[5] = VERSION as u8 + 1;
+        assert_eq!(decode_request(&other), Err(WireError::Version(VERSION + 1)));
+        // A device of version 1 (before erasure) is told to update.
+        other[5] = 1;
+        assert_eq!(decode_request(&other), Err(WireError::Version(1)));
         let bytes = encode_request(&sample());
         assert!(matches!(
             decode_request(&bytes[..bytes.len() - 2]),

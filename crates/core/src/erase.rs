@@ -1,0 +1,132 @@
+//! Erasure (GDPR Art. 17): a person's file, the documents that hang off it (attachments) and
+//! the files merged into it are deleted from this store for good, and tombstones go to the
+//! server with the next sync, which deletes its copies and tells every other laptop to delete
+//! theirs. A laptop that comes back with edits to an erased file drops them and says so
+//! (`SyncSummary::erased`).
+//!
+//! Only the organisation that owns a file erases it (each organisation is the controller of its
+//! own files). The legal-claims exception (Art. 17(3)(e)) is a person's decision, not the
+//! program's: the report lists the open deadlines and matters of what was erased so that the
+//! person erasing sees them (front ends ask before calling this).
+
+use std::collections::BTreeSet;
+
+use serde::Serialize;
+
+use crate::error::{CoreError, Result};
+use crate::Punkt;
+
+/// What an erasure deleted.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct ErasureReport {
+    pub client_id: String,
+    /// Every document deleted: the file, its attachments, files merged into it.
+    pub documents: Vec<String>,
+    /// Files that had been merged into this one, erased with it.
+    pub merged_files: Vec<String>,
+    /// Open matters and deadlines the file had (a reason to keep it may have existed).
+    pub open_matters: u32,
+    pub open_deadlines: u32,
+}
+
+/// What an erasure would delete, for the question before it.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct ErasurePlan {
+    pub client_id: String,
+    pub display_name: String,
+    pub documents: u32,
+    pub merged_files: u32,
+    pub open_matters: u32,
+    pub open_deadlines: u32,
+}
+
+struct Plan {
+    documents: Vec<String>,
+    merged_files: Vec<String>,
+    display_name: String,
+    open_matters: u32,
+    open_deadlines: u32,
+}
+
+impl Punkt {
+    fn erasure_plan_of(&self, id: &str) -> Result<Plan> {
+        let stored = self
+            .store
+            .load_document(id)
+            .map_err(|e| self.missing_client(id, e))?;
+        if stored.kind != punkt_model::client::CLIENT_DOCUMENT_KIND {
+            return Err(CoreError::UnknownClient(id.to_string()));
+        }
+        if stored.owner_org != self.organisation() {
+            return Err(CoreError::Forbidden(format!(
+                "the file {id} belongs to {}: only that organisation can erase it",
+                stored.owner_org
+            )));
+        }
+        let file = self.client(id)?;
+        let display_name = file.display_name();
+        let mut documents = BTreeSet::new();
+        let mut merged_files = Vec::new();
+        let (mut open_matters, mut open_deadlines) = (0, 0);
+        // The file, then every file merged into it (merges of merges too).
+        let mut queue = vec![(id.to_string(), file)];
+        while let Some((fid, f)) = queue.pop() {
+            if !documents.insert(fid.clone()) {
+                continue;
+            }
+            documents.extend(f.attachments.keys().cloned());
+            open_matters += f.matters.values().filter(|m| m.closed.is_none()).count() as u32;
+            open_deadlines += f.deadlines.values().filter(|d| !d.done).count() as u32;
+            for merged in self.store.merged_into(&fid)? {
+                if documents.contains(&merged) {
+                    continue;
+                }
+                match self.client(&merged) {
+                    Ok(m) => {
+                        merged_files.push(merged.clone());
+                        queue.push((merged, m));
+                    }
+                    // A merged file listed but gone (erased already): nothing more to do.
+                    Err(CoreError::UnknownClient(_) | CoreError::Erased(_)) => {}
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+        Ok(Plan {
+            documents: documents.into_iter().collect(),
+            merged_files,
+            display_name,
+            open_matters,
+            open_deadlines,
+        })
+    }
+
+    /// What erasing `id` would delete (nothing is changed).
+    pub fn erasure_plan(&self, id: &str) -> Result<ErasurePlan> {
+        let p = self.erasure_plan_of(id)?;
+        Ok(ErasurePlan {
+            client_id: id.to_string(),
+            display_name: p.display_name,
+            documents: p.documents.len() as u32,
+            merged_files: p.merged_files.len() as u32,
+            open_matters: p.open_matters,
+            open_deadlines: p.open_deadlines,
+        })
+    }
+
+    /// Erase client file `id` here, and (with the next sync) on the server and every laptop.
+    pub fn erase_client(&mut self, id: &str) -> Result<ErasureReport> {
+        let plan = self.erasure_plan_of(id)?;
+        let now = self.now_text();
+        self.store.erase_documents(&plan.documents, &now, false)?;
+        Ok(ErasureReport {
+            client_id: id.to_string(),
+            documents: plan.documents,
+            merged_files: plan.merged_files,
+            open_matters: plan.open_matters,
+            open_deadlines: plan.open_deadlines,
+        })
+    }
+}

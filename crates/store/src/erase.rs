@@ -1,0 +1,131 @@
+//! Erasure: a document's bytes, its changes and its index rows deleted for good, and a
+//! tombstone (the id, nothing personal) kept so the erasure reaches the server and so the
+//! document is never taken in again from a sync or a sealed file.
+//!
+//! "For good": `secure_delete` overwrites the freed pages, the full-text index is rewritten
+//! (FTS5 keeps a deleted row's terms in older segments until they are merged), and the WAL is
+//! checkpointed and truncated, so no copy of the old pages stays in the WAL file either.
+
+use rusqlite::{params, OptionalExtension, TransactionBehavior};
+
+use crate::error::Result;
+use crate::index::delete_client_rows;
+use crate::Store;
+
+/// A tombstone: a document erased here or learnt as erased from the server.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Tombstone {
+    pub id: String,
+    pub erased_at: String,
+    /// The server has the erasure (it told us, or it confirmed ours).
+    pub synced: bool,
+}
+
+/// What erasing a document found.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ErasedDocument {
+    pub id: String,
+    /// The document was here (not only a tombstone written ahead).
+    pub was_here: bool,
+    /// It had changes the server had not confirmed: they are gone with it.
+    pub had_unsent_changes: bool,
+}
+
+impl Store {
+    /// Erase documents `ids` in one transaction, then rewrite what keeps deleted bytes around.
+    /// `synced`: the erasure came from the server (nothing to send).
+    pub fn erase_documents(
+        &mut self,
+        ids: &[String],
+        now: &str,
+        synced: bool,
+    ) -> Result<Vec<ErasedDocument>> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            let found: Option<(i64, i64)> = tx
+                .prepare_cached("SELECT local_seq, synced_seq FROM documents WHERE id = ?1")?
+                .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
+                .optional()?;
+            delete_client_rows(&tx, id)?;
+            tx.prepare_cached("DELETE FROM merged_files WHERE id = ?1")?
+                .execute([id])?;
+            tx.prepare_cached("DELETE FROM doc_changes WHERE doc_id = ?1")?
+                .execute([id])?;
+            tx.prepare_cached("DELETE FROM documents WHERE id = ?1")?
+                .execute([id])?;
+            // A draft that names the file (visit mode) goes with it.
+            tx.prepare_cached(
+                "DELETE FROM meta WHERE key LIKE 'draft:%' AND instr(value, ?1) > 0",
+            )?
+            .execute([id])?;
+            tx.prepare_cached(
+                "INSERT INTO tombstones(id, erased_at, synced) VALUES (?1, ?2, ?3)
+                 ON CONFLICT(id) DO UPDATE SET synced = max(synced, excluded.synced)",
+            )?
+            .execute(params![id, now, synced])?;
+            out.push(ErasedDocument {
+                id: id.clone(),
+                was_here: found.is_some(),
+                had_unsent_changes: found.is_some_and(|(local, synced)| local > synced),
+            });
+        }
+        tx.commit()?;
+        self.scrub()?;
+        Ok(out)
+    }
+
+    /// Rewrite the full-text index and empty the WAL, so deleted rows leave no copy behind.
+    fn scrub(&self) -> Result<()> {
+        self.conn
+            .execute("INSERT INTO client_fts(client_fts) VALUES ('optimize')", [])?;
+        self.checkpoint()
+    }
+
+    /// The tombstone of `id`, if it was erased.
+    pub fn tombstone(&self, id: &str) -> Result<Option<Tombstone>> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT id, erased_at, synced FROM tombstones WHERE id = ?1")?
+            .query_row([id], |r| {
+                Ok(Tombstone {
+                    id: r.get(0)?,
+                    erased_at: r.get(1)?,
+                    synced: r.get(2)?,
+                })
+            })
+            .optional()?)
+    }
+
+    /// Erasures the server has not confirmed yet.
+    pub fn unsynced_tombstones(&self) -> Result<Vec<String>> {
+        let mut s = self
+            .conn
+            .prepare_cached("SELECT id FROM tombstones WHERE synced = 0 ORDER BY id")?;
+        let ids = s
+            .query_map([], |r| r.get(0))?
+            .collect::<rusqlite::Result<Vec<String>>>()?;
+        Ok(ids)
+    }
+
+    /// The server confirmed the erasure of `id`.
+    pub fn mark_tombstone_synced(&self, id: &str) -> Result<()> {
+        self.conn
+            .prepare_cached("UPDATE tombstones SET synced = 1 WHERE id = ?1")?
+            .execute([id])?;
+        Ok(())
+    }
+
+    /// Files merged into `id` (directly), from the index.
+    pub fn merged_into(&self, id: &str) -> Result<Vec<String>> {
+        let mut s = self
+            .conn
+            .prepare_cached("SELECT id FROM merged_files WHERE into_id = ?1 ORDER BY id")?;
+        let ids = s
+            .query_map([id], |r| r.get(0))?
+            .collect::<rusqlite::Result<Vec<String>>>()?;
+        Ok(ids)
+    }
+}

@@ -1,0 +1,328 @@
+//! Erasure (issue 5): a file erased on one laptop is deleted on the server and on every other
+//! laptop, and nothing of the person stays in any file of any data directory; a laptop that
+//! comes back with edits to an erased file drops them with a notice; only the owner
+//! organisation erases.
+//!
+//! The laptops' stores in this file are plain SQLite (`plaintext_stores`), so that searching
+//! their bytes sees what deletion left behind rather than ciphertext. Each search is first
+//! shown to find the person while the file exists, and a second person who is not erased is
+//! found before and after: a search that finds nothing proves nothing.
+
+use std::path::Path;
+
+use punkt_core::CoreError;
+use punkt_sync::wire::{Erase, Outcome};
+use punkt_sync::{decode_response, encode_request, Request, Response};
+use punkt_system_tests::{Device, TestServer};
+
+const PERSON: &str = r#"{"given_names":"Zoriana","family_name":"Kvitkovska","names_original":"Зоряна Квітковська","birth_date":"1987-05-14","citizenships":["UA"],"identifiers":[{"kind":"passport","number":"FX4471902"}],"contact":{"phone":"+48 511 902 337"}}"#;
+/// What must not be found anywhere after the erasure: names in both scripts (and the folded
+/// form the index uses), the document number, the phone, a consultation note, attachment bytes.
+const TRACES: &[&str] = &[
+    "Zoriana",
+    "zoriana",
+    "Kvitkovska",
+    "kvitkovska",
+    "Зоряна",
+    "Квітковська",
+    "FX4471902",
+    "511 902 337",
+    "under the bridge in Grochow",
+    "SCAN-OF-DECISION-4471",
+];
+const CONTROL: &str =
+    r#"{"given_names":"Myroslava","family_name":"Dovbush","birth_date":"1979-01-02"}"#;
+
+fn setup() -> (tempfile::TempDir, TestServer, Device, Device) {
+    punkt_store::testing::plaintext_stores(true);
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(dir.path());
+    server.org("Fundacja A");
+    server.user("Fundacja A", "anna", "lawyer");
+    server.user("Fundacja A", "bartek", "counsellor");
+    let a = Device::enrolled(&server, "Fundacja A", "anna");
+    let b = Device::enrolled(&server, "Fundacja A", "bartek");
+    (dir, server, a, b)
+}
+
+/// Every file under `dir` whose bytes contain `needle`.
+fn files_containing(dir: &Path, needle: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if let Ok(bytes) = std::fs::read(&p) {
+                if bytes.windows(needle.len()).any(|w| w == needle.as_bytes()) {
+                    found.push(p.display().to_string());
+                }
+            }
+        }
+    }
+    found
+}
+
+fn traces_in(dir: &Path) -> Vec<(String, Vec<String>)> {
+    TRACES
+        .iter()
+        .map(|t| (t.to_string(), files_containing(dir, t)))
+        .filter(|(_, f)| !f.is_empty())
+        .collect()
+}
+
+/// Every document and change stored in the database at `db` (a laptop's or the server's: both
+/// keep `documents.snapshot` and `doc_changes.bytes`), decoded, as one text.
+fn decoded_documents(db: &Path) -> String {
+    let conn =
+        rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .unwrap();
+    let mut out = String::new();
+    for sql in [
+        "SELECT snapshot FROM documents",
+        "SELECT bytes FROM doc_changes",
+    ] {
+        let mut stmt = conn.prepare(sql).unwrap();
+        let blobs: Vec<Vec<u8>> = stmt
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        for b in blobs.into_iter().filter(|b| !b.is_empty()) {
+            if let Ok(doc) = automerge::AutoCommit::load(&b) {
+                out.push_str(&serde_json::to_string(&automerge::AutoSerde::from(&doc)).unwrap());
+            } else if let Ok(c) = automerge::Change::from_bytes(b.clone()) {
+                out.push_str(&format!("{:?}", c.decode()));
+            } else {
+                panic!(
+                    "a blob in {} is neither a document nor a change",
+                    db.display()
+                );
+            }
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// Nothing of the erased person in the bytes of any file, nor in any decoded document.
+fn assert_no_traces(a: &Device, b: &Device, server: &TestServer, server_dir: &Path) {
+    for d in [a.store_dir(), b.store_dir(), server_dir.to_path_buf()] {
+        assert_eq!(traces_in(&d), vec![], "in {}", d.display());
+    }
+    for db in [
+        a.store_dir().join("punkt.db"),
+        b.store_dir().join("punkt.db"),
+        server.db.clone(),
+    ] {
+        let decoded = decoded_documents(&db);
+        for t in TRACES {
+            assert!(!decoded.contains(t), "{t} decoded from {}", db.display());
+        }
+    }
+}
+
+/// A tiny PNG whose bytes carry a marker.
+fn png_with_marker() -> Vec<u8> {
+    let mut b = vec![0x89, b'P', b'N', b'G', 0x0d, 0x0a, 0x1a, 0x0a];
+    b.extend_from_slice(&[0u8; 16]);
+    b.extend_from_slice(b"SCAN-OF-DECISION-4471");
+    b
+}
+
+#[test]
+fn an_erased_file_leaves_no_trace_on_any_laptop_or_the_server() {
+    let (dir, server, mut a, mut b) = setup();
+    let id = a.add(PERSON);
+    a.consult(&id, "under the bridge in Grochow");
+    a.punkt
+        .add_attachment(&id, "decision.png", &png_with_marker())
+        .unwrap();
+    let control = a.add(CONTROL);
+    a.sync(&server);
+    b.sync(&server);
+    assert_eq!(b.punkt.client(&id).unwrap().person.given_names, "Zoriana");
+
+    // The searches can see the person while the file exists (plain stores, plain server).
+    // The searches can see the person while the file exists: in the bytes of every store (the
+    // index is plain here) and of the server (the attachment's bytes), and in the decoded
+    // documents everywhere (Automerge compresses larger columns, so bytes alone are not enough).
+    for d in [a.store_dir(), b.store_dir()] {
+        for t in [
+            "Zoriana",
+            "Kvitkovska",
+            "Квітковська",
+            "SCAN-OF-DECISION-4471",
+        ] {
+            assert!(
+                !files_containing(&d, t).is_empty(),
+                "{t} in {}",
+                d.display()
+            );
+        }
+    }
+    assert!(!files_containing(dir.path(), "SCAN-OF-DECISION-4471").is_empty());
+    for db in [
+        a.store_dir().join("punkt.db"),
+        b.store_dir().join("punkt.db"),
+        server.db.clone(),
+    ] {
+        let decoded = decoded_documents(&db);
+        for t in [
+            "Zoriana",
+            "Квітковська",
+            "FX4471902",
+            "under the bridge in Grochow",
+        ] {
+            assert!(decoded.contains(t), "{t} decoded from {}", db.display());
+        }
+    }
+
+    let report = a.punkt.erase_client(&id).unwrap();
+    assert_eq!(report.documents.len(), 2, "the file and its attachment");
+    let sent = a.sync(&server);
+    assert_eq!(sent.erasures_sent, 2);
+    let got = b.sync(&server);
+    assert_eq!(got.erased.len(), 2);
+    assert!(got.erased.iter().all(|e| !e.dropped_unsent_changes));
+
+    for (who, d) in [
+        ("laptop A", a.store_dir()),
+        ("laptop B", b.store_dir()),
+        ("the server", dir.path().to_path_buf()),
+    ] {
+        assert_eq!(traces_in(&d), vec![], "traces left on {who}");
+        assert!(
+            !files_containing(&d, "Dovbush").is_empty(),
+            "the person not erased is still on {who}"
+        );
+    }
+    for db in [
+        a.store_dir().join("punkt.db"),
+        b.store_dir().join("punkt.db"),
+        server.db.clone(),
+    ] {
+        let decoded = decoded_documents(&db);
+        assert!(decoded.contains("Dovbush"), "{}", db.display());
+        for t in TRACES {
+            assert!(!decoded.contains(t), "{t} decoded from {}", db.display());
+        }
+    }
+    for dev in [&a, &b] {
+        assert!(matches!(
+            dev.punkt.client_view(&id),
+            Err(CoreError::Erased(_))
+        ));
+        assert!(dev
+            .punkt
+            .search("Zoriana Kvitkovska", 10)
+            .unwrap()
+            .is_empty());
+        assert_eq!(
+            dev.punkt.client(&control).unwrap().person.family_name,
+            "Dovbush"
+        );
+    }
+    // The server logged the erasure (ids only).
+    let erasures: Vec<_> = server
+        .audit()
+        .into_iter()
+        .filter(|e| e.action == "erase")
+        .collect();
+    assert_eq!(erasures.len(), 2);
+    assert!(erasures
+        .iter()
+        .any(|e| e.doc_id.as_deref() == Some(id.as_str())));
+    // Syncing again changes nothing and brings nothing back.
+    assert_eq!(a.sync(&server).erased.len(), 0);
+    assert_eq!(b.sync(&server).received, 0);
+    assert!(matches!(b.punkt.client(&id), Err(CoreError::Erased(_))));
+}
+
+#[test]
+fn a_laptop_returning_with_edits_to_an_erased_file_drops_them_with_a_notice() {
+    let (dir, server, mut a, mut b) = setup();
+    let id = a.add(PERSON);
+    a.sync(&server);
+    b.sync(&server);
+
+    // Apart: B records a consultation while A erases the file.
+    b.consult(&id, "under the bridge in Grochow");
+    a.punkt.erase_client(&id).unwrap();
+    a.sync(&server);
+    let back = b.sync(&server);
+    assert_eq!(
+        back.erased
+            .iter()
+            .map(|e| (e.doc_id.as_str(), e.dropped_unsent_changes))
+            .collect::<Vec<_>>(),
+        vec![(id.as_str(), true)],
+        "B is told its edit was dropped"
+    );
+    assert!(back.refused.is_empty(), "{:?}", back.refused);
+    assert_eq!(back.pending_after, 0);
+    assert!(matches!(b.punkt.client(&id), Err(CoreError::Erased(_))));
+    // The edit reached neither the server nor A.
+    assert_no_traces(&a, &b, &server, dir.path());
+    assert_eq!(a.sync(&server).received, 0);
+}
+
+#[test]
+fn an_edit_that_reached_the_server_first_is_erased_with_the_file() {
+    let (dir, server, mut a, mut b) = setup();
+    let id = a.add(PERSON);
+    a.sync(&server);
+    b.sync(&server);
+    b.consult(&id, "under the bridge in Grochow");
+    b.sync(&server);
+    // A erases without having pulled B's consultation.
+    a.punkt.erase_client(&id).unwrap();
+    a.sync(&server);
+    let b_after = b.sync(&server);
+    assert_eq!(b_after.erased.len(), 1);
+    assert!(!b_after.erased[0].dropped_unsent_changes);
+    assert_no_traces(&a, &b, &server, dir.path());
+}
+
+#[test]
+fn only_the_owner_organisation_can_erase_a_file() {
+    let (_dir, server, mut a, _b) = setup();
+    server.org("Fundacja B");
+    server.user("Fundacja B", "celina", "lawyer");
+    let c = Device::enrolled(&server, "Fundacja B", "celina");
+    let id = a.add(PERSON);
+    a.sync(&server);
+
+    // A device of organisation B asks the server to erase A's file: refused, file kept.
+    let mut t = c.transport(&server);
+    let answer = punkt_core::sync::Transport::exchange(
+        &mut t,
+        &encode_request(&Request::Erase(Erase {
+            docs: vec![id.clone()],
+        })),
+    )
+    .unwrap();
+    let Ok(Response::Erase(results)) = decode_response(&answer) else {
+        panic!("not an erase answer");
+    };
+    assert!(
+        matches!(&results[0].outcome, Outcome::Refused(r) if r.code == "forbidden"),
+        "{results:?}"
+    );
+    assert!(server
+        .audit()
+        .iter()
+        .any(|e| e.action == "refused" && e.doc_id.as_deref() == Some(id.as_str())));
+    // Given access to the file (as a referral partner might be), B's laptop still cannot
+    // erase it: the laptop refuses before asking.
+    server.grant(&id, "Fundacja B");
+    let mut c = c;
+    c.sync(&server);
+    assert_eq!(c.punkt.client(&id).unwrap().person.given_names, "Zoriana");
+    let refused = c.punkt.erase_client(&id).unwrap_err();
+    assert_eq!(refused.code(), "forbidden");
+    a.sync(&server);
+    assert_eq!(a.punkt.client(&id).unwrap().person.given_names, "Zoriana");
+    assert!(server.audit().iter().all(|e| e.action != "erase"));
+}
