@@ -6,6 +6,7 @@
 use std::sync::Arc;
 
 use automerge::AutoCommit;
+use punkt_sync::access;
 use punkt_sync::docs::{self, Applied};
 use punkt_sync::wire::{
     ChangedDoc, DocData, DocPush, DocResult, DocSyncMessage, DocWant, Erase, Outcome, Payload,
@@ -28,6 +29,18 @@ const MAX_PAGE: u32 = 1_000;
 const PULL_BUDGET: usize = 16 * 1024 * 1024;
 /// Attempts at a compare-and-set write before giving up on a very busy document.
 const WRITE_ATTEMPTS: usize = 20;
+
+/// The organisation a referral document is addressed to (`to_organisation` in its root).
+fn referral_target(doc: &AutoCommit) -> Option<String> {
+    use automerge::ReadDoc;
+    match doc.get(automerge::ROOT, "to_organisation").ok()?? {
+        (automerge::Value::Scalar(s), _) => match s.as_ref() {
+            automerge::ScalarValue::Str(t) => Some(t.to_string()),
+            _ => None,
+        },
+        _ => None,
+    }
+}
 
 pub fn hash_secret(secret: &str) -> [u8; 32] {
     Sha256::digest(secret.trim().as_bytes()).into()
@@ -275,8 +288,17 @@ impl<S: Storage> Engine<S> {
         result.unwrap_or_else(|e| Response::Refused(refusal("server_error", e.to_string())))
     }
 
+    /// The organisation check, and for restricted sections the role check too (sections never
+    /// go beyond the owner organisation).
     fn may_access(device: &Device, doc: &ServerDoc) -> bool {
-        doc.owner_org == device.organisation || doc.access.contains(&device.organisation)
+        Self::in_scope(device, &doc.kind, &doc.owner_org, &doc.access)
+    }
+
+    fn in_scope(device: &Device, kind: &str, owner_org: &str, access: &[String]) -> bool {
+        if access::is_section(kind) {
+            return owner_org == device.organisation && access::role_may_read(kind, &device.role);
+        }
+        owner_org == device.organisation || access.iter().any(|o| *o == device.organisation)
     }
 
     fn erased() -> Refusal {
@@ -372,6 +394,14 @@ impl<S: Storage> Engine<S> {
         let server_seq = self.store.current_seq().await?;
         let generation = self.store.generation().await?;
         let next_cursor = changed.last().map(|c| c.seq).unwrap_or(p.cursor);
+        // Restricted sections are listed only to the roles that may read them (the storage
+        // lists by organisation; the cursor still moves past the ones left out).
+        let changed: Vec<_> = changed
+            .into_iter()
+            .filter(|c| {
+                !access::is_section(&c.kind) || access::role_may_read(&c.kind, &device.role)
+            })
+            .collect();
         if !results.is_empty() || !changed.is_empty() {
             self.audit(
                 "sync",
@@ -415,6 +445,12 @@ impl<S: Storage> Engine<S> {
                                 "a device of {} cannot create documents of another organisation",
                                 device.organisation
                             ),
+                        )));
+                    }
+                    if !access::role_may_read(&d.kind, &device.role) {
+                        return Ok(Outcome::Refused(refusal(
+                            "forbidden",
+                            format!("a {} cannot write this restricted section", device.role),
                         )));
                     }
                     (
@@ -482,6 +518,23 @@ impl<S: Storage> Engine<S> {
                 });
             }
             let new_doc = existing.is_none();
+            // A new referral opens itself to the organisation it is addressed to, and only
+            // to a member organisation other than the sender.
+            let referred_to = if new_doc && kind == access::REFERRAL_KIND {
+                match referral_target(&doc) {
+                    Some(to) if to != device.organisation && self.store.org_exists(&to).await? => {
+                        Some(to)
+                    }
+                    _ => {
+                        return Ok(Outcome::Refused(refusal(
+                            "malformed",
+                            "a referral must name another member organisation",
+                        )))
+                    }
+                }
+            } else {
+                None
+            };
             let compact = new_doc || stored_changes + new_changes.len() > COMPACT_AFTER;
             let write = DocWrite {
                 id: d.doc_id.clone(),
@@ -493,7 +546,19 @@ impl<S: Storage> Engine<S> {
                 heads: heads.clone(),
             };
             match self.store.write_doc(write).await? {
-                WriteOutcome::Stored(_) => return Ok(Outcome::Applied { heads }),
+                WriteOutcome::Stored(_) => {
+                    if let Some(to) = referred_to {
+                        self.store.grant(&d.doc_id, &to).await?;
+                        self.audit(
+                            "referral",
+                            Some(device),
+                            Some(&d.doc_id),
+                            format!("referral opened to {to}"),
+                        )
+                        .await;
+                    }
+                    return Ok(Outcome::Applied { heads });
+                }
                 WriteOutcome::Conflict => continue,
             }
         }

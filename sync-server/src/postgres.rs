@@ -479,6 +479,13 @@ impl Storage for PostgresStorage {
         )
     }
 
+    async fn org_exists(&self, name: &str) -> Result<bool> {
+        let c = self.client().await;
+        Ok(c.query_opt("SELECT 1 FROM orgs WHERE name = $1", &[&name])
+            .await?
+            .is_some())
+    }
+
     async fn grant(&self, id: &str, org: &str) -> Result<()> {
         let mut c = self.client().await;
         let tx = c.transaction().await?;

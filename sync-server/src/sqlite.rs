@@ -447,6 +447,15 @@ impl Storage for SqliteStorage {
         .await
     }
 
+    async fn org_exists(&self, name: &str) -> Result<bool> {
+        let name = name.to_string();
+        self.run(move |c| {
+            Ok(c.prepare_cached("SELECT 1 FROM orgs WHERE name = ?1")?
+                .exists([&name])?)
+        })
+        .await
+    }
+
     async fn grant(&self, id: &str, org: &str) -> Result<()> {
         let (id, org) = (id.to_string(), org.to_string());
         self.run(move |c| {

@@ -35,8 +35,7 @@ impl From<tokio_postgres::Error> for StorageError {
 
 pub type Result<T, E = StorageError> = std::result::Result<T, E>;
 
-/// The roles of the people who use Punkt.
-pub const ROLES: &[&str] = &["lawyer", "counsellor", "psychologist", "coordinator"];
+pub use punkt_sync::access::ROLES;
 
 /// An enrolled device and whose it is.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -173,6 +172,7 @@ pub trait Storage: Send + Sync + 'static {
     /// After erasures: make sure no copy of the deleted bytes stays in the database's files
     /// (SQLite: the WAL is checkpointed and truncated; freed pages are already overwritten).
     fn scrub(&self) -> impl Future<Output = Result<()>> + Send;
+    fn org_exists(&self, name: &str) -> impl Future<Output = Result<bool>> + Send;
     fn grant(&self, id: &str, org: &str) -> impl Future<Output = Result<()>> + Send;
 
     fn audit(&self, e: AuditEvent) -> impl Future<Output = Result<()>> + Send;

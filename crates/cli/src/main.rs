@@ -10,7 +10,9 @@ use clap::{Args, Parser, Subcommand};
 use serde::Serialize;
 
 use punkt_core::import::ImportOptions;
+use punkt_core::referrals::ReferralInput;
 use punkt_core::report::ReportFormat;
+use punkt_core::sections::SectionNoteInput;
 use punkt_core::{
     ClientInput, ConsultationInput, CoreError, DeadlineRequest, DeadlineStart, Punkt,
 };
@@ -105,10 +107,61 @@ enum Command {
         #[arg(long)]
         ca_cert: Option<PathBuf>,
     },
+    /// Restricted sections (psychological, medical notes): only the roles allowed read them.
+    #[command(subcommand)]
+    Section(SectionCommand),
+    /// This laptop's role: the server's once enrolled; set here for a laptop used alone.
+    Role {
+        /// lawyer, counsellor, psychologist or coordinator (omit to show the role).
+        role: Option<String>,
+    },
+    /// Referrals to other member organisations.
+    #[command(subcommand)]
+    Referral(ReferralCommand),
     /// Fold appended changes into fresh snapshots.
     Compact {
         #[arg(long, default_value_t = punkt_core::COMPACT_AFTER_CHANGES)]
         min_changes: usize,
+    },
+}
+
+#[derive(Subcommand)]
+enum SectionCommand {
+    /// Add a note ({"date": "YYYY-MM-DD", "text": "..."}) to a client's section (psychological
+    /// or medical), made on the first note.
+    Add {
+        client_id: String,
+        section: String,
+        #[command(flatten)]
+        json: JsonArg,
+    },
+    /// Show a section's notes.
+    Show {
+        client_id: String,
+        section_id: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum ReferralCommand {
+    /// Refer a person: {"to_organisation", "service", "consent_id", "reason", "share": {...}}.
+    Add {
+        client_id: String,
+        #[command(flatten)]
+        json: JsonArg,
+    },
+    /// Every referral on this laptop, incoming and outgoing.
+    List,
+    Show {
+        id: String,
+    },
+    /// accepted, declined or closed (the receiving organisation, closing with a report back);
+    /// withdrawn (the referring one).
+    Respond {
+        id: String,
+        status: String,
+        #[arg(long, default_value = "")]
+        note: String,
     },
 }
 
@@ -478,6 +531,44 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Deadline(_) => unreachable!("handled above"),
         Command::Deadlines { within } => print(&open(&dir)?.deadline_board(within)?),
+        Command::Section(c) => {
+            let mut punkt = open(&dir)?;
+            match c {
+                SectionCommand::Add {
+                    client_id,
+                    section,
+                    json,
+                } => {
+                    let input = SectionNoteInput::from_json(&read_json(&json.json)?)?;
+                    print(&punkt.add_section_note(&client_id, &section, input)?)
+                }
+                SectionCommand::Show {
+                    client_id,
+                    section_id,
+                } => print(&punkt.section(&client_id, &section_id)?),
+            }
+        }
+        Command::Role { role } => {
+            let mut punkt = open(&dir)?;
+            if let Some(r) = role {
+                punkt.set_local_role(&r)?;
+            }
+            print(&serde_json::json!({ "role": punkt.role()? }))
+        }
+        Command::Referral(c) => {
+            let mut punkt = open(&dir)?;
+            match c {
+                ReferralCommand::Add { client_id, json } => {
+                    let input = ReferralInput::from_json(&read_json(&json.json)?)?;
+                    print(&punkt.refer(&client_id, input)?)
+                }
+                ReferralCommand::List => print(&punkt.referrals()?),
+                ReferralCommand::Show { id } => print(&punkt.referral(&id)?),
+                ReferralCommand::Respond { id, status, note } => {
+                    print(&punkt.respond_referral(&id, &status, &note)?)
+                }
+            }
+        }
         Command::Report {
             from,
             to,

@@ -153,7 +153,7 @@ pub struct ConsultationInput {
     pub organisation: Option<String>,
 }
 
-fn parse_json<T: serde::de::DeserializeOwned>(json: &str, what: &str) -> Result<T> {
+pub(crate) fn parse_json<T: serde::de::DeserializeOwned>(json: &str, what: &str) -> Result<T> {
     serde_json::from_str(json)
         .map_err(|e| CoreError::Invalid(format!("{what}: {}", without_values(&e.to_string()))))
 }
@@ -595,6 +595,10 @@ pub struct ClientView {
     pub deadlines: Vec<DeadlineView>,
     pub summary: String,
     pub attachments: Vec<crate::attachments::AttachmentView>,
+    /// Restricted sections: that they exist, and whether this laptop's role may open them.
+    pub sections: Vec<crate::sections::SectionRefView>,
+    /// Referrals made from this file to other organisations.
+    pub referrals: Vec<crate::referrals::ReferralRefView>,
     /// Set when the id asked for was merged into this file: the id asked for.
     pub redirected_from: Option<String>,
     /// Fields two people set at the same time on different laptops: every value kept, the
@@ -840,6 +844,16 @@ impl ClientView {
             deadlines,
             summary: f.summary.as_str().to_string(),
             redirected_from: None,
+            sections: f
+                .sections
+                .iter()
+                .map(|(id, r)| crate::sections::SectionRefView::of(id, r, None))
+                .collect(),
+            referrals: f
+                .referrals
+                .iter()
+                .map(|(id, r)| crate::referrals::ReferralRefView::of(id, r))
+                .collect(),
             attachments: f
                 .attachments
                 .iter()

@@ -218,6 +218,13 @@ pub(crate) fn absorb(keep: &mut ClientFile, other: &ClientFile) -> BTreeMap<Stri
         "deadlines",
         &mut added,
     );
+    union(&mut keep.sections, &other.sections, "sections", &mut added);
+    union(
+        &mut keep.referrals,
+        &other.referrals,
+        "referrals",
+        &mut added,
+    );
     union(
         &mut keep.attachments,
         &other.attachments,

@@ -1,4 +1,5 @@
-//! Erasure (GDPR Art. 17): a person's file, the documents that hang off it (attachments) and
+//! Erasure (GDPR Art. 17): a person's file, the documents that hang off it (attachments,
+//! restricted sections, referrals made from it) and
 //! the files merged into it are deleted from this store for good, and tombstones go to the
 //! server with the next sync, which deletes its copies and tells every other laptop to delete
 //! theirs. A laptop that comes back with edits to an erased file drops them and says so
@@ -77,6 +78,11 @@ impl Punkt {
                 continue;
             }
             documents.extend(f.attachments.keys().cloned());
+            // Restricted sections go too, even when this laptop may not read them (the
+            // server erases them as the owner organisation's); and the referrals made from the
+            // file, which the receiving organisation then loses as well.
+            documents.extend(f.sections.keys().cloned());
+            documents.extend(f.referrals.keys().cloned());
             open_matters += f.matters.values().filter(|m| m.closed.is_none()).count() as u32;
             open_deadlines += f.deadlines.values().filter(|d| !d.done).count() as u32;
             for merged in self.store.merged_into(&fid)? {

@@ -22,8 +22,10 @@ pub mod history;
 pub mod home;
 pub mod import;
 pub mod indexing;
+pub mod referrals;
 pub mod report;
 pub mod search;
+pub mod sections;
 pub mod sync;
 pub mod vocabulary;
 
@@ -324,6 +326,12 @@ impl Punkt {
             }
             let mut view = ClientView::from_file(&file, self.today());
             view.conflicts = conflicts;
+            let role = self.role()?;
+            view.sections = file
+                .sections
+                .iter()
+                .map(|(id, r)| sections::SectionRefView::of(id, r, role.as_deref()))
+                .collect();
             if current != id {
                 view.redirected_from = Some(id.to_string());
             }

@@ -15,7 +15,7 @@ use crate::vocab::{
 };
 
 /// The schema version this build writes. Readers migrate older documents on read.
-pub const CLIENT_SCHEMA_VERSION: u64 = 2;
+pub const CLIENT_SCHEMA_VERSION: u64 = 3;
 
 /// The document kind stored in the document's root, so a document can never be read as the
 /// wrong kind.
@@ -57,10 +57,37 @@ pub struct ClientFile {
     /// their own ([`ATTACHMENT_DOCUMENT_KIND`]) keyed by the same id. Since schema version 2.
     #[autosurgeon(missing = "Default::default")]
     pub attachments: BTreeMap<String, AttachmentRef>,
+    /// Restricted sections (psychological, medical notes): that they exist, never what they
+    /// say. The notes live in a document of their own, keyed by the same id, which only the
+    /// roles allowed receive (`punkt_sync::access`). Since schema version 3.
+    #[autosurgeon(missing = "Default::default")]
+    pub sections: BTreeMap<String, SectionRef>,
+    /// Referrals made to other member organisations, keyed by the referral document's id (the
+    /// document both organisations share). Since schema version 3.
+    #[autosurgeon(missing = "Default::default")]
+    pub referrals: BTreeMap<String, ReferralRef>,
     /// Set when this file was merged into another (the same person entered twice): the file
     /// is kept, with its history, and every device shows the survivor in its place.
     #[autosurgeon(missing = "none")]
     pub merged_into: Option<String>,
+}
+
+/// A restricted section as the client file lists it.
+#[derive(Debug, Clone, PartialEq, Default, Reconcile, Hydrate)]
+pub struct SectionRef {
+    /// `psychological`, `medical` (the names of `punkt_sync::access::SECTIONS`).
+    pub section: String,
+    pub created_at: String,
+    #[autosurgeon(missing = "none")]
+    pub created_by: Option<String>,
+}
+
+/// A referral as the referring organisation's client file lists it.
+#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate)]
+pub struct ReferralRef {
+    pub to_organisation: String,
+    pub service: Service,
+    pub created_at: String,
 }
 
 /// The kind of the document holding one attachment's bytes.

@@ -12,6 +12,7 @@ pub mod holidays;
 pub mod names;
 pub mod reference;
 pub mod schema;
+pub mod shared;
 pub mod vocab;
 
 pub use client::ClientFile;

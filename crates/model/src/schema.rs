@@ -76,6 +76,15 @@ pub fn migrate_client(doc: &mut AutoCommit) -> Result<bool, ModelError> {
                 .map_err(err)?;
         }
     }
+    // 2 -> 3: restricted sections and referrals.
+    if version <= 2 {
+        doc.put(ROOT, "schema_version", 3u64).map_err(err)?;
+        for key in ["sections", "referrals"] {
+            if doc.get(ROOT, key).map_err(err)?.is_none() {
+                doc.put_object(ROOT, key, ObjType::Map).map_err(err)?;
+            }
+        }
+    }
     Ok(true)
 }
 

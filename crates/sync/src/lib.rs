@@ -18,6 +18,7 @@
 //! Architecture invariant: no I/O. Events in (bytes, documents), decisions out; the transports
 //! and stores that carry them out live in `punkt-core` and `punkt-sync-server`.
 
+pub mod access;
 pub mod docs;
 pub mod wire;
 

@@ -1,0 +1,72 @@
+//! Who may hold which kind of document: the rule the server enforces on every read, write and
+//! listing, and that laptops follow before showing or writing a document.
+//!
+//! - A client file, its attachments and a referral: every role of the organisations with
+//!   access (the owner, and for a referral the receiving organisation).
+//! - A restricted section (`section:<name>`): only the roles named here, and only in the owner
+//!   organisation. Automerge cannot hide part of a document, so psychological and medical notes
+//!   live in documents of their own that other roles' laptops never receive.
+
+/// The roles of the people who use Punkt.
+pub const ROLES: &[&str] = &["lawyer", "counsellor", "psychologist", "coordinator"];
+
+/// The document kind of a restricted section is this prefix and the section's name.
+pub const SECTION_PREFIX: &str = "section:";
+
+/// The kind of a referral document (shared by the two organisations).
+pub const REFERRAL_KIND: &str = "referral";
+
+/// Each restricted section and the roles that may read and write it.
+pub const SECTIONS: &[(&str, &[&str])] = &[
+    ("psychological", &["psychologist"]),
+    // Medical evidence (of torture, of illness) is also the core of many asylum claims: the
+    // lawyer who builds the claim reads it.
+    ("medical", &["psychologist", "lawyer"]),
+];
+
+/// The document kind of section `name`.
+pub fn section_kind(name: &str) -> String {
+    format!("{SECTION_PREFIX}{name}")
+}
+
+/// The roles that may read a document of `kind`; `None` when any role of an organisation with
+/// access may. An unknown section is readable by nobody.
+pub fn readers(kind: &str) -> Option<&'static [&'static str]> {
+    let name = kind.strip_prefix(SECTION_PREFIX)?;
+    Some(
+        SECTIONS
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, r)| *r)
+            .unwrap_or(&[]),
+    )
+}
+
+/// True when `role` may read documents of `kind` (given its organisation has access).
+pub fn role_may_read(kind: &str, role: &str) -> bool {
+    readers(kind).is_none_or(|r| r.contains(&role))
+}
+
+/// True for restricted sections: never shared beyond the owner organisation.
+pub fn is_section(kind: &str) -> bool {
+    kind.starts_with(SECTION_PREFIX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sections_are_read_only_by_their_roles() {
+        let psych = section_kind("psychological");
+        assert!(role_may_read(&psych, "psychologist"));
+        for r in ["counsellor", "lawyer", "coordinator"] {
+            assert!(!role_may_read(&psych, r), "{r}");
+        }
+        assert!(role_may_read(&section_kind("medical"), "lawyer"));
+        assert!(!role_may_read(&section_kind("medical"), "counsellor"));
+        assert!(!role_may_read("section:unknown", "psychologist"));
+        assert!(role_may_read("client_file", "counsellor"));
+        assert!(role_may_read(REFERRAL_KIND, "coordinator"));
+    }
+}
