@@ -13,10 +13,13 @@ use punkt_core::attachments::AttachmentView;
 use punkt_core::conflicts::FieldConflict;
 use punkt_core::dto::DeadlineInput;
 use punkt_core::duplicates::{DuplicatePair, MergeSummary};
+use punkt_core::erase::{ErasurePlan, ErasureReport};
 use punkt_core::history::HistoryEntry;
 use punkt_core::home::{passphrase_strength as rate, BoardPage, Home, PassphraseStrength};
+use punkt_core::referrals::{ReferralInput, ReferralView};
 use punkt_core::report::{Report, ReportFormat};
 use punkt_core::search::SearchHit;
+use punkt_core::sections::{SectionNoteInput, SectionView};
 use punkt_core::sync::{Enrolment, ImportSummary, SyncProgress, SyncStatus, SyncSummary};
 use punkt_core::vocabulary::Vocabulary;
 use punkt_core::{ClientInput, ClientView, ConsultationInput, RecordedDeadline};
@@ -331,6 +334,72 @@ pub async fn merge_clients(
     other: String,
 ) -> UiResult<MergeSummary> {
     desk.with(|p| Ok(p.merge_clients(&keep, &other)?))
+}
+
+/// What erasing a file would delete, for the question before it.
+#[tauri::command]
+pub async fn erasure_plan(desk: State<'_, Desk>, id: String) -> UiResult<ErasurePlan> {
+    desk.with(|p| Ok(p.erasure_plan(&id)?))
+}
+
+/// Erase a person's file for good (GDPR Art. 17), here and, after sync, everywhere.
+#[tauri::command]
+pub async fn erase_client(desk: State<'_, Desk>, id: String) -> UiResult<ErasureReport> {
+    desk.with(|p| Ok(p.erase_client(&id)?))
+}
+
+/// The role of the person on this laptop (the server's once enrolled).
+#[tauri::command]
+pub async fn role(desk: State<'_, Desk>) -> UiResult<Option<String>> {
+    desk.with(|p| Ok(p.role()?))
+}
+
+#[tauri::command]
+pub async fn set_local_role(desk: State<'_, Desk>, role: String) -> UiResult<()> {
+    desk.with(|p| Ok(p.set_local_role(&role)?))
+}
+
+#[tauri::command]
+pub async fn section(
+    desk: State<'_, Desk>,
+    client_id: String,
+    section_id: String,
+) -> UiResult<SectionView> {
+    desk.with(|p| Ok(p.section(&client_id, &section_id)?))
+}
+
+#[tauri::command]
+pub async fn add_section_note(
+    desk: State<'_, Desk>,
+    client_id: String,
+    section: String,
+    input: SectionNoteInput,
+) -> UiResult<SectionView> {
+    desk.with(|p| Ok(p.add_section_note(&client_id, &section, input)?))
+}
+
+#[tauri::command]
+pub async fn referrals(desk: State<'_, Desk>) -> UiResult<Vec<ReferralView>> {
+    desk.with(|p| Ok(p.referrals()?))
+}
+
+#[tauri::command]
+pub async fn refer(
+    desk: State<'_, Desk>,
+    client_id: String,
+    input: ReferralInput,
+) -> UiResult<ReferralView> {
+    desk.with(|p| Ok(p.refer(&client_id, input)?))
+}
+
+#[tauri::command]
+pub async fn respond_referral(
+    desk: State<'_, Desk>,
+    id: String,
+    status: String,
+    note: String,
+) -> UiResult<ReferralView> {
+    desk.with(|p| Ok(p.respond_referral(&id, &status, &note)?))
 }
 
 /// An access request (GDPR Art. 15): the JSON with the attachments' bytes and the readable

@@ -8,6 +8,7 @@ import { api, onLocked, onLockedCommand, type AppInfo, type Vocabulary } from '.
 import { NavContext, type Route, VocabContext } from './state';
 import { Calculator } from './screens/Calculator';
 import { Duplicates } from './screens/Duplicates';
+import { ReferralsScreen } from './screens/Protection';
 import { ClientFile } from './screens/ClientFile';
 import { HomeScreen } from './screens/Home';
 import { Intake } from './screens/Intake';
@@ -21,7 +22,7 @@ import { Visit } from './screens/Visit';
 
 type Phase = 'loading' | 'setup' | 'locked' | 'unlocked';
 
-const NAV: Route['name'][] = ['home', 'search', 'intake', 'visit', 'calculator', 'duplicates', 'reports', 'sync', 'settings'];
+const NAV: Route['name'][] = ['home', 'search', 'intake', 'visit', 'calculator', 'duplicates', 'referrals', 'reports', 'sync', 'settings'];
 
 export function App() {
   const { t } = useTranslation();
@@ -176,6 +177,8 @@ function Screen({ route, info, onSettingsChanged }: { route: Route; info: AppInf
       return <Reports />;
     case 'duplicates':
       return <Duplicates />;
+    case 'referrals':
+      return <ReferralsScreen />;
     case 'sync':
       return <SyncScreen />;
     case 'settings':

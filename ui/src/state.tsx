@@ -9,6 +9,7 @@ export type Route =
   | { name: 'calculator' }
   | { name: 'reports' }
   | { name: 'duplicates' }
+  | { name: 'referrals' }
   | { name: 'sync' }
   | { name: 'settings' }
   | { name: 'client'; id: string };

@@ -33,9 +33,13 @@
       person: { given_names: given, family_name: family, given_names_original: go, family_name_original: fo, birth_date: birth, birth_date_approximate: false, sex: 'male', citizenships: ['UA'], stateless: false, languages: ['uk'], interpreter_needed: false, contact: {}, identifiers: [] },
       current_status: 'asylum_seeker', legal_status: [{ id: 's1', status: 'asylum_seeker', from: '2025-01-10', until: null, centre: null, note: null }],
       vulnerabilities: [], consents: [], matters: [], consultations: [], deadlines: [], summary: '', attachments: [], conflicts: [],
+      sections: [], referrals: [],
     };
   }
   if (scenario.pdf) state.clients.c1.attachments = [{ id: 'a1', name: 'decyzja.pdf', mime: 'application/pdf', size: 400, added_at: `${today}T10:00:00Z`, added_by: 'Anna' }];
+  if (scenario.sections) state.clients.c1.sections = scenario.sections;
+  if (scenario.consent) state.clients.c1.consents = [{ id: 'k1', clause: 'Klauzula RODO 2026', language: 'uk', given_on: '2026-11-02', recorded_by: null, legal_basis: null, withdrawn_on: null }];
+  state.referrals = scenario.referrals ?? [];
   if (scenario.conflict) state.clients.c1.conflicts = [{ path: 'person.family_name', values: ['Shevchenko', 'Szewczenko'] }];
 
   const summary = (c) => ({ id: c.id, display_name: c.display_name, birth_date: c.person.birth_date, citizenship: 'UA', updated_at: c.updated_at });
@@ -116,6 +120,28 @@
     duplicates: () => (state.merged ? [] : [{ a: summary(state.clients.c1), b: summary(state.clients.c2), score: 0.85, reasons: ['similar_names', 'birth_date'] }]),
     access_request: ({ lang }) => [{ path: `/home/test/Downloads/punkt-access.json`, bytes: 10 }, { path: `/home/test/Downloads/punkt-access-${lang}.html`, bytes: 10 }],
     merge_clients: ({ keep, other }) => { state.merged = { keep, other }; return { kept: keep, merged: other, added: { consultations: 1 } }; },
+    erasure_plan: ({ id }) => ({ client_id: id, display_name: state.clients[id].display_name, documents: 3, merged_files: 0, open_matters: 1, open_deadlines: 2 }),
+    erase_client: ({ id }) => { delete state.clients[id]; return { client_id: id, documents: [id, 'a1', 's1'], merged_files: [], open_matters: 1, open_deadlines: 2 }; },
+    role: () => scenario.role ?? null,
+    set_local_role: () => null,
+    section: ({ sectionId }) => {
+      const s = state.clients.c1.sections.find((x) => x.id === sectionId);
+      if (!s || !s.readable) throw err('forbidden', 'not allowed: the psychological section is for psychologist only');
+      return { id: s.id, client_id: 'c1', section: s.section, created_at: s.created_at, notes: [{ id: 'n1', date: '2026-11-03', text: 'sleeping better', written_at: '2026-11-03T10:00:00Z', author: 'Pola' }] };
+    },
+    add_section_note: () => { throw err('forbidden', 'not allowed: the psychological section is for psychologist only'); },
+    referrals: () => state.referrals,
+    refer: ({ clientId, input }) => {
+      const r = { id: `r${nextId++}`, to_organisation: input.to_organisation, service: input.service, created_at: `${today}T10:00:00Z` };
+      state.clients[clientId].referrals.push(r);
+      return { ...r, direction: 'outgoing', from_organisation: 'Fundacja', status: 'sent', reason: input.reason, consent_clause: 'Klauzula RODO 2026', consent_given_on: '2026-11-02', given_names: 'Taras', family_name: 'Shevchenko', names_original: null, birth_date: null, citizenships: [], languages: [], phone: null, events: [] };
+    },
+    respond_referral: ({ id, status, note }) => {
+      const r = state.referrals.find((x) => x.id === id);
+      r.status = status;
+      r.events.push({ at: `${today}T11:00:00Z`, organisation: r.to_organisation, status, note, author: null });
+      return r;
+    },
     resolve_conflict: ({ id }) => { state.clients[id].conflicts = []; return []; },
     add_attachment: () => { throw err('invalid_input', 'the file is not a photo or scan Punkt can keep'); },
     attachment: ({ attachmentId }) => {

@@ -153,6 +153,60 @@ test('client file: an access request in the language chosen, saved where it says
   assert(req[0].args.lang === 'uk' && req[0].args.id === 'c1', 'wrong request');
 });
 
+test('client file: erasure shows what goes and asks twice before erasing', async ({ open, page, shot }) => {
+  await open({ unlocked: true });
+  await page.getByTestId('recent').getByText('Taras').click();
+  await page.getByTestId('erase-open').click();
+  await page.getByTestId('erase-plan').waitFor();
+  assert((await page.getByTestId('erase-open-matters').textContent()).includes('art. 17'), 'legal-claims warning missing');
+  assert(await page.getByTestId('erase-do').isDisabled(), 'erase possible without confirming');
+  await page.waitForTimeout(500); // the modal fades in
+  await shot('erase-plan');
+  await page.getByTestId('erase-confirm').click();
+  await page.getByTestId('erase-do').click();
+  await page.getByTestId('board').waitFor();
+  const erased = await calls(page, 'erase_client');
+  assert(erased.length === 1 && erased[0].args.id === 'c1', 'wrong erasure');
+});
+
+test('client file: a restricted section shows it exists, locked for this role, open for another', async ({ open, page, shot }) => {
+  const sections = [
+    { id: 's1', section: 'psychological', created_at: '2026-11-03T10:00:00Z', created_by: 'Pola', readable: false },
+    { id: 's2', section: 'medical', created_at: '2026-11-03T10:00:00Z', created_by: 'Pola', readable: true },
+  ];
+  await open({ unlocked: true, sections });
+  await page.getByTestId('recent').getByText('Taras').click();
+  await page.getByTestId('tab-sections').click();
+  await page.getByTestId('section-locked').waitFor();
+  assert((await page.getByTestId('section-row').count()) === 2, 'both sections listed');
+  assert((await page.getByTestId('section-locked').count()) === 1, 'only the psychological one locked');
+  await page.getByTestId('section-open').click();
+  await page.getByTestId('section-notes').getByText('sleeping better').waitFor();
+  // Writing into a section this role may not: the refusal is shown in Polish.
+  await page.getByTestId('section-text').fill('x');
+  await page.getByTestId('section-add').click();
+  await page.getByText('Niedozwolone dla Twojej organizacji lub roli', { exact: false }).first().waitFor();
+  await shot('sections');
+});
+
+test('referrals: refer with consent from the file; answer an incoming one', async ({ open, page, shot }) => {
+  const incoming = { id: 'r9', direction: 'incoming', from_organisation: 'Fundacja A', to_organisation: 'Fundacja', service: 'psychological', status: 'sent', created_at: '2026-11-02T10:00:00Z', reason: 'trauma after detention', consent_clause: 'Klauzula RODO 2026', consent_given_on: '2026-11-02', given_names: 'Amina', family_name: 'Haidari', names_original: null, birth_date: '1994-02-11', citizenships: [], languages: ['fa'], phone: null, events: [] };
+  await open({ unlocked: true, consent: true, referrals: [incoming] });
+  await page.getByTestId('recent').getByText('Taras').click();
+  await page.getByTestId('tab-referrals').click();
+  await page.getByTestId('referral-to').fill('Fundacja B');
+  await page.getByTestId('referral-reason').fill('potrzebna pomoc psychologiczna');
+  await page.getByTestId('referral-send').click();
+  await page.getByTestId('file-referrals').getByText('Fundacja B').waitFor();
+  const sent = await calls(page, 'refer');
+  assert(sent[0].args.input.consent_id === 'k1' && sent[0].args.input.to_organisation === 'Fundacja B', 'wrong referral');
+  await page.getByTestId('nav-referrals').click();
+  await page.getByTestId('referral').getByText('Amina Haidari').waitFor();
+  await page.getByTestId('referral-accept').click();
+  await page.getByTestId('referral-status').getByText('przyjęte').waitFor();
+  await shot('referrals');
+});
+
 test('intake: a likely duplicate is shown before saving', async ({ open, page, shot }) => {
   await open({ unlocked: true, likelySame: [{ id: 'c1', display_name: 'Taras Shevchenko (Тарас Шевченко)', birth_date: '1990-03-09', citizenship: 'UA', updated_at: '2026-01-01' }] });
   await page.getByTestId('nav-intake').click();

@@ -67,6 +67,64 @@ export type MergeSummary = { kept: string, merged: string,
  */
 added: { [key in string]?: number }, };
 
+export type ErasurePlan = { client_id: string, display_name: string, documents: number, merged_files: number, open_matters: number, open_deadlines: number, };
+
+export type ErasureReport = { client_id: string, 
+/**
+ * Every document deleted: the file, its attachments, files merged into it.
+ */
+documents: Array<string>, 
+/**
+ * Files that had been merged into this one, erased with it.
+ */
+merged_files: Array<string>, 
+/**
+ * Open matters and deadlines the file had (a reason to keep it may have existed).
+ */
+open_matters: number, open_deadlines: number, };
+
+export type SectionView = { id: string, client_id: string, section: string, created_at: string, 
+/**
+ * Oldest first.
+ */
+notes: Array<SectionNoteView>, };
+
+export type SectionNoteView = { id: string, date: string, text: string, written_at: string, author: string | null, };
+
+export type SectionRefView = { id: string, section: string, created_at: string, created_by: string | null, 
+/**
+ * This laptop's role may read it.
+ */
+readable: boolean, };
+
+export type SectionNoteInput = { 
+/**
+ * YYYY-MM-DD; today when absent.
+ */
+date?: string | null, text: string, };
+
+export type ReferralView = { id: string, 
+/**
+ * `outgoing` (this organisation referred) or `incoming`.
+ */
+direction: string, from_organisation: string, to_organisation: string, service: string, status: string, created_at: string, reason: string, consent_clause: string, consent_given_on: string, given_names: string, family_name: string, names_original: string | null, birth_date: string | null, citizenships: Array<string>, languages: Array<string>, phone: string | null, 
+/**
+ * Oldest first.
+ */
+events: Array<ReferralEventView>, };
+
+export type ReferralEventView = { at: string, organisation: string, status: string, note: string, author: string | null, };
+
+export type ReferralRefView = { id: string, to_organisation: string, service: string, created_at: string, };
+
+export type ReferralInput = { to_organisation: string, service: string, 
+/**
+ * The consent record in the client file the person gave for this referral.
+ */
+consent_id: string, reason: string, share: ShareInput, };
+
+export type ShareInput = { names_original: boolean, birth_date: boolean, citizenships: boolean, languages: boolean, phone: boolean, };
+
 export type PassphraseStrength = { 
 /**
  * 0 (guessed at once) to 4 (very hard to guess), zxcvbn's score.
@@ -181,6 +239,14 @@ values: Array<JsonValue>, };
 
 export type ClientView = { id: string, organisation: string, created_at: string, updated_at: string, display_name: string, person: PersonView, current_status: string | null, legal_status: Array<LegalStatusView>, vulnerabilities: Array<string>, consents: Array<ConsentView>, matters: Array<MatterView>, consultations: Array<ConsultationView>, deadlines: Array<DeadlineView>, summary: string, attachments: Array<AttachmentView>, 
 /**
+ * Restricted sections: that they exist, and whether this laptop's role may open them.
+ */
+sections: Array<SectionRefView>, 
+/**
+ * Referrals made from this file to other organisations.
+ */
+referrals: Array<ReferralRefView>, 
+/**
  * Set when the id asked for was merged into this file: the id asked for.
  */
 redirected_from: string | null, 
@@ -274,7 +340,15 @@ new_documents: number,
 /**
  * Documents whose histories had diverged and were reconciled.
  */
-reconciled: number, refused: Array<RefusedDocument>, round_trips: number, bytes_sent: number, bytes_received: number, 
+reconciled: number, refused: Array<RefusedDocument>, 
+/**
+ * Erasures this laptop sent that the server confirmed.
+ */
+erasures_sent: number, 
+/**
+ * Documents erased elsewhere and deleted here (with a notice when edits were dropped).
+ */
+erased: Array<ErasedNotice>, round_trips: number, bytes_sent: number, bytes_received: number, 
 /**
  * Documents still waiting to go (edited during the sync, or refused).
  */
@@ -283,6 +357,12 @@ pending_after: number, cursor: number, duration_ms: number, finished_at: string,
 export type SyncProgress = { phase: string, done: number, total: number, };
 
 export type RefusedDocument = { doc_id: string, code: string, message: string, };
+
+export type ErasedNotice = { doc_id: string, 
+/**
+ * Changes made here that the server never had were dropped with it.
+ */
+dropped_unsent_changes: boolean, };
 
 export type ImportSummary = { documents: number, 
 /**

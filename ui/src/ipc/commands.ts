@@ -7,7 +7,7 @@ import type {
   AppInfo, AttachmentData, BoardPage, AttachmentView, ClientInput, ClientSummary, ClientView, ConsultationInput,
   DeadlineInput, DueDate, DuplicatePair, MergeSummary, Enrolment, FieldConflict, HistoryEntry, Home, ImportSummary, Intake,
   PassphraseStrength, RecordedDeadline, Report, SavedFile, SearchHit, Settings, SyncStatus,
-  SyncSummary, UiError, Vocabulary,
+  SyncSummary, UiError, Vocabulary, ErasurePlan, ErasureReport, SectionView, SectionNoteInput, ReferralView, ReferralInput,
 } from './bindings';
 import type { JsonValue } from './json';
 
@@ -92,6 +92,15 @@ export const api = {
   duplicates: (limit: number) => command<DuplicatePair[]>("duplicates", { limit }),
   mergeClients: (keep: string, other: string) => command<MergeSummary>("merge_clients", { keep, other }),
   accessRequest: (id: string, lang: string) => command<SavedFile[]>("access_request", { id, lang }),
+  erasurePlan: (id: string) => command<ErasurePlan>("erasure_plan", { id }),
+  eraseClient: (id: string) => command<ErasureReport>("erase_client", { id }),
+  role: () => command<string | null>("role"),
+  setLocalRole: (role: string) => command<null>("set_local_role", { role }),
+  section: (clientId: string, sectionId: string) => command<SectionView>("section", { clientId, sectionId }),
+  addSectionNote: (clientId: string, section: string, input: SectionNoteInput) => command<SectionView>("add_section_note", { clientId, section, input }),
+  referrals: () => command<ReferralView[]>("referrals"),
+  refer: (clientId: string, input: ReferralInput) => command<ReferralView>("refer", { clientId, input }),
+  respondReferral: (id: string, status: string, note: string) => command<ReferralView>("respond_referral", { id, status, note }),
 
   saveDraft: (name: string, draft: JsonValue) => command<null>("save_draft", { name, draft }),
   draft: (name: string) => command<JsonValue | null>("draft", { name }),

@@ -8,6 +8,7 @@ import { PdfView } from '../components/PdfView';
 import { api, type AttachmentData, type ClientInput, type ClientView, type FieldConflict, type HistoryEntry, type JsonValue } from '../ipc';
 import { today, useVocab } from '../state';
 import { PersonFields, type PersonDraft } from './Intake';
+import { EraseFile, FileReferrals, Sections } from './Protection';
 
 function show(v: JsonValue): string {
   if (v === null) return '—';
@@ -311,6 +312,7 @@ export function ClientFile({ id }: { id: string }) {
         <Group>
           {c.current_status && <Badge size="lg" variant="light">{t(`vocab.legal_status.${c.current_status}`, { defaultValue: c.current_status })}</Badge>}
           <AccessRequest id={c.id} />
+          <EraseFile id={c.id} />
         </Group>
       </Group>
       {c.redirected_from && <Alert color="blue" data-testid="redirected">{t('client.redirected')}</Alert>}
@@ -323,6 +325,8 @@ export function ClientFile({ id }: { id: string }) {
           <Tabs.Tab value="consultations" data-testid="tab-consultations">{t('client.consultations')} ({c.consultations.length})</Tabs.Tab>
           <Tabs.Tab value="deadlines" data-testid="tab-deadlines">{t('client.deadlines')} ({c.deadlines.filter((d) => !d.done).length})</Tabs.Tab>
           <Tabs.Tab value="attachments" data-testid="tab-attachments">{t('client.attachments')} ({c.attachments.length})</Tabs.Tab>
+          <Tabs.Tab value="restricted" data-testid="tab-sections">{t('sections.tab')} ({c.sections.length})</Tabs.Tab>
+          <Tabs.Tab value="referrals" data-testid="tab-referrals">{t('referrals.tab')} ({c.referrals.length})</Tabs.Tab>
           <Tabs.Tab value="summary" data-testid="tab-summary">{t('client.summary')}</Tabs.Tab>
           <Tabs.Tab value="history" data-testid="tab-history">{t('client.history')}</Tabs.Tab>
         </Tabs.List>
@@ -399,6 +403,8 @@ export function ClientFile({ id }: { id: string }) {
           </Stack>
         </Tabs.Panel>
         <Tabs.Panel value="attachments" pt="md"><Attachments c={c} onAdded={load} /></Tabs.Panel>
+        <Tabs.Panel value="restricted" pt="md"><Sections c={c} onChanged={load} /></Tabs.Panel>
+        <Tabs.Panel value="referrals" pt="md"><FileReferrals c={c} onChanged={load} /></Tabs.Panel>
         <Tabs.Panel value="summary" pt="md">
           <Stack>
             <Textarea data-testid="summary" autosize minRows={6} value={summary} onChange={(e) => setSummary(e.currentTarget.value)} />

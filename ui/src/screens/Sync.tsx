@@ -72,6 +72,12 @@ export function SyncScreen() {
             <Stack gap={2} mt="sm">
               <Text data-testid="sync-result">{t('sync.result', { sent: result.sent, received: result.received, new: result.new_documents, pending: result.pending_after })}</Text>
               {result.refused.length > 0 && <Text c="orange" data-testid="sync-refused">{t('sync.refused', { count: result.refused.length })}</Text>}
+              {result.erased.length > 0 && (
+                <Text c="orange" data-testid="sync-erased">
+                  {t('sync.erased', { count: result.erased.length })}
+                  {result.erased.some((e) => e.dropped_unsent_changes) && ` ${t('sync.erased_dropped', { count: result.erased.filter((e) => e.dropped_unsent_changes).length })}`}
+                </Text>
+              )}
             </Stack>
           )}
         </Card>
