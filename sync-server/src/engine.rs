@@ -298,7 +298,7 @@ impl<S: Storage> Engine<S> {
         if access::is_section(kind) {
             return owner_org == device.organisation && access::role_may_read(kind, &device.role);
         }
-        owner_org == device.organisation || access.iter().any(|o| *o == device.organisation)
+        owner_org == device.organisation || access.contains(&device.organisation)
     }
 
     fn erased() -> Refusal {

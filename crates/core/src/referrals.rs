@@ -204,7 +204,7 @@ impl Punkt {
             consent: ReferralConsent {
                 clause: consent.clause.clone(),
                 language: consent.language.clone(),
-                given_on: consent.given_on.clone(),
+                given_on: consent.given_on,
             },
             person,
             reason,
