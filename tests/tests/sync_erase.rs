@@ -13,7 +13,7 @@ use std::path::Path;
 use punkt_core::CoreError;
 use punkt_sync::wire::{Erase, Outcome};
 use punkt_sync::{decode_response, encode_request, Request, Response};
-use punkt_system_tests::{Device, TestServer};
+use punkt_system_tests::{two_laptops, Device, TestServer};
 
 const PERSON: &str = r#"{"given_names":"Zoriana","family_name":"Kvitkovska","names_original":"Зоряна Квітковська","birth_date":"1987-05-14","citizenships":["UA"],"identifiers":[{"kind":"passport","number":"FX4471902"}],"contact":{"phone":"+48 511 902 337"}}"#;
 /// What must not be found anywhere after the erasure: names in both scripts (and the folded
@@ -35,14 +35,7 @@ const CONTROL: &str =
 
 fn setup() -> (tempfile::TempDir, TestServer, Device, Device) {
     punkt_store::testing::plaintext_stores(true);
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start(dir.path());
-    server.org("Fundacja A");
-    server.user("Fundacja A", "anna", "lawyer");
-    server.user("Fundacja A", "bartek", "counsellor");
-    let a = Device::enrolled(&server, "Fundacja A", "anna");
-    let b = Device::enrolled(&server, "Fundacja A", "bartek");
-    (dir, server, a, b)
+    two_laptops()
 }
 
 /// Every file under `dir` whose bytes contain `needle`.

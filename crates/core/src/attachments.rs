@@ -8,10 +8,9 @@ use serde::Serialize;
 
 use punkt_model::client::{AttachmentRef, ClientFile, ATTACHMENT_DOCUMENT_KIND};
 use punkt_model::new_id;
-use punkt_store::documents::DocumentWrite;
 
 use crate::error::{CoreError, Result};
-use crate::{commit_options, heads_bytes, load_automerge, Punkt};
+use crate::{commit_options, load_automerge, Punkt};
 
 /// The largest attachment taken: a phone photo or a multi-page scan fits; a sync message
 /// (32 MiB) always has room for one.
@@ -131,24 +130,9 @@ impl Punkt {
             reason: e.to_string(),
         })?;
         doc.commit_with(commit_options(self.author(), now.timestamp()));
-        let snapshot = doc.save();
         // The bytes first, then the reference: a crash in between leaves an unlisted
         // attachment, never a listed one without bytes.
-        let mut batch = self.store.batch()?;
-        batch.write(
-            &DocumentWrite {
-                id: &id,
-                kind: ATTACHMENT_DOCUMENT_KIND,
-                owner_org: &file.organisation,
-                snapshot: Some(&snapshot),
-                changes: Vec::new(),
-                heads: heads_bytes(&doc.get_heads()),
-                now: &now_text,
-                sync: None,
-            },
-            None,
-        )?;
-        batch.commit()?;
+        self.store_new_document(&id, ATTACHMENT_DOCUMENT_KIND, &file.organisation, &mut doc)?;
         let key = id.clone();
         let listed = reference.clone();
         self.edit_client(client_id, move |f, _| {

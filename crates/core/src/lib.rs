@@ -397,6 +397,86 @@ impl Punkt {
         })
     }
 
+    /// Store a new document other than a client file (an attachment, a section, a referral):
+    /// `doc` holds its first, committed change.
+    pub(crate) fn store_new_document(
+        &mut self,
+        id: &str,
+        kind: &str,
+        owner_org: &str,
+        doc: &mut AutoCommit,
+    ) -> Result<()> {
+        let now_text = self.now_text();
+        self.store.write_document(
+            &DocumentWrite {
+                id,
+                kind,
+                owner_org,
+                snapshot: Some(&doc.save()),
+                changes: Vec::new(),
+                heads: heads_bytes(&doc.get_heads()),
+                now: &now_text,
+                sync: None,
+            },
+            None,
+        )?;
+        Ok(())
+    }
+
+    /// A new document made from `value`, committed by this laptop and stored.
+    pub(crate) fn create_document<T: autosurgeon::Reconcile>(
+        &mut self,
+        id: &str,
+        kind: &str,
+        owner_org: &str,
+        value: &T,
+    ) -> Result<()> {
+        let mut doc = AutoCommit::new().with_actor(self.actor.clone());
+        autosurgeon::reconcile(&mut doc, value).map_err(|e| CoreError::Document {
+            id: id.to_string(),
+            reason: e.to_string(),
+        })?;
+        doc.commit_with(commit_options(self.author(), self.now().timestamp()));
+        self.store_new_document(id, kind, owner_org, &mut doc)
+    }
+
+    /// Change a section or referral document (root kind `root_kind`) under the store's write
+    /// lock: hydrate, `edit`, reconcile, commit, append. Returns the changed value.
+    pub(crate) fn edit_shared<T, F>(
+        &mut self,
+        id: &str,
+        root_kind: &str,
+        kind_of: fn(&T) -> &str,
+        edit: F,
+    ) -> Result<T>
+    where
+        T: autosurgeon::Hydrate + autosurgeon::Reconcile,
+        F: FnOnce(&mut T),
+    {
+        let now = self.now();
+        let now_text = self.now_text();
+        let options = commit_options(self.author(), now.timestamp());
+        let actor = self.actor.clone();
+        self.store.edit_document(id, &now_text, |stored| {
+            let mut doc = load_automerge(&stored)?.with_actor(actor);
+            let before = doc.get_heads();
+            let mut value: T = punkt_model::shared::read_shared(&doc, root_kind, kind_of)?;
+            edit(&mut value);
+            autosurgeon::reconcile(&mut doc, &value).map_err(|e| CoreError::Document {
+                id: stored.id.clone(),
+                reason: e.to_string(),
+            })?;
+            doc.commit_with(options);
+            let update = DocumentUpdate {
+                changes: changes_after(&mut doc, &before),
+                heads: heads_bytes(&doc.get_heads()),
+                index: None,
+                sync: None,
+            };
+            Ok::<_, CoreError>((Some(update), value))
+        })
+    }
+
     /// The error for a client file that could not be loaded: erased, unknown, or the store's.
     pub(crate) fn missing_client(&self, id: &str, e: StoreError) -> CoreError {
         match self.store.tombstone(id) {

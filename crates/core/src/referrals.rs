@@ -7,7 +7,6 @@
 //! Listing reads the referral documents themselves: there are few (a person is referred a
 //! handful of times), unlike client files, whose lists come from the index.
 
-use automerge::AutoCommit;
 use serde::{Deserialize, Serialize};
 
 use punkt_model::client::ReferralRef;
@@ -17,11 +16,10 @@ use punkt_model::shared::{
     REFERRAL_KIND, SHARED_SCHEMA_VERSION,
 };
 use punkt_model::vocab::Service;
-use punkt_store::documents::{DocumentUpdate, DocumentWrite};
 use punkt_sync::access;
 
 use crate::error::{CoreError, Result};
-use crate::{changes_after, commit_options, heads_bytes, load_automerge, Punkt};
+use crate::{load_automerge, Punkt};
 
 /// What to refer, and what the person agreed to share beyond their name.
 #[derive(Debug, Clone, Deserialize)]
@@ -178,8 +176,7 @@ impl Punkt {
             },
             phone: share.phone.then(|| p.contact.phone.clone()).flatten(),
         };
-        let now = self.now();
-        let now_text = now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        let now_text = self.now_text();
         let id = new_id();
         let mut events = std::collections::BTreeMap::new();
         events.insert(
@@ -211,25 +208,7 @@ impl Punkt {
             status: ReferralStatus::Sent.as_str().to_string(),
             events,
         };
-        let mut doc = AutoCommit::new().with_actor(self.actor.clone());
-        autosurgeon::reconcile(&mut doc, &referral).map_err(|e| CoreError::Document {
-            id: id.clone(),
-            reason: e.to_string(),
-        })?;
-        doc.commit_with(commit_options(self.author(), now.timestamp()));
-        self.store.write_document(
-            &DocumentWrite {
-                id: &id,
-                kind: access::REFERRAL_KIND,
-                owner_org: &file.organisation,
-                snapshot: Some(&doc.save()),
-                changes: Vec::new(),
-                heads: heads_bytes(&doc.get_heads()),
-                now: &now_text,
-                sync: None,
-            },
-            None,
-        )?;
+        self.create_document(&id, access::REFERRAL_KIND, &file.organisation, &referral)?;
         let reference = ReferralRef {
             to_organisation: to,
             service,
@@ -338,36 +317,22 @@ impl Punkt {
                 status.as_str()
             )));
         }
-        let now = self.now();
-        let now_text = now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-        let options = commit_options(self.author(), now.timestamp());
         let event = ReferralEvent {
-            at: now_text.clone(),
+            at: self.now_text(),
             organisation: me,
             status: status.as_str().to_string(),
             note: note.trim().to_string(),
             author: self.author().map(str::to_string),
         };
-        let actor = self.actor.clone();
-        let updated = self.store.edit_document(id, &now_text, |stored| {
-            let mut doc = load_automerge(&stored)?.with_actor(actor);
-            let before = doc.get_heads();
-            let mut r: ReferralFile = read_shared(&doc, REFERRAL_KIND, |r: &ReferralFile| &r.kind)?;
-            r.status = event.status.clone();
-            r.events.insert(new_id(), event);
-            autosurgeon::reconcile(&mut doc, &r).map_err(|e| CoreError::Document {
-                id: stored.id.clone(),
-                reason: e.to_string(),
-            })?;
-            doc.commit_with(options);
-            let update = DocumentUpdate {
-                changes: changes_after(&mut doc, &before),
-                heads: heads_bytes(&doc.get_heads()),
-                index: None,
-                sync: None,
-            };
-            Ok::<_, CoreError>((Some(update), r))
-        })?;
+        let updated = self.edit_shared(
+            id,
+            REFERRAL_KIND,
+            |r: &ReferralFile| &r.kind,
+            |r| {
+                r.status = event.status.clone();
+                r.events.insert(new_id(), event);
+            },
+        )?;
         Ok(self.referral_view(&updated))
     }
 }

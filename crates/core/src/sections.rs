@@ -8,16 +8,14 @@
 //! role set on it (`set_local_role`), which matters only for what it shows: such a laptop
 //! holds only what its own person wrote.
 
-use automerge::AutoCommit;
 use serde::{Deserialize, Serialize};
 
 use punkt_model::shared::{read_shared, SectionFile, SectionNote, SECTION_KIND};
 use punkt_model::{client::SectionRef, new_id, IsoDate};
-use punkt_store::documents::{DocumentUpdate, DocumentWrite};
 use punkt_sync::access;
 
 use crate::error::{CoreError, Result};
-use crate::{changes_after, commit_options, heads_bytes, load_automerge, Punkt};
+use crate::{load_automerge, Punkt};
 
 const META_LOCAL_ROLE: &str = "local_role";
 
@@ -162,9 +160,7 @@ impl Punkt {
             )));
         }
         let kind = access::section_kind(section);
-        let now = self.now();
-        let now_text = now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-        let options = commit_options(self.author(), now.timestamp());
+        let now_text = self.now_text();
         let existing = file
             .sections
             .iter()
@@ -183,25 +179,7 @@ impl Punkt {
                     section.to_string(),
                     now_text.clone(),
                 );
-                let mut doc = AutoCommit::new().with_actor(self.actor.clone());
-                autosurgeon::reconcile(&mut doc, &value).map_err(|e| CoreError::Document {
-                    id: id.clone(),
-                    reason: e.to_string(),
-                })?;
-                doc.commit_with(commit_options(self.author(), now.timestamp()));
-                self.store.write_document(
-                    &DocumentWrite {
-                        id: &id,
-                        kind: &kind,
-                        owner_org: &file.organisation,
-                        snapshot: Some(&doc.save()),
-                        changes: Vec::new(),
-                        heads: heads_bytes(&doc.get_heads()),
-                        now: &now_text,
-                        sync: None,
-                    },
-                    None,
-                )?;
+                self.create_document(&id, &kind, &file.organisation, &value)?;
                 let reference = SectionRef {
                     section: section.to_string(),
                     created_at: now_text.clone(),
@@ -218,29 +196,17 @@ impl Punkt {
         let note = SectionNote {
             date,
             text,
-            written_at: now_text.clone(),
+            written_at: now_text,
             author: self.author().map(str::to_string),
         };
-        let actor = self.actor.clone();
-        let section_file = self.store.edit_document(&id, &now_text, |stored| {
-            let mut doc = load_automerge(&stored)?.with_actor(actor);
-            let before = doc.get_heads();
-            let mut value: SectionFile =
-                read_shared(&doc, SECTION_KIND, |s: &SectionFile| &s.kind)?;
-            value.notes.insert(new_id(), note);
-            autosurgeon::reconcile(&mut doc, &value).map_err(|e| CoreError::Document {
-                id: stored.id.clone(),
-                reason: e.to_string(),
-            })?;
-            doc.commit_with(options);
-            let update = DocumentUpdate {
-                changes: changes_after(&mut doc, &before),
-                heads: heads_bytes(&doc.get_heads()),
-                index: None,
-                sync: None,
-            };
-            Ok::<_, CoreError>((Some(update), value))
-        })?;
+        let section_file = self.edit_shared(
+            &id,
+            SECTION_KIND,
+            |s: &SectionFile| &s.kind,
+            |s| {
+                s.notes.insert(new_id(), note);
+            },
+        )?;
         Ok(section_view(&section_file))
     }
 
