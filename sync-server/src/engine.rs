@@ -291,14 +291,11 @@ impl<S: Storage> Engine<S> {
     /// The organisation check, and for restricted sections the role check too (sections never
     /// go beyond the owner organisation).
     fn may_access(device: &Device, doc: &ServerDoc) -> bool {
-        Self::in_scope(device, &doc.kind, &doc.owner_org, &doc.access)
-    }
-
-    fn in_scope(device: &Device, kind: &str, owner_org: &str, access: &[String]) -> bool {
-        if access::is_section(kind) {
-            return owner_org == device.organisation && access::role_may_read(kind, &device.role);
+        if access::is_section(&doc.kind) {
+            return doc.owner_org == device.organisation
+                && access::role_may_read(&doc.kind, &device.role);
         }
-        owner_org == device.organisation || access.contains(&device.organisation)
+        doc.owner_org == device.organisation || doc.access.contains(&device.organisation)
     }
 
     fn erased() -> Refusal {

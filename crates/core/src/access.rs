@@ -50,9 +50,7 @@ impl Punkt {
             });
         }
         Ok(AccessRequest {
-            generated_at: self
-                .now()
-                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            generated_at: self.now_text(),
             organisation: file.organisation.clone(),
             file,
             history,

@@ -158,9 +158,7 @@ impl Punkt {
         value: &serde_json::Value,
     ) -> Result<()> {
         let scalar = json_scalar(value)?;
-        let now_text = self
-            .now()
-            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        let now_text = self.now_text();
         let options = crate::commit_options(self.author(), self.now().timestamp());
         let actor = self.actor.clone();
         let result = self.store.edit_document(id, &now_text, |stored| {

@@ -575,9 +575,7 @@ impl Punkt {
         summary.cursor = cursor;
         summary.pending_after = self.store.count_pending()?;
         summary.duration_ms = started.elapsed().as_millis() as u64;
-        summary.finished_at = self
-            .now()
-            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        summary.finished_at = self.now_text();
         self.store.set_meta(
             META_LAST,
             &serde_json::to_string(&summary).expect("serialises"),
@@ -619,9 +617,7 @@ impl Punkt {
         if ids.is_empty() {
             return Ok(());
         }
-        let now = self
-            .now()
-            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        let now = self.now_text();
         for e in self.store.erase_documents(ids, &now, true)? {
             if e.was_here {
                 summary.erased.push(ErasedNotice {
@@ -731,9 +727,7 @@ impl Punkt {
         diverged: &mut Vec<String>,
         docs_in: Vec<DocData>,
     ) -> Result<()> {
-        let now = self
-            .now()
-            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        let now = self.now_text();
         let actor = self.actor.clone();
         let mut batch = self.store.batch()?;
         // Documents new here are prepared (loaded, hydrated, indexed) on every core at once:
@@ -931,9 +925,7 @@ impl Punkt {
                 && server_has.as_ref() == Some(&sorted(docs::to_wire(&theirs.get_heads())));
             let heads = docs::to_wire(&theirs.get_heads());
             let actor = self.actor.clone();
-            let now = self
-                .now()
-                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+            let now = self.now_text();
             self.store.edit_document(&id, &now, |stored| -> Result<_> {
                 let mut doc = docs::load(&stored.snapshot, &stored.changes).map_err(|e| {
                     CoreError::Document {
@@ -1191,9 +1183,7 @@ impl Punkt {
             format: 1,
             store_id: self.store.info().store_id.clone(),
             organisation: self.organisation().to_string(),
-            created_at: self
-                .now()
-                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            created_at: self.now_text(),
             docs: docs_out,
         };
         let plain = postcard::to_stdvec(&bundle).map_err(|e| CoreError::Sync(e.to_string()))?;

@@ -318,10 +318,7 @@ impl Batch<'_> {
 
     /// True when document `id` was erased here.
     pub fn is_erased(&self, id: &str) -> Result<bool> {
-        Ok(self
-            .tx
-            .prepare_cached("SELECT 1 FROM tombstones WHERE id = ?1")?
-            .exists([id])?)
+        crate::erase::is_erased(&self.tx, id)
     }
 
     /// Set a bookkeeping value in the same transaction.
@@ -352,26 +349,13 @@ fn write_in(
             .query_row([w.id], |r| r.get(0))
             .optional()?
             .ok_or_else(|| StoreError::NoDocument(w.id.to_string()))?;
-        if let Some(mark) = &w.sync {
-            tx.prepare_cached(
-                "UPDATE documents SET server_heads = ?2,
-                    synced_seq = CASE WHEN ?3 THEN ?4 ELSE synced_seq END WHERE id = ?1",
-            )?
-            .execute(params![w.id, mark.server_heads, mark.in_sync, seq])?;
-        }
-        if let Some(rows) = index {
-            crate::index::replace_client_rows(tx, rows)?;
-        }
-        return Ok(seq);
+        return finish_write(tx, w, index, seq);
     }
     let seq = Store::next_seq(tx)?;
     match w.snapshot {
         Some(snapshot) => {
             // An erased document never comes back (from a sync, a sealed file or an import).
-            if tx
-                .prepare_cached("SELECT 1 FROM tombstones WHERE id = ?1")?
-                .exists([w.id])?
-            {
+            if crate::erase::is_erased(tx, w.id)? {
                 return Err(StoreError::Erased(w.id.to_string()));
             }
             tx.prepare_cached(
@@ -405,6 +389,16 @@ fn write_in(
             }
         }
     }
+    finish_write(tx, w, index, seq)
+}
+
+/// The end of every write: what the server confirmed, and the document's index rows.
+fn finish_write(
+    tx: &rusqlite::Transaction<'_>,
+    w: &DocumentWrite<'_>,
+    index: Option<&ClientIndex>,
+    seq: i64,
+) -> Result<i64> {
     if let Some(mark) = &w.sync {
         tx.prepare_cached(
             "UPDATE documents SET server_heads = ?2,

@@ -6,11 +6,18 @@
 //! (FTS5 keeps a deleted row's terms in older segments until they are merged), and the WAL is
 //! checkpointed and truncated, so no copy of the old pages stays in the WAL file either.
 
-use rusqlite::{params, OptionalExtension, TransactionBehavior};
+use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
 use crate::error::Result;
 use crate::index::delete_client_rows;
 use crate::Store;
+
+/// True when document `id` was erased here (inside the caller's transaction).
+pub(crate) fn is_erased(conn: &Connection, id: &str) -> Result<bool> {
+    Ok(conn
+        .prepare_cached("SELECT 1 FROM tombstones WHERE id = ?1")?
+        .exists([id])?)
+}
 
 /// A tombstone: a document erased here or learnt as erased from the server.
 #[derive(Debug, Clone, PartialEq)]
