@@ -3,14 +3,17 @@
 //! on every read and write, and writing each document with compare-and-set on its heads so two
 //! requests (or two server instances) never lose each other's changes.
 
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
 use automerge::AutoCommit;
 use punkt_sync::access;
 use punkt_sync::docs::{self, Applied};
 use punkt_sync::wire::{
-    ChangedDoc, DocData, DocPush, DocResult, DocSyncMessage, DocWant, Erase, Outcome, Payload,
-    Pull, PullReply, Push, PushReply, Reconcile, Refusal, ERASED_CODE, ERASED_KIND,
+    AuditEntry, AuditQuery, ChangedDoc, ConsortiumCount, Contribution, CountQuery, DocData,
+    DocPush, DocResult, DocSyncMessage, DocWant, Erase, LocalEvent, Outcome, Payload, Pull,
+    PullReply, Push, PushReply, Reconcile, Refusal, ServiceCount, Tally, TallyReceipt,
+    ERASED_CODE, ERASED_KIND,
 };
 use punkt_sync::{Request, Response};
 use rand::RngCore;
@@ -18,7 +21,8 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::storage::{
-    timestamp, AuditEvent, Device, DocWrite, ServerDoc, Storage, StorageError, WriteOutcome,
+    timestamp, AuditEvent, Device, DocWrite, ServerDoc, Storage, StorageError, TallyMonth,
+    TallyRow, WriteOutcome,
 };
 
 /// A document with this many appended changes is compacted when next written.
@@ -29,6 +33,74 @@ const MAX_PAGE: u32 = 1_000;
 const PULL_BUDGET: usize = 16 * 1024 * 1024;
 /// Attempts at a compare-and-set write before giving up on a very busy document.
 const WRITE_ATTEMPTS: usize = 20;
+
+/// Count unique people per service (and `all`) from the tally rows of a period; which
+/// organisation sent which month. `organisations` adds those that sent nothing.
+fn count_tallies(
+    months: &[String],
+    sent: &[TallyMonth],
+    rows: Vec<TallyRow>,
+    devices: Vec<Device>,
+) -> ConsortiumCount {
+    // service -> person -> organisations
+    let mut by_service: BTreeMap<String, HashMap<[u8; 32], BTreeSet<String>>> = BTreeMap::new();
+    for r in rows {
+        for service in [r.service.as_str(), "all"] {
+            by_service
+                .entry(service.to_string())
+                .or_default()
+                .entry(r.person)
+                .or_default()
+                .insert(r.organisation.clone());
+        }
+    }
+    let services = by_service
+        .into_iter()
+        .map(|(service, people)| {
+            let mut per_org: BTreeMap<String, u64> = BTreeMap::new();
+            let mut several = 0;
+            for orgs in people.values() {
+                if orgs.len() > 1 {
+                    several += 1;
+                }
+                for o in orgs {
+                    *per_org.entry(o.clone()).or_default() += 1;
+                }
+            }
+            ServiceCount {
+                service,
+                unique_people: people.len() as u64,
+                sum_of_organisations: per_org.values().sum(),
+                in_several_organisations: several,
+                per_organisation: per_org.into_iter().collect(),
+            }
+        })
+        .collect();
+    let mut orgs: BTreeSet<String> = devices.into_iter().map(|d| d.organisation).collect();
+    orgs.extend(sent.iter().map(|m| m.organisation.clone()));
+    let contributions = orgs
+        .into_iter()
+        .map(|org| {
+            let mine: Vec<&TallyMonth> = sent.iter().filter(|m| m.organisation == org).collect();
+            Contribution {
+                months: mine.iter().map(|m| m.month.clone()).collect(),
+                missing_months: months
+                    .iter()
+                    .filter(|m| !mine.iter().any(|s| &s.month == *m))
+                    .cloned()
+                    .collect(),
+                last_sent: mine.iter().map(|m| m.sent_at.clone()).max(),
+                organisation: org,
+            }
+        })
+        .collect();
+    ConsortiumCount {
+        from: String::new(),
+        to: String::new(),
+        services,
+        contributions,
+    }
+}
 
 /// The organisation a referral document is addressed to (`to_organisation` in its root).
 fn referral_target(doc: &AutoCommit) -> Option<String> {
@@ -133,6 +205,7 @@ impl<S: Storage> Engine<S> {
             organisation: device.map(|d| d.organisation.clone()),
             doc_id: doc_id.map(str::to_string),
             detail,
+            event_id: None,
         };
         if let Err(err) = self.store.audit(e).await {
             tracing::error!("audit log write failed: {err}");
@@ -156,6 +229,7 @@ impl<S: Storage> Engine<S> {
             organisation: organisation.map(str::to_string),
             doc_id: doc_id.map(str::to_string),
             detail,
+            event_id: None,
         }
     }
 
@@ -170,7 +244,7 @@ impl<S: Storage> Engine<S> {
         self.store.revoke(device_id, self.now()).await?;
         let detail = "revoked by an administrator".to_string();
         let e = self.admin_event("revoke", Some(device_id), None, None, detail);
-        self.store.audit(e).await
+        self.store.audit(e).await.map(drop)
     }
 
     /// Mark the database as restored from a backup: devices will send everything again.
@@ -187,7 +261,7 @@ impl<S: Storage> Engine<S> {
         self.store.grant(id, org).await?;
         let detail = format!("access granted to {org}");
         let e = self.admin_event("grant", None, Some(org), Some(id), detail);
-        self.store.audit(e).await
+        self.store.audit(e).await.map(drop)
     }
 
     /// Make a one-time enrolment code for `user`, valid for `hours`.
@@ -284,6 +358,10 @@ impl<S: Storage> Engine<S> {
             Request::Pull(p) => self.pull(device, p).await.map(Response::Pull),
             Request::Reconcile(r) => self.reconcile(device, r).await.map(Response::Reconcile),
             Request::Erase(e) => self.erase(device, e).await.map(Response::Erase),
+            Request::Tally(t) => self.tally(device, t).await,
+            Request::ConsortiumCount(q) => self.consortium_count(device, q).await,
+            Request::Audit(q) => self.audit_view(device, q).await,
+            Request::Record(events) => self.record(device, events).await.map(Response::Recorded),
         };
         result.unwrap_or_else(|e| Response::Refused(refusal("server_error", e.to_string())))
     }
@@ -296,6 +374,157 @@ impl<S: Storage> Engine<S> {
                 && access::role_may_read(&doc.kind, &device.role);
         }
         doc.owner_org == device.organisation || doc.access.contains(&device.organisation)
+    }
+
+    /// `None` for a coordinator; otherwise the refusal, logged.
+    async fn coordinator_only(&self, device: &Device, what: &str) -> Option<Refusal> {
+        if device.role == "coordinator" {
+            return None;
+        }
+        let why = format!("{what}: the role '{}' is not a coordinator", device.role);
+        self.audit_refusal(device, &why).await;
+        Some(refusal(
+            "forbidden",
+            format!("only a coordinator may use the {what}"),
+        ))
+    }
+
+    /// Store one month of the device's organisation's consortium tally, replacing the last.
+    async fn tally(&self, device: &Device, t: Tally) -> Result<Response, StorageError> {
+        if let Some(r) = self.coordinator_only(device, "consortium tally").await {
+            return Ok(Response::Refused(r));
+        }
+        let n = t.people.len();
+        let people = t
+            .people
+            .into_iter()
+            .map(|p| (p.person.0, p.services))
+            .collect();
+        let at = timestamp(self.now());
+        self.store
+            .replace_tally(&device.organisation, &t.month, &t.key_id, &at, people)
+            .await?;
+        self.audit("tally", Some(device), None, format!("{}: {n} people", t.month))
+            .await;
+        Ok(Response::Tally(TallyReceipt {
+            month: t.month,
+            people: u32::try_from(n).unwrap_or(u32::MAX),
+        }))
+    }
+
+    /// Count the people the consortium reached in a period, each once, from the organisations'
+    /// tallies. Only numbers leave the server.
+    async fn consortium_count(
+        &self,
+        device: &Device,
+        q: CountQuery,
+    ) -> Result<Response, StorageError> {
+        if let Some(r) = self.coordinator_only(device, "consortium count").await {
+            return Ok(Response::Refused(r));
+        }
+        let months = match punkt_sync::wire::months(&q.from, &q.to) {
+            Ok(m) => m,
+            Err(e) => return Ok(Response::Refused(refusal("malformed", e.to_string()))),
+        };
+        let (sent, rows) = self.store.tallies(&q.from, &q.to).await?;
+        let mut keys: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+        for m in &sent {
+            keys.entry(&m.key_id)
+                .or_default()
+                .insert(&m.organisation);
+        }
+        if keys.len() > 1 {
+            let groups: Vec<String> = keys
+                .iter()
+                .map(|(k, orgs)| format!("key {k}: {}", orgs.iter().copied().collect::<Vec<_>>().join(", ")))
+                .collect();
+            return Ok(Response::Refused(refusal(
+                "key_mismatch",
+                format!(
+                    "the tallies of this period were made with different consortium keys ({}); \
+                     every organisation must send them again with the same key",
+                    groups.join("; ")
+                ),
+            )));
+        }
+        let count = count_tallies(&months, &sent, rows, self.store.devices().await?);
+        self.audit(
+            "consortium_count",
+            Some(device),
+            None,
+            format!("{}..{}", q.from, q.to),
+        )
+        .await;
+        Ok(Response::ConsortiumCount(ConsortiumCount {
+            from: q.from,
+            to: q.to,
+            ..count
+        }))
+    }
+
+    /// The audit log as the device's organisation's coordinator may see it.
+    async fn audit_view(&self, device: &Device, q: AuditQuery) -> Result<Response, StorageError> {
+        if let Some(r) = self.coordinator_only(device, "audit log").await {
+            return Ok(Response::Refused(r));
+        }
+        let events = self
+            .store
+            .audit_for(&device.organisation, q.doc_id.as_deref(), q.limit)
+            .await?;
+        // Reading the log is itself logged.
+        self.audit(
+            "audit",
+            Some(device),
+            q.doc_id.as_deref(),
+            format!("{} entries read", events.len()),
+        )
+        .await;
+        Ok(Response::Audit(
+            events
+                .into_iter()
+                .map(|e| AuditEntry {
+                    at: e.at,
+                    action: e.action,
+                    user: e.user,
+                    organisation: e.organisation,
+                    device_id: e.device_id,
+                    doc_id: e.doc_id,
+                    detail: e.detail,
+                })
+                .collect(),
+        ))
+    }
+
+    /// Log what a device did on its own (exports, merges, retention runs). An event about a
+    /// document the device may not access is not logged (it could not have done it, and must
+    /// not write into another organisation's log); one sent before is logged once.
+    async fn record(&self, device: &Device, events: Vec<LocalEvent>) -> Result<u32, StorageError> {
+        let mut new = 0;
+        for e in events {
+            if let Some(id) = &e.doc_id {
+                if let Some(sd) = self.store.load_doc(id).await? {
+                    if !Self::may_access(device, &sd) && sd.kind != ERASED_KIND {
+                        self.audit_refusal(device, &format!("record {}: no access to {id}", e.action))
+                            .await;
+                        continue;
+                    }
+                }
+            }
+            let ev = AuditEvent {
+                at: timestamp(self.now()),
+                action: e.action,
+                device_id: Some(device.device_id.clone()),
+                user: Some(device.user.clone()),
+                organisation: Some(device.organisation.clone()),
+                doc_id: e.doc_id,
+                detail: format!("{} (on the device at {})", e.detail, e.at),
+                event_id: Some(format!("{}:{}", device.device_id, e.id)),
+            };
+            if self.store.audit(ev).await? {
+                new += 1;
+            }
+        }
+        Ok(new)
     }
 
     fn erased() -> Refusal {

@@ -13,7 +13,7 @@ use tokio_postgres::{Client, NoTls};
 
 use crate::storage::{
     timestamp, AuditEvent, Changed, Device, DocWrite, Result, ServerDoc, Storage, StorageError,
-    WriteOutcome, ROLES,
+    TallyMonth, TallyRow, WriteOutcome, ROLES,
 };
 
 const SCHEMA: &str = "
@@ -45,6 +45,16 @@ INSERT INTO server_meta(key, value) VALUES ('generation', md5(random()::text || 
 CREATE TABLE IF NOT EXISTS audit (
     id BIGSERIAL PRIMARY KEY, at TEXT NOT NULL, action TEXT NOT NULL, device_id TEXT,
     user_name TEXT, organisation TEXT, doc_id TEXT, detail TEXT NOT NULL);
+ALTER TABLE audit ADD COLUMN IF NOT EXISTS event_id TEXT;
+CREATE UNIQUE INDEX IF NOT EXISTS audit_event ON audit(event_id);
+CREATE INDEX IF NOT EXISTS audit_doc ON audit(doc_id);
+CREATE INDEX IF NOT EXISTS audit_org ON audit(organisation);
+CREATE TABLE IF NOT EXISTS tally_months (
+    org TEXT NOT NULL, month TEXT NOT NULL, key_id TEXT NOT NULL, people BIGINT NOT NULL,
+    sent_at TEXT NOT NULL, PRIMARY KEY (org, month));
+CREATE TABLE IF NOT EXISTS tally (
+    org TEXT NOT NULL, month TEXT NOT NULL, person BYTEA NOT NULL, service TEXT NOT NULL,
+    PRIMARY KEY (org, month, person, service));
 ";
 
 /// A few connections, used round-robin (each behind a lock, for transactions).
@@ -521,32 +531,138 @@ impl Storage for PostgresStorage {
         Ok(())
     }
 
-    async fn audit(&self, e: AuditEvent) -> Result<()> {
-        let c = self.client().await;
-        c.execute(
-            "INSERT INTO audit(at, action, device_id, user_name, organisation, doc_id, detail)
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            &[
-                &e.at,
-                &e.action,
-                &e.device_id,
-                &e.user,
-                &e.organisation,
-                &e.doc_id,
-                &e.detail,
-            ],
+    async fn replace_tally(
+        &self,
+        org: &str,
+        month: &str,
+        key_id: &str,
+        sent_at: &str,
+        people: Vec<([u8; 32], Vec<String>)>,
+    ) -> Result<()> {
+        let mut persons: Vec<Vec<u8>> = Vec::new();
+        let mut services: Vec<String> = Vec::new();
+        for (p, ss) in &people {
+            for s in ss {
+                persons.push(p.to_vec());
+                services.push(s.clone());
+            }
+        }
+        let mut c = self.client().await;
+        let tx = c.transaction().await?;
+        tx.execute(
+            "DELETE FROM tally WHERE org = $1 AND month = $2",
+            &[&org, &month],
         )
         .await?;
+        tx.execute(
+            "INSERT INTO tally(org, month, person, service)
+             SELECT $1, $2, p, s FROM UNNEST($3::bytea[], $4::text[]) AS t(p, s)
+             ON CONFLICT DO NOTHING",
+            &[&org, &month, &persons, &services],
+        )
+        .await?;
+        tx.execute(
+            "INSERT INTO tally_months(org, month, key_id, people, sent_at)
+             VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (org, month) DO UPDATE
+             SET key_id = EXCLUDED.key_id, people = EXCLUDED.people, sent_at = EXCLUDED.sent_at",
+            &[&org, &month, &key_id, &(people.len() as i64), &sent_at],
+        )
+        .await?;
+        tx.commit().await?;
         Ok(())
     }
 
+    async fn tallies(&self, from: &str, to: &str) -> Result<(Vec<TallyMonth>, Vec<TallyRow>)> {
+        let c = self.client().await;
+        let months = c
+            .query(
+                "SELECT org, month, key_id, people, sent_at FROM tally_months
+                 WHERE month BETWEEN $1 AND $2 ORDER BY org, month",
+                &[&from, &to],
+            )
+            .await?
+            .iter()
+            .map(|r| TallyMonth {
+                organisation: r.get(0),
+                month: r.get(1),
+                key_id: r.get(2),
+                people: r.get::<_, i64>(3) as u64,
+                sent_at: r.get(4),
+            })
+            .collect();
+        let rows = c
+            .query(
+                "SELECT DISTINCT org, person, service FROM tally WHERE month BETWEEN $1 AND $2",
+                &[&from, &to],
+            )
+            .await?
+            .iter()
+            .map(|r| {
+                let person: Vec<u8> = r.get(1);
+                TallyRow {
+                    organisation: r.get(0),
+                    person: person.try_into().unwrap_or([0; 32]),
+                    service: r.get(2),
+                }
+            })
+            .collect();
+        Ok((months, rows))
+    }
+
+    async fn audit(&self, e: AuditEvent) -> Result<bool> {
+        let c = self.client().await;
+        let n = c
+            .execute(
+                "INSERT INTO audit(at, action, device_id, user_name, organisation, doc_id, detail,
+                                   event_id)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING",
+                &[
+                    &e.at,
+                    &e.action,
+                    &e.device_id,
+                    &e.user,
+                    &e.organisation,
+                    &e.doc_id,
+                    &e.detail,
+                    &e.event_id,
+                ],
+            )
+            .await?;
+        Ok(n == 1)
+    }
+
     async fn audit_log(&self, limit: u32) -> Result<Vec<AuditEvent>> {
+        self.audit_query(None, None, limit).await
+    }
+
+    async fn audit_for(
+        &self,
+        org: &str,
+        doc_id: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<AuditEvent>> {
+        self.audit_query(Some(org), doc_id, limit).await
+    }
+}
+
+impl PostgresStorage {
+    async fn audit_query(
+        &self,
+        org: Option<&str>,
+        doc_id: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<AuditEvent>> {
         let c = self.client().await;
         let rows = c
             .query(
-                "SELECT at, action, device_id, user_name, organisation, doc_id, detail FROM audit
-                 ORDER BY id DESC LIMIT $1",
-                &[&i64::from(limit)],
+                "SELECT at, action, device_id, user_name, organisation, doc_id, detail, event_id
+                 FROM audit
+                 WHERE ($1::text IS NULL OR organisation = $1
+                        OR doc_id IN (SELECT id FROM documents WHERE owner_org = $1))
+                   AND ($2::text IS NULL OR doc_id = $2)
+                 ORDER BY id DESC LIMIT $3",
+                &[&org, &doc_id, &i64::from(limit)],
             )
             .await?;
         Ok(rows
@@ -559,6 +675,7 @@ impl Storage for PostgresStorage {
                 organisation: r.get(4),
                 doc_id: r.get(5),
                 detail: r.get(6),
+                event_id: r.get(7),
             })
             .collect())
     }

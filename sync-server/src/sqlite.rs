@@ -10,7 +10,7 @@ use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
 use crate::storage::{
     timestamp, AuditEvent, Changed, Device, DocWrite, Result, ServerDoc, Storage, StorageError,
-    WriteOutcome, ROLES,
+    TallyMonth, TallyRow, WriteOutcome, ROLES,
 };
 
 const SCHEMA: &str = "
@@ -42,7 +42,27 @@ INSERT OR IGNORE INTO server_meta(key, value) VALUES ('generation', lower(hex(ra
 CREATE TABLE IF NOT EXISTS audit (
     id INTEGER PRIMARY KEY, at TEXT NOT NULL, action TEXT NOT NULL, device_id TEXT,
     user TEXT, organisation TEXT, doc_id TEXT, detail TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS audit_doc ON audit(doc_id);
+CREATE INDEX IF NOT EXISTS audit_org ON audit(organisation);
+CREATE TABLE IF NOT EXISTS tally_months (
+    org TEXT NOT NULL, month TEXT NOT NULL, key_id TEXT NOT NULL, people INTEGER NOT NULL,
+    sent_at TEXT NOT NULL, PRIMARY KEY (org, month)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS tally (
+    org TEXT NOT NULL, month TEXT NOT NULL, person BLOB NOT NULL, service TEXT NOT NULL,
+    PRIMARY KEY (org, month, person, service)) WITHOUT ROWID;
 ";
+
+/// Columns added after the first release, for databases made before them.
+fn upgrade(conn: &Connection) -> Result<()> {
+    let has_event_id = conn
+        .prepare("SELECT 1 FROM pragma_table_info('audit') WHERE name = 'event_id'")?
+        .exists([])?;
+    if !has_event_id {
+        conn.execute_batch("ALTER TABLE audit ADD COLUMN event_id TEXT;")?;
+    }
+    conn.execute_batch("CREATE UNIQUE INDEX IF NOT EXISTS audit_event ON audit(event_id);")?;
+    Ok(())
+}
 
 #[derive(Clone)]
 pub struct SqliteStorage {
@@ -58,6 +78,7 @@ impl SqliteStorage {
              PRAGMA secure_delete = ON; PRAGMA temp_store = MEMORY;",
         )?;
         conn.execute_batch(SCHEMA)?;
+        upgrade(&conn)?;
         Ok(SqliteStorage {
             conn: Arc::new(Mutex::new(conn)),
         })
@@ -77,6 +98,43 @@ impl SqliteStorage {
         })
         .await
         .map_err(|e| StorageError::Database(e.to_string()))?
+    }
+}
+
+impl SqliteStorage {
+    async fn audit_query(
+        &self,
+        org: Option<&str>,
+        doc_id: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<AuditEvent>> {
+        let (org, doc_id) = (org.map(str::to_string), doc_id.map(str::to_string));
+        self.run(move |c| {
+            let mut s = c.prepare(
+                "SELECT at, action, device_id, user, organisation, doc_id, detail, event_id
+                 FROM audit
+                 WHERE (?1 IS NULL OR organisation = ?1
+                        OR doc_id IN (SELECT id FROM documents WHERE owner_org = ?1))
+                   AND (?2 IS NULL OR doc_id = ?2)
+                 ORDER BY id DESC LIMIT ?3",
+            )?;
+            let rows = s
+                .query_map(params![org, doc_id, limit], |r| {
+                    Ok(AuditEvent {
+                        at: r.get(0)?,
+                        action: r.get(1)?,
+                        device_id: r.get(2)?,
+                        user: r.get(3)?,
+                        organisation: r.get(4)?,
+                        doc_id: r.get(5)?,
+                        detail: r.get(6)?,
+                        event_id: r.get(7)?,
+                    })
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok(rows)
+        })
+        .await
     }
 }
 
@@ -480,11 +538,89 @@ impl Storage for SqliteStorage {
         .await
     }
 
-    async fn audit(&self, e: AuditEvent) -> Result<()> {
+    async fn replace_tally(
+        &self,
+        org: &str,
+        month: &str,
+        key_id: &str,
+        sent_at: &str,
+        people: Vec<([u8; 32], Vec<String>)>,
+    ) -> Result<()> {
+        let (org, month, key_id, sent_at) = (
+            org.to_string(),
+            month.to_string(),
+            key_id.to_string(),
+            sent_at.to_string(),
+        );
         self.run(move |c| {
-            c.execute(
-                "INSERT INTO audit(at, action, device_id, user, organisation, doc_id, detail)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            tx.execute(
+                "DELETE FROM tally WHERE org = ?1 AND month = ?2",
+                params![org, month],
+            )?;
+            {
+                let mut ins = tx.prepare(
+                    "INSERT OR IGNORE INTO tally(org, month, person, service) VALUES (?1, ?2, ?3, ?4)",
+                )?;
+                for (person, services) in &people {
+                    for s in services {
+                        ins.execute(params![org, month, &person[..], s])?;
+                    }
+                }
+            }
+            tx.execute(
+                "INSERT OR REPLACE INTO tally_months(org, month, key_id, people, sent_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![org, month, key_id, people.len() as i64, sent_at],
+            )?;
+            tx.commit()?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn tallies(&self, from: &str, to: &str) -> Result<(Vec<TallyMonth>, Vec<TallyRow>)> {
+        let (from, to) = (from.to_string(), to.to_string());
+        self.run(move |c| {
+            let months = c
+                .prepare(
+                    "SELECT org, month, key_id, people, sent_at FROM tally_months
+                     WHERE month BETWEEN ?1 AND ?2 ORDER BY org, month",
+                )?
+                .query_map(params![from, to], |r| {
+                    Ok(TallyMonth {
+                        organisation: r.get(0)?,
+                        month: r.get(1)?,
+                        key_id: r.get(2)?,
+                        people: r.get::<_, i64>(3)? as u64,
+                        sent_at: r.get(4)?,
+                    })
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            let rows = c
+                .prepare(
+                    "SELECT DISTINCT org, person, service FROM tally WHERE month BETWEEN ?1 AND ?2",
+                )?
+                .query_map(params![from, to], |r| {
+                    let person: Vec<u8> = r.get(1)?;
+                    Ok(TallyRow {
+                        organisation: r.get(0)?,
+                        person: person.try_into().unwrap_or([0; 32]),
+                        service: r.get(2)?,
+                    })
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok((months, rows))
+        })
+        .await
+    }
+
+    async fn audit(&self, e: AuditEvent) -> Result<bool> {
+        self.run(move |c| {
+            let n = c.execute(
+                "INSERT OR IGNORE INTO audit(at, action, device_id, user, organisation, doc_id,
+                                             detail, event_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
                 params![
                     e.at,
                     e.action,
@@ -492,35 +628,25 @@ impl Storage for SqliteStorage {
                     e.user,
                     e.organisation,
                     e.doc_id,
-                    e.detail
+                    e.detail,
+                    e.event_id
                 ],
             )?;
-            Ok(())
+            Ok(n == 1)
         })
         .await
     }
 
     async fn audit_log(&self, limit: u32) -> Result<Vec<AuditEvent>> {
-        self.run(move |c| {
-            let mut s = c.prepare(
-                "SELECT at, action, device_id, user, organisation, doc_id, detail FROM audit
-                 ORDER BY id DESC LIMIT ?1",
-            )?;
-            let rows = s
-                .query_map([limit], |r| {
-                    Ok(AuditEvent {
-                        at: r.get(0)?,
-                        action: r.get(1)?,
-                        device_id: r.get(2)?,
-                        user: r.get(3)?,
-                        organisation: r.get(4)?,
-                        doc_id: r.get(5)?,
-                        detail: r.get(6)?,
-                    })
-                })?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
-            Ok(rows)
-        })
-        .await
+        self.audit_query(None, None, limit).await
+    }
+
+    async fn audit_for(
+        &self,
+        org: &str,
+        doc_id: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<AuditEvent>> {
+        self.audit_query(Some(org), doc_id, limit).await
     }
 }

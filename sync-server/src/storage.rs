@@ -111,6 +111,27 @@ pub struct AuditEvent {
     pub organisation: Option<String>,
     pub doc_id: Option<String>,
     pub detail: String,
+    /// For events a device recorded (exports, merges): its id, so a retry logs it once.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub event_id: Option<String>,
+}
+
+/// One organisation's tally of one month, as the server keeps it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TallyMonth {
+    pub organisation: String,
+    pub month: String,
+    pub key_id: String,
+    pub people: u64,
+    pub sent_at: String,
+}
+
+/// One person (a keyed hash) given one service by one organisation in a period.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct TallyRow {
+    pub organisation: String,
+    pub person: [u8; 32],
+    pub service: String,
 }
 
 /// The server's storage. Generic (not `dyn`): the server is built for one backend.
@@ -175,8 +196,34 @@ pub trait Storage: Send + Sync + 'static {
     fn org_exists(&self, name: &str) -> impl Future<Output = Result<bool>> + Send;
     fn grant(&self, id: &str, org: &str) -> impl Future<Output = Result<()>> + Send;
 
-    fn audit(&self, e: AuditEvent) -> impl Future<Output = Result<()>> + Send;
+    /// Replace `org`'s tally of `month` (people: a keyed hash and their services).
+    fn replace_tally(
+        &self,
+        org: &str,
+        month: &str,
+        key_id: &str,
+        sent_at: &str,
+        people: Vec<([u8; 32], Vec<String>)>,
+    ) -> impl Future<Output = Result<()>> + Send;
+    /// The tallies of the months `from..=to` (`YYYY-MM`): which organisation sent which month,
+    /// and each (organisation, person, service) once.
+    fn tallies(
+        &self,
+        from: &str,
+        to: &str,
+    ) -> impl Future<Output = Result<(Vec<TallyMonth>, Vec<TallyRow>)>> + Send;
+
+    /// Log an event; one with an `event_id` already logged is skipped (returns false).
+    fn audit(&self, e: AuditEvent) -> impl Future<Output = Result<bool>> + Send;
     fn audit_log(&self, limit: u32) -> impl Future<Output = Result<Vec<AuditEvent>>> + Send;
+    /// The log as `org`'s coordinator sees it: what its people did, and what anyone did to its
+    /// documents (a refused request from another organisation included); newest first.
+    fn audit_for(
+        &self,
+        org: &str,
+        doc_id: Option<&str>,
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<AuditEvent>>> + Send;
 }
 
 /// Time as text for records.

@@ -118,6 +118,10 @@ enum Command {
     /// Referrals to other member organisations.
     #[command(subcommand)]
     Referral(ReferralCommand),
+    /// Consortium-wide unique counting (coordinators): keyed hashes, never names, go to the
+    /// server, which counts each person once across organisations.
+    #[command(subcommand)]
+    Consortium(ConsortiumCommand),
     /// Fold appended changes into fresh snapshots.
     Compact {
         #[arg(long, default_value_t = punkt_core::COMPACT_AFTER_CHANGES)]
@@ -326,6 +330,52 @@ enum SyncCommand {
     },
     /// Apply an encrypted sync file made on another machine.
     Import { file: PathBuf },
+}
+
+#[derive(Subcommand)]
+enum ConsortiumCommand {
+    /// The consortium key: made once by one coordinator, given to the others by hand.
+    #[command(subcommand)]
+    Key(KeyCommand),
+    /// What this organisation would send for a period: people per month (no hashes shown).
+    Tally {
+        /// First month, YYYY-MM.
+        #[arg(long)]
+        from: String,
+        /// Last month, YYYY-MM.
+        #[arg(long)]
+        to: String,
+    },
+    /// Send this organisation's tally of a period to the server (replaces what was sent).
+    Send {
+        #[arg(long)]
+        from: String,
+        #[arg(long)]
+        to: String,
+        #[arg(long)]
+        ca_cert: Option<PathBuf>,
+    },
+    /// The consortium-wide count of a period, from every organisation's tally.
+    Count {
+        #[arg(long)]
+        from: String,
+        #[arg(long)]
+        to: String,
+        #[arg(long)]
+        ca_cert: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum KeyCommand {
+    /// Make a new key (printed once; keep it like a passphrase) and keep it on this laptop.
+    New,
+    /// Keep a key received from another coordinator (from PUNKT_CONSORTIUM_KEY or a prompt).
+    Set,
+    /// The id of the key this laptop holds (compare it with the other coordinators').
+    Show,
+    /// Remove the key from this laptop.
+    Forget,
 }
 
 #[derive(Subcommand)]
@@ -718,6 +768,44 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     .into())
                 }
                 Err(e) => Err(e.into()),
+            }
+        }
+        Command::Consortium(c) => {
+            let mut punkt = open(&dir)?;
+            match c {
+                ConsortiumCommand::Key(KeyCommand::New) => {
+                    let key = punkt_core::consortium::new_key();
+                    let id = punkt.set_consortium_key(&key)?;
+                    print(&serde_json::json!({ "key": key, "key_id": id }))
+                }
+                ConsortiumCommand::Key(KeyCommand::Set) => {
+                    let key = passphrase("PUNKT_CONSORTIUM_KEY", "Consortium key: ", false)?;
+                    let id = punkt.set_consortium_key(&key)?;
+                    print(&serde_json::json!({ "key_id": id }))
+                }
+                ConsortiumCommand::Key(KeyCommand::Show) => {
+                    print(&serde_json::json!({ "key_id": punkt.consortium_key_id()? }))
+                }
+                ConsortiumCommand::Key(KeyCommand::Forget) => {
+                    punkt.forget_consortium_key()?;
+                    print(&serde_json::json!({ "key_id": null }))
+                }
+                ConsortiumCommand::Tally { from, to } => {
+                    let months: Vec<_> = punkt
+                        .consortium_tally(&from, &to)?
+                        .into_iter()
+                        .map(|t| serde_json::json!({ "month": t.month, "people": t.people.len() }))
+                        .collect();
+                    print(&months)
+                }
+                ConsortiumCommand::Send { from, to, ca_cert } => {
+                    let mut transport = punkt.transport(ca_cert.as_deref())?;
+                    print(&punkt.send_consortium_tally(&mut transport, &from, &to)?)
+                }
+                ConsortiumCommand::Count { from, to, ca_cert } => {
+                    let mut transport = punkt.transport(ca_cert.as_deref())?;
+                    print(&punkt.consortium_count(&mut transport, &from, &to)?)
+                }
             }
         }
         Command::Compact { min_changes } => {

@@ -12,6 +12,7 @@
 pub mod access;
 pub mod attachments;
 pub mod conflicts;
+pub mod consortium;
 pub mod demo;
 pub mod drafts;
 pub mod dto;

@@ -355,6 +355,12 @@ impl Punkt {
             .unwrap_or(0))
     }
 
+    /// One request outside a sync (consortium tallies, the audit log): the server's answer,
+    /// a refusal as `SyncRefused`.
+    pub(crate) fn ask(&self, t: &mut dyn Transport, req: &Request) -> Result<Response> {
+        self.round(t, &mut SyncSummary::default(), req)
+    }
+
     fn round(
         &self,
         t: &mut dyn Transport,

@@ -335,6 +335,18 @@ pub struct ServiceFact {
     pub citizenship: Option<String>,
 }
 
+/// A client given a service in a month, with what identifies them across organisations.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TallyFact {
+    /// `YYYY-MM`.
+    pub month: String,
+    pub client_id: String,
+    pub organisation: String,
+    pub service: String,
+    pub identity_key: Option<String>,
+    pub citizenship: Option<String>,
+}
+
 fn summary_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ClientSummary> {
     Ok(ClientSummary {
         id: r.get(0)?,
@@ -539,6 +551,30 @@ impl Store {
                     sex: r.get(7)?,
                     birth_date: r.get(8)?,
                     citizenship: r.get(9)?,
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    /// Each (month, client, service) of the period `from..=to` (ISO dates) once, with the
+    /// client's identity key and first citizenship: what a consortium tally is made of.
+    pub fn tally_facts(&self, from: &str, to: &str) -> Result<Vec<TallyFact>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT DISTINCT substr(s.date, 1, 7), s.client_id, c.organisation, s.service,
+                    c.identity_key, c.citizenship
+             FROM consultation_services s JOIN clients c ON c.id = s.client_id
+             WHERE s.date BETWEEN ?1 AND ?2",
+        )?;
+        let rows = stmt
+            .query_map(params![from, to], |r| {
+                Ok(TallyFact {
+                    month: r.get(0)?,
+                    client_id: r.get(1)?,
+                    organisation: r.get(2)?,
+                    service: r.get(3)?,
+                    identity_key: r.get(4)?,
+                    citizenship: r.get(5)?,
                 })
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;

@@ -9,7 +9,7 @@ use thiserror::Error;
 
 pub const MAGIC: [u8; 4] = *b"PKSY";
 /// The protocol version this build speaks.
-pub const VERSION: u16 = 2;
+pub const VERSION: u16 = 3;
 
 /// Bounds on what one message may hold.
 pub mod limits {
@@ -23,6 +23,16 @@ pub mod limits {
     pub const MAX_HEADS: usize = 256;
     /// Length of a document id, a kind or an organisation name.
     pub const MAX_NAME: usize = 200;
+    /// People in one month's tally of one organisation.
+    pub const MAX_TALLY_PEOPLE: usize = 500_000;
+    /// Services of one person in one month's tally.
+    pub const MAX_SERVICES: usize = 64;
+    /// Months one consortium count may span.
+    pub const MAX_MONTHS: usize = 120;
+    /// Audit entries in one answer.
+    pub const MAX_AUDIT: usize = 10_000;
+    /// Length of a recorded event's detail.
+    pub const MAX_DETAIL: usize = 2_000;
 }
 
 /// A change hash (SHA-256 of the change).
@@ -37,6 +47,121 @@ pub enum Request {
     Reconcile(Reconcile),
     /// Erase documents everywhere (version 2).
     Erase(Erase),
+    /// One organisation's consortium tally for one month (version 3, coordinators only).
+    Tally(Tally),
+    /// "How many people did the consortium reach?" (version 3, coordinators only).
+    ConsortiumCount(CountQuery),
+    /// The audit log of the device's organisation (version 3, coordinators only).
+    Audit(AuditQuery),
+    /// Things done on the device that the server's audit log should hold: exports, merges,
+    /// retention runs (version 3).
+    Record(Vec<LocalEvent>),
+}
+
+/// One month of an organisation's contribution to the consortium-wide count: per person a
+/// keyed hash of their normalised identity (HMAC-SHA-256 under the consortium key, which the
+/// server never has) and the services they received that month. It replaces whatever the
+/// organisation sent for that month before, so sending again never counts twice.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Tally {
+    /// Names the consortium key without revealing it (the first bytes of an HMAC of a fixed
+    /// text): tallies made under different keys cannot be counted together.
+    pub key_id: String,
+    /// `YYYY-MM`.
+    pub month: String,
+    pub people: Vec<TallyPerson>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TallyPerson {
+    pub person: Hash,
+    pub services: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct TallyReceipt {
+    pub month: String,
+    pub people: u32,
+}
+
+/// A period of whole months, `YYYY-MM` to `YYYY-MM` inclusive.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CountQuery {
+    pub from: String,
+    pub to: String,
+}
+
+/// The consortium-wide count: numbers only, never a hash.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct ConsortiumCount {
+    pub from: String,
+    pub to: String,
+    /// Per service, and `all`.
+    pub services: Vec<ServiceCount>,
+    /// Which organisation sent which months of the period (a count is complete only when
+    /// every organisation sent every month).
+    pub contributions: Vec<Contribution>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct ServiceCount {
+    pub service: String,
+    /// People counted once however many organisations helped them.
+    pub unique_people: u64,
+    /// The organisations' own counts added up (what a consortium figure was before).
+    pub sum_of_organisations: u64,
+    /// People helped by two organisations or more.
+    pub in_several_organisations: u64,
+    /// Unique people per organisation.
+    pub per_organisation: Vec<(String, u64)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct Contribution {
+    pub organisation: String,
+    pub months: Vec<String>,
+    pub missing_months: Vec<String>,
+    /// When the organisation last sent a month of the period.
+    pub last_sent: Option<String>,
+}
+
+/// Entries of the audit log about the device's organisation (its people's actions, and
+/// anyone's actions on its documents), newest first; one document's only when `doc_id` is set.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuditQuery {
+    pub doc_id: Option<String>,
+    pub limit: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct AuditEntry {
+    pub at: String,
+    pub action: String,
+    pub user: Option<String>,
+    pub organisation: Option<String>,
+    pub device_id: Option<String>,
+    pub doc_id: Option<String>,
+    pub detail: String,
+}
+
+/// The actions a device may record in the server's log (everything else the server logs
+/// itself).
+pub const RECORDED_ACTIONS: &[&str] = &["export", "merge", "retention"];
+
+/// Something done on a device, for the server's audit log. `id` makes sending it again
+/// harmless.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LocalEvent {
+    pub id: String,
+    pub at: String,
+    pub action: String,
+    pub doc_id: Option<String>,
+    pub detail: String,
 }
 
 /// The kind a tombstone has in "what changed": the document was erased; a device deletes its
@@ -111,6 +236,11 @@ pub enum Response {
     Refused(Refusal),
     /// Per document: `Applied` (erased now or before) or `Refused`.
     Erase(Vec<DocResult>),
+    Tally(TallyReceipt),
+    ConsortiumCount(ConsortiumCount),
+    Audit(Vec<AuditEntry>),
+    /// How many of the events were new to the log.
+    Recorded(u32),
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -293,6 +423,44 @@ fn heads(h: &[Hash]) -> Result<(), WireError> {
     bound("heads", h.len(), limits::MAX_HEADS)
 }
 
+/// A month as `YYYY-MM`: (year, month).
+pub fn parse_month(s: &str) -> Result<(i32, u32), WireError> {
+    let bad = || WireError::Malformed(format!("'{s}' is not a month (YYYY-MM)"));
+    let (y, m) = s.split_once('-').ok_or_else(bad)?;
+    if y.len() != 4 || m.len() != 2 {
+        return Err(bad());
+    }
+    let y: i32 = y.parse().map_err(|_| bad())?;
+    let m: u32 = m.parse().map_err(|_| bad())?;
+    if !(1..=12).contains(&m) || !(1900..=2999).contains(&y) {
+        return Err(bad());
+    }
+    Ok((y, m))
+}
+
+fn month(s: &str) -> Result<(), WireError> {
+    parse_month(s).map(|_| ())
+}
+
+/// The months from `from` to `to` inclusive, as `YYYY-MM`; an error when `to` is before `from`.
+pub fn months(from: &str, to: &str) -> Result<Vec<String>, WireError> {
+    let (mut y, mut m) = parse_month(from)?;
+    let end = parse_month(to)?;
+    if end < (y, m) {
+        return Err(WireError::Malformed(format!("{to} is before {from}")));
+    }
+    let mut out = Vec::new();
+    while (y, m) <= end && out.len() <= limits::MAX_MONTHS {
+        out.push(format!("{y:04}-{m:02}"));
+        (y, m) = if m == 12 { (y + 1, 1) } else { (y, m + 1) };
+    }
+    Ok(out)
+}
+
+fn months_between(from: &str, to: &str) -> Result<usize, WireError> {
+    months(from, to).map(|m| m.len())
+}
+
 impl Request {
     fn check(&self) -> Result<(), WireError> {
         match self {
@@ -325,6 +493,44 @@ impl Request {
                     name("document id", d)?;
                 }
             }
+            Request::Tally(t) => {
+                name("key id", &t.key_id)?;
+                month(&t.month)?;
+                bound("people", t.people.len(), limits::MAX_TALLY_PEOPLE)?;
+                for p in &t.people {
+                    bound("services", p.services.len(), limits::MAX_SERVICES)?;
+                    for s in &p.services {
+                        name("service", s)?;
+                    }
+                }
+            }
+            Request::ConsortiumCount(q) => {
+                let n = months_between(&q.from, &q.to)?;
+                bound("months", n, limits::MAX_MONTHS)?;
+            }
+            Request::Audit(q) => {
+                if let Some(d) = &q.doc_id {
+                    name("document id", d)?;
+                }
+                bound("entries", q.limit as usize, limits::MAX_AUDIT)?;
+            }
+            Request::Record(events) => {
+                bound("events", events.len(), limits::MAX_DOCS)?;
+                for e in events {
+                    name("event id", &e.id)?;
+                    name("time", &e.at)?;
+                    if !RECORDED_ACTIONS.contains(&e.action.as_str()) {
+                        return Err(WireError::Malformed(format!(
+                            "'{}' is not an action a device records",
+                            e.action
+                        )));
+                    }
+                    if let Some(d) = &e.doc_id {
+                        name("document id", d)?;
+                    }
+                    bound("characters of detail", e.detail.len(), limits::MAX_DETAIL)?;
+                }
+            }
         }
         Ok(())
     }
@@ -351,7 +557,12 @@ impl Response {
             }
             Response::Reconcile(r) => bound("documents", r.docs.len(), limits::MAX_DOCS)?,
             Response::Erase(r) => bound("documents", r.len(), limits::MAX_DOCS)?,
-            Response::Refused(_) => {}
+            Response::Audit(a) => bound("entries", a.len(), limits::MAX_AUDIT)?,
+            Response::ConsortiumCount(c) => {
+                bound("services", c.services.len(), limits::MAX_DOCS)?;
+                bound("organisations", c.contributions.len(), limits::MAX_DOCS)?;
+            }
+            Response::Refused(_) | Response::Tally(_) | Response::Recorded(_) => {}
         }
         Ok(())
     }
@@ -409,9 +620,12 @@ mod tests {
         let mut other = encode_request(&sample());
         other[5] = VERSION as u8 + 1;
         assert_eq!(decode_request(&other), Err(WireError::Version(VERSION + 1)));
-        // A device of version 1 (before erasure) is told to update.
-        other[5] = 1;
-        assert_eq!(decode_request(&other), Err(WireError::Version(1)));
+        // Devices of version 1 (before erasure) and 2 (before consortium counts and the audit
+        // view) are told to update.
+        for old in [1, 2] {
+            other[5] = old as u8;
+            assert_eq!(decode_request(&other), Err(WireError::Version(old)));
+        }
         let bytes = encode_request(&sample());
         assert!(matches!(
             decode_request(&bytes[..bytes.len() - 2]),
@@ -439,6 +653,51 @@ mod tests {
             decode_request(&encode_request(&long)),
             Err(WireError::Malformed(_))
         ));
+    }
+
+    #[test]
+    fn months_and_tallies_are_checked() {
+        assert_eq!(
+            months("2025-11", "2026-02").unwrap(),
+            ["2025-11", "2025-12", "2026-01", "2026-02"]
+        );
+        assert!(months("2026-02", "2026-01").is_err());
+        for bad in ["2026-13", "2026-1", "26-01", "2026/01", "", "2026-00"] {
+            assert!(parse_month(bad).is_err(), "{bad}");
+        }
+        let tally = |month: &str, services: Vec<String>| {
+            Request::Tally(Tally {
+                key_id: "k1".into(),
+                month: month.into(),
+                people: vec![TallyPerson {
+                    person: Hash([1; 32]),
+                    services,
+                }],
+            })
+        };
+        let ok = tally("2026-03", vec!["legal".into()]);
+        assert_eq!(decode_request(&encode_request(&ok)).unwrap(), ok);
+        for bad in [
+            tally("March", vec!["legal".into()]),
+            tally("2026-03", vec![String::new()]),
+            tally("2026-03", vec!["legal".into(); limits::MAX_SERVICES + 1]),
+            Request::ConsortiumCount(CountQuery {
+                from: "2000-01".into(),
+                to: "2026-01".into(),
+            }),
+            Request::Record(vec![LocalEvent {
+                id: "e1".into(),
+                at: "2026-11-22T10:00:00Z".into(),
+                action: "erase".into(),
+                doc_id: None,
+                detail: String::new(),
+            }]),
+        ] {
+            assert!(
+                matches!(decode_request(&encode_request(&bad)), Err(WireError::Malformed(_))),
+                "{bad:?}"
+            );
+        }
     }
 
     proptest! {

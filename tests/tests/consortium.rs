@@ -1,0 +1,240 @@
+//! Consortium-wide unique counting (issue 5): three organisations send keyed hashes of the
+//! people they helped; the server counts a person helped by two of them once, never holds a
+//! name, and refuses what it must (a counsellor, tallies made with different keys).
+
+use std::path::Path;
+
+use punkt_core::ConsultationInput;
+use punkt_core::error::CoreError;
+use punkt_sync::wire::{ConsortiumCount, ServiceCount};
+use punkt_system_tests::{Device, TestServer};
+use sha2::{Digest, Sha256};
+
+const OLENA_A: &str = r#"{"given_names":"Olena","family_name":"Kovalenko","names_original":"Олена Коваленко","birth_date":"1990-05-03","citizenships":["UA"]}"#;
+/// The same woman at another organisation, spelled the Polish way and recorded in the other
+/// order of her names.
+const OLENA_B: &str = r#"{"given_names":"Kowalenko","family_name":"Ołena","birth_date":"1990-05-03","citizenships":["UA"]}"#;
+const AMINA: &str = r#"{"given_names":"Amina","family_name":"Haidari","birth_date":"1994-02-11","citizenships":["AF"]}"#;
+const DMYTRO: &str = r#"{"given_names":"Dmytro","family_name":"Savchuk","birth_date":"1979-09-30","citizenships":["UA"]}"#;
+/// A different person who shares Olena's name and birth date but not her citizenship.
+const OLENA_BY: &str = r#"{"given_names":"Olena","family_name":"Kovalenko","birth_date":"1990-05-03","citizenships":["BY"]}"#;
+
+fn consult(d: &mut Device, id: &str, date: &str, service: &str) {
+    let json = format!(
+        r#"{{"date":"{date}","place":{{"kind":"point","city":"Warszawa"}},"services":["{service}"]}}"#
+    );
+    d.punkt
+        .add_consultation(id, ConsultationInput::from_json(&json).unwrap())
+        .unwrap();
+}
+
+fn send(d: &mut Device, server: &TestServer, from: &str, to: &str) {
+    let mut t = d.transport(server);
+    let receipts = d.punkt.send_consortium_tally(&mut t, from, to).unwrap();
+    assert_eq!(
+        receipts.len(),
+        punkt_sync::wire::months(from, to).unwrap().len()
+    );
+}
+
+fn count(d: &Device, server: &TestServer) -> Result<ConsortiumCount, CoreError> {
+    let mut t = d.transport(server);
+    d.punkt.consortium_count(&mut t, "2026-03", "2026-04")
+}
+
+fn service<'a>(c: &'a ConsortiumCount, name: &str) -> &'a ServiceCount {
+    c.services
+        .iter()
+        .find(|s| s.service == name)
+        .unwrap_or_else(|| panic!("no {name} in {c:?}"))
+}
+
+fn refusal_code(r: Result<impl std::fmt::Debug, CoreError>) -> String {
+    match r {
+        Err(CoreError::SyncRefused { code, .. }) => code,
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+}
+
+/// Every file under `dir`, as bytes.
+fn all_bytes(dir: &Path) -> Vec<u8> {
+    let mut out = Vec::new();
+    for e in walk(dir) {
+        out.extend(std::fs::read(e).unwrap_or_default());
+    }
+    out
+}
+
+fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
+
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle)
+}
+
+#[test]
+fn a_person_helped_by_two_organisations_counts_once_and_the_server_never_holds_a_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let server_dir = dir.path().join("server");
+    std::fs::create_dir_all(&server_dir).unwrap();
+    let server = TestServer::start(&server_dir);
+    for (org, coord) in [("Fundacja A", "ala"), ("Fundacja B", "bea"), ("Fundacja C", "cyl")] {
+        server.org(org);
+        server.user(org, coord, "coordinator");
+    }
+    server.user("Fundacja A", "bartek", "counsellor");
+    let mut a = Device::enrolled(&server, "Fundacja A", "ala");
+    let mut b = Device::enrolled(&server, "Fundacja B", "bea");
+    let mut c = Device::enrolled(&server, "Fundacja C", "cyl");
+    let counsellor = Device::enrolled(&server, "Fundacja A", "bartek");
+
+    // One coordinator makes the key; the others type it in. The ids match.
+    let key = punkt_core::consortium::new_key();
+    let id_a = a.punkt.set_consortium_key(&key).unwrap();
+    assert_eq!(b.punkt.set_consortium_key(&key.to_uppercase()).unwrap(), id_a);
+    assert_eq!(b.punkt.consortium_key_id().unwrap(), Some(id_a.clone()));
+
+    let olena_a = a.add(OLENA_A);
+    consult(&mut a, &olena_a, "2026-03-04", "legal");
+    consult(&mut a, &olena_a, "2026-04-09", "legal");
+    let amina = a.add(AMINA);
+    consult(&mut a, &amina, "2026-03-10", "legal");
+    consult(&mut a, &amina, "2026-04-02", "psychological");
+    let outside = a.add(DMYTRO);
+    consult(&mut a, &outside, "2026-05-20", "legal"); // after the period
+
+    let olena_b = b.add(OLENA_B);
+    consult(&mut b, &olena_b, "2026-03-18", "social");
+    let dmytro = b.add(DMYTRO);
+    consult(&mut b, &dmytro, "2026-04-22", "housing");
+    let olena_by = b.add(OLENA_BY);
+    consult(&mut b, &olena_by, "2026-04-23", "social");
+
+    // What A would send: people per month, counted locally.
+    let tally = a.punkt.consortium_tally("2026-03", "2026-04").unwrap();
+    assert_eq!(
+        tally.iter().map(|t| (t.month.as_str(), t.people.len())).collect::<Vec<_>>(),
+        [("2026-03", 2), ("2026-04", 2)]
+    );
+
+    send(&mut a, &server, "2026-03", "2026-04");
+    send(&mut b, &server, "2026-03", "2026-04");
+    let n = count(&a, &server).unwrap();
+    let all = service(&n, "all");
+    // Olena (A and B), Amina (A), Dmytro (B), the other Olena (B).
+    assert_eq!(all.unique_people, 4, "{n:?}");
+    assert_eq!(all.sum_of_organisations, 5);
+    assert_eq!(all.in_several_organisations, 1);
+    assert_eq!(
+        all.per_organisation,
+        [("Fundacja A".to_string(), 2), ("Fundacja B".to_string(), 3)]
+    );
+    assert_eq!(service(&n, "legal").unique_people, 2);
+    assert_eq!(service(&n, "social").unique_people, 2);
+    assert_eq!(service(&n, "social").in_several_organisations, 0);
+    assert_eq!(service(&n, "housing").unique_people, 1);
+    // C sent nothing: the count says it is incomplete.
+    let c_part = n
+        .contributions
+        .iter()
+        .find(|x| x.organisation == "Fundacja C")
+        .unwrap();
+    assert_eq!(c_part.missing_months, ["2026-03", "2026-04"]);
+    assert!(c_part.months.is_empty());
+
+    // Sending again replaces: nothing counts twice. B's coordinator sees the same numbers.
+    send(&mut a, &server, "2026-03", "2026-04");
+    assert_eq!(count(&b, &server).unwrap().services, n.services);
+
+    // The server's files hold no name, no identity text, and not even an unkeyed hash of one.
+    let bytes = all_bytes(&server_dir);
+    for needle in ["Olena", "Kovalenko", "Kowalenko", "Amina", "Haidari", "Savchuk", "olena", "haidari"] {
+        assert!(!contains(&bytes, needle.as_bytes()), "{needle} on the server");
+    }
+    assert!(contains(&bytes, b"Fundacja A"), "the search reads the server's files");
+    let identity = "amina haidari|1994-02-11\nAF";
+    let unkeyed: [u8; 32] = Sha256::digest(identity.as_bytes()).into();
+    assert!(!contains(&bytes, &unkeyed));
+    let keyed = punkt_core::consortium::person_hash(
+        &hex_key(&key),
+        Some("amina haidari|1994-02-11"),
+        Some("AF"),
+        "",
+    );
+    assert!(contains(&bytes, &keyed.0), "the hash under the consortium key is what is stored");
+
+    // A coordinator with a different key: the server refuses to mix the two.
+    c.punkt
+        .set_consortium_key(&punkt_core::consortium::new_key())
+        .unwrap();
+    let c_olena = c.add(OLENA_A);
+    consult(&mut c, &c_olena, "2026-03-30", "legal");
+    send(&mut c, &server, "2026-03", "2026-03");
+    assert_eq!(refusal_code(count(&a, &server)), "key_mismatch");
+    // With the right key, sent again: Olena is now helped by three organisations.
+    c.punkt.set_consortium_key(&key).unwrap();
+    send(&mut c, &server, "2026-03", "2026-04");
+    let n = count(&a, &server).unwrap();
+    assert_eq!(service(&n, "all").unique_people, 4);
+    assert_eq!(service(&n, "all").in_several_organisations, 1);
+    assert_eq!(service(&n, "legal").unique_people, 2);
+
+    // Erasing a person and sending again takes them out of the count.
+    a.punkt.erase_client(&amina).unwrap();
+    send(&mut a, &server, "2026-03", "2026-04");
+    assert_eq!(service(&count(&a, &server).unwrap(), "all").unique_people, 3);
+
+    // A counsellor may neither send nor ask; both refusals are logged.
+    let mut counsellor = counsellor;
+    counsellor.punkt.set_consortium_key(&key).unwrap();
+    let mut t = counsellor.transport(&server);
+    assert_eq!(
+        refusal_code(counsellor.punkt.send_consortium_tally(&mut t, "2026-03", "2026-03")),
+        "forbidden"
+    );
+    assert_eq!(refusal_code(count(&counsellor, &server)), "forbidden");
+    let refused: Vec<_> = server
+        .audit()
+        .into_iter()
+        .filter(|e| e.action == "refused" && e.user.as_deref() == Some("bartek"))
+        .collect();
+    assert_eq!(refused.len(), 2, "{refused:?}");
+    assert!(server
+        .audit()
+        .iter()
+        .any(|e| e.action == "consortium_count" && e.user.as_deref() == Some("ala")));
+
+    // Bad input is refused before anything is sent.
+    assert!(matches!(
+        a.punkt.consortium_count(&mut a.transport(&server), "2026-13", "2026-14"),
+        Err(CoreError::Invalid(_))
+    ));
+    assert!(matches!(
+        a.punkt.set_consortium_key("not a key"),
+        Err(CoreError::Invalid(_))
+    ));
+    a.punkt.forget_consortium_key().unwrap();
+    assert!(matches!(
+        a.punkt.consortium_tally("2026-03", "2026-04"),
+        Err(CoreError::Invalid(_))
+    ));
+}
+
+fn hex_key(key: &str) -> [u8; 32] {
+    let digits: String = key.chars().filter(|c| *c != '-').collect();
+    let mut out = [0u8; 32];
+    for (i, b) in out.iter_mut().enumerate() {
+        *b = u8::from_str_radix(&digits[2 * i..2 * i + 2], 16).unwrap();
+    }
+    out
+}
