@@ -464,12 +464,7 @@ pub async fn export_report(
 ) -> UiResult<SavedFile> {
     let (from, to) = (date(&from)?, date(&to)?);
     let fmt: ReportFormat = format.parse().map_err(UiError::from)?;
-    let report = desk.with(|p| Ok(p.report(from, to)?))?;
-    let bytes = match fmt {
-        ReportFormat::Csv => report.to_csv()?,
-        ReportFormat::Xlsx => report.to_xlsx()?,
-        ReportFormat::Json => report.to_json()?,
-    };
+    let (_, bytes) = desk.with(|p| Ok(p.export_report(from, to, fmt)?))?;
     save(&desk, &format!("punkt-report-{from}-{to}.{format}"), &bytes)
 }
 

@@ -890,13 +890,24 @@ impl<S: Storage> Engine<S> {
             });
         }
         if !docs_out.is_empty() {
-            self.audit(
-                "read",
-                Some(device),
-                None,
-                format!("pull: {} documents sent", docs_out.len()),
-            )
-            .await;
+            // One entry per document, so a coordinator sees whose laptop received which file.
+            let at = timestamp(self.now());
+            let events = docs_out
+                .iter()
+                .map(|d| AuditEvent {
+                    at: at.clone(),
+                    action: "read".into(),
+                    device_id: Some(device.device_id.clone()),
+                    user: Some(device.user.clone()),
+                    organisation: Some(device.organisation.clone()),
+                    doc_id: Some(d.doc_id.clone()),
+                    detail: format!("{} sent to the device", d.kind),
+                    event_id: None,
+                })
+                .collect();
+            if let Err(err) = self.store.audit_many(events).await {
+                tracing::error!("audit log write failed: {err}");
+            }
         }
         Ok(PullReply {
             docs: docs_out,

@@ -632,6 +632,29 @@ impl Storage for PostgresStorage {
         Ok(n == 1)
     }
 
+    async fn audit_many(&self, events: Vec<AuditEvent>) -> Result<()> {
+        // One statement for the lot: a first sync sends thousands of documents.
+        let col = |f: fn(&AuditEvent) -> Option<String>| -> Vec<Option<String>> {
+            events.iter().map(f).collect()
+        };
+        let at = col(|e| Some(e.at.clone()));
+        let action = col(|e| Some(e.action.clone()));
+        let device = col(|e| e.device_id.clone());
+        let user = col(|e| e.user.clone());
+        let org = col(|e| e.organisation.clone());
+        let doc = col(|e| e.doc_id.clone());
+        let detail = col(|e| Some(e.detail.clone()));
+        let c = self.client().await;
+        c.execute(
+            "INSERT INTO audit(at, action, device_id, user_name, organisation, doc_id, detail)
+             SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],
+                                  $6::text[], $7::text[])",
+            &[&at, &action, &device, &user, &org, &doc, &detail],
+        )
+        .await?;
+        Ok(())
+    }
+
     async fn audit_log(&self, limit: u32) -> Result<Vec<AuditEvent>> {
         self.audit_query(None, None, limit).await
     }

@@ -138,6 +138,27 @@ impl SqliteStorage {
     }
 }
 
+/// Insert one audit event; false when its `event_id` was logged before.
+fn insert_audit(c: &Connection, e: &AuditEvent) -> Result<bool> {
+    let n = c
+        .prepare_cached(
+            "INSERT OR IGNORE INTO audit(at, action, device_id, user, organisation, doc_id,
+                                         detail, event_id)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        )?
+        .execute(params![
+            e.at,
+            e.action,
+            e.device_id,
+            e.user,
+            e.organisation,
+            e.doc_id,
+            e.detail,
+            e.event_id
+        ])?;
+    Ok(n == 1)
+}
+
 fn device_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Device> {
     Ok(Device {
         device_id: r.get(0)?,
@@ -616,23 +637,17 @@ impl Storage for SqliteStorage {
     }
 
     async fn audit(&self, e: AuditEvent) -> Result<bool> {
+        self.run(move |c| insert_audit(c, &e)).await
+    }
+
+    async fn audit_many(&self, events: Vec<AuditEvent>) -> Result<()> {
         self.run(move |c| {
-            let n = c.execute(
-                "INSERT OR IGNORE INTO audit(at, action, device_id, user, organisation, doc_id,
-                                             detail, event_id)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                params![
-                    e.at,
-                    e.action,
-                    e.device_id,
-                    e.user,
-                    e.organisation,
-                    e.doc_id,
-                    e.detail,
-                    e.event_id
-                ],
-            )?;
-            Ok(n == 1)
+            let tx = c.transaction()?;
+            for e in &events {
+                insert_audit(&tx, e)?;
+            }
+            tx.commit()?;
+            Ok(())
         })
         .await
     }

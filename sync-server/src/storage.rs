@@ -215,6 +215,8 @@ pub trait Storage: Send + Sync + 'static {
 
     /// Log an event; one with an `event_id` already logged is skipped (returns false).
     fn audit(&self, e: AuditEvent) -> impl Future<Output = Result<bool>> + Send;
+    /// Log several events at once (one per document of a pull).
+    fn audit_many(&self, events: Vec<AuditEvent>) -> impl Future<Output = Result<()>> + Send;
     fn audit_log(&self, limit: u32) -> impl Future<Output = Result<Vec<AuditEvent>>> + Send;
     /// The log as `org`'s coordinator sees it: what its people did, and what anyone did to its
     /// documents (a refused request from another organisation included); newest first.

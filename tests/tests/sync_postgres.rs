@@ -71,3 +71,63 @@ fn two_instances_on_one_database_converge() {
     // The server holds the tombstone only: no bytes of the file.
     assert_eq!(two.stored(&shared), Some(("erased".to_string(), 0)));
 }
+
+/// Consortium tallies and the audit view on PostgreSQL, through two instances.
+#[test]
+fn consortium_counts_and_the_audit_view_work_on_postgres() {
+    let pg = TestPostgres::start();
+    let one: TestServer<PostgresStorage> = TestServer::start_postgres(&pg.url);
+    let two: TestServer<PostgresStorage> = TestServer::start_postgres(&pg.url);
+    for (org, coord) in [("Fundacja A", "ala"), ("Fundacja B", "bea")] {
+        one.org(org);
+        one.user(org, coord, "coordinator");
+    }
+    let mut a = Device::enrolled(&one, "Fundacja A", "ala");
+    let mut b = Device::enrolled(&two, "Fundacja B", "bea");
+    let key = punkt_core::consortium::new_key();
+    a.punkt.set_consortium_key(&key).unwrap();
+    b.punkt.set_consortium_key(&key).unwrap();
+    let person = r#"{"given_names":"Olena","family_name":"Bondar","birth_date":"1990-01-02","citizenships":["UA"]}"#;
+    let at_a = a.add(person);
+    a.consult(&at_a, "visit"); // 2026-11-02, legal
+    let at_b = b.add(person);
+    b.consult(&at_b, "visit");
+    b.add(r#"{"given_names":"Ihor","family_name":"Tkach"}"#);
+    for (d, s) in [(&mut a, &one), (&mut b, &two)] {
+        let mut t = d.transport(s);
+        d.punkt
+            .send_consortium_tally(&mut t, "2026-10", "2026-11")
+            .unwrap();
+        // Twice: the second replaces the first.
+        let mut t = d.transport(s);
+        d.punkt
+            .send_consortium_tally(&mut t, "2026-11", "2026-11")
+            .unwrap();
+    }
+    let mut t = a.transport(&two);
+    let n = a.punkt.consortium_count(&mut t, "2026-10", "2026-11").unwrap();
+    let all = n.services.iter().find(|s| s.service == "all").unwrap();
+    assert_eq!(
+        (all.unique_people, all.sum_of_organisations, all.in_several_organisations),
+        (1, 2, 1)
+    );
+    assert!(n.contributions.iter().all(|c| c.missing_months.is_empty()));
+
+    // The audit view: the export recorded on A's laptop reaches the log through one
+    // instance and is read through the other; a pull is logged per document.
+    a.punkt.access_request(&at_a).unwrap();
+    assert_eq!(a.sync(&one).events_sent, 1);
+    let mut fresh = Device::enrolled(&one, "Fundacja A", "ala");
+    fresh.sync(&two);
+    let mut t = fresh.transport(&two);
+    let audit = fresh.punkt.file_audit(Some(&mut t), &at_a).unwrap();
+    for action in ["export", "read", "change"] {
+        assert!(
+            audit.lines.iter().any(|l| l.action == action),
+            "{action}: {audit:?}"
+        );
+    }
+    let mut t = b.transport(&one);
+    let b_log = b.punkt.server_audit(&mut t, None, 100).unwrap();
+    assert!(b_log.iter().all(|e| e.doc_id.as_deref() != Some(at_a.as_str())));
+}

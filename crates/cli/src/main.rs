@@ -122,6 +122,19 @@ enum Command {
     /// server, which counts each person once across organisations.
     #[command(subcommand)]
     Consortium(ConsortiumCommand),
+    /// The audit log (coordinators): who read, changed, exported, merged or erased which file.
+    Audit {
+        /// One file's timeline: the server's log, events recorded here, the file's history.
+        #[arg(long)]
+        file: Option<String>,
+        /// Only the events recorded on this laptop (no server needed).
+        #[arg(long)]
+        local: bool,
+        #[arg(long, default_value_t = punkt_core::audit::AUDIT_LIMIT)]
+        limit: u32,
+        #[arg(long)]
+        ca_cert: Option<PathBuf>,
+    },
     /// Fold appended changes into fresh snapshots.
     Compact {
         #[arg(long, default_value_t = punkt_core::COMPACT_AFTER_CHANGES)]
@@ -629,8 +642,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let to = date(&to, "--to date")?;
             let format: ReportFormat = format.parse()?;
             let punkt = open(&dir)?;
-            let report = punkt.report(from.0, to.0)?;
-            report.write_to(&out, format)?;
+            let (report, bytes) = punkt.export_report(from.0, to.0, format)?;
+            write_file(&out, &bytes)?;
             print(&serde_json::json!({
                 "out": out.display().to_string(),
                 "people": report.total.people,
@@ -805,6 +818,34 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 ConsortiumCommand::Count { from, to, ca_cert } => {
                     let mut transport = punkt.transport(ca_cert.as_deref())?;
                     print(&punkt.consortium_count(&mut transport, &from, &to)?)
+                }
+            }
+        }
+        Command::Audit {
+            file,
+            local,
+            limit,
+            ca_cert,
+        } => {
+            let punkt = open(&dir)?;
+            if local {
+                return print(&punkt.local_events(file.as_deref(), limit as usize)?);
+            }
+            match file {
+                Some(id) => {
+                    let mut transport = match punkt.transport(ca_cert.as_deref()) {
+                        Ok(t) => Some(t),
+                        Err(CoreError::NotEnrolled) => None,
+                        Err(e) => return Err(e.into()),
+                    };
+                    let t = transport
+                        .as_mut()
+                        .map(|t| t as &mut dyn punkt_core::sync::Transport);
+                    print(&punkt.file_audit(t, &id)?)
+                }
+                None => {
+                    let mut transport = punkt.transport(ca_cert.as_deref())?;
+                    print(&punkt.server_audit(&mut transport, None, limit)?)
                 }
             }
         }

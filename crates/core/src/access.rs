@@ -1,12 +1,17 @@
-//! Access requests (GDPR Art. 15): everything this store holds on one person, as JSON. The
-//! readable document in the person's language is not written yet (issue 5).
+//! Access requests (GDPR Art. 15): everything this store holds on one person, as JSON and as a
+//! readable document in the person's language. Restricted sections are included when this
+//! laptop's role may read them, and listed as withheld otherwise (a psychologist exports
+//! those); referrals made from the file are included with what they shared. Every export is
+//! recorded for the audit log.
 
 use base64::Engine as _;
 use serde::Serialize;
 
 use crate::dto::ClientView;
-use crate::error::Result;
+use crate::error::{CoreError, Result};
 use crate::history::HistoryEntry;
+use crate::referrals::ReferralView;
+use crate::sections::SectionView;
 use crate::Punkt;
 
 /// One attachment with its bytes (base64).
@@ -28,11 +33,23 @@ pub struct AccessRequest {
     /// Who changed the file and when (devices and authors, newest first).
     pub history: Vec<HistoryEntry>,
     pub attachments: Vec<AttachmentCopy>,
+    /// The restricted sections this laptop's role may read, with their notes (the others are
+    /// listed in `file.sections` with `readable: false`).
+    pub sections: Vec<SectionView>,
+    /// Referrals made from the file: what was shared with which organisation, and their course.
+    pub referrals: Vec<ReferralView>,
 }
 
 impl Punkt {
-    /// Everything held on the person of file `id` (a merged file gives its survivor's).
+    /// Everything held on the person of file `id` (a merged file gives its survivor's), as an
+    /// export: recorded for the audit log.
     pub fn access_request(&self, id: &str) -> Result<AccessRequest> {
+        let req = self.collect_access_request(id)?;
+        self.record_event("export", Some(&req.file.id), "access request (JSON)")?;
+        Ok(req)
+    }
+
+    fn collect_access_request(&self, id: &str) -> Result<AccessRequest> {
         let file = self.client_view(id)?;
         let history = self.client_history(&file.id)?;
         let mut attachments = Vec::with_capacity(file.attachments.len());
@@ -49,12 +66,31 @@ impl Punkt {
                 base64,
             });
         }
+        let mut sections = Vec::new();
+        for r in file.sections.iter().filter(|r| r.readable) {
+            match self.section(&file.id, &r.id) {
+                Ok(v) => sections.push(v),
+                // Listed in the file; its notes have not reached this laptop.
+                Err(CoreError::NotReceived(_)) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        let mut referrals = Vec::new();
+        for r in &file.referrals {
+            match self.referral(&r.id) {
+                Ok(v) => referrals.push(v),
+                Err(CoreError::NotReceived(_) | CoreError::UnknownClient(_)) => {}
+                Err(e) => return Err(e),
+            }
+        }
         Ok(AccessRequest {
             generated_at: self.now_text(),
             organisation: file.organisation.clone(),
             file,
             history,
             attachments,
+            sections,
+            referrals,
         })
     }
 }
@@ -118,7 +154,12 @@ impl Punkt {
                 "'{lang}' is not a language of the document (pl, en, uk, ru)"
             ))
         })?);
-        let req = self.access_request(id)?;
+        let req = self.collect_access_request(id)?;
+        self.record_event(
+            "export",
+            Some(&req.file.id),
+            &format!("access request (document, {lang})"),
+        )?;
         let f = &req.file;
         let p = &f.person;
         let e = |s: &str| escape(s);
@@ -266,6 +307,42 @@ impl Punkt {
             f.attachments
                 .iter()
                 .map(|a| vec![e(&a.name), e(&a.mime), e(&a.added_at)])
+                .collect(),
+            &none,
+        );
+        let mut restricted: Vec<Vec<String>> = Vec::new();
+        for r in &f.sections {
+            let name = l.vocab("section", &r.section);
+            match req.sections.iter().find(|s| s.id == r.id) {
+                Some(s) => {
+                    for n in &s.notes {
+                        restricted.push(vec![name.clone(), e(&n.date), e(&n.text)]);
+                    }
+                }
+                None => restricted.push(vec![name, e(&r.created_at), l.doc("withheld")]),
+            }
+        }
+        section(&mut out, &l.doc("restricted"), restricted, &none);
+        section(
+            &mut out,
+            &l.doc("referrals"),
+            req.referrals
+                .iter()
+                .map(|r| {
+                    let mut shared = vec![format!("{} {}", r.given_names, r.family_name)];
+                    shared.extend(r.birth_date.clone());
+                    shared.extend(r.citizenships.iter().cloned());
+                    shared.extend(r.languages.iter().cloned());
+                    shared.extend(r.phone.clone());
+                    vec![
+                        e(&r.created_at),
+                        e(&r.to_organisation),
+                        l.vocab("service", &r.service),
+                        format!("{}: {}", l.doc("reason"), e(&r.reason)),
+                        format!("{}: {}", l.doc("shared"), e(&shared.join(", "))),
+                        format!("{}: {}", l.doc("status"), e(&r.status)),
+                    ]
+                })
                 .collect(),
             &none,
         );

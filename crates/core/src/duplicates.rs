@@ -339,6 +339,11 @@ impl Punkt {
                 file.merged_into = Some(target);
                 Ok(())
             })?;
+            self.record_event(
+                "merge",
+                Some(keep),
+                &format!("file {other} merged into {keep}"),
+            )?;
         }
         Ok(MergeSummary {
             kept: keep.to_string(),

@@ -11,6 +11,7 @@
 
 pub mod access;
 pub mod attachments;
+pub mod audit;
 pub mod conflicts;
 pub mod consortium;
 pub mod demo;

@@ -326,6 +326,22 @@ impl Punkt {
         let statuses = self.store.all_status_rows()?;
         Ok(aggregate(from, to, &facts, &statuses))
     }
+
+    /// The report for `from`..=`to` in `format`, as an export recorded for the audit log.
+    pub fn export_report(
+        &self,
+        from: NaiveDate,
+        to: NaiveDate,
+        format: ReportFormat,
+    ) -> Result<(Report, Vec<u8>)> {
+        let report = self.report(from, to)?;
+        let bytes = report.to_bytes(format)?;
+        self.record_event("export", None, &format!(
+                "report {from}..{to} ({})",
+                format!("{format:?}").to_lowercase()
+            ))?;
+        Ok((report, bytes))
+    }
 }
 
 impl Report {
@@ -461,6 +477,14 @@ impl Report {
         book.save_to_buffer().map_err(err)
     }
 
+    pub fn to_bytes(&self, format: ReportFormat) -> Result<Vec<u8>> {
+        match format {
+            ReportFormat::Csv => self.to_csv(),
+            ReportFormat::Xlsx => self.to_xlsx(),
+            ReportFormat::Json => self.to_json(),
+        }
+    }
+
     pub fn to_json(&self) -> Result<Vec<u8>> {
         serde_json::to_vec_pretty(self).map_err(|e| CoreError::Export(e.to_string()))
     }
@@ -468,11 +492,7 @@ impl Report {
     /// Write the report to `path` in `format`, through a temporary file so a failed write
     /// never leaves half a report behind.
     pub fn write_to(&self, path: &Path, format: ReportFormat) -> Result<()> {
-        let bytes = match format {
-            ReportFormat::Csv => self.to_csv()?,
-            ReportFormat::Xlsx => self.to_xlsx()?,
-            ReportFormat::Json => self.to_json()?,
-        };
+        let bytes = self.to_bytes(format)?;
         let tmp = path.with_extension("partial");
         {
             let mut f = std::fs::File::create(&tmp)?;

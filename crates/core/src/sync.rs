@@ -201,6 +201,8 @@ pub struct SyncSummary {
     pub erasures_sent: u64,
     /// Documents erased elsewhere and deleted here (with a notice when edits were dropped).
     pub erased: Vec<ErasedNotice>,
+    /// Events recorded here (exports, merges) handed to the server's audit log.
+    pub events_sent: u64,
     pub round_trips: u64,
     pub bytes_sent: u64,
     pub bytes_received: u64,
@@ -579,6 +581,9 @@ impl Punkt {
         }
 
         summary.cursor = cursor;
+        // 4. What was done here for the audit log (exports, merges), once the documents it
+        // names are on the server.
+        summary.events_sent = self.send_events(t)? as u64;
         summary.pending_after = self.store.count_pending()?;
         summary.duration_ms = started.elapsed().as_millis() as u64;
         summary.finished_at = self.now_text();
@@ -1198,6 +1203,11 @@ impl Punkt {
             documents: bundle.docs.len() as u64,
             bytes: sealed.len() as u64,
         };
+        self.record_event(
+            "export",
+            None,
+            &format!("encrypted sync file with {} documents", summary.documents),
+        )?;
         Ok((sealed, summary))
     }
 

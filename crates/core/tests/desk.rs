@@ -283,3 +283,59 @@ fn the_access_document_is_in_the_persons_language_and_escapes_what_was_typed() {
         "invalid_input"
     );
 }
+
+#[test]
+fn an_access_request_holds_the_sections_the_role_may_read_and_the_referrals_and_is_recorded() {
+    use punkt_core::referrals::ReferralInput;
+    use punkt_core::sections::SectionNoteInput;
+    let dir = tempfile::tempdir().unwrap();
+    let mut p = store(dir.path());
+    let id = client(
+        &mut p,
+        r#"{"given_names":"Taras","family_name":"Shevchenko","birth_date":"1990-03-09","consents":[{"clause":"Klauzula 2026","language":"uk","given_on":"2026-11-02"}]}"#,
+    );
+    p.set_local_role("psychologist").unwrap();
+    let note = |text: &str| SectionNoteInput {
+        date: Some("2026-11-03".into()),
+        text: text.into(),
+    };
+    p.add_section_note(&id, "psychological", note("nightmares since the crossing"))
+        .unwrap();
+    p.add_section_note(&id, "medical", note("scar on the left forearm"))
+        .unwrap();
+    let consent = p.client_view(&id).unwrap().consents[0].id.clone();
+    p.refer(
+        &id,
+        ReferralInput::from_json(&format!(
+            r#"{{"to_organisation":"Fundacja B","service":"housing","consent_id":"{consent}","reason":"needs a room","share":{{"phone":false,"birth_date":true}}}}"#
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+
+    let req = p.access_request(&id).unwrap();
+    assert_eq!(req.sections.len(), 2);
+    assert_eq!(req.referrals.len(), 1);
+    assert_eq!(req.referrals[0].reason, "needs a room");
+    let doc = p.access_document(&id, "en").unwrap();
+    assert!(doc.contains("nightmares since the crossing") && doc.contains("Fundacja B"));
+
+    // A lawyer reads the medical notes, not the psychological ones: those are listed as
+    // withheld, never shown.
+    p.set_local_role("lawyer").unwrap();
+    let req = p.access_request(&id).unwrap();
+    assert_eq!(
+        req.sections.iter().map(|s| s.section.as_str()).collect::<Vec<_>>(),
+        ["medical"]
+    );
+    let doc = p.access_document(&id, "pl").unwrap();
+    assert!(doc.contains("scar on the left forearm"));
+    assert!(!doc.contains("nightmares"));
+    assert!(doc.contains("tylko dla uprawnionych"));
+
+    // Each export is recorded for the audit log (ids and kinds, no names).
+    let events = p.local_events(Some(&id), 10).unwrap();
+    assert_eq!(events.len(), 4, "{events:?}");
+    assert!(events.iter().all(|e| e.action == "export" && !e.synced));
+    assert!(events.iter().all(|e| !e.detail.contains("Taras")));
+}

@@ -16,6 +16,7 @@
 
 pub mod documents;
 pub mod erase;
+pub mod events;
 pub mod error;
 pub mod index;
 pub mod keyfile;
@@ -30,7 +31,7 @@ pub use error::{Result, StoreError};
 pub use keyfile::KdfParams;
 
 /// The schema version of the database this build writes.
-pub const STORE_SCHEMA_VERSION: i64 = 4;
+pub const STORE_SCHEMA_VERSION: i64 = 5;
 
 /// Migrations from each older schema version to the next: `MIGRATIONS[v - 1]` takes a store of
 /// version `v` to `v + 1`. A new store gets `schema.sql` (version 1) and then all of them, so
@@ -58,6 +59,18 @@ const MIGRATIONS: &[&str] = &[
         into_id TEXT NOT NULL
      ) WITHOUT ROWID;
      CREATE INDEX merged_files_into ON merged_files(into_id);",
+    // 4 -> 5: what was done here that the server's audit log should hold (exports, merges,
+    // retention runs), sent with the next sync. Ids and short descriptions only: no names.
+    "CREATE TABLE local_events (
+        id      TEXT PRIMARY KEY,
+        at      TEXT NOT NULL,
+        action  TEXT NOT NULL,
+        doc_id  TEXT,
+        detail  TEXT NOT NULL,
+        synced  INTEGER NOT NULL DEFAULT 0
+     ) WITHOUT ROWID;
+     CREATE INDEX local_events_unsynced ON local_events(at) WHERE synced = 0;
+     CREATE INDEX local_events_doc ON local_events(doc_id);",
 ];
 
 fn migrate(conn: &Connection, from: i64) -> Result<()> {
