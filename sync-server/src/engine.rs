@@ -12,8 +12,8 @@ use punkt_sync::docs::{self, Applied};
 use punkt_sync::wire::{
     AuditEntry, AuditQuery, ChangedDoc, ConsortiumCount, Contribution, CountQuery, DocData,
     DocPush, DocResult, DocSyncMessage, DocWant, Erase, LocalEvent, Outcome, Payload, Pull,
-    PullReply, Push, PushReply, Reconcile, Refusal, ServiceCount, Tally, TallyReceipt,
-    ERASED_CODE, ERASED_KIND,
+    PullReply, Push, PushReply, Reconcile, Refusal, ServiceCount, Tally, TallyReceipt, ERASED_CODE,
+    ERASED_KIND,
 };
 use punkt_sync::{Request, Response};
 use rand::RngCore;
@@ -404,8 +404,13 @@ impl<S: Storage> Engine<S> {
         self.store
             .replace_tally(&device.organisation, &t.month, &t.key_id, &at, people)
             .await?;
-        self.audit("tally", Some(device), None, format!("{}: {n} people", t.month))
-            .await;
+        self.audit(
+            "tally",
+            Some(device),
+            None,
+            format!("{}: {n} people", t.month),
+        )
+        .await;
         Ok(Response::Tally(TallyReceipt {
             month: t.month,
             people: u32::try_from(n).unwrap_or(u32::MAX),
@@ -429,14 +434,17 @@ impl<S: Storage> Engine<S> {
         let (sent, rows) = self.store.tallies(&q.from, &q.to).await?;
         let mut keys: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
         for m in &sent {
-            keys.entry(&m.key_id)
-                .or_default()
-                .insert(&m.organisation);
+            keys.entry(&m.key_id).or_default().insert(&m.organisation);
         }
         if keys.len() > 1 {
             let groups: Vec<String> = keys
                 .iter()
-                .map(|(k, orgs)| format!("key {k}: {}", orgs.iter().copied().collect::<Vec<_>>().join(", ")))
+                .map(|(k, orgs)| {
+                    format!(
+                        "key {k}: {}",
+                        orgs.iter().copied().collect::<Vec<_>>().join(", ")
+                    )
+                })
                 .collect();
             return Ok(Response::Refused(refusal(
                 "key_mismatch",
@@ -504,8 +512,11 @@ impl<S: Storage> Engine<S> {
             if let Some(id) = &e.doc_id {
                 if let Some(sd) = self.store.load_doc(id).await? {
                     if !Self::may_access(device, &sd) && sd.kind != ERASED_KIND {
-                        self.audit_refusal(device, &format!("record {}: no access to {id}", e.action))
-                            .await;
+                        self.audit_refusal(
+                            device,
+                            &format!("record {}: no access to {id}", e.action),
+                        )
+                        .await;
                         continue;
                     }
                 }

@@ -62,7 +62,12 @@ fn a_coordinator_sees_who_read_changed_exported_merged_and_erased_a_file() {
     assert!(has(&before, "history", "change", "Bartek Nowak"));
     let sent = bartek.sync(&server);
     assert_eq!(sent.events_sent, 3);
-    assert!(bartek.punkt.local_events(Some(&id), 10).unwrap().iter().all(|e| e.synced));
+    assert!(bartek
+        .punkt
+        .local_events(Some(&id), 10)
+        .unwrap()
+        .iter()
+        .all(|e| e.synced));
 
     // Another organisation's lawyer asks for the file: refused, and the owner's coordinator
     // sees it.
@@ -85,7 +90,10 @@ fn a_coordinator_sees_who_read_changed_exported_merged_and_erased_a_file() {
     assert_eq!(a.server_unavailable, None);
     assert!(has(&a, "server", "export", "bartek"), "{a:#?}");
     assert!(has(&a, "server", "merge", "bartek"));
-    assert!(has(&a, "server", "read", "ala"), "the coordinator's laptop received it");
+    assert!(
+        has(&a, "server", "read", "ala"),
+        "the coordinator's laptop received it"
+    );
     assert!(has(&a, "server", "refused", "basia"));
     assert!(has(&a, "history", "change", "Bartek Nowak"));
     let exports: Vec<_> = a
@@ -94,7 +102,12 @@ fn a_coordinator_sees_who_read_changed_exported_merged_and_erased_a_file() {
         .filter(|l| l.action == "export")
         .map(|l| l.detail.as_str())
         .collect();
-    assert!(exports.iter().any(|d| d.starts_with("access request (document, uk)")), "{exports:?}");
+    assert!(
+        exports
+            .iter()
+            .any(|d| d.starts_with("access request (document, uk)")),
+        "{exports:?}"
+    );
     // Newest first.
     assert!(a.lines.windows(2).all(|w| w[0].at >= w[1].at));
     // No name in the log: ids and kinds only.
@@ -104,9 +117,12 @@ fn a_coordinator_sees_who_read_changed_exported_merged_and_erased_a_file() {
     let mut t = bogna.transport(&server);
     let b_log = bogna.punkt.server_audit(&mut t, None, 1000).unwrap();
     assert!(b_log.iter().any(|e| e.user.as_deref() == Some("basia")));
-    assert!(b_log
-        .iter()
-        .all(|e| e.organisation.as_deref() == Some("Fundacja B")), "{b_log:?}");
+    assert!(
+        b_log
+            .iter()
+            .all(|e| e.organisation.as_deref() == Some("Fundacja B")),
+        "{b_log:?}"
+    );
 
     // A counsellor may not read the log; the refusal is itself logged.
     let mut t = bartek.transport(&server);
@@ -126,13 +142,23 @@ fn a_coordinator_sees_who_read_changed_exported_merged_and_erased_a_file() {
         doc_id: Some(id.clone()),
         detail: "access request (JSON)".into(),
     };
-    let once = |d: &Device, e: &LocalEvent| match ask(d, &server, Request::Record(vec![e.clone()])) {
+    let once = |d: &Device, e: &LocalEvent| match ask(d, &server, Request::Record(vec![e.clone()]))
+    {
         Response::Recorded(n) => n,
         other => panic!("{other:?}"),
     };
     assert_eq!(once(&bartek, &event), 1);
     assert_eq!(once(&bartek, &event), 0);
-    assert_eq!(once(&basia, &LocalEvent { id: "x".into(), ..event.clone() }), 0);
+    assert_eq!(
+        once(
+            &basia,
+            &LocalEvent {
+                id: "x".into(),
+                ..event.clone()
+            }
+        ),
+        0
+    );
     assert!(!server
         .audit()
         .iter()

@@ -4,8 +4,8 @@
 
 use std::path::Path;
 
-use punkt_core::ConsultationInput;
 use punkt_core::error::CoreError;
+use punkt_core::ConsultationInput;
 use punkt_sync::wire::{ConsortiumCount, ServiceCount};
 use punkt_system_tests::{Device, TestServer};
 use sha2::{Digest, Sha256};
@@ -88,7 +88,11 @@ fn a_person_helped_by_two_organisations_counts_once_and_the_server_never_holds_a
     let server_dir = dir.path().join("server");
     std::fs::create_dir_all(&server_dir).unwrap();
     let server = TestServer::start(&server_dir);
-    for (org, coord) in [("Fundacja A", "ala"), ("Fundacja B", "bea"), ("Fundacja C", "cyl")] {
+    for (org, coord) in [
+        ("Fundacja A", "ala"),
+        ("Fundacja B", "bea"),
+        ("Fundacja C", "cyl"),
+    ] {
         server.org(org);
         server.user(org, coord, "coordinator");
     }
@@ -101,7 +105,10 @@ fn a_person_helped_by_two_organisations_counts_once_and_the_server_never_holds_a
     // One coordinator makes the key; the others type it in. The ids match.
     let key = punkt_core::consortium::new_key();
     let id_a = a.punkt.set_consortium_key(&key).unwrap();
-    assert_eq!(b.punkt.set_consortium_key(&key.to_uppercase()).unwrap(), id_a);
+    assert_eq!(
+        b.punkt.set_consortium_key(&key.to_uppercase()).unwrap(),
+        id_a
+    );
     assert_eq!(b.punkt.consortium_key_id().unwrap(), Some(id_a.clone()));
 
     let olena_a = a.add(OLENA_A);
@@ -123,7 +130,10 @@ fn a_person_helped_by_two_organisations_counts_once_and_the_server_never_holds_a
     // What A would send: people per month, counted locally.
     let tally = a.punkt.consortium_tally("2026-03", "2026-04").unwrap();
     assert_eq!(
-        tally.iter().map(|t| (t.month.as_str(), t.people.len())).collect::<Vec<_>>(),
+        tally
+            .iter()
+            .map(|t| (t.month.as_str(), t.people.len()))
+            .collect::<Vec<_>>(),
         [("2026-03", 2), ("2026-04", 2)]
     );
 
@@ -158,10 +168,25 @@ fn a_person_helped_by_two_organisations_counts_once_and_the_server_never_holds_a
 
     // The server's files hold no name, no identity text, and not even an unkeyed hash of one.
     let bytes = all_bytes(&server_dir);
-    for needle in ["Olena", "Kovalenko", "Kowalenko", "Amina", "Haidari", "Savchuk", "olena", "haidari"] {
-        assert!(!contains(&bytes, needle.as_bytes()), "{needle} on the server");
+    for needle in [
+        "Olena",
+        "Kovalenko",
+        "Kowalenko",
+        "Amina",
+        "Haidari",
+        "Savchuk",
+        "olena",
+        "haidari",
+    ] {
+        assert!(
+            !contains(&bytes, needle.as_bytes()),
+            "{needle} on the server"
+        );
     }
-    assert!(contains(&bytes, b"Fundacja A"), "the search reads the server's files");
+    assert!(
+        contains(&bytes, b"Fundacja A"),
+        "the search reads the server's files"
+    );
     let identity = "amina haidari|1994-02-11\nAF";
     let unkeyed: [u8; 32] = Sha256::digest(identity.as_bytes()).into();
     assert!(!contains(&bytes, &unkeyed));
@@ -171,7 +196,10 @@ fn a_person_helped_by_two_organisations_counts_once_and_the_server_never_holds_a
         Some("AF"),
         "",
     );
-    assert!(contains(&bytes, &keyed.0), "the hash under the consortium key is what is stored");
+    assert!(
+        contains(&bytes, &keyed.0),
+        "the hash under the consortium key is what is stored"
+    );
 
     // A coordinator with a different key: the server refuses to mix the two.
     c.punkt
@@ -192,14 +220,21 @@ fn a_person_helped_by_two_organisations_counts_once_and_the_server_never_holds_a
     // Erasing a person and sending again takes them out of the count.
     a.punkt.erase_client(&amina).unwrap();
     send(&mut a, &server, "2026-03", "2026-04");
-    assert_eq!(service(&count(&a, &server).unwrap(), "all").unique_people, 3);
+    assert_eq!(
+        service(&count(&a, &server).unwrap(), "all").unique_people,
+        3
+    );
 
     // A counsellor may neither send nor ask; both refusals are logged.
     let mut counsellor = counsellor;
     counsellor.punkt.set_consortium_key(&key).unwrap();
     let mut t = counsellor.transport(&server);
     assert_eq!(
-        refusal_code(counsellor.punkt.send_consortium_tally(&mut t, "2026-03", "2026-03")),
+        refusal_code(
+            counsellor
+                .punkt
+                .send_consortium_tally(&mut t, "2026-03", "2026-03")
+        ),
         "forbidden"
     );
     assert_eq!(refusal_code(count(&counsellor, &server)), "forbidden");
@@ -216,7 +251,8 @@ fn a_person_helped_by_two_organisations_counts_once_and_the_server_never_holds_a
 
     // Bad input is refused before anything is sent.
     assert!(matches!(
-        a.punkt.consortium_count(&mut a.transport(&server), "2026-13", "2026-14"),
+        a.punkt
+            .consortium_count(&mut a.transport(&server), "2026-13", "2026-14"),
         Err(CoreError::Invalid(_))
     ));
     assert!(matches!(

@@ -319,3 +319,49 @@ fn only_the_owner_organisation_can_erase_a_file() {
     assert_eq!(a.punkt.client(&id).unwrap().person.given_names, "Zoriana");
     assert!(server.audit().iter().all(|e| e.action != "erase"));
 }
+
+/// A retention run on the coordinator's laptop reaches every laptop: the original is erased
+/// everywhere and the anonymised copy arrives in its place.
+#[test]
+fn a_retention_run_reaches_every_laptop() {
+    use chrono::TimeZone;
+    use punkt_core::retention::{RetentionAction, RetentionRule};
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(dir.path());
+    server.org("Fundacja A");
+    server.user("Fundacja A", "ala", "coordinator");
+    server.user("Fundacja A", "bartek", "counsellor");
+    let mut ala = Device::enrolled(&server, "Fundacja A", "ala");
+    let mut bartek = Device::enrolled(&server, "Fundacja A", "bartek");
+    ala.punkt
+        .set_now(chrono::Utc.with_ymd_and_hms(2015, 4, 1, 9, 0, 0).unwrap());
+    let old = ala.add(PERSON);
+    ala.sync(&server);
+    bartek.sync(&server);
+    assert!(bartek.punkt.client(&old).is_ok());
+
+    ala.punkt
+        .set_now(chrono::Utc.with_ymd_and_hms(2026, 11, 22, 9, 0, 0).unwrap());
+    ala.punkt
+        .set_retention_rule(Some(RetentionRule {
+            closed_years: 10,
+            action: RetentionAction::Anonymise,
+        }))
+        .unwrap();
+    let done = ala.punkt.run_retention(true).unwrap();
+    assert_eq!(done.anonymised.len(), 1);
+    let copy = done.anonymised[0].to.clone();
+    let sent = ala.sync(&server);
+    assert_eq!((sent.erasures_sent, sent.events_sent), (1, 1));
+
+    let got = bartek.sync(&server);
+    assert_eq!(got.erased.len(), 1);
+    assert_eq!(got.erased[0].doc_id, old);
+    assert_eq!(bartek.punkt.client(&old).unwrap_err().code(), "erased");
+    assert!(bartek.punkt.client(&copy).unwrap().anonymised_at.is_some());
+    assert_eq!(server.stored(&old), Some(("erased".to_string(), 0)));
+    assert!(server
+        .audit()
+        .iter()
+        .any(|e| e.action == "retention" && e.user.as_deref() == Some("ala")));
+}

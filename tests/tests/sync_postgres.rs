@@ -105,10 +105,17 @@ fn consortium_counts_and_the_audit_view_work_on_postgres() {
             .unwrap();
     }
     let mut t = a.transport(&two);
-    let n = a.punkt.consortium_count(&mut t, "2026-10", "2026-11").unwrap();
+    let n = a
+        .punkt
+        .consortium_count(&mut t, "2026-10", "2026-11")
+        .unwrap();
     let all = n.services.iter().find(|s| s.service == "all").unwrap();
     assert_eq!(
-        (all.unique_people, all.sum_of_organisations, all.in_several_organisations),
+        (
+            all.unique_people,
+            all.sum_of_organisations,
+            all.in_several_organisations
+        ),
         (1, 2, 1)
     );
     assert!(n.contributions.iter().all(|c| c.missing_months.is_empty()));
@@ -129,5 +136,7 @@ fn consortium_counts_and_the_audit_view_work_on_postgres() {
     }
     let mut t = b.transport(&one);
     let b_log = b.punkt.server_audit(&mut t, None, 100).unwrap();
-    assert!(b_log.iter().all(|e| e.doc_id.as_deref() != Some(at_a.as_str())));
+    assert!(b_log
+        .iter()
+        .all(|e| e.doc_id.as_deref() != Some(at_a.as_str())));
 }

@@ -12,6 +12,7 @@ use serde::Serialize;
 use punkt_core::import::ImportOptions;
 use punkt_core::referrals::ReferralInput;
 use punkt_core::report::ReportFormat;
+use punkt_core::retention::RetentionRule;
 use punkt_core::sections::SectionNoteInput;
 use punkt_core::{
     ClientInput, ConsultationInput, CoreError, DeadlineRequest, DeadlineStart, Punkt,
@@ -122,6 +123,9 @@ enum Command {
     /// server, which counts each person once across organisations.
     #[command(subcommand)]
     Consortium(ConsortiumCommand),
+    /// Retention: files closed for N years are erased or anonymised, on demand.
+    #[command(subcommand)]
+    Retention(RetentionCommand),
     /// The audit log (coordinators): who read, changed, exported, merged or erased which file.
     Audit {
         /// One file's timeline: the server's log, events recorded here, the file's history.
@@ -376,6 +380,26 @@ enum ConsortiumCommand {
         to: String,
         #[arg(long)]
         ca_cert: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum RetentionCommand {
+    /// Show the rule, or set it (coordinators).
+    Rule {
+        /// Years a file stays after it was closed.
+        #[arg(long, requires = "action")]
+        years: Option<u32>,
+        #[arg(long, value_parser = ["erase", "anonymise"], requires = "years")]
+        action: Option<String>,
+        /// Remove the rule.
+        #[arg(long, conflicts_with = "years")]
+        clear: bool,
+    },
+    /// Say what the rule would do; with --apply, do it (coordinators) and report.
+    Run {
+        #[arg(long)]
+        apply: bool,
     },
 }
 
@@ -819,6 +843,27 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     let mut transport = punkt.transport(ca_cert.as_deref())?;
                     print(&punkt.consortium_count(&mut transport, &from, &to)?)
                 }
+            }
+        }
+        Command::Retention(c) => {
+            let mut punkt = open(&dir)?;
+            match c {
+                RetentionCommand::Rule {
+                    years,
+                    action,
+                    clear,
+                } => {
+                    if clear {
+                        punkt.set_retention_rule(None)?;
+                    } else if let (Some(years), Some(action)) = (years, action) {
+                        let rule: RetentionRule = serde_json::from_value(serde_json::json!({
+                            "closed_years": years, "action": action
+                        }))?;
+                        punkt.set_retention_rule(Some(rule))?;
+                    }
+                    print(&punkt.retention_rule()?)
+                }
+                RetentionCommand::Run { apply } => print(&punkt.run_retention(apply)?),
             }
         }
         Command::Audit {

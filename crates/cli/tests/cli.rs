@@ -632,3 +632,107 @@ fn erase_shows_the_plan_then_erases_with_yes() {
         serde_json::json!([])
     );
 }
+
+#[test]
+fn retention_consortium_key_and_the_local_audit_through_the_command() {
+    let (env, taras) = with_client();
+    assert_eq!(env.ok(&["retention", "rule"], None), Value::Null);
+    env.fails(&["retention", "run"], Some(PASS), None, "invalid_input");
+    env.fails(
+        &["retention", "rule", "--years", "0", "--action", "erase"],
+        Some(PASS),
+        None,
+        "invalid_input",
+    );
+    let rule = env.ok(
+        &["retention", "rule", "--years", "5", "--action", "anonymise"],
+        None,
+    );
+    assert_eq!(
+        rule,
+        serde_json::json!({"closed_years": 5, "action": "anonymise"})
+    );
+    // The file was opened today: nothing is due, and a dry run changes nothing.
+    let plan = env.ok(&["retention", "run"], None);
+    assert_eq!(plan["examined"], 1);
+    assert_eq!(plan["due"], serde_json::json!([]));
+    assert_eq!(plan["applied"], false);
+    let done = env.ok(&["retention", "run", "--apply"], None);
+    assert_eq!(done["applied"], true);
+    env.ok(&["retention", "rule", "--clear"], None);
+    assert_eq!(env.ok(&["retention", "rule"], None), Value::Null);
+
+    // The consortium key: made here, shown by its id only; the tally needs it.
+    assert_eq!(
+        env.ok(&["consortium", "key", "show"], None)["key_id"],
+        Value::Null
+    );
+    env.fails(
+        &[
+            "consortium",
+            "tally",
+            "--from",
+            "2026-01",
+            "--to",
+            "2026-12",
+        ],
+        Some(PASS),
+        None,
+        "invalid_input",
+    );
+    let made = env.ok(&["consortium", "key", "new"], None);
+    let id = made["key_id"].as_str().unwrap().to_string();
+    assert_eq!(env.ok(&["consortium", "key", "show"], None)["key_id"], id);
+    let months = env.ok(
+        &[
+            "consortium",
+            "tally",
+            "--from",
+            "2026-01",
+            "--to",
+            "2026-03",
+        ],
+        None,
+    );
+    assert_eq!(months.as_array().unwrap().len(), 3);
+    env.fails(
+        &[
+            "consortium",
+            "tally",
+            "--from",
+            "2026-04",
+            "--to",
+            "2026-01",
+        ],
+        Some(PASS),
+        None,
+        "invalid_input",
+    );
+    env.fails(
+        &[
+            "consortium",
+            "count",
+            "--from",
+            "2026-01",
+            "--to",
+            "2026-03",
+        ],
+        Some(PASS),
+        None,
+        "not_enrolled",
+    );
+
+    // Exports are recorded for the audit log, without names.
+    env.ok(&["client", "access", &taras], None);
+    let events = env.ok(&["audit", "--local"], None);
+    assert_eq!(events[0]["action"], "export");
+    assert_eq!(events[0]["doc_id"], taras.as_str());
+    assert!(!events.to_string().contains("Shevchenko"));
+    let timeline = env.ok(&["audit", "--file", &taras], None);
+    assert_eq!(timeline["server_unavailable"], "no sync server");
+    assert!(timeline["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|l| l["source"] == "laptop" && l["action"] == "export"));
+}

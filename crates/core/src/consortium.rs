@@ -133,8 +133,10 @@ impl Punkt {
         let last_day = format!("{}-31", months[months.len() - 1]);
         let org = self.organisation().to_string();
         // month -> person -> services
-        let mut by_month: BTreeMap<String, BTreeMap<Hash, BTreeSet<String>>> =
-            months.iter().map(|m| (m.clone(), BTreeMap::new())).collect();
+        let mut by_month: BTreeMap<String, BTreeMap<Hash, BTreeSet<String>>> = months
+            .iter()
+            .map(|m| (m.clone(), BTreeMap::new()))
+            .collect();
         for f in self.store.tally_facts(&first_day, &last_day)? {
             if f.organisation != org {
                 continue;
@@ -235,9 +237,18 @@ mod tests {
             person_hash(k, id, c, file)
         };
         let olena = Some("kovalenko olena|1990-05-03");
-        assert_eq!(h(&k1, olena, Some("UA"), "a"), h(&k1, olena, Some("UA"), "b"));
-        assert_ne!(h(&k1, olena, Some("UA"), "a"), h(&k2, olena, Some("UA"), "a"));
-        assert_ne!(h(&k1, olena, Some("UA"), "a"), h(&k1, olena, Some("BY"), "a"));
+        assert_eq!(
+            h(&k1, olena, Some("UA"), "a"),
+            h(&k1, olena, Some("UA"), "b")
+        );
+        assert_ne!(
+            h(&k1, olena, Some("UA"), "a"),
+            h(&k2, olena, Some("UA"), "a")
+        );
+        assert_ne!(
+            h(&k1, olena, Some("UA"), "a"),
+            h(&k1, olena, Some("BY"), "a")
+        );
         assert_ne!(h(&k1, olena, Some("UA"), "a"), h(&k1, olena, None, "a"));
         // Nameless files never match each other.
         assert_ne!(h(&k1, None, Some("UA"), "a"), h(&k1, None, Some("UA"), "b"));

@@ -118,6 +118,7 @@ pub fn client_index(file: &ClientFile) -> ClientIndex {
     }
     ClientIndex {
         conflicts: 0,
+        anonymised: file.anonymised_at.is_some(),
         merged_into: file.merged_into.clone(),
         id: file.id.clone(),
         organisation: file.organisation.clone(),

@@ -26,6 +26,7 @@ pub mod import;
 pub mod indexing;
 pub mod referrals;
 pub mod report;
+pub mod retention;
 pub mod search;
 pub mod sections;
 pub mod sync;

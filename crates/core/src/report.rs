@@ -336,10 +336,14 @@ impl Punkt {
     ) -> Result<(Report, Vec<u8>)> {
         let report = self.report(from, to)?;
         let bytes = report.to_bytes(format)?;
-        self.record_event("export", None, &format!(
+        self.record_event(
+            "export",
+            None,
+            &format!(
                 "report {from}..{to} ({})",
                 format!("{format:?}").to_lowercase()
-            ))?;
+            ),
+        )?;
         Ok((report, bytes))
     }
 }

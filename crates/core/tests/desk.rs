@@ -325,7 +325,10 @@ fn an_access_request_holds_the_sections_the_role_may_read_and_the_referrals_and_
     p.set_local_role("lawyer").unwrap();
     let req = p.access_request(&id).unwrap();
     assert_eq!(
-        req.sections.iter().map(|s| s.section.as_str()).collect::<Vec<_>>(),
+        req.sections
+            .iter()
+            .map(|s| s.section.as_str())
+            .collect::<Vec<_>>(),
         ["medical"]
     );
     let doc = p.access_document(&id, "pl").unwrap();

@@ -70,6 +70,10 @@ pub struct ClientFile {
     /// is kept, with its history, and every device shows the survivor in its place.
     #[autosurgeon(missing = "none")]
     pub merged_into: Option<String>,
+    /// Set on the anonymised copy a retention rule leaves of a closed file: no names, no
+    /// documents, no notes, only what donor reports count (the original is erased).
+    #[autosurgeon(missing = "none")]
+    pub anonymised_at: Option<String>,
 }
 
 /// A restricted section as the client file lists it.

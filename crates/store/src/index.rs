@@ -45,6 +45,8 @@ pub struct ClientIndex {
     pub fts_other: String,
     /// Fields of the file holding concurrent values nobody has settled yet.
     pub conflicts: u32,
+    /// The anonymised copy a retention rule left of a closed file.
+    pub anonymised: bool,
     /// Set when the file was merged into another: it then has no index rows at all (not
     /// listed, searched, on the board or counted in reports).
     pub merged_into: Option<String>,
@@ -143,8 +145,9 @@ pub(crate) fn replace_client_rows(tx: &Transaction<'_>, rows: &ClientIndex) -> R
     tx.prepare_cached(
         "INSERT INTO clients(rid, id, organisation, display_name, given_names, family_name,
             names_original, birth_date, birth_year, sex, citizenship, citizenships, languages,
-            current_status, created_at, updated_at, identity_key, conflicts)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)
+            current_status, created_at, updated_at, identity_key, conflicts, anonymised)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
+                 ?19)
          ON CONFLICT(id) DO UPDATE SET organisation = excluded.organisation,
             display_name = excluded.display_name, given_names = excluded.given_names,
             family_name = excluded.family_name, names_original = excluded.names_original,
@@ -152,7 +155,8 @@ pub(crate) fn replace_client_rows(tx: &Transaction<'_>, rows: &ClientIndex) -> R
             citizenship = excluded.citizenship, citizenships = excluded.citizenships,
             languages = excluded.languages, current_status = excluded.current_status,
             created_at = excluded.created_at, updated_at = excluded.updated_at,
-            identity_key = excluded.identity_key, conflicts = excluded.conflicts",
+            identity_key = excluded.identity_key, conflicts = excluded.conflicts,
+            anonymised = excluded.anonymised",
     )?
     .execute(params![
         old_rid,
@@ -173,6 +177,7 @@ pub(crate) fn replace_client_rows(tx: &Transaction<'_>, rows: &ClientIndex) -> R
         rows.updated_at,
         rows.identity_key,
         rows.conflicts,
+        rows.anonymised,
     ])?;
     let rid: i64 = tx
         .prepare_cached("SELECT rid FROM clients WHERE id = ?1")?
@@ -345,6 +350,18 @@ pub struct TallyFact {
     pub service: String,
     pub identity_key: Option<String>,
     pub citizenship: Option<String>,
+}
+
+/// What a retention rule knows of one client file (see [`Store::retention_facts`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RetentionFact {
+    pub client_id: String,
+    pub organisation: String,
+    pub created_at: String,
+    pub last_consultation: Option<String>,
+    pub last_matter_closed: Option<String>,
+    pub open_matters: u64,
+    pub open_deadlines: u64,
 }
 
 fn summary_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ClientSummary> {
@@ -575,6 +592,35 @@ impl Store {
                     service: r.get(3)?,
                     identity_key: r.get(4)?,
                     citizenship: r.get(5)?,
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    /// For each client file that is not an anonymised copy: its organisation, when it was
+    /// opened, its last consultation, its last closed matter, and how many matters (open or
+    /// pending) and deadlines are still open. What a retention rule decides by.
+    pub fn retention_facts(&self) -> Result<Vec<RetentionFact>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT c.id, c.organisation, c.created_at,
+                    (SELECT max(date) FROM consultations WHERE client_id = c.id),
+                    (SELECT max(closed) FROM matters WHERE client_id = c.id),
+                    (SELECT count(*) FROM matters
+                      WHERE client_id = c.id AND status IN ('open', 'pending')),
+                    (SELECT count(*) FROM deadlines WHERE client_id = c.id AND done = 0)
+             FROM clients c WHERE c.anonymised = 0 ORDER BY c.id",
+        )?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok(RetentionFact {
+                    client_id: r.get(0)?,
+                    organisation: r.get(1)?,
+                    created_at: r.get(2)?,
+                    last_consultation: r.get(3)?,
+                    last_matter_closed: r.get(4)?,
+                    open_matters: r.get::<_, i64>(5)? as u64,
+                    open_deadlines: r.get::<_, i64>(6)? as u64,
                 })
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;

@@ -16,8 +16,8 @@
 
 pub mod documents;
 pub mod erase;
-pub mod events;
 pub mod error;
+pub mod events;
 pub mod index;
 pub mod keyfile;
 pub mod sealed;
@@ -61,6 +61,8 @@ const MIGRATIONS: &[&str] = &[
      CREATE INDEX merged_files_into ON merged_files(into_id);",
     // 4 -> 5: what was done here that the server's audit log should hold (exports, merges,
     // retention runs), sent with the next sync. Ids and short descriptions only: no names.
+    // Anonymised files (what a retention rule leaves of a closed file) are marked in the index
+    // so the rule passes them over.
     "CREATE TABLE local_events (
         id      TEXT PRIMARY KEY,
         at      TEXT NOT NULL,
@@ -70,7 +72,8 @@ const MIGRATIONS: &[&str] = &[
         synced  INTEGER NOT NULL DEFAULT 0
      ) WITHOUT ROWID;
      CREATE INDEX local_events_unsynced ON local_events(at) WHERE synced = 0;
-     CREATE INDEX local_events_doc ON local_events(doc_id);",
+     CREATE INDEX local_events_doc ON local_events(doc_id);
+     ALTER TABLE clients ADD COLUMN anonymised INTEGER NOT NULL DEFAULT 0;",
 ];
 
 fn migrate(conn: &Connection, from: i64) -> Result<()> {

@@ -694,7 +694,10 @@ mod tests {
             }]),
         ] {
             assert!(
-                matches!(decode_request(&encode_request(&bad)), Err(WireError::Malformed(_))),
+                matches!(
+                    decode_request(&encode_request(&bad)),
+                    Err(WireError::Malformed(_))
+                ),
                 "{bad:?}"
             );
         }

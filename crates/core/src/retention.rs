@@ -1,0 +1,281 @@
+//! Retention (GDPR Art. 5(1)(e), storage limitation): an organisation's rule that files closed
+//! for N years are erased, or anonymised, run on demand with a report of what it did.
+//!
+//! A file is closed when no matter is open or pending and no deadline is open; it has been
+//! closed since its last activity: the latest of its opening, its last consultation and its
+//! last closed matter. Files of other organisations are never touched.
+//!
+//! Anonymising is not editing in place: an Automerge document keeps every old value in its
+//! history. The rule writes a new file holding only what donor reports count (sex, birth
+//! year, citizenships, languages, the legal-status timeline, matters' kind and course,
+//! consultations' date, place and services), then erases the original everywhere. The copy
+//! has no name, no document number, no contact, no notes, no attachments, no restricted
+//! sections, no referrals, and nothing that links it to the erased file.
+
+use serde::{Deserialize, Serialize};
+
+use punkt_model::client::{ClientFile, Consultation, LegalStatusEntry, Matter};
+use punkt_model::{new_id, PartialDate};
+
+use crate::error::{CoreError, Result};
+use crate::Punkt;
+
+const META_RULE: &str = "retention_rule";
+
+/// The longest retention period a rule may name.
+pub const MAX_YEARS: u32 = 50;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "lowercase")]
+pub enum RetentionAction {
+    Erase,
+    Anonymise,
+}
+
+/// An organisation's retention rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(deny_unknown_fields)]
+pub struct RetentionRule {
+    /// Years a file stays after it was closed.
+    pub closed_years: u32,
+    pub action: RetentionAction,
+}
+
+/// A file the rule applies to.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct RetentionItem {
+    pub id: String,
+    pub last_activity: String,
+}
+
+/// An anonymised copy and the file it replaced (the report is kept by the person who ran the
+/// rule; the copy itself holds no link to the original).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct AnonymisedFile {
+    pub from: String,
+    pub to: String,
+}
+
+/// What a run of the rule found, and did when `applied`.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct RetentionReport {
+    pub rule: RetentionRule,
+    pub run_at: String,
+    /// Files whose last activity is before this day are due.
+    pub cutoff: String,
+    pub applied: bool,
+    /// This organisation's files looked at (anonymised copies are not).
+    pub examined: u64,
+    /// The files the rule applies to.
+    pub due: Vec<RetentionItem>,
+    /// Files past the cutoff kept because a matter or a deadline is still open.
+    pub kept_open: Vec<RetentionItem>,
+    pub erased: Vec<String>,
+    pub anonymised: Vec<AnonymisedFile>,
+}
+
+/// The anonymised copy of `file` (see the module header).
+pub fn anonymised_copy(file: &ClientFile, id: String, now: &str) -> ClientFile {
+    let mut a = ClientFile::new(id, file.organisation.clone(), file.created_at.clone());
+    a.updated_at = now.to_string();
+    a.anonymised_at = Some(now.to_string());
+    let (p, q) = (&file.person, &mut a.person);
+    q.birth_date = p.birth_date.map(|d| PartialDate::Year(d.year()));
+    q.birth_date_approximate = p.birth_date_approximate;
+    q.sex = p.sex;
+    q.citizenships = p.citizenships.clone();
+    q.stateless = p.stateless;
+    q.languages = p.languages.clone();
+    a.legal_status = file
+        .legal_status
+        .iter()
+        .map(|(k, s)| {
+            let entry = LegalStatusEntry {
+                status: s.status,
+                from: s.from,
+                until: s.until,
+                centre: None,
+                note: None,
+            };
+            (k.clone(), entry)
+        })
+        .collect();
+    a.matters = file
+        .matters
+        .iter()
+        .map(|(k, m)| {
+            let matter = Matter {
+                kind: m.kind,
+                authority: None,
+                reference: None,
+                status: m.status,
+                opened: m.opened,
+                closed: m.closed,
+                note: None,
+            };
+            (k.clone(), matter)
+        })
+        .collect();
+    a.consultations = file
+        .consultations
+        .iter()
+        .map(|(k, c)| {
+            let kept = Consultation {
+                staff: None,
+                note: String::new(),
+                ..c.clone()
+            };
+            (k.clone(), kept)
+        })
+        .collect();
+    a
+}
+
+impl Punkt {
+    pub fn retention_rule(&self) -> Result<Option<RetentionRule>> {
+        self.store
+            .meta_value(META_RULE)?
+            .map(|s| {
+                serde_json::from_str(&s)
+                    .map_err(|e| CoreError::Invalid(format!("damaged retention rule: {e}")))
+            })
+            .transpose()
+    }
+
+    /// Set (or with `None` remove) this organisation's rule. A coordinator's decision: a
+    /// laptop with another role is refused.
+    pub fn set_retention_rule(&mut self, rule: Option<RetentionRule>) -> Result<()> {
+        self.require_coordinator("set the retention rule")?;
+        match rule {
+            Some(r) => {
+                if r.closed_years == 0 || r.closed_years > MAX_YEARS {
+                    return Err(CoreError::Invalid(format!(
+                        "a retention period is 1 to {MAX_YEARS} years"
+                    )));
+                }
+                let json = serde_json::to_string(&r).expect("a rule serialises");
+                self.store.set_meta(META_RULE, &json)?;
+            }
+            None => self.store.delete_meta(META_RULE)?,
+        }
+        Ok(())
+    }
+
+    fn require_coordinator(&self, what: &str) -> Result<()> {
+        match self.role()? {
+            Some(r) if r != "coordinator" => Err(CoreError::Forbidden(format!(
+                "only a coordinator may {what} (this laptop's role is {r})"
+            ))),
+            _ => Ok(()),
+        }
+    }
+
+    /// Run the retention rule: with `apply` false, only say what it would do. Applying erases
+    /// (or anonymises and erases) every due file, and is recorded for the audit log.
+    pub fn run_retention(&mut self, apply: bool) -> Result<RetentionReport> {
+        let rule = self.retention_rule()?.ok_or_else(|| {
+            CoreError::Invalid("no retention rule is set for this organisation".into())
+        })?;
+        if apply {
+            self.require_coordinator("apply the retention rule")?;
+        }
+        let today = self.today();
+        // 29 February, N years back, is the 28th.
+        let cutoff = today
+            .checked_sub_months(chrono::Months::new(12 * rule.closed_years))
+            .expect("a day at most 50 years back exists")
+            .to_string();
+        let org = self.organisation().to_string();
+        let mut report = RetentionReport {
+            rule,
+            run_at: self.now_text(),
+            cutoff: cutoff.clone(),
+            applied: apply,
+            examined: 0,
+            due: Vec::new(),
+            kept_open: Vec::new(),
+            erased: Vec::new(),
+            anonymised: Vec::new(),
+        };
+        for f in self.store.retention_facts()? {
+            if f.organisation != org {
+                continue;
+            }
+            report.examined += 1;
+            let opened = f.created_at.get(..10).unwrap_or(&f.created_at).to_string();
+            let last = [Some(opened), f.last_consultation, f.last_matter_closed]
+                .into_iter()
+                .flatten()
+                .max()
+                .expect("the opening date is always there");
+            if last >= cutoff {
+                continue;
+            }
+            let item = RetentionItem {
+                id: f.client_id,
+                last_activity: last,
+            };
+            if f.open_matters > 0 || f.open_deadlines > 0 {
+                report.kept_open.push(item);
+            } else {
+                report.due.push(item);
+            }
+        }
+        if !apply {
+            return Ok(report);
+        }
+        let now = self.now_text();
+        for item in &report.due {
+            if rule.action == RetentionAction::Anonymise {
+                let file = self.client(&item.id)?;
+                let copy = anonymised_copy(&file, new_id(), &now);
+                let to = copy.id.clone();
+                self.insert_clients(&[copy])?;
+                report.anonymised.push(AnonymisedFile {
+                    from: item.id.clone(),
+                    to,
+                });
+            }
+            self.erase_client(&item.id)?;
+            if rule.action == RetentionAction::Erase {
+                report.erased.push(item.id.clone());
+            }
+        }
+        let action = match rule.action {
+            RetentionAction::Erase => "erase",
+            RetentionAction::Anonymise => "anonymise",
+        };
+        self.record_event(
+            "retention",
+            None,
+            &format!(
+                "rule: {action} files closed {} years (last activity before {cutoff}): {} files, {} kept open",
+                rule.closed_years,
+                report.due.len(),
+                report.kept_open.len()
+            ),
+        )?;
+        Ok(report)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rules_read_as_json() {
+        let r: RetentionRule =
+            serde_json::from_str(r#"{"closed_years":5,"action":"anonymise"}"#).unwrap();
+        assert_eq!(r.action, RetentionAction::Anonymise);
+        assert!(
+            serde_json::from_str::<RetentionRule>(r#"{"closed_years":5,"action":"shred"}"#)
+                .is_err()
+        );
+    }
+}

@@ -1,0 +1,178 @@
+//! Retention rules (issue 5): files closed for N years are erased or anonymised on demand, with
+//! a report; open files are kept; anonymised copies keep what reports count and nothing that
+//! names the person.
+
+mod common;
+
+use chrono::{NaiveDate, TimeZone, Utc};
+use common::{client, consult, store};
+use punkt_core::retention::{RetentionAction, RetentionRule};
+use punkt_core::CoreError;
+
+const OLD: &str = r#"{"given_names":"Hanna","family_name":"Lysenko","names_original":"Ганна Лисенко","birth_date":"1971-06-15","sex":"female","citizenships":["UA"],"identifiers":[{"kind":"passport","number":"FA1234567"}],"contact":{"phone":"+48 600 700 800"},"legal_status":[{"status":"asylum_seeker","from":"2019-02-01","note":"hearing at the Office"}],"matters":[{"kind":"international_protection","status":"closed","authority":"UdSC","reference":"DPU-420/2019","opened":"2019-02-01","closed":"2019-09-30","note":"granted"}],"summary":"Fled in 2018."}"#;
+const OPEN: &str = r#"{"given_names":"Rustam","family_name":"Aliev","birth_date":"1980-01-01","matters":[{"kind":"dublin","status":"pending","opened":"2019-02-01"}]}"#;
+const LATE: &str = r#"{"given_names":"Nino","family_name":"Beridze","birth_date":"1992-12-12","matters":[{"kind":"temporary_residence","status":"closed","opened":"2019-02-01","closed":"2022-06-01"}]}"#;
+const VISIT_2019: &str = r#"{"date":"2019-03-01","place":{"kind":"point","city":"Lublin"},"services":["legal","psychological"],"staff":"Anna","note":"told her about the hearing"}"#;
+
+fn at(y: i32, m: u32, d: u32) -> chrono::DateTime<Utc> {
+    Utc.with_ymd_and_hms(y, m, d, 10, 0, 0).unwrap()
+}
+
+fn day(s: &str) -> NaiveDate {
+    s.parse().unwrap()
+}
+
+#[test]
+fn files_closed_for_n_years_are_anonymised_and_open_ones_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut p = store(dir.path());
+    p.set_now(at(2019, 3, 1));
+    let old = client(&mut p, OLD);
+    consult(&mut p, &old, VISIT_2019);
+    let open = client(&mut p, OPEN);
+    consult(&mut p, &open, VISIT_2019);
+    let late = client(&mut p, LATE);
+    p.set_now(at(2026, 11, 22));
+    let recent = client(&mut p, r#"{"given_names":"Recent","family_name":"Person"}"#);
+    let report_2019 = p.report(day("2019-01-01"), day("2019-12-31")).unwrap();
+
+    assert!(
+        matches!(p.run_retention(false), Err(CoreError::Invalid(_))),
+        "no rule yet"
+    );
+    for bad in [0, 51] {
+        let rule = RetentionRule {
+            closed_years: bad,
+            action: RetentionAction::Erase,
+        };
+        assert!(matches!(
+            p.set_retention_rule(Some(rule)),
+            Err(CoreError::Invalid(_))
+        ));
+    }
+    let rule = RetentionRule {
+        closed_years: 5,
+        action: RetentionAction::Anonymise,
+    };
+    p.set_retention_rule(Some(rule)).unwrap();
+
+    // A dry run says what would go, and changes nothing.
+    let plan = p.run_retention(false).unwrap();
+    assert_eq!(plan.cutoff, "2021-11-22");
+    assert_eq!(plan.examined, 4);
+    assert_eq!(
+        plan.due
+            .iter()
+            .map(|i| (i.id.as_str(), i.last_activity.as_str()))
+            .collect::<Vec<_>>(),
+        [(old.as_str(), "2019-09-30")]
+    );
+    assert_eq!(plan.kept_open.len(), 1);
+    assert_eq!(plan.kept_open[0].id, open);
+    assert!(plan.erased.is_empty() && plan.anonymised.is_empty() && !plan.applied);
+    assert!(p.client(&old).is_ok());
+
+    let done = p.run_retention(true).unwrap();
+    assert!(done.applied);
+    assert_eq!(done.anonymised.len(), 1);
+    assert_eq!(done.anonymised[0].from, old);
+    assert!(done.erased.is_empty());
+    assert_eq!(p.client(&old).unwrap_err().code(), "erased");
+    for id in [&open, &late, &recent] {
+        assert!(p.client(id).is_ok());
+    }
+
+    // The copy: what reports count, nothing that names her.
+    let copy_id = &done.anonymised[0].to;
+    let copy = p.client(copy_id).unwrap();
+    assert!(copy.anonymised_at.is_some());
+    assert_eq!(copy.person.given_names, "");
+    assert_eq!(copy.person.family_name, "");
+    assert_eq!(copy.person.family_name_original, None);
+    assert!(copy.person.identifiers.is_empty());
+    assert_eq!(copy.person.contact.phone, None);
+    assert_eq!(
+        copy.person.birth_date.map(|d| d.to_string()).as_deref(),
+        Some("1971")
+    );
+    assert_eq!(copy.person.citizenships, ["UA"]);
+    assert_eq!(copy.summary.as_str(), "");
+    let m = copy.matters.values().next().unwrap();
+    assert_eq!((m.reference.as_deref(), m.note.as_deref()), (None, None));
+    assert_eq!(
+        m.closed.map(|d| d.to_string()).as_deref(),
+        Some("2019-09-30")
+    );
+    let c = copy.consultations.values().next().unwrap();
+    assert_eq!((c.note.as_str(), c.staff.as_deref()), ("", None));
+    assert_eq!(c.services.len(), 2);
+    assert!(copy.legal_status.values().all(|s| s.note.is_none()));
+    // Its history holds none of the old values: it is a new document.
+    let history = format!("{:?}", p.client_history(copy_id).unwrap());
+    assert!(!history.contains("Lysenko"));
+    let stored = p.store().load_document(copy_id).unwrap();
+    let mut doc = automerge::AutoCommit::load(&stored.snapshot).unwrap();
+    // Every operation the copy's history holds, decoded (columns are compressed on disk).
+    let text: String = doc
+        .get_changes(&[])
+        .iter()
+        .map(|c| format!("{:?}", c.clone().decode()))
+        .collect();
+    assert!(text.contains("Lublin"), "the decoded history is searched");
+    for gone in [
+        "Lysenko",
+        "Hanna",
+        "FA1234567",
+        "600 700",
+        "DPU-420",
+        "hearing",
+        "Fled",
+    ] {
+        assert!(!text.contains(gone), "{gone}");
+    }
+    assert!(p.search("Lysenko", 10).unwrap().is_empty());
+
+    // Donor reports for 2019 count the same people and consultations.
+    let after = p.report(day("2019-01-01"), day("2019-12-31")).unwrap();
+    assert_eq!(after.total, report_2019.total);
+
+    // Run again: the copy is not anonymised a second time; the audit log has each run.
+    let again = p.run_retention(true).unwrap();
+    assert!(again.due.is_empty());
+    let runs = p.local_events(None, 10).unwrap();
+    assert_eq!(runs.iter().filter(|e| e.action == "retention").count(), 2);
+    assert!(runs.iter().all(|e| !e.detail.contains("Lysenko")));
+}
+
+#[test]
+fn erasing_rules_erase_and_only_coordinators_apply_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut p = store(dir.path());
+    p.set_now(at(2015, 5, 5));
+    let old = client(&mut p, OPEN.replace("pending", "closed").as_str());
+    p.set_now(at(2026, 11, 22));
+    p.set_retention_rule(Some(RetentionRule {
+        closed_years: 10,
+        action: RetentionAction::Erase,
+    }))
+    .unwrap();
+
+    p.set_local_role("counsellor").unwrap();
+    assert!(matches!(
+        p.run_retention(true),
+        Err(CoreError::Forbidden(_))
+    ));
+    assert!(matches!(
+        p.set_retention_rule(None),
+        Err(CoreError::Forbidden(_))
+    ));
+    // Anyone may see what the rule would do.
+    assert_eq!(p.run_retention(false).unwrap().due.len(), 1);
+
+    p.set_local_role("coordinator").unwrap();
+    let done = p.run_retention(true).unwrap();
+    assert_eq!(done.erased, [old.clone()]);
+    assert!(done.anonymised.is_empty());
+    assert_eq!(p.client(&old).unwrap_err().code(), "erased");
+    assert_eq!(p.store().count_clients().unwrap(), 0);
+}
