@@ -171,7 +171,7 @@ fn erasing_rules_erase_and_only_coordinators_apply_them() {
 
     p.set_local_role("coordinator").unwrap();
     let done = p.run_retention(true).unwrap();
-    assert_eq!(done.erased, [old.clone()]);
+    assert_eq!(done.erased, std::slice::from_ref(&old));
     assert!(done.anonymised.is_empty());
     assert_eq!(p.client(&old).unwrap_err().code(), "erased");
     assert_eq!(p.store().count_clients().unwrap(), 0);
