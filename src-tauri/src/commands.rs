@@ -10,6 +10,8 @@ use tauri::{AppHandle, Emitter, State};
 use zeroize::Zeroizing;
 
 use punkt_core::attachments::AttachmentView;
+use punkt_core::audit::{FileAudit, AUDIT_LIMIT};
+use punkt_core::retention::{RetentionReport, RetentionRule};
 use punkt_core::conflicts::FieldConflict;
 use punkt_core::dto::DeadlineInput;
 use punkt_core::duplicates::{DuplicatePair, MergeSummary};
@@ -24,6 +26,7 @@ use punkt_core::sync::{Enrolment, ImportSummary, SyncProgress, SyncStatus, SyncS
 use punkt_core::vocabulary::Vocabulary;
 use punkt_core::{ClientInput, ClientView, ConsultationInput, RecordedDeadline};
 use punkt_model::deadlines::DueDate;
+use punkt_sync::wire::{AuditEntry, ConsortiumCount, TallyReceipt};
 use punkt_store::index::ClientSummary;
 
 use crate::desk::Desk;
@@ -45,6 +48,14 @@ pub struct AppInfo {
     pub settings: Settings,
     pub languages: Vec<String>,
     pub autolock_choices: Vec<u32>,
+}
+
+/// A consortium key made on this laptop: shown once, to be given to the other coordinators.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+pub struct ConsortiumKey {
+    pub key: String,
+    pub key_id: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -400,6 +411,103 @@ pub async fn respond_referral(
     note: String,
 ) -> UiResult<ReferralView> {
     desk.with(|p| Ok(p.respond_referral(&id, &status, &note)?))
+}
+
+// ---- consortium, retention, audit ----------------------------------------------------------
+
+/// Run `f` with a transport to the enrolled server, off the async workers (it waits on the
+/// network).
+async fn with_server<T: Send + 'static>(
+    desk: &State<'_, Desk>,
+    f: impl FnOnce(&mut punkt_core::Punkt, &mut punkt_core::sync::HttpTransport) -> UiResult<T>
+        + Send
+        + 'static,
+) -> UiResult<T> {
+    let desk = desk.inner().clone();
+    tauri::async_runtime::spawn_blocking(move || {
+        let ca = std::env::var_os("PUNKT_CA_CERT").map(PathBuf::from);
+        desk.with(|p| {
+            let mut t = p.transport(ca.as_deref())?;
+            f(p, &mut t)
+        })
+    })
+    .await
+    .map_err(|e| UiError::new("sync_failed", e.to_string()))?
+}
+
+#[tauri::command]
+pub async fn consortium_key_id(desk: State<'_, Desk>) -> UiResult<Option<String>> {
+    desk.with(|p| Ok(p.consortium_key_id()?))
+}
+
+/// Make a new consortium key and keep it here; the key is shown once.
+#[tauri::command]
+pub async fn new_consortium_key(desk: State<'_, Desk>) -> UiResult<ConsortiumKey> {
+    desk.with(|p| {
+        let key = punkt_core::consortium::new_key();
+        let key_id = p.set_consortium_key(&key)?;
+        Ok(ConsortiumKey { key, key_id })
+    })
+}
+
+#[tauri::command]
+pub async fn set_consortium_key(desk: State<'_, Desk>, key: String) -> UiResult<String> {
+    let key = Zeroizing::new(key);
+    desk.with(|p| Ok(p.set_consortium_key(&key)?))
+}
+
+#[tauri::command]
+pub async fn send_consortium_tally(
+    desk: State<'_, Desk>,
+    from: String,
+    to: String,
+) -> UiResult<Vec<TallyReceipt>> {
+    with_server(&desk, move |p, t| Ok(p.send_consortium_tally(t, &from, &to)?)).await
+}
+
+#[tauri::command]
+pub async fn consortium_count(
+    desk: State<'_, Desk>,
+    from: String,
+    to: String,
+) -> UiResult<ConsortiumCount> {
+    with_server(&desk, move |p, t| Ok(p.consortium_count(t, &from, &to)?)).await
+}
+
+#[tauri::command]
+pub async fn retention_rule(desk: State<'_, Desk>) -> UiResult<Option<RetentionRule>> {
+    desk.with(|p| Ok(p.retention_rule()?))
+}
+
+#[tauri::command]
+pub async fn set_retention_rule(
+    desk: State<'_, Desk>,
+    rule: Option<RetentionRule>,
+) -> UiResult<()> {
+    desk.with(|p| Ok(p.set_retention_rule(rule)?))
+}
+
+/// What the retention rule would do (`apply` false) or did.
+#[tauri::command]
+pub async fn run_retention(desk: State<'_, Desk>, apply: bool) -> UiResult<RetentionReport> {
+    desk.with(|p| Ok(p.run_retention(apply)?))
+}
+
+/// A file's audit timeline: the server's log when this laptop is enrolled (a coordinator's),
+/// events recorded here, and the file's history.
+#[tauri::command]
+pub async fn file_audit(desk: State<'_, Desk>, id: String) -> UiResult<FileAudit> {
+    let enrolled = desk.with(|p| Ok(p.enrolment()?.is_some()))?;
+    if !enrolled {
+        return desk.with(|p| Ok(p.file_audit(None, &id)?));
+    }
+    with_server(&desk, move |p, t| Ok(p.file_audit(Some(t), &id)?)).await
+}
+
+/// The organisation's audit log on the server (coordinators).
+#[tauri::command]
+pub async fn server_audit(desk: State<'_, Desk>) -> UiResult<Vec<AuditEntry>> {
+    with_server(&desk, move |p, t| Ok(p.server_audit(t, None, AUDIT_LIMIT)?)).await
 }
 
 /// An access request (GDPR Art. 15): the JSON with the attachments' bytes and the readable

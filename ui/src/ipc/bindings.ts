@@ -25,6 +25,103 @@ export type Intake = { id: string,
  */
 likely_same: Array<ClientSummary>, };
 
+export type ConsortiumKey = { key: string, key_id: string, };
+
+export type TallyReceipt = { month: string, people: number, };
+
+export type ConsortiumCount = { from: string, to: string, 
+/**
+ * Per service, and `all`.
+ */
+services: Array<ServiceCount>, 
+/**
+ * Which organisation sent which months of the period (a count is complete only when
+ * every organisation sent every month).
+ */
+contributions: Array<Contribution>, };
+
+export type ServiceCount = { service: string, 
+/**
+ * People counted once however many organisations helped them.
+ */
+unique_people: number, 
+/**
+ * The organisations' own counts added up (what a consortium figure was before).
+ */
+sum_of_organisations: number, 
+/**
+ * People helped by two organisations or more.
+ */
+in_several_organisations: number, 
+/**
+ * Unique people per organisation.
+ */
+per_organisation: Array<[string, number]>, };
+
+export type Contribution = { organisation: string, months: Array<string>, missing_months: Array<string>, 
+/**
+ * When the organisation last sent a month of the period.
+ */
+last_sent: string | null, };
+
+export type AuditEntry = { at: string, action: string, user: string | null, organisation: string | null, device_id: string | null, doc_id: string | null, detail: string, };
+
+export type FileAudit = { id: string, lines: Array<AuditLine>, 
+/**
+ * Why the server's log is missing (not enrolled, unreachable, not a coordinator), if it is.
+ */
+server_unavailable: string | null, };
+
+export type AuditLine = { at: string, 
+/**
+ * `server` (the server's log), `laptop` (recorded here, not sent yet) or `history` (a
+ * change of the file).
+ */
+source: string, 
+/**
+ * `read`, `sync`, `refused`, `erase`, `referral`, `export`, `merge`, `retention`, or
+ * `change` for the history.
+ */
+action: string, 
+/**
+ * The person (the server's user, or the author a laptop wrote into its changes).
+ */
+who: string | null, organisation: string | null, 
+/**
+ * A device id (server) or the first digits of an actor id (history).
+ */
+device: string | null, detail: string, };
+
+export type RetentionRule = { 
+/**
+ * Years a file stays after it was closed.
+ */
+closed_years: number, action: RetentionAction, };
+
+export type RetentionAction = "erase" | "anonymise";
+
+export type RetentionReport = { rule: RetentionRule, run_at: string, 
+/**
+ * Files whose last activity is before this day are due.
+ */
+cutoff: string, applied: boolean, 
+/**
+ * This organisation's files looked at (anonymised copies are not).
+ */
+examined: number, 
+/**
+ * The files the rule applies to.
+ */
+due: Array<RetentionItem>, 
+/**
+ * Files past the cutoff kept because a matter or a deadline is still open.
+ */
+kept_open: Array<RetentionItem>, erased: Array<string>, anonymised: Array<AnonymisedFile>, };
+
+export type RetentionItem = { id: string, last_activity: string, };
+
+export type AnonymisedFile = { from: string, to: string, };
+
 export type AttachmentData = { attachment: AttachmentView, 
 /**
  * The bytes, base64.
@@ -348,7 +445,11 @@ erasures_sent: number,
 /**
  * Documents erased elsewhere and deleted here (with a notice when edits were dropped).
  */
-erased: Array<ErasedNotice>, round_trips: number, bytes_sent: number, bytes_received: number, 
+erased: Array<ErasedNotice>, 
+/**
+ * Events recorded here (exports, merges) handed to the server's audit log.
+ */
+events_sent: number, round_trips: number, bytes_sent: number, bytes_received: number, 
 /**
  * Documents still waiting to go (edited during the sync, or refused).
  */
