@@ -264,6 +264,18 @@ impl<S: Storage> Engine<S> {
         self.store.audit(e).await.map(drop)
     }
 
+    /// Delete the consortium tallies of the months before `before` (`YYYY-MM`); logged.
+    pub async fn delete_tallies_before(&self, before: &str) -> Result<u64, StorageError> {
+        punkt_sync::wire::parse_month(before)
+            .map_err(|e| StorageError::Invalid(e.to_string()))?;
+        let n = self.store.delete_tallies_before(before).await?;
+        self.store.scrub().await?;
+        let detail = format!("{n} organisation-months of tallies before {before} deleted");
+        let e = self.admin_event("tally_delete", None, None, None, detail);
+        self.store.audit(e).await?;
+        Ok(n)
+    }
+
     /// Make a one-time enrolment code for `user`, valid for `hours`.
     pub async fn make_enrol_code(&self, user: &str, hours: u32) -> Result<String, StorageError> {
         let code = new_enrol_code();

@@ -69,6 +69,12 @@ enum Admin {
     },
     /// After restoring the database from a backup: laptops will send everything they have.
     Restored,
+    /// Delete every organisation's consortium tallies of the months before `--before`
+    /// (YYYY-MM), once the donors no longer need them.
+    DeleteTallies {
+        #[arg(long)]
+        before: String,
+    },
     /// Let another organisation read and write a document.
     Grant {
         doc_id: String,
@@ -229,6 +235,10 @@ async fn admin<S: Storage>(engine: Engine<S>, command: Admin) -> anyhow::Result<
             print(&serde_json::json!({ "generation": g }))
         }
         Admin::Audit { limit } => print(&store.audit_log(limit).await?),
+        Admin::DeleteTallies { before } => {
+            let months = engine.delete_tallies_before(&before).await?;
+            print(&serde_json::json!({ "before": before, "organisation_months_deleted": months }))
+        }
         Admin::Grant { doc_id, org } => {
             engine.grant(&doc_id, &org).await?;
             print(&serde_json::json!({ "document": doc_id, "granted_to": org }))

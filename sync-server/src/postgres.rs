@@ -610,6 +610,18 @@ impl Storage for PostgresStorage {
         Ok((months, rows))
     }
 
+    async fn delete_tallies_before(&self, before: &str) -> Result<u64> {
+        let mut c = self.client().await;
+        let tx = c.transaction().await?;
+        tx.execute("DELETE FROM tally WHERE month < $1", &[&before])
+            .await?;
+        let n = tx
+            .execute("DELETE FROM tally_months WHERE month < $1", &[&before])
+            .await?;
+        tx.commit().await?;
+        Ok(n)
+    }
+
     async fn audit(&self, e: AuditEvent) -> Result<bool> {
         let c = self.client().await;
         let n = c

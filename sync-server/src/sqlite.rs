@@ -636,6 +636,18 @@ impl Storage for SqliteStorage {
         .await
     }
 
+    async fn delete_tallies_before(&self, before: &str) -> Result<u64> {
+        let before = before.to_string();
+        self.run(move |c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            tx.execute("DELETE FROM tally WHERE month < ?1", [&before])?;
+            let n = tx.execute("DELETE FROM tally_months WHERE month < ?1", [&before])?;
+            tx.commit()?;
+            Ok(n as u64)
+        })
+        .await
+    }
+
     async fn audit(&self, e: AuditEvent) -> Result<bool> {
         self.run(move |c| insert_audit(c, &e)).await
     }

@@ -213,6 +213,9 @@ pub trait Storage: Send + Sync + 'static {
         to: &str,
     ) -> impl Future<Output = Result<(Vec<TallyMonth>, Vec<TallyRow>)>> + Send;
 
+    /// Delete the tallies of months before `before`; returns the organisation-months deleted.
+    fn delete_tallies_before(&self, before: &str) -> impl Future<Output = Result<u64>> + Send;
+
     /// Log an event; one with an `event_id` already logged is skipped (returns false).
     fn audit(&self, e: AuditEvent) -> impl Future<Output = Result<bool>> + Send;
     /// Log several events at once (one per document of a pull).

@@ -131,6 +131,12 @@ impl<S: Storage> TestServer<S> {
         self.block(self.engine.restored()).unwrap();
     }
 
+    /// What `admin delete-tallies --before MONTH` does.
+    pub fn delete_tallies_before(&self, month: &str) -> u64 {
+        self.block(self.engine.delete_tallies_before(month))
+            .unwrap()
+    }
+
     pub fn audit(&self) -> Vec<punkt_sync_server::storage::AuditEvent> {
         self.block(self.engine.store.audit_log(1000)).unwrap()
     }

@@ -249,6 +249,14 @@ fn a_person_helped_by_two_organisations_counts_once_and_the_server_never_holds_a
         .iter()
         .any(|e| e.action == "consortium_count" && e.user.as_deref() == Some("ala")));
 
+    // The administrator deletes tallies no longer needed; the count then says what is missing.
+    assert_eq!(server.delete_tallies_before("2026-04"), 3);
+    let n = count(&a, &server).unwrap();
+    assert!(n
+        .contributions
+        .iter()
+        .all(|c| c.missing_months == ["2026-03"]));
+
     // Bad input is refused before anything is sent.
     assert!(matches!(
         a.punkt

@@ -357,13 +357,19 @@ impl Punkt {
         let today = IsoDate(self.today());
         let actor = self.actor.clone();
         let options = commit_options(self.author.as_deref(), now.timestamp());
+        let author = self.author.clone();
         let result = self.store.edit_document(id, &now_text, |stored| {
             // A local edit never adds concurrent values, it can only settle some: a file with
             // none needs no walk of the document to count them.
             let had_conflicts = stored.index_conflicts > 0;
             let mut doc = open_client_doc(&stored, &actor)?;
             let before = doc.get_heads();
-            migrate_client(&mut doc)?;
+            if migrate_client(&mut doc)? {
+                // The migration is a change of its own. Hydrating reads the document as of its
+                // last change, so with the migration still open the reconcile below would find
+                // the document changed under it ("stale heads") and refuse the edit.
+                doc.commit_with(commit_options(author.as_deref(), now.timestamp()));
+            }
             let mut file = read_client(&doc)?;
             if let Some(into) = &file.merged_into {
                 return Err(CoreError::Invalid(format!(
@@ -741,5 +747,47 @@ fn hex_actor(hex_id: &str) -> ActorId {
     match hex::decode(hex_id) {
         Ok(bytes) if !bytes.is_empty() => ActorId::from(bytes),
         _ => ActorId::random(),
+    }
+}
+
+#[cfg(test)]
+mod old_schema_tests {
+    use super::*;
+
+    /// A file written by an older release (client schema 2, a demo file made by the first
+    /// release: no `sections`, no `referrals`) is migrated by its first edit, in the same write,
+    /// and the edit is kept. Before the migration was committed apart, this edit failed with
+    /// "the data to be reconciled is stale".
+    #[test]
+    fn a_file_of_an_older_schema_is_migrated_by_its_first_edit() {
+        let dir = tempfile::tempdir().unwrap();
+        let fast = KdfParams {
+            m_kib: 1024,
+            t: 1,
+            p: 1,
+        };
+        let mut p = Punkt::init_with(&dir.path().join("s"), "pass phrase 1", "Org", fast).unwrap();
+        let bytes = include_bytes!("../tests/data/client-schema2.automerge");
+        let mut doc = AutoCommit::load(bytes).unwrap();
+        assert_eq!(punkt_model::schema::schema_version(&doc).unwrap(), 2);
+        let id = "01m81r0ca602y4ga02zdjzf4q9";
+        p.store_new_document(id, CLIENT_DOCUMENT_KIND, "Fundacja Pomocy Prawnej", &mut doc)
+            .unwrap();
+
+        p.update_client(
+            id,
+            ClientInput::from_json(r#"{"contact":{"phone":"+48 600 000 000"}}"#).unwrap(),
+        )
+        .unwrap();
+        let edited = p.client(id).unwrap();
+        assert_eq!(edited.schema_version, punkt_model::client::CLIENT_SCHEMA_VERSION);
+        assert_eq!(edited.person.contact.phone.as_deref(), Some("+48 600 000 000"));
+        assert_eq!(edited.person.family_name, "Vasilevskii");
+        // And the next edit needs no migration.
+        p.update_client(
+            id,
+            ClientInput::from_json(r#"{"given_names":"Tatiana Ivanivna"}"#).unwrap(),
+        )
+        .unwrap();
     }
 }

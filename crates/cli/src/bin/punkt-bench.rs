@@ -150,12 +150,13 @@ fn main() -> anyhow::Result<()> {
     }
 
     let mut save = Stats::new();
+    let mut made = Vec::with_capacity(args.reps);
     for i in 0..args.reps {
         let json = format!(
             r#"{{"given_names":"Bench{i}","family_name":"Intake","names_original":"Бенч Інтейк","birth_date":"1991-02-03","sex":"female","citizenships":["UA"],"languages":["uk"]}}"#
         );
         let input = ClientInput::from_json(&json)?;
-        save.time(|| p.add_client(input).expect("save"));
+        made.push(save.time(|| p.add_client(input).expect("save")));
     }
     let mut edit = Stats::new();
     for i in 0..args.reps {
@@ -215,6 +216,38 @@ fn main() -> anyhow::Result<()> {
     let bytes = p.store().disk_bytes();
     let per_client = bytes as f64 / (n + args.reps as u64) as f64;
 
+    // Issue 5. An erasure rewrites the full-text index (FTS5 `optimize`) and truncates the
+    // WAL: measured on files this run made, so the demo set stays whole.
+    let mut erase = Stats::new();
+    for id in made.iter().take(20) {
+        erase.time(|| p.erase_client(id).expect("erase"));
+    }
+    if p.consortium_key_id()?.is_none() {
+        p.set_consortium_key(&punkt_core::consortium::new_key())?;
+    }
+    let this_month = today.format("%Y-%m").to_string();
+    let year_ago = (today - chrono::Duration::days(334)).format("%Y-%m").to_string();
+    let mut tally = Stats::new();
+    let mut tally_people = 0;
+    for _ in 0..3 {
+        tally_people = tally.time(|| {
+            p.consortium_tally(&year_ago, &this_month)
+                .expect("tally")
+                .iter()
+                .map(|t| t.people.len())
+                .sum::<usize>()
+        });
+    }
+    p.set_retention_rule(Some(punkt_core::retention::RetentionRule {
+        closed_years: 3,
+        action: punkt_core::retention::RetentionAction::Anonymise,
+    }))?;
+    let mut retention = Stats::new();
+    let mut due = 0;
+    for _ in 0..3 {
+        due = retention.time(|| p.run_retention(false).expect("retention").due.len());
+    }
+
     println!(
         "Punkt local store benchmark: {n} client files in {}",
         args.data.display()
@@ -256,5 +289,26 @@ fn main() -> anyhow::Result<()> {
     for l in per_query {
         println!("{l}");
     }
+    println!();
+    println!("| data protection (issue 5) | p50 ms | p95 ms | max ms | samples | goal |");
+    println!("|---|---|---|---|---|---|");
+    println!(
+        "{}",
+        erase.line("erasure of one file (FTS optimize, WAL truncate)", "—")
+    );
+    println!(
+        "{}",
+        tally.line(
+            &format!("consortium tally, 12 months ({tally_people} person-months)"),
+            "—"
+        )
+    );
+    println!(
+        "{}",
+        retention.line(
+            &format!("retention preview, 3-year rule ({due} files due)"),
+            "—"
+        )
+    );
     Ok(())
 }
