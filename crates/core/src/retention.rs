@@ -2,8 +2,10 @@
 //! for N years are erased, or anonymised, run on demand with a report of what it did.
 //!
 //! A file is closed when no matter is open or pending and no deadline is open; it has been
-//! closed since its last activity: the latest of its opening, its last consultation and its
-//! last closed matter. Files of other organisations are never touched.
+//! closed since its last activity: the latest of its consultations and its matters' opening and
+//! closing dates, or, for a file with none, the day it was made. (A file imported from an old
+//! register is judged by its own dates, not by the day of the import.) Files of other
+//! organisations are never touched.
 //!
 //! Anonymising is not editing in place: an Automerge document keeps every old value in its
 //! history. The rule writes a new file holding only what donor reports count (sex, birth
@@ -207,12 +209,17 @@ impl Punkt {
                 continue;
             }
             report.examined += 1;
-            let opened = f.created_at.get(..10).unwrap_or(&f.created_at).to_string();
-            let last = [Some(opened), f.last_consultation, f.last_matter_closed]
-                .into_iter()
-                .flatten()
-                .max()
-                .expect("the opening date is always there");
+            // The file's own dates; when it has none, the day it was made here (a file imported
+            // from an old register is judged by its consultations, not by the import).
+            let last = [
+                f.last_consultation,
+                f.last_matter_opened,
+                f.last_matter_closed,
+            ]
+            .into_iter()
+            .flatten()
+            .max()
+            .unwrap_or_else(|| f.created_at.get(..10).unwrap_or(&f.created_at).to_string());
             if last >= cutoff {
                 continue;
             }

@@ -34,6 +34,9 @@ fn files_closed_for_n_years_are_anonymised_and_open_ones_kept() {
     let late = client(&mut p, LATE);
     p.set_now(at(2026, 11, 22));
     let recent = client(&mut p, r#"{"given_names":"Recent","family_name":"Person"}"#);
+    // Entered today from an old paper register: judged by its own dates, not by today.
+    let imported = client(&mut p, r#"{"given_names":"Paper","family_name":"Register"}"#);
+    consult(&mut p, &imported, VISIT_2019);
     let report_2019 = p.report(day("2019-01-01"), day("2019-12-31")).unwrap();
 
     assert!(
@@ -59,14 +62,16 @@ fn files_closed_for_n_years_are_anonymised_and_open_ones_kept() {
     // A dry run says what would go, and changes nothing.
     let plan = p.run_retention(false).unwrap();
     assert_eq!(plan.cutoff, "2021-11-22");
-    assert_eq!(plan.examined, 4);
-    assert_eq!(
-        plan.due
-            .iter()
-            .map(|i| (i.id.as_str(), i.last_activity.as_str()))
-            .collect::<Vec<_>>(),
-        [(old.as_str(), "2019-09-30")]
-    );
+    assert_eq!(plan.examined, 5);
+    let mut due: Vec<_> = plan
+        .due
+        .iter()
+        .map(|i| (i.id.as_str(), i.last_activity.as_str()))
+        .collect();
+    due.sort();
+    let mut expected = vec![(old.as_str(), "2019-09-30"), (imported.as_str(), "2019-03-01")];
+    expected.sort();
+    assert_eq!(due, expected);
     assert_eq!(plan.kept_open.len(), 1);
     assert_eq!(plan.kept_open[0].id, open);
     assert!(plan.erased.is_empty() && plan.anonymised.is_empty() && !plan.applied);
@@ -74,8 +79,9 @@ fn files_closed_for_n_years_are_anonymised_and_open_ones_kept() {
 
     let done = p.run_retention(true).unwrap();
     assert!(done.applied);
-    assert_eq!(done.anonymised.len(), 1);
-    assert_eq!(done.anonymised[0].from, old);
+    assert_eq!(done.anonymised.len(), 2);
+    assert!(p.client(&imported).is_err());
+    let copy_of_old = done.anonymised.iter().find(|a| a.from == old).unwrap();
     assert!(done.erased.is_empty());
     assert_eq!(p.client(&old).unwrap_err().code(), "erased");
     for id in [&open, &late, &recent] {
@@ -83,7 +89,7 @@ fn files_closed_for_n_years_are_anonymised_and_open_ones_kept() {
     }
 
     // The copy: what reports count, nothing that names her.
-    let copy_id = &done.anonymised[0].to;
+    let copy_id = &copy_of_old.to;
     let copy = p.client(copy_id).unwrap();
     assert!(copy.anonymised_at.is_some());
     assert_eq!(copy.person.given_names, "");
@@ -152,7 +158,7 @@ fn erasing_rules_erase_and_only_coordinators_apply_them() {
     let old = client(&mut p, OPEN.replace("pending", "closed").as_str());
     p.set_now(at(2026, 11, 22));
     p.set_retention_rule(Some(RetentionRule {
-        closed_years: 10,
+        closed_years: 5,
         action: RetentionAction::Erase,
     }))
     .unwrap();
