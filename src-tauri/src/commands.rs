@@ -11,7 +11,6 @@ use zeroize::Zeroizing;
 
 use punkt_core::attachments::AttachmentView;
 use punkt_core::audit::{FileAudit, AUDIT_LIMIT};
-use punkt_core::retention::{RetentionReport, RetentionRule};
 use punkt_core::conflicts::FieldConflict;
 use punkt_core::dto::DeadlineInput;
 use punkt_core::duplicates::{DuplicatePair, MergeSummary};
@@ -20,14 +19,15 @@ use punkt_core::history::HistoryEntry;
 use punkt_core::home::{passphrase_strength as rate, BoardPage, Home, PassphraseStrength};
 use punkt_core::referrals::{ReferralInput, ReferralView};
 use punkt_core::report::{Report, ReportFormat};
+use punkt_core::retention::{RetentionReport, RetentionRule};
 use punkt_core::search::SearchHit;
 use punkt_core::sections::{SectionNoteInput, SectionView};
 use punkt_core::sync::{Enrolment, ImportSummary, SyncProgress, SyncStatus, SyncSummary};
 use punkt_core::vocabulary::Vocabulary;
 use punkt_core::{ClientInput, ClientView, ConsultationInput, RecordedDeadline};
 use punkt_model::deadlines::DueDate;
-use punkt_sync::wire::{AuditEntry, ConsortiumCount, TallyReceipt};
 use punkt_store::index::ClientSummary;
+use punkt_sync::wire::{AuditEntry, ConsortiumCount, TallyReceipt};
 
 use crate::desk::Desk;
 use crate::error::{UiError, UiResult};
@@ -462,7 +462,10 @@ pub async fn send_consortium_tally(
     from: String,
     to: String,
 ) -> UiResult<Vec<TallyReceipt>> {
-    with_server(&desk, move |p, t| Ok(p.send_consortium_tally(t, &from, &to)?)).await
+    with_server(&desk, move |p, t| {
+        Ok(p.send_consortium_tally(t, &from, &to)?)
+    })
+    .await
 }
 
 #[tauri::command]
@@ -507,7 +510,10 @@ pub async fn file_audit(desk: State<'_, Desk>, id: String) -> UiResult<FileAudit
 /// The organisation's audit log on the server (coordinators).
 #[tauri::command]
 pub async fn server_audit(desk: State<'_, Desk>) -> UiResult<Vec<AuditEntry>> {
-    with_server(&desk, move |p, t| Ok(p.server_audit(t, None, AUDIT_LIMIT)?)).await
+    with_server(&desk, move |p, t| {
+        Ok(p.server_audit(t, None, AUDIT_LIMIT)?)
+    })
+    .await
 }
 
 /// An access request (GDPR Art. 15): the JSON with the attachments' bytes and the readable

@@ -266,8 +266,7 @@ impl<S: Storage> Engine<S> {
 
     /// Delete the consortium tallies of the months before `before` (`YYYY-MM`); logged.
     pub async fn delete_tallies_before(&self, before: &str) -> Result<u64, StorageError> {
-        punkt_sync::wire::parse_month(before)
-            .map_err(|e| StorageError::Invalid(e.to_string()))?;
+        punkt_sync::wire::parse_month(before).map_err(|e| StorageError::Invalid(e.to_string()))?;
         let n = self.store.delete_tallies_before(before).await?;
         self.store.scrub().await?;
         let detail = format!("{n} organisation-months of tallies before {before} deleted");

@@ -667,21 +667,6 @@ impl Storage for PostgresStorage {
         Ok(())
     }
 
-    async fn audit_log(&self, limit: u32) -> Result<Vec<AuditEvent>> {
-        self.audit_query(None, None, limit).await
-    }
-
-    async fn audit_for(
-        &self,
-        org: &str,
-        doc_id: Option<&str>,
-        limit: u32,
-    ) -> Result<Vec<AuditEvent>> {
-        self.audit_query(Some(org), doc_id, limit).await
-    }
-}
-
-impl PostgresStorage {
     async fn audit_query(
         &self,
         org: Option<&str>,

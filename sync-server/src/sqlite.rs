@@ -101,64 +101,6 @@ impl SqliteStorage {
     }
 }
 
-impl SqliteStorage {
-    async fn audit_query(
-        &self,
-        org: Option<&str>,
-        doc_id: Option<&str>,
-        limit: u32,
-    ) -> Result<Vec<AuditEvent>> {
-        let (org, doc_id) = (org.map(str::to_string), doc_id.map(str::to_string));
-        self.run(move |c| {
-            let mut s = c.prepare(
-                "SELECT at, action, device_id, user, organisation, doc_id, detail, event_id
-                 FROM audit
-                 WHERE (?1 IS NULL OR organisation = ?1
-                        OR doc_id IN (SELECT id FROM documents WHERE owner_org = ?1))
-                   AND (?2 IS NULL OR doc_id = ?2)
-                 ORDER BY id DESC LIMIT ?3",
-            )?;
-            let rows = s
-                .query_map(params![org, doc_id, limit], |r| {
-                    Ok(AuditEvent {
-                        at: r.get(0)?,
-                        action: r.get(1)?,
-                        device_id: r.get(2)?,
-                        user: r.get(3)?,
-                        organisation: r.get(4)?,
-                        doc_id: r.get(5)?,
-                        detail: r.get(6)?,
-                        event_id: r.get(7)?,
-                    })
-                })?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
-            Ok(rows)
-        })
-        .await
-    }
-}
-
-/// Insert one audit event; false when its `event_id` was logged before.
-fn insert_audit(c: &Connection, e: &AuditEvent) -> Result<bool> {
-    let n = c
-        .prepare_cached(
-            "INSERT OR IGNORE INTO audit(at, action, device_id, user, organisation, doc_id,
-                                         detail, event_id)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        )?
-        .execute(params![
-            e.at,
-            e.action,
-            e.device_id,
-            e.user,
-            e.organisation,
-            e.doc_id,
-            e.detail,
-            e.event_id
-        ])?;
-    Ok(n == 1)
-}
-
 fn device_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Device> {
     Ok(Device {
         device_id: r.get(0)?,
@@ -664,16 +606,59 @@ impl Storage for SqliteStorage {
         .await
     }
 
-    async fn audit_log(&self, limit: u32) -> Result<Vec<AuditEvent>> {
-        self.audit_query(None, None, limit).await
-    }
-
-    async fn audit_for(
+    async fn audit_query(
         &self,
-        org: &str,
+        org: Option<&str>,
         doc_id: Option<&str>,
         limit: u32,
     ) -> Result<Vec<AuditEvent>> {
-        self.audit_query(Some(org), doc_id, limit).await
+        let (org, doc_id) = (org.map(str::to_string), doc_id.map(str::to_string));
+        self.run(move |c| {
+            let mut s = c.prepare(
+                "SELECT at, action, device_id, user, organisation, doc_id, detail, event_id
+                 FROM audit
+                 WHERE (?1 IS NULL OR organisation = ?1
+                        OR doc_id IN (SELECT id FROM documents WHERE owner_org = ?1))
+                   AND (?2 IS NULL OR doc_id = ?2)
+                 ORDER BY id DESC LIMIT ?3",
+            )?;
+            let rows = s
+                .query_map(params![org, doc_id, limit], |r| {
+                    Ok(AuditEvent {
+                        at: r.get(0)?,
+                        action: r.get(1)?,
+                        device_id: r.get(2)?,
+                        user: r.get(3)?,
+                        organisation: r.get(4)?,
+                        doc_id: r.get(5)?,
+                        detail: r.get(6)?,
+                        event_id: r.get(7)?,
+                    })
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok(rows)
+        })
+        .await
     }
+}
+
+/// Insert one audit event; false when its `event_id` was logged before.
+fn insert_audit(c: &Connection, e: &AuditEvent) -> Result<bool> {
+    let n = c
+        .prepare_cached(
+            "INSERT OR IGNORE INTO audit(at, action, device_id, user, organisation, doc_id,
+                                         detail, event_id)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        )?
+        .execute(params![
+            e.at,
+            e.action,
+            e.device_id,
+            e.user,
+            e.organisation,
+            e.doc_id,
+            e.detail,
+            e.event_id
+        ])?;
+    Ok(n == 1)
 }

@@ -220,7 +220,18 @@ pub trait Storage: Send + Sync + 'static {
     fn audit(&self, e: AuditEvent) -> impl Future<Output = Result<bool>> + Send;
     /// Log several events at once (one per document of a pull).
     fn audit_many(&self, events: Vec<AuditEvent>) -> impl Future<Output = Result<()>> + Send;
-    fn audit_log(&self, limit: u32) -> impl Future<Output = Result<Vec<AuditEvent>>> + Send;
+    /// Log entries newest first, at most `limit`: about organisation `org` when set (what its
+    /// people did, and what anyone did to its documents), about document `doc_id` when set.
+    fn audit_query(
+        &self,
+        org: Option<&str>,
+        doc_id: Option<&str>,
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<AuditEvent>>> + Send;
+    /// The whole log, newest first (the administrator's).
+    fn audit_log(&self, limit: u32) -> impl Future<Output = Result<Vec<AuditEvent>>> + Send {
+        self.audit_query(None, None, limit)
+    }
     /// The log as `org`'s coordinator sees it: what its people did, and what anyone did to its
     /// documents (a refused request from another organisation included); newest first.
     fn audit_for(
@@ -228,7 +239,9 @@ pub trait Storage: Send + Sync + 'static {
         org: &str,
         doc_id: Option<&str>,
         limit: u32,
-    ) -> impl Future<Output = Result<Vec<AuditEvent>>> + Send;
+    ) -> impl Future<Output = Result<Vec<AuditEvent>>> + Send {
+        self.audit_query(Some(org), doc_id, limit)
+    }
 }
 
 /// Time as text for records.

@@ -213,6 +213,18 @@ impl Device {
         self.punkt.transport_to(&server.url, None).unwrap()
     }
 
+    /// One raw request through this laptop's transport; the decoded answer.
+    pub fn ask<S: Storage>(
+        &self,
+        server: &TestServer<S>,
+        req: punkt_sync::Request,
+    ) -> punkt_sync::Response {
+        use punkt_core::sync::Transport;
+        let mut t = self.transport(server);
+        let answer = t.exchange(&punkt_sync::encode_request(&req)).unwrap();
+        punkt_sync::decode_response(&answer).unwrap()
+    }
+
     pub fn sync<S: Storage>(&mut self, server: &TestServer<S>) -> SyncSummary {
         let mut t = self.transport(server);
         self.punkt.sync_with(&mut t, &mut |_| {}).expect("sync")

@@ -5,7 +5,7 @@
 use punkt_core::referrals::ReferralInput;
 use punkt_core::sections::SectionNoteInput;
 use punkt_sync::wire::{DocPush, DocWant, Outcome, Pull, Push};
-use punkt_sync::{decode_response, encode_request, Request, Response};
+use punkt_sync::{Request, Response};
 use punkt_system_tests::{Device, TestServer};
 
 const PERSON: &str = r#"{"given_names":"Amina","family_name":"Haidari","names_original":"امینه حیدری","birth_date":"1994-02-11","citizenships":["AF"],"languages":["fa"],"contact":{"phone":"+48 700 111 222"},"consents":[{"clause":"Klauzula RODO 2026","language":"fa","given_on":"2026-11-02"}]}"#;
@@ -17,16 +17,8 @@ fn note(text: &str) -> SectionNoteInput {
     }
 }
 
-/// One raw request from `device`'s transport; the decoded answer.
-fn ask(device: &Device, server: &TestServer, req: Request) -> Response {
-    let mut t = device.transport(server);
-    let answer = punkt_core::sync::Transport::exchange(&mut t, &encode_request(&req)).unwrap();
-    decode_response(&answer).unwrap()
-}
-
 fn pull_refusal(device: &Device, server: &TestServer, id: &str) -> Option<String> {
-    let Response::Pull(reply) = ask(
-        device,
+    let Response::Pull(reply) = device.ask(
         server,
         Request::Pull(Pull {
             docs: vec![DocWant {
@@ -122,8 +114,7 @@ fn psychological_notes_reach_only_psychologists_and_the_file_shows_they_exist() 
         .into_iter()
         .map(|(_, b)| b.into())
         .collect();
-    let Response::Push(reply) = ask(
-        &counsellor,
+    let Response::Push(reply) = counsellor.ask(
         &server,
         Request::Push(Push {
             cursor: 0,

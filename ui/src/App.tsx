@@ -9,6 +9,7 @@ import { NavContext, type Route, VocabContext } from './state';
 import { Calculator } from './screens/Calculator';
 import { Duplicates } from './screens/Duplicates';
 import { ReferralsScreen } from './screens/Protection';
+import { DataProtectionScreen } from './screens/Retention';
 import { ClientFile } from './screens/ClientFile';
 import { HomeScreen } from './screens/Home';
 import { Intake } from './screens/Intake';
@@ -22,7 +23,7 @@ import { Visit } from './screens/Visit';
 
 type Phase = 'loading' | 'setup' | 'locked' | 'unlocked';
 
-const NAV: Route['name'][] = ['home', 'search', 'intake', 'visit', 'calculator', 'duplicates', 'referrals', 'reports', 'sync', 'settings'];
+const NAV: Route['name'][] = ['home', 'search', 'intake', 'visit', 'calculator', 'duplicates', 'referrals', 'reports', 'protection', 'sync', 'settings'];
 
 export function App() {
   const { t } = useTranslation();
@@ -179,6 +180,8 @@ function Screen({ route, info, onSettingsChanged }: { route: Route; info: AppInf
       return <Duplicates />;
     case 'referrals':
       return <ReferralsScreen />;
+    case 'protection':
+      return <DataProtectionScreen />;
     case 'sync':
       return <SyncScreen />;
     case 'settings':

@@ -10,6 +10,7 @@ export type Route =
   | { name: 'reports' }
   | { name: 'duplicates' }
   | { name: 'referrals' }
+  | { name: 'protection' }
   | { name: 'sync' }
   | { name: 'settings' }
   | { name: 'client'; id: string };

@@ -41,6 +41,35 @@
   if (scenario.consent) state.clients.c1.consents = [{ id: 'k1', clause: 'Klauzula RODO 2026', language: 'uk', given_on: '2026-11-02', recorded_by: null, legal_basis: null, withdrawn_on: null }];
   state.referrals = scenario.referrals ?? [];
   if (scenario.conflict) state.clients.c1.conflicts = [{ path: 'person.family_name', values: ['Shevchenko', 'Szewczenko'] }];
+  // Consortium, retention, audit and the local role.
+  state.role = scenario.role ?? null;
+  state.consortiumKeyId = scenario.consortiumKeyId ?? null;
+  state.retentionRule = scenario.retentionRule ?? null;
+  // Files of this organisation as the retention rule sees them: two closed long ago, one old
+  // with an open matter, two recent.
+  state.retentionFiles = [
+    { id: 'c7', last_activity: '2013-02-01', open: false },
+    { id: 'c8', last_activity: '2015-06-30', open: false },
+    { id: 'c3', last_activity: '2012-09-14', open: true },
+    { id: 'c1', last_activity: today, open: false },
+    { id: 'c2', last_activity: today, open: false },
+  ];
+  const ROLES = ['lawyer', 'counsellor', 'psychologist', 'coordinator'];
+  const months = (from, to) => {
+    const out = [];
+    let [y, m] = from.split('-').map(Number);
+    const [ty, tm] = to.split('-').map(Number);
+    while (y < ty || (y === ty && m <= tm)) {
+      out.push(`${y}-${String(m).padStart(2, '0')}`);
+      if (++m > 12) { m = 1; y++; }
+    }
+    return out;
+  };
+  const monthOk = (s) => /^\d{4}-(0[1-9]|1[0-2])$/.test(s);
+  const keyIdOf = (key) => key.slice(0, 4) + key.slice(-12);
+  const coordinatorOnly = () => {
+    if (state.role && state.role !== 'coordinator') throw err('forbidden', `not allowed: only a coordinator may do this (this laptop's role is ${state.role})`);
+  };
 
   const summary = (c) => ({ id: c.id, display_name: c.display_name, birth_date: c.person.birth_date, citizenship: 'UA', updated_at: c.updated_at });
   const many = (n) => Array.from({ length: n }, (_, i) => ({ client_id: 'c1', display_name: 'Taras Shevchenko', deadline_id: `m${i}`, rule: 'return-appeal', from: addDays(-30), due: addDays(-20 + (i % 30)), uncertain: false, days_left: -20 + (i % 30), overdue: -20 + (i % 30) < 0 }));
@@ -122,8 +151,13 @@
     merge_clients: ({ keep, other }) => { state.merged = { keep, other }; return { kept: keep, merged: other, added: { consultations: 1 } }; },
     erasure_plan: ({ id }) => ({ client_id: id, display_name: state.clients[id].display_name, documents: 3, merged_files: 0, open_matters: 1, open_deadlines: 2 }),
     erase_client: ({ id }) => { delete state.clients[id]; return { client_id: id, documents: [id, 'a1', 's1'], merged_files: [], open_matters: 1, open_deadlines: 2 }; },
-    role: () => scenario.role ?? null,
-    set_local_role: () => null,
+    role: () => state.role,
+    set_local_role: ({ role }) => {
+      if (scenario.enrolled) throw err('forbidden', 'not allowed: this laptop is enrolled: its role is the one the server gave');
+      if (!ROLES.includes(role)) throw err('invalid_input', `unknown role '${role}'`);
+      state.role = role;
+      return null;
+    },
     section: ({ sectionId }) => {
       const s = state.clients.c1.sections.find((x) => x.id === sectionId);
       if (!s || !s.readable) throw err('forbidden', 'not allowed: the psychological section is for psychologist only');
@@ -141,6 +175,92 @@
       r.status = status;
       r.events.push({ at: `${today}T11:00:00Z`, organisation: r.to_organisation, status, note, author: null });
       return r;
+    },
+    consortium_key_id: () => state.consortiumKeyId,
+    new_consortium_key: () => {
+      const key = Array.from({ length: 64 }, (_, i) => '0123456789abcdef'[(i * 7 + 3) % 16]).join('');
+      state.consortiumKeyId = keyIdOf(key);
+      return { key, key_id: state.consortiumKeyId };
+    },
+    set_consortium_key: ({ key }) => {
+      if (!/^[0-9a-f]{64}$/.test(key)) throw err('invalid_input', 'a consortium key is 64 hexadecimal digits (0-9, a-f)');
+      state.consortiumKeyId = keyIdOf(key);
+      return state.consortiumKeyId;
+    },
+    send_consortium_tally: ({ from, to }) => {
+      if (!state.consortiumKeyId) throw err('invalid_input', 'no consortium key on this laptop');
+      if (!monthOk(from) || !monthOk(to) || from > to) throw err('invalid_input', 'months are YYYY-MM, from before to');
+      if (scenario.consortiumError) throw err(scenario.consortiumError, `the server refused: ${scenario.consortiumError}`);
+      return months(from, to).map((month, i) => ({ month, people: 10 + ((i * 3) % 7) }));
+    },
+    consortium_count: ({ from, to }) => {
+      if (!monthOk(from) || !monthOk(to) || from > to) throw err('invalid_input', 'months are YYYY-MM, from before to');
+      if (scenario.consortiumError) throw err(scenario.consortiumError, `the server refused: ${scenario.consortiumError}`);
+      const all = months(from, to);
+      return {
+        from, to,
+        // As the server sends them: by service name, "all" among them.
+        services: [
+          { service: 'legal', unique_people: 41, sum_of_organisations: 47, in_several_organisations: 6, per_organisation: [['Fundacja', 30], ['Fundacja B', 17]] },
+          { service: 'all', unique_people: 52, sum_of_organisations: 61, in_several_organisations: 8, per_organisation: [['Fundacja', 35], ['Fundacja B', 20], ['Stowarzyszenie C', 6]] },
+          { service: 'psychological', unique_people: 12, sum_of_organisations: 14, in_several_organisations: 2, per_organisation: [['Fundacja B', 8], ['Stowarzyszenie C', 6]] },
+        ],
+        contributions: [
+          { organisation: 'Fundacja', months: all, missing_months: [], last_sent: `${today}T09:00:00Z` },
+          { organisation: 'Fundacja B', months: all.slice(0, -2), missing_months: all.slice(-2), last_sent: '2026-03-02T12:00:00Z' },
+          { organisation: 'Stowarzyszenie C', months: all, missing_months: [], last_sent: '2026-04-01T08:00:00Z' },
+        ],
+      };
+    },
+    retention_rule: () => state.retentionRule,
+    set_retention_rule: ({ rule }) => {
+      coordinatorOnly();
+      if (rule && (rule.closed_years < 1 || rule.closed_years > 50)) throw err('invalid_input', 'a retention period is 1 to 50 years');
+      if (rule && !['erase', 'anonymise'].includes(rule.action)) throw err('invalid_input', 'unknown action');
+      state.retentionRule = rule;
+      return null;
+    },
+    run_retention: ({ apply }) => {
+      const rule = state.retentionRule;
+      if (!rule) throw err('invalid_input', 'no retention rule is set for this organisation');
+      if (apply) coordinatorOnly();
+      const d = new Date();
+      d.setFullYear(d.getFullYear() - rule.closed_years);
+      const cutoff = d.toISOString().slice(0, 10);
+      const old = state.retentionFiles.filter((f) => f.last_activity < cutoff);
+      const item = (f) => ({ id: f.id, last_activity: f.last_activity });
+      const due = old.filter((f) => !f.open).map(item);
+      const report = { rule, run_at: `${today}T12:00:00Z`, cutoff, applied: apply, examined: state.retentionFiles.length, due, kept_open: old.filter((f) => f.open).map(item), erased: [], anonymised: [] };
+      if (apply) {
+        for (const f of due) {
+          if (rule.action === 'anonymise') report.anonymised.push({ from: f.id, to: `anon-${f.id}` });
+          else report.erased.push(f.id);
+        }
+        const gone = new Set(due.map((f) => f.id));
+        state.retentionFiles = state.retentionFiles.filter((f) => !gone.has(f.id));
+      }
+      return report;
+    },
+    file_audit: ({ id }) => {
+      needUnlocked();
+      if (!state.clients[id]) throw err('unknown_client', `no client file with id ${id}`);
+      const server = [
+        { at: '2026-11-03T09:15:00Z', source: 'server', action: 'read', who: 'pola', organisation: 'Fundacja', device: 'dev-7f3a', detail: 'received by device dev-7f3a' },
+        { at: '2026-11-05T14:02:00Z', source: 'server', action: 'export', who: 'anna', organisation: 'Fundacja', device: 'dev-1b2c', detail: 'access request (uk)' },
+      ];
+      const laptop = [{ at: '2026-11-06T08:30:00Z', source: 'laptop', action: 'merge', who: 'Anna', organisation: 'Fundacja', device: null, detail: `merged c9 into ${id}` }];
+      const history = [{ at: '2026-11-01T10:00:00Z', source: 'history', action: 'change', who: 'Anna', organisation: null, device: 'ab12cd34', detail: 'person, consultations' }];
+      // Not in order: the screen shows the newest first whatever it gets.
+      const lines = scenario.auditUnavailable ? [...history, ...laptop] : [...history, ...server, ...laptop];
+      return { id, lines, server_unavailable: scenario.auditUnavailable ?? null };
+    },
+    server_audit: () => {
+      if (scenario.serverAuditError) throw err(scenario.serverAuditError, `refused: ${scenario.serverAuditError}`);
+      return [
+        { at: '2026-11-04T11:00:00Z', action: 'sync', user: 'anna', organisation: 'Fundacja', device_id: 'dev-1b2c', doc_id: null, detail: 'sent 3, received 5' },
+        { at: '2026-11-06T16:20:00Z', action: 'refused', user: 'marek', organisation: 'Fundacja', device_id: 'dev-99aa', doc_id: 'c2', detail: 'psychological section for psychologist only' },
+        { at: '2026-11-05T10:00:00Z', action: 'consortium_count', user: 'anna', organisation: 'Fundacja', device_id: 'dev-1b2c', doc_id: null, detail: '2026-01..2026-10' },
+      ];
     },
     resolve_conflict: ({ id }) => { state.clients[id].conflicts = []; return []; },
     add_attachment: () => { throw err('invalid_input', 'the file is not a photo or scan Punkt can keep'); },

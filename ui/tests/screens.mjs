@@ -329,4 +329,219 @@ test('reports: totals, a breakdown with bars, export path shown', async ({ open,
   await shot('reports');
 });
 
+test('consortium: a new key is shown once, our tally sent, the count per service with missing months', async ({ open, page, shot }) => {
+  await open({ unlocked: true, role: 'coordinator' });
+  await page.getByTestId('nav-reports').click();
+  await page.getByTestId('consortium-no-key').waitFor();
+  assert(await page.getByTestId('consortium-send').isDisabled(), 'sending allowed without a key');
+  await page.getByTestId('consortium-new').click();
+  const key = await page.getByTestId('consortium-key-value').inputValue();
+  assert(/^[0-9a-f]{64}$/.test(key), `the new key is not shown: ${key}`);
+  assert((await calls(page, 'new_consortium_key')).length === 1, 'no key made');
+  const id = await page.evaluate(() => window.__PUNKT_STATE__.consortiumKeyId);
+  assert((await page.getByTestId('consortium-key-id').textContent()) === id, 'the key id is not shown');
+  assert((await page.getByTestId('consortium-new-key').innerText()).includes('nie pokaże go ponownie'), 'no warning to pass the key on by hand');
+  await shot('consortium-new-key');
+  await page.getByTestId('consortium-key-hide').click();
+  await page.getByTestId('consortium-new-key').waitFor({ state: 'detached' });
+  // Shown once: gone from the screen, and not back when the screen is opened again.
+  await page.getByTestId('nav-home').click();
+  await page.getByTestId('nav-reports').click();
+  await page.getByTestId('consortium-key-id').getByText(id).waitFor();
+  assert(!(await page.locator('body').innerText()).includes(key), 'the key is on screen again');
+  // A second "new key" asks before replacing the one the other coordinators hold.
+  await page.getByTestId('consortium-new').click();
+  await page.getByTestId('consortium-replace').waitFor();
+  await page.keyboard.press('Escape');
+  await page.getByTestId('consortium-replace').waitFor({ state: 'detached' });
+  assert((await calls(page, 'new_consortium_key')).length === 1, 'a key replaced without asking');
+
+  await page.getByTestId('consortium-from').fill('2026-01');
+  await page.getByTestId('consortium-to').fill('2026-03');
+  await page.getByTestId('consortium-send').click();
+  await page.getByTestId('consortium-sent').getByText('Wysłano dane za miesiące: 3').waitFor();
+  assert((await page.getByTestId('consortium-sent-months').innerText()).includes('2026-01: 10 · 2026-02: 13 · 2026-03: 16'), 'people per month not shown');
+  const sent = await calls(page, 'send_consortium_tally');
+  assert(sent[0].args.from === '2026-01' && sent[0].args.to === '2026-03', 'wrong period sent');
+
+  await page.getByTestId('consortium-run').click();
+  await page.getByTestId('consortium-table').waitFor();
+  const rows = await page.getByTestId('consortium-row').evaluateAll((rs) => rs.map((r) => [r.dataset.service, ...[...r.querySelectorAll('td')].slice(1).map((td) => td.textContent)]));
+  assert(JSON.stringify(rows) === JSON.stringify([['all', '52', '61', '8'], ['legal', '41', '47', '6'], ['psychological', '12', '14', '2']]), `count rows ${JSON.stringify(rows)}`);
+  const first = page.getByTestId('consortium-row').first();
+  assert((await first.innerText()).includes('Wszystkie usługi'), '"all" not named');
+  assert((await page.getByTestId('consortium-row').nth(1).innerText()).includes('Prawna'), 'service not translated');
+  const missing = page.getByTestId('consortium-missing');
+  assert((await missing.count()) === 1, 'only Fundacja B has months missing');
+  assert((await missing.innerText()).includes('Fundacja B') && (await missing.innerText()).includes('2026-02, 2026-03'), 'the missing months are not listed');
+  assert((await page.getByTestId('consortium-incomplete').innerText()).includes('Wynik jest niepełny'), 'no incomplete warning');
+  await page.getByTestId('consortium-table').scrollIntoViewIfNeeded();
+  await shot('consortium-count');
+});
+
+test('consortium: a month range is checked, a refusal is shown in plain words', async ({ open, page }) => {
+  await open({ unlocked: true, consortiumKeyId: '3a7f00c1d2e4b5a6', consortiumError: 'key_mismatch' });
+  await page.getByTestId('nav-reports').click();
+  await page.getByTestId('consortium-key-id').getByText('3a7f00c1d2e4b5a6').waitFor();
+  await page.getByTestId('consortium-from').fill('2026-13');
+  await page.getByText('Podaj miesiąc jako RRRR-MM').waitFor();
+  assert(await page.getByTestId('consortium-run').isDisabled(), 'count allowed with a wrong month');
+  await page.getByTestId('consortium-from').fill('2026-05');
+  await page.getByTestId('consortium-to').fill('2026-02');
+  await page.getByText('Początek jest po końcu okresu').waitFor();
+  assert(await page.getByTestId('consortium-send').isDisabled(), 'send allowed with the period reversed');
+  await page.getByTestId('consortium-to').fill('2026-06');
+  await page.getByTestId('consortium-run').click();
+  const error = page.getByTestId('consortium').getByTestId('error');
+  await error.waitFor();
+  assert((await error.getAttribute('data-code')) === 'key_mismatch', 'wrong error code');
+  assert((await error.innerText()).includes('różnymi kluczami konsorcjum'), 'key mismatch not in Polish');
+  // A typed key that is not one is refused with the form's message.
+  await page.getByTestId('consortium-key-input').fill('not a key');
+  await page.getByTestId('consortium-key-set').click();
+  await page.getByTestId('consortium').getByText('Sprawdź wprowadzone dane.').waitFor();
+  await page.getByTestId('consortium-key-input').fill('ab'.repeat(32));
+  await page.getByTestId('consortium-key-set').click();
+  await page.getByTestId('consortium-key-id').getByText('abab' + 'ab'.repeat(6)).waitFor();
+  assert((await calls(page, 'set_consortium_key')).at(-1).args.key === 'ab'.repeat(32), 'the typed key was not sent');
+});
+
+test('retention: a rule saved, a preview lists what is due, applying asks first and reports', async ({ open, page, shot }) => {
+  await open({ unlocked: true, role: 'coordinator' });
+  await page.getByTestId('nav-protection').click();
+  await page.getByTestId('retention-current').getByText('Organizacja nie ma jeszcze zasady przechowywania.').waitFor();
+  assert(await page.getByTestId('retention-preview-run').isDisabled(), 'preview without a rule');
+  await page.getByTestId('retention-years').fill('60');
+  await page.getByText('Od 1 do 50 lat').waitFor();
+  assert(await page.getByTestId('retention-save').isDisabled(), 'a 60-year rule could be saved');
+  await page.getByTestId('retention-years').fill('10');
+  await page.getByTestId('retention').getByText('Usuń', { exact: true }).click();
+  await page.getByTestId('retention-save').click();
+  await page.getByTestId('retention-current').getByText('usuwanie akt zamkniętych; okres przechowywania (w latach): 10').waitFor();
+  const saved = await calls(page, 'set_retention_rule');
+  assert(JSON.stringify(saved[0].args.rule) === JSON.stringify({ closed_years: 10, action: 'erase' }), `rule sent ${JSON.stringify(saved[0].args)}`);
+
+  await page.getByTestId('retention-preview-run').click();
+  await page.getByTestId('retention-preview').waitFor();
+  const due = await page.getByTestId('retention-due-row').evaluateAll((rs) => rs.map((r) => r.innerText.replace(/\s+/g, ' ').trim()));
+  assert(JSON.stringify(due) === JSON.stringify(['c7 2013-02-01', 'c8 2015-06-30']), `due ${JSON.stringify(due)}`);
+  assert((await page.getByTestId('retention-kept-row').innerText()).includes('c3'), 'the file with an open matter is not listed as kept');
+  assert((await page.getByTestId('retention-summary').innerText()).includes('Przejrzane akta: 5; objęte zasadą: 2; zachowane z powodu otwartych spraw: 1'), 'summary wrong');
+  assert((await calls(page, 'run_retention')).every((c) => c.args.apply === false), 'the preview applied the rule');
+  await shot('retention-preview');
+
+  await page.getByTestId('retention-apply-open').click();
+  await page.getByTestId('retention-plan').getByText('zostaną usunięte na zawsze: 2').waitFor();
+  assert(await page.getByTestId('retention-apply').isDisabled(), 'applying possible without confirming');
+  await page.waitForTimeout(500); // the modal fades in
+  await shot('retention-confirm');
+  await page.getByTestId('retention-confirm').click();
+  await page.getByTestId('retention-apply').click();
+  await page.getByTestId('retention-applied').waitFor();
+  assert((await page.getByTestId('retention-erased').innerText()) === 'c7, c8', 'erased files not reported');
+  const applied = (await calls(page, 'run_retention')).filter((c) => c.args.apply === true);
+  assert(applied.length === 1, 'the rule was not applied exactly once');
+
+  // Cleared: no rule any more.
+  await page.getByTestId('retention-clear').click();
+  await page.getByTestId('retention-current').getByText('Organizacja nie ma jeszcze zasady przechowywania.').waitFor();
+  assert((await calls(page, 'set_retention_rule')).at(-1).args.rule === null, 'clearing did not send null');
+});
+
+test('retention: anonymising reports the new files; another role is refused', async ({ open, page }) => {
+  await open({ unlocked: true, role: 'coordinator', retentionRule: { closed_years: 12, action: 'anonymise' }, language: 'en' });
+  await page.getByTestId('nav-protection').click();
+  await page.getByTestId('retention-current').getByText('Current rule: anonymise closed files; retention period (years): 12.').waitFor();
+  assert((await page.getByTestId('retention-years').inputValue()) === '12', 'the saved years are not in the form');
+  await page.getByTestId('retention-apply-open').click();
+  await page.getByTestId('retention-plan').getByText('will be anonymised and their originals erased for good: 1').waitFor();
+  await page.getByTestId('retention-confirm').click();
+  await page.getByTestId('retention-apply').click();
+  await page.getByTestId('retention-anonymised-row').waitFor();
+  const row = await page.getByTestId('retention-anonymised-row').innerText();
+  assert(row.includes('c7') && row.includes('anon-c7'), `anonymised row ${row}`);
+  await page.evaluate(() => { window.__PUNKT_STATE__.role = 'lawyer'; });
+  await page.getByTestId('retention-clear').click();
+  const error = page.getByTestId('retention').getByTestId('error');
+  await error.waitFor();
+  assert((await error.getAttribute('data-code')) === 'forbidden' && (await error.innerText()).includes('Not allowed for your organisation or role.'), 'refusal not shown');
+});
+
+test('audit: the file tab shows the timeline newest first, translated', async ({ open, page, shot }) => {
+  await open({ unlocked: true });
+  await page.getByTestId('recent').getByText('Taras').click();
+  await page.getByTestId('tab-audit').click();
+  await page.getByTestId('file-audit').waitFor();
+  const lines = await page.getByTestId('audit-line').evaluateAll((rs) => rs.map((r) => `${r.dataset.source}/${r.dataset.action}`));
+  assert(JSON.stringify(lines) === JSON.stringify(['laptop/merge', 'server/export', 'server/read', 'history/change']), `order ${lines}`);
+  const text = await page.getByTestId('audit-line').evaluateAll((rs) => rs.map((r) => r.textContent));
+  assert(text[0].includes('ten laptop') && text[0].includes('scalenie') && text[0].includes('merged c9 into c1'), `laptop line ${text[0]}`);
+  assert(text[1].includes('serwer') && text[1].includes('eksport') && text[1].includes('anna') && text[1].includes('dev-1b2c'), `server line ${text[1]}`);
+  assert(text[2].includes('odczyt') && text[2].includes('pola'), `read line ${text[2]}`);
+  assert(text[3].includes('historia zmian') && text[3].includes('zmiana') && text[3].includes('ab12cd34'), `history line ${text[3]}`);
+  assert((await page.getByTestId('audit-unavailable').count()) === 0, 'a note although the server answered');
+  assert((await calls(page, 'file_audit'))[0].args.id === 'c1', 'wrong file asked');
+  await shot('file-audit');
+});
+
+test('audit: without the server log a note says why; the organisation log loads for coordinators', async ({ open, page }) => {
+  await open({ unlocked: true, auditUnavailable: 'not_enrolled' });
+  await page.getByTestId('recent').getByText('Taras').click();
+  await page.getByTestId('tab-audit').click();
+  const note = page.getByTestId('audit-unavailable');
+  await note.waitFor();
+  assert((await note.innerText()).includes('Ten laptop nie jest zarejestrowany na serwerze synchronizacji'), 'no-server note not translated');
+  assert((await page.getByTestId('audit-line').count()) === 2, 'laptop and history lines missing');
+  assert((await page.locator('[data-testid="audit-line"][data-source="server"]').count()) === 0, 'server lines without a server');
+
+  await page.getByTestId('nav-protection').click();
+  await page.getByTestId('org-audit-load').click();
+  await page.getByTestId('org-audit-table').waitFor();
+  const rows = await page.getByTestId('org-audit-row').evaluateAll((rs) => rs.map((r) => r.dataset.action));
+  assert(JSON.stringify(rows) === JSON.stringify(['refused', 'consortium_count', 'sync']), `organisation log order ${rows}`);
+  const refused = await page.getByTestId('org-audit-row').first().innerText();
+  assert(refused.includes('odmowa') && refused.includes('marek') && refused.includes('c2'), `refused row ${refused}`);
+  assert((await page.getByTestId('org-audit-row').nth(1).innerText()).includes('liczenie konsorcjum'), 'action not translated');
+});
+
+test('audit: an unreachable server names the reason; the organisation log refused', async ({ open, page }) => {
+  await open({ unlocked: true, auditUnavailable: 'server_unreachable', serverAuditError: 'forbidden' });
+  await page.getByTestId('recent').getByText('Olena').click();
+  await page.getByTestId('tab-audit').click();
+  await page.getByTestId('audit-unavailable').waitFor();
+  assert((await page.getByTestId('audit-unavailable-reason').innerText()).includes("Brak połączenia z serwerem synchronizacji. Twoja praca jest bezpieczna na tym laptopie."), 'reason not shown in Polish');
+  assert((await page.getByTestId('audit-unavailable').innerText()).includes('Serwer nie udostępnił swojego dziennika'), 'note not in Polish');
+  await page.getByTestId('nav-protection').click();
+  await page.getByTestId('org-audit-load').click();
+  const error = page.getByTestId('org-audit').getByTestId('error');
+  await error.waitFor();
+  assert((await error.getAttribute('data-code')) === 'forbidden', 'refusal code not shown');
+  assert((await page.getByTestId('org-audit-table').count()) === 0, 'a table although refused');
+});
+
+test('settings: the role of this laptop is shown and set; an enrolled laptop keeps the server\'s', async ({ open, page, shot }) => {
+  await open({ unlocked: true });
+  await page.getByTestId('nav-settings').click();
+  await page.getByTestId('settings-role-current').getByText('Nie ustawiono roli.').waitFor();
+  await page.getByTestId('settings-role').click();
+  await page.getByRole('option', { name: 'Koordynator' }).click();
+  await page.getByTestId('settings-role-current').getByText('Obecna rola: Koordynator').waitFor();
+  const set = await calls(page, 'set_local_role');
+  assert(set.length === 1 && set[0].args.role === 'coordinator', 'wrong role sent');
+  assert((await page.getByTestId('settings-role').inputValue()) === 'Koordynator', 'select does not show the role');
+  await shot('settings-role');
+});
+
+test('settings: an enrolled laptop shows the server\'s role and refuses a local one', async ({ open, page }) => {
+  await open({ unlocked: true, role: 'psychologist', enrolled: true, language: 'uk' });
+  await page.getByTestId('nav-settings').click();
+  await page.getByTestId('settings-role-current').getByText('Поточна роль: Психолог').waitFor();
+  await page.getByTestId('settings-role').click();
+  await page.getByRole('option', { name: 'Юрист' }).click();
+  const error = page.getByTestId('settings-role-card').getByTestId('error');
+  await error.waitFor();
+  assert((await error.innerText()).includes('Не дозволено для вашої організації чи ролі.'), 'refusal not in Ukrainian');
+  assert((await page.getByTestId('settings-role-current').innerText()).includes('Психолог'), 'the server\'s role was replaced');
+});
+
 await run();

@@ -356,31 +356,34 @@ enum ConsortiumCommand {
     Key(KeyCommand),
     /// What this organisation would send for a period: people per month (no hashes shown).
     Tally {
-        /// First month, YYYY-MM.
-        #[arg(long)]
-        from: String,
-        /// Last month, YYYY-MM.
-        #[arg(long)]
-        to: String,
+        #[command(flatten)]
+        months: Months,
     },
     /// Send this organisation's tally of a period to the server (replaces what was sent).
     Send {
-        #[arg(long)]
-        from: String,
-        #[arg(long)]
-        to: String,
+        #[command(flatten)]
+        months: Months,
         #[arg(long)]
         ca_cert: Option<PathBuf>,
     },
     /// The consortium-wide count of a period, from every organisation's tally.
     Count {
-        #[arg(long)]
-        from: String,
-        #[arg(long)]
-        to: String,
+        #[command(flatten)]
+        months: Months,
         #[arg(long)]
         ca_cert: Option<PathBuf>,
     },
+}
+
+/// A period of whole months.
+#[derive(clap::Args)]
+struct Months {
+    /// First month, YYYY-MM.
+    #[arg(long)]
+    from: String,
+    /// Last month, YYYY-MM.
+    #[arg(long)]
+    to: String,
 }
 
 #[derive(Subcommand)]
@@ -827,7 +830,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     punkt.forget_consortium_key()?;
                     print(&serde_json::json!({ "key_id": null }))
                 }
-                ConsortiumCommand::Tally { from, to } => {
+                ConsortiumCommand::Tally {
+                    months: Months { from, to },
+                } => {
                     let months: Vec<_> = punkt
                         .consortium_tally(&from, &to)?
                         .into_iter()
@@ -835,11 +840,17 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                         .collect();
                     print(&months)
                 }
-                ConsortiumCommand::Send { from, to, ca_cert } => {
+                ConsortiumCommand::Send {
+                    months: Months { from, to },
+                    ca_cert,
+                } => {
                     let mut transport = punkt.transport(ca_cert.as_deref())?;
                     print(&punkt.send_consortium_tally(&mut transport, &from, &to)?)
                 }
-                ConsortiumCommand::Count { from, to, ca_cert } => {
+                ConsortiumCommand::Count {
+                    months: Months { from, to },
+                    ca_cert,
+                } => {
                     let mut transport = punkt.transport(ca_cert.as_deref())?;
                     print(&punkt.consortium_count(&mut transport, &from, &to)?)
                 }

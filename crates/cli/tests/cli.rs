@@ -729,7 +729,7 @@ fn retention_consortium_key_and_the_local_audit_through_the_command() {
     assert_eq!(events[0]["doc_id"], taras.as_str());
     assert!(!events.to_string().contains("Shevchenko"));
     let timeline = env.ok(&["audit", "--file", &taras], None);
-    assert_eq!(timeline["server_unavailable"], "no sync server");
+    assert_eq!(timeline["server_unavailable"], "not_enrolled");
     assert!(timeline["lines"]
         .as_array()
         .unwrap()

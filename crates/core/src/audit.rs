@@ -48,7 +48,8 @@ pub struct AuditLine {
 pub struct FileAudit {
     pub id: String,
     pub lines: Vec<AuditLine>,
-    /// Why the server's log is missing (not enrolled, unreachable, not a coordinator), if it is.
+    /// Why the server's log is missing, as an error code (`not_enrolled`, `forbidden` for a
+    /// role other than coordinator, `server_unreachable`...), if it is.
     pub server_unavailable: Option<String>,
 }
 
@@ -106,14 +107,14 @@ impl Punkt {
     pub fn file_audit(&self, t: Option<&mut dyn Transport>, id: &str) -> Result<FileAudit> {
         let mut lines: Vec<AuditLine> = Vec::new();
         let server_unavailable = match t {
-            None => Some("no sync server".to_string()),
+            None => Some(CoreError::NotEnrolled.code().to_string()),
             Some(t) => match self.server_audit(t, Some(id), AUDIT_LIMIT) {
                 Ok(entries) => {
                     lines.extend(entries.into_iter().map(AuditLine::from));
                     None
                 }
                 Err(e @ (CoreError::SyncRefused { .. } | CoreError::Unreachable(_))) => {
-                    Some(e.to_string())
+                    Some(e.code().to_string())
                 }
                 Err(e) => return Err(e),
             },

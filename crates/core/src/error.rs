@@ -86,6 +86,7 @@ impl CoreError {
                 "bad_code" => "bad_enrolment_code",
                 "too_large" => "too_large",
                 "version" => "protocol_version",
+                "key_mismatch" => "key_mismatch",
                 _ => "sync_refused",
             },
             CoreError::Sync(_) => "sync_failed",

@@ -771,8 +771,13 @@ mod old_schema_tests {
         let mut doc = AutoCommit::load(bytes).unwrap();
         assert_eq!(punkt_model::schema::schema_version(&doc).unwrap(), 2);
         let id = "01m81r0ca602y4ga02zdjzf4q9";
-        p.store_new_document(id, CLIENT_DOCUMENT_KIND, "Fundacja Pomocy Prawnej", &mut doc)
-            .unwrap();
+        p.store_new_document(
+            id,
+            CLIENT_DOCUMENT_KIND,
+            "Fundacja Pomocy Prawnej",
+            &mut doc,
+        )
+        .unwrap();
 
         p.update_client(
             id,
@@ -780,8 +785,14 @@ mod old_schema_tests {
         )
         .unwrap();
         let edited = p.client(id).unwrap();
-        assert_eq!(edited.schema_version, punkt_model::client::CLIENT_SCHEMA_VERSION);
-        assert_eq!(edited.person.contact.phone.as_deref(), Some("+48 600 000 000"));
+        assert_eq!(
+            edited.schema_version,
+            punkt_model::client::CLIENT_SCHEMA_VERSION
+        );
+        assert_eq!(
+            edited.person.contact.phone.as_deref(),
+            Some("+48 600 000 000")
+        );
         assert_eq!(edited.person.family_name, "Vasilevskii");
         // And the next edit needs no migration.
         p.update_client(

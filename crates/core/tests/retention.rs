@@ -35,7 +35,10 @@ fn files_closed_for_n_years_are_anonymised_and_open_ones_kept() {
     p.set_now(at(2026, 11, 22));
     let recent = client(&mut p, r#"{"given_names":"Recent","family_name":"Person"}"#);
     // Entered today from an old paper register: judged by its own dates, not by today.
-    let imported = client(&mut p, r#"{"given_names":"Paper","family_name":"Register"}"#);
+    let imported = client(
+        &mut p,
+        r#"{"given_names":"Paper","family_name":"Register"}"#,
+    );
     consult(&mut p, &imported, VISIT_2019);
     let report_2019 = p.report(day("2019-01-01"), day("2019-12-31")).unwrap();
 
@@ -69,7 +72,10 @@ fn files_closed_for_n_years_are_anonymised_and_open_ones_kept() {
         .map(|i| (i.id.as_str(), i.last_activity.as_str()))
         .collect();
     due.sort();
-    let mut expected = vec![(old.as_str(), "2019-09-30"), (imported.as_str(), "2019-03-01")];
+    let mut expected = vec![
+        (old.as_str(), "2019-09-30"),
+        (imported.as_str(), "2019-03-01"),
+    ];
     expected.sort();
     assert_eq!(due, expected);
     assert_eq!(plan.kept_open.len(), 1);

@@ -55,7 +55,7 @@ impl Store {
     pub fn unsynced_events(&self, limit: usize) -> Result<Vec<LocalEventRow>> {
         let mut s = self.conn.prepare_cached(
             "SELECT id, at, action, doc_id, detail, synced FROM local_events
-             WHERE synced = 0 ORDER BY at, id LIMIT ?1",
+             WHERE synced = 0 ORDER BY seq LIMIT ?1",
         )?;
         let rows = s
             .query_map([limit as i64], row)?
@@ -73,11 +73,11 @@ impl Store {
         Ok(())
     }
 
-    /// Events recorded here, newest first; one document's when `doc_id` is set.
+    /// Events recorded here, newest first (in the order they were recorded, whatever the clock); one document's when `doc_id` is set.
     pub fn local_events(&self, doc_id: Option<&str>, limit: usize) -> Result<Vec<LocalEventRow>> {
         let mut s = self.conn.prepare_cached(
             "SELECT id, at, action, doc_id, detail, synced FROM local_events
-             WHERE (?1 IS NULL OR doc_id = ?1) ORDER BY at DESC, id DESC LIMIT ?2",
+             WHERE (?1 IS NULL OR doc_id = ?1) ORDER BY seq DESC LIMIT ?2",
         )?;
         let rows = s
             .query_map(params![doc_id, limit as i64], row)?

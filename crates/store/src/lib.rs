@@ -64,14 +64,15 @@ const MIGRATIONS: &[&str] = &[
     // Anonymised files (what a retention rule leaves of a closed file) are marked in the index
     // so the rule passes them over.
     "CREATE TABLE local_events (
-        id      TEXT PRIMARY KEY,
+        seq     INTEGER PRIMARY KEY,
+        id      TEXT NOT NULL UNIQUE,
         at      TEXT NOT NULL,
         action  TEXT NOT NULL,
         doc_id  TEXT,
         detail  TEXT NOT NULL,
         synced  INTEGER NOT NULL DEFAULT 0
-     ) WITHOUT ROWID;
-     CREATE INDEX local_events_unsynced ON local_events(at) WHERE synced = 0;
+     );
+     CREATE INDEX local_events_unsynced ON local_events(seq) WHERE synced = 0;
      CREATE INDEX local_events_doc ON local_events(doc_id);
      ALTER TABLE clients ADD COLUMN anonymised INTEGER NOT NULL DEFAULT 0;",
 ];

@@ -8,6 +8,7 @@ import type {
   DeadlineInput, DueDate, DuplicatePair, MergeSummary, Enrolment, FieldConflict, HistoryEntry, Home, ImportSummary, Intake,
   PassphraseStrength, RecordedDeadline, Report, SavedFile, SearchHit, Settings, SyncStatus,
   SyncSummary, UiError, Vocabulary, ErasurePlan, ErasureReport, SectionView, SectionNoteInput, ReferralView, ReferralInput,
+  ConsortiumKey, TallyReceipt, ConsortiumCount, RetentionRule, RetentionReport, FileAudit, AuditEntry,
 } from './bindings';
 import type { JsonValue } from './json';
 
@@ -101,6 +102,20 @@ export const api = {
   referrals: () => command<ReferralView[]>("referrals"),
   refer: (clientId: string, input: ReferralInput) => command<ReferralView>("refer", { clientId, input }),
   respondReferral: (id: string, status: string, note: string) => command<ReferralView>("respond_referral", { id, status, note }),
+
+  // The consortium count (coordinators): the key stays on the laptops, the server counts hashes.
+  consortiumKeyId: () => command<string | null>("consortium_key_id"),
+  newConsortiumKey: () => command<ConsortiumKey>("new_consortium_key"),
+  setConsortiumKey: (key: string) => command<string>("set_consortium_key", { key }),
+  sendConsortiumTally: (from: string, to: string) => command<TallyReceipt[]>("send_consortium_tally", { from, to }),
+  consortiumCount: (from: string, to: string) => command<ConsortiumCount>("consortium_count", { from, to }),
+
+  // Retention (a coordinator's rule) and the audit view.
+  retentionRule: () => command<RetentionRule | null>("retention_rule"),
+  setRetentionRule: (rule: RetentionRule | null) => command<null>("set_retention_rule", { rule }),
+  runRetention: (apply: boolean) => command<RetentionReport>("run_retention", { apply }),
+  fileAudit: (id: string) => command<FileAudit>("file_audit", { id }),
+  serverAudit: () => command<AuditEntry[]>("server_audit"),
 
   saveDraft: (name: string, draft: JsonValue) => command<null>("save_draft", { name, draft }),
   draft: (name: string) => command<JsonValue | null>("draft", { name }),

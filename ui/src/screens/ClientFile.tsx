@@ -8,6 +8,7 @@ import { PdfView } from '../components/PdfView';
 import { api, type AttachmentData, type ClientInput, type ClientView, type FieldConflict, type HistoryEntry, type JsonValue } from '../ipc';
 import { today, useVocab } from '../state';
 import { PersonFields, type PersonDraft } from './Intake';
+import { FileAuditView } from './Audit';
 import { EraseFile, FileReferrals, Sections } from './Protection';
 
 function show(v: JsonValue): string {
@@ -329,6 +330,7 @@ export function ClientFile({ id }: { id: string }) {
           <Tabs.Tab value="referrals" data-testid="tab-referrals">{t('referrals.tab')} ({c.referrals.length})</Tabs.Tab>
           <Tabs.Tab value="summary" data-testid="tab-summary">{t('client.summary')}</Tabs.Tab>
           <Tabs.Tab value="history" data-testid="tab-history">{t('client.history')}</Tabs.Tab>
+          <Tabs.Tab value="audit" data-testid="tab-audit">{t('audit.tab')}</Tabs.Tab>
         </Tabs.List>
         <Tabs.Panel value="person" pt="md">
           {editing ? (
@@ -416,6 +418,7 @@ export function ClientFile({ id }: { id: string }) {
           </Stack>
         </Tabs.Panel>
         <Tabs.Panel value="history" pt="md"><History id={id} /></Tabs.Panel>
+        <Tabs.Panel value="audit" pt="md"><FileAuditView id={id} /></Tabs.Panel>
       </Tabs>
     </Stack>
   );

@@ -5,6 +5,7 @@ import { useTranslation } from 'react-i18next';
 import { ErrorAlert, useNotify } from '../components/errors';
 import { api, type Report } from '../ipc';
 import { today } from '../state';
+import { Consortium } from './Consortium';
 
 const DIMENSIONS = ['service', 'sex', 'age_band', 'citizenship', 'place', 'organisation', 'legal_status'];
 
@@ -75,6 +76,7 @@ export function Reports() {
           </Table>
         </Card>
       )}
+      <Consortium />
     </Stack>
   );
 }

@@ -5,6 +5,49 @@ import { ErrorAlert, useNotify } from '../components/errors';
 import { api, type AppInfo } from '../ipc';
 import { StrengthMeter } from './Setup';
 
+export const ROLES = ['lawyer', 'counsellor', 'psychologist', 'coordinator'] as const;
+
+/** The role of the person using this laptop: set here for a laptop without a server; once
+ * enrolled, the role the server gave applies (and is what `role()` answers). */
+function LocalRole() {
+  const { t } = useTranslation();
+  const notify = useNotify();
+  const [role, setRole] = useState<string | null>(null);
+  const [loaded, setLoaded] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const load = () => api.role().then((r) => { setRole(r); setLoaded(true); }, setError);
+  useEffect(() => { load(); }, []);
+  const choose = (r: string) =>
+    api.setLocalRole(r).then(() => {
+      setError(null);
+      notify.ok(t('common.saved'));
+      return load();
+    }, setError);
+  return (
+    <Card withBorder data-testid="settings-role-card">
+      <Title order={5} mb="xs">{t('settings.role')}</Title>
+      <Stack gap="xs">
+        {loaded && (
+          <Text size="sm" data-testid="settings-role-current">
+            {role ? t('settings.role_current', { role: t(`roles.${role}`, { defaultValue: role }) }) : t('settings.role_none')}
+          </Text>
+        )}
+        <Select
+          data-testid="settings-role"
+          label={t('settings.role_choose')}
+          placeholder={t('common.choose')}
+          data={ROLES.map((r) => ({ value: r, label: t(`roles.${r}`) }))}
+          value={role && (ROLES as readonly string[]).includes(role) ? role : null}
+          onChange={(r) => r && choose(r)}
+          allowDeselect={false}
+        />
+        <Text size="xs" c="dimmed">{t('settings.role_help')}</Text>
+        <ErrorAlert error={error} />
+      </Stack>
+    </Card>
+  );
+}
+
 export function SettingsScreen({ info, onChanged }: { info: AppInfo; onChanged: () => Promise<AppInfo> }) {
   const { t } = useTranslation();
   const notify = useNotify();
@@ -48,6 +91,7 @@ export function SettingsScreen({ info, onChanged }: { info: AppInfo; onChanged: 
           </Group>
         </Stack>
       </Card>
+      <LocalRole />
       <Card withBorder>
         <Title order={5} mb="xs">{t('settings.passphrase')}</Title>
         <Stack gap="xs">

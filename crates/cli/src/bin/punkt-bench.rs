@@ -226,7 +226,9 @@ fn main() -> anyhow::Result<()> {
         p.set_consortium_key(&punkt_core::consortium::new_key())?;
     }
     let this_month = today.format("%Y-%m").to_string();
-    let year_ago = (today - chrono::Duration::days(334)).format("%Y-%m").to_string();
+    let year_ago = (today - chrono::Duration::days(334))
+        .format("%Y-%m")
+        .to_string();
     let mut tally = Stats::new();
     let mut tally_people = 0;
     for _ in 0..3 {

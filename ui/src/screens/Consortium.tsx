@@ -1,0 +1,192 @@
+// The consortium count (coordinators): people helped by several member organisations counted
+// once. Each laptop sends keyed hashes under a key the coordinators pass on by hand; the server
+// answers with numbers only (docs/consortium-counting.md).
+import { Alert, Badge, Button, Card, CopyButton, Group, List, Modal, PasswordInput, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import { useEffect, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { ErrorAlert, useNotify } from '../components/errors';
+import { api, type ConsortiumCount, type TallyReceipt } from '../ipc';
+
+const MONTH = /^\d{4}-(0[1-9]|1[0-2])$/;
+
+function thisMonth(): string {
+  const d = new Date();
+  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}`;
+}
+
+/** The consortium key: its id shown, a new one made (the key shown once), or one typed in. */
+function ConsortiumKeyCard({ keyId, onChanged }: { keyId: string | null; onChanged: (id: string) => void }) {
+  const { t } = useTranslation();
+  const notify = useNotify();
+  const [fresh, setFresh] = useState<string | null>(null);
+  const [replace, setReplace] = useState(false);
+  const [typed, setTyped] = useState('');
+  const [error, setError] = useState<unknown>(null);
+  const generate = () => {
+    setReplace(false);
+    api.newConsortiumKey().then((k) => {
+      setError(null);
+      setFresh(k.key);
+      onChanged(k.key_id);
+    }, setError);
+  };
+  const use = () =>
+    api.setConsortiumKey(typed.trim()).then((id) => {
+      setTyped('');
+      setFresh(null);
+      setError(null);
+      onChanged(id);
+      notify.ok(t('consortium.key_set', { id }));
+    }, setError);
+  return (
+    <Stack gap="xs">
+      <Group gap="xs">
+        <Text size="sm">{t('consortium.key')}:</Text>
+        {keyId
+          ? <Badge variant="light" size="lg" ff="monospace" tt="none" data-testid="consortium-key-id">{keyId}</Badge>
+          : <Text size="sm" c="dimmed" data-testid="consortium-no-key">{t('consortium.no_key')}</Text>}
+      </Group>
+      <Text size="xs" c="dimmed">{t('consortium.key_help')}</Text>
+      {fresh && (
+        <Alert color="orange" title={t('consortium.new_key_title')} data-testid="consortium-new-key">
+          <Stack gap="xs">
+            <Text size="sm">{t('consortium.new_key_warning')}</Text>
+            <Group gap="xs" align="flex-end">
+              <TextInput readOnly value={fresh} ff="monospace" style={{ flex: 1 }} aria-label={t('consortium.key')} data-testid="consortium-key-value" onFocus={(e) => e.currentTarget.select()} />
+              <CopyButton value={fresh}>
+                {({ copied, copy }) => <Button variant="light" onClick={copy}>{copied ? t('consortium.copied') : t('consortium.copy')}</Button>}
+              </CopyButton>
+            </Group>
+            <Group><Button size="xs" variant="default" onClick={() => setFresh(null)} data-testid="consortium-key-hide">{t('consortium.key_noted')}</Button></Group>
+          </Stack>
+        </Alert>
+      )}
+      <Group align="flex-end">
+        <Button variant="light" onClick={() => (keyId ? setReplace(true) : generate())} data-testid="consortium-new">{t('consortium.new_key')}</Button>
+        <PasswordInput label={t('consortium.enter_key')} value={typed} onChange={(e) => setTyped(e.currentTarget.value)} style={{ flex: 1 }} data-testid="consortium-key-input" />
+        <Button variant="light" disabled={!typed.trim()} onClick={use} data-testid="consortium-key-set">{t('consortium.use_key')}</Button>
+      </Group>
+      <ErrorAlert error={error} />
+      <Modal opened={replace} onClose={() => setReplace(false)} title={t('consortium.replace_title')}>
+        <Stack>
+          <Text size="sm">{t('consortium.replace_warning')}</Text>
+          <Group justify="flex-end">
+            <Button variant="default" onClick={() => setReplace(false)}>{t('common.cancel')}</Button>
+            <Button color="orange" onClick={generate} data-testid="consortium-replace">{t('consortium.new_key')}</Button>
+          </Group>
+        </Stack>
+      </Modal>
+    </Stack>
+  );
+}
+
+function CountTable({ count }: { count: ConsortiumCount }) {
+  const { t } = useTranslation();
+  // "all" first, then the services as the server lists them.
+  const services = [...count.services.filter((s) => s.service === 'all'), ...count.services.filter((s) => s.service !== 'all')];
+  const incomplete = count.contributions.filter((c) => c.missing_months.length > 0);
+  return (
+    <Stack data-testid="consortium-count">
+      <Text fw={600}>{t('consortium.period', { from: count.from, to: count.to })}</Text>
+      {incomplete.length > 0 ? (
+        <Alert color="orange" title={t('consortium.incomplete')} data-testid="consortium-incomplete">
+          <List size="sm">
+            {incomplete.map((c) => (
+              <List.Item key={c.organisation} data-testid="consortium-missing">
+                <b>{c.organisation}</b>: {t('consortium.missing', { months: c.missing_months.join(', ') })}
+                {' · '}{c.last_sent ? t('consortium.last_sent', { when: c.last_sent.slice(0, 10) }) : t('consortium.never_sent')}
+              </List.Item>
+            ))}
+          </List>
+        </Alert>
+      ) : (
+        <Text size="sm" c="dimmed" data-testid="consortium-complete">{t('consortium.complete', { count: count.contributions.length })}</Text>
+      )}
+      <Table data-testid="consortium-table">
+        <Table.Thead>
+          <Table.Tr>
+            <Table.Th>{t('reports.service')}</Table.Th>
+            <Table.Th>{t('consortium.unique')}</Table.Th>
+            <Table.Th>{t('consortium.sum')}</Table.Th>
+            <Table.Th>{t('consortium.several')}</Table.Th>
+          </Table.Tr>
+        </Table.Thead>
+        <Table.Tbody>
+          {services.map((s) => (
+            <Table.Tr key={s.service} data-testid="consortium-row" data-service={s.service}>
+              <Table.Td>
+                <Text size="sm" fw={s.service === 'all' ? 600 : undefined}>{s.service === 'all' ? t('reports.all') : t(`vocab.service.${s.service}`, { defaultValue: s.service })}</Text>
+                {s.per_organisation.length > 0 && (
+                  <Text size="xs" c="dimmed">{s.per_organisation.map(([org, n]) => `${org}: ${n}`).join(' · ')}</Text>
+                )}
+              </Table.Td>
+              <Table.Td data-testid="consortium-unique">{s.unique_people}</Table.Td>
+              <Table.Td data-testid="consortium-sum">{s.sum_of_organisations}</Table.Td>
+              <Table.Td data-testid="consortium-several">{s.in_several_organisations}</Table.Td>
+            </Table.Tr>
+          ))}
+        </Table.Tbody>
+      </Table>
+    </Stack>
+  );
+}
+
+/** The "Consortium" card of the Reports screen. */
+export function Consortium() {
+  const { t } = useTranslation();
+  const [keyId, setKeyId] = useState<string | null>(null);
+  const [from, setFrom] = useState(`${new Date().getFullYear()}-01`);
+  const [to, setTo] = useState(thisMonth());
+  const [sent, setSent] = useState<TallyReceipt[] | null>(null);
+  const [count, setCount] = useState<ConsortiumCount | null>(null);
+  const [busy, setBusy] = useState<'send' | 'count' | null>(null);
+  const [error, setError] = useState<unknown>(null);
+
+  useEffect(() => {
+    api.consortiumKeyId().then(setKeyId, setError);
+  }, []);
+
+  const fromBad = !MONTH.test(from);
+  const toBad = !MONTH.test(to);
+  const orderBad = !fromBad && !toBad && from > to;
+  const periodOk = !fromBad && !toBad && !orderBad;
+
+  const send = () => {
+    setBusy('send');
+    api.sendConsortiumTally(from, to)
+      .then((r) => { setSent(r); setError(null); }, (e) => { setSent(null); setError(e); })
+      .finally(() => setBusy(null));
+  };
+  const run = () => {
+    setBusy('count');
+    api.consortiumCount(from, to)
+      .then((c) => { setCount(c); setError(null); }, (e) => { setCount(null); setError(e); })
+      .finally(() => setBusy(null));
+  };
+
+  return (
+    <Card withBorder data-testid="consortium">
+      <Stack>
+        <div>
+          <Title order={4}>{t('consortium.title')}</Title>
+          <Text size="sm" c="dimmed">{t('consortium.help')}</Text>
+        </div>
+        <ConsortiumKeyCard keyId={keyId} onChanged={setKeyId} />
+        <Group align="flex-start">
+          <TextInput data-testid="consortium-from" label={t('consortium.from')} placeholder={t('consortium.month_placeholder')} value={from} onChange={(e) => setFrom(e.currentTarget.value)} error={fromBad ? t('consortium.bad_month') : orderBad ? t('consortium.bad_order') : undefined} w={160} />
+          <TextInput data-testid="consortium-to" label={t('consortium.to')} placeholder={t('consortium.month_placeholder')} value={to} onChange={(e) => setTo(e.currentTarget.value)} error={toBad ? t('consortium.bad_month') : undefined} w={160} />
+          <Button mt={25} variant="light" disabled={!periodOk || !keyId} loading={busy === 'send'} onClick={send} data-testid="consortium-send">{t('consortium.send')}</Button>
+          <Button mt={25} disabled={!periodOk} loading={busy === 'count'} onClick={run} data-testid="consortium-run">{t('consortium.count')}</Button>
+        </Group>
+        <ErrorAlert error={error} />
+        {sent && (
+          <Alert color="green" data-testid="consortium-sent">
+            <Text size="sm" fw={600}>{t('consortium.sent', { count: sent.length })}</Text>
+            <Text size="sm" data-testid="consortium-sent-months">{t('consortium.people_per_month')}: {sent.map((r) => `${r.month}: ${r.people}`).join(' · ')}</Text>
+          </Alert>
+        )}
+        {count && <CountTable count={count} />}
+      </Stack>
+    </Card>
+  );
+}

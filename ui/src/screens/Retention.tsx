@@ -1,0 +1,207 @@
+// Data protection for the organisation (coordinators): the retention rule (GDPR Art. 5(1)(e):
+// files closed N years are erased or anonymised), run on demand, and the organisation's audit
+// log on the server.
+import { Anchor, Button, Card, Checkbox, Group, Modal, NumberInput, SegmentedControl, Stack, Table, Text, Title } from '@mantine/core';
+import { useEffect, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { ErrorAlert, useNotify } from '../components/errors';
+import { api, type RetentionAction, type RetentionItem, type RetentionReport, type RetentionRule } from '../ipc';
+import { useNav } from '../state';
+import { OrganisationAudit } from './Audit';
+
+const MAX_YEARS = 50;
+
+function Items({ items, testid }: { items: RetentionItem[]; testid: string }) {
+  const { t } = useTranslation();
+  const nav = useNav();
+  if (items.length === 0) return <Text size="sm" c="dimmed">{t('common.none')}</Text>;
+  return (
+    <Table data-testid={testid}>
+      <Table.Thead><Table.Tr><Table.Th>{t('retention.file')}</Table.Th><Table.Th>{t('retention.last_activity')}</Table.Th></Table.Tr></Table.Thead>
+      <Table.Tbody>
+        {items.map((i) => (
+          <Table.Tr key={i.id} data-testid={`${testid}-row`}>
+            <Table.Td ff="monospace"><Anchor component="button" size="sm" onClick={() => nav({ name: 'client', id: i.id })}>{i.id}</Anchor></Table.Td>
+            <Table.Td>{i.last_activity}</Table.Td>
+          </Table.Tr>
+        ))}
+      </Table.Tbody>
+    </Table>
+  );
+}
+
+/** What a run found (a preview) or did (applied). */
+function Report({ r }: { r: RetentionReport }) {
+  const { t } = useTranslation();
+  return (
+    <Card withBorder data-testid={r.applied ? 'retention-applied' : 'retention-preview'}>
+      <Stack gap="sm">
+        <Title order={5}>{r.applied ? t('retention.applied_title') : t('retention.preview_title')}</Title>
+        <Text size="sm" data-testid="retention-summary">
+          {t('retention.summary', { cutoff: r.cutoff, examined: r.examined, due: r.due.length, kept: r.kept_open.length })}
+        </Text>
+        {r.applied && r.rule.action === 'anonymise' && (
+          <>
+            <Text size="sm" fw={600}>{t('retention.anonymised', { count: r.anonymised.length })}</Text>
+            {r.anonymised.length > 0 && (
+              <Table data-testid="retention-anonymised">
+                <Table.Thead><Table.Tr><Table.Th>{t('retention.original')}</Table.Th><Table.Th>{t('retention.copy')}</Table.Th></Table.Tr></Table.Thead>
+                <Table.Tbody>
+                  {r.anonymised.map((a) => (
+                    <Table.Tr key={a.from} data-testid="retention-anonymised-row"><Table.Td ff="monospace">{a.from}</Table.Td><Table.Td ff="monospace">{a.to}</Table.Td></Table.Tr>
+                  ))}
+                </Table.Tbody>
+              </Table>
+            )}
+          </>
+        )}
+        {r.applied && r.rule.action === 'erase' && (
+          <>
+            <Text size="sm" fw={600}>{t('retention.erased', { count: r.erased.length })}</Text>
+            {r.erased.length > 0 && <Text size="sm" ff="monospace" data-testid="retention-erased">{r.erased.join(', ')}</Text>}
+          </>
+        )}
+        {!r.applied && (
+          <>
+            <Text size="sm" fw={600}>{t('retention.due', { count: r.due.length })}</Text>
+            <Items items={r.due} testid="retention-due" />
+          </>
+        )}
+        <Text size="sm" fw={600}>{t('retention.kept_open', { count: r.kept_open.length })}</Text>
+        <Text size="xs" c="dimmed">{t('retention.kept_open_help')}</Text>
+        <Items items={r.kept_open} testid="retention-kept" />
+      </Stack>
+    </Card>
+  );
+}
+
+/** The organisation's retention rule: set, cleared, previewed and applied. */
+export function RetentionCard() {
+  const { t } = useTranslation();
+  const notify = useNotify();
+  const [rule, setRule] = useState<RetentionRule | null>(null);
+  const [loaded, setLoaded] = useState(false);
+  const [years, setYears] = useState<number | string>(10);
+  const [action, setAction] = useState<RetentionAction>('anonymise');
+  const [report, setReport] = useState<RetentionReport | null>(null);
+  const [plan, setPlan] = useState<RetentionReport | null>(null);
+  const [sure, setSure] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+
+  useEffect(() => {
+    api.retentionRule().then((r) => {
+      setRule(r);
+      if (r) { setYears(r.closed_years); setAction(r.action); }
+      setLoaded(true);
+    }, setError);
+  }, []);
+
+  const n = typeof years === 'number' ? years : Number(years);
+  const yearsOk = Number.isInteger(n) && n >= 1 && n <= MAX_YEARS;
+  const changed = !rule || rule.closed_years !== n || rule.action !== action;
+
+  const save = () => {
+    const next: RetentionRule = { closed_years: n, action };
+    api.setRetentionRule(next).then(() => {
+      setRule(next);
+      setReport(null);
+      setError(null);
+      notify.ok(t('common.saved'));
+    }, setError);
+  };
+  const clear = () =>
+    api.setRetentionRule(null).then(() => {
+      setRule(null);
+      setReport(null);
+      setError(null);
+      notify.ok(t('retention.cleared'));
+    }, setError);
+  const preview = () => api.runRetention(false).then((r) => { setReport(r); setError(null); }, setError);
+  // Applying asks first, with what is due now (a preview run just before).
+  const openApply = () => api.runRetention(false).then((r) => { setSure(false); setPlan(r); setError(null); }, setError);
+  const apply = () =>
+    api.runRetention(true).then((r) => {
+      setPlan(null);
+      setReport(r);
+      setError(null);
+      notify.ok(t('retention.done', { count: r.erased.length + r.anonymised.length }));
+    }, (e) => { setPlan(null); setError(e); });
+
+  return (
+    <Card withBorder data-testid="retention">
+      <Stack>
+        <div>
+          <Title order={4}>{t('retention.title')}</Title>
+          <Text size="sm" c="dimmed">{t('retention.help')}</Text>
+        </div>
+        {loaded && (
+          <Text size="sm" data-testid="retention-current">
+            {rule ? t(`retention.current_${rule.action}`, { count: rule.closed_years }) : t('retention.no_rule')}
+          </Text>
+        )}
+        <Group align="flex-end">
+          <NumberInput
+            label={t('retention.years')}
+            min={1}
+            max={MAX_YEARS}
+            allowDecimal={false}
+            allowNegative={false}
+            clampBehavior="none"
+            value={years}
+            onChange={setYears}
+            error={yearsOk ? undefined : t('retention.years_range', { max: MAX_YEARS })}
+            w={260}
+            data-testid="retention-years"
+          />
+          <Stack gap={4}>
+            <Text size="sm" fw={500}>{t('retention.action_label')}</Text>
+            <SegmentedControl
+              value={action}
+              onChange={(v) => setAction(v as RetentionAction)}
+              data={[
+                { value: 'anonymise', label: t('retention.action.anonymise') },
+                { value: 'erase', label: t('retention.action.erase') },
+              ]}
+              data-testid="retention-action"
+            />
+          </Stack>
+          <Button disabled={!yearsOk || !changed} onClick={save} data-testid="retention-save">{t('common.save')}</Button>
+          <Button variant="default" disabled={!rule} onClick={clear} data-testid="retention-clear">{t('retention.clear')}</Button>
+        </Group>
+        <Text size="xs" c="dimmed">{t(`retention.explain.${action}`)}</Text>
+        <Group>
+          <Button variant="light" disabled={!rule} onClick={preview} data-testid="retention-preview-run">{t('retention.preview')}</Button>
+          <Button color="red" variant="light" disabled={!rule} onClick={openApply} data-testid="retention-apply-open">{t('retention.apply')}</Button>
+        </Group>
+        <ErrorAlert error={error} />
+        {report && <Report r={report} />}
+      </Stack>
+      <Modal opened={plan !== null} onClose={() => setPlan(null)} title={t('retention.confirm_title')} size="lg">
+        {plan && (
+          <Stack data-testid="retention-plan">
+            <Text>{t(`retention.confirm_what_${plan.rule.action}`, { count: plan.due.length, cutoff: plan.cutoff })}</Text>
+            {plan.kept_open.length > 0 && <Text size="sm">{t('retention.kept_open', { count: plan.kept_open.length })}</Text>}
+            <Text size="sm" c="dimmed">{t('retention.everywhere')}</Text>
+            <Checkbox label={t('erase.confirm')} checked={sure} onChange={(e) => setSure(e.currentTarget.checked)} data-testid="retention-confirm" />
+            <Group justify="flex-end">
+              <Button variant="default" onClick={() => setPlan(null)}>{t('common.cancel')}</Button>
+              <Button color="red" disabled={!sure || plan.due.length === 0} onClick={apply} data-testid="retention-apply">{t('retention.apply_do')}</Button>
+            </Group>
+          </Stack>
+        )}
+      </Modal>
+    </Card>
+  );
+}
+
+/** The "Data protection" screen: the retention rule and the organisation's audit log. */
+export function DataProtectionScreen() {
+  const { t } = useTranslation();
+  return (
+    <Stack maw={960}>
+      <Title order={2}>{t('protection.title')}</Title>
+      <RetentionCard />
+      <OrganisationAudit />
+    </Stack>
+  );
+}
