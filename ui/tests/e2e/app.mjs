@@ -1,6 +1,7 @@
 // The real app, first start to language switch: create a store, intake a person with a
-// Cyrillic name, add a consultation and a deadline, find the person by a Latin spelling, see
-// the deadline on the board, lock and unlock, switch to Ukrainian. A screenshot after each step.
+// Cyrillic name, add a consultation and a deadline, find the person by a Latin spelling, read
+// the file's audit tab, set a retention rule and preview it, make a consortium key, see the
+// deadline on the board, lock and unlock, switch to Ukrainian. A screenshot after each step.
 import { isoDaysFromToday, screenshot, startApp, step, summary, tempDir, ui } from './lib.mjs';
 
 const data = tempDir('punkt-e2e-app-');
@@ -88,13 +89,50 @@ try {
     if (!name.includes('Шевченко')) throw new Error(`search opened ${name}`);
   });
 
+  await step('the file\'s audit tab shows who changed it (the real history)', async () => {
+    await $.click('tab-audit');
+    const line = await $.wait('audit-line');
+    if ((await line.getAttribute('data-source')) !== 'history') throw new Error('the first line is not from the history');
+    const table = await $.textOf('file-audit');
+    if (!table.includes('Anna Nowak')) throw new Error(`no author in the audit: ${table}`);
+    // Not enrolled: the note says the server's log is missing, in Polish.
+    await $.wait('audit-unavailable');
+    screenshot('09-audit-tab');
+  });
+
+  await step('data protection: a retention rule and its preview', async () => {
+    await $.click('nav-protection');
+    const years = await $.wait('retention-years');
+    await years.click();
+    await years.clearValue();
+    await years.setValue('5');
+    await $.click('retention-save');
+    await $.waitForText('okres przechowywania (w latach): 5');
+    await $.click('retention-preview-run');
+    const summary = await $.textOf('retention-summary');
+    // Today's file is not due: one examined, none due.
+    if (!summary.includes('Przejrzane akta: 1') || !summary.includes('objęte zasadą: 0')) throw new Error(summary);
+    screenshot('10-retention');
+  });
+
+  await step('a consortium key is made and shown once', async () => {
+    await $.click('nav-reports');
+    await $.click('consortium-new');
+    const key = await (await $.wait('consortium-key-value')).getValue();
+    if (key.replace(/-/g, '').length !== 64) throw new Error(`key ${key}`);
+    const id = await $.textOf('consortium-key-id');
+    if (!/^[0-9a-f]{16}$/.test(id.trim())) throw new Error(`key id ${id}`);
+    screenshot('11-consortium-key');
+    await $.click('consortium-key-hide');
+  });
+
   await step('the deadline is on the home board and stands out', async () => {
     await $.click('nav-home');
     const row = await $.wait('board-row');
     const urgency = await row.getAttribute('data-urgency');
     if (urgency !== 'urgent' && urgency !== 'overdue') throw new Error(`board row is ${urgency}`);
     if (!(await row.getText()).includes('Taras')) throw new Error('board row is not the person');
-    screenshot('09-home-board');
+    screenshot('12-home-board');
   });
 
   await step('lock and unlock', async () => {
@@ -102,7 +140,7 @@ try {
     await $.wait('unlock-title');
     const body = await browser.$('body').getText();
     if (body.includes('Shevchenko') || body.includes('Шевченко')) throw new Error('a name stays on the lock screen');
-    screenshot('10-locked');
+    screenshot('13-locked');
     await $.type('unlock-passphrase', 'not the passphrase');
     await $.click('unlock-submit');
     await $.waitForText('Błędne hasło.');
@@ -118,7 +156,7 @@ try {
     await $.waitForText('Налаштування');
     await $.click('nav-home');
     await $.waitForText('Строки (прострочені та найближчі 14 днів)');
-    screenshot('11-ukrainian');
+    screenshot('14-ukrainian');
   });
 } catch {
   failed = 1;
