@@ -68,7 +68,8 @@ export type AuditEntry = { at: string, action: string, user: string | null, orga
 
 export type FileAudit = { id: string, lines: Array<AuditLine>, 
 /**
- * Why the server's log is missing (not enrolled, unreachable, not a coordinator), if it is.
+ * Why the server's log is missing, as an error code (`not_enrolled`, `forbidden` for a
+ * role other than coordinator, `server_unreachable`...), if it is.
  */
 server_unavailable: string | null, };
 
