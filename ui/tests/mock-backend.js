@@ -245,11 +245,11 @@
       needUnlocked();
       if (!state.clients[id]) throw err('unknown_client', `no client file with id ${id}`);
       const server = [
-        { at: '2026-11-03T09:15:00Z', source: 'server', action: 'read', who: 'pola', organisation: 'Fundacja', device: 'dev-7f3a', detail: 'received by device dev-7f3a' },
-        { at: '2026-11-05T14:02:00Z', source: 'server', action: 'export', who: 'anna', organisation: 'Fundacja', device: 'dev-1b2c', detail: 'access request (uk)' },
+        { at: '2026-11-03T09:15:00Z', source: 'server', action: 'read', who: 'pola', organisation: 'Fundacja', device: 'dev-7f3a', detail: 'received by device dev-7f3a', parts: [] },
+        { at: '2026-11-05T14:02:00Z', source: 'server', action: 'export', who: 'anna', organisation: 'Fundacja', device: 'dev-1b2c', detail: 'access request (uk)', parts: [] },
       ];
-      const laptop = [{ at: '2026-11-06T08:30:00Z', source: 'laptop', action: 'merge', who: 'Anna', organisation: 'Fundacja', device: null, detail: `merged c9 into ${id}` }];
-      const history = [{ at: '2026-11-01T10:00:00Z', source: 'history', action: 'change', who: 'Anna', organisation: null, device: 'ab12cd34', detail: 'person, consultations' }];
+      const laptop = [{ at: '2026-11-06T08:30:00Z', source: 'laptop', action: 'merge', who: 'Anna', organisation: 'Fundacja', device: null, detail: `merged c9 into ${id}`, parts: [] }];
+      const history = [{ at: '2026-11-01T10:00:00Z', source: 'history', action: 'change', who: 'Anna', organisation: null, device: 'ab12cd34', detail: '', parts: ['person', 'consultations'] }];
       // Not in order: the screen shows the newest first whatever it gets.
       const lines = scenario.auditUnavailable ? [...history, ...laptop] : [...history, ...server, ...laptop];
       return { id, lines, server_unavailable: scenario.auditUnavailable ?? null };

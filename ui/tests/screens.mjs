@@ -479,6 +479,7 @@ test('audit: the file tab shows the timeline newest first, translated', async ({
   assert(text[1].includes('serwer') && text[1].includes('eksport') && text[1].includes('anna') && text[1].includes('dev-1b2c'), `server line ${text[1]}`);
   assert(text[2].includes('odczyt') && text[2].includes('pola'), `read line ${text[2]}`);
   assert(text[3].includes('historia zmian') && text[3].includes('zmiana') && text[3].includes('ab12cd34'), `history line ${text[3]}`);
+  assert(text[3].includes('osoba, konsultacje'), `the parts a change touched are named in Polish: ${text[3]}`);
   assert((await page.getByTestId('audit-unavailable').count()) === 0, 'a note although the server answered');
   assert((await calls(page, 'file_audit'))[0].args.id === 'c1', 'wrong file asked');
   await shot('file-audit');

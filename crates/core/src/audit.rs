@@ -40,6 +40,8 @@ pub struct AuditLine {
     /// A device id (server) or the first digits of an actor id (history).
     pub device: Option<String>,
     pub detail: String,
+    /// For a change (history): the parts of the file it touched (`person`, `consultations`...).
+    pub parts: Vec<String>,
 }
 
 /// A file's audit timeline, newest first.
@@ -63,6 +65,7 @@ impl From<AuditEntry> for AuditLine {
             organisation: e.organisation,
             device: e.device_id,
             detail: e.detail,
+            parts: Vec::new(),
         }
     }
 }
@@ -129,6 +132,7 @@ impl Punkt {
                     organisation: Some(self.organisation().to_string()),
                     device: None,
                     detail: e.detail,
+                    parts: Vec::new(),
                 });
             }
         }
@@ -140,7 +144,8 @@ impl Punkt {
                 who: h.author,
                 organisation: None,
                 device: Some(h.device),
-                detail: h.sections.join(", "),
+                detail: String::new(),
+                parts: h.sections,
             })),
             // An erased file has no history left; its server log says so.
             Err(CoreError::Erased(_)) if !lines.is_empty() => {}

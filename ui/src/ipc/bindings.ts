@@ -91,7 +91,11 @@ who: string | null, organisation: string | null,
 /**
  * A device id (server) or the first digits of an actor id (history).
  */
-device: string | null, detail: string, };
+device: string | null, detail: string, 
+/**
+ * For a change (history): the parts of the file it touched (`person`, `consultations`...).
+ */
+parts: Array<string>, };
 
 export type RetentionRule = { 
 /**

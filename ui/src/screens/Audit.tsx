@@ -6,6 +6,11 @@ import { useTranslation } from 'react-i18next';
 import { ErrorAlert } from '../components/errors';
 import { api, type AuditEntry, type FileAudit } from '../ipc';
 
+/** Newest first, whatever order the backend sent. */
+function newestFirst<T extends { at: string }>(xs: T[]): T[] {
+  return [...xs].sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0));
+}
+
 const SOURCE_COLOR: Record<string, string> = { server: 'blue', laptop: 'orange', history: 'gray' };
 
 function useWhen() {
@@ -27,7 +32,7 @@ export function FileAuditView({ id }: { id: string }) {
   }, [id]);
   if (error) return <ErrorAlert error={error} />;
   if (!audit) return <Loader />;
-  const lines = [...audit.lines].sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0));
+  const lines = newestFirst(audit.lines);
   return (
     <Stack>
       <Text size="sm" c="dimmed">{t('audit.file_help')}</Text>
@@ -57,11 +62,15 @@ export function FileAuditView({ id }: { id: string }) {
             {lines.map((l, i) => (
               <Table.Tr key={`${l.at}/${l.source}/${i}`} data-testid="audit-line" data-source={l.source} data-action={l.action}>
                 <Table.Td style={{ whiteSpace: 'nowrap' }}>{when(l.at)}</Table.Td>
-                <Table.Td><Badge variant="light" color={SOURCE_COLOR[l.source] ?? 'gray'}>{t(`audit.sources.${l.source}`, { defaultValue: l.source })}</Badge></Table.Td>
+                <Table.Td><Badge variant="light" miw="max-content" color={SOURCE_COLOR[l.source] ?? 'gray'}>{t(`audit.sources.${l.source}`, { defaultValue: l.source })}</Badge></Table.Td>
                 <Table.Td>{t(`audit.action.${l.action}`, { defaultValue: l.action })}</Table.Td>
                 <Table.Td>{l.who ?? '—'}{l.organisation ? <Text span size="xs" c="dimmed"> · {l.organisation}</Text> : null}</Table.Td>
                 <Table.Td ff="monospace">{l.device ?? '—'}</Table.Td>
-                <Table.Td><Text size="sm">{l.detail}</Text></Table.Td>
+                <Table.Td>
+                  <Text size="sm">
+                    {l.parts.length > 0 ? l.parts.map((p) => t(`vocab.section.${p}`, { defaultValue: p })).join(', ') : l.detail}
+                  </Text>
+                </Table.Td>
               </Table.Tr>
             ))}
           </Table.Tbody>
@@ -84,7 +93,7 @@ export function OrganisationAudit() {
       .then((e) => { setEntries(e); setError(null); }, (e) => { setEntries(null); setError(e); })
       .finally(() => setLoading(false));
   };
-  const sorted = entries ? [...entries].sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0)) : [];
+  const sorted = entries ? newestFirst(entries) : [];
   return (
     <Card withBorder data-testid="org-audit">
       <Stack>

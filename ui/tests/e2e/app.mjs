@@ -120,7 +120,9 @@ try {
     await $.click('consortium-new');
     const key = await (await $.wait('consortium-key-value')).getValue();
     if (key.replace(/-/g, '').length !== 64) throw new Error(`key ${key}`);
-    const id = await $.textOf('consortium-key-id');
+    await $.wait('consortium-key-id');
+    // The badge's label is an inner span WebKitWebDriver reports no text for: read the DOM.
+    const id = await browser.execute(() => document.querySelector('[data-testid="consortium-key-id"]').textContent);
     if (!/^[0-9a-f]{16}$/.test(id.trim())) throw new Error(`key id ${id}`);
     screenshot('11-consortium-key');
     await $.click('consortium-key-hide');
