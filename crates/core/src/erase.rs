@@ -124,15 +124,30 @@ impl Punkt {
 
     /// Erase client file `id` here, and (with the next sync) on the server and every laptop.
     pub fn erase_client(&mut self, id: &str) -> Result<ErasureReport> {
-        let plan = self.erasure_plan_of(id)?;
+        let mut reports = self.erase_clients(&[id.to_string()])?;
+        Ok(reports.remove(0))
+    }
+
+    /// Erase several client files in one transaction, with one rewrite of the full-text index
+    /// (it costs ~0.15 s on 50,000 files: a retention run must not pay it per file).
+    pub fn erase_clients(&mut self, ids: &[String]) -> Result<Vec<ErasureReport>> {
+        let mut reports = Vec::with_capacity(ids.len());
+        let mut documents = Vec::new();
+        for id in ids {
+            let plan = self.erasure_plan_of(id)?;
+            documents.extend(plan.documents.iter().cloned());
+            reports.push(ErasureReport {
+                client_id: id.to_string(),
+                documents: plan.documents,
+                merged_files: plan.merged_files,
+                open_matters: plan.open_matters,
+                open_deadlines: plan.open_deadlines,
+            });
+        }
+        documents.sort();
+        documents.dedup();
         let now = self.now_text();
-        self.store.erase_documents(&plan.documents, &now, false)?;
-        Ok(ErasureReport {
-            client_id: id.to_string(),
-            documents: plan.documents,
-            merged_files: plan.merged_files,
-            open_matters: plan.open_matters,
-            open_deadlines: plan.open_deadlines,
-        })
+        self.store.erase_documents(&documents, &now, false)?;
+        Ok(reports)
     }
 }

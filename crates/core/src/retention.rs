@@ -236,22 +236,25 @@ impl Punkt {
         if !apply {
             return Ok(report);
         }
+        // The anonymised copies first (one transaction), then every original erased in one
+        // transaction with one rewrite of the full-text index.
         let now = self.now_text();
-        for item in &report.due {
-            if rule.action == RetentionAction::Anonymise {
-                let file = self.client(&item.id)?;
-                let copy = anonymised_copy(&file, new_id(), &now);
-                let to = copy.id.clone();
-                self.insert_clients(&[copy])?;
+        let due: Vec<String> = report.due.iter().map(|i| i.id.clone()).collect();
+        if rule.action == RetentionAction::Anonymise {
+            let mut copies = Vec::with_capacity(due.len());
+            for id in &due {
+                let copy = anonymised_copy(&self.client(id)?, new_id(), &now);
                 report.anonymised.push(AnonymisedFile {
-                    from: item.id.clone(),
-                    to,
+                    from: id.clone(),
+                    to: copy.id.clone(),
                 });
+                copies.push(copy);
             }
-            self.erase_client(&item.id)?;
-            if rule.action == RetentionAction::Erase {
-                report.erased.push(item.id.clone());
-            }
+            self.insert_clients(&copies)?;
+        }
+        self.erase_clients(&due)?;
+        if rule.action == RetentionAction::Erase {
+            report.erased = due;
         }
         let action = match rule.action {
             RetentionAction::Erase => "erase",
