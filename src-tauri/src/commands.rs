@@ -516,6 +516,16 @@ pub async fn server_audit(desk: State<'_, Desk>) -> UiResult<Vec<AuditEntry>> {
     .await
 }
 
+/// Take back a referral the server never took (an organisation it does not know).
+#[tauri::command]
+pub async fn discard_referral(
+    desk: State<'_, Desk>,
+    client_id: String,
+    referral_id: String,
+) -> UiResult<()> {
+    desk.with(|p| Ok(p.discard_referral(&client_id, &referral_id)?))
+}
+
 /// An access request (GDPR Art. 15): the JSON with the attachments' bytes and the readable
 /// document in `lang`, both written to the export folder (they hold personal data).
 #[tauri::command]

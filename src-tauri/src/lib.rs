@@ -66,6 +66,7 @@ punkt_commands!(
     referrals,
     refer,
     respond_referral,
+    discard_referral,
     consortium_key_id,
     new_consortium_key,
     set_consortium_key,

@@ -277,7 +277,7 @@ fn a_referral_reaches_only_the_receiving_organisation_and_never_the_file() {
 }
 
 #[test]
-fn a_referral_to_an_unknown_organisation_is_refused_by_the_server() {
+fn a_referral_to_an_unknown_organisation_is_refused_by_the_server_and_can_be_discarded() {
     let dir = tempfile::tempdir().unwrap();
     let server = TestServer::start(dir.path());
     server.org("Fundacja A");
@@ -299,4 +299,37 @@ fn a_referral_to_an_unknown_organisation_is_refused_by_the_server() {
     assert_eq!(s.refused.len(), 1, "{s:?}");
     assert_eq!(s.refused[0].doc_id, r.id);
     assert_eq!(server.stored(&r.id), None);
+    // Refused again at every sync until the referral is discarded: then it leaves the file,
+    // and the next sync is clean.
+    assert_eq!(a.sync(&server).refused.len(), 1);
+    a.punkt.discard_referral(&id, &r.id).unwrap();
+    assert!(a.punkt.client_view(&id).unwrap().referrals.is_empty());
+    assert!(a.punkt.referrals().unwrap().is_empty());
+    a.punkt.access_request(&id).unwrap();
+    let s = a.sync(&server);
+    assert!(s.refused.is_empty(), "{s:?}");
+    assert_eq!(s.pending_after, 0);
+
+    // A referral the server took may have reached the other organisation: it is withdrawn,
+    // never discarded.
+    server.org("Fundacja B");
+    let sent = a
+        .punkt
+        .refer(
+            &id,
+            ReferralInput::from_json(&format!(
+                r#"{{"to_organisation":"Fundacja B","service":"legal","consent_id":"{consent_id}","reason":"asylum appeal"}}"#
+            ))
+            .unwrap(),
+        )
+        .unwrap();
+    a.sync(&server);
+    assert_eq!(
+        a.punkt.discard_referral(&id, &sent.id).unwrap_err().code(),
+        "referral_on_server"
+    );
+    assert!(matches!(
+        a.punkt.discard_referral(&id, "01NOSUCHREFERRAL"),
+        Err(punkt_core::CoreError::Invalid(_))
+    ));
 }

@@ -170,6 +170,14 @@
       state.clients[clientId].referrals.push(r);
       return { ...r, direction: 'outgoing', from_organisation: 'Fundacja', status: 'sent', reason: input.reason, consent_clause: 'Klauzula RODO 2026', consent_given_on: '2026-11-02', given_names: 'Taras', family_name: 'Shevchenko', names_original: null, birth_date: null, citizenships: [], languages: [], phone: null, events: [] };
     },
+    discard_referral: ({ clientId, referralId }) => {
+      const refs = state.clients[clientId].referrals;
+      const r = refs.find((x) => x.id === referralId);
+      if (!r) throw err('invalid_input', `invalid input: the file ${clientId} made no referral ${referralId}`);
+      if (r.to_organisation !== 'Fundacja Nieznana') throw err('referral_on_server', `the server has referral ${referralId}, so the other organisation may have it: withdraw it instead`);
+      state.clients[clientId].referrals = refs.filter((x) => x.id !== referralId);
+      return null;
+    },
     respond_referral: ({ id, status, note }) => {
       const r = state.referrals.find((x) => x.id === id);
       r.status = status;

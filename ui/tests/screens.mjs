@@ -207,6 +207,27 @@ test('referrals: refer with consent from the file; answer an incoming one', asyn
   await shot('referrals');
 });
 
+test('referrals: one the server never took is taken back; one it took is refused', async ({ open, page }) => {
+  await open({ unlocked: true, consent: true });
+  await page.getByTestId('recent').getByText('Taras').click();
+  await page.getByTestId('tab-referrals').click();
+  for (const to of ['Fundacja Nieznana', 'Fundacja B']) {
+    await page.getByTestId('referral-to').fill(to);
+    await page.getByTestId('referral-reason').fill('pomoc prawna');
+    await page.getByTestId('referral-send').click();
+    await page.getByTestId('file-referrals').getByText(to).waitFor();
+  }
+  const rows = page.getByTestId('file-referral');
+  await rows.filter({ hasText: 'Fundacja Nieznana' }).getByTestId('referral-discard').click();
+  await page.getByText('Skierowanie cofnięte').waitFor();
+  await page.getByTestId('file-referrals').getByText('Fundacja Nieznana').waitFor({ state: 'detached' });
+  const asked = await calls(page, 'discard_referral');
+  assert(asked[0].args.clientId === 'c1' && asked[0].args.referralId.startsWith('r'), `asked ${JSON.stringify(asked[0].args)}`);
+  await rows.filter({ hasText: 'Fundacja B' }).getByTestId('referral-discard').click();
+  await page.getByText('wycofaj je zamiast cofać', { exact: false }).first().waitFor();
+  assert((await rows.count()) === 1, 'the referral the server took is still listed');
+});
+
 test('intake: a likely duplicate is shown before saving', async ({ open, page, shot }) => {
   await open({ unlocked: true, likelySame: [{ id: 'c1', display_name: 'Taras Shevchenko (Тарас Шевченко)', birth_date: '1990-03-09', citizenship: 'UA', updated_at: '2026-01-01' }] });
   await page.getByTestId('nav-intake').click();

@@ -184,6 +184,11 @@ enum ReferralCommand {
         #[arg(long, default_value = "")]
         note: String,
     },
+    /// Take back a referral the server never took (e.g. to an organisation it does not know).
+    Discard {
+        client_id: String,
+        id: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -654,6 +659,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 }
                 ReferralCommand::List => print(&punkt.referrals()?),
                 ReferralCommand::Show { id } => print(&punkt.referral(&id)?),
+                ReferralCommand::Discard { client_id, id } => {
+                    punkt.discard_referral(&client_id, &id)?;
+                    print(&serde_json::json!({ "discarded": id }))
+                }
                 ReferralCommand::Respond { id, status, note } => {
                     print(&punkt.respond_referral(&id, &status, &note)?)
                 }

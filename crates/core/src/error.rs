@@ -40,6 +40,10 @@ pub enum CoreError {
     Erased(String),
     #[error("not allowed: {0}")]
     Forbidden(String),
+    #[error(
+        "the server has referral {0}, so the other organisation may have it: withdraw it instead"
+    )]
+    ReferralOnServer(String),
 }
 
 impl CoreError {
@@ -73,6 +77,7 @@ impl CoreError {
             CoreError::NotReceived(_) => "not_received",
             CoreError::Erased(_) => "erased",
             CoreError::Forbidden(_) => "forbidden",
+            CoreError::ReferralOnServer(_) => "referral_on_server",
             CoreError::Document { .. } => "malformed_document",
             CoreError::ImportRefused(_) => "import_refused",
             CoreError::Export(_) => "export_failed",

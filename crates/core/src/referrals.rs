@@ -335,4 +335,28 @@ impl Punkt {
         )?;
         Ok(self.referral_view(&updated))
     }
+
+    /// Take back a referral the server never took (an organisation name it does not know, say):
+    /// it leaves the file and is erased here. One the server has may have reached the other
+    /// organisation already: that one is withdrawn, not discarded.
+    pub fn discard_referral(&mut self, client_id: &str, referral_id: &str) -> Result<()> {
+        let file = self.client(client_id)?;
+        if !file.referrals.contains_key(referral_id) {
+            return Err(CoreError::Invalid(format!(
+                "the file {client_id} made no referral {referral_id}"
+            )));
+        }
+        if self.store.server_has(referral_id)? {
+            return Err(CoreError::ReferralOnServer(referral_id.to_string()));
+        }
+        let id = referral_id.to_string();
+        self.edit_client(client_id, move |f, _| {
+            f.referrals.remove(&id);
+            Ok(())
+        })?;
+        let now = self.now_text();
+        self.store
+            .erase_documents(&[referral_id.to_string()], &now, false)?;
+        Ok(())
+    }
 }

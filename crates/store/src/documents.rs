@@ -244,6 +244,16 @@ impl Store {
             .optional()?)
     }
 
+    /// True when the server confirmed having (some version of) document `id`.
+    pub fn server_has(&self, id: &str) -> Result<bool> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT server_heads IS NOT NULL FROM documents WHERE id = ?1")?
+            .query_row([id], |r| r.get::<_, bool>(0))
+            .optional()?
+            .unwrap_or(false))
+    }
+
     /// The server confirmed it has `server_heads`, which include every write up to `seq`.
     pub fn mark_synced(&self, id: &str, server_heads: &[u8], seq: i64) -> Result<()> {
         self.conn

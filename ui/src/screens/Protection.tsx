@@ -117,6 +117,11 @@ export function FileReferrals({ c, onChanged }: { c: ClientView; onChanged: () =
   const [consent, setConsent] = useState<string | null>(consents[0]?.id ?? null);
   const [reason, setReason] = useState('');
   const [share, setShare] = useState<Share>({ names_original: false, birth_date: false, citizenships: false, languages: false, phone: false });
+  const discard = (referralId: string) =>
+    api.discardReferral(c.id, referralId).then(() => {
+      notify.ok(t('referrals.discarded'));
+      onChanged();
+    }, notify.error);
   const send = () =>
     api.refer(c.id, { to_organisation: to, service: service ?? '', consent_id: consent ?? '', reason, share }).then(() => {
       notify.ok(t('referrals.sent'));
@@ -129,7 +134,16 @@ export function FileReferrals({ c, onChanged }: { c: ClientView; onChanged: () =
         <Table data-testid="file-referrals">
           <Table.Tbody>
             {c.referrals.map((r) => (
-              <Table.Tr key={r.id}><Table.Td>{r.to_organisation}</Table.Td><Table.Td>{t(`vocab.service.${r.service}`, { defaultValue: r.service })}</Table.Td><Table.Td>{r.created_at.slice(0, 10)}</Table.Td></Table.Tr>
+              <Table.Tr key={r.id} data-testid="file-referral">
+                <Table.Td>{r.to_organisation}</Table.Td>
+                <Table.Td>{t(`vocab.service.${r.service}`, { defaultValue: r.service })}</Table.Td>
+                <Table.Td>{r.created_at.slice(0, 10)}</Table.Td>
+                <Table.Td>
+                  <Button size="compact-xs" variant="subtle" color="gray" title={t('referrals.discard_help')} onClick={() => discard(r.id)} data-testid="referral-discard">
+                    {t('referrals.discard')}
+                  </Button>
+                </Table.Td>
+              </Table.Tr>
             ))}
           </Table.Tbody>
         </Table>
