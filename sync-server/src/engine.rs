@@ -405,6 +405,19 @@ impl<S: Storage> Engine<S> {
         if let Some(r) = self.coordinator_only(device, "consortium tally").await {
             return Ok(Response::Refused(r));
         }
+        // Services are the vocabulary's codes: free text would reach every coordinator's screen,
+        // and "all" is the total's name.
+        if let Some(bad) = t
+            .people
+            .iter()
+            .flat_map(|p| &p.services)
+            .find(|s| s.parse::<punkt_model::vocab::Service>().is_err())
+        {
+            return Ok(Response::Refused(refusal(
+                "malformed",
+                format!("'{bad}' is not a service"),
+            )));
+        }
         let n = t.people.len();
         let people = t
             .people
@@ -522,7 +535,7 @@ impl<S: Storage> Engine<S> {
         for e in events {
             if let Some(id) = &e.doc_id {
                 if let Some(sd) = self.store.load_doc(id).await? {
-                    if !Self::may_access(device, &sd) && sd.kind != ERASED_KIND {
+                    if !Self::may_access(device, &sd) {
                         self.audit_refusal(
                             device,
                             &format!("record {}: no access to {id}", e.action),
@@ -911,26 +924,11 @@ impl<S: Storage> Engine<S> {
                 payload,
             });
         }
-        if !docs_out.is_empty() {
-            // One entry per document, so a coordinator sees whose laptop received which file.
-            let at = timestamp(self.now());
-            let events = docs_out
-                .iter()
-                .map(|d| AuditEvent {
-                    at: at.clone(),
-                    action: "read".into(),
-                    device_id: Some(device.device_id.clone()),
-                    user: Some(device.user.clone()),
-                    organisation: Some(device.organisation.clone()),
-                    doc_id: Some(d.doc_id.clone()),
-                    detail: format!("{} sent to the device", d.kind),
-                    event_id: None,
-                })
-                .collect();
-            if let Err(err) = self.store.audit_many(events).await {
-                tracing::error!("audit log write failed: {err}");
-            }
-        }
+        let sent: Vec<(&str, String)> = docs_out
+            .iter()
+            .map(|d| (d.doc_id.as_str(), format!("{} sent to the device", d.kind)))
+            .collect();
+        self.log_reads(device, sent).await;
         Ok(PullReply {
             docs: docs_out,
             refused,
@@ -948,7 +946,44 @@ impl<S: Storage> Engine<S> {
                 message: reply,
             });
         }
+        // A sync-protocol answer can carry the document's changes: a read too.
+        let answered: Vec<(&str, String)> = out
+            .iter()
+            .filter(|d| d.message.is_some())
+            .map(|d| {
+                (
+                    d.doc_id.as_str(),
+                    "sync-protocol round answered".to_string(),
+                )
+            })
+            .collect();
+        self.log_reads(device, answered).await;
         Ok(Reconcile { docs: out })
+    }
+
+    /// Log one `read` per document sent to `device` (pull, reconcile), in one write, so a
+    /// coordinator sees whose laptop received which file.
+    async fn log_reads(&self, device: &Device, docs: Vec<(&str, String)>) {
+        if docs.is_empty() {
+            return;
+        }
+        let at = timestamp(self.now());
+        let events = docs
+            .into_iter()
+            .map(|(id, detail)| AuditEvent {
+                at: at.clone(),
+                action: "read".into(),
+                device_id: Some(device.device_id.clone()),
+                user: Some(device.user.clone()),
+                organisation: Some(device.organisation.clone()),
+                doc_id: Some(id.to_string()),
+                detail,
+                event_id: None,
+            })
+            .collect();
+        if let Err(err) = self.store.audit_many(events).await {
+            tracing::error!("audit log write failed: {err}");
+        }
     }
 
     async fn reconcile_doc(

@@ -549,6 +549,13 @@ impl Storage for PostgresStorage {
         }
         let mut c = self.client().await;
         let tx = c.transaction().await?;
+        // Two sends of one organisation's month, through two instances, must not leave the
+        // union of both: one waits for the other.
+        tx.execute(
+            "SELECT pg_advisory_xact_lock(hashtext($1 || '/' || $2))",
+            &[&org, &month],
+        )
+        .await?;
         tx.execute(
             "DELETE FROM tally WHERE org = $1 AND month = $2",
             &[&org, &month],

@@ -163,4 +163,26 @@ fn a_coordinator_sees_who_read_changed_exported_merged_and_erased_a_file() {
     assert!(has(&a, "server", "erase", "ala"));
     assert!(has(&a, "server", "export", "bartek"));
     assert!(a.lines.iter().all(|l| l.source != "history"));
+    // Erased or not, another organisation's laptop cannot write into A's log about the file.
+    assert_eq!(
+        once(
+            &basia,
+            &LocalEvent {
+                id: "after-erasure".into(),
+                ..event.clone()
+            }
+        ),
+        0
+    );
+    assert_eq!(
+        once(
+            &bartek,
+            &LocalEvent {
+                id: "after-erasure".into(),
+                ..event.clone()
+            }
+        ),
+        1,
+        "the owner organisation still records about its erased file"
+    );
 }

@@ -257,6 +257,23 @@ fn a_person_helped_by_two_organisations_counts_once_and_the_server_never_holds_a
         .iter()
         .all(|c| c.missing_months == ["2026-03"]));
 
+    // A tally naming a service outside the vocabulary (or "all", the total's name) is refused:
+    // free text would reach every coordinator's screen.
+    for bad in ["all", "<b>free text</b>"] {
+        let req = punkt_sync::Request::Tally(punkt_sync::wire::Tally {
+            key_id: id_a.clone(),
+            month: "2026-03".into(),
+            people: vec![punkt_sync::wire::TallyPerson {
+                person: punkt_sync::Hash([9; 32]),
+                services: vec![bad.into()],
+            }],
+        });
+        match a.ask(&server, req) {
+            punkt_sync::Response::Refused(r) => assert_eq!(r.code, "malformed", "{bad}"),
+            other => panic!("{bad}: {other:?}"),
+        }
+    }
+
     // Bad input is refused before anything is sent.
     assert!(matches!(
         a.punkt

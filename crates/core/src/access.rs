@@ -319,6 +319,10 @@ impl Punkt {
                         restricted.push(vec![name.clone(), e(&n.date), e(&n.text)]);
                     }
                 }
+                // Readable by this role but not on this laptop yet: missing, not withheld.
+                None if r.readable => {
+                    restricted.push(vec![name, e(&r.created_at), l.doc("not_received")])
+                }
                 None => restricted.push(vec![name, e(&r.created_at), l.doc("withheld")]),
             }
         }

@@ -113,8 +113,9 @@ impl Punkt {
     }
 
     /// This organisation's tally for each month from `from` to `to` (`YYYY-MM`), a month with
-    /// nobody helped included (so the server knows it is complete). Only this organisation's
-    /// files count, from the index.
+    /// nobody helped included (so the server knows it is complete). What counts is the services
+    /// this organisation gave (the consultation's organisation), in any file this laptop holds,
+    /// from the index.
     pub fn consortium_tally(&self, from: &str, to: &str) -> Result<Vec<Tally>> {
         let key = self.consortium_key()?.ok_or_else(|| {
             CoreError::Invalid(

@@ -131,6 +131,16 @@ impl Punkt {
     /// Erase several client files in one transaction, with one rewrite of the full-text index
     /// (it costs ~0.15 s on 50,000 files: a retention run must not pay it per file).
     pub fn erase_clients(&mut self, ids: &[String]) -> Result<Vec<ErasureReport>> {
+        let (reports, documents) = self.plan_erasures(ids)?;
+        self.erase_planned(&documents)?;
+        Ok(reports)
+    }
+
+    /// What erasing `ids` deletes: a report per file and every document, once.
+    pub(crate) fn plan_erasures(
+        &self,
+        ids: &[String],
+    ) -> Result<(Vec<ErasureReport>, Vec<String>)> {
         let mut reports = Vec::with_capacity(ids.len());
         let mut documents = Vec::new();
         for id in ids {
@@ -146,8 +156,12 @@ impl Punkt {
         }
         documents.sort();
         documents.dedup();
+        Ok((reports, documents))
+    }
+
+    pub(crate) fn erase_planned(&mut self, documents: &[String]) -> Result<()> {
         let now = self.now_text();
-        self.store.erase_documents(&documents, &now, false)?;
-        Ok(reports)
+        self.store.erase_documents(documents, &now, false)?;
+        Ok(())
     }
 }

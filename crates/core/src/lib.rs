@@ -288,10 +288,22 @@ impl Punkt {
 
     /// Store new client files in one transaction: all or none.
     pub(crate) fn insert_clients(&mut self, files: &[ClientFile]) -> Result<()> {
+        self.insert_clients_noting(files, None)
+    }
+
+    /// Store new client files and set one meta value, in one transaction.
+    pub(crate) fn insert_clients_noting(
+        &mut self,
+        files: &[ClientFile],
+        meta: Option<(&str, &str)>,
+    ) -> Result<()> {
         let now = self.now();
         let author = self.author.clone();
         let mut batch = self.store.batch()?;
         insert_in(&mut batch, &self.actor, author.as_deref(), now, files)?;
+        if let Some((key, value)) = meta {
+            batch.set_meta(key, value)?;
+        }
         batch.commit()?;
         Ok(())
     }

@@ -341,7 +341,14 @@ impl Punkt {
     /// organisation already: that one is withdrawn, not discarded.
     pub fn discard_referral(&mut self, client_id: &str, referral_id: &str) -> Result<()> {
         let file = self.client(client_id)?;
-        if !file.referrals.contains_key(referral_id) {
+        let listed = file.referrals.contains_key(referral_id);
+        // Not listed but still here and ours: a discard that stopped between its two writes.
+        let ours = || -> Result<bool> {
+            Ok(self
+                .load_referral(referral_id)
+                .is_ok_and(|r| r.from_organisation == self.organisation()))
+        };
+        if !listed && !ours()? {
             return Err(CoreError::Invalid(format!(
                 "the file {client_id} made no referral {referral_id}"
             )));
@@ -349,11 +356,13 @@ impl Punkt {
         if self.store.server_has(referral_id)? {
             return Err(CoreError::ReferralOnServer(referral_id.to_string()));
         }
-        let id = referral_id.to_string();
-        self.edit_client(client_id, move |f, _| {
-            f.referrals.remove(&id);
-            Ok(())
-        })?;
+        if listed {
+            let id = referral_id.to_string();
+            self.edit_client(client_id, move |f, _| {
+                f.referrals.remove(&id);
+                Ok(())
+            })?;
+        }
         let now = self.now_text();
         self.store
             .erase_documents(&[referral_id.to_string()], &now, false)?;

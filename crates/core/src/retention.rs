@@ -2,8 +2,9 @@
 //! for N years are erased, or anonymised, run on demand with a report of what it did.
 //!
 //! A file is closed when no matter is open or pending and no deadline is open; it has been
-//! closed since its last activity: the latest of its consultations and its matters' opening and
-//! closing dates, or, for a file with none, the day it was made. (A file imported from an old
+//! closed since its last activity: the latest of its consultations, its matters' opening and
+//! closing, its legal-status timeline and the events its deadlines ran from, or, for a file
+//! with none, the day it was made. (A file imported from an old
 //! register is judged by its own dates, not by the day of the import.) Files of other
 //! organisations are never touched.
 //!
@@ -12,7 +13,11 @@
 //! year, citizenships, languages, the legal-status timeline, matters' kind and course,
 //! consultations' date, place and services), then erases the original everywhere. The copy
 //! has no name, no document number, no contact, no notes, no attachments, no restricted
-//! sections, no referrals, and nothing that links it to the erased file.
+//! sections, no referrals, new ids for every entry and its own date of making: nothing in it
+//! matches a copy of the original kept elsewhere, beyond the dates and kinds it keeps.
+//!
+//! The rule decides on what this laptop holds: a consultation entered on another laptop and
+//! not synced yet does not keep a file. Sync before applying it.
 
 use serde::{Deserialize, Serialize};
 
@@ -81,9 +86,11 @@ pub struct RetentionReport {
     pub anonymised: Vec<AnonymisedFile>,
 }
 
-/// The anonymised copy of `file` (see the module header).
+/// The anonymised copy of `file` (see the module header). Every entry gets a new id (the old
+/// ones are ULIDs with a time in them, which would match a copy of the original kept
+/// elsewhere), and the copy is dated by its own making.
 pub fn anonymised_copy(file: &ClientFile, id: String, now: &str) -> ClientFile {
-    let mut a = ClientFile::new(id, file.organisation.clone(), file.created_at.clone());
+    let mut a = ClientFile::new(id, file.organisation.clone(), now.to_string());
     a.updated_at = now.to_string();
     a.anonymised_at = Some(now.to_string());
     let (p, q) = (&file.person, &mut a.person);
@@ -95,8 +102,8 @@ pub fn anonymised_copy(file: &ClientFile, id: String, now: &str) -> ClientFile {
     q.languages = p.languages.clone();
     a.legal_status = file
         .legal_status
-        .iter()
-        .map(|(k, s)| {
+        .values()
+        .map(|s| {
             let entry = LegalStatusEntry {
                 status: s.status,
                 from: s.from,
@@ -104,13 +111,15 @@ pub fn anonymised_copy(file: &ClientFile, id: String, now: &str) -> ClientFile {
                 centre: None,
                 note: None,
             };
-            (k.clone(), entry)
+            (new_id(), entry)
         })
         .collect();
+    // Consultations keep which matter they were for, under the matter's new id.
+    let mut matter_ids = std::collections::HashMap::new();
     a.matters = file
         .matters
         .iter()
-        .map(|(k, m)| {
+        .map(|(old, m)| {
             let matter = Matter {
                 kind: m.kind,
                 authority: None,
@@ -120,23 +129,40 @@ pub fn anonymised_copy(file: &ClientFile, id: String, now: &str) -> ClientFile {
                 closed: m.closed,
                 note: None,
             };
-            (k.clone(), matter)
+            let id = new_id();
+            matter_ids.insert(old.clone(), id.clone());
+            (id, matter)
         })
         .collect();
     a.consultations = file
         .consultations
-        .iter()
-        .map(|(k, c)| {
+        .values()
+        .map(|c| {
+            // Every field named: one added to `Consultation` later must be decided here.
             let kept = Consultation {
+                date: c.date,
+                place: c.place.clone(),
+                services: c.services.clone(),
+                organisation: c.organisation.clone(),
+                language: c.language.clone(),
+                interpreter: c.interpreter,
+                duration_minutes: c.duration_minutes,
                 staff: None,
+                matter_id: c
+                    .matter_id
+                    .as_ref()
+                    .and_then(|m| matter_ids.get(m).cloned()),
                 note: String::new(),
-                ..c.clone()
             };
-            (k.clone(), kept)
+            (new_id(), kept)
         })
         .collect();
     a
 }
+
+/// Originals whose anonymised copies are written but which are not erased yet (a run stopped
+/// between its two transactions): the next run erases them first, and copies them no more.
+const META_PENDING: &str = "retention_pending";
 
 impl Punkt {
     pub fn retention_rule(&self) -> Result<Option<RetentionRule>> {
@@ -168,6 +194,26 @@ impl Punkt {
         Ok(())
     }
 
+    /// Erase the originals an interrupted run already copied (see [`META_PENDING`]).
+    fn finish_pending_retention(&mut self) -> Result<()> {
+        let Some(json) = self.store.meta_value(META_PENDING)? else {
+            return Ok(());
+        };
+        let ids: Vec<String> = serde_json::from_str(&json)
+            .map_err(|e| CoreError::Invalid(format!("damaged retention journal: {e}")))?;
+        let mut left = Vec::new();
+        for id in ids {
+            match self.client(&id) {
+                Ok(_) => left.push(id),
+                Err(CoreError::Erased(_) | CoreError::UnknownClient(_)) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        self.erase_clients(&left)?;
+        self.store.delete_meta(META_PENDING)?;
+        Ok(())
+    }
+
     fn require_coordinator(&self, what: &str) -> Result<()> {
         match self.role()? {
             Some(r) if r != "coordinator" => Err(CoreError::Forbidden(format!(
@@ -185,6 +231,7 @@ impl Punkt {
         })?;
         if apply {
             self.require_coordinator("apply the retention rule")?;
+            self.finish_pending_retention()?;
         }
         let today = self.today();
         // 29 February, N years back, is the 28th.
@@ -215,6 +262,8 @@ impl Punkt {
                 f.last_consultation,
                 f.last_matter_opened,
                 f.last_matter_closed,
+                f.last_status_date,
+                f.last_deadline_event,
             ]
             .into_iter()
             .flatten()
@@ -236,10 +285,13 @@ impl Punkt {
         if !apply {
             return Ok(report);
         }
-        // The anonymised copies first (one transaction), then every original erased in one
-        // transaction with one rewrite of the full-text index.
+        // Every erasure is planned before anything is written. Then the anonymised copies, with
+        // the list of originals they replace, in one transaction; then the originals erased in
+        // one transaction with one rewrite of the full-text index. A run that stops between
+        // the two leaves the list: the next run erases those originals and copies them no more.
         let now = self.now_text();
         let due: Vec<String> = report.due.iter().map(|i| i.id.clone()).collect();
+        let (_, documents) = self.plan_erasures(&due)?;
         if rule.action == RetentionAction::Anonymise {
             let mut copies = Vec::with_capacity(due.len());
             for id in &due {
@@ -250,9 +302,11 @@ impl Punkt {
                 });
                 copies.push(copy);
             }
-            self.insert_clients(&copies)?;
+            let pending = serde_json::to_string(&due).expect("ids serialise");
+            self.insert_clients_noting(&copies, Some((META_PENDING, &pending)))?;
         }
-        self.erase_clients(&due)?;
+        self.erase_planned(&documents)?;
+        self.store.delete_meta(META_PENDING)?;
         if rule.action == RetentionAction::Erase {
             report.erased = due;
         }

@@ -203,6 +203,9 @@ pub struct SyncSummary {
     pub erased: Vec<ErasedNotice>,
     /// Events recorded here (exports, merges) handed to the server's audit log.
     pub events_sent: u64,
+    /// Why events could not be handed over this time (an error code); they wait for the next
+    /// sync.
+    pub events_error: Option<String>,
     pub round_trips: u64,
     pub bytes_sent: u64,
     pub bytes_received: u64,
@@ -583,7 +586,11 @@ impl Punkt {
         summary.cursor = cursor;
         // 4. What was done here for the audit log (exports, merges), once the documents it
         // names are on the server.
-        summary.events_sent = self.send_events(t)? as u64;
+        // Not fatal: the documents are synced; the events wait for the next sync.
+        match self.send_events(t) {
+            Ok(n) => summary.events_sent = n as u64,
+            Err(e) => summary.events_error = Some(e.code().to_string()),
+        }
         summary.pending_after = self.store.count_pending()?;
         summary.duration_ms = started.elapsed().as_millis() as u64;
         summary.finished_at = self.now_text();

@@ -29,6 +29,22 @@ fn files_closed_for_n_years_are_anonymised_and_open_ones_kept() {
     p.set_now(at(2019, 3, 1));
     let old = client(&mut p, OLD);
     consult(&mut p, &old, VISIT_2019);
+    let matter = p
+        .client(&old)
+        .unwrap()
+        .matters
+        .keys()
+        .next()
+        .unwrap()
+        .clone();
+    consult(
+        &mut p,
+        &old,
+        &VISIT_2019.replace(
+            "\"staff\"",
+            &format!("\"matter_id\":\"{matter}\",\"staff\""),
+        ),
+    );
     let open = client(&mut p, OPEN);
     consult(&mut p, &open, VISIT_2019);
     let late = client(&mut p, LATE);
@@ -61,6 +77,16 @@ fn files_closed_for_n_years_are_anonymised_and_open_ones_kept() {
         action: RetentionAction::Anonymise,
     };
     p.set_retention_rule(Some(rule)).unwrap();
+
+    let before = p.client(&old).unwrap();
+    let plan_ids: Vec<String> = before
+        .consultations
+        .keys()
+        .chain(before.matters.keys())
+        .chain(before.legal_status.keys())
+        .cloned()
+        .collect();
+    assert_eq!(plan_ids.len(), 4);
 
     // A dry run says what would go, and changes nothing.
     let plan = p.run_retention(false).unwrap();
@@ -119,6 +145,31 @@ fn files_closed_for_n_years_are_anonymised_and_open_ones_kept() {
     assert_eq!((c.note.as_str(), c.staff.as_deref()), ("", None));
     assert_eq!(c.services.len(), 2);
     assert!(copy.legal_status.values().all(|s| s.note.is_none()));
+    // New ids for every entry, the consultation still pointing at its matter; dated by its
+    // own making: nothing in it matches the original's ids or opening.
+    let original_ids: Vec<String> = {
+        // The original's ids, from the report taken before (the file is gone now).
+        plan_ids.clone()
+    };
+    for k in copy
+        .consultations
+        .keys()
+        .chain(copy.matters.keys())
+        .chain(copy.legal_status.keys())
+    {
+        assert!(!original_ids.contains(k), "entry id {k} kept");
+    }
+    let linked: Vec<_> = copy
+        .consultations
+        .values()
+        .filter_map(|c| c.matter_id.as_ref())
+        .collect();
+    assert_eq!(
+        linked,
+        [copy.matters.keys().next().unwrap()],
+        "the matter link follows the new id"
+    );
+    assert_eq!(copy.created_at, "2026-11-22T10:00:00Z");
     // Its history holds none of the old values: it is a new document.
     let history = format!("{:?}", p.client_history(copy_id).unwrap());
     assert!(!history.contains("Lysenko"));
@@ -187,4 +238,28 @@ fn erasing_rules_erase_and_only_coordinators_apply_them() {
     assert!(done.anonymised.is_empty());
     assert_eq!(p.client(&old).unwrap_err().code(), "erased");
     assert_eq!(p.store().count_clients().unwrap(), 0);
+}
+
+/// A run that stopped after writing the anonymised copies, before erasing the originals, is
+/// finished by the next run: the originals are erased, and not copied a second time.
+#[test]
+fn an_interrupted_run_is_finished_without_copying_twice() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut p = store(dir.path());
+    p.set_now(at(2015, 5, 5));
+    let old = client(&mut p, LATE);
+    p.set_now(at(2026, 11, 22));
+    p.set_retention_rule(Some(RetentionRule {
+        closed_years: 3,
+        action: RetentionAction::Anonymise,
+    }))
+    .unwrap();
+    // As the interrupted run left it: the journal names the original, whose copy exists.
+    p.store()
+        .set_meta("retention_pending", &format!("[\"{old}\"]"))
+        .unwrap();
+    let done = p.run_retention(true).unwrap();
+    assert!(done.anonymised.is_empty(), "copied a second time: {done:?}");
+    assert_eq!(p.client(&old).unwrap_err().code(), "erased");
+    assert_eq!(p.store().meta_value("retention_pending").unwrap(), None);
 }

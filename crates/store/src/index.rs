@@ -346,6 +346,7 @@ pub struct TallyFact {
     /// `YYYY-MM`.
     pub month: String,
     pub client_id: String,
+    /// The organisation that gave the service (the consultation's, not the file's owner).
     pub organisation: String,
     pub service: String,
     pub identity_key: Option<String>,
@@ -363,6 +364,10 @@ pub struct RetentionFact {
     pub last_matter_closed: Option<String>,
     pub open_matters: u64,
     pub open_deadlines: u64,
+    /// The latest date of the legal-status timeline (a start or an end, at any precision).
+    pub last_status_date: Option<String>,
+    /// The latest event a deadline was counted from (a decision delivered...).
+    pub last_deadline_event: Option<String>,
 }
 
 fn summary_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ClientSummary> {
@@ -579,7 +584,7 @@ impl Store {
     /// client's identity key and first citizenship: what a consortium tally is made of.
     pub fn tally_facts(&self, from: &str, to: &str) -> Result<Vec<TallyFact>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT DISTINCT substr(s.date, 1, 7), s.client_id, c.organisation, s.service,
+            "SELECT DISTINCT substr(s.date, 1, 7), s.client_id, s.organisation, s.service,
                     c.identity_key, c.citizenship
              FROM consultation_services s JOIN clients c ON c.id = s.client_id
              WHERE s.date BETWEEN ?1 AND ?2",
@@ -600,8 +605,9 @@ impl Store {
     }
 
     /// For each client file that is not an anonymised copy: its organisation, when it was
-    /// opened, its last consultation, its matters' last opening and closing, and how many
-    /// matters (open or pending) and deadlines are still open. What a retention rule decides
+    /// opened, its last consultation, its matters' last opening and closing, its status
+    /// timeline's and deadlines' latest dates, and how many matters (open or pending) and
+    /// deadlines are still open. What a retention rule decides
     /// by. Three grouped scans in key order, not a probe per file.
     pub fn retention_facts(&self) -> Result<Vec<RetentionFact>> {
         let mut stmt = self.conn.prepare_cached(
@@ -610,14 +616,17 @@ impl Store {
                   mat AS (SELECT client_id, max(opened) AS opened, max(closed) AS closed,
                                  sum(status IN ('open', 'pending')) AS open
                           FROM matters GROUP BY client_id),
-                  dl AS (SELECT client_id, sum(done = 0) AS open FROM deadlines
-                         GROUP BY client_id)
+                  dl AS (SELECT client_id, sum(done = 0) AS open,
+                                max(from_date) AS last FROM deadlines GROUP BY client_id),
+                  st AS (SELECT client_id, max(max(coalesce(from_key, ''), coalesce(until_key, '')))
+                                AS last FROM client_statuses GROUP BY client_id)
              SELECT c.id, c.organisation, c.created_at, cons.last, mat.opened, mat.closed,
-                    coalesce(mat.open, 0), coalesce(dl.open, 0)
+                    coalesce(mat.open, 0), coalesce(dl.open, 0), nullif(st.last, ''), dl.last
              FROM clients c
              LEFT JOIN cons ON cons.client_id = c.id
              LEFT JOIN mat ON mat.client_id = c.id
              LEFT JOIN dl ON dl.client_id = c.id
+             LEFT JOIN st ON st.client_id = c.id
              WHERE c.anonymised = 0 ORDER BY c.id",
         )?;
         let rows = stmt
@@ -631,6 +640,8 @@ impl Store {
                     last_matter_closed: r.get(5)?,
                     open_matters: r.get::<_, i64>(6)? as u64,
                     open_deadlines: r.get::<_, i64>(7)? as u64,
+                    last_status_date: r.get(8)?,
+                    last_deadline_event: r.get(9)?,
                 })
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;

@@ -427,7 +427,8 @@ fn heads(h: &[Hash]) -> Result<(), WireError> {
 pub fn parse_month(s: &str) -> Result<(i32, u32), WireError> {
     let bad = || WireError::Malformed(format!("'{s}' is not a month (YYYY-MM)"));
     let (y, m) = s.split_once('-').ok_or_else(bad)?;
-    if y.len() != 4 || m.len() != 2 {
+    // Digits only: `u32::parse` would take "+1", and a month is stored and compared as text.
+    if y.len() != 4 || m.len() != 2 || !(y.bytes().chain(m.bytes()).all(|b| b.is_ascii_digit())) {
         return Err(bad());
     }
     let y: i32 = y.parse().map_err(|_| bad())?;
@@ -662,7 +663,9 @@ mod tests {
             ["2025-11", "2025-12", "2026-01", "2026-02"]
         );
         assert!(months("2026-02", "2026-01").is_err());
-        for bad in ["2026-13", "2026-1", "26-01", "2026/01", "", "2026-00"] {
+        for bad in [
+            "2026-13", "2026-1", "26-01", "2026/01", "", "2026-00", "2026-+1", "+202-01",
+        ] {
             assert!(parse_month(bad).is_err(), "{bad}");
         }
         let tally = |month: &str, services: Vec<String>| {

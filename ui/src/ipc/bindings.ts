@@ -454,7 +454,12 @@ erased: Array<ErasedNotice>,
 /**
  * Events recorded here (exports, merges) handed to the server's audit log.
  */
-events_sent: number, round_trips: number, bytes_sent: number, bytes_received: number, 
+events_sent: number, 
+/**
+ * Why events could not be handed over this time (an error code); they wait for the next
+ * sync.
+ */
+events_error: string | null, round_trips: number, bytes_sent: number, bytes_received: number, 
 /**
  * Documents still waiting to go (edited during the sync, or refused).
  */
