@@ -511,7 +511,7 @@ pub async fn file_audit(desk: State<'_, Desk>, id: String) -> UiResult<FileAudit
 #[tauri::command]
 pub async fn server_audit(desk: State<'_, Desk>) -> UiResult<Vec<AuditEntry>> {
     with_server(&desk, move |p, t| {
-        Ok(p.server_audit(t, None, AUDIT_LIMIT)?)
+        Ok(p.server_audit(t, &[], AUDIT_LIMIT)?)
     })
     .await
 }

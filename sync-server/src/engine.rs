@@ -501,14 +501,18 @@ impl<S: Storage> Engine<S> {
         }
         let events = self
             .store
-            .audit_for(&device.organisation, q.doc_id.as_deref(), q.limit)
+            .audit_for(&device.organisation, &q.doc_ids, q.limit)
             .await?;
         // Reading the log is itself logged.
         self.audit(
             "audit",
             Some(device),
-            q.doc_id.as_deref(),
-            format!("{} entries read", events.len()),
+            q.doc_ids.first().map(String::as_str),
+            format!(
+                "{} entries read about {} documents",
+                events.len(),
+                q.doc_ids.len()
+            ),
         )
         .await;
         Ok(Response::Audit(

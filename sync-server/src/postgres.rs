@@ -677,7 +677,7 @@ impl Storage for PostgresStorage {
     async fn audit_query(
         &self,
         org: Option<&str>,
-        doc_id: Option<&str>,
+        doc_ids: &[String],
         limit: u32,
     ) -> Result<Vec<AuditEvent>> {
         let c = self.client().await;
@@ -687,9 +687,9 @@ impl Storage for PostgresStorage {
                  FROM audit
                  WHERE ($1::text IS NULL OR organisation = $1
                         OR doc_id IN (SELECT id FROM documents WHERE owner_org = $1))
-                   AND ($2::text IS NULL OR doc_id = $2)
+                   AND (cardinality($2::text[]) = 0 OR doc_id = ANY($2))
                  ORDER BY id DESC LIMIT $3",
-                &[&org, &doc_id, &i64::from(limit)],
+                &[&org, &doc_ids, &i64::from(limit)],
             )
             .await?;
         Ok(rows

@@ -609,21 +609,23 @@ impl Storage for SqliteStorage {
     async fn audit_query(
         &self,
         org: Option<&str>,
-        doc_id: Option<&str>,
+        doc_ids: &[String],
         limit: u32,
     ) -> Result<Vec<AuditEvent>> {
-        let (org, doc_id) = (org.map(str::to_string), doc_id.map(str::to_string));
+        let org = org.map(str::to_string);
+        // The ids as one JSON array, read back with json_each: one statement for any number.
+        let ids = serde_json::to_string(doc_ids).expect("strings serialise");
         self.run(move |c| {
             let mut s = c.prepare(
                 "SELECT at, action, device_id, user, organisation, doc_id, detail, event_id
                  FROM audit
                  WHERE (?1 IS NULL OR organisation = ?1
                         OR doc_id IN (SELECT id FROM documents WHERE owner_org = ?1))
-                   AND (?2 IS NULL OR doc_id = ?2)
+                   AND (?2 = '[]' OR doc_id IN (SELECT value FROM json_each(?2)))
                  ORDER BY id DESC LIMIT ?3",
             )?;
             let rows = s
-                .query_map(params![org, doc_id, limit], |r| {
+                .query_map(params![org, ids, limit], |r| {
                     Ok(AuditEvent {
                         at: r.get(0)?,
                         action: r.get(1)?,

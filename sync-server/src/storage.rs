@@ -221,26 +221,27 @@ pub trait Storage: Send + Sync + 'static {
     /// Log several events at once (one per document of a pull).
     fn audit_many(&self, events: Vec<AuditEvent>) -> impl Future<Output = Result<()>> + Send;
     /// Log entries newest first, at most `limit`: about organisation `org` when set (what its
-    /// people did, and what anyone did to its documents), about document `doc_id` when set.
+    /// people did, and what anyone did to its documents), about the documents `doc_ids` when
+    /// not empty.
     fn audit_query(
         &self,
         org: Option<&str>,
-        doc_id: Option<&str>,
+        doc_ids: &[String],
         limit: u32,
     ) -> impl Future<Output = Result<Vec<AuditEvent>>> + Send;
     /// The whole log, newest first (the administrator's).
     fn audit_log(&self, limit: u32) -> impl Future<Output = Result<Vec<AuditEvent>>> + Send {
-        self.audit_query(None, None, limit)
+        self.audit_query(None, &[], limit)
     }
     /// The log as `org`'s coordinator sees it: what its people did, and what anyone did to its
     /// documents (a refused request from another organisation included); newest first.
     fn audit_for(
         &self,
         org: &str,
-        doc_id: Option<&str>,
+        doc_ids: &[String],
         limit: u32,
     ) -> impl Future<Output = Result<Vec<AuditEvent>>> + Send {
-        self.audit_query(Some(org), doc_id, limit)
+        self.audit_query(Some(org), doc_ids, limit)
     }
 }
 

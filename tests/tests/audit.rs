@@ -40,6 +40,12 @@ fn a_coordinator_sees_who_read_changed_exported_merged_and_erased_a_file() {
 
     let id = bartek.add(PERSON);
     bartek.consult(&id, "first visit");
+    // Smallest valid PNG: the attachment is a document of its own.
+    let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89";
+    bartek
+        .punkt
+        .add_attachment(&id, "decision.png", png)
+        .unwrap();
     let twin = bartek.add(TWIN);
     bartek.punkt.merge_clients(&id, &twin).unwrap();
     bartek.punkt.access_request(&id).unwrap();
@@ -86,6 +92,13 @@ fn a_coordinator_sees_who_read_changed_exported_merged_and_erased_a_file() {
         has(&a, "server", "read", "ala"),
         "the coordinator's laptop received it"
     );
+    // The file's timeline includes its attachment's document, not only the file's own.
+    assert!(
+        a.lines
+            .iter()
+            .any(|l| l.action == "read" && l.detail.starts_with("attachment")),
+        "{a:#?}"
+    );
     assert!(has(&a, "server", "refused", "basia"));
     assert!(has(&a, "history", "change", "Bartek Nowak"));
     let exports: Vec<_> = a
@@ -107,7 +120,7 @@ fn a_coordinator_sees_who_read_changed_exported_merged_and_erased_a_file() {
 
     // Organisation B's coordinator sees B's people (the refused request) and nothing of A's.
     let mut t = bogna.transport(&server);
-    let b_log = bogna.punkt.server_audit(&mut t, None, 1000).unwrap();
+    let b_log = bogna.punkt.server_audit(&mut t, &[], 1000).unwrap();
     assert!(b_log.iter().any(|e| e.user.as_deref() == Some("basia")));
     assert!(
         b_log
@@ -118,7 +131,7 @@ fn a_coordinator_sees_who_read_changed_exported_merged_and_erased_a_file() {
 
     // A counsellor may not read the log; the refusal is itself logged.
     let mut t = bartek.transport(&server);
-    match bartek.punkt.server_audit(&mut t, None, 10) {
+    match bartek.punkt.server_audit(&mut t, &[], 10) {
         Err(CoreError::SyncRefused { code, .. }) => assert_eq!(code, "forbidden"),
         other => panic!("{other:?}"),
     }

@@ -135,7 +135,7 @@ fn consortium_counts_and_the_audit_view_work_on_postgres() {
         );
     }
     let mut t = b.transport(&one);
-    let b_log = b.punkt.server_audit(&mut t, None, 100).unwrap();
+    let b_log = b.punkt.server_audit(&mut t, &[], 100).unwrap();
     assert!(b_log
         .iter()
         .all(|e| e.doc_id.as_deref() != Some(at_a.as_str())));

@@ -910,7 +910,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 }
                 None => {
                     let mut transport = punkt.transport(ca_cert.as_deref())?;
-                    print(&punkt.server_audit(&mut transport, None, limit)?)
+                    print(&punkt.server_audit(&mut transport, &[], limit)?)
                 }
             }
         }

@@ -84,16 +84,16 @@ impl Punkt {
         Ok(self.store.local_events(doc_id, limit)?)
     }
 
-    /// The server's audit log about this organisation (one file's when `doc_id` is set),
+    /// The server's audit log about this organisation (only about `doc_ids` when not empty),
     /// newest first. Coordinators only: the server refuses anyone else.
     pub fn server_audit(
         &self,
         t: &mut dyn Transport,
-        doc_id: Option<&str>,
+        doc_ids: &[String],
         limit: u32,
     ) -> Result<Vec<AuditEntry>> {
         let q = AuditQuery {
-            doc_id: doc_id.map(str::to_string),
+            doc_ids: doc_ids.to_vec(),
             limit: limit.min(punkt_sync::wire::limits::MAX_AUDIT as u32),
         };
         match self.ask(t, &Request::Audit(q))? {
@@ -104,14 +104,21 @@ impl Punkt {
         }
     }
 
-    /// The audit timeline of file `id`: the server's log (when `t` is given and the server
-    /// answers), events recorded here and not yet sent, and the file's change history (gone
-    /// with the file once it is erased; the server's log keeps the erasure).
+    /// The audit timeline of file `id`: the server's log about the file and its attachments,
+    /// restricted sections and referrals (when `t` is given and the server answers), events
+    /// recorded here and not yet sent, and the file's change history (gone with the file once
+    /// it is erased; the server's log keeps the erasure).
     pub fn file_audit(&self, t: Option<&mut dyn Transport>, id: &str) -> Result<FileAudit> {
         let mut lines: Vec<AuditLine> = Vec::new();
+        let mut ids = vec![id.to_string()];
+        if let Ok(file) = self.client(id) {
+            ids.extend(file.attachments.keys().cloned());
+            ids.extend(file.sections.keys().cloned());
+            ids.extend(file.referrals.keys().cloned());
+        }
         let server_unavailable = match t {
             None => Some(CoreError::NotEnrolled.code().to_string()),
-            Some(t) => match self.server_audit(t, Some(id), AUDIT_LIMIT) {
+            Some(t) => match self.server_audit(t, &ids, AUDIT_LIMIT) {
                 Ok(entries) => {
                     lines.extend(entries.into_iter().map(AuditLine::from));
                     None

@@ -130,10 +130,11 @@ pub struct Contribution {
 }
 
 /// Entries of the audit log about the device's organisation (its people's actions, and
-/// anyone's actions on its documents), newest first; one document's only when `doc_id` is set.
+/// anyone's actions on its documents), newest first; only those about `doc_ids` when it is not
+/// empty (a client file and its attachments, sections and referrals).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AuditQuery {
-    pub doc_id: Option<String>,
+    pub doc_ids: Vec<String>,
     pub limit: u32,
 }
 
@@ -510,7 +511,8 @@ impl Request {
                 bound("months", n, limits::MAX_MONTHS)?;
             }
             Request::Audit(q) => {
-                if let Some(d) = &q.doc_id {
+                bound("documents", q.doc_ids.len(), limits::MAX_DOCS)?;
+                for d in &q.doc_ids {
                     name("document id", d)?;
                 }
                 bound("entries", q.limit as usize, limits::MAX_AUDIT)?;
