@@ -276,6 +276,26 @@ impl Device {
     }
 }
 
+/// Every file under `dir` whose bytes contain `needle` (the erasure and consortium tests
+/// search whole data directories for what must not be there).
+pub fn files_containing(dir: &Path, needle: &[u8]) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if let Ok(bytes) = std::fs::read(&p) {
+                if bytes.windows(needle.len()).any(|w| w == needle) {
+                    found.push(p.display().to_string());
+                }
+            }
+        }
+    }
+    found
+}
+
 /// A server with organisation "Fundacja A" and two laptops enrolled in it (anna, a lawyer;
 /// bartek, a counsellor).
 pub fn two_laptops() -> (tempfile::TempDir, TestServer, Device, Device) {

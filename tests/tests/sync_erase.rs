@@ -13,7 +13,7 @@ use std::path::Path;
 use punkt_core::CoreError;
 use punkt_sync::wire::{Erase, Outcome};
 use punkt_sync::{decode_response, encode_request, Request, Response};
-use punkt_system_tests::{two_laptops, Device, TestServer};
+use punkt_system_tests::{files_containing, two_laptops, Device, TestServer};
 
 const PERSON: &str = r#"{"given_names":"Zoriana","family_name":"Kvitkovska","names_original":"Зоряна Квітковська","birth_date":"1987-05-14","citizenships":["UA"],"identifiers":[{"kind":"passport","number":"FX4471902"}],"contact":{"phone":"+48 511 902 337"}}"#;
 /// What must not be found anywhere after the erasure: names in both scripts (and the folded
@@ -38,29 +38,10 @@ fn setup() -> (tempfile::TempDir, TestServer, Device, Device) {
     two_laptops()
 }
 
-/// Every file under `dir` whose bytes contain `needle`.
-fn files_containing(dir: &Path, needle: &str) -> Vec<String> {
-    let mut found = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if let Ok(bytes) = std::fs::read(&p) {
-                if bytes.windows(needle.len()).any(|w| w == needle.as_bytes()) {
-                    found.push(p.display().to_string());
-                }
-            }
-        }
-    }
-    found
-}
-
 fn traces_in(dir: &Path) -> Vec<(String, Vec<String>)> {
     TRACES
         .iter()
-        .map(|t| (t.to_string(), files_containing(dir, t)))
+        .map(|t| (t.to_string(), files_containing(dir, t.as_bytes())))
         .filter(|(_, f)| !f.is_empty())
         .collect()
 }
@@ -149,13 +130,13 @@ fn an_erased_file_leaves_no_trace_on_any_laptop_or_the_server() {
             "SCAN-OF-DECISION-4471",
         ] {
             assert!(
-                !files_containing(&d, t).is_empty(),
+                !files_containing(&d, t.as_bytes()).is_empty(),
                 "{t} in {}",
                 d.display()
             );
         }
     }
-    assert!(!files_containing(dir.path(), "SCAN-OF-DECISION-4471").is_empty());
+    assert!(!files_containing(dir.path(), b"SCAN-OF-DECISION-4471").is_empty());
     for db in [
         a.store_dir().join("punkt.db"),
         b.store_dir().join("punkt.db"),
@@ -187,7 +168,7 @@ fn an_erased_file_leaves_no_trace_on_any_laptop_or_the_server() {
     ] {
         assert_eq!(traces_in(&d), vec![], "traces left on {who}");
         assert!(
-            !files_containing(&d, "Dovbush").is_empty(),
+            !files_containing(&d, b"Dovbush").is_empty(),
             "the person not erased is still on {who}"
         );
     }
