@@ -98,6 +98,18 @@ impl PostgresStorage {
     }
 }
 
+/// The next number of the change sequence, inside the caller's transaction (so numbers become
+/// visible in the order their writes commit).
+async fn next_seq(tx: &tokio_postgres::Transaction<'_>) -> Result<i64> {
+    Ok(tx
+        .query_one(
+            "UPDATE counters SET value = value + 1 WHERE name = 'seq' RETURNING value",
+            &[],
+        )
+        .await?
+        .get(0))
+}
+
 fn device_row(r: &tokio_postgres::Row) -> Device {
     Device {
         device_id: r.get(0),
@@ -337,13 +349,7 @@ impl Storage for PostgresStorage {
         if !matches {
             return Ok(WriteOutcome::Conflict);
         }
-        let seq: i64 = tx
-            .query_one(
-                "UPDATE counters SET value = value + 1 WHERE name = 'seq' RETURNING value",
-                &[],
-            )
-            .await?
-            .get(0);
+        let seq = next_seq(&tx).await?;
         let heads = heads_to_bytes(&w.heads);
         match (&current, &w.snapshot) {
             (None, snapshot) => {
@@ -405,13 +411,7 @@ impl Storage for PostgresStorage {
     async fn erase_doc(&self, id: &str, owner_org: &str) -> Result<u64> {
         let mut c = self.client().await;
         let tx = c.transaction().await?;
-        let seq: i64 = tx
-            .query_one(
-                "UPDATE counters SET value = value + 1 WHERE name = 'seq' RETURNING value",
-                &[],
-            )
-            .await?
-            .get(0);
+        let seq = next_seq(&tx).await?;
         tx.execute("DELETE FROM doc_changes WHERE doc_id = $1", &[&id])
             .await?;
         let empty: Vec<u8> = Vec::new();
@@ -518,13 +518,7 @@ impl Storage for PostgresStorage {
             &[&id, &org],
         )
         .await?;
-        let seq: i64 = tx
-            .query_one(
-                "UPDATE counters SET value = value + 1 WHERE name = 'seq' RETURNING value",
-                &[],
-            )
-            .await?
-            .get(0);
+        let seq = next_seq(&tx).await?;
         tx.execute("UPDATE documents SET seq = $2 WHERE id = $1", &[&id, &seq])
             .await?;
         tx.commit().await?;

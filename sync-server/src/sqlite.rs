@@ -101,6 +101,15 @@ impl SqliteStorage {
     }
 }
 
+/// The next number of the change sequence, inside the caller's transaction.
+fn next_seq(tx: &Connection) -> rusqlite::Result<i64> {
+    tx.query_row(
+        "UPDATE counters SET value = value + 1 WHERE name = 'seq' RETURNING value",
+        [],
+        |r| r.get(0),
+    )
+}
+
 fn device_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Device> {
     Ok(Device {
         device_id: r.get(0)?,
@@ -330,11 +339,7 @@ impl Storage for SqliteStorage {
             if !matches {
                 return Ok(WriteOutcome::Conflict);
             }
-            let seq: i64 = tx.query_row(
-                "UPDATE counters SET value = value + 1 WHERE name = 'seq' RETURNING value",
-                [],
-                |r| r.get(0),
-            )?;
+            let seq = next_seq(&tx)?;
             let heads = heads_to_bytes(&w.heads);
             match (&current, &w.snapshot) {
                 (None, snapshot) => {
@@ -383,11 +388,7 @@ impl Storage for SqliteStorage {
         let (id, owner_org) = (id.to_string(), owner_org.to_string());
         self.run(move |c| {
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let seq: i64 = tx.query_row(
-                "UPDATE counters SET value = value + 1 WHERE name = 'seq' RETURNING value",
-                [],
-                |r| r.get(0),
-            )?;
+            let seq = next_seq(&tx)?;
             tx.execute("DELETE FROM doc_changes WHERE doc_id = ?1", [&id])?;
             tx.execute(
                 "INSERT INTO documents(id, kind, owner_org, snapshot, heads, seq)
@@ -481,20 +482,28 @@ impl Storage for SqliteStorage {
         let (id, org) = (id.to_string(), org.to_string());
         self.run(move |c| {
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let known: bool = tx.prepare("SELECT 1 FROM documents WHERE id = ?1")?.exists([&id])?;
+            let known: bool = tx
+                .prepare("SELECT 1 FROM documents WHERE id = ?1")?
+                .exists([&id])?;
             if !known {
                 return Err(StorageError::NotFound(format!("no document '{id}'")));
             }
-            if !tx.prepare("SELECT 1 FROM orgs WHERE name = ?1")?.exists([&org])? {
+            if !tx
+                .prepare("SELECT 1 FROM orgs WHERE name = ?1")?
+                .exists([&org])?
+            {
                 return Err(StorageError::NotFound(format!("no organisation '{org}'")));
             }
-            tx.execute("INSERT OR IGNORE INTO doc_access(doc_id, org) VALUES (?1, ?2)", params![id, org])?;
-            // The grantee must see the document as changed.
             tx.execute(
-                "UPDATE documents SET seq = (SELECT value + 1 FROM counters WHERE name = 'seq') WHERE id = ?1",
-                [&id],
+                "INSERT OR IGNORE INTO doc_access(doc_id, org) VALUES (?1, ?2)",
+                params![id, org],
             )?;
-            tx.execute("UPDATE counters SET value = value + 1 WHERE name = 'seq'", [])?;
+            // The grantee must see the document as changed.
+            let seq = next_seq(&tx)?;
+            tx.execute(
+                "UPDATE documents SET seq = ?2 WHERE id = ?1",
+                params![id, seq],
+            )?;
             tx.commit()?;
             Ok(())
         })

@@ -285,16 +285,18 @@ fn a_referral_to_an_unknown_organisation_is_refused_by_the_server_and_can_be_dis
     let mut a = Device::enrolled(&server, "Fundacja A", "anna");
     let id = a.add(PERSON);
     let consent_id = a.punkt.client_view(&id).unwrap().consents[0].id.clone();
-    let r = a
-        .punkt
-        .refer(
-            &id,
-            ReferralInput::from_json(&format!(
-                r#"{{"to_organisation":"Fundacja Nieznana","service":"legal","consent_id":"{consent_id}","reason":"asylum appeal"}}"#
-            ))
-            .unwrap(),
-        )
-        .unwrap();
+    let refer = |d: &mut Device, to: &str| {
+        d.punkt
+            .refer(
+                &id,
+                ReferralInput::from_json(&format!(
+                    r#"{{"to_organisation":"{to}","service":"legal","consent_id":"{consent_id}","reason":"asylum appeal"}}"#
+                ))
+                .unwrap(),
+            )
+            .unwrap()
+    };
+    let r = refer(&mut a, "Fundacja Nieznana");
     let s = a.sync(&server);
     assert_eq!(s.refused.len(), 1, "{s:?}");
     assert_eq!(s.refused[0].doc_id, r.id);
@@ -313,16 +315,7 @@ fn a_referral_to_an_unknown_organisation_is_refused_by_the_server_and_can_be_dis
     // A referral the server took may have reached the other organisation: it is withdrawn,
     // never discarded.
     server.org("Fundacja B");
-    let sent = a
-        .punkt
-        .refer(
-            &id,
-            ReferralInput::from_json(&format!(
-                r#"{{"to_organisation":"Fundacja B","service":"legal","consent_id":"{consent_id}","reason":"asylum appeal"}}"#
-            ))
-            .unwrap(),
-        )
-        .unwrap();
+    let sent = refer(&mut a, "Fundacja B");
     a.sync(&server);
     assert_eq!(
         a.punkt.discard_referral(&id, &sent.id).unwrap_err().code(),
