@@ -7,7 +7,7 @@ use punkt_model::schema::{migrate_client, read_client, schema_version};
 use punkt_model::vocab::{Service, Sex};
 use punkt_model::ModelError;
 
-const V0: &[u8] = include_bytes!("fixtures/client-v0.automerge");
+const V0: &[u8] = include_bytes!("../fixtures/client-v0.automerge");
 
 /// How the v0 fixture was made (kept to document it; run with --ignored to see it still works).
 fn make_v0() -> Vec<u8> {

@@ -1,6 +1,6 @@
 //! Reports count unique people and consultations per service and breakdown, from the index.
 
-mod common;
+use crate::common;
 
 use common::*;
 use expect_test::expect;

@@ -1,7 +1,7 @@
 //! What the desktop app relies on in punkt-core: a file's history, attachments, drafts, the
 //! home screen's lists, the intake duplicate warning, the calculator and the strength meter.
 
-mod common;
+use crate::common;
 
 use common::{client, consult, reopen, store};
 use punkt_core::dto::DeadlineInput;

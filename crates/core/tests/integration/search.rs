@@ -1,6 +1,6 @@
 //! Search finds people however their name was typed, best first.
 
-mod common;
+use crate::common;
 
 use common::*;
 

@@ -1,6 +1,6 @@
 //! Importing an organisation's spreadsheet register.
 
-mod common;
+use crate::common;
 
 use common::*;
 use punkt_core::import::ImportOptions;

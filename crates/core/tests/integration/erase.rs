@@ -1,7 +1,7 @@
 //! Erasure on one laptop: what goes with a file (attachments, files merged into it), what is
 //! refused afterwards (reading, editing, merging the erased file), and the plan shown first.
 
-mod common;
+use crate::common;
 
 use common::{client, consult, store};
 use punkt_core::CoreError;

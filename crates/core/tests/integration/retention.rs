@@ -2,7 +2,7 @@
 //! a report; open files are kept; anonymised copies keep what reports count and nothing that
 //! names the person.
 
-mod common;
+use crate::common;
 
 use chrono::{NaiveDate, TimeZone, Utc};
 use common::{client, consult, store};

@@ -1,7 +1,7 @@
 //! Likely duplicates found from the index (names in any script and spelling, birth dates,
 //! document numbers) with scores and reasons; a merge keeps everything of both files.
 
-mod common;
+use crate::common;
 
 use common::{client, consult, deadline, store};
 

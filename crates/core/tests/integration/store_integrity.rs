@@ -1,7 +1,7 @@
 //! The store keeps its promises: the index is a function of the documents, nothing personal
 //! reaches the disk in clear, and documents survive reopening.
 
-mod common;
+use crate::common;
 
 use common::*;
 use punkt_core::ClientInput;

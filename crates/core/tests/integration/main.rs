@@ -1,0 +1,11 @@
+//! Integration tests of punkt-core: one binary, so a cold build links once instead of once per file.
+
+mod common;
+mod desk;
+mod duplicates;
+mod erase;
+mod import;
+mod reports;
+mod retention;
+mod search;
+mod store_integrity;
