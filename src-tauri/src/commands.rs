@@ -394,6 +394,13 @@ pub async fn referrals(desk: State<'_, Desk>) -> UiResult<Vec<ReferralView>> {
     desk.with(|p| Ok(p.referrals()?))
 }
 
+/// The member organisations a referral may go to, as the server listed them at the last sync
+/// (empty before the first).
+#[tauri::command]
+pub async fn organisations(desk: State<'_, Desk>) -> UiResult<Vec<String>> {
+    desk.with(|p| Ok(p.organisations()?))
+}
+
 #[tauri::command]
 pub async fn refer(
     desk: State<'_, Desk>,

@@ -67,6 +67,7 @@ punkt_commands!(
     refer,
     respond_referral,
     discard_referral,
+    organisations,
     consortium_key_id,
     new_consortium_key,
     set_consortium_key,

@@ -76,7 +76,13 @@ fn count_tallies(
             }
         })
         .collect();
-    let mut orgs: BTreeSet<String> = devices.into_iter().map(|d| d.organisation).collect();
+    // Expected contributors: organisations with a coordinator's laptop that is not revoked
+    // (only coordinators send tallies), and any that sent.
+    let mut orgs: BTreeSet<String> = devices
+        .into_iter()
+        .filter(|d| d.role == "coordinator" && d.revoked_at.is_none())
+        .map(|d| d.organisation)
+        .collect();
     orgs.extend(sent.iter().map(|m| m.organisation.clone()));
     let contributions = orgs
         .into_iter()
@@ -242,8 +248,18 @@ impl<S: Storage> Engine<S> {
     /// Revoke a device: refused from now on, told to wipe; logged.
     pub async fn revoke(&self, device_id: &str) -> Result<(), StorageError> {
         self.store.revoke(device_id, self.now()).await?;
+        // The device's user and organisation go in the entry, so the organisation's coordinator
+        // sees the revocation in their log.
+        let device = self
+            .store
+            .devices()
+            .await?
+            .into_iter()
+            .find(|d| d.device_id == device_id);
         let detail = "revoked by an administrator".to_string();
-        let e = self.admin_event("revoke", Some(device_id), None, None, detail);
+        let org = device.as_ref().map(|d| d.organisation.as_str());
+        let mut e = self.admin_event("revoke", Some(device_id), org, None, detail);
+        e.user = device.map(|d| d.user);
         self.store.audit(e).await.map(drop)
     }
 
@@ -373,6 +389,7 @@ impl<S: Storage> Engine<S> {
             Request::ConsortiumCount(q) => self.consortium_count(device, q).await,
             Request::Audit(q) => self.audit_view(device, q).await,
             Request::Record(events) => self.record(device, events).await.map(Response::Recorded),
+            Request::Directory => self.store.organisations().await.map(Response::Directory),
         };
         result.unwrap_or_else(|e| Response::Refused(refusal("server_error", e.to_string())))
     }

@@ -496,6 +496,12 @@ impl Storage for PostgresStorage {
             .is_some())
     }
 
+    async fn organisations(&self) -> Result<Vec<String>> {
+        let c = self.client().await;
+        let rows = c.query("SELECT name FROM orgs ORDER BY name", &[]).await?;
+        Ok(rows.iter().map(|r| r.get(0)).collect())
+    }
+
     async fn grant(&self, id: &str, org: &str) -> Result<()> {
         let mut c = self.client().await;
         let tx = c.transaction().await?;

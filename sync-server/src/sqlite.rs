@@ -478,6 +478,15 @@ impl Storage for SqliteStorage {
         .await
     }
 
+    async fn organisations(&self) -> Result<Vec<String>> {
+        self.run(|c| {
+            let mut st = c.prepare_cached("SELECT name FROM orgs ORDER BY name")?;
+            let names = st.query_map([], |r| r.get(0))?;
+            Ok(names.collect::<rusqlite::Result<_>>()?)
+        })
+        .await
+    }
+
     async fn grant(&self, id: &str, org: &str) -> Result<()> {
         let (id, org) = (id.to_string(), org.to_string());
         self.run(move |c| {

@@ -194,6 +194,8 @@ pub trait Storage: Send + Sync + 'static {
     /// (SQLite: the WAL is checkpointed and truncated; freed pages are already overwritten).
     fn scrub(&self) -> impl Future<Output = Result<()>> + Send;
     fn org_exists(&self, name: &str) -> impl Future<Output = Result<bool>> + Send;
+    /// The member organisations, sorted by name.
+    fn organisations(&self) -> impl Future<Output = Result<Vec<String>>> + Send;
     fn grant(&self, id: &str, org: &str) -> impl Future<Output = Result<()>> + Send;
 
     /// Replace `org`'s tally of `month` (people: a keyed hash and their services).

@@ -117,13 +117,9 @@ impl<S: Storage> TestServer<S> {
         self.block(self.engine.make_enrol_code(user, 24)).unwrap()
     }
 
+    /// What `punkt-sync-server admin revoke` does (logged).
     pub fn revoke(&self, device_id: &str) {
-        self.block(
-            self.engine
-                .store
-                .revoke(device_id, chrono::Utc::now().timestamp()),
-        )
-        .unwrap();
+        self.block(self.engine.revoke(device_id)).unwrap();
     }
 
     /// What an administrator runs after restoring the database from a backup.

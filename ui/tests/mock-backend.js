@@ -165,7 +165,10 @@
     },
     add_section_note: () => { throw err('forbidden', 'not allowed: the psychological section is for psychologist only'); },
     referrals: () => state.referrals,
+    organisations: () => scenario.organisations ?? [],
     refer: ({ clientId, input }) => {
+      const members = scenario.organisations ?? [];
+      if (members.length && !members.includes(input.to_organisation)) throw err('invalid_input', `invalid input: to_organisation: '${input.to_organisation}' is not a member organisation (members: ${members.join(', ')})`);
       const r = { id: `r${nextId++}`, to_organisation: input.to_organisation, service: input.service, created_at: `${today}T10:00:00Z` };
       state.clients[clientId].referrals.push(r);
       return { ...r, direction: 'outgoing', from_organisation: 'Fundacja', status: 'sent', reason: input.reason, consent_clause: 'Klauzula RODO 2026', consent_given_on: '2026-11-02', given_names: 'Taras', family_name: 'Shevchenko', names_original: null, birth_date: null, citizenships: [], languages: [], phone: null, events: [] };
@@ -285,9 +288,12 @@
       { dimension: 'sex', value: 'female', service: 'all', people: 1, consultations: 2 },
     ] }),
     export_report: ({ format }) => ({ path: `/home/test/Downloads/punkt-report.${format}`, bytes: 100 }),
-    sync_status: () => ({ enrolment: null, pending_documents: 2, cursor: 0, last_sync: null }),
+    sync_status: () => ({ enrolment: scenario.syncSummary ? { server: 'https://sync.example.org', device_id: 'd1', organisation: 'Fundacja', user: 'anna', role: 'lawyer' } : null, pending_documents: 2, cursor: 0, last_sync: null }),
     enroll: () => { throw err('server_unreachable', 'cannot reach the sync server: connection refused'); },
-    sync_now: () => { throw err('not_enrolled', 'not enrolled'); },
+    sync_now: () => {
+      if (!scenario.syncSummary) throw err('not_enrolled', 'not enrolled');
+      return { sent: 1, received: 0, new_documents: 0, reconciled: 0, refused: [], erasures_sent: 0, erased: [], events_sent: 0, events_error: null, directory_error: null, round_trips: 3, bytes_sent: 100, bytes_received: 100, pending_after: 0, cursor: 7, duration_ms: 40, finished_at: `${today}T12:00:00Z`, ...scenario.syncSummary };
+    },
     export_sync_file: () => ({ path: '/tmp/x.punktsync', bytes: 1 }),
     import_sync_file: () => { throw err('import_refused', 'bad file'); },
   };

@@ -207,6 +207,20 @@ test('referrals: refer with consent from the file; answer an incoming one', asyn
   await shot('referrals');
 });
 
+test('referrals: once the server listed the members, the organisation is picked from them', async ({ open, page, shot }) => {
+  await open({ unlocked: true, consent: true, organisations: ['Fundacja', 'Fundacja B', 'Stowarzyszenie C'] });
+  await page.getByTestId('recent').getByText('Taras').click();
+  await page.getByTestId('tab-referrals').click();
+  await page.getByTestId('referral-to').click();
+  const options = await page.getByRole('option').allInnerTexts();
+  assert(options.join('|') === 'Fundacja B|Stowarzyszenie C', `own organisation offered or list wrong: ${options}`);
+  await page.getByRole('option', { name: 'Stowarzyszenie C' }).click();
+  await page.getByTestId('referral-reason').fill('pomoc prawna');
+  await page.getByTestId('referral-send').click();
+  await page.getByTestId('file-referrals').getByText('Stowarzyszenie C').waitFor();
+  await shot('referral-members');
+});
+
 test('referrals: one the server never took is taken back; one it took is refused', async ({ open, page }) => {
   await open({ unlocked: true, consent: true });
   await page.getByTestId('recent').getByText('Taras').click();
@@ -337,6 +351,27 @@ test('errors: an unknown code falls back to the generic message, sync errors in 
   const error = page.getByTestId('error');
   await error.waitFor();
   assert((await error.innerText()).includes('Brak połączenia z serwerem synchronizacji'), 'sync error not in plain words');
+});
+
+test('sync: what did not go this time is said, in the person\'s language', async ({ open, page, shot }) => {
+  await open({ unlocked: true, syncSummary: { events_error: 'server_unreachable', directory_error: 'forbidden' } });
+  await page.getByTestId('nav-sync').click();
+  await page.getByTestId('sync-now').click();
+  await page.getByTestId('sync-result').waitFor();
+  const events = await page.getByTestId('sync-events-error').innerText();
+  assert(events.includes('Zostanie wysłany przy następnej synchronizacji') && events.includes('Brak połączenia z serwerem synchronizacji'), `events error: ${events}`);
+  const dir = await page.getByTestId('sync-directory-error').innerText();
+  assert(dir.includes('organizacji członkowskich'), `directory error: ${dir}`);
+  await shot('sync-partial');
+});
+
+test('sync: a clean sync shows no warning', async ({ open, page }) => {
+  await open({ unlocked: true, syncSummary: {} });
+  await page.getByTestId('nav-sync').click();
+  await page.getByTestId('sync-now').click();
+  await page.getByTestId('sync-result').waitFor();
+  assert((await page.getByTestId('sync-events-error').count()) === 0, 'a warning on a clean sync');
+  assert((await page.getByTestId('sync-directory-error').count()) === 0, 'a warning on a clean sync');
 });
 
 test('reports: totals, a breakdown with bars, export path shown', async ({ open, page, shot }) => {

@@ -189,6 +189,9 @@ enum ReferralCommand {
         client_id: String,
         id: String,
     },
+    /// The member organisations a referral may go to (as the server listed them at the last
+    /// sync).
+    Organisations,
 }
 
 #[derive(Subcommand)]
@@ -662,6 +665,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 ReferralCommand::Discard { client_id, id } => {
                     punkt.discard_referral(&client_id, &id)?;
                     print(&serde_json::json!({ "discarded": id }))
+                }
+                ReferralCommand::Organisations => {
+                    print(&serde_json::json!({ "organisations": punkt.organisations()? }))
                 }
                 ReferralCommand::Respond { id, status, note } => {
                     print(&punkt.respond_referral(&id, &status, &note)?)

@@ -17,9 +17,14 @@ use punkt_model::shared::{
 };
 use punkt_model::vocab::Service;
 use punkt_sync::access;
+use punkt_sync::{Request, Response};
 
 use crate::error::{CoreError, Result};
+use crate::sync::Transport;
 use crate::{load_automerge, Punkt};
+
+/// The member organisations the server listed at the last sync (JSON array of names).
+const META_DIRECTORY: &str = "sync_directory";
 
 /// What to refer, and what the person agreed to share beyond their name.
 #[derive(Debug, Clone, Deserialize)]
@@ -113,6 +118,28 @@ impl ReferralRefView {
 }
 
 impl Punkt {
+    /// The member organisations the server listed at the last sync, sorted; empty before the
+    /// first sync (a laptop used alone, or not yet enrolled).
+    pub fn organisations(&self) -> Result<Vec<String>> {
+        Ok(self
+            .store
+            .meta_value(META_DIRECTORY)?
+            .and_then(|j| serde_json::from_str(&j).ok())
+            .unwrap_or_default())
+    }
+
+    /// Ask the server for the member organisations and keep the list (at the end of a sync).
+    pub(crate) fn fetch_directory(&mut self, t: &mut dyn Transport) -> Result<usize> {
+        let Response::Directory(orgs) = self.ask(t, &Request::Directory)? else {
+            return Err(CoreError::Sync(
+                "the server answered the directory request with something else".into(),
+            ));
+        };
+        let json = serde_json::to_string(&orgs).expect("serialises");
+        self.store.set_meta(META_DIRECTORY, &json)?;
+        Ok(orgs.len())
+    }
+
     /// Refer the person of `client_id` to another member organisation.
     pub fn refer(&mut self, client_id: &str, input: ReferralInput) -> Result<ReferralView> {
         let file = self.client(client_id)?;
@@ -126,6 +153,15 @@ impl Punkt {
             return Err(CoreError::Invalid(
                 "to_organisation: name another member organisation".into(),
             ));
+        }
+        // Once the server has listed the members, a referral can only go to one of them (before
+        // the first sync the server decides, and an unknown name can be discarded).
+        let members = self.organisations()?;
+        if !members.is_empty() && !members.contains(&to) {
+            return Err(CoreError::Invalid(format!(
+                "to_organisation: '{to}' is not a member organisation (members: {})",
+                members.join(", ")
+            )));
         }
         let service: Service = input
             .service

@@ -206,6 +206,8 @@ pub struct SyncSummary {
     /// Why events could not be handed over this time (an error code); they wait for the next
     /// sync.
     pub events_error: Option<String>,
+    /// Why the list of member organisations could not be fetched this time (an error code).
+    pub directory_error: Option<String>,
     pub round_trips: u64,
     pub bytes_sent: u64,
     pub bytes_received: u64,
@@ -590,6 +592,11 @@ impl Punkt {
         match self.send_events(t) {
             Ok(n) => summary.events_sent = n as u64,
             Err(e) => summary.events_error = Some(e.code().to_string()),
+        }
+        // 5. The member organisations, for the referral form. Not fatal either: the last list
+        // stays.
+        if let Err(e) = self.fetch_directory(t) {
+            summary.directory_error = Some(e.code().to_string());
         }
         summary.pending_after = self.store.count_pending()?;
         summary.duration_ms = started.elapsed().as_millis() as u64;

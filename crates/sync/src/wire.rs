@@ -9,7 +9,7 @@ use thiserror::Error;
 
 pub const MAGIC: [u8; 4] = *b"PKSY";
 /// The protocol version this build speaks.
-pub const VERSION: u16 = 3;
+pub const VERSION: u16 = 4;
 
 /// Bounds on what one message may hold.
 pub mod limits {
@@ -56,6 +56,9 @@ pub enum Request {
     /// Things done on the device that the server's audit log should hold: exports, merges,
     /// retention runs (version 3).
     Record(Vec<LocalEvent>),
+    /// "Which member organisations are there?" (version 4): what a referral may be addressed
+    /// to. Any enrolled device may ask.
+    Directory,
 }
 
 /// One month of an organisation's contribution to the consortium-wide count: per person a
@@ -242,6 +245,8 @@ pub enum Response {
     Audit(Vec<AuditEntry>),
     /// How many of the events were new to the log.
     Recorded(u32),
+    /// The consortium's member organisations, sorted by name.
+    Directory(Vec<String>),
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -534,6 +539,7 @@ impl Request {
                     bound("characters of detail", e.detail.len(), limits::MAX_DETAIL)?;
                 }
             }
+            Request::Directory => {}
         }
         Ok(())
     }
@@ -564,6 +570,12 @@ impl Response {
             Response::ConsortiumCount(c) => {
                 bound("services", c.services.len(), limits::MAX_DOCS)?;
                 bound("organisations", c.contributions.len(), limits::MAX_DOCS)?;
+            }
+            Response::Directory(orgs) => {
+                bound("organisations", orgs.len(), limits::MAX_DOCS)?;
+                for o in orgs {
+                    name("organisation", o)?;
+                }
             }
             Response::Refused(_) | Response::Tally(_) | Response::Recorded(_) => {}
         }
@@ -615,6 +627,16 @@ mod tests {
             }],
         });
         assert!(encode_request(&big).len() < 1024 + 32);
+        // The directory: a unit request, a list of names back; a name past the limit is refused.
+        let ask = encode_request(&Request::Directory);
+        assert_eq!(decode_request(&ask).unwrap(), Request::Directory);
+        let orgs = Response::Directory(vec!["Fundacja A".into(), "Stowarzyszenie B".into()]);
+        assert_eq!(decode_response(&encode_response(&orgs)).unwrap(), orgs);
+        let long = Response::Directory(vec!["x".repeat(limits::MAX_NAME + 1)]);
+        assert!(matches!(
+            decode_response(&encode_response(&long)),
+            Err(WireError::Malformed(_))
+        ));
     }
 
     #[test]
@@ -623,9 +645,9 @@ mod tests {
         let mut other = encode_request(&sample());
         other[5] = VERSION as u8 + 1;
         assert_eq!(decode_request(&other), Err(WireError::Version(VERSION + 1)));
-        // Devices of version 1 (before erasure) and 2 (before consortium counts and the audit
-        // view) are told to update.
-        for old in [1, 2] {
+        // Devices of version 1 (before erasure), 2 (before consortium counts and the audit
+        // view) and 3 (before the directory of organisations) are told to update.
+        for old in [1, 2, 3] {
             other[5] = old as u8;
             assert_eq!(decode_request(&other), Err(WireError::Version(old)));
         }

@@ -198,4 +198,19 @@ fn a_coordinator_sees_who_read_changed_exported_merged_and_erased_a_file() {
         1,
         "the owner organisation still records about its erased file"
     );
+
+    // An administrator revokes Bartek's laptop: A's coordinator sees it in A's log, B's does
+    // not.
+    server.revoke(&bartek.device_id);
+    let mut t = coord.transport(&server);
+    let a_log = coord.punkt.server_audit(&mut t, &[], 1000).unwrap();
+    assert!(
+        a_log.iter().any(|e| e.action == "revoke"
+            && e.user.as_deref() == Some("bartek")
+            && e.device_id.as_deref() == Some(bartek.device_id.as_str())),
+        "{a_log:#?}"
+    );
+    let mut t = bogna.transport(&server);
+    let b_log = bogna.punkt.server_audit(&mut t, &[], 1000).unwrap();
+    assert!(b_log.iter().all(|e| e.action != "revoke"), "{b_log:#?}");
 }

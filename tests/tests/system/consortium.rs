@@ -73,6 +73,11 @@ fn a_person_helped_by_two_organisations_counts_once_and_the_server_never_holds_a
     let mut b = Device::enrolled(&server, "Fundacja B", "bea");
     let mut c = Device::enrolled(&server, "Fundacja C", "cyl");
     let counsellor = Device::enrolled(&server, "Fundacja A", "bartek");
+    // An organisation with no coordinator cannot send a tally: the count does not list it as
+    // missing.
+    server.org("Fundacja D");
+    server.user("Fundacja D", "dorota", "counsellor");
+    let _dorota = Device::enrolled(&server, "Fundacja D", "dorota");
 
     // One coordinator makes the key; the others type it in. The ids match.
     let key = punkt_core::consortium::new_key();
@@ -133,6 +138,13 @@ fn a_person_helped_by_two_organisations_counts_once_and_the_server_never_holds_a
         .unwrap();
     assert_eq!(c_part.missing_months, ["2026-03", "2026-04"]);
     assert!(c_part.months.is_empty());
+    assert_eq!(
+        n.contributions
+            .iter()
+            .map(|x| x.organisation.as_str())
+            .collect::<Vec<_>>(),
+        ["Fundacja A", "Fundacja B", "Fundacja C"]
+    );
 
     // Sending again replaces: nothing counts twice. B's coordinator sees the same numbers.
     send(&mut a, &server, "2026-03", "2026-04");

@@ -296,9 +296,14 @@ fn a_referral_to_an_unknown_organisation_is_refused_by_the_server_and_can_be_dis
             )
             .unwrap()
     };
+    // Before the first sync the laptop has no list of members: the name is taken as typed and
+    // the server decides.
+    assert!(a.punkt.organisations().unwrap().is_empty());
     let r = refer(&mut a, "Fundacja Nieznana");
     let s = a.sync(&server);
     assert_eq!(s.refused.len(), 1, "{s:?}");
+    assert_eq!(s.directory_error, None);
+    assert_eq!(a.punkt.organisations().unwrap(), ["Fundacja A"]);
     assert_eq!(s.refused[0].doc_id, r.id);
     assert_eq!(server.stored(&r.id), None);
     // Refused again at every sync until the referral is discarded: then it leaves the file,
@@ -314,7 +319,26 @@ fn a_referral_to_an_unknown_organisation_is_refused_by_the_server_and_can_be_dis
 
     // A referral the server took may have reached the other organisation: it is withdrawn,
     // never discarded.
+    // Once the server has listed the members, a name outside the list is refused on the
+    // laptop, before anything is written.
+    let unknown = a
+        .punkt
+        .refer(
+            &id,
+            ReferralInput::from_json(&format!(
+                r#"{{"to_organisation":"Fundacja B","service":"legal","consent_id":"{consent_id}","reason":"asylum appeal"}}"#
+            ))
+            .unwrap(),
+        )
+        .unwrap_err();
+    assert!(
+        matches!(&unknown, punkt_core::CoreError::Invalid(m) if m.contains("not a member") && m.contains("Fundacja A")),
+        "{unknown:?}"
+    );
+    assert!(a.punkt.client_view(&id).unwrap().referrals.is_empty());
     server.org("Fundacja B");
+    a.sync(&server);
+    assert_eq!(a.punkt.organisations().unwrap(), ["Fundacja A", "Fundacja B"]);
     let sent = refer(&mut a, "Fundacja B");
     a.sync(&server);
     assert_eq!(

@@ -459,7 +459,11 @@ events_sent: number,
  * Why events could not be handed over this time (an error code); they wait for the next
  * sync.
  */
-events_error: string | null, round_trips: number, bytes_sent: number, bytes_received: number, 
+events_error: string | null, 
+/**
+ * Why the list of member organisations could not be fetched this time (an error code).
+ */
+directory_error: string | null, round_trips: number, bytes_sent: number, bytes_received: number, 
 /**
  * Documents still waiting to go (edited during the sync, or refused).
  */

@@ -102,6 +102,7 @@ export const api = {
   referrals: () => command<ReferralView[]>("referrals"),
   refer: (clientId: string, input: ReferralInput) => command<ReferralView>("refer", { clientId, input }),
   respondReferral: (id: string, status: string, note: string) => command<ReferralView>("respond_referral", { id, status, note }),
+  organisations: () => command<string[]>("organisations"),
   discardReferral: (clientId: string, referralId: string) => command<null>("discard_referral", { clientId, referralId }),
 
   // The consortium count (coordinators): the key stays on the laptops, the server counts hashes.

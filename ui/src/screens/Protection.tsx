@@ -113,6 +113,12 @@ export function FileReferrals({ c, onChanged }: { c: ClientView; onChanged: () =
   const vocab = useVocab();
   const consents = c.consents.filter((k) => !k.withdrawn_on);
   const [to, setTo] = useState('');
+  // The member organisations the server listed at the last sync; before the first sync the name
+  // is typed (and the server decides).
+  const [members, setMembers] = useState<string[]>([]);
+  useEffect(() => {
+    api.organisations().then((o) => setMembers(o.filter((x) => x !== c.organisation)), () => setMembers([]));
+  }, [c.organisation]);
   const [service, setService] = useState<string | null>('psychological');
   const [consent, setConsent] = useState<string | null>(consents[0]?.id ?? null);
   const [reason, setReason] = useState('');
@@ -153,7 +159,11 @@ export function FileReferrals({ c, onChanged }: { c: ClientView; onChanged: () =
         {consents.length === 0 ? <Alert color="orange" data-testid="referral-no-consent">{t('referrals.no_consent')}</Alert> : (
           <Stack gap="xs">
             <Group grow>
-              <TextInput label={t('referrals.to')} value={to} onChange={(e) => setTo(e.currentTarget.value)} data-testid="referral-to" />
+              {members.length > 0 ? (
+                <Select label={t('referrals.to')} data={members} value={to || null} onChange={(v) => setTo(v ?? '')} searchable data-testid="referral-to" />
+              ) : (
+                <TextInput label={t('referrals.to')} description={t('referrals.to_unlisted')} value={to} onChange={(e) => setTo(e.currentTarget.value)} data-testid="referral-to" />
+              )}
               <Select label={t('client.services')} data={vocab.services.map((s) => ({ value: s, label: t(`vocab.service.${s}`, { defaultValue: s }) }))} value={service} onChange={setService} />
               <Select label={t('referrals.consent')} data={consents.map((k) => ({ value: k.id, label: `${k.clause} (${k.given_on})` }))} value={consent} onChange={setConsent} />
             </Group>

@@ -78,6 +78,12 @@ export function SyncScreen() {
                   {result.erased.some((e) => e.dropped_unsent_changes) && ` ${t('sync.erased_dropped', { count: result.erased.filter((e) => e.dropped_unsent_changes).length })}`}
                 </Text>
               )}
+              {result.events_error && (
+                <Text c="orange" data-testid="sync-events-error">{t('sync.events_error', { why: t(`errors.${result.events_error}`, { defaultValue: result.events_error }) })}</Text>
+              )}
+              {result.directory_error && (
+                <Text c="orange" data-testid="sync-directory-error">{t('sync.directory_error', { why: t(`errors.${result.directory_error}`, { defaultValue: result.directory_error }) })}</Text>
+              )}
             </Stack>
           )}
         </Card>
