@@ -24,7 +24,10 @@ fn two_instances_on_one_database_converge() {
     // The member directory comes from the same database through either instance.
     one.org("Fundacja B");
     assert_eq!(c.sync(&two).directory_error, None);
-    assert_eq!(c.punkt.organisations().unwrap(), ["Fundacja A", "Fundacja B"]);
+    assert_eq!(
+        c.punkt.organisations().unwrap(),
+        ["Fundacja A", "Fundacja B"]
+    );
 
     // Everyone works on the shared file and their own, then syncs at the same moment through
     // different instances: the per-document compare-and-set must keep every change.

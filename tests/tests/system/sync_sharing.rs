@@ -338,7 +338,10 @@ fn a_referral_to_an_unknown_organisation_is_refused_by_the_server_and_can_be_dis
     assert!(a.punkt.client_view(&id).unwrap().referrals.is_empty());
     server.org("Fundacja B");
     a.sync(&server);
-    assert_eq!(a.punkt.organisations().unwrap(), ["Fundacja A", "Fundacja B"]);
+    assert_eq!(
+        a.punkt.organisations().unwrap(),
+        ["Fundacja A", "Fundacja B"]
+    );
     let sent = refer(&mut a, "Fundacja B");
     a.sync(&server);
     assert_eq!(

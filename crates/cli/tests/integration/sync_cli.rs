@@ -121,7 +121,11 @@ fn laptops_sync_show_conflicts_resolve_and_carry_files() {
     assert_eq!(ok(&a, &["sync", "status"], None)["pending_documents"], 0);
     // The sync brought the member organisations, for referrals.
     let orgs = ok(&a, &["referral", "organisations"], None);
-    assert_eq!(orgs["organisations"], serde_json::json!(["Fundacja A"]), "{orgs}");
+    assert_eq!(
+        orgs["organisations"],
+        serde_json::json!(["Fundacja A"]),
+        "{orgs}"
+    );
 
     // The same field on both laptops.
     ok(
