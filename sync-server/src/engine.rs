@@ -445,6 +445,9 @@ impl<S: Storage> Engine<S> {
         self.store
             .replace_tally(&device.organisation, &t.month, &t.key_id, &at, people)
             .await?;
+        // A month sent again after an erasure must not leave the erased person's hash in the
+        // database's files.
+        self.store.scrub().await?;
         self.audit(
             "tally",
             Some(device),

@@ -433,7 +433,8 @@ impl Storage for PostgresStorage {
     /// encrypted storage removes them from disk at once (ARCHITECTURE.md, "Erasure").
     async fn scrub(&self) -> Result<()> {
         let c = self.client().await;
-        c.batch_execute("VACUUM documents, doc_changes").await?;
+        c.batch_execute("VACUUM documents, doc_changes, tally")
+            .await?;
         Ok(())
     }
 

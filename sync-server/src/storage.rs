@@ -190,8 +190,9 @@ pub trait Storage: Send + Sync + 'static {
     /// learns of it from "what changed". A document the server never had gets a tombstone owned
     /// by `owner_org`. Returns the tombstone's sequence number.
     fn erase_doc(&self, id: &str, owner_org: &str) -> impl Future<Output = Result<u64>> + Send;
-    /// After erasures: make sure no copy of the deleted bytes stays in the database's files
-    /// (SQLite: the WAL is checkpointed and truncated; freed pages are already overwritten).
+    /// After erasures and replaced tallies: make sure no copy of the deleted bytes stays in the
+    /// database's files (SQLite: the WAL is checkpointed and truncated; freed pages are
+    /// already overwritten).
     fn scrub(&self) -> impl Future<Output = Result<()>> + Send;
     fn org_exists(&self, name: &str) -> impl Future<Output = Result<bool>> + Send;
     /// The member organisations, sorted by name.

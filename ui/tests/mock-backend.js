@@ -241,7 +241,8 @@
       const old = state.retentionFiles.filter((f) => f.last_activity < cutoff);
       const item = (f) => ({ id: f.id, last_activity: f.last_activity });
       const due = old.filter((f) => !f.open).map(item);
-      const report = { rule, run_at: `${today}T12:00:00Z`, cutoff, applied: apply, examined: state.retentionFiles.length, due, kept_open: old.filter((f) => f.open).map(item), erased: [], anonymised: [] };
+      const report = { rule, run_at: `${today}T12:00:00Z`, cutoff, applied: apply, examined: state.retentionFiles.length, due, kept_open: old.filter((f) => f.open).map(item), erased: [], anonymised: [], last_sync: scenario.retentionLastSync ?? null, sync_required: !!scenario.retentionSyncRequired };
+      if (apply && report.sync_required) throw err('sync_first', 'sync first: the rule decides on the files on this laptop');
       if (apply) {
         for (const f of due) {
           if (rule.action === 'anonymise') report.anonymised.push({ from: f.id, to: `anon-${f.id}` });
@@ -292,7 +293,7 @@
     enroll: () => { throw err('server_unreachable', 'cannot reach the sync server: connection refused'); },
     sync_now: () => {
       if (!scenario.syncSummary) throw err('not_enrolled', 'not enrolled');
-      return { sent: 1, received: 0, new_documents: 0, reconciled: 0, refused: [], erasures_sent: 0, erased: [], events_sent: 0, events_error: null, directory_error: null, round_trips: 3, bytes_sent: 100, bytes_received: 100, pending_after: 0, cursor: 7, duration_ms: 40, finished_at: `${today}T12:00:00Z`, ...scenario.syncSummary };
+      return { sent: 1, received: 0, new_documents: 0, reconciled: 0, refused: [], erasures_sent: 0, erased: [], events_sent: 0, events_error: null, directory_error: null, tallies_resent: 0, tally_error: null, round_trips: 3, bytes_sent: 100, bytes_received: 100, pending_after: 0, cursor: 7, duration_ms: 40, finished_at: `${today}T12:00:00Z`, ...scenario.syncSummary };
     },
     export_sync_file: () => ({ path: '/tmp/x.punktsync', bytes: 1 }),
     import_sync_file: () => { throw err('import_refused', 'bad file'); },

@@ -354,7 +354,7 @@ test('errors: an unknown code falls back to the generic message, sync errors in 
 });
 
 test('sync: what did not go this time is said, in the person\'s language', async ({ open, page, shot }) => {
-  await open({ unlocked: true, syncSummary: { events_error: 'server_unreachable', directory_error: 'forbidden' } });
+  await open({ unlocked: true, syncSummary: { events_error: 'server_unreachable', directory_error: 'forbidden', tally_error: 'key_mismatch', tallies_resent: 0 } });
   await page.getByTestId('nav-sync').click();
   await page.getByTestId('sync-now').click();
   await page.getByTestId('sync-result').waitFor();
@@ -362,6 +362,8 @@ test('sync: what did not go this time is said, in the person\'s language', async
   assert(events.includes('Zostanie wysłany przy następnej synchronizacji') && events.includes('Brak połączenia z serwerem synchronizacji'), `events error: ${events}`);
   const dir = await page.getByTestId('sync-directory-error').innerText();
   assert(dir.includes('organizacji członkowskich'), `directory error: ${dir}`);
+  const tally = await page.getByTestId('sync-tally-error').innerText();
+  assert(tally.includes('wysłać ponownie') && tally.includes('różnymi kluczami'), `tally error: ${tally}`);
   await shot('sync-partial');
 });
 
@@ -372,6 +374,15 @@ test('sync: a clean sync shows no warning', async ({ open, page }) => {
   await page.getByTestId('sync-result').waitFor();
   assert((await page.getByTestId('sync-events-error').count()) === 0, 'a warning on a clean sync');
   assert((await page.getByTestId('sync-directory-error').count()) === 0, 'a warning on a clean sync');
+  assert((await page.getByTestId('sync-tally-error').count()) === 0, 'a warning on a clean sync');
+});
+
+test('sync: tallies sent again after an erasure are reported', async ({ open, page }) => {
+  await open({ unlocked: true, syncSummary: { tallies_resent: 2 } });
+  await page.getByTestId('nav-sync').click();
+  await page.getByTestId('sync-now').click();
+  const resent = await page.getByTestId('sync-tallies-resent').innerText();
+  assert(resent.includes('(miesiące): 2'), `resent: ${resent}`);
 });
 
 test('reports: totals, a breakdown with bars, export path shown', async ({ open, page, shot }) => {
@@ -521,6 +532,22 @@ test('retention: anonymising reports the new files; another role is refused', as
   const error = page.getByTestId('retention').getByTestId('error');
   await error.waitFor();
   assert((await error.getAttribute('data-code')) === 'forbidden' && (await error.innerText()).includes('Not allowed for your organisation or role.'), 'refusal not shown');
+});
+
+test('retention: an enrolled laptop that has not synced lately is told to sync first, and cannot apply', async ({ open, page, shot }) => {
+  await open({ unlocked: true, role: 'coordinator', retentionRule: { closed_years: 10, action: 'erase' }, retentionSyncRequired: true, retentionLastSync: '2026-10-01T08:00:00Z' });
+  await page.getByTestId('nav-protection').click();
+  await page.getByTestId('retention-preview-run').click();
+  const warn = await page.getByTestId('retention-preview').getByTestId('retention-sync-first').innerText();
+  assert(warn.includes('ostatnia synchronizacja była') && warn.includes('2026'), `warning ${warn}`);
+  await shot('retention-sync-first');
+  await page.getByTestId('retention-apply-open').click();
+  await page.getByTestId('retention-plan').getByTestId('retention-sync-first').waitFor();
+  await page.getByTestId('retention-confirm').click();
+  assert(await page.getByTestId('retention-apply').isDisabled(), 'apply enabled without a recent sync');
+  assert((await calls(page, 'run_retention')).every((c) => c.args.apply === false), 'the rule was applied');
+  await page.getByTestId('retention-plan').getByText('Przejdź do synchronizacji').click();
+  await page.getByTestId('sync-now').or(page.getByTestId('enroll-server')).waitFor();
 });
 
 test('audit: the file tab shows the timeline newest first, translated', async ({ open, page, shot }) => {

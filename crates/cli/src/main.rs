@@ -807,6 +807,33 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                         "Synced: {} sent, {} received ({} new), {} reconciled, {} refused; {} waiting to go.",
                         s.sent, s.received, s.new_documents, s.reconciled, s.refused.len(), s.pending_after
                     );
+                    for e in &s.erased {
+                        let dropped = if e.dropped_unsent_changes {
+                            " (unsent changes to it were dropped)"
+                        } else {
+                            ""
+                        };
+                        println!(
+                            "Erased by its organisation, deleted here: {}{dropped}",
+                            e.doc_id
+                        );
+                    }
+                    if s.tallies_resent > 0 {
+                        println!(
+                            "Consortium tallies sent again after erasures: {} months.",
+                            s.tallies_resent
+                        );
+                    }
+                    // What did not go this time waits for the next sync.
+                    for (what, code) in [
+                        ("the event log", &s.events_error),
+                        ("the list of member organisations", &s.directory_error),
+                        ("consortium tallies to send again", &s.tally_error),
+                    ] {
+                        if let Some(code) = code {
+                            eprintln!("warning: {what}: not done this time ({code}); tried again at the next sync");
+                        }
+                    }
                     Ok(())
                 }
                 Err(CoreError::SyncRefused {

@@ -16,6 +16,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use hmac::{Hmac, Mac};
+use punkt_store::erase::ErasedDocument;
 use punkt_sync::wire::{self, ConsortiumCount, CountQuery, Tally, TallyPerson, TallyReceipt};
 use punkt_sync::{Hash, Request, Response};
 use rand::RngCore;
@@ -27,6 +28,10 @@ use crate::Punkt;
 
 /// The consortium key, in the store's (encrypted) meta table.
 const META_KEY: &str = "consortium_key";
+/// The months (`YYYY-MM`, JSON array) this laptop sent a tally for.
+const META_SENT: &str = "consortium_sent_months";
+/// Of those, the months that held someone erased since: sent again at the next sync.
+const META_STALE: &str = "consortium_stale_months";
 
 /// The text whose keyed hash names a key (see [`key_id`]).
 const KEY_ID_TEXT: &[u8] = b"punkt consortium key id";
@@ -179,6 +184,7 @@ impl Punkt {
     ) -> Result<Vec<TallyReceipt>> {
         let mut receipts = Vec::new();
         for tally in self.consortium_tally(from, to)? {
+            let month = tally.month.clone();
             match self.ask(t, &Request::Tally(tally))? {
                 Response::Tally(r) => receipts.push(r),
                 _ => {
@@ -187,8 +193,72 @@ impl Punkt {
                     ))
                 }
             }
+            // Sent from here: an erasure will make this laptop send it again; and it no longer
+            // holds anyone erased.
+            let mut sent = self.month_set(META_SENT)?;
+            let mut stale = self.month_set(META_STALE)?;
+            sent.insert(month.clone());
+            stale.remove(&month);
+            self.set_month_set(META_SENT, &sent)?;
+            self.set_month_set(META_STALE, &stale)?;
         }
         Ok(receipts)
+    }
+
+    fn month_set(&self, key: &str) -> Result<BTreeSet<String>> {
+        Ok(self
+            .store
+            .meta_value(key)?
+            .and_then(|j| serde_json::from_str(&j).ok())
+            .unwrap_or_default())
+    }
+
+    fn set_month_set(&self, key: &str, months: &BTreeSet<String>) -> Result<()> {
+        let json = serde_json::to_string(months).expect("serialises");
+        Ok(self.store.set_meta(key, &json)?)
+    }
+
+    /// After an erasure (made here or learnt from the server): the months this laptop sent a
+    /// tally for that held the person are noted, to be sent again at the next sync.
+    pub(crate) fn note_erased_for_tallies(&self, erased: &[ErasedDocument]) -> Result<()> {
+        let sent = self.month_set(META_SENT)?;
+        if sent.is_empty() {
+            return Ok(());
+        }
+        let mut stale = self.month_set(META_STALE)?;
+        let before = stale.len();
+        stale.extend(
+            erased
+                .iter()
+                .flat_map(|e| &e.consultation_months)
+                .filter(|m| sent.contains(*m))
+                .cloned(),
+        );
+        if stale.len() != before {
+            self.set_month_set(META_STALE, &stale)?;
+        }
+        Ok(())
+    }
+
+    /// The months whose tallies wait to be sent again (someone counted in them was erased).
+    pub fn stale_tally_months(&self) -> Result<Vec<String>> {
+        Ok(self.month_set(META_STALE)?.into_iter().collect())
+    }
+
+    /// Send again, one by one, the months noted by `note_erased_for_tallies`, on a
+    /// coordinator's laptop that holds the key (only coordinators send tallies).
+    pub(crate) fn resend_stale_tallies(&mut self, t: &mut dyn Transport) -> Result<usize> {
+        let stale = self.month_set(META_STALE)?;
+        if stale.is_empty()
+            || self.consortium_key()?.is_none()
+            || self.role()?.as_deref() != Some("coordinator")
+        {
+            return Ok(0);
+        }
+        for month in &stale {
+            self.send_consortium_tally(t, month, month)?;
+        }
+        Ok(stale.len())
     }
 
     /// The consortium-wide count of `from..=to` (`YYYY-MM`), from every organisation's tally.

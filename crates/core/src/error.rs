@@ -44,6 +44,8 @@ pub enum CoreError {
         "the server has referral {0}, so the other organisation may have it: withdraw it instead"
     )]
     ReferralOnServer(String),
+    #[error("sync first: {0}")]
+    SyncFirst(String),
 }
 
 impl CoreError {
@@ -78,6 +80,7 @@ impl CoreError {
             CoreError::Erased(_) => "erased",
             CoreError::Forbidden(_) => "forbidden",
             CoreError::ReferralOnServer(_) => "referral_on_server",
+            CoreError::SyncFirst(_) => "sync_first",
             CoreError::Document { .. } => "malformed_document",
             CoreError::ImportRefused(_) => "import_refused",
             CoreError::Export(_) => "export_failed",

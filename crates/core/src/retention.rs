@@ -84,7 +84,15 @@ pub struct RetentionReport {
     pub kept_open: Vec<RetentionItem>,
     pub erased: Vec<String>,
     pub anonymised: Vec<AnonymisedFile>,
+    /// When this laptop last synced (none if it never did): the rule decides on what is here.
+    pub last_sync: Option<String>,
+    /// An enrolled laptop must have synced within `SYNC_FRESH_HOURS` to apply the rule.
+    pub sync_required: bool,
 }
+
+/// How recent an enrolled laptop's last sync must be for the rule to be applied: a file another
+/// laptop worked on since, whose work is on the server but not here, would look inactive.
+pub const SYNC_FRESH_HOURS: i64 = 24;
 
 /// The anonymised copy of `file` (see the module header). Every entry gets a new id (the old
 /// ones are ULIDs with a time in them, which would match a copy of the original kept
@@ -229,8 +237,22 @@ impl Punkt {
         let rule = self.retention_rule()?.ok_or_else(|| {
             CoreError::Invalid("no retention rule is set for this organisation".into())
         })?;
+        let last_sync = self.last_sync_at()?;
+        let fresh = last_sync
+            .as_deref()
+            .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+            .is_some_and(|t| self.now() - t.to_utc() < chrono::Duration::hours(SYNC_FRESH_HOURS));
+        // A laptop used alone has nothing to wait for.
+        let sync_required = self.enrolment()?.is_some() && !fresh;
         if apply {
             self.require_coordinator("apply the retention rule")?;
+            if sync_required {
+                return Err(CoreError::SyncFirst(format!(
+                    "the rule decides on the files on this laptop; sync (last: {}) so that work \
+                     done on other laptops counts, then apply it within {SYNC_FRESH_HOURS} hours",
+                    last_sync.as_deref().unwrap_or("never")
+                )));
+            }
             self.finish_pending_retention()?;
         }
         let today = self.today();
@@ -250,6 +272,8 @@ impl Punkt {
             kept_open: Vec::new(),
             erased: Vec::new(),
             anonymised: Vec::new(),
+            last_sync,
+            sync_required,
         };
         for f in self.store.retention_facts()? {
             if f.organisation != org {

@@ -36,6 +36,9 @@ pub struct ErasedDocument {
     pub was_here: bool,
     /// It had changes the server had not confirmed: they are gone with it.
     pub had_unsent_changes: bool,
+    /// The months (`YYYY-MM`) of the file's consultations, read before they went: a consortium
+    /// tally already sent for those months still holds the person's hash.
+    pub consultation_months: Vec<String>,
 }
 
 impl Store {
@@ -56,6 +59,13 @@ impl Store {
                 .prepare_cached("SELECT local_seq, synced_seq FROM documents WHERE id = ?1")?
                 .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
                 .optional()?;
+            let consultation_months = tx
+                .prepare_cached(
+                    "SELECT DISTINCT substr(date, 1, 7) FROM consultation_services
+                     WHERE client_id = ?1 ORDER BY 1",
+                )?
+                .query_map([id], |r| r.get(0))?
+                .collect::<rusqlite::Result<Vec<String>>>()?;
             delete_client_rows(&tx, id)?;
             tx.prepare_cached("DELETE FROM merged_files WHERE id = ?1")?
                 .execute([id])?;
@@ -77,6 +87,7 @@ impl Store {
                 id: id.clone(),
                 was_here: found.is_some(),
                 had_unsent_changes: found.is_some_and(|(local, synced)| local > synced),
+                consultation_months,
             });
         }
         tx.commit()?;

@@ -198,16 +198,52 @@ fn a_person_helped_by_two_organisations_counts_once_and_the_server_never_holds_a
     assert_eq!(service(&n, "all").in_several_organisations, 1);
     assert_eq!(service(&n, "legal").unique_people, 2);
 
-    // Erasing a person and sending again takes them out of the count.
+    // Erasing a person takes them out of the count: the coordinator's laptop sends the months
+    // that held them again at its next sync, by itself.
     a.punkt.erase_client(&amina).unwrap();
-    send(&mut a, &server, "2026-03", "2026-04");
+    assert_eq!(
+        a.punkt.stale_tally_months().unwrap(),
+        ["2026-03", "2026-04"]
+    );
+    let s = a.sync(&server);
+    assert_eq!((s.tallies_resent, s.tally_error.as_deref()), (2, None));
+    assert!(a.punkt.stale_tally_months().unwrap().is_empty());
     assert_eq!(
         service(&count(&a, &server).unwrap(), "all").unique_people,
         3
     );
+    let amina_hash = punkt_core::consortium::person_hash(
+        &hex_key(&key),
+        Some("amina haidari|1994-02-11"),
+        Some("AF"),
+        "",
+    );
+    assert!(
+        !on_server(&amina_hash.0),
+        "the erased person's hash stays on the server"
+    );
+    // The same when the erasure is made on another laptop of the organisation: the
+    // coordinator's laptop learns of it by syncing, and sends again.
+    let mut counsellor = counsellor;
+    counsellor.sync(&server);
+    counsellor.punkt.erase_client(&olena_a).unwrap();
+    assert!(
+        counsellor.punkt.stale_tally_months().unwrap().is_empty(),
+        "a laptop that never sent a tally has none to send again"
+    );
+    counsellor.sync(&server);
+    let s = a.sync(&server);
+    assert_eq!(s.erased.len(), 1);
+    assert_eq!(s.tallies_resent, 2);
+    let all = service(&count(&a, &server).unwrap(), "all").clone();
+    assert!(
+        all.per_organisation.iter().all(|(o, _)| o != "Fundacja A"),
+        "{all:?}"
+    );
+    assert_eq!(all.unique_people, 3, "Olena is still helped by B and C");
+    assert_eq!(all.in_several_organisations, 1);
 
     // A counsellor may neither send nor ask; both refusals are logged.
-    let mut counsellor = counsellor;
     counsellor.punkt.set_consortium_key(&key).unwrap();
     let mut t = counsellor.transport(&server);
     assert_eq!(

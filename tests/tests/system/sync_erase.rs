@@ -317,6 +317,7 @@ fn a_retention_run_reaches_every_laptop() {
     ala.punkt
         .set_now(chrono::Utc.with_ymd_and_hms(2015, 4, 1, 9, 0, 0).unwrap());
     let old = ala.add(PERSON);
+    let active = ala.add(r#"{"given_names":"Dmytro","family_name":"Koval"}"#);
     ala.sync(&server);
     bartek.sync(&server);
     assert!(bartek.punkt.client(&old).is_ok());
@@ -329,6 +330,29 @@ fn a_retention_run_reaches_every_laptop() {
             action: RetentionAction::Anonymise,
         }))
         .unwrap();
+    // Meanwhile Bartek saw Dmytro again and synced; Ala's laptop has not heard of it.
+    bartek.consult(&active, "back after ten years");
+    bartek.sync(&server);
+    let preview = ala.punkt.run_retention(false).unwrap();
+    assert_eq!(preview.due.len(), 2, "on Ala's data alone both look closed");
+    assert!(preview.sync_required);
+    assert_eq!(preview.last_sync.as_deref(), Some("2015-04-01T09:00:00Z"));
+    // So applying is refused until Ala syncs: nothing is erased or copied.
+    let refused = ala.punkt.run_retention(true).unwrap_err();
+    assert_eq!(refused.code(), "sync_first", "{refused}");
+    assert!(ala.punkt.client(&old).is_ok() && ala.punkt.client(&active).is_ok());
+    ala.sync(&server);
+    let preview = ala.punkt.run_retention(false).unwrap();
+    assert!(!preview.sync_required);
+    assert_eq!(
+        preview
+            .due
+            .iter()
+            .map(|i| i.id.as_str())
+            .collect::<Vec<_>>(),
+        [old.as_str()],
+        "Bartek's consultation keeps Dmytro's file"
+    );
     let done = ala.punkt.run_retention(true).unwrap();
     assert_eq!(done.anonymised.len(), 1);
     let copy = done.anonymised[0].to.clone();

@@ -121,7 +121,15 @@ due: Array<RetentionItem>,
 /**
  * Files past the cutoff kept because a matter or a deadline is still open.
  */
-kept_open: Array<RetentionItem>, erased: Array<string>, anonymised: Array<AnonymisedFile>, };
+kept_open: Array<RetentionItem>, erased: Array<string>, anonymised: Array<AnonymisedFile>, 
+/**
+ * When this laptop last synced (none if it never did): the rule decides on what is here.
+ */
+last_sync: string | null, 
+/**
+ * An enrolled laptop must have synced within `SYNC_FRESH_HOURS` to apply the rule.
+ */
+sync_required: boolean, };
 
 export type RetentionItem = { id: string, last_activity: string, };
 
@@ -463,7 +471,15 @@ events_error: string | null,
 /**
  * Why the list of member organisations could not be fetched this time (an error code).
  */
-directory_error: string | null, round_trips: number, bytes_sent: number, bytes_received: number, 
+directory_error: string | null, 
+/**
+ * Consortium tallies sent again because someone counted in them was erased.
+ */
+tallies_resent: number, 
+/**
+ * Why those could not be sent again this time (an error code); they wait for the next sync.
+ */
+tally_error: string | null, round_trips: number, bytes_sent: number, bytes_received: number, 
 /**
  * Documents still waiting to go (edited during the sync, or refused).
  */

@@ -1,7 +1,7 @@
 // Data protection for the organisation (coordinators): the retention rule (GDPR Art. 5(1)(e):
 // files closed N years are erased or anonymised), run on demand, and the organisation's audit
 // log on the server.
-import { Anchor, Button, Card, Checkbox, Group, Modal, NumberInput, SegmentedControl, Stack, Table, Text, Title } from '@mantine/core';
+import { Alert, Anchor, Button, Card, Checkbox, Group, Modal, NumberInput, SegmentedControl, Stack, Table, Text, Title } from '@mantine/core';
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ErrorAlert, useNotify } from '../components/errors';
@@ -30,6 +30,21 @@ function Items({ items, testid }: { items: RetentionItem[]; testid: string }) {
   );
 }
 
+/** An enrolled laptop must have synced lately to apply the rule: work done on other laptops
+ * would otherwise not count. Says when it last synced, with a way to the Sync screen. */
+function SyncFirst({ r }: { r: RetentionReport }) {
+  const { t, i18n } = useTranslation();
+  const nav = useNav();
+  if (!r.sync_required) return null;
+  const last = r.last_sync ? new Date(r.last_sync).toLocaleString(i18n.language) : t('sync.never');
+  return (
+    <Alert color="orange" data-testid="retention-sync-first">
+      <Text size="sm">{t('retention.sync_first', { last })}</Text>
+      <Anchor component="button" size="sm" onClick={() => nav({ name: 'sync' })}>{t('retention.go_sync')}</Anchor>
+    </Alert>
+  );
+}
+
 /** What a run found (a preview) or did (applied). */
 function Report({ r }: { r: RetentionReport }) {
   const { t } = useTranslation();
@@ -40,6 +55,7 @@ function Report({ r }: { r: RetentionReport }) {
         <Text size="sm" data-testid="retention-summary">
           {t('retention.summary', { cutoff: r.cutoff, examined: r.examined, due: r.due.length, kept: r.kept_open.length })}
         </Text>
+        {!r.applied && <SyncFirst r={r} />}
         {r.applied && r.rule.action === 'anonymise' && (
           <>
             <Text size="sm" fw={600}>{t('retention.anonymised', { count: r.anonymised.length })}</Text>
@@ -182,10 +198,11 @@ export function RetentionCard() {
             <Text>{t(`retention.confirm_what_${plan.rule.action}`, { count: plan.due.length, cutoff: plan.cutoff })}</Text>
             {plan.kept_open.length > 0 && <Text size="sm">{t('retention.kept_open', { count: plan.kept_open.length })}</Text>}
             <Text size="sm" c="dimmed">{t('retention.everywhere')}</Text>
+            <SyncFirst r={plan} />
             <Checkbox label={t('erase.confirm')} checked={sure} onChange={(e) => setSure(e.currentTarget.checked)} data-testid="retention-confirm" />
             <Group justify="flex-end">
               <Button variant="default" onClick={() => setPlan(null)}>{t('common.cancel')}</Button>
-              <Button color="red" disabled={!sure || plan.due.length === 0} onClick={apply} data-testid="retention-apply">{t('retention.apply_do')}</Button>
+              <Button color="red" disabled={!sure || plan.due.length === 0 || plan.sync_required} onClick={apply} data-testid="retention-apply">{t('retention.apply_do')}</Button>
             </Group>
           </Stack>
         )}

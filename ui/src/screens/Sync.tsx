@@ -81,6 +81,10 @@ export function SyncScreen() {
               {result.events_error && (
                 <Text c="orange" data-testid="sync-events-error">{t('sync.events_error', { why: t(`errors.${result.events_error}`, { defaultValue: result.events_error }) })}</Text>
               )}
+              {result.tallies_resent > 0 && <Text data-testid="sync-tallies-resent">{t('sync.tallies_resent', { count: result.tallies_resent })}</Text>}
+              {result.tally_error && (
+                <Text c="orange" data-testid="sync-tally-error">{t('sync.tally_error', { why: t(`errors.${result.tally_error}`, { defaultValue: result.tally_error }) })}</Text>
+              )}
               {result.directory_error && (
                 <Text c="orange" data-testid="sync-directory-error">{t('sync.directory_error', { why: t(`errors.${result.directory_error}`, { defaultValue: result.directory_error }) })}</Text>
               )}
