@@ -248,18 +248,25 @@ impl<S: Storage> Engine<S> {
     /// Revoke a device: refused from now on, told to wipe; logged.
     pub async fn revoke(&self, device_id: &str) -> Result<(), StorageError> {
         self.store.revoke(device_id, self.now()).await?;
-        // The device's user and organisation go in the entry, so the organisation's coordinator
-        // sees the revocation in their log.
+        // The device's organisation goes in the entry, so its coordinator sees the revocation
+        // in their log.
         let device = self
             .store
             .devices()
             .await?
             .into_iter()
             .find(|d| d.device_id == device_id);
-        let detail = "revoked by an administrator".to_string();
+        // The log's user is who acted (an administrator, unnamed): the laptop's user goes in
+        // the detail.
+        let detail = match &device {
+            Some(d) => format!(
+                "{}'s laptop \"{}\" revoked by an administrator",
+                d.user, d.name
+            ),
+            None => "revoked by an administrator".to_string(),
+        };
         let org = device.as_ref().map(|d| d.organisation.as_str());
-        let mut e = self.admin_event("revoke", Some(device_id), org, None, detail);
-        e.user = device.map(|d| d.user);
+        let e = self.admin_event("revoke", Some(device_id), org, None, detail);
         self.store.audit(e).await.map(drop)
     }
 
@@ -284,7 +291,7 @@ impl<S: Storage> Engine<S> {
     pub async fn delete_tallies_before(&self, before: &str) -> Result<u64, StorageError> {
         punkt_sync::wire::parse_month(before).map_err(|e| StorageError::Invalid(e.to_string()))?;
         let n = self.store.delete_tallies_before(before).await?;
-        self.store.scrub().await?;
+        self.store.scrub_tallies().await?;
         let detail = format!("{n} organisation-months of tallies before {before} deleted");
         let e = self.admin_event("tally_delete", None, None, None, detail);
         self.store.audit(e).await?;
@@ -442,22 +449,36 @@ impl<S: Storage> Engine<S> {
             .map(|p| (p.person.0, p.services))
             .collect();
         let at = timestamp(self.now());
-        self.store
-            .replace_tally(&device.organisation, &t.month, &t.key_id, &at, people)
+        let stored = self
+            .store
+            .replace_tally(
+                &device.organisation,
+                &t.month,
+                &t.key_id,
+                &at,
+                people,
+                t.resend,
+            )
             .await?;
-        // A month sent again after an erasure must not leave the erased person's hash in the
-        // database's files.
-        self.store.scrub().await?;
-        self.audit(
-            "tally",
-            Some(device),
-            None,
-            format!("{}: {n} people", t.month),
-        )
-        .await;
+        if stored {
+            // A month sent again after an erasure must not leave the erased person's hash in
+            // the database's files.
+            self.store.scrub_tallies().await?;
+        }
+        let detail = match (stored, t.resend) {
+            (true, false) => format!("{}: {n} people", t.month),
+            (true, true) => format!("{}: {n} people, sent again after an erasure", t.month),
+            (false, _) => format!("{}: not sent again (no tally of it here)", t.month),
+        };
+        self.audit("tally", Some(device), None, detail).await;
         Ok(Response::Tally(TallyReceipt {
             month: t.month,
-            people: u32::try_from(n).unwrap_or(u32::MAX),
+            people: if stored {
+                u32::try_from(n).unwrap_or(u32::MAX)
+            } else {
+                0
+            },
+            stored,
         }))
     }
 

@@ -211,6 +211,12 @@ async fn admin<S: Storage>(engine: Engine<S>, command: Admin) -> anyhow::Result<
     let store = engine.store.clone();
     match command {
         Admin::Org(OrgCommand::Add { name }) => {
+            // Every laptop receives the names (the directory of members): one it cannot
+            // decode would break the list for all.
+            let max = punkt_sync::wire::limits::MAX_NAME;
+            if name.trim().is_empty() || name.trim().len() > max {
+                bail!("an organisation's name must be 1 to {max} bytes");
+            }
             store.add_org(name.trim()).await?;
             print(&serde_json::json!({ "organisation": name.trim() }))
         }

@@ -433,8 +433,13 @@ impl Storage for PostgresStorage {
     /// encrypted storage removes them from disk at once (ARCHITECTURE.md, "Erasure").
     async fn scrub(&self) -> Result<()> {
         let c = self.client().await;
-        c.batch_execute("VACUUM documents, doc_changes, tally")
-            .await?;
+        c.batch_execute("VACUUM documents, doc_changes").await?;
+        Ok(())
+    }
+
+    async fn scrub_tallies(&self) -> Result<()> {
+        let c = self.client().await;
+        c.batch_execute("VACUUM tally, tally_months").await?;
         Ok(())
     }
 
@@ -539,7 +544,8 @@ impl Storage for PostgresStorage {
         key_id: &str,
         sent_at: &str,
         people: Vec<([u8; 32], Vec<String>)>,
-    ) -> Result<()> {
+        only_if_present: bool,
+    ) -> Result<bool> {
         let mut persons: Vec<Vec<u8>> = Vec::new();
         let mut services: Vec<String> = Vec::new();
         for (p, ss) in &people {
@@ -557,6 +563,17 @@ impl Storage for PostgresStorage {
             &[&org, &month],
         )
         .await?;
+        if only_if_present
+            && tx
+                .query_opt(
+                    "SELECT 1 FROM tally_months WHERE org = $1 AND month = $2",
+                    &[&org, &month],
+                )
+                .await?
+                .is_none()
+        {
+            return Ok(false);
+        }
         tx.execute(
             "DELETE FROM tally WHERE org = $1 AND month = $2",
             &[&org, &month],
@@ -578,7 +595,7 @@ impl Storage for PostgresStorage {
         )
         .await?;
         tx.commit().await?;
-        Ok(())
+        Ok(true)
     }
 
     async fn tallies(&self, from: &str, to: &str) -> Result<(Vec<TallyMonth>, Vec<TallyRow>)> {

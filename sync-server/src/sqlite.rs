@@ -526,7 +526,8 @@ impl Storage for SqliteStorage {
         key_id: &str,
         sent_at: &str,
         people: Vec<([u8; 32], Vec<String>)>,
-    ) -> Result<()> {
+        only_if_present: bool,
+    ) -> Result<bool> {
         let (org, month, key_id, sent_at) = (
             org.to_string(),
             month.to_string(),
@@ -535,6 +536,13 @@ impl Storage for SqliteStorage {
         );
         self.run(move |c| {
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            if only_if_present
+                && !tx
+                    .prepare("SELECT 1 FROM tally_months WHERE org = ?1 AND month = ?2")?
+                    .exists(params![org, month])?
+            {
+                return Ok(false);
+            }
             tx.execute(
                 "DELETE FROM tally WHERE org = ?1 AND month = ?2",
                 params![org, month],
@@ -555,7 +563,7 @@ impl Storage for SqliteStorage {
                 params![org, month, key_id, people.len() as i64, sent_at],
             )?;
             tx.commit()?;
-            Ok(())
+            Ok(true)
         })
         .await
     }

@@ -190,16 +190,23 @@ pub trait Storage: Send + Sync + 'static {
     /// learns of it from "what changed". A document the server never had gets a tombstone owned
     /// by `owner_org`. Returns the tombstone's sequence number.
     fn erase_doc(&self, id: &str, owner_org: &str) -> impl Future<Output = Result<u64>> + Send;
-    /// After erasures and replaced tallies: make sure no copy of the deleted bytes stays in the
-    /// database's files (SQLite: the WAL is checkpointed and truncated; freed pages are
-    /// already overwritten).
+    /// After erasures: make sure no copy of the deleted bytes stays in the database's files
+    /// (SQLite: the WAL is checkpointed and truncated; freed pages are already overwritten.
+    /// PostgreSQL: `VACUUM`, which frees dead rows for reuse but leaves their bytes until
+    /// overwritten; see ARCHITECTURE.md).
     fn scrub(&self) -> impl Future<Output = Result<()>> + Send;
+    /// After a tally was replaced: the same for the tally tables only.
+    fn scrub_tallies(&self) -> impl Future<Output = Result<()>> + Send {
+        self.scrub()
+    }
     fn org_exists(&self, name: &str) -> impl Future<Output = Result<bool>> + Send;
     /// The member organisations, sorted by name.
     fn organisations(&self) -> impl Future<Output = Result<Vec<String>>> + Send;
     fn grant(&self, id: &str, org: &str) -> impl Future<Output = Result<()>> + Send;
 
-    /// Replace `org`'s tally of `month` (people: a keyed hash and their services).
+    /// Replace `org`'s tally of `month` (people: a keyed hash and their services). With
+    /// `only_if_present`, only when the organisation has a tally of that month: returns whether
+    /// it stored anything.
     fn replace_tally(
         &self,
         org: &str,
@@ -207,7 +214,8 @@ pub trait Storage: Send + Sync + 'static {
         key_id: &str,
         sent_at: &str,
         people: Vec<([u8; 32], Vec<String>)>,
-    ) -> impl Future<Output = Result<()>> + Send;
+        only_if_present: bool,
+    ) -> impl Future<Output = Result<bool>> + Send;
     /// The tallies of the months `from..=to` (`YYYY-MM`): which organisation sent which month,
     /// and each (organisation, person, service) once.
     fn tallies(

@@ -85,6 +85,12 @@ fn organisations_people_codes_devices_and_the_audit_log() {
     let code = code["code"].as_str().unwrap();
     assert_eq!(code.len(), 14, "XXXX-XXXX-XXXX: {code}");
     fails(&db, &["admin", "enroll", "--user", "nobody"], "no user");
+    fails(&db, &["admin", "org", "add", "  "], "1 to 200 bytes");
+    fails(
+        &db,
+        &["admin", "org", "add", &"Ж".repeat(101)],
+        "1 to 200 bytes",
+    );
     fails(
         &db,
         &["admin", "enroll", "--user", "anna", "--expires", "0"],

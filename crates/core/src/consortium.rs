@@ -16,7 +16,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use hmac::{Hmac, Mac};
-use punkt_store::erase::ErasedDocument;
+use punkt_store::erase::{META_TALLY_SENT, META_TALLY_STALE};
 use punkt_sync::wire::{self, ConsortiumCount, CountQuery, Tally, TallyPerson, TallyReceipt};
 use punkt_sync::{Hash, Request, Response};
 use rand::RngCore;
@@ -28,10 +28,6 @@ use crate::Punkt;
 
 /// The consortium key, in the store's (encrypted) meta table.
 const META_KEY: &str = "consortium_key";
-/// The months (`YYYY-MM`, JSON array) this laptop sent a tally for.
-const META_SENT: &str = "consortium_sent_months";
-/// Of those, the months that held someone erased since: sent again at the next sync.
-const META_STALE: &str = "consortium_stale_months";
 
 /// The text whose keyed hash names a key (see [`key_id`]).
 const KEY_ID_TEXT: &[u8] = b"punkt consortium key id";
@@ -101,7 +97,10 @@ impl Punkt {
         Ok(key_id(&key))
     }
 
+    /// Forget the key: this laptop no longer takes part (nor sends months again after
+    /// erasures).
     pub fn forget_consortium_key(&mut self) -> Result<()> {
+        self.stop_tallies()?;
         Ok(self.store.delete_meta(META_KEY)?)
     }
 
@@ -162,6 +161,7 @@ impl Punkt {
             .into_iter()
             .map(|(month, people)| Tally {
                 key_id: key_id.clone(),
+                resend: false,
                 month,
                 people: people
                     .into_iter()
@@ -182,25 +182,41 @@ impl Punkt {
         from: &str,
         to: &str,
     ) -> Result<Vec<TallyReceipt>> {
+        self.send_tallies(t, from, to, false)
+    }
+
+    fn send_tallies(
+        &mut self,
+        t: &mut dyn Transport,
+        from: &str,
+        to: &str,
+        resend: bool,
+    ) -> Result<Vec<TallyReceipt>> {
         let mut receipts = Vec::new();
-        for tally in self.consortium_tally(from, to)? {
+        for mut tally in self.consortium_tally(from, to)? {
+            tally.resend = resend;
             let month = tally.month.clone();
-            match self.ask(t, &Request::Tally(tally))? {
-                Response::Tally(r) => receipts.push(r),
+            let receipt = match self.ask(t, &Request::Tally(tally))? {
+                Response::Tally(r) => r,
                 _ => {
                     return Err(CoreError::Sync(
                         "the server answered a tally with something else".into(),
                     ))
                 }
+            };
+            // Sent from here: an erasure will make this laptop send it again. Not stored (a
+            // resend of a month the administrator deleted): nothing to send again, ever.
+            let mut sent = self.month_set(META_TALLY_SENT)?;
+            let mut stale = self.month_set(META_TALLY_STALE)?;
+            if receipt.stored {
+                sent.insert(month.clone());
+            } else {
+                sent.remove(&month);
             }
-            // Sent from here: an erasure will make this laptop send it again; and it no longer
-            // holds anyone erased.
-            let mut sent = self.month_set(META_SENT)?;
-            let mut stale = self.month_set(META_STALE)?;
-            sent.insert(month.clone());
             stale.remove(&month);
-            self.set_month_set(META_SENT, &sent)?;
-            self.set_month_set(META_STALE, &stale)?;
+            self.set_month_set(META_TALLY_SENT, &sent)?;
+            self.set_month_set(META_TALLY_STALE, &stale)?;
+            receipts.push(receipt);
         }
         Ok(receipts)
     }
@@ -218,47 +234,45 @@ impl Punkt {
         Ok(self.store.set_meta(key, &json)?)
     }
 
-    /// After an erasure (made here or learnt from the server): the months this laptop sent a
-    /// tally for that held the person are noted, to be sent again at the next sync.
-    pub(crate) fn note_erased_for_tallies(&self, erased: &[ErasedDocument]) -> Result<()> {
-        let sent = self.month_set(META_SENT)?;
-        if sent.is_empty() {
-            return Ok(());
-        }
-        let mut stale = self.month_set(META_STALE)?;
-        let before = stale.len();
-        stale.extend(
-            erased
-                .iter()
-                .flat_map(|e| &e.consultation_months)
-                .filter(|m| sent.contains(*m))
-                .cloned(),
-        );
-        if stale.len() != before {
-            self.set_month_set(META_STALE, &stale)?;
-        }
-        Ok(())
-    }
-
-    /// The months whose tallies wait to be sent again (someone counted in them was erased).
+    /// The months whose tallies wait to be sent again: an erasure (made here or learnt from
+    /// the server) noted those of the months this laptop sent that held the person, in the
+    /// erasure's own transaction (`punkt_store::erase`).
     pub fn stale_tally_months(&self) -> Result<Vec<String>> {
-        Ok(self.month_set(META_STALE)?.into_iter().collect())
+        Ok(self.month_set(META_TALLY_STALE)?.into_iter().collect())
     }
 
-    /// Send again, one by one, the months noted by `note_erased_for_tallies`, on a
-    /// coordinator's laptop that holds the key (only coordinators send tallies).
+    /// Send the stale months again, one by one (each only if the server still has the
+    /// organisation's tally of it). The server decides who may: if it refuses this laptop
+    /// (no longer a coordinator's), the laptop stops sending and says so once.
     pub(crate) fn resend_stale_tallies(&mut self, t: &mut dyn Transport) -> Result<usize> {
-        let stale = self.month_set(META_STALE)?;
-        if stale.is_empty()
-            || self.consortium_key()?.is_none()
-            || self.role()?.as_deref() != Some("coordinator")
-        {
+        let stale = self.month_set(META_TALLY_STALE)?;
+        if stale.is_empty() {
             return Ok(0);
         }
-        for month in &stale {
-            self.send_consortium_tally(t, month, month)?;
+        if self.consortium_key()?.is_none() {
+            // The key was forgotten since: this laptop no longer takes part.
+            self.stop_tallies()?;
+            return Ok(0);
         }
-        Ok(stale.len())
+        let mut stored = 0;
+        for month in &stale {
+            match self.send_tallies(t, month, month, true) {
+                Ok(receipts) => stored += receipts.iter().filter(|r| r.stored).count(),
+                Err(e @ CoreError::SyncRefused { .. }) if e.code() == "forbidden" => {
+                    self.stop_tallies()?;
+                    return Err(e);
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(stored)
+    }
+
+    /// Forget which months this laptop sent and which wait to be sent again.
+    fn stop_tallies(&self) -> Result<()> {
+        self.store.delete_meta(META_TALLY_SENT)?;
+        self.store.delete_meta(META_TALLY_STALE)?;
+        Ok(())
     }
 
     /// The consortium-wide count of `from..=to` (`YYYY-MM`), from every organisation's tally.

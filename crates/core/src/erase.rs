@@ -161,7 +161,7 @@ impl Punkt {
 
     pub(crate) fn erase_planned(&mut self, documents: &[String]) -> Result<()> {
         let now = self.now_text();
-        let erased = self.store.erase_documents(documents, &now, false)?;
-        self.note_erased_for_tallies(&erased)
+        self.store.erase_documents(documents, &now, false)?;
+        Ok(())
     }
 }

@@ -237,23 +237,29 @@ impl Punkt {
         let rule = self.retention_rule()?.ok_or_else(|| {
             CoreError::Invalid("no retention rule is set for this organisation".into())
         })?;
+        if apply {
+            self.require_coordinator("apply the retention rule")?;
+            // A run that stopped halfway is finished first, whatever else: its copies are
+            // written and its originals must go before anything syncs.
+            self.finish_pending_retention()?;
+        }
         let last_sync = self.last_sync_at()?;
+        // A sync "in the future" (the clock was wrong then, or is now) proves nothing.
         let fresh = last_sync
             .as_deref()
             .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
-            .is_some_and(|t| self.now() - t.to_utc() < chrono::Duration::hours(SYNC_FRESH_HOURS));
+            .map(|t| self.now() - t.to_utc())
+            .is_some_and(|age| {
+                age >= chrono::Duration::zero() && age < chrono::Duration::hours(SYNC_FRESH_HOURS)
+            });
         // A laptop used alone has nothing to wait for.
         let sync_required = self.enrolment()?.is_some() && !fresh;
-        if apply {
-            self.require_coordinator("apply the retention rule")?;
-            if sync_required {
-                return Err(CoreError::SyncFirst(format!(
-                    "the rule decides on the files on this laptop; sync (last: {}) so that work \
-                     done on other laptops counts, then apply it within {SYNC_FRESH_HOURS} hours",
-                    last_sync.as_deref().unwrap_or("never")
-                )));
-            }
-            self.finish_pending_retention()?;
+        if apply && sync_required {
+            return Err(CoreError::SyncFirst(format!(
+                "the rule decides on the files on this laptop; sync (last: {}) so that work \
+                 done on other laptops counts, then apply it within {SYNC_FRESH_HOURS} hours",
+                last_sync.as_deref().unwrap_or("never")
+            )));
         }
         let today = self.today();
         // 29 February, N years back, is the 28th.

@@ -665,9 +665,7 @@ impl Punkt {
             return Ok(());
         }
         let now = self.now_text();
-        let erased = self.store.erase_documents(ids, &now, true)?;
-        self.note_erased_for_tallies(&erased)?;
-        for e in erased {
+        for e in self.store.erase_documents(ids, &now, true)? {
             if e.was_here {
                 summary.erased.push(ErasedNotice {
                     doc_id: e.id,

@@ -6,6 +6,8 @@
 //! (FTS5 keeps a deleted row's terms in older segments until they are merged), and the WAL is
 //! checkpointed and truncated, so no copy of the old pages stays in the WAL file either.
 
+use std::collections::BTreeSet;
+
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
 use crate::error::Result;
@@ -39,6 +41,22 @@ pub struct ErasedDocument {
     /// The months (`YYYY-MM`) of the file's consultations, read before they went: a consortium
     /// tally already sent for those months still holds the person's hash.
     pub consultation_months: Vec<String>,
+}
+
+/// The months (`YYYY-MM`, a JSON array) this laptop sent a consortium tally for.
+pub const META_TALLY_SENT: &str = "consortium_sent_months";
+/// Of those, the months that held someone erased since: to be sent again. Noted in the
+/// erasure's own transaction, so no crash can lose it once the consultations are gone.
+pub const META_TALLY_STALE: &str = "consortium_stale_months";
+
+fn month_set(tx: &rusqlite::Transaction<'_>, key: &str) -> Result<BTreeSet<String>> {
+    let json: Option<String> = tx
+        .prepare_cached("SELECT value FROM meta WHERE key = ?1")?
+        .query_row([key], |r| r.get(0))
+        .optional()?;
+    Ok(json
+        .and_then(|j| serde_json::from_str(&j).ok())
+        .unwrap_or_default())
 }
 
 impl Store {
@@ -89,6 +107,27 @@ impl Store {
                 had_unsent_changes: found.is_some_and(|(local, synced)| local > synced),
                 consultation_months,
             });
+        }
+        let sent = month_set(&tx, META_TALLY_SENT)?;
+        if !sent.is_empty() {
+            let mut stale = month_set(&tx, META_TALLY_STALE)?;
+            let before = stale.len();
+            stale.extend(
+                out.iter()
+                    .flat_map(|e| &e.consultation_months)
+                    .filter(|m| sent.contains(*m))
+                    .cloned(),
+            );
+            if stale.len() != before {
+                tx.prepare_cached(
+                    "INSERT INTO meta(key, value) VALUES (?1, ?2)
+                     ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                )?
+                .execute(params![
+                    META_TALLY_STALE,
+                    serde_json::to_string(&stale).expect("serialises")
+                ])?;
+            }
         }
         tx.commit()?;
         self.scrub()?;

@@ -369,21 +369,36 @@ fn sqlcipher_ready() {
     });
 }
 
-/// For the erasure tests only: stores created or opened in this process after
-/// `plaintext_stores(true)` are plain SQLite files (no `PRAGMA key`), everything else alike,
-/// so a search of their bytes for a name finds what deletion left, not ciphertext.
+/// For the erasure tests only: stores created or opened on this thread while the guard
+/// `plaintext_stores()` returns is alive are plain SQLite files (no `PRAGMA key`), everything
+/// else alike, so a search of their bytes for a name finds what deletion left, not ciphertext.
+/// Per thread, so the other tests of the same test binary (each on its own thread) keep real
+/// SQLCipher stores; the guard switches it off again when the test ends.
 #[cfg(feature = "plaintext-for-tests")]
 pub mod testing {
-    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::cell::Cell;
 
-    static PLAINTEXT: AtomicBool = AtomicBool::new(false);
+    thread_local! {
+        static PLAINTEXT: Cell<bool> = const { Cell::new(false) };
+    }
 
-    pub fn plaintext_stores(on: bool) {
-        PLAINTEXT.store(on, Ordering::SeqCst);
+    /// Switches encryption off for stores opened on this thread until it is dropped.
+    #[must_use = "encryption comes back when the guard is dropped"]
+    pub struct Plaintext(());
+
+    impl Drop for Plaintext {
+        fn drop(&mut self) {
+            PLAINTEXT.with(|p| p.set(false));
+        }
+    }
+
+    pub fn plaintext_stores() -> Plaintext {
+        PLAINTEXT.with(|p| p.set(true));
+        Plaintext(())
     }
 
     pub(crate) fn plaintext() -> bool {
-        PLAINTEXT.load(Ordering::SeqCst)
+        PLAINTEXT.with(Cell::get)
     }
 }
 

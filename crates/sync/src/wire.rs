@@ -73,6 +73,9 @@ pub struct Tally {
     /// `YYYY-MM`.
     pub month: String,
     pub people: Vec<TallyPerson>,
+    /// Sent again by itself after an erasure: replaces the month only if the organisation's
+    /// tally of it is still on the server (one the administrator deleted stays deleted).
+    pub resend: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -86,6 +89,8 @@ pub struct TallyPerson {
 pub struct TallyReceipt {
     pub month: String,
     pub people: u32,
+    /// False when a resend found no tally of the month to replace (nothing was stored).
+    pub stored: bool,
 }
 
 /// A period of whole months, `YYYY-MM` to `YYYY-MM` inclusive.
@@ -695,6 +700,7 @@ mod tests {
         let tally = |month: &str, services: Vec<String>| {
             Request::Tally(Tally {
                 key_id: "k1".into(),
+                resend: false,
                 month: month.into(),
                 people: vec![TallyPerson {
                     person: Hash([1; 32]),

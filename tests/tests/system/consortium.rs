@@ -267,17 +267,68 @@ fn a_person_helped_by_two_organisations_counts_once_and_the_server_never_holds_a
         .any(|e| e.action == "consortium_count" && e.user.as_deref() == Some("ala")));
 
     // The administrator deletes tallies no longer needed; the count then says what is missing.
+    let yusuf = a.add(
+        r#"{"given_names":"Yusuf","family_name":"Rahimi","birth_date":"2001-07-07","citizenships":["AF"]}"#,
+    );
+    consult(&mut a, &yusuf, "2026-03-05", "legal");
+    consult(&mut a, &yusuf, "2026-04-05", "legal");
+    send(&mut a, &server, "2026-03", "2026-04");
     assert_eq!(server.delete_tallies_before("2026-04"), 3);
     let n = count(&a, &server).unwrap();
     assert!(n
         .contributions
         .iter()
         .all(|c| c.missing_months == ["2026-03"]));
+    // Erasing someone counted in a deleted month does not send that month back: only the
+    // month the server still has is sent again.
+    a.punkt.erase_client(&yusuf).unwrap();
+    assert_eq!(
+        a.punkt.stale_tally_months().unwrap(),
+        ["2026-03", "2026-04"]
+    );
+    let s = a.sync(&server);
+    assert_eq!((s.tallies_resent, s.tally_error.as_deref()), (1, None));
+    assert!(a.punkt.stale_tally_months().unwrap().is_empty());
+    let n = count(&a, &server).unwrap();
+    let mine = n
+        .contributions
+        .iter()
+        .find(|c| c.organisation == "Fundacja A")
+        .unwrap();
+    assert_eq!(
+        (mine.months.as_slice(), mine.missing_months.as_slice()),
+        (&["2026-04".to_string()][..], &["2026-03".to_string()][..])
+    );
+    assert!(server.audit().iter().any(
+        |e| e.action == "tally" && e.detail == "2026-03: not sent again (no tally of it here)"
+    ));
+
+    // A coordinator's laptop that is revoked is no longer expected to send; forgetting the key
+    // forgets what this laptop sent.
+    server.org("Fundacja E");
+    server.user("Fundacja E", "ewa", "coordinator");
+    let e = Device::enrolled(&server, "Fundacja E", "ewa");
+    let expected = |n: &ConsortiumCount| {
+        n.contributions
+            .iter()
+            .any(|c| c.organisation == "Fundacja E")
+    };
+    assert!(expected(&count(&a, &server).unwrap()));
+    server.revoke(&e.device_id);
+    assert!(!expected(&count(&a, &server).unwrap()));
+    // (April was sent from this laptop, so erasing Farid would note it, were the key kept.)
+    let farid = a.add(r#"{"given_names":"Farid","family_name":"Nazari","citizenships":["AF"]}"#);
+    consult(&mut a, &farid, "2026-04-10", "legal");
+    a.punkt.forget_consortium_key().unwrap();
+    a.punkt.erase_client(&farid).unwrap();
+    assert!(a.punkt.stale_tally_months().unwrap().is_empty());
+    a.punkt.set_consortium_key(&key).unwrap();
 
     // A tally naming a service outside the vocabulary (or "all", the total's name) is refused:
     // free text would reach every coordinator's screen.
     for bad in ["all", "<b>free text</b>"] {
         let req = punkt_sync::Request::Tally(punkt_sync::wire::Tally {
+            resend: false,
             key_id: id_a.clone(),
             month: "2026-03".into(),
             people: vec![punkt_sync::wire::TallyPerson {

@@ -3,10 +3,11 @@
 //! comes back with edits to an erased file drops them with a notice; only the owner
 //! organisation erases.
 //!
-//! The laptops' stores in this file are plain SQLite (`plaintext_stores`), so that searching
-//! their bytes sees what deletion left behind rather than ciphertext. Each search is first
-//! shown to find the person while the file exists, and a second person who is not erased is
-//! found before and after: a search that finds nothing proves nothing.
+//! The laptops' stores in the tests that call `setup` are plain SQLite (`plaintext_stores`, on
+//! the test's own thread only), so that searching their bytes sees what deletion left behind
+//! rather than ciphertext. Each search is first shown to find the person while the file
+//! exists, and a second person who is not erased is found before and after: a search that
+//! finds nothing proves nothing.
 
 use std::path::Path;
 
@@ -33,9 +34,50 @@ const TRACES: &[&str] = &[
 const CONTROL: &str =
     r#"{"given_names":"Myroslava","family_name":"Dovbush","birth_date":"1979-01-02"}"#;
 
-fn setup() -> (tempfile::TempDir, TestServer, Device, Device) {
-    punkt_store::testing::plaintext_stores(true);
-    two_laptops()
+fn setup() -> (
+    punkt_store::testing::Plaintext,
+    tempfile::TempDir,
+    TestServer,
+    Device,
+    Device,
+) {
+    let plain = punkt_store::testing::plaintext_stores();
+    let (dir, server, a, b) = two_laptops();
+    (plain, dir, server, a, b)
+}
+
+/// The plaintext switch is this thread's and ends with its guard: every other test in this
+/// binary (each on its own thread) and this one after the guard, get real SQLCipher stores.
+#[test]
+fn plain_stores_stay_on_the_thread_that_asked_and_end_with_the_guard() {
+    const SQLITE_HEADER: &[u8] = b"SQLite format 3\0";
+    let make = |dir: &Path| {
+        punkt_store::Store::create(
+            dir,
+            "a long passphrase for a test store",
+            "Fundacja A",
+            punkt_store::KdfParams::FOR_TESTS,
+        )
+        .unwrap();
+        let bytes = std::fs::read(dir.join("punkt.db")).unwrap();
+        bytes.starts_with(SQLITE_HEADER)
+    };
+    let root = tempfile::tempdir().unwrap();
+    let plain = punkt_store::testing::plaintext_stores();
+    assert!(
+        make(&root.path().join("plain")),
+        "the guard makes a plain store"
+    );
+    let other = root.path().join("other-thread");
+    assert!(
+        !std::thread::scope(|s| s.spawn(|| make(&other)).join().unwrap()),
+        "another thread's store is encrypted"
+    );
+    drop(plain);
+    assert!(
+        !make(&root.path().join("after")),
+        "encrypted again after the guard"
+    );
 }
 
 fn traces_in(dir: &Path) -> Vec<(String, Vec<String>)> {
@@ -107,7 +149,7 @@ fn png_with_marker() -> Vec<u8> {
 
 #[test]
 fn an_erased_file_leaves_no_trace_on_any_laptop_or_the_server() {
-    let (dir, server, mut a, mut b) = setup();
+    let (_plain, dir, server, mut a, mut b) = setup();
     let id = a.add(PERSON);
     a.consult(&id, "under the bridge in Grochow");
     a.punkt
@@ -216,7 +258,7 @@ fn an_erased_file_leaves_no_trace_on_any_laptop_or_the_server() {
 
 #[test]
 fn a_laptop_returning_with_edits_to_an_erased_file_drops_them_with_a_notice() {
-    let (dir, server, mut a, mut b) = setup();
+    let (_plain, dir, server, mut a, mut b) = setup();
     let id = a.add(PERSON);
     a.sync(&server);
     b.sync(&server);
@@ -244,7 +286,7 @@ fn a_laptop_returning_with_edits_to_an_erased_file_drops_them_with_a_notice() {
 
 #[test]
 fn an_edit_that_reached_the_server_first_is_erased_with_the_file() {
-    let (dir, server, mut a, mut b) = setup();
+    let (_plain, dir, server, mut a, mut b) = setup();
     let id = a.add(PERSON);
     a.sync(&server);
     b.sync(&server);
@@ -261,7 +303,7 @@ fn an_edit_that_reached_the_server_first_is_erased_with_the_file() {
 
 #[test]
 fn only_the_owner_organisation_can_erase_a_file() {
-    let (_dir, server, mut a, _b) = setup();
+    let (_plain, _dir, server, mut a, _b) = setup();
     server.org("Fundacja B");
     server.user("Fundacja B", "celina", "lawyer");
     let c = Device::enrolled(&server, "Fundacja B", "celina");
@@ -344,6 +386,21 @@ fn a_retention_run_reaches_every_laptop() {
     ala.sync(&server);
     let preview = ala.punkt.run_retention(false).unwrap();
     assert!(!preview.sync_required);
+    // Fresh for 24 hours; a sync that seems to lie in the future proves nothing.
+    let at = |h: u32, m: u32, d: u32| chrono::Utc.with_ymd_and_hms(2026, 11, d, h, m, 0).unwrap();
+    for (now, required) in [
+        (at(8, 59, 23), false),
+        (at(9, 1, 23), true),
+        (at(8, 0, 22), true),
+    ] {
+        ala.punkt.set_now(now);
+        assert_eq!(
+            ala.punkt.run_retention(false).unwrap().sync_required,
+            required,
+            "{now}"
+        );
+    }
+    ala.punkt.set_now(at(9, 0, 22));
     assert_eq!(
         preview
             .due

@@ -27,7 +27,11 @@ likely_same: Array<ClientSummary>, };
 
 export type ConsortiumKey = { key: string, key_id: string, };
 
-export type TallyReceipt = { month: string, people: number, };
+export type TallyReceipt = { month: string, people: number, 
+/**
+ * False when a resend found no tally of the month to replace (nothing was stored).
+ */
+stored: boolean, };
 
 export type ConsortiumCount = { from: string, to: string, 
 /**
