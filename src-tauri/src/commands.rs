@@ -27,7 +27,7 @@ use punkt_core::vocabulary::Vocabulary;
 use punkt_core::{ClientInput, ClientView, ConsultationInput, RecordedDeadline};
 use punkt_model::deadlines::DueDate;
 use punkt_store::index::ClientSummary;
-use punkt_sync::wire::{AuditEntry, ConsortiumCount, TallyReceipt};
+use punkt_sync::wire::{AuditEntry, ConsortiumCount, EnrolCode, TallyReceipt, Team};
 
 use crate::desk::Desk;
 use crate::error::{UiError, UiResult};
@@ -521,6 +521,34 @@ pub async fn server_audit(desk: State<'_, Desk>) -> UiResult<Vec<AuditEntry>> {
         Ok(p.server_audit(t, &[], AUDIT_LIMIT)?)
     })
     .await
+}
+
+/// The organisation's people and laptops (coordinators).
+#[tauri::command]
+pub async fn team(desk: State<'_, Desk>) -> UiResult<Team> {
+    with_server(&desk, move |p, t| Ok(p.team(t)?)).await
+}
+
+/// Revoke one of the organisation's laptops (coordinators).
+#[tauri::command]
+pub async fn revoke_device(desk: State<'_, Desk>, device_id: String) -> UiResult<Team> {
+    with_server(&desk, move |p, t| Ok(p.revoke_device(t, &device_id)?)).await
+}
+
+/// A one-time enrolment code for one of the organisation's people (coordinators).
+#[tauri::command]
+pub async fn make_enrol_code(
+    desk: State<'_, Desk>,
+    user: String,
+    hours: u32,
+) -> UiResult<EnrolCode> {
+    with_server(&desk, move |p, t| Ok(p.enrol_code(t, &user, hours)?)).await
+}
+
+/// Add a person to the organisation (coordinators).
+#[tauri::command]
+pub async fn add_team_user(desk: State<'_, Desk>, name: String, role: String) -> UiResult<Team> {
+    with_server(&desk, move |p, t| Ok(p.add_team_user(t, &name, &role)?)).await
 }
 
 /// Take back a referral the server never took (an organisation it does not know).

@@ -11,9 +11,9 @@ use punkt_sync::access;
 use punkt_sync::docs::{self, Applied};
 use punkt_sync::wire::{
     AuditEntry, AuditQuery, ChangedDoc, ConsortiumCount, Contribution, CountQuery, DocData,
-    DocPush, DocResult, DocSyncMessage, DocWant, Erase, LocalEvent, Outcome, Payload, Pull,
-    PullReply, Push, PushReply, Reconcile, Refusal, ServiceCount, Tally, TallyReceipt, ERASED_CODE,
-    ERASED_KIND,
+    DocPush, DocResult, DocSyncMessage, DocWant, EnrolCode, Erase, LocalEvent, Outcome, Payload,
+    Pull, PullReply, Push, PushReply, Reconcile, Refusal, ServiceCount, Tally, TallyReceipt, Team,
+    TeamDevice, TeamUser, ERASED_CODE, ERASED_KIND,
 };
 use punkt_sync::{Request, Response};
 use rand::RngCore;
@@ -397,6 +397,10 @@ impl<S: Storage> Engine<S> {
             Request::Audit(q) => self.audit_view(device, q).await,
             Request::Record(events) => self.record(device, events).await.map(Response::Recorded),
             Request::Directory => self.store.organisations().await.map(Response::Directory),
+            Request::Team => self.team_request(device).await,
+            Request::Revoke { device_id } => self.revoke_request(device, &device_id).await,
+            Request::EnrolCode { user, hours } => self.code_request(device, &user, hours).await,
+            Request::AddUser { name, role } => self.add_user_request(device, &name, &role).await,
         };
         result.unwrap_or_else(|e| Response::Refused(refusal("server_error", e.to_string())))
     }
@@ -422,6 +426,164 @@ impl<S: Storage> Engine<S> {
             "forbidden",
             format!("only a coordinator may use the {what}"),
         ))
+    }
+
+    /// The device's organisation's people and laptops.
+    async fn team(&self, org: &str) -> Result<Team, StorageError> {
+        let users = self
+            .store
+            .users()
+            .await?
+            .into_iter()
+            .filter(|(_, o, _)| o == org)
+            .map(|(name, _, role)| TeamUser { name, role })
+            .collect();
+        let devices = self
+            .store
+            .devices()
+            .await?
+            .into_iter()
+            .filter(|d| d.organisation == org)
+            .map(|d| TeamDevice {
+                device_id: d.device_id,
+                name: d.name,
+                user: d.user,
+                role: d.role,
+                enrolled_at: d.enrolled_at,
+                last_seen: d.last_seen,
+                revoked_at: d.revoked_at,
+            })
+            .collect();
+        Ok(Team {
+            organisation: org.to_string(),
+            users,
+            devices,
+        })
+    }
+
+    async fn team_request(&self, device: &Device) -> Result<Response, StorageError> {
+        if let Some(r) = self.coordinator_only(device, "team").await {
+            return Ok(Response::Refused(r));
+        }
+        Ok(Response::Team(self.team(&device.organisation).await?))
+    }
+
+    /// A coordinator revokes one of their organisation's laptops (not their own: that is done
+    /// from another laptop, or by the administrator). Logged with the coordinator as actor.
+    async fn revoke_request(
+        &self,
+        device: &Device,
+        device_id: &str,
+    ) -> Result<Response, StorageError> {
+        if let Some(r) = self.coordinator_only(device, "team").await {
+            return Ok(Response::Refused(r));
+        }
+        let target = self
+            .store
+            .devices()
+            .await?
+            .into_iter()
+            .find(|d| d.device_id == device_id && d.organisation == device.organisation);
+        // Another organisation's laptop is answered like an unknown one: nothing is learnt.
+        let Some(target) = target else {
+            self.audit_refusal(device, &format!("revoke of an unknown laptop {device_id}"))
+                .await;
+            return Ok(Response::Refused(refusal(
+                "not_found",
+                format!("no laptop {device_id} in {}", device.organisation),
+            )));
+        };
+        if target.device_id == device.device_id {
+            return Ok(Response::Refused(refusal(
+                "invalid",
+                "a laptop cannot revoke itself: do it from another coordinator's laptop",
+            )));
+        }
+        if target.revoked_at.is_none() {
+            self.store.revoke(device_id, self.now()).await?;
+            let detail = format!("{}'s laptop \"{}\" revoked", target.user, target.name);
+            self.audit("revoke", Some(device), None, detail).await;
+        }
+        Ok(Response::Team(self.team(&device.organisation).await?))
+    }
+
+    async fn code_request(
+        &self,
+        device: &Device,
+        user: &str,
+        hours: u32,
+    ) -> Result<Response, StorageError> {
+        if let Some(r) = self.coordinator_only(device, "team").await {
+            return Ok(Response::Refused(r));
+        }
+        let ours = self
+            .store
+            .users()
+            .await?
+            .into_iter()
+            .any(|(name, org, _)| name == user && org == device.organisation);
+        if !ours {
+            self.audit_refusal(
+                device,
+                &format!("enrolment code for an unknown user {user}"),
+            )
+            .await;
+            return Ok(Response::Refused(refusal(
+                "not_found",
+                format!("no user {user} in {}", device.organisation),
+            )));
+        }
+        let code = new_enrol_code();
+        let expires = self.now() + i64::from(hours) * 3600;
+        self.store
+            .add_enrol_code(user, hash_secret(&normalise_code(&code)), expires)
+            .await?;
+        self.audit(
+            "enrol_code",
+            Some(device),
+            None,
+            format!("code made for user {user}, valid {hours} h"),
+        )
+        .await;
+        Ok(Response::EnrolCode(EnrolCode {
+            user: user.to_string(),
+            code,
+            expires_at: timestamp(expires),
+        }))
+    }
+
+    async fn add_user_request(
+        &self,
+        device: &Device,
+        name: &str,
+        role: &str,
+    ) -> Result<Response, StorageError> {
+        if let Some(r) = self.coordinator_only(device, "team").await {
+            return Ok(Response::Refused(r));
+        }
+        let name = name.trim();
+        match self.store.add_user(&device.organisation, name, role).await {
+            Ok(()) => {}
+            Err(StorageError::Invalid(m)) => {
+                return Ok(Response::Refused(refusal("invalid", m)));
+            }
+            // User names are the server's, across organisations: say only that it is taken.
+            Err(StorageError::Exists(_)) => {
+                return Ok(Response::Refused(refusal(
+                    "exists",
+                    format!("the user name '{name}' is taken: choose another"),
+                )));
+            }
+            Err(e) => return Err(e),
+        }
+        self.audit(
+            "user_add",
+            Some(device),
+            None,
+            format!("user {name} added as {role}"),
+        )
+        .await;
+        Ok(Response::Team(self.team(&device.organisation).await?))
     }
 
     /// Store one month of the device's organisation's consortium tally, replacing the last.

@@ -251,6 +251,17 @@ impl Storage for PostgresStorage {
         Ok(())
     }
 
+    async fn users(&self) -> Result<Vec<(String, String, String)>> {
+        let c = self.client().await;
+        let rows = c
+            .query("SELECT name, org, role FROM users ORDER BY name", &[])
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|r| (r.get(0), r.get(1), r.get(2)))
+            .collect())
+    }
+
     async fn devices(&self) -> Result<Vec<Device>> {
         let c = self.client().await;
         let rows = c

@@ -250,6 +250,17 @@ impl Storage for SqliteStorage {
         .await
     }
 
+    async fn users(&self) -> Result<Vec<(String, String, String)>> {
+        self.run(|c| {
+            let mut s = c.prepare("SELECT name, org, role FROM users ORDER BY name")?;
+            let rows = s
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok(rows)
+        })
+        .await
+    }
+
     async fn devices(&self) -> Result<Vec<Device>> {
         self.run(|c| {
             let mut s = c.prepare(&format!(

@@ -161,6 +161,8 @@ pub trait Storage: Send + Sync + 'static {
         token_hash: [u8; 32],
     ) -> impl Future<Output = Result<Device>> + Send;
     fn revoke(&self, device_id: &str, now: i64) -> impl Future<Output = Result<()>> + Send;
+    /// Every user: (name, organisation, role), sorted by name.
+    fn users(&self) -> impl Future<Output = Result<Vec<(String, String, String)>>> + Send;
     fn devices(&self) -> impl Future<Output = Result<Vec<Device>>> + Send;
     fn device_by_token(
         &self,

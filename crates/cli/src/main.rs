@@ -126,6 +126,14 @@ enum Command {
     /// Retention: files closed for N years are erased or anonymised, on demand.
     #[command(subcommand)]
     Retention(RetentionCommand),
+    /// The organisation's people and laptops (coordinators): list, enrolment codes, new
+    /// people, revoking a lost laptop.
+    Team {
+        #[command(subcommand)]
+        command: Option<TeamCommand>,
+        #[arg(long, global = true)]
+        ca_cert: Option<PathBuf>,
+    },
     /// The audit log (coordinators): who read, changed, exported, merged or erased which file.
     Audit {
         /// One file's timeline: the server's log, events recorded here, the file's history.
@@ -192,6 +200,20 @@ enum ReferralCommand {
     /// The member organisations a referral may go to (as the server listed them at the last
     /// sync).
     Organisations,
+}
+
+#[derive(Subcommand)]
+enum TeamCommand {
+    /// A one-time code to enrol a laptop for USER (shown once).
+    Code {
+        user: String,
+        #[arg(long, default_value_t = 48)]
+        hours: u32,
+    },
+    /// Add a person to the organisation: lawyer, counsellor, psychologist or coordinator.
+    AddUser { name: String, role: String },
+    /// Revoke a laptop (lost or stolen): refused from now on, its store wiped at next contact.
+    Revoke { device_id: String },
 }
 
 #[derive(Subcommand)]
@@ -917,6 +939,22 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     print(&punkt.retention_rule()?)
                 }
                 RetentionCommand::Run { apply } => print(&punkt.run_retention(apply)?),
+            }
+        }
+        Command::Team { command, ca_cert } => {
+            let punkt = open(&dir)?;
+            let mut t = punkt.transport(ca_cert.as_deref())?;
+            match command {
+                None => print(&punkt.team(&mut t)?),
+                Some(TeamCommand::Code { user, hours }) => {
+                    print(&punkt.enrol_code(&mut t, &user, hours)?)
+                }
+                Some(TeamCommand::AddUser { name, role }) => {
+                    print(&punkt.add_team_user(&mut t, &name, &role)?)
+                }
+                Some(TeamCommand::Revoke { device_id }) => {
+                    print(&punkt.revoke_device(&mut t, &device_id)?)
+                }
             }
         }
         Command::Audit {

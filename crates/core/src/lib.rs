@@ -30,6 +30,7 @@ pub mod retention;
 pub mod search;
 pub mod sections;
 pub mod sync;
+pub mod team;
 pub mod vocabulary;
 
 use std::path::Path;

@@ -59,6 +59,66 @@ pub enum Request {
     /// "Which member organisations are there?" (version 4): what a referral may be addressed
     /// to. Any enrolled device may ask.
     Directory,
+    /// The organisation's people and laptops (version 4, coordinators only).
+    Team,
+    /// Revoke one of the organisation's laptops (version 4, coordinators only): refused from
+    /// now on and told to wipe its store. Answered with the team.
+    Revoke {
+        device_id: String,
+    },
+    /// A one-time enrolment code for one of the organisation's people, valid for `hours`
+    /// (version 4, coordinators only).
+    EnrolCode {
+        user: String,
+        hours: u32,
+    },
+    /// Add a person to the organisation with a role (version 4, coordinators only). Answered
+    /// with the team.
+    AddUser {
+        name: String,
+        role: String,
+    },
+}
+
+/// Longest an enrolment code made by a coordinator stays valid (30 days).
+pub const MAX_CODE_HOURS: u32 = 24 * 30;
+
+/// A person of the organisation, as its coordinator sees them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct TeamUser {
+    pub name: String,
+    pub role: String,
+}
+
+/// A laptop enrolled with the organisation, as its coordinator sees it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct TeamDevice {
+    pub device_id: String,
+    pub name: String,
+    pub user: String,
+    pub role: String,
+    pub enrolled_at: String,
+    pub last_seen: Option<String>,
+    pub revoked_at: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct Team {
+    pub organisation: String,
+    pub users: Vec<TeamUser>,
+    pub devices: Vec<TeamDevice>,
+}
+
+/// A one-time enrolment code: shown once, to be typed on the new laptop.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct EnrolCode {
+    pub user: String,
+    pub code: String,
+    pub expires_at: String,
 }
 
 /// One month of an organisation's contribution to the consortium-wide count: per person a
@@ -252,6 +312,8 @@ pub enum Response {
     Recorded(u32),
     /// The consortium's member organisations, sorted by name.
     Directory(Vec<String>),
+    Team(Team),
+    EnrolCode(EnrolCode),
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -544,7 +606,20 @@ impl Request {
                     bound("characters of detail", e.detail.len(), limits::MAX_DETAIL)?;
                 }
             }
-            Request::Directory => {}
+            Request::Directory | Request::Team => {}
+            Request::Revoke { device_id } => name("device id", device_id)?,
+            Request::EnrolCode { user, hours } => {
+                name("user", user)?;
+                if *hours == 0 || *hours > MAX_CODE_HOURS {
+                    return Err(WireError::Malformed(format!(
+                        "a code is valid for 1 to {MAX_CODE_HOURS} hours"
+                    )));
+                }
+            }
+            Request::AddUser { name: user, role } => {
+                name("user", user)?;
+                name("role", role)?;
+            }
         }
         Ok(())
     }
@@ -582,7 +657,14 @@ impl Response {
                     name("organisation", o)?;
                 }
             }
-            Response::Refused(_) | Response::Tally(_) | Response::Recorded(_) => {}
+            Response::Team(t) => {
+                bound("people", t.users.len(), limits::MAX_DOCS)?;
+                bound("laptops", t.devices.len(), limits::MAX_DOCS)?;
+            }
+            Response::Refused(_)
+            | Response::Tally(_)
+            | Response::Recorded(_)
+            | Response::EnrolCode(_) => {}
         }
         Ok(())
     }
@@ -637,6 +719,35 @@ mod tests {
         assert_eq!(decode_request(&ask).unwrap(), Request::Directory);
         let orgs = Response::Directory(vec!["Fundacja A".into(), "Stowarzyszenie B".into()]);
         assert_eq!(decode_response(&encode_response(&orgs)).unwrap(), orgs);
+        for bad in [
+            Request::EnrolCode {
+                user: "anna".into(),
+                hours: 0,
+            },
+            Request::EnrolCode {
+                user: "anna".into(),
+                hours: MAX_CODE_HOURS + 1,
+            },
+            Request::EnrolCode {
+                user: "".into(),
+                hours: 2,
+            },
+            Request::Revoke {
+                device_id: "d".repeat(limits::MAX_NAME + 1),
+            },
+            Request::AddUser {
+                name: "".into(),
+                role: "lawyer".into(),
+            },
+        ] {
+            assert!(
+                matches!(
+                    decode_request(&encode_request(&bad)),
+                    Err(WireError::Malformed(_))
+                ),
+                "{bad:?}"
+            );
+        }
         let long = Response::Directory(vec!["x".repeat(limits::MAX_NAME + 1)]);
         assert!(matches!(
             decode_response(&encode_response(&long)),

@@ -14,3 +14,4 @@ mod sync_properties;
 mod sync_refusals;
 mod sync_sharing;
 mod sync_tls;
+mod team;

@@ -146,4 +146,19 @@ fn consortium_counts_and_the_audit_view_work_on_postgres() {
     assert!(b_log
         .iter()
         .all(|e| e.doc_id.as_deref() != Some(at_a.as_str())));
+
+    // The team: a person added through one instance, their code made and the first laptop
+    // revoked through the other.
+    let mut t = a.transport(&one);
+    a.punkt.add_team_user(&mut t, "adam", "lawyer").unwrap();
+    let mut t = a.transport(&two);
+    assert_eq!(a.punkt.enrol_code(&mut t, "adam", 1).unwrap().user, "adam");
+    let team = a.punkt.revoke_device(&mut t, &fresh.device_id).unwrap();
+    let users: Vec<_> = team.users.iter().map(|u| u.name.as_str()).collect();
+    assert_eq!(users, ["adam", "ala"]);
+    assert_eq!(team.devices.len(), 2);
+    assert!(team
+        .devices
+        .iter()
+        .all(|d| d.revoked_at.is_some() == (d.device_id == fresh.device_id)));
 }

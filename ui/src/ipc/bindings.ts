@@ -70,6 +70,14 @@ last_sent: string | null, };
 
 export type AuditEntry = { at: string, action: string, user: string | null, organisation: string | null, device_id: string | null, doc_id: string | null, detail: string, };
 
+export type Team = { organisation: string, users: Array<TeamUser>, devices: Array<TeamDevice>, };
+
+export type TeamUser = { name: string, role: string, };
+
+export type TeamDevice = { device_id: string, name: string, user: string, role: string, enrolled_at: string, last_seen: string | null, revoked_at: string | null, };
+
+export type EnrolCode = { user: string, code: string, expires_at: string, };
+
 export type FileAudit = { id: string, lines: Array<AuditLine>, 
 /**
  * Why the server's log is missing, as an error code (`not_enrolled`, `forbidden` for a

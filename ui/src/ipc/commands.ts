@@ -9,6 +9,7 @@ import type {
   PassphraseStrength, RecordedDeadline, Report, SavedFile, SearchHit, Settings, SyncStatus,
   SyncSummary, UiError, Vocabulary, ErasurePlan, ErasureReport, SectionView, SectionNoteInput, ReferralView, ReferralInput,
   ConsortiumKey, TallyReceipt, ConsortiumCount, RetentionRule, RetentionReport, FileAudit, AuditEntry,
+  Team, EnrolCode,
 } from './bindings';
 import type { JsonValue } from './json';
 
@@ -103,6 +104,13 @@ export const api = {
   refer: (clientId: string, input: ReferralInput) => command<ReferralView>("refer", { clientId, input }),
   respondReferral: (id: string, status: string, note: string) => command<ReferralView>("respond_referral", { id, status, note }),
   organisations: () => command<string[]>("organisations"),
+
+  // The organisation's people and laptops (coordinators), on the server.
+  team: () => command<Team>("team"),
+  revokeDevice: (deviceId: string) => command<Team>("revoke_device", { deviceId }),
+  makeEnrolCode: (user: string, hours: number) => command<EnrolCode>("make_enrol_code", { user, hours }),
+  addTeamUser: (name: string, role: string) => command<Team>("add_team_user", { name, role }),
+
   discardReferral: (clientId: string, referralId: string) => command<null>("discard_referral", { clientId, referralId }),
 
   // The consortium count (coordinators): the key stays on the laptops, the server counts hashes.

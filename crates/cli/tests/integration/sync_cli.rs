@@ -42,6 +42,11 @@ fn server(dir: &Path) -> Server {
             .add_user("Fundacja A", "bartek", "counsellor")
             .await
             .unwrap();
+        engine
+            .store
+            .add_user("Fundacja A", "cora", "coordinator")
+            .await
+            .unwrap();
     });
     Server { url, engine, rt }
 }
@@ -212,15 +217,33 @@ fn laptops_sync_show_conflicts_resolve_and_carry_files() {
     assert!(!out.status.success());
     assert_eq!(String::from_utf8_lossy(&out.stderr).lines().count(), 1);
 
+    // The coordinator's laptop: the team, a code for a new laptop, and laptop "a" revoked. A
+    // counsellor may not.
+    let k = laptop(dir.path(), "k", &s, "cora");
+    let team = ok(&k, &["team"], None);
+    let device_id = team["devices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["name"] == "a")
+        .unwrap()["device_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let code = ok(&k, &["team", "code", "bartek", "--hours", "4"], None);
+    assert_eq!(code["code"].as_str().unwrap().len(), 14, "{code}");
+    let out = punkt(&b, &["team"], None);
+    assert!(
+        String::from_utf8_lossy(&out.stderr).starts_with("punkt: error[forbidden]"),
+        "{out:?}"
+    );
+    let team = ok(&k, &["team", "revoke", &device_id], None);
+    assert!(team["devices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|d| d["device_id"] == device_id.as_str() && !d["revoked_at"].is_null()));
     // Revoked: refused, and the laptop's store is wiped.
-    let device =
-        s.rt.block_on(s.engine.store.devices())
-            .unwrap()
-            .into_iter()
-            .find(|d| d.name == "a")
-            .unwrap();
-    s.rt.block_on(s.engine.store.revoke(&device.device_id, chrono_now()))
-        .unwrap();
     let out = punkt(&a, &["sync"], None);
     let err = String::from_utf8_lossy(&out.stderr).to_string();
     assert!(err.starts_with("punkt: error[device_revoked]"), "{err}");
@@ -231,11 +254,4 @@ fn laptops_sync_show_conflicts_resolve_and_carry_files() {
     ok(&c, &["init", "--organisation", "Fundacja A"], None);
     let out = punkt(&c, &["sync"], None);
     assert!(String::from_utf8_lossy(&out.stderr).starts_with("punkt: error[not_enrolled]"));
-}
-
-fn chrono_now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64
 }

@@ -1,0 +1,154 @@
+//! A coordinator manages the organisation's people and laptops from their own laptop
+//! (protocol version 4): lists them, adds a person, makes a one-time code a new laptop enrols
+//! with, and revokes a lost laptop, which is refused and told to wipe. Only coordinators, only
+//! their own organisation's, and everything logged.
+
+use punkt_core::error::CoreError;
+use punkt_core::Punkt;
+use punkt_system_tests::{Device, TestServer, FAST, PASS};
+
+fn code<T: std::fmt::Debug>(r: Result<T, CoreError>) -> String {
+    match r {
+        Err(e) => e.code().to_string(),
+        Ok(v) => panic!("expected a refusal, got {v:?}"),
+    }
+}
+
+#[test]
+fn a_coordinator_enrols_and_revokes_the_organisations_laptops_and_no_one_elses() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(dir.path());
+    server.org("Fundacja A");
+    server.org("Fundacja B");
+    server.user("Fundacja A", "ala", "coordinator");
+    server.user("Fundacja A", "bartek", "counsellor");
+    server.user("Fundacja B", "basia", "lawyer");
+    server.user("Fundacja B", "bogna", "coordinator");
+    let ala = Device::enrolled(&server, "Fundacja A", "ala");
+    let mut bartek = Device::enrolled(&server, "Fundacja A", "bartek");
+    let mut basia = Device::enrolled(&server, "Fundacja B", "basia");
+    let _bogna = Device::enrolled(&server, "Fundacja B", "bogna");
+    let mut t = ala.transport(&server);
+
+    // Only A's people and laptops.
+    let team = ala.punkt.team(&mut t).unwrap();
+    assert_eq!(team.organisation, "Fundacja A");
+    let users: Vec<_> = team
+        .users
+        .iter()
+        .map(|u| (u.name.as_str(), u.role.as_str()))
+        .collect();
+    assert_eq!(users, [("ala", "coordinator"), ("bartek", "counsellor")]);
+    let mut laptops: Vec<_> = team.devices.iter().map(|d| d.user.as_str()).collect();
+    laptops.sort();
+    assert_eq!(laptops, ["ala", "bartek"]);
+    assert!(team.devices.iter().all(|d| d.revoked_at.is_none()));
+
+    // A new counsellor, and a code her new laptop enrols with.
+    let team = ala
+        .punkt
+        .add_team_user(&mut t, " celina ", "counsellor")
+        .unwrap();
+    assert!(team
+        .users
+        .iter()
+        .any(|u| u.name == "celina" && u.role == "counsellor"));
+    let enrol = ala.punkt.enrol_code(&mut t, "celina", 2).unwrap();
+    assert_eq!(enrol.user, "celina");
+    assert_eq!(enrol.code.len(), 14, "XXXX-XXXX-XXXX");
+    let celina_dir = tempfile::tempdir().unwrap();
+    let mut celina =
+        Punkt::init_with(&celina_dir.path().join("store"), PASS, "Fundacja A", FAST).unwrap();
+    let e = celina
+        .enroll(&server.url, &enrol.code, "celina's laptop", None)
+        .unwrap();
+    assert_eq!((e.user.as_str(), e.role.as_str()), ("celina", "counsellor"));
+    // The code is used up.
+    let again = tempfile::tempdir().unwrap();
+    let mut other =
+        Punkt::init_with(&again.path().join("store"), PASS, "Fundacja A", FAST).unwrap();
+    assert_eq!(
+        code(other.enroll(&server.url, &enrol.code, "another laptop", None)),
+        "bad_enrolment_code"
+    );
+
+    // Refusals: another organisation's person or laptop is unknown here; a taken name, an
+    // unknown role, a code valid for no time, and revoking one's own laptop are refused.
+    assert_eq!(code(ala.punkt.enrol_code(&mut t, "basia", 2)), "not_found");
+    assert_eq!(
+        code(ala.punkt.revoke_device(&mut t, &basia.device_id)),
+        "not_found"
+    );
+    assert_eq!(
+        code(ala.punkt.add_team_user(&mut t, "basia", "lawyer")),
+        "name_taken"
+    );
+    assert_eq!(
+        code(ala.punkt.add_team_user(&mut t, "dorota", "boss")),
+        "invalid_input"
+    );
+    assert_eq!(
+        code(ala.punkt.enrol_code(&mut t, "celina", 0)),
+        "invalid_input"
+    );
+    assert_eq!(
+        code(ala.punkt.revoke_device(&mut t, &ala.device_id)),
+        "invalid_input"
+    );
+    assert!(
+        basia.sync(&server).refused.is_empty(),
+        "B's laptop is untouched"
+    );
+    // A counsellor may do none of it.
+    let mut tb = bartek.transport(&server);
+    assert_eq!(code(bartek.punkt.team(&mut tb)), "forbidden");
+    assert_eq!(
+        code(bartek.punkt.enrol_code(&mut tb, "bartek", 2)),
+        "forbidden"
+    );
+    assert_eq!(
+        code(bartek.punkt.add_team_user(&mut tb, "x", "lawyer")),
+        "forbidden"
+    );
+    assert_eq!(
+        code(bartek.punkt.revoke_device(&mut tb, &ala.device_id)),
+        "forbidden"
+    );
+
+    // Bartek's laptop is lost: revoked, it is refused and told to wipe at its next contact.
+    bartek.add(r#"{"given_names":"Olena","family_name":"Bondar"}"#);
+    let team = ala.punkt.revoke_device(&mut t, &bartek.device_id).unwrap();
+    let lost = team
+        .devices
+        .iter()
+        .find(|d| d.device_id == bartek.device_id)
+        .unwrap();
+    assert!(lost.revoked_at.is_some());
+    let mut tb = bartek.transport(&server);
+    match bartek.punkt.sync_with(&mut tb, &mut |_| {}) {
+        Err(CoreError::SyncRefused { code, wipe, .. }) => {
+            assert_eq!((code.as_str(), wipe), ("device_revoked", true))
+        }
+        other => panic!("{other:?}"),
+    }
+    // Revoking again changes nothing and logs nothing more.
+    ala.punkt.revoke_device(&mut t, &bartek.device_id).unwrap();
+
+    // The log names the coordinator as the one who acted; no organisation B entry mentions A.
+    let log = server.audit();
+    let by_ala = |action: &str| {
+        log.iter()
+            .filter(|e| e.action == action && e.user.as_deref() == Some("ala"))
+            .count()
+    };
+    assert_eq!(
+        (by_ala("user_add"), by_ala("enrol_code"), by_ala("revoke")),
+        (1, 1, 1)
+    );
+    assert!(log
+        .iter()
+        .any(|e| e.action == "revoke" && e.detail.starts_with("bartek's laptop")));
+    assert!(log
+        .iter()
+        .any(|e| e.action == "refused" && e.user.as_deref() == Some("bartek")));
+}
