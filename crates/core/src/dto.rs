@@ -189,6 +189,15 @@ impl ClientInput {
     pub fn from_json(json: &str) -> Result<Self> {
         parse_json(json, "client JSON")
     }
+
+    /// A consent recorded now without saying by whom was recorded by this laptop's author.
+    pub(crate) fn default_recorded_by(&mut self, author: Option<&str>) {
+        for c in self.consents.iter_mut().flatten() {
+            if c.id.is_none() && c.recorded_by.as_deref().is_none_or(|r| r.trim().is_empty()) {
+                c.recorded_by = author.map(str::to_string);
+            }
+        }
+    }
 }
 
 impl ConsultationInput {
@@ -206,6 +215,29 @@ fn opt_date(s: Option<String>) -> Result<Option<IsoDate>> {
         Some(s) => Some(input_date(&s)?),
         None => None,
     })
+}
+
+/// A date error names the field it is in, so a front end can point at it.
+fn at<T>(field: &str, r: Result<T>) -> Result<T> {
+    r.map_err(|e| match e {
+        CoreError::Model(m) if m.field_name().is_none() => {
+            CoreError::Model(ModelError::field(field, m.to_string()))
+        }
+        other => other,
+    })
+}
+
+/// `later` may not come before `earlier` (compared when both are whole dates).
+fn not_before(field: &str, earlier: Option<String>, later: Option<String>) -> Result<()> {
+    if let (Some(a), Some(b)) = (earlier, later) {
+        if a.len() == 10 && b.len() == 10 && b < a {
+            return Err(CoreError::Model(ModelError::field(
+                field,
+                format!("{b} is before {a}"),
+            )));
+        }
+    }
+    Ok(())
 }
 
 fn opt_partial(s: Option<String>) -> Result<Option<PartialDate>> {
@@ -359,12 +391,19 @@ impl ClientInput {
                     ),
                     None => None,
                 };
+                let from = at("legal_status.from", opt_partial(s.from))?;
+                let until = at("legal_status.until", opt_partial(s.until))?;
+                not_before(
+                    "legal_status.until",
+                    from.map(|d| d.to_string()),
+                    until.map(|d| d.to_string()),
+                )?;
                 file.legal_status.insert(
                     id,
                     LegalStatusEntry {
                         status: s.status.parse::<LegalStatus>()?,
-                        from: opt_partial(s.from)?,
-                        until: opt_partial(s.until)?,
+                        from,
+                        until,
                         centre,
                         note: non_empty(s.note),
                     },
@@ -372,8 +411,15 @@ impl ClientInput {
             }
         }
         if let Some(flags) = self.vulnerabilities {
-            for f in flags {
-                let flag = f.parse::<Vulnerability>()?;
+            // The list given is the whole set: flags kept keep the day they were recorded, new
+            // ones get today, and those left out are removed (a flag recorded by mistake).
+            let flags = flags
+                .iter()
+                .map(|f| f.parse::<Vulnerability>())
+                .collect::<std::result::Result<Vec<_>, _>>()?;
+            file.vulnerabilities
+                .retain(|code, _| flags.iter().any(|f| f.as_str() == code));
+            for flag in flags {
                 file.vulnerabilities
                     .entry(flag.as_str().to_string())
                     .or_insert(VulnerabilityRecord {
@@ -392,15 +438,29 @@ impl ClientInput {
                         format!("'{}' is not an ISO 639-1 language code", c.language),
                     ))
                 })?;
+                let clause = c.clause.trim().to_string();
+                if clause.is_empty() {
+                    return Err(CoreError::Model(ModelError::field(
+                        "consents.clause",
+                        "say which clause the person was given",
+                    )));
+                }
+                let given_on = at("consents.given_on", input_date(&c.given_on))?;
+                let withdrawn_on = at("consents.withdrawn_on", opt_date(c.withdrawn_on))?;
+                not_before(
+                    "consents.withdrawn_on",
+                    Some(given_on.to_string()),
+                    withdrawn_on.map(|d| d.to_string()),
+                )?;
                 file.consents.insert(
                     id,
                     ConsentRecord {
-                        clause: c.clause.trim().to_string(),
+                        clause,
                         language,
-                        given_on: input_date(&c.given_on)?,
+                        given_on,
                         recorded_by: non_empty(c.recorded_by),
                         legal_basis: non_empty(c.legal_basis),
-                        withdrawn_on: opt_date(c.withdrawn_on)?,
+                        withdrawn_on,
                     },
                 );
             }
@@ -408,18 +468,30 @@ impl ClientInput {
         if let Some(list) = self.matters {
             for m in list {
                 let id = m.id.clone().unwrap_or_else(new_id);
+                let opened = at("matters.opened", opt_date(m.opened))?;
+                let closed = at("matters.closed", opt_date(m.closed))?;
+                not_before(
+                    "matters.closed",
+                    opened.map(|d| d.to_string()),
+                    closed.map(|d| d.to_string()),
+                )?;
+                let status = match m.status {
+                    Some(s) => s.parse::<MatterStatus>()?,
+                    // Not given: a known matter keeps its state, a new one is open.
+                    None => file
+                        .matters
+                        .get(&id)
+                        .map_or(MatterStatus::Open, |old| old.status),
+                };
                 file.matters.insert(
                     id,
                     Matter {
                         kind: m.kind.parse::<MatterKind>()?,
                         authority: non_empty(m.authority),
                         reference: non_empty(m.reference),
-                        status: match m.status {
-                            Some(s) => s.parse::<MatterStatus>()?,
-                            None => MatterStatus::Open,
-                        },
-                        opened: opt_date(m.opened)?,
-                        closed: opt_date(m.closed)?,
+                        status,
+                        opened,
+                        closed,
                         note: non_empty(m.note),
                     },
                 );
@@ -471,7 +543,7 @@ fn apply_identifiers(p: &mut Person, ids: Vec<IdentifierInput>) -> Result<()> {
                 kind,
                 number,
                 issued_by: non_empty(i.issued_by),
-                valid_until: opt_date(i.valid_until)?,
+                valid_until: at("identifiers.valid_until", opt_date(i.valid_until))?,
             },
         );
     }

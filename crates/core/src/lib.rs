@@ -276,6 +276,8 @@ impl Punkt {
         let now = self.now_text();
         let mut file = ClientFile::new(new_id(), self.organisation().to_string(), now.clone());
         file.updated_at = now;
+        let mut input = input;
+        input.default_recorded_by(self.author());
         input.apply(&mut file, true, IsoDate(self.today()))?;
         Ok(file)
     }
@@ -536,7 +538,8 @@ impl Punkt {
     }
 
     /// Set the keys given in `input` on a client file.
-    pub fn update_client(&mut self, id: &str, input: ClientInput) -> Result<ClientFile> {
+    pub fn update_client(&mut self, id: &str, mut input: ClientInput) -> Result<ClientFile> {
+        input.default_recorded_by(self.author());
         self.edit_client(id, |file, today| input.apply(file, false, today))
     }
 

@@ -6,7 +6,7 @@ use crate::common;
 use common::{client, consult, reopen, store};
 use punkt_core::dto::DeadlineInput;
 use punkt_core::home::passphrase_strength;
-use punkt_core::CoreError;
+use punkt_core::{ClientInput, CoreError, Punkt};
 
 const TARAS: &str = r#"{"given_names":"Taras","family_name":"Shevchenko","names_original":"Тарас Шевченко","birth_date":"1990-03-09","citizenships":["UA"]}"#;
 const VISIT: &str = r#"{"date":"2026-11-02","place":{"kind":"centre","centre":"Przemyśl"},"services":["legal"],"note":"decision shown"}"#;
@@ -341,4 +341,107 @@ fn an_access_request_holds_the_sections_the_role_may_read_and_the_referrals_and_
     assert_eq!(events.len(), 4, "{events:?}");
     assert!(events.iter().all(|e| e.action == "export" && !e.synced));
     assert!(events.iter().all(|e| !e.detail.contains("Taras")));
+}
+
+/// What the file's tabs send: consents (recorded by this laptop's author unless said), the
+/// whole set of special needs, a matter closed and then edited without its state; dates out of
+/// order and empty clauses refused with the field named, nothing saved.
+#[test]
+fn consents_special_needs_and_matters_are_edited_as_the_app_sends_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut p = store(dir.path());
+    p.set_author("Anna Nowak").unwrap();
+    let id = client(&mut p, r#"{"given_names":"Olena","family_name":"Bondar"}"#);
+    let update = |p: &mut Punkt, json: &str| {
+        p.update_client(&id, ClientInput::from_json(json).unwrap())
+            .map(drop)
+    };
+    let field = |r: Result<(), CoreError>| match r {
+        Err(e) => (e.code().to_string(), e.field().map(str::to_string)),
+        Ok(()) => panic!("accepted"),
+    };
+
+    update(
+        &mut p,
+        r#"{"consents":[{"clause":"Klauzula RODO 2026","language":"uk","given_on":"2026-11-02"}]}"#,
+    )
+    .unwrap();
+    let c = p.client_view(&id).unwrap().consents[0].clone();
+    assert_eq!(c.recorded_by.as_deref(), Some("Anna Nowak"));
+    let before = p.client_view(&id).unwrap();
+    for (json, f) in [
+        (
+            r#"{"consents":[{"clause":"  ","language":"uk","given_on":"2026-11-02"}]}"#,
+            "consents.clause",
+        ),
+        (
+            r#"{"consents":[{"clause":"K","language":"uk","given_on":"2026-02-30"}]}"#,
+            "consents.given_on",
+        ),
+        (
+            r#"{"consents":[{"clause":"K","language":"uk","given_on":"2026-11-02","withdrawn_on":"2026-10-01"}]}"#,
+            "consents.withdrawn_on",
+        ),
+        (
+            r#"{"matters":[{"kind":"international_protection","opened":"2026-05-01","closed":"2026-04-01"}]}"#,
+            "matters.closed",
+        ),
+        (
+            r#"{"legal_status":[{"status":"asylum_seeker","from":"2026-05-01","until":"2026-04-30"}]}"#,
+            "legal_status.until",
+        ),
+    ] {
+        assert_eq!(
+            field(update(&mut p, json)),
+            ("invalid_input".to_string(), Some(f.to_string())),
+            "{json}"
+        );
+    }
+    assert_eq!(
+        serde_json::to_value(p.client_view(&id).unwrap()).unwrap(),
+        serde_json::to_value(&before).unwrap(),
+        "a refused update changes nothing"
+    );
+    // Withdrawn by its id, the rest unchanged.
+    let withdraw = format!(
+        r#"{{"consents":[{{"id":"{}","clause":"Klauzula RODO 2026","language":"uk","given_on":"2026-11-02","recorded_by":"Anna Nowak","withdrawn_on":"2026-11-20"}}]}}"#,
+        c.id
+    );
+    update(&mut p, &withdraw).unwrap();
+    let v = p.client_view(&id).unwrap();
+    assert_eq!(v.consents.len(), 1);
+    assert_eq!(v.consents[0].withdrawn_on.as_deref(), Some("2026-11-20"));
+
+    // Special needs: the list given is the set.
+    update(
+        &mut p,
+        r#"{"vulnerabilities":["torture_survivor","elderly"]}"#,
+    )
+    .unwrap();
+    update(&mut p, r#"{"vulnerabilities":["elderly"]}"#).unwrap();
+    assert_eq!(p.client_view(&id).unwrap().vulnerabilities, ["elderly"]);
+
+    // A matter closed, then edited without its state: it stays closed.
+    update(
+        &mut p,
+        r#"{"matters":[{"kind":"international_protection","opened":"2026-05-01"}]}"#,
+    )
+    .unwrap();
+    let m = p.client_view(&id).unwrap().matters[0].clone();
+    assert_eq!(m.status, "open");
+    let closed = format!(
+        r#"{{"matters":[{{"id":"{}","kind":"international_protection","opened":"2026-05-01","status":"won","closed":"2026-11-19"}}]}}"#,
+        m.id
+    );
+    update(&mut p, &closed).unwrap();
+    let note = format!(
+        r#"{{"matters":[{{"id":"{}","kind":"international_protection","opened":"2026-05-01","closed":"2026-11-19","note":"decision delivered"}}]}}"#,
+        m.id
+    );
+    update(&mut p, &note).unwrap();
+    let m = p.client_view(&id).unwrap().matters[0].clone();
+    assert_eq!(
+        (m.status.as_str(), m.closed.as_deref()),
+        ("won", Some("2026-11-19"))
+    );
 }
