@@ -97,8 +97,9 @@ pub struct MatterInput {
 }
 
 /// A new client (`client add`) or the keys to set on one (`client update`). Collections given
-/// in an update are merged: an entry with a known `id` replaces that entry, one without an
-/// `id` is added.
+/// in an update are merged: an entry with a known `id` replaces that entry (a matter sent
+/// without `status` keeps its state), one without an `id` is added. `vulnerabilities` is a set:
+/// the list given replaces it.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[cfg_attr(feature = "ts", ts(optional_fields = nullable))]
