@@ -56,6 +56,8 @@ const dto = readFileSync(join(repo, 'crates/core/src/dto.rs'), 'utf8');
 const vocabSource = readFileSync(join(repo, 'crates/model/src/vocab.rs'), 'utf8');
 const fieldNames = new Set([
   ...[...dto.matchAll(/ModelError::field\(\s*"([^"]+)"/g)].map((m) => m[1]),
+  // Dates named by the field they are in, and dates out of order.
+  ...[...dto.matchAll(/\b(?:at|not_before)\(\s*"([^"]+)"/g)].map((m) => m[1]),
   ...[...dto.matchAll(/codes\(\s*\w+,\s*"([^"]+)"/g)].map((m) => m[1]),
   ...[...vocabSource.matchAll(/^\s*\w+, "([a-z ]+)" \{/gm)].map((m) => m[1]),
   'deadline rules',

@@ -17,6 +17,8 @@
     unlocked: scenario.unlocked ?? false,
     passphrase: 'correct horse battery',
     settings: { language: scenario.language ?? 'pl', autolock_minutes: 10 },
+    // The name this laptop writes into its changes (settings, `set_author`).
+    author: scenario.author === undefined ? 'Anna' : scenario.author,
     drafts: scenario.drafts ?? {},
     clients: scenario.clients ?? {
       c1: client('c1', 'Taras', 'Shevchenko', 'Тарас Шевченко', '1990-03-09'),
@@ -41,8 +43,16 @@
   if (scenario.consent) state.clients.c1.consents = [{ id: 'k1', clause: 'Klauzula RODO 2026', language: 'uk', given_on: '2026-11-02', recorded_by: null, legal_basis: null, withdrawn_on: null }];
   state.referrals = scenario.referrals ?? [];
   if (scenario.conflict) state.clients.c1.conflicts = [{ path: 'person.family_name', values: ['Shevchenko', 'Szewczenko'] }];
+  // The enrolment with a sync server: a sync summary to give, a team (the laptop is then its
+  // coordinator's) or an enrolment of its own (`enrolment: { role: 'counsellor' }`) enrols it.
+  state.enrolment = scenario.syncSummary || scenario.team || scenario.enrolment
+    ? { server: 'https://sync.example.org', device_id: 'd1', organisation: 'Fundacja', user: 'anna', role: scenario.team ? 'coordinator' : 'lawyer', ...scenario.enrolment }
+    : null;
+  // The organisation's people and laptops on the server (`team`), and user names other
+  // organisations hold there (`takenNames`): names are the server's, across organisations.
+  state.team = scenario.team ? { organisation: 'Fundacja', users: [], devices: [], ...scenario.team } : null;
   // Consortium, retention, audit and the local role.
-  state.role = scenario.role ?? null;
+  state.role = scenario.role ?? state.enrolment?.role ?? null;
   state.consortiumKeyId = scenario.consortiumKeyId ?? null;
   state.retentionRule = scenario.retentionRule ?? null;
   // Files of this organisation as the retention rule sees them: two closed long ago, one old
@@ -67,6 +77,13 @@
   };
   const monthOk = (s) => /^\d{4}-(0[1-9]|1[0-2])$/.test(s);
   const keyIdOf = (key) => key.slice(0, 4) + key.slice(-12);
+  /** The team as the server gives it to its coordinator; anyone else is refused. */
+  const teamOf = () => {
+    if (!state.enrolment) throw err('not_enrolled', 'not enrolled');
+    if (scenario.teamError) throw err(scenario.teamError, `the team: ${scenario.teamError}`);
+    if (state.enrolment.role !== 'coordinator') throw err('forbidden', 'the sync server refused: only a coordinator may use the team');
+    return state.team;
+  };
   const coordinatorOnly = () => {
     if (state.role && state.role !== 'coordinator') throw err('forbidden', `not allowed: only a coordinator may do this (this laptop's role is ${state.role})`);
   };
@@ -83,6 +100,62 @@
     { id: 'return-appeal', limit_days: 7, runs_from: 'delivery', name_pl: '', name_en: '', basis: '', confidence: 'high' },
     { id: 'wsa-complaint', limit_days: 30, runs_from: 'delivery', name_pl: '', name_en: '', basis: '', confidence: 'verify' },
   ];
+
+  // The closed vocabularies and checks update_client applies, as crates/core/src/dto.rs does.
+  const VULNERABILITIES = ['illness_or_disability', 'torture_survivor', 'violence_victim', 'trafficking_victim', 'lgbt', 'single_parent', 'pregnancy', 'unaccompanied_minor', 'elderly'];
+  const MATTER_STATUSES = ['open', 'pending', 'won', 'lost', 'closed'];
+  const IDENTIFIER_KINDS = ['passport', 'national_id', 'pesel', 'pesel_ukr', 'tztc', 'residence_card', 'udsc_file', 'border_guard_file', 'voivode_file', 'court_file', 'other'];
+  const LEGAL_STATUSES = ['asylum_seeker', 'refugee_status', 'subsidiary_protection', 'humanitarian_stay', 'tolerated_stay', 'temporary_protection', 'temporary_residence', 'permanent_residence', 'eu_long_term_residence', 'return_procedure', 'dublin_transfer', 'detained', 'irregular', 'visa', 'citizen', 'other'];
+  const LANGUAGE_CODES = 'aa ab ae af ak am an ar as av ay az ba be bg bi bm bn bo br bs ca ce ch co cr cs cu cv cy da de dv dz ee el en eo es et eu fa ff fi fj fo fr fy ga gd gl gn gu gv ha he hi ho hr ht hu hy hz ia id ie ig ii ik io is it iu ja jv ka kg ki kj kk kl km kn ko kr ks ku kv kw ky la lb lg li ln lo lt lu lv mg mh mi mk ml mn mr ms mt my na nb nd ne ng nl nn no nr nv ny oc oj om or os pa pi pl ps pt qu rm rn ro ru rw sa sc sd se sg si sk sl sm sn so sq sr ss st su sv sw ta te tg th ti tk tl tn to tr ts tt tw ty ug uk ur uz ve vi vo wa wo xh yi yo za zh zu'.split(' ');
+  const CENTRES = ['Lesznowola', 'Przemyśl'];
+  const invalidField = (field, reason) => ({ code: 'invalid_input', message: `invalid ${field}: ${reason}`, field });
+  const text = (s) => (typeof s === 'string' && s.trim() ? s.trim() : null);
+  /** A vocabulary value read leniently ("Matter status", "matter-status"), or refused naming the field. */
+  const oneOf = (list, field, s) => {
+    const v = String(s ?? '').trim().toLowerCase().replace(/[ -]/g, '_');
+    if (!list.includes(v)) throw invalidField(field, `'${s}' is not one of: ${list.join(', ')}`);
+    return v;
+  };
+  /** A typed day: YYYY-MM-DD or the Polish DD.MM.YYYY, a real day between 1900 and 2200. */
+  const day = (s) => {
+    const t = String(s).trim();
+    const iso = /^(\d{4})-(\d{2})-(\d{2})$/.exec(t);
+    const pl = /^(\d{2})\.(\d{2})\.(\d{4})$/.exec(t);
+    const [y, mo, d] = iso ? iso.slice(1) : pl ? [pl[3], pl[2], pl[1]] : [];
+    const date = y && new Date(Date.UTC(+y, +mo - 1, +d));
+    if (!date || date.getUTCMonth() !== +mo - 1 || date.getUTCDate() !== +d || +y < 1900 || +y > 2200) {
+      throw { code: 'invalid_date', message: `invalid date '${t}': expected YYYY-MM-DD (or YYYY, YYYY-MM for a birth date)`, field: null };
+    }
+    return `${y}-${mo}-${d}`;
+  };
+  const optDay = (s) => (text(s) === null ? null : day(s));
+  /** A partial date (a status timeline's from and until): YYYY, YYYY-MM or a day. */
+  const optPartial = (s) => (text(s) === null ? null : /^\d{4}(-\d{2})?$/.test(s.trim()) ? s.trim() : day(s));
+  /** As the backend's `at`: a bad date in a named field is refused naming the field. */
+  const at = (field, read) => {
+    try {
+      return read();
+    } catch (e) {
+      if (e.code === 'invalid_date') throw invalidField(field, e.message);
+      throw e;
+    }
+  };
+  /** As the backend's `not_before`: `later` may not come before `earlier`, both whole days. */
+  const notBefore = (field, earlier, later) => {
+    if (earlier && later && earlier.length === 10 && later.length === 10 && later < earlier) throw invalidField(field, `${later} is before ${earlier}`);
+  };
+  const validPesel = (s) => {
+    if (!/^\d{11}$/.test(s)) return false;
+    const w = [1, 3, 7, 9, 1, 3, 7, 9, 1, 3];
+    const sum = w.reduce((a, x, i) => a + x * +s[i], 0);
+    return (10 - (sum % 10)) % 10 === +s[10];
+  };
+  /** Collections given in an update are merged: an entry with a known id replaces it, one without is added. */
+  const merge = (list, entry) => {
+    const i = list.findIndex((x) => x.id === entry.id);
+    if (i >= 0) list[i] = entry;
+    else list.push(entry);
+  };
 
   function needUnlocked() {
     if (!state.unlocked) throw err('locked', 'the store is locked');
@@ -103,10 +176,10 @@
     lock: () => { state.unlocked = false; return null; },
     touch: () => null,
     change_passphrase: ({ old, new: next }) => { if (old !== state.passphrase) throw err('wrong_passphrase', 'wrong passphrase'); state.passphrase = next; return null; },
-    set_author: () => null,
-    home: () => { needUnlocked(); return { organisation: 'Fundacja', author: 'Anna', today, board: board.slice(0, 50), board_total: board.length, urgent_days: 3, recent: Object.values(state.clients).map(summary), conflicted: Object.values(state.clients).filter((c) => c.conflicts.length).map(summary), sync: { enrolment: null, pending_documents: 2, cursor: 0, last_sync: null }, clients: Object.keys(state.clients).length }; },
+    set_author: ({ name }) => { state.author = text(name); return null; },
+    home: () => { needUnlocked(); return { organisation: 'Fundacja', author: state.author, today, board: board.slice(0, 50), board_total: board.length, urgent_days: 3, recent: Object.values(state.clients).map(summary), conflicted: Object.values(state.clients).filter((c) => c.conflicts.length).map(summary), sync: { enrolment: null, pending_documents: 2, cursor: 0, last_sync: null }, clients: Object.keys(state.clients).length }; },
     deadline_board: ({ limit }) => ({ entries: board.slice(0, limit), total: board.length }),
-    vocabulary: () => ({ sexes: ['female', 'male', 'other', 'unknown'], services: ['legal', 'psychological', 'social'], legal_statuses: ['asylum_seeker', 'detained', 'refugee_status'], vulnerabilities: [], matter_kinds: ['return'], matter_statuses: ['open'], identifier_kinds: ['passport'], cities: ['Lublin', 'Warszawa'], centres: ['Lesznowola', 'Przemyśl'], deadline_rules: rules }),
+    vocabulary: () => ({ sexes: ['female', 'male', 'other', 'unknown'], services: ['legal', 'psychological', 'social'], legal_statuses: ['asylum_seeker', 'detained', 'refugee_status'], vulnerabilities: VULNERABILITIES, matter_kinds: ['return'], matter_statuses: MATTER_STATUSES, identifier_kinds: IDENTIFIER_KINDS, cities: ['Lublin', 'Warszawa'], centres: CENTRES, deadline_rules: rules }),
     search: ({ query }) => {
       needUnlocked();
       const q = query.toLowerCase();
@@ -130,13 +203,57 @@
     update_client: ({ id, input }) => {
       const c = state.clients[id];
       // As the backend: a key that is absent or null leaves the field; "" clears it.
+      // Checked and built whole before any of it is applied: a refused update changes nothing.
+      const identifiers = (input.identifiers ?? []).map((i) => {
+        const number = String(i.number ?? '').trim();
+        if (!number) throw invalidField('identifiers.number', 'is empty');
+        const kind = oneOf(IDENTIFIER_KINDS, 'identifier kind', i.kind);
+        if (kind === 'pesel' && !validPesel(number)) throw invalidField('identifiers.number', 'not a valid PESEL (11 digits with a check digit)');
+        return { id: i.id ?? `i${nextId++}`, kind, number, issued_by: text(i.issued_by), valid_until: at('identifiers.valid_until', () => optDay(i.valid_until)) };
+      });
+      const statuses = (input.legal_status ?? []).map((s) => {
+        const centre = text(s.centre);
+        if (centre && !CENTRES.includes(centre)) throw invalidField('centre', `'${centre}' is not a known guarded centre`);
+        const from = at('legal_status.from', () => optPartial(s.from));
+        const until = at('legal_status.until', () => optPartial(s.until));
+        notBefore('legal_status.until', from, until);
+        return { id: s.id ?? `s${nextId++}`, status: oneOf(LEGAL_STATUSES, 'legal status', s.status), from, until, centre, note: text(s.note) };
+      });
+      // Given, the list is the whole set (those left out are removed); absent, nothing changes.
+      const vulnerabilities = input.vulnerabilities == null ? null : input.vulnerabilities.map((v) => oneOf(VULNERABILITIES, 'vulnerability', v));
+      const consents = (input.consents ?? []).map((k) => {
+        const language = String(k.language ?? '').trim().toLowerCase();
+        if (!LANGUAGE_CODES.includes(language)) throw invalidField('consents.language', `'${k.language}' is not an ISO 639-1 language code`);
+        const clause = String(k.clause ?? '').trim();
+        if (!clause) throw invalidField('consents.clause', 'say which clause the person was given');
+        const givenOn = at('consents.given_on', () => day(k.given_on ?? ''));
+        const withdrawnOn = at('consents.withdrawn_on', () => optDay(k.withdrawn_on));
+        notBefore('consents.withdrawn_on', givenOn, withdrawnOn);
+        // As the backend: a new consent recorded without saying by whom was recorded by this
+        // laptop's author; one sent with its id keeps what was sent.
+        const recordedBy = text(k.recorded_by) ?? (k.id ? null : state.author);
+        return { id: k.id ?? `k${nextId++}`, clause, language, given_on: givenOn, recorded_by: recordedBy, legal_basis: text(k.legal_basis), withdrawn_on: withdrawnOn };
+      });
+      const matters = (input.matters ?? []).map((m) => {
+        const id = m.id ?? `m${nextId++}`;
+        const opened = at('matters.opened', () => optDay(m.opened));
+        const closed = at('matters.closed', () => optDay(m.closed));
+        notBefore('matters.closed', opened, closed);
+        // Sent without a status, a known matter keeps its state and a new one is open.
+        const status = m.status == null ? (c.matters.find((x) => x.id === id)?.status ?? 'open') : oneOf(MATTER_STATUSES, 'matter status', m.status);
+        return { id, kind: m.kind, authority: text(m.authority), reference: text(m.reference), status, opened, closed, note: text(m.note) };
+      });
       if (typeof input.summary === 'string') c.summary = input.summary;
       if (typeof input.family_name === 'string') c.person.family_name = input.family_name;
       if (typeof input.given_names === 'string') c.person.given_names = input.given_names;
       if (typeof input.birth_date === 'string') c.person.birth_date = input.birth_date || null;
       c.display_name = `${c.person.given_names} ${c.person.family_name}`;
-      for (const s of input.legal_status ?? []) c.legal_status.push({ id: `s${nextId++}`, until: null, note: null, centre: null, ...s });
-      for (const m of input.matters ?? []) c.matters.push({ id: `m${nextId++}`, status: 'open', closed: null, note: null, ...m });
+      identifiers.forEach((i) => merge(c.person.identifiers, i));
+      statuses.forEach((s) => merge(c.legal_status, s));
+      // The set given replaces the recorded one (a kept flag keeps its record, in the backend).
+      if (vulnerabilities) c.vulnerabilities = [...new Set(vulnerabilities)].sort(); // a map by code there
+      consents.forEach((k) => merge(c.consents, k));
+      matters.forEach((m) => merge(c.matters, m));
       return c;
     },
     add_consultation: ({ id, input }) => { state.clients[id].consultations.push({ id: `k${nextId++}`, organisation: 'Fundacja', staff: null, matter_id: null, language: null, duration_minutes: null, ...input }); return 'k'; },
@@ -169,9 +286,12 @@
     refer: ({ clientId, input }) => {
       const members = scenario.organisations ?? [];
       if (members.length && !members.includes(input.to_organisation)) throw err('invalid_input', `invalid input: to_organisation: '${input.to_organisation}' is not a member organisation (members: ${members.join(', ')})`);
+      const consent = state.clients[clientId].consents.find((k) => k.id === input.consent_id);
+      if (!consent) throw err('invalid_input', "invalid input: consent_id: record the person's consent to the referral in the file first");
+      if (consent.withdrawn_on) throw err('invalid_input', 'invalid input: consent_id: that consent was withdrawn');
       const r = { id: `r${nextId++}`, to_organisation: input.to_organisation, service: input.service, created_at: `${today}T10:00:00Z` };
       state.clients[clientId].referrals.push(r);
-      return { ...r, direction: 'outgoing', from_organisation: 'Fundacja', status: 'sent', reason: input.reason, consent_clause: 'Klauzula RODO 2026', consent_given_on: '2026-11-02', given_names: 'Taras', family_name: 'Shevchenko', names_original: null, birth_date: null, citizenships: [], languages: [], phone: null, events: [] };
+      return { ...r, direction: 'outgoing', from_organisation: 'Fundacja', status: 'sent', reason: input.reason, consent_clause: consent.clause, consent_given_on: consent.given_on, given_names: 'Taras', family_name: 'Shevchenko', names_original: null, birth_date: null, citizenships: [], languages: [], phone: null, events: [] };
     },
     discard_referral: ({ clientId, referralId }) => {
       const refs = state.clients[clientId].referrals;
@@ -289,11 +409,40 @@
       { dimension: 'sex', value: 'female', service: 'all', people: 1, consultations: 2 },
     ] }),
     export_report: ({ format }) => ({ path: `/home/test/Downloads/punkt-report.${format}`, bytes: 100 }),
-    sync_status: () => ({ enrolment: scenario.syncSummary ? { server: 'https://sync.example.org', device_id: 'd1', organisation: 'Fundacja', user: 'anna', role: 'lawyer' } : null, pending_documents: 2, cursor: 0, last_sync: null }),
+    sync_status: () => ({ enrolment: state.enrolment, pending_documents: 2, cursor: 0, last_sync: null }),
     enroll: () => { throw err('server_unreachable', 'cannot reach the sync server: connection refused'); },
     sync_now: () => {
       if (!scenario.syncSummary) throw err('not_enrolled', 'not enrolled');
       return { sent: 1, received: 0, new_documents: 0, reconciled: 0, refused: [], erasures_sent: 0, erased: [], events_sent: 0, events_error: null, directory_error: null, tallies_resent: 0, tally_error: null, round_trips: 3, bytes_sent: 100, bytes_received: 100, pending_after: 0, cursor: 7, duration_ms: 40, finished_at: `${today}T12:00:00Z`, ...scenario.syncSummary };
+    },
+    // Team management (coordinators), answered as the server does (crates/core/src/team.rs).
+    team: () => teamOf(),
+    revoke_device: ({ deviceId }) => {
+      const team = teamOf();
+      const d = team.devices.find((x) => x.device_id === deviceId.trim());
+      if (!d) throw err('not_found', `the sync server refused: no laptop ${deviceId} in ${team.organisation}`);
+      if (d.device_id === state.enrolment.device_id) throw err('invalid_input', 'the sync server refused: a laptop cannot revoke itself: do it from another coordinator\'s laptop');
+      d.revoked_at ??= new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+      return team;
+    },
+    make_enrol_code: ({ user, hours }) => {
+      if (!Number.isInteger(hours) || hours < 1 || hours > 720) throw err('invalid_input', 'invalid input: hours: a code is valid for 1 to 720 hours');
+      const team = teamOf();
+      if (!team.users.some((u) => u.name === user.trim())) throw err('not_found', `the sync server refused: no user ${user} in ${team.organisation}`);
+      const letters = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
+      const s = Array.from({ length: 12 }, (_, i) => letters[(i * 7 + nextId * 5) % letters.length]).join('');
+      nextId++;
+      const expires = new Date(Date.now() + hours * 3600000).toISOString().replace(/\.\d+Z$/, 'Z');
+      return { user: user.trim(), code: `${s.slice(0, 4)}-${s.slice(4, 8)}-${s.slice(8)}`, expires_at: expires };
+    },
+    add_team_user: ({ name, role }) => {
+      const n = name.trim();
+      if (!n) throw err('invalid_input', "invalid input: name: give the person's user name");
+      if (!ROLES.includes(role)) throw err('invalid_input', `invalid input: role: one of ${ROLES.join(', ')}`);
+      const team = teamOf();
+      if (team.users.some((u) => u.name === n) || (scenario.takenNames ?? []).includes(n)) throw err('name_taken', `the sync server refused: the user name '${n}' is taken: choose another`);
+      team.users.push({ name: n, role });
+      return team;
     },
     export_sync_file: () => ({ path: '/tmp/x.punktsync', bytes: 1 }),
     import_sync_file: () => { throw err('import_refused', 'bad file'); },

@@ -13,6 +13,13 @@ const pdfPageDrawn = () => {
   return false;
 };
 
+/** Today as the UI writes it (the local day, YYYY-MM-DD). */
+const today = () => {
+  const d = new Date();
+  const p = (n) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}`;
+};
+
 const calls = (page, cmd) => page.evaluate((c) => window.__PUNKT_CALLS__.filter((x) => x.cmd === c), cmd);
 
 test('first start: create a store with a passphrase, strength shown, mismatch refused', async ({ open, page, shot }) => {
@@ -130,6 +137,213 @@ test('client file: edit the person, add a status change and a matter', async ({ 
   await shot('client-matters');
 });
 
+test('client file: a document added and corrected, special needs added; what was sent is what shows', async ({ open, page, shot }) => {
+  await open({ unlocked: true });
+  await page.getByTestId('recent').getByText('Taras').click();
+  await page.getByTestId('identifier-kind').click();
+  await page.getByRole('option', { name: 'Paszport' }).click();
+  await page.getByTestId('identifier-number').fill('FX 123456');
+  await page.getByTestId('identifier-issued-by').fill('Ukraina');
+  await page.getByTestId('identifier-valid-until').fill('2030-05-01');
+  await page.getByTestId('identifier-save').click();
+  await page.getByTestId('identifiers').getByText('FX 123456').waitFor();
+  let sent = (await calls(page, 'update_client')).at(-1).args.input;
+  assert(JSON.stringify(sent) === JSON.stringify({ identifiers: [{ kind: 'passport', number: 'FX 123456', issued_by: 'Ukraina', valid_until: '2030-05-01' }] }), `added ${JSON.stringify(sent)}`);
+  assert((await page.getByTestId('identifier-number').inputValue()) === '', 'the form was not emptied after saving');
+
+  // Corrected: sent back with its id and every field, so the backend replaces it.
+  await page.getByTestId('identifier-edit').click();
+  assert((await page.getByTestId('identifier-number').inputValue()) === 'FX 123456', 'the document is not in the form');
+  await page.getByTestId('identifier-number').fill('FX 654321');
+  await page.getByTestId('identifier-issued-by').fill('');
+  await page.getByTestId('identifier-save').click();
+  await page.getByTestId('identifiers').getByText('FX 654321').waitFor();
+  const id = await page.evaluate(() => window.__PUNKT_STATE__.clients.c1.person.identifiers[0].id);
+  sent = (await calls(page, 'update_client')).at(-1).args.input;
+  assert(JSON.stringify(sent) === JSON.stringify({ identifiers: [{ id, kind: 'passport', number: 'FX 654321', issued_by: null, valid_until: '2030-05-01' }] }), `edited ${JSON.stringify(sent)}`);
+  assert((await page.getByTestId('identifier').count()) === 1, 'the correction was added as a second document');
+  assert((await page.getByTestId('identifier').innerText()).includes('—'), 'the emptied issuer is still shown');
+
+  await page.getByTestId('vulnerabilities').click();
+  await page.getByRole('option', { name: 'Ofiara tortur' }).click();
+  await page.getByRole('option', { name: 'Samotny rodzic' }).click();
+  await page.keyboard.press('Escape');
+  await page.getByTestId('vulnerabilities-save').click();
+  await page.getByText('Zapisano').first().waitFor();
+  sent = (await calls(page, 'update_client')).at(-1).args.input;
+  assert(JSON.stringify(sent) === JSON.stringify({ vulnerabilities: ['torture_survivor', 'single_parent'] }), `needs ${JSON.stringify(sent)}`);
+  // What is recorded is shown; nothing changed, nothing to save.
+  await page.waitForFunction(() => document.querySelectorAll('.mantine-MultiSelect-pill').length === 2);
+  assert(await page.getByTestId('vulnerabilities-save').isDisabled(), 'save enabled with nothing changed');
+  await page.getByTestId('vulnerabilities').click();
+  await page.getByRole('option', { name: 'Osoba starsza' }).click();
+  await page.keyboard.press('Escape');
+  await page.getByTestId('vulnerabilities-save').click();
+  await page.waitForFunction(() => window.__PUNKT_STATE__.clients.c1.vulnerabilities.length === 3);
+  // The whole set goes, the recorded ones with the new.
+  sent = (await calls(page, 'update_client')).at(-1).args.input;
+  assert(JSON.stringify([...sent.vulnerabilities].sort()) === JSON.stringify(['elderly', 'single_parent', 'torture_survivor']), `needs again ${JSON.stringify(sent)}`);
+
+  // One recorded by mistake is taken out: the screen says it goes, the set sent leaves it out.
+  const pill = (name) => page.locator('.mantine-MultiSelect-pill', { hasText: name });
+  await pill('Ofiara tortur').locator('button').click();
+  await page.getByTestId('vulnerabilities-removed').getByText('Po zapisaniu zostaną usunięte z akt: Ofiara tortur.').waitFor();
+  assert(!(await page.getByTestId('vulnerabilities-save').isDisabled()), 'a removal cannot be saved');
+  await page.mouse.click(1200, 100);
+  await shot('person-needs-removing');
+  // Cancel brings it back; removed again and saved, it is gone.
+  await page.getByTestId('vulnerabilities-cancel').click();
+  await pill('Ofiara tortur').waitFor();
+  assert(await page.getByTestId('vulnerabilities-save').isDisabled(), 'cancel left a change');
+  await pill('Ofiara tortur').locator('button').click();
+  await page.getByTestId('vulnerabilities-save').click();
+  await page.waitForFunction(() => window.__PUNKT_STATE__.clients.c1.vulnerabilities.join() === 'elderly,single_parent');
+  sent = (await calls(page, 'update_client')).at(-1).args.input;
+  assert(JSON.stringify([...sent.vulnerabilities].sort()) === JSON.stringify(['elderly', 'single_parent']), `needs after removing ${JSON.stringify(sent)}`);
+  await pill('Ofiara tortur').waitFor({ state: 'detached' });
+  assert((await page.getByTestId('vulnerabilities-removed').count()) === 0, 'still said to be removed after saving');
+  await page.mouse.click(1200, 100);
+  await shot('person-documents-needs');
+});
+
+test('client file: a status with its end and guarded centre', async ({ open, page, shot }) => {
+  await open({ unlocked: true });
+  await page.getByTestId('recent').getByText('Taras').click();
+  await page.getByTestId('tab-status').click();
+  await page.getByTestId('status-new').click();
+  await page.getByRole('option', { name: 'W ośrodku strzeżonym' }).click();
+  await page.getByTestId('status-from').fill('2026-01-10');
+  await page.getByTestId('status-until').fill('2026-01-05');
+  await page.getByText('Koniec jest przed początkiem.').waitFor();
+  assert(await page.getByTestId('status-save').isDisabled(), 'a status ending before it began could be saved');
+  await page.getByTestId('status-until').fill('2026-03-10');
+  await page.getByTestId('status-centre').click();
+  await page.getByRole('option', { name: 'Przemyśl' }).click();
+  await page.getByTestId('status-save').click();
+  await page.getByTestId('status-timeline').getByText('2026-01-10 – 2026-03-10 · Przemyśl').waitFor();
+  const sent = (await calls(page, 'update_client')).at(-1).args.input;
+  assert(JSON.stringify(sent) === JSON.stringify({ legal_status: [{ status: 'detained', from: '2026-01-10', until: '2026-03-10', centre: 'Przemyśl' }] }), `status ${JSON.stringify(sent)}`);
+  await shot('status-until-centre');
+});
+
+test('client file: a matter closed with its date shows as closed', async ({ open, page, shot }) => {
+  await open({ unlocked: true });
+  await page.getByTestId('recent').getByText('Taras').click();
+  await page.getByTestId('tab-matters').click();
+  await page.getByTestId('matter-kind').click();
+  await page.getByRole('option', { name: 'Zobowiązanie do powrotu' }).click();
+  await page.getByTestId('matter-opened').fill('2025-09-01');
+  await page.getByTestId('matter-save').click();
+  await page.locator('[data-testid="matter"][data-status="open"]').waitFor();
+  const id = await page.evaluate(() => window.__PUNKT_STATE__.clients.c1.matters[0].id);
+  await page.getByTestId('matter-edit').click();
+  assert(await page.getByTestId('matter-closed').isDisabled(), 'a closing date for an open matter');
+  await page.getByTestId('matter-status').click();
+  await page.getByRole('option', { name: 'Zamknięta' }).click();
+  assert((await page.getByTestId('matter-closed').inputValue()) === today(), 'the closing date does not default to today');
+  await page.getByTestId('matter-closed').fill('2026-02-16');
+  await shot('matter-close-form');
+  await page.getByTestId('matter-update').click();
+  await page.locator('[data-testid="matter"][data-status="closed"]').waitFor();
+  const sent = (await calls(page, 'update_client')).at(-1).args.input;
+  assert(JSON.stringify(sent) === JSON.stringify({ matters: [{ id, kind: 'return', authority: null, reference: null, status: 'closed', opened: '2025-09-01', closed: '2026-02-16', note: null }] }), `matter ${JSON.stringify(sent)}`);
+  assert((await page.getByTestId('matter').count()) === 1, 'the closed matter was added as a second one');
+  assert((await page.getByTestId('matter-status-badge').textContent()) === 'Zamknięta', 'not shown as closed');
+  assert((await page.getByTestId('matter-closed-on').innerText()) === '2026-02-16', 'closing date not shown');
+  await shot('matter-closed');
+});
+
+test('client file: bad dates and numbers are named in Polish, the form keeps what was typed', async ({ open, page, shot }) => {
+  await open({ unlocked: true });
+  await page.getByTestId('recent').getByText('Taras').click();
+  // A PESEL with a wrong check digit: the backend refuses it, naming the field.
+  await page.getByTestId('identifier-kind').click();
+  await page.getByRole('option', { name: 'PESEL', exact: true }).click();
+  await page.getByTestId('identifier-number').fill('90030912345');
+  await page.getByTestId('identifier-save').click();
+  const error = page.getByTestId('error');
+  await error.waitFor();
+  assert((await error.getAttribute('data-code')) === 'invalid_input', 'wrong code');
+  assert((await error.innerText()).startsWith('Sprawdź to pole: numer dokumentu.'), `error reads: ${await error.innerText()}`);
+  assert((await page.getByTestId('identifier-number').inputValue()) === '90030912345', 'the number typed was lost');
+  assert((await page.getByTestId('identifier-kind').inputValue()) === 'PESEL', 'the kind chosen was lost');
+  assert((await page.evaluate(() => window.__PUNKT_STATE__.clients.c1.person.identifiers.length)) === 0, 'something was saved');
+  await shot('identifier-invalid');
+
+  await page.getByTestId('tab-matters').click();
+  await page.getByTestId('matter-kind').click();
+  await page.getByRole('option', { name: 'Zobowiązanie do powrotu' }).click();
+  await page.getByTestId('matter-opened').fill('2025-09-01');
+  await page.getByTestId('matter-save').click();
+  await page.getByTestId('matter-edit').click();
+  await page.getByTestId('matter-status').click();
+  await page.getByRole('option', { name: 'Wygrana' }).click();
+  // Closed before it was opened: said at once, not sent.
+  await page.getByTestId('matter-closed').fill('2025-08-31');
+  await page.getByText('Data zamknięcia jest przed otwarciem sprawy (2025-09-01).').waitFor();
+  assert(await page.getByTestId('matter-update').isDisabled(), 'a matter closed before it opened could be saved');
+  // Not a day at all: the backend refuses it naming the field, the form stays as typed.
+  await page.getByTestId('matter-closed').fill('2026-02-30');
+  await page.getByTestId('matter-update').click();
+  const dateError = page.getByTestId('matter-edit-form').getByTestId('error');
+  await dateError.waitFor();
+  assert((await dateError.getAttribute('data-code')) === 'invalid_input', 'wrong code for a date that does not exist');
+  assert((await dateError.innerText()).startsWith('Sprawdź to pole: data zamknięcia sprawy.'), `date error reads: ${await dateError.innerText()}`);
+  assert((await page.getByTestId('matter-closed').inputValue()) === '2026-02-30', 'the date typed was lost');
+  assert((await page.getByTestId('matter-status').inputValue()) === 'Wygrana', 'the status chosen was lost');
+  assert((await page.evaluate(() => window.__PUNKT_STATE__.clients.c1.matters[0].status)) === 'open', 'the refused change was applied');
+  await shot('matter-invalid-date');
+});
+
+test('client file: the tabs stay on one line at 1280 px, the last ones reached by scrolling', async ({ open, page }) => {
+  await open({ unlocked: true, language: 'ru', consent: true });
+  await page.getByTestId('recent').getByText('Taras').click();
+  await page.getByTestId('tab-person').waitFor();
+  const tops = await page.getByRole('tab').evaluateAll((ts) => [...new Set(ts.map((t) => Math.round(t.getBoundingClientRect().top)))]);
+  assert(tops.length === 1, `the tabs wrap into ${tops.length} rows`);
+  await page.getByTestId('tab-audit').click();
+  await page.getByTestId('file-audit').waitFor();
+  const box = await page.getByTestId('tab-audit').boundingBox();
+  assert(box.x + box.width <= 1280, 'the chosen tab is not scrolled into view');
+});
+
+test('client file: a bad date is refused naming its field, in the person\'s language', async ({ open, page }) => {
+  await open({ unlocked: true, language: 'uk' });
+  await page.getByTestId('recent').getByText('Taras').click();
+  // A document valid until a day that does not exist.
+  await page.getByTestId('identifier-kind').click();
+  await page.getByRole('option', { name: 'Паспорт' }).click();
+  await page.getByTestId('identifier-number').fill('FX 123456');
+  await page.getByTestId('identifier-valid-until').fill('2030-02-31');
+  await page.getByTestId('identifier-save').click();
+  let error = page.getByTestId('error');
+  await error.waitFor();
+  assert((await error.innerText()).startsWith('Перевірте це поле: дата закінчення дії документа.'), `document error reads: ${await error.innerText()}`);
+  // A consent given on a day that does not exist.
+  await page.getByTestId('tab-consents').click();
+  await page.getByTestId('consent-clause').fill('Klauzula RODO 2026');
+  await page.getByTestId('consent-given-on').fill('31.04.2026');
+  await page.getByTestId('consent-save').click();
+  error = page.getByTestId('error');
+  await error.waitFor();
+  assert((await error.innerText()).startsWith('Перевірте це поле: дата надання згоди.'), `consent error reads: ${await error.innerText()}`);
+  assert((await page.evaluate(() => window.__PUNKT_STATE__.clients.c1.consents.length)) === 0, 'the refused consent was saved');
+});
+
+test('consents: recorded without saying by whom, the laptop\'s author recorded it', async ({ open, page }) => {
+  await open({ unlocked: true, author: 'Ola' });
+  await page.getByTestId('recent').getByText('Taras').click();
+  await page.getByTestId('tab-consents').click();
+  await page.waitForFunction(() => document.querySelector('[data-testid="consent-recorded-by"]').value === 'Ola');
+  await page.getByTestId('consent-clause').fill('Klauzula RODO 2026');
+  await page.getByTestId('consent-recorded-by').fill('');
+  await page.getByTestId('consent-save').click();
+  await page.getByTestId('consent').waitFor();
+  const sent = (await calls(page, 'update_client')).at(-1).args.input;
+  assert(sent.consents[0].recorded_by === null, `recorded_by sent ${JSON.stringify(sent)}`);
+  assert((await page.getByTestId('consent').textContent()).includes('Ola'), 'the author was not filled in');
+});
+
 for (const [kind, pdf] of [['text', decisionPdf], ['JPEG 2000 scan', scanPdf]]) {
   test(`client file: a PDF decision (${kind}) is drawn in the app under its CSP`, async ({ open, page, shot }) => {
     await open({ unlocked: true, pdf });
@@ -207,6 +421,63 @@ test('referrals: refer with consent from the file; answer an incoming one', asyn
   await shot('referrals');
 });
 
+test('consents: recorded in the file, a referral rests on it; withdrawn, it is marked and no longer offered', async ({ open, page, shot }) => {
+  await open({ unlocked: true });
+  await page.getByTestId('recent').getByText('Taras').click();
+  // No consent yet: the referral form says so and leads to the consents tab.
+  await page.getByTestId('tab-referrals').click();
+  await page.getByTestId('referral-no-consent').waitFor();
+  await shot('referral-no-consent');
+  await page.getByTestId('referral-record-consent').click();
+  await page.getByTestId('consents-empty').waitFor();
+  // The organisation's usual clause is offered.
+  await page.getByTestId('consent-clause').click();
+  await page.getByRole('option', { name: 'Zgoda na przekazanie danych innej organizacji członkowskiej (skierowanie)' }).click();
+  assert((await page.getByTestId('consent-language').inputValue()) === 'ukraiński (uk)', 'the person\'s language is not the default');
+  assert((await page.getByTestId('consent-given-on').inputValue()) === today(), 'given on does not default to today');
+  await page.getByTestId('consent-basis').fill('art. 6 ust. 1 lit. a RODO');
+  await page.keyboard.press('Escape');
+  await page.waitForFunction(() => document.querySelector('[data-testid="consent-recorded-by"]').value === 'Anna');
+  await page.getByTestId('consent-save').click();
+  await page.getByTestId('consent').waitFor();
+  let sent = (await calls(page, 'update_client')).at(-1).args.input;
+  const clause = 'Zgoda na przekazanie danych innej organizacji członkowskiej (skierowanie)';
+  assert(JSON.stringify(sent) === JSON.stringify({ consents: [{ clause, language: 'uk', given_on: today(), recorded_by: 'Anna', legal_basis: 'art. 6 ust. 1 lit. a RODO' }] }), `consent ${JSON.stringify(sent)}`);
+  const row = await page.getByTestId('consent').textContent();
+  assert(row.includes(clause) && row.includes('ukraiński (uk)') && row.includes('Anna') && row.includes('obowiązuje'), `row ${row}`);
+  assert((await page.getByTestId('tab-consents').innerText()).includes('(1)'), 'the tab does not count the consent');
+  await shot('consents');
+
+  // The referral form now offers it.
+  const consentId = await page.evaluate(() => window.__PUNKT_STATE__.clients.c1.consents[0].id);
+  await page.getByTestId('tab-referrals').click();
+  await page.getByTestId('referral-to').fill('Fundacja B');
+  await page.getByTestId('referral-reason').fill('potrzebna pomoc psychologiczna');
+  await page.getByTestId('referral-send').click();
+  await page.getByTestId('file-referrals').getByText('Fundacja B').waitFor();
+  assert((await calls(page, 'refer'))[0].args.input.consent_id === consentId, 'the referral does not rest on the recorded consent');
+
+  // Withdrawn: sent whole with its id, marked, and no referral can rest on it.
+  await page.getByTestId('tab-consents').click();
+  await page.getByTestId('consent-withdraw').click();
+  await page.getByTestId('consent-withdraw-form').waitFor();
+  assert((await page.getByTestId('consent-withdrawn-on').inputValue()) === today(), 'withdrawal does not default to today');
+  await page.waitForTimeout(300); // the modal fades in
+  await shot('consent-withdraw');
+  await page.getByTestId('consent-withdraw-do').click();
+  await page.locator('[data-testid="consent"][data-withdrawn="true"]').waitFor();
+  sent = (await calls(page, 'update_client')).at(-1).args.input;
+  assert(JSON.stringify(sent) === JSON.stringify({ consents: [{ id: consentId, clause, language: 'uk', given_on: today(), recorded_by: 'Anna', legal_basis: 'art. 6 ust. 1 lit. a RODO', withdrawn_on: today() }] }), `withdrawal ${JSON.stringify(sent)}`);
+  assert((await page.getByTestId('consent').count()) === 1, 'the withdrawal was added as a second consent');
+  assert((await page.getByTestId('consent-withdrawn').textContent()) === `cofnięta ${today()}`, 'not marked withdrawn');
+  assert((await page.getByTestId('consent-withdraw').count()) === 0, 'a withdrawn consent can be withdrawn again');
+  await page.waitForTimeout(300);
+  await shot('consent-withdrawn');
+  await page.getByTestId('tab-referrals').click();
+  await page.getByTestId('referral-no-consent').waitFor();
+  assert((await page.getByTestId('referral-send').count()) === 0, 'a referral could still be made');
+});
+
 test('referrals: once the server listed the members, the organisation is picked from them', async ({ open, page, shot }) => {
   await open({ unlocked: true, consent: true, organisations: ['Fundacja', 'Fundacja B', 'Stowarzyszenie C'] });
   await page.getByTestId('recent').getByText('Taras').click();
@@ -219,6 +490,23 @@ test('referrals: once the server listed the members, the organisation is picked 
   await page.getByTestId('referral-send').click();
   await page.getByTestId('file-referrals').getByText('Stowarzyszenie C').waitFor();
   await shot('referral-members');
+});
+
+test('referrals: a server that lists no other member says so instead of a name field', async ({ open, page }) => {
+  await open({ unlocked: true, consent: true, organisations: ['Fundacja'] });
+  await page.getByTestId('recent').getByText('Taras').click();
+  await page.getByTestId('tab-referrals').click();
+  const note = await page.getByTestId('referral-no-members').innerText();
+  assert(note.includes('nie zna jeszcze innych organizacji'), `note ${note}`);
+  assert((await page.getByTestId('referral-to').count()) === 0, 'a name field with nowhere to refer');
+});
+
+test('retention: a laptop that never synced is told so, not given a date', async ({ open, page }) => {
+  await open({ unlocked: true, role: 'coordinator', retentionRule: { closed_years: 10, action: 'erase' }, retentionSyncRequired: true });
+  await page.getByTestId('nav-protection').click();
+  await page.getByTestId('retention-preview-run').click();
+  const warn = await page.getByTestId('retention-sync-first').innerText();
+  assert(warn.includes('nie był jeszcze synchronizowany'), `warning ${warn}`);
 });
 
 test('referrals: one the server never took is taken back; one it took is refused', async ({ open, page }) => {
@@ -363,7 +651,7 @@ test('sync: what did not go this time is said, in the person\'s language', async
   const dir = await page.getByTestId('sync-directory-error').innerText();
   assert(dir.includes('organizacji członkowskich'), `directory error: ${dir}`);
   const tally = await page.getByTestId('sync-tally-error').innerText();
-  assert(tally.includes('wysłać ponownie') && tally.includes('różnymi kluczami'), `tally error: ${tally}`);
+  assert(tally.includes('wysłać ponownie') && tally.includes('Danych konsorcjum') && tally.includes('różnymi kluczami'), `tally error: ${tally}`);
   await shot('sync-partial');
 });
 
@@ -383,6 +671,137 @@ test('sync: tallies sent again after an erasure are reported', async ({ open, pa
   await page.getByTestId('sync-now').click();
   const resent = await page.getByTestId('sync-tallies-resent').innerText();
   assert(resent.includes('(miesiące): 2'), `resent: ${resent}`);
+});
+
+const TEAM = {
+  organisation: 'Fundacja',
+  users: [{ name: 'anna', role: 'coordinator' }, { name: 'marek', role: 'lawyer' }, { name: 'pola', role: 'psychologist' }],
+  devices: [
+    { device_id: 'd1', name: 'biuro-anna', user: 'anna', role: 'coordinator', enrolled_at: '2026-09-01T08:00:00Z', last_seen: '2026-11-20T16:45:00Z', revoked_at: null },
+    { device_id: 'd3', name: 'stary-laptop', user: 'pola', role: 'psychologist', enrolled_at: '2026-03-01T10:00:00Z', last_seen: '2026-06-01T10:00:00Z', revoked_at: '2026-06-15T09:00:00Z' },
+    { device_id: 'd2', name: 'teren-marek', user: 'marek', role: 'lawyer', enrolled_at: '2026-09-03T09:30:00Z', last_seen: '2026-11-19T12:10:00Z', revoked_at: null },
+    { device_id: 'd4', name: 'pola-nowy', user: 'pola', role: 'psychologist', enrolled_at: '2026-06-16T10:00:00Z', last_seen: null, revoked_at: null },
+  ],
+};
+const device = (page, id) => page.locator(`[data-testid="team-device"][data-device-id="${id}"]`);
+
+test('team: a coordinator sees the laptops and people; their own laptop cannot be revoked', async ({ open, page, shot }) => {
+  await open({ unlocked: true, team: TEAM });
+  await page.getByTestId('nav-sync').click();
+  await page.getByTestId('team-laptops').waitFor();
+  assert((await page.getByTestId('team').getByRole('heading', { name: 'Zespół: Fundacja' }).count()) === 1, 'no team heading');
+  const ids = await page.getByTestId('team-device').evaluateAll((rs) => rs.map((r) => `${r.dataset.deviceId}:${r.dataset.state}`));
+  assert(JSON.stringify(ids) === JSON.stringify(['d1:active', 'd2:active', 'd4:active', 'd3:revoked']), `laptops ${ids}`);
+  // This laptop is marked and has no revoke button; the others in use have one.
+  assert((await device(page, 'd1').getByTestId('team-own').innerText()).toLowerCase() === 'ten laptop', 'own laptop not marked');
+  assert((await device(page, 'd1').getByTestId('team-revoke').count()) === 0, 'the laptop can revoke itself');
+  assert((await device(page, 'd2').getByTestId('team-revoke').count()) === 1, 'no revoke button on another laptop');
+  assert((await device(page, 'd3').getByTestId('team-revoke').count()) === 0, 'a revoked laptop can be revoked again');
+  const d2 = await device(page, 'd2').innerText();
+  assert(d2.includes('marek') && d2.includes('teren-marek') && d2.includes('Prawnik') && d2.includes('2026'), `row ${d2}`);
+  assert((await device(page, 'd4').innerText()).includes('jeszcze nie'), 'a laptop never seen is not said so');
+  const revoked = (await device(page, 'd3').getByTestId('team-device-state').innerText()).toLowerCase();
+  assert(revoked.includes('unieważniony') && revoked.includes('2026'), `revoked badge ${revoked}`);
+  const people = await page.getByTestId('team-person').evaluateAll((rs) => rs.map((r) => r.innerText.replace(/\s+/g, ' ').trim()));
+  assert(JSON.stringify(people) === JSON.stringify(['anna Koordynator 1', 'marek Prawnik 1', 'pola Psycholog 1']), `people ${JSON.stringify(people)}`);
+  await page.getByTestId('team').scrollIntoViewIfNeeded();
+  await shot('team');
+});
+
+test('team: a person added, a code made for them is shown once with its expiry', async ({ open, page, shot }) => {
+  await open({ unlocked: true, team: TEAM });
+  await page.getByTestId('nav-sync').click();
+  await page.getByTestId('team-add-name').fill(' olga ');
+  await page.getByTestId('team-add-role').click();
+  await page.getByRole('option', { name: 'Doradca' }).click();
+  await page.getByTestId('team-add').click();
+  await page.getByTestId('team-person').filter({ hasText: 'olga' }).waitFor();
+  const added = await calls(page, 'add_team_user');
+  assert(added.length === 1 && added[0].args.name === 'olga' && added[0].args.role === 'counsellor', `added ${JSON.stringify(added)}`);
+  assert((await page.getByTestId('team-add-name').inputValue()) === '', 'the form was not emptied');
+
+  await page.getByTestId('team-code-user').click();
+  await page.getByRole('option', { name: 'olga (Doradca)' }).click();
+  assert((await page.getByTestId('team-code-hours').inputValue()) === '48', 'not 48 hours by default');
+  await page.getByTestId('team-code-hours').fill('0');
+  await page.getByText('Podaj liczbę godzin od 1 do 720.').waitFor();
+  assert(await page.getByTestId('team-code-make').isDisabled(), 'a code for 0 hours could be asked');
+  await page.getByTestId('team-code-hours').fill('72');
+  await page.getByTestId('team-code-make').click();
+  const code = await page.getByTestId('team-code').innerText();
+  assert(/^[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4}$/.test(code), `code shown ${code}`);
+  const made = await calls(page, 'make_enrol_code');
+  assert(made.length === 1 && made[0].args.user === 'olga' && made[0].args.hours === 72, `asked ${JSON.stringify(made)}`);
+  const expires = await page.getByTestId('team-code-expires').innerText();
+  const year = String(new Date(Date.now() + 72 * 3600000).getFullYear());
+  assert(expires.startsWith('Ważny do ') && expires.includes(year), `expiry ${expires}`);
+  const shown = await page.getByTestId('team-code-shown').innerText();
+  assert(shown.includes('Synchronizacja → Zarejestruj ten laptop') && shown.includes('https://sync.example.org') && shown.includes('nie zostanie pokazany ponownie'), `how to use it: ${shown}`);
+  assert((await page.getByTestId('team-code').evaluate((e) => getComputedStyle(e).fontFamily)).includes('mono'), 'the code is not in a monospace font');
+  await page.getByTestId('team-code-shown').scrollIntoViewIfNeeded();
+  await shot('team-code');
+  // Hidden, it is gone for good.
+  await page.getByTestId('team-code-hide').click();
+  await page.getByTestId('team-code-shown').waitFor({ state: 'detached' });
+  assert(!(await page.locator('body').innerText()).includes(code), 'the code is still on screen');
+});
+
+test('team: a laptop is revoked only after confirming, then shown as revoked', async ({ open, page, shot }) => {
+  await open({ unlocked: true, team: TEAM });
+  await page.getByTestId('nav-sync').click();
+  await device(page, 'd2').getByTestId('team-revoke').click();
+  const form = page.getByTestId('team-revoke-form');
+  await form.waitFor();
+  const text = await form.innerText();
+  assert(text.includes('teren-marek') && text.includes('marek'), `which laptop: ${text}`);
+  assert(text.includes('odmawia') && text.includes('wymazany') && text.includes('przepadnie'), `what happens is not said: ${text}`);
+  assert(await page.getByTestId('team-revoke-do').isDisabled(), 'revoking possible without confirming');
+  await page.waitForTimeout(500); // the modal fades in
+  await shot('team-revoke');
+  await page.getByTestId('team-revoke-confirm').click();
+  await page.getByTestId('team-revoke-do').click();
+  await page.locator('[data-testid="team-device"][data-device-id="d2"][data-state="revoked"]').waitFor();
+  const revoked = await calls(page, 'revoke_device');
+  assert(revoked.length === 1 && revoked[0].args.deviceId === 'd2', `revoked ${JSON.stringify(revoked)}`);
+  assert((await device(page, 'd2').getByTestId('team-device-state').innerText()).toLowerCase().includes('unieważniony'), 'not shown as revoked');
+  assert((await device(page, 'd2').getByTestId('team-revoke').count()) === 0, 'a revoked laptop can still be revoked');
+  await form.waitFor({ state: 'detached' });
+});
+
+test('team: an enrolled laptop of another role has no Team card', async ({ open, page }) => {
+  await open({ unlocked: true, enrolment: { role: 'counsellor' } });
+  await page.getByTestId('nav-sync').click();
+  await page.getByTestId('sync-enrolled').waitFor();
+  await page.waitForTimeout(200);
+  assert((await page.getByTestId('team').count()) === 0, 'a counsellor sees the team');
+  assert((await calls(page, 'team')).length === 0, 'the team was asked for');
+  // The server would refuse it anyway.
+  const refused = await page.evaluate(() => window.__TAURI_INTERNALS__.invoke('team').then(() => null, (e) => e.code));
+  assert(refused === 'forbidden', `a counsellor asking for the team: ${refused}`);
+});
+
+test('team: a user name taken on the server is refused in Polish; an unreachable server is said', async ({ open, page }) => {
+  await open({ unlocked: true, team: TEAM, takenNames: ['kasia'] });
+  await page.getByTestId('nav-sync').click();
+  await page.getByTestId('team-add-name').fill('kasia');
+  await page.getByTestId('team-add-role').click();
+  await page.getByRole('option', { name: 'Prawnik' }).click();
+  await page.getByTestId('team-add').click();
+  const error = page.getByTestId('team').getByTestId('error');
+  await error.waitFor();
+  assert((await error.getAttribute('data-code')) === 'name_taken', 'wrong code');
+  assert((await error.innerText()).startsWith('Ta nazwa użytkownika jest już zajęta na serwerze: wybierz inną.'), `error reads ${await error.innerText()}`);
+  assert((await page.getByTestId('team-add-name').inputValue()) === 'kasia', 'the name typed was lost');
+  assert((await page.getByTestId('team-person').count()) === 3, 'the person was added');
+});
+
+test('team: when the server cannot be reached, the card says so', async ({ open, page }) => {
+  await open({ unlocked: true, team: TEAM, teamError: 'server_unreachable' });
+  await page.getByTestId('nav-sync').click();
+  const error = page.getByTestId('team').getByTestId('error');
+  await error.waitFor();
+  assert((await error.innerText()).includes('Brak połączenia z serwerem synchronizacji'), `error reads ${await error.innerText()}`);
+  assert((await page.getByTestId('team-laptops').count()) === 0, 'a team although unreachable');
 });
 
 test('reports: totals, a breakdown with bars, export path shown', async ({ open, page, shot }) => {

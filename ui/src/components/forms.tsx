@@ -8,6 +8,9 @@ import { ErrorAlert } from './errors';
 
 const ISO = /^\d{4}-\d{2}-\d{2}$/;
 
+/** `a` is a day before `b`, both written YYYY-MM-DD (anything else is for the backend to judge). */
+export const isoBefore = (a: string, b: string | null | undefined) => !!b && ISO.test(a.trim()) && ISO.test(b.trim()) && a.trim() < b.trim();
+
 export function ruleOptions(t: TFunction, ids: string[]) {
   return ids.map((id) => ({ value: id, label: t(`vocab.rule.${id}`, { defaultValue: id }) }));
 }

@@ -1,14 +1,15 @@
 import type { TFunction } from 'i18next';
-import { Alert, Badge, Button, Card, Checkbox, Group, Image, Loader, Modal, Select, SimpleGrid, Stack, Table, Tabs, Text, Textarea, TextInput, Timeline, Title } from '@mantine/core';
+import { Alert, Badge, Button, Card, Checkbox, Group, Image, Loader, Modal, MultiSelect, ScrollArea, Select, SimpleGrid, Stack, Table, Tabs, Text, Textarea, TextInput, Timeline, Title } from '@mantine/core';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ErrorAlert, useNotify } from '../components/errors';
-import { ConsultationForm, DeadlineForm } from '../components/forms';
+import { ConsultationForm, DeadlineForm, isoBefore } from '../components/forms';
 import { PdfView } from '../components/PdfView';
-import { api, type AttachmentData, type ClientInput, type ClientView, type FieldConflict, type HistoryEntry, type JsonValue } from '../ipc';
+import { api, type AttachmentData, type ClientInput, type ClientView, type FieldConflict, type HistoryEntry, type IdentifierInput, type IdentifierView, type JsonValue, type MatterView } from '../ipc';
 import { today, useVocab } from '../state';
 import { PersonFields, type PersonDraft } from './Intake';
 import { FileAuditView } from './Audit';
+import { Consents } from './Consents';
 import { EraseFile, FileReferrals, Sections } from './Protection';
 
 function show(v: JsonValue): string {
@@ -86,12 +87,6 @@ function Person({ c }: { c: ClientView }) {
         {Object.entries(p.contact).map(([k, v]) => (
           <Row key={k} label={`${t('client.contact')} (${t(`client.contact_${k}`, { defaultValue: k })})`}>{v}</Row>
         ))}
-        {p.identifiers.map((i) => (
-          <Row key={i.id} label={t(`vocab.identifier.${i.kind}`, { defaultValue: i.kind })}>{i.number}{i.valid_until ? ` · ${i.valid_until}` : ''}</Row>
-        ))}
-        {c.vulnerabilities.length > 0 && (
-          <Row label={t('client.vulnerabilities')}>{c.vulnerabilities.map((v) => <Badge key={v} mr={4} variant="light">{t(`vocab.vulnerability.${v}`, { defaultValue: v })}</Badge>)}</Row>
-        )}
       </Table.Tbody>
     </Table>
   );
@@ -163,16 +158,128 @@ function EditPerson({ c, onSaved, onCancel }: { c: ClientView; onSaved: (v: Clie
   );
 }
 
+type IdentifierDraft = { kind: string | null; number: string; issuedBy: string; validUntil: string };
+const emptyIdentifier: IdentifierDraft = { kind: null, number: '', issuedBy: '', validUntil: '' };
+
+/** Identity documents and case numbers: add one, or correct one (sent with its id, the entry is
+ * replaced). The backend keeps every entry: there is no removing one. */
+function Identifiers({ c, onSaved }: { c: ClientView; onSaved: (v: ClientView) => void }) {
+  const { t } = useTranslation();
+  const vocab = useVocab();
+  const [editing, setEditing] = useState<string | null>(null);
+  const [draft, setDraft] = useState<IdentifierDraft>(emptyIdentifier);
+  const [error, setError] = useState<unknown>(null);
+  const edit = (i: IdentifierView) => {
+    setEditing(i.id);
+    setDraft({ kind: i.kind, number: i.number, issuedBy: i.issued_by ?? '', validUntil: i.valid_until ?? '' });
+    setError(null);
+  };
+  const reset = () => {
+    setEditing(null);
+    setDraft(emptyIdentifier);
+    setError(null);
+  };
+  const save = () => {
+    const input: IdentifierInput = {
+      ...(editing ? { id: editing } : {}),
+      kind: draft.kind ?? '',
+      number: draft.number.trim(),
+      issued_by: draft.issuedBy.trim() || null,
+      valid_until: draft.validUntil.trim() || null,
+    };
+    api.updateClient(c.id, { identifiers: [input] }).then((v) => { reset(); onSaved(v); }, setError);
+  };
+  const set = (k: Partial<IdentifierDraft>) => setDraft((d) => ({ ...d, ...k }));
+  return (
+    <Stack gap="xs">
+      {c.person.identifiers.length === 0 ? <Text c="dimmed" size="sm">{t('client.no_identifiers')}</Text> : (
+        <Table data-testid="identifiers">
+          <Table.Thead><Table.Tr><Table.Th>{t('client.kind')}</Table.Th><Table.Th>{t('client.number')}</Table.Th><Table.Th>{t('client.issued_by')}</Table.Th><Table.Th>{t('client.valid_until')}</Table.Th><Table.Th /></Table.Tr></Table.Thead>
+          <Table.Tbody>
+            {c.person.identifiers.map((i) => (
+              <Table.Tr key={i.id} data-testid="identifier" bg={editing === i.id ? 'var(--mantine-color-blue-light)' : undefined}>
+                <Table.Td>{t(`vocab.identifier.${i.kind}`, { defaultValue: i.kind })}</Table.Td>
+                <Table.Td>{i.number}</Table.Td>
+                <Table.Td>{i.issued_by ?? '—'}</Table.Td>
+                <Table.Td>
+                  {i.valid_until ?? '—'}
+                  {i.valid_until && i.valid_until < today() && <Badge ml="xs" color="red" variant="light">{t('client.expired')}</Badge>}
+                </Table.Td>
+                <Table.Td><Button size="compact-xs" variant="subtle" onClick={() => edit(i)} data-testid="identifier-edit">{t('client.edit')}</Button></Table.Td>
+              </Table.Tr>
+            ))}
+          </Table.Tbody>
+        </Table>
+      )}
+      <Group align="flex-end" grow>
+        <Select data-testid="identifier-kind" label={t('client.kind')} data={vocab.identifier_kinds.map((k) => ({ value: k, label: t(`vocab.identifier.${k}`, { defaultValue: k }) }))} value={draft.kind} onChange={(k) => set({ kind: k })} searchable />
+        <TextInput data-testid="identifier-number" label={t('client.number')} value={draft.number} onChange={(e) => set({ number: e.currentTarget.value })} />
+        <TextInput data-testid="identifier-issued-by" label={t('client.issued_by')} description={t('common.optional')} value={draft.issuedBy} onChange={(e) => set({ issuedBy: e.currentTarget.value })} />
+        <TextInput data-testid="identifier-valid-until" label={t('client.valid_until')} description={t('common.optional')} placeholder="2030-01-31" value={draft.validUntil} onChange={(e) => set({ validUntil: e.currentTarget.value })} />
+      </Group>
+      <ErrorAlert error={error} />
+      <Group>
+        <Button disabled={!draft.kind || !draft.number.trim()} onClick={save} data-testid="identifier-save">{editing ? t('common.save') : t('client.add_identifier')}</Button>
+        {editing && <Button variant="default" onClick={reset}>{t('common.cancel')}</Button>}
+      </Group>
+    </Stack>
+  );
+}
+
+/** Vulnerabilities: the list shown is the whole set. Saved, it replaces what is recorded: a need
+ * kept keeps the day it was recorded, a new one gets today, one taken out (recorded by mistake,
+ * or no longer so) is removed. */
+function Vulnerabilities({ c, onSaved }: { c: ClientView; onSaved: (v: ClientView) => void }) {
+  const { t } = useTranslation();
+  const vocab = useVocab();
+  const recorded = c.vulnerabilities;
+  const [value, setValue] = useState<string[]>(recorded);
+  const [error, setError] = useState<unknown>(null);
+  const recordedKey = recorded.join(',');
+  useEffect(() => setValue(c.vulnerabilities), [recordedKey]); // eslint-disable-line react-hooks/exhaustive-deps
+  const data = [...new Set([...vocab.vulnerabilities, ...recorded])].map((v) => ({ value: v, label: t(`vocab.vulnerability.${v}`, { defaultValue: v }) }));
+  const removed = recorded.filter((v) => !value.includes(v));
+  const changed = removed.length > 0 || value.some((v) => !recorded.includes(v));
+  const save = () => api.updateClient(c.id, { vulnerabilities: value }).then((v) => { setError(null); onSaved(v); }, setError);
+  return (
+    <Stack gap="xs">
+      <MultiSelect
+        data-testid="vulnerabilities"
+        label={t('client.vulnerabilities')}
+        description={t('client.vulnerabilities_help')}
+        placeholder={value.length === 0 ? t('common.choose') : undefined}
+        data={data}
+        value={value}
+        onChange={setValue}
+        searchable
+      />
+      {removed.length > 0 && (
+        <Text size="sm" c="orange.8" data-testid="vulnerabilities-removed">
+          {t('client.vulnerabilities_removed', { list: removed.map((v) => t(`vocab.vulnerability.${v}`, { defaultValue: v })).join(', ') })}
+        </Text>
+      )}
+      <ErrorAlert error={error} />
+      <Group>
+        <Button disabled={!changed} onClick={save} data-testid="vulnerabilities-save">{t('common.save')}</Button>
+        {changed && <Button variant="default" onClick={() => { setValue(recorded); setError(null); }} data-testid="vulnerabilities-cancel">{t('common.cancel')}</Button>}
+      </Group>
+    </Stack>
+  );
+}
+
 function AddStatus({ id, onSaved }: { id: string; onSaved: () => void }) {
   const { t } = useTranslation();
   const vocab = useVocab();
   const [status, setStatus] = useState<string | null>(null);
   const [from, setFrom] = useState(today());
+  const [until, setUntil] = useState('');
   const [centre, setCentre] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
+  const early = isoBefore(until, from);
   const save = () =>
-    api.updateClient(id, { legal_status: [{ status: status ?? '', from, centre: status === 'detained' ? centre : null }] }).then(() => {
+    api.updateClient(id, { legal_status: [{ status: status ?? '', from, until: until.trim() || null, centre: status === 'detained' ? centre : null }] }).then(() => {
       setStatus(null);
+      setUntil('');
       setCentre(null);
       setError(null);
       onSaved();
@@ -181,11 +288,12 @@ function AddStatus({ id, onSaved }: { id: string; onSaved: () => void }) {
     <Stack gap="xs">
       <Group align="flex-end" grow>
         <Select data-testid="status-new" label={t('client.status')} data={vocab.legal_statuses.map((s) => ({ value: s, label: t(`vocab.legal_status.${s}`) }))} value={status} onChange={setStatus} searchable />
-        <TextInput label={t('client.from')} value={from} onChange={(e) => setFrom(e.currentTarget.value)} />
-        {status === 'detained' && <Select label={t('client.centre')} data={vocab.centres} value={centre} onChange={setCentre} />}
+        <TextInput data-testid="status-from" label={t('client.from')} placeholder="2026-01-31" value={from} onChange={(e) => setFrom(e.currentTarget.value)} />
+        <TextInput data-testid="status-until" label={t('client.until')} description={t('common.optional')} placeholder="2026-12-31" value={until} onChange={(e) => setUntil(e.currentTarget.value)} error={early ? t('client.until_before_from') : undefined} />
+        {status === 'detained' && <Select data-testid="status-centre" label={t('client.centre')} data={vocab.centres} value={centre} onChange={setCentre} searchable />}
       </Group>
       <ErrorAlert error={error} />
-      <Group><Button disabled={!status} onClick={save} data-testid="status-save">{t('client.add_status')}</Button></Group>
+      <Group><Button disabled={!status || early} onClick={save} data-testid="status-save">{t('client.add_status')}</Button></Group>
     </Stack>
   );
 }
@@ -196,12 +304,14 @@ function AddMatter({ id, onSaved }: { id: string; onSaved: () => void }) {
   const [kind, setKind] = useState<string | null>(null);
   const [authority, setAuthority] = useState('');
   const [reference, setReference] = useState('');
+  const [opened, setOpened] = useState(today());
   const [error, setError] = useState<unknown>(null);
   const save = () =>
-    api.updateClient(id, { matters: [{ kind: kind ?? '', authority: authority || null, reference: reference || null, opened: today() }] }).then(() => {
+    api.updateClient(id, { matters: [{ kind: kind ?? '', authority: authority || null, reference: reference || null, opened: opened.trim() || null }] }).then(() => {
       setKind(null);
       setAuthority('');
       setReference('');
+      setOpened(today());
       setError(null);
       onSaved();
     }, setError);
@@ -211,10 +321,86 @@ function AddMatter({ id, onSaved }: { id: string; onSaved: () => void }) {
         <Select data-testid="matter-kind" label={t('client.kind')} data={vocab.matter_kinds.map((k) => ({ value: k, label: t(`vocab.matter_kind.${k}`) }))} value={kind} onChange={setKind} searchable />
         <TextInput label={t('client.authority')} value={authority} onChange={(e) => setAuthority(e.currentTarget.value)} />
         <TextInput label={t('client.reference')} value={reference} onChange={(e) => setReference(e.currentTarget.value)} />
+        <TextInput data-testid="matter-opened" label={t('client.opened_on')} placeholder="2026-01-31" value={opened} onChange={(e) => setOpened(e.currentTarget.value)} />
       </Group>
       <ErrorAlert error={error} />
       <Group><Button disabled={!kind} onClick={save} data-testid="matter-save">{t('client.add_matter')}</Button></Group>
     </Stack>
+  );
+}
+
+/** Statuses that end a matter: it then has a closing day (and no longer keeps the file open). */
+const FINAL_STATUSES = ['won', 'lost', 'closed'];
+
+/** A matter's course: its status and the day it closed. The whole matter goes back with its id
+ * (the backend replaces the entry, so a field left out would be lost). */
+function EditMatter({ clientId, m, onSaved, onCancel }: { clientId: string; m: MatterView; onSaved: (v: ClientView) => void; onCancel: () => void }) {
+  const { t } = useTranslation();
+  const vocab = useVocab();
+  const [status, setStatus] = useState<string>(m.status);
+  const [closed, setClosed] = useState(m.closed ?? '');
+  const [error, setError] = useState<unknown>(null);
+  const final = FINAL_STATUSES.includes(status);
+  const early = final && isoBefore(closed, m.opened);
+  const pick = (s: string | null) => {
+    if (!s) return;
+    setStatus(s);
+    if (FINAL_STATUSES.includes(s) && !closed) setClosed(today());
+  };
+  const save = () =>
+    api.updateClient(clientId, {
+      matters: [{ id: m.id, kind: m.kind, authority: m.authority, reference: m.reference, status, opened: m.opened, closed: final ? closed.trim() || null : null, note: m.note }],
+    }).then(onSaved, setError);
+  return (
+    <Stack gap="xs" data-testid="matter-edit-form">
+      <Group align="flex-start" grow>
+        <Select data-testid="matter-status" label={t('client.matter_status')} data={vocab.matter_statuses.map((s) => ({ value: s, label: t(`vocab.matter_status.${s}`, { defaultValue: s }) }))} value={status} onChange={pick} allowDeselect={false} />
+        <TextInput data-testid="matter-closed" label={t('client.closed_on')} placeholder="2026-01-31" disabled={!final} value={final ? closed : ''} onChange={(e) => setClosed(e.currentTarget.value)} error={early ? t('client.closed_before_opened', { date: m.opened }) : undefined} />
+      </Group>
+      <ErrorAlert error={error} />
+      <Group>
+        <Button disabled={(final && !closed.trim()) || early} onClick={save} data-testid="matter-update">{t('common.save')}</Button>
+        <Button variant="default" onClick={onCancel}>{t('common.cancel')}</Button>
+      </Group>
+    </Stack>
+  );
+}
+
+const MATTER_COLOURS: Record<string, string> = { open: 'blue', pending: 'yellow', won: 'green', lost: 'red', closed: 'gray' };
+
+function Matters({ c, onSaved }: { c: ClientView; onSaved: (v: ClientView) => void }) {
+  const { t } = useTranslation();
+  const [editing, setEditing] = useState<string | null>(null);
+  if (c.matters.length === 0) return <Text c="dimmed">{t('client.no_entries')}</Text>;
+  return (
+    <Table data-testid="matters">
+      <Table.Thead><Table.Tr><Table.Th>{t('client.kind')}</Table.Th><Table.Th>{t('client.authority')}</Table.Th><Table.Th>{t('client.reference')}</Table.Th><Table.Th>{t('client.matter_status')}</Table.Th><Table.Th>{t('client.opened')}</Table.Th><Table.Th>{t('client.closed')}</Table.Th><Table.Th /></Table.Tr></Table.Thead>
+      <Table.Tbody>
+        {c.matters.map((m) => {
+          // An ended matter is greyed, but not its button: it can still be changed.
+          const dim = FINAL_STATUSES.includes(m.status) && editing !== m.id ? { opacity: 0.6 } : undefined;
+          return [
+            <Table.Tr key={m.id} data-testid="matter" data-status={m.status}>
+              <Table.Td style={dim}>{t(`vocab.matter_kind.${m.kind}`, { defaultValue: m.kind })}</Table.Td>
+              <Table.Td style={dim}>{m.authority ?? '—'}</Table.Td>
+              <Table.Td style={dim}>{m.reference ?? '—'}</Table.Td>
+              <Table.Td style={dim}><Badge variant="light" color={MATTER_COLOURS[m.status] ?? 'gray'} miw="max-content" data-testid="matter-status-badge">{t(`vocab.matter_status.${m.status}`, { defaultValue: m.status })}</Badge></Table.Td>
+              <Table.Td style={dim}>{m.opened ?? '—'}</Table.Td>
+              <Table.Td style={dim} data-testid="matter-closed-on">{m.closed ?? '—'}</Table.Td>
+              {/* Hidden, not removed, while the form is open: the columns keep their widths. */}
+              <Table.Td ta="right" style={editing === m.id ? { visibility: 'hidden' } : undefined}>
+                <Button size="compact-xs" variant="subtle" onClick={() => setEditing(m.id)} data-testid="matter-edit">{t('client.change_matter')}</Button>
+              </Table.Td>
+            </Table.Tr>,
+            editing === m.id && (
+              <Table.Tr key={`${m.id}-edit`}>
+                <Table.Td colSpan={7} bg="var(--mantine-color-gray-0)"><EditMatter clientId={c.id} m={m} onCancel={() => setEditing(null)} onSaved={(v) => { setEditing(null); onSaved(v); }} /></Table.Td>
+              </Table.Tr>
+            ),
+          ];
+        })}
+      </Table.Tbody>
+    </Table>
   );
 }
 
@@ -318,20 +504,25 @@ export function ClientFile({ id }: { id: string }) {
       </Group>
       {c.redirected_from && <Alert color="blue" data-testid="redirected">{t('client.redirected')}</Alert>}
       <Conflicts id={c.id} conflicts={c.conflicts} onResolved={load} />
-      <Tabs value={tab} onChange={setTab} keepMounted={false}>
-        <Tabs.List>
-          <Tabs.Tab value="person">{t('client.person')}</Tabs.Tab>
-          <Tabs.Tab value="status">{t('client.status')}</Tabs.Tab>
-          <Tabs.Tab value="matters">{t('client.matters')}</Tabs.Tab>
+      <Tabs value={tab} onChange={setTab} keepMounted={false} styles={{ tab: { paddingInline: 12 } }}>
+        {/* Twelve tabs do not fit one line at 1280 px in every language: they stay on one line
+            and scroll sideways rather than wrap into two rows. */}
+        <ScrollArea type="auto" scrollbarSize={8} offsetScrollbars="x" data-testid="client-tabs">
+        <Tabs.List style={{ flexWrap: 'nowrap' }}>
+          <Tabs.Tab value="person" data-testid="tab-person">{t('client.person')}</Tabs.Tab>
+          <Tabs.Tab value="status" data-testid="tab-status">{t('client.status')}</Tabs.Tab>
+          <Tabs.Tab value="matters" data-testid="tab-matters">{t('client.matters')}</Tabs.Tab>
           <Tabs.Tab value="consultations" data-testid="tab-consultations">{t('client.consultations')} ({c.consultations.length})</Tabs.Tab>
           <Tabs.Tab value="deadlines" data-testid="tab-deadlines">{t('client.deadlines')} ({c.deadlines.filter((d) => !d.done).length})</Tabs.Tab>
           <Tabs.Tab value="attachments" data-testid="tab-attachments">{t('client.attachments')} ({c.attachments.length})</Tabs.Tab>
           <Tabs.Tab value="restricted" data-testid="tab-sections">{t('sections.tab')} ({c.sections.length})</Tabs.Tab>
+          <Tabs.Tab value="consents" data-testid="tab-consents">{t('consents.tab')} ({c.consents.filter((k) => !k.withdrawn_on).length})</Tabs.Tab>
           <Tabs.Tab value="referrals" data-testid="tab-referrals">{t('referrals.tab')} ({c.referrals.length})</Tabs.Tab>
           <Tabs.Tab value="summary" data-testid="tab-summary">{t('client.summary')}</Tabs.Tab>
           <Tabs.Tab value="history" data-testid="tab-history">{t('client.history')}</Tabs.Tab>
           <Tabs.Tab value="audit" data-testid="tab-audit">{t('audit.tab')}</Tabs.Tab>
         </Tabs.List>
+        </ScrollArea>
         <Tabs.Panel value="person" pt="md">
           {editing ? (
             <EditPerson c={c} onCancel={() => setEditing(false)} onSaved={(v) => { setC(v); setEditing(false); notify.ok(t('common.saved')); }} />
@@ -339,6 +530,8 @@ export function ClientFile({ id }: { id: string }) {
             <Stack>
               <Person c={c} />
               <Group><Button variant="light" onClick={() => setEditing(true)} data-testid="person-edit">{t('client.edit')}</Button></Group>
+              <Card withBorder><Title order={5} mb="xs">{t('client.identifiers')}</Title><Identifiers c={c} onSaved={(v) => { setC(v); notify.ok(t('common.saved')); }} /></Card>
+              <Card withBorder><Vulnerabilities c={c} onSaved={(v) => { setC(v); notify.ok(t('common.saved')); }} /></Card>
             </Stack>
           )}
         </Tabs.Panel>
@@ -357,16 +550,7 @@ export function ClientFile({ id }: { id: string }) {
         </Tabs.Panel>
         <Tabs.Panel value="matters" pt="md">
           <Card withBorder mb="md"><AddMatter id={id} onSaved={() => { notify.ok(t('client.matter_saved')); load(); }} /></Card>
-          {c.matters.length === 0 ? <Text c="dimmed">{t('client.no_entries')}</Text> : (
-            <Table>
-              <Table.Thead><Table.Tr><Table.Th>{t('client.kind')}</Table.Th><Table.Th>{t('client.authority')}</Table.Th><Table.Th>{t('client.reference')}</Table.Th><Table.Th>{t('client.matter_status')}</Table.Th><Table.Th>{t('client.opened')}</Table.Th></Table.Tr></Table.Thead>
-              <Table.Tbody>
-                {c.matters.map((m) => (
-                  <Table.Tr key={m.id}><Table.Td>{t(`vocab.matter_kind.${m.kind}`, { defaultValue: m.kind })}</Table.Td><Table.Td>{m.authority}</Table.Td><Table.Td>{m.reference}</Table.Td><Table.Td>{t(`vocab.matter_status.${m.status}`, { defaultValue: m.status })}</Table.Td><Table.Td>{m.opened}</Table.Td></Table.Tr>
-                ))}
-              </Table.Tbody>
-            </Table>
-          )}
+          <Matters c={c} onSaved={(v) => { setC(v); notify.ok(t('client.matter_updated')); }} />
         </Tabs.Panel>
         <Tabs.Panel value="consultations" pt="md">
           <Stack>
@@ -406,7 +590,8 @@ export function ClientFile({ id }: { id: string }) {
         </Tabs.Panel>
         <Tabs.Panel value="attachments" pt="md"><Attachments c={c} onAdded={load} /></Tabs.Panel>
         <Tabs.Panel value="restricted" pt="md"><Sections c={c} onChanged={load} /></Tabs.Panel>
-        <Tabs.Panel value="referrals" pt="md"><FileReferrals c={c} onChanged={load} /></Tabs.Panel>
+        <Tabs.Panel value="consents" pt="md"><Consents c={c} onChanged={setC} /></Tabs.Panel>
+        <Tabs.Panel value="referrals" pt="md"><FileReferrals c={c} onChanged={load} onRecordConsent={() => setTab('consents')} /></Tabs.Panel>
         <Tabs.Panel value="summary" pt="md">
           <Stack>
             <Textarea data-testid="summary" autosize minRows={6} value={summary} onChange={(e) => setSummary(e.currentTarget.value)} />

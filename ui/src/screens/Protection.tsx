@@ -107,7 +107,7 @@ const SHARE = ['names_original', 'birth_date', 'citizenships', 'languages', 'pho
 type Share = Record<(typeof SHARE)[number], boolean>;
 
 /** Refer the person to another member organisation, with their recorded consent. */
-export function FileReferrals({ c, onChanged }: { c: ClientView; onChanged: () => void }) {
+export function FileReferrals({ c, onChanged, onRecordConsent }: { c: ClientView; onChanged: () => void; onRecordConsent: () => void }) {
   const { t } = useTranslation();
   const notify = useNotify();
   const vocab = useVocab();
@@ -115,10 +115,12 @@ export function FileReferrals({ c, onChanged }: { c: ClientView; onChanged: () =
   const [to, setTo] = useState('');
   // The member organisations the server listed at the last sync; before the first sync the name
   // is typed (and the server decides).
-  const [members, setMembers] = useState<string[]>([]);
+  // `listed` is null before the first sync (no list yet); after it, the other members.
+  const [listed, setListed] = useState<string[] | null>(null);
   useEffect(() => {
-    api.organisations().then((o) => setMembers(o.filter((x) => x !== c.organisation)), () => setMembers([]));
+    api.organisations().then((o) => setListed(o.length ? o.filter((x) => x !== c.organisation) : null), () => setListed(null));
   }, [c.organisation]);
+  const members = listed ?? [];
   const [service, setService] = useState<string | null>('psychological');
   const [consent, setConsent] = useState<string | null>(consents[0]?.id ?? null);
   const [reason, setReason] = useState('');
@@ -156,7 +158,16 @@ export function FileReferrals({ c, onChanged }: { c: ClientView; onChanged: () =
       )}
       <Card withBorder>
         <Title order={5} mb="xs">{t('referrals.new')}</Title>
-        {consents.length === 0 ? <Alert color="orange" data-testid="referral-no-consent">{t('referrals.no_consent')}</Alert> : (
+        {listed !== null && listed.length === 0 ? (
+          <Alert color="gray" data-testid="referral-no-members">
+            <Text size="sm">{t('referrals.no_members')}</Text>
+          </Alert>
+        ) : consents.length === 0 ? (
+          <Alert color="orange" data-testid="referral-no-consent">
+            <Text size="sm">{t('referrals.no_consent')}</Text>
+            <Button mt="xs" size="xs" variant="light" color="orange" onClick={onRecordConsent} data-testid="referral-record-consent">{t('referrals.record_consent')}</Button>
+          </Alert>
+        ) : (
           <Stack gap="xs">
             <Group grow>
               {members.length > 0 ? (

@@ -36,10 +36,12 @@ function SyncFirst({ r }: { r: RetentionReport }) {
   const { t, i18n } = useTranslation();
   const nav = useNav();
   if (!r.sync_required) return null;
-  const last = r.last_sync ? new Date(r.last_sync).toLocaleString(i18n.language) : t('sync.never');
+  const text = r.last_sync
+    ? t('retention.sync_first', { last: new Date(r.last_sync).toLocaleString(i18n.language) })
+    : t('retention.sync_first_never');
   return (
     <Alert color="orange" data-testid="retention-sync-first">
-      <Text size="sm">{t('retention.sync_first', { last })}</Text>
+      <Text size="sm">{text}</Text>
       <Anchor component="button" size="sm" onClick={() => nav({ name: 'sync' })}>{t('retention.go_sync')}</Anchor>
     </Alert>
   );

@@ -1,9 +1,10 @@
-import { Button, Card, Checkbox, Group, PasswordInput, Progress, Stack, Text, TextInput, Title } from '@mantine/core';
+import { Box, Button, Card, Checkbox, Group, PasswordInput, Progress, Stack, Text, TextInput, Title } from '@mantine/core';
 import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ErrorAlert, useNotify } from '../components/errors';
 import { api, IpcError, onSyncProgress, type SyncProgress, type SyncStatus, type SyncSummary } from '../ipc';
 import { lastSyncTime } from './Home';
+import { TeamSection } from './Team';
 
 export function SyncScreen() {
   const { t, i18n } = useTranslation();
@@ -53,68 +54,73 @@ export function SyncScreen() {
   };
 
   const last = status ? lastSyncTime(status.last_sync, i18n.language) : null;
+  // A coordinator's enrolled laptop also manages the organisation's people and laptops.
+  const coordinator = status?.enrolment?.role === 'coordinator' ? status.enrolment : null;
   return (
-    <Stack maw={760}>
-      <Title order={2}>{t('sync.title')}</Title>
-      {status?.enrolment ? (
-        <Card withBorder>
-          <Text data-testid="sync-enrolled">{t('sync.enrolled', { server: status.enrolment.server, user: status.enrolment.user, organisation: status.enrolment.organisation })}</Text>
-          <Text size="sm" c="dimmed">{last ? t('sync.last', { when: last }) : t('sync.never')}</Text>
-          <Text size="sm" data-testid="sync-pending">{t('sync.pending', { count: status.pending_documents })}</Text>
-          <Group mt="sm"><Button onClick={syncNow} loading={running} data-testid="sync-now">{t('sync.sync_now')}</Button></Group>
-          {running && progress && (
-            <Stack gap={2} mt="sm">
-              <Text size="sm">{t('sync.running', { phase: t(`sync.phase.${progress.phase}`, { defaultValue: progress.phase }), done: progress.done, total: progress.total })}</Text>
-              <Progress value={progress.total ? (100 * progress.done) / progress.total : 100} animated />
+    <Stack gap="xl">
+      <Stack maw={760}>
+        <Title order={2}>{t('sync.title')}</Title>
+        {status?.enrolment ? (
+          <Card withBorder>
+            <Text data-testid="sync-enrolled">{t('sync.enrolled', { server: status.enrolment.server, user: status.enrolment.user, organisation: status.enrolment.organisation })}</Text>
+            <Text size="sm" c="dimmed">{last ? t('sync.last', { when: last }) : t('sync.never')}</Text>
+            <Text size="sm" data-testid="sync-pending">{t('sync.pending', { count: status.pending_documents })}</Text>
+            <Group mt="sm"><Button onClick={syncNow} loading={running} data-testid="sync-now">{t('sync.sync_now')}</Button></Group>
+            {running && progress && (
+              <Stack gap={2} mt="sm">
+                <Text size="sm">{t('sync.running', { phase: t(`sync.phase.${progress.phase}`, { defaultValue: progress.phase }), done: progress.done, total: progress.total })}</Text>
+                <Progress value={progress.total ? (100 * progress.done) / progress.total : 100} animated />
+              </Stack>
+            )}
+            {result && !running && (
+              <Stack gap={2} mt="sm">
+                <Text data-testid="sync-result">{t('sync.result', { sent: result.sent, received: result.received, new: result.new_documents, pending: result.pending_after })}</Text>
+                {result.refused.length > 0 && <Text c="orange" data-testid="sync-refused">{t('sync.refused', { count: result.refused.length })}</Text>}
+                {result.erased.length > 0 && (
+                  <Text c="orange" data-testid="sync-erased">
+                    {t('sync.erased', { count: result.erased.length })}
+                    {result.erased.some((e) => e.dropped_unsent_changes) && ` ${t('sync.erased_dropped', { count: result.erased.filter((e) => e.dropped_unsent_changes).length })}`}
+                  </Text>
+                )}
+                {result.events_error && (
+                  <Text c="orange" data-testid="sync-events-error">{t('sync.events_error', { why: t(`errors.${result.events_error}`, { defaultValue: result.events_error }) })}</Text>
+                )}
+                {result.tallies_resent > 0 && <Text data-testid="sync-tallies-resent">{t('sync.tallies_resent', { count: result.tallies_resent })}</Text>}
+                {result.tally_error && (
+                  <Text c="orange" data-testid="sync-tally-error">{t('sync.tally_error', { why: t(`errors.${result.tally_error}`, { defaultValue: result.tally_error }) })}</Text>
+                )}
+                {result.directory_error && (
+                  <Text c="orange" data-testid="sync-directory-error">{t('sync.directory_error', { why: t(`errors.${result.directory_error}`, { defaultValue: result.directory_error }) })}</Text>
+                )}
+              </Stack>
+            )}
+          </Card>
+        ) : (
+          <Card withBorder>
+            <Stack gap="xs">
+              <TextInput data-testid="enroll-server" label={t('sync.server')} placeholder="https://sync.example.org" value={server} onChange={(e) => setServer(e.currentTarget.value)} />
+              <TextInput data-testid="enroll-code" label={t('sync.code')} value={code} onChange={(e) => setCode(e.currentTarget.value)} />
+              <TextInput data-testid="enroll-device" label={t('sync.device_name')} value={device} onChange={(e) => setDevice(e.currentTarget.value)} />
+              <Group><Button onClick={enroll} disabled={!server || !code} data-testid="enroll-submit">{t('sync.enroll')}</Button></Group>
             </Stack>
-          )}
-          {result && !running && (
-            <Stack gap={2} mt="sm">
-              <Text data-testid="sync-result">{t('sync.result', { sent: result.sent, received: result.received, new: result.new_documents, pending: result.pending_after })}</Text>
-              {result.refused.length > 0 && <Text c="orange" data-testid="sync-refused">{t('sync.refused', { count: result.refused.length })}</Text>}
-              {result.erased.length > 0 && (
-                <Text c="orange" data-testid="sync-erased">
-                  {t('sync.erased', { count: result.erased.length })}
-                  {result.erased.some((e) => e.dropped_unsent_changes) && ` ${t('sync.erased_dropped', { count: result.erased.filter((e) => e.dropped_unsent_changes).length })}`}
-                </Text>
-              )}
-              {result.events_error && (
-                <Text c="orange" data-testid="sync-events-error">{t('sync.events_error', { why: t(`errors.${result.events_error}`, { defaultValue: result.events_error }) })}</Text>
-              )}
-              {result.tallies_resent > 0 && <Text data-testid="sync-tallies-resent">{t('sync.tallies_resent', { count: result.tallies_resent })}</Text>}
-              {result.tally_error && (
-                <Text c="orange" data-testid="sync-tally-error">{t('sync.tally_error', { why: t(`errors.${result.tally_error}`, { defaultValue: result.tally_error }) })}</Text>
-              )}
-              {result.directory_error && (
-                <Text c="orange" data-testid="sync-directory-error">{t('sync.directory_error', { why: t(`errors.${result.directory_error}`, { defaultValue: result.directory_error }) })}</Text>
-              )}
-            </Stack>
-          )}
-        </Card>
-      ) : (
+          </Card>
+        )}
+        <ErrorAlert error={error} />
         <Card withBorder>
+          <Title order={5}>{t('sync.file_title')}</Title>
+          <Text size="sm" mb="xs">{t('sync.file_help')}</Text>
           <Stack gap="xs">
-            <TextInput data-testid="enroll-server" label={t('sync.server')} placeholder="https://sync.example.org" value={server} onChange={(e) => setServer(e.currentTarget.value)} />
-            <TextInput data-testid="enroll-code" label={t('sync.code')} value={code} onChange={(e) => setCode(e.currentTarget.value)} />
-            <TextInput data-testid="enroll-device" label={t('sync.device_name')} value={device} onChange={(e) => setDevice(e.currentTarget.value)} />
-            <Group><Button onClick={enroll} disabled={!server || !code} data-testid="enroll-submit">{t('sync.enroll')}</Button></Group>
+            <PasswordInput label={t('sync.file_passphrase')} value={filePass} onChange={(e) => setFilePass(e.currentTarget.value)} />
+            <Checkbox label={t('sync.export_all')} checked={all} onChange={(e) => setAll(e.currentTarget.checked)} />
+            <Group>
+              <Button variant="light" disabled={!filePass} onClick={() => api.exportSyncFile(filePass, all).then((f) => notify.ok(t('sync.exported', { path: f.path })), notify.error)}>{t('sync.export')}</Button>
+              <Button variant="light" disabled={!filePass} onClick={() => fileInput.current?.click()}>{t('sync.import')}</Button>
+              <input ref={fileInput} type="file" hidden onChange={(e) => e.currentTarget.files?.[0] && importFile(e.currentTarget.files[0])} />
+            </Group>
           </Stack>
         </Card>
-      )}
-      <ErrorAlert error={error} />
-      <Card withBorder>
-        <Title order={5}>{t('sync.file_title')}</Title>
-        <Text size="sm" mb="xs">{t('sync.file_help')}</Text>
-        <Stack gap="xs">
-          <PasswordInput label={t('sync.file_passphrase')} value={filePass} onChange={(e) => setFilePass(e.currentTarget.value)} />
-          <Checkbox label={t('sync.export_all')} checked={all} onChange={(e) => setAll(e.currentTarget.checked)} />
-          <Group>
-            <Button variant="light" disabled={!filePass} onClick={() => api.exportSyncFile(filePass, all).then((f) => notify.ok(t('sync.exported', { path: f.path })), notify.error)}>{t('sync.export')}</Button>
-            <Button variant="light" disabled={!filePass} onClick={() => fileInput.current?.click()}>{t('sync.import')}</Button>
-            <input ref={fileInput} type="file" hidden onChange={(e) => e.currentTarget.files?.[0] && importFile(e.currentTarget.files[0])} />
-          </Group>
-        </Stack>
-      </Card>
+      </Stack>
+      {coordinator && <Box maw={1100}><TeamSection ownDevice={coordinator.device_id} server={coordinator.server} /></Box>}
     </Stack>
   );
 }

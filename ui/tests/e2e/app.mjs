@@ -1,5 +1,5 @@
 // The real app, first start to language switch: create a store, intake a person with a
-// Cyrillic name, add a consultation and a deadline, find the person by a Latin spelling, read
+// Cyrillic name, add a consultation and a deadline, record a consent, find the person by a Latin spelling, read
 // the file's audit tab, set a retention rule and preview it, make a consortium key, see the
 // deadline on the board, lock and unlock, switch to Ukrainian. A screenshot after each step.
 import { isoDaysFromToday, screenshot, startApp, step, summary, tempDir, ui } from './lib.mjs';
@@ -58,6 +58,22 @@ try {
     screenshot('06-deadline');
     await $.click('deadline-save');
     await $.waitForText('Zapisano termin');
+  });
+
+  await step('a consent recorded in the file; the referral form then offers it', async () => {
+    await $.click('tab-referrals');
+    await $.wait('referral-no-consent');
+    await $.click('tab-consents');
+    await $.choose('consent-clause', 'skierowanie');
+    await $.choose('consent-language', 'ukraiński');
+    await $.click('consent-save');
+    const row = await $.textOf('consent');
+    // Recorded by the laptop's author, stored by the real backend and read back.
+    if (!row.includes('Anna Nowak') || !row.includes('skierowanie')) throw new Error(`consent row: ${row}`);
+    screenshot('06b-consent');
+    await $.click('tab-referrals');
+    await $.wait('referral-to');
+    if (await $.byTestId('referral-no-consent').isDisplayed()) throw new Error('the referral form still asks for a consent');
   });
 
   await step('attach a scanned decision (PDF) and view it', async () => {

@@ -1,0 +1,164 @@
+// The person's consents (GDPR Art. 7: the organisation must be able to show what the person agreed
+// to, when, and in which language they were told): the list, recording one, withdrawing one.
+// A referral needs an active consent from here.
+import { Autocomplete, Badge, Button, Card, Group, Modal, Select, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import { useEffect, useMemo, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { ErrorAlert, useNotify } from '../components/errors';
+import { isoBefore } from '../components/forms';
+import { api, type ClientView, type ConsentInput, type ConsentView } from '../ipc';
+import { today } from '../state';
+
+/** Languages people in Polish refugee work are most often informed in (ISO 639-1), offered after
+ * the person's own; the backend takes any ISO 639-1 code. */
+const COMMON_LANGUAGES = ['pl', 'uk', 'ru', 'en', 'be', 'ka', 'hy', 'az', 'tg', 'uz', 'kk', 'ky', 'tk', 'fa', 'ps', 'ar', 'ku', 'tr', 'ti', 'am', 'so', 'fr', 'es', 'pt', 'vi', 'zh', 'hi', 'ur', 'bn', 'ta', 'ne', 'de'];
+
+/** A language's name in the language of the screen ("ukraiński (uk)"), from the browser's own data. */
+export function useLanguageName(): (code: string) => string {
+  const { i18n } = useTranslation();
+  return useMemo(() => {
+    let names: Intl.DisplayNames | null = null;
+    try {
+      names = new Intl.DisplayNames([i18n.language], { type: 'language' });
+    } catch {
+      names = null;
+    }
+    return (code: string) => {
+      const name = names?.of(code);
+      return name && name !== code ? `${name} (${code})` : code;
+    };
+  }, [i18n.language]);
+}
+
+/** A consent as sent back to replace it (`update_client` merges entries by id). */
+export function consentInput(k: ConsentView): ConsentInput {
+  return { id: k.id, clause: k.clause, language: k.language, given_on: k.given_on, recorded_by: k.recorded_by, legal_basis: k.legal_basis, withdrawn_on: k.withdrawn_on };
+}
+
+/** Withdraw a consent: on the day the person said so (today unless told otherwise). */
+function Withdraw({ c, consent, onClose, onSaved }: { c: ClientView; consent: ConsentView | null; onClose: () => void; onSaved: (v: ClientView) => void }) {
+  const { t } = useTranslation();
+  const [date, setDate] = useState(today());
+  const [error, setError] = useState<unknown>(null);
+  useEffect(() => {
+    setDate(today());
+    setError(null);
+  }, [consent?.id]);
+  const early = consent !== null && isoBefore(date, consent.given_on);
+  const save = () => consent && api.updateClient(c.id, { consents: [{ ...consentInput(consent), withdrawn_on: date }] }).then(onSaved, setError);
+  return (
+    <Modal opened={consent !== null} onClose={onClose} title={t('consents.withdraw_title')}>
+      {consent && (
+        <Stack data-testid="consent-withdraw-form">
+          <Text size="sm">{t('consents.withdraw_what', { clause: consent.clause, date: consent.given_on })}</Text>
+          <TextInput data-testid="consent-withdrawn-on" label={t('consents.withdrawn_on')} placeholder="2026-01-31" value={date} onChange={(e) => setDate(e.currentTarget.value)} error={early ? t('consents.withdrawn_before_given') : undefined} />
+          <Text size="xs" c="dimmed">{t('consents.withdraw_help')}</Text>
+          <ErrorAlert error={error} />
+          <Group justify="flex-end">
+            <Button variant="default" onClick={onClose}>{t('common.cancel')}</Button>
+            <Button color="red" disabled={!date.trim() || early} onClick={save} data-testid="consent-withdraw-do">{t('consents.withdraw')}</Button>
+          </Group>
+        </Stack>
+      )}
+    </Modal>
+  );
+}
+
+/** Record a consent: the clause the person was given, in which language, on which day. */
+function AddConsent({ c, onSaved }: { c: ClientView; onSaved: (v: ClientView) => void }) {
+  const { t } = useTranslation();
+  const languageName = useLanguageName();
+  const [clause, setClause] = useState('');
+  const [language, setLanguage] = useState<string | null>(c.person.languages[0] ?? 'pl');
+  const [givenOn, setGivenOn] = useState(today());
+  const [basis, setBasis] = useState('');
+  const [recordedBy, setRecordedBy] = useState('');
+  const [error, setError] = useState<unknown>(null);
+  // Who records it: the name this laptop writes into its changes, unless someone else took it.
+  useEffect(() => {
+    api.home().then((h) => setRecordedBy((typed) => typed || (h.author ?? '')), () => {});
+  }, []);
+  // The organisation's usual clause first, then the clauses already given in this file.
+  const clauses = [...new Set([t('consents.usual_clause'), t('consents.referral_clause'), ...c.consents.map((k) => k.clause)])];
+  const languages = [...new Set([...c.person.languages, ...COMMON_LANGUAGES])].map((l) => ({ value: l, label: languageName(l) }));
+  const bases = [t('consents.basis_consent'), t('consents.basis_special')];
+  const save = () => {
+    const input: ConsentInput = { clause: clause.trim(), language: language ?? '', given_on: givenOn.trim(), recorded_by: recordedBy.trim() || null, legal_basis: basis.trim() || null };
+    api.updateClient(c.id, { consents: [input] }).then((v) => {
+      setClause('');
+      setBasis('');
+      setGivenOn(today());
+      setError(null);
+      onSaved(v);
+    }, setError);
+  };
+  return (
+    <Stack gap="xs">
+      <Autocomplete data-testid="consent-clause" label={t('consents.clause')} description={t('consents.clause_help')} data={clauses} value={clause} onChange={setClause} required />
+      <Group align="flex-start" grow>
+        <Select data-testid="consent-language" label={t('consents.language')} data={languages} value={language} onChange={setLanguage} searchable allowDeselect={false} required />
+        <TextInput data-testid="consent-given-on" label={t('consents.given_on')} placeholder="2026-01-31" value={givenOn} onChange={(e) => setGivenOn(e.currentTarget.value)} required />
+      </Group>
+      <Group align="flex-start" grow>
+        <Autocomplete data-testid="consent-basis" label={t('consents.legal_basis')} description={t('common.optional')} data={bases} value={basis} onChange={setBasis} />
+        <TextInput data-testid="consent-recorded-by" label={t('consents.recorded_by')} description={t('common.optional')} value={recordedBy} onChange={(e) => setRecordedBy(e.currentTarget.value)} />
+      </Group>
+      <ErrorAlert error={error} />
+      <Group><Button disabled={!clause.trim() || !language || !givenOn.trim()} onClick={save} data-testid="consent-save">{t('consents.add')}</Button></Group>
+    </Stack>
+  );
+}
+
+export function Consents({ c, onChanged }: { c: ClientView; onChanged: (v: ClientView) => void }) {
+  const { t } = useTranslation();
+  const notify = useNotify();
+  const languageName = useLanguageName();
+  const [withdrawing, setWithdrawing] = useState<ConsentView | null>(null);
+  // Active ones first, the most recent first.
+  const list = [...c.consents].sort((a, b) => Number(!!a.withdrawn_on) - Number(!!b.withdrawn_on) || b.given_on.localeCompare(a.given_on));
+  return (
+    <Stack>
+      {list.length === 0 ? <Text c="dimmed" data-testid="consents-empty">{t('consents.none')}</Text> : (
+        <Table data-testid="consents" verticalSpacing="xs">
+          <Table.Thead>
+            <Table.Tr>
+              <Table.Th>{t('consents.clause')}</Table.Th>
+              <Table.Th>{t('consents.language_column')}</Table.Th>
+              <Table.Th>{t('consents.given_on')}</Table.Th>
+              <Table.Th>{t('consents.recorded_by')}</Table.Th>
+              <Table.Th>{t('consents.legal_basis')}</Table.Th>
+              <Table.Th>{t('consents.state')}</Table.Th>
+              <Table.Th />
+            </Table.Tr>
+          </Table.Thead>
+          <Table.Tbody>
+            {list.map((k) => (
+              <Table.Tr key={k.id} data-testid="consent" data-withdrawn={k.withdrawn_on ? 'true' : 'false'} style={k.withdrawn_on ? { opacity: 0.6 } : undefined}>
+                <Table.Td style={k.withdrawn_on ? { textDecoration: 'line-through' } : undefined}>{k.clause}</Table.Td>
+                <Table.Td>{languageName(k.language)}</Table.Td>
+                <Table.Td>{k.given_on}</Table.Td>
+                <Table.Td>{k.recorded_by ?? '—'}</Table.Td>
+                <Table.Td>{k.legal_basis ?? '—'}</Table.Td>
+                <Table.Td>
+                  {k.withdrawn_on
+                    ? <Badge color="red" variant="light" miw="max-content" data-testid="consent-withdrawn">{t('consents.withdrawn', { date: k.withdrawn_on })}</Badge>
+                    : <Badge color="green" variant="light" miw="max-content">{t('consents.active')}</Badge>}
+                </Table.Td>
+                <Table.Td>
+                  {!k.withdrawn_on && (
+                    <Button size="compact-xs" variant="subtle" color="red" onClick={() => setWithdrawing(k)} data-testid="consent-withdraw">{t('consents.withdraw')}</Button>
+                  )}
+                </Table.Td>
+              </Table.Tr>
+            ))}
+          </Table.Tbody>
+        </Table>
+      )}
+      <Card withBorder>
+        <Title order={5} mb="xs">{t('consents.new')}</Title>
+        <AddConsent c={c} onSaved={(v) => { notify.ok(t('consents.saved')); onChanged(v); }} />
+      </Card>
+      <Withdraw c={c} consent={withdrawing} onClose={() => setWithdrawing(null)} onSaved={(v) => { setWithdrawing(null); notify.ok(t('consents.withdrawn_saved')); onChanged(v); }} />
+    </Stack>
+  );
+}

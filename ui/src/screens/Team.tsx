@@ -1,0 +1,285 @@
+// The organisation's people and laptops, for its coordinator (protocol version 4), on the Sync
+// screen: who has which laptop and when it was last seen, a person added, a one-time code to
+// enrol a new laptop (shown once), and a lost or stolen laptop revoked. All of it is on the
+// server, which checks that the asker is a coordinator and logs every act.
+import { Alert, Badge, Button, Card, Checkbox, CopyButton, Group, Loader, Modal, NumberInput, Select, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import { useEffect, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { ErrorAlert, useNotify } from '../components/errors';
+import { api, type EnrolCode, type Team, type TeamDevice } from '../ipc';
+import { ROLES } from './Settings';
+
+/** How long a new code is valid by default, and the most the server allows (30 days). */
+const DEFAULT_HOURS = 48;
+const MAX_HOURS = 720;
+
+/** The server's times (RFC 3339, UTC) in the person's language and time zone; one it could not
+ * write (an empty text) shows as a dash, not as "Invalid Date". */
+function useDateTime() {
+  const { i18n } = useTranslation();
+  const show = (s: string, o: Intl.DateTimeFormatOptions) => {
+    const d = new Date(s);
+    return Number.isNaN(d.getTime()) ? '—' : d.toLocaleString(i18n.language, o);
+  };
+  return {
+    when: (s: string) => show(s, { dateStyle: 'medium', timeStyle: 'short' }),
+    day: (s: string) => show(s, { dateStyle: 'medium' }),
+  };
+}
+
+/** Revoking asks first, saying plainly what follows. */
+function Revoke({ device, onClose, onRevoked }: { device: TeamDevice | null; onClose: () => void; onRevoked: (team: Team) => void }) {
+  const { t } = useTranslation();
+  const [sure, setSure] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  useEffect(() => {
+    setSure(false);
+    setError(null);
+  }, [device?.device_id]);
+  const revoke = () => {
+    if (!device) return;
+    setBusy(true);
+    api.revokeDevice(device.device_id).then(onRevoked, setError).finally(() => setBusy(false));
+  };
+  return (
+    <Modal opened={device !== null} onClose={onClose} title={t('team.revoke_title')} size="lg">
+      {device && (
+        <Stack data-testid="team-revoke-form">
+          <Text fw={600}>{t('team.revoke_which', { name: device.name, user: device.user })}</Text>
+          <Stack gap={4}>
+            <Text size="sm">{t('team.revoke_refused')}</Text>
+            <Text size="sm">{t('team.revoke_wiped')}</Text>
+            <Text size="sm" fw={600} c="red.8">{t('team.revoke_lost')}</Text>
+            <Text size="sm" c="dimmed">{t('team.revoke_final')}</Text>
+          </Stack>
+          <Checkbox label={t('team.revoke_confirm')} checked={sure} onChange={(e) => setSure(e.currentTarget.checked)} data-testid="team-revoke-confirm" />
+          <ErrorAlert error={error} />
+          <Group justify="flex-end">
+            <Button variant="default" onClick={onClose}>{t('common.cancel')}</Button>
+            <Button color="red" disabled={!sure} loading={busy} onClick={revoke} data-testid="team-revoke-do">{t('team.revoke_do')}</Button>
+          </Group>
+        </Stack>
+      )}
+    </Modal>
+  );
+}
+
+function Laptops({ team, ownDevice, onChanged }: { team: Team; ownDevice: string; onChanged: (team: Team) => void }) {
+  const { t } = useTranslation();
+  const notify = useNotify();
+  const { when, day } = useDateTime();
+  const [revoking, setRevoking] = useState<TeamDevice | null>(null);
+  // Laptops in use first; revoked ones after, greyed.
+  const devices = [...team.devices].sort((a, b) => Number(!!a.revoked_at) - Number(!!b.revoked_at));
+  if (devices.length === 0) return <Text size="sm" c="dimmed">{t('team.no_laptops')}</Text>;
+  return (
+    <>
+      <Table data-testid="team-laptops" verticalSpacing="xs">
+        <Table.Thead>
+          <Table.Tr>
+            <Table.Th>{t('team.person')}</Table.Th>
+            <Table.Th>{t('team.laptop')}</Table.Th>
+            <Table.Th>{t('team.enrolled_at')}</Table.Th>
+            <Table.Th>{t('team.last_seen')}</Table.Th>
+            <Table.Th>{t('team.state')}</Table.Th>
+            <Table.Th />
+          </Table.Tr>
+        </Table.Thead>
+        <Table.Tbody>
+          {devices.map((d) => {
+            const own = d.device_id === ownDevice;
+            return (
+              <Table.Tr key={d.device_id} data-testid="team-device" data-device-id={d.device_id} data-state={d.revoked_at ? 'revoked' : 'active'} c={d.revoked_at ? 'dimmed' : undefined}>
+                <Table.Td>
+                  <Text size="sm">{d.user}</Text>
+                  <Text size="xs" c="dimmed">{t(`roles.${d.role}`, { defaultValue: d.role })}</Text>
+                </Table.Td>
+                <Table.Td>{d.name}</Table.Td>
+                <Table.Td style={{ whiteSpace: 'nowrap' }}>{when(d.enrolled_at)}</Table.Td>
+                <Table.Td style={{ whiteSpace: 'nowrap' }}>{d.last_seen ? when(d.last_seen) : t('team.never_seen')}</Table.Td>
+                <Table.Td data-testid="team-device-state">
+                  {d.revoked_at ? (
+                    <>
+                      <Badge color="red" variant="light" miw="max-content">{t('team.revoked')}</Badge>
+                      <Text size="xs" c="dimmed" style={{ whiteSpace: 'nowrap' }}>{day(d.revoked_at)}</Text>
+                    </>
+                  ) : <Badge color="green" variant="light" miw="max-content">{t('team.active')}</Badge>}
+                </Table.Td>
+                <Table.Td ta="right">
+                  {own
+                    ? <Badge size="sm" variant="outline" miw="max-content" data-testid="team-own">{t('team.this_laptop')}</Badge>
+                    : !d.revoked_at && <Button size="compact-sm" variant="subtle" color="red" onClick={() => setRevoking(d)} data-testid="team-revoke">{t('team.revoke')}</Button>}
+                </Table.Td>
+              </Table.Tr>
+            );
+          })}
+        </Table.Tbody>
+      </Table>
+      <Revoke
+        device={revoking}
+        onClose={() => setRevoking(null)}
+        onRevoked={(next) => {
+          notify.ok(t('team.revoked_saved', { name: revoking?.name ?? '' }));
+          setRevoking(null);
+          onChanged(next);
+        }}
+      />
+    </>
+  );
+}
+
+function People({ team, onChanged }: { team: Team; onChanged: (team: Team) => void }) {
+  const { t } = useTranslation();
+  const notify = useNotify();
+  const [name, setName] = useState('');
+  const [role, setRole] = useState<string | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const roles = ROLES.map((r) => ({ value: r, label: t(`roles.${r}`) }));
+  const add = () =>
+    api.addTeamUser(name.trim(), role ?? '').then((next) => {
+      notify.ok(t('team.person_added', { name: name.trim() }));
+      setName('');
+      setRole(null);
+      setError(null);
+      onChanged(next);
+    }, setError);
+  const active = (user: string) => team.devices.filter((d) => d.user === user && !d.revoked_at).length;
+  return (
+    <Stack gap="xs">
+      {team.users.length === 0 ? <Text size="sm" c="dimmed">{t('team.no_people')}</Text> : (
+        <Table data-testid="team-people" verticalSpacing={4}>
+          <Table.Thead>
+            <Table.Tr>
+              <Table.Th>{t('team.user_name')}</Table.Th>
+              <Table.Th>{t('team.role')}</Table.Th>
+              <Table.Th>{t('team.laptops_in_use')}</Table.Th>
+            </Table.Tr>
+          </Table.Thead>
+          <Table.Tbody>
+            {team.users.map((u) => (
+              <Table.Tr key={u.name} data-testid="team-person">
+                <Table.Td>{u.name}</Table.Td>
+                <Table.Td>{t(`roles.${u.role}`, { defaultValue: u.role })}</Table.Td>
+                <Table.Td>{active(u.name)}</Table.Td>
+              </Table.Tr>
+            ))}
+          </Table.Tbody>
+        </Table>
+      )}
+      <Group align="flex-end" grow>
+        <TextInput data-testid="team-add-name" label={t('team.user_name')} description={t('team.user_name_help')} value={name} onChange={(e) => setName(e.currentTarget.value)} />
+        <Select data-testid="team-add-role" label={t('team.role')} description={t('team.role_help')} placeholder={t('common.choose')} data={roles} value={role} onChange={setRole} allowDeselect={false} />
+      </Group>
+      <ErrorAlert error={error} />
+      <Group><Button variant="light" disabled={!name.trim() || !role} onClick={add} data-testid="team-add">{t('team.add_person')}</Button></Group>
+    </Stack>
+  );
+}
+
+/** A one-time code for a person to enrol a new laptop with: shown once, then gone. Another is
+ * made only once this one is put away, so a double click does not leave two live codes. */
+function NewCode({ team, server }: { team: Team; server: string }) {
+  const { t } = useTranslation();
+  const { when } = useDateTime();
+  const [user, setUser] = useState<string | null>(null);
+  const [hours, setHours] = useState<number | string>(DEFAULT_HOURS);
+  const [code, setCode] = useState<EnrolCode | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const h = typeof hours === 'number' ? hours : Number.NaN;
+  const hoursOk = Number.isInteger(h) && h >= 1 && h <= MAX_HOURS;
+  const make = () =>
+    user && api.makeEnrolCode(user, h).then((c) => {
+      setError(null);
+      setCode(c);
+    }, setError);
+  return (
+    <Stack gap="xs">
+      <Group align="flex-start" grow>
+        <Select
+          data-testid="team-code-user"
+          label={t('team.code_for')}
+          description={t('team.code_for_help')}
+          placeholder={t('common.choose')}
+          data={team.users.map((u) => ({ value: u.name, label: `${u.name} (${t(`roles.${u.role}`, { defaultValue: u.role })})` }))}
+          value={user}
+          onChange={(u) => { setUser(u); setCode(null); }}
+          searchable
+          allowDeselect={false}
+        />
+        <NumberInput
+          data-testid="team-code-hours"
+          label={t('team.code_hours')}
+          description={t('team.code_hours_help', { max: MAX_HOURS })}
+          value={hours}
+          onChange={setHours}
+          min={1}
+          max={MAX_HOURS}
+          allowDecimal={false}
+          allowNegative={false}
+          error={hoursOk ? undefined : t('team.code_hours_range', { max: MAX_HOURS })}
+        />
+      </Group>
+      <ErrorAlert error={error} />
+      <Group><Button variant="light" disabled={!user || !hoursOk || code !== null} onClick={make} data-testid="team-code-make">{t('team.code_make')}</Button></Group>
+      {code && (
+        <Alert color="orange" title={t('team.code_title', { user: code.user })} data-testid="team-code-shown">
+          <Stack gap="xs">
+            <Group gap="sm" align="center">
+              <Text ff="monospace" fz={32} fw={700} lts={2} data-testid="team-code">{code.code}</Text>
+              <CopyButton value={code.code}>
+                {({ copied, copy }) => <Button size="xs" variant="light" onClick={copy} data-testid="team-code-copy">{copied ? t('team.copied') : t('team.copy')}</Button>}
+              </CopyButton>
+            </Group>
+            <Text size="sm" data-testid="team-code-expires">{t('team.code_expires', { when: when(code.expires_at) })}</Text>
+            <Text size="sm">{t('team.code_where', { screen: t('sync.title'), button: t('sync.enroll'), server })}</Text>
+            <Text size="sm" fw={600}>{t('team.code_once')}</Text>
+            <Group><Button size="xs" variant="default" onClick={() => setCode(null)} data-testid="team-code-hide">{t('team.code_noted')}</Button></Group>
+          </Stack>
+        </Alert>
+      )}
+    </Stack>
+  );
+}
+
+/** The Team section of the Sync screen, for a coordinator's enrolled laptop. */
+export function TeamSection({ ownDevice, server }: { ownDevice: string; server: string }) {
+  const { t } = useTranslation();
+  const [team, setTeam] = useState<Team | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [loading, setLoading] = useState(true);
+  const load = () => {
+    setLoading(true);
+    api.team().then((next) => { setTeam(next); setError(null); }, setError).finally(() => setLoading(false));
+  };
+  useEffect(load, []);
+  return (
+    <Stack data-testid="team">
+      <Group justify="space-between" align="flex-start" wrap="nowrap">
+        <div style={{ flex: 1 }}>
+          <Title order={3}>{team ? t('team.title_of', { organisation: team.organisation }) : t('team.title')}</Title>
+          <Text size="sm" c="dimmed">{t('team.help')}</Text>
+        </div>
+        <Button variant="subtle" size="xs" onClick={load} loading={loading && team !== null} data-testid="team-reload">{t('team.reload')}</Button>
+      </Group>
+      <ErrorAlert error={error} />
+      {!team ? (loading && <Loader size="sm" />) : (
+        <>
+          <Card withBorder>
+            <Title order={5} mb="xs">{t('team.laptops')}</Title>
+            <Laptops team={team} ownDevice={ownDevice} onChanged={setTeam} />
+          </Card>
+          <Card withBorder>
+            <Title order={5} mb="xs">{t('team.people')}</Title>
+            <People team={team} onChanged={setTeam} />
+          </Card>
+          <Card withBorder>
+            <Title order={5}>{t('team.new_code')}</Title>
+            <Text size="sm" c="dimmed" mb="xs">{t('team.new_code_help')}</Text>
+            <NewCode team={team} server={server} />
+          </Card>
+        </>
+      )}
+    </Stack>
+  );
+}
