@@ -300,19 +300,29 @@ impl<S: Storage> Engine<S> {
 
     /// Make a one-time enrolment code for `user`, valid for `hours`.
     pub async fn make_enrol_code(&self, user: &str, hours: u32) -> Result<String, StorageError> {
+        Ok(self.issue_code(None, user, hours).await?.code)
+    }
+
+    /// A one-time code for `user`, valid for `hours`, made by an administrator (`by` none) or
+    /// a coordinator's laptop; the server keeps only its hash. Logged.
+    async fn issue_code(
+        &self,
+        by: Option<&Device>,
+        user: &str,
+        hours: u32,
+    ) -> Result<EnrolCode, StorageError> {
         let code = new_enrol_code();
         let expires = self.now() + i64::from(hours) * 3600;
         self.store
             .add_enrol_code(user, hash_secret(&normalise_code(&code)), expires)
             .await?;
-        self.audit(
-            "enrol_code",
-            None,
-            None,
-            format!("code made for user {user}, valid {hours} h"),
-        )
-        .await;
-        Ok(code)
+        let detail = format!("code made for user {user}, valid {hours} h");
+        self.audit("enrol_code", by, None, detail).await;
+        Ok(EnrolCode {
+            user: user.to_string(),
+            code,
+            expires_at: timestamp(expires),
+        })
     }
 
     /// Enrol a device with a one-time code: returns its token (the server keeps only a hash).
@@ -461,6 +471,17 @@ impl<S: Storage> Engine<S> {
         })
     }
 
+    /// Another organisation's person or laptop is answered like an unknown one: nothing is
+    /// learnt of it. Logged as a refusal.
+    async fn not_ours(&self, device: &Device, what: &str, name: &str) -> Response {
+        self.audit_refusal(device, &format!("team: unknown {what} {name}"))
+            .await;
+        Response::Refused(refusal(
+            "not_found",
+            format!("no {what} {name} in {}", device.organisation),
+        ))
+    }
+
     async fn team_request(&self, device: &Device) -> Result<Response, StorageError> {
         if let Some(r) = self.coordinator_only(device, "team").await {
             return Ok(Response::Refused(r));
@@ -484,14 +505,8 @@ impl<S: Storage> Engine<S> {
             .await?
             .into_iter()
             .find(|d| d.device_id == device_id && d.organisation == device.organisation);
-        // Another organisation's laptop is answered like an unknown one: nothing is learnt.
         let Some(target) = target else {
-            self.audit_refusal(device, &format!("revoke of an unknown laptop {device_id}"))
-                .await;
-            return Ok(Response::Refused(refusal(
-                "not_found",
-                format!("no laptop {device_id} in {}", device.organisation),
-            )));
+            return Ok(self.not_ours(device, "laptop", device_id).await);
         };
         if target.device_id == device.device_id {
             return Ok(Response::Refused(refusal(
@@ -523,33 +538,11 @@ impl<S: Storage> Engine<S> {
             .into_iter()
             .any(|(name, org, _)| name == user && org == device.organisation);
         if !ours {
-            self.audit_refusal(
-                device,
-                &format!("enrolment code for an unknown user {user}"),
-            )
-            .await;
-            return Ok(Response::Refused(refusal(
-                "not_found",
-                format!("no user {user} in {}", device.organisation),
-            )));
+            return Ok(self.not_ours(device, "user", user).await);
         }
-        let code = new_enrol_code();
-        let expires = self.now() + i64::from(hours) * 3600;
-        self.store
-            .add_enrol_code(user, hash_secret(&normalise_code(&code)), expires)
-            .await?;
-        self.audit(
-            "enrol_code",
-            Some(device),
-            None,
-            format!("code made for user {user}, valid {hours} h"),
-        )
-        .await;
-        Ok(Response::EnrolCode(EnrolCode {
-            user: user.to_string(),
-            code,
-            expires_at: timestamp(expires),
-        }))
+        Ok(Response::EnrolCode(
+            self.issue_code(Some(device), user, hours).await?,
+        ))
     }
 
     async fn add_user_request(

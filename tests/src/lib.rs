@@ -108,6 +108,17 @@ impl<S: Storage> TestServer<S> {
             .unwrap();
     }
 
+    /// People, as (organisation, user, role); an organisation is added the first time it is
+    /// named.
+    pub fn people(&self, people: &[(&str, &str, &str)]) {
+        for (org, user, role) in people {
+            if !self.block(self.engine.store.org_exists(org)).unwrap() {
+                self.org(org);
+            }
+            self.user(org, user, role);
+        }
+    }
+
     /// Let organisation `org` read and write document `id` (what `admin grant` does).
     pub fn grant(&self, id: &str, org: &str) {
         self.block(self.engine.grant(id, org)).unwrap();

@@ -26,12 +26,12 @@ fn has(a: &FileAudit, source: &str, action: &str, who: &str) -> bool {
 fn a_coordinator_sees_who_read_changed_exported_merged_and_erased_a_file() {
     let dir = tempfile::tempdir().unwrap();
     let server = TestServer::start(dir.path());
-    server.org("Fundacja A");
-    server.org("Fundacja B");
-    server.user("Fundacja A", "ala", "coordinator");
-    server.user("Fundacja A", "bartek", "counsellor");
-    server.user("Fundacja B", "basia", "lawyer");
-    server.user("Fundacja B", "bogna", "coordinator");
+    server.people(&[
+        ("Fundacja A", "ala", "coordinator"),
+        ("Fundacja A", "bartek", "counsellor"),
+        ("Fundacja B", "basia", "lawyer"),
+        ("Fundacja B", "bogna", "coordinator"),
+    ]);
     let mut coord = Device::enrolled(&server, "Fundacja A", "ala");
     let mut bartek = Device::enrolled(&server, "Fundacja A", "bartek");
     let basia = Device::enrolled(&server, "Fundacja B", "basia");

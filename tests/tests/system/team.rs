@@ -18,12 +18,12 @@ fn code<T: std::fmt::Debug>(r: Result<T, CoreError>) -> String {
 fn a_coordinator_enrols_and_revokes_the_organisations_laptops_and_no_one_elses() {
     let dir = tempfile::tempdir().unwrap();
     let server = TestServer::start(dir.path());
-    server.org("Fundacja A");
-    server.org("Fundacja B");
-    server.user("Fundacja A", "ala", "coordinator");
-    server.user("Fundacja A", "bartek", "counsellor");
-    server.user("Fundacja B", "basia", "lawyer");
-    server.user("Fundacja B", "bogna", "coordinator");
+    server.people(&[
+        ("Fundacja A", "ala", "coordinator"),
+        ("Fundacja A", "bartek", "counsellor"),
+        ("Fundacja B", "basia", "lawyer"),
+        ("Fundacja B", "bogna", "coordinator"),
+    ]);
     let ala = Device::enrolled(&server, "Fundacja A", "ala");
     let mut bartek = Device::enrolled(&server, "Fundacja A", "bartek");
     let mut basia = Device::enrolled(&server, "Fundacja B", "basia");

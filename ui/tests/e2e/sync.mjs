@@ -1,6 +1,7 @@
 // The app and a second device (the `punkt` command) through a real punkt-sync-server on
 // loopback: a person taken in in the app reaches the command after sync; a consultation the
-// command adds reaches the app after the app syncs again.
+// command adds reaches the app after the app syncs again; the app's coordinator revokes the
+// command's laptop, which the server then refuses.
 import { execFileSync, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { freePort, screenshot, startApp, step, summary, target, tempDir, ui, waitForPort } from './lib.mjs';
@@ -14,7 +15,8 @@ const cliEnv = { ...process.env, PUNKT_DATA: join(data, 'cli'), PUNKT_PASSPHRASE
 const punkt = (args, input) => execFileSync(punktBin, args, { env: cliEnv, encoding: 'utf8', input });
 
 admin('org', 'add', 'Fundacja A');
-admin('user', 'add', '--org', 'Fundacja A', '--name', 'anna', '--role', 'lawyer');
+// Anna coordinates: her app manages the team (and revokes the command's laptop at the end).
+admin('user', 'add', '--org', 'Fundacja A', '--name', 'anna', '--role', 'coordinator');
 admin('user', 'add', '--org', 'Fundacja A', '--name', 'piotr', '--role', 'lawyer');
 const appCode = admin('enroll', '--user', 'anna').code;
 const cliCode = admin('enroll', '--user', 'piotr').code;
@@ -77,6 +79,27 @@ try {
     await $.click('tab-consultations');
     await $.waitForText('Added on the second device');
     screenshot('sync-02-app-received');
+  });
+
+  await step('the app (a coordinator): the team, and the command\'s laptop revoked', async () => {
+    await $.click('nav-sync');
+    await $.wait('team-laptops');
+    const cli = app.browser.$('//*[@data-testid="team-device"][.//*[contains(normalize-space(.), "cli")]]');
+    await cli.waitForDisplayed({ timeout: 15000 });
+    await $.wait('team-own');
+    screenshot('sync-03-team');
+    await cli.$('[data-testid="team-revoke"]').click();
+    await $.click('team-revoke-confirm');
+    await $.click('team-revoke-do');
+    await app.browser.waitUntil(async () => (await cli.getAttribute('data-state')) === 'revoked',
+      { timeout: 15000, timeoutMsg: 'the laptop does not show as revoked' });
+    screenshot('sync-04-revoked');
+    // The real server now refuses the command's laptop, which wipes its store.
+    let refused = '';
+    try { punkt(['sync']); } catch (e) { refused = String(e.stderr); }
+    if (!refused.includes('device_revoked')) throw new Error(`the revoked laptop synced: ${refused}`);
+    const log = admin('audit');
+    if (!log.some((e) => e.action === 'revoke' && e.user === 'anna')) throw new Error('the revocation is not logged as Anna\'s');
   });
 } catch {
   failed = 1;
