@@ -620,10 +620,11 @@ pub async fn export_report(
     from: String,
     to: String,
     format: String,
+    lang: String,
 ) -> UiResult<SavedFile> {
     let (from, to) = (date(&from)?, date(&to)?);
     let fmt: ReportFormat = format.parse().map_err(UiError::from)?;
-    let (_, bytes) = desk.with(|p| Ok(p.export_report(from, to, fmt)?))?;
+    let (_, bytes) = desk.with(|p| Ok(p.export_report(from, to, fmt, &lang)?))?;
     save(&desk, &format!("punkt-report-{from}-{to}.{format}"), &bytes)
 }
 

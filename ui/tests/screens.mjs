@@ -812,6 +812,8 @@ test('reports: totals, a breakdown with bars, export path shown', async ({ open,
   assert((await page.getByTestId('report-row').count()) === 2, 'service rows missing');
   await page.getByTestId('report-xlsx').click();
   await page.getByText('/home/test/Downloads/punkt-report.xlsx', { exact: false }).waitFor();
+  const sent = await calls(page, 'export_report');
+  assert(sent[0].args.lang === 'pl' && sent[0].args.format === 'xlsx', `export asked ${JSON.stringify(sent[0].args)}`);
   await shot('reports');
 });
 

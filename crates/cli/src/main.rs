@@ -68,6 +68,9 @@ enum Command {
         format: String,
         #[arg(long)]
         out: PathBuf,
+        /// The language of an XLSX report's headings and names (CSV and JSON keep codes).
+        #[arg(long, default_value = "pl", value_parser = ["pl", "en", "uk", "ru"])]
+        lang: String,
     },
     /// Import an existing register.
     #[command(subcommand)]
@@ -701,12 +704,13 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             to,
             format,
             out,
+            lang,
         } => {
             let from = date(&from, "--from date")?;
             let to = date(&to, "--to date")?;
             let format: ReportFormat = format.parse()?;
             let punkt = open(&dir)?;
-            let (report, bytes) = punkt.export_report(from.0, to.0, format)?;
+            let (report, bytes) = punkt.export_report(from.0, to.0, format, &lang)?;
             write_file(&out, &bytes)?;
             print(&serde_json::json!({
                 "out": out.display().to_string(),

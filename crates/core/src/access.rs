@@ -95,18 +95,6 @@ impl Punkt {
     }
 }
 
-/// The names shared with the UI (vocabularies and this document's labels), per language.
-fn names(lang: &str) -> Option<serde_json::Value> {
-    let text = match lang {
-        "pl" => include_str!("../../model/data/names/pl.json"),
-        "en" => include_str!("../../model/data/names/en.json"),
-        "uk" => include_str!("../../model/data/names/uk.json"),
-        "ru" => include_str!("../../model/data/names/ru.json"),
-        _ => return None,
-    };
-    serde_json::from_str(text).ok()
-}
-
 fn escape(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
@@ -115,16 +103,17 @@ fn escape(s: &str) -> String {
         .replace('\'', "&#39;")
 }
 
-struct Labels(serde_json::Value);
+/// The document's labels and vocabulary names, escaped for HTML.
+struct Labels(crate::labels::Labels);
 
 impl Labels {
     /// A label of the document.
     fn doc(&self, key: &str) -> String {
-        escape(self.0["document"][key].as_str().unwrap_or(key))
+        escape(&self.0.text("document", key))
     }
     /// The name of a vocabulary value (the code itself when unnamed).
     fn vocab(&self, group: &str, code: &str) -> String {
-        escape(self.0["vocab"][group][code].as_str().unwrap_or(code))
+        escape(&self.0.vocab(group, code))
     }
 }
 
@@ -149,11 +138,7 @@ impl Punkt {
     /// The access request as a readable HTML document in `lang` (pl, en, uk, ru): the same
     /// content as [`Punkt::access_request`], attachments listed (their bytes are in the JSON).
     pub fn access_document(&self, id: &str, lang: &str) -> Result<String> {
-        let l = Labels(names(lang).ok_or_else(|| {
-            crate::CoreError::Invalid(format!(
-                "'{lang}' is not a language of the document (pl, en, uk, ru)"
-            ))
-        })?);
+        let l = Labels(crate::labels::Labels::for_lang(lang)?);
         let req = self.collect_access_request(id)?;
         self.record_event(
             "export",

@@ -24,6 +24,7 @@ pub mod history;
 pub mod home;
 pub mod import;
 pub mod indexing;
+pub mod labels;
 pub mod referrals;
 pub mod report;
 pub mod retention;

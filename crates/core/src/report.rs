@@ -22,6 +22,7 @@ use punkt_model::PartialDate;
 use punkt_store::index::{ServiceFact, StatusRow};
 
 use crate::error::{CoreError, Result};
+use crate::labels::Labels;
 use crate::Punkt;
 
 /// The age bands of every report; children (0–17) always separately.
@@ -33,6 +34,15 @@ pub const AGE_BANDS: &[(i32, i32, &str)] = &[
     (45, 59, "45-59"),
     (60, 200, "60+"),
 ];
+
+/// A worksheet's name: at most 31 characters, none of `[]:*?/\\`.
+fn sheet_name(title: &str) -> String {
+    title
+        .chars()
+        .filter(|c| !"[]:*?/\\".contains(*c))
+        .take(31)
+        .collect()
+}
 
 /// The breakdown dimensions, in report order.
 pub const DIMENSIONS: &[&str] = &[
@@ -333,9 +343,10 @@ impl Punkt {
         from: NaiveDate,
         to: NaiveDate,
         format: ReportFormat,
+        lang: &str,
     ) -> Result<(Report, Vec<u8>)> {
         let report = self.report(from, to)?;
-        let bytes = report.to_bytes(format)?;
+        let bytes = report.to_bytes(format, lang)?;
         self.record_event(
             "export",
             None,
@@ -388,13 +399,32 @@ impl Report {
         w.into_inner().map_err(|e| CoreError::Export(e.to_string()))
     }
 
-    /// XLSX: a summary sheet, then one sheet per dimension with people and consultations per
-    /// value and service.
-    pub fn to_xlsx(&self) -> Result<Vec<u8>> {
+    /// XLSX, for people: a summary sheet, then one sheet per dimension with people and
+    /// consultations per value and service, every heading and vocabulary value in `lang`
+    /// (pl, en, uk, ru). CSV and JSON keep the codes, for programs.
+    pub fn to_xlsx(&self, lang: &str) -> Result<Vec<u8>> {
         use rust_xlsxwriter::{Format, Workbook};
+        let l = Labels::for_lang(lang)?;
         let err = |e: rust_xlsxwriter::XlsxError| CoreError::Export(e.to_string());
         let mut book = Workbook::new();
         let bold = Format::new().set_bold();
+        let service_name = |s: &str| {
+            if s == "all" {
+                l.text("report", "all")
+            } else {
+                l.vocab("service", s)
+            }
+        };
+        let value_name = |dim: &str, v: &str| match (dim, v) {
+            (_, "unknown") => l.text("report", "unknown"),
+            ("sex", v) => l.vocab("sex", v),
+            ("legal_status", v) => l.vocab("legal_status", v),
+            ("place", v) => match v.strip_suffix(" (centre)") {
+                Some(c) => format!("{c} ({})", l.text("report", "centre")),
+                None => v.to_string(),
+            },
+            (_, v) => v.to_string(),
+        };
         let services: Vec<String> = {
             let mut s: Vec<String> = self
                 .rows
@@ -406,20 +436,28 @@ impl Report {
             s
         };
         {
-            let sheet = book.add_worksheet().set_name("Summary").map_err(err)?;
+            let sheet = book
+                .add_worksheet()
+                .set_name(sheet_name(&l.text("report", "summary")))
+                .map_err(err)?;
             sheet
-                .write_string_with_format(0, 0, "Period", &bold)
+                .write_string_with_format(0, 0, l.text("report", "period"), &bold)
                 .map_err(err)?;
             sheet
                 .write_string(0, 1, format!("{} – {}", self.from, self.to))
                 .map_err(err)?;
-            for (c, h) in ["Service", "People", "Consultations"].iter().enumerate() {
+            sheet
+                .write_string(1, 0, l.text("report", "note"))
+                .map_err(err)?;
+            for (c, h) in ["service", "people", "consultations"].iter().enumerate() {
                 sheet
-                    .write_string_with_format(2, c as u16, *h, &bold)
+                    .write_string_with_format(3, c as u16, l.text("report", h), &bold)
                     .map_err(err)?;
             }
-            let mut row = 3;
-            sheet.write_string(row, 0, "all services").map_err(err)?;
+            let mut row = 4;
+            sheet
+                .write_string(row, 0, l.text("report", "all"))
+                .map_err(err)?;
             sheet
                 .write_number(row, 1, self.total.people as f64)
                 .map_err(err)?;
@@ -432,28 +470,39 @@ impl Report {
                 .filter(|r| r.dimension == "service" && r.service != "all")
             {
                 row += 1;
-                sheet.write_string(row, 0, &r.service).map_err(err)?;
+                sheet
+                    .write_string(row, 0, service_name(&r.service))
+                    .map_err(err)?;
                 sheet.write_number(row, 1, r.people as f64).map_err(err)?;
                 sheet
                     .write_number(row, 2, r.consultations as f64)
                     .map_err(err)?;
             }
-            sheet.set_column_width(0, 20).map_err(err)?;
+            sheet.set_column_width(0, 24).map_err(err)?;
         }
+        let (people, consultations) = (
+            l.text("report", "people"),
+            l.text("report", "consultations"),
+        );
         for dim in DIMENSIONS {
-            let sheet = book.add_worksheet().set_name(*dim).map_err(err)?;
+            let title = l.text("report", dim);
+            let sheet = book
+                .add_worksheet()
+                .set_name(sheet_name(&title))
+                .map_err(err)?;
             sheet
-                .write_string_with_format(0, 0, *dim, &bold)
+                .write_string_with_format(0, 0, &title, &bold)
                 .map_err(err)?;
             let mut cols = vec!["all".to_string()];
             cols.extend(services.iter().cloned());
             for (i, s) in cols.iter().enumerate() {
                 let c = 1 + 2 * i as u16;
+                let name = service_name(s);
                 sheet
-                    .write_string_with_format(0, c, format!("{s}: people"), &bold)
+                    .write_string_with_format(0, c, format!("{name}: {people}"), &bold)
                     .map_err(err)?;
                 sheet
-                    .write_string_with_format(0, c + 1, format!("{s}: consultations"), &bold)
+                    .write_string_with_format(0, c + 1, format!("{name}: {consultations}"), &bold)
                     .map_err(err)?;
             }
             let values: BTreeSet<&str> = self
@@ -464,7 +513,9 @@ impl Report {
                 .collect();
             for (ri, v) in values.iter().enumerate() {
                 let row = 1 + ri as u32;
-                sheet.write_string(row, 0, *v).map_err(err)?;
+                sheet
+                    .write_string(row, 0, value_name(dim, v))
+                    .map_err(err)?;
                 for (i, s) in cols.iter().enumerate() {
                     let c = 1 + 2 * i as u16;
                     let cell = self
@@ -481,10 +532,11 @@ impl Report {
         book.save_to_buffer().map_err(err)
     }
 
-    pub fn to_bytes(&self, format: ReportFormat) -> Result<Vec<u8>> {
+    /// The report in `format`; `lang` names what people read (XLSX only).
+    pub fn to_bytes(&self, format: ReportFormat, lang: &str) -> Result<Vec<u8>> {
         match format {
             ReportFormat::Csv => self.to_csv(),
-            ReportFormat::Xlsx => self.to_xlsx(),
+            ReportFormat::Xlsx => self.to_xlsx(lang),
             ReportFormat::Json => self.to_json(),
         }
     }
@@ -495,8 +547,8 @@ impl Report {
 
     /// Write the report to `path` in `format`, through a temporary file so a failed write
     /// never leaves half a report behind.
-    pub fn write_to(&self, path: &Path, format: ReportFormat) -> Result<()> {
-        let bytes = self.to_bytes(format)?;
+    pub fn write_to(&self, path: &Path, format: ReportFormat, lang: &str) -> Result<()> {
+        let bytes = self.to_bytes(format, lang)?;
         let tmp = path.with_extension("partial");
         {
             let mut f = std::fs::File::create(&tmp)?;

@@ -132,8 +132,9 @@ export const api = {
   deleteDraft: (name: string) => command<null>("delete_draft", { name }),
 
   report: (from: string, to: string) => command<Report>("report", { from, to }),
-  exportReport: (from: string, to: string, format: 'csv' | 'xlsx') =>
-    command<SavedFile>("export_report", { from, to, format }),
+  /** `lang`: the language of an XLSX report's headings and names (the app's language). */
+  exportReport: (from: string, to: string, format: 'csv' | 'xlsx', lang: string) =>
+    command<SavedFile>("export_report", { from, to, format, lang }),
 
   syncStatus: () => command<SyncStatus>("sync_status"),
   enroll: (server: string, code: string, deviceName: string) =>

@@ -22,7 +22,7 @@ function label(t: TFunction, dim: string, value: string): string {
 }
 
 export function Reports() {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const notify = useNotify();
   const [from, setFrom] = useState(yearAgo());
   const [to, setTo] = useState(today());
@@ -33,7 +33,7 @@ export function Reports() {
 
   const run = () => api.report(from, to).then((r) => (setReport(r), setError(null)), setError);
   const exportAs = (format: 'csv' | 'xlsx') =>
-    api.exportReport(from, to, format).then((f) => notify.ok(t('reports.exported', { path: f.path })), notify.error);
+    api.exportReport(from, to, format, i18n.language).then((f) => notify.ok(t('reports.exported', { path: f.path })), notify.error);
 
   const rows = report ? report.rows.filter((r) => r.dimension === dim && (dim === 'service' || r.service === service)) : [];
   const max = Math.max(1, ...rows.map((r) => r.people));

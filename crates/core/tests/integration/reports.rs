@@ -133,12 +133,53 @@ fn xlsx_and_json_exports() {
         .report("2026-01-01".parse().unwrap(), "2026-12-31".parse().unwrap())
         .unwrap();
     let x = dir.path().join("r.xlsx");
-    r.write_to(&x, punkt_core::report::ReportFormat::Xlsx)
+    r.write_to(&x, punkt_core::report::ReportFormat::Xlsx, "pl")
         .unwrap();
     let bytes = std::fs::read(&x).unwrap();
     assert_eq!(&bytes[..2], b"PK", "an XLSX is a zip");
+    // People read it in their language: the sheets, headings and vocabulary names are Polish
+    // (in Ukrainian when asked), no code shows.
+    let text = |bytes: &[u8]| {
+        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+        let mut all = String::new();
+        for name in ["xl/workbook.xml", "xl/sharedStrings.xml"] {
+            let mut s = String::new();
+            std::io::Read::read_to_string(&mut zip.by_name(name).unwrap(), &mut s).unwrap();
+            all.push_str(&s);
+        }
+        all
+    };
+    let pl = text(&bytes);
+    for expected in [
+        "Podsumowanie",
+        "Płeć",
+        "Status prawny",
+        "Osoby",
+        "Kobieta",
+        "Prawna",
+        "wszystkie usługi",
+    ] {
+        assert!(pl.contains(expected), "{expected} missing");
+    }
+    for code in [">female<", ">legal<", ">Summary<", ">asylum_seeker<"] {
+        assert!(!pl.contains(code), "{code} in the Polish report");
+    }
+    let uk = text(
+        &r.to_bytes(punkt_core::report::ReportFormat::Xlsx, "uk")
+            .unwrap(),
+    );
+    assert!(
+        uk.contains("Підсумок") && uk.contains("Жінка"),
+        "not Ukrainian"
+    );
+    assert_eq!(
+        r.to_bytes(punkt_core::report::ReportFormat::Xlsx, "de")
+            .unwrap_err()
+            .code(),
+        "invalid_input"
+    );
     let j = dir.path().join("r.json");
-    r.write_to(&j, punkt_core::report::ReportFormat::Json)
+    r.write_to(&j, punkt_core::report::ReportFormat::Json, "pl")
         .unwrap();
     let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&j).unwrap()).unwrap();
     assert_eq!(v["total"]["people"], 3);
