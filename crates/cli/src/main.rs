@@ -298,8 +298,16 @@ enum ConsultationCommand {
 #[derive(Args)]
 #[command(group(clap::ArgGroup::new("start").required(true).args(["from", "notice"])))]
 struct DeadlineArgs {
+    /// A rule's id (`punkt deadline rules`), or `custom-days` (with --days) or `custom-date`
+    /// (with --due) for a limit the decision or the court set; those need --note.
     #[arg(long)]
     rule: String,
+    /// custom-days: the limit in days the decision or the court set.
+    #[arg(long)]
+    days: Option<u32>,
+    /// custom-date: the day the authority or the court named, YYYY-MM-DD.
+    #[arg(long)]
+    due: Option<String>,
     /// The day of the triggering event (delivery, announcement...), YYYY-MM-DD.
     #[arg(long)]
     from: Option<String>,
@@ -320,6 +328,11 @@ impl DeadlineArgs {
         };
         let mut r = DeadlineRequest::from_event(&self.rule, start, self.uncertain);
         r.start_kind = kind;
+        r.days = self.days;
+        r.due = match &self.due {
+            Some(d) => Some(date(d, "--due date")?),
+            None => None,
+        };
         Ok(r)
     }
 }

@@ -1015,9 +1015,20 @@ pub struct DeadlineInput {
     pub uncertain: bool,
     pub matter_id: Option<String>,
     pub note: Option<String>,
+    /// `rule` `custom-days`: the limit in days the decision or the court set (e.g. 15 to 30
+    /// days for voluntary departure).
+    #[serde(default)]
+    pub days: Option<u32>,
+    /// `rule` `custom-date`: the day the authority or the court named.
+    #[serde(default)]
+    pub due: Option<String>,
 }
 
 impl DeadlineInput {
+    pub fn from_json(json: &str) -> Result<Self> {
+        parse_json(json, "deadline JSON")
+    }
+
     pub fn into_request(self) -> Result<crate::DeadlineRequest> {
         Ok(crate::DeadlineRequest {
             rule: self.rule.trim().to_string(),
@@ -1030,6 +1041,8 @@ impl DeadlineInput {
             uncertain: self.uncertain,
             matter_id: non_empty(self.matter_id),
             note: non_empty(self.note),
+            days: self.days,
+            due: at("due", opt_date(self.due))?,
         })
     }
 }

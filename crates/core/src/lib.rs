@@ -115,6 +115,10 @@ pub struct DeadlineRequest {
     pub uncertain: bool,
     pub matter_id: Option<String>,
     pub note: Option<String>,
+    /// For `custom-days`: the limit in days the decision or the court set.
+    pub days: Option<u32>,
+    /// For `custom-date`: the day the authority or the court named.
+    pub due: Option<IsoDate>,
 }
 
 impl DeadlineRequest {
@@ -127,6 +131,8 @@ impl DeadlineRequest {
             uncertain,
             matter_id: None,
             note: None,
+            days: None,
+            due: None,
         }
     }
 }
@@ -568,14 +574,39 @@ impl Punkt {
 
     /// The calculator: when a deadline falls, and why, without recording it.
     pub fn compute_deadline(&self, request: &DeadlineRequest) -> Result<DueDate> {
+        use punkt_model::deadlines::{fixed_due, from_notice, CUSTOM_DATE, CUSTOM_DAYS};
         let start = request.start.plausible()?;
-        Ok(match request.start_kind {
-            DeadlineStart::Event => self
-                .rules
-                .compute(&request.rule, start, request.uncertain)?,
-            DeadlineStart::FirstNotice => {
-                self.rules
-                    .compute_from_notice(&request.rule, start, request.uncertain)?
+        let custom = request.rule == CUSTOM_DAYS || request.rule == CUSTOM_DATE;
+        if custom && request.note.as_deref().is_none_or(|n| n.trim().is_empty()) {
+            return Err(CoreError::Model(punkt_model::ModelError::field(
+                "note",
+                "say what this deadline is for",
+            )));
+        }
+        let uncertain = request.uncertain;
+        let missing = |field: &str, what: &str| {
+            CoreError::Model(punkt_model::ModelError::field(field, what.to_string()))
+        };
+        Ok(match (request.rule.as_str(), request.start_kind) {
+            (CUSTOM_DATE, _) => {
+                let due = request
+                    .due
+                    .ok_or_else(|| missing("due", "the day the authority or court set"))?;
+                fixed_due(start, due.plausible()?, uncertain)?
+            }
+            (CUSTOM_DAYS, kind) => {
+                let days = request
+                    .days
+                    .ok_or_else(|| missing("days", "the limit in days the decision set"))?;
+                let count = |from| self.rules.compute_days(days, from, uncertain);
+                match kind {
+                    DeadlineStart::Event => count(start)?,
+                    DeadlineStart::FirstNotice => from_notice(start, count)?,
+                }
+            }
+            (rule, DeadlineStart::Event) => self.rules.compute(rule, start, uncertain)?,
+            (rule, DeadlineStart::FirstNotice) => {
+                self.rules.compute_from_notice(rule, start, uncertain)?
             }
         })
     }

@@ -76,14 +76,33 @@ impl DeadlineRules {
         first_notice: IsoDate,
         uncertain: bool,
     ) -> Result<DueDate, ModelError> {
-        let delivered = deemed_delivery(first_notice);
-        let mut due = self.compute(rule_id, delivered, uncertain)?;
-        due.explanation = format!(
-            "letter not collected: first notice {first_notice}, deemed delivered {delivered} (KPA art. 44 §4, 14 days at the post office); {}",
-            due.explanation
-        );
-        due.deemed_delivery = Some(delivered.to_string());
-        Ok(due)
+        from_notice(first_notice, |delivered| {
+            self.compute(rule_id, delivered, uncertain)
+        })
+    }
+
+    /// A limit of `days` the decision or the court set itself (voluntary departure: 15 to 30
+    /// days from delivery of the return decision; a court's order to complete a complaint),
+    /// counted like any limit in days.
+    pub fn compute_days(
+        &self,
+        days: u32,
+        from: IsoDate,
+        uncertain: bool,
+    ) -> Result<DueDate, ModelError> {
+        if days == 0 || days > 366 {
+            return Err(ModelError::field("days", "a limit of 1 to 366 days"));
+        }
+        let rule = DeadlineRule {
+            id: CUSTOM_DAYS.to_string(),
+            limit_days: days,
+            runs_from: "delivery".to_string(),
+            name_pl: "Termin wyznaczony w decyzji lub przez sąd (w dniach)".to_string(),
+            name_en: "A limit in days set by the decision or the court".to_string(),
+            basis: "as set by the authority or the court; counted as KPA art. 57".to_string(),
+            confidence: "high".to_string(),
+        };
+        Ok(compute_due(&rule, from, uncertain))
     }
 
     /// Compute the due date of `rule_id` for an event on `from`.
@@ -96,6 +115,60 @@ impl DeadlineRules {
         let rule = self.get(rule_id)?;
         Ok(compute_due(rule, from, uncertain))
     }
+}
+
+/// A deadline whose limit the decision or the court set in days: [`DeadlineRules::compute_days`].
+pub const CUSTOM_DAYS: &str = "custom-days";
+/// A deadline on a day the authority or the court named: [`fixed_due`].
+pub const CUSTOM_DATE: &str = "custom-date";
+
+/// The limit counted from the deemed delivery of a letter not collected after `first_notice`.
+pub fn from_notice(
+    first_notice: IsoDate,
+    compute: impl FnOnce(IsoDate) -> Result<DueDate, ModelError>,
+) -> Result<DueDate, ModelError> {
+    let delivered = deemed_delivery(first_notice);
+    let mut due = compute(delivered)?;
+    due.explanation = format!(
+        "letter not collected: first notice {first_notice}, deemed delivered {delivered} (KPA art. 44 §4, 14 days at the post office); {}",
+        due.explanation
+    );
+    due.deemed_delivery = Some(delivered.to_string());
+    Ok(due)
+}
+
+/// A deadline on the day the authority or the court named (`due`), from the letter received on
+/// `from`. The day is kept as named; if it is not a working day the explanation says so, for a
+/// lawyer to check.
+pub fn fixed_due(from: IsoDate, due: IsoDate, uncertain: bool) -> Result<DueDate, ModelError> {
+    if due.0 < from.0 {
+        return Err(ModelError::field(
+            "due",
+            format!("{due} is before the letter ({from})"),
+        ));
+    }
+    let mut explanation = format!("the day set by the authority or the court: {due}");
+    if let Some(reason) = non_working_reason(due.0) {
+        explanation.push_str(&format!(
+            "; it is a {}: check whether it moves to the next working day",
+            reason.replace("holiday: ", "holiday ")
+        ));
+    }
+    if uncertain {
+        explanation.push_str("; the date is uncertain");
+    }
+    Ok(DueDate {
+        rule: CUSTOM_DATE.to_string(),
+        limit_days: u32::try_from((due.0 - from.0).num_days()).unwrap_or(u32::MAX),
+        from: from.to_string(),
+        nominal_due: due.to_string(),
+        due: due.to_string(),
+        moved_over: Vec::new(),
+        uncertain,
+        explanation,
+        deemed_delivery: None,
+        due_date: due,
+    })
 }
 
 /// The day a letter not collected counts as delivered: 14 days after the first notice.

@@ -426,7 +426,16 @@ first_notice: boolean,
 /**
  * The start date is not certain (the person does not remember exactly).
  */
-uncertain: boolean, matter_id?: string | null, note?: string | null, };
+uncertain: boolean, matter_id?: string | null, note?: string | null, 
+/**
+ * `rule` `custom-days`: the limit in days the decision or the court set (e.g. 15 to 30
+ * days for voluntary departure).
+ */
+days?: number | null, 
+/**
+ * `rule` `custom-date`: the day the authority or the court named.
+ */
+due?: string | null, };
 
 export type Report = { from: string, to: string, total: Count, 
 /**

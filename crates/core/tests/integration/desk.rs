@@ -161,6 +161,8 @@ fn the_calculator_explains_without_recording() {
         uncertain: false,
         matter_id: None,
         note: None,
+        days: None,
+        due: None,
     };
     let due = p
         .compute_deadline(&input.clone().into_request().unwrap())
@@ -443,5 +445,101 @@ fn consents_special_needs_and_matters_are_edited_as_the_app_sends_them() {
     assert_eq!(
         (m.status.as_str(), m.closed.as_deref()),
         ("won", Some("2026-11-19"))
+    );
+}
+
+/// A limit the decision or the court set: in days (voluntary departure, 15 to 30 days from
+/// delivery of the return decision), counted like any limit; or on a named day, kept as named
+/// and flagged when it is not a working day. Both need to say what they are for.
+#[test]
+fn deadlines_set_by_the_decision_or_the_court() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut p = store(dir.path());
+    let id = client(&mut p, TARAS);
+    let input = |json: &str| DeadlineInput::from_json(json).unwrap().into_request();
+    // 30 days from Thursday 5 November 2026 end Saturday 5 December: moved to Monday the 7th.
+    let days = input(
+        r#"{"rule":"custom-days","start":"2026-11-05","days":30,"note":"voluntary departure (return decision)"}"#,
+    )
+    .unwrap();
+    let rec = p.add_deadline(&id, days).unwrap();
+    assert_eq!(rec.due.due, "2026-12-07", "{}", rec.due.explanation);
+    assert_eq!(rec.due.limit_days, 30);
+    // A letter not collected: deemed delivered 14 days after the first notice.
+    let notice = input(
+        r#"{"rule":"custom-days","start":"2026-11-02","first_notice":true,"days":7,"note":"complete the complaint (court order)"}"#,
+    )
+    .unwrap();
+    let due = p.compute_deadline(&notice).unwrap();
+    assert_eq!(due.deemed_delivery.as_deref(), Some("2026-11-16"));
+    assert_eq!(due.due, "2026-11-23");
+    // A named day, kept as named; a Sunday is flagged for the lawyer.
+    let named = input(
+        r#"{"rule":"custom-date","start":"2026-11-10","due":"2026-11-29","note":"hearing at the court"}"#,
+    )
+    .unwrap();
+    let rec = p.add_deadline(&id, named).unwrap();
+    assert_eq!(rec.due.due, "2026-11-29");
+    assert!(
+        rec.due.explanation.contains("Sunday"),
+        "{}",
+        rec.due.explanation
+    );
+    let v = p.client_view(&id).unwrap();
+    let mut rules: Vec<_> = v
+        .deadlines
+        .iter()
+        .map(|d| (d.rule.as_str(), d.due.as_str()))
+        .collect();
+    rules.sort();
+    assert_eq!(
+        rules,
+        [("custom-date", "2026-11-29"), ("custom-days", "2026-12-07")]
+    );
+
+    // Refused, the field named: no note, no days, no day, days out of range, a day before
+    // the letter, a bad day.
+    for (json, field) in [
+        (
+            r#"{"rule":"custom-days","start":"2026-11-05","days":30}"#,
+            "note",
+        ),
+        (
+            r#"{"rule":"custom-days","start":"2026-11-05","note":"x"}"#,
+            "days",
+        ),
+        (
+            r#"{"rule":"custom-date","start":"2026-11-05","note":"x"}"#,
+            "due",
+        ),
+        (
+            r#"{"rule":"custom-days","start":"2026-11-05","days":0,"note":"x"}"#,
+            "days",
+        ),
+        (
+            r#"{"rule":"custom-days","start":"2026-11-05","days":400,"note":"x"}"#,
+            "days",
+        ),
+        (
+            r#"{"rule":"custom-date","start":"2026-11-05","due":"2026-11-01","note":"x"}"#,
+            "due",
+        ),
+    ] {
+        let e = input(json)
+            .and_then(|r| p.compute_deadline(&r))
+            .unwrap_err();
+        assert_eq!(
+            (e.code(), e.field()),
+            ("invalid_input", Some(field)),
+            "{json}: {e}"
+        );
+    }
+    let e = input(r#"{"rule":"custom-date","start":"2026-11-05","due":"2026-02-30","note":"x"}"#)
+        .unwrap_err();
+    assert_eq!(e.field(), Some("due"));
+    assert_eq!(
+        p.client_view(&id).unwrap().deadlines.len(),
+        2,
+        "nothing refused was saved"
     );
 }

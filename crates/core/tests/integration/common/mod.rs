@@ -46,6 +46,8 @@ pub fn deadline(rule: &str, start: &str) -> punkt_core::DeadlineRequest {
         uncertain: false,
         matter_id: None,
         note: None,
+        days: None,
+        due: None,
     }
     .into_request()
     .unwrap()
