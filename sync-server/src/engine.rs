@@ -854,6 +854,7 @@ impl<S: Storage> Engine<S> {
         let more = changed.len() as u32 == limit;
         let server_seq = self.store.current_seq().await?;
         let generation = self.store.generation().await?;
+        let directory = punkt_sync::wire::directory_tag(&self.store.organisations().await?);
         let next_cursor = changed.last().map(|c| c.seq).unwrap_or(p.cursor);
         // Restricted sections are listed only to the roles that may read them (the storage
         // lists by organisation; the cursor still moves past the ones left out).
@@ -891,6 +892,7 @@ impl<S: Storage> Engine<S> {
             more,
             server_seq,
             generation,
+            directory,
         })
     }
 

@@ -167,7 +167,11 @@ impl Punkt {
     }
 
     /// Send the events recorded here that the server has not confirmed.
-    pub(crate) fn send_events(&mut self, t: &mut dyn Transport) -> Result<usize> {
+    pub(crate) fn send_events(
+        &mut self,
+        t: &mut dyn Transport,
+        summary: &mut crate::sync::SyncSummary,
+    ) -> Result<usize> {
         let mut sent = 0;
         loop {
             let rows = self.store.unsynced_events(EVENTS_PER_REQUEST)?;
@@ -185,7 +189,7 @@ impl Punkt {
                     detail: r.detail,
                 })
                 .collect();
-            match self.ask(t, &Request::Record(events))? {
+            match self.round(t, summary, &Request::Record(events))? {
                 Response::Recorded(_) => {}
                 _ => {
                     return Err(CoreError::Sync(

@@ -23,7 +23,7 @@ use rand::RngCore;
 use sha2::Sha256;
 
 use crate::error::{CoreError, Result};
-use crate::sync::Transport;
+use crate::sync::{SyncSummary, Transport};
 use crate::Punkt;
 
 /// The consortium key, in the store's (encrypted) meta table.
@@ -182,7 +182,7 @@ impl Punkt {
         from: &str,
         to: &str,
     ) -> Result<Vec<TallyReceipt>> {
-        self.send_tallies(t, from, to, false)
+        self.send_tallies(t, from, to, false, &mut SyncSummary::default())
     }
 
     fn send_tallies(
@@ -191,12 +191,13 @@ impl Punkt {
         from: &str,
         to: &str,
         resend: bool,
+        summary: &mut SyncSummary,
     ) -> Result<Vec<TallyReceipt>> {
         let mut receipts = Vec::new();
         for mut tally in self.consortium_tally(from, to)? {
             tally.resend = resend;
             let month = tally.month.clone();
-            let receipt = match self.ask(t, &Request::Tally(tally))? {
+            let receipt = match self.round(t, summary, &Request::Tally(tally))? {
                 Response::Tally(r) => r,
                 _ => {
                     return Err(CoreError::Sync(
@@ -244,7 +245,11 @@ impl Punkt {
     /// Send the stale months again, one by one (each only if the server still has the
     /// organisation's tally of it). The server decides who may: if it refuses this laptop
     /// (no longer a coordinator's), the laptop stops sending and says so once.
-    pub(crate) fn resend_stale_tallies(&mut self, t: &mut dyn Transport) -> Result<usize> {
+    pub(crate) fn resend_stale_tallies(
+        &mut self,
+        t: &mut dyn Transport,
+        summary: &mut SyncSummary,
+    ) -> Result<usize> {
         let stale = self.month_set(META_TALLY_STALE)?;
         if stale.is_empty() {
             return Ok(0);
@@ -256,7 +261,7 @@ impl Punkt {
         }
         let mut stored = 0;
         for month in &stale {
-            match self.send_tallies(t, month, month, true) {
+            match self.send_tallies(t, month, month, true, summary) {
                 Ok(receipts) => stored += receipts.iter().filter(|r| r.stored).count(),
                 Err(e @ CoreError::SyncRefused { .. }) if e.code() == "forbidden" => {
                     self.stop_tallies()?;

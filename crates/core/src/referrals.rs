@@ -17,6 +17,7 @@ use punkt_model::shared::{
 };
 use punkt_model::vocab::Service;
 use punkt_sync::access;
+use punkt_sync::wire::directory_tag;
 use punkt_sync::{Request, Response};
 
 use crate::error::{CoreError, Result};
@@ -25,6 +26,8 @@ use crate::{load_automerge, Punkt};
 
 /// The member organisations the server listed at the last sync (JSON array of names).
 const META_DIRECTORY: &str = "sync_directory";
+/// The tag of the server's member list in its last push answer.
+const META_DIRECTORY_SEEN: &str = "sync_directory_seen";
 
 /// What to refer, and what the person agreed to share beyond their name.
 #[derive(Debug, Clone, Deserialize)]
@@ -128,16 +131,33 @@ impl Punkt {
             .unwrap_or_default())
     }
 
-    /// Ask the server for the member organisations and keep the list (at the end of a sync).
-    pub(crate) fn fetch_directory(&mut self, t: &mut dyn Transport) -> Result<usize> {
-        let Response::Directory(orgs) = self.ask(t, &Request::Directory)? else {
+    /// Remember the tag of the server's member list a push answer carried.
+    pub(crate) fn note_directory_tag(&self, tag: &str) -> Result<()> {
+        Ok(self.store.set_meta(META_DIRECTORY_SEEN, tag)?)
+    }
+
+    /// At the end of a sync: ask the server for the member organisations when its list's tag
+    /// is not the one of the list kept here (or none is kept), and keep the list.
+    pub(crate) fn fetch_directory_if_changed(
+        &mut self,
+        t: &mut dyn Transport,
+        summary: &mut crate::sync::SyncSummary,
+    ) -> Result<()> {
+        let kept = self.store.meta_value(META_DIRECTORY)?;
+        let seen = self.store.meta_value(META_DIRECTORY_SEEN)?;
+        if let (Some(_), Some(seen)) = (&kept, &seen) {
+            if directory_tag(&self.organisations()?) == *seen {
+                return Ok(());
+            }
+        }
+        let Response::Directory(orgs) = self.round(t, summary, &Request::Directory)? else {
             return Err(CoreError::Sync(
                 "the server answered the directory request with something else".into(),
             ));
         };
         let json = serde_json::to_string(&orgs).expect("serialises");
         self.store.set_meta(META_DIRECTORY, &json)?;
-        Ok(orgs.len())
+        Ok(())
     }
 
     /// Refer the person of `client_id` to another member organisation.

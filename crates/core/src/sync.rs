@@ -384,7 +384,7 @@ impl Punkt {
         self.round(t, &mut SyncSummary::default(), req)
     }
 
-    fn round(
+    pub(crate) fn round(
         &self,
         t: &mut dyn Transport,
         summary: &mut SyncSummary,
@@ -453,6 +453,7 @@ impl Punkt {
             Some(_) => {}
             None => self.store.set_meta(META_GENERATION, &reply.generation)?,
         }
+        self.note_directory_tag(&reply.directory)?;
         Ok(reply)
     }
 
@@ -605,18 +606,18 @@ impl Punkt {
         // 4. What was done here for the audit log (exports, merges), once the documents it
         // names are on the server.
         // Not fatal: the documents are synced; the events wait for the next sync.
-        match self.send_events(t) {
+        match self.send_events(t, &mut summary) {
             Ok(n) => summary.events_sent = n as u64,
             Err(e) => summary.events_error = Some(e.code().to_string()),
         }
-        // 5. The member organisations, for the referral form. Not fatal either: the last list
-        // stays.
-        if let Err(e) = self.fetch_directory(t) {
+        // 5. The member organisations, for the referral form, when the server's list changed
+        // (or was never fetched). Not fatal either: the last list stays.
+        if let Err(e) = self.fetch_directory_if_changed(t, &mut summary) {
             summary.directory_error = Some(e.code().to_string());
         }
         // 6. A coordinator's laptop sends again the consortium tallies of months that still
         // hold the hash of someone erased since. Not fatal: they stay noted for next time.
-        match self.resend_stale_tallies(t) {
+        match self.resend_stale_tallies(t, &mut summary) {
             Ok(n) => summary.tallies_resent = n as u64,
             Err(e) => summary.tally_error = Some(e.code().to_string()),
         }

@@ -331,6 +331,21 @@ pub struct PushReply {
     /// The server's database generation: an administrator gives the database a new one after
     /// restoring a backup, and a device that sees it change sends everything again.
     pub generation: String,
+    /// The member list's tag ([`directory_tag`]): a device whose list has another tag asks
+    /// for the list (`Directory`); one whose list is current makes no extra round trip.
+    pub directory: String,
+}
+
+/// A short tag of the member organisations (sorted names), for telling whether a device's
+/// list is current: the first 8 bytes of SHA-256, in hex.
+pub fn directory_tag(names: &[String]) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    for n in names {
+        h.update(n.as_bytes());
+        h.update([0]);
+    }
+    hex::encode(&h.finalize()[..8])
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
