@@ -54,8 +54,11 @@ for (const c of codes) for (const l of langs) if (!has(cats[l], `errors.${c}`)) 
 // Fields an invalid_input error can name.
 const dto = readFileSync(join(repo, 'crates/core/src/dto.rs'), 'utf8');
 const vocabSource = readFileSync(join(repo, 'crates/model/src/vocab.rs'), 'utf8');
+// The deadline calculator's refusals (a deadline's note, days, due day) come from outside dto.rs.
+const deadlineSources = ['crates/core/src/lib.rs', 'crates/model/src/deadlines.rs'].map((f) => readFileSync(join(repo, f), 'utf8')).join('\n');
 const fieldNames = new Set([
   ...[...dto.matchAll(/ModelError::field\(\s*"([^"]+)"/g)].map((m) => m[1]),
+  ...[...deadlineSources.matchAll(/(?:ModelError::field|\bmissing)\(\s*"([^"]+)"/g)].map((m) => m[1]),
   // Dates named by the field they are in, and dates out of order.
   ...[...dto.matchAll(/\b(?:at|not_before)\(\s*"([^"]+)"/g)].map((m) => m[1]),
   ...[...dto.matchAll(/codes\(\s*\w+,\s*"([^"]+)"/g)].map((m) => m[1]),

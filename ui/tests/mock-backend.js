@@ -40,6 +40,7 @@
   }
   if (scenario.pdf) state.clients.c1.attachments = [{ id: 'a1', name: 'decyzja.pdf', mime: 'application/pdf', size: 400, added_at: `${today}T10:00:00Z`, added_by: 'Anna' }];
   if (scenario.sections) state.clients.c1.sections = scenario.sections;
+  if (scenario.deadlines) state.clients.c1.deadlines = scenario.deadlines;
   if (scenario.consent) state.clients.c1.consents = [{ id: 'k1', clause: 'Klauzula RODO 2026', language: 'uk', given_on: '2026-11-02', recorded_by: null, legal_basis: null, withdrawn_on: null }];
   state.referrals = scenario.referrals ?? [];
   if (scenario.conflict) state.clients.c1.conflicts = [{ path: 'person.family_name', values: ['Shevchenko', 'Szewczenko'] }];
@@ -150,6 +151,71 @@
     const sum = w.reduce((a, x, i) => a + x * +s[i], 0);
     return (10 - (sum % 10)) % 10 === +s[10];
   };
+  // The deadline calculator, as crates/model/src/deadlines.rs and holidays.rs count: the limit
+  // runs from the day after the event and an end on a Saturday, Sunday or Polish public holiday
+  // moves to the next working day; a day the authority or the court named is kept as named.
+  const plus = (iso, n) => new Date(Date.parse(`${iso}T00:00:00Z`) + n * 86400000).toISOString().slice(0, 10);
+  const easter = (y) => {
+    const a = y % 19, b = Math.floor(y / 100), c = y % 100, d = Math.floor(b / 4), e = b % 4, f = Math.floor((b + 8) / 25), g = Math.floor((b - f + 1) / 3);
+    const h = (19 * a + b - d - g + 15) % 30, i = Math.floor(c / 4), k = c % 4, l = (32 + 2 * e + 2 * i - h - k) % 7, m = Math.floor((a + 11 * h + 22 * l) / 451);
+    const month = Math.floor((h + l - 7 * m + 114) / 31), dayOf = ((h + l - 7 * m + 114) % 31) + 1;
+    return `${y}-${String(month).padStart(2, '0')}-${String(dayOf).padStart(2, '0')}`;
+  };
+  const holidays = (y) => {
+    const e = easter(y);
+    const list = { [`${y}-01-01`]: 'Nowy Rok', [e]: 'Wielkanoc', [plus(e, 1)]: 'Poniedziałek Wielkanocny', [`${y}-05-01`]: 'Święto Pracy', [`${y}-05-03`]: 'Święto Konstytucji 3 Maja', [plus(e, 49)]: 'Zielone Świątki', [plus(e, 60)]: 'Boże Ciało', [`${y}-08-15`]: 'Wniebowzięcie NMP', [`${y}-11-01`]: 'Wszystkich Świętych', [`${y}-11-11`]: 'Narodowe Święto Niepodległości', [`${y}-12-25`]: 'Boże Narodzenie (pierwszy dzień)', [`${y}-12-26`]: 'Boże Narodzenie (drugi dzień)' };
+    if (y >= 2011) list[`${y}-01-06`] = 'Trzech Króli';
+    if (y >= 2025) list[`${y}-12-24`] = 'Wigilia Bożego Narodzenia';
+    return list;
+  };
+  const nonWorking = (iso) => {
+    const h = holidays(+iso.slice(0, 4))[iso];
+    if (h) return `holiday: ${h}`;
+    const wd = new Date(`${iso}T00:00:00Z`).getUTCDay();
+    return wd === 6 ? 'Saturday' : wd === 0 ? 'Sunday' : null;
+  };
+  const countDays = (rule, limit, from, uncertain) => {
+    const nominal = plus(from, limit);
+    let due = nominal;
+    const moved = [];
+    for (let reason; (reason = nonWorking(due)); due = plus(due, 1)) moved.push({ date: due, reason });
+    let explanation = `${limit} days from ${from} (counted from the next day) end on ${nominal}`;
+    if (moved.length) explanation += `; moved to the next working day ${due} because ${moved.map((m) => `${m.date} is a ${m.reason.replace('holiday: ', 'holiday ')}`).join(', ')}`;
+    if (uncertain) explanation += '; the start date is uncertain: this is the earliest possible deadline, counted from the earliest possible start';
+    return { rule, limit_days: limit, from, nominal_due: nominal, due, moved_over: moved, uncertain, explanation, deemed_delivery: null, day_off: null };
+  };
+  /** compute_deadline and add_deadline: refusals name the field (note, days, due) as the backend's do. */
+  const computeDeadline = (input) => {
+    const start = day(input.start);
+    const named = at('due', () => optDay(input.due));
+    const uncertain = !!input.uncertain;
+    const custom = input.rule === 'custom-days' || input.rule === 'custom-date';
+    if (custom && !text(input.note)) throw invalidField('note', 'say what this deadline is for');
+    if (input.rule === 'custom-date') {
+      if (!named) throw invalidField('due', 'the day the authority or court set');
+      if (named < start) throw invalidField('due', `${named} is before the letter (${start})`);
+      const off = nonWorking(named);
+      let explanation = `the day set by the authority or the court: ${named}`;
+      if (off) explanation += `; it is a ${off.replace('holiday: ', 'holiday ')}: check whether it moves to the next working day`;
+      if (uncertain) explanation += '; the date is uncertain';
+      return { rule: 'custom-date', limit_days: Math.round((Date.parse(named) - Date.parse(start)) / 86400000), from: start, nominal_due: named, due: named, moved_over: [], uncertain, explanation, deemed_delivery: null, day_off: off ?? null };
+    }
+    let count;
+    if (input.rule === 'custom-days') {
+      const days = input.days;
+      if (days === null || days === undefined) throw invalidField('days', 'the limit in days the decision set');
+      if (!Number.isInteger(days) || days < 1 || days > 366) throw invalidField('days', 'a limit of 1 to 366 days');
+      count = (from) => countDays('custom-days', days, from, uncertain);
+    } else {
+      const rule = rules.find((r) => r.id === input.rule);
+      if (!rule) throw err('unknown_rule', `unknown deadline rule '${input.rule}'`);
+      count = (from) => countDays(rule.id, rule.limit_days, from, uncertain);
+    }
+    if (!input.first_notice) return count(start);
+    const delivered = plus(start, 14);
+    const due = count(delivered);
+    return { ...due, explanation: `letter not collected: first notice ${start}, deemed delivered ${delivered} (KPA art. 44 §4, 14 days at the post office); ${due.explanation}`, deemed_delivery: delivered };
+  };
   /** Collections given in an update are merged: an entry with a known id replaces it, one without is added. */
   const merge = (list, entry) => {
     const i = list.findIndex((x) => x.id === entry.id);
@@ -192,7 +258,7 @@
     client: ({ id }) => { needUnlocked(); const c = state.clients[id]; if (!c) throw err('unknown_client', `no client file with id ${id}`); return c; },
     client_history: ({ id }) => [{ hash: 'h1', time: `${today}T10:00:00Z`, author: 'Anna', device: 'ab12cd34', this_device: true, sections: ['person', 'consultations'] }],
     likely_same_as: () => state.likelySame,
-    compute_deadline: ({ input }) => ({ rule: input.rule, limit_days: 14, from: input.start, nominal_due: '2026-11-21', due: '2026-11-23', moved_over: [{ date: '2026-11-21', reason: 'Saturday' }, { date: '2026-11-22', reason: 'Sunday' }], uncertain: input.uncertain, explanation: 'counted from the day after delivery' }),
+    compute_deadline: ({ input }) => computeDeadline(input),
     intake: ({ input }) => {
       const bad = (input.citizenships ?? []).find((c) => !/^[A-Z]{2}$/.test(c));
       if (bad) throw { code: 'invalid_input', message: `invalid citizenships: '${bad}' is not an ISO 3166 alpha-2 country code`, field: 'citizenships' };
@@ -261,7 +327,15 @@
       if (scenario.failDeadlineOnce && !state.deadlineFailed) {
         state.deadlineFailed = true;
         throw err('io', 'disk full');
-      } state.clients[id].deadlines.push({ id: `d${nextId++}`, rule: input.rule, from: input.start, due: '2026-11-23', uncertain: !!input.uncertain, done: false, matter_id: null, note: null }); return { id: 'd', client_id: id, due: '2026-11-23' }; },
+      }
+      const due = computeDeadline(input);
+      const file = state.clients[id];
+      if (!file) throw err('unknown_client', `no client file with id ${id}`);
+      const deadline = { id: `d${nextId++}`, rule: due.rule, from: due.from, due: due.due, uncertain: due.uncertain, done: false, matter_id: input.matter_id ?? null, note: text(input.note) };
+      file.deadlines.push(deadline);
+      file.deadlines.sort((a, b) => a.due.localeCompare(b.due) || a.id.localeCompare(b.id));
+      return { id: deadline.id, client_id: id, ...due };
+    },
     set_deadline_done: () => null,
     duplicates: () => (state.merged ? [] : [{ a: summary(state.clients.c1), b: summary(state.clients.c2), score: 0.85, reasons: ['similar_names', 'birth_date'] }]),
     access_request: ({ lang }) => [{ path: `/home/test/Downloads/punkt-access.json`, bytes: 10 }, { path: `/home/test/Downloads/punkt-access-${lang}.html`, bytes: 10 }],

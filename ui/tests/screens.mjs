@@ -569,6 +569,116 @@ test('deadline calculator: due date with the days it moved over', async ({ open,
   await shot('calculator');
 });
 
+const VOLUNTARY = 'Dobrowolny wyjazd (decyzja o zobowiązaniu do powrotu)';
+
+test('deadlines: a voluntary departure of 30 days moves off a Sunday and is listed with its note', async ({ open, page, shot }) => {
+  await open({ unlocked: true });
+  await page.getByTestId('recent').getByText('Taras').click();
+  await page.getByTestId('tab-deadlines').click();
+  await page.getByTestId('deadline-rule').click();
+  await page.getByRole('option', { name: 'Termin wyznaczony w decyzji lub przez sąd (w dniach)' }).waitFor();
+  await shot('deadline-rules-grouped');
+  await page.getByRole('option', { name: 'Termin wyznaczony w decyzji lub przez sąd (w dniach)' }).click();
+  await page.getByTestId('deadline-needs').waitFor();
+  await page.getByTestId('deadline-note').fill(VOLUNTARY);
+  await page.getByTestId('deadline-days').fill('30');
+  await page.getByTestId('deadline-start').fill('2026-11-06');
+  // 30 days from 6 November end on Sunday 6 December: the deadline is Monday.
+  await page.getByTestId('due').getByText('Termin upływa: 2026-12-07').waitFor();
+  assert((await page.getByTestId('due').innerText()).includes('30 dni'), 'the limit is not shown');
+  assert((await page.getByTestId('due-moved').innerText()).includes('2026-12-06 (weekend)'), 'the Sunday is not explained');
+  assert((await page.getByTestId('deadline-first-notice').count()) === 1, 'the first notice is not offered for a limit in days');
+  await page.getByTestId('due').scrollIntoViewIfNeeded();
+  await shot('deadline-custom-days');
+  await page.getByTestId('deadline-save').click();
+  const row = page.getByTestId('deadlines').locator('tr', { hasText: VOLUNTARY });
+  await row.waitFor();
+  assert((await row.innerText()).includes('2026-12-07'), `row reads: ${await row.innerText()}`);
+  assert((await row.innerText()).includes('Termin wyznaczony w decyzji lub przez sąd (w dniach)'), 'the rule name is missing');
+  const sent = await calls(page, 'add_deadline');
+  assert(sent.length === 1, 'not saved once');
+  const input = sent[0].args.input;
+  assert(input.rule === 'custom-days' && input.days === 30 && input.note === VOLUNTARY && input.due === null && input.start === '2026-11-06' && input.first_notice === false, `sent ${JSON.stringify(input)}`);
+  await shot('deadlines-custom');
+});
+
+test('deadline calculator: a day the court named on a Sunday is kept as named and flagged', async ({ open, page, shot }) => {
+  await open({ unlocked: true });
+  await page.getByTestId('nav-calculator').click();
+  await page.getByTestId('deadline-rule').click();
+  await page.getByRole('option', { name: 'Termin na dzień wskazany przez organ lub sąd' }).click();
+  assert((await page.getByTestId('deadline-first-notice').count()) === 0, 'the first notice is offered for a named day');
+  await page.getByText('Data otrzymania pisma').waitFor();
+  await page.getByTestId('deadline-note').fill('Wezwanie WSA do uzupełnienia braków skargi');
+  await page.getByTestId('deadline-due').fill('2026-11-29');
+  await page.getByTestId('deadline-start').fill('2026-11-16');
+  await page.getByTestId('due').getByText('Termin upływa: 2026-11-29').waitFor();
+  assert((await page.getByTestId('due-day-off').innerText()).startsWith('2026-11-29 to dzień wolny od pracy (niedziela)'), `flag reads: ${await page.getByTestId('due-day-off').innerText()}`);
+  assert((await page.getByTestId('due-moved').count()) === 0, 'a named day was moved');
+  assert((await page.getByTestId('due').innerText()).includes('pismo otrzymano 2026-11-16'), 'the letter day is not shown');
+  const named = (await calls(page, 'compute_deadline')).at(-1).args.input;
+  assert(named.rule === 'custom-date' && named.due === '2026-11-29' && named.days === null && named.first_notice === false, `sent ${JSON.stringify(named)}`);
+  await shot('calculator-custom-date');
+  // A holiday the backend names.
+  await page.getByTestId('deadline-due').fill('2026-12-25');
+  await page.getByTestId('due-day-off').getByText('święto: Boże Narodzenie (pierwszy dzień)', { exact: false }).waitFor();
+  // A day before the letter is refused, naming the field.
+  await page.getByTestId('deadline-due').fill('2026-11-10');
+  await page.getByTestId('error').getByText('Sprawdź to pole: dzień wyznaczony przez organ lub sąd.').waitFor();
+  // Back to a rule of the law: no day, no days, no note goes with it.
+  await page.getByTestId('deadline-rule').click();
+  await page.getByRole('option', { name: 'Odwołanie od decyzji o powrocie (7 dni)' }).click();
+  await page.getByTestId('due').getByText('Termin upływa: 2026-11-23').waitFor();
+  const law = (await calls(page, 'compute_deadline')).at(-1).args.input;
+  assert(law.rule === 'return-appeal' && law.due === null && law.days === null && law.note === null, `sent ${JSON.stringify(law)}`);
+});
+
+test('deadlines: one the decision set without a note is refused, the field named in Polish, nothing saved', async ({ open, page, shot }) => {
+  await open({ unlocked: true });
+  await page.getByTestId('recent').getByText('Taras').click();
+  await page.getByTestId('tab-deadlines').click();
+  await page.getByTestId('deadline-rule').click();
+  await page.getByRole('option', { name: 'Termin wyznaczony w decyzji lub przez sąd (w dniach)' }).click();
+  await page.getByTestId('deadline-days').fill('7');
+  await page.getByTestId('deadline-start').fill('2026-11-16');
+  await page.getByTestId('deadline-save').click();
+  const error = page.getByTestId('error');
+  await error.waitFor();
+  assert((await error.innerText()).startsWith('Sprawdź to pole: czego dotyczy termin.'), `error reads: ${await error.innerText()}`);
+  assert((await page.evaluate(() => window.__PUNKT_STATE__.clients.c1.deadlines.length)) === 0, 'a deadline without a note was saved');
+  assert((await page.getByTestId('deadline-days').inputValue()) === '7', 'the form lost what was typed');
+  assert((await page.getByTestId('deadlines').locator('tbody tr').count()) === 0, 'a deadline is listed');
+  await shot('deadline-note-missing');
+});
+
+test('home: a deadline the decision set shows its note on the board', async ({ open, page, shot }) => {
+  const board = [
+    { client_id: 'c1', display_name: 'Taras Shevchenko', deadline_id: 'dv', rule: 'custom-days', from: '2026-11-06', due: '2026-12-07', uncertain: false, note: VOLUNTARY, days_left: 2, overdue: false },
+    { client_id: 'c2', display_name: 'Olena Kovalenko', deadline_id: 'd3', rule: 'wsa-complaint', from: '2026-11-01', due: '2026-12-10', uncertain: false, note: null, days_left: 10, overdue: false },
+  ];
+  await open({ unlocked: true, board });
+  const row = page.getByTestId('board-row').first();
+  await row.getByText(VOLUNTARY).waitFor();
+  assert((await row.innerText()).includes('Termin wyznaczony w decyzji lub przez sąd (w dniach)'), 'the rule name is missing');
+  // The note comes with the board (from the index): no file is opened for it.
+  assert((await calls(page, 'client')).length === 0, 'a file was read for the board');
+  await shot('home-custom-deadline');
+});
+
+test('visit mode: a deadline the court named goes with its day and note only', async ({ open, page, shot }) => {
+  const deadline = { rule: 'custom-date', start: '2026-11-20', due: '2026-11-27', note: 'Uzupełnienie braków skargi (wezwanie WSA)', days: 5, first_notice: true, uncertain: false };
+  const draft = { centre: 'Lesznowola', date: '2026-11-20', started: true, seen: [], current: { mode: 'found', found: { id: 'c1', name: 'Taras Shevchenko' }, person: { given: '', family: '', original: '', birth: '', birthApprox: false, sex: '', citizenship: '', languages: '', phone: '', status: '', summary: '' }, services: ['legal'], note: 'court letter', withDeadline: true, deadline } };
+  await open({ unlocked: true, drafts: { visit: draft } });
+  await page.getByTestId('nav-visit').click();
+  await page.getByTestId('due').getByText('Termin upływa: 2026-11-27').waitFor();
+  await page.getByTestId('due').scrollIntoViewIfNeeded();
+  await shot('visit-custom-date');
+  await page.getByTestId('visit-add').click();
+  await page.getByTestId('visit-seen').getByText('Taras Shevchenko').waitFor();
+  const input = (await calls(page, 'add_deadline'))[0].args.input;
+  assert(input.due === '2026-11-27' && input.days === null && input.first_notice === false && input.note === 'Uzupełnienie braków skargi (wezwanie WSA)', `sent ${JSON.stringify(input)}`);
+});
+
 test('visit mode: a visit in progress comes back after the app was closed', async ({ open, page, shot }) => {
   const draft = { centre: 'Przemyśl', date: '2026-11-20', started: true, seen: [{ id: 'c1', name: 'Taras Shevchenko' }], current: { mode: 'new', found: null, person: { given: 'Ali', family: 'Hassan', original: '', birth: '1999', birthApprox: true, sex: 'male', citizenship: 'SY', languages: '', phone: '', status: '', summary: '' }, services: ['legal'], note: 'half-typed note', withDeadline: false, deadline: { rule: '', start: '2026-11-20' } } };
   await open({ unlocked: true, drafts: { visit: draft } });

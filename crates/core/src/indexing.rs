@@ -186,6 +186,7 @@ pub fn client_index(file: &ClientFile) -> ClientIndex {
                 uncertain: d.uncertain,
                 done: d.done,
                 matter_id: d.matter_id.clone(),
+                note: d.note.clone(),
             })
             .collect(),
         search_keys,

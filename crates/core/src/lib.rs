@@ -92,6 +92,8 @@ pub struct BoardEntry {
     pub from: String,
     pub due: String,
     pub uncertain: bool,
+    /// What the deadline is for, when noted (always for one the decision or the court set).
+    pub note: Option<String>,
     /// Days from today to the due date (negative when overdue).
     pub days_left: i64,
     pub overdue: bool,
@@ -703,6 +705,7 @@ impl Punkt {
                     from: b.row.from_date,
                     due: b.row.due,
                     uncertain: b.row.uncertain,
+                    note: b.row.note,
                     days_left,
                     overdue: days_left < 0,
                 }

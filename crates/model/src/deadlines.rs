@@ -148,7 +148,8 @@ pub fn fixed_due(from: IsoDate, due: IsoDate, uncertain: bool) -> Result<DueDate
         ));
     }
     let mut explanation = format!("the day set by the authority or the court: {due}");
-    if let Some(reason) = non_working_reason(due.0) {
+    let day_off = non_working_reason(due.0);
+    if let Some(reason) = &day_off {
         explanation.push_str(&format!(
             "; it is a {}: check whether it moves to the next working day",
             reason.replace("holiday: ", "holiday ")
@@ -167,6 +168,7 @@ pub fn fixed_due(from: IsoDate, due: IsoDate, uncertain: bool) -> Result<DueDate
         uncertain,
         explanation,
         deemed_delivery: None,
+        day_off,
         due_date: due,
     })
 }
@@ -200,8 +202,10 @@ pub struct DueDate {
     pub uncertain: bool,
     pub explanation: String,
     /// Set when the start is a deemed delivery of a letter not collected.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub deemed_delivery: Option<String>,
+    /// For a day the authority or the court named: why it is not a working day, when it is
+    /// not (`Saturday`, `Sunday`, `holiday: <name>`, as in `SkippedDay::reason`).
+    pub day_off: Option<String>,
     #[serde(skip)]
     pub due_date: IsoDate,
 }
@@ -259,6 +263,7 @@ fn compute_due(rule: &DeadlineRule, from: IsoDate, uncertain: bool) -> DueDate {
         uncertain,
         explanation,
         deemed_delivery: None,
+        day_off: None,
         due_date: IsoDate(due),
     }
 }

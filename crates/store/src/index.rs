@@ -95,6 +95,7 @@ pub struct DeadlineRow {
     pub uncertain: bool,
     pub done: bool,
     pub matter_id: Option<String>,
+    pub note: Option<String>,
 }
 
 const CLIENT_TABLES: &[&str] = &[
@@ -245,8 +246,9 @@ pub(crate) fn replace_client_rows(tx: &Transaction<'_>, rows: &ClientIndex) -> R
         }
     }
     let mut st = tx.prepare_cached(
-        "INSERT INTO deadlines(client_id, id, rule, from_date, due, uncertain, done, matter_id)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        "INSERT INTO deadlines(client_id, id, rule, from_date, due, uncertain, done, matter_id,
+                               note)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
     )?;
     for d in &rows.deadlines {
         st.execute(params![
@@ -257,7 +259,8 @@ pub(crate) fn replace_client_rows(tx: &Transaction<'_>, rows: &ClientIndex) -> R
             d.due,
             d.uncertain,
             d.done,
-            d.matter_id
+            d.matter_id,
+            d.note
         ])?;
     }
     replace_search_keys(tx, id, &rows.search_keys)?;
@@ -516,7 +519,7 @@ impl Store {
     ) -> Result<Vec<BoardDeadline>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT d.client_id, c.display_name, d.id, d.rule, d.from_date, d.due, d.uncertain,
-                    d.done, d.matter_id
+                    d.done, d.matter_id, d.note
              FROM deadlines d JOIN clients c ON c.id = d.client_id
              WHERE d.done = 0 AND (?1 IS NULL OR d.due <= ?1)
              ORDER BY d.due, c.display_name, d.id
@@ -536,6 +539,7 @@ impl Store {
                         uncertain: r.get(6)?,
                         done: r.get(7)?,
                         matter_id: r.get(8)?,
+                        note: r.get(9)?,
                     },
                 })
             })?

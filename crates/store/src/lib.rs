@@ -31,7 +31,7 @@ pub use error::{Result, StoreError};
 pub use keyfile::KdfParams;
 
 /// The schema version of the database this build writes.
-pub const STORE_SCHEMA_VERSION: i64 = 5;
+pub const STORE_SCHEMA_VERSION: i64 = 6;
 
 /// Migrations from each older schema version to the next: `MIGRATIONS[v - 1]` takes a store of
 /// version `v` to `v + 1`. A new store gets `schema.sql` (version 1) and then all of them, so
@@ -75,6 +75,9 @@ const MIGRATIONS: &[&str] = &[
      CREATE INDEX local_events_unsynced ON local_events(seq) WHERE synced = 0;
      CREATE INDEX local_events_doc ON local_events(doc_id);
      ALTER TABLE clients ADD COLUMN anonymised INTEGER NOT NULL DEFAULT 0;",
+    // 5 -> 6: a deadline's note on the board (what a deadline the decision or the court set is
+    // for). Deadlines indexed before have none until their file is written or reindexed.
+    "ALTER TABLE deadlines ADD COLUMN note TEXT;",
 ];
 
 fn migrate(conn: &Connection, from: i64) -> Result<()> {

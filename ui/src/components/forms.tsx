@@ -15,6 +15,57 @@ export function ruleOptions(t: TFunction, ids: string[]) {
   return ids.map((id) => ({ value: id, label: t(`vocab.rule.${id}`, { defaultValue: id }) }));
 }
 
+/** A limit in days the decision or the court set (voluntary departure, a court's order to
+ * complete a complaint): counted like the rule book's limits. */
+export const CUSTOM_DAYS = 'custom-days';
+/** A day the authority or the court named: kept as named. */
+export const CUSTOM_DATE = 'custom-date';
+/** Deadlines outside the rule book: the backend wants a note saying what each is for. */
+export const isCustomRule = (rule: string) => rule === CUSTOM_DAYS || rule === CUSTOM_DATE;
+
+/** What the form sends: `days` and `due` only for the rule they belong to, the note only where
+ * the form asks for it (a note typed for a custom deadline stays in the form, not in a
+ * deadline of the rule book chosen afterwards). */
+export function deadlineInput(v: DeadlineInput): DeadlineInput {
+  return {
+    ...v,
+    first_notice: v.rule !== CUSTOM_DATE && !!v.first_notice,
+    uncertain: !!v.uncertain,
+    note: isCustomRule(v.rule) ? (v.note ?? null) : null,
+    days: v.rule === CUSTOM_DAYS ? (v.days ?? null) : null,
+    due: v.rule === CUSTOM_DATE ? (v.due ?? null) : null,
+  };
+}
+
+/** Everything the due date depends on is typed (a half-typed date would only bring refusals). */
+function readyToCompute(v: DeadlineInput): boolean {
+  if (!v.rule || !ISO.test(v.start)) return false;
+  if (!isCustomRule(v.rule)) return true;
+  if (!v.note?.trim()) return false;
+  return v.rule === CUSTOM_DAYS ? typeof v.days === 'number' : ISO.test(v.due ?? '');
+}
+
+/** A deadline as lists show it: its rule, and its note, which is what tells apart the deadlines
+ * the decision or the court set (they all share two rule names). */
+export function DeadlineRule({ rule, note }: { rule: string; note?: string | null }) {
+  const { t } = useTranslation();
+  return (
+    <Stack gap={0}>
+      <Text size="sm">{t(`vocab.rule.${rule}`, { defaultValue: rule })}</Text>
+      {note && <Text size="sm" fw={600} data-testid="deadline-row-note">{note}</Text>}
+    </Stack>
+  );
+}
+
+/** Why a day an authority or a court named is not a working day (in the person's language), or
+ * null: the backend says "Saturday", "Sunday" or "holiday: <its Polish name>" in `day_off`. */
+function dayOff(t: TFunction, due: DueDate): string | null {
+  const off = due.day_off;
+  if (!off) return null;
+  if (off.startsWith('holiday: ')) return `${t('deadline.holiday')}: ${off.slice(9)}`;
+  return off === 'Sunday' ? t('deadline.sunday') : off === 'Saturday' ? t('deadline.saturday') : off;
+}
+
 /** Why the due date is what it is, in the person's language. */
 export function DueExplanation({ due }: { due: DueDate }) {
   const { t } = useTranslation();
@@ -22,11 +73,18 @@ export function DueExplanation({ due }: { due: DueDate }) {
   const why = (reason: string) =>
     reason.startsWith('holiday: ') ? `${t('deadline.holiday')}: ${reason.slice(9)}` : t('deadline.weekend');
   const moved = due.moved_over.map((d) => `${d.date} (${why(d.reason)})`);
+  const named = due.rule === CUSTOM_DATE;
+  const off = named ? dayOff(t, due) : null;
   return (
-    <Alert color={due.uncertain ? 'yellow' : 'blue'} data-testid="due" title={`${t('deadline.due')}: ${due.due}`}>
+    <Alert color={due.uncertain || off ? 'yellow' : 'blue'} data-testid="due" title={`${t('deadline.due')}: ${due.due}`}>
       <Stack gap={2}>
         {due.deemed_delivery && <Text size="sm">{t('deadline.deemed', { date: due.deemed_delivery })}</Text>}
-        <Text size="sm">{t('deadline.limit', { count: due.limit_days })} · {t('deadline.nominal', { date: due.nominal_due })}</Text>
+        {named ? (
+          <Text size="sm">{t('deadline.set_day', { date: due.from })}</Text>
+        ) : (
+          <Text size="sm">{t('deadline.limit', { count: due.limit_days })} · {t('deadline.nominal', { date: due.nominal_due })}</Text>
+        )}
+        {off && <Text size="sm" fw={600} data-testid="due-day-off">{t('deadline.day_off', { date: due.due, why: off })}</Text>}
         {moved.length > 0 && <Text size="sm" data-testid="due-moved">{t('deadline.moved', { days: moved.join(', ') })}</Text>}
         {due.uncertain && <Text size="sm">{t('home.uncertain')}</Text>}
       </Stack>
@@ -34,43 +92,73 @@ export function DueExplanation({ due }: { due: DueDate }) {
   );
 }
 
-/** Procedure, start date, uncertain: the due date shows as you type. */
+/** Procedure, start date, uncertain: the due date shows as you type. For a deadline the decision
+ * or the court set, also what it is for and its days or its day. */
 export function DeadlineFields({ value, onChange }: { value: DeadlineInput; onChange: (v: DeadlineInput) => void }) {
   const { t } = useTranslation();
   const vocab = useVocab();
   const [due, setDue] = useState<DueDate | null>(null);
   const [error, setError] = useState<unknown>(null);
+  const ready = readyToCompute(value);
   useEffect(() => {
     let live = true;
-    if (!value.rule || !ISO.test(value.start)) {
+    if (!ready) {
       setDue(null);
       setError(null);
       return;
     }
-    api.computeDeadline(value).then(
+    api.computeDeadline(deadlineInput(value)).then(
       (d) => live && (setDue(d), setError(null)),
       (e) => live && (setDue(null), setError(e)),
     );
     return () => {
       live = false;
     };
-  }, [value]);
+  }, [value, ready]);
   const rule = vocab.deadline_rules.find((r) => r.id === value.rule);
+  const custom = isCustomRule(value.rule);
+  const rules = [
+    { group: t('deadline.group_law'), items: ruleOptions(t, vocab.deadline_rules.map((r) => r.id).filter((id) => !isCustomRule(id))) },
+    { group: t('deadline.group_set'), items: ruleOptions(t, [CUSTOM_DAYS, CUSTOM_DATE]) },
+  ];
   return (
     <Stack gap="xs">
       <Select
         data-testid="deadline-rule"
         label={t('deadline.rule')}
-        data={ruleOptions(t, vocab.deadline_rules.map((r) => r.id))}
+        data={rules}
         value={value.rule || null}
         onChange={(r) => onChange({ ...value, rule: r ?? '' })}
         searchable
         placeholder={t('common.choose')}
       />
       {rule?.confidence === 'verify' && <Text size="xs" c="orange">{t('deadline.verify')}</Text>}
-      <TextInput data-testid="deadline-start" label={t('deadline.start')} placeholder="2026-01-31" value={value.start} onChange={(e) => onChange({ ...value, start: e.currentTarget.value })} />
-      <Checkbox data-testid="deadline-first-notice" label={t('deadline.first_notice')} checked={!!value.first_notice} onChange={(e) => onChange({ ...value, first_notice: e.currentTarget.checked })} />
+      {custom && (
+        <TextInput data-testid="deadline-note" label={t('deadline.note')} description={t('deadline.note_help')} withAsterisk value={value.note ?? ''} onChange={(e) => onChange({ ...value, note: e.currentTarget.value })} />
+      )}
+      {value.rule === CUSTOM_DAYS && (
+        <NumberInput
+          data-testid="deadline-days"
+          label={t('deadline.days')}
+          description={t('deadline.days_help')}
+          withAsterisk
+          min={1}
+          max={366}
+          allowDecimal={false}
+          allowNegative={false}
+          value={value.days ?? ''}
+          onChange={(n) => onChange({ ...value, days: typeof n === 'number' ? n : null })}
+        />
+      )}
+      {value.rule === CUSTOM_DATE && (
+        <TextInput data-testid="deadline-due" label={t('deadline.named_day')} description={t('deadline.named_day_help')} withAsterisk placeholder="2026-01-31" value={value.due ?? ''} onChange={(e) => onChange({ ...value, due: e.currentTarget.value })} />
+      )}
+      <TextInput data-testid="deadline-start" label={value.rule === CUSTOM_DATE ? t('deadline.letter_came') : t('deadline.start')} placeholder="2026-01-31" value={value.start} onChange={(e) => onChange({ ...value, start: e.currentTarget.value })} />
+      {value.rule !== CUSTOM_DATE && (
+        <Checkbox data-testid="deadline-first-notice" label={t('deadline.first_notice')} checked={!!value.first_notice} onChange={(e) => onChange({ ...value, first_notice: e.currentTarget.checked })} />
+      )}
       <Checkbox data-testid="deadline-uncertain" label={t('deadline.uncertain')} checked={!!value.uncertain} onChange={(e) => onChange({ ...value, uncertain: e.currentTarget.checked })} />
+      {custom && !ready && <Text size="xs" c="dimmed" data-testid="deadline-needs">{t('deadline.preview_needs')}</Text>}
       {due && <DueExplanation due={due} />}
       <ErrorAlert error={error} />
     </Stack>
@@ -87,7 +175,7 @@ export function DeadlineForm({ clientId, onSaved }: { clientId: string; onSaved:
   const [error, setError] = useState<unknown>(null);
   const save = async () => {
     try {
-      const d = await api.addDeadline(clientId, value);
+      const d = await api.addDeadline(clientId, deadlineInput(value));
       setValue(emptyDeadline());
       setError(null);
       onSaved(d.due);

@@ -263,6 +263,10 @@ guesses_log10: number, };
 
 export type BoardEntry = { client_id: string, display_name: string, deadline_id: string, rule: string, from: string, due: string, uncertain: boolean, 
 /**
+ * What the deadline is for, when noted (always for one the decision or the court set).
+ */
+note: string | null, 
+/**
  * Days from today to the due date (negative when overdue).
  */
 days_left: number, overdue: boolean, };
@@ -283,7 +287,12 @@ uncertain: boolean, explanation: string,
 /**
  * Set when the start is a deemed delivery of a letter not collected.
  */
-deemed_delivery: string | null, };
+deemed_delivery: string | null, 
+/**
+ * For a day the authority or the court named: why it is not a working day, when it is
+ * not (`Saturday`, `Sunday`, `holiday: <name>`, as in `SkippedDay::reason`).
+ */
+day_off: string | null, };
 
 export type DueDate = { rule: string, limit_days: number, from: string, 
 /**
@@ -301,7 +310,12 @@ uncertain: boolean, explanation: string,
 /**
  * Set when the start is a deemed delivery of a letter not collected.
  */
-deemed_delivery: string | null, };
+deemed_delivery: string | null, 
+/**
+ * For a day the authority or the court named: why it is not a working day, when it is
+ * not (`Saturday`, `Sunday`, `holiday: <name>`, as in `SkippedDay::reason`).
+ */
+day_off: string | null, };
 
 export type SkippedDay = { date: string, reason: string, };
 

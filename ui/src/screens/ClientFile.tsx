@@ -3,7 +3,7 @@ import { Alert, Badge, Button, Card, Checkbox, Group, Image, Loader, Modal, Mult
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ErrorAlert, useNotify } from '../components/errors';
-import { ConsultationForm, DeadlineForm, isoBefore } from '../components/forms';
+import { ConsultationForm, DeadlineForm, DeadlineRule, isoBefore } from '../components/forms';
 import { PdfView } from '../components/PdfView';
 import { api, type AttachmentData, type ClientInput, type ClientView, type FieldConflict, type HistoryEntry, type IdentifierInput, type IdentifierView, type JsonValue, type MatterView } from '../ipc';
 import { today, useVocab } from '../state';
@@ -578,7 +578,7 @@ export function ClientFile({ id }: { id: string }) {
                 {c.deadlines.map((d) => (
                   <Table.Tr key={d.id} style={d.done ? { opacity: 0.6 } : undefined}>
                     <Table.Td>{d.due}{d.uncertain && <Badge ml="xs" color="yellow" variant="outline" title={t('home.uncertain')}>?</Badge>}</Table.Td>
-                    <Table.Td>{t(`vocab.rule.${d.rule}`, { defaultValue: d.rule })}</Table.Td>
+                    <Table.Td><DeadlineRule rule={d.rule} note={d.note} /></Table.Td>
                     <Table.Td>{d.from}</Table.Td>
                     <Table.Td><Checkbox checked={d.done} aria-label={t('client.done')} onChange={(e) => api.setDeadlineDone(id, d.id, e.currentTarget.checked).then(load, notify.error)} /></Table.Td>
                   </Table.Tr>

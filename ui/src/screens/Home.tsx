@@ -3,6 +3,7 @@ import { Anchor, Badge, Button, Card, Group, Loader, SimpleGrid, Stack, Table, T
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ErrorAlert } from '../components/errors';
+import { DeadlineRule } from '../components/forms';
 import { api, type BoardEntry, type ClientSummary, type Home } from '../ipc';
 import { useNav } from '../state';
 
@@ -59,7 +60,7 @@ function Board({ home }: { home: Home }) {
               <Table.Td>
                 <Anchor component="button" onClick={() => nav({ name: 'client', id: e.client_id })}>{e.display_name}</Anchor>
               </Table.Td>
-              <Table.Td>{t(`vocab.rule.${e.rule}`, { defaultValue: e.rule })}</Table.Td>
+              <Table.Td><DeadlineRule rule={e.rule} note={e.note} /></Table.Td>
             </Table.Tr>
           );
         })}

@@ -2,7 +2,7 @@ import { Alert, Anchor, Badge, Button, Card, Checkbox, Group, Paper, SegmentedCo
 import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ErrorAlert, useNotify } from '../components/errors';
-import { DeadlineFields, emptyDeadline } from '../components/forms';
+import { DeadlineFields, deadlineInput, emptyDeadline } from '../components/forms';
 import { api, type DeadlineInput, type JsonValue } from '../ipc';
 import { today, useNav, useVocab } from '../state';
 import { DuplicateWarning, emptyPerson, PersonFields, personInput, type PersonDraft, useLikelySame } from './Intake';
@@ -110,7 +110,7 @@ export function Visit() {
         update({ ...v, current: cur });
         flush();
       }
-      if (c.withDeadline && c.deadline.rule) await api.addDeadline(id, c.deadline);
+      if (c.withDeadline && c.deadline.rule) await api.addDeadline(id, deadlineInput(c.deadline));
       const next = { ...v, current: freshCurrent(), seen: [...v.seen, { id, name }] };
       update(next);
       await api.saveDraft(DRAFT, next as unknown as JsonValue);

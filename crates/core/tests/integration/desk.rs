@@ -485,6 +485,20 @@ fn deadlines_set_by_the_decision_or_the_court() {
         "{}",
         rec.due.explanation
     );
+    assert_eq!(rec.due.day_off.as_deref(), Some("Sunday"));
+    // The board says what each is for, from the index.
+    let board = p.deadline_board(None).unwrap();
+    let notes: Vec<_> = board
+        .iter()
+        .map(|b| (b.rule.as_str(), b.note.as_deref()))
+        .collect();
+    assert_eq!(
+        notes,
+        [
+            ("custom-date", Some("hearing at the court")),
+            ("custom-days", Some("voluntary departure (return decision)"))
+        ]
+    );
     let v = p.client_view(&id).unwrap();
     let mut rules: Vec<_> = v
         .deadlines
