@@ -447,6 +447,12 @@ pub async fn consortium_key_id(desk: State<'_, Desk>) -> UiResult<Option<String>
     desk.with(|p| Ok(p.consortium_key_id()?))
 }
 
+/// The months whose tallies wait to be sent again (someone counted in them was erased).
+#[tauri::command]
+pub async fn stale_tally_months(desk: State<'_, Desk>) -> UiResult<Vec<String>> {
+    desk.with(|p| Ok(p.stale_tally_months()?))
+}
+
 /// Make a new consortium key and keep it here; the key is shown once.
 #[tauri::command]
 pub async fn new_consortium_key(desk: State<'_, Desk>) -> UiResult<ConsortiumKey> {

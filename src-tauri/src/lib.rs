@@ -73,6 +73,7 @@ punkt_commands!(
     make_enrol_code,
     add_team_user,
     consortium_key_id,
+    stale_tally_months,
     new_consortium_key,
     set_consortium_key,
     send_consortium_tally,

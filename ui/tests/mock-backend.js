@@ -355,6 +355,7 @@
       return { id: s.id, client_id: 'c1', section: s.section, created_at: s.created_at, notes: [{ id: 'n1', date: '2026-11-03', text: 'sleeping better', written_at: '2026-11-03T10:00:00Z', author: 'Pola' }] };
     },
     add_section_note: () => { throw err('forbidden', 'not allowed: the psychological section is for psychologist only'); },
+    stale_tally_months: () => scenario.staleMonths ?? [],
     referrals: () => state.referrals,
     organisations: () => scenario.organisations ?? [],
     refer: ({ clientId, input }) => {

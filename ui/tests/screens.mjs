@@ -914,6 +914,20 @@ test('team: when the server cannot be reached, the card says so', async ({ open,
   assert((await page.getByTestId('team-laptops').count()) === 0, 'a team although unreachable');
 });
 
+test('consortium: months waiting to be sent again after an erasure are named', async ({ open, page }) => {
+  await open({ unlocked: true, role: 'coordinator', consortiumKeyId: '0123456789abcdef', staleMonths: ['2026-03', '2026-04'] });
+  await page.getByTestId('nav-reports').click();
+  const note = await page.getByTestId('consortium-stale').innerText();
+  assert(note.includes('2026-03, 2026-04') && note.includes('najbliższej synchronizacji'), `note ${note}`);
+});
+
+test('consortium: nothing waiting, no note', async ({ open, page }) => {
+  await open({ unlocked: true, role: 'coordinator', consortiumKeyId: '0123456789abcdef' });
+  await page.getByTestId('nav-reports').click();
+  await page.getByTestId('consortium').waitFor();
+  assert((await page.getByTestId('consortium-stale').count()) === 0, 'a note with nothing waiting');
+});
+
 test('reports: totals, a breakdown with bars, export path shown', async ({ open, page, shot }) => {
   await open({ unlocked: true });
   await page.getByTestId('nav-reports').click();

@@ -115,6 +115,7 @@ export const api = {
 
   // The consortium count (coordinators): the key stays on the laptops, the server counts hashes.
   consortiumKeyId: () => command<string | null>("consortium_key_id"),
+  staleTallyMonths: () => command<string[]>("stale_tally_months"),
   newConsortiumKey: () => command<ConsortiumKey>("new_consortium_key"),
   setConsortiumKey: (key: string) => command<string>("set_consortium_key", { key }),
   sendConsortiumTally: (from: string, to: string) => command<TallyReceipt[]>("send_consortium_tally", { from, to }),

@@ -142,8 +142,12 @@ export function Consortium() {
   const [busy, setBusy] = useState<'send' | 'count' | null>(null);
   const [error, setError] = useState<unknown>(null);
 
+  // Months that held someone erased since they were sent: the next sync sends them again.
+  const [stale, setStale] = useState<string[]>([]);
+  const loadStale = () => api.staleTallyMonths().then(setStale, () => setStale([]));
   useEffect(() => {
     api.consortiumKeyId().then(setKeyId, setError);
+    void loadStale();
   }, []);
 
   const fromBad = !MONTH.test(from);
@@ -155,7 +159,7 @@ export function Consortium() {
     setBusy('send');
     api.sendConsortiumTally(from, to)
       .then((r) => { setSent(r); setError(null); }, (e) => { setSent(null); setError(e); })
-      .finally(() => setBusy(null));
+      .finally(() => { setBusy(null); void loadStale(); });
   };
   const run = () => {
     setBusy('count');
@@ -172,6 +176,11 @@ export function Consortium() {
           <Text size="sm" c="dimmed">{t('consortium.help')}</Text>
         </div>
         <ConsortiumKeyCard keyId={keyId} onChanged={setKeyId} />
+        {stale.length > 0 && (
+          <Alert color="yellow" data-testid="consortium-stale">
+            <Text size="sm">{t('consortium.stale', { months: stale.join(', ') })}</Text>
+          </Alert>
+        )}
         <Group align="flex-start">
           <TextInput data-testid="consortium-from" label={t('consortium.from')} placeholder={t('consortium.month_placeholder')} value={from} onChange={(e) => setFrom(e.currentTarget.value)} error={fromBad ? t('consortium.bad_month') : orderBad ? t('consortium.bad_order') : undefined} w={160} />
           <TextInput data-testid="consortium-to" label={t('consortium.to')} placeholder={t('consortium.month_placeholder')} value={to} onChange={(e) => setTo(e.currentTarget.value)} error={toBad ? t('consortium.bad_month') : undefined} w={160} />
