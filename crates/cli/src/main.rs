@@ -308,6 +308,9 @@ struct DeadlineArgs {
     /// custom-date: the day the authority or the court named, YYYY-MM-DD.
     #[arg(long)]
     due: Option<String>,
+    /// What the deadline is for (required for custom-days and custom-date).
+    #[arg(long)]
+    note: Option<String>,
     /// The day of the triggering event (delivery, announcement...), YYYY-MM-DD.
     #[arg(long)]
     from: Option<String>,
@@ -328,6 +331,7 @@ impl DeadlineArgs {
         };
         let mut r = DeadlineRequest::from_event(&self.rule, start, self.uncertain);
         r.start_kind = kind;
+        r.note = self.note.clone();
         r.days = self.days;
         r.due = match &self.due {
             Some(d) => Some(date(d, "--due date")?),
@@ -344,8 +348,6 @@ enum DeadlineCommand {
         client_id: String,
         #[command(flatten)]
         args: DeadlineArgs,
-        #[arg(long)]
-        note: Option<String>,
         /// The matter (in the client's file) the deadline belongs to.
         #[arg(long)]
         matter: Option<String>,
@@ -565,13 +567,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     match &cli.command {
         Command::Deadline(DeadlineCommand::Compute { args }) => {
             let r = args.request()?;
-            let rules = DeadlineRules::built_in();
-            let due = match r.start_kind {
-                DeadlineStart::Event => rules.compute(&r.rule, r.start, r.uncertain)?,
-                DeadlineStart::FirstNotice => {
-                    rules.compute_from_notice(&r.rule, r.start, r.uncertain)?
-                }
-            };
+            let due = punkt_core::compute_deadline_with(&DeadlineRules::built_in(), &r)?;
             return print(&due);
         }
         Command::Deadline(DeadlineCommand::Rules) => {
@@ -648,11 +644,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Deadline(DeadlineCommand::Add {
             client_id,
             args,
-            note,
             matter,
         }) => {
             let mut request = args.request()?;
-            request.note = note;
             request.matter_id = matter;
             let mut punkt = open(&dir)?;
             print(&punkt.add_deadline(&client_id, request)?)

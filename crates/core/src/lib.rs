@@ -576,41 +576,7 @@ impl Punkt {
 
     /// The calculator: when a deadline falls, and why, without recording it.
     pub fn compute_deadline(&self, request: &DeadlineRequest) -> Result<DueDate> {
-        use punkt_model::deadlines::{fixed_due, from_notice, CUSTOM_DATE, CUSTOM_DAYS};
-        let start = request.start.plausible()?;
-        let custom = request.rule == CUSTOM_DAYS || request.rule == CUSTOM_DATE;
-        if custom && request.note.as_deref().is_none_or(|n| n.trim().is_empty()) {
-            return Err(CoreError::Model(punkt_model::ModelError::field(
-                "note",
-                "say what this deadline is for",
-            )));
-        }
-        let uncertain = request.uncertain;
-        let missing = |field: &str, what: &str| {
-            CoreError::Model(punkt_model::ModelError::field(field, what.to_string()))
-        };
-        Ok(match (request.rule.as_str(), request.start_kind) {
-            (CUSTOM_DATE, _) => {
-                let due = request
-                    .due
-                    .ok_or_else(|| missing("due", "the day the authority or court set"))?;
-                fixed_due(start, due.plausible()?, uncertain)?
-            }
-            (CUSTOM_DAYS, kind) => {
-                let days = request
-                    .days
-                    .ok_or_else(|| missing("days", "the limit in days the decision set"))?;
-                let count = |from| self.rules.compute_days(days, from, uncertain);
-                match kind {
-                    DeadlineStart::Event => count(start)?,
-                    DeadlineStart::FirstNotice => from_notice(start, count)?,
-                }
-            }
-            (rule, DeadlineStart::Event) => self.rules.compute(rule, start, uncertain)?,
-            (rule, DeadlineStart::FirstNotice) => {
-                self.rules.compute_from_notice(rule, start, uncertain)?
-            }
-        })
+        compute_deadline_with(&self.rules, request)
     }
 
     /// Compute and record a deadline on a client file.
@@ -799,6 +765,45 @@ fn hex_actor(hex_id: &str) -> ActorId {
         Ok(bytes) if !bytes.is_empty() => ActorId::from(bytes),
         _ => ActorId::random(),
     }
+}
+
+/// The due date of `request` under `rules`: a rule of the book, or a limit the decision or the
+/// court set (`custom-days`, `custom-date`, which need a note). What the calculator, the
+/// `punkt deadline compute` command (no store needed) and recording a deadline all use.
+pub fn compute_deadline_with(rules: &DeadlineRules, request: &DeadlineRequest) -> Result<DueDate> {
+    use punkt_model::deadlines::{fixed_due, from_notice, CUSTOM_DATE, CUSTOM_DAYS};
+    let start = request.start.plausible()?;
+    let custom = request.rule == CUSTOM_DAYS || request.rule == CUSTOM_DATE;
+    if custom && request.note.as_deref().is_none_or(|n| n.trim().is_empty()) {
+        return Err(CoreError::Model(punkt_model::ModelError::field(
+            "note",
+            "say what this deadline is for",
+        )));
+    }
+    let uncertain = request.uncertain;
+    let missing = |field: &str, what: &str| {
+        CoreError::Model(punkt_model::ModelError::field(field, what.to_string()))
+    };
+    Ok(match (request.rule.as_str(), request.start_kind) {
+        (CUSTOM_DATE, _) => {
+            let due = request
+                .due
+                .ok_or_else(|| missing("due", "the day the authority or court set"))?;
+            fixed_due(start, due.plausible()?, uncertain)?
+        }
+        (CUSTOM_DAYS, kind) => {
+            let days = request
+                .days
+                .ok_or_else(|| missing("days", "the limit in days the decision set"))?;
+            let count = |from| rules.compute_days(days, from, uncertain);
+            match kind {
+                DeadlineStart::Event => count(start)?,
+                DeadlineStart::FirstNotice => from_notice(start, count)?,
+            }
+        }
+        (rule, DeadlineStart::Event) => rules.compute(rule, start, uncertain)?,
+        (rule, DeadlineStart::FirstNotice) => rules.compute_from_notice(rule, start, uncertain)?,
+    })
 }
 
 #[cfg(test)]

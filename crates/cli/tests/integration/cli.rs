@@ -268,6 +268,44 @@ fn deadline_compute_needs_no_store() {
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["deemed_delivery"], "2026-03-16");
     assert_eq!(v["due"], "2026-03-30");
+    // A limit the decision set: 30 days for voluntary departure, from Thursday 5 November
+    // 2026, end Saturday 5 December and move to Monday the 7th; without a note, refused.
+    let out = env.cmd(
+        &[
+            "deadline",
+            "compute",
+            "--rule",
+            "custom-days",
+            "--days",
+            "30",
+            "--from",
+            "2026-11-05",
+            "--note",
+            "voluntary departure",
+        ],
+        None,
+        None,
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        (v["rule"].as_str(), v["due"].as_str()),
+        (Some("custom-days"), Some("2026-12-07"))
+    );
+    env.fails(
+        &[
+            "deadline",
+            "compute",
+            "--rule",
+            "custom-date",
+            "--due",
+            "2026-12-01",
+            "--from",
+            "2026-11-05",
+        ],
+        None,
+        None,
+        "invalid_input",
+    );
     env.fails(
         &["deadline", "compute", "--rule", "wsa-complaint"],
         None,
