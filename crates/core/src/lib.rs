@@ -193,17 +193,31 @@ impl Punkt {
         if organisation.is_empty() {
             return Err(CoreError::Invalid("the organisation name is empty".into()));
         }
-        Ok(Self::from_store(Store::create(
-            dir,
-            passphrase,
-            organisation,
-            kdf,
-        )?))
+        let mut punkt = Self::from_store(Store::create(dir, passphrase, organisation, kdf)?);
+        punkt.finish_migrations()?;
+        Ok(punkt)
     }
 
     /// Open and unlock the store in `dir`.
     pub fn open(dir: &Path, passphrase: &str) -> Result<Punkt> {
-        Ok(Self::from_store(Store::open(dir, passphrase)?))
+        let mut punkt = Self::from_store(Store::open(dir, passphrase)?);
+        punkt.finish_migrations()?;
+        Ok(punkt)
+    }
+
+    /// What a store migration left for punkt-core, which can read the documents: after 5 -> 6,
+    /// the files with deadlines are reindexed once, so their notes reach the board.
+    fn finish_migrations(&mut self) -> Result<()> {
+        let Some(ids) = self.store.deadline_reindex_due()? else {
+            return Ok(());
+        };
+        let mut rows = Vec::with_capacity(ids.len());
+        for id in &ids {
+            let mut doc = self.load_client_doc(id)?;
+            migrate_client(&mut doc)?;
+            rows.push(indexing::client_index_in(&doc, &read_client(&doc)?));
+        }
+        Ok(self.store.reindexed_deadline_notes(rows)?)
     }
 
     fn from_store(store: Store) -> Punkt {
@@ -785,11 +799,20 @@ pub fn compute_deadline_with(rules: &DeadlineRules, request: &DeadlineRequest) -
         CoreError::Model(punkt_model::ModelError::field(field, what.to_string()))
     };
     Ok(match (request.rule.as_str(), request.start_kind) {
-        (CUSTOM_DATE, _) => {
+        (CUSTOM_DATE, DeadlineStart::FirstNotice) => {
+            return Err(missing(
+                "first_notice",
+                "a named day does not run from a deemed delivery: give the day the letter came",
+            ))
+        }
+        (CUSTOM_DATE, DeadlineStart::Event) => {
             let due = request
                 .due
                 .ok_or_else(|| missing("due", "the day the authority or court set"))?;
-            fixed_due(start, due.plausible()?, uncertain)?
+            let due = due
+                .plausible()
+                .map_err(|e| missing("due", &e.to_string()))?;
+            fixed_due(start, due, uncertain)?
         }
         (CUSTOM_DAYS, kind) => {
             let days = request

@@ -419,6 +419,7 @@ impl Report {
             (_, "unknown") => l.text("report", "unknown"),
             ("sex", v) => l.vocab("sex", v),
             ("legal_status", v) => l.vocab("legal_status", v),
+            ("place", "remote") => l.vocab("place", "remote"),
             ("place", v) => match v.strip_suffix(" (centre)") {
                 Some(c) => format!("{c} ({})", l.text("report", "centre")),
                 None => v.to_string(),

@@ -77,8 +77,13 @@ const MIGRATIONS: &[&str] = &[
      ALTER TABLE clients ADD COLUMN anonymised INTEGER NOT NULL DEFAULT 0;",
     // 5 -> 6: a deadline's note on the board (what a deadline the decision or the court set is
     // for). Deadlines indexed before have none until their file is written or reindexed.
-    "ALTER TABLE deadlines ADD COLUMN note TEXT;",
+    "ALTER TABLE deadlines ADD COLUMN note TEXT;
+     INSERT OR REPLACE INTO meta(key, value) VALUES ('reindex_deadline_notes', '1');",
 ];
+
+/// Set by the 5 -> 6 migration: the files with deadlines are reindexed once, so the notes of
+/// deadlines recorded before reach the board (`Store::take_deadline_reindex`).
+pub const META_REINDEX_DEADLINE_NOTES: &str = "reindex_deadline_notes";
 
 fn migrate(conn: &Connection, from: i64) -> Result<()> {
     for (i, sql) in MIGRATIONS.iter().enumerate() {
@@ -237,6 +242,34 @@ impl Store {
             path: dir.to_path_buf(),
         };
         Ok(Store { conn, info })
+    }
+
+    /// After the 5 -> 6 migration: the files whose deadlines must be reindexed (once; the flag
+    /// is cleared by `reindexed_deadline_notes`).
+    pub fn deadline_reindex_due(&self) -> Result<Option<Vec<String>>> {
+        if self.meta_value(META_REINDEX_DEADLINE_NOTES)?.is_none() {
+            return Ok(None);
+        }
+        let ids = self
+            .conn
+            .prepare("SELECT DISTINCT client_id FROM deadlines ORDER BY client_id")?
+            .query_map([], |r| r.get(0))?
+            .collect::<rusqlite::Result<Vec<String>>>()?;
+        Ok(Some(ids))
+    }
+
+    /// Replace these files' index rows, and clear the reindex flag, in one transaction.
+    pub fn reindexed_deadline_notes(&mut self, rows: Vec<index::ClientIndex>) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        for r in &rows {
+            index::replace_client_rows(&tx, r)?;
+        }
+        tx.execute(
+            "DELETE FROM meta WHERE key = ?1",
+            [META_REINDEX_DEADLINE_NOTES],
+        )?;
+        tx.commit()?;
+        Ok(())
     }
 
     /// Replace the passphrase: only the key file is rewritten, the database stays as it is.

@@ -3,6 +3,7 @@
 
 mod audit;
 mod consortium;
+mod store_upgrade;
 mod sync_convergence;
 mod sync_desk;
 mod sync_erase;

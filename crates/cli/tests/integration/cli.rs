@@ -291,7 +291,7 @@ fn deadline_compute_needs_no_store() {
         (v["rule"].as_str(), v["due"].as_str()),
         (Some("custom-days"), Some("2026-12-07"))
     );
-    env.fails(
+    let err = env.fails(
         &[
             "deadline",
             "compute",
@@ -306,6 +306,7 @@ fn deadline_compute_needs_no_store() {
         None,
         "invalid_input",
     );
+    assert!(err.contains("invalid note"), "{err}");
     env.fails(
         &["deadline", "compute", "--rule", "wsa-complaint"],
         None,

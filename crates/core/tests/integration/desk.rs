@@ -535,6 +535,14 @@ fn deadlines_set_by_the_decision_or_the_court() {
             "days",
         ),
         (
+            r#"{"rule":"custom-date","start":"2026-11-05","first_notice":true,"due":"2026-12-01","note":"x"}"#,
+            "first_notice",
+        ),
+        (
+            r#"{"rule":"custom-date","start":"2026-11-05","due":"2300-01-01","note":"x"}"#,
+            "due",
+        ),
+        (
             r#"{"rule":"custom-date","start":"2026-11-05","due":"2026-11-01","note":"x"}"#,
             "due",
         ),

@@ -158,10 +158,19 @@ fn xlsx_and_json_exports() {
         "Kobieta",
         "Prawna",
         "wszystkie usługi",
+        "Zdalnie",
+        "Przemyśl (strzeżony ośrodek)",
     ] {
         assert!(pl.contains(expected), "{expected} missing");
     }
-    for code in [">female<", ">legal<", ">Summary<", ">asylum_seeker<"] {
+    for code in [
+        ">female<",
+        ">legal<",
+        ">Summary<",
+        ">asylum_seeker<",
+        ">remote<",
+        "(centre)",
+    ] {
         assert!(!pl.contains(code), "{code} in the Polish report");
     }
     let uk = text(
