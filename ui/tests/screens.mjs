@@ -618,6 +618,7 @@ test('deadline calculator: a day the court named on a Sunday is kept as named an
   assert((await page.getByTestId('due').innerText()).includes('pismo otrzymano 2026-11-16'), 'the letter day is not shown');
   const named = (await calls(page, 'compute_deadline')).at(-1).args.input;
   assert(named.rule === 'custom-date' && named.due === '2026-11-29' && named.days === null && named.first_notice === false, `sent ${JSON.stringify(named)}`);
+  assert(named.uncertain === false && (await page.getByTestId('deadline-uncertain').count()) === 0, 'a named day offered as uncertain');
   await shot('calculator-custom-date');
   // A holiday the backend names.
   await page.getByTestId('deadline-due').fill('2026-12-25');

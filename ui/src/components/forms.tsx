@@ -30,7 +30,9 @@ export function deadlineInput(v: DeadlineInput): DeadlineInput {
   return {
     ...v,
     first_notice: v.rule !== CUSTOM_DATE && !!v.first_notice,
-    uncertain: !!v.uncertain,
+    // A named day is what the letter says: "uncertain" (earliest possible deadline) has no
+    // meaning for it.
+    uncertain: v.rule !== CUSTOM_DATE && !!v.uncertain,
     note: isCustomRule(v.rule) ? (v.note ?? null) : null,
     days: v.rule === CUSTOM_DAYS ? (v.days ?? null) : null,
     due: v.rule === CUSTOM_DATE ? (v.due ?? null) : null,
@@ -157,7 +159,9 @@ export function DeadlineFields({ value, onChange }: { value: DeadlineInput; onCh
       {value.rule !== CUSTOM_DATE && (
         <Checkbox data-testid="deadline-first-notice" label={t('deadline.first_notice')} checked={!!value.first_notice} onChange={(e) => onChange({ ...value, first_notice: e.currentTarget.checked })} />
       )}
-      <Checkbox data-testid="deadline-uncertain" label={t('deadline.uncertain')} checked={!!value.uncertain} onChange={(e) => onChange({ ...value, uncertain: e.currentTarget.checked })} />
+      {value.rule !== CUSTOM_DATE && (
+        <Checkbox data-testid="deadline-uncertain" label={t('deadline.uncertain')} checked={!!value.uncertain} onChange={(e) => onChange({ ...value, uncertain: e.currentTarget.checked })} />
+      )}
       {custom && !ready && <Text size="xs" c="dimmed" data-testid="deadline-needs">{t('deadline.preview_needs')}</Text>}
       {due && <DueExplanation due={due} />}
       <ErrorAlert error={error} />
