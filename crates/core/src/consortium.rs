@@ -194,6 +194,8 @@ impl Punkt {
         summary: &mut SyncSummary,
     ) -> Result<Vec<TallyReceipt>> {
         let mut receipts = Vec::new();
+        let mut sent = self.store.tally_months(META_TALLY_SENT)?;
+        let mut stale = self.store.tally_months(META_TALLY_STALE)?;
         for mut tally in self.consortium_tally(from, to)? {
             tally.resend = resend;
             let month = tally.month.clone();
@@ -207,39 +209,29 @@ impl Punkt {
             };
             // Sent from here: an erasure will make this laptop send it again. Not stored (a
             // resend of a month the administrator deleted): nothing to send again, ever.
-            let mut sent = self.month_set(META_TALLY_SENT)?;
-            let mut stale = self.month_set(META_TALLY_STALE)?;
+            // Kept after each month, so a send cut short remembers what went.
             if receipt.stored {
                 sent.insert(month.clone());
             } else {
                 sent.remove(&month);
             }
             stale.remove(&month);
-            self.set_month_set(META_TALLY_SENT, &sent)?;
-            self.set_month_set(META_TALLY_STALE, &stale)?;
+            self.store.set_tally_months(META_TALLY_SENT, &sent)?;
+            self.store.set_tally_months(META_TALLY_STALE, &stale)?;
             receipts.push(receipt);
         }
         Ok(receipts)
-    }
-
-    fn month_set(&self, key: &str) -> Result<BTreeSet<String>> {
-        Ok(self
-            .store
-            .meta_value(key)?
-            .and_then(|j| serde_json::from_str(&j).ok())
-            .unwrap_or_default())
-    }
-
-    fn set_month_set(&self, key: &str, months: &BTreeSet<String>) -> Result<()> {
-        let json = serde_json::to_string(months).expect("serialises");
-        Ok(self.store.set_meta(key, &json)?)
     }
 
     /// The months whose tallies wait to be sent again: an erasure (made here or learnt from
     /// the server) noted those of the months this laptop sent that held the person, in the
     /// erasure's own transaction (`punkt_store::erase`).
     pub fn stale_tally_months(&self) -> Result<Vec<String>> {
-        Ok(self.month_set(META_TALLY_STALE)?.into_iter().collect())
+        Ok(self
+            .store
+            .tally_months(META_TALLY_STALE)?
+            .into_iter()
+            .collect())
     }
 
     /// Send the stale months again, one by one (each only if the server still has the
@@ -250,7 +242,7 @@ impl Punkt {
         t: &mut dyn Transport,
         summary: &mut SyncSummary,
     ) -> Result<usize> {
-        let stale = self.month_set(META_TALLY_STALE)?;
+        let stale = self.store.tally_months(META_TALLY_STALE)?;
         if stale.is_empty() {
             return Ok(0);
         }

@@ -211,12 +211,7 @@ impl Punkt {
         let Some(ids) = self.store.deadline_reindex_due()? else {
             return Ok(());
         };
-        let mut rows = Vec::with_capacity(ids.len());
-        for id in &ids {
-            let mut doc = self.load_client_doc(id)?;
-            migrate_client(&mut doc)?;
-            rows.push(indexing::client_index_in(&doc, &read_client(&doc)?));
-        }
+        let rows = self.index_rows(&ids)?;
         Ok(self.store.reindexed_deadline_notes(rows)?)
     }
 
@@ -698,13 +693,19 @@ impl Punkt {
     /// Rebuild the whole index from the documents, one document at a time.
     pub fn rebuild_index(&mut self) -> Result<u64> {
         let ids = self.store.document_ids(CLIENT_DOCUMENT_KIND)?;
-        let mut rows = Vec::with_capacity(ids.len());
-        for id in &ids {
-            let mut doc = self.load_client_doc(id)?;
-            migrate_client(&mut doc)?;
-            rows.push(indexing::client_index_in(&doc, &read_client(&doc)?));
-        }
+        let rows = self.index_rows(&ids)?;
         Ok(self.store.rebuild_index(rows)?)
+    }
+
+    /// The index rows of client files `ids`, read from their documents (migrated in memory).
+    fn index_rows(&self, ids: &[String]) -> Result<Vec<punkt_store::index::ClientIndex>> {
+        ids.iter()
+            .map(|id| {
+                let mut doc = self.load_client_doc(id)?;
+                migrate_client(&mut doc)?;
+                Ok(indexing::client_index_in(&doc, &read_client(&doc)?))
+            })
+            .collect()
     }
 
     /// Give files with many appended changes a fresh snapshot. Returns how many were compacted.

@@ -49,8 +49,9 @@ pub const META_TALLY_SENT: &str = "consortium_sent_months";
 /// erasure's own transaction, so no crash can lose it once the consultations are gone.
 pub const META_TALLY_STALE: &str = "consortium_stale_months";
 
-fn month_set(tx: &rusqlite::Transaction<'_>, key: &str) -> Result<BTreeSet<String>> {
-    let json: Option<String> = tx
+/// A set of months kept in `meta` under `key` (a JSON array), empty when absent.
+fn month_set(conn: &Connection, key: &str) -> Result<BTreeSet<String>> {
+    let json: Option<String> = conn
         .prepare_cached("SELECT value FROM meta WHERE key = ?1")?
         .query_row([key], |r| r.get(0))
         .optional()?;
@@ -59,7 +60,28 @@ fn month_set(tx: &rusqlite::Transaction<'_>, key: &str) -> Result<BTreeSet<Strin
         .unwrap_or_default())
 }
 
+fn set_month_set(conn: &Connection, key: &str, months: &BTreeSet<String>) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO meta(key, value) VALUES (?1, ?2)
+         ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+    )?
+    .execute(params![
+        key,
+        serde_json::to_string(months).expect("serialises")
+    ])?;
+    Ok(())
+}
+
 impl Store {
+    /// The consortium months kept under `key` ([`META_TALLY_SENT`], [`META_TALLY_STALE`]).
+    pub fn tally_months(&self, key: &str) -> Result<BTreeSet<String>> {
+        month_set(&self.conn, key)
+    }
+
+    pub fn set_tally_months(&self, key: &str, months: &BTreeSet<String>) -> Result<()> {
+        set_month_set(&self.conn, key, months)
+    }
+
     /// Erase documents `ids` in one transaction, then rewrite what keeps deleted bytes around.
     /// `synced`: the erasure came from the server (nothing to send).
     pub fn erase_documents(
@@ -119,14 +141,7 @@ impl Store {
                     .cloned(),
             );
             if stale.len() != before {
-                tx.prepare_cached(
-                    "INSERT INTO meta(key, value) VALUES (?1, ?2)
-                     ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                )?
-                .execute(params![
-                    META_TALLY_STALE,
-                    serde_json::to_string(&stale).expect("serialises")
-                ])?;
+                set_month_set(&tx, META_TALLY_STALE, &stale)?;
             }
         }
         tx.commit()?;
