@@ -11,9 +11,9 @@ use punkt_sync::access;
 use punkt_sync::docs::{self, Applied};
 use punkt_sync::wire::{
     AuditEntry, AuditQuery, ChangedDoc, ConsortiumCount, Contribution, CountQuery, DocData,
-    DocPush, DocResult, DocSyncMessage, DocWant, EnrolCode, Erase, LocalEvent, Outcome, Payload,
-    Pull, PullReply, Push, PushReply, Reconcile, Refusal, ServiceCount, Tally, TallyReceipt, Team,
-    TeamDevice, TeamUser, ERASED_CODE, ERASED_KIND,
+    DocPush, DocResult, DocSyncMessage, DocWant, EnrolCode, Erase, HeldErasure, LocalEvent,
+    Outcome, Payload, Pull, PullReply, Push, PushReply, Reconcile, Refusal, ServiceCount, Tally,
+    TallyReceipt, Team, TeamDevice, TeamUser, ERASED_CODE, ERASED_KIND, ERASURE_GRACE_SECS,
 };
 use punkt_sync::{Request, Response};
 use rand::RngCore;
@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::storage::{
-    timestamp, AuditEvent, Device, DocWrite, ServerDoc, Storage, StorageError, TallyMonth,
+    timestamp, AuditEvent, Device, DocWrite, Hold, ServerDoc, Storage, StorageError, TallyMonth,
     TallyRow, WriteOutcome,
 };
 
@@ -33,6 +33,12 @@ const MAX_PAGE: u32 = 1_000;
 const PULL_BUDGET: usize = 16 * 1024 * 1024;
 /// Attempts at a compare-and-set write before giving up on a very busy document.
 const WRITE_ATTEMPTS: usize = 20;
+/// How long after first pushing a file its author may erase or merge it away without being a
+/// coordinator (a file made by mistake, a duplicate entered twice the same day).
+pub const AUTHOR_WINDOW_SECS: i64 = 24 * 3600;
+/// Documents one laptop may erase in 24 hours, unless the server is started with another
+/// limit: a stolen or misused laptop cannot wipe out an organisation's files in one sync.
+pub const DEFAULT_ERASE_LIMIT: u64 = 2_000;
 
 /// Count unique people per service (and `all`) from the tally rows of a period; which
 /// organisation sent which month. `organisations` adds those that sent nothing.
@@ -108,10 +114,11 @@ fn count_tallies(
     }
 }
 
-/// The organisation a referral document is addressed to (`to_organisation` in its root).
-fn referral_target(doc: &AutoCommit) -> Option<String> {
+/// A text field of the document's root (`to_organisation` of a referral, `merged_into` of a
+/// client file).
+fn root_text(doc: &AutoCommit, key: &str) -> Option<String> {
     use automerge::ReadDoc;
-    match doc.get(automerge::ROOT, "to_organisation").ok()?? {
+    match doc.get(automerge::ROOT, key).ok()?? {
         (automerge::Value::Scalar(s), _) => match s.as_ref() {
             automerge::ScalarValue::Str(t) => Some(t.to_string()),
             _ => None,
@@ -163,6 +170,7 @@ pub struct EnrolReply {
 pub struct Engine<S> {
     pub store: Arc<S>,
     clock: Arc<dyn Fn() -> i64 + Send + Sync>,
+    erase_limit: u64,
 }
 
 impl<S> Clone for Engine<S> {
@@ -170,6 +178,7 @@ impl<S> Clone for Engine<S> {
         Engine {
             store: self.store.clone(),
             clock: self.clock.clone(),
+            erase_limit: self.erase_limit,
         }
     }
 }
@@ -183,7 +192,14 @@ impl<S: Storage> Engine<S> {
         Engine {
             store: Arc::new(store),
             clock: Arc::new(|| chrono::Utc::now().timestamp()),
+            erase_limit: DEFAULT_ERASE_LIMIT,
         }
+    }
+
+    /// Documents one laptop may erase in 24 hours.
+    pub fn with_erase_limit(mut self, limit: u64) -> Self {
+        self.erase_limit = limit;
+        self
     }
 
     /// Replace the clock (tests of expiry).
@@ -411,6 +427,8 @@ impl<S: Storage> Engine<S> {
             Request::Revoke { device_id } => self.revoke_request(device, &device_id).await,
             Request::EnrolCode { user, hours } => self.code_request(device, &user, hours).await,
             Request::AddUser { name, role } => self.add_user_request(device, &name, &role).await,
+            Request::Erasures => self.erasures_request(device).await,
+            Request::UndoErasure { batch } => self.undo_request(device, &batch).await,
         };
         result.unwrap_or_else(|e| Response::Refused(refusal("server_error", e.to_string())))
     }
@@ -762,6 +780,30 @@ impl<S: Storage> Engine<S> {
         Ok(new)
     }
 
+    /// A change that merges client file `sd` away (sets its `merged_into`) hides it from every
+    /// list: only a coordinator, or its author within [`AUTHOR_WINDOW_SECS`], may do that.
+    fn merge_forbidden(
+        &self,
+        device: &Device,
+        sd: &ServerDoc,
+        merged_before: Option<&str>,
+        doc: &AutoCommit,
+    ) -> bool {
+        sd.kind == punkt_model::client::CLIENT_DOCUMENT_KIND
+            && merged_before.is_none()
+            && root_text(doc, "merged_into").is_some()
+            && device.role != access::COORDINATOR
+            && !self.recent_author(device, sd)
+    }
+
+    fn merge_refusal() -> Refusal {
+        refusal(
+            "forbidden",
+            "only a coordinator can merge away a file someone else made (its author could only \
+             within 24 hours of making it)",
+        )
+    }
+
     fn erased() -> Refusal {
         refusal(
             ERASED_CODE,
@@ -769,38 +811,104 @@ impl<S: Storage> Engine<S> {
         )
     }
 
+    /// Did `device` push `doc` first, less than [`AUTHOR_WINDOW_SECS`] ago?
+    fn recent_author(&self, device: &Device, doc: &ServerDoc) -> bool {
+        doc.created_by.as_deref() == Some(device.device_id.as_str())
+            && doc
+                .created_at
+                .is_some_and(|at| self.now() - at <= AUTHOR_WINDOW_SECS)
+    }
+
     /// Erase documents of the device's organisation: each becomes a tombstone that every
-    /// device in scope learns of. Only the owner organisation may erase; erasing twice is fine.
+    /// device in scope learns of, and the server holds its bytes for the grace period
+    /// ([`ERASURE_GRACE_SECS`]) so a coordinator can undo it. Only the owner organisation
+    /// erases; only a coordinator, or the laptop that pushed the document within
+    /// [`AUTHOR_WINDOW_SECS`]; at most `erase_limit` documents per laptop in 24 hours (the
+    /// rest are refused with `rate_limited` and the laptop sends them again later). Erasing
+    /// twice is fine.
     async fn erase(&self, device: &Device, e: Erase) -> Result<Vec<DocResult>, StorageError> {
+        self.purge_due().await?;
+        let now = self.now();
+        let coordinator = device.role == access::COORDINATOR;
+        let used = self
+            .store
+            .erased_since(&device.device_id, now - 24 * 3600)
+            .await?;
+        let mut allowance = self.erase_limit.saturating_sub(used);
+        let mut batch = [0u8; 12];
+        rand::rngs::OsRng.fill_bytes(&mut batch);
+        let hold = Hold {
+            batch: hex::encode(batch),
+            device_id: device.device_id.clone(),
+            user: device.user.clone(),
+            at: now,
+        };
         let mut results = Vec::with_capacity(e.docs.len());
-        let mut erased_any = false;
         for doc_id in e.docs {
-            let outcome = match self.store.load_doc(&doc_id).await? {
-                Some(sd) if sd.owner_org != device.organisation => {
-                    self.audit(
-                        "refused",
-                        Some(device),
-                        Some(&doc_id),
-                        "erase: not the owner organisation".into(),
-                    )
-                    .await;
-                    Outcome::Refused(refusal(
-                        "forbidden",
-                        "only the organisation that owns a file can erase it",
-                    ))
+            let existing = self.store.load_doc(&doc_id).await?;
+            let refused = match &existing {
+                Some(sd) if sd.owner_org != device.organisation => Some((
+                    "forbidden",
+                    "erase: not the owner organisation".to_string(),
+                    "only the organisation that owns a file can erase it".to_string(),
+                )),
+                Some(sd) if sd.kind == ERASED_KIND => {
+                    results.push(DocResult {
+                        doc_id,
+                        outcome: Outcome::Applied { heads: Vec::new() },
+                    });
+                    continue;
                 }
-                Some(sd) if sd.kind == ERASED_KIND => Outcome::Applied { heads: Vec::new() },
-                existing => {
-                    let kind = existing
-                        .map(|sd| sd.kind)
-                        .unwrap_or_else(|| "unknown".into());
-                    let seq = self.store.erase_doc(&doc_id, &device.organisation).await?;
-                    erased_any = true;
+                Some(sd) if !coordinator && !self.recent_author(device, sd) => Some((
+                    "forbidden",
+                    format!(
+                        "erase: a {} may erase only what they made in the last 24 hours",
+                        device.role
+                    ),
+                    "only a coordinator can erase this file (its author could only within \
+                     24 hours of making it); nothing was erased on the server"
+                        .to_string(),
+                )),
+                Some(_) if allowance == 0 => Some((
+                    "rate_limited",
+                    format!(
+                        "erase: over the limit of {} documents a day",
+                        self.erase_limit
+                    ),
+                    format!(
+                        "this laptop erased {} documents in the last 24 hours, the most the \
+                         server allows; the rest go with a later sync",
+                        self.erase_limit
+                    ),
+                )),
+                _ => None,
+            };
+            let outcome = match refused {
+                Some((code, logged, message)) => {
+                    self.audit("refused", Some(device), Some(&doc_id), logged)
+                        .await;
+                    Outcome::Refused(refusal(code, message))
+                }
+                None => {
+                    let kind = match &existing {
+                        Some(sd) => {
+                            allowance -= 1;
+                            sd.kind.clone()
+                        }
+                        None => "unknown".into(),
+                    };
+                    let seq = self
+                        .store
+                        .erase_doc(&doc_id, &device.organisation, &hold)
+                        .await?;
                     self.audit(
                         "erase",
                         Some(device),
                         Some(&doc_id),
-                        format!("{kind} document erased (tombstone {seq})"),
+                        format!(
+                            "{kind} document erased (tombstone {seq}, erasure {}; final after 7 days)",
+                            hold.batch
+                        ),
                     )
                     .await;
                     Outcome::Applied { heads: Vec::new() }
@@ -808,10 +916,102 @@ impl<S: Storage> Engine<S> {
             };
             results.push(DocResult { doc_id, outcome });
         }
-        if erased_any {
-            self.store.scrub().await?;
-        }
         Ok(results)
+    }
+
+    /// Delete for good the erasures held past the grace period, and scrub the database's files
+    /// of them; logged. Runs before each erasure, each listing, and hourly (`serve`).
+    pub async fn purge_due(&self) -> Result<u64, StorageError> {
+        let n = self
+            .store
+            .purge_held(self.now() - ERASURE_GRACE_SECS)
+            .await?;
+        if n > 0 {
+            self.store.scrub().await?;
+            let detail = format!("{n} erased documents deleted for good after the grace period");
+            let e = self.admin_event("erase_final", None, None, None, detail);
+            self.store.audit(e).await?;
+        }
+        Ok(n)
+    }
+
+    /// The erasures the server still holds, of `org` when set, one entry per request.
+    pub async fn held_erasures(&self, org: Option<&str>) -> Result<Vec<HeldErasure>, StorageError> {
+        self.purge_due().await?;
+        let mut out: Vec<HeldErasure> = Vec::new();
+        for d in self.store.held(org).await? {
+            if out.last().is_none_or(|h| h.batch != d.batch) {
+                out.push(HeldErasure {
+                    batch: d.batch.clone(),
+                    erased_at: timestamp(d.erased_at),
+                    final_at: timestamp(d.erased_at + ERASURE_GRACE_SECS),
+                    user: d.user.clone(),
+                    device_id: d.device_id.clone(),
+                    client_files: Vec::new(),
+                    documents: 0,
+                });
+            }
+            let h = out.last_mut().expect("pushed above");
+            h.documents += 1;
+            if d.kind == punkt_model::client::CLIENT_DOCUMENT_KIND {
+                h.client_files.push(d.doc_id);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Undo erasure `batch` of organisation `org` (any organisation's when `None`: the
+    /// administrator): its documents come back, and every laptop in scope fetches them again.
+    /// Returns the documents restored; logged with `by` (a coordinator's laptop) as actor.
+    pub async fn undo_erasure(
+        &self,
+        by: Option<&Device>,
+        org: Option<&str>,
+        batch: &str,
+    ) -> Result<Vec<String>, StorageError> {
+        let ours = self
+            .held_erasures(org)
+            .await?
+            .into_iter()
+            .any(|h| h.batch == batch);
+        if !ours {
+            return Err(StorageError::NotFound(format!(
+                "no erasure {batch} to undo (the grace period may be over)"
+            )));
+        }
+        let ids = self.store.restore_held(batch).await?;
+        let detail = format!("erasure {batch} undone: {} documents restored", ids.len());
+        match by {
+            Some(d) => self.audit("erase_undone", Some(d), None, detail).await,
+            None => {
+                let e = self.admin_event("erase_undone", None, org, None, detail);
+                self.store.audit(e).await?;
+            }
+        }
+        Ok(ids)
+    }
+
+    async fn erasures_request(&self, device: &Device) -> Result<Response, StorageError> {
+        if let Some(r) = self.coordinator_only(device, "erasures").await {
+            return Ok(Response::Refused(r));
+        }
+        Ok(Response::Erasures(
+            self.held_erasures(Some(&device.organisation)).await?,
+        ))
+    }
+
+    async fn undo_request(&self, device: &Device, batch: &str) -> Result<Response, StorageError> {
+        if let Some(r) = self.coordinator_only(device, "erasures").await {
+            return Ok(Response::Refused(r));
+        }
+        match self
+            .undo_erasure(Some(device), Some(&device.organisation), batch)
+            .await
+        {
+            Ok(_) => self.erasures_request(device).await,
+            Err(StorageError::NotFound(m)) => Ok(Response::Refused(refusal("not_found", m))),
+            Err(e) => Err(e),
+        }
     }
 
     async fn push(&self, device: &Device, p: Push) -> Result<PushReply, StorageError> {
@@ -958,6 +1158,7 @@ impl<S: Storage> Engine<S> {
                     )
                 }
             };
+            let merged_before = root_text(&doc, "merged_into");
             let (new_changes, heads) = match docs::apply_changes(&mut doc, &d.changes) {
                 Err(e) => return Ok(Outcome::Refused(refusal("malformed", e.to_string()))),
                 Ok(Applied::MissingDependencies) => return Ok(Outcome::NeedSync),
@@ -980,11 +1181,16 @@ impl<S: Storage> Engine<S> {
                     }
                 });
             }
+            if let Some(sd) = &existing {
+                if self.merge_forbidden(device, sd, merged_before.as_deref(), &doc) {
+                    return Ok(Outcome::Refused(Self::merge_refusal()));
+                }
+            }
             let new_doc = existing.is_none();
             // A new referral opens itself to the organisation it is addressed to, and only
             // to a member organisation other than the sender.
             let referred_to = if new_doc && kind == access::REFERRAL_KIND {
-                match referral_target(&doc) {
+                match root_text(&doc, "to_organisation") {
                     Some(to) if to != device.organisation && self.store.org_exists(&to).await? => {
                         Some(to)
                     }
@@ -1007,6 +1213,8 @@ impl<S: Storage> Engine<S> {
                 snapshot: compact.then(|| doc.save()),
                 changes: if compact { Vec::new() } else { new_changes },
                 heads: heads.clone(),
+                created_by: device.device_id.clone(),
+                created_at: self.now(),
             };
             match self.store.write_doc(write).await? {
                 WriteOutcome::Stored(_) => {
@@ -1215,6 +1423,7 @@ impl<S: Storage> Engine<S> {
                 StorageError::Database(format!("stored document {doc_id} is damaged: {e}"))
             })?;
             let before = doc.get_heads();
+            let merged_before = root_text(&doc, "merged_into");
             let mut state = automerge::sync::State::new();
             let reply = match docs::sync_step(&mut doc, &mut state, message) {
                 Ok(r) => r,
@@ -1232,6 +1441,11 @@ impl<S: Storage> Engine<S> {
             if !doc.get_missing_deps(&[]).is_empty() || doc.get_heads() == before {
                 return Ok(reply);
             }
+            if self.merge_forbidden(device, &sd, merged_before.as_deref(), &doc) {
+                let why = format!("reconcile: {}", Self::merge_refusal().message);
+                self.audit("refused", Some(device), Some(doc_id), why).await;
+                return Ok(None);
+            }
             let new_changes = docs::new_changes_since(&mut doc, &before);
             let heads = docs::to_wire(&doc.get_heads());
             let compact = sd.changes.len() + new_changes.len() > COMPACT_AFTER;
@@ -1243,6 +1457,8 @@ impl<S: Storage> Engine<S> {
                 snapshot: compact.then(|| doc.save()),
                 changes: if compact { Vec::new() } else { new_changes },
                 heads,
+                created_by: device.device_id.clone(),
+                created_at: self.now(),
             };
             if let WriteOutcome::Stored(_) = self.store.write_doc(write).await? {
                 return Ok(reply);

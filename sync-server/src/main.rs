@@ -32,6 +32,9 @@ enum Command {
         /// Plain HTTP, for development on a loopback address only.
         #[arg(long, conflicts_with_all = ["tls_cert", "tls_key"])]
         insecure_http: bool,
+        /// Documents one laptop may erase in 24 hours (the rest wait for a later sync).
+        #[arg(long, default_value_t = punkt_sync_server::engine::DEFAULT_ERASE_LIMIT)]
+        erase_limit: u64,
     },
     /// Administration, directly on the database.
     Admin {
@@ -75,6 +78,11 @@ enum Admin {
         #[arg(long)]
         before: String,
     },
+    /// Erasures still within the 7-day grace period (they can be undone), as JSON.
+    Erasures,
+    /// Undo an erasure (every document one laptop's request erased): the documents come back
+    /// and every laptop in scope fetches them again.
+    UndoErasure { batch: String },
     /// Let another organisation read and write a document.
     Grant {
         doc_id: String,
@@ -138,6 +146,17 @@ async fn serve<S: Storage>(
     tls: Option<(PathBuf, PathBuf)>,
     insecure_http: bool,
 ) -> anyhow::Result<()> {
+    // Erasures past their grace period are deleted for good within the hour.
+    let purger = engine.clone();
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(3600));
+        loop {
+            every.tick().await;
+            if let Err(e) = purger.purge_due().await {
+                tracing::error!("purging erasures past the grace period failed: {e}");
+            }
+        }
+    });
     match tls {
         Some((cert, key)) => {
             let read = |p: &PathBuf| {
@@ -183,18 +202,15 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             tls_cert,
             tls_key,
             insecure_http,
+            erase_limit,
         } => {
             let tls = tls_cert.zip(tls_key);
             if is_postgres(&db) {
-                serve(
-                    Engine::new(postgres(&db).await?),
-                    listen,
-                    tls,
-                    insecure_http,
-                )
-                .await
+                let engine = Engine::new(postgres(&db).await?).with_erase_limit(erase_limit);
+                serve(engine, listen, tls, insecure_http).await
             } else {
-                serve(Engine::new(sqlite(&db)?), listen, tls, insecure_http).await
+                let engine = Engine::new(sqlite(&db)?).with_erase_limit(erase_limit);
+                serve(engine, listen, tls, insecure_http).await
             }
         }
         Command::Admin { db, command } => {
@@ -244,6 +260,11 @@ async fn admin<S: Storage>(engine: Engine<S>, command: Admin) -> anyhow::Result<
         Admin::DeleteTallies { before } => {
             let months = engine.delete_tallies_before(&before).await?;
             print(&serde_json::json!({ "before": before, "organisation_months_deleted": months }))
+        }
+        Admin::Erasures => print(&engine.held_erasures(None).await?),
+        Admin::UndoErasure { batch } => {
+            let docs = engine.undo_erasure(None, None, &batch).await?;
+            print(&serde_json::json!({ "erasure": batch, "restored": docs }))
         }
         Admin::Grant { doc_id, org } => {
             engine.grant(&doc_id, &org).await?;

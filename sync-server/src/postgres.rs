@@ -12,8 +12,8 @@ use tokio::sync::Mutex;
 use tokio_postgres::{Client, NoTls};
 
 use crate::storage::{
-    timestamp, AuditEvent, Changed, Device, DocWrite, Result, ServerDoc, Storage, StorageError,
-    TallyMonth, TallyRow, WriteOutcome, ROLES,
+    timestamp, AuditEvent, Changed, Device, DocWrite, HeldDoc, Hold, Result, ServerDoc, Storage,
+    StorageError, TallyMonth, TallyRow, WriteOutcome, ROLES,
 };
 
 const SCHEMA: &str = "
@@ -55,6 +55,18 @@ CREATE TABLE IF NOT EXISTS tally_months (
 CREATE TABLE IF NOT EXISTS tally (
     org TEXT NOT NULL, month TEXT NOT NULL, person BYTEA NOT NULL, service TEXT NOT NULL,
     PRIMARY KEY (org, month, person, service));
+ALTER TABLE documents ADD COLUMN IF NOT EXISTS created_by TEXT;
+ALTER TABLE documents ADD COLUMN IF NOT EXISTS created_at BIGINT;
+CREATE TABLE IF NOT EXISTS held_docs (
+    id TEXT PRIMARY KEY, kind TEXT NOT NULL, owner_org TEXT NOT NULL,
+    snapshot BYTEA NOT NULL, heads BYTEA NOT NULL, created_by TEXT, created_at BIGINT,
+    batch TEXT NOT NULL, erased_at BIGINT NOT NULL, device_id TEXT NOT NULL,
+    user_name TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS held_docs_batch ON held_docs(batch);
+CREATE INDEX IF NOT EXISTS held_docs_device ON held_docs(device_id, erased_at);
+CREATE TABLE IF NOT EXISTS held_changes (
+    doc_id TEXT NOT NULL, n BIGINT NOT NULL, hash BYTEA NOT NULL, bytes BYTEA NOT NULL,
+    PRIMARY KEY (doc_id, n));
 ";
 
 /// A few connections, used round-robin (each behind a lock, for transactions).
@@ -304,7 +316,8 @@ impl Storage for PostgresStorage {
             .await?;
         let Some(row) = tx
             .query_opt(
-                "SELECT kind, owner_org, snapshot, heads, seq FROM documents WHERE id = $1",
+                "SELECT kind, owner_org, snapshot, heads, seq, created_by, created_at
+                 FROM documents WHERE id = $1",
                 &[&id],
             )
             .await?
@@ -339,6 +352,8 @@ impl Storage for PostgresStorage {
             changes,
             heads: heads_from_bytes(&row.get::<_, Vec<u8>>(3)),
             seq: row.get::<_, i64>(4) as u64,
+            created_by: row.get(5),
+            created_at: row.get(6),
         }))
     }
 
@@ -367,9 +382,10 @@ impl Storage for PostgresStorage {
                 let snapshot = snapshot.clone().unwrap_or_default();
                 let n = tx
                     .execute(
-                        "INSERT INTO documents(id, kind, owner_org, snapshot, heads, seq) VALUES ($1, $2, $3, $4, $5, $6)
+                        "INSERT INTO documents(id, kind, owner_org, snapshot, heads, seq, created_by, created_at)
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
                          ON CONFLICT (id) DO NOTHING",
-                        &[&w.id, &w.kind, &w.owner_org, &snapshot, &heads, &seq],
+                        &[&w.id, &w.kind, &w.owner_org, &snapshot, &heads, &seq, &w.created_by, &w.created_at],
                     )
                     .await?;
                 if n == 0 {
@@ -419,10 +435,39 @@ impl Storage for PostgresStorage {
         Ok(WriteOutcome::Stored(seq as u64))
     }
 
-    async fn erase_doc(&self, id: &str, owner_org: &str) -> Result<u64> {
+    async fn erase_doc(&self, id: &str, owner_org: &str, hold: &Hold) -> Result<u64> {
         let mut c = self.client().await;
         let tx = c.transaction().await?;
+        // Serialise with writes of the same document.
+        tx.execute("SELECT 1 FROM documents WHERE id = $1 FOR UPDATE", &[&id])
+            .await?;
         let seq = next_seq(&tx).await?;
+        let held = tx
+            .execute(
+                "INSERT INTO held_docs(id, kind, owner_org, snapshot, heads, created_by, created_at,
+                                       batch, erased_at, device_id, user_name)
+                 SELECT id, kind, owner_org, snapshot, heads, created_by, created_at,
+                        $2, $3, $4, $5
+                 FROM documents WHERE id = $1 AND kind <> $6
+                 ON CONFLICT (id) DO NOTHING",
+                &[
+                    &id,
+                    &hold.batch,
+                    &hold.at,
+                    &hold.device_id,
+                    &hold.user,
+                    &ERASED_KIND,
+                ],
+            )
+            .await?;
+        if held > 0 {
+            tx.execute(
+                "INSERT INTO held_changes(doc_id, n, hash, bytes)
+                 SELECT doc_id, n, hash, bytes FROM doc_changes WHERE doc_id = $1",
+                &[&id],
+            )
+            .await?;
+        }
         tx.execute("DELETE FROM doc_changes WHERE doc_id = $1", &[&id])
             .await?;
         let empty: Vec<u8> = Vec::new();
@@ -438,13 +483,104 @@ impl Storage for PostgresStorage {
         Ok(seq as u64)
     }
 
+    async fn held(&self, org: Option<&str>) -> Result<Vec<HeldDoc>> {
+        let c = self.client().await;
+        let rows = c
+            .query(
+                "SELECT id, kind, owner_org, batch, erased_at, device_id, user_name FROM held_docs
+                 WHERE $1::TEXT IS NULL OR owner_org = $1 ORDER BY erased_at, batch, id",
+                &[&org],
+            )
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|r| HeldDoc {
+                doc_id: r.get(0),
+                kind: r.get(1),
+                owner_org: r.get(2),
+                batch: r.get(3),
+                erased_at: r.get(4),
+                device_id: r.get(5),
+                user: r.get(6),
+            })
+            .collect())
+    }
+
+    async fn restore_held(&self, batch: &str) -> Result<Vec<String>> {
+        let mut c = self.client().await;
+        let tx = c.transaction().await?;
+        let ids: Vec<String> = tx
+            .query(
+                "SELECT id FROM held_docs WHERE batch = $1 ORDER BY id FOR UPDATE",
+                &[&batch],
+            )
+            .await?
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        for id in &ids {
+            tx.execute("SELECT 1 FROM documents WHERE id = $1 FOR UPDATE", &[id])
+                .await?;
+            let seq = next_seq(&tx).await?;
+            tx.execute(
+                "UPDATE documents d SET kind = h.kind, snapshot = h.snapshot, heads = h.heads,
+                    created_by = h.created_by, created_at = h.created_at, seq = $2
+                 FROM held_docs h WHERE h.id = $1 AND d.id = $1",
+                &[id, &seq],
+            )
+            .await?;
+            tx.execute(
+                "INSERT INTO doc_changes(doc_id, n, hash, bytes)
+                 SELECT doc_id, n, hash, bytes FROM held_changes WHERE doc_id = $1
+                 ON CONFLICT DO NOTHING",
+                &[id],
+            )
+            .await?;
+            tx.execute("DELETE FROM held_changes WHERE doc_id = $1", &[id])
+                .await?;
+            tx.execute("DELETE FROM held_docs WHERE id = $1", &[id])
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(ids)
+    }
+
+    async fn purge_held(&self, before: i64) -> Result<u64> {
+        let mut c = self.client().await;
+        let tx = c.transaction().await?;
+        tx.execute(
+            "DELETE FROM held_changes WHERE doc_id IN
+                (SELECT id FROM held_docs WHERE erased_at < $1)",
+            &[&before],
+        )
+        .await?;
+        let n = tx
+            .execute("DELETE FROM held_docs WHERE erased_at < $1", &[&before])
+            .await?;
+        tx.commit().await?;
+        Ok(n)
+    }
+
+    async fn erased_since(&self, device_id: &str, since: i64) -> Result<u64> {
+        let c = self.client().await;
+        let n: i64 = c
+            .query_one(
+                "SELECT COUNT(*) FROM held_docs WHERE device_id = $1 AND erased_at >= $2",
+                &[&device_id, &since],
+            )
+            .await?
+            .get(0);
+        Ok(n as u64)
+    }
+
     /// PostgreSQL keeps an updated row's old version until VACUUM reclaims it, and even then
     /// the bytes stay in the table's files until reused: plain VACUUM here makes the space
     /// reusable soon; only `VACUUM FULL` (an exclusive rewrite, left to the operator) or
     /// encrypted storage removes them from disk at once (ARCHITECTURE.md, "Erasure").
     async fn scrub(&self) -> Result<()> {
         let c = self.client().await;
-        c.batch_execute("VACUUM documents, doc_changes").await?;
+        c.batch_execute("VACUUM documents, doc_changes, held_docs, held_changes")
+            .await?;
         Ok(())
     }
 

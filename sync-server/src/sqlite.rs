@@ -9,8 +9,8 @@ use punkt_sync::wire::ERASED_KIND;
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
 use crate::storage::{
-    timestamp, AuditEvent, Changed, Device, DocWrite, Result, ServerDoc, Storage, StorageError,
-    TallyMonth, TallyRow, WriteOutcome, ROLES,
+    timestamp, AuditEvent, Changed, Device, DocWrite, HeldDoc, Hold, Result, ServerDoc, Storage,
+    StorageError, TallyMonth, TallyRow, WriteOutcome, ROLES,
 };
 
 const SCHEMA: &str = "
@@ -61,6 +61,30 @@ fn upgrade(conn: &Connection) -> Result<()> {
         conn.execute_batch("ALTER TABLE audit ADD COLUMN event_id TEXT;")?;
     }
     conn.execute_batch("CREATE UNIQUE INDEX IF NOT EXISTS audit_event ON audit(event_id);")?;
+    // Who first pushed a document, and when: its author may erase or merge it for a short
+    // while; after that only a coordinator.
+    let has_created_by = conn
+        .prepare("SELECT 1 FROM pragma_table_info('documents') WHERE name = 'created_by'")?
+        .exists([])?;
+    if !has_created_by {
+        conn.execute_batch(
+            "ALTER TABLE documents ADD COLUMN created_by TEXT;
+             ALTER TABLE documents ADD COLUMN created_at INTEGER;",
+        )?;
+    }
+    // Erasures held for the grace period: the document's row and changes as they were.
+    conn.execute_batch(
+        "CREATE TABLE IF NOT EXISTS held_docs (
+            id TEXT PRIMARY KEY, kind TEXT NOT NULL, owner_org TEXT NOT NULL,
+            snapshot BLOB NOT NULL, heads BLOB NOT NULL, created_by TEXT, created_at INTEGER,
+            batch TEXT NOT NULL, erased_at INTEGER NOT NULL, device_id TEXT NOT NULL,
+            user TEXT NOT NULL);
+         CREATE INDEX IF NOT EXISTS held_docs_batch ON held_docs(batch);
+         CREATE INDEX IF NOT EXISTS held_docs_device ON held_docs(device_id, erased_at);
+         CREATE TABLE IF NOT EXISTS held_changes (
+            doc_id TEXT NOT NULL, n INTEGER NOT NULL, hash BLOB NOT NULL, bytes BLOB NOT NULL,
+            PRIMARY KEY (doc_id, n)) WITHOUT ROWID;",
+    )?;
     Ok(())
 }
 
@@ -70,7 +94,11 @@ pub struct SqliteStorage {
 }
 
 impl SqliteStorage {
+    /// Open (or create) the database at `path`. A new file is made readable by its owner only
+    /// (0600; SQLite gives its WAL and shared-memory files the same mode); an existing one that
+    /// other users of the machine may read is refused: the server holds people's files.
     pub fn open(path: &Path) -> Result<Self> {
+        private_file(path)?;
         let conn = Connection::open(path)?;
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
         conn.execute_batch(
@@ -99,6 +127,44 @@ impl SqliteStorage {
         .await
         .map_err(|e| StorageError::Database(e.to_string()))?
     }
+}
+
+/// Create `path` with mode 0600 if it does not exist; refuse it, and its `-wal` and `-shm`
+/// companions, when the group or other users may read or write them.
+#[cfg(unix)]
+fn private_file(path: &Path) -> Result<()> {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    if !path.exists() {
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(path)
+            .map_err(|e| {
+                StorageError::Database(format!("cannot create {}: {e}", path.display()))
+            })?;
+    }
+    for suffix in ["", "-wal", "-shm"] {
+        let file = std::path::PathBuf::from(format!("{}{suffix}", path.display()));
+        let Ok(meta) = std::fs::metadata(&file) else {
+            continue;
+        };
+        let mode = meta.permissions().mode() & 0o777;
+        if mode & 0o077 != 0 {
+            return Err(StorageError::Invalid(format!(
+                "{} can be read by other users of this machine (mode {mode:04o}); the server \
+                 database holds people's files: run `chmod 600 {}` and start again",
+                file.display(),
+                file.display()
+            )));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn private_file(_path: &Path) -> Result<()> {
+    Ok(())
 }
 
 /// The next number of the change sequence, inside the caller's transaction.
@@ -302,15 +368,34 @@ impl Storage for SqliteStorage {
         let id = id.to_string();
         self.run(move |c| {
             let tx = c.transaction()?;
-            type Row = (String, String, Vec<u8>, Vec<u8>, i64);
+            type Row = (
+                String,
+                String,
+                Vec<u8>,
+                Vec<u8>,
+                i64,
+                Option<String>,
+                Option<i64>,
+            );
             let row: Option<Row> = tx
                 .query_row(
-                    "SELECT kind, owner_org, snapshot, heads, seq FROM documents WHERE id = ?1",
+                    "SELECT kind, owner_org, snapshot, heads, seq, created_by, created_at
+                     FROM documents WHERE id = ?1",
                     [&id],
-                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+                    |r| {
+                        Ok((
+                            r.get(0)?,
+                            r.get(1)?,
+                            r.get(2)?,
+                            r.get(3)?,
+                            r.get(4)?,
+                            r.get(5)?,
+                            r.get(6)?,
+                        ))
+                    },
                 )
                 .optional()?;
-            let Some((kind, owner_org, snapshot, heads, seq)) = row else {
+            let Some((kind, owner_org, snapshot, heads, seq, created_by, created_at)) = row else {
                 return Ok(None);
             };
             let changes = tx
@@ -331,6 +416,8 @@ impl Storage for SqliteStorage {
                 changes,
                 heads: heads_from_bytes(&heads),
                 seq: seq as u64,
+                created_by,
+                created_at,
             }))
         })
         .await
@@ -355,8 +442,10 @@ impl Storage for SqliteStorage {
             match (&current, &w.snapshot) {
                 (None, snapshot) => {
                     tx.execute(
-                        "INSERT INTO documents(id, kind, owner_org, snapshot, heads, seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                        params![w.id, w.kind, w.owner_org, snapshot.clone().unwrap_or_default(), heads, seq],
+                        "INSERT INTO documents(id, kind, owner_org, snapshot, heads, seq, created_by, created_at)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                        params![w.id, w.kind, w.owner_org, snapshot.clone().unwrap_or_default(), heads, seq,
+                                w.created_by, w.created_at],
                     )?;
                 }
                 (Some(_), Some(snapshot)) => {
@@ -395,11 +484,27 @@ impl Storage for SqliteStorage {
         .await
     }
 
-    async fn erase_doc(&self, id: &str, owner_org: &str) -> Result<u64> {
-        let (id, owner_org) = (id.to_string(), owner_org.to_string());
+    async fn erase_doc(&self, id: &str, owner_org: &str, hold: &Hold) -> Result<u64> {
+        let (id, owner_org, hold) = (id.to_string(), owner_org.to_string(), hold.clone());
         self.run(move |c| {
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
             let seq = next_seq(&tx)?;
+            let held = tx.execute(
+                "INSERT INTO held_docs(id, kind, owner_org, snapshot, heads, created_by, created_at,
+                                       batch, erased_at, device_id, user)
+                 SELECT id, kind, owner_org, snapshot, heads, created_by, created_at,
+                        ?2, ?3, ?4, ?5
+                 FROM documents WHERE id = ?1 AND kind != ?6
+                 ON CONFLICT(id) DO NOTHING",
+                params![id, hold.batch, hold.at, hold.device_id, hold.user, ERASED_KIND],
+            )?;
+            if held > 0 {
+                tx.execute(
+                    "INSERT INTO held_changes(doc_id, n, hash, bytes)
+                     SELECT doc_id, n, hash, bytes FROM doc_changes WHERE doc_id = ?1",
+                    [&id],
+                )?;
+            }
             tx.execute("DELETE FROM doc_changes WHERE doc_id = ?1", [&id])?;
             tx.execute(
                 "INSERT INTO documents(id, kind, owner_org, snapshot, heads, seq)
@@ -410,6 +515,89 @@ impl Storage for SqliteStorage {
             )?;
             tx.commit()?;
             Ok(seq as u64)
+        })
+        .await
+    }
+
+    async fn held(&self, org: Option<&str>) -> Result<Vec<HeldDoc>> {
+        let org = org.map(str::to_string);
+        self.run(move |c| {
+            let mut s = c.prepare_cached(
+                "SELECT id, kind, owner_org, batch, erased_at, device_id, user FROM held_docs
+                 WHERE ?1 IS NULL OR owner_org = ?1 ORDER BY erased_at, batch, id",
+            )?;
+            let rows = s
+                .query_map([org], |r| {
+                    Ok(HeldDoc {
+                        doc_id: r.get(0)?,
+                        kind: r.get(1)?,
+                        owner_org: r.get(2)?,
+                        batch: r.get(3)?,
+                        erased_at: r.get(4)?,
+                        device_id: r.get(5)?,
+                        user: r.get(6)?,
+                    })
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok(rows)
+        })
+        .await
+    }
+
+    async fn restore_held(&self, batch: &str) -> Result<Vec<String>> {
+        let batch = batch.to_string();
+        self.run(move |c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let ids = tx
+                .prepare("SELECT id FROM held_docs WHERE batch = ?1 ORDER BY id")?
+                .query_map([&batch], |r| r.get::<_, String>(0))?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            for id in &ids {
+                let seq = next_seq(&tx)?;
+                tx.execute(
+                    "UPDATE documents SET (kind, snapshot, heads, created_by, created_at, seq) =
+                        (SELECT kind, snapshot, heads, created_by, created_at, ?2
+                         FROM held_docs WHERE id = ?1)
+                     WHERE id = ?1",
+                    params![id, seq],
+                )?;
+                tx.execute(
+                    "INSERT OR IGNORE INTO doc_changes(doc_id, n, hash, bytes)
+                     SELECT doc_id, n, hash, bytes FROM held_changes WHERE doc_id = ?1",
+                    [id],
+                )?;
+                tx.execute("DELETE FROM held_changes WHERE doc_id = ?1", [id])?;
+                tx.execute("DELETE FROM held_docs WHERE id = ?1", [id])?;
+            }
+            tx.commit()?;
+            Ok(ids)
+        })
+        .await
+    }
+
+    async fn purge_held(&self, before: i64) -> Result<u64> {
+        self.run(move |c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            tx.execute(
+                "DELETE FROM held_changes WHERE doc_id IN
+                    (SELECT id FROM held_docs WHERE erased_at < ?1)",
+                [before],
+            )?;
+            let n = tx.execute("DELETE FROM held_docs WHERE erased_at < ?1", [before])?;
+            tx.commit()?;
+            Ok(n as u64)
+        })
+        .await
+    }
+
+    async fn erased_since(&self, device_id: &str, since: i64) -> Result<u64> {
+        let device_id = device_id.to_string();
+        self.run(move |c| {
+            Ok(c.query_row(
+                "SELECT COUNT(*) FROM held_docs WHERE device_id = ?1 AND erased_at >= ?2",
+                params![device_id, since],
+                |r| r.get::<_, i64>(0),
+            )? as u64)
         })
         .await
     }

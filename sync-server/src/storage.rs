@@ -62,6 +62,32 @@ pub struct ServerDoc {
     pub changes: Vec<Vec<u8>>,
     pub heads: Vec<Hash>,
     pub seq: u64,
+    /// The device that first pushed it, and when (unix seconds); none for documents stored
+    /// before the server kept it.
+    pub created_by: Option<String>,
+    pub created_at: Option<i64>,
+}
+
+/// Who erased documents, in which request (`batch`), and when: the server holds the bytes for
+/// a grace period, so a coordinator can undo an erasure done by mistake or by a stolen laptop.
+#[derive(Debug, Clone)]
+pub struct Hold {
+    pub batch: String,
+    pub device_id: String,
+    pub user: String,
+    pub at: i64,
+}
+
+/// A document erased within the grace period, whose bytes the server still holds.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HeldDoc {
+    pub doc_id: String,
+    pub kind: String,
+    pub owner_org: String,
+    pub batch: String,
+    pub erased_at: i64,
+    pub device_id: String,
+    pub user: String,
 }
 
 /// A write of a document, applied only if the stored heads are still `expected_heads`
@@ -79,6 +105,9 @@ pub struct DocWrite {
     /// Changes to append (hash, bytes).
     pub changes: Vec<(Hash, Vec<u8>)>,
     pub heads: Vec<Hash>,
+    /// For a new document: the device pushing it, and when (unix seconds).
+    pub created_by: String,
+    pub created_at: i64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -186,12 +215,29 @@ pub trait Storage: Send + Sync + 'static {
     fn new_generation(&self) -> impl Future<Output = Result<String>> + Send;
     /// The latest sequence number handed out.
     fn current_seq(&self) -> impl Future<Output = Result<u64>> + Send;
-    /// Let `org` read and write document `id` too.
-    /// Erase document `id`: its bytes and changes are deleted and its row becomes a tombstone
-    /// (kind `erased`, no bytes, no heads) with a new sequence number, so every device in scope
-    /// learns of it from "what changed". A document the server never had gets a tombstone owned
-    /// by `owner_org`. Returns the tombstone's sequence number.
-    fn erase_doc(&self, id: &str, owner_org: &str) -> impl Future<Output = Result<u64>> + Send;
+    /// Erase document `id`: its row becomes a tombstone (kind `erased`, no bytes, no heads)
+    /// with a new sequence number, so every device in scope learns of it from "what changed".
+    /// Its bytes and changes move, in the same transaction, to the held erasures (`hold`) until
+    /// [`Storage::purge_held`] deletes them or [`Storage::restore_held`] puts them back. A
+    /// document the server never had gets a tombstone owned by `owner_org`. Returns the
+    /// tombstone's sequence number.
+    fn erase_doc(
+        &self,
+        id: &str,
+        owner_org: &str,
+        hold: &Hold,
+    ) -> impl Future<Output = Result<u64>> + Send;
+    /// The held erasures, of organisation `org` when set, oldest first.
+    fn held(&self, org: Option<&str>) -> impl Future<Output = Result<Vec<HeldDoc>>> + Send;
+    /// Put back every document of erasure `batch` (each with a new sequence number, so every
+    /// device in scope fetches it again); returns their ids.
+    fn restore_held(&self, batch: &str) -> impl Future<Output = Result<Vec<String>>> + Send;
+    /// Delete for good the held erasures made before `before` (unix seconds); returns how many
+    /// documents went. The caller scrubs.
+    fn purge_held(&self, before: i64) -> impl Future<Output = Result<u64>> + Send;
+    /// Documents held for the erasures `device_id` made since `since` (the per-device limit).
+    fn erased_since(&self, device_id: &str, since: i64)
+        -> impl Future<Output = Result<u64>> + Send;
     /// After erasures: make sure no copy of the deleted bytes stays in the database's files
     /// (SQLite: the WAL is checkpointed and truncated; freed pages are already overwritten.
     /// PostgreSQL: `VACUUM`, which frees dead rows for reuse but leaves their bytes until
@@ -204,6 +250,7 @@ pub trait Storage: Send + Sync + 'static {
     fn org_exists(&self, name: &str) -> impl Future<Output = Result<bool>> + Send;
     /// The member organisations, sorted by name.
     fn organisations(&self) -> impl Future<Output = Result<Vec<String>>> + Send;
+    /// Let `org` read and write document `id` too.
     fn grant(&self, id: &str, org: &str) -> impl Future<Output = Result<()>> + Send;
 
     /// Replace `org`'s tally of `month` (people: a keyed hash and their services). With

@@ -195,3 +195,31 @@ fn serve_refuses_plain_http_off_loopback_and_serves_on_it() {
         "a graceful shutdown exits cleanly: {status:?}"
     );
 }
+
+/// The database holds people's files: a new one (and its WAL) is the owner's alone, and an
+/// existing one other users may read is refused at start, with the fix in the message.
+#[cfg(unix)]
+#[test]
+fn the_database_is_private_and_a_readable_one_is_refused() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("server.db");
+    ok(&db, &["admin", "org", "add", "Fundacja A"]);
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&db), 0o600);
+    for companion in ["server.db-wal", "server.db-shm"] {
+        let p = dir.path().join(companion);
+        if p.exists() {
+            assert_eq!(mode(&p), 0o600, "{companion}");
+        }
+    }
+    std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o644)).unwrap();
+    fails(&db, &["admin", "devices"], "chmod 600");
+    // Nothing was changed: made private again, the database opens with its organisation.
+    std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o600)).unwrap();
+    fails(
+        &db,
+        &["admin", "org", "add", "Fundacja A"],
+        "already exists",
+    );
+}

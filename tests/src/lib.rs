@@ -36,9 +36,18 @@ impl TestServer<SqliteStorage> {
     }
 
     pub fn start_with(db: &Path, clock_offset: Arc<AtomicI64>) -> TestServer {
+        Self::start_limited(
+            db,
+            clock_offset,
+            punkt_sync_server::engine::DEFAULT_ERASE_LIMIT,
+        )
+    }
+
+    /// A server that lets each laptop erase at most `erase_limit` documents a day.
+    pub fn start_limited(db: &Path, clock_offset: Arc<AtomicI64>, erase_limit: u64) -> TestServer {
         let rt = runtime();
         let storage = SqliteStorage::open(db).expect("server db");
-        let mut s = TestServer::serve(rt, storage, clock_offset);
+        let mut s = TestServer::serve(rt, storage, clock_offset, erase_limit);
         s.db = db.to_path_buf();
         s
     }
@@ -51,7 +60,12 @@ impl TestServer<PostgresStorage> {
         let storage = rt
             .block_on(PostgresStorage::connect(url, 4))
             .expect("PostgreSQL");
-        TestServer::serve(rt, storage, Arc::new(AtomicI64::new(0)))
+        TestServer::serve(
+            rt,
+            storage,
+            Arc::new(AtomicI64::new(0)),
+            punkt_sync_server::engine::DEFAULT_ERASE_LIMIT,
+        )
     }
 }
 
@@ -68,9 +82,11 @@ impl<S: Storage> TestServer<S> {
         rt: tokio::runtime::Runtime,
         storage: S,
         clock_offset: Arc<AtomicI64>,
+        erase_limit: u64,
     ) -> TestServer<S> {
         let offset = clock_offset.clone();
         let engine = Engine::new(storage)
+            .with_erase_limit(erase_limit)
             .with_clock(move || chrono::Utc::now().timestamp() + offset.load(Ordering::SeqCst));
         let listener = rt
             .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
@@ -131,6 +147,21 @@ impl<S: Storage> TestServer<S> {
     /// What `punkt-sync-server admin revoke` does (logged).
     pub fn revoke(&self, device_id: &str) {
         self.block(self.engine.revoke(device_id)).unwrap();
+    }
+
+    /// What the server's hourly task does: delete the erasures past their grace period.
+    pub fn purge_erasures(&self) -> u64 {
+        self.block(self.engine.purge_due()).unwrap()
+    }
+
+    /// Move the server's clock `secs` seconds ahead.
+    pub fn advance_clock(&self, secs: i64) {
+        self.clock_offset.fetch_add(secs, Ordering::SeqCst);
+    }
+
+    /// The erasures the server holds (any organisation's), as an administrator sees them.
+    pub fn held_erasures(&self) -> Vec<punkt_sync::wire::HeldErasure> {
+        self.block(self.engine.held_erasures(None)).unwrap()
     }
 
     /// What an administrator runs after restoring the database from a backup.

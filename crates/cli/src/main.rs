@@ -137,6 +137,14 @@ enum Command {
         #[arg(long, global = true)]
         ca_cert: Option<PathBuf>,
     },
+    /// Erasures the server can still undo (coordinators; 7 days after each): list, or `undo
+    /// BATCH` to bring the files back to every laptop.
+    Erasures {
+        #[command(subcommand)]
+        command: Option<ErasuresCommand>,
+        #[arg(long, global = true)]
+        ca_cert: Option<PathBuf>,
+    },
     /// The audit log (coordinators): who read, changed, exported, merged or erased which file.
     Audit {
         /// One file's timeline: the server's log, events recorded here, the file's history.
@@ -203,6 +211,12 @@ enum ReferralCommand {
     /// The member organisations a referral may go to (as the server listed them at the last
     /// sync).
     Organisations,
+}
+
+#[derive(Subcommand)]
+enum ErasuresCommand {
+    /// Undo one erasure: its documents come back to every laptop at their next sync.
+    Undo { batch: String },
 }
 
 #[derive(Subcommand)]
@@ -965,6 +979,16 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 }
                 Some(TeamCommand::Revoke { device_id }) => {
                     print(&punkt.revoke_device(&mut t, &device_id)?)
+                }
+            }
+        }
+        Command::Erasures { command, ca_cert } => {
+            let punkt = open(&dir)?;
+            let mut t = punkt.transport(ca_cert.as_deref())?;
+            match command {
+                None => print(&punkt.held_erasures(&mut t)?),
+                Some(ErasuresCommand::Undo { batch }) => {
+                    print(&punkt.undo_erasure(&mut t, &batch)?)
                 }
             }
         }

@@ -328,6 +328,9 @@ impl Punkt {
                 "files of two organisations cannot be merged: each is its own controller's".into(),
             ));
         }
+        if !again {
+            self.may_remove(other, &gone.created_at, "merge away")?;
+        }
         let mut added = BTreeMap::new();
         self.edit_client(keep, |file, _| {
             added = absorb(file, &gone);

@@ -12,10 +12,17 @@
 
 use std::collections::BTreeSet;
 
+use punkt_sync::wire::HeldErasure;
+use punkt_sync::{Request, Response};
 use serde::Serialize;
 
 use crate::error::{CoreError, Result};
+use crate::sync::Transport;
 use crate::Punkt;
+
+/// How long after making a file its author may erase it or merge it away without being a
+/// coordinator (the server allows the same from when it first received the file).
+pub const AUTHOR_WINDOW_HOURS: i64 = 24;
 
 /// What an erasure deleted.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -52,6 +59,57 @@ struct Plan {
 }
 
 impl Punkt {
+    /// Erasing a file, or merging it away, loses it for everyone: only a coordinator (or a
+    /// laptop with no role, used alone) may, or the laptop that made the file within
+    /// [`AUTHOR_WINDOW_HOURS`] of making it. The server checks the same (`forbidden`); here
+    /// the refusal comes before anything is deleted.
+    pub(crate) fn may_remove(&self, id: &str, created_at: &str, what: &str) -> Result<()> {
+        match self.role()?.as_deref() {
+            None | Some(punkt_sync::access::COORDINATOR) => return Ok(()),
+            Some(_) => {}
+        }
+        let recent = chrono::DateTime::parse_from_rfc3339(created_at).is_ok_and(|t| {
+            self.now() - t.with_timezone(&chrono::Utc)
+                <= chrono::Duration::hours(AUTHOR_WINDOW_HOURS)
+        });
+        let stored = self.store.load_document(id)?;
+        let made_here = crate::load_automerge(&stored)?
+            .get_changes(&[])
+            .first()
+            .is_some_and(|c| *c.actor_id() == self.actor);
+        if recent && made_here {
+            return Ok(());
+        }
+        Err(CoreError::Forbidden(format!(
+            "only a coordinator can {what} a file someone else made, or one made more than \
+             {AUTHOR_WINDOW_HOURS} hours ago; nothing was changed"
+        )))
+    }
+
+    /// The erasures the server can still undo (a coordinator's), oldest first.
+    pub fn held_erasures(&self, t: &mut dyn Transport) -> Result<Vec<HeldErasure>> {
+        match self.ask(t, &Request::Erasures)? {
+            Response::Erasures(e) => Ok(e),
+            _ => Err(CoreError::Sync(
+                "the server answered with something else".into(),
+            )),
+        }
+    }
+
+    /// Undo erasure `batch` on the server (a coordinator's): its documents come back to every
+    /// laptop in scope at their next sync. Returns the erasures left.
+    pub fn undo_erasure(&self, t: &mut dyn Transport, batch: &str) -> Result<Vec<HeldErasure>> {
+        let req = Request::UndoErasure {
+            batch: batch.trim().to_string(),
+        };
+        match self.ask(t, &req)? {
+            Response::Erasures(e) => Ok(e),
+            _ => Err(CoreError::Sync(
+                "the server answered with something else".into(),
+            )),
+        }
+    }
+
     fn erasure_plan_of(&self, id: &str) -> Result<Plan> {
         let stored = self
             .store
@@ -67,6 +125,7 @@ impl Punkt {
             )));
         }
         let file = self.client(id)?;
+        self.may_remove(id, &file.created_at, "erase")?;
         let display_name = file.display_name();
         let mut documents = BTreeSet::new();
         let mut merged_files = Vec::new();

@@ -201,6 +201,9 @@ pub struct SyncSummary {
     pub erasures_sent: u64,
     /// Documents erased elsewhere and deleted here (with a notice when edits were dropped).
     pub erased: Vec<ErasedNotice>,
+    /// Documents back from an erasure: one the server refused (this laptop may not erase
+    /// them), or one a coordinator undid.
+    pub restored: u64,
     /// Events recorded here (exports, merges) handed to the server's audit log.
     pub events_sent: u64,
     /// Why events could not be handed over this time (an error code); they wait for the next
@@ -643,10 +646,31 @@ impl Punkt {
                     "the server answered an erasure with something else".into(),
                 ));
             };
+            let mut take_back = Vec::new();
             for r in results {
                 match r.outcome {
                     Outcome::Applied { .. } => summary.erasures_sent += 1,
-                    // A refusal is final (another organisation's file): reported, not retried.
+                    // Over the server's daily limit: the tombstone stays, sent again later.
+                    Outcome::Refused(why) if why.code == "rate_limited" => {
+                        summary.refused.push(RefusedDocument {
+                            doc_id: r.doc_id.clone(),
+                            code: why.code,
+                            message: why.message,
+                        });
+                        continue;
+                    }
+                    // Not this laptop's to erase (a coordinator's decision): the file is still
+                    // on the server, so it comes back here; nothing is lost.
+                    Outcome::Refused(why) if why.code == "forbidden" => {
+                        take_back.push(r.doc_id.clone());
+                        summary.refused.push(RefusedDocument {
+                            doc_id: r.doc_id.clone(),
+                            code: why.code,
+                            message: why.message,
+                        });
+                        continue;
+                    }
+                    // Any other refusal is final: reported, not retried.
                     Outcome::Refused(why) => summary.refused.push(RefusedDocument {
                         doc_id: r.doc_id.clone(),
                         code: why.code,
@@ -656,8 +680,40 @@ impl Punkt {
                 }
                 self.store.mark_tombstone_synced(&r.doc_id)?;
             }
+            self.take_back(t, summary, take_back)?;
         }
         Ok(())
+    }
+
+    /// Drop the tombstones of `ids` and fetch the documents again from the server: an erasure
+    /// it refused, or one a coordinator undid.
+    fn take_back(
+        &mut self,
+        t: &mut dyn Transport,
+        summary: &mut SyncSummary,
+        ids: Vec<String>,
+    ) -> Result<()> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        for id in &ids {
+            self.store.forget_tombstone(id)?;
+        }
+        summary.restored += ids.len() as u64;
+        let wanted = ids
+            .into_iter()
+            .map(|doc_id| ChangedDoc {
+                doc_id,
+                kind: String::new(),
+                owner_org: String::new(),
+                heads: Vec::new(),
+                seq: 0,
+            })
+            .collect();
+        let cursor = self.cursor()?;
+        let mut diverged = Vec::new();
+        self.apply_page(t, summary, &mut diverged, wanted, cursor, &mut |_| {})?;
+        self.reconcile(t, summary, &diverged)
     }
 
     /// Delete documents the server says were erased; note the ones that were here.
@@ -695,9 +751,16 @@ impl Punkt {
             .collect();
         self.drop_erased(summary, &erased)?;
         for c in changed.iter().filter(|c| c.kind != ERASED_KIND) {
-            if self.store.tombstone(&c.doc_id)?.is_some() {
+            match self.store.tombstone(&c.doc_id)? {
                 // Erased here; the server hears of it with the next sync.
-                continue;
+                Some(t) if !t.synced => continue,
+                // The server had the erasure and lists the document again: a coordinator
+                // undid the erasure within its grace period. It comes back.
+                Some(_) => {
+                    self.store.forget_tombstone(&c.doc_id)?;
+                    summary.restored += 1;
+                }
+                None => {}
             }
             match self.store.document_heads(&c.doc_id)? {
                 Some((heads, seq))

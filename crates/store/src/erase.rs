@@ -190,6 +190,15 @@ impl Store {
         Ok(())
     }
 
+    /// Drop the tombstone of `id`: the server refused its erasure, or a coordinator undid it,
+    /// and the document is to be fetched again.
+    pub fn forget_tombstone(&self, id: &str) -> Result<()> {
+        self.conn
+            .prepare_cached("DELETE FROM tombstones WHERE id = ?1")?
+            .execute([id])?;
+        Ok(())
+    }
+
     /// Files merged into `id` (directly), from the index.
     pub fn merged_into(&self, id: &str) -> Result<Vec<String>> {
         let mut s = self

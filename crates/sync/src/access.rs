@@ -9,6 +9,8 @@
 
 /// The roles of the people who use Punkt.
 pub const ROLES: &[&str] = &["lawyer", "counsellor", "psychologist", "coordinator"];
+/// The role that runs an organisation: its team, its erasures, its consortium tallies.
+pub const COORDINATOR: &str = "coordinator";
 
 /// The document kind of a restricted section is this prefix and the section's name.
 pub const SECTION_PREFIX: &str = "section:";

@@ -19,6 +19,7 @@
 //! and stores that carry them out live in `punkt-core` and `punkt-sync-server`.
 
 pub mod access;
+pub mod bounds;
 pub mod docs;
 pub mod wire;
 

@@ -9,7 +9,7 @@ use thiserror::Error;
 
 pub const MAGIC: [u8; 4] = *b"PKSY";
 /// The protocol version this build speaks.
-pub const VERSION: u16 = 4;
+pub const VERSION: u16 = 5;
 
 /// Bounds on what one message may hold.
 pub mod limits {
@@ -78,6 +78,35 @@ pub enum Request {
         name: String,
         role: String,
     },
+    /// The organisation's erasures still within the grace period, which the server can undo
+    /// (version 5, coordinators only).
+    Erasures,
+    /// Undo one erasure (every document one request erased): the server puts the documents
+    /// back and every laptop in scope fetches them again (version 5, coordinators only).
+    /// Answered with the erasures left.
+    UndoErasure {
+        batch: String,
+    },
+}
+
+/// How long the server holds an erased document's bytes so that a coordinator can undo the
+/// erasure (7 days); then they are deleted for good.
+pub const ERASURE_GRACE_SECS: i64 = 7 * 24 * 3600;
+
+/// One erasure the server can still undo: the documents one request of one laptop erased.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct HeldErasure {
+    pub batch: String,
+    pub erased_at: String,
+    /// When the server deletes the documents for good (no undo after).
+    pub final_at: String,
+    pub user: String,
+    pub device_id: String,
+    /// The client files among the documents (the others are their attachments, restricted
+    /// sections and referrals).
+    pub client_files: Vec<String>,
+    pub documents: u32,
 }
 
 /// Longest an enrolment code made by a coordinator stays valid (30 days).
@@ -314,6 +343,8 @@ pub enum Response {
     Directory(Vec<String>),
     Team(Team),
     EnrolCode(EnrolCode),
+    /// The erasures the server can still undo (version 5), oldest first.
+    Erasures(Vec<HeldErasure>),
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -635,6 +666,8 @@ impl Request {
                 name("user", user)?;
                 name("role", role)?;
             }
+            Request::Erasures => {}
+            Request::UndoErasure { batch } => name("erasure", batch)?,
         }
         Ok(())
     }
@@ -675,6 +708,12 @@ impl Response {
             Response::Team(t) => {
                 bound("people", t.users.len(), limits::MAX_DOCS)?;
                 bound("laptops", t.devices.len(), limits::MAX_DOCS)?;
+            }
+            Response::Erasures(e) => {
+                bound("erasures", e.len(), limits::MAX_DOCS * 10)?;
+                for h in e {
+                    bound("client files", h.client_files.len(), limits::MAX_DOCS)?;
+                }
             }
             Response::Refused(_)
             | Response::Tally(_)
@@ -777,8 +816,9 @@ mod tests {
         other[5] = VERSION as u8 + 1;
         assert_eq!(decode_request(&other), Err(WireError::Version(VERSION + 1)));
         // Devices of version 1 (before erasure), 2 (before consortium counts and the audit
-        // view) and 3 (before the directory of organisations) are told to update.
-        for old in [1, 2, 3] {
+        // view), 3 (before the directory of organisations) and 4 (before erasures could be
+        // undone and were limited to coordinators) are told to update.
+        for old in [1, 2, 3, 4] {
             other[5] = old as u8;
             assert_eq!(decode_request(&other), Err(WireError::Version(old)));
         }

@@ -72,7 +72,7 @@ fn a_person_helped_by_two_organisations_counts_once_and_the_server_never_holds_a
     let mut a = Device::enrolled(&server, "Fundacja A", "ala");
     let mut b = Device::enrolled(&server, "Fundacja B", "bea");
     let mut c = Device::enrolled(&server, "Fundacja C", "cyl");
-    let counsellor = Device::enrolled(&server, "Fundacja A", "bartek");
+    let mut counsellor = Device::enrolled(&server, "Fundacja A", "bartek");
     // An organisation with no coordinator cannot send a tally: the count does not list it as
     // missing.
     server.org("Fundacja D");
@@ -224,14 +224,17 @@ fn a_person_helped_by_two_organisations_counts_once_and_the_server_never_holds_a
     );
     // The same when the erasure is made on another laptop of the organisation: the
     // coordinator's laptop learns of it by syncing, and sends again.
-    let mut counsellor = counsellor;
-    counsellor.sync(&server);
-    counsellor.punkt.erase_client(&olena_a).unwrap();
+    // (Erasing a colleague's file is a coordinator's decision: a second coordinator of the
+    // organisation, whose laptop never sent a tally.)
+    server.user("Fundacja A", "adam", "coordinator");
+    let mut second = Device::enrolled(&server, "Fundacja A", "adam");
+    second.sync(&server);
+    second.punkt.erase_client(&olena_a).unwrap();
     assert!(
-        counsellor.punkt.stale_tally_months().unwrap().is_empty(),
+        second.punkt.stale_tally_months().unwrap().is_empty(),
         "a laptop that never sent a tally has none to send again"
     );
-    counsellor.sync(&server);
+    second.sync(&server);
     let s = a.sync(&server);
     assert_eq!(s.erased.len(), 1);
     assert_eq!(s.tallies_resent, 2);

@@ -3,6 +3,7 @@
 
 mod audit;
 mod consortium;
+mod erase_guard;
 mod store_upgrade;
 mod sync_convergence;
 mod sync_desk;

@@ -98,8 +98,13 @@ fn decoded_documents(db: &Path) -> String {
     for sql in [
         "SELECT snapshot FROM documents",
         "SELECT bytes FROM doc_changes",
+        // The server's erasures within their grace period.
+        "SELECT snapshot FROM held_docs",
+        "SELECT bytes FROM held_changes",
     ] {
-        let mut stmt = conn.prepare(sql).unwrap();
+        let Ok(mut stmt) = conn.prepare(sql) else {
+            continue; // a laptop's store has no held erasures
+        };
         let blobs: Vec<Vec<u8>> = stmt
             .query_map([], |r| r.get(0))
             .unwrap()
@@ -122,8 +127,14 @@ fn decoded_documents(db: &Path) -> String {
     out
 }
 
-/// Nothing of the erased person in the bytes of any file, nor in any decoded document.
+/// Nothing of the erased person in the bytes of any file, nor in any decoded document, once
+/// the server's grace period for undoing the erasure is over.
 fn assert_no_traces(a: &Device, b: &Device, server: &TestServer, server_dir: &Path) {
+    server.advance_clock(punkt_sync::wire::ERASURE_GRACE_SECS + 60);
+    assert!(
+        server.purge_erasures() > 0,
+        "the erasure was held, then purged"
+    );
     for d in [a.store_dir(), b.store_dir(), server_dir.to_path_buf()] {
         assert_eq!(traces_in(&d), vec![], "in {}", d.display());
     }
@@ -202,6 +213,18 @@ fn an_erased_file_leaves_no_trace_on_any_laptop_or_the_server() {
     let got = b.sync(&server);
     assert_eq!(got.erased.len(), 2);
     assert!(got.erased.iter().all(|e| !e.dropped_unsent_changes));
+    for (who, d) in [("laptop A", a.store_dir()), ("laptop B", b.store_dir())] {
+        assert_eq!(traces_in(&d), vec![], "traces left on {who}");
+    }
+
+    // The server holds the erased file for the grace period (a coordinator could undo it);
+    // a purge before its end deletes nothing.
+    assert!(decoded_documents(&server.db).contains("Zoriana"));
+    assert_eq!(server.purge_erasures(), 0);
+    assert!(decoded_documents(&server.db).contains("Zoriana"));
+    // Past it, the hourly purge deletes it for good.
+    server.advance_clock(punkt_sync::wire::ERASURE_GRACE_SECS + 60);
+    assert_eq!(server.purge_erasures(), 2);
 
     for (who, d) in [
         ("laptop A", a.store_dir()),

@@ -1,11 +1,19 @@
 //! A merge made on one laptop reaches the others: the merged-away file redirects to the
 //! survivor, drops out of their search and board, and the survivor holds every consultation.
 
-use punkt_system_tests::{assert_converged, two_laptops, Device};
+use punkt_system_tests::{assert_converged, two_laptops, Device, TestServer};
 
 #[test]
 fn a_merge_redirects_on_every_laptop_after_sync() {
-    let (_dir, server, mut a, mut b) = two_laptops();
+    // Merging away a colleague's file is a coordinator's decision (erase_guard.rs).
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(dir.path());
+    server.people(&[
+        ("Fundacja A", "ola", "coordinator"),
+        ("Fundacja A", "bartek", "counsellor"),
+    ]);
+    let mut a = Device::enrolled(&server, "Fundacja A", "ola");
+    let mut b = Device::enrolled(&server, "Fundacja A", "bartek");
 
     let keep =
         a.add(r#"{"given_names":"Taras","family_name":"Shevchenko","birth_date":"1990-03-09"}"#);

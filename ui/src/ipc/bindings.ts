@@ -495,6 +495,11 @@ erasures_sent: number,
  */
 erased: Array<ErasedNotice>, 
 /**
+ * Documents back from an erasure: one the server refused (this laptop may not erase
+ * them), or one a coordinator undid.
+ */
+restored: number, 
+/**
  * Events recorded here (exports, merges) handed to the server's audit log.
  */
 events_sent: number, 
