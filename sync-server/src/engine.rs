@@ -1160,6 +1160,9 @@ impl<S: Storage> Engine<S> {
             };
             let merged_before = root_text(&doc, "merged_into");
             let (new_changes, heads) = match docs::apply_changes(&mut doc, &d.changes) {
+                Err(e @ docs::DocError::TooLarge(_)) => {
+                    return Ok(Outcome::Refused(refusal("too_large", e.to_string())))
+                }
                 Err(e) => return Ok(Outcome::Refused(refusal("malformed", e.to_string()))),
                 Ok(Applied::MissingDependencies) => return Ok(Outcome::NeedSync),
                 Ok(Applied::Done { new_changes, heads }) => (new_changes, heads),

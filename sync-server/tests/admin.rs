@@ -223,3 +223,178 @@ fn the_database_is_private_and_a_readable_one_is_refused() {
         "already exists",
     );
 }
+
+/// One HTTP/1.1 request to the server on 127.0.0.1:`port`; the status and the body.
+fn http(
+    port: u16,
+    path: &str,
+    token: Option<&str>,
+    content_type: &str,
+    body: &[u8],
+) -> (u16, Vec<u8>) {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    let auth = token
+        .map(|t| format!("Authorization: Bearer {t}\r\n"))
+        .unwrap_or_default();
+    write!(
+        s,
+        "POST {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: {content_type}\r\n{auth}Content-Length: {}\r\n\r\n",
+        body.len()
+    )
+    .unwrap();
+    s.write_all(body).unwrap();
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).unwrap();
+    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+    let head = String::from_utf8_lossy(&raw[..split]).to_lowercase();
+    let status = head[9..12].parse().unwrap();
+    let mut rest = &raw[split + 4..];
+    if !head.contains("transfer-encoding: chunked") {
+        return (status, rest.to_vec());
+    }
+    let mut body = Vec::new();
+    loop {
+        let end = rest.windows(2).position(|w| w == b"\r\n").unwrap();
+        let n =
+            usize::from_str_radix(std::str::from_utf8(&rest[..end]).unwrap().trim(), 16).unwrap();
+        if n == 0 {
+            return (status, body);
+        }
+        body.extend_from_slice(&rest[end + 2..end + 2 + n]);
+        rest = &rest[end + 2 + n + 2..];
+    }
+}
+
+/// The most memory the process `pid` has held (its peak resident set), in MiB.
+fn peak_mib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let line = status.lines().find(|l| l.starts_with("VmHWM:")).unwrap();
+    line.split_whitespace()
+        .nth(1)
+        .unwrap()
+        .parse::<u64>()
+        .unwrap()
+        / 1024
+}
+
+/// A push whose change inflates to 512 MiB (a few hundred KB on the wire) is refused with
+/// `too_large` before Automerge inflates it; the real server keeps answering another laptop,
+/// and its memory stays under 300 MB. Without the bound the server inflates it whole.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_compression_bomb_is_refused_and_the_server_keeps_serving() {
+    use automerge::transaction::Transactable;
+    use punkt_sync::wire::{DocPush, Outcome, Push};
+    use punkt_sync::{decode_response, encode_request, Request, Response};
+
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("server.db");
+    ok(&db, &["admin", "org", "add", "Fundacja A"]);
+    for user in ["mallory", "anna"] {
+        ok(
+            &db,
+            &[
+                "admin",
+                "user",
+                "add",
+                "--org",
+                "Fundacja A",
+                "--name",
+                user,
+                "--role",
+                "counsellor",
+            ],
+        );
+    }
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_punkt-sync-server"))
+        .args([
+            "serve",
+            "--db",
+            db.to_str().unwrap(),
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--insecure-http",
+        ])
+        .env("RUST_LOG", "warn")
+        .spawn()
+        .unwrap();
+    let mut up = false;
+    for _ in 0..100 {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            up = true;
+            break;
+        }
+    }
+    assert!(up, "the server started");
+    let token = |user: &str| {
+        let code = ok(&db, &["admin", "enroll", "--user", user])["code"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let req = serde_json::json!({ "code": code, "device_name": format!("{user}'s laptop") });
+        let (status, body) = http(
+            port,
+            "/v1/enroll",
+            None,
+            "application/json",
+            req.to_string().as_bytes(),
+        );
+        assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+        let reply: Value = serde_json::from_slice(&body).unwrap();
+        reply["token"].as_str().unwrap().to_string()
+    };
+    let (mallory, anna) = (token("mallory"), token("anna"));
+    let push = |token: &str, doc_id: &str, change: Vec<u8>| -> Outcome {
+        let req = Request::Push(Push {
+            cursor: 0,
+            page_limit: 10,
+            docs: vec![DocPush {
+                doc_id: doc_id.into(),
+                kind: "client_file".into(),
+                owner_org: "Fundacja A".into(),
+                base_heads: vec![],
+                changes: vec![change.into()],
+            }],
+        });
+        let (status, body) = http(
+            port,
+            "/v1/sync",
+            Some(token),
+            "application/x-punkt-sync",
+            &encode_request(&req),
+        );
+        assert_eq!(status, 200);
+        match decode_response(&body).unwrap() {
+            Response::Push(mut r) => r.results.remove(0).outcome,
+            other => panic!("not a push answer: {other:?}"),
+        }
+    };
+
+    let bomb = punkt_sync::bounds::hostile::compressed_change(512 << 20);
+    assert!(bomb.len() < 2 << 20, "{} bytes on the wire", bomb.len());
+    match push(&mallory, "bomb", bomb) {
+        Outcome::Refused(r) => assert_eq!(r.code, "too_large", "{}", r.message),
+        other => panic!("the bomb was not refused: {other:?}"),
+    }
+    // Another laptop syncs as usual.
+    let mut doc = automerge::AutoCommit::new();
+    doc.put(automerge::ROOT, "note", "a real file").unwrap();
+    let change = doc.get_last_local_change().unwrap().raw_bytes().to_vec();
+    assert!(matches!(
+        push(&anna, "real", change),
+        Outcome::Applied { .. }
+    ));
+    let peak = peak_mib(child.id());
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let _ = child.wait();
+    assert!(peak < 300, "the server's memory peaked at {peak} MiB");
+}

@@ -248,8 +248,58 @@ fn malformed(why: impl Into<String>) -> BoundError {
     BoundError::Malformed(why.into())
 }
 
+/// Hostile Automerge bytes, for the tests of this bound here and in the system tests (a
+/// compression bomb the server must refuse while it keeps serving others).
+#[doc(hidden)]
+pub mod hostile {
+    use super::{COMPRESSED_CHANGE, MAGIC};
+    use flate2::{write::DeflateEncoder, Compression};
+    use std::io::Write;
+
+    const MIB: usize = 1024 * 1024;
+
+    /// A compressed change chunk whose body inflates to `len` zero bytes (a few hundred KB
+    /// on the wire for a GiB).
+    pub fn compressed_change(len: usize) -> Vec<u8> {
+        chunk(COMPRESSED_CHANGE, &deflated_zeros(len))
+    }
+
+    pub fn write_uleb(mut n: u64, out: &mut Vec<u8>) {
+        loop {
+            let byte = (n & 0x7f) as u8;
+            n >>= 7;
+            if n == 0 {
+                out.push(byte);
+                return;
+            }
+            out.push(byte | 0x80);
+        }
+    }
+
+    pub fn chunk(chunk_type: u8, body: &[u8]) -> Vec<u8> {
+        let mut out = MAGIC.to_vec();
+        // A wrong checksum: Automerge compares it only after inflating.
+        out.extend_from_slice(&[0; 4]);
+        out.push(chunk_type);
+        write_uleb(body.len() as u64, &mut out);
+        out.extend_from_slice(body);
+        out
+    }
+
+    /// `len` (a multiple of 1 MiB) zero bytes as raw DEFLATE, without holding them.
+    pub fn deflated_zeros(len: usize) -> Vec<u8> {
+        let mut encoder = DeflateEncoder::new(Vec::new(), Compression::default());
+        let zeros = vec![0u8; MIB];
+        for _ in 0..len / MIB {
+            encoder.write_all(&zeros).unwrap();
+        }
+        encoder.finish().unwrap()
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    use super::hostile::{chunk, deflated_zeros, write_uleb};
     use super::*;
     use automerge::{transaction::Transactable, AutoCommit, ROOT};
     use flate2::{write::DeflateEncoder, Compression};
@@ -266,38 +316,6 @@ mod tests {
             .unwrap();
         doc.commit();
         doc
-    }
-
-    fn write_uleb(mut n: u64, out: &mut Vec<u8>) {
-        loop {
-            let byte = (n & 0x7f) as u8;
-            n >>= 7;
-            if n == 0 {
-                out.push(byte);
-                return;
-            }
-            out.push(byte | 0x80);
-        }
-    }
-
-    fn chunk(chunk_type: u8, body: &[u8]) -> Vec<u8> {
-        let mut out = MAGIC.to_vec();
-        // A wrong checksum: Automerge compares it only after inflating.
-        out.extend_from_slice(&[0; 4]);
-        out.push(chunk_type);
-        write_uleb(body.len() as u64, &mut out);
-        out.extend_from_slice(body);
-        out
-    }
-
-    /// `len` (a multiple of 1 MiB) zero bytes as raw DEFLATE, without holding them.
-    fn deflated_zeros(len: usize) -> Vec<u8> {
-        let mut encoder = DeflateEncoder::new(Vec::new(), Compression::default());
-        let zeros = vec![0u8; MIB];
-        for _ in 0..len / MIB {
-            encoder.write_all(&zeros).unwrap();
-        }
-        encoder.finish().unwrap()
     }
 
     /// A chunk body with one small plain change column and one deflated op column, laid out as

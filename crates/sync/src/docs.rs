@@ -16,6 +16,73 @@ pub enum DocError {
     MalformedSyncMessage(String),
     #[error("malformed document: {0}")]
     MalformedDocument(String),
+    /// Bytes that would inflate past [`MAX_INFLATED_DOC`], or a sync message whose filter
+    /// would make Automerge allocate without bound: refused before Automerge parses them.
+    #[error("{0}")]
+    TooLarge(String),
+}
+
+/// What one document (its snapshot and changes), one batch of changes or one sync message may
+/// come to once inflated. Attachments are at most 16 MiB, so a real file never nears it; a
+/// crafted one (DEFLATE reaches ~1000:1) is refused before it can take the memory.
+pub const MAX_INFLATED_DOC: usize = 64 * 1024 * 1024;
+
+/// Check `parts` together against [`MAX_INFLATED_DOC`] before Automerge parses any of them.
+fn check_inflation<'a>(
+    parts: impl IntoIterator<Item = &'a [u8]>,
+    malformed: fn(String) -> DocError,
+) -> Result<(), DocError> {
+    let mut left = MAX_INFLATED_DOC;
+    for p in parts {
+        match crate::bounds::check_inflated_size(p, left) {
+            Ok(n) => left -= n,
+            Err(crate::bounds::BoundError::TooLarge { .. }) => {
+                return Err(DocError::TooLarge(format!(
+                    "the Automerge data would inflate past {} MiB: refused",
+                    MAX_INFLATED_DOC >> 20
+                )))
+            }
+            Err(crate::bounds::BoundError::Malformed(m)) => return Err(malformed(m)),
+        }
+    }
+    Ok(())
+}
+
+/// Automerge's sync-protocol Bloom filters come with counts it trusts: a filter with entries
+/// but no bits divides by zero, and a probe count of billions allocates and loops without
+/// bound. Real filters use 10 bits per entry and 7 probes.
+fn check_filters(msg: &automerge::sync::Message) -> Result<(), DocError> {
+    for have in &msg.have {
+        let bytes = have.bloom.to_bytes();
+        let mut fields = [0u64; 3];
+        let mut rest = bytes.as_slice();
+        if rest.is_empty() {
+            continue; // an empty filter
+        }
+        for f in &mut fields {
+            let mut value = 0u64;
+            let mut shift = 0;
+            loop {
+                let Some((&b, tail)) = rest.split_first() else {
+                    return Err(DocError::MalformedSyncMessage("truncated filter".into()));
+                };
+                rest = tail;
+                value |= u64::from(b & 0x7f) << shift.min(63);
+                shift += 7;
+                if b & 0x80 == 0 {
+                    break;
+                }
+            }
+            *f = value;
+        }
+        let [entries, bits_per_entry, probes] = fields;
+        if entries > 0 && !(1..=64).contains(&bits_per_entry) || !(1..=64).contains(&probes) {
+            return Err(DocError::TooLarge(format!(
+                "a sync filter with {bits_per_entry} bits per entry and {probes} probes: refused"
+            )));
+        }
+    }
+    Ok(())
 }
 
 pub fn to_wire(heads: &[ChangeHash]) -> Vec<Hash> {
@@ -75,6 +142,10 @@ pub enum Applied {
 /// Apply encoded changes to `doc`. A change `doc` already has is a no-op, so a retried batch
 /// changes nothing.
 pub fn apply_changes(doc: &mut AutoCommit, changes: &[ByteBuf]) -> Result<Applied, DocError> {
+    check_inflation(
+        changes.iter().map(|c| c.as_slice()),
+        DocError::MalformedChange,
+    )?;
     let before = doc.get_heads();
     let mut decoded = Vec::with_capacity(changes.len());
     for c in changes {
@@ -103,6 +174,10 @@ pub fn new_changes_since(doc: &mut AutoCommit, before: &[ChangeHash]) -> Vec<(Ha
 
 /// Load a document from its stored form: a saved document and changes after it.
 pub fn load(snapshot: &[u8], changes: &[impl AsRef<[u8]>]) -> Result<AutoCommit, DocError> {
+    check_inflation(
+        std::iter::once(snapshot).chain(changes.iter().map(|c| c.as_ref())),
+        DocError::MalformedDocument,
+    )?;
     let mut doc =
         AutoCommit::load(snapshot).map_err(|e| DocError::MalformedDocument(e.to_string()))?;
     for c in changes {
@@ -122,6 +197,8 @@ pub fn sync_step(
     if let Some(bytes) = incoming {
         let msg = automerge::sync::Message::decode(bytes)
             .map_err(|e| DocError::MalformedSyncMessage(e.to_string()))?;
+        check_filters(&msg)?;
+        check_inflation(msg.changes.iter(), DocError::MalformedSyncMessage)?;
         doc.sync()
             .receive_sync_message(state, msg)
             .map_err(|e| DocError::MalformedSyncMessage(e.to_string()))?;
@@ -187,6 +264,55 @@ mod tests {
             apply_changes(&mut other, &[ByteBuf::from(vec![1, 2, 3])]),
             Err(DocError::MalformedChange(_))
         ));
+    }
+
+    #[test]
+    fn bombs_and_hostile_filters_are_refused_before_automerge_sees_them() {
+        let bomb = crate::bounds::hostile::compressed_change(MAX_INFLATED_DOC + (1 << 20));
+        let mut doc = doc_with(1, "name", "Olena");
+        let heads = doc.get_heads();
+        assert!(matches!(
+            apply_changes(&mut doc, &[ByteBuf::from(bomb.clone())]),
+            Err(DocError::TooLarge(_))
+        ));
+        assert_eq!(doc.get_heads(), heads, "nothing applied");
+        // Many small ones share one budget.
+        let part = crate::bounds::hostile::compressed_change(MAX_INFLATED_DOC / 4);
+        let parts = vec![ByteBuf::from(part); 5];
+        assert!(matches!(
+            apply_changes(&mut doc, &parts),
+            Err(DocError::TooLarge(_))
+        ));
+        assert!(matches!(
+            load(&doc.save(), &[bomb]),
+            Err(DocError::TooLarge(_))
+        ));
+
+        // A sync message whose filter has entries but no bits (Automerge would divide by
+        // zero) or billions of probes.
+        let mut device = doc_with(2, "a", "1");
+        let mut state = automerge::sync::State::new();
+        let honest = device.sync().generate_sync_message(&mut state).unwrap();
+        for filter in [
+            [1u8, 0, 7].as_slice(),
+            &[1, 10, 0xff, 0xff, 0xff, 0xff, 0x0f, 0, 0],
+        ] {
+            let mut msg = honest.clone();
+            msg.have = vec![automerge::sync::Have {
+                last_sync: vec![],
+                bloom: automerge::sync::BloomFilter::try_from(filter).unwrap(),
+            }];
+            let mut server = doc_with(3, "b", "2");
+            let mut fresh = automerge::sync::State::new();
+            assert!(matches!(
+                sync_step(&mut server, &mut fresh, Some(&msg.encode())),
+                Err(DocError::TooLarge(_))
+            ));
+        }
+        // An honest message still goes through.
+        let mut server = doc_with(3, "b", "2");
+        let mut fresh = automerge::sync::State::new();
+        assert!(sync_step(&mut server, &mut fresh, Some(&honest.encode())).is_ok());
     }
 
     #[test]
