@@ -302,8 +302,6 @@ mod tests {
     use super::hostile::{chunk, deflated_zeros, write_uleb};
     use super::*;
     use automerge::{transaction::Transactable, AutoCommit, ROOT};
-    use flate2::{write::DeflateEncoder, Compression};
-    use std::io::Write;
     use std::time::{Duration, Instant};
 
     const MIB: usize = 1024 * 1024;
