@@ -20,6 +20,7 @@ use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::limits::{LimitConfig, Limits};
 use crate::storage::{
     timestamp, AuditEvent, Device, DocWrite, Hold, ServerDoc, Storage, StorageError, TallyMonth,
     TallyRow, WriteOutcome,
@@ -171,6 +172,7 @@ pub struct Engine<S> {
     pub store: Arc<S>,
     clock: Arc<dyn Fn() -> i64 + Send + Sync>,
     erase_limit: u64,
+    limits: Arc<Limits>,
 }
 
 impl<S> Clone for Engine<S> {
@@ -179,6 +181,7 @@ impl<S> Clone for Engine<S> {
             store: self.store.clone(),
             clock: self.clock.clone(),
             erase_limit: self.erase_limit,
+            limits: self.limits.clone(),
         }
     }
 }
@@ -193,7 +196,18 @@ impl<S: Storage> Engine<S> {
             store: Arc::new(store),
             clock: Arc::new(|| chrono::Utc::now().timestamp()),
             erase_limit: DEFAULT_ERASE_LIMIT,
+            limits: Arc::new(Limits::new(LimitConfig::default())),
         }
+    }
+
+    /// Other rate limits than the defaults.
+    pub fn with_limits(mut self, config: LimitConfig) -> Self {
+        self.limits = Arc::new(Limits::new(config));
+        self
+    }
+
+    pub fn limits(&self) -> &Limits {
+        &self.limits
     }
 
     /// Documents one laptop may erase in 24 hours.
@@ -217,8 +231,16 @@ impl<S: Storage> Engine<S> {
         action: &str,
         device: Option<&Device>,
         doc_id: Option<&str>,
-        detail: String,
+        mut detail: String,
     ) {
+        // A request with no valid token is nobody's: a flood of them must not fill the log.
+        if device.is_none() && matches!(action, "refused" | "enrol_refused") {
+            match self.limits.anonymous_audit(self.now()) {
+                None => return,
+                Some(0) => {}
+                Some(n) => detail.push_str(&format!(" ({n} more such requests were not logged)")),
+            }
+        }
         let e = AuditEvent {
             at: timestamp(self.now()),
             action: action.to_string(),
@@ -380,7 +402,27 @@ impl<S: Storage> Engine<S> {
 
     /// The device a bearer token belongs to, or why it is refused.
     pub async fn authenticate(&self, token: Option<&str>) -> Result<Device, Refusal> {
+        self.authenticate_quietly(token, false).await
+    }
+
+    /// [`Engine::authenticate`] for a request from an address over its failure allowance
+    /// (`blocked`): a valid token is served as ever; anything else is refused with
+    /// `rate_limited` and writes nothing.
+    pub async fn authenticate_quietly(
+        &self,
+        token: Option<&str>,
+        blocked: bool,
+    ) -> Result<Device, Refusal> {
+        let slow_down = || {
+            refusal(
+                "rate_limited",
+                "too many failed attempts from this address: wait a minute and try again",
+            )
+        };
         let Some(token) = token else {
+            if blocked {
+                return Err(slow_down());
+            }
             self.audit("refused", None, None, "no device token".into())
                 .await;
             return Err(refusal(
@@ -390,8 +432,11 @@ impl<S: Storage> Engine<S> {
         };
         match self.store.device_by_token(hash_secret(token)).await {
             Ok(Some(d)) if d.revoked_at.is_some() => {
-                self.audit("refused", Some(&d), None, "revoked device".into())
-                    .await;
+                // A revoked laptop that keeps asking is logged at its request rate.
+                if self.limits.device_request(&d.device_id) {
+                    self.audit("refused", Some(&d), None, "revoked device".into())
+                        .await;
+                }
                 Err(Refusal {
                     code: "device_revoked".into(),
                     message: "this device was revoked: its store must be wiped".into(),
@@ -402,6 +447,7 @@ impl<S: Storage> Engine<S> {
                 let _ = self.store.touch_device(&d.device_id, self.now()).await;
                 Ok(d)
             }
+            Ok(None) if blocked => Err(slow_down()),
             Ok(None) => {
                 self.audit("refused", None, None, "unknown device token".into())
                     .await;

@@ -6,8 +6,10 @@
 use std::future::Future;
 use std::time::Duration;
 
-use axum::body::{Body, Bytes};
-use axum::extract::{DefaultBodyLimit, State};
+use axum::body::Bytes;
+use std::net::{IpAddr, SocketAddr};
+
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Request, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -43,15 +45,39 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
         .map(str::trim)
 }
 
-async fn sync<S: Storage>(
-    State(engine): State<Engine<S>>,
-    headers: HeaderMap,
-    body: Body,
-) -> Response {
-    let device = match engine.authenticate(bearer(&headers)).await {
+/// The address a request came from (none in tests that call the router directly).
+fn peer(req: &Request) -> Option<IpAddr> {
+    req.extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip())
+}
+
+fn slow_down() -> Refusal {
+    Refusal::new(
+        "rate_limited",
+        "too many requests: wait a minute and try again",
+    )
+}
+
+async fn sync<S: Storage>(State(engine): State<Engine<S>>, req: Request) -> Response {
+    let ip = peer(&req);
+    let (parts, body) = req.into_parts();
+    let token = bearer(&parts.headers);
+    // An address whose failures used up its allowance gets nothing more without a token;
+    // a laptop with a valid one behind the same address (an office's) is still served.
+    let blocked = ip.is_some_and(|ip| !engine.limits().may_try(ip));
+    if blocked && token.is_none() {
+        return refused(StatusCode::TOO_MANY_REQUESTS, slow_down());
+    }
+    let device = match engine.authenticate_quietly(token, blocked).await {
         Ok(d) => d,
         Err(r) => {
-            let status = if r.wipe {
+            if let Some(ip) = ip.filter(|_| !r.wipe) {
+                engine.limits().failed(ip);
+            }
+            let status = if blocked {
+                StatusCode::TOO_MANY_REQUESTS
+            } else if r.wipe {
                 StatusCode::FORBIDDEN
             } else {
                 StatusCode::UNAUTHORIZED
@@ -59,6 +85,9 @@ async fn sync<S: Storage>(
             return refused(status, r);
         }
     };
+    if !engine.limits().device_request(&device.device_id) {
+        return refused(StatusCode::TOO_MANY_REQUESTS, slow_down());
+    }
     let bytes: Bytes = match axum::body::to_bytes(body, limits::MAX_MESSAGE_BYTES).await {
         Ok(b) => b,
         Err(_) => {
@@ -89,17 +118,40 @@ async fn sync<S: Storage>(
     binary(StatusCode::OK, response)
 }
 
-async fn enroll<S: Storage>(
-    State(engine): State<Engine<S>>,
-    Json(req): Json<EnrolRequest>,
-) -> Response {
-    match engine.enrol(req).await {
-        Ok(reply) => (StatusCode::OK, Json(reply)).into_response(),
-        Err(r) => (
-            StatusCode::FORBIDDEN,
+async fn enroll<S: Storage>(State(engine): State<Engine<S>>, req: Request) -> Response {
+    let ip = peer(&req);
+    let refuse = |status: StatusCode, r: Refusal| {
+        (
+            status,
             Json(serde_json::json!({ "code": r.code, "message": r.message })),
         )
-            .into_response(),
+            .into_response()
+    };
+    if ip.is_some_and(|ip| !engine.limits().may_try(ip)) {
+        return refuse(StatusCode::TOO_MANY_REQUESTS, slow_down());
+    }
+    let bytes = match axum::body::to_bytes(req.into_body(), 16 * 1024).await {
+        Ok(b) => b,
+        Err(_) => {
+            let r = Refusal::new("too_large", "an enrolment request is at most 16 KiB");
+            return refuse(StatusCode::PAYLOAD_TOO_LARGE, r);
+        }
+    };
+    let enrol: EnrolRequest = match serde_json::from_slice(&bytes) {
+        Ok(e) => e,
+        Err(e) => {
+            let r = Refusal::new("malformed", format!("not an enrolment request: {e}"));
+            return refuse(StatusCode::BAD_REQUEST, r);
+        }
+    };
+    match engine.enrol(enrol).await {
+        Ok(reply) => (StatusCode::OK, Json(reply)).into_response(),
+        Err(r) => {
+            if let Some(ip) = ip {
+                engine.limits().failed(ip);
+            }
+            refuse(StatusCode::FORBIDDEN, r)
+        }
     }
 }
 
@@ -107,10 +159,7 @@ async fn enroll<S: Storage>(
 pub fn router<S: Storage>(engine: Engine<S>) -> Router {
     Router::new()
         .route("/v1/health", get(|| async { "ok" }))
-        .route(
-            "/v1/enroll",
-            post(enroll::<S>).layer(DefaultBodyLimit::max(16 * 1024)),
-        )
+        .route("/v1/enroll", post(enroll::<S>))
         .route(
             "/v1/sync",
             post(sync::<S>).layer(DefaultBodyLimit::disable()),
@@ -128,9 +177,12 @@ pub async fn serve_http<S: Storage>(
     listener: tokio::net::TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(engine))
-        .with_graceful_shutdown(shutdown)
-        .await
+    axum::serve(
+        listener,
+        router(engine).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }
 
 /// Serve HTTPS on `listen` with a PEM certificate chain and key until `handle` is told to shut
@@ -146,7 +198,7 @@ pub async fn serve_tls<S: Storage>(
     let config = axum_server::tls_rustls::RustlsConfig::from_pem(cert_pem, key_pem).await?;
     axum_server::bind_rustls(listen, config)
         .handle(handle)
-        .serve(router(engine).into_make_service())
+        .serve(router(engine).into_make_service_with_connect_info::<SocketAddr>())
         .await
 }
 

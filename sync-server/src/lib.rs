@@ -12,6 +12,7 @@
 
 pub mod engine;
 pub mod http;
+pub mod limits;
 pub mod postgres;
 pub mod sqlite;
 pub mod storage;

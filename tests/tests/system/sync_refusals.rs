@@ -223,3 +223,89 @@ fn malformed_and_oversized_messages_are_refused_and_logged() {
     anna.add(r#"{"given_names":"Still","family_name":"Working"}"#);
     assert_eq!(anna.sync(&server).sent, 1);
 }
+
+/// A bounded flood from 127.0.0.1 (1,200 requests with tokens the server never issued, 60
+/// enrolments with guessed codes) while two real laptops sync from the same address: the
+/// flood is slowed down (429, `rate_limited`, nothing looked up or written once an address is
+/// over its allowance), the audit log takes at most a minute's cap of rows from it, and the
+/// laptops sync as if nothing happened.
+#[test]
+fn a_flood_from_one_address_does_not_stop_real_laptops_syncing_from_it() {
+    let (_dir, server) = setup();
+    let mut anna = Device::enrolled(&server, "Fundacja A", "anna");
+    let mut adam = Device::enrolled(&server, "Fundacja A", "adam");
+    let before = server.audit().len();
+    let flood = |n: usize| {
+        let url = server.url.clone();
+        std::thread::spawn(move || {
+            let mut slowed = 0;
+            let body = encode_request(&Request::Directory);
+            for i in 0..n {
+                let mut t = HttpTransport::new(&url, &format!("forged-{i}"), None).unwrap();
+                match t.exchange(&body) {
+                    Err(TransportError::Http { status: 429, body }) => {
+                        match decode_response(&body).unwrap() {
+                            Response::Refused(r) => assert_eq!(r.code, "rate_limited"),
+                            other => panic!("{other:?}"),
+                        }
+                        slowed += 1;
+                    }
+                    Err(TransportError::Http { status: 401, .. }) => {}
+                    other => panic!("a forged token was answered {other:?}"),
+                }
+            }
+            slowed
+        })
+    };
+    let floods: Vec<_> = (0..4).map(|_| flood(300)).collect();
+    let guesses = {
+        let url = server.url.clone();
+        std::thread::spawn(move || {
+            let dir = tempfile::tempdir().unwrap();
+            let mut p =
+                punkt_core::Punkt::init_with(&dir.path().join("s"), PASS, "Fundacja A", FAST)
+                    .unwrap();
+            (0..60)
+                .filter(|i| {
+                    let e = p
+                        .enroll(&url, &format!("GUES-SCOD-E{i:03}"), "guess", None)
+                        .unwrap_err();
+                    e.to_string().contains("too many")
+                })
+                .count()
+        })
+    };
+    // Meanwhile, real work from the same address.
+    for i in 0..5 {
+        let id = anna.add(&format!(
+            r#"{{"given_names":"Osoba{i}","family_name":"Realna"}}"#
+        ));
+        anna.consult(&id, "during the flood");
+        assert!(anna.sync(&server).refused.is_empty());
+        adam.sync(&server);
+    }
+    let slowed: usize = floods.into_iter().map(|f| f.join().unwrap()).sum();
+    let guesses_slowed = guesses.join().unwrap();
+    assert!(
+        slowed > 1_000,
+        "most of the flood was slowed down: {slowed}"
+    );
+    assert!(
+        guesses_slowed > 40,
+        "guessing codes was slowed down: {guesses_slowed}"
+    );
+    assert_eq!(adam.punkt.search("Realna", 10).unwrap().len(), 5);
+
+    let anonymous = server.audit()[..server.audit().len() - before]
+        .iter()
+        .filter(|e| {
+            e.device_id.is_none() && matches!(e.action.as_str(), "refused" | "enrol_refused")
+        })
+        .count();
+    // 30 rows a minute; the flood may straddle two minutes.
+    assert!(anonymous <= 60, "{anonymous} audit rows from the flood");
+    assert!(
+        anonymous >= 10,
+        "the first failures are logged: {anonymous}"
+    );
+}
