@@ -857,6 +857,34 @@ test('team: a person added, a code made for them is shown once with its expiry',
   assert(!(await page.locator('body').innerText()).includes(code), 'the code is still on screen');
 });
 
+test('secrets: a copied enrolment code leaves the clipboard after 30 seconds, something copied since stays', async ({ open, page }) => {
+  await page.context().grantPermissions(['clipboard-read', 'clipboard-write']);
+  await page.clock.install();
+  await open({ unlocked: true, team: TEAM });
+  await page.getByTestId('nav-sync').click();
+  const makeCode = async () => {
+    await page.getByTestId('team-code-user').click();
+    await page.getByRole('option', { name: 'marek (Prawnik)' }).click();
+    await page.getByTestId('team-code-make').click();
+    return page.getByTestId('team-code').innerText();
+  };
+  const clipboard = () => page.evaluate(() => navigator.clipboard.readText());
+  const code = await makeCode();
+  await page.getByTestId('team-code-copy').click();
+  await page.getByText('Skopiowano — schowek zostanie wyczyszczony za 30 s').waitFor();
+  assert((await clipboard()) === code, 'the code was not copied');
+  await page.clock.fastForward(29_000);
+  assert((await clipboard()) === code, 'cleared too early');
+  await page.clock.fastForward(2_000);
+  await page.waitForFunction(() => navigator.clipboard.readText().then((t) => t === ''));
+  // Copied again, then something else copied by the person: theirs is left alone.
+  await page.getByTestId('team-code-copy').click();
+  await page.evaluate(() => navigator.clipboard.writeText('adres klienta'));
+  await page.clock.fastForward(31_000);
+  await page.waitForTimeout(100);
+  assert((await clipboard()) === 'adres klienta', 'the person\'s own copy was cleared');
+});
+
 test('team: a laptop is revoked only after confirming, then shown as revoked', async ({ open, page, shot }) => {
   await open({ unlocked: true, team: TEAM });
   await page.getByTestId('nav-sync').click();

@@ -359,8 +359,19 @@ impl Punkt {
     }
 }
 
+/// A text cell a spreadsheet would take for a formula (it starts with `=`, `+`, `-`, `@`, a
+/// tab or a carriage return) gets a leading `'`: a city or an organisation typed as
+/// `=HYPERLINK(...)` must not run when a donor opens the file.
+fn spreadsheet_text(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{s}").into()
+    } else {
+        s.into()
+    }
+}
+
 impl Report {
-    /// CSV: one row per cell, the total first.
+    /// CSV: one row per cell, the total first. Text cells are [`spreadsheet_text`].
     pub fn to_csv(&self) -> Result<Vec<u8>> {
         let mut w = csv::Writer::from_writer(Vec::new());
         let err = |e: csv::Error| CoreError::Export(e.to_string());
@@ -388,9 +399,9 @@ impl Report {
             w.write_record([
                 self.from.as_str(),
                 self.to.as_str(),
-                &r.dimension,
-                &r.value,
-                &r.service,
+                &spreadsheet_text(&r.dimension),
+                &spreadsheet_text(&r.value),
+                &spreadsheet_text(&r.service),
                 &r.people.to_string(),
                 &r.consultations.to_string(),
             ])

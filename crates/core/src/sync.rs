@@ -126,24 +126,74 @@ impl Transport for HttpTransport {
 }
 
 /// Refuse plain HTTP except to this machine.
+/// A server address a laptop may use: `https://` anywhere, plain `http://` only to this
+/// machine. The URL is parsed and its host compared, so `http://127.0.0.1@evil.example/`
+/// (user `127.0.0.1` at host `evil.example`) is not taken for a loopback address; a user name
+/// or password in the address is refused altogether.
 fn check_server_url(server: &str) -> Result<()> {
-    let lower = server.to_ascii_lowercase();
-    if lower.starts_with("https://") {
-        return Ok(());
+    let bad = |why: &str| CoreError::Invalid(format!("'{server}' {why}"));
+    let uri: ureq::http::Uri = server
+        .parse()
+        .map_err(|_| bad("is not an http(s):// URL"))?;
+    let authority = uri
+        .authority()
+        .ok_or_else(|| bad("is not an http(s):// URL"))?;
+    if authority.as_str().contains('@') {
+        return Err(bad("names a user: give the server's address only"));
     }
-    if let Some(rest) = lower.strip_prefix("http://") {
-        let host = rest.split('/').next().unwrap_or("");
-        let host = host.rsplit_once(':').map(|(h, _)| h).unwrap_or(host);
-        if ["127.0.0.1", "localhost", "[::1]"].contains(&host) || host.starts_with("127.") {
-            return Ok(());
+    let host = authority
+        .host()
+        .trim_start_matches('[')
+        .trim_end_matches(']');
+    match uri.scheme_str().map(str::to_ascii_lowercase).as_deref() {
+        Some("https") => Ok(()),
+        Some("http") => {
+            let loopback = host.eq_ignore_ascii_case("localhost")
+                || host
+                    .parse::<std::net::IpAddr>()
+                    .is_ok_and(|ip| ip.is_loopback());
+            if loopback {
+                Ok(())
+            } else {
+                Err(CoreError::Invalid(
+                    "plain http:// is only for a server on this machine; use https://".into(),
+                ))
+            }
         }
-        return Err(CoreError::Invalid(
-            "plain http:// is only for a server on this machine; use https://".into(),
-        ));
+        _ => Err(bad("is not an http(s):// URL")),
     }
-    Err(CoreError::Invalid(format!(
-        "'{server}' is not an http(s):// URL"
-    )))
+}
+
+#[cfg(test)]
+mod url_tests {
+    use super::check_server_url;
+
+    #[test]
+    fn plain_http_only_to_this_machine_whatever_the_url_hides() {
+        for ok in [
+            "https://office.example:8443",
+            "http://127.0.0.1:8443",
+            "http://127.5.0.1",
+            "http://localhost:80/",
+            "http://[::1]:8443",
+            "HTTP://LOCALHOST:1",
+        ] {
+            assert!(check_server_url(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "http://127.0.0.1@evil.example/",
+            "http://127.0.0.1:8443@evil.example:8443",
+            "https://user:pw@office.example",
+            "http://127.0.0.1.evil.example/",
+            "http://localhost.evil.example",
+            "http://192.0.2.10:8443",
+            "ftp://127.0.0.1",
+            "office.example",
+            "",
+        ] {
+            assert!(check_server_url(bad).is_err(), "{bad}");
+        }
+    }
 }
 
 /// What enrolment stored.

@@ -41,9 +41,10 @@ impl KdfParams {
     };
 
     /// The default costs, or [`KdfParams::FOR_TESTS`] when `PUNKT_TEST_FAST_KDF=1` (the test
-    /// suites of the command and the desktop app set it).
+    /// suites of the command and the desktop app set it) in a debug build: a release build
+    /// ignores it, so no environment variable can weaken a real store.
     pub fn from_env() -> KdfParams {
-        if std::env::var("PUNKT_TEST_FAST_KDF").as_deref() == Ok("1") {
+        if cfg!(debug_assertions) && std::env::var("PUNKT_TEST_FAST_KDF").as_deref() == Ok("1") {
             KdfParams::FOR_TESTS
         } else {
             KdfParams::default()
@@ -91,12 +92,35 @@ impl DataKey {
     }
 }
 
-/// The key-encryption key for `passphrase` (Argon2id).
+/// The most a file may ask the key derivation to cost: 256 MiB (four times the default), 10
+/// passes, 8 lanes. The parameters come from the key file or a sealed file, which someone
+/// else may have made: a hostile one must not make a laptop allocate gigabytes or spin for
+/// minutes before the passphrase is even checked.
+pub const MAX_KDF: KdfParams = KdfParams {
+    m_kib: 256 * 1024,
+    t: 10,
+    p: 8,
+};
+
+/// The key-encryption key for `passphrase` (Argon2id), refused for parameters past
+/// [`MAX_KDF`].
 pub(crate) fn derive(
     passphrase: &str,
     salt: &[u8],
     params: KdfParams,
 ) -> Result<Zeroizing<[u8; 32]>> {
+    if params.m_kib > MAX_KDF.m_kib || params.t > MAX_KDF.t || params.p > MAX_KDF.p {
+        return Err(StoreError::BadKeyFile(format!(
+            "the file asks for a key derivation of {} MiB, {} passes and {} lanes, more than \
+             Punkt ever makes ({} MiB, {} passes, {} lanes): refused",
+            params.m_kib / 1024,
+            params.t,
+            params.p,
+            MAX_KDF.m_kib / 1024,
+            MAX_KDF.t,
+            MAX_KDF.p
+        )));
+    }
     let p = Params::new(params.m_kib, params.t, params.p, Some(32))
         .map_err(|e| StoreError::BadKeyFile(format!("invalid key derivation parameters: {e}")))?;
     let mut out = Zeroizing::new([0u8; 32]);

@@ -409,8 +409,9 @@ fn sqlcipher_ready() {
 /// `plaintext_stores()` returns is alive are plain SQLite files (no `PRAGMA key`), everything
 /// else alike, so a search of their bytes for a name finds what deletion left, not ciphertext.
 /// Per thread, so the other tests of the same test binary (each on its own thread) keep real
-/// SQLCipher stores; the guard switches it off again when the test ends.
-#[cfg(feature = "plaintext-for-tests")]
+/// SQLCipher stores; the guard switches it off again when the test ends. Never in a release
+/// build, whatever features a workspace build unifies.
+#[cfg(all(feature = "plaintext-for-tests", debug_assertions))]
 pub mod testing {
     use std::cell::Cell;
 
@@ -438,12 +439,12 @@ pub mod testing {
     }
 }
 
-#[cfg(feature = "plaintext-for-tests")]
+#[cfg(all(feature = "plaintext-for-tests", debug_assertions))]
 fn encrypted() -> bool {
     !testing::plaintext()
 }
 
-#[cfg(not(feature = "plaintext-for-tests"))]
+#[cfg(not(all(feature = "plaintext-for-tests", debug_assertions)))]
 fn encrypted() -> bool {
     true
 }

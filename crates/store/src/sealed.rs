@@ -62,11 +62,6 @@ pub fn unseal(passphrase: &str, sealed: &[u8]) -> Result<Vec<u8>> {
         t: num(13),
         p: num(17),
     };
-    if params.m_kib > 1024 * 1024 || params.t > 64 || params.p > 16 {
-        return Err(StoreError::BadKeyFile(
-            "implausible key derivation parameters".into(),
-        ));
-    }
     let salt = &sealed[21..37];
     let nonce = &sealed[37..61];
     let k = derive(passphrase, salt, params)?;
@@ -117,5 +112,23 @@ mod tests {
             unseal("a long passphrase", b"PK"),
             Err(StoreError::BadKeyFile(_))
         ));
+    }
+
+    /// A hostile file asking for 512 MiB of key derivation (or 32 passes, or 12 lanes) is refused at
+    /// once, before any memory is taken.
+    #[test]
+    fn a_file_asking_for_a_costly_key_derivation_is_refused_at_once() {
+        let s = seal("a long passphrase", b"changes", FAST).unwrap();
+        for (offset, value) in [(9, 512 * 1024u32), (13, 32), (17, 12)] {
+            let mut hostile = s.clone();
+            hostile[offset..offset + 4].copy_from_slice(&value.to_be_bytes());
+            let started = std::time::Instant::now();
+            let e = unseal("a long passphrase", &hostile).unwrap_err();
+            assert!(started.elapsed() < std::time::Duration::from_secs(1));
+            match e {
+                StoreError::BadKeyFile(m) => assert!(m.contains("more than"), "{m}"),
+                other => panic!("{other:?}"),
+            }
+        }
     }
 }

@@ -1,10 +1,11 @@
 // The consortium count (coordinators): people helped by several member organisations counted
 // once. Each laptop sends keyed hashes under a key the coordinators pass on by hand; the server
 // answers with numbers only (docs/consortium-counting.md).
-import { Alert, Badge, Button, Card, CopyButton, Group, List, Modal, PasswordInput, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import { Alert, Badge, Button, Card, Group, List, Modal, PasswordInput, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ErrorAlert, useNotify } from '../components/errors';
+import { SecretCopyButton } from '../components/secrets';
 import { api, type ConsortiumCount, type TallyReceipt } from '../ipc';
 
 const MONTH = /^\d{4}-(0[1-9]|1[0-2])$/;
@@ -53,9 +54,7 @@ function ConsortiumKeyCard({ keyId, onChanged }: { keyId: string | null; onChang
             <Text size="sm">{t('consortium.new_key_warning')}</Text>
             <Group gap="xs" align="flex-end">
               <TextInput readOnly value={fresh} ff="monospace" style={{ flex: 1 }} aria-label={t('consortium.key')} data-testid="consortium-key-value" onFocus={(e) => e.currentTarget.select()} />
-              <CopyButton value={fresh}>
-                {({ copied, copy }) => <Button variant="light" onClick={copy}>{copied ? t('consortium.copied') : t('consortium.copy')}</Button>}
-              </CopyButton>
+              <SecretCopyButton value={fresh} size="sm" testId="consortium-key-copy" />
             </Group>
             <Group><Button size="xs" variant="default" onClick={() => setFresh(null)} data-testid="consortium-key-hide">{t('consortium.key_noted')}</Button></Group>
           </Stack>

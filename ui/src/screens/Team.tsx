@@ -2,10 +2,11 @@
 // screen: who has which laptop and when it was last seen, a person added, a one-time code to
 // enrol a new laptop (shown once), and a lost or stolen laptop revoked. All of it is on the
 // server, which checks that the asker is a coordinator and logs every act.
-import { Alert, Badge, Button, Card, Checkbox, CopyButton, Group, Loader, Modal, NumberInput, Select, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import { Alert, Badge, Button, Card, Checkbox, Group, Loader, Modal, NumberInput, Select, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ErrorAlert, useNotify } from '../components/errors';
+import { SecretCopyButton } from '../components/secrets';
 import { api, type EnrolCode, type Team, type TeamDevice } from '../ipc';
 import { ROLES } from './Settings';
 
@@ -227,9 +228,7 @@ function NewCode({ team, server }: { team: Team; server: string }) {
           <Stack gap="xs">
             <Group gap="sm" align="center">
               <Text ff="monospace" fz={32} fw={700} lts={2} data-testid="team-code">{code.code}</Text>
-              <CopyButton value={code.code}>
-                {({ copied, copy }) => <Button size="xs" variant="light" onClick={copy} data-testid="team-code-copy">{copied ? t('team.copied') : t('team.copy')}</Button>}
-              </CopyButton>
+              <SecretCopyButton value={code.code} testId="team-code-copy" />
             </Group>
             <Text size="sm" data-testid="team-code-expires">{t('team.code_expires', { when: when(code.expires_at) })}</Text>
             <Text size="sm">{t('team.code_where', { screen: t('sync.title'), button: t('sync.enroll'), server })}</Text>

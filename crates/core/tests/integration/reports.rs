@@ -44,6 +44,41 @@ fn dataset(p: &mut punkt_core::Punkt) {
     );
 }
 
+/// A place typed as a formula stays text when the CSV is opened in a spreadsheet.
+#[test]
+fn csv_cells_that_look_like_formulas_stay_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut p = store(dir.path());
+    let a = client(&mut p, r#"{"given_names":"Olena","family_name":"Bondar"}"#);
+    for city in [
+        "=HYPERLINK(\"http://evil.example\",\"x\")",
+        "+48 Lublin",
+        "-Lublin",
+        "@Lublin",
+    ] {
+        let json = format!(
+            r#"{{"date":"2026-02-01","place":{{"kind":"point","city":{}}},"services":["legal"]}}"#,
+            serde_json::to_string(city).unwrap()
+        );
+        consult(&mut p, &a, &json);
+    }
+    let r = p
+        .report("2026-01-01".parse().unwrap(), "2026-12-31".parse().unwrap())
+        .unwrap();
+    let bytes = r.to_csv().unwrap();
+    let places: Vec<String> = csv::Reader::from_reader(bytes.as_slice())
+        .records()
+        .map(|r| r.unwrap())
+        .filter(|r| &r[2] == "place")
+        .map(|r| r[3].to_string())
+        .collect();
+    assert_eq!(places.len(), 8, "{places:?}");
+    for p in &places {
+        assert!(p.starts_with('\''), "{p}");
+    }
+    assert!(places.contains(&"'=HYPERLINK(\"http://evil.example\",\"x\")".to_string()));
+}
+
 #[test]
 fn a_year_report_counts_people_once_per_cell() {
     let dir = tempfile::tempdir().unwrap();
