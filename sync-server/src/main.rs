@@ -118,9 +118,16 @@ fn sqlite(db: &str) -> anyhow::Result<SqliteStorage> {
 }
 
 async fn postgres(db: &str) -> anyhow::Result<PostgresStorage> {
-    PostgresStorage::connect(db, 8)
+    let storage = PostgresStorage::connect(db, 8)
         .await
-        .context("cannot connect to PostgreSQL")
+        .context("cannot connect to PostgreSQL")?;
+    if !storage.connection_encrypted().await.unwrap_or(false) {
+        tracing::warn!(
+            "the connection to PostgreSQL is not encrypted: fine on this machine, never across \
+             a network (give ?sslmode=verify-full&sslrootcert=CA.pem)"
+        );
+    }
+    Ok(storage)
 }
 
 async fn shutdown_signal() {

@@ -3,13 +3,10 @@
 //! is one counter row updated inside each write's transaction, so sequence numbers become
 //! visible in order and "what changed since" never skips a write committed late.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use punkt_sync::docs::{heads_from_bytes, heads_to_bytes, sorted};
 use punkt_sync::wire::ERASED_KIND;
-use tokio::sync::Mutex;
-use tokio_postgres::{Client, NoTls};
 
 use crate::storage::{
     timestamp, AuditEvent, Changed, Device, DocWrite, HeldDoc, Hold, Result, ServerDoc, Storage,
@@ -69,32 +66,286 @@ CREATE TABLE IF NOT EXISTS held_changes (
     PRIMARY KEY (doc_id, n));
 ";
 
-/// A few connections, used round-robin (each behind a lock, for transactions).
+/// How the connection to PostgreSQL is protected: libpq's `sslmode` values, read from the
+/// URL (`?sslmode=verify-full&sslrootcert=/etc/punkt/db-ca.pem`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TlsMode {
+    /// Plain TCP (only sensible on the same machine).
+    Disable,
+    /// TLS when the server offers it, plain otherwise; the certificate is not checked.
+    Prefer,
+    /// TLS or nothing; the certificate is not checked (checked against `sslrootcert` if given,
+    /// as libpq does).
+    Require,
+    /// TLS, the certificate chain checked against `sslrootcert` (or the public roots).
+    VerifyCa,
+    /// TLS, the chain and the host name checked.
+    VerifyFull,
+}
+
+/// The database URL split into what tokio-postgres reads and what Punkt handles itself:
+/// `sslmode` (tokio-postgres knows only disable/prefer/require) and `sslrootcert`. Without
+/// `sslmode`, a database on this machine is `prefer` and one elsewhere `require`: the people's
+/// files never cross a network in clear.
+pub fn tls_settings(url: &str) -> Result<(String, TlsMode, Option<std::path::PathBuf>)> {
+    let invalid = |m: String| StorageError::Invalid(m);
+    let (base, query) = url.split_once('?').unwrap_or((url, ""));
+    let mut mode = None;
+    let mut root = None;
+    let mut rest = Vec::new();
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        match k {
+            "sslmode" => {
+                mode = Some(match v {
+                    "disable" => TlsMode::Disable,
+                    "prefer" | "allow" => TlsMode::Prefer,
+                    "require" => TlsMode::Require,
+                    "verify-ca" => TlsMode::VerifyCa,
+                    "verify-full" => TlsMode::VerifyFull,
+                    other => return Err(invalid(format!(
+                        "sslmode={other}: use disable, prefer, require, verify-ca or verify-full"
+                    ))),
+                })
+            }
+            "sslrootcert" => root = Some(std::path::PathBuf::from(percent_decode(v))),
+            _ => rest.push(pair),
+        }
+    }
+    let parsed: tokio_postgres::Config = base
+        .parse()
+        .map_err(|e| invalid(format!("not a PostgreSQL URL: {e}")))?;
+    let local = parsed.get_hosts().iter().all(|h| match h {
+        tokio_postgres::config::Host::Tcp(name) => {
+            name == "localhost"
+                || name
+                    .parse::<std::net::IpAddr>()
+                    .is_ok_and(|ip| ip.is_loopback())
+        }
+        #[cfg(unix)]
+        tokio_postgres::config::Host::Unix(_) => true,
+    });
+    let mode = mode.unwrap_or(if local {
+        TlsMode::Prefer
+    } else {
+        TlsMode::Require
+    });
+    let mut url = base.to_string();
+    if !rest.is_empty() {
+        url.push('?');
+        url.push_str(&rest.join("&"));
+    }
+    Ok((url, mode, root))
+}
+
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' && i + 2 < b.len() {
+            if let Ok(v) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
+                out.push(v);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+mod verify {
+    //! Certificate checks for the weaker `sslmode`s: rustls always verifies, so `require`
+    //! (encrypt, do not authenticate) and `verify-ca` (the chain, not the name) need verifiers
+    //! of their own.
+    use std::sync::Arc;
+
+    use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+    use rustls::client::WebPkiServerVerifier;
+    use rustls::crypto::{verify_tls12_signature, verify_tls13_signature, CryptoProvider};
+    use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+    use rustls::{CertificateError, DigitallySignedStruct, Error, SignatureScheme};
+
+    /// Encrypts, checks the handshake signatures, trusts any certificate.
+    #[derive(Debug)]
+    pub struct EncryptOnly(pub Arc<CryptoProvider>);
+
+    /// Checks the chain against the roots, not the host name.
+    #[derive(Debug)]
+    pub struct ChainOnly(pub Arc<WebPkiServerVerifier>);
+
+    impl ServerCertVerifier for EncryptOnly {
+        fn verify_server_cert(
+            &self,
+            _: &CertificateDer<'_>,
+            _: &[CertificateDer<'_>],
+            _: &ServerName<'_>,
+            _: &[u8],
+            _: UnixTime,
+        ) -> Result<ServerCertVerified, Error> {
+            Ok(ServerCertVerified::assertion())
+        }
+        fn verify_tls12_signature(
+            &self,
+            m: &[u8],
+            c: &CertificateDer<'_>,
+            d: &DigitallySignedStruct,
+        ) -> Result<HandshakeSignatureValid, Error> {
+            verify_tls12_signature(m, c, d, &self.0.signature_verification_algorithms)
+        }
+        fn verify_tls13_signature(
+            &self,
+            m: &[u8],
+            c: &CertificateDer<'_>,
+            d: &DigitallySignedStruct,
+        ) -> Result<HandshakeSignatureValid, Error> {
+            verify_tls13_signature(m, c, d, &self.0.signature_verification_algorithms)
+        }
+        fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+            self.0.signature_verification_algorithms.supported_schemes()
+        }
+    }
+
+    impl ServerCertVerifier for ChainOnly {
+        fn verify_server_cert(
+            &self,
+            end: &CertificateDer<'_>,
+            intermediates: &[CertificateDer<'_>],
+            name: &ServerName<'_>,
+            ocsp: &[u8],
+            now: UnixTime,
+        ) -> Result<ServerCertVerified, Error> {
+            match self
+                .0
+                .verify_server_cert(end, intermediates, name, ocsp, now)
+            {
+                Err(Error::InvalidCertificate(
+                    CertificateError::NotValidForName
+                    | CertificateError::NotValidForNameContext { .. },
+                )) => Ok(ServerCertVerified::assertion()),
+                r => r,
+            }
+        }
+        fn verify_tls12_signature(
+            &self,
+            m: &[u8],
+            c: &CertificateDer<'_>,
+            d: &DigitallySignedStruct,
+        ) -> Result<HandshakeSignatureValid, Error> {
+            self.0.verify_tls12_signature(m, c, d)
+        }
+        fn verify_tls13_signature(
+            &self,
+            m: &[u8],
+            c: &CertificateDer<'_>,
+            d: &DigitallySignedStruct,
+        ) -> Result<HandshakeSignatureValid, Error> {
+            self.0.verify_tls13_signature(m, c, d)
+        }
+        fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+            self.0.supported_verify_schemes()
+        }
+    }
+}
+
+fn tls_connector(
+    mode: TlsMode,
+    root: Option<&std::path::Path>,
+) -> Result<tokio_postgres_rustls::MakeRustlsConnect> {
+    use rustls::pki_types::{pem::PemObject, CertificateDer};
+    let bad = |m: String| StorageError::Invalid(m);
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let roots = || -> Result<rustls::RootCertStore> {
+        let mut r = rustls::RootCertStore::empty();
+        match root {
+            Some(p) => {
+                let certs = CertificateDer::pem_file_iter(p)
+                    .map_err(|e| bad(format!("sslrootcert {}: {e}", p.display())))?;
+                for c in certs {
+                    let c = c.map_err(|e| bad(format!("sslrootcert {}: {e}", p.display())))?;
+                    r.add(c)
+                        .map_err(|e| bad(format!("sslrootcert {}: {e}", p.display())))?;
+                }
+            }
+            None => r.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned()),
+        }
+        Ok(r)
+    };
+    let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
+        .with_safe_default_protocol_versions()
+        .map_err(|e| bad(e.to_string()))?;
+    // `require` with a root certificate checks the chain, as libpq does.
+    let mode = match (mode, root) {
+        (TlsMode::Require, Some(_)) => TlsMode::VerifyCa,
+        (m, _) => m,
+    };
+    let config = match mode {
+        TlsMode::VerifyFull => builder.with_root_certificates(roots()?),
+        TlsMode::VerifyCa => {
+            let v = rustls::client::WebPkiServerVerifier::builder_with_provider(
+                Arc::new(roots()?),
+                provider,
+            )
+            .build()
+            .map_err(|e| bad(e.to_string()))?;
+            builder
+                .dangerous()
+                .with_custom_certificate_verifier(Arc::new(verify::ChainOnly(v)))
+        }
+        _ => builder
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(verify::EncryptOnly(provider))),
+    }
+    .with_no_client_auth();
+    Ok(tokio_postgres_rustls::MakeRustlsConnect::new(config))
+}
+
+/// A pool of connections: one broken by a database restart is found on checkout (a round
+/// trip checks it) and replaced, so the server carries on once PostgreSQL is back.
 #[derive(Clone)]
 pub struct PostgresStorage {
-    clients: Arc<Vec<Mutex<Client>>>,
-    next: Arc<AtomicUsize>,
+    pool: deadpool_postgres::Pool,
 }
 
 impl PostgresStorage {
-    /// Connect with `connections` connections and create the schema if missing.
+    /// Connect with up to `connections` connections, over TLS as the URL's `sslmode` says,
+    /// and create the schema if missing.
     pub async fn connect(url: &str, connections: usize) -> Result<Self> {
-        let mut clients = Vec::with_capacity(connections.max(1));
-        for _ in 0..connections.max(1) {
-            let (client, conn) = tokio_postgres::connect(url, NoTls).await?;
-            tokio::spawn(async move {
-                if let Err(e) = conn.await {
-                    tracing::error!("PostgreSQL connection closed: {e}");
-                }
-            });
-            clients.push(Mutex::new(client));
-        }
-        let s = PostgresStorage {
-            clients: Arc::new(clients),
-            next: Arc::new(AtomicUsize::new(0)),
+        use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
+        let (url, mode, root) = tls_settings(url)?;
+        let mut config: tokio_postgres::Config = url
+            .parse()
+            .map_err(|e| StorageError::Invalid(format!("not a PostgreSQL URL: {e}")))?;
+        config.connect_timeout(std::time::Duration::from_secs(10));
+        config.ssl_mode(match mode {
+            TlsMode::Disable => tokio_postgres::config::SslMode::Disable,
+            TlsMode::Prefer => tokio_postgres::config::SslMode::Prefer,
+            _ => tokio_postgres::config::SslMode::Require,
+        });
+        let manager_config = ManagerConfig {
+            recycling_method: RecyclingMethod::Verified,
         };
+        let manager = if mode == TlsMode::Disable {
+            Manager::from_config(config, tokio_postgres::NoTls, manager_config)
+        } else {
+            Manager::from_config(
+                config,
+                tls_connector(mode, root.as_deref())?,
+                manager_config,
+            )
+        };
+        let pool = Pool::builder(manager)
+            .max_size(connections.max(1))
+            .runtime(Runtime::Tokio1)
+            .wait_timeout(Some(std::time::Duration::from_secs(30)))
+            .create_timeout(Some(std::time::Duration::from_secs(10)))
+            .build()
+            .map_err(|e| StorageError::Database(e.to_string()))?;
+        let s = PostgresStorage { pool };
         {
-            let c = s.client().await;
+            let c = s.client().await?;
             // Two instances starting at once must not race on CREATE TABLE.
             c.batch_execute(&format!(
                 "BEGIN; SELECT pg_advisory_xact_lock(4242); {SCHEMA} COMMIT;"
@@ -104,9 +355,34 @@ impl PostgresStorage {
         Ok(s)
     }
 
-    async fn client(&self) -> tokio::sync::MutexGuard<'_, Client> {
-        let i = self.next.fetch_add(1, Ordering::Relaxed) % self.clients.len();
-        self.clients[i].lock().await
+    async fn client(&self) -> Result<deadpool_postgres::Object> {
+        self.pool
+            .get()
+            .await
+            .map_err(|e| {
+                // The cause (a certificate not trusted, a refused connection) is in the chain.
+                let mut why = e.to_string();
+                let mut source = std::error::Error::source(&e);
+                while let Some(s) = source {
+                    why.push_str(": ");
+                    why.push_str(&s.to_string());
+                    source = s.source();
+                }
+                StorageError::Database(format!("PostgreSQL is not reachable: {why}"))
+            })
+    }
+
+    /// Whether this instance's connection to the database is encrypted (for tests and the
+    /// start-up log).
+    pub async fn connection_encrypted(&self) -> Result<bool> {
+        let c = self.client().await?;
+        let row = c
+            .query_opt(
+                "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()",
+                &[],
+            )
+            .await?;
+        Ok(row.is_some_and(|r| r.get::<_, bool>(0)))
     }
 }
 
@@ -140,7 +416,7 @@ const DEVICE_SELECT: &str = "SELECT d.device_id, d.name, d.user_name, u.org, u.r
 
 impl Storage for PostgresStorage {
     async fn add_org(&self, name: &str) -> Result<()> {
-        let c = self.client().await;
+        let c = self.client().await?;
         let n = c
             .execute(
                 "INSERT INTO orgs(name) VALUES ($1) ON CONFLICT DO NOTHING",
@@ -162,7 +438,7 @@ impl Storage for PostgresStorage {
                 ROLES.join(", ")
             )));
         }
-        let c = self.client().await;
+        let c = self.client().await?;
         if c.query_opt("SELECT 1 FROM orgs WHERE name = $1", &[&org])
             .await?
             .is_none()
@@ -184,7 +460,7 @@ impl Storage for PostgresStorage {
     }
 
     async fn add_enrol_code(&self, user: &str, code_hash: [u8; 32], expires_at: i64) -> Result<()> {
-        let c = self.client().await;
+        let c = self.client().await?;
         if c.query_opt("SELECT 1 FROM users WHERE name = $1", &[&user])
             .await?
             .is_none()
@@ -207,7 +483,7 @@ impl Storage for PostgresStorage {
         device_name: &str,
         token_hash: [u8; 32],
     ) -> Result<Device> {
-        let mut c = self.client().await;
+        let mut c = self.client().await?;
         let tx = c.transaction().await?;
         let code = tx
             .query_opt(
@@ -250,7 +526,7 @@ impl Storage for PostgresStorage {
     }
 
     async fn revoke(&self, device_id: &str, now: i64) -> Result<()> {
-        let c = self.client().await;
+        let c = self.client().await?;
         let n = c
             .execute(
                 "UPDATE devices SET revoked_at = COALESCE(revoked_at, $2) WHERE device_id = $1",
@@ -264,7 +540,7 @@ impl Storage for PostgresStorage {
     }
 
     async fn users(&self) -> Result<Vec<(String, String, String)>> {
-        let c = self.client().await;
+        let c = self.client().await?;
         let rows = c
             .query("SELECT name, org, role FROM users ORDER BY name", &[])
             .await?;
@@ -275,7 +551,7 @@ impl Storage for PostgresStorage {
     }
 
     async fn devices(&self) -> Result<Vec<Device>> {
-        let c = self.client().await;
+        let c = self.client().await?;
         let rows = c
             .query(
                 &format!("{DEVICE_SELECT} ORDER BY d.enrolled_at, d.device_id"),
@@ -286,7 +562,7 @@ impl Storage for PostgresStorage {
     }
 
     async fn device_by_token(&self, token_hash: [u8; 32]) -> Result<Option<Device>> {
-        let c = self.client().await;
+        let c = self.client().await?;
         Ok(c.query_opt(
             &format!("{DEVICE_SELECT} WHERE d.token_hash = $1"),
             &[&token_hash.as_slice()],
@@ -296,7 +572,7 @@ impl Storage for PostgresStorage {
     }
 
     async fn touch_device(&self, device_id: &str, now: i64) -> Result<()> {
-        let c = self.client().await;
+        let c = self.client().await?;
         c.execute(
             "UPDATE devices SET last_seen = $2 WHERE device_id = $1",
             &[&device_id, &now],
@@ -306,7 +582,7 @@ impl Storage for PostgresStorage {
     }
 
     async fn load_doc(&self, id: &str) -> Result<Option<ServerDoc>> {
-        let mut c = self.client().await;
+        let mut c = self.client().await?;
         // One snapshot for the row, its changes and its access list.
         let tx = c
             .build_transaction()
@@ -358,7 +634,7 @@ impl Storage for PostgresStorage {
     }
 
     async fn write_doc(&self, w: DocWrite) -> Result<WriteOutcome> {
-        let mut c = self.client().await;
+        let mut c = self.client().await?;
         let tx = c.transaction().await?;
         let current: Option<Vec<u8>> = tx
             .query_opt(
@@ -436,7 +712,7 @@ impl Storage for PostgresStorage {
     }
 
     async fn erase_doc(&self, id: &str, owner_org: &str, hold: &Hold) -> Result<u64> {
-        let mut c = self.client().await;
+        let mut c = self.client().await?;
         let tx = c.transaction().await?;
         // Serialise with writes of the same document.
         tx.execute("SELECT 1 FROM documents WHERE id = $1 FOR UPDATE", &[&id])
@@ -484,7 +760,7 @@ impl Storage for PostgresStorage {
     }
 
     async fn held(&self, org: Option<&str>) -> Result<Vec<HeldDoc>> {
-        let c = self.client().await;
+        let c = self.client().await?;
         let rows = c
             .query(
                 "SELECT id, kind, owner_org, batch, erased_at, device_id, user_name FROM held_docs
@@ -507,7 +783,7 @@ impl Storage for PostgresStorage {
     }
 
     async fn restore_held(&self, batch: &str) -> Result<Vec<String>> {
-        let mut c = self.client().await;
+        let mut c = self.client().await?;
         let tx = c.transaction().await?;
         let ids: Vec<String> = tx
             .query(
@@ -546,7 +822,7 @@ impl Storage for PostgresStorage {
     }
 
     async fn purge_held(&self, before: i64) -> Result<u64> {
-        let mut c = self.client().await;
+        let mut c = self.client().await?;
         let tx = c.transaction().await?;
         tx.execute(
             "DELETE FROM held_changes WHERE doc_id IN
@@ -562,7 +838,7 @@ impl Storage for PostgresStorage {
     }
 
     async fn erased_since(&self, device_id: &str, since: i64) -> Result<u64> {
-        let c = self.client().await;
+        let c = self.client().await?;
         let n: i64 = c
             .query_one(
                 "SELECT COUNT(*) FROM held_docs WHERE device_id = $1 AND erased_at >= $2",
@@ -578,20 +854,20 @@ impl Storage for PostgresStorage {
     /// reusable soon; only `VACUUM FULL` (an exclusive rewrite, left to the operator) or
     /// encrypted storage removes them from disk at once (ARCHITECTURE.md, "Erasure").
     async fn scrub(&self) -> Result<()> {
-        let c = self.client().await;
+        let c = self.client().await?;
         c.batch_execute("VACUUM documents, doc_changes, held_docs, held_changes")
             .await?;
         Ok(())
     }
 
     async fn scrub_tallies(&self) -> Result<()> {
-        let c = self.client().await;
+        let c = self.client().await?;
         c.batch_execute("VACUUM tally, tally_months").await?;
         Ok(())
     }
 
     async fn changed_since(&self, org: &str, cursor: u64, limit: u32) -> Result<Vec<Changed>> {
-        let c = self.client().await;
+        let c = self.client().await?;
         let rows = c
             .query(
                 "SELECT id, kind, owner_org, heads, seq FROM documents d
@@ -614,7 +890,7 @@ impl Storage for PostgresStorage {
     }
 
     async fn generation(&self) -> Result<String> {
-        let c = self.client().await;
+        let c = self.client().await?;
         Ok(c.query_one(
             "SELECT value FROM server_meta WHERE key = 'generation'",
             &[],
@@ -624,7 +900,7 @@ impl Storage for PostgresStorage {
     }
 
     async fn new_generation(&self) -> Result<String> {
-        let c = self.client().await;
+        let c = self.client().await?;
         Ok(c.query_one(
             "UPDATE server_meta SET value = md5(random()::text || clock_timestamp()::text) WHERE key = 'generation' RETURNING value",
             &[],
@@ -634,7 +910,7 @@ impl Storage for PostgresStorage {
     }
 
     async fn current_seq(&self) -> Result<u64> {
-        let c = self.client().await;
+        let c = self.client().await?;
         Ok(
             c.query_one("SELECT value FROM counters WHERE name = 'seq'", &[])
                 .await?
@@ -643,20 +919,20 @@ impl Storage for PostgresStorage {
     }
 
     async fn org_exists(&self, name: &str) -> Result<bool> {
-        let c = self.client().await;
+        let c = self.client().await?;
         Ok(c.query_opt("SELECT 1 FROM orgs WHERE name = $1", &[&name])
             .await?
             .is_some())
     }
 
     async fn organisations(&self) -> Result<Vec<String>> {
-        let c = self.client().await;
+        let c = self.client().await?;
         let rows = c.query("SELECT name FROM orgs ORDER BY name", &[]).await?;
         Ok(rows.iter().map(|r| r.get(0)).collect())
     }
 
     async fn grant(&self, id: &str, org: &str) -> Result<()> {
-        let mut c = self.client().await;
+        let mut c = self.client().await?;
         let tx = c.transaction().await?;
         if tx
             .query_opt("SELECT 1 FROM documents WHERE id = $1 FOR UPDATE", &[&id])
@@ -701,7 +977,7 @@ impl Storage for PostgresStorage {
                 services.push(s.clone());
             }
         }
-        let mut c = self.client().await;
+        let mut c = self.client().await?;
         let tx = c.transaction().await?;
         // Two sends of one organisation's month, through two instances, must not leave the
         // union of both: one waits for the other.
@@ -746,7 +1022,7 @@ impl Storage for PostgresStorage {
     }
 
     async fn tallies(&self, from: &str, to: &str) -> Result<(Vec<TallyMonth>, Vec<TallyRow>)> {
-        let c = self.client().await;
+        let c = self.client().await?;
         let months = c
             .query(
                 "SELECT org, month, key_id, people, sent_at FROM tally_months
@@ -783,7 +1059,7 @@ impl Storage for PostgresStorage {
     }
 
     async fn delete_tallies_before(&self, before: &str) -> Result<u64> {
-        let mut c = self.client().await;
+        let mut c = self.client().await?;
         let tx = c.transaction().await?;
         tx.execute("DELETE FROM tally WHERE month < $1", &[&before])
             .await?;
@@ -795,7 +1071,7 @@ impl Storage for PostgresStorage {
     }
 
     async fn audit(&self, e: AuditEvent) -> Result<bool> {
-        let c = self.client().await;
+        let c = self.client().await?;
         let n = c
             .execute(
                 "INSERT INTO audit(at, action, device_id, user_name, organisation, doc_id, detail,
@@ -828,7 +1104,7 @@ impl Storage for PostgresStorage {
         let org = col(|e| e.organisation.clone());
         let doc = col(|e| e.doc_id.clone());
         let detail = col(|e| Some(e.detail.clone()));
-        let c = self.client().await;
+        let c = self.client().await?;
         c.execute(
             "INSERT INTO audit(at, action, device_id, user_name, organisation, doc_id, detail)
              SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],
@@ -845,7 +1121,7 @@ impl Storage for PostgresStorage {
         doc_ids: &[String],
         limit: u32,
     ) -> Result<Vec<AuditEvent>> {
-        let c = self.client().await;
+        let c = self.client().await?;
         let rows = c
             .query(
                 "SELECT at, action, device_id, user_name, organisation, doc_id, detail, event_id

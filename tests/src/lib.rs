@@ -54,6 +54,12 @@ impl TestServer<SqliteStorage> {
 }
 
 impl TestServer<PostgresStorage> {
+    /// Whether the server's connection to PostgreSQL is encrypted.
+    pub fn database_encrypted(&self) -> bool {
+        self.block(self.engine.store.connection_encrypted())
+            .unwrap()
+    }
+
     /// A server instance on a PostgreSQL database (several may share one).
     pub fn start_postgres(url: &str) -> TestServer<PostgresStorage> {
         let rt = runtime();
@@ -364,8 +370,12 @@ pub fn assert_converged(devices: &[&Device]) {
 /// `scripts/test.sh` installs) and stopped when dropped.
 pub struct TestPostgres {
     pub url: String,
+    /// With TLS: the self-signed certificate the cluster serves (PEM), to trust as the root.
+    pub ca_pem: Option<PathBuf>,
     bin: PathBuf,
     data: PathBuf,
+    opts: String,
+    log: PathBuf,
     as_postgres: bool,
     _dir: tempfile::TempDir,
 }
@@ -387,12 +397,39 @@ fn postgres_bin() -> PathBuf {
 
 impl TestPostgres {
     pub fn start() -> TestPostgres {
+        Self::start_with(false)
+    }
+
+    /// A cluster that serves TLS with a self-signed certificate for 127.0.0.1 (`ca_pem`).
+    pub fn start_tls() -> TestPostgres {
+        Self::start_with(true)
+    }
+
+    fn start_with(tls: bool) -> TestPostgres {
         let bin = postgres_bin();
         let dir = tempfile::Builder::new()
             .prefix("punkt-pg")
             .tempdir()
             .unwrap();
         let data = dir.path().join("data");
+        let mut ssl_opts = String::new();
+        let mut ca_pem = None;
+        if tls {
+            use std::os::unix::fs::PermissionsExt;
+            let key =
+                rcgen::generate_simple_self_signed(vec!["127.0.0.1".into(), "localhost".into()])
+                    .unwrap();
+            let (crt, pem) = (dir.path().join("server.crt"), dir.path().join("server.key"));
+            std::fs::write(&crt, key.cert.pem()).unwrap();
+            std::fs::write(&pem, key.key_pair.serialize_pem()).unwrap();
+            std::fs::set_permissions(&pem, std::fs::Permissions::from_mode(0o600)).unwrap();
+            ssl_opts = format!(
+                " -c ssl=on -c ssl_cert_file={} -c ssl_key_file={}",
+                crt.display(),
+                pem.display()
+            );
+            ca_pem = Some(crt);
+        }
         let root = std::process::Command::new("id")
             .arg("-u")
             .output()
@@ -412,10 +449,18 @@ impl TestPostgres {
             .local_addr()
             .unwrap()
             .port();
+        let opts = format!(
+            "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off{ssl_opts}",
+            dir.path().display()
+        );
+        let log = dir.path().join("log");
         let pg = TestPostgres {
             url: format!("postgres://punkt@127.0.0.1:{port}/postgres"),
+            ca_pem,
             bin,
             data,
+            opts,
+            log,
             as_postgres: root,
             _dir: dir,
         };
@@ -432,25 +477,33 @@ impl TestPostgres {
                 "--no-sync",
             ],
         );
-        let opts = format!(
-            "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off",
-            pg._dir.path().display()
-        );
-        let log = pg._dir.path().join("log");
-        pg.run(
+        pg.pg_ctl("start");
+        pg
+    }
+
+    fn pg_ctl(&self, action: &str) {
+        self.run(
             "pg_ctl",
             &[
                 "-D",
-                pg.data.to_str().unwrap(),
+                self.data.to_str().unwrap(),
                 "-l",
-                log.to_str().unwrap(),
+                self.log.to_str().unwrap(),
                 "-o",
-                &opts,
+                &self.opts,
+                "-m",
+                "fast",
                 "-w",
-                "start",
+                action,
             ],
         );
-        pg
+    }
+
+    /// Stop and start the database as an operator's restart would: every connection to it
+    /// is cut.
+    pub fn restart(&self) {
+        self.pg_ctl("stop");
+        self.pg_ctl("start");
     }
 
     fn run(&self, tool: &str, args: &[&str]) {

@@ -162,3 +162,75 @@ fn consortium_counts_and_the_audit_view_work_on_postgres() {
         .iter()
         .all(|d| d.revoked_at.is_some() == (d.device_id == fresh.device_id)));
 }
+
+/// The server reaches PostgreSQL over TLS as the URL's `sslmode` says (the certificate and
+/// the host checked with `verify-full`), refuses a database whose certificate it cannot
+/// trust or that offers no TLS when TLS is required, and carries on after the database is
+/// restarted under it.
+#[test]
+fn over_tls_with_the_certificate_checked_and_through_a_database_restart() {
+    let pg = TestPostgres::start_tls();
+    let ca = pg.ca_pem.clone().unwrap();
+    let url = format!(
+        "{}?sslmode=verify-full&sslrootcert={}",
+        pg.url,
+        ca.display()
+    );
+    let server: TestServer<PostgresStorage> = TestServer::start_postgres(&url);
+    assert!(server.database_encrypted(), "the connection is TLS");
+    server.people(&[
+        ("Fundacja A", "anna", "lawyer"),
+        ("Fundacja A", "bartek", "counsellor"),
+    ]);
+    let mut a = Device::enrolled(&server, "Fundacja A", "anna");
+    let mut b = Device::enrolled(&server, "Fundacja A", "bartek");
+    let id = a.add(r#"{"given_names":"Olena","family_name":"Bondar"}"#);
+    a.sync(&server);
+
+    // Another certificate authority's root: refused, with the reason.
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let stranger = dir.path().join("other-ca.pem");
+    let other = rcgen::generate_simple_self_signed(vec!["127.0.0.1".into()]).unwrap();
+    std::fs::write(&stranger, other.cert.pem()).unwrap();
+    let wrong = format!(
+        "{}?sslmode=verify-full&sslrootcert={}",
+        pg.url,
+        stranger.display()
+    );
+    let e = rt
+        .block_on(PostgresStorage::connect(&wrong, 1))
+        .err()
+        .expect("a database with an untrusted certificate was accepted");
+    assert!(e.to_string().to_lowercase().contains("certificate"), "{e}");
+    // A plain database where TLS is required: refused.
+    let plain = TestPostgres::start();
+    let e = rt
+        .block_on(PostgresStorage::connect(
+            &format!("{}?sslmode=require", plain.url),
+            1,
+        ))
+        .err()
+        .expect("a database without TLS was accepted under sslmode=require");
+    assert!(e.to_string().contains("PostgreSQL"), "{e}");
+    // A bad sslmode is named.
+    let e = rt
+        .block_on(PostgresStorage::connect(
+            &format!("{}?sslmode=always", pg.url),
+            1,
+        ))
+        .err()
+        .unwrap();
+    assert!(e.to_string().contains("sslmode=always"), "{e}");
+
+    // The database restarts under the running server: every connection is cut, and the next
+    // syncs go through on new ones.
+    pg.restart();
+    a.consult(&id, "after the restart");
+    let s = a.sync(&server);
+    assert!(s.refused.is_empty(), "{s:?}");
+    let s = b.sync(&server);
+    assert_eq!(s.new_documents, 1);
+    assert_eq!(b.punkt.client(&id).unwrap().consultations.len(), 1);
+    assert!(server.database_encrypted(), "still TLS after the restart");
+}
