@@ -22,13 +22,15 @@ punkt_install_apt() {
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
 }
 
-# The UI's packages as package-lock.json pins them (only when they changed). `npm install`, not
-# `npm ci`: with this machine's npmrc (omit-lockfile-registry-resolved) the lock file has no
-# entries for other platforms' optional packages (@tauri-apps/cli-darwin-*...) and `npm ci` refuses it.
+# The UI's packages exactly as package-lock.json pins them, with their integrity hashes (only when
+# the lock changed since the last install). `npm ci`, never `npm install`: it fails instead of
+# rewriting the lock, which records the Tauri CLI's binary for every platform
+# (@tauri-apps/cli-linux-x64-gnu, -win32-x64-msvc, -darwin-arm64, -darwin-x64...), so the release
+# workflow installs the same bytes on Windows and macOS.
 punkt_install_ui() {
   command -v npm >/dev/null || { echo "setup: npm not found: install Node.js" >&2; exit 1; }
   if [ ! -f ui/node_modules/.package-lock.json ] || ! cmp -s ui/package-lock.json ui/node_modules/.punkt-lock; then
-    (cd ui && npm install --no-audit --no-fund && cp package-lock.json node_modules/.punkt-lock)
+    (cd ui && npm ci --no-audit --no-fund && cp package-lock.json node_modules/.punkt-lock)
   fi
 }
 
