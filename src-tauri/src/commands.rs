@@ -27,7 +27,7 @@ use punkt_core::vocabulary::Vocabulary;
 use punkt_core::{ClientInput, ClientView, ConsultationInput, RecordedDeadline};
 use punkt_model::deadlines::DueDate;
 use punkt_store::index::ClientSummary;
-use punkt_sync::wire::{AuditEntry, ConsortiumCount, EnrolCode, TallyReceipt, Team};
+use punkt_sync::wire::{AuditEntry, ConsortiumCount, EnrolCode, HeldErasure, TallyReceipt, Team};
 
 use crate::desk::Desk;
 use crate::error::{UiError, UiResult};
@@ -37,6 +37,8 @@ use crate::settings::{Settings, AUTOLOCK_MINUTES, LANGUAGES};
 pub const EVENT_LOCKED: &str = "punkt://locked";
 /// Event sent while a sync runs.
 pub const EVENT_SYNC_PROGRESS: &str = "punkt://sync-progress";
+/// Where a key rotation is (`punkt_store::KeyRotation`).
+pub const EVENT_KEY_ROTATION: &str = "punkt://key-rotation";
 
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(test, derive(ts_rs::TS))]
@@ -181,10 +183,25 @@ pub async fn touch(desk: State<'_, Desk>) -> UiResult<()> {
     Ok(())
 }
 
+/// Change the passphrase; with `rotate_key` the data key too (the whole store re-encrypted,
+/// progress as [`EVENT_KEY_ROTATION`] events), off the async workers.
 #[tauri::command]
-pub async fn change_passphrase(desk: State<'_, Desk>, old: String, new: String) -> UiResult<()> {
+pub async fn change_passphrase(
+    app: AppHandle,
+    desk: State<'_, Desk>,
+    old: String,
+    new: String,
+    rotate_key: bool,
+) -> UiResult<()> {
     let (old, new) = (Zeroizing::new(old), Zeroizing::new(new));
-    desk.change_passphrase(&old, &new)
+    let desk = desk.inner().clone();
+    tauri::async_runtime::spawn_blocking(move || {
+        desk.change_passphrase(&old, &new, rotate_key, &mut |p| {
+            let _ = app.emit(EVENT_KEY_ROTATION, p);
+        })
+    })
+    .await
+    .map_err(|e| UiError::new("key_rotation_failed", e.to_string()))?
 }
 
 #[tauri::command]
@@ -533,6 +550,18 @@ pub async fn server_audit(desk: State<'_, Desk>) -> UiResult<Vec<AuditEntry>> {
 #[tauri::command]
 pub async fn team(desk: State<'_, Desk>) -> UiResult<Team> {
     with_server(&desk, move |p, t| Ok(p.team(t)?)).await
+}
+
+/// The erasures the server can still undo (coordinators).
+#[tauri::command]
+pub async fn held_erasures(desk: State<'_, Desk>) -> UiResult<Vec<HeldErasure>> {
+    with_server(&desk, move |p, t| Ok(p.held_erasures(t)?)).await
+}
+
+/// Undo one erasure within its grace period (coordinators); the erasures left.
+#[tauri::command]
+pub async fn undo_erasure(desk: State<'_, Desk>, batch: String) -> UiResult<Vec<HeldErasure>> {
+    with_server(&desk, move |p, t| Ok(p.undo_erasure(t, &batch)?)).await
 }
 
 /// Revoke one of the organisation's laptops (coordinators).

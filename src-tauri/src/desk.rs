@@ -134,9 +134,33 @@ impl Desk {
         Ok(())
     }
 
-    /// Replace the passphrase (the store may be locked or open).
-    pub fn change_passphrase(&self, old: &str, new: &str) -> UiResult<()> {
-        Ok(punkt_store::Store::change_passphrase(&self.dir, old, new)?)
+    /// Replace the passphrase (the store may be locked or open). With `rotate_key`, the data
+    /// key too: the store is closed, re-encrypted under a new key, and opened again with the
+    /// new passphrase if it was open (the session lock is held throughout, so nothing else
+    /// reaches the store meanwhile).
+    pub fn change_passphrase(
+        &self,
+        old: &str,
+        new: &str,
+        rotate_key: bool,
+        progress: &mut dyn FnMut(punkt_store::KeyRotation),
+    ) -> UiResult<()> {
+        if !rotate_key {
+            return Ok(punkt_store::Store::change_passphrase(&self.dir, old, new)?);
+        }
+        let mut s = self.session();
+        let was_open = s.punkt.take().is_some();
+        let rotated = punkt_store::Store::rotate_key(&self.dir, old, new, progress);
+        let reopen = if was_open {
+            // With the old passphrase if the rotation did not happen: nothing changed then.
+            let pass = if rotated.is_ok() { new } else { old };
+            Punkt::open(&self.dir, pass).map(Some)
+        } else {
+            Ok(None)
+        };
+        s.punkt = reopen?;
+        s.touch();
+        Ok(rotated?)
     }
 
     /// The server revoked this laptop: destroy its store (as `punkt sync` does).

@@ -69,6 +69,8 @@ punkt_commands!(
     discard_referral,
     organisations,
     team,
+    held_erasures,
+    undo_erasure,
     revoke_device,
     make_enrol_code,
     add_team_user,

@@ -103,9 +103,11 @@ pub fn tls_settings(url: &str) -> Result<(String, TlsMode, Option<std::path::Pat
                     "require" => TlsMode::Require,
                     "verify-ca" => TlsMode::VerifyCa,
                     "verify-full" => TlsMode::VerifyFull,
-                    other => return Err(invalid(format!(
+                    other => {
+                        return Err(invalid(format!(
                         "sslmode={other}: use disable, prefer, require, verify-ca or verify-full"
-                    ))),
+                    )))
+                    }
                 })
             }
             "sslrootcert" => root = Some(std::path::PathBuf::from(percent_decode(v))),
@@ -356,20 +358,17 @@ impl PostgresStorage {
     }
 
     async fn client(&self) -> Result<deadpool_postgres::Object> {
-        self.pool
-            .get()
-            .await
-            .map_err(|e| {
-                // The cause (a certificate not trusted, a refused connection) is in the chain.
-                let mut why = e.to_string();
-                let mut source = std::error::Error::source(&e);
-                while let Some(s) = source {
-                    why.push_str(": ");
-                    why.push_str(&s.to_string());
-                    source = s.source();
-                }
-                StorageError::Database(format!("PostgreSQL is not reachable: {why}"))
-            })
+        self.pool.get().await.map_err(|e| {
+            // The cause (a certificate not trusted, a refused connection) is in the chain.
+            let mut why = e.to_string();
+            let mut source = std::error::Error::source(&e);
+            while let Some(s) = source {
+                why.push_str(": ");
+                why.push_str(&s.to_string());
+                source = s.source();
+            }
+            StorageError::Database(format!("PostgreSQL is not reachable: {why}"))
+        })
     }
 
     /// Whether this instance's connection to the database is encrypted (for tests and the

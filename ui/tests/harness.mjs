@@ -44,7 +44,8 @@ export async function run() {
   });
   let passed = 0;
   let failed = 0;
-  for (const t of tests) {
+  const only = process.env.PUNKT_SCREENS_ONLY;
+  for (const t of tests.filter((x) => !only || x.name.includes(only))) {
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     const page = await context.newPage();
     const errors = [];

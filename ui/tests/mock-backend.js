@@ -230,9 +230,13 @@
   const handlers = {
     app_info: () => ({ version: '0.1.0', data_dir: '/home/test/.local/share/punkt', store_exists: state.storeExists, unlocked: state.unlocked, settings: state.settings, languages: ['pl', 'en', 'uk', 'ru'], autolock_choices: [1, 2, 5, 10, 15, 30, 60] }),
     save_settings: ({ settings }) => { state.settings = settings; return null; },
-    passphrase_strength: ({ passphrase }) => ({ score: Math.min(4, Math.floor(passphrase.length / 5)), long_enough: passphrase.length >= 8, guesses_log10: passphrase.length }),
+    // As the real one: 12 characters and a score of 3 (here: the length stands for it).
+    passphrase_strength: ({ passphrase }) => {
+      const score = Math.min(4, Math.floor(passphrase.length / 5));
+      return { score, long_enough: passphrase.length >= 12, guesses_log10: passphrase.length, acceptable: passphrase.length >= 12 && score >= 3 };
+    },
     create_store: ({ passphrase }) => {
-      if (passphrase.length < 8) throw err('weak_passphrase', 'passphrase shorter than 8 characters');
+      if (passphrase.length < 15) throw err('weak_passphrase', 'passphrase too weak');
       state.storeExists = true; state.unlocked = true; state.passphrase = passphrase; return null;
     },
     unlock: ({ passphrase }) => {
@@ -241,7 +245,17 @@
     },
     lock: () => { state.unlocked = false; return null; },
     touch: () => null,
-    change_passphrase: ({ old, new: next }) => { if (old !== state.passphrase) throw err('wrong_passphrase', 'wrong passphrase'); state.passphrase = next; return null; },
+    change_passphrase: ({ old, new: next, rotateKey }) => {
+      if (old !== state.passphrase) throw err('wrong_passphrase', 'wrong passphrase');
+      if (next.length < 15) throw err('weak_passphrase', 'passphrase too weak');
+      state.passphrase = next; state.keyRotated = !!rotateKey;
+      if (!rotateKey) return null;
+      // The phases as the real rotation reports them, a moment apart.
+      return ['unlock', 'reencrypt', 'key_file', 'done'].reduce(
+        (p, phase) => p.then(() => { window.__PUNKT_EMIT__('punkt://key-rotation', { phase, bytes: 52428800 }); return new Promise((r) => setTimeout(r, 500)); }),
+        Promise.resolve(),
+      ).then(() => null);
+    },
     set_author: ({ name }) => { state.author = text(name); return null; },
     home: () => { needUnlocked(); return { organisation: 'Fundacja', author: state.author, today, board: board.slice(0, 50), board_total: board.length, urgent_days: 3, recent: Object.values(state.clients).map(summary), conflicted: Object.values(state.clients).filter((c) => c.conflicts.length).map(summary), sync: { enrolment: null, pending_documents: 2, cursor: 0, last_sync: null }, clients: Object.keys(state.clients).length }; },
     deadline_board: ({ limit }) => ({ entries: board.slice(0, limit), total: board.length }),
@@ -546,7 +560,7 @@
       const h = handlers[cmd];
       if (!h) throw err('internal', `the fake backend has no ${cmd}`);
       // Like the real IPC, every answer is a fresh copy (JSON), never shared state.
-      const out = h(args);
+      const out = await h(args);
       return out === undefined ? null : JSON.parse(JSON.stringify(out));
     },
   };

@@ -27,7 +27,7 @@ test('first start: create a store with a passphrase, strength shown, mismatch re
   await page.getByTestId('setup-organisation').fill('Fundacja Pomocy');
   await page.getByTestId('setup-passphrase').fill('short');
   await page.getByTestId('strength').waitFor();
-  assert((await page.getByText('Co najmniej 8 znaków').count()) === 1, 'too-short hint missing');
+  assert((await page.getByText('Co najmniej 12 znaków').count()) === 1, 'too-short hint missing');
   await page.getByTestId('setup-passphrase').fill('a long passphrase for the laptop');
   await page.getByTestId('setup-repeat').fill('a different one');
   assert(await page.getByTestId('setup-create').isDisabled(), 'create allowed with different passphrases');
@@ -855,6 +855,34 @@ test('team: a person added, a code made for them is shown once with its expiry',
   await page.getByTestId('team-code-hide').click();
   await page.getByTestId('team-code-shown').waitFor({ state: 'detached' });
   assert(!(await page.locator('body').innerText()).includes(code), 'the code is still on screen');
+});
+
+test('settings: a weak new passphrase is refused; a strong one changes the passphrase and the data key, with progress', async ({ open, page, shot }) => {
+  await open({ unlocked: true });
+  await page.getByTestId('nav-settings').click();
+  await page.getByTestId('settings-old').fill('correct horse battery');
+  await page.getByTestId('settings-new').fill('krotkie1234');
+  await page.getByTestId('settings-repeat').fill('krotkie1234');
+  await page.getByText('Co najmniej 12 znaków').waitFor();
+  assert(await page.getByTestId('settings-change').isDisabled(), 'a short passphrase could be sent');
+  await page.getByTestId('settings-new').fill('hasło123456789');
+  await page.getByTestId('settings-repeat').fill('hasło123456789');
+  await page.getByTestId('strength-refused').waitFor();
+  assert((await page.getByTestId('strength-refused').innerText()).includes('Za łatwe do odgadnięcia'), 'no reason given');
+  assert(await page.getByTestId('settings-change').isDisabled(), 'a guessable passphrase could be sent');
+  const strong = 'zielony parasol nad Wisłą';
+  await page.getByTestId('settings-new').fill(strong);
+  await page.getByTestId('settings-repeat').fill(strong);
+  assert(await page.getByTestId('settings-rotate').isChecked(), 'the data key is not replaced by default');
+  await page.waitForFunction(() => !document.querySelector('[data-testid="settings-change"]').disabled);
+  await page.getByTestId('settings-change').click();
+  await page.locator('[data-testid="settings-rotation"][data-phase="reencrypt"]').waitFor();
+  assert((await page.getByTestId('settings-rotation').innerText()).includes('Szyfrowanie magazynu nowym kluczem (50 MB)'), 'the phase is not named');
+  await shot('settings-key-rotation');
+  await page.getByText('Hasło i klucz danych zostały zmienione').waitFor();
+  const sent = await calls(page, 'change_passphrase');
+  assert(sent.length === 1 && sent[0].args.rotateKey === true && sent[0].args.new === strong, `sent ${JSON.stringify(sent)}`);
+  assert((await page.getByTestId('settings-new').inputValue()) === '', 'the form kept the passphrase');
 });
 
 test('secrets: a copied enrolment code leaves the clipboard after 30 seconds, something copied since stays', async ({ open, page }) => {

@@ -482,7 +482,13 @@ enum KeyCommand {
 
 #[derive(Subcommand)]
 enum PassphraseCommand {
-    Change,
+    /// A new passphrase, and a new data key: the store is re-encrypted, so a copy of the old
+    /// key file no longer opens it (close the app first). `--keep-key` rewrites only the key
+    /// file.
+    Change {
+        #[arg(long)]
+        keep_key: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -770,11 +776,18 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let mut punkt = open(&dir)?;
             print(&punkt.demo(clients, seed)?)
         }
-        Command::Passphrase(PassphraseCommand::Change) => {
+        Command::Passphrase(PassphraseCommand::Change { keep_key }) => {
             let old = passphrase("PUNKT_PASSPHRASE", "Current passphrase: ", false)?;
             let new = passphrase("PUNKT_NEW_PASSPHRASE", "New passphrase: ", true)?;
-            punkt_store::Store::change_passphrase(&dir, &old, &new).map_err(CoreError::from)?;
-            print(&serde_json::json!({ "changed": true }))
+            if keep_key {
+                punkt_store::Store::change_passphrase(&dir, &old, &new).map_err(CoreError::from)?;
+            } else {
+                punkt_store::Store::rotate_key(&dir, &old, &new, &mut |p| {
+                    eprintln!("punkt: key rotation: {} ({} bytes)", p.phase, p.bytes)
+                })
+                .map_err(CoreError::from)?;
+            }
+            print(&serde_json::json!({ "changed": true, "key_rotated": !keep_key }))
         }
         Command::Index(cmd) => {
             let mut punkt = open(&dir)?;

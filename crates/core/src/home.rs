@@ -53,6 +53,10 @@ pub struct PassphraseStrength {
     pub long_enough: bool,
     /// Guesses needed, as a power of ten.
     pub guesses_log10: f64,
+    /// The store takes it: long enough and hard enough to guess (a score of at least
+    /// `punkt_store::keyfile::MIN_PASSPHRASE_SCORE`, with the organisation's and the
+    /// person's names and common Polish and Ukrainian words counted as guessable).
+    pub acceptable: bool,
 }
 
 /// Rate a passphrase (names of the organisation and the person count as guessable).
@@ -63,13 +67,23 @@ pub fn passphrase_strength(passphrase: &str, guessable: &[&str]) -> PassphraseSt
             score: 0,
             long_enough,
             guesses_log10: 0.0,
+            acceptable: false,
         };
     }
-    let entropy = zxcvbn::zxcvbn(passphrase, guessable);
+    let words: Vec<&str> = guessable
+        .iter()
+        .copied()
+        .chain(punkt_store::keyfile::GUESSABLE.iter().copied())
+        .collect();
+    let entropy = zxcvbn::zxcvbn(passphrase, &words);
+    let score = u8::from(entropy.score());
     PassphraseStrength {
-        score: u8::from(entropy.score()),
+        score,
         long_enough,
         guesses_log10: entropy.guesses_log10(),
+        acceptable: long_enough
+            && score >= punkt_store::keyfile::MIN_PASSPHRASE_SCORE
+            && punkt_store::keyfile::strong_enough(passphrase),
     }
 }
 

@@ -10,7 +10,10 @@ pub enum StoreError {
     AlreadyExists(String),
     #[error("wrong passphrase")]
     WrongPassphrase,
-    #[error("the passphrase is too short: use at least {0} characters")]
+    #[error(
+        "the passphrase is too weak: use at least {0} characters that are not easy to guess \
+         (several unrelated words work well)"
+    )]
     WeakPassphrase(usize),
     #[error("the store's key file is damaged: {0}")]
     BadKeyFile(String),

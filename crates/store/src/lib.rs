@@ -104,6 +104,58 @@ fn migrate(conn: &Connection, from: i64) -> Result<()> {
 
 const DB_FILE: &str = "punkt.db";
 const KEY_FILE: &str = "punkt.key";
+/// A key rotation's re-encrypted copy and new key file, until they replace the originals.
+const REKEY_DB_FILE: &str = "punkt.db.rekey";
+const NEW_KEY_FILE: &str = "punkt.key.new";
+
+/// Where a key rotation is ([`Store::rotate_key`]): `unlock`, `reencrypt` (the database's
+/// `bytes`), `key_file`, `done`.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct KeyRotation {
+    pub phase: &'static str,
+    pub bytes: u64,
+}
+
+impl KeyRotation {
+    fn phase(phase: &'static str, bytes: u64) -> Self {
+        KeyRotation { phase, bytes }
+    }
+}
+
+/// Flush a directory's entries (the renames of a key rotation) to disk.
+fn sync_dir(dir: &Path) {
+    if let Ok(d) = std::fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+}
+
+/// Open the database with the key file's key; if that fails and a key rotation left
+/// `punkt.key.new` (a crash between its two renames), open it with that and finish the
+/// rotation. A leftover of a rotation that never replaced the database is removed.
+fn open_or_finish_rotation(dir: &Path, passphrase: &str) -> Result<Connection> {
+    let new_kp = dir.join(NEW_KEY_FILE);
+    let first = keyfile::unlock(&key_path(dir), passphrase)
+        .and_then(|key| open_connection(&db_path(dir), &key, false));
+    match first {
+        Ok(conn) => {
+            for f in [NEW_KEY_FILE, REKEY_DB_FILE] {
+                let _ = std::fs::remove_file(dir.join(f));
+            }
+            Ok(conn)
+        }
+        Err(e) if new_kp.exists() => {
+            let Ok(key) = keyfile::unlock(&new_kp, passphrase) else {
+                return Err(e);
+            };
+            let conn = open_connection(&db_path(dir), &key, false).map_err(|_| e)?;
+            std::fs::rename(&new_kp, key_path(dir))?;
+            sync_dir(dir);
+            Ok(conn)
+        }
+        Err(e) => Err(e),
+    }
+}
 
 /// What the store knows about itself.
 #[derive(Debug, Clone)]
@@ -215,8 +267,7 @@ impl Store {
         if !Store::exists(dir) {
             return Err(StoreError::NoStore(dir.display().to_string()));
         }
-        let key = keyfile::unlock(&key_path(dir), passphrase)?;
-        let conn = open_connection(&db_path(dir), &key, false)?;
+        let conn = open_or_finish_rotation(dir, passphrase)?;
         let meta = |k: &str| -> Result<String> {
             conn.query_row("SELECT value FROM meta WHERE key = ?1", [k], |r| r.get(0))
                 .optional()?
@@ -281,6 +332,82 @@ impl Store {
         let key = keyfile::unlock(&kp, old)?;
         let params = keyfile::params_of(&kp)?;
         keyfile::write(&kp, new, &key, params)
+    }
+
+    /// Replace the passphrase *and* the data key: the whole database is re-encrypted under a
+    /// new random key, so a copy of the old key file, even with the old passphrase, no longer
+    /// opens the store. The store must not be open elsewhere (the app closes its session; the
+    /// `punkt` command must not run meanwhile). `progress` hears each phase.
+    ///
+    /// Crash-safe: the re-encrypted copy and the new key file (`punkt.key.new`) are written
+    /// beside the store first; then the copy replaces the database and the new key file the
+    /// old one. A crash between those two renames leaves a database only the new key opens,
+    /// and [`Store::open`] then takes `punkt.key.new` and finishes the rotation.
+    pub fn rotate_key(
+        dir: &Path,
+        old: &str,
+        new: &str,
+        progress: &mut dyn FnMut(KeyRotation),
+    ) -> Result<()> {
+        if !Store::exists(dir) {
+            return Err(StoreError::NoStore(dir.display().to_string()));
+        }
+        keyfile::check_strength(new)?;
+        let kp = key_path(dir);
+        progress(KeyRotation::phase("unlock", 0));
+        let old_key = keyfile::unlock(&kp, old)?;
+        let params = keyfile::params_of(&kp)?;
+        let conn = open_connection(&db_path(dir), &old_key, false)?;
+        conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+        let bytes = std::fs::metadata(db_path(dir))
+            .map(|m| m.len())
+            .unwrap_or(0);
+        let copy = dir.join(REKEY_DB_FILE);
+        let _ = std::fs::remove_file(&copy);
+        // An empty file is an empty database to SQLite; made here, it is the owner's alone (the
+        // store's connection may not create files).
+        std::fs::File::create(&copy)?;
+        restrict_permissions(&copy, 0o600);
+        let new_key = keyfile::DataKey::random();
+        progress(KeyRotation::phase("reencrypt", bytes));
+        {
+            let attach = zeroize::Zeroizing::new(format!(
+                "ATTACH DATABASE ?1 AS rekeyed KEY \"{}\"",
+                new_key.sqlcipher_literal().as_str()
+            ));
+            conn.execute(&attach, [copy.to_string_lossy()])?;
+            conn.query_row("SELECT sqlcipher_export('rekeyed')", [], |_| Ok(()))?;
+            conn.execute("DETACH DATABASE rekeyed", [])?;
+        }
+        drop(conn);
+        {
+            // The copy opens with the new key and holds the store.
+            let c = open_connection(&copy, &new_key, false)?;
+            let _: String =
+                c.query_row("SELECT value FROM meta WHERE key = 'store_id'", [], |r| {
+                    r.get(0)
+                })?;
+            c.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+        }
+        for f in [
+            format!("{REKEY_DB_FILE}-wal"),
+            format!("{REKEY_DB_FILE}-shm"),
+        ] {
+            let _ = std::fs::remove_file(dir.join(f));
+        }
+        progress(KeyRotation::phase("key_file", bytes));
+        let new_kp = dir.join(NEW_KEY_FILE);
+        keyfile::write(&new_kp, new, &new_key, params)?;
+        restrict_permissions(&new_kp, 0o600);
+        for f in ["punkt.db-wal", "punkt.db-shm"] {
+            let _ = std::fs::remove_file(dir.join(f));
+        }
+        std::fs::rename(&copy, db_path(dir))?;
+        sync_dir(dir);
+        std::fs::rename(&new_kp, &kp)?;
+        sync_dir(dir);
+        progress(KeyRotation::phase("done", bytes));
+        Ok(())
     }
 
     pub fn info(&self) -> &StoreInfo {
@@ -536,6 +663,68 @@ mod tests {
             .unwrap()
             .integrity_check()
             .unwrap();
+    }
+
+    /// After a key rotation the old key file, even with the old passphrase, opens nothing;
+    /// the store opens with the new passphrase, everything in it; a rotation cut between its
+    /// two renames is finished by the next open.
+    #[test]
+    fn a_rotated_key_leaves_old_key_files_useless_and_survives_a_crash() {
+        const OLD: &str = "kasztan wiosna rower 1987";
+        const NEW: &str = "zielony parasol nad Wisłą";
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path().join("store");
+        let s = Store::create(&d, OLD, "Fundacja A", FAST).unwrap();
+        s.set_meta("note", "Olena Bondar, Lublin").unwrap();
+        drop(s);
+        let old_key_file = std::fs::read(d.join(KEY_FILE)).unwrap();
+        let mut phases = Vec::new();
+        assert!(matches!(
+            Store::rotate_key(&d, NEW, NEW, &mut |p| phases.push(p.phase)),
+            Err(StoreError::WrongPassphrase)
+        ));
+        assert!(matches!(
+            Store::rotate_key(&d, OLD, "short one", &mut |_| {}),
+            Err(StoreError::WeakPassphrase(_))
+        ));
+        phases.clear();
+        Store::rotate_key(&d, OLD, NEW, &mut |p| phases.push(p.phase)).unwrap();
+        assert_eq!(phases, ["unlock", "reencrypt", "key_file", "done"]);
+        let s = Store::open(&d, NEW).unwrap();
+        assert_eq!(
+            s.meta_value("note").unwrap().as_deref(),
+            Some("Olena Bondar, Lublin")
+        );
+        s.integrity_check().unwrap();
+        drop(s);
+        assert!(matches!(
+            Store::open(&d, OLD),
+            Err(StoreError::WrongPassphrase)
+        ));
+        for leftover in [NEW_KEY_FILE, REKEY_DB_FILE] {
+            assert!(!d.join(leftover).exists(), "{leftover} left behind");
+        }
+        // A copy of the old key file put back, with the old passphrase: the database does
+        // not open (its key is gone).
+        let current = std::fs::read(d.join(KEY_FILE)).unwrap();
+        std::fs::write(d.join(KEY_FILE), &old_key_file).unwrap();
+        assert!(matches!(Store::open(&d, OLD), Err(StoreError::Corrupt(_))));
+        std::fs::write(d.join(KEY_FILE), &current).unwrap();
+
+        // A crash after the database was replaced, before the key file was: the new key file
+        // is still `punkt.key.new` beside an old `punkt.key`.
+        const NEWER: &str = "trzy koty na dachu w maju";
+        Store::rotate_key(&d, NEW, NEWER, &mut |_| {}).unwrap();
+        std::fs::rename(d.join(KEY_FILE), d.join(NEW_KEY_FILE)).unwrap();
+        std::fs::write(d.join(KEY_FILE), &current).unwrap();
+        let s = Store::open(&d, NEWER).unwrap();
+        assert_eq!(
+            s.meta_value("note").unwrap().as_deref(),
+            Some("Olena Bondar, Lublin")
+        );
+        drop(s);
+        assert!(!d.join(NEW_KEY_FILE).exists(), "the rotation was finished");
+        Store::open(&d, NEWER).unwrap();
     }
 
     #[test]

@@ -78,6 +78,17 @@ export type TeamDevice = { device_id: string, name: string, user: string, role: 
 
 export type EnrolCode = { user: string, code: string, expires_at: string, };
 
+export type HeldErasure = { batch: string, erased_at: string, 
+/**
+ * When the server deletes the documents for good (no undo after).
+ */
+final_at: string, user: string, device_id: string, 
+/**
+ * The client files among the documents (the others are their attachments, restricted
+ * sections and referrals).
+ */
+client_files: Array<string>, documents: number, };
+
 export type FileAudit = { id: string, lines: Array<AuditLine>, 
 /**
  * Why the server's log is missing, as an error code (`not_enrolled`, `forbidden` for a
@@ -259,7 +270,13 @@ long_enough: boolean,
 /**
  * Guesses needed, as a power of ten.
  */
-guesses_log10: number, };
+guesses_log10: number, 
+/**
+ * The store takes it: long enough and hard enough to guess (a score of at least
+ * `punkt_store::keyfile::MIN_PASSPHRASE_SCORE`, with the organisation's and the
+ * person's names and common Polish and Ukrainian words counted as guessable).
+ */
+acceptable: boolean, };
 
 export type BoardEntry = { client_id: string, display_name: string, deadline_id: string, rule: string, from: string, due: string, uncertain: boolean, 
 /**
@@ -526,6 +543,8 @@ tally_error: string | null, round_trips: number, bytes_sent: number, bytes_recei
 pending_after: number, cursor: number, duration_ms: number, finished_at: string, };
 
 export type SyncProgress = { phase: string, done: number, total: number, };
+
+export type KeyRotation = { phase: string, bytes: number, };
 
 export type RefusedDocument = { doc_id: string, code: string, message: string, };
 

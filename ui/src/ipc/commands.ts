@@ -9,7 +9,7 @@ import type {
   PassphraseStrength, RecordedDeadline, Report, SavedFile, SearchHit, Settings, SyncStatus,
   SyncSummary, UiError, Vocabulary, ErasurePlan, ErasureReport, SectionView, SectionNoteInput, ReferralView, ReferralInput,
   ConsortiumKey, TallyReceipt, ConsortiumCount, RetentionRule, RetentionReport, FileAudit, AuditEntry,
-  Team, EnrolCode,
+  Team, EnrolCode, HeldErasure,
 } from './bindings';
 import type { JsonValue } from './json';
 
@@ -67,7 +67,7 @@ export const api = {
   unlock: (passphrase: string) => command<null>("unlock", { passphrase }),
   lock: () => command<null>("lock"),
   touch: () => command<null>("touch"),
-  changePassphrase: (old: string, next: string) => command<null>("change_passphrase", { old, new: next }),
+  changePassphrase: (old: string, next: string, rotateKey: boolean) => command<null>("change_passphrase", { old, new: next, rotateKey }),
   setAuthor: (name: string) => command<null>("set_author", { name }),
 
   home: () => command<Home>("home"),
@@ -108,6 +108,8 @@ export const api = {
   // The organisation's people and laptops (coordinators), on the server.
   team: () => command<Team>("team"),
   revokeDevice: (deviceId: string) => command<Team>("revoke_device", { deviceId }),
+  heldErasures: () => command<HeldErasure[]>("held_erasures"),
+  undoErasure: (batch: string) => command<HeldErasure[]>("undo_erasure", { batch }),
   makeEnrolCode: (user: string, hours: number) => command<EnrolCode>("make_enrol_code", { user, hours }),
   addTeamUser: (name: string, role: string) => command<Team>("add_team_user", { name, role }),
 

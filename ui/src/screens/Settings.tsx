@@ -1,8 +1,8 @@
-import { Button, Card, Group, PasswordInput, Select, Stack, Text, TextInput, Title } from '@mantine/core';
+import { Button, Card, Checkbox, Group, PasswordInput, Progress, Select, Stack, Text, TextInput, Title } from '@mantine/core';
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ErrorAlert, useNotify } from '../components/errors';
-import { api, type AppInfo } from '../ipc';
+import { api, onKeyRotation, type AppInfo, type KeyRotation } from '../ipc';
 import { StrengthMeter } from './Setup';
 
 export const ROLES = ['lawyer', 'counsellor', 'psychologist', 'coordinator'] as const;
@@ -48,18 +48,71 @@ function LocalRole() {
   );
 }
 
+/** A new passphrase, and by default a new data key with its progress shown. */
+function PassphraseChange() {
+  const { t } = useTranslation();
+  const notify = useNotify();
+  const [old, setOld] = useState('');
+  const [next, setNext] = useState('');
+  const [repeat, setRepeat] = useState('');
+  const [acceptable, setAcceptable] = useState(false);
+  const [rotate, setRotate] = useState(true);
+  const [phase, setPhase] = useState<KeyRotation | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  useEffect(() => {
+    const off = onKeyRotation(setPhase);
+    return () => void off.then((f) => f());
+  }, []);
+  const change = async () => {
+    setBusy(true);
+    setError(null);
+    setPhase(null);
+    try {
+      await api.changePassphrase(old, next, rotate);
+      setOld('');
+      setNext('');
+      setRepeat('');
+      notify.ok(t(rotate ? 'settings.changed_rotated' : 'settings.changed'));
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
+  };
+  const steps = ['unlock', 'reencrypt', 'key_file', 'done'];
+  return (
+    <Card withBorder>
+      <Title order={5} mb="xs">{t('settings.passphrase')}</Title>
+      <Stack gap="xs">
+        <PasswordInput label={t('settings.old')} value={old} onChange={(e) => setOld(e.currentTarget.value)} data-testid="settings-old" />
+        <PasswordInput label={t('settings.new')} value={next} onChange={(e) => setNext(e.currentTarget.value)} data-testid="settings-new" />
+        <StrengthMeter passphrase={next} guessable={[]} onAcceptable={setAcceptable} />
+        <PasswordInput label={t('settings.repeat')} value={repeat} onChange={(e) => setRepeat(e.currentTarget.value)} error={repeat && repeat !== next ? t('setup.mismatch') : undefined} data-testid="settings-repeat" />
+        <Checkbox label={t('settings.rotate_key')} checked={rotate} onChange={(e) => setRotate(e.currentTarget.checked)} data-testid="settings-rotate" />
+        {busy && rotate && phase && (
+          <Stack gap={4} data-testid="settings-rotation" data-phase={phase.phase}>
+            <Progress value={((steps.indexOf(phase.phase) + 1) / steps.length) * 100} animated={phase.phase !== 'done'} aria-label={t('settings.rotate_key')} />
+            <Text size="sm">{t(`settings.rotation.${phase.phase}`, { size: `${Math.max(1, Math.round(phase.bytes / 1048576))} MB` })}</Text>
+          </Stack>
+        )}
+        <ErrorAlert error={error} />
+        <Group>
+          <Button loading={busy} disabled={!old || !acceptable || next !== repeat} data-testid="settings-change" onClick={() => void change()}>{t('settings.change')}</Button>
+        </Group>
+      </Stack>
+    </Card>
+  );
+}
+
 export function SettingsScreen({ info, onChanged }: { info: AppInfo; onChanged: () => Promise<AppInfo> }) {
   const { t } = useTranslation();
   const notify = useNotify();
   const [author, setAuthor] = useState('');
-  const [old, setOld] = useState('');
-  const [next, setNext] = useState('');
-  const [repeat, setRepeat] = useState('');
   // The name changes carry now, so saving the field never clears it by accident.
   useEffect(() => {
     api.home().then((h) => setAuthor(h.author ?? ''), () => {});
   }, []);
-  const [error, setError] = useState<unknown>(null);
 
   const save = (patch: Partial<AppInfo['settings']>) =>
     api.saveSettings({ ...info.settings, ...patch }).then(() => onChanged(), notify.error);
@@ -92,19 +145,7 @@ export function SettingsScreen({ info, onChanged }: { info: AppInfo; onChanged: 
         </Stack>
       </Card>
       <LocalRole />
-      <Card withBorder>
-        <Title order={5} mb="xs">{t('settings.passphrase')}</Title>
-        <Stack gap="xs">
-          <PasswordInput label={t('settings.old')} value={old} onChange={(e) => setOld(e.currentTarget.value)} />
-          <PasswordInput label={t('settings.new')} value={next} onChange={(e) => setNext(e.currentTarget.value)} data-testid="settings-new" />
-          <StrengthMeter passphrase={next} guessable={[]} />
-          <PasswordInput label={t('settings.repeat')} value={repeat} onChange={(e) => setRepeat(e.currentTarget.value)} error={repeat && repeat !== next ? t('setup.mismatch') : undefined} data-testid="settings-repeat" />
-          <ErrorAlert error={error} />
-          <Group>
-            <Button disabled={!old || !next || next !== repeat} data-testid="settings-change" onClick={() => api.changePassphrase(old, next).then(() => { setOld(''); setNext(''); setRepeat(''); setError(null); notify.ok(t('settings.changed')); }, setError)}>{t('settings.change')}</Button>
-          </Group>
-        </Stack>
-      </Card>
+      <PassphraseChange />
       <Card withBorder>
         <Title order={5} mb="xs">{t('settings.about')}</Title>
         <Text size="sm">{t('settings.version', { version: info.version })}</Text>

@@ -6,13 +6,18 @@ import { api, type PassphraseStrength } from '../ipc';
 
 const COLORS = ['red', 'orange', 'yellow', 'teal', 'green'];
 
-export function StrengthMeter({ passphrase, guessable }: { passphrase: string; guessable: string[] }) {
+export function StrengthMeter({ passphrase, guessable, onAcceptable }: { passphrase: string; guessable: string[]; onAcceptable?: (ok: boolean) => void }) {
   const { t } = useTranslation();
   const [s, setS] = useState<PassphraseStrength | null>(null);
   const key = guessable.join('\u0000');
   useEffect(() => {
     let live = true;
-    void api.passphraseStrength(passphrase, guessable).then((r) => live && setS(r));
+    if (!passphrase) onAcceptable?.(false);
+    void api.passphraseStrength(passphrase, guessable).then((r) => {
+      if (!live) return;
+      setS(r);
+      onAcceptable?.(r.acceptable);
+    });
     return () => {
       live = false;
     };
@@ -26,6 +31,7 @@ export function StrengthMeter({ passphrase, guessable }: { passphrase: string; g
         {t('setup.strength')}: {t(`setup.strength_${s.score}`)}
         {!s.long_enough && ` · ${t('setup.too_short')}`}
       </Text>
+      {s.long_enough && !s.acceptable && <Text size="sm" c="red" data-testid="strength-refused">{t('setup.not_accepted')}</Text>}
     </Stack>
   );
 }

@@ -543,6 +543,49 @@ fn no_store_and_a_corrupt_store_are_named() {
     env.fails(&["client", "list"], Some(PASS), None, "bad_key_file");
 }
 
+/// By default a new passphrase comes with a new data key: a copy of the old key file, with
+/// the old passphrase, no longer opens the store; a weak new passphrase is refused.
+#[test]
+fn a_passphrase_change_rotates_the_data_key() {
+    let (env, id) = with_client();
+    let old_key_file = std::fs::read(env.data.join("punkt.key")).unwrap();
+    let change = |new: &str| {
+        Command::new(env!("CARGO_BIN_EXE_punkt"))
+            .arg("--data")
+            .arg(&env.data)
+            .args(["passphrase", "change"])
+            .env("PUNKT_PASSPHRASE", PASS)
+            .env("PUNKT_NEW_PASSPHRASE", new)
+            .env("PUNKT_TEST_FAST_KDF", "1")
+            .output()
+            .unwrap()
+    };
+    let weak = change("password1234");
+    assert!(!weak.status.success());
+    assert!(String::from_utf8_lossy(&weak.stderr).contains("weak_passphrase"));
+    let out = change("zielony parasol nad Wisłą");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["key_rotated"], true);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("key rotation: reencrypt"));
+    assert!(env
+        .cmd(
+            &["client", "show", &id],
+            Some("zielony parasol nad Wisłą"),
+            None
+        )
+        .status
+        .success());
+    let rotated = std::fs::read(env.data.join("punkt.key")).unwrap();
+    std::fs::write(env.data.join("punkt.key"), &old_key_file).unwrap();
+    env.fails(&["client", "show", &id], Some(PASS), None, "corrupt_store");
+    std::fs::write(env.data.join("punkt.key"), rotated).unwrap();
+}
+
 #[test]
 fn the_passphrase_changes_without_re_encrypting() {
     let (env, id) = with_client();
@@ -551,7 +594,7 @@ fn the_passphrase_changes_without_re_encrypting() {
     let out = c
         .args(["--data"])
         .arg(&env.data)
-        .args(["passphrase", "change"])
+        .args(["passphrase", "change", "--keep-key"])
         .env("PUNKT_PASSPHRASE", PASS)
         .env("PUNKT_NEW_PASSPHRASE", "another long passphrase")
         .output()
