@@ -1132,6 +1132,7 @@ impl<S: Storage> Engine<S> {
                     owner_org: c.owner_org,
                     heads: c.heads,
                     seq: c.seq,
+                    undone: c.undone,
                 })
                 .collect(),
             next_cursor,

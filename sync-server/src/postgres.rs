@@ -54,6 +54,7 @@ CREATE TABLE IF NOT EXISTS tally (
     PRIMARY KEY (org, month, person, service));
 ALTER TABLE documents ADD COLUMN IF NOT EXISTS created_by TEXT;
 ALTER TABLE documents ADD COLUMN IF NOT EXISTS created_at BIGINT;
+ALTER TABLE documents ADD COLUMN IF NOT EXISTS undone BOOLEAN NOT NULL DEFAULT FALSE;
 CREATE TABLE IF NOT EXISTS held_docs (
     id TEXT PRIMARY KEY, kind TEXT NOT NULL, owner_org TEXT NOT NULL,
     snapshot BYTEA NOT NULL, heads BYTEA NOT NULL, created_by TEXT, created_at BIGINT,
@@ -750,7 +751,7 @@ impl Storage for PostgresStorage {
             "INSERT INTO documents(id, kind, owner_org, snapshot, heads, seq)
              VALUES ($1, $2, $3, $4, $4, $5)
              ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, snapshot = excluded.snapshot,
-                heads = excluded.heads, seq = excluded.seq",
+                heads = excluded.heads, seq = excluded.seq, undone = FALSE",
             &[&id, &ERASED_KIND, &owner_org, &empty, &seq],
         )
         .await?;
@@ -799,7 +800,7 @@ impl Storage for PostgresStorage {
             let seq = next_seq(&tx).await?;
             tx.execute(
                 "UPDATE documents d SET kind = h.kind, snapshot = h.snapshot, heads = h.heads,
-                    created_by = h.created_by, created_at = h.created_at, seq = $2
+                    created_by = h.created_by, created_at = h.created_at, seq = $2, undone = TRUE
                  FROM held_docs h WHERE h.id = $1 AND d.id = $1",
                 &[id, &seq],
             )
@@ -869,7 +870,7 @@ impl Storage for PostgresStorage {
         let c = self.client().await?;
         let rows = c
             .query(
-                "SELECT id, kind, owner_org, heads, seq FROM documents d
+                "SELECT id, kind, owner_org, heads, seq, undone FROM documents d
                  WHERE seq > $2 AND (owner_org = $1 OR EXISTS
                      (SELECT 1 FROM doc_access a WHERE a.doc_id = d.id AND a.org = $1))
                  ORDER BY seq LIMIT $3",
@@ -884,6 +885,7 @@ impl Storage for PostgresStorage {
                 owner_org: r.get(2),
                 heads: heads_from_bytes(&r.get::<_, Vec<u8>>(3)),
                 seq: r.get::<_, i64>(4) as u64,
+                undone: r.get(5),
             })
             .collect())
     }

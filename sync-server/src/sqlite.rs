@@ -63,14 +63,20 @@ fn upgrade(conn: &Connection) -> Result<()> {
     conn.execute_batch("CREATE UNIQUE INDEX IF NOT EXISTS audit_event ON audit(event_id);")?;
     // Who first pushed a document, and when: its author may erase or merge it for a short
     // while; after that only a coordinator.
-    let has_created_by = conn
-        .prepare("SELECT 1 FROM pragma_table_info('documents') WHERE name = 'created_by'")?
-        .exists([])?;
-    if !has_created_by {
-        conn.execute_batch(
-            "ALTER TABLE documents ADD COLUMN created_by TEXT;
-             ALTER TABLE documents ADD COLUMN created_at INTEGER;",
-        )?;
+    // And whether an erasure of it was undone (laptops holding a tombstone take it back).
+    for (column, kind) in [
+        ("created_by", "TEXT"),
+        ("created_at", "INTEGER"),
+        ("undone", "INTEGER NOT NULL DEFAULT 0"),
+    ] {
+        let has = conn
+            .prepare("SELECT 1 FROM pragma_table_info('documents') WHERE name = ?1")?
+            .exists([column])?;
+        if !has {
+            conn.execute_batch(&format!(
+                "ALTER TABLE documents ADD COLUMN {column} {kind};"
+            ))?;
+        }
     }
     // Erasures held for the grace period: the document's row and changes as they were.
     conn.execute_batch(
@@ -510,7 +516,7 @@ impl Storage for SqliteStorage {
                 "INSERT INTO documents(id, kind, owner_org, snapshot, heads, seq)
                  VALUES (?1, ?2, ?3, x'', x'', ?4)
                  ON CONFLICT(id) DO UPDATE SET kind = excluded.kind, snapshot = x'',
-                    heads = x'', seq = excluded.seq",
+                    heads = x'', seq = excluded.seq, undone = 0",
                 params![id, ERASED_KIND, owner_org, seq],
             )?;
             tx.commit()?;
@@ -555,8 +561,8 @@ impl Storage for SqliteStorage {
             for id in &ids {
                 let seq = next_seq(&tx)?;
                 tx.execute(
-                    "UPDATE documents SET (kind, snapshot, heads, created_by, created_at, seq) =
-                        (SELECT kind, snapshot, heads, created_by, created_at, ?2
+                    "UPDATE documents SET (kind, snapshot, heads, created_by, created_at, seq, undone) =
+                        (SELECT kind, snapshot, heads, created_by, created_at, ?2, 1
                          FROM held_docs WHERE id = ?1)
                      WHERE id = ?1",
                     params![id, seq],
@@ -614,7 +620,7 @@ impl Storage for SqliteStorage {
         let org = org.to_string();
         self.run(move |c| {
             let mut s = c.prepare_cached(
-                "SELECT id, kind, owner_org, heads, seq FROM documents d
+                "SELECT id, kind, owner_org, heads, seq, undone FROM documents d
                  WHERE seq > ?2 AND (owner_org = ?1 OR EXISTS
                      (SELECT 1 FROM doc_access a WHERE a.doc_id = d.id AND a.org = ?1))
                  ORDER BY seq LIMIT ?3",
@@ -627,6 +633,7 @@ impl Storage for SqliteStorage {
                         owner_org: r.get(2)?,
                         heads: heads_from_bytes(&r.get::<_, Vec<u8>>(3)?),
                         seq: r.get::<_, i64>(4)? as u64,
+                        undone: r.get(5)?,
                     })
                 })?
                 .collect::<rusqlite::Result<Vec<_>>>()?;

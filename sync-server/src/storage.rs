@@ -127,6 +127,8 @@ pub struct Changed {
     pub owner_org: String,
     pub heads: Vec<Hash>,
     pub seq: u64,
+    /// Put back by [`Storage::restore_held`] (an erasure undone), not erased since.
+    pub undone: bool,
 }
 
 /// An audit event.

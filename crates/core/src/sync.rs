@@ -758,6 +758,7 @@ impl Punkt {
                 owner_org: String::new(),
                 heads: Vec::new(),
                 seq: 0,
+                undone: false,
             })
             .collect();
         let cursor = self.cursor()?;
@@ -802,14 +803,15 @@ impl Punkt {
         self.drop_erased(summary, &erased)?;
         for c in changed.iter().filter(|c| c.kind != ERASED_KIND) {
             match self.store.tombstone(&c.doc_id)? {
-                // Erased here; the server hears of it with the next sync.
-                Some(t) if !t.synced => continue,
-                // The server had the erasure and lists the document again: a coordinator
-                // undid the erasure within its grace period. It comes back.
-                Some(_) => {
+                // The server had the erasure and says a coordinator undid it within its grace
+                // period: the document comes back.
+                Some(t) if t.synced && c.undone => {
                     self.store.forget_tombstone(&c.doc_id)?;
                     summary.restored += 1;
                 }
+                // Erased here, the server hears of it with the next sync; or listed by a
+                // server restored from a backup older than the erasure: it stays erased.
+                Some(_) => continue,
                 None => {}
             }
             match self.store.document_heads(&c.doc_id)? {

@@ -402,6 +402,10 @@ pub struct ChangedDoc {
     pub owner_org: String,
     pub heads: Vec<Hash>,
     pub seq: u64,
+    /// A coordinator undid the erasure of this document (version 5): a laptop that holds a
+    /// tombstone for it takes it back. A document listed again without it (a server restored
+    /// from a backup made before the erasure) stays erased on the laptop.
+    pub undone: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -278,3 +278,52 @@ fn merging_away_a_colleagues_file_is_a_coordinators_decision() {
         Some(one.as_str())
     );
 }
+
+/// A server restored from a backup made before an erasure lists the erased file again, like an
+/// undone erasure would, but without the server's word that it was undone: every laptop keeps
+/// it erased.
+#[test]
+fn a_server_restored_from_an_older_backup_does_not_bring_an_erased_file_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("server.db");
+    let clock = Arc::new(AtomicI64::new(0));
+    let server = TestServer::start_limited(&db, clock.clone(), 100);
+    server.people(&[
+        ("Fundacja A", "anna", "lawyer"),
+        ("Fundacja A", "ola", "coordinator"),
+    ]);
+    let mut a = Device::enrolled(&server, "Fundacja A", "anna");
+    let mut o = Device::enrolled(&server, "Fundacja A", "ola");
+    let id = a.add(PERSON);
+    a.sync(&server);
+    o.sync(&server);
+    // The backup, taken now.
+    server.kill();
+    let backup = dir.path().join("backup.db");
+    std::fs::copy(&db, &backup).unwrap();
+    let wal = dir.path().join("server.db-wal");
+    let wal_backup = dir.path().join("backup.db-wal");
+    if wal.exists() {
+        std::fs::copy(&wal, &wal_backup).unwrap();
+    }
+    let server = TestServer::start_limited(&db, clock.clone(), 100);
+    o.punkt.erase_client(&id).unwrap();
+    assert_eq!(o.sync(&server).erasures_sent, 1);
+    assert_eq!(a.sync(&server).erased.len(), 1);
+    server.kill();
+    // Restored from the backup: the file is there again, live.
+    std::fs::copy(&backup, &db).unwrap();
+    let _ = std::fs::remove_file(&wal);
+    if wal_backup.exists() {
+        std::fs::copy(&wal_backup, &wal).unwrap();
+    }
+    let _ = std::fs::remove_file(dir.path().join("server.db-shm"));
+    let server = TestServer::start_limited(&db, clock, 100);
+    server.restored();
+    assert_eq!(server.stored(&id).unwrap().0, "client_file");
+    for d in [&mut a, &mut o] {
+        let s = d.sync(&server);
+        assert_eq!(s.restored, 0, "{s:?}");
+        assert_eq!(d.punkt.client(&id).unwrap_err().code(), "erased");
+    }
+}
