@@ -457,6 +457,61 @@ impl<S: Storage> Engine<S> {
         }
     }
 
+    /// The revoked device a token belongs to, if it is one (its last push before it wipes).
+    pub async fn revoked_device(&self, token: Option<&str>) -> Option<Device> {
+        let d = self
+            .store
+            .device_by_token(hash_secret(token?))
+            .await
+            .ok()??;
+        d.revoked_at.is_some().then_some(d)
+    }
+
+    /// A revoked laptop's last push of what it had not sent, before it wipes its store: the
+    /// documents are taken as any push's (same access checks), nothing is listed back, and
+    /// the log says so. Its work is not lost with the wipe.
+    pub async fn final_push(&self, device: &Device, p: Push) -> Response {
+        let n = p.docs.len();
+        let mut results = Vec::with_capacity(n);
+        let mut applied = 0;
+        for d in p.docs {
+            let doc_id = d.doc_id.clone();
+            let outcome = match self.push_doc(device, d).await {
+                Ok(o) => o,
+                Err(e) => {
+                    tracing::error!("final push of {doc_id} failed: {e}");
+                    Outcome::Refused(refusal(
+                        "server_error",
+                        "the server could not store this document now",
+                    ))
+                }
+            };
+            if matches!(outcome, Outcome::Applied { .. }) {
+                applied += 1;
+            }
+            results.push(DocResult { doc_id, outcome });
+        }
+        let detail =
+            format!("revoked laptop's last push before its wipe: {applied} of {n} documents taken");
+        self.audit("final_push", Some(device), None, detail).await;
+        let (server_seq, generation) = match (
+            self.store.current_seq().await,
+            self.store.generation().await,
+        ) {
+            (Ok(s), Ok(g)) => (s, g),
+            _ => (0, String::new()),
+        };
+        Response::Push(PushReply {
+            results,
+            changed: Vec::new(),
+            next_cursor: p.cursor,
+            more: false,
+            server_seq,
+            generation,
+            directory: String::new(),
+        })
+    }
+
     /// Answer one request of an authenticated device.
     pub async fn handle(&self, device: &Device, req: Request) -> Response {
         let result = match req {
@@ -474,6 +529,8 @@ impl<S: Storage> Engine<S> {
             Request::EnrolCode { user, hours } => self.code_request(device, &user, hours).await,
             Request::AddUser { name, role } => self.add_user_request(device, &name, &role).await,
             Request::Erasures => self.erasures_request(device).await,
+            // A laptop that is not revoked pushes as usual.
+            Request::FinalPush(p) => self.push(device, p).await.map(Response::Push),
             Request::UndoErasure { batch } => self.undo_request(device, &batch).await,
         };
         result.unwrap_or_else(|e| Response::Refused(refusal("server_error", e.to_string())))

@@ -510,8 +510,132 @@ impl Punkt {
         Ok(reply)
     }
 
-    /// Sync with the server over `t`.
+    /// The next batch of `pending` (from `*i`) to push: what the server lacks of each document,
+    /// by its last confirmed heads; documents whose base the laptop cannot find go to
+    /// `diverged`. Returns the pushes and each document's write sequence.
+    fn push_batch(
+        &self,
+        pending: &[punkt_store::documents::PendingDocument],
+        i: &mut usize,
+        diverged: &mut Vec<String>,
+    ) -> Result<(Vec<DocPush>, HashMap<String, i64>)> {
+        let mut docs = Vec::new();
+        let mut seqs: HashMap<String, i64> = HashMap::new();
+        let mut bytes = 0;
+        while *i < pending.len() && docs.len() < PUSH_DOCS && bytes < PUSH_BYTES {
+            let p = &pending[*i];
+            *i += 1;
+            let stored = self.store.load_document(&p.id)?;
+            let mut doc =
+                docs::load(&stored.snapshot, &stored.changes).map_err(|e| CoreError::Document {
+                    id: p.id.clone(),
+                    reason: e.to_string(),
+                })?;
+            let base = p
+                .server_heads
+                .as_deref()
+                .map(heads_from_bytes)
+                .unwrap_or_default();
+            match docs::changes_since(&mut doc, &base) {
+                Some(changes) => {
+                    bytes += changes.iter().map(|c| c.len()).sum::<usize>();
+                    seqs.insert(p.id.clone(), p.local_seq);
+                    docs.push(DocPush {
+                        doc_id: p.id.clone(),
+                        kind: p.kind.clone(),
+                        owner_org: p.owner_org.clone(),
+                        base_heads: base,
+                        changes,
+                    });
+                }
+                None => diverged.push(p.id.clone()),
+            }
+        }
+        Ok((docs, seqs))
+    }
+
+    /// This laptop was revoked: hand the server what was not sent yet (whole histories where
+    /// the base is unknown), once, before the store is wiped. Returns how many documents the
+    /// server took. Errors are the caller's to ignore: the wipe goes ahead regardless.
+    fn final_push(&mut self, t: &mut dyn Transport) -> Result<u64> {
+        let pending = self.store.pending_documents()?;
+        let mut taken = 0;
+        let mut i = 0;
+        while i < pending.len() {
+            let mut diverged = Vec::new();
+            let (mut docs, _) = self.push_batch(&pending, &mut i, &mut diverged)?;
+            // Where the base is unknown, everything: the server keeps what it already has.
+            for id in diverged {
+                let stored = self.store.load_document(&id)?;
+                let mut doc = docs::load(&stored.snapshot, &stored.changes).map_err(|e| {
+                    CoreError::Document {
+                        id: id.clone(),
+                        reason: e.to_string(),
+                    }
+                })?;
+                let changes = docs::changes_since(&mut doc, &[]).unwrap_or_default();
+                docs.push(DocPush {
+                    doc_id: id,
+                    kind: stored.kind,
+                    owner_org: stored.owner_org,
+                    base_heads: Vec::new(),
+                    changes,
+                });
+            }
+            if docs.is_empty() {
+                continue;
+            }
+            let req = Request::FinalPush(Push {
+                cursor: 0,
+                page_limit: 1,
+                docs,
+            });
+            if let Response::Push(reply) = self.ask(t, &req)? {
+                taken += reply
+                    .results
+                    .iter()
+                    .filter(|r| matches!(r.outcome, Outcome::Applied { .. }))
+                    .count() as u64;
+            }
+        }
+        Ok(taken)
+    }
+
+    /// Sync with the server over `t`. Told that this laptop was revoked (`wipe`), it first
+    /// hands the server what it had not sent (the error says how much), so the caller's wipe
+    /// loses no one's work.
     pub fn sync_with(
+        &mut self,
+        t: &mut dyn Transport,
+        progress: &mut dyn FnMut(SyncProgress),
+    ) -> Result<SyncSummary> {
+        match self.sync_revocable(t, progress) {
+            Err(CoreError::SyncRefused {
+                code,
+                message,
+                wipe: true,
+            }) => {
+                let handed = match self.final_push(t) {
+                    Ok(0) => String::new(),
+                    Ok(n) => {
+                        format!("; {n} documents not sent yet were handed to the server first")
+                    }
+                    Err(e) => format!(
+                        "; what was not sent yet could not be handed over ({})",
+                        e.code()
+                    ),
+                };
+                Err(CoreError::SyncRefused {
+                    code,
+                    message: format!("{message}{handed}"),
+                    wipe: true,
+                })
+            }
+            r => r,
+        }
+    }
+
+    fn sync_revocable(
         &mut self,
         t: &mut dyn Transport,
         progress: &mut dyn FnMut(SyncProgress),
@@ -548,39 +672,7 @@ impl Punkt {
         let mut more = true;
         let mut i = 0;
         while i < pending.len() {
-            let mut docs = Vec::new();
-            let mut seqs: HashMap<String, i64> = HashMap::new();
-            let mut bytes = 0;
-            while i < pending.len() && docs.len() < PUSH_DOCS && bytes < PUSH_BYTES {
-                let p = &pending[i];
-                i += 1;
-                let stored = self.store.load_document(&p.id)?;
-                let mut doc = docs::load(&stored.snapshot, &stored.changes).map_err(|e| {
-                    CoreError::Document {
-                        id: p.id.clone(),
-                        reason: e.to_string(),
-                    }
-                })?;
-                let base = p
-                    .server_heads
-                    .as_deref()
-                    .map(heads_from_bytes)
-                    .unwrap_or_default();
-                match docs::changes_since(&mut doc, &base) {
-                    Some(changes) => {
-                        bytes += changes.iter().map(|c| c.len()).sum::<usize>();
-                        seqs.insert(p.id.clone(), p.local_seq);
-                        docs.push(DocPush {
-                            doc_id: p.id.clone(),
-                            kind: p.kind.clone(),
-                            owner_org: p.owner_org.clone(),
-                            base_heads: base,
-                            changes,
-                        });
-                    }
-                    None => diverged.push(p.id.clone()),
-                }
-            }
+            let (docs, seqs) = self.push_batch(&pending, &mut i, &mut diverged)?;
             let reply = self.push_round(
                 t,
                 &mut summary,

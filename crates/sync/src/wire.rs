@@ -81,6 +81,10 @@ pub enum Request {
     /// The organisation's erasures still within the grace period, which the server can undo
     /// (version 5, coordinators only).
     Erasures,
+    /// What a revoked laptop had not sent yet, pushed once before it wipes its store (version
+    /// 5): the only request a revoked laptop may make. Answered with the push's results and
+    /// nothing that changed.
+    FinalPush(Push),
     /// Undo one erasure (every document one request erased): the server puts the documents
     /// back and every laptop in scope fetches them again (version 5, coordinators only).
     /// Answered with the erasures left.
@@ -588,7 +592,7 @@ fn months_between(from: &str, to: &str) -> Result<usize, WireError> {
 impl Request {
     fn check(&self) -> Result<(), WireError> {
         match self {
-            Request::Push(p) => {
+            Request::Push(p) | Request::FinalPush(p) => {
                 bound("documents", p.docs.len(), limits::MAX_DOCS)?;
                 for d in &p.docs {
                     name("document id", &d.doc_id)?;
@@ -671,6 +675,7 @@ impl Request {
                 name("role", role)?;
             }
             Request::Erasures => {}
+
             Request::UndoErasure { batch } => name("erasure", batch)?,
         }
         Ok(())

@@ -309,3 +309,51 @@ fn a_flood_from_one_address_does_not_stop_real_laptops_syncing_from_it() {
         "the first failures are logged: {anonymous}"
     );
 }
+
+/// A laptop revoked while it held work not yet sent hands that work to the server before it
+/// wipes itself (item 9 of issue 12): a colleague then has it; a revoked laptop can do
+/// nothing else.
+#[test]
+fn a_revoked_laptop_hands_over_its_unsent_work_before_the_wipe() {
+    let (_dir, server) = setup();
+    let mut anna = Device::enrolled(&server, "Fundacja A", "anna");
+    let mut adam = Device::enrolled(&server, "Fundacja A", "adam");
+    let known = anna.add(r#"{"given_names":"Olena","family_name":"Bondar"}"#);
+    anna.sync(&server);
+    // Work done in a centre, not synced yet.
+    anna.consult(&known, "visit in Przemyśl, not synced");
+    let fresh = anna.add(r#"{"given_names":"Mariam","family_name":"Haidari"}"#);
+    server.revoke(&anna.device_id);
+    let mut t = anna.transport(&server);
+    match anna.punkt.sync_with(&mut t, &mut |_| {}) {
+        Err(CoreError::SyncRefused {
+            code,
+            message,
+            wipe,
+        }) => {
+            assert_eq!((code.as_str(), wipe), ("device_revoked", true));
+            assert!(
+                message.contains("2 documents not sent yet were handed to the server first"),
+                "{message}"
+            );
+        }
+        other => panic!("expected the wipe, got {other:?}"),
+    }
+    adam.sync(&server);
+    assert_eq!(
+        adam.punkt.client(&fresh).unwrap().person.family_name,
+        "Haidari"
+    );
+    assert_eq!(adam.punkt.client(&known).unwrap().consultations.len(), 1);
+    assert!(server.audit().iter().any(|e| e.action == "final_push"
+        && e.device_id.as_deref() == Some(anna.device_id.as_str())
+        && e.detail.contains("2 of 2")));
+    // Anything else from it is refused as before.
+    let (code, wipe) = refusal_code(anna.punkt.sync_with(&mut t, &mut |_| {}));
+    assert_eq!((code.as_str(), wipe), ("device_revoked", true));
+    let answer = raw(&server, &anna).exchange(&encode_request(&Request::Directory));
+    assert!(matches!(
+        answer,
+        Err(TransportError::Http { status: 403, .. })
+    ));
+}
