@@ -1408,8 +1408,20 @@ impl Punkt {
                 .map(|p| (p.id, p.server_heads))
                 .collect()
         };
+        // A restricted section leaves only with a role that may read it: a sync file must not
+        // carry psychological notes past the roles the server would give them to.
+        let role = self.role()?;
+        let may_pass_on = |kind: &str| {
+            !punkt_sync::access::is_section(kind)
+                || role
+                    .as_deref()
+                    .is_some_and(|r| punkt_sync::access::role_may_read(kind, r))
+        };
         for (id, server_heads) in targets {
             let stored = self.store.load_document(&id)?;
+            if !may_pass_on(&stored.kind) {
+                continue;
+            }
             let mut doc =
                 docs::load(&stored.snapshot, &stored.changes).map_err(|e| CoreError::Document {
                     id: id.clone(),
@@ -1474,7 +1486,22 @@ impl Punkt {
         }
         let mut refused = Vec::new();
         let mut incoming = Vec::new();
+        let role = self.role()?;
         for d in bundle.docs {
+            let readable = role
+                .as_deref()
+                .is_some_and(|r| punkt_sync::access::role_may_read(&d.kind, r));
+            if punkt_sync::access::is_section(&d.kind) && !readable {
+                refused.push(RefusedDocument {
+                    doc_id: d.doc_id,
+                    code: "forbidden".into(),
+                    message: format!(
+                        "a restricted section ({}) this laptop's role may not hold",
+                        d.kind
+                    ),
+                });
+                continue;
+            }
             if d.owner_org != self.organisation() {
                 refused.push(RefusedDocument {
                     doc_id: d.doc_id,

@@ -100,3 +100,92 @@ fn a_usb_stick_carries_the_changes_from_a_centre_to_the_office() {
     assert_eq!(other.punkt.store().count_clients().unwrap(), 0);
     other.sync(&server);
 }
+
+/// Restricted sections in sync files (issue 12, item 5): a laptop puts in only the sections
+/// its role may read, and a laptop whose role may not read one refuses it on import (the rest
+/// of the file comes in).
+#[test]
+fn sync_files_carry_restricted_sections_only_between_roles_that_may_read_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(dir.path());
+    server.people(&[
+        ("Fundacja A", "pola", "psychologist"),
+        ("Fundacja A", "office", "coordinator"),
+    ]);
+    let mut pola = Device::enrolled(&server, "Fundacja A", "pola");
+    let mut office = Device::enrolled(&server, "Fundacja A", "office");
+    let id = pola.add(r#"{"given_names":"Leyla","family_name":"Karimi"}"#);
+    pola.sync(&server);
+    office.sync(&server);
+    pola.punkt
+        .add_section_note(
+            &id,
+            "psychological",
+            punkt_core::sections::SectionNoteInput::from_json(
+                r#"{"text":"nightmares since the border"}"#,
+            )
+            .unwrap(),
+        )
+        .unwrap();
+    let (file, summary) = pola
+        .punkt
+        .export_changes("stick passphrase", false, FAST)
+        .unwrap();
+    assert_eq!(
+        summary.documents, 2,
+        "the file and the psychologist's own section"
+    );
+    let imported = office
+        .punkt
+        .import_changes(&file, "stick passphrase")
+        .unwrap();
+    assert_eq!(imported.refused.len(), 1, "{imported:?}");
+    assert_eq!(imported.refused[0].code, "forbidden");
+    assert!(imported.refused[0]
+        .message
+        .contains("section:psychological"));
+    assert_eq!(
+        office.punkt.client(&id).unwrap().sections.len(),
+        1,
+        "it exists, unread"
+    );
+
+    // A laptop used alone whose role changed from psychologist to counsellor keeps the notes
+    // it wrote, but no longer puts them in a sync file.
+    let alone = tempfile::tempdir().unwrap();
+    let mut p = punkt_core::Punkt::init_with(
+        &alone.path().join("s"),
+        "a long passphrase for a test store",
+        "Fundacja A",
+        FAST,
+    )
+    .unwrap();
+    p.set_local_role("psychologist").unwrap();
+    let c = p
+        .add_client(
+            punkt_core::ClientInput::from_json(r#"{"given_names":"Aziz","family_name":"Noori"}"#)
+                .unwrap(),
+        )
+        .unwrap();
+    p.add_section_note(
+        &c,
+        "psychological",
+        punkt_core::sections::SectionNoteInput::from_json(r#"{"text":"sleeps badly"}"#).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        p.export_changes("stick passphrase", false, FAST)
+            .unwrap()
+            .1
+            .documents,
+        2
+    );
+    p.set_local_role("counsellor").unwrap();
+    assert_eq!(
+        p.export_changes("stick passphrase", false, FAST)
+            .unwrap()
+            .1
+            .documents,
+        1
+    );
+}
