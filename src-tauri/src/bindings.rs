@@ -37,6 +37,7 @@ fn generate() -> String {
         punkt_sync::wire::TeamDevice,
         punkt_sync::wire::EnrolCode,
         punkt_sync::wire::HeldErasure,
+        punkt_sync::wire::PendingApproval,
         audit::FileAudit,
         audit::AuditLine,
         retention::RetentionRule,

@@ -12,8 +12,9 @@ use punkt_sync::docs::{self, Applied};
 use punkt_sync::wire::{
     AuditEntry, AuditQuery, ChangedDoc, ConsortiumCount, Contribution, CountQuery, DocData,
     DocPush, DocResult, DocSyncMessage, DocWant, EnrolCode, Erase, HeldErasure, LocalEvent,
-    Outcome, Payload, Pull, PullReply, Push, PushReply, Reconcile, Refusal, ServiceCount, Tally,
-    TallyReceipt, Team, TeamDevice, TeamUser, ERASED_CODE, ERASED_KIND, ERASURE_GRACE_SECS,
+    Outcome, Payload, PendingApproval, Pull, PullReply, Push, PushReply, Reconcile, Refusal,
+    ServiceCount, Tally, TallyReceipt, Team, TeamDevice, TeamUser, ERASED_CODE, ERASED_KIND,
+    ERASURE_GRACE_SECS,
 };
 use punkt_sync::{Request, Response};
 use rand::RngCore;
@@ -22,8 +23,8 @@ use sha2::{Digest, Sha256};
 
 use crate::limits::{LimitConfig, Limits};
 use crate::storage::{
-    timestamp, AuditEvent, Device, DocWrite, Hold, ServerDoc, Storage, StorageError, TallyMonth,
-    TallyRow, WriteOutcome,
+    timestamp, Approval, AuditEvent, Device, DocWrite, Hold, ServerDoc, Storage, StorageError,
+    TallyMonth, TallyRow, WriteOutcome,
 };
 
 /// A document with this many appended changes is compacted when next written.
@@ -360,7 +361,115 @@ impl<S: Storage> Engine<S> {
             user: user.to_string(),
             code,
             expires_at: timestamp(expires),
+            awaiting_approval: false,
         })
+    }
+
+    /// Ask a second coordinator to approve `action` on `subject`; logged.
+    async fn ask_approval(
+        &self,
+        by: &Device,
+        action: &str,
+        subject: &str,
+        role: Option<&str>,
+        code: Option<([u8; 32], i64)>,
+    ) -> Result<String, StorageError> {
+        let mut id = [0u8; 8];
+        rand::rngs::OsRng.fill_bytes(&mut id);
+        let id = hex::encode(id);
+        self.store
+            .add_approval(Approval {
+                id: id.clone(),
+                organisation: by.organisation.clone(),
+                action: action.to_string(),
+                subject: subject.to_string(),
+                role: role.map(str::to_string),
+                code_hash: code.map(|(h, _)| h),
+                expires_at: code.map(|(_, e)| e),
+                requested_by: by.user.clone(),
+                requested_device: by.device_id.clone(),
+                requested_at: self.now(),
+            })
+            .await?;
+        let detail = format!(
+            "{action} {subject}{} waits for a second coordinator (approval {id})",
+            role.map(|r| format!(" as {r}")).unwrap_or_default()
+        );
+        self.audit("approval_asked", Some(by), None, detail).await;
+        Ok(id)
+    }
+
+    /// What waits for approval, of `org` when set.
+    pub async fn approvals(&self, org: Option<&str>) -> Result<Vec<Approval>, StorageError> {
+        self.store.approvals(org).await
+    }
+
+    /// Approve or decline approval `id`: a coordinator of its organisation other than the one
+    /// who asked (`by`), or the administrator (`by` none). Approved, it is carried out: the
+    /// person added, the code made usable, the laptop revoked. Logged.
+    pub async fn decide(
+        &self,
+        by: Option<&Device>,
+        id: &str,
+        approve: bool,
+    ) -> Result<Approval, StorageError> {
+        let pending = self
+            .store
+            .approvals(by.map(|d| d.organisation.as_str()))
+            .await?
+            .into_iter()
+            .find(|a| a.id == id)
+            .ok_or_else(|| StorageError::NotFound(format!("no approval {id} waiting")))?;
+        if let Some(d) = by {
+            if approve && d.user == pending.requested_by {
+                return Err(StorageError::Invalid(
+                    "a second coordinator must approve what you asked for".into(),
+                ));
+            }
+        }
+        let Some(a) = self.store.take_approval(id).await? else {
+            return Err(StorageError::NotFound(format!("no approval {id} waiting")));
+        };
+        if approve {
+            match a.action.as_str() {
+                "add_user" => {
+                    let role = a.role.as_deref().unwrap_or_default();
+                    self.store
+                        .add_user(&a.organisation, &a.subject, role)
+                        .await?;
+                }
+                "enrol_code" => {
+                    let (Some(hash), Some(expires)) = (a.code_hash, a.expires_at) else {
+                        return Err(StorageError::Invalid(
+                            "a code approval without its code".into(),
+                        ));
+                    };
+                    self.store.add_enrol_code(&a.subject, hash, expires).await?;
+                }
+                "revoke" => self.store.revoke(&a.subject, self.now()).await?,
+                other => return Err(StorageError::Invalid(format!("unknown approval '{other}'"))),
+            }
+        }
+        let verdict = if approve { "approved" } else { "declined" };
+        let detail = format!(
+            "{} {} (asked by {}) {verdict}{}",
+            a.action,
+            a.subject,
+            a.requested_by,
+            if by.is_none() {
+                " by an administrator"
+            } else {
+                ""
+            }
+        );
+        match by {
+            Some(d) => self.audit(verdict, Some(d), None, detail).await,
+            None => {
+                let e = self.admin_event(verdict, None, Some(&a.organisation), None, detail);
+                self.store.audit(e).await?;
+            }
+        }
+        Ok(a)
     }
 
     /// Enrol a device with a one-time code: returns its token (the server keeps only a hash).
@@ -393,6 +502,22 @@ impl<S: Storage> Engine<S> {
                 })
             }
             Err(StorageError::Invalid(why)) => {
+                // A code a coordinator made for someone who reads restricted notes works once
+                // a second coordinator approved it.
+                let waiting = self
+                    .store
+                    .approvals(None)
+                    .await
+                    .unwrap_or_default()
+                    .iter()
+                    .any(|a| a.code_hash == Some(code_hash));
+                let why = if waiting {
+                    "this enrolment code waits for a second coordinator's approval: ask them to \
+                     approve it on the Sync screen, then try again"
+                        .to_string()
+                } else {
+                    why
+                };
                 self.audit("enrol_refused", None, None, why.clone()).await;
                 Err(refusal("bad_code", why))
             }
@@ -529,6 +654,7 @@ impl<S: Storage> Engine<S> {
             Request::EnrolCode { user, hours } => self.code_request(device, &user, hours).await,
             Request::AddUser { name, role } => self.add_user_request(device, &name, &role).await,
             Request::Erasures => self.erasures_request(device).await,
+            Request::Approve { id, approve } => self.approve_request(device, &id, approve).await,
             // A laptop that is not revoked pushes as usual.
             Request::FinalPush(p) => self.push(device, p).await.map(Response::Push),
             Request::UndoErasure { batch } => self.undo_request(device, &batch).await,
@@ -585,10 +711,25 @@ impl<S: Storage> Engine<S> {
                 revoked_at: d.revoked_at,
             })
             .collect();
+        let pending = self
+            .store
+            .approvals(Some(org))
+            .await?
+            .into_iter()
+            .map(|a| PendingApproval {
+                id: a.id,
+                action: a.action,
+                subject: a.subject,
+                role: a.role,
+                requested_by: a.requested_by,
+                requested_at: timestamp(a.requested_at),
+            })
+            .collect();
         Ok(Team {
             organisation: org.to_string(),
             users,
             devices,
+            pending,
         })
     }
 
@@ -635,7 +776,12 @@ impl<S: Storage> Engine<S> {
                 "a laptop cannot revoke itself: do it from another coordinator's laptop",
             )));
         }
-        if target.revoked_at.is_none() {
+        // A coordinator's laptop is revoked only when a second coordinator agrees: one
+        // coordinator alone cannot lock the others out and wipe their unsent work.
+        if target.role == access::COORDINATOR && target.revoked_at.is_none() {
+            self.ask_approval(device, "revoke", &target.device_id, None, None)
+                .await?;
+        } else if target.revoked_at.is_none() {
             self.store.revoke(device_id, self.now()).await?;
             let detail = format!("{}'s laptop \"{}\" revoked", target.user, target.name);
             self.audit("revoke", Some(device), None, detail).await;
@@ -652,14 +798,37 @@ impl<S: Storage> Engine<S> {
         if let Some(r) = self.coordinator_only(device, "team").await {
             return Ok(Response::Refused(r));
         }
-        let ours = self
+        let role = self
             .store
             .users()
             .await?
             .into_iter()
-            .any(|(name, org, _)| name == user && org == device.organisation);
-        if !ours {
+            .find(|(name, org, _)| name == user && org == &device.organisation)
+            .map(|(_, _, role)| role);
+        let Some(role) = role else {
             return Ok(self.not_ours(device, "user", user).await);
+        };
+        if access::reads_restricted(&role) {
+            // A laptop for someone who reads restricted notes: usable once a second
+            // coordinator approves, so no coordinator alone can enrol a laptop that receives
+            // them.
+            let code = new_enrol_code();
+            let expires = self.now() + i64::from(hours) * 3600;
+            let hash = hash_secret(&normalise_code(&code));
+            self.ask_approval(
+                device,
+                "enrol_code",
+                user,
+                Some(&role),
+                Some((hash, expires)),
+            )
+            .await?;
+            return Ok(Response::EnrolCode(EnrolCode {
+                user: user.to_string(),
+                code,
+                expires_at: timestamp(expires),
+                awaiting_approval: true,
+            }));
         }
         Ok(Response::EnrolCode(
             self.issue_code(Some(device), user, hours).await?,
@@ -676,6 +845,24 @@ impl<S: Storage> Engine<S> {
             return Ok(Response::Refused(r));
         }
         let name = name.trim();
+        if access::reads_restricted(role) {
+            // Someone who reads restricted notes: added once a second coordinator approves.
+            if name.is_empty() {
+                return Ok(Response::Refused(refusal(
+                    "invalid",
+                    "give the person's user name",
+                )));
+            }
+            if self.store.users().await?.iter().any(|(n, _, _)| n == name) {
+                return Ok(Response::Refused(refusal(
+                    "exists",
+                    format!("the user name '{name}' is taken: choose another"),
+                )));
+            }
+            self.ask_approval(device, "add_user", name, Some(role), None)
+                .await?;
+            return Ok(Response::Team(self.team(&device.organisation).await?));
+        }
         match self.store.add_user(&device.organisation, name, role).await {
             Ok(()) => {}
             Err(StorageError::Invalid(m)) => {
@@ -1092,6 +1279,28 @@ impl<S: Storage> Engine<S> {
             }
         }
         Ok(ids)
+    }
+
+    async fn approve_request(
+        &self,
+        device: &Device,
+        id: &str,
+        approve: bool,
+    ) -> Result<Response, StorageError> {
+        if let Some(r) = self.coordinator_only(device, "team").await {
+            return Ok(Response::Refused(r));
+        }
+        match self.decide(Some(device), id, approve).await {
+            Ok(_) => Ok(Response::Team(self.team(&device.organisation).await?)),
+            Err(StorageError::NotFound(m)) => Ok(Response::Refused(refusal("not_found", m))),
+            Err(StorageError::Invalid(m)) => {
+                self.audit_refusal(device, &format!("approve {id}: {m}"))
+                    .await;
+                Ok(Response::Refused(refusal("forbidden", m)))
+            }
+            Err(StorageError::Exists(m)) => Ok(Response::Refused(refusal("exists", m))),
+            Err(e) => Err(e),
+        }
     }
 
     async fn erasures_request(&self, device: &Device) -> Result<Response, StorageError> {

@@ -78,6 +78,15 @@ enum Admin {
         #[arg(long)]
         before: String,
     },
+    /// What waits for a second coordinator's approval (people with roles that read restricted
+    /// notes, their laptops' codes, revoking a coordinator's laptop), as JSON.
+    Approvals,
+    /// Approve (or, with --decline, decline) one of them as the administrator.
+    Approve {
+        id: String,
+        #[arg(long)]
+        decline: bool,
+    },
     /// Erasures still within the 7-day grace period (they can be undone), as JSON.
     Erasures,
     /// Undo an erasure (every document one laptop's request erased): the documents come back
@@ -267,6 +276,13 @@ async fn admin<S: Storage>(engine: Engine<S>, command: Admin) -> anyhow::Result<
         Admin::DeleteTallies { before } => {
             let months = engine.delete_tallies_before(&before).await?;
             print(&serde_json::json!({ "before": before, "organisation_months_deleted": months }))
+        }
+        Admin::Approvals => print(&engine.approvals(None).await?),
+        Admin::Approve { id, decline } => {
+            let a = engine.decide(None, &id, !decline).await?;
+            print(
+                &serde_json::json!({ "approval": id, "action": a.action, "subject": a.subject, "approved": !decline }),
+            )
         }
         Admin::Erasures => print(&engine.held_erasures(None).await?),
         Admin::UndoErasure { batch } => {

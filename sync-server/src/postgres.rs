@@ -9,8 +9,8 @@ use punkt_sync::docs::{heads_from_bytes, heads_to_bytes, sorted};
 use punkt_sync::wire::ERASED_KIND;
 
 use crate::storage::{
-    timestamp, AuditEvent, Changed, Device, DocWrite, HeldDoc, Hold, Result, ServerDoc, Storage,
-    StorageError, TallyMonth, TallyRow, WriteOutcome, ROLES,
+    timestamp, Approval, AuditEvent, Changed, Device, DocWrite, HeldDoc, Hold, Result, ServerDoc,
+    Storage, StorageError, TallyMonth, TallyRow, WriteOutcome, ROLES,
 };
 
 const SCHEMA: &str = "
@@ -55,6 +55,10 @@ CREATE TABLE IF NOT EXISTS tally (
 ALTER TABLE documents ADD COLUMN IF NOT EXISTS created_by TEXT;
 ALTER TABLE documents ADD COLUMN IF NOT EXISTS created_at BIGINT;
 ALTER TABLE documents ADD COLUMN IF NOT EXISTS undone BOOLEAN NOT NULL DEFAULT FALSE;
+CREATE TABLE IF NOT EXISTS approvals (
+    id TEXT PRIMARY KEY, org TEXT NOT NULL, action TEXT NOT NULL, subject TEXT NOT NULL,
+    role TEXT, code_hash BYTEA, expires_at BIGINT, requested_by TEXT NOT NULL,
+    requested_device TEXT NOT NULL, requested_at BIGINT NOT NULL);
 CREATE TABLE IF NOT EXISTS held_docs (
     id TEXT PRIMARY KEY, kind TEXT NOT NULL, owner_org TEXT NOT NULL,
     snapshot BYTEA NOT NULL, heads BYTEA NOT NULL, created_by TEXT, created_at BIGINT,
@@ -383,6 +387,26 @@ impl PostgresStorage {
             )
             .await?;
         Ok(row.is_some_and(|r| r.get::<_, bool>(0)))
+    }
+}
+
+const APPROVAL_SELECT: &str = "SELECT id, org, action, subject, role, code_hash, expires_at,
+    requested_by, requested_device, requested_at FROM approvals";
+
+fn approval_row(r: &tokio_postgres::Row) -> Approval {
+    Approval {
+        id: r.get(0),
+        organisation: r.get(1),
+        action: r.get(2),
+        subject: r.get(3),
+        role: r.get(4),
+        code_hash: r
+            .get::<_, Option<Vec<u8>>>(5)
+            .and_then(|h| h.try_into().ok()),
+        expires_at: r.get(6),
+        requested_by: r.get(7),
+        requested_device: r.get(8),
+        requested_at: r.get(9),
     }
 }
 
@@ -930,6 +954,54 @@ impl Storage for PostgresStorage {
         let c = self.client().await?;
         let rows = c.query("SELECT name FROM orgs ORDER BY name", &[]).await?;
         Ok(rows.iter().map(|r| r.get(0)).collect())
+    }
+
+    async fn add_approval(&self, a: Approval) -> Result<()> {
+        let c = self.client().await?;
+        c.execute(
+            "INSERT INTO approvals(id, org, action, subject, role, code_hash, expires_at,
+                                   requested_by, requested_device, requested_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            &[
+                &a.id,
+                &a.organisation,
+                &a.action,
+                &a.subject,
+                &a.role,
+                &a.code_hash.map(|h| h.to_vec()),
+                &a.expires_at,
+                &a.requested_by,
+                &a.requested_device,
+                &a.requested_at,
+            ],
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn approvals(&self, org: Option<&str>) -> Result<Vec<Approval>> {
+        let c = self.client().await?;
+        let rows = c
+            .query(
+                &format!(
+                    "{APPROVAL_SELECT} WHERE $1::TEXT IS NULL OR org = $1 ORDER BY requested_at, id"
+                ),
+                &[&org],
+            )
+            .await?;
+        Ok(rows.iter().map(approval_row).collect())
+    }
+
+    async fn take_approval(&self, id: &str) -> Result<Option<Approval>> {
+        let c = self.client().await?;
+        let row = c
+            .query_opt(
+                "DELETE FROM approvals WHERE id = $1 RETURNING id, org, action, subject, role,
+                    code_hash, expires_at, requested_by, requested_device, requested_at",
+                &[&id],
+            )
+            .await?;
+        Ok(row.as_ref().map(approval_row))
     }
 
     async fn grant(&self, id: &str, org: &str) -> Result<()> {

@@ -9,8 +9,8 @@ use punkt_sync::wire::ERASED_KIND;
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
 use crate::storage::{
-    timestamp, AuditEvent, Changed, Device, DocWrite, HeldDoc, Hold, Result, ServerDoc, Storage,
-    StorageError, TallyMonth, TallyRow, WriteOutcome, ROLES,
+    timestamp, Approval, AuditEvent, Changed, Device, DocWrite, HeldDoc, Hold, Result, ServerDoc,
+    Storage, StorageError, TallyMonth, TallyRow, WriteOutcome, ROLES,
 };
 
 const SCHEMA: &str = "
@@ -78,6 +78,13 @@ fn upgrade(conn: &Connection) -> Result<()> {
             ))?;
         }
     }
+    // What waits for a second coordinator.
+    conn.execute_batch(
+        "CREATE TABLE IF NOT EXISTS approvals (
+            id TEXT PRIMARY KEY, org TEXT NOT NULL, action TEXT NOT NULL, subject TEXT NOT NULL,
+            role TEXT, code_hash BLOB, expires_at INTEGER, requested_by TEXT NOT NULL,
+            requested_device TEXT NOT NULL, requested_at INTEGER NOT NULL);",
+    )?;
     // Erasures held for the grace period: the document's row and changes as they were.
     conn.execute_batch(
         "CREATE TABLE IF NOT EXISTS held_docs (
@@ -693,6 +700,62 @@ impl Storage for SqliteStorage {
         .await
     }
 
+    async fn add_approval(&self, a: Approval) -> Result<()> {
+        self.run(move |c| {
+            c.execute(
+                "INSERT INTO approvals(id, org, action, subject, role, code_hash, expires_at,
+                                       requested_by, requested_device, requested_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                params![
+                    a.id,
+                    a.organisation,
+                    a.action,
+                    a.subject,
+                    a.role,
+                    a.code_hash.map(|h| h.to_vec()),
+                    a.expires_at,
+                    a.requested_by,
+                    a.requested_device,
+                    a.requested_at
+                ],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn approvals(&self, org: Option<&str>) -> Result<Vec<Approval>> {
+        let org = org.map(str::to_string);
+        self.run(move |c| {
+            let mut s = c.prepare_cached(&format!(
+                "{APPROVAL_SELECT} WHERE ?1 IS NULL OR org = ?1 ORDER BY requested_at, id"
+            ))?;
+            let rows = s
+                .query_map([org], approval_row)?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok(rows)
+        })
+        .await
+    }
+
+    async fn take_approval(&self, id: &str) -> Result<Option<Approval>> {
+        let id = id.to_string();
+        self.run(move |c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let a = tx
+                .query_row(
+                    &format!("{APPROVAL_SELECT} WHERE id = ?1"),
+                    [&id],
+                    approval_row,
+                )
+                .optional()?;
+            tx.execute("DELETE FROM approvals WHERE id = ?1", [&id])?;
+            tx.commit()?;
+            Ok(a)
+        })
+        .await
+    }
+
     async fn grant(&self, id: &str, org: &str) -> Result<()> {
         let (id, org) = (id.to_string(), org.to_string());
         self.run(move |c| {
@@ -874,6 +937,26 @@ impl Storage for SqliteStorage {
         })
         .await
     }
+}
+
+const APPROVAL_SELECT: &str = "SELECT id, org, action, subject, role, code_hash, expires_at,
+    requested_by, requested_device, requested_at FROM approvals";
+
+fn approval_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Approval> {
+    Ok(Approval {
+        id: r.get(0)?,
+        organisation: r.get(1)?,
+        action: r.get(2)?,
+        subject: r.get(3)?,
+        role: r.get(4)?,
+        code_hash: r
+            .get::<_, Option<Vec<u8>>>(5)?
+            .and_then(|h| h.try_into().ok()),
+        expires_at: r.get(6)?,
+        requested_by: r.get(7)?,
+        requested_device: r.get(8)?,
+        requested_at: r.get(9)?,
+    })
 }
 
 /// Insert one audit event; false when its `event_id` was logged before.

@@ -90,6 +90,24 @@ pub struct HeldDoc {
     pub user: String,
 }
 
+/// Something waiting for a second coordinator (see `punkt_sync::wire::PendingApproval`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Approval {
+    pub id: String,
+    pub organisation: String,
+    /// `add_user`, `enrol_code` or `revoke`.
+    pub action: String,
+    pub subject: String,
+    pub role: Option<String>,
+    /// For `enrol_code`: the code's hash (the code is stored once approved) and its expiry.
+    #[serde(skip)]
+    pub code_hash: Option<[u8; 32]>,
+    pub expires_at: Option<i64>,
+    pub requested_by: String,
+    pub requested_device: String,
+    pub requested_at: i64,
+}
+
 /// A write of a document, applied only if the stored heads are still `expected_heads`
 /// (per-document serialisation that also holds across server instances).
 #[derive(Debug, Clone)]
@@ -252,6 +270,11 @@ pub trait Storage: Send + Sync + 'static {
     fn org_exists(&self, name: &str) -> impl Future<Output = Result<bool>> + Send;
     /// The member organisations, sorted by name.
     fn organisations(&self) -> impl Future<Output = Result<Vec<String>>> + Send;
+    fn add_approval(&self, a: Approval) -> impl Future<Output = Result<()>> + Send;
+    /// What waits for approval, of `org` when set, oldest first.
+    fn approvals(&self, org: Option<&str>) -> impl Future<Output = Result<Vec<Approval>>> + Send;
+    /// Remove approval `id` and return it (once: a second call finds nothing).
+    fn take_approval(&self, id: &str) -> impl Future<Output = Result<Option<Approval>>> + Send;
     /// Let `org` read and write document `id` too.
     fn grant(&self, id: &str, org: &str) -> impl Future<Output = Result<()>> + Send;
 

@@ -170,6 +170,11 @@ impl<S: Storage> TestServer<S> {
         self.block(self.engine.held_erasures(None)).unwrap()
     }
 
+    /// What `admin approve ID` does (the administrator approves).
+    pub fn approve(&self, id: &str) {
+        self.block(self.engine.decide(None, id, true)).unwrap();
+    }
+
     /// What an administrator runs after restoring the database from a backup.
     pub fn restored(&self) {
         self.block(self.engine.restored()).unwrap();

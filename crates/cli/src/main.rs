@@ -230,7 +230,13 @@ enum TeamCommand {
     /// Add a person to the organisation: lawyer, counsellor, psychologist or coordinator.
     AddUser { name: String, role: String },
     /// Revoke a laptop (lost or stolen): refused from now on, its store wiped at next contact.
+    /// Another coordinator's laptop waits for a second coordinator's approval.
     Revoke { device_id: String },
+    /// Approve what another coordinator asked for (a person who reads restricted notes, a
+    /// code for their laptop, revoking a coordinator's laptop).
+    Approve { id: String },
+    /// Decline it.
+    Decline { id: String },
 }
 
 #[derive(Subcommand)]
@@ -993,6 +999,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 Some(TeamCommand::Revoke { device_id }) => {
                     print(&punkt.revoke_device(&mut t, &device_id)?)
                 }
+                Some(TeamCommand::Approve { id }) => print(&punkt.approve(&mut t, &id, true)?),
+                Some(TeamCommand::Decline { id }) => print(&punkt.approve(&mut t, &id, false)?),
             }
         }
         Command::Erasures { command, ca_cert } => {

@@ -28,6 +28,15 @@ impl Punkt {
         answer(self.ask(t, &Request::Team)?, team_of)
     }
 
+    /// Approve (or decline) what another coordinator asked for; returns the team as it is now.
+    pub fn approve(&self, t: &mut dyn Transport, id: &str, approve: bool) -> Result<Team> {
+        let req = Request::Approve {
+            id: id.trim().to_string(),
+            approve,
+        };
+        answer(self.ask(t, &req)?, team_of)
+    }
+
     /// Revoke one of the organisation's laptops; returns the team as it is now.
     pub fn revoke_device(&self, t: &mut dyn Transport, device_id: &str) -> Result<Team> {
         let req = Request::Revoke {

@@ -49,6 +49,13 @@ pub fn role_may_read(kind: &str, role: &str) -> bool {
     readers(kind).is_none_or(|r| r.contains(&role))
 }
 
+/// Whether `role` reads any restricted section. Giving someone such a role, or a laptop to
+/// someone who has one, opens notes a coordinator may not read: a second coordinator (or the
+/// server's administrator) must agree.
+pub fn reads_restricted(role: &str) -> bool {
+    SECTIONS.iter().any(|(_, readers)| readers.contains(&role))
+}
+
 /// True for restricted sections: never shared beyond the owner organisation.
 pub fn is_section(kind: &str) -> bool {
     kind.starts_with(SECTION_PREFIX)

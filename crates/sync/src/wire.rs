@@ -81,6 +81,12 @@ pub enum Request {
     /// The organisation's erasures still within the grace period, which the server can undo
     /// (version 5, coordinators only).
     Erasures,
+    /// Approve (or decline) something another coordinator of the organisation asked for
+    /// (version 5, coordinators only). Answered with the team.
+    Approve {
+        id: String,
+        approve: bool,
+    },
     /// What a revoked laptop had not sent yet, pushed once before it wipes its store (version
     /// 5): the only request a revoked laptop may make. Answered with the push's results and
     /// nothing that changed.
@@ -143,6 +149,24 @@ pub struct Team {
     pub organisation: String,
     pub users: Vec<TeamUser>,
     pub devices: Vec<TeamDevice>,
+    /// What waits for a second coordinator's approval (version 5).
+    pub pending: Vec<PendingApproval>,
+}
+
+/// Something a coordinator asked for that a second coordinator of the organisation (or the
+/// server's administrator) must approve: a person with a role that reads restricted sections
+/// (`add_user`), a laptop for such a person (`enrol_code`), revoking a coordinator's laptop
+/// (`revoke`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct PendingApproval {
+    pub id: String,
+    pub action: String,
+    /// The person (`add_user`, `enrol_code`) or the laptop's id (`revoke`).
+    pub subject: String,
+    pub role: Option<String>,
+    pub requested_by: String,
+    pub requested_at: String,
 }
 
 /// A one-time enrolment code: shown once, to be typed on the new laptop.
@@ -152,6 +176,9 @@ pub struct EnrolCode {
     pub user: String,
     pub code: String,
     pub expires_at: String,
+    /// The code works only once a second coordinator approved it (version 5): the person's
+    /// role reads restricted sections.
+    pub awaiting_approval: bool,
 }
 
 /// One month of an organisation's contribution to the consortium-wide count: per person a
@@ -675,6 +702,7 @@ impl Request {
                 name("role", role)?;
             }
             Request::Erasures => {}
+            Request::Approve { id, .. } => name("approval", id)?,
 
             Request::UndoErasure { batch } => name("erasure", batch)?,
         }
@@ -717,6 +745,7 @@ impl Response {
             Response::Team(t) => {
                 bound("people", t.users.len(), limits::MAX_DOCS)?;
                 bound("laptops", t.devices.len(), limits::MAX_DOCS)?;
+                bound("approvals", t.pending.len(), limits::MAX_DOCS)?;
             }
             Response::Erasures(e) => {
                 bound("erasures", e.len(), limits::MAX_DOCS * 10)?;

@@ -148,12 +148,23 @@ fn consortium_counts_and_the_audit_view_work_on_postgres() {
         .all(|e| e.doc_id.as_deref() != Some(at_a.as_str())));
 
     // The team: a person added through one instance, their code made and the first laptop
-    // revoked through the other.
+    // revoked through the other; a lawyer reads medical notes and the laptop is a
+    // coordinator's, so each waits for the administrator's approval (one coordinator here).
     let mut t = a.transport(&one);
-    a.punkt.add_team_user(&mut t, "adam", "lawyer").unwrap();
+    let team = a.punkt.add_team_user(&mut t, "adam", "lawyer").unwrap();
+    assert_eq!(team.pending.len(), 1);
+    two.approve(&team.pending[0].id);
     let mut t = a.transport(&two);
-    assert_eq!(a.punkt.enrol_code(&mut t, "adam", 1).unwrap().user, "adam");
+    let code = a.punkt.enrol_code(&mut t, "adam", 1).unwrap();
+    assert!(code.awaiting_approval);
     let team = a.punkt.revoke_device(&mut t, &fresh.device_id).unwrap();
+    assert_eq!(team.pending.len(), 2, "the code and the revocation");
+    assert!(team.devices.iter().all(|d| d.revoked_at.is_none()));
+    for p in &team.pending {
+        one.approve(&p.id);
+    }
+    let team = a.punkt.team(&mut t).unwrap();
+    assert!(team.pending.is_empty());
     let users: Vec<_> = team.users.iter().map(|u| u.name.as_str()).collect();
     assert_eq!(users, ["adam", "ala"]);
     assert_eq!(team.devices.len(), 2);

@@ -152,3 +152,93 @@ fn a_coordinator_enrols_and_revokes_the_organisations_laptops_and_no_one_elses()
         .iter()
         .any(|e| e.action == "refused" && e.user.as_deref() == Some("bartek")));
 }
+
+/// Four eyes for what opens restricted notes or locks a coordinator out (issue 12, items 5 and
+/// 9): a person whose role reads restricted sections, a laptop code for such a person, and
+/// revoking another coordinator's laptop wait for a second coordinator (or the administrator);
+/// the coordinator who asked cannot approve it; until then nothing happens.
+#[test]
+fn restricted_roles_and_revoking_a_coordinator_need_a_second_coordinator() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(dir.path());
+    server.people(&[
+        ("Fundacja A", "ala", "coordinator"),
+        ("Fundacja A", "ewa", "coordinator"),
+        ("Fundacja A", "marek", "lawyer"),
+    ]);
+    let ala = Device::enrolled(&server, "Fundacja A", "ala");
+    let mut ewa = Device::enrolled(&server, "Fundacja A", "ewa");
+    let (mut ta, mut te) = (ala.transport(&server), ewa.transport(&server));
+
+    // A psychologist: asked for, not added.
+    let team = ala
+        .punkt
+        .add_team_user(&mut ta, "pola", "psychologist")
+        .unwrap();
+    assert!(team.users.iter().all(|u| u.name != "pola"));
+    assert_eq!(team.pending.len(), 1);
+    let ask = team.pending[0].clone();
+    assert_eq!(
+        (
+            ask.action.as_str(),
+            ask.subject.as_str(),
+            ask.role.as_deref()
+        ),
+        ("add_user", "pola", Some("psychologist"))
+    );
+    assert_eq!(ask.requested_by, "ala");
+    // Not by the one who asked.
+    assert_eq!(code(ala.punkt.approve(&mut ta, &ask.id, true)), "forbidden");
+    let team = ewa.punkt.approve(&mut te, &ask.id, true).unwrap();
+    assert!(team
+        .users
+        .iter()
+        .any(|u| u.name == "pola" && u.role == "psychologist"));
+    assert!(team.pending.is_empty());
+    assert_eq!(
+        code(ewa.punkt.approve(&mut te, &ask.id, true)),
+        "not_found",
+        "approved once"
+    );
+
+    // A laptop for her: the code is shown, but works only once approved.
+    let enrol = ala.punkt.enrol_code(&mut ta, "pola", 2).unwrap();
+    assert!(enrol.awaiting_approval);
+    let pola_dir = tempfile::tempdir().unwrap();
+    let mut pola = Punkt::init_with(&pola_dir.path().join("s"), PASS, "Fundacja A", FAST).unwrap();
+    let e = pola
+        .enroll(&server.url, &enrol.code, "pola's laptop", None)
+        .unwrap_err();
+    assert!(e.to_string().contains("second coordinator"), "{e}");
+    let id = ala.punkt.team(&mut ta).unwrap().pending[0].id.clone();
+    ewa.punkt.approve(&mut te, &id, true).unwrap();
+    pola.enroll(&server.url, &enrol.code, "pola's laptop", None)
+        .unwrap();
+
+    // A lawyer's code declined: it never works.
+    let lawyer = ala.punkt.enrol_code(&mut ta, "marek", 2).unwrap();
+    assert!(lawyer.awaiting_approval);
+    let id = ala.punkt.team(&mut ta).unwrap().pending[0].id.clone();
+    ewa.punkt.approve(&mut te, &id, false).unwrap();
+    let mut marek = Punkt::init_with(&pola_dir.path().join("m"), PASS, "Fundacja A", FAST).unwrap();
+    assert!(marek
+        .enroll(&server.url, &lawyer.code, "marek's laptop", None)
+        .is_err());
+
+    // Ala revokes Ewa's laptop: it waits, and Ewa's laptop still syncs.
+    let team = ala.punkt.revoke_device(&mut ta, &ewa.device_id).unwrap();
+    assert!(team.devices.iter().all(|d| d.revoked_at.is_none()));
+    assert_eq!(team.pending[0].action, "revoke");
+    assert!(ewa.punkt.sync_with(&mut te, &mut |_| {}).is_ok());
+    // The administrator approves: revoked now.
+    server.approve(&team.pending[0].id);
+    let e = ewa.punkt.sync_with(&mut te, &mut |_| {}).unwrap_err();
+    assert_eq!(e.code(), "device_revoked");
+    let audit = server.audit();
+    for action in ["approval_asked", "approved", "declined"] {
+        assert!(
+            audit.iter().any(|e| e.action == action),
+            "{action} not logged"
+        );
+    }
+}

@@ -70,13 +70,22 @@ last_sent: string | null, };
 
 export type AuditEntry = { at: string, action: string, user: string | null, organisation: string | null, device_id: string | null, doc_id: string | null, detail: string, };
 
-export type Team = { organisation: string, users: Array<TeamUser>, devices: Array<TeamDevice>, };
+export type Team = { organisation: string, users: Array<TeamUser>, devices: Array<TeamDevice>, 
+/**
+ * What waits for a second coordinator's approval (version 5).
+ */
+pending: Array<PendingApproval>, };
 
 export type TeamUser = { name: string, role: string, };
 
 export type TeamDevice = { device_id: string, name: string, user: string, role: string, enrolled_at: string, last_seen: string | null, revoked_at: string | null, };
 
-export type EnrolCode = { user: string, code: string, expires_at: string, };
+export type EnrolCode = { user: string, code: string, expires_at: string, 
+/**
+ * The code works only once a second coordinator approved it (version 5): the person's
+ * role reads restricted sections.
+ */
+awaiting_approval: boolean, };
 
 export type HeldErasure = { batch: string, erased_at: string, 
 /**
@@ -88,6 +97,12 @@ final_at: string, user: string, device_id: string,
  * sections and referrals).
  */
 client_files: Array<string>, documents: number, };
+
+export type PendingApproval = { id: string, action: string, 
+/**
+ * The person (`add_user`, `enrol_code`) or the laptop's id (`revoke`).
+ */
+subject: string, role: string | null, requested_by: string, requested_at: string, };
 
 export type FileAudit = { id: string, lines: Array<AuditLine>, 
 /**
