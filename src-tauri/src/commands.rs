@@ -552,6 +552,12 @@ pub async fn team(desk: State<'_, Desk>) -> UiResult<Team> {
     with_server(&desk, move |p, t| Ok(p.team(t)?)).await
 }
 
+/// Approve or decline what another coordinator asked for (coordinators).
+#[tauri::command]
+pub async fn approve(desk: State<'_, Desk>, id: String, approve: bool) -> UiResult<Team> {
+    with_server(&desk, move |p, t| Ok(p.approve(t, &id, approve)?)).await
+}
+
 /// The erasures the server can still undo (coordinators).
 #[tauri::command]
 pub async fn held_erasures(desk: State<'_, Desk>) -> UiResult<Vec<HeldErasure>> {

@@ -70,6 +70,7 @@ punkt_commands!(
     organisations,
     team,
     held_erasures,
+    approve,
     undo_erasure,
     revoke_device,
     make_enrol_code,

@@ -51,7 +51,15 @@
     : null;
   // The organisation's people and laptops on the server (`team`), and user names other
   // organisations hold there (`takenNames`): names are the server's, across organisations.
-  state.team = scenario.team ? { organisation: 'Fundacja', users: [], devices: [], ...scenario.team } : null;
+  state.team = scenario.team ? { organisation: 'Fundacja', users: [], devices: [], pending: [], ...scenario.team } : null;
+  // Erasures the server still holds (`erasures`), for the Data protection screen.
+  state.erasures = scenario.erasures ?? [];
+  // Roles that read restricted sections: giving one waits for a second coordinator, as on the server.
+  const RESTRICTED = ['psychologist', 'lawyer'];
+  const ask = (team, action, subject, role) => {
+    team.pending.push({ id: `ap${nextId++}`, action, subject, role, requested_by: state.enrolment.user, requested_at: '2026-12-04T10:00:00Z' });
+    return team;
+  };
   // Consortium, retention, audit and the local role.
   state.role = scenario.role ?? state.enrolment?.role ?? null;
   state.consortiumKeyId = scenario.consortiumKeyId ?? null;
@@ -511,8 +519,26 @@
       const d = team.devices.find((x) => x.device_id === deviceId.trim());
       if (!d) throw err('not_found', `the sync server refused: no laptop ${deviceId} in ${team.organisation}`);
       if (d.device_id === state.enrolment.device_id) throw err('invalid_input', 'the sync server refused: a laptop cannot revoke itself: do it from another coordinator\'s laptop');
+      if (d.role === 'coordinator' && !d.revoked_at) return ask(team, 'revoke', d.device_id, null);
       d.revoked_at ??= new Date().toISOString().replace(/\.\d+Z$/, 'Z');
       return team;
+    },
+    approve: ({ id, approve }) => {
+      const team = teamOf();
+      const p = team.pending.find((x) => x.id === id);
+      if (!p) throw err('not_found', `the sync server refused: no approval ${id} waiting`);
+      if (approve && p.requested_by === state.enrolment.user) throw err('forbidden', 'the sync server refused: a second coordinator must approve what you asked for');
+      team.pending = team.pending.filter((x) => x.id !== id);
+      if (approve && p.action === 'add_user') team.users.push({ name: p.subject, role: p.role });
+      if (approve && p.action === 'revoke') team.devices.find((d) => d.device_id === p.subject).revoked_at = '2026-12-04T10:05:00Z';
+      return team;
+    },
+    held_erasures: () => { teamOf(); return state.erasures; },
+    undo_erasure: ({ batch }) => {
+      teamOf();
+      if (!state.erasures.some((e) => e.batch === batch)) throw err('not_found', `the sync server refused: no erasure ${batch} to undo`);
+      state.erasures = state.erasures.filter((e) => e.batch !== batch);
+      return state.erasures;
     },
     make_enrol_code: ({ user, hours }) => {
       if (!Number.isInteger(hours) || hours < 1 || hours > 720) throw err('invalid_input', 'invalid input: hours: a code is valid for 1 to 720 hours');
@@ -522,7 +548,10 @@
       const s = Array.from({ length: 12 }, (_, i) => letters[(i * 7 + nextId * 5) % letters.length]).join('');
       nextId++;
       const expires = new Date(Date.now() + hours * 3600000).toISOString().replace(/\.\d+Z$/, 'Z');
-      return { user: user.trim(), code: `${s.slice(0, 4)}-${s.slice(4, 8)}-${s.slice(8)}`, expires_at: expires };
+      const role = team.users.find((u) => u.name === user.trim()).role;
+      const awaiting = RESTRICTED.includes(role);
+      if (awaiting) ask(team, 'enrol_code', user.trim(), role);
+      return { user: user.trim(), code: `${s.slice(0, 4)}-${s.slice(4, 8)}-${s.slice(8)}`, expires_at: expires, awaiting_approval: awaiting };
     },
     add_team_user: ({ name, role }) => {
       const n = name.trim();
@@ -530,6 +559,7 @@
       if (!ROLES.includes(role)) throw err('invalid_input', `invalid input: role: one of ${ROLES.join(', ')}`);
       const team = teamOf();
       if (team.users.some((u) => u.name === n) || (scenario.takenNames ?? []).includes(n)) throw err('name_taken', `the sync server refused: the user name '${n}' is taken: choose another`);
+      if (RESTRICTED.includes(role)) return ask(team, 'add_user', n, role);
       team.users.push({ name: n, role });
       return team;
     },

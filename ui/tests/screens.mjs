@@ -885,6 +885,58 @@ test('settings: a weak new passphrase is refused; a strong one changes the passp
   assert((await page.getByTestId('settings-new').inputValue()) === '', 'the form kept the passphrase');
 });
 
+test('team: a psychologist, a lawyer\'s laptop and a coordinator\'s revocation wait for a second coordinator', async ({ open, page, shot }) => {
+  const team = { ...TEAM, pending: [{ id: 'ap-ewa', action: 'add_user', subject: 'zofia', role: 'psychologist', requested_by: 'ewa', requested_at: '2026-12-03T09:00:00Z' }] };
+  await open({ unlocked: true, team });
+  await page.getByTestId('nav-sync').click();
+  const pending = page.getByTestId('team-pending-item');
+  await pending.first().waitFor();
+  assert((await pending.first().innerText()).includes('Dodać zofia jako Psycholog'), `asked: ${await pending.first().innerText()}`);
+  // Anna asks for a psychologist herself: it waits, and she cannot approve it.
+  await page.getByTestId('team-add-name').fill('pola2');
+  await page.getByTestId('team-add-role').click();
+  await page.getByRole('option', { name: 'Psycholog' }).click();
+  await page.getByTestId('team-add').click();
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid="team-pending-item"]').length === 2);
+  await page.getByText('pola2: czeka na zatwierdzenie drugiego koordynatora').waitFor();
+  assert(!(await page.getByTestId('team-people').innerText()).includes('pola2'), 'added without approval');
+  const own = pending.filter({ hasText: 'pola2' });
+  assert((await own.innerText()).includes('Twoja prośba'), 'own request not marked');
+  assert(await own.getByTestId('team-approve').isDisabled(), 'she could approve her own request');
+  // Ewa's request, approved by Anna: Zofia is in the team.
+  await pending.filter({ hasText: 'zofia' }).getByTestId('team-approve').click();
+  await page.getByTestId('team-person').filter({ hasText: 'zofia' }).waitFor();
+  // A laptop code for a lawyer: shown, but says it waits.
+  await page.getByTestId('team-code-user').click();
+  await page.getByRole('option', { name: 'marek (Prawnik)' }).click();
+  await page.getByTestId('team-code-make').click();
+  await page.getByTestId('team-code-awaiting').waitFor();
+  // Revoking another coordinator's laptop: asked, not done.
+  await shot('team-pending');
+  const approvals = await calls(page, 'approve');
+  assert(approvals.length === 1 && approvals[0].args.id === 'ap-ewa' && approvals[0].args.approve === true, `approve ${JSON.stringify(approvals)}`);
+});
+
+test('data protection: an erasure the server still holds is undone after confirming', async ({ open, page, shot }) => {
+  const erasures = [
+    { batch: 'b1', erased_at: '2026-12-02T10:00:00Z', final_at: '2026-12-09T10:00:00Z', user: 'marek', device_id: 'd2', client_files: ['c1', 'c2'], documents: 5 },
+    { batch: 'b2', erased_at: '2026-12-03T11:00:00Z', final_at: '2026-12-10T11:00:00Z', user: 'anna', device_id: 'd1', client_files: ['c3'], documents: 1 },
+  ];
+  await open({ unlocked: true, team: TEAM, erasures });
+  await page.getByTestId('nav-protection').click();
+  await page.getByTestId('erasures-load').click();
+  await page.getByTestId('erasures-table').waitFor();
+  assert((await page.getByTestId('erasure').count()) === 2, 'two erasures listed');
+  await page.locator('[data-testid="erasure"][data-batch="b1"]').getByTestId('erasure-undo').click();
+  await page.getByText('(2 akt, 5 dokumentów)').waitFor();
+  await shot('erasure-undo');
+  await page.getByTestId('erasure-undo-do').click();
+  await page.getByText('Usunięcie cofnięte').waitFor();
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid="erasure"]').length === 1);
+  const undone = await calls(page, 'undo_erasure');
+  assert(undone.length === 1 && undone[0].args.batch === 'b1', `undo ${JSON.stringify(undone)}`);
+});
+
 test('secrets: a copied enrolment code leaves the clipboard after 30 seconds, something copied since stays', async ({ open, page }) => {
   await page.context().grantPermissions(['clipboard-read', 'clipboard-write']);
   await page.clock.install();

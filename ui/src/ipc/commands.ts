@@ -109,6 +109,7 @@ export const api = {
   team: () => command<Team>("team"),
   revokeDevice: (deviceId: string) => command<Team>("revoke_device", { deviceId }),
   heldErasures: () => command<HeldErasure[]>("held_erasures"),
+  approve: (id: string, approve: boolean) => command<Team>("approve", { id, approve }),
   undoErasure: (batch: string) => command<HeldErasure[]>("undo_erasure", { batch }),
   makeEnrolCode: (user: string, hours: number) => command<EnrolCode>("make_enrol_code", { user, hours }),
   addTeamUser: (name: string, role: string) => command<Team>("add_team_user", { name, role }),

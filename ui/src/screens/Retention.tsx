@@ -8,6 +8,7 @@ import { ErrorAlert, useNotify } from '../components/errors';
 import { api, type RetentionAction, type RetentionItem, type RetentionReport, type RetentionRule } from '../ipc';
 import { useNav } from '../state';
 import { OrganisationAudit } from './Audit';
+import { ErasuresCard } from './Erasures';
 
 const MAX_YEARS = 50;
 
@@ -220,6 +221,7 @@ export function DataProtectionScreen() {
     <Stack maw={960}>
       <Title order={2}>{t('protection.title')}</Title>
       <RetentionCard />
+      <ErasuresCard />
       <OrganisationAudit />
     </Stack>
   );

@@ -139,7 +139,8 @@ function People({ team, onChanged }: { team: Team; onChanged: (team: Team) => vo
   const roles = ROLES.map((r) => ({ value: r, label: t(`roles.${r}`) }));
   const add = () =>
     api.addTeamUser(name.trim(), role ?? '').then((next) => {
-      notify.ok(t('team.person_added', { name: name.trim() }));
+      const added = next.users.some((u) => u.name === name.trim());
+      notify.ok(t(added ? 'team.person_added' : 'team.person_waits', { name: name.trim() }));
       setName('');
       setRole(null);
       setError(null);
@@ -231,12 +232,49 @@ function NewCode({ team, server }: { team: Team; server: string }) {
               <SecretCopyButton value={code.code} testId="team-code-copy" />
             </Group>
             <Text size="sm" data-testid="team-code-expires">{t('team.code_expires', { when: when(code.expires_at) })}</Text>
+            {code.awaiting_approval && <Text size="sm" fw={600} c="orange.9" data-testid="team-code-awaiting">{t('team.code_awaiting')}</Text>}
             <Text size="sm">{t('team.code_where', { screen: t('sync.title'), button: t('sync.enroll'), server })}</Text>
             <Text size="sm" fw={600}>{t('team.code_once')}</Text>
             <Group><Button size="xs" variant="default" onClick={() => setCode(null)} data-testid="team-code-hide">{t('team.code_noted')}</Button></Group>
           </Stack>
         </Alert>
       )}
+    </Stack>
+  );
+}
+
+/** What waits for a second coordinator: approved or declined here (the server refuses the
+ * one who asked). */
+function Pending({ team, ownDevice, onChanged }: { team: Team; ownDevice: string; onChanged: (team: Team) => void }) {
+  const { t } = useTranslation();
+  const notify = useNotify();
+  const { when } = useDateTime();
+  const [error, setError] = useState<unknown>(null);
+  const me = team.devices.find((d) => d.device_id === ownDevice)?.user;
+  const laptop = (id: string) => team.devices.find((d) => d.device_id === id)?.name ?? id;
+  const decide = (id: string, approve: boolean) =>
+    api.approve(id, approve).then((next) => {
+      setError(null);
+      onChanged(next);
+      notify.ok(t(approve ? 'team.approved_saved' : 'team.declined_saved'));
+    }, setError);
+  return (
+    <Stack gap="xs" data-testid="team-pending">
+      <Text size="sm" c="dimmed">{t('team.pending_help')}</Text>
+      {team.pending.map((p) => (
+        <Group key={p.id} justify="space-between" wrap="nowrap" data-testid="team-pending-item" data-action={p.action}>
+          <div>
+            <Text fw={600}>{t(`team.pending_${p.action}`, { subject: p.action === 'revoke' ? laptop(p.subject) : p.subject, role: p.role ? t(`roles.${p.role}`, { defaultValue: p.role }) : '' })}</Text>
+            <Text size="sm" c="dimmed">{t('team.asked_by', { user: p.requested_by, when: when(p.requested_at) })}</Text>
+            {p.requested_by === me && <Text size="sm" c="dimmed">{t('team.own_request')}</Text>}
+          </div>
+          <Group gap="xs" wrap="nowrap">
+            <Button size="xs" disabled={p.requested_by === me} onClick={() => void decide(p.id, true)} data-testid="team-approve">{t('team.approve')}</Button>
+            <Button size="xs" variant="default" onClick={() => void decide(p.id, false)} data-testid="team-decline">{t('team.decline')}</Button>
+          </Group>
+        </Group>
+      ))}
+      <ErrorAlert error={error} />
     </Stack>
   );
 }
@@ -264,6 +302,12 @@ export function TeamSection({ ownDevice, server }: { ownDevice: string; server: 
       <ErrorAlert error={error} />
       {!team ? (loading && <Loader size="sm" />) : (
         <>
+          {team.pending.length > 0 && (
+            <Card withBorder>
+              <Title order={5} mb="xs">{t('team.pending')}</Title>
+              <Pending team={team} ownDevice={ownDevice} onChanged={setTeam} />
+            </Card>
+          )}
           <Card withBorder>
             <Title order={5} mb="xs">{t('team.laptops')}</Title>
             <Laptops team={team} ownDevice={ownDevice} onChanged={setTeam} />
