@@ -117,6 +117,8 @@ fn save(desk: &Desk, name: &str, bytes: &[u8]) -> UiResult<SavedFile> {
     std::fs::create_dir_all(&dir)
         .and_then(|_| std::fs::write(&path, bytes))
         .map_err(|e| UiError::new("io", format!("cannot write {}: {e}", path.display())))?;
+    // A revoked laptop's wipe removes what was exported from it too.
+    desk.with(|p| Ok(p.store().record_export(&path)?))?;
     Ok(SavedFile {
         path: path.display().to_string(),
         bytes: bytes.len() as u64,

@@ -102,6 +102,8 @@ fn migrate(conn: &Connection, from: i64) -> Result<()> {
     Ok(())
 }
 
+/// Files exported from the store (a JSON array of paths), removed by a wipe.
+const META_EXPORTS: &str = "exported_files";
 const DB_FILE: &str = "punkt.db";
 const KEY_FILE: &str = "punkt.key";
 /// A key rotation's re-encrypted copy and new key file, until they replace the originals.
@@ -467,7 +469,17 @@ impl Store {
     /// device that was revoked, or a person's explicit wish.
     pub fn wipe(self) -> Result<()> {
         let dir = self.info.path.clone();
+        let exports = self.exported_files().unwrap_or_default();
         drop(self);
+        // What was exported from this store outside it (access requests with the person's
+        // documents, reports) goes too: overwritten, then removed.
+        for f in exports {
+            let path = std::path::Path::new(&f);
+            if let Ok(meta) = std::fs::metadata(path) {
+                let _ = std::fs::write(path, vec![0u8; meta.len() as usize]);
+                let _ = std::fs::remove_file(path);
+            }
+        }
         let kp = key_path(&dir);
         if let Ok(meta) = std::fs::metadata(&kp) {
             let _ = std::fs::write(&kp, vec![0u8; meta.len() as usize]);
@@ -479,6 +491,28 @@ impl Store {
             }
         }
         Ok(())
+    }
+
+    /// Note a file written outside the store from its contents (an access request, a report),
+    /// so that [`Store::wipe`] removes it with the store.
+    pub fn record_export(&self, path: &Path) -> Result<()> {
+        let mut files = self.exported_files()?;
+        let p = path.display().to_string();
+        if !files.contains(&p) {
+            files.push(p);
+        }
+        self.set_meta(
+            META_EXPORTS,
+            &serde_json::to_string(&files).expect("strings serialise"),
+        )
+    }
+
+    /// The files exported from this store that a wipe removes.
+    pub fn exported_files(&self) -> Result<Vec<String>> {
+        Ok(self
+            .meta_value(META_EXPORTS)?
+            .and_then(|j| serde_json::from_str(&j).ok())
+            .unwrap_or_default())
     }
 
     /// Run SQLite's integrity check; `Ok(())` when the database is sound.
@@ -725,6 +759,30 @@ mod tests {
         drop(s);
         assert!(!d.join(NEW_KEY_FILE).exists(), "the rotation was finished");
         Store::open(&d, NEWER).unwrap();
+    }
+
+    /// A wipe (a revoked laptop) removes what was exported from the store too: an access
+    /// request left in Downloads would otherwise outlive the store it came from.
+    #[test]
+    fn a_wipe_removes_the_files_exported_from_the_store() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path().join("store");
+        let downloads = dir.path().join("Downloads");
+        std::fs::create_dir_all(&downloads).unwrap();
+        let s = Store::create(&d, "kasztan wiosna rower 1987", "Fundacja A", FAST).unwrap();
+        let export = downloads.join("punkt-access-20261204.json");
+        std::fs::write(&export, b"{\"name\":\"Olena Bondar\"}").unwrap();
+        s.record_export(&export).unwrap();
+        s.record_export(&export).unwrap();
+        let handed_over = downloads.join("already-deleted.html");
+        s.record_export(&handed_over).unwrap();
+        let other = downloads.join("someone-elses.pdf");
+        std::fs::write(&other, b"not ours").unwrap();
+        assert_eq!(s.exported_files().unwrap().len(), 2);
+        s.wipe().unwrap();
+        assert!(!export.exists(), "the export outlived the wipe");
+        assert!(other.exists(), "a file the store never wrote was removed");
+        assert!(!d.join(KEY_FILE).exists());
     }
 
     #[test]
