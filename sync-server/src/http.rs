@@ -203,7 +203,7 @@ pub async fn serve_tls<S: Storage>(
     listen: std::net::SocketAddr,
     cert_pem: Vec<u8>,
     key_pem: Vec<u8>,
-    handle: axum_server::Handle,
+    handle: axum_server::Handle<std::net::SocketAddr>,
 ) -> std::io::Result<()> {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let config = axum_server::tls_rustls::RustlsConfig::from_pem(cert_pem, key_pem).await?;
