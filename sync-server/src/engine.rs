@@ -17,7 +17,6 @@ use punkt_sync::wire::{
     ERASURE_GRACE_SECS,
 };
 use punkt_sync::{Request, Response};
-use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -129,6 +128,14 @@ fn root_text(doc: &AutoCommit, key: &str) -> Option<String> {
     }
 }
 
+/// Fill `buf` from the operating system's random source (tokens, codes, ids).
+fn os_random(buf: &mut [u8]) {
+    use rand::TryRng;
+    rand::rngs::SysRng
+        .try_fill_bytes(buf)
+        .expect("the operating system gives no random bytes");
+}
+
 pub fn hash_secret(secret: &str) -> [u8; 32] {
     Sha256::digest(secret.trim().as_bytes()).into()
 }
@@ -137,7 +144,7 @@ pub fn hash_secret(secret: &str) -> [u8; 32] {
 pub fn new_enrol_code() -> String {
     const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
     let mut bytes = [0u8; 12];
-    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    os_random(&mut bytes);
     let s: String = bytes
         .iter()
         .map(|b| ALPHABET[*b as usize % ALPHABET.len()] as char)
@@ -375,7 +382,7 @@ impl<S: Storage> Engine<S> {
         code: Option<([u8; 32], i64)>,
     ) -> Result<String, StorageError> {
         let mut id = [0u8; 8];
-        rand::rngs::OsRng.fill_bytes(&mut id);
+        os_random(&mut id);
         let id = hex::encode(id);
         self.store
             .add_approval(Approval {
@@ -479,10 +486,10 @@ impl<S: Storage> Engine<S> {
             return Err(refusal("malformed", "the device name is empty or too long"));
         }
         let mut id = [0u8; 16];
-        rand::rngs::OsRng.fill_bytes(&mut id);
+        os_random(&mut id);
         let device_id = hex::encode(id);
         let mut secret = [0u8; 32];
-        rand::rngs::OsRng.fill_bytes(&mut secret);
+        os_random(&mut secret);
         let token = hex::encode(secret);
         let code_hash = hash_secret(&normalise_code(&req.code));
         match self
@@ -1126,7 +1133,7 @@ impl<S: Storage> Engine<S> {
             .await?;
         let mut allowance = self.erase_limit.saturating_sub(used);
         let mut batch = [0u8; 12];
-        rand::rngs::OsRng.fill_bytes(&mut batch);
+        os_random(&mut batch);
         let hold = Hold {
             batch: hex::encode(batch),
             device_id: device.device_id.clone(),

@@ -19,7 +19,6 @@ use hmac::{Hmac, Mac};
 use punkt_store::erase::{META_TALLY_SENT, META_TALLY_STALE};
 use punkt_sync::wire::{self, ConsortiumCount, CountQuery, Tally, TallyPerson, TallyReceipt};
 use punkt_sync::{Hash, Request, Response};
-use rand::RngCore;
 use sha2::Sha256;
 
 use crate::error::{CoreError, Result};
@@ -45,7 +44,7 @@ fn mac(key: &[u8; 32], parts: &[&[u8]]) -> [u8; 32] {
 /// A new random consortium key, as 64 hex digits in groups of eight (to read out or copy).
 pub fn new_key() -> String {
     let mut key = [0u8; 32];
-    rand::thread_rng().fill_bytes(&mut key);
+    punkt_store::os_random(&mut key);
     hex::encode(key)
         .as_bytes()
         .chunks(8)

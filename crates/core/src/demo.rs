@@ -4,7 +4,7 @@
 
 use chrono::{Datelike, Duration, NaiveDate};
 use rand::rngs::StdRng;
-use rand::{Rng, SeedableRng};
+use rand::{RngExt, SeedableRng};
 use serde::Serialize;
 
 use punkt_model::client::{
@@ -388,12 +388,12 @@ fn latin(script: Script, pair: (&str, &str)) -> (String, Option<String>) {
 }
 
 fn pick<'a, T>(rng: &mut StdRng, items: &'a [T]) -> &'a T {
-    &items[rng.gen_range(0..items.len())]
+    &items[rng.random_range(0..items.len())]
 }
 
 fn date_between(rng: &mut StdRng, from: NaiveDate, to: NaiveDate) -> NaiveDate {
     let span = (to - from).num_days().max(1);
-    from + Duration::days(rng.gen_range(0..span))
+    from + Duration::days(rng.random_range(0..span))
 }
 
 const STAFF: &[&str] = &[
@@ -422,7 +422,7 @@ pub fn demo_client(
     now: &str,
 ) -> ClientFile {
     let total: u32 = NATIONALITIES.iter().map(|n| n.weight).sum();
-    let mut w = rng.gen_range(0..total);
+    let mut w = rng.random_range(0..total);
     let nat = NATIONALITIES
         .iter()
         .find(|n| {
@@ -434,7 +434,7 @@ pub fn demo_client(
             }
         })
         .expect("weights add up");
-    let female = rng.gen_bool(0.48);
+    let female = rng.random_bool(0.48);
     let (given, given_orig) = latin(
         nat.script,
         *pick(rng, if female { nat.female } else { nat.male }),
@@ -452,17 +452,17 @@ pub fn demo_client(
     };
     let mut file = ClientFile::new(new_id(), organisation.to_string(), now.to_string());
     file.updated_at = now.to_string();
-    let child = rng.gen_bool(0.18);
+    let child = rng.random_bool(0.18);
     let year = if child {
-        today.year() - rng.gen_range(1..18)
+        today.year() - rng.random_range(1..18)
     } else {
-        today.year() - rng.gen_range(18..75)
+        today.year() - rng.random_range(18..75)
     };
-    let birth = match rng.gen_range(0..10) {
+    let birth = match rng.random_range(0..10) {
         0 | 1 => PartialDate::Year(year),
-        2 => PartialDate::YearMonth(year, rng.gen_range(1..=12)),
+        2 => PartialDate::YearMonth(year, rng.random_range(1..=12)),
         _ => PartialDate::Day(
-            NaiveDate::from_ymd_opt(year, rng.gen_range(1..=12), rng.gen_range(1..=28))
+            NaiveDate::from_ymd_opt(year, rng.random_range(1..=12), rng.random_range(1..=28))
                 .expect("valid"),
         ),
     };
@@ -472,36 +472,36 @@ pub fn demo_client(
     p.given_names_original = given_orig;
     p.family_name_original = family_orig;
     p.birth_date = Some(birth);
-    p.birth_date_approximate = matches!(birth, PartialDate::Year(_)) && rng.gen_bool(0.5);
+    p.birth_date_approximate = matches!(birth, PartialDate::Year(_)) && rng.random_bool(0.5);
     p.sex = if female { Sex::Female } else { Sex::Male };
     p.citizenships = vec![nat.code.to_string()];
     p.languages = nat
         .languages
         .iter()
-        .take(rng.gen_range(1..=2))
+        .take(rng.random_range(1..=2))
         .map(|l| l.to_string())
         .collect();
-    if rng.gen_bool(0.3) {
+    if rng.random_bool(0.3) {
         p.languages.push("pl".into());
     }
-    p.interpreter_needed = rng.gen_bool(0.6);
-    if rng.gen_bool(0.7) {
+    p.interpreter_needed = rng.random_bool(0.6);
+    if rng.random_bool(0.7) {
         p.contact.phone = Some(format!(
             "+48 {} {:03} {:03}",
-            rng.gen_range(500..900),
-            rng.gen_range(0..1000),
-            rng.gen_range(0..1000)
+            rng.random_range(500..900),
+            rng.random_range(0..1000),
+            rng.random_range(0..1000)
         ));
     }
-    if rng.gen_bool(0.8) {
+    if rng.random_bool(0.8) {
         let letters: String = (0..2)
-            .map(|_| (b'A' + rng.gen_range(0..26)) as char)
+            .map(|_| (b'A' + rng.random_range(0..26)) as char)
             .collect();
         p.identifiers.insert(
             new_id(),
             Identifier {
                 kind: IdentifierKind::Passport,
-                number: format!("{letters}{:07}", rng.gen_range(0..10_000_000)),
+                number: format!("{letters}{:07}", rng.random_range(0..10_000_000)),
                 issued_by: None,
                 valid_until: None,
             },
@@ -517,7 +517,7 @@ pub fn demo_client(
     let status_path: &[LegalStatus] = if ukrainian {
         &[LegalStatus::TemporaryProtection]
     } else {
-        match rng.gen_range(0..6) {
+        match rng.random_range(0..6) {
             0 => &[LegalStatus::AsylumSeeker, LegalStatus::RefugeeStatus],
             1 => &[LegalStatus::AsylumSeeker, LegalStatus::SubsidiaryProtection],
             2 => &[
@@ -532,7 +532,7 @@ pub fn demo_client(
     };
     let detained = status_path.contains(&LegalStatus::Detained);
     let centre = pick(rng, GUARDED_CENTRES).to_string();
-    let mut at = first_contact - Duration::days(rng.gen_range(0..200));
+    let mut at = first_contact - Duration::days(rng.random_range(0..200));
     for s in status_path {
         file.legal_status.insert(
             new_id(),
@@ -544,12 +544,12 @@ pub fn demo_client(
                 note: None,
             },
         );
-        at += Duration::days(rng.gen_range(60..400));
+        at += Duration::days(rng.random_range(60..400));
         if at > today {
             break;
         }
     }
-    if rng.gen_bool(0.15) {
+    if rng.random_bool(0.15) {
         let v = *pick(rng, Vulnerability::ALL);
         file.vulnerabilities.insert(
             v.as_str().to_string(),
@@ -598,11 +598,11 @@ pub fn demo_client(
             }),
             reference: Some(format!(
                 "DPU.{}.{}.{}",
-                rng.gen_range(400..480),
-                rng.gen_range(1..9999),
+                rng.random_range(400..480),
+                rng.random_range(1..9999),
                 first_contact.year()
             )),
-            status: if rng.gen_bool(0.7) {
+            status: if rng.random_bool(0.7) {
                 MatterStatus::Open
             } else {
                 MatterStatus::Closed
@@ -612,16 +612,16 @@ pub fn demo_client(
             note: None,
         },
     );
-    let n_consultations = rng.gen_range(1..=6);
+    let n_consultations = rng.random_range(1..=6);
     for _ in 0..n_consultations {
         let date = date_between(rng, first_contact, today);
-        let place = if detained && rng.gen_bool(0.7) {
+        let place = if detained && rng.random_bool(0.7) {
             Place {
                 kind: PlaceKind::Centre,
                 city: None,
                 centre: Some(centre.clone()),
             }
-        } else if rng.gen_bool(0.1) {
+        } else if rng.random_bool(0.1) {
             Place {
                 kind: PlaceKind::Remote,
                 city: None,
@@ -634,12 +634,12 @@ pub fn demo_client(
                 centre: None,
             }
         };
-        let mut services = vec![if rng.gen_bool(0.6) {
+        let mut services = vec![if rng.random_bool(0.6) {
             Service::Legal
         } else {
             *pick(rng, Service::ALL)
         }];
-        if rng.gen_bool(0.2) {
+        if rng.random_bool(0.2) {
             let s = *pick(rng, Service::ALL);
             if !services.contains(&s) {
                 services.push(s);
@@ -651,7 +651,7 @@ pub fn demo_client(
                 date: IsoDate(date),
                 place,
                 services,
-                organisation: if rng.gen_bool(0.8) {
+                organisation: if rng.random_bool(0.8) {
                     organisation.to_string()
                 } else {
                     pick(rng, DEMO_ORGANISATIONS).to_string()
@@ -665,10 +665,10 @@ pub fn demo_client(
             },
         );
     }
-    if rng.gen_bool(0.25) {
+    if rng.random_bool(0.25) {
         let rule = *pick(rng, RULES);
-        let from = today - Duration::days(rng.gen_range(0..25));
-        let uncertain = rng.gen_bool(0.2);
+        let from = today - Duration::days(rng.random_range(0..25));
+        let uncertain = rng.random_bool(0.2);
         if let Ok(due) = punkt_model::deadlines::DeadlineRules::built_in().compute(
             rule,
             IsoDate(from),
@@ -683,12 +683,12 @@ pub fn demo_client(
                     due: due.due_date,
                     matter_id: Some(matter_id.clone()),
                     note: None,
-                    done: rng.gen_bool(0.2),
+                    done: rng.random_bool(0.2),
                 },
             );
         }
     }
-    if rng.gen_bool(0.3) {
+    if rng.random_bool(0.3) {
         file.summary.update(format!(
             "Pierwszy kontakt {}. Sprawa: {}. Klient potrzebuje pomocy w postępowaniu.",
             first_contact, matter_kind

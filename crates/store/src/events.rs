@@ -2,7 +2,6 @@
 //! exports (an access request, a report, a sync file), merges, retention runs. They wait here
 //! until a sync hands them to the server, and stay for the laptop's own view.
 
-use rand::RngCore;
 use rusqlite::params;
 
 use crate::{Result, Store};
@@ -41,7 +40,7 @@ impl Store {
         detail: &str,
     ) -> Result<String> {
         let mut id = [0u8; 16];
-        rand::thread_rng().fill_bytes(&mut id);
+        crate::os_random(&mut id);
         let id = hex::encode(id);
         self.conn
             .prepare_cached(

@@ -14,7 +14,6 @@ use std::path::Path;
 use argon2::{Algorithm, Argon2, Params, Version};
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
-use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use zeroize::{Zeroize, Zeroizing};
 
@@ -82,7 +81,7 @@ pub struct DataKey(pub(crate) Zeroizing<[u8; 32]>);
 impl DataKey {
     pub fn random() -> Self {
         let mut k = Zeroizing::new([0u8; 32]);
-        rand::rngs::OsRng.fill_bytes(k.as_mut());
+        crate::os_random(k.as_mut());
         DataKey(k)
     }
 
@@ -192,9 +191,9 @@ pub fn strong_enough(passphrase: &str) -> bool {
 pub fn write(path: &Path, passphrase: &str, key: &DataKey, params: KdfParams) -> Result<()> {
     check_strength(passphrase)?;
     let mut salt = [0u8; 16];
-    rand::rngs::OsRng.fill_bytes(&mut salt);
+    crate::os_random(&mut salt);
     let mut nonce = [0u8; 24];
-    rand::rngs::OsRng.fill_bytes(&mut nonce);
+    crate::os_random(&mut nonce);
     let kek = derive(passphrase, &salt, params)?;
     let cipher = XChaCha20Poly1305::new(chacha20poly1305::Key::from_slice(kek.as_ref()));
     let wrapped = cipher

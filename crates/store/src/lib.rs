@@ -125,6 +125,14 @@ impl KeyRotation {
     }
 }
 
+/// Fill `buf` from the operating system's random source (keys, salts, nonces, ids).
+pub fn os_random(buf: &mut [u8]) {
+    use rand::TryRng;
+    rand::rngs::SysRng
+        .try_fill_bytes(buf)
+        .expect("the operating system gives no random bytes");
+}
+
 /// Flush a directory's entries (the renames of a key rotation) to disk.
 fn sync_dir(dir: &Path) {
     if let Ok(d) = std::fs::File::open(dir) {
@@ -189,9 +197,8 @@ fn now_rfc3339() -> String {
 }
 
 fn random_hex(n: usize) -> String {
-    use rand::RngCore;
     let mut b = vec![0u8; n];
-    rand::rngs::OsRng.fill_bytes(&mut b);
+    os_random(&mut b);
     hex::encode(b)
 }
 

@@ -5,7 +5,6 @@
 
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
-use rand::RngCore;
 
 use crate::error::{Result, StoreError};
 use crate::keyfile::{check_strength, derive, KdfParams};
@@ -18,9 +17,9 @@ const HEADER: usize = 8 + 1 + 12 + 16 + 24;
 pub fn seal(passphrase: &str, content: &[u8], params: KdfParams) -> Result<Vec<u8>> {
     check_strength(passphrase)?;
     let mut salt = [0u8; 16];
-    rand::rngs::OsRng.fill_bytes(&mut salt);
+    crate::os_random(&mut salt);
     let mut nonce = [0u8; 24];
-    rand::rngs::OsRng.fill_bytes(&mut nonce);
+    crate::os_random(&mut nonce);
     let k = derive(passphrase, &salt, params)?;
     let mut out = Vec::with_capacity(HEADER + content.len() + 16);
     out.extend_from_slice(MAGIC);
