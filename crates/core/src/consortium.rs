@@ -15,6 +15,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use hmac::KeyInit;
 use hmac::{Hmac, Mac};
 use punkt_store::erase::{META_TALLY_SENT, META_TALLY_STALE};
 use punkt_sync::wire::{self, ConsortiumCount, CountQuery, Tally, TallyPerson, TallyReceipt};

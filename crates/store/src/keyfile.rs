@@ -195,10 +195,11 @@ pub fn write(path: &Path, passphrase: &str, key: &DataKey, params: KdfParams) ->
     let mut nonce = [0u8; 24];
     crate::os_random(&mut nonce);
     let kek = derive(passphrase, &salt, params)?;
-    let cipher = XChaCha20Poly1305::new(chacha20poly1305::Key::from_slice(kek.as_ref()));
+    let cipher =
+        XChaCha20Poly1305::new(&chacha20poly1305::Key::try_from(&kek[..]).expect("a 32-byte key"));
     let wrapped = cipher
         .encrypt(
-            XNonce::from_slice(&nonce),
+            &XNonce::try_from(&nonce[..]).expect("a 24-byte nonce"),
             Payload {
                 msg: key.0.as_ref(),
                 aad: FORMAT.as_bytes(),
@@ -253,10 +254,11 @@ pub fn unlock(path: &Path, passphrase: &str) -> Result<DataKey> {
         return Err(StoreError::BadKeyFile("wrong field lengths".into()));
     }
     let kek = derive(passphrase, &salt, file.params)?;
-    let cipher = XChaCha20Poly1305::new(chacha20poly1305::Key::from_slice(kek.as_ref()));
+    let cipher =
+        XChaCha20Poly1305::new(&chacha20poly1305::Key::try_from(&kek[..]).expect("a 32-byte key"));
     let mut plain = cipher
         .decrypt(
-            XNonce::from_slice(&nonce),
+            &XNonce::try_from(&nonce[..]).expect("a 24-byte nonce"),
             Payload {
                 msg: &wrapped,
                 aad: FORMAT.as_bytes(),
@@ -286,6 +288,19 @@ mod tests {
         t: 1,
         p: 1,
     };
+
+    /// The key derivation gives what the Argon2 reference implementation gives (computed
+    /// with argon2-cffi, which wraps it): key files written by any earlier Punkt, whatever
+    /// version of the argon2 crate it used, still open.
+    #[test]
+    fn argon2id_matches_the_reference_implementation() {
+        let salt: Vec<u8> = (1..=16).collect();
+        let k = derive("correct horse battery", &salt, FAST).unwrap();
+        assert_eq!(
+            hex::encode(k.as_ref()),
+            "e6e03c533c1206d42ab45a4940bdd2f54cac3d4390c6fad888910c506fd7ebcf"
+        );
+    }
 
     /// The passphrases the test suites and the end-to-end runs create stores with pass the
     /// rule (a suite that cannot make a store tests nothing).

@@ -29,10 +29,11 @@ pub fn seal(passphrase: &str, content: &[u8], params: KdfParams) -> Result<Vec<u
     }
     out.extend_from_slice(&salt);
     out.extend_from_slice(&nonce);
-    let cipher = XChaCha20Poly1305::new(chacha20poly1305::Key::from_slice(k.as_ref()));
+    let cipher =
+        XChaCha20Poly1305::new(&chacha20poly1305::Key::try_from(&k[..]).expect("a 32-byte key"));
     let sealed = cipher
         .encrypt(
-            XNonce::from_slice(&nonce),
+            &XNonce::try_from(&nonce[..]).expect("a 24-byte nonce"),
             Payload {
                 msg: content,
                 aad: &out[..HEADER],
@@ -64,10 +65,11 @@ pub fn unseal(passphrase: &str, sealed: &[u8]) -> Result<Vec<u8>> {
     let salt = &sealed[21..37];
     let nonce = &sealed[37..61];
     let k = derive(passphrase, salt, params)?;
-    let cipher = XChaCha20Poly1305::new(chacha20poly1305::Key::from_slice(k.as_ref()));
+    let cipher =
+        XChaCha20Poly1305::new(&chacha20poly1305::Key::try_from(&k[..]).expect("a 32-byte key"));
     cipher
         .decrypt(
-            XNonce::from_slice(nonce),
+            &XNonce::try_from(nonce).expect("a 24-byte nonce"),
             Payload {
                 msg: &sealed[HEADER..],
                 aad: &sealed[..HEADER],
