@@ -37,6 +37,10 @@ const WRITE_ATTEMPTS: usize = 20;
 /// How long after first pushing a file its author may erase or merge it away without being a
 /// coordinator (a file made by mistake, a duplicate entered twice the same day).
 pub const AUTHOR_WINDOW_SECS: i64 = 24 * 3600;
+/// What all the changes of one push may inflate to.
+const MAX_REQUEST_INFLATED: usize = 128 * 1024 * 1024;
+/// How long after a revoked laptop's first last push it may send more of it (in batches).
+pub const FINAL_PUSH_WINDOW_SECS: i64 = 600;
 /// Documents one laptop may erase in 24 hours, unless the server is started with another
 /// limit: a stolen or misused laptop cannot wipe out an organisation's files in one sync.
 pub const DEFAULT_ERASE_LIMIT: u64 = 2_000;
@@ -115,6 +119,13 @@ fn count_tallies(
     }
 }
 
+/// Roles a second coordinator must agree to: those that read restricted sections, and
+/// coordinators themselves (a coordinator could otherwise make a second coordinator and
+/// approve its own requests).
+fn needs_second_coordinator(role: &str) -> bool {
+    access::reads_restricted(role) || role == access::COORDINATOR
+}
+
 /// A text field of the document's root (`to_organisation` of a referral, `merged_into` of a
 /// client file).
 fn root_text(doc: &AutoCommit, key: &str) -> Option<String> {
@@ -181,6 +192,9 @@ pub struct Engine<S> {
     clock: Arc<dyn Fn() -> i64 + Send + Sync>,
     erase_limit: u64,
     limits: Arc<Limits>,
+    /// Erase requests one at a time, so that concurrent ones cannot each spend a laptop's
+    /// whole daily allowance (per instance).
+    erasing: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl<S> Clone for Engine<S> {
@@ -190,6 +204,7 @@ impl<S> Clone for Engine<S> {
             clock: self.clock.clone(),
             erase_limit: self.erase_limit,
             limits: self.limits.clone(),
+            erasing: self.erasing.clone(),
         }
     }
 }
@@ -205,6 +220,7 @@ impl<S: Storage> Engine<S> {
             clock: Arc::new(|| chrono::Utc::now().timestamp()),
             erase_limit: DEFAULT_ERASE_LIMIT,
             limits: Arc::new(Limits::new(LimitConfig::default())),
+            erasing: Arc::new(tokio::sync::Mutex::new(())),
         }
     }
 
@@ -419,7 +435,8 @@ impl<S: Storage> Engine<S> {
         by: Option<&Device>,
         id: &str,
         approve: bool,
-    ) -> Result<Approval, StorageError> {
+    ) -> Result<(Approval, Option<EnrolCode>), StorageError> {
+        let mut issued = None;
         let pending = self
             .store
             .approvals(by.map(|d| d.organisation.as_str()))
@@ -432,6 +449,21 @@ impl<S: Storage> Engine<S> {
                 return Err(StorageError::Invalid(
                     "a second coordinator must approve what you asked for".into(),
                 ));
+            }
+            // The person whose laptop is to be revoked decides nothing about it (a stolen
+            // coordinator's laptop must not decline its own revocation).
+            if pending.action == "revoke" {
+                let subject = self
+                    .store
+                    .devices()
+                    .await?
+                    .into_iter()
+                    .find(|x| x.device_id == pending.subject);
+                if subject.is_some_and(|s| s.user == d.user) {
+                    return Err(StorageError::Invalid(
+                        "another coordinator decides about revoking your laptop".into(),
+                    ));
+                }
             }
         }
         let Some(a) = self.store.take_approval(id).await? else {
@@ -446,12 +478,12 @@ impl<S: Storage> Engine<S> {
                         .await?;
                 }
                 "enrol_code" => {
-                    let (Some(hash), Some(expires)) = (a.code_hash, a.expires_at) else {
-                        return Err(StorageError::Invalid(
-                            "a code approval without its code".into(),
-                        ));
-                    };
-                    self.store.add_enrol_code(&a.subject, hash, expires).await?;
+                    // The code is made now and goes to the coordinator who approved.
+                    let hours = a
+                        .expires_at
+                        .map(|e| ((e - a.requested_at) / 3600).clamp(1, 24 * 30) as u32)
+                        .unwrap_or(24);
+                    issued = Some(self.issue_code(by, &a.subject, hours).await?);
                 }
                 "revoke" => self.store.revoke(&a.subject, self.now()).await?,
                 other => return Err(StorageError::Invalid(format!("unknown approval '{other}'"))),
@@ -476,7 +508,7 @@ impl<S: Storage> Engine<S> {
                 self.store.audit(e).await?;
             }
         }
-        Ok(a)
+        Ok((a, issued))
     }
 
     /// Enrol a device with a one-time code: returns its token (the server keeps only a hash).
@@ -603,11 +635,41 @@ impl<S: Storage> Engine<S> {
     /// documents are taken as any push's (same access checks), nothing is listed back, and
     /// the log says so. Its work is not lost with the wipe.
     pub async fn final_push(&self, device: &Device, p: Push) -> Response {
+        // Once: within a few minutes of the first (a laptop with much unsent work sends it in
+        // several batches), and at the laptop's request rate. A stolen laptop cannot keep
+        // writing after its revocation.
+        let now = self.now();
+        let started = self
+            .store
+            .final_push_started(&device.device_id, now)
+            .await
+            .ok()
+            .flatten();
+        if started.is_none_or(|t| now - t > FINAL_PUSH_WINDOW_SECS)
+            || !self.limits.device_request(&device.device_id)
+        {
+            return Response::Refused(Refusal {
+                code: "device_revoked".into(),
+                message: "this device was revoked: its store must be wiped".into(),
+                wipe: true,
+            });
+        }
         let n = p.docs.len();
         let mut results = Vec::with_capacity(n);
         let mut applied = 0;
         for d in p.docs {
             let doc_id = d.doc_id.clone();
+            // No new referral: it would open a document to another organisation.
+            if d.kind == access::REFERRAL_KIND && d.base_heads.is_empty() {
+                results.push(DocResult {
+                    doc_id,
+                    outcome: Outcome::Refused(refusal(
+                        "forbidden",
+                        "a revoked laptop cannot send a new referral",
+                    )),
+                });
+                continue;
+            }
             let outcome = match self.push_doc(device, d).await {
                 Ok(o) => o,
                 Err(e) => {
@@ -737,6 +799,7 @@ impl<S: Storage> Engine<S> {
             users,
             devices,
             pending,
+            issued: None,
         })
     }
 
@@ -815,24 +878,22 @@ impl<S: Storage> Engine<S> {
         let Some(role) = role else {
             return Ok(self.not_ours(device, "user", user).await);
         };
-        if access::reads_restricted(&role) {
-            // A laptop for someone who reads restricted notes: usable once a second
-            // coordinator approves, so no coordinator alone can enrol a laptop that receives
-            // them.
-            let code = new_enrol_code();
+        if needs_second_coordinator(&role) {
+            // A laptop for someone who reads restricted notes, or for a coordinator (who could
+            // approve the next request): made only when a second coordinator approves, and
+            // given to that coordinator, so no coordinator alone holds such a code.
             let expires = self.now() + i64::from(hours) * 3600;
-            let hash = hash_secret(&normalise_code(&code));
             self.ask_approval(
                 device,
                 "enrol_code",
                 user,
                 Some(&role),
-                Some((hash, expires)),
+                Some(([0; 32], expires)),
             )
             .await?;
             return Ok(Response::EnrolCode(EnrolCode {
                 user: user.to_string(),
-                code,
+                code: String::new(),
                 expires_at: timestamp(expires),
                 awaiting_approval: true,
             }));
@@ -852,7 +913,7 @@ impl<S: Storage> Engine<S> {
             return Ok(Response::Refused(r));
         }
         let name = name.trim();
-        if access::reads_restricted(role) {
+        if needs_second_coordinator(role) {
             // Someone who reads restricted notes: added once a second coordinator approves.
             if name.is_empty() {
                 return Ok(Response::Refused(refusal(
@@ -1124,6 +1185,7 @@ impl<S: Storage> Engine<S> {
     /// rest are refused with `rate_limited` and the laptop sends them again later). Erasing
     /// twice is fine.
     async fn erase(&self, device: &Device, e: Erase) -> Result<Vec<DocResult>, StorageError> {
+        let _one_at_a_time = self.erasing.lock().await;
         self.purge_due().await?;
         let now = self.now();
         let coordinator = device.role == access::COORDINATOR;
@@ -1185,6 +1247,11 @@ impl<S: Storage> Engine<S> {
                     self.audit("refused", Some(device), Some(&doc_id), logged)
                         .await;
                     Outcome::Refused(refusal(code, message))
+                }
+                // A document the server never had, erased by someone who is not a coordinator:
+                // nothing to erase here, and no tombstone that could block its author's push.
+                None if existing.is_none() && !coordinator => {
+                    Outcome::Applied { heads: Vec::new() }
                 }
                 None => {
                     let kind = match &existing {
@@ -1298,7 +1365,11 @@ impl<S: Storage> Engine<S> {
             return Ok(Response::Refused(r));
         }
         match self.decide(Some(device), id, approve).await {
-            Ok(_) => Ok(Response::Team(self.team(&device.organisation).await?)),
+            Ok((_, issued)) => {
+                let mut team = self.team(&device.organisation).await?;
+                team.issued = issued;
+                Ok(Response::Team(team))
+            }
             Err(StorageError::NotFound(m)) => Ok(Response::Refused(refusal("not_found", m))),
             Err(StorageError::Invalid(m)) => {
                 self.audit_refusal(device, &format!("approve {id}: {m}"))
@@ -1334,7 +1405,43 @@ impl<S: Storage> Engine<S> {
     }
 
     async fn push(&self, device: &Device, p: Push) -> Result<PushReply, StorageError> {
-        let mut results = Vec::with_capacity(p.docs.len());
+        // The whole request within one inflation budget too (each document has its own), so
+        // a request of many small bombs costs no more than one.
+        let mut left = MAX_REQUEST_INFLATED;
+        let mut over = false;
+        for c in p.docs.iter().flat_map(|d| &d.changes) {
+            match punkt_sync::bounds::check_inflated_size(c, left) {
+                Ok(n) => left -= n,
+                Err(punkt_sync::bounds::BoundError::TooLarge { .. }) => {
+                    over = true;
+                    break;
+                }
+                Err(_) => {} // malformed: the document's own check names it
+            }
+        }
+        let n = p.docs.len();
+        let (docs_in, mut results): (Vec<DocPush>, Vec<DocResult>) = if over {
+            self.audit_refusal(device, "push: the request inflates past its limit")
+                .await;
+            let refused = p
+                .docs
+                .iter()
+                .map(|d| DocResult {
+                    doc_id: d.doc_id.clone(),
+                    outcome: Outcome::Refused(refusal(
+                        "too_large",
+                        format!(
+                            "the request's changes inflate past {} MiB: send fewer at once",
+                            MAX_REQUEST_INFLATED >> 20
+                        ),
+                    )),
+                })
+                .collect();
+            (Vec::new(), refused)
+        } else {
+            (p.docs, Vec::with_capacity(n))
+        };
+        let p = Push { docs: docs_in, ..p };
         let (mut applied, mut refused) = (0, 0);
         for d in p.docs {
             let doc_id = d.doc_id.clone();

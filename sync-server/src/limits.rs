@@ -51,6 +51,9 @@ impl Default for LimitConfig {
 struct Buckets<K> {
     rate: Rate,
     map: Mutex<HashMap<K, (f64, Instant)>>,
+    /// When full buckets were last swept out (at most once a second: a sweep is a pass over
+    /// the whole map).
+    swept: Mutex<Option<Instant>>,
 }
 
 /// Keys beyond this many are swept of full buckets (an attacker cycling addresses cannot grow
@@ -62,6 +65,7 @@ impl<K: Hash + Eq + Clone> Buckets<K> {
         Buckets {
             rate,
             map: Mutex::new(HashMap::new()),
+            swept: Mutex::new(None),
         }
     }
 
@@ -70,10 +74,19 @@ impl<K: Hash + Eq + Clone> Buckets<K> {
         let now = Instant::now();
         let mut map = self.map.lock().unwrap_or_else(|e| e.into_inner());
         if map.len() >= MAX_KEYS && !map.contains_key(key) {
-            let rate = self.rate;
-            map.retain(|_, (tokens, at)| {
-                *tokens + now.duration_since(*at).as_secs_f64() * rate.per_second < rate.burst
-            });
+            let mut swept = self.swept.lock().unwrap_or_else(|e| e.into_inner());
+            if swept.is_none_or(|t| now.duration_since(t).as_secs() >= 1) {
+                *swept = Some(now);
+                let rate = self.rate;
+                map.retain(|_, (tokens, at)| {
+                    *tokens + now.duration_since(*at).as_secs_f64() * rate.per_second < rate.burst
+                });
+            }
+            // Still full: a newcomer is held back until the sweep frees room (legitimate
+            // laptops with a valid token are never asked).
+            if map.len() >= MAX_KEYS {
+                return false;
+            }
         }
         let (tokens, at) = map.entry(key.clone()).or_insert((self.rate.burst, now));
         *tokens = (*tokens + now.duration_since(*at).as_secs_f64() * self.rate.per_second)
@@ -86,6 +99,19 @@ impl<K: Hash + Eq + Clone> Buckets<K> {
             *tokens -= 1.0;
         }
         true
+    }
+}
+
+/// The key an address is limited by: itself for IPv4, its /64 for IPv6 (one host has a whole
+/// /64 to choose addresses from).
+fn network(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V4(_) => ip,
+        IpAddr::V6(v6) => {
+            let mut seg = v6.segments();
+            seg[4..].fill(0);
+            IpAddr::V6(seg.into())
+        }
     }
 }
 
@@ -111,12 +137,12 @@ impl Limits {
     /// May `ip` try again? False once its failures used up its bucket (answered 429 without
     /// touching the database).
     pub fn may_try(&self, ip: IpAddr) -> bool {
-        self.failures.check(&ip, false)
+        self.failures.check(&network(ip), false)
     }
 
     /// `ip` failed to authenticate or enrol.
     pub fn failed(&self, ip: IpAddr) {
-        self.failures.check(&ip, true);
+        self.failures.check(&network(ip), true);
     }
 
     /// One request of `device_id`: false when over its rate.
@@ -166,6 +192,19 @@ mod tests {
         }
         assert!(!l.may_try(a));
         assert!(l.may_try(b), "another address is not held back");
+        // Another address of the same IPv6 /64 is the same host.
+        let (c, d): (IpAddr, IpAddr) = (
+            "2001:db8::1".parse().unwrap(),
+            "2001:db8::ffff:2".parse().unwrap(),
+        );
+        for _ in 0..3 {
+            l.failed(c);
+        }
+        assert!(!l.may_try(d), "a /64 is one address");
+        assert!(
+            l.may_try("2001:db8:0:1::1".parse().unwrap()),
+            "another /64 is not held back"
+        );
         assert!(l.device_request("d1") && l.device_request("d1"));
         assert!(!l.device_request("d1"));
         assert!(l.device_request("d2"));

@@ -279,10 +279,11 @@ async fn admin<S: Storage>(engine: Engine<S>, command: Admin) -> anyhow::Result<
         }
         Admin::Approvals => print(&engine.approvals(None).await?),
         Admin::Approve { id, decline } => {
-            let a = engine.decide(None, &id, !decline).await?;
-            print(
-                &serde_json::json!({ "approval": id, "action": a.action, "subject": a.subject, "approved": !decline }),
-            )
+            let (a, code) = engine.decide(None, &id, !decline).await?;
+            print(&serde_json::json!({
+                "approval": id, "action": a.action, "subject": a.subject,
+                "approved": !decline, "code": code.map(|c| c.code),
+            }))
         }
         Admin::Erasures => print(&engine.held_erasures(None).await?),
         Admin::UndoErasure { batch } => {

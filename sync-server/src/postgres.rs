@@ -55,6 +55,7 @@ CREATE TABLE IF NOT EXISTS tally (
 ALTER TABLE documents ADD COLUMN IF NOT EXISTS created_by TEXT;
 ALTER TABLE documents ADD COLUMN IF NOT EXISTS created_at BIGINT;
 ALTER TABLE documents ADD COLUMN IF NOT EXISTS undone BOOLEAN NOT NULL DEFAULT FALSE;
+ALTER TABLE devices ADD COLUMN IF NOT EXISTS final_push_at BIGINT;
 CREATE TABLE IF NOT EXISTS approvals (
     id TEXT PRIMARY KEY, org TEXT NOT NULL, action TEXT NOT NULL, subject TEXT NOT NULL,
     role TEXT, code_hash BYTEA, expires_at BIGINT, requested_by TEXT NOT NULL,
@@ -954,6 +955,18 @@ impl Storage for PostgresStorage {
         let c = self.client().await?;
         let rows = c.query("SELECT name FROM orgs ORDER BY name", &[]).await?;
         Ok(rows.iter().map(|r| r.get(0)).collect())
+    }
+
+    async fn final_push_started(&self, device_id: &str, now: i64) -> Result<Option<i64>> {
+        let c = self.client().await?;
+        let row = c
+            .query_opt(
+                "UPDATE devices SET final_push_at = COALESCE(final_push_at, $2)
+                 WHERE device_id = $1 RETURNING final_push_at",
+                &[&device_id, &now],
+            )
+            .await?;
+        Ok(row.and_then(|r| r.get(0)))
     }
 
     async fn add_approval(&self, a: Approval) -> Result<()> {

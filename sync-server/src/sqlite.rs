@@ -78,6 +78,13 @@ fn upgrade(conn: &Connection) -> Result<()> {
             ))?;
         }
     }
+    // When a revoked laptop made its last push (it may make it once, in a short window).
+    let has = conn
+        .prepare("SELECT 1 FROM pragma_table_info('devices') WHERE name = 'final_push_at'")?
+        .exists([])?;
+    if !has {
+        conn.execute_batch("ALTER TABLE devices ADD COLUMN final_push_at INTEGER;")?;
+    }
     // What waits for a second coordinator.
     conn.execute_batch(
         "CREATE TABLE IF NOT EXISTS approvals (
@@ -696,6 +703,20 @@ impl Storage for SqliteStorage {
             let mut st = c.prepare_cached("SELECT name FROM orgs ORDER BY name")?;
             let names = st.query_map([], |r| r.get(0))?;
             Ok(names.collect::<rusqlite::Result<_>>()?)
+        })
+        .await
+    }
+
+    async fn final_push_started(&self, device_id: &str, now: i64) -> Result<Option<i64>> {
+        let device_id = device_id.to_string();
+        self.run(move |c| {
+            Ok(c.query_row(
+                "UPDATE devices SET final_push_at = COALESCE(final_push_at, ?2)
+                 WHERE device_id = ?1 RETURNING final_push_at",
+                params![device_id, now],
+                |r| r.get(0),
+            )
+            .optional()?)
         })
         .await
     }

@@ -270,6 +270,12 @@ pub trait Storage: Send + Sync + 'static {
     fn org_exists(&self, name: &str) -> impl Future<Output = Result<bool>> + Send;
     /// The member organisations, sorted by name.
     fn organisations(&self) -> impl Future<Output = Result<Vec<String>>> + Send;
+    /// A revoked device's last push: note its first one (at `now`) and return when that was.
+    fn final_push_started(
+        &self,
+        device_id: &str,
+        now: i64,
+    ) -> impl Future<Output = Result<Option<i64>>> + Send;
     fn add_approval(&self, a: Approval) -> impl Future<Output = Result<()>> + Send;
     /// What waits for approval, of `org` when set, oldest first.
     fn approvals(&self, org: Option<&str>) -> impl Future<Output = Result<Vec<Approval>>> + Send;

@@ -171,8 +171,11 @@ impl<S: Storage> TestServer<S> {
     }
 
     /// What `admin approve ID` does (the administrator approves).
-    pub fn approve(&self, id: &str) {
-        self.block(self.engine.decide(None, id, true)).unwrap();
+    pub fn approve(&self, id: &str) -> Option<String> {
+        self.block(self.engine.decide(None, id, true))
+            .unwrap()
+            .1
+            .map(|c| c.code)
     }
 
     /// What an administrator runs after restoring the database from a backup.

@@ -51,7 +51,7 @@
     : null;
   // The organisation's people and laptops on the server (`team`), and user names other
   // organisations hold there (`takenNames`): names are the server's, across organisations.
-  state.team = scenario.team ? { organisation: 'Fundacja', users: [], devices: [], pending: [], ...scenario.team } : null;
+  state.team = scenario.team ? { organisation: 'Fundacja', users: [], devices: [], pending: [], issued: null, ...scenario.team } : null;
   // Erasures the server still holds (`erasures`), for the Data protection screen.
   state.erasures = scenario.erasures ?? [];
   // Roles that read restricted sections: giving one waits for a second coordinator, as on the server.
@@ -531,7 +531,8 @@
       team.pending = team.pending.filter((x) => x.id !== id);
       if (approve && p.action === 'add_user') team.users.push({ name: p.subject, role: p.role });
       if (approve && p.action === 'revoke') team.devices.find((d) => d.device_id === p.subject).revoked_at = '2026-12-04T10:05:00Z';
-      return team;
+      const issued = approve && p.action === 'enrol_code' ? { user: p.subject, code: 'QWER-TYUP-ASDF', expires_at: '2026-12-06T10:00:00Z', awaiting_approval: false } : null;
+      return { ...team, issued };
     },
     held_erasures: () => { teamOf(); return state.erasures; },
     undo_erasure: ({ batch }) => {
@@ -549,9 +550,12 @@
       nextId++;
       const expires = new Date(Date.now() + hours * 3600000).toISOString().replace(/\.\d+Z$/, 'Z');
       const role = team.users.find((u) => u.name === user.trim()).role;
-      const awaiting = RESTRICTED.includes(role);
-      if (awaiting) ask(team, 'enrol_code', user.trim(), role);
-      return { user: user.trim(), code: `${s.slice(0, 4)}-${s.slice(4, 8)}-${s.slice(8)}`, expires_at: expires, awaiting_approval: awaiting };
+      // As on the server: for a restricted role or a coordinator, no code until approved.
+      if (RESTRICTED.includes(role) || role === 'coordinator') {
+        ask(team, 'enrol_code', user.trim(), role);
+        return { user: user.trim(), code: '', expires_at: expires, awaiting_approval: true };
+      }
+      return { user: user.trim(), code: `${s.slice(0, 4)}-${s.slice(4, 8)}-${s.slice(8)}`, expires_at: expires, awaiting_approval: false };
     },
     add_team_user: ({ name, role }) => {
       const n = name.trim();

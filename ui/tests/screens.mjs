@@ -911,10 +911,15 @@ test('team: a psychologist, a lawyer\'s laptop and a coordinator\'s revocation w
   await page.getByRole('option', { name: 'marek (Prawnik)' }).click();
   await page.getByTestId('team-code-make').click();
   await page.getByTestId('team-code-awaiting').waitFor();
-  // Revoking another coordinator's laptop: asked, not done.
+  assert(!(await page.getByTestId('team-code-awaiting').innerText()).match(/[A-Z2-9]{4}-[A-Z2-9]{4}/), 'a code was shown to the one who asked');
   await shot('team-pending');
+  // A code Ewa asked for, approved here: the code is shown to Anna, once.
+  await page.evaluate(() => window.__PUNKT_STATE__.team.pending.push({ id: 'ap-code', action: 'enrol_code', subject: 'marek', role: 'lawyer', requested_by: 'ewa', requested_at: '2026-12-04T09:00:00Z' }));
+  await page.getByTestId('team-reload').click();
+  await pending.filter({ hasText: 'Kod rejestracji laptopa dla marek' }).filter({ hasText: 'Prosi ewa' }).getByTestId('team-approve').click();
+  await page.getByText('QWER-TYUP-ASDF').waitFor();
   const approvals = await calls(page, 'approve');
-  assert(approvals.length === 1 && approvals[0].args.id === 'ap-ewa' && approvals[0].args.approve === true, `approve ${JSON.stringify(approvals)}`);
+  assert(approvals.length === 2 && approvals[0].args.id === 'ap-ewa' && approvals[0].args.approve === true, `approve ${JSON.stringify(approvals)}`);
 });
 
 test('data protection: an erasure the server still holds is undone after confirming', async ({ open, page, shot }) => {
@@ -940,11 +945,11 @@ test('data protection: an erasure the server still holds is undone after confirm
 test('secrets: a copied enrolment code leaves the clipboard after 30 seconds, something copied since stays', async ({ open, page }) => {
   await page.context().grantPermissions(['clipboard-read', 'clipboard-write']);
   await page.clock.install();
-  await open({ unlocked: true, team: TEAM });
+  await open({ unlocked: true, team: { ...TEAM, users: [...TEAM.users, { name: 'olek', role: 'counsellor' }] } });
   await page.getByTestId('nav-sync').click();
   const makeCode = async () => {
     await page.getByTestId('team-code-user').click();
-    await page.getByRole('option', { name: 'marek (Prawnik)' }).click();
+    await page.getByRole('option', { name: 'olek (Doradca)' }).click();
     await page.getByTestId('team-code-make').click();
     return page.getByTestId('team-code').innerText();
   };

@@ -142,18 +142,16 @@ fn sync_dir(dir: &Path) {
 
 /// Open the database with the key file's key; if that fails and a key rotation left
 /// `punkt.key.new` (a crash between its two renames), open it with that and finish the
-/// rotation. A leftover of a rotation that never replaced the database is removed.
+/// rotation.
 fn open_or_finish_rotation(dir: &Path, passphrase: &str) -> Result<Connection> {
     let new_kp = dir.join(NEW_KEY_FILE);
     let first = keyfile::unlock(&key_path(dir), passphrase)
         .and_then(|key| open_connection(&db_path(dir), &key, false));
     match first {
-        Ok(conn) => {
-            for f in [NEW_KEY_FILE, REKEY_DB_FILE] {
-                let _ = std::fs::remove_file(dir.join(f));
-            }
-            Ok(conn)
-        }
+        // Leftovers of a rotation that never replaced the database stay until the next
+        // rotation or a wipe: removing them here could race a rotation running in another
+        // process (the app and the `punkt` command share a store).
+        Ok(conn) => Ok(conn),
         Err(e) if new_kp.exists() => {
             let Ok(key) = keyfile::unlock(&new_kp, passphrase) else {
                 return Err(e);
@@ -491,7 +489,14 @@ impl Store {
         if let Ok(meta) = std::fs::metadata(&kp) {
             let _ = std::fs::write(&kp, vec![0u8; meta.len() as usize]);
         }
-        for f in [KEY_FILE, DB_FILE, "punkt.db-wal", "punkt.db-shm"] {
+        for f in [
+            KEY_FILE,
+            DB_FILE,
+            "punkt.db-wal",
+            "punkt.db-shm",
+            NEW_KEY_FILE,
+            REKEY_DB_FILE,
+        ] {
             match std::fs::remove_file(dir.join(f)) {
                 Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e.into()),
                 _ => {}

@@ -151,6 +151,9 @@ pub struct Team {
     pub devices: Vec<TeamDevice>,
     /// What waits for a second coordinator's approval (version 5).
     pub pending: Vec<PendingApproval>,
+    /// In the answer to approving a laptop code: the code, made at the approval and shown
+    /// once to the coordinator who approved (version 5).
+    pub issued: Option<EnrolCode>,
 }
 
 /// Something a coordinator asked for that a second coordinator of the organisation (or the

@@ -327,3 +327,17 @@ fn a_server_restored_from_an_older_backup_does_not_bring_an_erased_file_back() {
         assert_eq!(d.punkt.client(&id).unwrap_err().code(), "erased");
     }
 }
+
+/// A laptop that is not a coordinator erasing an id the server never had leaves no tombstone
+/// there: it cannot block the file its author pushes later.
+#[test]
+fn erasing_an_unknown_id_blocks_no_later_file() {
+    let (_dir, server, mut a, b, _o) = office(100);
+    let id = a.add(PERSON);
+    // b learnt the id somehow (a sync file), before a ever synced.
+    let out = erase_raw(&b, &server, &[&id]);
+    assert!(matches!(out[0], Outcome::Applied { .. }));
+    assert!(server.stored(&id).is_none(), "no tombstone");
+    assert!(a.sync(&server).refused.is_empty());
+    assert_eq!(server.stored(&id).unwrap().0, "client_file");
+}

@@ -161,7 +161,8 @@ fn consortium_counts_and_the_audit_view_work_on_postgres() {
     assert_eq!(team.pending.len(), 2, "the code and the revocation");
     assert!(team.devices.iter().all(|d| d.revoked_at.is_none()));
     for p in &team.pending {
-        one.approve(&p.id);
+        let code = one.approve(&p.id);
+        assert_eq!(code.is_some(), p.action == "enrol_code", "{p:?}");
     }
     let team = a.punkt.team(&mut t).unwrap();
     assert!(team.pending.is_empty());

@@ -348,9 +348,16 @@ fn a_revoked_laptop_hands_over_its_unsent_work_before_the_wipe() {
     assert!(server.audit().iter().any(|e| e.action == "final_push"
         && e.device_id.as_deref() == Some(anna.device_id.as_str())
         && e.detail.contains("2 of 2")));
-    // Anything else from it is refused as before.
+    // Anything else from it is refused as before; and its last push is one window, not a
+    // door: ten minutes on, a push in its name is refused and changes nothing.
     let (code, wipe) = refusal_code(anna.punkt.sync_with(&mut t, &mut |_| {}));
     assert_eq!((code.as_str(), wipe), ("device_revoked", true));
+    server.advance_clock(punkt_sync_server::engine::FINAL_PUSH_WINDOW_SECS + 1);
+    anna.consult(&known, "written by whoever has the laptop now");
+    let (code, _) = refusal_code(anna.punkt.sync_with(&mut t, &mut |_| {}));
+    assert_eq!(code, "device_revoked");
+    adam.sync(&server);
+    assert_eq!(adam.punkt.client(&known).unwrap().consultations.len(), 1);
     let answer = raw(&server, &anna).exchange(&encode_request(&Request::Directory));
     assert!(matches!(
         answer,

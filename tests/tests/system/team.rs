@@ -201,35 +201,58 @@ fn restricted_roles_and_revoking_a_coordinator_need_a_second_coordinator() {
         "approved once"
     );
 
-    // A laptop for her: the code is shown, but works only once approved.
+    // A laptop for her: the one who asks gets no code; the code is made when a second
+    // coordinator approves, and goes to that coordinator.
     let enrol = ala.punkt.enrol_code(&mut ta, "pola", 2).unwrap();
     assert!(enrol.awaiting_approval);
+    assert!(enrol.code.is_empty(), "the one who asked holds no code");
+    let id = ala.punkt.team(&mut ta).unwrap().pending[0].id.clone();
+    let approved = ewa.punkt.approve(&mut te, &id, true).unwrap();
+    let code_made = approved.issued.expect("the approver gets the code").code;
     let pola_dir = tempfile::tempdir().unwrap();
     let mut pola = Punkt::init_with(&pola_dir.path().join("s"), PASS, "Fundacja A", FAST).unwrap();
-    let e = pola
-        .enroll(&server.url, &enrol.code, "pola's laptop", None)
-        .unwrap_err();
-    assert!(e.to_string().contains("second coordinator"), "{e}");
-    let id = ala.punkt.team(&mut ta).unwrap().pending[0].id.clone();
-    ewa.punkt.approve(&mut te, &id, true).unwrap();
-    pola.enroll(&server.url, &enrol.code, "pola's laptop", None)
+    pola.enroll(&server.url, &code_made, "pola's laptop", None)
         .unwrap();
 
-    // A lawyer's code declined: it never works.
+    // A lawyer's code declined: none is made.
     let lawyer = ala.punkt.enrol_code(&mut ta, "marek", 2).unwrap();
-    assert!(lawyer.awaiting_approval);
+    assert!(lawyer.awaiting_approval && lawyer.code.is_empty());
     let id = ala.punkt.team(&mut ta).unwrap().pending[0].id.clone();
-    ewa.punkt.approve(&mut te, &id, false).unwrap();
-    let mut marek = Punkt::init_with(&pola_dir.path().join("m"), PASS, "Fundacja A", FAST).unwrap();
-    assert!(marek
-        .enroll(&server.url, &lawyer.code, "marek's laptop", None)
-        .is_err());
+    assert!(ewa
+        .punkt
+        .approve(&mut te, &id, false)
+        .unwrap()
+        .issued
+        .is_none());
 
-    // Ala revokes Ewa's laptop: it waits, and Ewa's laptop still syncs.
+    // A coordinator cannot make a second coordinator alone (who could then approve the
+    // first one's requests), nor a code for a coordinator's laptop.
+    let team = ala
+        .punkt
+        .add_team_user(&mut ta, "ala2", "coordinator")
+        .unwrap();
+    assert!(team.users.iter().all(|u| u.name != "ala2"));
+    assert_eq!(team.pending.last().unwrap().action, "add_user");
+    assert!(
+        ala.punkt
+            .enrol_code(&mut ta, "ewa", 2)
+            .unwrap()
+            .awaiting_approval
+    );
+    for p in ala.punkt.team(&mut ta).unwrap().pending {
+        ewa.punkt.approve(&mut te, &p.id, false).unwrap();
+    }
+
+    // Ala revokes Ewa's laptop: it waits, and Ewa's laptop still syncs; Ewa cannot decline
+    // the revocation of her own laptop (a thief holding it could).
     let team = ala.punkt.revoke_device(&mut ta, &ewa.device_id).unwrap();
     assert!(team.devices.iter().all(|d| d.revoked_at.is_none()));
     assert_eq!(team.pending[0].action, "revoke");
     assert!(ewa.punkt.sync_with(&mut te, &mut |_| {}).is_ok());
+    assert_eq!(
+        code(ewa.punkt.approve(&mut te, &team.pending[0].id, false)),
+        "forbidden"
+    );
     // The administrator approves: revoked now.
     server.approve(&team.pending[0].id);
     let e = ewa.punkt.sync_with(&mut te, &mut |_| {}).unwrap_err();

@@ -74,7 +74,12 @@ export type Team = { organisation: string, users: Array<TeamUser>, devices: Arra
 /**
  * What waits for a second coordinator's approval (version 5).
  */
-pending: Array<PendingApproval>, };
+pending: Array<PendingApproval>, 
+/**
+ * In the answer to approving a laptop code: the code, made at the approval and shown
+ * once to the coordinator who approved (version 5).
+ */
+issued: EnrolCode | null, };
 
 export type TeamUser = { name: string, role: string, };
 

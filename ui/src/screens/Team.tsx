@@ -183,7 +183,6 @@ function People({ team, onChanged }: { team: Team; onChanged: (team: Team) => vo
  * made only once this one is put away, so a double click does not leave two live codes. */
 function NewCode({ team, server }: { team: Team; server: string }) {
   const { t } = useTranslation();
-  const { when } = useDateTime();
   const [user, setUser] = useState<string | null>(null);
   const [hours, setHours] = useState<number | string>(DEFAULT_HOURS);
   const [code, setCode] = useState<EnrolCode | null>(null);
@@ -224,37 +223,53 @@ function NewCode({ team, server }: { team: Team; server: string }) {
       </Group>
       <ErrorAlert error={error} />
       <Group><Button variant="light" disabled={!user || !hoursOk || code !== null} onClick={make} data-testid="team-code-make">{t('team.code_make')}</Button></Group>
-      {code && (
-        <Alert color="orange" title={t('team.code_title', { user: code.user })} data-testid="team-code-shown">
+      {code && code.awaiting_approval && (
+        <Alert color="orange" title={t('team.code_title', { user: code.user })} data-testid="team-code-awaiting">
           <Stack gap="xs">
-            <Group gap="sm" align="center">
-              <Text ff="monospace" fz={32} fw={700} lts={2} data-testid="team-code">{code.code}</Text>
-              <SecretCopyButton value={code.code} testId="team-code-copy" />
-            </Group>
-            <Text size="sm" data-testid="team-code-expires">{t('team.code_expires', { when: when(code.expires_at) })}</Text>
-            {code.awaiting_approval && <Text size="sm" fw={600} c="orange.9" data-testid="team-code-awaiting">{t('team.code_awaiting')}</Text>}
-            <Text size="sm">{t('team.code_where', { screen: t('sync.title'), button: t('sync.enroll'), server })}</Text>
-            <Text size="sm" fw={600}>{t('team.code_once')}</Text>
-            <Group><Button size="xs" variant="default" onClick={() => setCode(null)} data-testid="team-code-hide">{t('team.code_noted')}</Button></Group>
+            <Text size="sm" fw={600}>{t('team.code_awaiting')}</Text>
+            <Group><Button size="xs" variant="default" onClick={() => setCode(null)}>{t('team.code_noted')}</Button></Group>
           </Stack>
         </Alert>
       )}
+      {code && !code.awaiting_approval && <CodeShown code={code} server={server} onDone={() => setCode(null)} />}
     </Stack>
+  );
+}
+
+/** A one-time code, shown once: to the coordinator who made it, or who approved it. */
+function CodeShown({ code, server, onDone }: { code: EnrolCode; server: string; onDone: () => void }) {
+  const { t } = useTranslation();
+  const { when } = useDateTime();
+  return (
+    <Alert color="orange" title={t('team.code_title', { user: code.user })} data-testid="team-code-shown">
+      <Stack gap="xs">
+        <Group gap="sm" align="center">
+          <Text ff="monospace" fz={32} fw={700} lts={2} data-testid="team-code">{code.code}</Text>
+          <SecretCopyButton value={code.code} testId="team-code-copy" />
+        </Group>
+        <Text size="sm" data-testid="team-code-expires">{t('team.code_expires', { when: when(code.expires_at) })}</Text>
+        <Text size="sm">{t('team.code_where', { screen: t('sync.title'), button: t('sync.enroll'), server })}</Text>
+        <Text size="sm" fw={600}>{t('team.code_once')}</Text>
+        <Group><Button size="xs" variant="default" onClick={onDone} data-testid="team-code-hide">{t('team.code_noted')}</Button></Group>
+      </Stack>
+    </Alert>
   );
 }
 
 /** What waits for a second coordinator: approved or declined here (the server refuses the
  * one who asked). */
-function Pending({ team, ownDevice, onChanged }: { team: Team; ownDevice: string; onChanged: (team: Team) => void }) {
+function Pending({ team, ownDevice, server, onChanged }: { team: Team; ownDevice: string; server: string; onChanged: (team: Team) => void }) {
   const { t } = useTranslation();
   const notify = useNotify();
   const { when } = useDateTime();
   const [error, setError] = useState<unknown>(null);
+  const [issued, setIssued] = useState<EnrolCode | null>(null);
   const me = team.devices.find((d) => d.device_id === ownDevice)?.user;
   const laptop = (id: string) => team.devices.find((d) => d.device_id === id)?.name ?? id;
   const decide = (id: string, approve: boolean) =>
     api.approve(id, approve).then((next) => {
       setError(null);
+      setIssued(next.issued);
       onChanged(next);
       notify.ok(t(approve ? 'team.approved_saved' : 'team.declined_saved'));
     }, setError);
@@ -275,6 +290,7 @@ function Pending({ team, ownDevice, onChanged }: { team: Team; ownDevice: string
         </Group>
       ))}
       <ErrorAlert error={error} />
+      {issued && <CodeShown code={issued} server={server} onDone={() => setIssued(null)} />}
     </Stack>
   );
 }
@@ -302,10 +318,10 @@ export function TeamSection({ ownDevice, server }: { ownDevice: string; server: 
       <ErrorAlert error={error} />
       {!team ? (loading && <Loader size="sm" />) : (
         <>
-          {team.pending.length > 0 && (
+          {(team.pending.length > 0 || team.issued) && (
             <Card withBorder>
               <Title order={5} mb="xs">{t('team.pending')}</Title>
-              <Pending team={team} ownDevice={ownDevice} onChanged={setTeam} />
+              <Pending team={team} ownDevice={ownDevice} server={server} onChanged={setTeam} />
             </Card>
           )}
           <Card withBorder>
