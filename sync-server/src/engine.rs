@@ -213,6 +213,22 @@ fn refusal(code: &str, message: impl Into<String>) -> Refusal {
     Refusal::new(code, message)
 }
 
+/// Why a request was not authenticated; a revoked laptop's comes with the laptop.
+#[derive(Debug)]
+pub struct AuthRefusal {
+    pub refusal: Refusal,
+    pub revoked: Option<Device>,
+}
+
+impl From<Refusal> for AuthRefusal {
+    fn from(refusal: Refusal) -> Self {
+        AuthRefusal {
+            refusal,
+            revoked: None,
+        }
+    }
+}
+
 impl<S: Storage> Engine<S> {
     pub fn new(store: S) -> Self {
         Engine {
@@ -395,7 +411,7 @@ impl<S: Storage> Engine<S> {
         action: &str,
         subject: &str,
         role: Option<&str>,
-        code: Option<([u8; 32], i64)>,
+        expires_at: Option<i64>,
     ) -> Result<String, StorageError> {
         let mut id = [0u8; 8];
         os_random(&mut id);
@@ -407,8 +423,7 @@ impl<S: Storage> Engine<S> {
                 action: action.to_string(),
                 subject: subject.to_string(),
                 role: role.map(str::to_string),
-                code_hash: code.map(|(h, _)| h),
-                expires_at: code.map(|(_, e)| e),
+                expires_at,
                 requested_by: by.user.clone(),
                 requested_device: by.device_id.clone(),
                 requested_at: self.now(),
@@ -541,22 +556,6 @@ impl<S: Storage> Engine<S> {
                 })
             }
             Err(StorageError::Invalid(why)) => {
-                // A code a coordinator made for someone who reads restricted notes works once
-                // a second coordinator approved it.
-                let waiting = self
-                    .store
-                    .approvals(None)
-                    .await
-                    .unwrap_or_default()
-                    .iter()
-                    .any(|a| a.code_hash == Some(code_hash));
-                let why = if waiting {
-                    "this enrolment code waits for a second coordinator's approval: ask them to \
-                     approve it on the Sync screen, then try again"
-                        .to_string()
-                } else {
-                    why
-                };
                 self.audit("enrol_refused", None, None, why.clone()).await;
                 Err(refusal("bad_code", why))
             }
@@ -564,24 +563,20 @@ impl<S: Storage> Engine<S> {
         }
     }
 
-    /// The device a bearer token belongs to, or why it is refused.
-    pub async fn authenticate(&self, token: Option<&str>) -> Result<Device, Refusal> {
-        self.authenticate_quietly(token, false).await
-    }
-
-    /// [`Engine::authenticate`] for a request from an address over its failure allowance
-    /// (`blocked`): a valid token is served as ever; anything else is refused with
-    /// `rate_limited` and writes nothing.
-    pub async fn authenticate_quietly(
+    /// The device a bearer token belongs to, or why it is refused. For a request from an
+    /// address over its failure allowance (`blocked`), a valid token is served as ever;
+    /// anything else is refused with `rate_limited` and writes nothing. A revoked laptop's
+    /// refusal carries the laptop, for its last push ([`Engine::final_push`]).
+    pub async fn authenticate(
         &self,
         token: Option<&str>,
         blocked: bool,
-    ) -> Result<Device, Refusal> {
+    ) -> Result<Device, AuthRefusal> {
         let slow_down = || {
-            refusal(
+            AuthRefusal::from(refusal(
                 "rate_limited",
                 "too many failed attempts from this address: wait a minute and try again",
-            )
+            ))
         };
         let Some(token) = token else {
             if blocked {
@@ -589,10 +584,7 @@ impl<S: Storage> Engine<S> {
             }
             self.audit("refused", None, None, "no device token".into())
                 .await;
-            return Err(refusal(
-                "unauthorized",
-                "no device token: enrol this device first",
-            ));
+            return Err(refusal("unauthorized", "no device token: enrol this device first").into());
         };
         match self.store.device_by_token(hash_secret(token)).await {
             Ok(Some(d)) if d.revoked_at.is_some() => {
@@ -601,10 +593,9 @@ impl<S: Storage> Engine<S> {
                     self.audit("refused", Some(&d), None, "revoked device".into())
                         .await;
                 }
-                Err(Refusal {
-                    code: "device_revoked".into(),
-                    message: "this device was revoked: its store must be wiped".into(),
-                    wipe: true,
+                Err(AuthRefusal {
+                    refusal: Self::revoked(),
+                    revoked: Some(d),
                 })
             }
             Ok(Some(d)) => {
@@ -615,20 +606,19 @@ impl<S: Storage> Engine<S> {
             Ok(None) => {
                 self.audit("refused", None, None, "unknown device token".into())
                     .await;
-                Err(refusal("unauthorized", "unknown device token"))
+                Err(refusal("unauthorized", "unknown device token").into())
             }
-            Err(e) => Err(refusal("server_error", e.to_string())),
+            Err(e) => Err(refusal("server_error", e.to_string()).into()),
         }
     }
 
-    /// The revoked device a token belongs to, if it is one (its last push before it wipes).
-    pub async fn revoked_device(&self, token: Option<&str>) -> Option<Device> {
-        let d = self
-            .store
-            .device_by_token(hash_secret(token?))
-            .await
-            .ok()??;
-        d.revoked_at.is_some().then_some(d)
+    /// What a revoked laptop is told: refused, and to wipe its store.
+    fn revoked() -> Refusal {
+        Refusal {
+            code: "device_revoked".into(),
+            message: "this device was revoked: its store must be wiped".into(),
+            wipe: true,
+        }
     }
 
     /// A revoked laptop's last push of what it had not sent, before it wipes its store: the
@@ -648,11 +638,7 @@ impl<S: Storage> Engine<S> {
         if started.is_none_or(|t| now - t > FINAL_PUSH_WINDOW_SECS)
             || !self.limits.device_request(&device.device_id)
         {
-            return Response::Refused(Refusal {
-                code: "device_revoked".into(),
-                message: "this device was revoked: its store must be wiped".into(),
-                wipe: true,
-            });
+            return Response::Refused(Self::revoked());
         }
         let n = p.docs.len();
         let mut results = Vec::with_capacity(n);
@@ -670,16 +656,7 @@ impl<S: Storage> Engine<S> {
                 });
                 continue;
             }
-            let outcome = match self.push_doc(device, d).await {
-                Ok(o) => o,
-                Err(e) => {
-                    tracing::error!("final push of {doc_id} failed: {e}");
-                    Outcome::Refused(refusal(
-                        "server_error",
-                        "the server could not store this document now",
-                    ))
-                }
-            };
+            let outcome = self.push_or_refuse(device, d).await;
             if matches!(outcome, Outcome::Applied { .. }) {
                 applied += 1;
             }
@@ -883,14 +860,8 @@ impl<S: Storage> Engine<S> {
             // approve the next request): made only when a second coordinator approves, and
             // given to that coordinator, so no coordinator alone holds such a code.
             let expires = self.now() + i64::from(hours) * 3600;
-            self.ask_approval(
-                device,
-                "enrol_code",
-                user,
-                Some(&role),
-                Some(([0; 32], expires)),
-            )
-            .await?;
+            self.ask_approval(device, "enrol_code", user, Some(&role), Some(expires))
+                .await?;
             return Ok(Response::EnrolCode(EnrolCode {
                 user: user.to_string(),
                 code: String::new(),
@@ -1445,17 +1416,7 @@ impl<S: Storage> Engine<S> {
         let (mut applied, mut refused) = (0, 0);
         for d in p.docs {
             let doc_id = d.doc_id.clone();
-            // One document's trouble refuses that document, not the whole request.
-            let outcome = match self.push_doc(device, d).await {
-                Ok(o) => o,
-                Err(e) => {
-                    tracing::error!("push of {doc_id} failed: {e}");
-                    Outcome::Refused(refusal(
-                        "server_error",
-                        "the server could not store this document now",
-                    ))
-                }
-            };
+            let outcome = self.push_or_refuse(device, d).await;
             match &outcome {
                 Outcome::Applied { .. } => applied += 1,
                 Outcome::Refused(r) => {
@@ -1520,6 +1481,19 @@ impl<S: Storage> Engine<S> {
             server_seq,
             generation,
             directory,
+        })
+    }
+
+    /// [`Engine::push_doc`], a storage failure refusing that document only (one document's
+    /// trouble refuses that document, not the whole request).
+    async fn push_or_refuse(&self, device: &Device, d: DocPush) -> Outcome {
+        let doc_id = d.doc_id.clone();
+        self.push_doc(device, d).await.unwrap_or_else(|e| {
+            tracing::error!("push of {doc_id} failed: {e}");
+            Outcome::Refused(refusal(
+                "server_error",
+                "the server could not store this document now",
+            ))
         })
     }
 

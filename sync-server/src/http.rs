@@ -6,9 +6,9 @@
 use std::future::Future;
 use std::time::Duration;
 
-use axum::body::Bytes;
 use std::net::{IpAddr, SocketAddr};
 
+use axum::body::Bytes;
 use axum::extract::{ConnectInfo, DefaultBodyLimit, Request, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -17,7 +17,7 @@ use axum::{Json, Router};
 use punkt_sync::wire::{limits, Refusal};
 use punkt_sync::{decode_request, encode_response, WireError};
 
-use crate::engine::{Engine, EnrolRequest};
+use crate::engine::{AuthRefusal, Engine, EnrolRequest};
 use crate::storage::Storage;
 
 /// How long one request may take before the server gives up on it.
@@ -69,27 +69,27 @@ async fn sync<S: Storage>(State(engine): State<Engine<S>>, req: Request) -> Resp
     if blocked && token.is_none() {
         return refused(StatusCode::TOO_MANY_REQUESTS, slow_down());
     }
-    let device = match engine.authenticate_quietly(token, blocked).await {
+    let device = match engine.authenticate(token, blocked).await {
         Ok(d) => d,
-        Err(r) if r.wipe => {
-            // A revoked laptop may hand over what it had not sent, once, before it wipes.
-            if let Some(d) = engine.revoked_device(token).await {
-                if let Ok(bytes) = axum::body::to_bytes(body, limits::MAX_MESSAGE_BYTES).await {
-                    if let Ok(punkt_sync::Request::FinalPush(p)) = decode_request(&bytes) {
-                        return binary(StatusCode::OK, engine.final_push(&d, p).await);
-                    }
+        Err(AuthRefusal {
+            refusal: r,
+            revoked: Some(d),
+        }) => {
+            // A revoked laptop may hand over what it had not sent, before it wipes.
+            if let Ok(bytes) = axum::body::to_bytes(body, limits::MAX_MESSAGE_BYTES).await {
+                if let Ok(punkt_sync::Request::FinalPush(p)) = decode_request(&bytes) {
+                    return binary(StatusCode::OK, engine.final_push(&d, p).await);
                 }
             }
             return refused(StatusCode::FORBIDDEN, r);
         }
-        Err(r) => {
-            if let Some(ip) = ip.filter(|_| !r.wipe) {
+        // No valid token (a revoked laptop's comes above).
+        Err(AuthRefusal { refusal: r, .. }) => {
+            if let Some(ip) = ip {
                 engine.limits().failed(ip);
             }
             let status = if blocked {
                 StatusCode::TOO_MANY_REQUESTS
-            } else if r.wipe {
-                StatusCode::FORBIDDEN
             } else {
                 StatusCode::UNAUTHORIZED
             };

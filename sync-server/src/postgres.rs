@@ -58,7 +58,7 @@ ALTER TABLE documents ADD COLUMN IF NOT EXISTS undone BOOLEAN NOT NULL DEFAULT F
 ALTER TABLE devices ADD COLUMN IF NOT EXISTS final_push_at BIGINT;
 CREATE TABLE IF NOT EXISTS approvals (
     id TEXT PRIMARY KEY, org TEXT NOT NULL, action TEXT NOT NULL, subject TEXT NOT NULL,
-    role TEXT, code_hash BYTEA, expires_at BIGINT, requested_by TEXT NOT NULL,
+    role TEXT, expires_at BIGINT, requested_by TEXT NOT NULL,
     requested_device TEXT NOT NULL, requested_at BIGINT NOT NULL);
 CREATE TABLE IF NOT EXISTS held_docs (
     id TEXT PRIMARY KEY, kind TEXT NOT NULL, owner_org TEXT NOT NULL,
@@ -391,7 +391,7 @@ impl PostgresStorage {
     }
 }
 
-const APPROVAL_SELECT: &str = "SELECT id, org, action, subject, role, code_hash, expires_at,
+const APPROVAL_SELECT: &str = "SELECT id, org, action, subject, role, expires_at,
     requested_by, requested_device, requested_at FROM approvals";
 
 fn approval_row(r: &tokio_postgres::Row) -> Approval {
@@ -401,13 +401,10 @@ fn approval_row(r: &tokio_postgres::Row) -> Approval {
         action: r.get(2),
         subject: r.get(3),
         role: r.get(4),
-        code_hash: r
-            .get::<_, Option<Vec<u8>>>(5)
-            .and_then(|h| h.try_into().ok()),
-        expires_at: r.get(6),
-        requested_by: r.get(7),
-        requested_device: r.get(8),
-        requested_at: r.get(9),
+        expires_at: r.get(5),
+        requested_by: r.get(6),
+        requested_device: r.get(7),
+        requested_at: r.get(8),
     }
 }
 
@@ -972,16 +969,15 @@ impl Storage for PostgresStorage {
     async fn add_approval(&self, a: Approval) -> Result<()> {
         let c = self.client().await?;
         c.execute(
-            "INSERT INTO approvals(id, org, action, subject, role, code_hash, expires_at,
+            "INSERT INTO approvals(id, org, action, subject, role, expires_at,
                                    requested_by, requested_device, requested_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
             &[
                 &a.id,
                 &a.organisation,
                 &a.action,
                 &a.subject,
                 &a.role,
-                &a.code_hash.map(|h| h.to_vec()),
                 &a.expires_at,
                 &a.requested_by,
                 &a.requested_device,
@@ -1010,7 +1006,7 @@ impl Storage for PostgresStorage {
         let row = c
             .query_opt(
                 "DELETE FROM approvals WHERE id = $1 RETURNING id, org, action, subject, role,
-                    code_hash, expires_at, requested_by, requested_device, requested_at",
+                    expires_at, requested_by, requested_device, requested_at",
                 &[&id],
             )
             .await?;

@@ -89,7 +89,7 @@ fn upgrade(conn: &Connection) -> Result<()> {
     conn.execute_batch(
         "CREATE TABLE IF NOT EXISTS approvals (
             id TEXT PRIMARY KEY, org TEXT NOT NULL, action TEXT NOT NULL, subject TEXT NOT NULL,
-            role TEXT, code_hash BLOB, expires_at INTEGER, requested_by TEXT NOT NULL,
+            role TEXT, expires_at INTEGER, requested_by TEXT NOT NULL,
             requested_device TEXT NOT NULL, requested_at INTEGER NOT NULL);",
     )?;
     // Erasures held for the grace period: the document's row and changes as they were.
@@ -724,16 +724,15 @@ impl Storage for SqliteStorage {
     async fn add_approval(&self, a: Approval) -> Result<()> {
         self.run(move |c| {
             c.execute(
-                "INSERT INTO approvals(id, org, action, subject, role, code_hash, expires_at,
+                "INSERT INTO approvals(id, org, action, subject, role, expires_at,
                                        requested_by, requested_device, requested_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
                 params![
                     a.id,
                     a.organisation,
                     a.action,
                     a.subject,
                     a.role,
-                    a.code_hash.map(|h| h.to_vec()),
                     a.expires_at,
                     a.requested_by,
                     a.requested_device,
@@ -960,7 +959,7 @@ impl Storage for SqliteStorage {
     }
 }
 
-const APPROVAL_SELECT: &str = "SELECT id, org, action, subject, role, code_hash, expires_at,
+const APPROVAL_SELECT: &str = "SELECT id, org, action, subject, role, expires_at,
     requested_by, requested_device, requested_at FROM approvals";
 
 fn approval_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Approval> {
@@ -970,13 +969,10 @@ fn approval_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Approval> {
         action: r.get(2)?,
         subject: r.get(3)?,
         role: r.get(4)?,
-        code_hash: r
-            .get::<_, Option<Vec<u8>>>(5)?
-            .and_then(|h| h.try_into().ok()),
-        expires_at: r.get(6)?,
-        requested_by: r.get(7)?,
-        requested_device: r.get(8)?,
-        requested_at: r.get(9)?,
+        expires_at: r.get(5)?,
+        requested_by: r.get(6)?,
+        requested_device: r.get(7)?,
+        requested_at: r.get(8)?,
     })
 }
 

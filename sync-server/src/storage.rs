@@ -99,9 +99,8 @@ pub struct Approval {
     pub action: String,
     pub subject: String,
     pub role: Option<String>,
-    /// For `enrol_code`: the code's hash (the code is stored once approved) and its expiry.
-    #[serde(skip)]
-    pub code_hash: Option<[u8; 32]>,
+    /// For `enrol_code`: when the code asked for would expire (it is made at the approval,
+    /// valid for as long as was asked).
     pub expires_at: Option<i64>,
     pub requested_by: String,
     pub requested_device: String,

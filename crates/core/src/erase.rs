@@ -18,7 +18,15 @@ use serde::Serialize;
 
 use crate::error::{CoreError, Result};
 use crate::sync::Transport;
+use crate::team::answer;
 use crate::Punkt;
+
+fn erasures_of(r: Response) -> Option<Vec<HeldErasure>> {
+    match r {
+        Response::Erasures(e) => Some(e),
+        _ => None,
+    }
+}
 
 /// How long after making a file its author may erase it or merge it away without being a
 /// coordinator (the server allows the same from when it first received the file).
@@ -72,12 +80,8 @@ impl Punkt {
             self.now() - t.with_timezone(&chrono::Utc)
                 <= chrono::Duration::hours(AUTHOR_WINDOW_HOURS)
         });
-        let stored = self.store.load_document(id)?;
-        let made_here = crate::load_automerge(&stored)?
-            .get_changes(&[])
-            .first()
-            .is_some_and(|c| *c.actor_id() == self.actor);
-        if recent && made_here {
+        // The document is loaded only when its age leaves the question open.
+        if recent && self.made_here(id)? {
             return Ok(());
         }
         Err(CoreError::Forbidden(format!(
@@ -86,14 +90,18 @@ impl Punkt {
         )))
     }
 
+    /// Whether this laptop made document `id` (its first change is this laptop's).
+    fn made_here(&self, id: &str) -> Result<bool> {
+        let stored = self.store.load_document(id)?;
+        Ok(crate::load_automerge(&stored)?
+            .get_changes(&[])
+            .first()
+            .is_some_and(|c| *c.actor_id() == self.actor))
+    }
+
     /// The erasures the server can still undo (a coordinator's), oldest first.
     pub fn held_erasures(&self, t: &mut dyn Transport) -> Result<Vec<HeldErasure>> {
-        match self.ask(t, &Request::Erasures)? {
-            Response::Erasures(e) => Ok(e),
-            _ => Err(CoreError::Sync(
-                "the server answered with something else".into(),
-            )),
-        }
+        answer(self.ask(t, &Request::Erasures)?, erasures_of)
     }
 
     /// Undo erasure `batch` on the server (a coordinator's): its documents come back to every
@@ -102,12 +110,7 @@ impl Punkt {
         let req = Request::UndoErasure {
             batch: batch.trim().to_string(),
         };
-        match self.ask(t, &req)? {
-            Response::Erasures(e) => Ok(e),
-            _ => Err(CoreError::Sync(
-                "the server answered with something else".into(),
-            )),
-        }
+        answer(self.ask(t, &req)?, erasures_of)
     }
 
     fn erasure_plan_of(&self, id: &str) -> Result<Plan> {

@@ -125,7 +125,6 @@ impl Transport for HttpTransport {
     }
 }
 
-/// Refuse plain HTTP except to this machine.
 /// A server address a laptop may use: `https://` anywhere, plain `http://` only to this
 /// machine. The URL is parsed and its host compared, so `http://127.0.0.1@evil.example/`
 /// (user `127.0.0.1` at host `evil.example`) is not taken for a loopback address; a user name
@@ -560,30 +559,14 @@ impl Punkt {
     fn final_push(&mut self, t: &mut dyn Transport) -> Result<u64> {
         let pending = self.store.pending_documents()?;
         let mut taken = 0;
-        let mut i = 0;
-        while i < pending.len() {
-            let mut diverged = Vec::new();
-            let (mut docs, _) = self.push_batch(&pending, &mut i, &mut diverged)?;
-            // Where the base is unknown, everything: the server keeps what it already has.
-            for id in diverged {
-                let stored = self.store.load_document(&id)?;
-                let mut doc = docs::load(&stored.snapshot, &stored.changes).map_err(|e| {
-                    CoreError::Document {
-                        id: id.clone(),
-                        reason: e.to_string(),
-                    }
-                })?;
-                let changes = docs::changes_since(&mut doc, &[]).unwrap_or_default();
-                docs.push(DocPush {
-                    doc_id: id,
-                    kind: stored.kind,
-                    owner_org: stored.owner_org,
-                    base_heads: Vec::new(),
-                    changes,
-                });
-            }
-            if docs.is_empty() {
-                continue;
+        let mut rest = pending.iter().peekable();
+        while rest.peek().is_some() {
+            let (mut docs, mut bytes) = (Vec::new(), 0);
+            while let Some(p) = rest.next_if(|_| docs.len() < PUSH_DOCS && bytes < PUSH_BYTES) {
+                let stored = self.store.load_document(&p.id)?;
+                let d = unsent_or_whole(stored, p.server_heads.as_deref())?;
+                bytes += d.changes.iter().map(|c| c.len()).sum::<usize>();
+                docs.push(d);
             }
             let req = Request::FinalPush(Push {
                 cursor: 0,
@@ -1258,6 +1241,36 @@ fn damaged(id: &str, e: impl std::fmt::Display) -> Refused {
     })
 }
 
+/// What the server lacks of a stored document whose last confirmed heads are `server_heads`:
+/// the changes after them, or the whole history when this laptop does not know them (the
+/// server keeps what it already has). For sync files and a revoked laptop's last push, which
+/// get no second round to reconcile in.
+fn unsent_or_whole(
+    stored: punkt_store::documents::StoredDocument,
+    server_heads: Option<&[u8]>,
+) -> Result<DocPush> {
+    let mut doc =
+        docs::load(&stored.snapshot, &stored.changes).map_err(|e| CoreError::Document {
+            id: stored.id.clone(),
+            reason: e.to_string(),
+        })?;
+    let base = server_heads.map(heads_from_bytes).unwrap_or_default();
+    let (base_heads, changes) = match docs::changes_since(&mut doc, &base) {
+        Some(c) => (base, c),
+        None => (
+            Vec::new(),
+            docs::changes_since(&mut doc, &[]).unwrap_or_default(),
+        ),
+    };
+    Ok(DocPush {
+        doc_id: stored.id,
+        kind: stored.kind,
+        owner_org: stored.owner_org,
+        base_heads,
+        changes,
+    })
+}
+
 enum Prepared {
     Ready(Box<NewDocument>),
     MissingDependencies(String),
@@ -1419,32 +1432,9 @@ impl Punkt {
         };
         for (id, server_heads) in targets {
             let stored = self.store.load_document(&id)?;
-            if !may_pass_on(&stored.kind) {
-                continue;
+            if may_pass_on(&stored.kind) {
+                docs_out.push(unsent_or_whole(stored, server_heads.as_deref())?);
             }
-            let mut doc =
-                docs::load(&stored.snapshot, &stored.changes).map_err(|e| CoreError::Document {
-                    id: id.clone(),
-                    reason: e.to_string(),
-                })?;
-            let base = server_heads
-                .as_deref()
-                .map(heads_from_bytes)
-                .unwrap_or_default();
-            let (base, changes) = match docs::changes_since(&mut doc, &base) {
-                Some(c) => (base, c),
-                None => (
-                    Vec::new(),
-                    docs::changes_since(&mut doc, &[]).unwrap_or_default(),
-                ),
-            };
-            docs_out.push(DocPush {
-                doc_id: id,
-                kind: stored.kind.clone(),
-                owner_org: stored.owner_org.clone(),
-                base_heads: base,
-                changes,
-            });
         }
         let bundle = Bundle {
             format: 1,

@@ -12,7 +12,8 @@ use crate::error::{CoreError, Result};
 use crate::sync::Transport;
 use crate::Punkt;
 
-fn answer<T>(r: Response, pick: impl FnOnce(Response) -> Option<T>) -> Result<T> {
+/// The answer `pick` expects, or the error of a server that answered something else.
+pub(crate) fn answer<T>(r: Response, pick: impl FnOnce(Response) -> Option<T>) -> Result<T> {
     pick(r).ok_or_else(|| CoreError::Sync("the server answered with something else".into()))
 }
 

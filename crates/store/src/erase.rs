@@ -49,8 +49,9 @@ pub const META_TALLY_SENT: &str = "consortium_sent_months";
 /// erasure's own transaction, so no crash can lose it once the consultations are gone.
 pub const META_TALLY_STALE: &str = "consortium_stale_months";
 
-/// A set of months kept in `meta` under `key` (a JSON array), empty when absent.
-fn month_set(conn: &Connection, key: &str) -> Result<BTreeSet<String>> {
+/// A set of strings kept in `meta` under `key` (a JSON array), empty when absent: the
+/// consortium months, the files exported from the store.
+pub(crate) fn meta_set(conn: &Connection, key: &str) -> Result<BTreeSet<String>> {
     let json: Option<String> = conn
         .prepare_cached("SELECT value FROM meta WHERE key = ?1")?
         .query_row([key], |r| r.get(0))
@@ -60,7 +61,7 @@ fn month_set(conn: &Connection, key: &str) -> Result<BTreeSet<String>> {
         .unwrap_or_default())
 }
 
-fn set_month_set(conn: &Connection, key: &str, months: &BTreeSet<String>) -> Result<()> {
+pub(crate) fn set_meta_set(conn: &Connection, key: &str, months: &BTreeSet<String>) -> Result<()> {
     conn.prepare_cached(
         "INSERT INTO meta(key, value) VALUES (?1, ?2)
          ON CONFLICT(key) DO UPDATE SET value = excluded.value",
@@ -75,11 +76,11 @@ fn set_month_set(conn: &Connection, key: &str, months: &BTreeSet<String>) -> Res
 impl Store {
     /// The consortium months kept under `key` ([`META_TALLY_SENT`], [`META_TALLY_STALE`]).
     pub fn tally_months(&self, key: &str) -> Result<BTreeSet<String>> {
-        month_set(&self.conn, key)
+        meta_set(&self.conn, key)
     }
 
     pub fn set_tally_months(&self, key: &str, months: &BTreeSet<String>) -> Result<()> {
-        set_month_set(&self.conn, key, months)
+        set_meta_set(&self.conn, key, months)
     }
 
     /// Erase documents `ids` in one transaction, then rewrite what keeps deleted bytes around.
@@ -130,9 +131,9 @@ impl Store {
                 consultation_months,
             });
         }
-        let sent = month_set(&tx, META_TALLY_SENT)?;
+        let sent = meta_set(&tx, META_TALLY_SENT)?;
         if !sent.is_empty() {
-            let mut stale = month_set(&tx, META_TALLY_STALE)?;
+            let mut stale = meta_set(&tx, META_TALLY_STALE)?;
             let before = stale.len();
             stale.extend(
                 out.iter()
@@ -141,7 +142,7 @@ impl Store {
                     .cloned(),
             );
             if stale.len() != before {
-                set_month_set(&tx, META_TALLY_STALE, &stale)?;
+                set_meta_set(&tx, META_TALLY_STALE, &stale)?;
             }
         }
         tx.commit()?;

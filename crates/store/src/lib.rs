@@ -133,6 +133,14 @@ pub fn os_random(buf: &mut [u8]) {
         .expect("the operating system gives no random bytes");
 }
 
+/// Overwrite the file at `path`, if there is one, with zeros of its length (before removing
+/// it: what the file system frees may otherwise still hold the bytes).
+fn overwrite(path: &Path) {
+    if let Ok(meta) = std::fs::metadata(path) {
+        let _ = std::fs::write(path, vec![0u8; meta.len() as usize]);
+    }
+}
+
 /// Flush a directory's entries (the renames of a key rotation) to disk.
 fn sync_dir(dir: &Path) {
     if let Ok(d) = std::fs::File::open(dir) {
@@ -479,16 +487,10 @@ impl Store {
         // What was exported from this store outside it (access requests with the person's
         // documents, reports) goes too: overwritten, then removed.
         for f in exports {
-            let path = std::path::Path::new(&f);
-            if let Ok(meta) = std::fs::metadata(path) {
-                let _ = std::fs::write(path, vec![0u8; meta.len() as usize]);
-                let _ = std::fs::remove_file(path);
-            }
+            overwrite(Path::new(&f));
+            let _ = std::fs::remove_file(&f);
         }
-        let kp = key_path(&dir);
-        if let Ok(meta) = std::fs::metadata(&kp) {
-            let _ = std::fs::write(&kp, vec![0u8; meta.len() as usize]);
-        }
+        overwrite(&key_path(&dir));
         for f in [
             KEY_FILE,
             DB_FILE,
@@ -509,22 +511,15 @@ impl Store {
     /// so that [`Store::wipe`] removes it with the store.
     pub fn record_export(&self, path: &Path) -> Result<()> {
         let mut files = self.exported_files()?;
-        let p = path.display().to_string();
-        if !files.contains(&p) {
-            files.push(p);
+        if files.insert(path.display().to_string()) {
+            erase::set_meta_set(&self.conn, META_EXPORTS, &files)?;
         }
-        self.set_meta(
-            META_EXPORTS,
-            &serde_json::to_string(&files).expect("strings serialise"),
-        )
+        Ok(())
     }
 
     /// The files exported from this store that a wipe removes.
-    pub fn exported_files(&self) -> Result<Vec<String>> {
-        Ok(self
-            .meta_value(META_EXPORTS)?
-            .and_then(|j| serde_json::from_str(&j).ok())
-            .unwrap_or_default())
+    pub fn exported_files(&self) -> Result<std::collections::BTreeSet<String>> {
+        erase::meta_set(&self.conn, META_EXPORTS)
     }
 
     /// Run SQLite's integrity check; `Ok(())` when the database is sound.

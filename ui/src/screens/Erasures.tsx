@@ -4,17 +4,18 @@
 import { Button, Card, Group, Modal, Stack, Table, Text, Title } from '@mantine/core';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { useDateTime } from '../components/dates';
 import { ErrorAlert, useNotify } from '../components/errors';
 import { api, type HeldErasure } from '../ipc';
 
 export function ErasuresCard() {
-  const { t, i18n } = useTranslation();
+  const { t } = useTranslation();
+  const { when } = useDateTime();
   const notify = useNotify();
   const [held, setHeld] = useState<HeldErasure[] | null>(null);
   const [loading, setLoading] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const [undoing, setUndoing] = useState<HeldErasure | null>(null);
-  const when = (s: string) => new Date(s).toLocaleString(i18n.language, { dateStyle: 'medium', timeStyle: 'short' });
   const load = () => {
     setLoading(true);
     api.heldErasures()

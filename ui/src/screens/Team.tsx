@@ -6,6 +6,7 @@ import { Alert, Badge, Button, Card, Checkbox, Group, Loader, Modal, NumberInput
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ErrorAlert, useNotify } from '../components/errors';
+import { useDateTime } from '../components/dates';
 import { SecretCopyButton } from '../components/secrets';
 import { api, type EnrolCode, type Team, type TeamDevice } from '../ipc';
 import { ROLES } from './Settings';
@@ -13,20 +14,6 @@ import { ROLES } from './Settings';
 /** How long a new code is valid by default, and the most the server allows (30 days). */
 const DEFAULT_HOURS = 48;
 const MAX_HOURS = 720;
-
-/** The server's times (RFC 3339, UTC) in the person's language and time zone; one it could not
- * write (an empty text) shows as a dash, not as "Invalid Date". */
-function useDateTime() {
-  const { i18n } = useTranslation();
-  const show = (s: string, o: Intl.DateTimeFormatOptions) => {
-    const d = new Date(s);
-    return Number.isNaN(d.getTime()) ? '—' : d.toLocaleString(i18n.language, o);
-  };
-  return {
-    when: (s: string) => show(s, { dateStyle: 'medium', timeStyle: 'short' }),
-    day: (s: string) => show(s, { dateStyle: 'medium' }),
-  };
-}
 
 /** Revoking asks first, saying plainly what follows. */
 function Revoke({ device, onClose, onRevoked }: { device: TeamDevice | null; onClose: () => void; onRevoked: (team: Team) => void }) {
