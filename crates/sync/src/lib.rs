@@ -21,6 +21,7 @@
 pub mod access;
 pub mod bounds;
 pub mod docs;
+pub mod graph;
 pub mod wire;
 
 pub use wire::{
