@@ -70,6 +70,7 @@ impl CoreError {
                 StoreError::TooNew { .. } => "store_too_new",
                 StoreError::NoDocument(_) => "unknown_document",
                 StoreError::Erased(_) => "erased",
+                StoreError::KeyConflict(_) => "key_conflict",
                 StoreError::Sqlite(_) => "database",
                 StoreError::Io(_) => "io",
             },

@@ -114,6 +114,10 @@ impl Store {
                 .execute([id])?;
             tx.prepare_cached("DELETE FROM documents WHERE id = ?1")?
                 .execute([id])?;
+            // Its key too: any copy of its ciphertext (the server's, a backup) stays unreadable
+            // here.
+            tx.prepare_cached("DELETE FROM doc_keys WHERE doc_id = ?1")?
+                .execute([id])?;
             // A draft that names the file (visit mode) goes with it.
             tx.prepare_cached(
                 "DELETE FROM meta WHERE key LIKE 'draft:%' AND instr(value, ?1) > 0",

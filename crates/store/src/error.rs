@@ -25,6 +25,9 @@ pub enum StoreError {
     NoDocument(String),
     #[error("document {0} was erased: it cannot be written again")]
     Erased(String),
+    /// A key for the same epoch or document, but another one, is already kept.
+    #[error("{0}")]
+    KeyConflict(String),
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
     #[error("file error: {0}")]

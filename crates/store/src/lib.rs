@@ -20,6 +20,7 @@ pub mod error;
 pub mod events;
 pub mod index;
 pub mod keyfile;
+pub mod keys;
 pub mod sealed;
 
 use std::path::{Path, PathBuf};
@@ -31,7 +32,7 @@ pub use error::{Result, StoreError};
 pub use keyfile::KdfParams;
 
 /// The schema version of the database this build writes.
-pub const STORE_SCHEMA_VERSION: i64 = 6;
+pub const STORE_SCHEMA_VERSION: i64 = 7;
 
 /// Migrations from each older schema version to the next: `MIGRATIONS[v - 1]` takes a store of
 /// version `v` to `v + 1`. A new store gets `schema.sql` (version 1) and then all of them, so
@@ -79,6 +80,20 @@ const MIGRATIONS: &[&str] = &[
     // for). Deadlines indexed before have none until their file is written or reindexed.
     "ALTER TABLE deadlines ADD COLUMN note TEXT;
      INSERT OR REPLACE INTO meta(key, value) VALUES ('reindex_deadline_notes', '1');",
+    // 6 -> 7: end-to-end encryption's keys (docs/e2e.md), inside the encrypted database only:
+    // the scope keys this laptop was given or made (per organisation, scope and epoch), and
+    // each document's key. An erasure deletes the document's key with it.
+    "CREATE TABLE scope_keys (
+        org    TEXT NOT NULL,
+        scope  TEXT NOT NULL,
+        epoch  INTEGER NOT NULL,
+        key    BLOB NOT NULL,
+        PRIMARY KEY (org, scope, epoch)
+     ) WITHOUT ROWID;
+     CREATE TABLE doc_keys (
+        doc_id TEXT PRIMARY KEY,
+        key    BLOB NOT NULL
+     ) WITHOUT ROWID;",
 ];
 
 /// Set by the 5 -> 6 migration: the files with deadlines are reindexed once, so the notes of

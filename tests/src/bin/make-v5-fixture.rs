@@ -96,8 +96,8 @@ fn main() {
         .unwrap();
     // A small PNG "scan".
     let png = [
-        0x89, b'P', b'N', b'G', 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, b'I', b'H', b'D', b'R', 0,
-        0, 0, 1, 0, 0, 0, 1, 8, 6, 0, 0, 0, 0x1f, 0x15, 0xc4, 0x89,
+        0x89, b'P', b'N', b'G', 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, b'I', b'H', b'D', b'R', 0, 0,
+        0, 1, 0, 0, 0, 1, 8, 6, 0, 0, 0, 0x1f, 0x15, 0xc4, 0x89,
     ];
     zofia
         .punkt
@@ -108,10 +108,18 @@ fn main() {
 
     pola.sync();
     pola.punkt
-        .add_section_note(&amina, "psychological", note("Nightmares since the crossing"))
+        .add_section_note(
+            &amina,
+            "psychological",
+            note("Nightmares since the crossing"),
+        )
         .unwrap();
     pola.punkt
-        .add_section_note(&amina, "medical", note("Scars documented under the Istanbul Protocol"))
+        .add_section_note(
+            &amina,
+            "medical",
+            note("Scars documented under the Istanbul Protocol"),
+        )
         .unwrap();
     pola.sync();
 
@@ -145,7 +153,10 @@ fn main() {
         .punkt
         .update_client(
             &amina,
-            ClientInput::from_json(r#"{"summary":"Released from Lesznowola; appeal pending at the Refugee Board"}"#).unwrap(),
+            ClientInput::from_json(
+                r#"{"summary":"Released from Lesznowola; appeal pending at the Refugee Board"}"#,
+            )
+            .unwrap(),
         )
         .unwrap();
     celina.add(UNSENT_C);

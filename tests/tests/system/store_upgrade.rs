@@ -23,10 +23,12 @@ fn a_schema_5_store_shows_its_deadline_notes_on_the_board_after_the_upgrade() {
     assert!(p.store().deadline_reindex_due().unwrap().is_none());
     drop(p);
 
-    // What a build of schema 5 left behind: no note column, version 5.
+    // What a build of schema 5 left behind: no note column, no key tables, version 5.
     let db = rusqlite::Connection::open(store_dir.join("punkt.db")).unwrap();
     db.execute_batch(
         "ALTER TABLE deadlines DROP COLUMN note;
+         DROP TABLE scope_keys;
+         DROP TABLE doc_keys;
          UPDATE meta SET value = '5' WHERE key = 'schema_version';",
     )
     .unwrap();
@@ -45,4 +47,33 @@ fn a_schema_5_store_shows_its_deadline_notes_on_the_board_after_the_upgrade() {
         p.deadline_board(None).unwrap()[0].note.as_deref(),
         Some("appeal drafted with Anna")
     );
+}
+
+/// Copy a laptop of the frozen protocol-5 deployment (`tests/fixtures/v5`) into `to`.
+fn v5_laptop(name: &str, to: &std::path::Path) -> std::path::PathBuf {
+    let from = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/v5/laptops")
+        .join(name);
+    let dir = to.join(name);
+    std::fs::create_dir_all(&dir).unwrap();
+    for f in ["punkt.db", "punkt.key"] {
+        std::fs::copy(from.join(f), dir.join(f)).unwrap();
+    }
+    dir
+}
+
+#[test]
+fn a_laptop_of_the_last_plaintext_server_opens_with_its_files_and_unsent_work_and_gains_key_tables(
+) {
+    let dir = tempfile::tempdir().unwrap();
+    let zofia = v5_laptop("zofia", dir.path());
+    let p = Punkt::open(&zofia, PASS).unwrap();
+    // 40 demo people, Amina, and Al-Khatib added after the last sync (Sargsyan was erased).
+    assert_eq!(p.store().count_clients().unwrap(), 42);
+    assert_eq!(p.store().count_pending().unwrap(), 2, "the unsent work is still waiting");
+    let hits = p.search("Al-Khatib", 5).unwrap();
+    assert_eq!(hits.len(), 1);
+    // Schema 7: the keys tables exist, empty until the first sync with a blind server.
+    assert!(p.store().device_secret().unwrap().is_none());
+    assert!(p.store().scope_epochs().unwrap().is_empty());
 }
