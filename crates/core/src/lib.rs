@@ -18,6 +18,7 @@ pub mod demo;
 pub mod drafts;
 pub mod dto;
 pub mod duplicates;
+pub mod e2e;
 pub mod erase;
 pub mod error;
 pub mod history;

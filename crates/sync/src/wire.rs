@@ -39,6 +39,23 @@ pub mod limits {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Hash(pub [u8; 32]);
 
+/// One change as the blind server keeps it (protocol 6, `docs/e2e.md`): its hash and the
+/// hashes it depends on in clear (the server's graph), the change itself sealed under its
+/// document's key (`punkt_e2e::seal_change`, bound to the document and the hash).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SealedChange {
+    pub hash: Hash,
+    pub deps: Vec<Hash>,
+    pub sealed: ByteBuf,
+}
+
+/// A saved document sealed under its key, and the heads it covers (in clear).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SealedSnapshot {
+    pub heads: Vec<Hash>,
+    pub sealed: ByteBuf,
+}
+
 /// What a device asks.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Request {

@@ -63,14 +63,18 @@ fn v5_laptop(name: &str, to: &std::path::Path) -> std::path::PathBuf {
 }
 
 #[test]
-fn a_laptop_of_the_last_plaintext_server_opens_with_its_files_and_unsent_work_and_gains_key_tables(
-) {
+fn a_laptop_of_the_last_plaintext_server_opens_with_its_files_and_unsent_work_and_gains_key_tables()
+{
     let dir = tempfile::tempdir().unwrap();
     let zofia = v5_laptop("zofia", dir.path());
     let p = Punkt::open(&zofia, PASS).unwrap();
     // 40 demo people, Amina, and Al-Khatib added after the last sync (Sargsyan was erased).
     assert_eq!(p.store().count_clients().unwrap(), 42);
-    assert_eq!(p.store().count_pending().unwrap(), 2, "the unsent work is still waiting");
+    assert_eq!(
+        p.store().count_pending().unwrap(),
+        2,
+        "the unsent work is still waiting"
+    );
     let hits = p.search("Al-Khatib", 5).unwrap();
     assert_eq!(hits.len(), 1);
     // Schema 7: the keys tables exist, empty until the first sync with a blind server.
