@@ -191,6 +191,7 @@ fn main() -> Result<()> {
             })
             .sum::<Result<u64, _>>()?
     };
+    let crypto = encryption_cost(&a)?;
     let (upload, upload_t) = sync(&mut a, &server)?;
 
     // The automerge-repo comparison gets the same documents, as JSON of the Automerge documents.
@@ -340,6 +341,20 @@ fn main() -> Result<()> {
         args.devices, fleet_t.as_secs_f64(), times[times.len() / 2].as_secs_f64(), times[times.len() - 1].as_secs_f64()
     );
     println!();
+    println!(
+        "Encryption alone (issue 13, punkt-core::e2e, one thread): sealing the {} files' {} changes \
+         {:.0} ms, opening them with every check {:.0} ms, wrapping {} document keys {:.0} ms; \
+         {} more on the wire ({:.1} %).",
+        crypto.docs,
+        crypto.changes,
+        crypto.seal.as_secs_f64() * 1000.0,
+        crypto.open.as_secs_f64() * 1000.0,
+        crypto.docs,
+        crypto.wrap.as_secs_f64() * 1000.0,
+        kb(crypto.added),
+        crypto.added as f64 * 100.0 / crypto.plain.max(1) as f64,
+    );
+    println!();
     println!("Server peak memory (VmHWM): {mem_before:.0} MB before the fleet, {mem_after:.0} MB after (goal ≤ 300 MB).");
 
     if let (Some(script_dir), Some((docs_json, n))) = (&args.automerge_repo, repo_input) {
@@ -397,6 +412,69 @@ fn main() -> Result<()> {
         }
     }
     Ok(())
+}
+
+struct CryptoCost {
+    docs: u64,
+    changes: u64,
+    plain: u64,
+    added: u64,
+    seal: Duration,
+    open: Duration,
+    wrap: Duration,
+}
+
+/// What end-to-end encryption alone costs on this laptop's files: every change of every
+/// client file sealed under a document key, opened again with every check, and each document
+/// key wrapped under an organisation key. Documents are loaded before the clock starts.
+fn encryption_cost(p: &Punkt) -> Result<CryptoCost> {
+    let ids = p.store().document_ids("client_file")?;
+    let mut docs = Vec::with_capacity(ids.len());
+    for id in &ids {
+        let stored = p.store().load_document(id)?;
+        let mut doc = punkt_sync::docs::load(&stored.snapshot, &stored.changes)?;
+        docs.push((id.clone(), doc.get_changes(&[])));
+    }
+    let org = punkt_e2e::SecretKey::random();
+    let keys: Vec<punkt_e2e::SecretKey> =
+        ids.iter().map(|_| punkt_e2e::SecretKey::random()).collect();
+    let mut cost = CryptoCost {
+        docs: ids.len() as u64,
+        changes: 0,
+        plain: 0,
+        added: 0,
+        seal: Duration::ZERO,
+        open: Duration::ZERO,
+        wrap: Duration::ZERO,
+    };
+    let t = Instant::now();
+    let sealed: Vec<Vec<punkt_sync::wire::SealedChange>> = docs
+        .iter_mut()
+        .zip(&keys)
+        .map(|((id, changes), k)| punkt_core::e2e::seal_changes(k, id, changes))
+        .collect();
+    cost.seal = t.elapsed();
+    let t = Instant::now();
+    for (((id, _), k), s) in docs.iter().zip(&keys).zip(&sealed) {
+        punkt_core::e2e::open_changes(k, id, s)?;
+    }
+    cost.open = t.elapsed();
+    let t = Instant::now();
+    for (id, k) in ids.iter().zip(&keys) {
+        punkt_e2e::wrap_doc_key(&org, id, "org", 1, k);
+    }
+    cost.wrap = t.elapsed();
+    for ((_, changes), s) in docs.iter_mut().zip(&sealed) {
+        cost.changes += changes.len() as u64;
+        let plain: u64 = changes.iter_mut().map(|c| c.bytes().len() as u64).sum();
+        let wire: u64 = s
+            .iter()
+            .map(|c| (c.sealed.len() + 32 * (1 + c.deps.len())) as u64)
+            .sum();
+        cost.plain += plain;
+        cost.added += wire - plain + punkt_e2e::WRAPPED_KEY_LEN as u64;
+    }
+    Ok(cost)
 }
 
 fn copy_dir(from: &Path, to: &Path) -> Result<()> {
