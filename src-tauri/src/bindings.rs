@@ -38,6 +38,8 @@ fn generate() -> String {
         punkt_sync::wire::EnrolCode,
         punkt_sync::wire::HeldErasure,
         punkt_sync::wire::PendingApproval,
+        punkt_core::keys::KeysWaiting,
+        punkt_core::keys::WaitingLaptop,
         audit::FileAudit,
         audit::AuditLine,
         retention::RetentionRule,

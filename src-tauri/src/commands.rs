@@ -578,6 +578,26 @@ pub async fn revoke_device(desk: State<'_, Desk>, device_id: String) -> UiResult
     with_server(&desk, move |p, t| Ok(p.revoke_device(t, &device_id)?)).await
 }
 
+/// This laptop's check code and the organisation's laptops waiting for keys it holds.
+#[tauri::command]
+pub async fn keys_waiting(desk: State<'_, Desk>) -> UiResult<punkt_core::keys::KeysWaiting> {
+    with_server(&desk, move |p, t| Ok(p.keys_waiting(t)?)).await
+}
+
+/// Give this laptop's keys to a laptop of the organisation, once a person compared the check
+/// code it shows; the scopes given.
+#[tauri::command]
+pub async fn give_keys(
+    desk: State<'_, Desk>,
+    device_id: String,
+    check_code: String,
+) -> UiResult<Vec<String>> {
+    with_server(&desk, move |p, t| {
+        Ok(p.give_keys(t, &device_id, &check_code)?)
+    })
+    .await
+}
+
 /// A one-time enrolment code for one of the organisation's people (coordinators).
 #[tauri::command]
 pub async fn make_enrol_code(

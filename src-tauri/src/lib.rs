@@ -73,6 +73,8 @@ punkt_commands!(
     approve,
     undo_erasure,
     revoke_device,
+    keys_waiting,
+    give_keys,
     make_enrol_code,
     add_team_user,
     consortium_key_id,

@@ -6,28 +6,27 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
-use automerge::AutoCommit;
 use punkt_sync::access;
-use punkt_sync::docs::{self, Applied};
+use punkt_sync::graph::ChangeGraph;
 use punkt_sync::wire::{
     AuditEntry, AuditQuery, ChangedDoc, ConsortiumCount, Contribution, CountQuery, DocData,
-    DocPush, DocResult, DocSyncMessage, DocWant, EnrolCode, Erase, HeldErasure, LocalEvent,
-    Outcome, Payload, PendingApproval, Pull, PullReply, Push, PushReply, Reconcile, Refusal,
-    ServiceCount, Tally, TallyReceipt, Team, TeamDevice, TeamUser, ERASED_CODE, ERASED_KIND,
-    ERASURE_GRACE_SECS,
+    DocPush, DocResult, DocWant, EnrolCode, Erase, HeldErasure, KeyGrant, KeysReply, LocalEvent,
+    Outcome, Payload, PendingApproval, Pull, PullReply, Push, PushReply, PutKeys, Refusal,
+    ScopeEpoch, SealedChange, ServiceCount, ShareRequest, Tally, TallyReceipt, Team, TeamDevice,
+    TeamUser, WaitingDevice, WrappedKey, ERASED_CODE, ERASED_KIND, ERASURE_GRACE_SECS,
 };
+use punkt_sync::Hash;
 use punkt_sync::{Request, Response};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::limits::{LimitConfig, Limits};
+use crate::records;
 use crate::storage::{
     timestamp, Approval, AuditEvent, Device, DocWrite, Hold, ServerDoc, Storage, StorageError,
     TallyMonth, TallyRow, WriteOutcome,
 };
 
-/// A document with this many appended changes is compacted when next written.
-const COMPACT_AFTER: usize = 32;
 /// Most entries of "what changed" in one reply.
 const MAX_PAGE: u32 = 1_000;
 /// A pull reply stops adding documents past this many bytes (the device asks for the rest).
@@ -37,8 +36,6 @@ const WRITE_ATTEMPTS: usize = 20;
 /// How long after first pushing a file its author may erase or merge it away without being a
 /// coordinator (a file made by mistake, a duplicate entered twice the same day).
 pub const AUTHOR_WINDOW_SECS: i64 = 24 * 3600;
-/// What all the changes of one push may inflate to.
-const MAX_REQUEST_INFLATED: usize = 128 * 1024 * 1024;
 /// How long after a revoked laptop's first last push it may send more of it (in batches).
 pub const FINAL_PUSH_WINDOW_SECS: i64 = 600;
 /// Documents one laptop may erase in 24 hours, unless the server is started with another
@@ -126,19 +123,6 @@ fn needs_second_coordinator(role: &str) -> bool {
     access::reads_restricted(role) || role == access::COORDINATOR
 }
 
-/// A text field of the document's root (`to_organisation` of a referral, `merged_into` of a
-/// client file).
-fn root_text(doc: &AutoCommit, key: &str) -> Option<String> {
-    use automerge::ReadDoc;
-    match doc.get(automerge::ROOT, key).ok()?? {
-        (automerge::Value::Scalar(s), _) => match s.as_ref() {
-            automerge::ScalarValue::Str(t) => Some(t.to_string()),
-            _ => None,
-        },
-        _ => None,
-    }
-}
-
 /// Fill `buf` from the operating system's random source (tokens, codes, ids).
 fn os_random(buf: &mut [u8]) {
     use rand::TryRng;
@@ -175,6 +159,9 @@ pub fn normalise_code(code: &str) -> String {
 pub struct EnrolRequest {
     pub code: String,
     pub device_name: String,
+    /// The laptop's X25519 public key, in hex (protocol 6).
+    #[serde(default)]
+    pub public_key: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -539,9 +526,26 @@ impl<S: Storage> Engine<S> {
         os_random(&mut secret);
         let token = hex::encode(secret);
         let code_hash = hash_secret(&normalise_code(&req.code));
+        let public_key = match req.public_key.as_deref().map(hex::decode) {
+            None => None,
+            Some(Ok(k)) if k.len() == 32 => Some(<[u8; 32]>::try_from(k.as_slice()).expect("32")),
+            Some(_) => {
+                return Err(refusal(
+                    "malformed",
+                    "the public key is not 32 bytes of hex",
+                ))
+            }
+        };
         match self
             .store
-            .enrol(code_hash, self.now(), &device_id, name, hash_secret(&token))
+            .enrol(
+                code_hash,
+                self.now(),
+                &device_id,
+                name,
+                hash_secret(&token),
+                public_key,
+            )
             .await
         {
             Ok(d) => {
@@ -680,6 +684,7 @@ impl<S: Storage> Engine<S> {
             server_seq,
             generation,
             directory: String::new(),
+            keys: String::new(),
         })
     }
 
@@ -688,7 +693,6 @@ impl<S: Storage> Engine<S> {
         let result = match req {
             Request::Push(p) => self.push(device, p).await.map(Response::Push),
             Request::Pull(p) => self.pull(device, p).await.map(Response::Pull),
-            Request::Reconcile(r) => self.reconcile(device, r).await.map(Response::Reconcile),
             Request::Erase(e) => self.erase(device, e).await.map(Response::Erase),
             Request::Tally(t) => self.tally(device, t).await,
             Request::ConsortiumCount(q) => self.consortium_count(device, q).await,
@@ -704,6 +708,8 @@ impl<S: Storage> Engine<S> {
             // A laptop that is not revoked pushes as usual.
             Request::FinalPush(p) => self.push(device, p).await.map(Response::Push),
             Request::UndoErasure { batch } => self.undo_request(device, &batch).await,
+            Request::Keys => self.keys(device).await.map(Response::Keys),
+            Request::PutKeys(k) => self.put_keys(device, k).await,
         };
         result.unwrap_or_else(|e| Response::Refused(refusal("server_error", e.to_string())))
     }
@@ -1109,22 +1115,6 @@ impl<S: Storage> Engine<S> {
         Ok(new)
     }
 
-    /// A change that merges client file `sd` away (sets its `merged_into`) hides it from every
-    /// list: only a coordinator, or its author within [`AUTHOR_WINDOW_SECS`], may do that.
-    fn merge_forbidden(
-        &self,
-        device: &Device,
-        sd: &ServerDoc,
-        merged_before: Option<&str>,
-        doc: &AutoCommit,
-    ) -> bool {
-        sd.kind == punkt_model::client::CLIENT_DOCUMENT_KIND
-            && merged_before.is_none()
-            && root_text(doc, "merged_into").is_some()
-            && device.role != access::COORDINATOR
-            && !self.recent_author(device, sd)
-    }
-
     fn merge_refusal() -> Refusal {
         refusal(
             "forbidden",
@@ -1376,43 +1366,8 @@ impl<S: Storage> Engine<S> {
     }
 
     async fn push(&self, device: &Device, p: Push) -> Result<PushReply, StorageError> {
-        // The whole request within one inflation budget too (each document has its own), so
-        // a request of many small bombs costs no more than one.
-        let mut left = MAX_REQUEST_INFLATED;
-        let mut over = false;
-        for c in p.docs.iter().flat_map(|d| &d.changes) {
-            match punkt_sync::bounds::check_inflated_size(c, left) {
-                Ok(n) => left -= n,
-                Err(punkt_sync::bounds::BoundError::TooLarge { .. }) => {
-                    over = true;
-                    break;
-                }
-                Err(_) => {} // malformed: the document's own check names it
-            }
-        }
         let n = p.docs.len();
-        let (docs_in, mut results): (Vec<DocPush>, Vec<DocResult>) = if over {
-            self.audit_refusal(device, "push: the request inflates past its limit")
-                .await;
-            let refused = p
-                .docs
-                .iter()
-                .map(|d| DocResult {
-                    doc_id: d.doc_id.clone(),
-                    outcome: Outcome::Refused(refusal(
-                        "too_large",
-                        format!(
-                            "the request's changes inflate past {} MiB: send fewer at once",
-                            MAX_REQUEST_INFLATED >> 20
-                        ),
-                    )),
-                })
-                .collect();
-            (Vec::new(), refused)
-        } else {
-            (p.docs, Vec::with_capacity(n))
-        };
-        let p = Push { docs: docs_in, ..p };
+        let mut results = Vec::with_capacity(n);
         let (mut applied, mut refused) = (0, 0);
         for d in p.docs {
             let doc_id = d.doc_id.clone();
@@ -1442,6 +1397,7 @@ impl<S: Storage> Engine<S> {
         let server_seq = self.store.current_seq().await?;
         let generation = self.store.generation().await?;
         let directory = punkt_sync::wire::directory_tag(&self.store.organisations().await?);
+        let keys = punkt_sync::wire::keys_tag(&self.keys(device).await?);
         let next_cursor = changed.last().map(|c| c.seq).unwrap_or(p.cursor);
         // Restricted sections are listed only to the roles that may read them (the storage
         // lists by organisation; the cursor still moves past the ones left out).
@@ -1481,6 +1437,7 @@ impl<S: Storage> Engine<S> {
             server_seq,
             generation,
             directory,
+            keys,
         })
     }
 
@@ -1497,10 +1454,42 @@ impl<S: Storage> Engine<S> {
         })
     }
 
+    /// The wrapped keys a push may leave for document `d`: its own organisation's, for scopes
+    /// the pushing device's role may hold, of epochs that exist; and for a new referral, one
+    /// sealed to the receiving organisation.
+    async fn acceptable_keys(
+        &self,
+        device: &Device,
+        d: &DocPush,
+        referred_to: Option<&str>,
+    ) -> Result<Vec<WrappedKey>, StorageError> {
+        let epochs = self.store.key_epochs().await?;
+        let exists = |org: &str, scope: &str, epoch: u32| {
+            epochs
+                .iter()
+                .any(|e| e.org == org && e.scope == scope && e.epoch == epoch)
+        };
+        let scope = access::key_scope(&d.kind);
+        Ok(d.keys
+            .iter()
+            .filter(|k| {
+                let own = !k.sealed_to_org
+                    && k.org == device.organisation
+                    && k.scope == scope
+                    && access::role_may_hold(&k.scope, &device.role);
+                let to_receiver = k.sealed_to_org
+                    && Some(k.org.as_str()) == referred_to
+                    && k.scope == access::ORG_SCOPE;
+                (own || to_receiver) && exists(&k.org, &k.scope, k.epoch)
+            })
+            .cloned()
+            .collect())
+    }
+
     async fn push_doc(&self, device: &Device, d: DocPush) -> Result<Outcome, StorageError> {
         for _ in 0..WRITE_ATTEMPTS {
             let existing = self.store.load_doc(&d.doc_id).await?;
-            let (mut doc, expected, kind, owner, stored_changes) = match &existing {
+            let (mut graph, expected, kind, owner) = match &existing {
                 None => {
                     if d.owner_org != device.organisation {
                         return Ok(Outcome::Refused(refusal(
@@ -1518,11 +1507,10 @@ impl<S: Storage> Engine<S> {
                         )));
                     }
                     (
-                        AutoCommit::new(),
+                        ChangeGraph::new(),
                         None,
                         d.kind.clone(),
                         d.owner_org.clone(),
-                        0,
                     )
                 }
                 Some(sd) => {
@@ -1541,62 +1529,54 @@ impl<S: Storage> Engine<S> {
                             "document kind does not match",
                         )));
                     }
-                    let doc = match docs::load(&sd.snapshot, &sd.changes) {
-                        Ok(doc) => doc,
-                        Err(e) => {
-                            return Err(StorageError::Database(format!(
-                                "stored document {} is damaged: {e}",
-                                sd.id
-                            )))
-                        }
-                    };
+                    let stored = records::Stored::of(sd)?;
                     (
-                        doc,
+                        stored.graph,
                         Some(sd.heads.clone()),
                         sd.kind.clone(),
                         sd.owner_org.clone(),
-                        sd.changes.len(),
                     )
                 }
             };
-            let merged_before = root_text(&doc, "merged_into");
-            let (new_changes, heads) = match docs::apply_changes(&mut doc, &d.changes) {
-                Err(e @ docs::DocError::TooLarge(_)) => {
-                    return Ok(Outcome::Refused(refusal("too_large", e.to_string())))
+            // The server cannot read a change: a laptop declares that its changes merge the
+            // file away, and the rule is applied to the declaration.
+            if let (true, Some(sd)) = (d.merges_away, &existing) {
+                if sd.kind == punkt_model::client::CLIENT_DOCUMENT_KIND
+                    && device.role != access::COORDINATOR
+                    && !self.recent_author(device, sd)
+                {
+                    return Ok(Outcome::Refused(Self::merge_refusal()));
                 }
-                Err(e) => return Ok(Outcome::Refused(refusal("malformed", e.to_string()))),
-                Ok(Applied::MissingDependencies) => return Ok(Outcome::NeedSync),
-                Ok(Applied::Done { new_changes, heads }) => (new_changes, heads),
+            }
+            let batch: Vec<(Hash, Vec<Hash>)> =
+                d.changes.iter().map(|c| (c.hash, c.deps.clone())).collect();
+            let added = match graph.add_batch(&batch) {
+                Err(_missing) => return Ok(Outcome::NeedSync),
+                Ok(added) => added,
             };
-            if new_changes.is_empty() {
+            let new_doc = existing.is_none();
+            if added.is_empty() {
                 // "Nothing new" only counts if the device's base is here too: otherwise the
                 // device has changes the server never got.
-                let base_known = d.base_heads.iter().all(|h| {
-                    doc.get_change_by_hash(&automerge::ChangeHash(h.0))
-                        .is_some()
-                });
-                if !base_known {
+                if !d.base_heads.iter().all(|h| graph.contains(h)) {
                     return Ok(Outcome::NeedSync);
                 }
                 return Ok(match existing {
-                    Some(sd) => Outcome::Applied { heads: sd.heads },
+                    Some(sd) => {
+                        self.keep_keys(device, &d, None).await?;
+                        Outcome::Applied { heads: sd.heads }
+                    }
                     None => {
                         Outcome::Refused(refusal("malformed", "a new document without changes"))
                     }
                 });
             }
-            if let Some(sd) = &existing {
-                if self.merge_forbidden(device, sd, merged_before.as_deref(), &doc) {
-                    return Ok(Outcome::Refused(Self::merge_refusal()));
-                }
-            }
-            let new_doc = existing.is_none();
-            // A new referral opens itself to the organisation it is addressed to, and only
-            // to a member organisation other than the sender.
+            // A new referral opens itself to the organisation it is addressed to (declared by
+            // the laptop: the server cannot read the document), a member other than the sender.
             let referred_to = if new_doc && kind == access::REFERRAL_KIND {
-                match root_text(&doc, "to_organisation") {
-                    Some(to) if to != device.organisation && self.store.org_exists(&to).await? => {
-                        Some(to)
+                match &d.referral_to {
+                    Some(to) if *to != device.organisation && self.store.org_exists(to).await? => {
+                        Some(to.clone())
                     }
                     _ => {
                         return Ok(Outcome::Refused(refusal(
@@ -1608,20 +1588,46 @@ impl<S: Storage> Engine<S> {
             } else {
                 None
             };
-            let compact = new_doc || stored_changes + new_changes.len() > COMPACT_AFTER;
+            if new_doc {
+                // Without its key wrapped for a scope that exists, no laptop could ever open it.
+                let keys = self
+                    .acceptable_keys(device, &d, referred_to.as_deref())
+                    .await?;
+                let scope = access::key_scope(&kind);
+                let own = keys
+                    .iter()
+                    .any(|k| !k.sealed_to_org && k.scope == scope && k.org == owner);
+                let theirs = referred_to
+                    .as_deref()
+                    .is_none_or(|to| keys.iter().any(|k| k.sealed_to_org && k.org == to));
+                if !own || !theirs {
+                    return Ok(Outcome::Refused(refusal(
+                        "no_key",
+                        "a new document must come with its key wrapped for its organisation \
+                         (and, for a referral, sealed to the receiving one)",
+                    )));
+                }
+            }
+            let by_hash: HashMap<Hash, &SealedChange> =
+                d.changes.iter().map(|c| (c.hash, c)).collect();
+            let heads = graph.heads();
             let write = DocWrite {
                 id: d.doc_id.clone(),
                 kind,
                 owner_org: owner,
                 expected_heads: expected,
-                snapshot: compact.then(|| doc.save()),
-                changes: if compact { Vec::new() } else { new_changes },
+                snapshot: None,
+                changes: added
+                    .iter()
+                    .map(|h| (*h, records::encode_change(by_hash[h])))
+                    .collect(),
                 heads: heads.clone(),
                 created_by: device.device_id.clone(),
                 created_at: self.now(),
             };
             match self.store.write_doc(write).await? {
                 WriteOutcome::Stored(_) => {
+                    self.keep_keys(device, &d, referred_to.as_deref()).await?;
                     if let Some(to) = referred_to {
                         self.store.grant(&d.doc_id, &to).await?;
                         self.audit(
@@ -1643,11 +1649,31 @@ impl<S: Storage> Engine<S> {
         )))
     }
 
+    /// Keep the acceptable wrapped keys a push brought (a rotation's new wraps, or a new
+    /// document's).
+    async fn keep_keys(
+        &self,
+        device: &Device,
+        d: &DocPush,
+        referred_to: Option<&str>,
+    ) -> Result<(), StorageError> {
+        if d.keys.is_empty() {
+            return Ok(());
+        }
+        let keys = self.acceptable_keys(device, d, referred_to).await?;
+        self.store.put_doc_keys(&d.doc_id, keys).await
+    }
+
     async fn pull(&self, device: &Device, p: Pull) -> Result<PullReply, StorageError> {
         let mut docs_out = Vec::new();
         let mut refused = Vec::new();
         let mut bytes = 0usize;
-        for DocWant { doc_id, have_heads } in p.docs {
+        for DocWant {
+            doc_id,
+            have_heads,
+            need_key,
+        } in p.docs
+        {
             let sd = match self.store.load_doc(&doc_id).await {
                 Ok(Some(sd)) => sd,
                 Ok(None) => {
@@ -1690,52 +1716,55 @@ impl<S: Storage> Engine<S> {
                 });
                 continue;
             }
-            let full = || Payload::Full {
-                snapshot: sd.snapshot.clone().into(),
-                changes: sd.changes.iter().map(|c| c.clone().into()).collect(),
-            };
-            let payload = if have_heads.is_empty() {
-                full()
-            } else {
-                match docs::load(&sd.snapshot, &sd.changes) {
-                    Ok(mut doc) => match docs::changes_since(&mut doc, &have_heads) {
-                        // Too many changes for one message: the stored form is smaller anyway.
-                        Some(c) if c.len() <= punkt_sync::wire::limits::MAX_CHANGES_PER_DOC => {
-                            Payload::Changes(c)
-                        }
-                        // The device has changes the server lacks: send everything; it merges.
-                        _ => full(),
-                    },
-                    Err(e) => {
-                        tracing::error!("stored document {doc_id} is damaged: {e}");
-                        refused.push(DocResult {
-                            doc_id,
-                            outcome: Outcome::Refused(refusal(
-                                "server_error",
-                                "the server's copy of this document is damaged",
-                            )),
-                        });
-                        continue;
-                    }
+            let stored = match records::Stored::of(&sd) {
+                Ok(s) => s,
+                Err(e) => {
+                    tracing::error!("stored document {doc_id} is damaged: {e}");
+                    refused.push(DocResult {
+                        doc_id,
+                        outcome: Outcome::Refused(refusal(
+                            "server_error",
+                            "the server's copy of this document is damaged",
+                        )),
+                    });
+                    continue;
                 }
             };
+            let payload = stored.payload_for(&have_heads);
             let size = match &payload {
                 Payload::Full { snapshot, changes } => {
-                    snapshot.len() + changes.iter().map(|c| c.len()).sum::<usize>()
+                    snapshot.as_ref().map_or(0, |s| s.sealed.len())
+                        + changes.iter().map(|c| c.sealed.len()).sum::<usize>()
                 }
-                Payload::Changes(c) => c.iter().map(|c| c.len()).sum(),
+                Payload::Changes(c) => c.iter().map(|c| c.sealed.len()).sum(),
             };
             // Stop before the budget, not after: the device asks again for what is left.
             if !docs_out.is_empty() && bytes + size > PULL_BUDGET {
                 break;
             }
             bytes += size;
+            let keys = if need_key {
+                let scope = access::key_scope(&sd.kind);
+                self.store
+                    .doc_keys(&doc_id)
+                    .await?
+                    .into_iter()
+                    .filter(|k| {
+                        k.org == device.organisation
+                            && k.scope == scope
+                            && access::role_may_hold(&k.scope, &device.role)
+                    })
+                    .collect()
+            } else {
+                Vec::new()
+            };
             docs_out.push(DocData {
                 doc_id: sd.id.clone(),
                 kind: sd.kind.clone(),
                 owner_org: sd.owner_org.clone(),
                 heads: sd.heads.clone(),
                 payload,
+                keys,
             });
         }
         let sent: Vec<(&str, String)> = docs_out
@@ -1749,34 +1778,8 @@ impl<S: Storage> Engine<S> {
         })
     }
 
-    async fn reconcile(&self, device: &Device, r: Reconcile) -> Result<Reconcile, StorageError> {
-        let mut out = Vec::with_capacity(r.docs.len());
-        for DocSyncMessage { doc_id, message } in r.docs {
-            let reply = self
-                .reconcile_doc(device, &doc_id, message.as_ref().map(|m| m.as_slice()))
-                .await?;
-            out.push(DocSyncMessage {
-                doc_id,
-                message: reply,
-            });
-        }
-        // A sync-protocol answer can carry the document's changes: a read too.
-        let answered: Vec<(&str, String)> = out
-            .iter()
-            .filter(|d| d.message.is_some())
-            .map(|d| {
-                (
-                    d.doc_id.as_str(),
-                    "sync-protocol round answered".to_string(),
-                )
-            })
-            .collect();
-        self.log_reads(device, answered).await;
-        Ok(Reconcile { docs: out })
-    }
-
-    /// Log one `read` per document sent to `device` (pull, reconcile), in one write, so a
-    /// coordinator sees whose laptop received which file.
+    /// Log one `read` per document sent to `device` (pull), in one write, so a coordinator
+    /// sees whose laptop received which file.
     async fn log_reads(&self, device: &Device, docs: Vec<(&str, String)>) {
         if docs.is_empty() {
             return;
@@ -1800,74 +1803,216 @@ impl<S: Storage> Engine<S> {
         }
     }
 
-    async fn reconcile_doc(
-        &self,
-        device: &Device,
-        doc_id: &str,
-        message: Option<&[u8]>,
-    ) -> Result<Option<serde_bytes::ByteBuf>, StorageError> {
-        for _ in 0..WRITE_ATTEMPTS {
-            let Some(sd) = self.store.load_doc(doc_id).await? else {
-                return Ok(None);
-            };
-            if !Self::may_access(device, &sd) {
-                self.audit(
-                    "refused",
-                    Some(device),
-                    Some(doc_id),
-                    "reconcile: no access".into(),
-                )
-                .await;
-                return Ok(None);
+    /// What the asking device needs to open its organisation's documents: its grants, the
+    /// epochs, the laptops of its organisation waiting for keys it can give.
+    async fn keys(&self, device: &Device) -> Result<KeysReply, StorageError> {
+        let epochs: Vec<ScopeEpoch> = self
+            .store
+            .key_epochs()
+            .await?
+            .into_iter()
+            .filter(|e| e.org == device.organisation || e.scope == access::ORG_SCOPE)
+            .collect();
+        let grants = self.store.grants(&device.organisation).await?;
+        let mine: Vec<KeyGrant> = grants
+            .iter()
+            .filter(|g| g.device_id == device.device_id)
+            .cloned()
+            .collect();
+        let newest = |scope: &str| {
+            epochs
+                .iter()
+                .filter(|e| e.org == device.organisation && e.scope == scope)
+                .map(|e| e.epoch)
+                .max()
+        };
+        let holds = |id: &str, scope: &str, epoch: u32| {
+            grants
+                .iter()
+                .any(|g| g.device_id == id && g.scope == scope && g.epoch == epoch)
+        };
+        let mut waiting = Vec::new();
+        for d in self.store.devices().await? {
+            let Some(pk) = &d.public_key else { continue };
+            if d.organisation != device.organisation
+                || d.revoked_at.is_some()
+                || d.device_id == device.device_id
+            {
+                continue;
             }
-            if sd.kind == ERASED_KIND {
-                return Ok(None);
-            }
-            let mut doc = docs::load(&sd.snapshot, &sd.changes).map_err(|e| {
-                StorageError::Database(format!("stored document {doc_id} is damaged: {e}"))
-            })?;
-            let before = doc.get_heads();
-            let merged_before = root_text(&doc, "merged_into");
-            let mut state = automerge::sync::State::new();
-            let reply = match docs::sync_step(&mut doc, &mut state, message) {
-                Ok(r) => r,
-                Err(e) => {
-                    self.audit(
-                        "refused",
-                        Some(device),
-                        Some(doc_id),
-                        format!("reconcile: {e}"),
-                    )
-                    .await;
-                    return Ok(None);
-                }
-            };
-            if !doc.get_missing_deps(&[]).is_empty() || doc.get_heads() == before {
-                return Ok(reply);
-            }
-            if self.merge_forbidden(device, &sd, merged_before.as_deref(), &doc) {
-                let why = format!("reconcile: {}", Self::merge_refusal().message);
-                self.audit("refused", Some(device), Some(doc_id), why).await;
-                return Ok(None);
-            }
-            let new_changes = docs::new_changes_since(&mut doc, &before);
-            let heads = docs::to_wire(&doc.get_heads());
-            let compact = sd.changes.len() + new_changes.len() > COMPACT_AFTER;
-            let write = DocWrite {
-                id: sd.id.clone(),
-                kind: sd.kind.clone(),
-                owner_org: sd.owner_org.clone(),
-                expected_heads: Some(sd.heads.clone()),
-                snapshot: compact.then(|| doc.save()),
-                changes: if compact { Vec::new() } else { new_changes },
-                heads,
-                created_by: device.device_id.clone(),
-                created_at: self.now(),
-            };
-            if let WriteOutcome::Stored(_) = self.store.write_doc(write).await? {
-                return Ok(reply);
+            let missing: Vec<String> = access::scopes_for_role(&d.role)
+                .into_iter()
+                .filter(|s| {
+                    newest(s).is_some_and(|e| {
+                        !holds(&d.device_id, s, e) && holds(&device.device_id, s, e)
+                    })
+                })
+                .collect();
+            if !missing.is_empty() {
+                waiting.push(WaitingDevice {
+                    device_id: d.device_id.clone(),
+                    name: d.name.clone(),
+                    user: d.user.clone(),
+                    role: d.role.clone(),
+                    public_key: pk.clone().into(),
+                    missing,
+                });
             }
         }
-        Ok(None)
+        // Documents given to another organisation (`admin grant`) whose key only a laptop
+        // can seal to it.
+        let mut to_share = Vec::new();
+        for (doc_id, org) in self.store.unshared(&device.organisation).await? {
+            let newest = epochs
+                .iter()
+                .filter(|e| e.org == org && e.scope == access::ORG_SCOPE)
+                .max_by_key(|e| e.epoch);
+            if let Some(ScopeEpoch {
+                epoch,
+                public_key: Some(pk),
+                ..
+            }) = newest
+            {
+                to_share.push(ShareRequest {
+                    doc_id,
+                    org,
+                    epoch: *epoch,
+                    public_key: pk.clone(),
+                });
+            }
+        }
+        Ok(KeysReply {
+            grants: mine,
+            epochs,
+            waiting,
+            registered: device.public_key.is_some(),
+            to_share,
+        })
+    }
+
+    /// Register the device's public key, start first epochs, keep grants: each checked
+    /// against the organisation and roles (the server cannot check what is sealed).
+    async fn put_keys(&self, device: &Device, k: PutKeys) -> Result<Response, StorageError> {
+        let mut device = device.clone();
+        if let Some(pk) = &k.public_key {
+            let pk: [u8; 32] = pk.as_slice().try_into().expect("checked by the wire");
+            if !self.store.set_public_key(&device.device_id, pk).await?
+                && device.public_key.as_deref() != Some(pk.as_slice())
+            {
+                return Ok(Response::Refused(refusal(
+                    "exists",
+                    "this laptop registered another public key already",
+                )));
+            }
+            device.public_key = Some(pk.to_vec());
+            self.audit("keys", Some(&device), None, "public key registered".into())
+                .await;
+        }
+        let epochs = self.store.key_epochs().await?;
+        let mut started: Vec<(String, u32)> = Vec::new();
+        for e in k.new_epochs {
+            if e.org != device.organisation || !access::role_may_hold(&e.scope, &device.role) {
+                return Ok(Response::Refused(refusal(
+                    "forbidden",
+                    format!("a {} cannot start keys of {}", device.role, e.scope),
+                )));
+            }
+            let newest = epochs
+                .iter()
+                .filter(|x| x.org == e.org && x.scope == e.scope)
+                .map(|x| x.epoch)
+                .max()
+                .unwrap_or(0);
+            if e.epoch != newest + 1 || (e.scope == access::ORG_SCOPE) != e.public_key.is_some() {
+                return Ok(Response::Refused(refusal(
+                    "exists",
+                    format!("epoch {} of {} cannot start now", e.epoch, e.scope),
+                )));
+            }
+            let detail = format!("epoch {} of {} started", e.epoch, e.scope);
+            started.push((e.scope.clone(), e.epoch));
+            if !self
+                .store
+                .add_epoch(e, &device.device_id, self.now())
+                .await?
+            {
+                return Ok(Response::Refused(refusal(
+                    "exists",
+                    "another laptop started that epoch first",
+                )));
+            }
+            self.audit("keys", Some(&device), None, detail).await;
+        }
+        if !k.grants.is_empty() {
+            let epochs = self.store.key_epochs().await?;
+            let held = self.store.grants(&device.organisation).await?;
+            let team = self.store.devices().await?;
+            for g in &k.grants {
+                let target = team.iter().find(|d| {
+                    d.device_id == g.device_id
+                        && d.organisation == device.organisation
+                        && d.revoked_at.is_none()
+                        && d.public_key.is_some()
+                });
+                let ok = target.is_some_and(|t| access::role_may_hold(&g.scope, &t.role))
+                    && epochs.iter().any(|e| {
+                        e.org == device.organisation && e.scope == g.scope && e.epoch == g.epoch
+                    })
+                    // A laptop gives itself only the key it just started; others, only keys
+                    // it holds.
+                    && (started.iter().any(|(s, e)| {
+                        g.device_id == device.device_id && *s == g.scope && *e == g.epoch
+                    }) || held.iter().any(|h| {
+                            h.device_id == device.device_id
+                                && h.scope == g.scope
+                                && h.epoch == g.epoch
+                        }));
+                if !ok {
+                    return Ok(Response::Refused(refusal(
+                        "forbidden",
+                        format!(
+                            "keys of {} cannot be given to laptop {}",
+                            g.scope, g.device_id
+                        ),
+                    )));
+                }
+            }
+            let given: Vec<String> = k.grants.iter().map(|g| g.device_id.clone()).collect();
+            self.store
+                .add_grants(&device.organisation, k.grants)
+                .await?;
+            self.audit(
+                "keys",
+                Some(&device),
+                None,
+                format!("keys given to {}", given.join(", ")),
+            )
+            .await;
+        }
+        if !k.shared.is_empty() {
+            let wanted = self.store.unshared(&device.organisation).await?;
+            let mut n = 0;
+            for sk in k.shared {
+                let asked = wanted
+                    .iter()
+                    .any(|(d, o)| *d == sk.doc_id && *o == sk.key.org);
+                if !asked || !sk.key.sealed_to_org || sk.key.scope != access::ORG_SCOPE {
+                    return Ok(Response::Refused(refusal(
+                        "forbidden",
+                        format!("document {} is not shared with {}", sk.doc_id, sk.key.org),
+                    )));
+                }
+                self.store.put_doc_keys(&sk.doc_id, vec![sk.key]).await?;
+                n += 1;
+            }
+            self.audit(
+                "keys",
+                Some(&device),
+                None,
+                format!("{n} document keys sealed to organisations given access"),
+            )
+            .await;
+        }
+        self.keys(&device).await.map(Response::Keys)
     }
 }

@@ -14,6 +14,7 @@ pub mod engine;
 pub mod http;
 pub mod limits;
 pub mod postgres;
+pub mod records;
 pub mod sqlite;
 pub mod storage;
 

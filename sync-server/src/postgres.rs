@@ -8,6 +8,8 @@ use std::sync::Arc;
 use punkt_sync::docs::{heads_from_bytes, heads_to_bytes, sorted};
 use punkt_sync::wire::ERASED_KIND;
 
+use punkt_sync::wire::{KeyGrant, ScopeEpoch, WrappedKey};
+
 use crate::storage::{
     timestamp, Approval, AuditEvent, Changed, Device, DocWrite, HeldDoc, Hold, Result, ServerDoc,
     Storage, StorageError, TallyMonth, TallyRow, WriteOutcome, ROLES,
@@ -70,6 +72,20 @@ CREATE INDEX IF NOT EXISTS held_docs_device ON held_docs(device_id, erased_at);
 CREATE TABLE IF NOT EXISTS held_changes (
     doc_id TEXT NOT NULL, n BIGINT NOT NULL, hash BYTEA NOT NULL, bytes BYTEA NOT NULL,
     PRIMARY KEY (doc_id, n));
+ALTER TABLE devices ADD COLUMN IF NOT EXISTS public_key BYTEA;
+CREATE TABLE IF NOT EXISTS doc_keys (
+    doc_id TEXT NOT NULL, org TEXT NOT NULL, scope TEXT NOT NULL, epoch BIGINT NOT NULL,
+    sealed_to_org BOOLEAN NOT NULL, wrapped BYTEA NOT NULL,
+    PRIMARY KEY (doc_id, org, scope, epoch));
+CREATE TABLE IF NOT EXISTS key_epochs (
+    org TEXT NOT NULL, scope TEXT NOT NULL, epoch BIGINT NOT NULL, public_key BYTEA,
+    created_by TEXT NOT NULL, created_at BIGINT NOT NULL,
+    PRIMARY KEY (org, scope, epoch));
+CREATE TABLE IF NOT EXISTS key_grants (
+    org TEXT NOT NULL, device_id TEXT NOT NULL, scope TEXT NOT NULL,
+    epoch BIGINT NOT NULL, sealed BYTEA NOT NULL,
+    PRIMARY KEY (device_id, scope, epoch));
+CREATE INDEX IF NOT EXISTS key_grants_org ON key_grants(org);
 ";
 
 /// How the connection to PostgreSQL is protected: libpq's `sslmode` values, read from the
@@ -430,11 +446,12 @@ fn device_row(r: &tokio_postgres::Row) -> Device {
         enrolled_at: timestamp(r.get(5)),
         last_seen: r.get::<_, Option<i64>>(6).map(timestamp),
         revoked_at: r.get::<_, Option<i64>>(7).map(timestamp),
+        public_key: r.get(8),
     }
 }
 
 const DEVICE_SELECT: &str = "SELECT d.device_id, d.name, d.user_name, u.org, u.role, d.enrolled_at,
-    d.last_seen, d.revoked_at FROM devices d JOIN users u ON u.name = d.user_name";
+    d.last_seen, d.revoked_at, d.public_key FROM devices d JOIN users u ON u.name = d.user_name";
 
 impl Storage for PostgresStorage {
     async fn add_org(&self, name: &str) -> Result<()> {
@@ -504,7 +521,9 @@ impl Storage for PostgresStorage {
         device_id: &str,
         device_name: &str,
         token_hash: [u8; 32],
+        public_key: Option<[u8; 32]>,
     ) -> Result<Device> {
+        let public_key = public_key.map(|k| k.to_vec());
         let mut c = self.client().await?;
         let tx = c.transaction().await?;
         let code = tx
@@ -533,8 +552,16 @@ impl Storage for PostgresStorage {
         )
         .await?;
         tx.execute(
-            "INSERT INTO devices(device_id, name, user_name, token_hash, enrolled_at) VALUES ($1, $2, $3, $4, $5)",
-            &[&device_id, &device_name, &user, &token_hash.as_slice(), &now],
+            "INSERT INTO devices(device_id, name, user_name, token_hash, enrolled_at, public_key)
+             VALUES ($1, $2, $3, $4, $5, $6)",
+            &[
+                &device_id,
+                &device_name,
+                &user,
+                &token_hash.as_slice(),
+                &now,
+                &public_key,
+            ],
         )
         .await?;
         let row = tx
@@ -545,6 +572,148 @@ impl Storage for PostgresStorage {
             .await?;
         tx.commit().await?;
         Ok(device_row(&row))
+    }
+
+    async fn set_public_key(&self, device_id: &str, public_key: [u8; 32]) -> Result<bool> {
+        let c = self.client().await?;
+        let n = c
+            .execute(
+                "UPDATE devices SET public_key = $2 WHERE device_id = $1 AND public_key IS NULL",
+                &[&device_id, &public_key.as_slice()],
+            )
+            .await?;
+        Ok(n > 0)
+    }
+
+    async fn put_doc_keys(&self, doc_id: &str, keys: Vec<WrappedKey>) -> Result<()> {
+        let mut c = self.client().await?;
+        let tx = c.transaction().await?;
+        for k in &keys {
+            tx.execute(
+                "INSERT INTO doc_keys(doc_id, org, scope, epoch, sealed_to_org, wrapped)
+                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
+                &[
+                    &doc_id,
+                    &k.org,
+                    &k.scope,
+                    &(k.epoch as i64),
+                    &k.sealed_to_org,
+                    &k.wrapped.as_slice(),
+                ],
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn doc_keys(&self, doc_id: &str) -> Result<Vec<WrappedKey>> {
+        let c = self.client().await?;
+        let rows = c
+            .query(
+                "SELECT org, scope, epoch, sealed_to_org, wrapped FROM doc_keys WHERE doc_id = $1
+                 ORDER BY org, scope, epoch",
+                &[&doc_id],
+            )
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|r| WrappedKey {
+                org: r.get(0),
+                scope: r.get(1),
+                epoch: r.get::<_, i64>(2) as u32,
+                sealed_to_org: r.get(3),
+                wrapped: r.get::<_, Vec<u8>>(4).into(),
+            })
+            .collect())
+    }
+
+    async fn key_epochs(&self) -> Result<Vec<ScopeEpoch>> {
+        let c = self.client().await?;
+        let rows = c
+            .query(
+                "SELECT org, scope, epoch, public_key FROM key_epochs ORDER BY org, scope, epoch",
+                &[],
+            )
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|r| ScopeEpoch {
+                org: r.get(0),
+                scope: r.get(1),
+                epoch: r.get::<_, i64>(2) as u32,
+                public_key: r.get::<_, Option<Vec<u8>>>(3).map(Into::into),
+            })
+            .collect())
+    }
+
+    async fn add_epoch(&self, e: ScopeEpoch, created_by: &str, now: i64) -> Result<bool> {
+        let c = self.client().await?;
+        let pk = e.public_key.map(|k| k.into_vec());
+        let n = c
+            .execute(
+                "INSERT INTO key_epochs(org, scope, epoch, public_key, created_by, created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
+                &[&e.org, &e.scope, &(e.epoch as i64), &pk, &created_by, &now],
+            )
+            .await?;
+        Ok(n > 0)
+    }
+
+    async fn unshared(&self, org: &str) -> Result<Vec<(String, String)>> {
+        let c = self.client().await?;
+        let rows = c
+            .query(
+                "SELECT a.doc_id, a.org FROM doc_access a JOIN documents d ON d.id = a.doc_id
+                 WHERE d.owner_org = $1 AND d.kind != $2 AND d.kind NOT LIKE 'section:%'
+                   AND NOT EXISTS (SELECT 1 FROM doc_keys k
+                                   WHERE k.doc_id = a.doc_id AND k.org = a.org)
+                 ORDER BY a.doc_id, a.org LIMIT 2000",
+                &[&org, &ERASED_KIND],
+            )
+            .await?;
+        Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+    }
+
+    async fn grants(&self, org: &str) -> Result<Vec<KeyGrant>> {
+        let c = self.client().await?;
+        let rows = c
+            .query(
+                "SELECT device_id, scope, epoch, sealed FROM key_grants WHERE org = $1
+                 ORDER BY device_id, scope, epoch",
+                &[&org],
+            )
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|r| KeyGrant {
+                device_id: r.get(0),
+                scope: r.get(1),
+                epoch: r.get::<_, i64>(2) as u32,
+                sealed: r.get::<_, Vec<u8>>(3).into(),
+            })
+            .collect())
+    }
+
+    async fn add_grants(&self, org: &str, grants: Vec<KeyGrant>) -> Result<()> {
+        let mut c = self.client().await?;
+        let tx = c.transaction().await?;
+        for g in &grants {
+            tx.execute(
+                "INSERT INTO key_grants(org, device_id, scope, epoch, sealed)
+                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+                &[
+                    &org,
+                    &g.device_id,
+                    &g.scope,
+                    &(g.epoch as i64),
+                    &g.sealed.as_slice(),
+                ],
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
     }
 
     async fn revoke(&self, device_id: &str, now: i64) -> Result<()> {
@@ -846,6 +1015,12 @@ impl Storage for PostgresStorage {
     async fn purge_held(&self, before: i64) -> Result<u64> {
         let mut c = self.client().await?;
         let tx = c.transaction().await?;
+        tx.execute(
+            "DELETE FROM doc_keys WHERE doc_id IN
+                (SELECT id FROM held_docs WHERE erased_at < $1)",
+            &[&before],
+        )
+        .await?;
         tx.execute(
             "DELETE FROM held_changes WHERE doc_id IN
                 (SELECT id FROM held_docs WHERE erased_at < $1)",

@@ -8,6 +8,8 @@ use punkt_sync::docs::{heads_from_bytes, heads_to_bytes, sorted};
 use punkt_sync::wire::ERASED_KIND;
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
+use punkt_sync::wire::{KeyGrant, ScopeEpoch, WrappedKey};
+
 use crate::storage::{
     timestamp, Approval, AuditEvent, Changed, Device, DocWrite, HeldDoc, Hold, Result, ServerDoc,
     Storage, StorageError, TallyMonth, TallyRow, WriteOutcome, ROLES,
@@ -85,6 +87,29 @@ fn upgrade(conn: &Connection) -> Result<()> {
     if !has {
         conn.execute_batch("ALTER TABLE devices ADD COLUMN final_push_at INTEGER;")?;
     }
+    // Protocol 6: each laptop's public key, and the keys of the end-to-end encryption, all
+    // wrapped or sealed (the server holds no key it could open anything with).
+    let has = conn
+        .prepare("SELECT 1 FROM pragma_table_info('devices') WHERE name = 'public_key'")?
+        .exists([])?;
+    if !has {
+        conn.execute_batch("ALTER TABLE devices ADD COLUMN public_key BLOB;")?;
+    }
+    conn.execute_batch(
+        "CREATE TABLE IF NOT EXISTS doc_keys (
+            doc_id TEXT NOT NULL, org TEXT NOT NULL, scope TEXT NOT NULL, epoch INTEGER NOT NULL,
+            sealed_to_org INTEGER NOT NULL, wrapped BLOB NOT NULL,
+            PRIMARY KEY (doc_id, org, scope, epoch)) WITHOUT ROWID;
+         CREATE TABLE IF NOT EXISTS key_epochs (
+            org TEXT NOT NULL, scope TEXT NOT NULL, epoch INTEGER NOT NULL, public_key BLOB,
+            created_by TEXT NOT NULL, created_at INTEGER NOT NULL,
+            PRIMARY KEY (org, scope, epoch)) WITHOUT ROWID;
+         CREATE TABLE IF NOT EXISTS key_grants (
+            org TEXT NOT NULL, device_id TEXT NOT NULL, scope TEXT NOT NULL,
+            epoch INTEGER NOT NULL, sealed BLOB NOT NULL,
+            PRIMARY KEY (device_id, scope, epoch)) WITHOUT ROWID;
+         CREATE INDEX IF NOT EXISTS key_grants_org ON key_grants(org);",
+    )?;
     // What waits for a second coordinator.
     conn.execute_batch(
         "CREATE TABLE IF NOT EXISTS approvals (
@@ -206,11 +231,12 @@ fn device_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Device> {
         enrolled_at: timestamp(r.get(5)?),
         last_seen: r.get::<_, Option<i64>>(6)?.map(timestamp),
         revoked_at: r.get::<_, Option<i64>>(7)?.map(timestamp),
+        public_key: r.get(8)?,
     })
 }
 
 const DEVICE_SELECT: &str = "SELECT d.device_id, d.name, d.user, u.org, u.role, d.enrolled_at,
-    d.last_seen, d.revoked_at FROM devices d JOIN users u ON u.name = d.user";
+    d.last_seen, d.revoked_at, d.public_key FROM devices d JOIN users u ON u.name = d.user";
 
 impl Storage for SqliteStorage {
     async fn add_org(&self, name: &str) -> Result<()> {
@@ -281,8 +307,10 @@ impl Storage for SqliteStorage {
         device_id: &str,
         device_name: &str,
         token_hash: [u8; 32],
+        public_key: Option<[u8; 32]>,
     ) -> Result<Device> {
         let (device_id, device_name) = (device_id.to_string(), device_name.to_string());
+        let public_key = public_key.map(|k| k.to_vec());
         self.run(move |c| {
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
             let code: Option<(String, i64, Option<i64>)> = tx
@@ -295,10 +323,14 @@ impl Storage for SqliteStorage {
             let user = match code {
                 None => return Err(StorageError::Invalid("unknown enrolment code".into())),
                 Some((_, _, Some(_))) => {
-                    return Err(StorageError::Invalid("this enrolment code was already used".into()))
+                    return Err(StorageError::Invalid(
+                        "this enrolment code was already used".into(),
+                    ))
                 }
                 Some((_, exp, None)) if exp < now => {
-                    return Err(StorageError::Invalid("this enrolment code has expired".into()))
+                    return Err(StorageError::Invalid(
+                        "this enrolment code has expired".into(),
+                    ))
                 }
                 Some((user, _, None)) => user,
             };
@@ -307,8 +339,16 @@ impl Storage for SqliteStorage {
                 params![code_hash.to_vec(), now],
             )?;
             tx.execute(
-                "INSERT INTO devices(device_id, name, user, token_hash, enrolled_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![device_id, device_name, user, token_hash.to_vec(), now],
+                "INSERT INTO devices(device_id, name, user, token_hash, enrolled_at, public_key)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![
+                    device_id,
+                    device_name,
+                    user,
+                    token_hash.to_vec(),
+                    now,
+                    public_key
+                ],
             )?;
             let d = tx.query_row(
                 &format!("{DEVICE_SELECT} WHERE d.device_id = ?1"),
@@ -317,6 +357,164 @@ impl Storage for SqliteStorage {
             )?;
             tx.commit()?;
             Ok(d)
+        })
+        .await
+    }
+
+    async fn set_public_key(&self, device_id: &str, public_key: [u8; 32]) -> Result<bool> {
+        let device_id = device_id.to_string();
+        self.run(move |c| {
+            let n = c.execute(
+                "UPDATE devices SET public_key = ?2 WHERE device_id = ?1 AND public_key IS NULL",
+                params![device_id, public_key.to_vec()],
+            )?;
+            Ok(n > 0)
+        })
+        .await
+    }
+
+    async fn put_doc_keys(&self, doc_id: &str, keys: Vec<WrappedKey>) -> Result<()> {
+        let doc_id = doc_id.to_string();
+        self.run(move |c| {
+            let tx = c.transaction()?;
+            {
+                let mut ins = tx.prepare_cached(
+                    "INSERT OR IGNORE INTO doc_keys(doc_id, org, scope, epoch, sealed_to_org, wrapped)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                )?;
+                for k in &keys {
+                    ins.execute(params![
+                        doc_id,
+                        k.org,
+                        k.scope,
+                        k.epoch,
+                        k.sealed_to_org,
+                        k.wrapped.to_vec()
+                    ])?;
+                }
+            }
+            tx.commit()?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn doc_keys(&self, doc_id: &str) -> Result<Vec<WrappedKey>> {
+        let doc_id = doc_id.to_string();
+        self.run(move |c| {
+            Ok(c.prepare_cached(
+                "SELECT org, scope, epoch, sealed_to_org, wrapped FROM doc_keys WHERE doc_id = ?1
+                 ORDER BY org, scope, epoch",
+            )?
+            .query_map([doc_id], |r| {
+                Ok(WrappedKey {
+                    org: r.get(0)?,
+                    scope: r.get(1)?,
+                    epoch: r.get(2)?,
+                    sealed_to_org: r.get(3)?,
+                    wrapped: r.get::<_, Vec<u8>>(4)?.into(),
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+        .await
+    }
+
+    async fn key_epochs(&self) -> Result<Vec<ScopeEpoch>> {
+        self.run(move |c| {
+            Ok(c.prepare_cached(
+                "SELECT org, scope, epoch, public_key FROM key_epochs ORDER BY org, scope, epoch",
+            )?
+            .query_map([], |r| {
+                Ok(ScopeEpoch {
+                    org: r.get(0)?,
+                    scope: r.get(1)?,
+                    epoch: r.get(2)?,
+                    public_key: r.get::<_, Option<Vec<u8>>>(3)?.map(Into::into),
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+        .await
+    }
+
+    async fn add_epoch(&self, e: ScopeEpoch, created_by: &str, now: i64) -> Result<bool> {
+        let created_by = created_by.to_string();
+        self.run(move |c| {
+            let n = c.execute(
+                "INSERT OR IGNORE INTO key_epochs(org, scope, epoch, public_key, created_by, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![
+                    e.org,
+                    e.scope,
+                    e.epoch,
+                    e.public_key.map(|k| k.into_vec()),
+                    created_by,
+                    now
+                ],
+            )?;
+            Ok(n > 0)
+        })
+        .await
+    }
+
+    async fn unshared(&self, org: &str) -> Result<Vec<(String, String)>> {
+        let org = org.to_string();
+        self.run(move |c| {
+            Ok(c.prepare_cached(
+                "SELECT a.doc_id, a.org FROM doc_access a JOIN documents d ON d.id = a.doc_id
+                 WHERE d.owner_org = ?1 AND d.kind != ?2 AND d.kind NOT LIKE 'section:%'
+                   AND NOT EXISTS (SELECT 1 FROM doc_keys k
+                                   WHERE k.doc_id = a.doc_id AND k.org = a.org)
+                 ORDER BY a.doc_id, a.org LIMIT 2000",
+            )?
+            .query_map(params![org, ERASED_KIND], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+        .await
+    }
+
+    async fn grants(&self, org: &str) -> Result<Vec<KeyGrant>> {
+        let org = org.to_string();
+        self.run(move |c| {
+            Ok(c.prepare_cached(
+                "SELECT device_id, scope, epoch, sealed FROM key_grants WHERE org = ?1
+                 ORDER BY device_id, scope, epoch",
+            )?
+            .query_map([org], |r| {
+                Ok(KeyGrant {
+                    device_id: r.get(0)?,
+                    scope: r.get(1)?,
+                    epoch: r.get(2)?,
+                    sealed: r.get::<_, Vec<u8>>(3)?.into(),
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+        .await
+    }
+
+    async fn add_grants(&self, org: &str, grants: Vec<KeyGrant>) -> Result<()> {
+        let org = org.to_string();
+        self.run(move |c| {
+            let tx = c.transaction()?;
+            {
+                let mut ins = tx.prepare_cached(
+                    "INSERT OR IGNORE INTO key_grants(org, device_id, scope, epoch, sealed)
+                     VALUES (?1, ?2, ?3, ?4, ?5)",
+                )?;
+                for g in &grants {
+                    ins.execute(params![
+                        org,
+                        g.device_id,
+                        g.scope,
+                        g.epoch,
+                        g.sealed.to_vec()
+                    ])?;
+                }
+            }
+            tx.commit()?;
+            Ok(())
         })
         .await
     }
@@ -598,6 +796,11 @@ impl Storage for SqliteStorage {
     async fn purge_held(&self, before: i64) -> Result<u64> {
         self.run(move |c| {
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            tx.execute(
+                "DELETE FROM doc_keys WHERE doc_id IN
+                    (SELECT id FROM held_docs WHERE erased_at < ?1)",
+                [before],
+            )?;
             tx.execute(
                 "DELETE FROM held_changes WHERE doc_id IN
                     (SELECT id FROM held_docs WHERE erased_at < ?1)",

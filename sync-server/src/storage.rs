@@ -5,6 +5,7 @@
 
 use std::future::Future;
 
+use punkt_sync::wire::{KeyGrant, ScopeEpoch, WrappedKey};
 use punkt_sync::Hash;
 use serde::Serialize;
 use thiserror::Error;
@@ -48,6 +49,9 @@ pub struct Device {
     pub enrolled_at: String,
     pub last_seen: Option<String>,
     pub revoked_at: Option<String>,
+    /// Its X25519 public key (protocol 6): what scope keys are sealed to.
+    #[serde(skip)]
+    pub public_key: Option<Vec<u8>>,
 }
 
 /// A document as the server stores it.
@@ -207,7 +211,43 @@ pub trait Storage: Send + Sync + 'static {
         device_id: &str,
         device_name: &str,
         token_hash: [u8; 32],
+        public_key: Option<[u8; 32]>,
     ) -> impl Future<Output = Result<Device>> + Send;
+    /// Register `device_id`'s public key; false (nothing written) when it has one already.
+    fn set_public_key(
+        &self,
+        device_id: &str,
+        public_key: [u8; 32],
+    ) -> impl Future<Output = Result<bool>> + Send;
+    /// Keep wrapped keys of document `doc_id` (one per organisation, scope and epoch; a
+    /// second wrap of the same is ignored).
+    fn put_doc_keys(
+        &self,
+        doc_id: &str,
+        keys: Vec<WrappedKey>,
+    ) -> impl Future<Output = Result<()>> + Send;
+    fn doc_keys(&self, doc_id: &str) -> impl Future<Output = Result<Vec<WrappedKey>>> + Send;
+    /// Every organisation's key epochs, by organisation, scope and epoch.
+    fn key_epochs(&self) -> impl Future<Output = Result<Vec<ScopeEpoch>>> + Send;
+    /// Start an epoch; false when that epoch of that scope exists already.
+    fn add_epoch(
+        &self,
+        epoch: ScopeEpoch,
+        created_by: &str,
+        now: i64,
+    ) -> impl Future<Output = Result<bool>> + Send;
+    /// Documents owned by `org` (not restricted sections, not erased) that another
+    /// organisation was given access to and whose key was never sealed to it: (document,
+    /// organisation given access).
+    fn unshared(&self, org: &str) -> impl Future<Output = Result<Vec<(String, String)>>> + Send;
+    /// The scope keys sealed to devices of `org`.
+    fn grants(&self, org: &str) -> impl Future<Output = Result<Vec<KeyGrant>>> + Send;
+    /// Keep scope keys sealed to devices of `org` (a second grant of the same is ignored).
+    fn add_grants(
+        &self,
+        org: &str,
+        grants: Vec<KeyGrant>,
+    ) -> impl Future<Output = Result<()>> + Send;
     fn revoke(&self, device_id: &str, now: i64) -> impl Future<Output = Result<()>> + Send;
     /// Every user: (name, organisation, role), sorted by name.
     fn users(&self) -> impl Future<Output = Result<Vec<(String, String, String)>>> + Send;
@@ -251,8 +291,8 @@ pub trait Storage: Send + Sync + 'static {
     /// Put back every document of erasure `batch` (each with a new sequence number, so every
     /// device in scope fetches it again); returns their ids.
     fn restore_held(&self, batch: &str) -> impl Future<Output = Result<Vec<String>>> + Send;
-    /// Delete for good the held erasures made before `before` (unix seconds); returns how many
-    /// documents went. The caller scrubs.
+    /// Delete for good the held erasures made before `before` (unix seconds), their wrapped
+    /// keys with them; returns how many documents went. The caller scrubs.
     fn purge_held(&self, before: i64) -> impl Future<Output = Result<u64>> + Send;
     /// Documents held for the erasures `device_id` made since `since` (the per-device limit).
     fn erased_since(&self, device_id: &str, since: i64)

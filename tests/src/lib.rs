@@ -30,6 +30,12 @@ pub struct TestServer<S: Storage = SqliteStorage> {
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
 }
 
+/// The stores of laptops holding keys, by server database (its generation: two instances on
+/// one PostgreSQL database share it) and organisation: they give keys to laptops enrolled
+/// after them ([`Device::receive_keys`]).
+static KEYHOLDERS: std::sync::Mutex<Vec<(String, String, PathBuf)>> =
+    std::sync::Mutex::new(Vec::new());
+
 impl TestServer<SqliteStorage> {
     pub fn start(dir: &Path) -> TestServer {
         Self::start_with(&dir.join("server.db"), Arc::new(AtomicI64::new(0)))
@@ -239,7 +245,22 @@ pub struct Device {
 }
 
 impl Device {
+    /// A laptop enrolled with an administrator's code, holding its organisation's keys: the
+    /// first laptop of an organisation (or of a role) starts them; for a later one, the
+    /// laptops enrolled before it compare its check code and give it theirs, as a
+    /// coordinator would from the Team card.
     pub fn enrolled<S: Storage>(server: &TestServer<S>, org: &str, user: &str) -> Device {
+        let d = Device::enrolled_without_keys(server, org, user);
+        d.receive_keys(server);
+        d
+    }
+
+    /// A laptop enrolled, its keys not given yet (it waits, showing its check code).
+    pub fn enrolled_without_keys<S: Storage>(
+        server: &TestServer<S>,
+        org: &str,
+        user: &str,
+    ) -> Device {
         let dir = tempfile::tempdir().unwrap();
         let mut punkt = Punkt::init_with(&dir.path().join("store"), PASS, org, FAST).unwrap();
         let e = punkt
@@ -255,6 +276,39 @@ impl Device {
             device_id: e.device_id,
             _dir: dir,
         }
+    }
+
+    /// Start this laptop's keys, or have the laptops enrolled before it give it theirs.
+    pub fn receive_keys<S: Storage>(&self, server: &TestServer<S>) {
+        let org = self.punkt.organisation().to_string();
+        let mut me = Punkt::open(&self.store_dir(), PASS).unwrap();
+        let mut t = me.transport_to(&server.url, None).unwrap();
+        me.exchange_keys(&mut t).unwrap();
+        let check = me.check_code().unwrap();
+        let generation = server.block(server.engine.store.generation()).unwrap();
+        let holders: Vec<std::path::PathBuf> = KEYHOLDERS
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|(g, o, _)| *g == generation && *o == org)
+            .map(|(_, _, p)| p.clone())
+            .collect();
+        for dir in holders {
+            // A laptop dropped by its test has no store any more.
+            let Ok(mut holder) = Punkt::open(&dir, PASS) else {
+                continue;
+            };
+            let mut ht = holder.transport_to(&server.url, None).unwrap();
+            if holder.exchange_keys(&mut ht).is_err() {
+                continue;
+            }
+            let _ = holder.give_keys(&mut ht, &self.device_id, &check);
+        }
+        me.exchange_keys(&mut t).unwrap();
+        KEYHOLDERS
+            .lock()
+            .unwrap()
+            .push((generation, org, self.store_dir()));
     }
 
     pub fn store_dir(&self) -> PathBuf {

@@ -506,14 +506,24 @@
       { dimension: 'sex', value: 'female', service: 'all', people: 1, consultations: 2 },
     ] }),
     export_report: ({ format }) => ({ path: `/home/test/Downloads/punkt-report.${format}`, bytes: 100 }),
-    sync_status: () => ({ enrolment: state.enrolment, pending_documents: 2, cursor: 0, last_sync: null }),
+    sync_status: () => ({ enrolment: state.enrolment, pending_documents: 2, cursor: 0, last_sync: null, check_code: state.enrolment ? '482 913' : null, holds_keys: !scenario.noKeys }),
     enroll: () => { throw err('server_unreachable', 'cannot reach the sync server: connection refused'); },
     sync_now: () => {
       if (!scenario.syncSummary) throw err('not_enrolled', 'not enrolled');
-      return { sent: 1, received: 0, new_documents: 0, reconciled: 0, refused: [], erasures_sent: 0, erased: [], events_sent: 0, events_error: null, directory_error: null, tallies_resent: 0, tally_error: null, round_trips: 3, bytes_sent: 100, bytes_received: 100, pending_after: 0, cursor: 7, duration_ms: 40, finished_at: `${today}T12:00:00Z`, ...scenario.syncSummary };
+      return { sent: 1, received: 0, new_documents: 0, reconciled: 0, refused: [], erasures_sent: 0, erased: [], events_sent: 0, events_error: null, directory_error: null, tallies_resent: 0, tally_error: null, round_trips: 3, bytes_sent: 100, bytes_received: 100, pending_after: 0, cursor: 7, duration_ms: 40, finished_at: `${today}T12:00:00Z`, awaiting_keys: null, waiting_for_keys: [], ...scenario.syncSummary };
     },
     // Team management (coordinators), answered as the server does (crates/core/src/team.rs).
     team: () => teamOf(),
+    // End-to-end keys (crates/core/src/keys.rs): laptops waiting, given only with their code.
+    keys_waiting: () => ({ check_code: '482 913', waiting: state.waitingForKeys ?? (state.waitingForKeys = [...(scenario.waitingForKeys ?? [])]) }),
+    give_keys: ({ deviceId, checkCode }) => {
+      const waiting = state.waitingForKeys ?? [];
+      const w = waiting.find((x) => x.device_id === deviceId);
+      if (!w) throw err('invalid_input', `laptop ${deviceId} is not waiting for keys this laptop holds`);
+      if (w.check_code.replace(/\D/g, '') !== checkCode.replace(/\D/g, '')) throw err('check_code_mismatch', 'the check code does not match the laptop\'s key: no keys were given');
+      state.waitingForKeys = waiting.filter((x) => x !== w);
+      return w.missing;
+    },
     revoke_device: ({ deviceId }) => {
       const team = teamOf();
       const d = team.devices.find((x) => x.device_id === deviceId.trim());

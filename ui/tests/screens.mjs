@@ -992,6 +992,41 @@ test('team: a laptop is revoked only after confirming, then shown as revoked', a
   await form.waitFor({ state: 'detached' });
 });
 
+test('team: a laptop waiting for keys gets them only with the check code it shows', async ({ open, page, shot }) => {
+  const waiting = [{ device_id: 'd4', name: 'pola-nowy', user: 'pola', role: 'psychologist', check_code: '305 118', missing: ['org'] }];
+  await open({ unlocked: true, team: TEAM, waitingForKeys: waiting });
+  await page.getByTestId('nav-sync').click();
+  const card = page.getByTestId('team-keys');
+  await card.waitFor();
+  const text = await card.innerText();
+  assert(text.includes('pola-nowy') && text.includes('Psycholog') && text.includes('kod kontrolny'), `card: ${text}`);
+  assert(!text.includes('305'), 'the check code to compare is shown here, so nothing is compared');
+  const give = page.getByTestId('team-keys-give');
+  assert(await give.isDisabled(), 'keys can be given without a check code');
+  // A wrong code: refused, said plainly, nothing given.
+  await page.getByTestId('team-keys-check').fill('305 119');
+  await give.click();
+  const refused = await card.getByTestId('error').innerText();
+  assert(refused.includes('Kod kontrolny nie zgadza się') && refused.includes('nie przekazano'), `refusal: ${refused}`);
+  assert((await page.getByTestId('team-keys-item').count()) === 1, 'the laptop left the list');
+  await card.scrollIntoViewIfNeeded();
+  await shot('team-keys');
+  // The right one, typed without the space: given, and the card goes.
+  await page.getByTestId('team-keys-check').fill('305118');
+  await give.click();
+  await card.waitFor({ state: 'detached' });
+  const given = await calls(page, 'give_keys');
+  assert(given.length === 2 && given[1].args.deviceId === 'd4' && given[1].args.checkCode === '305118', `given ${JSON.stringify(given)}`);
+});
+
+test('sync: a laptop without keys says so with its check code', async ({ open, page, shot }) => {
+  await open({ unlocked: true, enrolment: { role: 'lawyer' }, noKeys: true });
+  await page.getByTestId('nav-sync').click();
+  const said = await page.getByTestId('sync-awaiting-keys').innerText();
+  assert(said.includes('482 913') && said.includes('koordynator'), `said: ${said}`);
+  await shot('sync-awaiting-keys');
+});
+
 test('team: an enrolled laptop of another role has no Team card', async ({ open, page }) => {
   await open({ unlocked: true, enrolment: { role: 'counsellor' } });
   await page.getByTestId('nav-sync').click();

@@ -237,6 +237,12 @@ enum TeamCommand {
     Approve { id: String },
     /// Decline it.
     Decline { id: String },
+    /// Laptops of the organisation waiting for keys (with their check codes); with a device
+    /// id and the check code that laptop shows, give it this laptop's keys.
+    Keys {
+        device_id: Option<String>,
+        check_code: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -868,7 +874,23 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             });
             match result {
                 Ok(summary) if json => print(&summary),
+                Ok(s) if s.awaiting_keys.is_some() => {
+                    println!(
+                        "This laptop has no keys of its organisation yet: nothing was sent or received. \
+                         Its check code is {}. Ask a coordinator to compare it and give it keys \
+                         (`punkt team keys`, or the Team card), then sync again.",
+                        s.awaiting_keys.as_deref().unwrap_or_default()
+                    );
+                    Ok(())
+                }
                 Ok(s) => {
+                    for w in &s.waiting_for_keys {
+                        println!(
+                            "{}'s laptop '{}' waits for keys: read the check code it shows, then \
+                             `punkt team keys {} CHECK`.",
+                            w.user, w.name, w.device_id
+                        );
+                    }
                     println!(
                         "Synced: {} sent, {} received ({} new), {} reconciled, {} refused; {} waiting to go.",
                         s.sent, s.received, s.new_documents, s.reconciled, s.refused.len(), s.pending_after
@@ -986,7 +1008,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             }
         }
         Command::Team { command, ca_cert } => {
-            let punkt = open(&dir)?;
+            let mut punkt = open(&dir)?;
             let mut t = punkt.transport(ca_cert.as_deref())?;
             match command {
                 None => print(&punkt.team(&mut t)?),
@@ -1001,6 +1023,23 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 }
                 Some(TeamCommand::Approve { id }) => print(&punkt.approve(&mut t, &id, true)?),
                 Some(TeamCommand::Decline { id }) => print(&punkt.approve(&mut t, &id, false)?),
+                Some(TeamCommand::Keys {
+                    device_id: None, ..
+                }) => print(&serde_json::json!({
+                    "check_code": punkt.check_code()?,
+                    "waiting": punkt.exchange_keys(&mut t)?,
+                })),
+                Some(TeamCommand::Keys {
+                    device_id: Some(id),
+                    check_code,
+                }) => {
+                    let check = check_code.ok_or_else(|| {
+                        anyhow::anyhow!(
+                            "give the check code the laptop shows (six digits): compare it first"
+                        )
+                    })?;
+                    print(&serde_json::json!({ "given": punkt.give_keys(&mut t, &id, &check)? }))
+                }
             }
         }
         Command::Erasures { command, ca_cert } => {

@@ -12,6 +12,9 @@ pub enum CoreError {
     Model(#[from] ModelError),
     #[error("invalid input: {0}")]
     Invalid(String),
+    /// The check code typed is not the one the laptop's key gives: no keys were given.
+    #[error("{0}")]
+    CheckCodeMismatch(String),
     #[error("no client file with id {0}")]
     UnknownClient(String),
     #[error("the document {id} is damaged: {reason}")]
@@ -76,6 +79,7 @@ impl CoreError {
             },
             CoreError::Model(e) => e.code(),
             CoreError::Invalid(_) => "invalid_input",
+            CoreError::CheckCodeMismatch(_) => "check_code_mismatch",
             CoreError::UnknownClient(_) => "unknown_client",
             CoreError::NotReceived(_) => "not_received",
             CoreError::Erased(_) => "erased",

@@ -25,6 +25,7 @@ pub mod history;
 pub mod home;
 pub mod import;
 pub mod indexing;
+pub mod keys;
 pub mod labels;
 pub mod referrals;
 pub mod report;
@@ -171,6 +172,19 @@ pub(crate) fn changes_after(
         .into_iter()
         .map(|(h, b)| (h.0.to_vec(), b))
         .collect()
+}
+
+/// A text field of a document's root (`to_organisation` of a referral, `merged_into` of a
+/// client file).
+pub(crate) fn root_text(doc: &AutoCommit, key: &str) -> Option<String> {
+    use automerge::ReadDoc;
+    match doc.get(automerge::ROOT, key).ok()?? {
+        (automerge::Value::Scalar(s), _) => match s.as_ref() {
+            automerge::ScalarValue::Str(t) => Some(t.to_string()),
+            _ => None,
+        },
+        _ => None,
+    }
 }
 
 pub(crate) fn heads_bytes(heads: &[ChangeHash]) -> Vec<u8> {

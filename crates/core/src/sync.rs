@@ -25,10 +25,11 @@ use punkt_store::documents::{DocumentWrite, SyncMark};
 use punkt_store::index::ClientIndex;
 use punkt_sync::docs::{self, heads_from_bytes, heads_to_bytes, sorted, Applied};
 use punkt_sync::wire::{
-    limits, ChangedDoc, DocData, DocPush, DocSyncMessage, DocWant, Erase, Outcome, Payload, Pull,
-    Push, Reconcile, ERASED_CODE, ERASED_KIND,
+    limits, ChangedDoc, DocData, DocPush, DocWant, Erase, Hash, Outcome, Payload, Pull, Push,
+    ERASED_CODE, ERASED_KIND,
 };
 use punkt_sync::{decode_response, encode_request, Request, Response};
+use serde_bytes::ByteBuf;
 
 use crate::error::{CoreError, Result};
 use crate::indexing;
@@ -42,10 +43,6 @@ const PUSH_BYTES: usize = 8 * 1024 * 1024;
 const PULL_DOCS: usize = 500;
 /// Entries of "what changed" per page.
 const PAGE: u32 = 1_000;
-/// Diverged documents reconciled per request (and held in memory at once).
-const RECONCILE_DOCS: usize = 200;
-/// Rounds of the sync protocol for diverged documents.
-const RECONCILE_ROUNDS: usize = 12;
 
 /// Carries one request body to the server and brings back the response body.
 pub trait Transport {
@@ -243,7 +240,7 @@ pub struct SyncSummary {
     pub received: u64,
     /// Of those, documents new to this store.
     pub new_documents: u64,
-    /// Documents whose histories had diverged and were reconciled.
+    /// Documents whose histories had diverged: sent or fetched whole.
     pub reconciled: u64,
     pub refused: Vec<RefusedDocument>,
     /// Erasures this laptop sent that the server confirmed.
@@ -272,6 +269,12 @@ pub struct SyncSummary {
     pub cursor: u64,
     pub duration_ms: u64,
     pub finished_at: String,
+    /// This laptop has no keys of its organisation yet (protocol 6): the check code a
+    /// coordinator compares before giving them. Nothing else was synced.
+    pub awaiting_keys: Option<String>,
+    /// Laptops of the organisation waiting for keys this one holds (a coordinator compares
+    /// their check codes and gives them: `punkt team keys`).
+    pub waiting_for_keys: Vec<crate::keys::WaitingLaptop>,
 }
 
 /// Where a sync is, for a progress display.
@@ -291,6 +294,10 @@ pub struct SyncStatus {
     pub pending_documents: u64,
     pub cursor: u64,
     pub last_sync: Option<serde_json::Value>,
+    /// The six digits a coordinator compares before giving this laptop keys (enrolled only).
+    pub check_code: Option<String>,
+    /// Whether this laptop holds its organisation's key (it cannot sync files without).
+    pub holds_keys: bool,
 }
 
 const SERVER_BEHIND: &str = "the server is behind this device (restored from a backup?)";
@@ -300,6 +307,8 @@ const META_GENERATION: &str = "sync_server_generation";
 const META_TOKEN: &str = "sync_token";
 const META_CURSOR: &str = "sync_cursor";
 const META_LAST: &str = "sync_last";
+/// Documents pulled without a key this laptop could open, asked for again at each sync.
+const META_AWAITING_KEY: &str = "e2e_awaiting_key";
 
 impl Punkt {
     /// Enrol this store's device with a sync server using a one-time code from a coordinator.
@@ -313,7 +322,21 @@ impl Punkt {
     ) -> Result<Enrolment> {
         let server = server.trim().trim_end_matches('/').to_string();
         check_server_url(&server)?;
-        let body = serde_json::json!({ "code": code, "device_name": device_name }).to_string();
+        // Only the part of the code the server knows leaves this laptop; with it goes the
+        // public key its organisation's keys will be sealed to.
+        let split = punkt_e2e::split_code(code).map_err(|_| {
+            CoreError::Invalid(
+                "an enrolment code has 12 characters (20 when a coordinator's laptop made it)"
+                    .into(),
+            )
+        })?;
+        let public_key = hex::encode(self.device_pair()?.public());
+        let body = serde_json::json!({
+            "code": split.server_part,
+            "device_name": device_name,
+            "public_key": public_key,
+        })
+        .to_string();
         let mut resp = agent(ca_cert, Duration::from_secs(30))?
             .post(&format!("{server}/v1/enroll"))
             .header("Content-Type", "application/json")
@@ -361,7 +384,9 @@ impl Punkt {
             &serde_json::to_string(&enrolment).expect("serialises"),
         )?;
         self.store.set_meta(META_TOKEN, &reply.token)?;
-        // A new server (or a new enrolment) has confirmed nothing yet: send everything.
+        // A new server (or a new enrolment) has confirmed nothing yet: send everything. Its
+        // key epochs are its own: scope keys of another enrolment are forgotten.
+        self.store.forget_scope_keys()?;
         self.store.delete_meta(META_CURSOR)?;
         self.store.delete_meta(META_GENERATION)?;
         self.store.reset_sync_state()?;
@@ -407,6 +432,11 @@ impl Punkt {
                 .store
                 .meta_value(META_LAST)?
                 .and_then(|s| serde_json::from_str(&s).ok()),
+            check_code: match self.enrolment()? {
+                Some(_) => Some(self.check_code()?),
+                None => None,
+            },
+            holds_keys: self.holds_org_key()?,
         })
     }
 
@@ -506,17 +536,22 @@ impl Punkt {
             None => self.store.set_meta(META_GENERATION, &reply.generation)?,
         }
         self.note_directory_tag(&reply.directory)?;
+        self.store
+            .set_meta(crate::keys::META_SERVER_KEYS_TAG, &reply.keys)?;
         Ok(reply)
     }
 
-    /// The next batch of `pending` (from `*i`) to push: what the server lacks of each document,
-    /// by its last confirmed heads; documents whose base the laptop cannot find go to
-    /// `diverged`. Returns the pushes and each document's write sequence.
+    /// The next batch of `pending` (from `*i`) to push: what the server lacks of each document
+    /// (by its last confirmed heads; the whole history when this laptop does not know them, or
+    /// with `whole`), sealed. A document this laptop cannot seal yet (no key of its scope, or
+    /// a referral to an organisation without a key) waits, reported. Returns the pushes and
+    /// each document's write sequence.
     fn push_batch(
         &self,
         pending: &[punkt_store::documents::PendingDocument],
         i: &mut usize,
-        diverged: &mut Vec<String>,
+        whole: bool,
+        summary: &mut SyncSummary,
     ) -> Result<(Vec<DocPush>, HashMap<String, i64>)> {
         let mut docs = Vec::new();
         let mut seqs: HashMap<String, i64> = HashMap::new();
@@ -525,32 +560,75 @@ impl Punkt {
             let p = &pending[*i];
             *i += 1;
             let stored = self.store.load_document(&p.id)?;
-            let mut doc =
-                docs::load(&stored.snapshot, &stored.changes).map_err(|e| CoreError::Document {
-                    id: p.id.clone(),
-                    reason: e.to_string(),
-                })?;
-            let base = p
-                .server_heads
-                .as_deref()
-                .map(heads_from_bytes)
-                .unwrap_or_default();
-            match docs::changes_since(&mut doc, &base) {
-                Some(changes) => {
-                    bytes += changes.iter().map(|c| c.len()).sum::<usize>();
+            let server_heads = if whole {
+                None
+            } else {
+                p.server_heads.as_deref()
+            };
+            match self.seal_unsent(stored, server_heads)? {
+                Sealing::Ready(d) => {
+                    // This laptop did not know the heads the server was said to have: the
+                    // whole history goes (a diverged history, sent whole).
+                    if server_heads.is_some_and(|h| !h.is_empty()) && d.base_heads.is_empty() {
+                        summary.reconciled += 1;
+                    }
+                    bytes += d.changes.iter().map(|c| c.sealed.len()).sum::<usize>();
                     seqs.insert(p.id.clone(), p.local_seq);
-                    docs.push(DocPush {
-                        doc_id: p.id.clone(),
-                        kind: p.kind.clone(),
-                        owner_org: p.owner_org.clone(),
-                        base_heads: base,
-                        changes,
-                    });
+                    docs.push(*d);
                 }
-                None => diverged.push(p.id.clone()),
+                Sealing::NoKey(why) => summary.refused.push(RefusedDocument {
+                    doc_id: p.id.clone(),
+                    code: "no_key".into(),
+                    message: why,
+                }),
             }
         }
         Ok((docs, seqs))
+    }
+
+    /// A stored document's changes the server lacks (see [`unsent`]), sealed under its key,
+    /// with its wraps when the server may not have them, and what the server must know of
+    /// them in clear (a referral's receiver, a merge).
+    fn seal_unsent(
+        &self,
+        stored: punkt_store::documents::StoredDocument,
+        server_heads: Option<&[u8]>,
+    ) -> Result<Sealing> {
+        let mut u = unsent(stored, server_heads)?;
+        let new_on_server = server_heads.is_none() || u.base_heads.is_empty();
+        let referral_to = (new_on_server && u.kind == punkt_sync::access::REFERRAL_KIND)
+            .then(|| crate::root_text(&u.doc, "to_organisation"))
+            .flatten();
+        let merged_now = crate::root_text(&u.doc, "merged_into").is_some();
+        let merged_before = !u.base_heads.is_empty() && {
+            use automerge::ReadDoc;
+            let at = docs::from_wire(&u.base_heads);
+            matches!(
+                u.doc.get_at(automerge::ROOT, "merged_into", &at),
+                Ok(Some(_))
+            )
+        };
+        let Some((key, keys)) =
+            self.doc_key_for_push(&u.id, &u.kind, new_on_server, referral_to.as_deref())?
+        else {
+            return Ok(Sealing::NoKey(match &referral_to {
+                Some(to) => format!(
+                    "waits until {to} has a key (one of its laptops syncs) and this laptop knows it"
+                ),
+                None => "waits until this laptop has its organisation's keys".into(),
+            }));
+        };
+        let changes = crate::e2e::seal_changes(&key, &u.id, &mut u.changes);
+        Ok(Sealing::Ready(Box::new(DocPush {
+            doc_id: u.id,
+            kind: u.kind,
+            owner_org: u.owner_org,
+            base_heads: u.base_heads,
+            changes,
+            keys,
+            referral_to,
+            merges_away: merged_now && !merged_before,
+        })))
     }
 
     /// This laptop was revoked: hand the server what was not sent yet (whole histories where
@@ -559,15 +637,10 @@ impl Punkt {
     fn final_push(&mut self, t: &mut dyn Transport) -> Result<u64> {
         let pending = self.store.pending_documents()?;
         let mut taken = 0;
-        let mut rest = pending.iter().peekable();
-        while rest.peek().is_some() {
-            let (mut docs, mut bytes) = (Vec::new(), 0);
-            while let Some(p) = rest.next_if(|_| docs.len() < PUSH_DOCS && bytes < PUSH_BYTES) {
-                let stored = self.store.load_document(&p.id)?;
-                let d = unsent_or_whole(stored, p.server_heads.as_deref())?;
-                bytes += d.changes.iter().map(|c| c.len()).sum::<usize>();
-                docs.push(d);
-            }
+        let mut i = 0;
+        let mut summary = SyncSummary::default();
+        while i < pending.len() {
+            let (docs, _) = self.push_batch(&pending, &mut i, false, &mut summary)?;
             let req = Request::FinalPush(Push {
                 cursor: 0,
                 page_limit: 1,
@@ -644,64 +717,73 @@ impl Punkt {
         let started = Instant::now();
         let mut summary = SyncSummary::default();
         let mut cursor = self.cursor()?;
-        let mut diverged: Vec<String> = Vec::new();
 
         // 0. Erasures first: the server deletes its copies before anything else moves.
         self.send_erasures(t, &mut summary)?;
 
-        // 1. Push what the server lacks; each answer also lists what changed there.
+        // 1. Keys (protocol 6): without its organisation's key a laptop can neither send nor
+        // open a file; it waits for a coordinator to compare its check code and give it keys.
+        // Asked before sending anything (a referral needs the receiver's current key), or
+        // when the last push answer announced a change; a sync with nothing to send and no
+        // news costs no keys round.
         let pending = self.store.pending_documents()?;
-        let total = pending.len() as u64;
-        let mut more = true;
-        let mut i = 0;
-        while i < pending.len() {
-            let (docs, seqs) = self.push_batch(&pending, &mut i, &mut diverged)?;
-            let reply = self.push_round(
-                t,
-                &mut summary,
-                Push {
-                    cursor,
-                    page_limit: PAGE,
-                    docs,
-                },
-            )?;
-            let mut erased = Vec::new();
-            for r in reply.results {
-                match r.outcome {
-                    Outcome::Applied { heads } => {
-                        if let Some(seq) = seqs.get(&r.doc_id) {
-                            self.store
-                                .mark_synced(&r.doc_id, &heads_to_bytes(&heads), *seq)?;
-                            summary.sent += 1;
-                        }
-                    }
-                    Outcome::NeedSync => diverged.push(r.doc_id),
-                    Outcome::Refused(why) if why.code == ERASED_CODE => erased.push(r.doc_id),
-                    Outcome::Refused(why) => summary.refused.push(RefusedDocument {
-                        doc_id: r.doc_id,
-                        code: why.code,
-                        message: why.message,
-                    }),
-                }
-            }
-            self.drop_erased(&mut summary, &erased)?;
-            progress(SyncProgress {
-                phase: "send",
-                done: i as u64,
-                total,
-            });
-            cursor = self.apply_page(
-                t,
-                &mut summary,
-                &mut diverged,
-                reply.changed,
-                reply.next_cursor,
-                progress,
-            )?;
-            more = reply.more;
+        let keys_stale = self.store.meta_value(crate::keys::META_KEYS_TAG)?
+            != self.store.meta_value(crate::keys::META_SERVER_KEYS_TAG)?
+            || self.store.meta_value(crate::keys::META_KEYS_TAG)?.is_none();
+        if !pending.is_empty() || keys_stale || !self.holds_org_key()? {
+            summary.waiting_for_keys = self.sync_keys(t, &mut summary)?;
+        }
+        if !self.holds_org_key()? {
+            summary.awaiting_keys = Some(self.check_code()?);
+            return self.finish(summary, cursor, started);
         }
 
-        // 2. Page through the rest of what changed on the server.
+        // 2. Push what the server lacks; each answer also lists what changed there.
+        let mut need_whole = Vec::new();
+        let mut more = self
+            .push_pending(
+                t,
+                &mut summary,
+                &pending,
+                false,
+                &mut cursor,
+                &mut need_whole,
+                progress,
+            )?
+            .unwrap_or(true);
+        // Documents of which the server lacks changes this laptop thought it had (a lost
+        // answer, a restored server): their whole history, which the server can always take.
+        if !need_whole.is_empty() {
+            let again: Vec<_> = pending
+                .iter()
+                .filter(|p| need_whole.contains(&p.id))
+                .cloned()
+                .collect();
+            let mut still = Vec::new();
+            if let Some(m) = self.push_pending(
+                t,
+                &mut summary,
+                &again,
+                true,
+                &mut cursor,
+                &mut still,
+                progress,
+            )? {
+                more = m;
+            }
+            summary.reconciled += (again.len() - still.len()) as u64;
+            for id in still {
+                summary.refused.push(RefusedDocument {
+                    doc_id: id,
+                    code: "not_reconciled".into(),
+                    message: "the server could not take this file's history; it stays here and \
+                              goes with a later sync"
+                        .into(),
+                });
+            }
+        }
+
+        // 3. Page through the rest of what changed on the server.
         while more {
             let reply = self.push_round(
                 t,
@@ -712,25 +794,39 @@ impl Punkt {
                     docs: Vec::new(),
                 },
             )?;
-            cursor = self.apply_page(
-                t,
-                &mut summary,
-                &mut diverged,
-                reply.changed,
-                reply.next_cursor,
-                progress,
-            )?;
+            cursor =
+                self.apply_page(t, &mut summary, reply.changed, reply.next_cursor, progress)?;
             more = reply.more;
         }
 
-        // 3. Reconcile documents whose histories diverged.
-        diverged.sort();
-        diverged.dedup();
-        for chunk in diverged.chunks(RECONCILE_DOCS) {
-            self.reconcile(t, &mut summary, chunk)?;
+        // Documents that came without a key this laptop could open: asked for again.
+        let retry = self.awaiting_key()?;
+        if !retry.is_empty() {
+            for id in &retry {
+                self.note_awaiting_key(id, false)?;
+            }
+            let again = retry
+                .into_iter()
+                .map(|doc_id| ChangedDoc {
+                    doc_id,
+                    kind: String::new(),
+                    owner_org: String::new(),
+                    heads: Vec::new(),
+                    seq: 0,
+                    undone: false,
+                })
+                .collect();
+            self.apply_page(t, &mut summary, again, cursor, progress)?;
         }
 
-        summary.cursor = cursor;
+        // Keys changed on the server meanwhile (a laptop waits for keys, a grant to share):
+        // act on it now rather than next time.
+        if self.store.meta_value(crate::keys::META_KEYS_TAG)?
+            != self.store.meta_value(crate::keys::META_SERVER_KEYS_TAG)?
+        {
+            summary.waiting_for_keys = self.sync_keys(t, &mut summary)?;
+        }
+
         // 4. What was done here for the audit log (exports, merges), once the documents it
         // names are on the server.
         // Not fatal: the documents are synced; the events wait for the next sync.
@@ -749,6 +845,38 @@ impl Punkt {
             Ok(n) => summary.tallies_resent = n as u64,
             Err(e) => summary.tally_error = Some(e.code().to_string()),
         }
+        self.finish(summary, cursor, started)
+    }
+
+    /// Documents that came without a key this laptop could open.
+    fn awaiting_key(&self) -> Result<Vec<String>> {
+        Ok(self
+            .store
+            .meta_value(META_AWAITING_KEY)?
+            .and_then(|s| serde_json::from_str(&s).ok())
+            .unwrap_or_default())
+    }
+
+    fn note_awaiting_key(&self, id: &str, waiting: bool) -> Result<()> {
+        let mut ids = self.awaiting_key()?;
+        ids.retain(|i| i != id);
+        if waiting {
+            ids.push(id.to_string());
+        }
+        Ok(self.store.set_meta(
+            META_AWAITING_KEY,
+            &serde_json::to_string(&ids).expect("serialises"),
+        )?)
+    }
+
+    /// The summary's last figures, kept for `punkt sync status`.
+    fn finish(
+        &self,
+        mut summary: SyncSummary,
+        cursor: u64,
+        started: Instant,
+    ) -> Result<SyncSummary> {
+        summary.cursor = cursor;
         summary.pending_after = self.store.count_pending()?;
         summary.duration_ms = started.elapsed().as_millis() as u64;
         summary.finished_at = self.now_text();
@@ -757,6 +885,65 @@ impl Punkt {
             &serde_json::to_string(&summary).expect("serialises"),
         )?;
         Ok(summary)
+    }
+
+    /// Push `pending` in batches (their whole histories with `whole`), applying each answer's
+    /// page of what changed. Documents the server answers `NeedSync` go to `need_whole`.
+    /// Returns the last answer's `more`, if any batch went.
+    #[allow(clippy::too_many_arguments)]
+    fn push_pending(
+        &mut self,
+        t: &mut dyn Transport,
+        summary: &mut SyncSummary,
+        pending: &[punkt_store::documents::PendingDocument],
+        whole: bool,
+        cursor: &mut u64,
+        need_whole: &mut Vec<String>,
+        progress: &mut dyn FnMut(SyncProgress),
+    ) -> Result<Option<bool>> {
+        let total = pending.len() as u64;
+        let mut more = None;
+        let mut i = 0;
+        while i < pending.len() {
+            let (docs, seqs) = self.push_batch(pending, &mut i, whole, summary)?;
+            let reply = self.push_round(
+                t,
+                summary,
+                Push {
+                    cursor: *cursor,
+                    page_limit: PAGE,
+                    docs,
+                },
+            )?;
+            let mut erased = Vec::new();
+            for r in reply.results {
+                match r.outcome {
+                    Outcome::Applied { heads } => {
+                        if let Some(seq) = seqs.get(&r.doc_id) {
+                            self.store
+                                .mark_synced(&r.doc_id, &heads_to_bytes(&heads), *seq)?;
+                            summary.sent += 1;
+                        }
+                    }
+                    Outcome::NeedSync => need_whole.push(r.doc_id),
+                    Outcome::Refused(why) if why.code == ERASED_CODE => erased.push(r.doc_id),
+                    Outcome::Refused(why) => summary.refused.push(RefusedDocument {
+                        doc_id: r.doc_id,
+                        code: why.code,
+                        message: why.message,
+                    }),
+                }
+            }
+            self.drop_erased(summary, &erased)?;
+            progress(SyncProgress {
+                phase: "send",
+                done: i as u64,
+                total,
+            });
+            *cursor = self.apply_page(t, summary, reply.changed, reply.next_cursor, progress)?;
+            more = Some(reply.more);
+        }
+        Ok(more)
     }
 
     /// Send the erasures made here that the server has not confirmed.
@@ -837,9 +1024,8 @@ impl Punkt {
             })
             .collect();
         let cursor = self.cursor()?;
-        let mut diverged = Vec::new();
-        self.apply_page(t, summary, &mut diverged, wanted, cursor, &mut |_| {})?;
-        self.reconcile(t, summary, &diverged)
+        self.apply_page(t, summary, wanted, cursor, &mut |_| {})?;
+        Ok(())
     }
 
     /// Delete documents the server says were erased; note the ones that were here.
@@ -864,7 +1050,6 @@ impl Punkt {
         &mut self,
         t: &mut dyn Transport,
         summary: &mut SyncSummary,
-        diverged: &mut Vec<String>,
         changed: Vec<ChangedDoc>,
         next_cursor: u64,
         progress: &mut dyn FnMut(SyncProgress),
@@ -898,15 +1083,20 @@ impl Punkt {
                 Some((heads, _)) => wants.push(DocWant {
                     doc_id: c.doc_id.clone(),
                     have_heads: heads_from_bytes(&heads),
+                    need_key: self.store.doc_key(&c.doc_id)?.is_none(),
                 }),
                 None => wants.push(DocWant {
                     doc_id: c.doc_id.clone(),
                     have_heads: Vec::new(),
+                    need_key: self.store.doc_key(&c.doc_id)?.is_none(),
                 }),
             }
         }
         let total = wants.len() as u64;
         let mut done = 0;
+        // Documents whose changes did not apply here (a dependency missing): asked for whole,
+        // once.
+        let mut asked_whole: HashSet<String> = HashSet::new();
         while !wants.is_empty() {
             let ask: Vec<DocWant> = wants.drain(..wants.len().min(PULL_DOCS)).collect();
             let Response::Pull(reply) =
@@ -938,12 +1128,44 @@ impl Punkt {
                 ));
             }
             done += reply.docs.len() as u64;
-            self.apply_pulled(true, summary, diverged, reply.docs)?;
+            let mut opened = Vec::with_capacity(reply.docs.len());
+            for d in reply.docs {
+                match self.open_pulled(d)? {
+                    Ok(p) => opened.push(p),
+                    Err(Refused(r)) => {
+                        // Its key comes later (a grant to share, keys not given yet): asked
+                        // for again at the next sync, though the cursor moves on.
+                        if r.code == "no_key" {
+                            self.note_awaiting_key(&r.doc_id, true)?;
+                        }
+                        summary.refused.push(r)
+                    }
+                }
+            }
+            let mut missing = Vec::new();
+            self.apply_pulled(true, summary, &mut missing, opened)?;
             // What did not fit in the answer is asked for again.
             let mut rest: Vec<DocWant> = ask
                 .into_iter()
                 .filter(|w| !answered.contains(&w.doc_id))
                 .collect();
+            for id in missing {
+                if asked_whole.insert(id.clone()) {
+                    summary.reconciled += 1;
+                    rest.push(DocWant {
+                        doc_id: id,
+                        have_heads: Vec::new(),
+                        need_key: false,
+                    });
+                } else {
+                    summary.refused.push(RefusedDocument {
+                        doc_id: id,
+                        code: "not_reconciled".into(),
+                        message: "changes from the server depend on changes it does not have"
+                            .into(),
+                    });
+                }
+            }
             rest.append(&mut wants);
             wants = rest;
             progress(SyncProgress {
@@ -963,7 +1185,7 @@ impl Punkt {
         from_server: bool,
         summary: &mut SyncSummary,
         diverged: &mut Vec<String>,
-        docs_in: Vec<DocData>,
+        docs_in: Vec<PlainData>,
     ) -> Result<()> {
         let now = self.now_text();
         let actor = self.actor.clone();
@@ -1032,7 +1254,7 @@ impl Punkt {
                 doc.set_actor(actor.clone());
                 let before = doc.get_heads();
                 match &d.payload {
-                    Payload::Changes(changes) => {
+                    PlainPayload::Changes(changes) => {
                         match docs::apply_changes(&mut doc, changes)
                             .map_err(|e| damaged(&d.doc_id, e))?
                         {
@@ -1040,7 +1262,7 @@ impl Punkt {
                             Applied::Done { .. } => {}
                         }
                     }
-                    Payload::Full { snapshot, changes } => {
+                    PlainPayload::Full { snapshot, changes } => {
                         let mut theirs =
                             docs::load(snapshot, changes).map_err(|e| damaged(&d.doc_id, e))?;
                         doc.merge(&mut theirs).map_err(|e| damaged(&d.doc_id, e))?;
@@ -1099,128 +1321,11 @@ impl Punkt {
         batch.commit()?;
         Ok(())
     }
-
-    /// Run Automerge's sync protocol for `ids` until both sides agree (or rounds run out).
-    fn reconcile(
-        &mut self,
-        t: &mut dyn Transport,
-        summary: &mut SyncSummary,
-        ids: &[String],
-    ) -> Result<()> {
-        let mut work: HashMap<String, (AutoCommit, automerge::sync::State)> = HashMap::new();
-        for id in ids {
-            let stored = self.store.load_document(id)?;
-            let mut doc =
-                docs::load(&stored.snapshot, &stored.changes).map_err(|e| CoreError::Document {
-                    id: id.clone(),
-                    reason: e.to_string(),
-                })?;
-            doc.set_actor(self.actor.clone());
-            work.insert(id.clone(), (doc, automerge::sync::State::new()));
-        }
-        let mut incoming: HashMap<String, serde_bytes::ByteBuf> = HashMap::new();
-        // A document has converged when a round leaves this side nothing to say about it.
-        let mut quiet: HashSet<String> = HashSet::new();
-        for _ in 0..RECONCILE_ROUNDS {
-            let mut out = Vec::new();
-            quiet.clear();
-            for (id, (doc, state)) in work.iter_mut() {
-                let msg = incoming.remove(id);
-                let next = docs::sync_step(doc, state, msg.as_ref().map(|m| m.as_slice()))
-                    .map_err(|e| CoreError::Sync(format!("document {id}: {e}")))?;
-                match next {
-                    Some(m) => out.push(DocSyncMessage {
-                        doc_id: id.clone(),
-                        message: Some(m),
-                    }),
-                    None => {
-                        quiet.insert(id.clone());
-                    }
-                }
-            }
-            if out.is_empty() {
-                break;
-            }
-            let Response::Reconcile(reply) =
-                self.round(t, summary, &Request::Reconcile(Reconcile { docs: out }))?
-            else {
-                return Err(CoreError::Sync(
-                    "the server answered a reconcile with something else".into(),
-                ));
-            };
-            for m in reply.docs {
-                if let Some(msg) = m.message {
-                    incoming.insert(m.doc_id, msg);
-                }
-            }
-        }
-        // Store what the protocol brought in, merged into the stored document under the lock.
-        for (id, (mut theirs, state)) in work {
-            // Converged only if the server told us its heads and they are ours: a server that
-            // never answered (it lacks the document, or refused) leaves this side quiet too.
-            let server_has = state.their_heads.clone().map(|h| sorted(docs::to_wire(&h)));
-            let converged = quiet.contains(&id)
-                && server_has.as_ref() == Some(&sorted(docs::to_wire(&theirs.get_heads())));
-            let heads = docs::to_wire(&theirs.get_heads());
-            let actor = self.actor.clone();
-            let now = self.now_text();
-            self.store.edit_document(&id, &now, |stored| -> Result<_> {
-                let mut doc = docs::load(&stored.snapshot, &stored.changes).map_err(|e| {
-                    CoreError::Document {
-                        id: id.clone(),
-                        reason: e.to_string(),
-                    }
-                })?;
-                doc.set_actor(actor);
-                let before = doc.get_heads();
-                doc.merge(&mut theirs)
-                    .map_err(|e| CoreError::Sync(e.to_string()))?;
-                let new_changes = crate::changes_after(&mut doc, &before);
-                let now_heads = docs::to_wire(&doc.get_heads());
-                let index = if new_changes.is_empty() {
-                    None
-                } else {
-                    index_of(&stored.kind, &mut doc, &id)?
-                };
-                // Converged: the server has exactly these heads. Not converged (the server
-                // refused or lacks the document): forget what it was thought to have, so the
-                // next sync sends the whole history, which it can always apply.
-                let sync = if converged {
-                    SyncMark {
-                        server_heads: heads_to_bytes(&heads),
-                        in_sync: sorted(now_heads.clone()) == sorted(heads.clone()),
-                    }
-                } else {
-                    SyncMark {
-                        server_heads: Vec::new(),
-                        in_sync: false,
-                    }
-                };
-                let update = punkt_store::documents::DocumentUpdate {
-                    changes: new_changes,
-                    heads: heads_to_bytes(&now_heads),
-                    index,
-                    sync: Some(sync),
-                };
-                Ok((Some(update), ()))
-            })?;
-            if converged {
-                summary.reconciled += 1;
-            } else {
-                summary.refused.push(RefusedDocument {
-                    doc_id: id.clone(),
-                    code: "not_reconciled".into(),
-                    message: "the server and this laptop could not agree on this file; it will be sent whole next time".into(),
-                });
-            }
-        }
-        Ok(())
-    }
 }
 
 /// A document new to this store, ready to write.
 struct NewDocument {
-    data: DocData,
+    data: PlainData,
     snapshot: Vec<u8>,
     changes: Vec<(Vec<u8>, Vec<u8>)>,
     heads: Vec<punkt_sync::Hash>,
@@ -1241,34 +1346,142 @@ fn damaged(id: &str, e: impl std::fmt::Display) -> Refused {
     })
 }
 
-/// What the server lacks of a stored document whose last confirmed heads are `server_heads`:
+/// A document's changes the server lacks, by the heads it last confirmed (`server_heads`):
 /// the changes after them, or the whole history when this laptop does not know them (the
-/// server keeps what it already has). For sync files and a revoked laptop's last push, which
-/// get no second round to reconcile in.
-fn unsent_or_whole(
+/// server keeps what it already has).
+struct Unsent {
+    id: String,
+    kind: String,
+    owner_org: String,
+    base_heads: Vec<Hash>,
+    changes: Vec<automerge::Change>,
+    doc: AutoCommit,
+}
+
+fn unsent(
     stored: punkt_store::documents::StoredDocument,
     server_heads: Option<&[u8]>,
-) -> Result<DocPush> {
+) -> Result<Unsent> {
     let mut doc =
         docs::load(&stored.snapshot, &stored.changes).map_err(|e| CoreError::Document {
             id: stored.id.clone(),
             reason: e.to_string(),
         })?;
     let base = server_heads.map(heads_from_bytes).unwrap_or_default();
-    let (base_heads, changes) = match docs::changes_since(&mut doc, &base) {
-        Some(c) => (base, c),
-        None => (
-            Vec::new(),
-            docs::changes_since(&mut doc, &[]).unwrap_or_default(),
-        ),
-    };
-    Ok(DocPush {
-        doc_id: stored.id,
+    let known = docs::from_wire(&base)
+        .iter()
+        .all(|h| doc.get_change_by_hash(h).is_some());
+    let base_heads = if known { base } else { Vec::new() };
+    let changes = doc.get_changes(&docs::from_wire(&base_heads));
+    Ok(Unsent {
+        id: stored.id,
         kind: stored.kind,
         owner_org: stored.owner_org,
         base_heads,
         changes,
+        doc,
     })
+}
+
+/// What sealing a document's unsent changes came to.
+enum Sealing {
+    Ready(Box<DocPush>),
+    /// This laptop lacks a key it needs; why.
+    NoKey(String),
+}
+
+/// A document's changes in clear: what a sync file carries (the layout of protocol 5's push,
+/// so files written before still import).
+#[derive(Debug, Serialize, Deserialize)]
+struct PlainPush {
+    doc_id: String,
+    kind: String,
+    owner_org: String,
+    base_heads: Vec<Hash>,
+    changes: Vec<ByteBuf>,
+}
+
+impl From<Unsent> for PlainPush {
+    fn from(mut u: Unsent) -> Self {
+        PlainPush {
+            changes: u
+                .changes
+                .iter_mut()
+                .map(|c| ByteBuf::from(c.bytes().into_owned()))
+                .collect(),
+            doc_id: u.id,
+            kind: u.kind,
+            owner_org: u.owner_org,
+            base_heads: u.base_heads,
+        }
+    }
+}
+
+/// A pulled document once opened (or a sync file's), ready to apply.
+struct PlainData {
+    doc_id: String,
+    kind: String,
+    owner_org: String,
+    /// The server's heads (none for a sync file's).
+    heads: Vec<Hash>,
+    payload: PlainPayload,
+}
+
+enum PlainPayload {
+    /// A saved document and changes after it.
+    Full {
+        snapshot: ByteBuf,
+        changes: Vec<ByteBuf>,
+    },
+    Changes(Vec<ByteBuf>),
+}
+
+impl Punkt {
+    /// Open a pulled document: its key (kept here, or unwrapped from what came with it), its
+    /// sealed snapshot and changes, each checked (`crate::e2e`). A document that does not
+    /// open is refused, never applied.
+    fn open_pulled(&self, d: DocData) -> Result<std::result::Result<PlainData, Refused>> {
+        let Some(key) = self.doc_key_from(&d.doc_id, &d.kind, &d.keys)? else {
+            return Ok(Err(Refused(RefusedDocument {
+                doc_id: d.doc_id,
+                code: "no_key".into(),
+                message: "this laptop has no key for the document (yet)".into(),
+            })));
+        };
+        let bytes = |changes: Vec<automerge::Change>| {
+            changes
+                .into_iter()
+                .map(|mut c| ByteBuf::from(c.bytes().into_owned()))
+                .collect::<Vec<_>>()
+        };
+        let payload = match &d.payload {
+            Payload::Full {
+                snapshot: Some(snap),
+                changes,
+            } => crate::e2e::open_snapshot(&key, &d.doc_id, snap, changes).map(|mut doc| {
+                PlainPayload::Full {
+                    snapshot: ByteBuf::from(doc.save()),
+                    changes: Vec::new(),
+                }
+            }),
+            Payload::Full {
+                snapshot: None,
+                changes,
+            }
+            | Payload::Changes(changes) => crate::e2e::open_changes(&key, &d.doc_id, changes)
+                .map(|c| PlainPayload::Changes(bytes(c))),
+        };
+        Ok(match payload {
+            Ok(payload) => Ok(PlainData {
+                doc_id: d.doc_id,
+                kind: d.kind,
+                owner_org: d.owner_org,
+                heads: d.heads,
+                payload,
+            }),
+            Err(e) => Err(damaged(&d.doc_id, e)),
+        })
+    }
 }
 
 enum Prepared {
@@ -1276,13 +1489,13 @@ enum Prepared {
     MissingDependencies(String),
 }
 
-fn prepare_new(d: DocData) -> std::result::Result<Prepared, Refused> {
+fn prepare_new(d: PlainData) -> std::result::Result<Prepared, Refused> {
     let (snapshot, raw_changes) = match &d.payload {
-        Payload::Full { snapshot, changes } => (
+        PlainPayload::Full { snapshot, changes } => (
             snapshot.to_vec(),
             changes.iter().map(|c| c.to_vec()).collect::<Vec<_>>(),
         ),
-        Payload::Changes(changes) => {
+        PlainPayload::Changes(changes) => {
             let mut doc = AutoCommit::new();
             match docs::apply_changes(&mut doc, changes) {
                 Err(e) => return Err(damaged(&d.doc_id, e)),
@@ -1316,7 +1529,7 @@ fn prepare_new(d: DocData) -> std::result::Result<Prepared, Refused> {
 }
 
 /// [`prepare_new`] over all documents, on as many threads as there are cores, in order.
-fn prepare_all(docs_in: Vec<DocData>) -> Vec<std::result::Result<Prepared, Refused>> {
+fn prepare_all(docs_in: Vec<PlainData>) -> Vec<std::result::Result<Prepared, Refused>> {
     let threads = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1)
@@ -1325,7 +1538,7 @@ fn prepare_all(docs_in: Vec<DocData>) -> Vec<std::result::Result<Prepared, Refus
         return docs_in.into_iter().map(prepare_new).collect();
     }
     let chunk = docs_in.len().div_ceil(threads);
-    let mut chunks: Vec<Vec<DocData>> = Vec::new();
+    let mut chunks: Vec<Vec<PlainData>> = Vec::new();
     let mut it = docs_in.into_iter().peekable();
     while it.peek().is_some() {
         chunks.push(it.by_ref().take(chunk).collect());
@@ -1371,7 +1584,7 @@ struct Bundle {
     store_id: String,
     organisation: String,
     created_at: String,
-    docs: Vec<DocPush>,
+    docs: Vec<PlainPush>,
 }
 
 /// What an export wrote.
@@ -1433,7 +1646,7 @@ impl Punkt {
         for (id, server_heads) in targets {
             let stored = self.store.load_document(&id)?;
             if may_pass_on(&stored.kind) {
-                docs_out.push(unsent_or_whole(stored, server_heads.as_deref())?);
+                docs_out.push(PlainPush::from(unsent(stored, server_heads.as_deref())?));
             }
         }
         let bundle = Bundle {
@@ -1503,12 +1716,12 @@ impl Punkt {
                 });
                 continue;
             }
-            incoming.push(DocData {
+            incoming.push(PlainData {
                 doc_id: d.doc_id,
                 kind: d.kind,
                 owner_org: d.owner_org,
                 heads: Vec::new(),
-                payload: Payload::Changes(d.changes),
+                payload: PlainPayload::Changes(d.changes),
             });
         }
         let documents = incoming.len() as u64 + refused.len() as u64;

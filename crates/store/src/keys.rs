@@ -101,6 +101,12 @@ impl Store {
         Ok(n as u64)
     }
 
+    /// Forget every scope key (a new enrolment: the server's epochs are its own).
+    pub fn forget_scope_keys(&self) -> Result<()> {
+        self.conn.execute("DELETE FROM scope_keys", [])?;
+        Ok(())
+    }
+
     /// Keep document `doc_id`'s key (the same key again is a no-op; another is refused).
     pub fn put_doc_key(&self, doc_id: &str, key: &[u8; 32]) -> Result<()> {
         if let Some(have) = self.doc_key(doc_id)? {

@@ -61,6 +61,37 @@ pub fn is_section(kind: &str) -> bool {
     kind.starts_with(SECTION_PREFIX)
 }
 
+/// The scope key that wraps the keys of documents of `kind` (protocol 6, `docs/e2e.md`): a
+/// restricted section's own, everything else the organisation's.
+pub fn key_scope(kind: &str) -> &str {
+    if is_section(kind) {
+        kind
+    } else {
+        ORG_SCOPE
+    }
+}
+
+/// The scope every role of an organisation holds.
+pub const ORG_SCOPE: &str = "org";
+
+/// The scopes whose keys a laptop of `role` may hold: the organisation's, and the restricted
+/// sections the role reads.
+pub fn scopes_for_role(role: &str) -> Vec<String> {
+    std::iter::once(ORG_SCOPE.to_string())
+        .chain(
+            SECTIONS
+                .iter()
+                .filter(|(_, readers)| readers.contains(&role))
+                .map(|(name, _)| section_kind(name)),
+        )
+        .collect()
+}
+
+/// Whether `role` may hold the key of `scope`.
+pub fn role_may_hold(scope: &str, role: &str) -> bool {
+    scope == ORG_SCOPE || (is_section(scope) && role_may_read(scope, role))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

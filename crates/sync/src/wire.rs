@@ -9,7 +9,7 @@ use thiserror::Error;
 
 pub const MAGIC: [u8; 4] = *b"PKSY";
 /// The protocol version this build speaks.
-pub const VERSION: u16 = 5;
+pub const VERSION: u16 = 6;
 
 /// Bounds on what one message may hold.
 pub mod limits {
@@ -61,7 +61,6 @@ pub struct SealedSnapshot {
 pub enum Request {
     Push(Push),
     Pull(Pull),
-    Reconcile(Reconcile),
     /// Erase documents everywhere (version 2).
     Erase(Erase),
     /// One organisation's consortium tally for one month (version 3, coordinators only).
@@ -114,6 +113,11 @@ pub enum Request {
     UndoErasure {
         batch: String,
     },
+    /// "Which keys may I have, which epochs are there, who waits for keys?" (version 6).
+    Keys,
+    /// Register this device's public key, start a scope's first epoch, give keys to the
+    /// organisation's laptops (version 6). Answered with `Keys`.
+    PutKeys(PutKeys),
 }
 
 /// How long the server holds an erased document's bytes so that a coordinator can undo the
@@ -345,8 +349,106 @@ pub struct DocPush {
     pub owner_org: String,
     /// The heads the device last knew the server to have (empty for a document new to it).
     pub base_heads: Vec<Hash>,
-    /// Encoded Automerge changes after `base_heads`.
-    pub changes: Vec<ByteBuf>,
+    /// The changes after `base_heads`, sealed under the document's key (version 6).
+    pub changes: Vec<SealedChange>,
+    /// The document's key, wrapped for the scopes that may read it (a new document; the
+    /// server keeps what it does not have yet).
+    pub keys: Vec<WrappedKey>,
+    /// A new referral: the member organisation it goes to (the server cannot read it from
+    /// the document any more, and opens the referral to it).
+    pub referral_to: Option<String>,
+    /// These changes merge the file away into another (they set its `merged_into`): the
+    /// server holds that to the erasure rule.
+    pub merges_away: bool,
+}
+
+/// A document's key wrapped under epoch `epoch` of `org`'s `scope` key, or, with
+/// `sealed_to_org`, sealed to that organisation's public key of the epoch (a referral to it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WrappedKey {
+    pub org: String,
+    pub scope: String,
+    pub epoch: u32,
+    pub sealed_to_org: bool,
+    pub wrapped: ByteBuf,
+}
+
+/// A scope key sealed to one device (`punkt_e2e::grant_context`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyGrant {
+    pub device_id: String,
+    pub scope: String,
+    pub epoch: u32,
+    pub sealed: ByteBuf,
+}
+
+/// An epoch of an organisation's scope key; for the `org` scope, the organisation's public
+/// key of that epoch (referrals are sealed to it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScopeEpoch {
+    pub org: String,
+    pub scope: String,
+    pub epoch: u32,
+    pub public_key: Option<ByteBuf>,
+}
+
+/// A laptop of the asker's organisation that lacks scope keys its role may hold.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WaitingDevice {
+    pub device_id: String,
+    pub name: String,
+    pub user: String,
+    pub role: String,
+    pub public_key: ByteBuf,
+    /// The scopes (of the newest epochs) it may hold and was not given.
+    pub missing: Vec<String>,
+}
+
+/// What a device needs to open its organisation's documents (`Request::Keys`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeysReply {
+    /// The scope keys sealed to the asking device.
+    pub grants: Vec<KeyGrant>,
+    /// Its organisation's epochs, and every organisation's `org` epochs with their public
+    /// keys (for referrals).
+    pub epochs: Vec<ScopeEpoch>,
+    /// Its organisation's laptops waiting for keys the asker holds a scope for.
+    pub waiting: Vec<WaitingDevice>,
+    /// Whether the server has the asking device's public key.
+    pub registered: bool,
+    /// Documents of the asker's organisation another organisation was given access to
+    /// (`admin grant`) whose key was never sealed to it: a laptop holding the key seals it.
+    pub to_share: Vec<ShareRequest>,
+}
+
+/// A document to seal the key of to another organisation (its `org` key of `epoch`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShareRequest {
+    pub doc_id: String,
+    pub org: String,
+    pub epoch: u32,
+    pub public_key: ByteBuf,
+}
+
+/// A document's key sealed to another organisation (`PutKeys::shared`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SharedKey {
+    pub doc_id: String,
+    pub key: WrappedKey,
+}
+
+/// Keys a device hands the server (`Request::PutKeys`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PutKeys {
+    /// The asking device's public key, when the server does not have it (a laptop enrolled
+    /// before version 6).
+    pub public_key: Option<ByteBuf>,
+    /// New epochs of the asking device's organisation (the first key of a scope).
+    pub new_epochs: Vec<ScopeEpoch>,
+    /// Scope keys sealed to devices of its organisation.
+    pub grants: Vec<KeyGrant>,
+    /// Keys of its organisation's documents sealed to organisations given access to them.
+    pub shared: Vec<SharedKey>,
 }
 
 /// "Send me what I lack of these documents."
@@ -360,19 +462,8 @@ pub struct DocWant {
     pub doc_id: String,
     /// The device's heads (empty: it does not have the document).
     pub have_heads: Vec<Hash>,
-}
-
-/// One round of Automerge's sync protocol for several documents.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Reconcile {
-    pub docs: Vec<DocSyncMessage>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct DocSyncMessage {
-    pub doc_id: String,
-    /// An encoded `automerge::sync::Message`; `None` when this side has nothing to say.
-    pub message: Option<ByteBuf>,
+    /// The device has no key for the document: send its wraps.
+    pub need_key: bool,
 }
 
 /// What the server answers.
@@ -380,7 +471,6 @@ pub struct DocSyncMessage {
 pub enum Response {
     Push(PushReply),
     Pull(PullReply),
-    Reconcile(Reconcile),
     /// The whole request was refused.
     Refused(Refusal),
     /// Per document: `Applied` (erased now or before) or `Refused`.
@@ -396,6 +486,8 @@ pub enum Response {
     EnrolCode(EnrolCode),
     /// The erasures the server can still undo (version 5), oldest first.
     Erasures(Vec<HeldErasure>),
+    /// Version 6: the asker's keys, epochs and the laptops waiting for keys.
+    Keys(KeysReply),
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -416,6 +508,9 @@ pub struct PushReply {
     /// The member list's tag ([`directory_tag`]): a device whose list has another tag asks
     /// for the list (`Directory`); one whose list is current makes no extra round trip.
     pub directory: String,
+    /// A tag of what a `Keys` request would answer this device (version 6): a device whose
+    /// last answer had another tag asks again.
+    pub keys: String,
 }
 
 /// A short tag of the member organisations (sorted names), for telling whether a device's
@@ -428,6 +523,15 @@ pub fn directory_tag(names: &[String]) -> String {
         h.update([0]);
     }
     hex::encode(&h.finalize()[..8])
+}
+
+/// A short tag of a `Keys` answer (version 6): every push answer carries the tag of what a
+/// `Keys` request would answer, and a laptop asks again only when it differs from the last
+/// answer it had.
+pub fn keys_tag(reply: &KeysReply) -> String {
+    use sha2::{Digest, Sha256};
+    let bytes = postcard::to_stdvec(reply).expect("a keys answer serialises");
+    hex::encode(&Sha256::digest(bytes)[..8])
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -473,17 +577,20 @@ pub struct DocData {
     /// The server's heads after `payload`.
     pub heads: Vec<Hash>,
     pub payload: Payload,
+    /// The document's key wrapped for scopes of the device's organisation (when asked).
+    pub keys: Vec<WrappedKey>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Payload {
-    /// The whole document as the server stores it: a saved document and changes after it.
+    /// The whole document as the server stores it: a sealed snapshot, if a laptop made one,
+    /// and the changes after it.
     Full {
-        snapshot: ByteBuf,
-        changes: Vec<ByteBuf>,
+        snapshot: Option<SealedSnapshot>,
+        changes: Vec<SealedChange>,
     },
     /// Exactly the changes the device lacks.
-    Changes(Vec<ByteBuf>),
+    Changes(Vec<SealedChange>),
 }
 
 /// A refusal with a stable code (`unauthorized`, `device_revoked`, `forbidden`, `too_large`,
@@ -593,6 +700,40 @@ fn changes(n: usize) -> Result<(), WireError> {
     bound("changes for one document", n, limits::MAX_CHANGES_PER_DOC)
 }
 
+/// Wrapped keys of one document, epochs in one request.
+const MAX_KEYS: usize = 16;
+
+fn key_len(what: &str, k: &[u8], len: usize) -> Result<(), WireError> {
+    if k.len() != len {
+        return Err(WireError::Malformed(format!(
+            "a {what} of {} bytes",
+            k.len()
+        )));
+    }
+    Ok(())
+}
+
+fn wrapped(k: &WrappedKey) -> Result<(), WireError> {
+    name("organisation", &k.org)?;
+    name("scope", &k.scope)?;
+    bound("bytes of a wrapped key", k.wrapped.len(), 256)
+}
+
+fn grant(g: &KeyGrant) -> Result<(), WireError> {
+    name("device id", &g.device_id)?;
+    name("scope", &g.scope)?;
+    bound("bytes of a sealed key", g.sealed.len(), 256)
+}
+
+fn epoch(e: &ScopeEpoch) -> Result<(), WireError> {
+    name("organisation", &e.org)?;
+    name("scope", &e.scope)?;
+    if let Some(pk) = &e.public_key {
+        key_len("public key", pk, 32)?;
+    }
+    Ok(())
+}
+
 fn heads(h: &[Hash]) -> Result<(), WireError> {
     bound("heads", h.len(), limits::MAX_HEADS)
 }
@@ -647,6 +788,16 @@ impl Request {
                     name("organisation", &d.owner_org)?;
                     heads(&d.base_heads)?;
                     changes(d.changes.len())?;
+                    for c in &d.changes {
+                        heads(&c.deps)?;
+                    }
+                    bound("keys", d.keys.len(), MAX_KEYS)?;
+                    for k in &d.keys {
+                        wrapped(k)?;
+                    }
+                    if let Some(to) = &d.referral_to {
+                        name("organisation", to)?;
+                    }
                 }
             }
             Request::Pull(p) => {
@@ -654,12 +805,6 @@ impl Request {
                 for d in &p.docs {
                     name("document id", &d.doc_id)?;
                     heads(&d.have_heads)?;
-                }
-            }
-            Request::Reconcile(r) => {
-                bound("documents", r.docs.len(), limits::MAX_DOCS)?;
-                for d in &r.docs {
-                    name("document id", &d.doc_id)?;
                 }
             }
             Request::Erase(e) => {
@@ -725,6 +870,25 @@ impl Request {
             Request::Approve { id, .. } => name("approval", id)?,
 
             Request::UndoErasure { batch } => name("erasure", batch)?,
+            Request::Keys => {}
+            Request::PutKeys(k) => {
+                if let Some(pk) = &k.public_key {
+                    key_len("public key", pk, 32)?;
+                }
+                bound("epochs", k.new_epochs.len(), MAX_KEYS)?;
+                for e in &k.new_epochs {
+                    epoch(e)?;
+                }
+                bound("grants", k.grants.len(), limits::MAX_DOCS)?;
+                for g in &k.grants {
+                    grant(g)?;
+                }
+                bound("shared keys", k.shared.len(), limits::MAX_DOCS)?;
+                for sk in &k.shared {
+                    name("document id", &sk.doc_id)?;
+                    wrapped(&sk.key)?;
+                }
+            }
         }
         Ok(())
     }
@@ -747,9 +911,28 @@ impl Response {
                     match &d.payload {
                         Payload::Full { changes: c, .. } | Payload::Changes(c) => changes(c.len())?,
                     }
+                    bound("keys", d.keys.len(), MAX_KEYS)?;
+                    for k in &d.keys {
+                        wrapped(k)?;
+                    }
                 }
             }
-            Response::Reconcile(r) => bound("documents", r.docs.len(), limits::MAX_DOCS)?,
+            Response::Keys(k) => {
+                bound("grants", k.grants.len(), limits::MAX_DOCS)?;
+                for g in &k.grants {
+                    grant(g)?;
+                }
+                bound("epochs", k.epochs.len(), limits::MAX_DOCS)?;
+                for e in &k.epochs {
+                    epoch(e)?;
+                }
+                bound("documents to share", k.to_share.len(), limits::MAX_DOCS)?;
+                bound("waiting devices", k.waiting.len(), limits::MAX_DOCS)?;
+                for w in &k.waiting {
+                    name("device id", &w.device_id)?;
+                    key_len("public key", &w.public_key, 32)?;
+                }
+            }
             Response::Erase(r) => bound("documents", r.len(), limits::MAX_DOCS)?,
             Response::Audit(a) => bound("entries", a.len(), limits::MAX_AUDIT)?,
             Response::ConsortiumCount(c) => {
@@ -796,9 +979,26 @@ mod tests {
                 kind: "client_file".into(),
                 owner_org: "Fundacja".into(),
                 base_heads: vec![Hash([7; 32])],
-                changes: vec![ByteBuf::from(vec![1, 2, 3])],
+                changes: vec![sealed(vec![1, 2, 3])],
+                keys: vec![WrappedKey {
+                    org: "Fundacja".into(),
+                    scope: "org".into(),
+                    epoch: 1,
+                    sealed_to_org: false,
+                    wrapped: ByteBuf::from(vec![9; 73]),
+                }],
+                referral_to: None,
+                merges_away: false,
             }],
         })
+    }
+
+    fn sealed(bytes: Vec<u8>) -> SealedChange {
+        SealedChange {
+            hash: Hash([1; 32]),
+            deps: vec![Hash([2; 32])],
+            sealed: ByteBuf::from(bytes),
+        }
     }
 
     #[test]
@@ -813,7 +1013,8 @@ mod tests {
             docs: vec![],
         }));
         assert!(empty.len() < 16, "{} bytes", empty.len());
-        // Change bytes travel raw: 1 KB of change costs ~1 KB.
+        // Sealed change bytes travel raw: 1 KB of change costs ~1 KB with its hash and one
+        // dependency.
         let big = Request::Push(Push {
             cursor: 0,
             page_limit: 1,
@@ -822,10 +1023,38 @@ mod tests {
                 kind: "k".into(),
                 owner_org: "o".into(),
                 base_heads: vec![],
-                changes: vec![ByteBuf::from(vec![0xAB; 1024])],
+                changes: vec![sealed(vec![0xAB; 1024])],
+                keys: vec![],
+                referral_to: None,
+                merges_away: false,
             }],
         });
-        assert!(encode_request(&big).len() < 1024 + 32);
+        assert!(encode_request(&big).len() < 1024 + 64 + 32);
+        // A public key of the wrong length, or a wrapped key past its bound: refused.
+        for bad in [
+            Request::PutKeys(PutKeys {
+                public_key: Some(ByteBuf::from(vec![1; 31])),
+                new_epochs: vec![],
+                grants: vec![],
+                shared: vec![],
+            }),
+            Request::PutKeys(PutKeys {
+                public_key: None,
+                new_epochs: vec![],
+                grants: vec![KeyGrant {
+                    device_id: "d".into(),
+                    scope: "org".into(),
+                    epoch: 1,
+                    sealed: ByteBuf::from(vec![0; 257]),
+                }],
+                shared: vec![],
+            }),
+        ] {
+            assert!(matches!(
+                decode_request(&encode_request(&bad)),
+                Err(WireError::Malformed(_))
+            ));
+        }
         // The directory: a unit request, a list of names back; a name past the limit is refused.
         let ask = encode_request(&Request::Directory);
         assert_eq!(decode_request(&ask).unwrap(), Request::Directory);
@@ -901,6 +1130,7 @@ mod tests {
             docs: vec![DocWant {
                 doc_id: "x".repeat(500),
                 have_heads: vec![],
+                need_key: false,
             }],
         });
         assert!(matches!(

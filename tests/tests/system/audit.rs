@@ -76,6 +76,7 @@ fn a_coordinator_sees_who_read_changed_exported_merged_and_erased_a_file() {
             docs: vec![punkt_sync::wire::DocWant {
                 doc_id: id.clone(),
                 have_heads: vec![],
+                need_key: true,
             }],
         }),
     ) else {

@@ -243,13 +243,16 @@ fn merging_away_a_colleagues_file_is_a_coordinators_decision() {
     assert_eq!(e.code(), "forbidden");
     assert!(b.punkt.client(&two).unwrap().merged_into.is_none());
 
-    // A change that merges the file away, pushed by hand, is refused by the server.
+    // A change that merges the file away, pushed by hand (sealed, and declared as the
+    // laptop must: the server cannot read it), is refused by the server.
     let stored = b.punkt.store().load_document(&two).unwrap();
     let mut doc = docs::load(&stored.snapshot, &stored.changes).unwrap();
     let base = docs::to_wire(&doc.get_heads());
     doc.put(automerge::ROOT, "merged_into", one.clone())
         .unwrap();
-    let change = doc.get_last_local_change().unwrap().raw_bytes().to_vec();
+    let mut change = vec![doc.get_last_local_change().unwrap().clone()];
+    let key = b.punkt.store().doc_key(&two).unwrap().unwrap();
+    let key = punkt_e2e::SecretKey::from_bytes(key.as_ref()).unwrap();
     let push = Request::Push(Push {
         cursor: 0,
         page_limit: 1,
@@ -258,7 +261,10 @@ fn merging_away_a_colleagues_file_is_a_coordinators_decision() {
             kind: "client_file".into(),
             owner_org: "Fundacja A".into(),
             base_heads: base,
-            changes: vec![change.into()],
+            changes: punkt_core::e2e::seal_changes(&key, &two, &mut change),
+            keys: Vec::new(),
+            referral_to: None,
+            merges_away: true,
         }],
     });
     let Response::Push(reply) = b.ask(&server, push) else {

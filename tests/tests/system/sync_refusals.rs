@@ -125,6 +125,7 @@ fn another_organisation_never_reads_or_writes_a_file() {
         docs: vec![DocWant {
             doc_id: secret.clone(),
             have_heads: vec![],
+            need_key: true,
         }],
     }));
     let Ok(Response::Pull(reply)) = decode_response(&t.exchange(&ask).unwrap()) else {
@@ -132,7 +133,6 @@ fn another_organisation_never_reads_or_writes_a_file() {
     };
     assert!(reply.docs.is_empty());
     assert!(format!("{:?}", reply.refused[0].outcome).contains("forbidden"));
-    let stored = anna.punkt.store().load_document(&secret).unwrap();
     let push = encode_request(&Request::Push(Push {
         cursor: 0,
         page_limit: 10,
@@ -141,7 +141,14 @@ fn another_organisation_never_reads_or_writes_a_file() {
             kind: "client_file".into(),
             owner_org: "Fundacja A".into(),
             base_heads: vec![],
-            changes: vec![stored.snapshot.into()],
+            changes: vec![punkt_sync::wire::SealedChange {
+                hash: punkt_sync::Hash([1; 32]),
+                deps: vec![],
+                sealed: vec![0; 64].into(),
+            }],
+            keys: vec![],
+            referral_to: None,
+            merges_away: false,
         }],
     }));
     let Ok(Response::Push(reply)) = decode_response(&t.exchange(&push).unwrap()) else {
@@ -161,7 +168,8 @@ fn another_organisation_never_reads_or_writes_a_file() {
     assert!(refused
         .iter()
         .all(|e| e.organisation.as_deref() == Some("Stowarzyszenie B")));
-    // Once A grants access, B gets it.
+    // Once A grants access (and A's laptop seals the file's key to B: the server cannot),
+    // B gets it.
     tokio::runtime::Runtime::new().unwrap().block_on(async {
         use punkt_sync_server::Storage;
         server
@@ -171,7 +179,15 @@ fn another_organisation_never_reads_or_writes_a_file() {
             .await
             .unwrap();
     });
-    assert_eq!(beata.sync(&server).new_documents, 1);
+    let early = beata.sync(&server);
+    assert_eq!(early.new_documents, 0, "no key for B yet: {early:?}");
+    assert!(early.refused.iter().any(|r| r.code == "no_key"));
+    anna.sync(&server);
+    assert_eq!(
+        beata.sync(&server).new_documents,
+        1,
+        "asked again once the key is there"
+    );
     assert!(beata.punkt.client(&secret).is_ok());
 }
 

@@ -24,6 +24,7 @@ fn pull_refusal(device: &Device, server: &TestServer, id: &str) -> Option<String
             docs: vec![DocWant {
                 doc_id: id.to_string(),
                 have_heads: Vec::new(),
+                need_key: true,
             }],
         }),
     ) else {
@@ -110,10 +111,9 @@ fn psychological_notes_reach_only_psychologists_and_the_file_shows_they_exist() 
     automerge::transaction::Transactable::put(&mut doc, automerge::ROOT, "kind", "section")
         .unwrap();
     doc.commit();
-    let changes = punkt_sync::docs::new_changes_since(&mut doc, &[])
-        .into_iter()
-        .map(|(_, b)| b.into())
-        .collect();
+    let key = punkt_e2e::SecretKey::random();
+    let changes =
+        punkt_core::e2e::seal_changes(&key, "01counsellorsection", &mut doc.get_changes(&[]));
     let Response::Push(reply) = counsellor.ask(
         &server,
         Request::Push(Push {
@@ -125,6 +125,9 @@ fn psychological_notes_reach_only_psychologists_and_the_file_shows_they_exist() 
                 owner_org: "Fundacja A".into(),
                 base_heads: Vec::new(),
                 changes,
+                keys: Vec::new(),
+                referral_to: None,
+                merges_away: false,
             }],
         }),
     ) else {
@@ -337,6 +340,10 @@ fn a_referral_to_an_unknown_organisation_is_refused_by_the_server_and_can_be_dis
     );
     assert!(a.punkt.client_view(&id).unwrap().referrals.is_empty());
     server.org("Fundacja B");
+    // A referral is sealed to the receiving organisation's key: one of its laptops has
+    // enrolled (and so made the key) before anything can be sent to it.
+    server.user("Fundacja B", "beata", "counsellor");
+    let _b = Device::enrolled(&server, "Fundacja B", "beata");
     a.sync(&server);
     assert_eq!(
         a.punkt.organisations().unwrap(),

@@ -109,6 +109,10 @@ export type PendingApproval = { id: string, action: string,
  */
 subject: string, role: string | null, requested_by: string, requested_at: string, };
 
+export type KeysWaiting = { check_code: string, waiting: Array<WaitingLaptop>, };
+
+export type WaitingLaptop = { device_id: string, name: string, user: string, role: string, missing: Array<string>, };
+
 export type FileAudit = { id: string, lines: Array<AuditLine>, 
 /**
  * Why the server's log is missing, as an error code (`not_enrolled`, `forbidden` for a
@@ -502,7 +506,15 @@ service: string, people: number, consultations: number, };
 
 export type Count = { people: number, consultations: number, };
 
-export type SyncStatus = { enrolment: Enrolment | null, pending_documents: number, cursor: number, last_sync: JsonValue | null, };
+export type SyncStatus = { enrolment: Enrolment | null, pending_documents: number, cursor: number, last_sync: JsonValue | null, 
+/**
+ * The six digits a coordinator compares before giving this laptop keys (enrolled only).
+ */
+check_code: string | null, 
+/**
+ * Whether this laptop holds its organisation's key (it cannot sync files without).
+ */
+holds_keys: boolean, };
 
 export type Enrolment = { server: string, device_id: string, organisation: string, user: string, role: string, };
 
@@ -520,7 +532,7 @@ received: number,
  */
 new_documents: number, 
 /**
- * Documents whose histories had diverged and were reconciled.
+ * Documents whose histories had diverged: sent or fetched whole.
  */
 reconciled: number, refused: Array<RefusedDocument>, 
 /**
@@ -560,7 +572,17 @@ tally_error: string | null, round_trips: number, bytes_sent: number, bytes_recei
 /**
  * Documents still waiting to go (edited during the sync, or refused).
  */
-pending_after: number, cursor: number, duration_ms: number, finished_at: string, };
+pending_after: number, cursor: number, duration_ms: number, finished_at: string, 
+/**
+ * This laptop has no keys of its organisation yet (protocol 6): the check code a
+ * coordinator compares before giving them. Nothing else was synced.
+ */
+awaiting_keys: string | null, 
+/**
+ * Laptops of the organisation waiting for keys this one holds (a coordinator compares
+ * their check codes and gives them: `punkt team keys`).
+ */
+waiting_for_keys: Array<WaitingLaptop>, };
 
 export type SyncProgress = { phase: string, done: number, total: number, };
 

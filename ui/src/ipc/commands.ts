@@ -9,7 +9,7 @@ import type {
   PassphraseStrength, RecordedDeadline, Report, SavedFile, SearchHit, Settings, SyncStatus,
   SyncSummary, UiError, Vocabulary, ErasurePlan, ErasureReport, SectionView, SectionNoteInput, ReferralView, ReferralInput,
   ConsortiumKey, TallyReceipt, ConsortiumCount, RetentionRule, RetentionReport, FileAudit, AuditEntry,
-  Team, EnrolCode, HeldErasure,
+  Team, EnrolCode, HeldErasure, KeysWaiting,
 } from './bindings';
 import type { JsonValue } from './json';
 
@@ -108,6 +108,9 @@ export const api = {
   // The organisation's people and laptops (coordinators), on the server.
   team: () => command<Team>("team"),
   revokeDevice: (deviceId: string) => command<Team>("revoke_device", { deviceId }),
+  // End-to-end keys (protocol 6): who waits for them, and giving them after the check code.
+  keysWaiting: () => command<KeysWaiting>("keys_waiting"),
+  giveKeys: (deviceId: string, checkCode: string) => command<string[]>("give_keys", { deviceId, checkCode }),
   heldErasures: () => command<HeldErasure[]>("held_erasures"),
   approve: (id: string, approve: boolean) => command<Team>("approve", { id, approve }),
   undoErasure: (batch: string) => command<HeldErasure[]>("undo_erasure", { batch }),

@@ -65,6 +65,9 @@ export function SyncScreen() {
             <Text data-testid="sync-enrolled">{t('sync.enrolled', { server: status.enrolment.server, user: status.enrolment.user, organisation: status.enrolment.organisation })}</Text>
             <Text size="sm" c="dimmed">{last ? t('sync.last', { when: last }) : t('sync.never')}</Text>
             <Text size="sm" data-testid="sync-pending">{t('sync.pending', { count: status.pending_documents })}</Text>
+            {!status.holds_keys && status.check_code && (
+              <Text size="sm" c="orange" fw={600} mt="xs" data-testid="sync-awaiting-keys">{t('sync.awaiting_keys', { check: status.check_code })}</Text>
+            )}
             <Group mt="sm"><Button onClick={syncNow} loading={running} data-testid="sync-now">{t('sync.sync_now')}</Button></Group>
             {running && progress && (
               <Stack gap={2} mt="sm">
@@ -72,7 +75,7 @@ export function SyncScreen() {
                 <Progress value={progress.total ? (100 * progress.done) / progress.total : 100} animated />
               </Stack>
             )}
-            {result && !running && (
+            {result && !running && result.awaiting_keys === null && (
               <Stack gap={2} mt="sm">
                 <Text data-testid="sync-result">{t('sync.result', { sent: result.sent, received: result.received, new: result.new_documents, pending: result.pending_after })}</Text>
                 {result.refused.length > 0 && <Text c="orange" data-testid="sync-refused">{t('sync.refused', { count: result.refused.length })}</Text>}

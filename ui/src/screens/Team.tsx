@@ -8,7 +8,7 @@ import { useTranslation } from 'react-i18next';
 import { ErrorAlert, useNotify } from '../components/errors';
 import { useDateTime } from '../components/dates';
 import { SecretCopyButton } from '../components/secrets';
-import { api, type EnrolCode, type Team, type TeamDevice } from '../ipc';
+import { api, type EnrolCode, type KeysWaiting, type Team, type TeamDevice, type WaitingLaptop } from '../ipc';
 import { ROLES } from './Settings';
 
 /** How long a new code is valid by default, and the most the server allows (30 days). */
@@ -282,15 +282,65 @@ function Pending({ team, ownDevice, server, onChanged }: { team: Team; ownDevice
   );
 }
 
+/** One laptop waiting for keys: the coordinator types the check code that laptop shows; keys
+ * go only when it matches (the server could otherwise have put in a key of its own). */
+function GiveKeys({ laptop, onGiven }: { laptop: WaitingLaptop; onGiven: () => void }) {
+  const { t } = useTranslation();
+  const notify = useNotify();
+  const [check, setCheck] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const give = () => {
+    setBusy(true);
+    api.giveKeys(laptop.device_id, check).then(() => {
+      notify.ok(t('team.keys_given', { name: laptop.name }));
+      setError(null);
+      onGiven();
+    }, setError).finally(() => setBusy(false));
+  };
+  return (
+    <Stack gap={4} data-testid="team-keys-item" data-device-id={laptop.device_id}>
+      <Group justify="space-between" align="flex-end" wrap="nowrap">
+        <div>
+          <Text fw={600}>{t('team.keys_laptop', { name: laptop.name, user: laptop.user })}</Text>
+          <Text size="sm" c="dimmed">{t(`roles.${laptop.role}`, { defaultValue: laptop.role })}</Text>
+        </div>
+        <Group gap="xs" align="flex-end" wrap="nowrap">
+          <TextInput size="xs" label={t('team.keys_check')} placeholder="123 456" value={check} onChange={(e) => setCheck(e.currentTarget.value)} data-testid="team-keys-check" />
+          <Button size="xs" disabled={check.replace(/\D/g, '').length !== 6} loading={busy} onClick={give} data-testid="team-keys-give">{t('team.keys_give')}</Button>
+        </Group>
+      </Group>
+      <ErrorAlert error={error} />
+    </Stack>
+  );
+}
+
+/** Laptops of the organisation waiting for keys this one holds (protocol 6). */
+function WaitingForKeys({ keys, onChanged }: { keys: KeysWaiting; onChanged: () => void }) {
+  const { t } = useTranslation();
+  return (
+    <Card withBorder data-testid="team-keys">
+      <Title order={5}>{t('team.keys_title')}</Title>
+      <Text size="sm" c="dimmed" mb="xs">{t('team.keys_help')}</Text>
+      <Stack gap="sm">
+        {keys.waiting.map((w) => <GiveKeys key={w.device_id} laptop={w} onGiven={onChanged} />)}
+      </Stack>
+    </Card>
+  );
+}
+
 /** The Team section of the Sync screen, for a coordinator's enrolled laptop. */
 export function TeamSection({ ownDevice, server }: { ownDevice: string; server: string }) {
   const { t } = useTranslation();
   const [team, setTeam] = useState<Team | null>(null);
+  const [keys, setKeys] = useState<KeysWaiting | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [loading, setLoading] = useState(true);
+  const loadKeys = () => api.keysWaiting().then(setKeys, setError);
   const load = () => {
     setLoading(true);
     api.team().then((next) => { setTeam(next); setError(null); }, setError).finally(() => setLoading(false));
+    void loadKeys();
   };
   useEffect(load, []);
   return (
@@ -305,6 +355,7 @@ export function TeamSection({ ownDevice, server }: { ownDevice: string; server: 
       <ErrorAlert error={error} />
       {!team ? (loading && <Loader size="sm" />) : (
         <>
+          {keys && keys.waiting.length > 0 && <WaitingForKeys keys={keys} onChanged={() => void loadKeys()} />}
           {(team.pending.length > 0 || team.issued) && (
             <Card withBorder>
               <Title order={5} mb="xs">{t('team.pending')}</Title>

@@ -104,6 +104,9 @@ export function ui(browser) {
       await opt.waitForDisplayed({ timeout: 5000 });
       await opt.click();
     },
+    async waitGone(id, ms = 15000) {
+      await byTestId(id).waitForExist({ timeout: ms, reverse: true });
+    },
     async textOf(id) {
       return (await this.wait(id)).getText();
     },

@@ -57,10 +57,26 @@ try {
     screenshot('sync-01-app-synced');
   });
 
-  let id;
-  await step('the command: enrol, sync, find the person, add a consultation, sync', async () => {
+  let check;
+  await step('the command: enrol; its first sync waits for keys and shows its check code', async () => {
     punkt(['init', '--organisation', 'Fundacja A']);
     punkt(['enroll', '--server', url, '--code', cliCode, '--name', 'cli']);
+    const said = punkt(['sync']);
+    check = JSON.parse(punkt(['sync', 'status'])).check_code;
+    if (!said.includes('no keys') || !said.includes(check)) throw new Error(`the command said: ${said}`);
+  });
+
+  await step('the app: the coordinator compares the check code and gives the command\'s laptop keys', async () => {
+    await $.click('team-reload');
+    await $.wait('team-keys');
+    await $.type('team-keys-check', check);
+    screenshot('sync-01b-give-keys');
+    await $.click('team-keys-give');
+    await $.waitGone('team-keys');
+  });
+
+  let id;
+  await step('the command: sync, find the person, add a consultation, sync', async () => {
     punkt(['sync']);
     const hits = JSON.parse(punkt(['client', 'search', 'Kowalenko']));
     if (hits.length !== 1) throw new Error(`the command found ${hits.length} people`);

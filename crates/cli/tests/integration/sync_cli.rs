@@ -116,6 +116,34 @@ fn laptops_sync_show_conflicts_resolve_and_carry_files() {
     assert_eq!(status["pending_documents"], 1);
     let summary = ok(&a, &["sync", "--json"], None);
     assert_eq!(summary["sent"], 1);
+    // b has no keys yet: its sync says so, with its check code; a lists it as waiting, and
+    // gives it keys once the codes match.
+    let out = punkt(&b, &["sync"], None);
+    assert!(out.status.success());
+    let said = String::from_utf8_lossy(&out.stdout);
+    let b_status = ok(&b, &["sync", "status"], None);
+    let check = b_status["check_code"].as_str().unwrap().to_string();
+    assert!(said.contains("no keys") && said.contains(&check), "{said}");
+    let waiting = ok(&a, &["team", "keys"], None);
+    let b_id = b_status["enrolment"]["device_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        waiting["waiting"][0]["device_id"],
+        b_id.as_str(),
+        "{waiting}"
+    );
+    assert!(
+        waiting["waiting"][0].get("check_code").is_none(),
+        "the code to compare is read off the other laptop, never printed here"
+    );
+    let wrong = punkt(&a, &["team", "keys", &b_id, "000 000"], None);
+    assert!(!wrong.status.success(), "a wrong check code gives nothing");
+    assert_eq!(
+        ok(&a, &["team", "keys", &b_id, &check], None)["given"],
+        serde_json::json!(["org"])
+    );
     let out = punkt(&b, &["sync"], None);
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stdout).contains("1 received (1 new)"));

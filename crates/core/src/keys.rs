@@ -1,0 +1,423 @@
+//! The laptop's side of the blind server's keys (protocol 6, `docs/e2e.md`): its key pair, the
+//! scope keys it receives or starts, the document keys it makes and unwraps, and giving keys
+//! to a new laptop of the organisation once a person compared its check code.
+
+use punkt_e2e::{KeyPair, SecretKey};
+use punkt_sync::access::{self, ORG_SCOPE};
+use punkt_sync::wire::{
+    KeyGrant, KeysReply, PutKeys, ScopeEpoch, SharedKey, WaitingDevice, WrappedKey,
+};
+use punkt_sync::{Request, Response};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{CoreError, Result};
+use crate::sync::{SyncSummary, Transport};
+use crate::Punkt;
+
+/// Every organisation's newest public key (for referrals), as the server last told it.
+const META_ORG_KEYS: &str = "e2e_org_keys";
+/// The tag of the last `Keys` answer this laptop acted on, and of the last one a push answer
+/// announced: a keys round is needed when they differ.
+pub(crate) const META_KEYS_TAG: &str = "e2e_keys_tag";
+pub(crate) const META_SERVER_KEYS_TAG: &str = "e2e_server_keys_tag";
+
+/// An organisation's public key of one epoch.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct OrgKey {
+    epoch: u32,
+    public_key: String,
+}
+
+/// A laptop of the organisation waiting for keys, as the Team card and `punkt team` show it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct WaitingLaptop {
+    pub device_id: String,
+    pub name: String,
+    pub user: String,
+    pub role: String,
+    /// The six digits its key gives. Never shown or printed: the person giving keys must
+    /// read them off the other laptop and type them ([`Punkt::give_keys`] compares).
+    #[serde(skip)]
+    pub check_code: String,
+    pub missing: Vec<String>,
+}
+
+/// This laptop's check code and the laptops waiting for keys it holds (the Team card).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct KeysWaiting {
+    pub check_code: String,
+    pub waiting: Vec<WaitingLaptop>,
+}
+
+impl From<&WaitingDevice> for WaitingLaptop {
+    fn from(w: &WaitingDevice) -> Self {
+        let pk: [u8; 32] = w.public_key.as_slice().try_into().unwrap_or([0; 32]);
+        WaitingLaptop {
+            device_id: w.device_id.clone(),
+            name: w.name.clone(),
+            user: w.user.clone(),
+            role: w.role.clone(),
+            check_code: punkt_e2e::check_code(&pk),
+            missing: w.missing.clone(),
+        }
+    }
+}
+
+fn e2e(e: punkt_e2e::E2eError) -> CoreError {
+    CoreError::Sync(format!("end-to-end keys: {e}"))
+}
+
+impl Punkt {
+    /// This laptop's key pair, made (and kept in the encrypted store) on first use.
+    pub(crate) fn device_pair(&self) -> Result<KeyPair> {
+        if let Some(secret) = self.store.device_secret()? {
+            return KeyPair::from_secret_bytes(secret.as_ref()).map_err(e2e);
+        }
+        let pair = KeyPair::generate();
+        self.store.set_device_secret(&pair.secret_bytes())?;
+        Ok(pair)
+    }
+
+    /// The six digits a coordinator compares before giving this laptop its keys.
+    pub fn check_code(&self) -> Result<String> {
+        Ok(punkt_e2e::check_code(self.device_pair()?.public()))
+    }
+
+    fn device_id(&self) -> Result<String> {
+        Ok(self.enrolment()?.ok_or(CoreError::NotEnrolled)?.device_id)
+    }
+
+    fn keys_round(
+        &self,
+        t: &mut dyn Transport,
+        summary: &mut SyncSummary,
+        req: &Request,
+    ) -> Result<KeysReply> {
+        match self.round(t, summary, req)? {
+            Response::Keys(k) => Ok(k),
+            _ => Err(CoreError::Sync(
+                "the server answered a keys request with something else".into(),
+            )),
+        }
+    }
+
+    /// The keys step of a sync: register this laptop's public key if the server lacks it,
+    /// start the first epoch of each scope this role may hold that has none (the first laptop
+    /// of an organisation, or of a role), open the scope keys given to it, and note every
+    /// organisation's public key. Returns the laptops waiting for keys this one could give.
+    pub(crate) fn sync_keys(
+        &mut self,
+        t: &mut dyn Transport,
+        summary: &mut SyncSummary,
+    ) -> Result<Vec<WaitingLaptop>> {
+        let org = self.organisation().to_string();
+        let device_id = self.device_id()?;
+        let role = self.role()?.unwrap_or_default();
+        let pair = self.device_pair()?;
+        let mut reply = self.keys_round(t, summary, &Request::Keys)?;
+        let mut put = PutKeys {
+            public_key: (!reply.registered).then(|| pair.public().to_vec().into()),
+            new_epochs: Vec::new(),
+            grants: Vec::new(),
+            shared: Vec::new(),
+        };
+        let mut started = Vec::new();
+        for scope in access::scopes_for_role(&role) {
+            if reply
+                .epochs
+                .iter()
+                .any(|e| e.org == org && e.scope == scope)
+            {
+                continue;
+            }
+            let key = SecretKey::random();
+            let public_key = (scope == ORG_SCOPE)
+                .then(|| KeyPair::of_organisation(&key).public().to_vec().into());
+            let aad = punkt_e2e::grant_context(&org, &scope, 1, &device_id);
+            put.grants.push(KeyGrant {
+                device_id: device_id.clone(),
+                scope: scope.clone(),
+                epoch: 1,
+                sealed: punkt_e2e::seal_key_to(pair.public(), &aad, &key)
+                    .map_err(e2e)?
+                    .into(),
+            });
+            put.new_epochs.push(ScopeEpoch {
+                org: org.clone(),
+                scope: scope.clone(),
+                epoch: 1,
+                public_key,
+            });
+            started.push((scope, key));
+        }
+        if put.public_key.is_some() || !put.new_epochs.is_empty() {
+            match self.keys_round(t, summary, &Request::PutKeys(put)) {
+                Ok(r) => {
+                    for (scope, key) in &started {
+                        self.store.put_scope_key(&org, scope, 1, key.as_bytes())?;
+                    }
+                    reply = r;
+                }
+                // Another laptop started the same scope at the same moment: take its key when
+                // it is given to this one.
+                Err(CoreError::SyncRefused { code, .. }) if code == "exists" => {
+                    reply = self.keys_round(t, summary, &Request::Keys)?;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        for g in &reply.grants {
+            if self.store.scope_key(&org, &g.scope, g.epoch)?.is_some() {
+                continue;
+            }
+            let aad = punkt_e2e::grant_context(&org, &g.scope, g.epoch, &device_id);
+            match punkt_e2e::open_key_sealed(&pair, &aad, &g.sealed) {
+                Ok(key) => self
+                    .store
+                    .put_scope_key(&org, &g.scope, g.epoch, key.as_bytes())?,
+                Err(e) => summary.refused.push(crate::sync::RefusedDocument {
+                    doc_id: String::new(),
+                    code: "bad_key".into(),
+                    message: format!("a key given for {} does not open here: {e}", g.scope),
+                }),
+            }
+        }
+        // Documents another organisation was given access to: seal their keys to it.
+        let mut shared = Vec::new();
+        for r in &reply.to_share {
+            let (Some(key), Ok(pk)) = (
+                self.store.doc_key(&r.doc_id)?,
+                <[u8; 32]>::try_from(r.public_key.as_slice()),
+            ) else {
+                continue;
+            };
+            let key = SecretKey::from_bytes(key.as_ref()).map_err(e2e)?;
+            let aad = punkt_e2e::referral_context(&r.doc_id, &r.org, r.epoch);
+            shared.push(SharedKey {
+                doc_id: r.doc_id.clone(),
+                key: WrappedKey {
+                    org: r.org.clone(),
+                    scope: ORG_SCOPE.to_string(),
+                    epoch: r.epoch,
+                    sealed_to_org: true,
+                    wrapped: punkt_e2e::seal_key_to(&pk, &aad, &key).map_err(e2e)?.into(),
+                },
+            });
+        }
+        if !shared.is_empty() {
+            reply = self.keys_round(
+                t,
+                summary,
+                &Request::PutKeys(PutKeys {
+                    public_key: None,
+                    new_epochs: Vec::new(),
+                    grants: Vec::new(),
+                    shared,
+                }),
+            )?;
+        }
+        self.store
+            .set_meta(META_KEYS_TAG, &punkt_sync::wire::keys_tag(&reply))?;
+        let mut org_keys: std::collections::BTreeMap<String, OrgKey> = Default::default();
+        for e in reply.epochs.iter().filter(|e| e.scope == ORG_SCOPE) {
+            if let Some(pk) = &e.public_key {
+                let newer = org_keys.get(&e.org).is_none_or(|k| k.epoch < e.epoch);
+                if newer {
+                    org_keys.insert(
+                        e.org.clone(),
+                        OrgKey {
+                            epoch: e.epoch,
+                            public_key: hex::encode(pk),
+                        },
+                    );
+                }
+            }
+        }
+        self.store.set_meta(
+            META_ORG_KEYS,
+            &serde_json::to_string(&org_keys).expect("serialises"),
+        )?;
+        Ok(reply.waiting.iter().map(WaitingLaptop::from).collect())
+    }
+
+    /// Only the keys step of a sync (`punkt team keys` runs it first, to see who waits).
+    pub fn exchange_keys(&mut self, t: &mut dyn Transport) -> Result<Vec<WaitingLaptop>> {
+        self.sync_keys(t, &mut SyncSummary::default())
+    }
+
+    /// [`Punkt::exchange_keys`] with this laptop's check code, for the Team card.
+    pub fn keys_waiting(&mut self, t: &mut dyn Transport) -> Result<KeysWaiting> {
+        Ok(KeysWaiting {
+            waiting: self.exchange_keys(t)?,
+            check_code: self.check_code()?,
+        })
+    }
+
+    /// Whether this laptop holds its organisation's key (without it, it cannot open or send
+    /// any file).
+    pub fn holds_org_key(&self) -> Result<bool> {
+        Ok(self
+            .store
+            .newest_scope_key(self.organisation(), ORG_SCOPE)?
+            .is_some())
+    }
+
+    /// Give this laptop's scope keys to laptop `device_id` of the organisation, after a person
+    /// compared `check_code` with the one that laptop shows. Returns the scopes given.
+    pub fn give_keys(
+        &mut self,
+        t: &mut dyn Transport,
+        device_id: &str,
+        check_code: &str,
+    ) -> Result<Vec<String>> {
+        let mut summary = SyncSummary::default();
+        let reply = self.keys_round(t, &mut summary, &Request::Keys)?;
+        let Some(w) = reply.waiting.iter().find(|w| w.device_id == device_id) else {
+            return Err(CoreError::Invalid(format!(
+                "laptop {device_id} is not waiting for keys this laptop holds"
+            )));
+        };
+        let shown = WaitingLaptop::from(w).check_code;
+        let digits = |s: &str| s.chars().filter(char::is_ascii_digit).collect::<String>();
+        if digits(&shown) != digits(check_code) {
+            return Err(CoreError::CheckCodeMismatch(
+                "the check code does not match the laptop's key: no keys were given. Read it \
+                 again off that laptop; if it still differs, revoke the laptop"
+                    .into(),
+            ));
+        }
+        let pk: [u8; 32] = w
+            .public_key
+            .as_slice()
+            .try_into()
+            .map_err(|_| CoreError::Sync("a public key of the wrong length".into()))?;
+        let org = self.organisation().to_string();
+        let mut grants = Vec::new();
+        for scope in &w.missing {
+            let Some((epoch, key)) = self.store.newest_scope_key(&org, scope)? else {
+                continue;
+            };
+            let aad = punkt_e2e::grant_context(&org, scope, epoch, device_id);
+            let key = SecretKey::from_bytes(key.as_ref()).map_err(e2e)?;
+            grants.push(KeyGrant {
+                device_id: device_id.to_string(),
+                scope: scope.clone(),
+                epoch,
+                sealed: punkt_e2e::seal_key_to(&pk, &aad, &key).map_err(e2e)?.into(),
+            });
+        }
+        let given: Vec<String> = grants.iter().map(|g| g.scope.clone()).collect();
+        self.keys_round(
+            t,
+            &mut summary,
+            &Request::PutKeys(PutKeys {
+                public_key: None,
+                new_epochs: Vec::new(),
+                grants,
+                shared: Vec::new(),
+            }),
+        )?;
+        Ok(given)
+    }
+
+    /// The key of document `id` (made now if it has none yet) and, when the server may not
+    /// have it (`new_on_server`), its wraps: under the newest epoch of its scope, and for a
+    /// new referral sealed to the receiving organisation. `None` when this laptop lacks a key
+    /// it needs (its scope's, or the receiving organisation's public key).
+    pub(crate) fn doc_key_for_push(
+        &self,
+        id: &str,
+        kind: &str,
+        new_on_server: bool,
+        referral_to: Option<&str>,
+    ) -> Result<Option<(SecretKey, Vec<WrappedKey>)>> {
+        let org = self.organisation().to_string();
+        let doc_key = match self.store.doc_key(id)? {
+            Some(k) => SecretKey::from_bytes(k.as_ref()).map_err(e2e)?,
+            None => {
+                let k = SecretKey::random();
+                self.store.put_doc_key(id, k.as_bytes())?;
+                k
+            }
+        };
+        if !new_on_server {
+            return Ok(Some((doc_key, Vec::new())));
+        }
+        let scope = access::key_scope(kind);
+        let Some((epoch, scope_key)) = self.store.newest_scope_key(&org, scope)? else {
+            return Ok(None);
+        };
+        let scope_key = SecretKey::from_bytes(scope_key.as_ref()).map_err(e2e)?;
+        let mut keys = vec![WrappedKey {
+            org: org.clone(),
+            scope: scope.to_string(),
+            epoch,
+            sealed_to_org: false,
+            wrapped: punkt_e2e::wrap_doc_key(&scope_key, id, scope, epoch, &doc_key).into(),
+        }];
+        if let Some(to) = referral_to {
+            let org_keys: std::collections::BTreeMap<String, OrgKey> = self
+                .store
+                .meta_value(META_ORG_KEYS)?
+                .and_then(|s| serde_json::from_str(&s).ok())
+                .unwrap_or_default();
+            let Some(theirs) = org_keys.get(to) else {
+                return Ok(None);
+            };
+            let pk: [u8; 32] = hex::decode(&theirs.public_key)
+                .ok()
+                .and_then(|v| v.try_into().ok())
+                .ok_or_else(|| CoreError::Sync(format!("a damaged public key of {to}")))?;
+            let aad = punkt_e2e::referral_context(id, to, theirs.epoch);
+            keys.push(WrappedKey {
+                org: to.to_string(),
+                scope: ORG_SCOPE.to_string(),
+                epoch: theirs.epoch,
+                sealed_to_org: true,
+                wrapped: punkt_e2e::seal_key_to(&pk, &aad, &doc_key)
+                    .map_err(e2e)?
+                    .into(),
+            });
+        }
+        Ok(Some((doc_key, keys)))
+    }
+
+    /// The key of pulled document `id`: kept here, or unwrapped from `wraps` (and kept).
+    pub(crate) fn doc_key_from(
+        &self,
+        id: &str,
+        kind: &str,
+        wraps: &[WrappedKey],
+    ) -> Result<Option<SecretKey>> {
+        if let Some(k) = self.store.doc_key(id)? {
+            return Ok(Some(SecretKey::from_bytes(k.as_ref()).map_err(e2e)?));
+        }
+        let org = self.organisation().to_string();
+        let scope = access::key_scope(kind);
+        for w in wraps.iter().filter(|w| w.org == org) {
+            let Some(scope_key) = self.store.scope_key(&org, &w.scope, w.epoch)? else {
+                continue;
+            };
+            let scope_key = SecretKey::from_bytes(scope_key.as_ref()).map_err(e2e)?;
+            let key = if w.sealed_to_org {
+                let pair = KeyPair::of_organisation(&scope_key);
+                punkt_e2e::open_key_sealed(
+                    &pair,
+                    &punkt_e2e::referral_context(id, &org, w.epoch),
+                    &w.wrapped,
+                )
+            } else if w.scope == scope {
+                punkt_e2e::unwrap_doc_key(&scope_key, id, &w.scope, w.epoch, &w.wrapped)
+            } else {
+                continue;
+            };
+            if let Ok(key) = key {
+                self.store.put_doc_key(id, key.as_bytes())?;
+                return Ok(Some(key));
+            }
+        }
+        Ok(None)
+    }
+}
