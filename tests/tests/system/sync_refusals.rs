@@ -380,3 +380,76 @@ fn a_revoked_laptop_hands_over_its_unsent_work_before_the_wipe() {
         Err(TransportError::Http { status: 403, .. })
     ));
 }
+
+/// An enrolled laptop of the organisation (modified, or stolen) seals a compression bomb under
+/// a proper key: the blind server stores it as the ciphertext it is; a laptop that receives it
+/// refuses it before Automerge inflates it, reports it, and takes the rest of the sync.
+#[test]
+fn a_sealed_bomb_from_an_enrolled_laptop_is_refused_by_the_laptop_that_receives_it() {
+    let (_dir, server) = setup();
+    let mut anna = Device::enrolled(&server, "Fundacja A", "anna");
+    let mut adam = Device::enrolled(&server, "Fundacja A", "adam");
+    let real = anna.add(r#"{"given_names":"Olena","family_name":"Bondar"}"#);
+    anna.sync(&server);
+
+    // The bomb, sealed and wrapped as a real laptop would (its key under the org key).
+    let org = anna
+        .punkt
+        .store()
+        .newest_scope_key("Fundacja A", "org")
+        .unwrap()
+        .unwrap();
+    let org_key = punkt_e2e::SecretKey::from_bytes(org.1.as_ref()).unwrap();
+    let doc_key = punkt_e2e::SecretKey::random();
+    let id = "01bombbombbombbombbombbomb";
+    let bomb = punkt_sync::bounds::hostile::compressed_change(512 << 20);
+    let hash = punkt_sync::Hash([0xB0; 32]);
+    let push = Request::Push(Push {
+        cursor: 0,
+        page_limit: 10,
+        docs: vec![DocPush {
+            doc_id: id.into(),
+            kind: "client_file".into(),
+            owner_org: "Fundacja A".into(),
+            base_heads: vec![],
+            changes: vec![punkt_sync::wire::SealedChange {
+                hash,
+                deps: vec![],
+                sealed: punkt_e2e::seal_change(&doc_key, id, &hash.0, &bomb).into(),
+            }],
+            keys: vec![punkt_sync::wire::WrappedKey {
+                org: "Fundacja A".into(),
+                scope: "org".into(),
+                epoch: org.0,
+                sealed_to_org: false,
+                wrapped: punkt_e2e::wrap_doc_key(&org_key, id, "org", org.0, &doc_key).into(),
+            }],
+            referral_to: None,
+            merges_away: false,
+        }],
+    });
+    let Response::Push(reply) = anna.ask(&server, push) else {
+        panic!("not a push answer")
+    };
+    assert!(
+        matches!(
+            reply.results[0].outcome,
+            punkt_sync::wire::Outcome::Applied { .. }
+        ),
+        "the server cannot tell ciphertext from ciphertext: {:?}",
+        reply.results
+    );
+    let s = adam.sync(&server);
+    assert!(
+        s.refused
+            .iter()
+            .any(|r| r.doc_id == id && r.code == "damaged" && r.message.contains("inflate")),
+        "{s:?}"
+    );
+    assert!(!adam.punkt.store().has_document(id).unwrap());
+    assert_eq!(
+        adam.punkt.client(&real).unwrap().person.family_name,
+        "Bondar",
+        "the rest of the sync went through"
+    );
+}
