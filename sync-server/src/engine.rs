@@ -10,10 +10,10 @@ use punkt_sync::access;
 use punkt_sync::graph::ChangeGraph;
 use punkt_sync::wire::{
     AuditEntry, AuditQuery, ChangedDoc, ConsortiumCount, Contribution, CountQuery, DocData,
-    DocPush, DocResult, DocWant, EnrolCode, Erase, HeldErasure, KeyGrant, KeysReply, LocalEvent,
-    Outcome, Payload, PendingApproval, Pull, PullReply, Push, PushReply, PutKeys, Refusal,
-    ScopeEpoch, SealedChange, ServiceCount, ShareRequest, Tally, TallyReceipt, Team, TeamDevice,
-    TeamUser, WaitingDevice, WrappedKey, ERASED_CODE, ERASED_KIND, ERASURE_GRACE_SECS,
+    DocPush, DocResult, DocWant, EnrolCode, Erase, HeldErasure, KeyGrant, KeysReply, LegacyDoc,
+    LocalEvent, Outcome, Payload, PendingApproval, Pull, PullReply, Push, PushReply, PutKeys,
+    Refusal, ScopeEpoch, SealedChange, ServiceCount, ShareRequest, Tally, TallyReceipt, Team,
+    TeamDevice, TeamUser, WaitingDevice, WrappedKey, ERASED_CODE, ERASED_KIND, ERASURE_GRACE_SECS,
 };
 use punkt_sync::Hash;
 use punkt_sync::{Request, Response};
@@ -171,6 +171,13 @@ pub struct EnrolReply {
     pub organisation: String,
     pub user: String,
     pub role: String,
+}
+
+/// What `admin migrate-blind` did, and what is still in clear (organisation → kind → count).
+#[derive(Debug, Clone, Serialize)]
+pub struct MigrationReport {
+    pub held_erasures_purged: u64,
+    pub documents_in_clear: BTreeMap<String, BTreeMap<String, u64>>,
 }
 
 /// The server's behaviour over a storage backend.
@@ -1368,12 +1375,16 @@ impl<S: Storage> Engine<S> {
     async fn push(&self, device: &Device, p: Push) -> Result<PushReply, StorageError> {
         let n = p.docs.len();
         let mut results = Vec::with_capacity(n);
-        let (mut applied, mut refused) = (0, 0);
+        let (mut applied, mut refused, mut replaced) = (0, 0, 0);
         for d in p.docs {
             let doc_id = d.doc_id.clone();
+            let replacing = d.replaces_legacy;
             let outcome = self.push_or_refuse(device, d).await;
             match &outcome {
-                Outcome::Applied { .. } => applied += 1,
+                Outcome::Applied { .. } => {
+                    applied += 1;
+                    replaced += u32::from(replacing);
+                }
                 Outcome::Refused(r) => {
                     refused += 1;
                     self.audit(
@@ -1387,6 +1398,11 @@ impl<S: Storage> Engine<S> {
                 Outcome::NeedSync => {}
             }
             results.push(DocResult { doc_id, outcome });
+        }
+        // Plaintext a migration replaced: out of the database's files now, not at the next
+        // purge.
+        if replaced > 0 {
+            self.store.scrub().await?;
         }
         let limit = p.page_limit.clamp(1, MAX_PAGE);
         let changed = self
@@ -1529,7 +1545,15 @@ impl<S: Storage> Engine<S> {
                             "document kind does not match",
                         )));
                     }
-                    let stored = records::Stored::of(sd)?;
+                    let stored = match records::Stored::of(sd) {
+                        Ok(stored) => stored,
+                        Err(e) => match self.store.legacy_hashes(&sd.id).await? {
+                            Some(hashes) => {
+                                return self.replace_legacy(device, d, sd, hashes).await
+                            }
+                            None => return Err(e),
+                        },
+                    };
                     (
                         stored.graph,
                         Some(sd.heads.clone()),
@@ -1649,6 +1673,158 @@ impl<S: Storage> Engine<S> {
         )))
     }
 
+    /// Replace a document a protocol 5 server stored in clear with a laptop's sealed history
+    /// of it: only by a laptop of its organisation whose role may read it, only a whole history
+    /// that covers every change stored, with its key wrapped (and, for a referral, sealed to
+    /// the organisation it was opened to). The plaintext rows go in the same write.
+    async fn replace_legacy(
+        &self,
+        device: &Device,
+        d: DocPush,
+        sd: &ServerDoc,
+        recorded: Vec<[u8; 32]>,
+    ) -> Result<Outcome, StorageError> {
+        let legacy = |why: &str| {
+            Ok(Outcome::Refused(refusal(
+                "legacy",
+                format!("this file is still stored in clear by an older server: {why}"),
+            )))
+        };
+        if !d.replaces_legacy {
+            return legacy("this laptop's next sync replaces it, then sends its changes");
+        }
+        if sd.owner_org != device.organisation
+            || !access::role_may_read(&sd.kind, &device.role)
+            || sd.kind != d.kind
+        {
+            return Ok(Outcome::Refused(refusal(
+                "forbidden",
+                "only a laptop of the file's organisation that may read it replaces it",
+            )));
+        }
+        let mut graph = ChangeGraph::new();
+        let batch: Vec<(Hash, Vec<Hash>)> =
+            d.changes.iter().map(|c| (c.hash, c.deps.clone())).collect();
+        let Ok(added) = graph.add_batch(&batch) else {
+            return legacy("the history sent is not whole");
+        };
+        if !recorded.iter().all(|h| graph.contains(&Hash(*h))) {
+            return legacy("the history sent lacks changes the server has: fetch it first");
+        }
+        let referred_to = sd.access.first().cloned();
+        let keys = self
+            .acceptable_keys(device, &d, referred_to.as_deref())
+            .await?;
+        let scope = access::key_scope(&sd.kind);
+        let own = keys
+            .iter()
+            .any(|k| !k.sealed_to_org && k.scope == scope && k.org == sd.owner_org);
+        let theirs = sd.kind != access::REFERRAL_KIND
+            || referred_to
+                .as_deref()
+                .is_some_and(|to| keys.iter().any(|k| k.sealed_to_org && k.org == to));
+        if !own || !theirs {
+            return Ok(Outcome::Refused(refusal(
+                "no_key",
+                "the sealed history must come with its key wrapped for its organisation \
+                 (and, for a referral, sealed to the receiving one)",
+            )));
+        }
+        let by_hash: HashMap<Hash, &SealedChange> = d.changes.iter().map(|c| (c.hash, c)).collect();
+        let heads = graph.heads();
+        let write = DocWrite {
+            id: sd.id.clone(),
+            kind: sd.kind.clone(),
+            owner_org: sd.owner_org.clone(),
+            expected_heads: Some(sd.heads.clone()),
+            // An empty snapshot in place of the plain one; the plain changes go with it.
+            snapshot: Some(Vec::new()),
+            changes: added
+                .iter()
+                .map(|h| (*h, records::encode_change(by_hash[h])))
+                .collect(),
+            heads: heads.clone(),
+            created_by: device.device_id.clone(),
+            created_at: self.now(),
+        };
+        match self.store.write_doc(write).await? {
+            WriteOutcome::Stored(_) => {
+                self.store.put_doc_keys(&sd.id, keys).await?;
+                self.store.forget_legacy(&sd.id).await?;
+                self.audit(
+                    "migrated",
+                    Some(device),
+                    Some(&sd.id),
+                    "stored in clear by an older server; replaced by its sealed history".into(),
+                )
+                .await;
+                Ok(Outcome::Applied { heads })
+            }
+            WriteOutcome::Conflict => Ok(Outcome::Refused(refusal(
+                "busy",
+                "the document is being changed by others; try again",
+            ))),
+        }
+    }
+
+    /// Move a protocol 5 server's database to the blind form (`admin migrate-blind`): held
+    /// erasures (kept in clear) are purged at once, and every document still in clear is
+    /// noted with its change hashes, for laptops to replace with their sealed histories.
+    /// The one place the server reads Automerge, once, offline. Idempotent.
+    pub async fn migrate_blind(&self) -> Result<MigrationReport, StorageError> {
+        let held_purged = self.store.purge_held(i64::MAX).await?;
+        let mut noted = 0;
+        for id in self.store.doc_ids().await? {
+            let Some(sd) = self.store.load_doc(&id).await? else {
+                continue;
+            };
+            if records::Stored::of(&sd).is_ok() {
+                continue;
+            }
+            let mut doc = punkt_sync::docs::load(&sd.snapshot, &sd.changes).map_err(|e| {
+                StorageError::Database(format!("stored document {id} is damaged: {e}"))
+            })?;
+            let hashes: Vec<[u8; 32]> = doc.get_changes(&[]).iter().map(|c| c.hash().0).collect();
+            self.store.mark_legacy(&id, hashes).await?;
+            noted += 1;
+        }
+        self.store.scrub().await?;
+        let _ = self
+            .store
+            .audit(AuditEvent {
+                at: timestamp(self.now()),
+                action: "migrate_blind".into(),
+                device_id: None,
+                user: None,
+                organisation: None,
+                doc_id: None,
+                detail: format!(
+                    "{noted} documents in clear wait for laptops to seal them; {held_purged} held erasures purged"
+                ),
+                event_id: None,
+            })
+            .await;
+        Ok(MigrationReport {
+            held_erasures_purged: held_purged,
+            documents_in_clear: self.migration_status().await?,
+        })
+    }
+
+    /// Documents still in clear, by organisation and kind.
+    pub async fn migration_status(
+        &self,
+    ) -> Result<BTreeMap<String, BTreeMap<String, u64>>, StorageError> {
+        let mut out: BTreeMap<String, BTreeMap<String, u64>> = BTreeMap::new();
+        for (id, kind) in self.store.legacy(None, u32::MAX).await? {
+            let org = match self.store.load_doc(&id).await? {
+                Some(sd) => sd.owner_org,
+                None => continue,
+            };
+            *out.entry(org).or_default().entry(kind).or_default() += 1;
+        }
+        Ok(out)
+    }
+
     /// Keep the acceptable wrapped keys a push brought (a rotation's new wraps, or a new
     /// document's).
     async fn keep_keys(
@@ -1717,7 +1893,10 @@ impl<S: Storage> Engine<S> {
                 continue;
             }
             let stored = match records::Stored::of(&sd) {
-                Ok(s) => s,
+                Ok(s) => Some(s),
+                // Stored in clear by a protocol 5 server, not yet replaced: sent as it is, so
+                // the laptop can merge it and replace it sealed.
+                Err(_) if self.store.legacy_hashes(&doc_id).await?.is_some() => None,
                 Err(e) => {
                     tracing::error!("stored document {doc_id} is damaged: {e}");
                     refused.push(DocResult {
@@ -1730,13 +1909,22 @@ impl<S: Storage> Engine<S> {
                     continue;
                 }
             };
-            let payload = stored.payload_for(&have_heads);
+            let payload = match &stored {
+                Some(stored) => stored.payload_for(&have_heads),
+                None => Payload::Legacy {
+                    snapshot: sd.snapshot.clone().into(),
+                    changes: sd.changes.iter().map(|c| c.clone().into()).collect(),
+                },
+            };
             let size = match &payload {
                 Payload::Full { snapshot, changes } => {
                     snapshot.as_ref().map_or(0, |s| s.sealed.len())
                         + changes.iter().map(|c| c.sealed.len()).sum::<usize>()
                 }
                 Payload::Changes(c) => c.iter().map(|c| c.sealed.len()).sum(),
+                Payload::Legacy { snapshot, changes } => {
+                    snapshot.len() + changes.iter().map(|c| c.len()).sum::<usize>()
+                }
             };
             // Stop before the budget, not after: the device asks again for what is left.
             if !docs_out.is_empty() && bytes + size > PULL_BUDGET {
@@ -1881,12 +2069,25 @@ impl<S: Storage> Engine<S> {
                 });
             }
         }
+        // Documents still in clear from a protocol 5 server, that this laptop may replace.
+        let legacy = self
+            .store
+            .legacy(
+                Some(&device.organisation),
+                punkt_sync::wire::limits::MAX_DOCS as u32,
+            )
+            .await?
+            .into_iter()
+            .filter(|(_, kind)| access::role_may_read(kind, &device.role))
+            .map(|(doc_id, kind)| LegacyDoc { doc_id, kind })
+            .collect();
         Ok(KeysReply {
             grants: mine,
             epochs,
             waiting,
             registered: device.public_key.is_some(),
             to_share,
+            legacy,
         })
     }
 

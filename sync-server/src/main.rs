@@ -72,6 +72,13 @@ enum Admin {
     },
     /// After restoring the database from a backup: laptops will send everything they have.
     Restored,
+    /// Move a database of protocol 5 (documents in clear) to the blind form: held erasures
+    /// are purged, and each laptop's next sync replaces its organisation's files by their
+    /// sealed history (nothing lost). With `--status`, only what is still in clear, as JSON.
+    MigrateBlind {
+        #[arg(long)]
+        status: bool,
+    },
     /// Delete every organisation's consortium tallies of the months before `--before`
     /// (YYYY-MM), once the donors no longer need them.
     DeleteTallies {
@@ -268,6 +275,8 @@ async fn admin<S: Storage>(engine: Engine<S>, command: Admin) -> anyhow::Result<
             print(&serde_json::json!({ "revoked": device_id }))
         }
         Admin::Devices => print(&store.devices().await?),
+        Admin::MigrateBlind { status: true } => print(&engine.migration_status().await?),
+        Admin::MigrateBlind { status: false } => print(&engine.migrate_blind().await?),
         Admin::Restored => {
             let g = engine.restored().await?;
             print(&serde_json::json!({ "generation": g }))

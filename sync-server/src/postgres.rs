@@ -86,6 +86,7 @@ CREATE TABLE IF NOT EXISTS key_grants (
     epoch BIGINT NOT NULL, sealed BYTEA NOT NULL,
     PRIMARY KEY (device_id, scope, epoch));
 CREATE INDEX IF NOT EXISTS key_grants_org ON key_grants(org);
+CREATE TABLE IF NOT EXISTS legacy_docs (id TEXT PRIMARY KEY, hashes BYTEA NOT NULL);
 ";
 
 /// How the connection to PostgreSQL is protected: libpq's `sslmode` values, read from the
@@ -673,6 +674,60 @@ impl Storage for PostgresStorage {
             )
             .await?;
         Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+    }
+
+    async fn doc_ids(&self) -> Result<Vec<String>> {
+        let c = self.client().await?;
+        let rows = c
+            .query(
+                "SELECT id FROM documents WHERE kind != $1 ORDER BY id",
+                &[&ERASED_KIND],
+            )
+            .await?;
+        Ok(rows.iter().map(|r| r.get(0)).collect())
+    }
+
+    async fn mark_legacy(&self, id: &str, hashes: Vec<[u8; 32]>) -> Result<()> {
+        let c = self.client().await?;
+        c.execute(
+            "INSERT INTO legacy_docs(id, hashes) VALUES ($1, $2)
+             ON CONFLICT (id) DO UPDATE SET hashes = excluded.hashes",
+            &[&id, &hashes.concat()],
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn legacy(&self, org: Option<&str>, limit: u32) -> Result<Vec<(String, String)>> {
+        let c = self.client().await?;
+        let rows = c
+            .query(
+                "SELECT d.id, d.kind FROM legacy_docs l JOIN documents d ON d.id = l.id
+                 WHERE $1::TEXT IS NULL OR d.owner_org = $1 ORDER BY d.id LIMIT $2",
+                &[&org, &(limit as i64)],
+            )
+            .await?;
+        Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+    }
+
+    async fn legacy_hashes(&self, id: &str) -> Result<Option<Vec<[u8; 32]>>> {
+        let c = self.client().await?;
+        let row = c
+            .query_opt("SELECT hashes FROM legacy_docs WHERE id = $1", &[&id])
+            .await?;
+        Ok(row.map(|r| {
+            r.get::<_, Vec<u8>>(0)
+                .chunks_exact(32)
+                .map(|h| h.try_into().expect("32 bytes"))
+                .collect()
+        }))
+    }
+
+    async fn forget_legacy(&self, id: &str) -> Result<()> {
+        let c = self.client().await?;
+        c.execute("DELETE FROM legacy_docs WHERE id = $1", &[&id])
+            .await?;
+        Ok(())
     }
 
     async fn grants(&self, org: &str) -> Result<Vec<KeyGrant>> {

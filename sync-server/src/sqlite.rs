@@ -108,7 +108,9 @@ fn upgrade(conn: &Connection) -> Result<()> {
             org TEXT NOT NULL, device_id TEXT NOT NULL, scope TEXT NOT NULL,
             epoch INTEGER NOT NULL, sealed BLOB NOT NULL,
             PRIMARY KEY (device_id, scope, epoch)) WITHOUT ROWID;
-         CREATE INDEX IF NOT EXISTS key_grants_org ON key_grants(org);",
+         CREATE INDEX IF NOT EXISTS key_grants_org ON key_grants(org);
+         CREATE TABLE IF NOT EXISTS legacy_docs (
+            id TEXT PRIMARY KEY, hashes BLOB NOT NULL) WITHOUT ROWID;",
     )?;
     // What waits for a second coordinator.
     conn.execute_batch(
@@ -470,6 +472,68 @@ impl Storage for SqliteStorage {
             )?
             .query_map(params![org, ERASED_KIND], |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+        .await
+    }
+
+    async fn doc_ids(&self) -> Result<Vec<String>> {
+        self.run(move |c| {
+            Ok(
+                c.prepare("SELECT id FROM documents WHERE kind != ?1 ORDER BY id")?
+                    .query_map([ERASED_KIND], |r| r.get(0))?
+                    .collect::<rusqlite::Result<Vec<_>>>()?,
+            )
+        })
+        .await
+    }
+
+    async fn mark_legacy(&self, id: &str, hashes: Vec<[u8; 32]>) -> Result<()> {
+        let id = id.to_string();
+        self.run(move |c| {
+            c.execute(
+                "INSERT OR REPLACE INTO legacy_docs(id, hashes) VALUES (?1, ?2)",
+                params![id, hashes.concat()],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn legacy(&self, org: Option<&str>, limit: u32) -> Result<Vec<(String, String)>> {
+        let org = org.map(str::to_string);
+        self.run(move |c| {
+            Ok(c.prepare_cached(
+                "SELECT d.id, d.kind FROM legacy_docs l JOIN documents d ON d.id = l.id
+                 WHERE ?1 IS NULL OR d.owner_org = ?1 ORDER BY d.id LIMIT ?2",
+            )?
+            .query_map(params![org, limit], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+        .await
+    }
+
+    async fn legacy_hashes(&self, id: &str) -> Result<Option<Vec<[u8; 32]>>> {
+        let id = id.to_string();
+        self.run(move |c| {
+            let b: Option<Vec<u8>> = c
+                .query_row("SELECT hashes FROM legacy_docs WHERE id = ?1", [id], |r| {
+                    r.get(0)
+                })
+                .optional()?;
+            Ok(b.map(|b| {
+                b.chunks_exact(32)
+                    .map(|h| h.try_into().expect("32 bytes"))
+                    .collect()
+            }))
+        })
+        .await
+    }
+
+    async fn forget_legacy(&self, id: &str) -> Result<()> {
+        let id = id.to_string();
+        self.run(move |c| {
+            c.execute("DELETE FROM legacy_docs WHERE id = ?1", [id])?;
+            Ok(())
         })
         .await
     }

@@ -240,6 +240,26 @@ pub trait Storage: Send + Sync + 'static {
     /// organisation was given access to and whose key was never sealed to it: (document,
     /// organisation given access).
     fn unshared(&self, org: &str) -> impl Future<Output = Result<Vec<(String, String)>>> + Send;
+    /// Every document's id (not tombstones), for the migration.
+    fn doc_ids(&self) -> impl Future<Output = Result<Vec<String>>> + Send;
+    /// Note document `id` as stored in clear by a protocol 5 server, with the hashes of every
+    /// change it holds (the migration: a laptop's sealed history must cover them).
+    fn mark_legacy(
+        &self,
+        id: &str,
+        hashes: Vec<[u8; 32]>,
+    ) -> impl Future<Output = Result<()>> + Send;
+    /// Documents owned by `org` still in clear: (id, kind), at most `limit`.
+    fn legacy(
+        &self,
+        org: Option<&str>,
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<(String, String)>>> + Send;
+    /// The change hashes recorded for legacy document `id`, if it is one.
+    fn legacy_hashes(&self, id: &str)
+        -> impl Future<Output = Result<Option<Vec<[u8; 32]>>>> + Send;
+    /// Document `id` is no longer in clear.
+    fn forget_legacy(&self, id: &str) -> impl Future<Output = Result<()>> + Send;
     /// The scope keys sealed to devices of `org`.
     fn grants(&self, org: &str) -> impl Future<Output = Result<Vec<KeyGrant>>> + Send;
     /// Keep scope keys sealed to devices of `org` (a second grant of the same is ignored).

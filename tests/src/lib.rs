@@ -185,6 +185,18 @@ impl<S: Storage> TestServer<S> {
     }
 
     /// What an administrator runs after restoring the database from a backup.
+    /// `admin migrate-blind`: a protocol 5 database moves to the blind form.
+    pub fn migrate_blind(&self) -> punkt_sync_server::engine::MigrationReport {
+        self.block(self.engine.migrate_blind()).unwrap()
+    }
+
+    /// What is still in clear: organisation → kind → count.
+    pub fn migration_status(
+        &self,
+    ) -> std::collections::BTreeMap<String, std::collections::BTreeMap<String, u64>> {
+        self.block(self.engine.migration_status()).unwrap()
+    }
+
     pub fn restored(&self) {
         self.block(self.engine.restored()).unwrap();
     }
@@ -566,6 +578,20 @@ impl TestPostgres {
     pub fn restart(&self) {
         self.pg_ctl("stop");
         self.pg_ctl("start");
+    }
+
+    /// A plain-text dump of the database (`pg_dump`), as a backup would be made.
+    pub fn dump(&self) -> Vec<u8> {
+        let out = std::process::Command::new(self.bin.join("pg_dump"))
+            .arg(format!("--dbname={}", self.url))
+            .output()
+            .expect("pg_dump");
+        assert!(
+            out.status.success(),
+            "pg_dump failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out.stdout
     }
 
     fn run(&self, tool: &str, args: &[&str]) {

@@ -5,7 +5,7 @@
 use punkt_e2e::{KeyPair, SecretKey};
 use punkt_sync::access::{self, ORG_SCOPE};
 use punkt_sync::wire::{
-    KeyGrant, KeysReply, PutKeys, ScopeEpoch, SharedKey, WaitingDevice, WrappedKey,
+    KeyGrant, KeysReply, LegacyDoc, PutKeys, ScopeEpoch, SharedKey, WaitingDevice, WrappedKey,
 };
 use punkt_sync::{Request, Response};
 use serde::{Deserialize, Serialize};
@@ -106,12 +106,14 @@ impl Punkt {
     /// The keys step of a sync: register this laptop's public key if the server lacks it,
     /// start the first epoch of each scope this role may hold that has none (the first laptop
     /// of an organisation, or of a role), open the scope keys given to it, and note every
-    /// organisation's public key. Returns the laptops waiting for keys this one could give.
+    /// organisation's public key. Returns the laptops waiting for keys this one could give,
+    /// and the documents a protocol 5 server still holds in clear that this laptop should
+    /// replace.
     pub(crate) fn sync_keys(
         &mut self,
         t: &mut dyn Transport,
         summary: &mut SyncSummary,
-    ) -> Result<Vec<WaitingLaptop>> {
+    ) -> Result<(Vec<WaitingLaptop>, Vec<LegacyDoc>)> {
         let org = self.organisation().to_string();
         let device_id = self.device_id()?;
         let role = self.role()?.unwrap_or_default();
@@ -239,12 +241,15 @@ impl Punkt {
             META_ORG_KEYS,
             &serde_json::to_string(&org_keys).expect("serialises"),
         )?;
-        Ok(reply.waiting.iter().map(WaitingLaptop::from).collect())
+        Ok((
+            reply.waiting.iter().map(WaitingLaptop::from).collect(),
+            reply.legacy,
+        ))
     }
 
     /// Only the keys step of a sync (`punkt team keys` runs it first, to see who waits).
     pub fn exchange_keys(&mut self, t: &mut dyn Transport) -> Result<Vec<WaitingLaptop>> {
-        self.sync_keys(t, &mut SyncSummary::default())
+        Ok(self.sync_keys(t, &mut SyncSummary::default())?.0)
     }
 
     /// [`Punkt::exchange_keys`] with this laptop's check code, for the Team card.

@@ -272,6 +272,9 @@ pub struct SyncSummary {
     /// This laptop has no keys of its organisation yet (protocol 6): the check code a
     /// coordinator compares before giving them. Nothing else was synced.
     pub awaiting_keys: Option<String>,
+    /// Files a protocol 5 server held in clear that this laptop replaced by their sealed
+    /// history (the migration to protocol 6).
+    pub migrated: u64,
     /// Laptops of the organisation waiting for keys this one holds (a coordinator compares
     /// their check codes and gives them: `punkt team keys`).
     pub waiting_for_keys: Vec<crate::keys::WaitingLaptop>,
@@ -628,6 +631,7 @@ impl Punkt {
             keys,
             referral_to,
             merges_away: merged_now && !merged_before,
+            replaces_legacy: false,
         })))
     }
 
@@ -730,13 +734,20 @@ impl Punkt {
         let keys_stale = self.store.meta_value(crate::keys::META_KEYS_TAG)?
             != self.store.meta_value(crate::keys::META_SERVER_KEYS_TAG)?
             || self.store.meta_value(crate::keys::META_KEYS_TAG)?.is_none();
+        let mut legacy = Vec::new();
         if !pending.is_empty() || keys_stale || !self.holds_org_key()? {
-            summary.waiting_for_keys = self.sync_keys(t, &mut summary)?;
+            (summary.waiting_for_keys, legacy) = self.sync_keys(t, &mut summary)?;
         }
         if !self.holds_org_key()? {
             summary.awaiting_keys = Some(self.check_code()?);
             return self.finish(summary, cursor, started);
         }
+        // 1b. Files a protocol 5 server still holds in clear: fetched (the last plain
+        // transfer), merged, and replaced by their sealed history, before anything else goes.
+        if !legacy.is_empty() {
+            self.replace_legacy(t, &mut summary, legacy, cursor)?;
+        }
+        let pending = self.store.pending_documents()?;
 
         // 2. Push what the server lacks; each answer also lists what changed there.
         let mut need_whole = Vec::new();
@@ -824,7 +835,7 @@ impl Punkt {
         if self.store.meta_value(crate::keys::META_KEYS_TAG)?
             != self.store.meta_value(crate::keys::META_SERVER_KEYS_TAG)?
         {
-            summary.waiting_for_keys = self.sync_keys(t, &mut summary)?;
+            summary.waiting_for_keys = self.sync_keys(t, &mut summary)?.0;
         }
 
         // 4. What was done here for the audit log (exports, merges), once the documents it
@@ -846,6 +857,89 @@ impl Punkt {
             Err(e) => summary.tally_error = Some(e.code().to_string()),
         }
         self.finish(summary, cursor, started)
+    }
+
+    /// Replace documents a protocol 5 server stored in clear (`legacy`) by their sealed
+    /// whole histories: each is first fetched (in clear, as the old server stored it) and
+    /// merged here, so the history sent covers everything the server had; the server takes it
+    /// only then. One that cannot be sealed yet (a referral to an organisation without a key)
+    /// waits for a later sync.
+    fn replace_legacy(
+        &mut self,
+        t: &mut dyn Transport,
+        summary: &mut SyncSummary,
+        legacy: Vec<punkt_sync::wire::LegacyDoc>,
+        cursor: u64,
+    ) -> Result<()> {
+        let fetch = legacy
+            .iter()
+            .map(|l| ChangedDoc {
+                doc_id: l.doc_id.clone(),
+                kind: l.kind.clone(),
+                owner_org: String::new(),
+                heads: Vec::new(),
+                seq: 0,
+                undone: false,
+            })
+            .collect();
+        self.apply_page(t, summary, fetch, cursor, &mut |_| {})?;
+        for chunk in legacy.chunks(PUSH_DOCS) {
+            let mut docs = Vec::new();
+            let mut seqs = HashMap::new();
+            for l in chunk {
+                if !self.store.has_document(&l.doc_id)? {
+                    continue;
+                }
+                let stored = self.store.load_document(&l.doc_id)?;
+                let local_seq = self
+                    .store
+                    .document_heads(&l.doc_id)?
+                    .map(|(_, seq)| seq)
+                    .unwrap_or(0);
+                match self.seal_unsent(stored, None)? {
+                    Sealing::Ready(mut d) => {
+                        d.replaces_legacy = true;
+                        seqs.insert(d.doc_id.clone(), local_seq);
+                        docs.push(*d);
+                    }
+                    Sealing::NoKey(why) => summary.refused.push(RefusedDocument {
+                        doc_id: l.doc_id.clone(),
+                        code: "no_key".into(),
+                        message: why,
+                    }),
+                }
+            }
+            if docs.is_empty() {
+                continue;
+            }
+            let reply = self.push_round(
+                t,
+                summary,
+                Push {
+                    cursor,
+                    page_limit: 1,
+                    docs,
+                },
+            )?;
+            for r in reply.results {
+                match r.outcome {
+                    Outcome::Applied { heads } => {
+                        if let Some(seq) = seqs.get(&r.doc_id) {
+                            self.store
+                                .mark_synced(&r.doc_id, &heads_to_bytes(&heads), *seq)?;
+                        }
+                        summary.migrated += 1;
+                    }
+                    Outcome::Refused(why) => summary.refused.push(RefusedDocument {
+                        doc_id: r.doc_id,
+                        code: why.code,
+                        message: why.message,
+                    }),
+                    Outcome::NeedSync => {}
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Documents that came without a key this laptop could open.
@@ -1262,6 +1356,13 @@ impl Punkt {
                             Applied::Done { .. } => {}
                         }
                     }
+                    PlainPayload::Parsed(changes) => {
+                        doc.apply_changes(changes.iter().cloned())
+                            .map_err(|e| damaged(&d.doc_id, e))?;
+                        if !doc.get_missing_deps(&[]).is_empty() {
+                            return Ok(None);
+                        }
+                    }
                     PlainPayload::Full { snapshot, changes } => {
                         let mut theirs =
                             docs::load(snapshot, changes).map_err(|e| damaged(&d.doc_id, e))?;
@@ -1433,7 +1534,10 @@ enum PlainPayload {
         snapshot: ByteBuf,
         changes: Vec<ByteBuf>,
     },
+    /// Encoded changes (a sync file's; checked when applied).
     Changes(Vec<ByteBuf>),
+    /// Changes already opened and checked (`crate::e2e::open_changes`), in causal order.
+    Parsed(Vec<automerge::Change>),
 }
 
 impl Punkt {
@@ -1441,18 +1545,22 @@ impl Punkt {
     /// sealed snapshot and changes, each checked (`crate::e2e`). A document that does not
     /// open is refused, never applied.
     fn open_pulled(&self, d: DocData) -> Result<std::result::Result<PlainData, Refused>> {
+        // Stored in clear by a protocol 5 server (the migration's last plain transfer).
+        if let Payload::Legacy { snapshot, changes } = d.payload {
+            return Ok(Ok(PlainData {
+                doc_id: d.doc_id,
+                kind: d.kind,
+                owner_org: d.owner_org,
+                heads: d.heads,
+                payload: PlainPayload::Full { snapshot, changes },
+            }));
+        }
         let Some(key) = self.doc_key_from(&d.doc_id, &d.kind, &d.keys)? else {
             return Ok(Err(Refused(RefusedDocument {
                 doc_id: d.doc_id,
                 code: "no_key".into(),
                 message: "this laptop has no key for the document (yet)".into(),
             })));
-        };
-        let bytes = |changes: Vec<automerge::Change>| {
-            changes
-                .into_iter()
-                .map(|mut c| ByteBuf::from(c.bytes().into_owned()))
-                .collect::<Vec<_>>()
         };
         let payload = match &d.payload {
             Payload::Full {
@@ -1468,8 +1576,10 @@ impl Punkt {
                 snapshot: None,
                 changes,
             }
-            | Payload::Changes(changes) => crate::e2e::open_changes(&key, &d.doc_id, changes)
-                .map(|c| PlainPayload::Changes(bytes(c))),
+            | Payload::Changes(changes) => {
+                crate::e2e::open_changes(&key, &d.doc_id, changes).map(PlainPayload::Parsed)
+            }
+            Payload::Legacy { .. } => unreachable!("opened above"),
         };
         Ok(match payload {
             Ok(payload) => Ok(PlainData {
@@ -1490,6 +1600,26 @@ enum Prepared {
 }
 
 fn prepare_new(d: PlainData) -> std::result::Result<Prepared, Refused> {
+    // Opened changes of a document new here: applied to an empty document and stored as they
+    // are, after an empty snapshot (saving would compress the document only to load it back).
+    if let PlainPayload::Parsed(parsed) = &d.payload {
+        let mut doc = AutoCommit::new();
+        doc.apply_changes(parsed.iter().cloned())
+            .map_err(|e| damaged(&d.doc_id, e))?;
+        if !doc.get_missing_deps(&[]).is_empty() {
+            return Ok(Prepared::MissingDependencies(d.doc_id));
+        }
+        let changes = parsed
+            .iter()
+            .map(|c| (c.hash().0.to_vec(), c.raw_bytes().to_vec()))
+            .collect();
+        return Ok(Prepared::Ready(Box::new(finish_new(
+            d,
+            AutoCommit::new().save(),
+            changes,
+            doc,
+        ))));
+    }
     let (snapshot, raw_changes) = match &d.payload {
         PlainPayload::Full { snapshot, changes } => (
             snapshot.to_vec(),
@@ -1506,26 +1636,39 @@ fn prepare_new(d: PlainData) -> std::result::Result<Prepared, Refused> {
             }
             (doc.save(), Vec::new())
         }
+        PlainPayload::Parsed(_) => unreachable!("handled above"),
     };
-    let mut doc = docs::load(&snapshot, &raw_changes).map_err(|e| damaged(&d.doc_id, e))?;
+    let doc = docs::load(&snapshot, &raw_changes).map_err(|e| damaged(&d.doc_id, e))?;
     let mut changes = Vec::with_capacity(raw_changes.len());
     for c in raw_changes {
         let change = automerge::Change::from_bytes(c.clone()).map_err(|e| damaged(&d.doc_id, e))?;
         changes.push((change.hash().0.to_vec(), c));
     }
+    Ok(Prepared::Ready(Box::new(finish_new(
+        d, snapshot, changes, doc,
+    ))))
+}
+
+/// A new document's heads and index rows, ready to write.
+fn finish_new(
+    d: PlainData,
+    snapshot: Vec<u8>,
+    changes: Vec<(Vec<u8>, Vec<u8>)>,
+    mut doc: AutoCommit,
+) -> NewDocument {
     let heads = docs::to_wire(&doc.get_heads());
     let (index, index_error) = match index_of(&d.kind, &mut doc, &d.doc_id) {
         Ok(i) => (i, None),
         Err(e) => (None, Some(e.to_string())),
     };
-    Ok(Prepared::Ready(Box::new(NewDocument {
+    NewDocument {
         data: d,
         snapshot,
         changes,
         heads,
         index,
         index_error,
-    })))
+    }
 }
 
 /// [`prepare_new`] over all documents, on as many threads as there are cores, in order.

@@ -360,6 +360,17 @@ pub struct DocPush {
     /// These changes merge the file away into another (they set its `merged_into`): the
     /// server holds that to the erasure rule.
     pub merges_away: bool,
+    /// The document's whole history, sealed, to replace what a protocol 5 server stored of
+    /// it in clear (`KeysReply::legacy`): taken only when it covers every change stored.
+    pub replaces_legacy: bool,
+}
+
+/// A document a protocol 5 server stored in clear, waiting for a laptop of its organisation to
+/// replace it with its sealed history (`admin migrate-blind`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LegacyDoc {
+    pub doc_id: String,
+    pub kind: String,
 }
 
 /// A document's key wrapped under epoch `epoch` of `org`'s `scope` key, or, with
@@ -419,6 +430,9 @@ pub struct KeysReply {
     /// Documents of the asker's organisation another organisation was given access to
     /// (`admin grant`) whose key was never sealed to it: a laptop holding the key seals it.
     pub to_share: Vec<ShareRequest>,
+    /// Documents of the asker's organisation (that its role may read) still stored in clear
+    /// by a protocol 5 server: the laptop replaces them with their sealed history.
+    pub legacy: Vec<LegacyDoc>,
 }
 
 /// A document to seal the key of to another organisation (its `org` key of `epoch`).
@@ -591,6 +605,12 @@ pub enum Payload {
     },
     /// Exactly the changes the device lacks.
     Changes(Vec<SealedChange>),
+    /// A document a protocol 5 server stored in clear and no laptop has replaced yet: its
+    /// saved form and changes, as stored (the migration's last plain transfer).
+    Legacy {
+        snapshot: ByteBuf,
+        changes: Vec<ByteBuf>,
+    },
 }
 
 /// A refusal with a stable code (`unauthorized`, `device_revoked`, `forbidden`, `too_large`,
@@ -910,6 +930,7 @@ impl Response {
                     heads(&d.heads)?;
                     match &d.payload {
                         Payload::Full { changes: c, .. } | Payload::Changes(c) => changes(c.len())?,
+                        Payload::Legacy { changes: c, .. } => changes(c.len())?,
                     }
                     bound("keys", d.keys.len(), MAX_KEYS)?;
                     for k in &d.keys {
@@ -927,6 +948,7 @@ impl Response {
                     epoch(e)?;
                 }
                 bound("documents to share", k.to_share.len(), limits::MAX_DOCS)?;
+                bound("documents in clear", k.legacy.len(), limits::MAX_DOCS)?;
                 bound("waiting devices", k.waiting.len(), limits::MAX_DOCS)?;
                 for w in &k.waiting {
                     name("device id", &w.device_id)?;
@@ -989,6 +1011,7 @@ mod tests {
                 }],
                 referral_to: None,
                 merges_away: false,
+                replaces_legacy: false,
             }],
         })
     }
@@ -1027,6 +1050,7 @@ mod tests {
                 keys: vec![],
                 referral_to: None,
                 merges_away: false,
+                replaces_legacy: false,
             }],
         });
         assert!(encode_request(&big).len() < 1024 + 64 + 32);

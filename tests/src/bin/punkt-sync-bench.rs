@@ -212,8 +212,16 @@ fn main() -> Result<()> {
         None => None,
     };
 
-    // 1. First sync of a new device.
+    // 1. First sync of a new device, once laptop a gave it the organisation's keys (after
+    //    comparing its check code, as a coordinator would).
     let mut b = device(&dir, "b", &server, "office")?;
+    {
+        let mut tb = b.transport_to(&server.url, None)?;
+        b.exchange_keys(&mut tb)?;
+        let mut ta = a.transport_to(&server.url, None)?;
+        let b_id = b.enrolment()?.expect("enrolled").device_id;
+        a.give_keys(&mut ta, &b_id, &b.check_code()?)?;
+    }
     let (first, first_t) = sync(&mut b, &server)?;
     if first.new_documents != args.docs {
         bail!(

@@ -265,6 +265,7 @@ fn merging_away_a_colleagues_file_is_a_coordinators_decision() {
             keys: Vec::new(),
             referral_to: None,
             merges_away: true,
+            replaces_legacy: false,
         }],
     });
     let Response::Push(reply) = b.ask(&server, push) else {

@@ -2,6 +2,8 @@
 //! (each file linked apart was a 100 MB executable).
 
 mod audit;
+mod blind_migration;
+mod blind_server;
 mod consortium;
 mod erase_guard;
 mod store_upgrade;

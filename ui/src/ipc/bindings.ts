@@ -579,6 +579,11 @@ pending_after: number, cursor: number, duration_ms: number, finished_at: string,
  */
 awaiting_keys: string | null, 
 /**
+ * Files a protocol 5 server held in clear that this laptop replaced by their sealed
+ * history (the migration to protocol 6).
+ */
+migrated: number, 
+/**
  * Laptops of the organisation waiting for keys this one holds (a coordinator compares
  * their check codes and gives them: `punkt team keys`).
  */
