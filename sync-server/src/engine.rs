@@ -23,8 +23,8 @@ use sha2::{Digest, Sha256};
 use crate::limits::{LimitConfig, Limits};
 use crate::records;
 use crate::storage::{
-    timestamp, Approval, AuditEvent, Device, DocWrite, Hold, ServerDoc, Storage, StorageError,
-    TallyMonth, TallyRow, WriteOutcome,
+    timestamp, Approval, AuditEvent, Device, DocWrite, Hold, NewDevice, ServerDoc, Storage,
+    StorageError, TallyMonth, TallyRow, WriteOutcome,
 };
 
 /// Most entries of "what changed" in one reply.
@@ -162,6 +162,10 @@ pub struct EnrolRequest {
     /// The laptop's X25519 public key, in hex (protocol 6).
     #[serde(default)]
     pub public_key: Option<String>,
+    /// With a split code: the laptop's proof of the code's secret part over its public key,
+    /// in hex (`punkt_e2e::enrolment_mac`).
+    #[serde(default)]
+    pub proof: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -390,8 +394,17 @@ impl<S: Storage> Engine<S> {
             .await?;
         let detail = format!("code made for user {user}, valid {hours} h");
         self.audit("enrol_code", by, None, detail).await;
+        let role = self
+            .store
+            .users()
+            .await?
+            .into_iter()
+            .find(|(name, _, _)| name == user)
+            .map(|(_, _, role)| role)
+            .unwrap_or_default();
         Ok(EnrolCode {
             user: user.to_string(),
+            role,
             code,
             expires_at: timestamp(expires),
             awaiting_approval: false,
@@ -543,15 +556,23 @@ impl<S: Storage> Engine<S> {
                 ))
             }
         };
+        let proof = match req.proof.as_deref().map(hex::decode) {
+            None => None,
+            Some(Ok(p)) if p.len() == 32 => Some(p),
+            Some(_) => return Err(refusal("malformed", "the proof is not 32 bytes of hex")),
+        };
         match self
             .store
             .enrol(
                 code_hash,
                 self.now(),
-                &device_id,
-                name,
-                hash_secret(&token),
-                public_key,
+                NewDevice {
+                    device_id: device_id.clone(),
+                    name: name.to_string(),
+                    token_hash: hash_secret(&token),
+                    public_key,
+                    proof,
+                },
             )
             .await
         {
@@ -877,6 +898,7 @@ impl<S: Storage> Engine<S> {
                 .await?;
             return Ok(Response::EnrolCode(EnrolCode {
                 user: user.to_string(),
+                role: role.clone(),
                 code: String::new(),
                 expires_at: timestamp(expires),
                 awaiting_approval: true,
@@ -2043,6 +2065,11 @@ impl<S: Storage> Engine<S> {
                     user: d.user.clone(),
                     role: d.role.clone(),
                     public_key: pk.clone().into(),
+                    code_record: d
+                        .code_record
+                        .as_deref()
+                        .and_then(|r| postcard::from_bytes(r).ok()),
+                    proof: d.proof.clone().map(Into::into),
                     missing,
                 });
             }
@@ -2189,6 +2216,19 @@ impl<S: Storage> Engine<S> {
                 format!("keys given to {}", given.join(", ")),
             )
             .await;
+        }
+        for r in &k.code_records {
+            let bytes = postcard::to_stdvec(r).expect("a code record serialises");
+            if !self
+                .store
+                .put_code_record(r.code_hash.0, &device.organisation, bytes)
+                .await?
+            {
+                return Ok(Response::Refused(refusal(
+                    "forbidden",
+                    "a code record only for an unused code of the organisation's people",
+                )));
+            }
         }
         if !k.shared.is_empty() {
             let wanted = self.store.unshared(&device.organisation).await?;

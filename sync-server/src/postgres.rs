@@ -11,8 +11,8 @@ use punkt_sync::wire::ERASED_KIND;
 use punkt_sync::wire::{KeyGrant, ScopeEpoch, WrappedKey};
 
 use crate::storage::{
-    timestamp, Approval, AuditEvent, Changed, Device, DocWrite, HeldDoc, Hold, Result, ServerDoc,
-    Storage, StorageError, TallyMonth, TallyRow, WriteOutcome, ROLES,
+    timestamp, Approval, AuditEvent, Changed, Device, DocWrite, HeldDoc, Hold, NewDevice, Result,
+    ServerDoc, Storage, StorageError, TallyMonth, TallyRow, WriteOutcome, ROLES,
 };
 
 const SCHEMA: &str = "
@@ -73,6 +73,9 @@ CREATE TABLE IF NOT EXISTS held_changes (
     doc_id TEXT NOT NULL, n BIGINT NOT NULL, hash BYTEA NOT NULL, bytes BYTEA NOT NULL,
     PRIMARY KEY (doc_id, n));
 ALTER TABLE devices ADD COLUMN IF NOT EXISTS public_key BYTEA;
+ALTER TABLE devices ADD COLUMN IF NOT EXISTS code_record BYTEA;
+ALTER TABLE devices ADD COLUMN IF NOT EXISTS proof BYTEA;
+ALTER TABLE enrol_codes ADD COLUMN IF NOT EXISTS record BYTEA;
 CREATE TABLE IF NOT EXISTS doc_keys (
     doc_id TEXT NOT NULL, org TEXT NOT NULL, scope TEXT NOT NULL, epoch BIGINT NOT NULL,
     sealed_to_org BOOLEAN NOT NULL, wrapped BYTEA NOT NULL,
@@ -448,11 +451,14 @@ fn device_row(r: &tokio_postgres::Row) -> Device {
         last_seen: r.get::<_, Option<i64>>(6).map(timestamp),
         revoked_at: r.get::<_, Option<i64>>(7).map(timestamp),
         public_key: r.get(8),
+        code_record: r.get(9),
+        proof: r.get(10),
     }
 }
 
 const DEVICE_SELECT: &str = "SELECT d.device_id, d.name, d.user_name, u.org, u.role, d.enrolled_at,
-    d.last_seen, d.revoked_at, d.public_key FROM devices d JOIN users u ON u.name = d.user_name";
+    d.last_seen, d.revoked_at, d.public_key, d.code_record, d.proof
+    FROM devices d JOIN users u ON u.name = d.user_name";
 
 impl Storage for PostgresStorage {
     async fn add_org(&self, name: &str) -> Result<()> {
@@ -515,15 +521,14 @@ impl Storage for PostgresStorage {
         Ok(())
     }
 
-    async fn enrol(
-        &self,
-        code_hash: [u8; 32],
-        now: i64,
-        device_id: &str,
-        device_name: &str,
-        token_hash: [u8; 32],
-        public_key: Option<[u8; 32]>,
-    ) -> Result<Device> {
+    async fn enrol(&self, code_hash: [u8; 32], now: i64, new: NewDevice) -> Result<Device> {
+        let NewDevice {
+            device_id,
+            name: device_name,
+            token_hash,
+            public_key,
+            proof,
+        } = new;
         let public_key = public_key.map(|k| k.to_vec());
         let mut c = self.client().await?;
         let tx = c.transaction().await?;
@@ -553,8 +558,10 @@ impl Storage for PostgresStorage {
         )
         .await?;
         tx.execute(
-            "INSERT INTO devices(device_id, name, user_name, token_hash, enrolled_at, public_key)
-             VALUES ($1, $2, $3, $4, $5, $6)",
+            "INSERT INTO devices(device_id, name, user_name, token_hash, enrolled_at, public_key,
+                                 proof, code_record)
+             VALUES ($1, $2, $3, $4, $5, $6, $7,
+                     (SELECT record FROM enrol_codes WHERE code_hash = $8))",
             &[
                 &device_id,
                 &device_name,
@@ -562,6 +569,8 @@ impl Storage for PostgresStorage {
                 &token_hash.as_slice(),
                 &now,
                 &public_key,
+                &proof,
+                &code_hash.as_slice(),
             ],
         )
         .await?;
@@ -573,6 +582,24 @@ impl Storage for PostgresStorage {
             .await?;
         tx.commit().await?;
         Ok(device_row(&row))
+    }
+
+    async fn put_code_record(
+        &self,
+        code_hash: [u8; 32],
+        org: &str,
+        record: Vec<u8>,
+    ) -> Result<bool> {
+        let c = self.client().await?;
+        let n = c
+            .execute(
+                "UPDATE enrol_codes SET record = $3
+                 WHERE code_hash = $1 AND used_at IS NULL AND record IS NULL
+                   AND user_name IN (SELECT name FROM users WHERE org = $2)",
+                &[&code_hash.as_slice(), &org, &record],
+            )
+            .await?;
+        Ok(n > 0)
     }
 
     async fn set_public_key(&self, device_id: &str, public_key: [u8; 32]) -> Result<bool> {

@@ -11,8 +11,8 @@ use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use punkt_sync::wire::{KeyGrant, ScopeEpoch, WrappedKey};
 
 use crate::storage::{
-    timestamp, Approval, AuditEvent, Changed, Device, DocWrite, HeldDoc, Hold, Result, ServerDoc,
-    Storage, StorageError, TallyMonth, TallyRow, WriteOutcome, ROLES,
+    timestamp, Approval, AuditEvent, Changed, Device, DocWrite, HeldDoc, Hold, NewDevice, Result,
+    ServerDoc, Storage, StorageError, TallyMonth, TallyRow, WriteOutcome, ROLES,
 };
 
 const SCHEMA: &str = "
@@ -89,11 +89,20 @@ fn upgrade(conn: &Connection) -> Result<()> {
     }
     // Protocol 6: each laptop's public key, and the keys of the end-to-end encryption, all
     // wrapped or sealed (the server holds no key it could open anything with).
-    let has = conn
-        .prepare("SELECT 1 FROM pragma_table_info('devices') WHERE name = 'public_key'")?
-        .exists([])?;
-    if !has {
-        conn.execute_batch("ALTER TABLE devices ADD COLUMN public_key BLOB;")?;
+    for (table, column) in [
+        ("devices", "public_key"),
+        ("devices", "code_record"),
+        ("devices", "proof"),
+        ("enrol_codes", "record"),
+    ] {
+        let has = conn
+            .prepare(&format!(
+                "SELECT 1 FROM pragma_table_info('{table}') WHERE name = ?1"
+            ))?
+            .exists([column])?;
+        if !has {
+            conn.execute_batch(&format!("ALTER TABLE {table} ADD COLUMN {column} BLOB;"))?;
+        }
     }
     conn.execute_batch(
         "CREATE TABLE IF NOT EXISTS doc_keys (
@@ -234,11 +243,14 @@ fn device_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Device> {
         last_seen: r.get::<_, Option<i64>>(6)?.map(timestamp),
         revoked_at: r.get::<_, Option<i64>>(7)?.map(timestamp),
         public_key: r.get(8)?,
+        code_record: r.get(9)?,
+        proof: r.get(10)?,
     })
 }
 
 const DEVICE_SELECT: &str = "SELECT d.device_id, d.name, d.user, u.org, u.role, d.enrolled_at,
-    d.last_seen, d.revoked_at, d.public_key FROM devices d JOIN users u ON u.name = d.user";
+    d.last_seen, d.revoked_at, d.public_key, d.code_record, d.proof
+    FROM devices d JOIN users u ON u.name = d.user";
 
 impl Storage for SqliteStorage {
     async fn add_org(&self, name: &str) -> Result<()> {
@@ -302,16 +314,14 @@ impl Storage for SqliteStorage {
         .await
     }
 
-    async fn enrol(
-        &self,
-        code_hash: [u8; 32],
-        now: i64,
-        device_id: &str,
-        device_name: &str,
-        token_hash: [u8; 32],
-        public_key: Option<[u8; 32]>,
-    ) -> Result<Device> {
-        let (device_id, device_name) = (device_id.to_string(), device_name.to_string());
+    async fn enrol(&self, code_hash: [u8; 32], now: i64, new: NewDevice) -> Result<Device> {
+        let NewDevice {
+            device_id,
+            name: device_name,
+            token_hash,
+            public_key,
+            proof,
+        } = new;
         let public_key = public_key.map(|k| k.to_vec());
         self.run(move |c| {
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -341,15 +351,19 @@ impl Storage for SqliteStorage {
                 params![code_hash.to_vec(), now],
             )?;
             tx.execute(
-                "INSERT INTO devices(device_id, name, user, token_hash, enrolled_at, public_key)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                "INSERT INTO devices(device_id, name, user, token_hash, enrolled_at, public_key,
+                                     proof, code_record)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7,
+                         (SELECT record FROM enrol_codes WHERE code_hash = ?8))",
                 params![
                     device_id,
                     device_name,
                     user,
                     token_hash.to_vec(),
                     now,
-                    public_key
+                    public_key,
+                    proof,
+                    code_hash.to_vec()
                 ],
             )?;
             let d = tx.query_row(
@@ -359,6 +373,25 @@ impl Storage for SqliteStorage {
             )?;
             tx.commit()?;
             Ok(d)
+        })
+        .await
+    }
+
+    async fn put_code_record(
+        &self,
+        code_hash: [u8; 32],
+        org: &str,
+        record: Vec<u8>,
+    ) -> Result<bool> {
+        let org = org.to_string();
+        self.run(move |c| {
+            let n = c.execute(
+                "UPDATE enrol_codes SET record = ?3
+                 WHERE code_hash = ?1 AND used_at IS NULL AND record IS NULL
+                   AND user IN (SELECT name FROM users WHERE org = ?2)",
+                params![code_hash.to_vec(), org, record],
+            )?;
+            Ok(n > 0)
         })
         .await
     }

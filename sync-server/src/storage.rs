@@ -52,6 +52,23 @@ pub struct Device {
     /// Its X25519 public key (protocol 6): what scope keys are sealed to.
     #[serde(skip)]
     pub public_key: Option<Vec<u8>>,
+    /// Enrolled with a split code: that code's sealed record (a `CodeRecord` in postcard)
+    /// and the laptop's proof of the part the server never saw.
+    #[serde(skip)]
+    pub code_record: Option<Vec<u8>>,
+    #[serde(skip)]
+    pub proof: Option<Vec<u8>>,
+}
+
+/// A laptop being enrolled: the id and token the server made for it, what it sent.
+#[derive(Debug, Clone)]
+pub struct NewDevice {
+    pub device_id: String,
+    pub name: String,
+    pub token_hash: [u8; 32],
+    pub public_key: Option<[u8; 32]>,
+    /// Its proof of a split code's secret part.
+    pub proof: Option<Vec<u8>>,
 }
 
 /// A document as the server stores it.
@@ -208,11 +225,16 @@ pub trait Storage: Send + Sync + 'static {
         &self,
         code_hash: [u8; 32],
         now: i64,
-        device_id: &str,
-        device_name: &str,
-        token_hash: [u8; 32],
-        public_key: Option<[u8; 32]>,
+        new: NewDevice,
     ) -> impl Future<Output = Result<Device>> + Send;
+    /// Keep a split code's sealed record beside the code (`code_hash`), only for an unused
+    /// code of a person of `org` that has none yet; false otherwise.
+    fn put_code_record(
+        &self,
+        code_hash: [u8; 32],
+        org: &str,
+        record: Vec<u8>,
+    ) -> impl Future<Output = Result<bool>> + Send;
     /// Register `device_id`'s public key; false (nothing written) when it has one already.
     fn set_public_key(
         &self,

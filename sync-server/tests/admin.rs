@@ -376,6 +376,7 @@ fn a_sealed_compression_bomb_costs_the_server_nothing() {
             }],
             grants: vec![],
             shared: vec![],
+            code_records: vec![],
         }),
     );
     assert!(matches!(started, Response::Keys(_)), "{started:?}");

@@ -177,6 +177,15 @@ impl<S: Storage> TestServer<S> {
     }
 
     /// What `admin approve ID` does (the administrator approves).
+    /// The ids of what waits for approval in `org`.
+    pub fn approvals_of(&self, org: &str) -> Vec<String> {
+        self.block(self.engine.approvals(Some(org)))
+            .unwrap()
+            .into_iter()
+            .map(|a| a.id)
+            .collect()
+    }
+
     pub fn approve(&self, id: &str) -> Option<String> {
         self.block(self.engine.decide(None, id, true))
             .unwrap()

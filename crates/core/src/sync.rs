@@ -275,6 +275,8 @@ pub struct SyncSummary {
     /// Files a protocol 5 server held in clear that this laptop replaced by their sealed
     /// history (the migration to protocol 6).
     pub migrated: u64,
+    /// Laptops of the organisation this one gave keys to, because they proved a split code.
+    pub keys_given: u64,
     /// Laptops of the organisation waiting for keys this one holds (a coordinator compares
     /// their check codes and gives them: `punkt team keys`).
     pub waiting_for_keys: Vec<crate::keys::WaitingLaptop>,
@@ -333,11 +335,22 @@ impl Punkt {
                     .into(),
             )
         })?;
-        let public_key = hex::encode(self.device_pair()?.public());
+        let pair = self.device_pair()?;
+        let public_key = hex::encode(pair.public());
+        // A coordinator's split code: proof of the part the server never sees, so that the
+        // organisation's laptops give this one its keys without comparing check codes.
+        let proof = match split.secret_part {
+            Some(_) => Some(hex::encode(
+                punkt_e2e::enrolment_mac(&split, pair.public())
+                    .map_err(|e| CoreError::Invalid(e.to_string()))?,
+            )),
+            None => None,
+        };
         let body = serde_json::json!({
             "code": split.server_part,
             "device_name": device_name,
             "public_key": public_key,
+            "proof": proof,
         })
         .to_string();
         let mut resp = agent(ca_cert, Duration::from_secs(30))?

@@ -35,7 +35,12 @@ impl Punkt {
             id: id.trim().to_string(),
             approve,
         };
-        answer(self.ask(t, &req)?, team_of)
+        let mut team = answer(self.ask(t, &req)?, team_of)?;
+        // A held code made at this approval is split here, like any code this laptop makes.
+        if let Some(code) = team.issued.take() {
+            team.issued = Some(self.split_enrol_code(t, code)?);
+        }
+        Ok(team)
     }
 
     /// Revoke one of the organisation's laptops; returns the team as it is now.
@@ -57,10 +62,11 @@ impl Punkt {
             user: user.trim().to_string(),
             hours,
         };
-        answer(self.ask(t, &req)?, |r| match r {
+        let code = answer(self.ask(t, &req)?, |r| match r {
             Response::EnrolCode(c) => Some(c),
             _ => None,
-        })
+        })?;
+        self.split_enrol_code(t, code)
     }
 
     /// Add a person to the organisation with `role`; returns the team as it is now.

@@ -412,28 +412,50 @@ pub fn display_code(server_part: &str, secret_part: &str) -> String {
         .join("-")
 }
 
-/// The new laptop's proof that it knows the code's secret part, over its public key and
-/// device id. Argon2id first: the server sees this MAC, and without the slow step the 40-bit
-/// secret could be found from it by trying them all.
-pub fn enrolment_mac(code: &SplitCode, public: &[u8; 32], device_id: &str) -> Result<[u8; 32]> {
-    Ok(enrolment_hmac(code, public, device_id)?
-        .finalize()
-        .into_bytes()
-        .into())
+/// The new laptop's proof that it knows the code's secret part, over its public key.
+/// Argon2id first: the server sees this MAC, and without the slow step the 40-bit secret
+/// could be found from it by trying them all.
+pub fn enrolment_mac(code: &SplitCode, public: &[u8; 32]) -> Result<[u8; 32]> {
+    Ok(enrolment_hmac(code, public)?.finalize().into_bytes().into())
 }
 
-/// True when `mac` proves knowledge of `code`'s secret for this key and device (compared in
-/// constant time).
-pub fn verify_enrolment_mac(
-    code: &SplitCode,
-    public: &[u8; 32],
-    device_id: &str,
-    mac: &[u8],
-) -> bool {
-    enrolment_hmac(code, public, device_id).is_ok_and(|m| m.verify_slice(mac).is_ok())
+/// True when `mac` proves knowledge of `code`'s secret for this key (compared in constant
+/// time).
+pub fn verify_enrolment_mac(code: &SplitCode, public: &[u8; 32], mac: &[u8]) -> bool {
+    enrolment_hmac(code, public).is_ok_and(|m| m.verify_slice(mac).is_ok())
 }
 
-fn enrolment_hmac(code: &SplitCode, public: &[u8; 32], device_id: &str) -> Result<Hmac<Sha256>> {
+/// A code's record (its parts, the user and role it was made for), sealed under epoch `epoch`
+/// of the organisation's key, so that any laptop of the organisation, and not the server, can
+/// check a new laptop's proof. Bound to the organisation, the epoch and the code's hash.
+pub fn seal_code_record(
+    org_key: &SecretKey,
+    organisation: &str,
+    epoch: u32,
+    code_hash: &[u8; 32],
+    record: &[u8],
+) -> Vec<u8> {
+    org_key.seal(record, &code_context(organisation, epoch, code_hash))
+}
+
+pub fn open_code_record(
+    org_key: &SecretKey,
+    organisation: &str,
+    epoch: u32,
+    code_hash: &[u8; 32],
+    sealed: &[u8],
+) -> Result<Vec<u8>> {
+    org_key.open(sealed, &code_context(organisation, epoch, code_hash))
+}
+
+fn code_context(organisation: &str, epoch: u32, code_hash: &[u8; 32]) -> Vec<u8> {
+    context(
+        "punkt/code-record/v1",
+        &[organisation.as_bytes(), &epoch.to_be_bytes(), code_hash],
+    )
+}
+
+fn enrolment_hmac(code: &SplitCode, public: &[u8; 32]) -> Result<Hmac<Sha256>> {
     let secret = code
         .secret_part
         .as_deref()
@@ -446,10 +468,7 @@ fn enrolment_hmac(code: &SplitCode, public: &[u8; 32], device_id: &str) -> Resul
         .hash_password_into(secret.as_bytes(), &salt, key.as_mut())
         .expect("Argon2 with a fixed output length");
     let mut mac = <Hmac<Sha256>>::new_from_slice(key.as_ref()).expect("any key length");
-    mac.update(&context(
-        "punkt/enrol-mac/v1",
-        &[public, device_id.as_bytes()],
-    ));
+    mac.update(&context("punkt/enrol-mac/v1", &[public]));
     Ok(mac)
 }
 

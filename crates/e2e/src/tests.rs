@@ -164,7 +164,7 @@ fn codes_split_into_what_the_server_sees_and_the_secret() {
     // The administrator's codes (12 characters) have no secret part.
     let admin = split_code("ABCD-EFGH-JKLM").unwrap();
     assert_eq!(admin.secret_part, None);
-    assert!(enrolment_mac(&admin, &[1; 32], "d").is_err());
+    assert!(enrolment_mac(&admin, &[1; 32]).is_err());
     for bad in [
         "",
         "ABCD",
@@ -176,28 +176,31 @@ fn codes_split_into_what_the_server_sees_and_the_secret() {
 }
 
 #[test]
-fn the_enrolment_mac_proves_the_secret_for_one_key_and_device() {
+fn the_enrolment_mac_proves_the_secret_for_one_key() {
     let code = split_code("ABCD-EFGH-JKLM-NPQR-STUV").unwrap();
     let laptop = KeyPair::generate();
-    let mac = enrolment_mac(&code, laptop.public(), "dev-1").unwrap();
-    assert!(verify_enrolment_mac(&code, laptop.public(), "dev-1", &mac));
-    // Another key (the server's own), another device, another secret: no.
+    let mac = enrolment_mac(&code, laptop.public()).unwrap();
+    assert!(verify_enrolment_mac(&code, laptop.public(), &mac));
+    // Another key (the server's own), another secret, a cut MAC: no.
     let other = KeyPair::generate();
-    assert!(!verify_enrolment_mac(&code, other.public(), "dev-1", &mac));
-    assert!(!verify_enrolment_mac(&code, laptop.public(), "dev-2", &mac));
+    assert!(!verify_enrolment_mac(&code, other.public(), &mac));
     let guess = split_code("ABCD-EFGH-JKLM-NPQR-STUW").unwrap();
-    assert!(!verify_enrolment_mac(
-        &guess,
-        laptop.public(),
-        "dev-1",
-        &mac
-    ));
-    assert!(!verify_enrolment_mac(
-        &code,
-        laptop.public(),
-        "dev-1",
-        &mac[..31]
-    ));
+    assert!(!verify_enrolment_mac(&guess, laptop.public(), &mac));
+    assert!(!verify_enrolment_mac(&code, laptop.public(), &mac[..31]));
+}
+
+#[test]
+fn a_code_record_opens_only_for_its_organisation_epoch_and_code() {
+    let org = SecretKey::random();
+    let sealed = seal_code_record(&org, "Fundacja A", 1, &H1, b"record");
+    assert_eq!(
+        open_code_record(&org, "Fundacja A", 1, &H1, &sealed).unwrap(),
+        b"record"
+    );
+    assert!(open_code_record(&org, "Fundacja B", 1, &H1, &sealed).is_err());
+    assert!(open_code_record(&org, "Fundacja A", 2, &H1, &sealed).is_err());
+    assert!(open_code_record(&org, "Fundacja A", 1, &H2, &sealed).is_err());
+    assert!(open_code_record(&SecretKey::random(), "Fundacja A", 1, &H1, &sealed).is_err());
 }
 
 #[test]

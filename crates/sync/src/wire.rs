@@ -198,6 +198,8 @@ pub struct PendingApproval {
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct EnrolCode {
     pub user: String,
+    /// The role of the person it is for (version 6: sealed into the code's record).
+    pub role: String,
     pub code: String,
     pub expires_at: String,
     /// The code works only once a second coordinator approved it (version 5): the person's
@@ -403,6 +405,15 @@ pub struct ScopeEpoch {
     pub public_key: Option<ByteBuf>,
 }
 
+/// A split code's record (`punkt_e2e::seal_code_record`): its parts, user and role, sealed
+/// under an epoch of the organisation's key, stored by the server beside the code's hash.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CodeRecord {
+    pub code_hash: Hash,
+    pub epoch: u32,
+    pub sealed: ByteBuf,
+}
+
 /// A laptop of the asker's organisation that lacks scope keys its role may hold.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WaitingDevice {
@@ -411,6 +422,11 @@ pub struct WaitingDevice {
     pub user: String,
     pub role: String,
     pub public_key: ByteBuf,
+    /// Enrolled with a split code: the record of that code, and the laptop's proof that it
+    /// knew the part the server never saw (`punkt_e2e::enrolment_mac`). With both, any
+    /// laptop of the organisation gives it keys without a person comparing check codes.
+    pub code_record: Option<CodeRecord>,
+    pub proof: Option<ByteBuf>,
     /// The scopes (of the newest epochs) it may hold and was not given.
     pub missing: Vec<String>,
 }
@@ -463,6 +479,8 @@ pub struct PutKeys {
     pub grants: Vec<KeyGrant>,
     /// Keys of its organisation's documents sealed to organisations given access to them.
     pub shared: Vec<SharedKey>,
+    /// Records of codes this laptop made (split codes).
+    pub code_records: Vec<CodeRecord>,
 }
 
 /// "Send me what I lack of these documents."
@@ -903,6 +921,10 @@ impl Request {
                 for g in &k.grants {
                     grant(g)?;
                 }
+                bound("code records", k.code_records.len(), MAX_KEYS)?;
+                for r in &k.code_records {
+                    bound("bytes of a code record", r.sealed.len(), 1024)?;
+                }
                 bound("shared keys", k.shared.len(), limits::MAX_DOCS)?;
                 for sk in &k.shared {
                     name("document id", &sk.doc_id)?;
@@ -1061,6 +1083,7 @@ mod tests {
                 new_epochs: vec![],
                 grants: vec![],
                 shared: vec![],
+                code_records: vec![],
             }),
             Request::PutKeys(PutKeys {
                 public_key: None,
@@ -1072,6 +1095,7 @@ mod tests {
                     sealed: ByteBuf::from(vec![0; 257]),
                 }],
                 shared: vec![],
+                code_records: vec![],
             }),
         ] {
             assert!(matches!(

@@ -55,7 +55,11 @@ fn a_coordinator_enrols_and_revokes_the_organisations_laptops_and_no_one_elses()
         .any(|u| u.name == "celina" && u.role == "counsellor"));
     let enrol = ala.punkt.enrol_code(&mut t, "celina", 2).unwrap();
     assert_eq!(enrol.user, "celina");
-    assert_eq!(enrol.code.len(), 14, "XXXX-XXXX-XXXX");
+    assert_eq!(
+        enrol.code.len(),
+        24,
+        "XXXX-XXXX-XXXX-SSSS-SSSS: the last two groups never reach the server"
+    );
     let celina_dir = tempfile::tempdir().unwrap();
     let mut celina =
         Punkt::init_with(&celina_dir.path().join("store"), PASS, "Fundacja A", FAST).unwrap();
@@ -262,6 +266,97 @@ fn restricted_roles_and_revoking_a_coordinator_need_a_second_coordinator() {
         assert!(
             audit.iter().any(|e| e.action == action),
             "{action} not logged"
+        );
+    }
+}
+
+/// A code a coordinator's laptop makes is split: the server sees 12 characters; the last 8
+/// stay on the screen. The new laptop proves it knows them over its public key, and any
+/// laptop of the organisation that syncs gives it keys, with no one comparing check codes. A
+/// mistyped secret part still enrols (the server cannot tell) but proves nothing: that laptop
+/// waits for its check code to be compared. The server's database never holds a secret part.
+#[test]
+fn a_split_code_gets_the_new_laptop_its_keys_without_comparing_check_codes() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(dir.path());
+    server.people(&[
+        ("Fundacja A", "ala", "coordinator"),
+        ("Fundacja A", "bartek", "counsellor"),
+        ("Fundacja A", "cezary", "counsellor"),
+        ("Fundacja A", "dora", "lawyer"),
+    ]);
+    let mut ala = Device::enrolled(&server, "Fundacja A", "ala");
+    let mut bartek = Device::enrolled(&server, "Fundacja A", "bartek");
+    let id = ala.add(r#"{"given_names":"Olena","family_name":"Bondar"}"#);
+    ala.sync(&server);
+
+    let mut t = ala.transport(&server);
+    let right = ala.punkt.enrol_code(&mut t, "cezary", 2).unwrap();
+    let secret: String = right.code.replace('-', "")[12..].to_string();
+    let mistyped = ala.punkt.enrol_code(&mut t, "dora", 2).unwrap();
+    assert!(
+        mistyped.awaiting_approval,
+        "a lawyer's code waits for a second coordinator"
+    );
+    let held = server
+        .approve(&server.approvals_of("Fundacja A")[0])
+        .unwrap();
+    // The administrator's approval gives a 12-character code: no secret part, check code.
+    assert_eq!(held.replace('-', "").len(), 12);
+
+    let new_laptop = |name: &str, code: &str| {
+        let d = tempfile::tempdir().unwrap();
+        let mut p = Punkt::init_with(&d.path().join("store"), PASS, "Fundacja A", FAST).unwrap();
+        p.enroll(&server.url, code, name, None).unwrap();
+        (d, p)
+    };
+    let sync = |p: &mut Punkt| {
+        let mut t = p.transport_to(&server.url, None).unwrap();
+        p.sync_with(&mut t, &mut |_| {}).unwrap()
+    };
+    let (_c, mut cezary) = new_laptop("cezary's laptop", &right.code);
+    let (_d, mut dora) = new_laptop("dora's laptop", &held);
+    assert!(
+        sync(&mut cezary).awaiting_keys.is_some(),
+        "no laptop of A has synced since"
+    );
+    // Bartek's laptop (a counsellor's, not the coordinator's) syncs: it checks the proof and
+    // gives the keys.
+    let s = bartek.sync(&server);
+    assert_eq!(s.keys_given, 1, "{s:?}");
+    assert_eq!(
+        s.waiting_for_keys.len(),
+        1,
+        "dora's laptop still waits: {s:?}"
+    );
+    let s = sync(&mut cezary);
+    assert_eq!(s.awaiting_keys, None);
+    assert_eq!(s.new_documents, 1);
+    assert_eq!(cezary.client(&id).unwrap().person.family_name, "Bondar");
+    assert!(
+        sync(&mut dora).awaiting_keys.is_some(),
+        "an administrator's code proves nothing"
+    );
+
+    // A mistyped secret part: enrolled, but waiting for its check code.
+    let retry = ala.punkt.enrol_code(&mut t, "cezary", 2).unwrap();
+    let mut typo = retry.code.replace('-', "");
+    let last = typo.pop().unwrap();
+    typo.push(if last == 'A' { 'B' } else { 'A' });
+    let (_e, mut second) = new_laptop("cezary's second laptop", &typo);
+    ala.sync(&server);
+    bartek.sync(&server);
+    assert!(
+        sync(&mut second).awaiting_keys.is_some(),
+        "a wrong secret part proves nothing"
+    );
+
+    // The secret parts never reached the server.
+    ala.sync(&server);
+    for s in [&secret, &retry.code.replace('-', "")[12..].to_string()] {
+        assert!(
+            punkt_system_tests::files_containing(dir.path(), s.as_bytes()).is_empty(),
+            "{s} in the server's files"
         );
     }
 }

@@ -85,7 +85,11 @@ export type TeamUser = { name: string, role: string, };
 
 export type TeamDevice = { device_id: string, name: string, user: string, role: string, enrolled_at: string, last_seen: string | null, revoked_at: string | null, };
 
-export type EnrolCode = { user: string, code: string, expires_at: string, 
+export type EnrolCode = { user: string, 
+/**
+ * The role of the person it is for (version 6: sealed into the code's record).
+ */
+role: string, code: string, expires_at: string, 
 /**
  * The code works only once a second coordinator approved it (version 5): the person's
  * role reads restricted sections.
@@ -583,6 +587,10 @@ awaiting_keys: string | null,
  * history (the migration to protocol 6).
  */
 migrated: number, 
+/**
+ * Laptops of the organisation this one gave keys to, because they proved a split code.
+ */
+keys_given: number, 
 /**
  * Laptops of the organisation waiting for keys this one holds (a coordinator compares
  * their check codes and gives them: `punkt team keys`).
