@@ -404,6 +404,7 @@ fn a_sealed_compression_bomb_costs_the_server_nothing() {
                 referral_to: None,
                 merges_away: false,
                 replaces_legacy: false,
+                snapshot: None,
             }],
         });
         match ask(token, &req) {

@@ -110,12 +110,20 @@ pub fn seal_snapshot(key: &SecretKey, doc_id: &str, doc: &mut AutoCommit) -> Sea
 
 /// Open a snapshot of `doc_id` and the changes after it: the document, checked to have
 /// exactly the heads the snapshot named before the changes.
+/// An opened snapshot: the document (with the changes after it applied), the saved bytes as
+/// they came (to store as they are), and those changes.
+pub struct OpenedSnapshot {
+    pub doc: AutoCommit,
+    pub saved: Vec<u8>,
+    pub after: Vec<Change>,
+}
+
 pub fn open_snapshot(
     key: &SecretKey,
     doc_id: &str,
     snapshot: &SealedSnapshot,
     changes: &[SealedChange],
-) -> Result<AutoCommit, SealError> {
+) -> Result<OpenedSnapshot, SealError> {
     let raw: Vec<[u8; 32]> = snapshot.heads.iter().map(|h| h.0).collect();
     let saved = punkt_e2e::open_snapshot(key, doc_id, &raw, &snapshot.sealed)?;
     let mut budget = Budget(MAX_INFLATED_DOC);
@@ -127,9 +135,9 @@ pub fn open_snapshot(
         )));
     }
     let after = open_within(key, doc_id, changes, &mut budget)?;
-    doc.apply_changes(after)
+    doc.apply_changes(after.iter().cloned())
         .map_err(|e| SealError::Malformed(e.to_string()))?;
-    Ok(doc)
+    Ok(OpenedSnapshot { doc, saved, after })
 }
 
 #[cfg(test)]
@@ -225,7 +233,7 @@ mod tests {
         doc.put(ROOT, "given_names", "Amina").unwrap();
         doc.commit();
         let after = seal_changes(&key, "d", &mut doc.get_changes(&before));
-        let mut there = open_snapshot(&key, "d", &snap, &after).unwrap();
+        let mut there = open_snapshot(&key, "d", &snap, &after).unwrap().doc;
         assert_eq!(there.get_heads(), doc.get_heads());
         assert_eq!(
             there

@@ -413,15 +413,19 @@ impl Punkt {
         Ok(Some((doc_key, keys)))
     }
 
-    /// The key of pulled document `id`: kept here, or unwrapped from `wraps` (and kept).
+    /// The key of pulled document `id`: kept here, or unwrapped from `wraps` (then `true`:
+    /// the caller keeps it, with the others of the page in one transaction).
     pub(crate) fn doc_key_from(
         &self,
         id: &str,
         kind: &str,
         wraps: &[WrappedKey],
-    ) -> Result<Option<SecretKey>> {
+    ) -> Result<Option<(SecretKey, bool)>> {
         if let Some(k) = self.store.doc_key(id)? {
-            return Ok(Some(SecretKey::from_bytes(k.as_ref()).map_err(e2e)?));
+            return Ok(Some((
+                SecretKey::from_bytes(k.as_ref()).map_err(e2e)?,
+                false,
+            )));
         }
         let org = self.organisation().to_string();
         let scope = access::key_scope(kind);
@@ -443,8 +447,7 @@ impl Punkt {
                 continue;
             };
             if let Ok(key) = key {
-                self.store.put_doc_key(id, key.as_bytes())?;
-                return Ok(Some(key));
+                return Ok(Some((key, true)));
             }
         }
         Ok(None)

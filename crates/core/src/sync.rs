@@ -645,6 +645,7 @@ impl Punkt {
             referral_to,
             merges_away: merged_now && !merged_before,
             replaces_legacy: false,
+            snapshot: None,
         })))
     }
 
@@ -1236,9 +1237,15 @@ impl Punkt {
             }
             done += reply.docs.len() as u64;
             let mut opened = Vec::with_capacity(reply.docs.len());
+            let mut keys = Vec::new();
             for d in reply.docs {
                 match self.open_pulled(d)? {
-                    Ok(p) => opened.push(p),
+                    Ok(o) => {
+                        if let Some(k) = o.fresh_key {
+                            keys.push((o.data.doc_id.clone(), k));
+                        }
+                        opened.push(o.data)
+                    }
                     Err(Refused(r)) => {
                         // Its key comes later (a grant to share, keys not given yet): asked
                         // for again at the next sync, though the cursor moves on.
@@ -1249,6 +1256,7 @@ impl Punkt {
                     }
                 }
             }
+            self.store.put_doc_keys(&keys)?;
             let mut missing = Vec::new();
             self.apply_pulled(true, summary, &mut missing, opened)?;
             // What did not fit in the answer is asked for again.
@@ -1375,6 +1383,10 @@ impl Punkt {
                         if !doc.get_missing_deps(&[]).is_empty() {
                             return Ok(None);
                         }
+                    }
+                    PlainPayload::Loaded(opened) => {
+                        let mut theirs = opened.doc.clone();
+                        doc.merge(&mut theirs).map_err(|e| damaged(&d.doc_id, e))?;
                     }
                     PlainPayload::Full { snapshot, changes } => {
                         let mut theirs =
@@ -1531,6 +1543,13 @@ impl From<Unsent> for PlainPush {
     }
 }
 
+/// A pulled document once opened, and its key when it was unwrapped just now (kept with the
+/// page's others in one transaction).
+struct Opened {
+    data: PlainData,
+    fresh_key: Option<punkt_store::keys::KeyBytes>,
+}
+
 /// A pulled document once opened (or a sync file's), ready to apply.
 struct PlainData {
     doc_id: String,
@@ -1551,24 +1570,30 @@ enum PlainPayload {
     Changes(Vec<ByteBuf>),
     /// Changes already opened and checked (`crate::e2e::open_changes`), in causal order.
     Parsed(Vec<automerge::Change>),
+    /// A snapshot opened and checked (`crate::e2e::open_snapshot`): the loaded document, its
+    /// saved bytes as they came, and the changes after it.
+    Loaded(Box<crate::e2e::OpenedSnapshot>),
 }
 
 impl Punkt {
     /// Open a pulled document: its key (kept here, or unwrapped from what came with it), its
     /// sealed snapshot and changes, each checked (`crate::e2e`). A document that does not
     /// open is refused, never applied.
-    fn open_pulled(&self, d: DocData) -> Result<std::result::Result<PlainData, Refused>> {
+    fn open_pulled(&self, d: DocData) -> Result<std::result::Result<Opened, Refused>> {
         // Stored in clear by a protocol 5 server (the migration's last plain transfer).
         if let Payload::Legacy { snapshot, changes } = d.payload {
-            return Ok(Ok(PlainData {
-                doc_id: d.doc_id,
-                kind: d.kind,
-                owner_org: d.owner_org,
-                heads: d.heads,
-                payload: PlainPayload::Full { snapshot, changes },
+            return Ok(Ok(Opened {
+                data: PlainData {
+                    doc_id: d.doc_id,
+                    kind: d.kind,
+                    owner_org: d.owner_org,
+                    heads: d.heads,
+                    payload: PlainPayload::Full { snapshot, changes },
+                },
+                fresh_key: None,
             }));
         }
-        let Some(key) = self.doc_key_from(&d.doc_id, &d.kind, &d.keys)? else {
+        let Some((key, fresh)) = self.doc_key_from(&d.doc_id, &d.kind, &d.keys)? else {
             return Ok(Err(Refused(RefusedDocument {
                 doc_id: d.doc_id,
                 code: "no_key".into(),
@@ -1579,12 +1604,8 @@ impl Punkt {
             Payload::Full {
                 snapshot: Some(snap),
                 changes,
-            } => crate::e2e::open_snapshot(&key, &d.doc_id, snap, changes).map(|mut doc| {
-                PlainPayload::Full {
-                    snapshot: ByteBuf::from(doc.save()),
-                    changes: Vec::new(),
-                }
-            }),
+            } => crate::e2e::open_snapshot(&key, &d.doc_id, snap, changes)
+                .map(|o| PlainPayload::Loaded(Box::new(o))),
             Payload::Full {
                 snapshot: None,
                 changes,
@@ -1595,12 +1616,15 @@ impl Punkt {
             Payload::Legacy { .. } => unreachable!("opened above"),
         };
         Ok(match payload {
-            Ok(payload) => Ok(PlainData {
-                doc_id: d.doc_id,
-                kind: d.kind,
-                owner_org: d.owner_org,
-                heads: d.heads,
-                payload,
+            Ok(payload) => Ok(Opened {
+                fresh_key: fresh.then(|| punkt_store::keys::KeyBytes::new(*key.as_bytes())),
+                data: PlainData {
+                    doc_id: d.doc_id,
+                    kind: d.kind,
+                    owner_org: d.owner_org,
+                    heads: d.heads,
+                    payload,
+                },
             }),
             Err(e) => Err(damaged(&d.doc_id, e)),
         })
@@ -1615,6 +1639,22 @@ enum Prepared {
 fn prepare_new(d: PlainData) -> std::result::Result<Prepared, Refused> {
     // Opened changes of a document new here: applied to an empty document and stored as they
     // are, after an empty snapshot (saving would compress the document only to load it back).
+    if let PlainPayload::Loaded(_) = &d.payload {
+        let mut d = d;
+        let PlainPayload::Loaded(opened) =
+            std::mem::replace(&mut d.payload, PlainPayload::Parsed(Vec::new()))
+        else {
+            unreachable!("matched above")
+        };
+        let crate::e2e::OpenedSnapshot { doc, saved, after } = *opened;
+        let changes = after
+            .iter()
+            .map(|c| (c.hash().0.to_vec(), c.raw_bytes().to_vec()))
+            .collect();
+        return Ok(Prepared::Ready(Box::new(finish_new(
+            d, saved, changes, doc,
+        ))));
+    }
     if let PlainPayload::Parsed(parsed) = &d.payload {
         let mut doc = AutoCommit::new();
         doc.apply_changes(parsed.iter().cloned())
@@ -1649,7 +1689,7 @@ fn prepare_new(d: PlainData) -> std::result::Result<Prepared, Refused> {
             }
             (doc.save(), Vec::new())
         }
-        PlainPayload::Parsed(_) => unreachable!("handled above"),
+        PlainPayload::Parsed(_) | PlainPayload::Loaded(_) => unreachable!("handled above"),
     };
     let doc = docs::load(&snapshot, &raw_changes).map_err(|e| damaged(&d.doc_id, e))?;
     let mut changes = Vec::with_capacity(raw_changes.len());

@@ -123,6 +123,16 @@ impl Store {
         Ok(())
     }
 
+    /// Keep many documents' keys in one transaction (a first sync's thousands).
+    pub fn put_doc_keys(&self, keys: &[(String, KeyBytes)]) -> Result<()> {
+        let tx = self.conn.unchecked_transaction()?;
+        for (id, key) in keys {
+            self.put_doc_key(id, key)?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
     pub fn doc_key(&self, doc_id: &str) -> Result<Option<KeyBytes>> {
         self.conn
             .prepare_cached("SELECT key FROM doc_keys WHERE doc_id = ?1")?

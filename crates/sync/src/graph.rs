@@ -146,6 +146,14 @@ impl ChangeGraph {
         )
     }
 
+    /// Every change with its dependencies, in the causal order they were added.
+    pub fn ordered(&self) -> Vec<(Hash, Vec<Hash>)> {
+        self.order
+            .iter()
+            .map(|h| (*h, self.deps[h].clone()))
+            .collect()
+    }
+
     /// The dependencies of `h`.
     pub fn deps(&self, h: &Hash) -> Option<&[Hash]> {
         self.deps.get(h).map(Vec::as_slice)

@@ -365,6 +365,11 @@ pub struct DocPush {
     /// The document's whole history, sealed, to replace what a protocol 5 server stored of
     /// it in clear (`KeysReply::legacy`): taken only when it covers every change stored.
     pub replaces_legacy: bool,
+    /// The whole document saved and sealed, covering exactly the heads of everything the
+    /// server has and `changes` (whose `sealed` may then be empty: the snapshot holds them).
+    /// A new device loads one snapshot instead of applying every change. Not used yet:
+    /// laptops send none and the server ignores it (issue 13, compaction).
+    pub snapshot: Option<SealedSnapshot>,
 }
 
 /// A document a protocol 5 server stored in clear, waiting for a laptop of its organisation to
@@ -836,6 +841,9 @@ impl Request {
                     if let Some(to) = &d.referral_to {
                         name("organisation", to)?;
                     }
+                    if let Some(s) = &d.snapshot {
+                        heads(&s.heads)?;
+                    }
                 }
             }
             Request::Pull(p) => {
@@ -1034,6 +1042,7 @@ mod tests {
                 referral_to: None,
                 merges_away: false,
                 replaces_legacy: false,
+                snapshot: None,
             }],
         })
     }
@@ -1073,6 +1082,7 @@ mod tests {
                 referral_to: None,
                 merges_away: false,
                 replaces_legacy: false,
+                snapshot: None,
             }],
         });
         assert!(encode_request(&big).len() < 1024 + 64 + 32);

@@ -266,6 +266,7 @@ fn merging_away_a_colleagues_file_is_a_coordinators_decision() {
             referral_to: None,
             merges_away: true,
             replaces_legacy: false,
+            snapshot: None,
         }],
     });
     let Response::Push(reply) = b.ask(&server, push) else {

@@ -150,6 +150,7 @@ fn another_organisation_never_reads_or_writes_a_file() {
             referral_to: None,
             merges_away: false,
             replaces_legacy: false,
+            snapshot: None,
         }],
     }));
     let Ok(Response::Push(reply)) = decode_response(&t.exchange(&push).unwrap()) else {
@@ -428,6 +429,7 @@ fn a_sealed_bomb_from_an_enrolled_laptop_is_refused_by_the_laptop_that_receives_
             referral_to: None,
             merges_away: false,
             replaces_legacy: false,
+            snapshot: None,
         }],
     });
     let Response::Push(reply) = anna.ask(&server, push) else {

@@ -129,6 +129,7 @@ fn psychological_notes_reach_only_psychologists_and_the_file_shows_they_exist() 
                 referral_to: None,
                 merges_away: false,
                 replaces_legacy: false,
+                snapshot: None,
             }],
         }),
     ) else {
