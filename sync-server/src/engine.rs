@@ -177,6 +177,15 @@ pub struct EnrolReply {
     pub role: String,
 }
 
+/// The storage rows of the changes `added` (in that order) of push `d`.
+fn sealed_rows(added: &[Hash], d: &DocPush) -> Vec<(Hash, Vec<u8>)> {
+    let by_hash: HashMap<Hash, &SealedChange> = d.changes.iter().map(|c| (c.hash, c)).collect();
+    added
+        .iter()
+        .map(|h| (*h, records::encode_change(by_hash[h])))
+        .collect()
+}
+
 /// What `admin migrate-blind` did, and what is still in clear (organisation → kind → count).
 #[derive(Debug, Clone, Serialize)]
 pub struct MigrationReport {
@@ -1635,18 +1644,16 @@ impl<S: Storage> Engine<S> {
                 None
             };
             if new_doc {
-                // Without its key wrapped for a scope that exists, no laptop could ever open it.
-                let keys = self
-                    .acceptable_keys(device, &d, referred_to.as_deref())
+                let opened = self
+                    .keys_to_open(
+                        device,
+                        &d,
+                        &owner,
+                        referred_to.as_deref(),
+                        referred_to.is_some(),
+                    )
                     .await?;
-                let scope = access::key_scope(&kind);
-                let own = keys
-                    .iter()
-                    .any(|k| !k.sealed_to_org && k.scope == scope && k.org == owner);
-                let theirs = referred_to
-                    .as_deref()
-                    .is_none_or(|to| keys.iter().any(|k| k.sealed_to_org && k.org == to));
-                if !own || !theirs {
+                if opened.is_none() {
                     return Ok(Outcome::Refused(refusal(
                         "no_key",
                         "a new document must come with its key wrapped for its organisation \
@@ -1654,8 +1661,6 @@ impl<S: Storage> Engine<S> {
                     )));
                 }
             }
-            let by_hash: HashMap<Hash, &SealedChange> =
-                d.changes.iter().map(|c| (c.hash, c)).collect();
             let heads = graph.heads();
             let write = DocWrite {
                 id: d.doc_id.clone(),
@@ -1663,10 +1668,7 @@ impl<S: Storage> Engine<S> {
                 owner_org: owner,
                 expected_heads: expected,
                 snapshot: None,
-                changes: added
-                    .iter()
-                    .map(|h| (*h, records::encode_change(by_hash[h])))
-                    .collect(),
+                changes: sealed_rows(&added, &d),
                 heads: heads.clone(),
                 created_by: device.device_id.clone(),
                 created_at: self.now(),
@@ -1733,26 +1735,22 @@ impl<S: Storage> Engine<S> {
         if !recorded.iter().all(|h| graph.contains(&Hash(*h))) {
             return legacy("the history sent lacks changes the server has: fetch it first");
         }
-        let referred_to = sd.access.first().cloned();
-        let keys = self
-            .acceptable_keys(device, &d, referred_to.as_deref())
+        let opened = self
+            .keys_to_open(
+                device,
+                &d,
+                &sd.owner_org,
+                sd.access.first().map(String::as_str),
+                sd.kind == access::REFERRAL_KIND,
+            )
             .await?;
-        let scope = access::key_scope(&sd.kind);
-        let own = keys
-            .iter()
-            .any(|k| !k.sealed_to_org && k.scope == scope && k.org == sd.owner_org);
-        let theirs = sd.kind != access::REFERRAL_KIND
-            || referred_to
-                .as_deref()
-                .is_some_and(|to| keys.iter().any(|k| k.sealed_to_org && k.org == to));
-        if !own || !theirs {
+        let Some(keys) = opened else {
             return Ok(Outcome::Refused(refusal(
                 "no_key",
                 "the sealed history must come with its key wrapped for its organisation \
                  (and, for a referral, sealed to the receiving one)",
             )));
-        }
-        let by_hash: HashMap<Hash, &SealedChange> = d.changes.iter().map(|c| (c.hash, c)).collect();
+        };
         let heads = graph.heads();
         let write = DocWrite {
             id: sd.id.clone(),
@@ -1761,10 +1759,7 @@ impl<S: Storage> Engine<S> {
             expected_heads: Some(sd.heads.clone()),
             // An empty snapshot in place of the plain one; the plain changes go with it.
             snapshot: Some(Vec::new()),
-            changes: added
-                .iter()
-                .map(|h| (*h, records::encode_change(by_hash[h])))
-                .collect(),
+            changes: sealed_rows(&added, &d),
             heads: heads.clone(),
             created_by: device.device_id.clone(),
             created_at: self.now(),
@@ -1845,6 +1840,28 @@ impl<S: Storage> Engine<S> {
             *out.entry(org).or_default().entry(kind).or_default() += 1;
         }
         Ok(out)
+    }
+
+    /// The acceptable wrapped keys of `d` (see [`Engine::acceptable_keys`]; `receiver` is the
+    /// organisation a sealed wrap may be for), when they let some laptop open the document:
+    /// one wrapped for `owner` under the scope of its kind, and, with `receiver_required`, one
+    /// sealed to `receiver`. `None` otherwise: without them no laptop could ever open it.
+    async fn keys_to_open(
+        &self,
+        device: &Device,
+        d: &DocPush,
+        owner: &str,
+        receiver: Option<&str>,
+        receiver_required: bool,
+    ) -> Result<Option<Vec<WrappedKey>>, StorageError> {
+        let keys = self.acceptable_keys(device, d, receiver).await?;
+        let scope = access::key_scope(&d.kind);
+        let own = keys
+            .iter()
+            .any(|k| !k.sealed_to_org && k.scope == scope && k.org == owner);
+        let theirs = !receiver_required
+            || receiver.is_some_and(|to| keys.iter().any(|k| k.sealed_to_org && k.org == to));
+        Ok((own && theirs).then_some(keys))
     }
 
     /// Keep the acceptable wrapped keys a push brought (a rotation's new wraps, or a new
