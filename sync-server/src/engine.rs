@@ -12,8 +12,8 @@ use punkt_sync::wire::{
     AuditEntry, AuditQuery, ChangedDoc, ConsortiumCount, Contribution, CountQuery, DocData,
     DocPush, DocResult, DocWant, EnrolCode, Erase, HeldErasure, KeyGrant, KeysReply, LegacyDoc,
     LocalEvent, Outcome, Payload, PendingApproval, Pull, PullReply, Push, PushReply, PutKeys,
-    Refusal, ScopeEpoch, SealedChange, ServiceCount, ShareRequest, Tally, TallyReceipt, Team,
-    TeamDevice, TeamUser, WaitingDevice, WrappedKey, ERASED_CODE, ERASED_KIND, ERASURE_GRACE_SECS,
+    Refusal, ScopeEpoch, ServiceCount, ShareRequest, Tally, TallyReceipt, Team, TeamDevice,
+    TeamUser, WaitingDevice, WrappedKey, ERASED_CODE, ERASED_KIND, ERASURE_GRACE_SECS,
 };
 use punkt_sync::Hash;
 use punkt_sync::{Request, Response};
@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::limits::{LimitConfig, Limits};
-use crate::records;
+use crate::records::{self, Form, FormError};
 use crate::storage::{
     timestamp, Approval, AuditEvent, Device, DocWrite, Hold, NewDevice, ServerDoc, Storage,
     StorageError, TallyMonth, TallyRow, WriteOutcome,
@@ -175,15 +175,6 @@ pub struct EnrolReply {
     pub organisation: String,
     pub user: String,
     pub role: String,
-}
-
-/// The storage rows of the changes `added` (in that order) of push `d`.
-fn sealed_rows(added: &[Hash], d: &DocPush) -> Vec<(Hash, Vec<u8>)> {
-    let by_hash: HashMap<Hash, &SealedChange> = d.changes.iter().map(|c| (c.hash, c)).collect();
-    added
-        .iter()
-        .map(|h| (*h, records::encode_change(by_hash[h])))
-        .collect()
 }
 
 /// What `admin migrate-blind` did, and what is still in clear (organisation → kind → count).
@@ -697,7 +688,7 @@ impl<S: Storage> Engine<S> {
                 });
                 continue;
             }
-            let outcome = self.push_or_refuse(device, d).await;
+            let outcome = self.push_or_refuse(device, d, &mut Vec::new()).await;
             if matches!(outcome, Outcome::Applied { .. }) {
                 applied += 1;
             }
@@ -722,6 +713,7 @@ impl<S: Storage> Engine<S> {
             generation,
             directory: String::new(),
             keys: String::new(),
+            compact: Vec::new(),
         })
     }
 
@@ -1406,11 +1398,12 @@ impl<S: Storage> Engine<S> {
     async fn push(&self, device: &Device, p: Push) -> Result<PushReply, StorageError> {
         let n = p.docs.len();
         let mut results = Vec::with_capacity(n);
+        let mut compact = Vec::new();
         let (mut applied, mut refused, mut replaced) = (0, 0, 0);
         for d in p.docs {
             let doc_id = d.doc_id.clone();
             let replacing = d.replaces_legacy;
-            let outcome = self.push_or_refuse(device, d).await;
+            let outcome = self.push_or_refuse(device, d, &mut compact).await;
             match &outcome {
                 Outcome::Applied { .. } => {
                     applied += 1;
@@ -1485,14 +1478,20 @@ impl<S: Storage> Engine<S> {
             generation,
             directory,
             keys,
+            compact,
         })
     }
 
     /// [`Engine::push_doc`], a storage failure refusing that document only (one document's
     /// trouble refuses that document, not the whole request).
-    async fn push_or_refuse(&self, device: &Device, d: DocPush) -> Outcome {
+    async fn push_or_refuse(
+        &self,
+        device: &Device,
+        d: DocPush,
+        compact: &mut Vec<String>,
+    ) -> Outcome {
         let doc_id = d.doc_id.clone();
-        self.push_doc(device, d).await.unwrap_or_else(|e| {
+        self.push_doc(device, d, compact).await.unwrap_or_else(|e| {
             tracing::error!("push of {doc_id} failed: {e}");
             Outcome::Refused(refusal(
                 "server_error",
@@ -1533,10 +1532,17 @@ impl<S: Storage> Engine<S> {
             .collect())
     }
 
-    async fn push_doc(&self, device: &Device, d: DocPush) -> Result<Outcome, StorageError> {
+    /// Store push `d` of one document; when the document then keeps many loose changes, its id
+    /// goes in `compact` (the laptop is asked for a snapshot).
+    async fn push_doc(
+        &self,
+        device: &Device,
+        d: DocPush,
+        compact: &mut Vec<String>,
+    ) -> Result<Outcome, StorageError> {
         for _ in 0..WRITE_ATTEMPTS {
             let existing = self.store.load_doc(&d.doc_id).await?;
-            let (mut graph, expected, kind, owner) = match &existing {
+            let (stored, expected, kind, owner) = match &existing {
                 None => {
                     if d.owner_org != device.organisation {
                         return Ok(Outcome::Refused(refusal(
@@ -1553,12 +1559,7 @@ impl<S: Storage> Engine<S> {
                             format!("a {} cannot write this restricted section", device.role),
                         )));
                     }
-                    (
-                        ChangeGraph::new(),
-                        None,
-                        d.kind.clone(),
-                        d.owner_org.clone(),
-                    )
+                    (None, None, d.kind.clone(), d.owner_org.clone())
                 }
                 Some(sd) => {
                     if !Self::may_access(device, sd) {
@@ -1586,13 +1587,14 @@ impl<S: Storage> Engine<S> {
                         },
                     };
                     (
-                        stored.graph,
+                        Some(stored),
                         Some(sd.heads.clone()),
                         sd.kind.clone(),
                         sd.owner_org.clone(),
                     )
                 }
             };
+            let mut graph = stored.as_ref().map(|s| s.graph.clone()).unwrap_or_default();
             // The server cannot read a change: a laptop declares that its changes merge the
             // file away, and the rule is applied to the declaration.
             if let (true, Some(sd)) = (d.merges_away, &existing) {
@@ -1610,7 +1612,7 @@ impl<S: Storage> Engine<S> {
                 Ok(added) => added,
             };
             let new_doc = existing.is_none();
-            if added.is_empty() {
+            if added.is_empty() && (d.snapshot.is_none() || new_doc) {
                 // "Nothing new" only counts if the device's base is here too: otherwise the
                 // device has changes the server never got.
                 if !d.base_heads.iter().all(|h| graph.contains(h)) {
@@ -1661,20 +1663,47 @@ impl<S: Storage> Engine<S> {
                     )));
                 }
             }
+            let form = match records::stored_form(
+                stored.as_ref(),
+                &graph,
+                &added,
+                &d.changes,
+                d.snapshot.as_ref(),
+            ) {
+                Ok(form) => form,
+                Err(FormError::NeedSync) => return Ok(Outcome::NeedSync),
+                Err(FormError::Malformed(why)) => {
+                    return Ok(Outcome::Refused(refusal("malformed", why)))
+                }
+            };
             let heads = graph.heads();
+            let loose_before = stored.as_ref().map_or(0, |s| s.changes.len());
+            let loose_after = form.loose_after(loose_before);
+            let (snapshot, rows) = match form {
+                // A snapshot older than the stored one, nothing new: nothing to write.
+                Form::Append(rows) if rows.is_empty() => {
+                    self.keep_keys(device, &d, None).await?;
+                    return Ok(Outcome::Applied { heads });
+                }
+                Form::Append(rows) => (None, rows),
+                Form::Replace { snapshot, rows } => (Some(snapshot), rows),
+            };
             let write = DocWrite {
                 id: d.doc_id.clone(),
                 kind,
                 owner_org: owner,
                 expected_heads: expected,
-                snapshot: None,
-                changes: sealed_rows(&added, &d),
+                snapshot,
+                changes: rows,
                 heads: heads.clone(),
                 created_by: device.device_id.clone(),
                 created_at: self.now(),
             };
             match self.store.write_doc(write).await? {
                 WriteOutcome::Stored(_) => {
+                    if loose_after >= records::COMPACT_AFTER {
+                        compact.push(d.doc_id.clone());
+                    }
                     self.keep_keys(device, &d, referred_to.as_deref()).await?;
                     if let Some(to) = referred_to {
                         self.store.grant(&d.doc_id, &to).await?;
@@ -1751,15 +1780,24 @@ impl<S: Storage> Engine<S> {
                  (and, for a referral, sealed to the receiving one)",
             )));
         };
+        let (snapshot, rows) =
+            match records::stored_form(None, &graph, &added, &d.changes, d.snapshot.as_ref()) {
+                // The plain snapshot and changes go; an empty snapshot, or the laptop's, in place.
+                Ok(Form::Append(rows)) => (Vec::new(), rows),
+                Ok(Form::Replace { snapshot, rows }) => (snapshot, rows),
+                Err(FormError::NeedSync) => return legacy("the history sent is not whole"),
+                Err(FormError::Malformed(why)) => {
+                    return Ok(Outcome::Refused(refusal("malformed", why)))
+                }
+            };
         let heads = graph.heads();
         let write = DocWrite {
             id: sd.id.clone(),
             kind: sd.kind.clone(),
             owner_org: sd.owner_org.clone(),
             expected_heads: Some(sd.heads.clone()),
-            // An empty snapshot in place of the plain one; the plain changes go with it.
-            snapshot: Some(Vec::new()),
-            changes: sealed_rows(&added, &d),
+            snapshot: Some(snapshot),
+            changes: rows,
             heads: heads.clone(),
             created_by: device.device_id.clone(),
             created_at: self.now(),

@@ -18,6 +18,14 @@ pub const FAST: KdfParams = KdfParams {
 };
 pub const PASS: &str = "device passphrase";
 
+/// How the server keeps one document ([`TestServer::stored_form`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StoredForm {
+    pub snapshot: bool,
+    pub covered: usize,
+    pub loose: usize,
+}
+
 /// A sync server running in this process, on a real loopback socket.
 pub struct TestServer<S: Storage = SqliteStorage> {
     pub url: String,
@@ -228,6 +236,21 @@ impl<S: Storage> TestServer<S> {
                 let bytes = d.snapshot.len() + d.changes.iter().map(Vec::len).sum::<usize>();
                 (d.kind, bytes)
             })
+    }
+
+    /// How the server keeps a document: whether a laptop's snapshot holds (part of) it, how
+    /// many changes that snapshot replaced, and how many are loose.
+    pub fn stored_form(&self, id: &str) -> StoredForm {
+        let sd = self
+            .block(self.engine.store.load_doc(id))
+            .unwrap()
+            .expect("the server has the document");
+        let stored = punkt_sync_server::records::Stored::of(&sd).expect("a sealed document");
+        StoredForm {
+            snapshot: stored.snapshot.is_some(),
+            covered: stored.snapshot.map_or(0, |s| s.covered.len()),
+            loose: stored.changes.len(),
+        }
     }
 
     pub fn doc_count(&self) -> usize {

@@ -46,6 +46,19 @@ pub fn seal_changes(key: &SecretKey, doc_id: &str, changes: &mut [Change]) -> Ve
         .collect()
 }
 
+/// The hashes and dependencies of `changes`, without their content: what goes beside a
+/// snapshot that holds them ([`punkt_sync::wire::DocPush::snapshot`]).
+pub fn graph_of(changes: &mut [Change]) -> Vec<SealedChange> {
+    changes
+        .iter_mut()
+        .map(|c| SealedChange {
+            hash: hash_of(c),
+            deps: deps_of(c),
+            sealed: Vec::new().into(),
+        })
+        .collect()
+}
+
 /// Shared by one batch or one snapshot with its changes: what all of it may inflate to.
 struct Budget(usize);
 
@@ -108,16 +121,16 @@ pub fn seal_snapshot(key: &SecretKey, doc_id: &str, doc: &mut AutoCommit) -> Sea
     }
 }
 
-/// Open a snapshot of `doc_id` and the changes after it: the document, checked to have
-/// exactly the heads the snapshot named before the changes.
-/// An opened snapshot: the document (with the changes after it applied), the saved bytes as
-/// they came (to store as they are), and those changes.
+/// An opened snapshot, not loaded yet (loading is most of a first sync's time, and runs on
+/// every core: [`OpenedSnapshot::load`]): the saved document as it came (to store as it is),
+/// the heads it names, and the changes after it, each checked.
 pub struct OpenedSnapshot {
-    pub doc: AutoCommit,
     pub saved: Vec<u8>,
+    pub heads: Vec<Hash>,
     pub after: Vec<Change>,
 }
 
+/// Open a snapshot of `doc_id` and the changes after it, within one inflation budget.
 pub fn open_snapshot(
     key: &SecretKey,
     doc_id: &str,
@@ -128,16 +141,29 @@ pub fn open_snapshot(
     let saved = punkt_e2e::open_snapshot(key, doc_id, &raw, &snapshot.sealed)?;
     let mut budget = Budget(MAX_INFLATED_DOC);
     budget.check(&saved)?;
-    let mut doc = AutoCommit::load(&saved).map_err(|e| SealError::Malformed(e.to_string()))?;
-    if sorted(to_wire(&doc.get_heads())) != sorted(snapshot.heads.clone()) {
-        return Err(SealError::Mismatch(format!(
-            "the snapshot of {doc_id} does not cover the heads it names"
-        )));
-    }
     let after = open_within(key, doc_id, changes, &mut budget)?;
-    doc.apply_changes(after.iter().cloned())
-        .map_err(|e| SealError::Malformed(e.to_string()))?;
-    Ok(OpenedSnapshot { doc, saved, after })
+    Ok(OpenedSnapshot {
+        saved,
+        heads: snapshot.heads.clone(),
+        after,
+    })
+}
+
+impl OpenedSnapshot {
+    /// The document: the snapshot loaded, checked to have exactly the heads it named, then
+    /// the changes after it applied.
+    pub fn load(&self) -> Result<AutoCommit, SealError> {
+        let mut doc =
+            AutoCommit::load(&self.saved).map_err(|e| SealError::Malformed(e.to_string()))?;
+        if sorted(to_wire(&doc.get_heads())) != sorted(self.heads.clone()) {
+            return Err(SealError::Mismatch(
+                "a snapshot does not cover the heads it names".into(),
+            ));
+        }
+        doc.apply_changes(self.after.iter().cloned())
+            .map_err(|e| SealError::Malformed(e.to_string()))?;
+        Ok(doc)
+    }
 }
 
 #[cfg(test)]
@@ -233,7 +259,10 @@ mod tests {
         doc.put(ROOT, "given_names", "Amina").unwrap();
         doc.commit();
         let after = seal_changes(&key, "d", &mut doc.get_changes(&before));
-        let mut there = open_snapshot(&key, "d", &snap, &after).unwrap().doc;
+        let mut there = open_snapshot(&key, "d", &snap, &after)
+            .unwrap()
+            .load()
+            .unwrap();
         assert_eq!(there.get_heads(), doc.get_heads());
         assert_eq!(
             there
@@ -258,7 +287,7 @@ mod tests {
             sealed: punkt_e2e::seal_snapshot(&key, "d", &[[4; 32]], &doc.save()).into(),
         };
         assert!(matches!(
-            open_snapshot(&key, "d", &lie, &[]),
+            open_snapshot(&key, "d", &lie, &[]).unwrap().load(),
             Err(SealError::Mismatch(_))
         ));
     }

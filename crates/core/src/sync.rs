@@ -277,6 +277,9 @@ pub struct SyncSummary {
     pub migrated: u64,
     /// Laptops of the organisation this one gave keys to, because they proved a split code.
     pub keys_given: u64,
+    /// Files whose history on the server this laptop replaced by a sealed snapshot, because
+    /// the server asked (many changes gathered there).
+    pub compacted: u64,
     /// Laptops of the organisation waiting for keys this one holds (a coordinator compares
     /// their check codes and gives them: `punkt team keys`).
     pub waiting_for_keys: Vec<crate::keys::WaitingLaptop>,
@@ -566,7 +569,7 @@ impl Punkt {
         &self,
         pending: &[punkt_store::documents::PendingDocument],
         i: &mut usize,
-        whole: bool,
+        mode: PushMode,
         summary: &mut SyncSummary,
     ) -> Result<(Vec<DocPush>, HashMap<String, i64>)> {
         let mut docs = Vec::new();
@@ -576,22 +579,33 @@ impl Punkt {
             let p = &pending[*i];
             *i += 1;
             let stored = self.store.load_document(&p.id)?;
-            let server_heads = if whole {
-                None
-            } else {
-                p.server_heads.as_deref()
+            let server_heads = match mode {
+                PushMode::Whole | PushMode::Legacy => None,
+                PushMode::Changes | PushMode::Compact => p.server_heads.as_deref(),
             };
-            match self.seal_unsent(stored, server_heads)? {
-                Sealing::Ready(d) => {
+            // A document new to the server goes as one snapshot (a new laptop loads it
+            // instead of applying every change); a history sent whole after a refusal goes
+            // change by change, which the server can always take.
+            let snapshot = match mode {
+                PushMode::Changes => p.server_heads.is_none(),
+                PushMode::Whole => false,
+                PushMode::Compact | PushMode::Legacy => true,
+            };
+            match self.seal_unsent(stored, server_heads, snapshot)? {
+                Sealing::Ready(mut d) => {
                     // This laptop did not know the heads the server was said to have: the
                     // whole history goes (a diverged history, sent whole).
                     if server_heads.is_some_and(|h| !h.is_empty()) && d.base_heads.is_empty() {
                         summary.reconciled += 1;
                     }
-                    bytes += d.changes.iter().map(|c| c.sealed.len()).sum::<usize>();
+                    d.replaces_legacy = mode == PushMode::Legacy;
+                    bytes += d.changes.iter().map(|c| c.sealed.len()).sum::<usize>()
+                        + d.snapshot.as_ref().map_or(0, |s| s.sealed.len());
                     seqs.insert(p.id.clone(), p.local_seq);
                     docs.push(*d);
                 }
+                // Compaction is the server's wish, not this laptop's work: it waits quietly.
+                Sealing::NoKey(_) if mode == PushMode::Compact => {}
                 Sealing::NoKey(why) => summary.refused.push(RefusedDocument {
                     doc_id: p.id.clone(),
                     code: "no_key".into(),
@@ -604,11 +618,13 @@ impl Punkt {
 
     /// A stored document's changes the server lacks (see [`unsent`]), sealed under its key,
     /// with its wraps when the server may not have them, and what the server must know of
-    /// them in clear (a referral's receiver, a merge).
+    /// them in clear (a referral's receiver, a merge). With `snapshot`, the whole document
+    /// goes sealed as one snapshot, and the changes only as their hashes.
     fn seal_unsent(
         &self,
         stored: punkt_store::documents::StoredDocument,
         server_heads: Option<&[u8]>,
+        snapshot: bool,
     ) -> Result<Sealing> {
         let mut u = unsent(stored, server_heads)?;
         let new_on_server = server_heads.is_none() || u.base_heads.is_empty();
@@ -634,7 +650,14 @@ impl Punkt {
                 None => "waits until this laptop has its organisation's keys".into(),
             }));
         };
-        let changes = crate::e2e::seal_changes(&key, &u.id, &mut u.changes);
+        let (changes, snapshot) = if snapshot {
+            (
+                crate::e2e::graph_of(&mut u.changes),
+                Some(crate::e2e::seal_snapshot(&key, &u.id, &mut u.doc)),
+            )
+        } else {
+            (crate::e2e::seal_changes(&key, &u.id, &mut u.changes), None)
+        };
         Ok(Sealing::Ready(Box::new(DocPush {
             doc_id: u.id,
             kind: u.kind,
@@ -645,7 +668,7 @@ impl Punkt {
             referral_to,
             merges_away: merged_now && !merged_before,
             replaces_legacy: false,
-            snapshot: None,
+            snapshot,
         })))
     }
 
@@ -658,7 +681,7 @@ impl Punkt {
         let mut i = 0;
         let mut summary = SyncSummary::default();
         while i < pending.len() {
-            let (docs, _) = self.push_batch(&pending, &mut i, false, &mut summary)?;
+            let (docs, _) = self.push_batch(&pending, &mut i, PushMode::Changes, &mut summary)?;
             let req = Request::FinalPush(Push {
                 cursor: 0,
                 page_limit: 1,
@@ -759,43 +782,40 @@ impl Punkt {
         // 1b. Files a protocol 5 server still holds in clear: fetched (the last plain
         // transfer), merged, and replaced by their sealed history, before anything else goes.
         if !legacy.is_empty() {
-            self.replace_legacy(t, &mut summary, legacy, cursor)?;
+            self.replace_legacy(t, &mut summary, legacy, &mut cursor)?;
         }
         let pending = self.store.pending_documents()?;
 
         // 2. Push what the server lacks; each answer also lists what changed there.
-        let mut need_whole = Vec::new();
-        let mut more = self
-            .push_pending(
-                t,
-                &mut summary,
-                &pending,
-                false,
-                &mut cursor,
-                &mut need_whole,
-                progress,
-            )?
-            .unwrap_or(true);
+        let pushed = self.push_pending(
+            t,
+            &mut summary,
+            &pending,
+            PushMode::Changes,
+            &mut cursor,
+            progress,
+        )?;
+        let mut more = pushed.more.unwrap_or(true);
+        let mut compact = pushed.compact;
         // Documents of which the server lacks changes this laptop thought it had (a lost
         // answer, a restored server): their whole history, which the server can always take.
-        if !need_whole.is_empty() {
+        if !pushed.need_whole.is_empty() {
             let again: Vec<_> = pending
                 .iter()
-                .filter(|p| need_whole.contains(&p.id))
+                .filter(|p| pushed.need_whole.contains(&p.id))
                 .cloned()
                 .collect();
-            let mut still = Vec::new();
-            if let Some(m) = self.push_pending(
+            let whole = self.push_pending(
                 t,
                 &mut summary,
                 &again,
-                true,
+                PushMode::Whole,
                 &mut cursor,
-                &mut still,
                 progress,
-            )? {
-                more = m;
-            }
+            )?;
+            more = whole.more.unwrap_or(more);
+            compact.extend(whole.compact);
+            let still = whole.need_whole;
             summary.reconciled += (again.len() - still.len()) as u64;
             for id in still {
                 summary.refused.push(RefusedDocument {
@@ -806,6 +826,21 @@ impl Punkt {
                         .into(),
                 });
             }
+        }
+
+        // 2b. Histories the server asked to compact: a sealed snapshot of each replaces the
+        // changes it covers there.
+        if !compact.is_empty() {
+            let entries = self.store.sync_entries(&compact)?;
+            let done = self.push_pending(
+                t,
+                &mut summary,
+                &entries,
+                PushMode::Compact,
+                &mut cursor,
+                progress,
+            )?;
+            more = done.more.unwrap_or(more);
         }
 
         // 3. Page through the rest of what changed on the server.
@@ -883,7 +918,7 @@ impl Punkt {
         t: &mut dyn Transport,
         summary: &mut SyncSummary,
         legacy: Vec<punkt_sync::wire::LegacyDoc>,
-        cursor: u64,
+        cursor: &mut u64,
     ) -> Result<()> {
         let fetch = legacy
             .iter()
@@ -896,63 +931,10 @@ impl Punkt {
                 undone: false,
             })
             .collect();
-        self.apply_page(t, summary, fetch, cursor, &mut |_| {})?;
-        for chunk in legacy.chunks(PUSH_DOCS) {
-            let mut docs = Vec::new();
-            let mut seqs = HashMap::new();
-            for l in chunk {
-                if !self.store.has_document(&l.doc_id)? {
-                    continue;
-                }
-                let stored = self.store.load_document(&l.doc_id)?;
-                let local_seq = self
-                    .store
-                    .document_heads(&l.doc_id)?
-                    .map(|(_, seq)| seq)
-                    .unwrap_or(0);
-                match self.seal_unsent(stored, None)? {
-                    Sealing::Ready(mut d) => {
-                        d.replaces_legacy = true;
-                        seqs.insert(d.doc_id.clone(), local_seq);
-                        docs.push(*d);
-                    }
-                    Sealing::NoKey(why) => summary.refused.push(RefusedDocument {
-                        doc_id: l.doc_id.clone(),
-                        code: "no_key".into(),
-                        message: why,
-                    }),
-                }
-            }
-            if docs.is_empty() {
-                continue;
-            }
-            let reply = self.push_round(
-                t,
-                summary,
-                Push {
-                    cursor,
-                    page_limit: 1,
-                    docs,
-                },
-            )?;
-            for r in reply.results {
-                match r.outcome {
-                    Outcome::Applied { heads } => {
-                        if let Some(seq) = seqs.get(&r.doc_id) {
-                            self.store
-                                .mark_synced(&r.doc_id, &heads_to_bytes(&heads), *seq)?;
-                        }
-                        summary.migrated += 1;
-                    }
-                    Outcome::Refused(why) => summary.refused.push(RefusedDocument {
-                        doc_id: r.doc_id,
-                        code: why.code,
-                        message: why.message,
-                    }),
-                    Outcome::NeedSync => {}
-                }
-            }
-        }
+        self.apply_page(t, summary, fetch, *cursor, &mut |_| {})?;
+        let ids: Vec<String> = legacy.into_iter().map(|l| l.doc_id).collect();
+        let entries = self.store.sync_entries(&ids)?;
+        self.push_pending(t, summary, &entries, PushMode::Legacy, cursor, &mut |_| {})?;
         Ok(())
     }
 
@@ -995,25 +977,24 @@ impl Punkt {
         Ok(summary)
     }
 
-    /// Push `pending` in batches (their whole histories with `whole`), applying each answer's
-    /// page of what changed. Documents the server answers `NeedSync` go to `need_whole`.
-    /// Returns the last answer's `more`, if any batch went.
-    #[allow(clippy::too_many_arguments)]
+    /// Push `pending` in batches, as `mode` says, applying each answer's page of what changed.
     fn push_pending(
         &mut self,
         t: &mut dyn Transport,
         summary: &mut SyncSummary,
         pending: &[punkt_store::documents::PendingDocument],
-        whole: bool,
+        mode: PushMode,
         cursor: &mut u64,
-        need_whole: &mut Vec<String>,
         progress: &mut dyn FnMut(SyncProgress),
-    ) -> Result<Option<bool>> {
+    ) -> Result<Pushed> {
         let total = pending.len() as u64;
-        let mut more = None;
+        let mut pushed = Pushed::default();
         let mut i = 0;
         while i < pending.len() {
-            let (docs, seqs) = self.push_batch(pending, &mut i, whole, summary)?;
+            let (docs, seqs) = self.push_batch(pending, &mut i, mode, summary)?;
+            if docs.is_empty() {
+                continue;
+            }
             let reply = self.push_round(
                 t,
                 summary,
@@ -1030,17 +1011,31 @@ impl Punkt {
                         if let Some(seq) = seqs.get(&r.doc_id) {
                             self.store
                                 .mark_synced(&r.doc_id, &heads_to_bytes(&heads), *seq)?;
-                            summary.sent += 1;
+                            match mode {
+                                PushMode::Changes | PushMode::Whole => summary.sent += 1,
+                                PushMode::Compact => summary.compacted += 1,
+                                PushMode::Legacy => summary.migrated += 1,
+                            }
                         }
                     }
-                    Outcome::NeedSync => need_whole.push(r.doc_id),
+                    Outcome::NeedSync => match mode {
+                        PushMode::Changes | PushMode::Whole => pushed.need_whole.push(r.doc_id),
+                        // Not in step with the server after all: compacted another time.
+                        PushMode::Compact | PushMode::Legacy => {}
+                    },
                     Outcome::Refused(why) if why.code == ERASED_CODE => erased.push(r.doc_id),
+                    // A snapshot the server did not take changes nothing here: the history
+                    // stays as it is there, and the server asks again.
+                    Outcome::Refused(_) if mode == PushMode::Compact => {}
                     Outcome::Refused(why) => summary.refused.push(RefusedDocument {
                         doc_id: r.doc_id,
                         code: why.code,
                         message: why.message,
                     }),
                 }
+            }
+            if mode != PushMode::Compact {
+                pushed.compact.extend(reply.compact);
             }
             self.drop_erased(summary, &erased)?;
             progress(SyncProgress {
@@ -1049,9 +1044,9 @@ impl Punkt {
                 total,
             });
             *cursor = self.apply_page(t, summary, reply.changed, reply.next_cursor, progress)?;
-            more = Some(reply.more);
+            pushed.more = Some(reply.more);
         }
-        Ok(more)
+        Ok(pushed)
     }
 
     /// Send the erasures made here that the server has not confirmed.
@@ -1384,8 +1379,8 @@ impl Punkt {
                             return Ok(None);
                         }
                     }
-                    PlainPayload::Loaded(opened) => {
-                        let mut theirs = opened.doc.clone();
+                    PlainPayload::Snapshot(opened) => {
+                        let mut theirs = opened.load().map_err(|e| damaged(&d.doc_id, e))?;
                         doc.merge(&mut theirs).map_err(|e| damaged(&d.doc_id, e))?;
                     }
                     PlainPayload::Full { snapshot, changes } => {
@@ -1509,6 +1504,31 @@ fn unsent(
     })
 }
 
+/// How [`Punkt::push_pending`] sends documents.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PushMode {
+    /// What the server lacks, by the heads it last confirmed; a document new to it as one
+    /// snapshot.
+    Changes,
+    /// Whole histories, change by change (the server lacked a base this laptop assumed).
+    Whole,
+    /// With a snapshot each, replacing the changes the server keeps (it asked).
+    Compact,
+    /// Whole, with a snapshot, replacing what a protocol 5 server stored in clear.
+    Legacy,
+}
+
+/// What pushing came to, besides the summary.
+#[derive(Default)]
+struct Pushed {
+    /// The server lacked a base: to send whole.
+    need_whole: Vec<String>,
+    /// The server asks for snapshots of these.
+    compact: Vec<String>,
+    /// The last answer's `more`, if any batch went.
+    more: Option<bool>,
+}
+
 /// What sealing a document's unsent changes came to.
 enum Sealing {
     Ready(Box<DocPush>),
@@ -1561,7 +1581,7 @@ struct PlainData {
 }
 
 enum PlainPayload {
-    /// A saved document and changes after it.
+    /// A saved document and changes after it, in clear (as a protocol 5 server stored it).
     Full {
         snapshot: ByteBuf,
         changes: Vec<ByteBuf>,
@@ -1570,9 +1590,9 @@ enum PlainPayload {
     Changes(Vec<ByteBuf>),
     /// Changes already opened and checked (`crate::e2e::open_changes`), in causal order.
     Parsed(Vec<automerge::Change>),
-    /// A snapshot opened and checked (`crate::e2e::open_snapshot`): the loaded document, its
-    /// saved bytes as they came, and the changes after it.
-    Loaded(Box<crate::e2e::OpenedSnapshot>),
+    /// A snapshot opened and checked (`crate::e2e::open_snapshot`), loaded where it is
+    /// applied (on every core, for documents new here).
+    Snapshot(Box<crate::e2e::OpenedSnapshot>),
 }
 
 impl Punkt {
@@ -1580,53 +1600,50 @@ impl Punkt {
     /// sealed snapshot and changes, each checked (`crate::e2e`). A document that does not
     /// open is refused, never applied.
     fn open_pulled(&self, d: DocData) -> Result<std::result::Result<Opened, Refused>> {
-        // Stored in clear by a protocol 5 server (the migration's last plain transfer).
-        if let Payload::Legacy { snapshot, changes } = d.payload {
-            return Ok(Ok(Opened {
-                data: PlainData {
-                    doc_id: d.doc_id,
-                    kind: d.kind,
-                    owner_org: d.owner_org,
-                    heads: d.heads,
-                    payload: PlainPayload::Full { snapshot, changes },
-                },
-                fresh_key: None,
-            }));
-        }
-        let Some((key, fresh)) = self.doc_key_from(&d.doc_id, &d.kind, &d.keys)? else {
+        let DocData {
+            doc_id,
+            kind,
+            owner_org,
+            heads,
+            payload,
+            keys,
+        } = d;
+        let data = |payload| PlainData {
+            doc_id: doc_id.clone(),
+            kind: kind.clone(),
+            owner_org: owner_org.clone(),
+            heads: heads.clone(),
+            payload,
+        };
+        let (snapshot, changes) = match payload {
+            // Stored in clear by a protocol 5 server (the migration's last plain transfer).
+            Payload::Legacy { snapshot, changes } => {
+                return Ok(Ok(Opened {
+                    data: data(PlainPayload::Full { snapshot, changes }),
+                    fresh_key: None,
+                }))
+            }
+            Payload::Full { snapshot, changes } => (snapshot, changes),
+            Payload::Changes(changes) => (None, changes),
+        };
+        let Some((key, fresh)) = self.doc_key_from(&doc_id, &kind, &keys)? else {
             return Ok(Err(Refused(RefusedDocument {
-                doc_id: d.doc_id,
+                doc_id,
                 code: "no_key".into(),
                 message: "this laptop has no key for the document (yet)".into(),
             })));
         };
-        let payload = match &d.payload {
-            Payload::Full {
-                snapshot: Some(snap),
-                changes,
-            } => crate::e2e::open_snapshot(&key, &d.doc_id, snap, changes)
-                .map(|o| PlainPayload::Loaded(Box::new(o))),
-            Payload::Full {
-                snapshot: None,
-                changes,
-            }
-            | Payload::Changes(changes) => {
-                crate::e2e::open_changes(&key, &d.doc_id, changes).map(PlainPayload::Parsed)
-            }
-            Payload::Legacy { .. } => unreachable!("opened above"),
+        let opened = match &snapshot {
+            Some(snap) => crate::e2e::open_snapshot(&key, &doc_id, snap, &changes)
+                .map(|o| PlainPayload::Snapshot(Box::new(o))),
+            None => crate::e2e::open_changes(&key, &doc_id, &changes).map(PlainPayload::Parsed),
         };
-        Ok(match payload {
+        Ok(match opened {
             Ok(payload) => Ok(Opened {
                 fresh_key: fresh.then(|| punkt_store::keys::KeyBytes::new(*key.as_bytes())),
-                data: PlainData {
-                    doc_id: d.doc_id,
-                    kind: d.kind,
-                    owner_org: d.owner_org,
-                    heads: d.heads,
-                    payload,
-                },
+                data: data(payload),
             }),
-            Err(e) => Err(damaged(&d.doc_id, e)),
+            Err(e) => Err(damaged(&doc_id, e)),
         })
     }
 }
@@ -1636,66 +1653,52 @@ enum Prepared {
     MissingDependencies(String),
 }
 
-fn prepare_new(d: PlainData) -> std::result::Result<Prepared, Refused> {
-    // Opened changes of a document new here: applied to an empty document and stored as they
-    // are, after an empty snapshot (saving would compress the document only to load it back).
-    if let PlainPayload::Loaded(_) = &d.payload {
-        let mut d = d;
-        let PlainPayload::Loaded(opened) =
-            std::mem::replace(&mut d.payload, PlainPayload::Parsed(Vec::new()))
-        else {
-            unreachable!("matched above")
-        };
-        let crate::e2e::OpenedSnapshot { doc, saved, after } = *opened;
-        let changes = after
-            .iter()
-            .map(|c| (c.hash().0.to_vec(), c.raw_bytes().to_vec()))
-            .collect();
-        return Ok(Prepared::Ready(Box::new(finish_new(
-            d, saved, changes, doc,
-        ))));
-    }
-    if let PlainPayload::Parsed(parsed) = &d.payload {
-        let mut doc = AutoCommit::new();
-        doc.apply_changes(parsed.iter().cloned())
-            .map_err(|e| damaged(&d.doc_id, e))?;
-        if !doc.get_missing_deps(&[]).is_empty() {
-            return Ok(Prepared::MissingDependencies(d.doc_id));
+fn prepare_new(mut d: PlainData) -> std::result::Result<Prepared, Refused> {
+    let payload = std::mem::replace(&mut d.payload, PlainPayload::Parsed(Vec::new()));
+    let bad = |e: &dyn std::fmt::Display| damaged(&d.doc_id, e);
+    let kept = |c: &automerge::Change| (c.hash().0.to_vec(), c.raw_bytes().to_vec());
+    // Each form is stored as it came: a snapshot as saved, changes after an empty snapshot
+    // (saving would compress the document only to load it back).
+    let (snapshot, changes, mut doc) = match payload {
+        PlainPayload::Snapshot(opened) => {
+            let doc = opened.load().map_err(|e| bad(&e))?;
+            let changes = opened.after.iter().map(kept).collect();
+            (opened.saved, changes, doc)
         }
-        let changes = parsed
-            .iter()
-            .map(|c| (c.hash().0.to_vec(), c.raw_bytes().to_vec()))
-            .collect();
-        return Ok(Prepared::Ready(Box::new(finish_new(
-            d,
-            AutoCommit::new().save(),
-            changes,
-            doc,
-        ))));
-    }
-    let (snapshot, raw_changes) = match &d.payload {
-        PlainPayload::Full { snapshot, changes } => (
-            snapshot.to_vec(),
-            changes.iter().map(|c| c.to_vec()).collect::<Vec<_>>(),
-        ),
-        PlainPayload::Changes(changes) => {
+        PlainPayload::Parsed(parsed) => {
             let mut doc = AutoCommit::new();
-            match docs::apply_changes(&mut doc, changes) {
-                Err(e) => return Err(damaged(&d.doc_id, e)),
+            doc.apply_changes(parsed.iter().cloned())
+                .map_err(|e| bad(&e))?;
+            (
+                AutoCommit::new().save(),
+                parsed.iter().map(kept).collect(),
+                doc,
+            )
+        }
+        PlainPayload::Changes(raw) => {
+            let mut doc = AutoCommit::new();
+            match docs::apply_changes(&mut doc, &raw) {
+                Err(e) => return Err(bad(&e)),
                 Ok(Applied::MissingDependencies) => {
                     return Ok(Prepared::MissingDependencies(d.doc_id))
                 }
                 Ok(Applied::Done { .. }) => {}
             }
-            (doc.save(), Vec::new())
+            (doc.save(), Vec::new(), doc)
         }
-        PlainPayload::Parsed(_) | PlainPayload::Loaded(_) => unreachable!("handled above"),
+        PlainPayload::Full { snapshot, changes } => {
+            let raw: Vec<Vec<u8>> = changes.iter().map(|c| c.to_vec()).collect();
+            let doc = docs::load(&snapshot, &raw).map_err(|e| bad(&e))?;
+            let mut kept = Vec::with_capacity(raw.len());
+            for c in raw {
+                let change = automerge::Change::from_bytes(c.clone()).map_err(|e| bad(&e))?;
+                kept.push((change.hash().0.to_vec(), c));
+            }
+            (snapshot.to_vec(), kept, doc)
+        }
     };
-    let doc = docs::load(&snapshot, &raw_changes).map_err(|e| damaged(&d.doc_id, e))?;
-    let mut changes = Vec::with_capacity(raw_changes.len());
-    for c in raw_changes {
-        let change = automerge::Change::from_bytes(c.clone()).map_err(|e| damaged(&d.doc_id, e))?;
-        changes.push((change.hash().0.to_vec(), c));
+    if !doc.get_missing_deps(&[]).is_empty() {
+        return Ok(Prepared::MissingDependencies(d.doc_id));
     }
     Ok(Prepared::Ready(Box::new(finish_new(
         d, snapshot, changes, doc,

@@ -226,6 +226,31 @@ impl Store {
         Ok(rows)
     }
 
+    /// The sync state of documents `ids` (those stored here), as [`Store::pending_documents`]
+    /// gives it: for sending documents the server named (a history to compact, a file to
+    /// migrate) whether or not they have unsent changes.
+    pub fn sync_entries(&self, ids: &[String]) -> Result<Vec<PendingDocument>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, kind, owner_org, local_seq, server_heads FROM documents WHERE id = ?1",
+        )?;
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            let row = stmt
+                .query_row([id], |r| {
+                    Ok(PendingDocument {
+                        id: r.get(0)?,
+                        kind: r.get(1)?,
+                        owner_org: r.get(2)?,
+                        local_seq: r.get(3)?,
+                        server_heads: r.get(4)?,
+                    })
+                })
+                .optional()?;
+            out.extend(row);
+        }
+        Ok(out)
+    }
+
     /// Number of documents waiting to go to the server.
     pub fn count_pending(&self) -> Result<u64> {
         Ok(self.conn.query_row(

@@ -365,10 +365,11 @@ pub struct DocPush {
     /// The document's whole history, sealed, to replace what a protocol 5 server stored of
     /// it in clear (`KeysReply::legacy`): taken only when it covers every change stored.
     pub replaces_legacy: bool,
-    /// The whole document saved and sealed, covering exactly the heads of everything the
-    /// server has and `changes` (whose `sealed` may then be empty: the snapshot holds them).
-    /// A new device loads one snapshot instead of applying every change. Not used yet:
-    /// laptops send none and the server ignores it (issue 13, compaction).
+    /// The whole document saved and sealed, naming the heads it covers: a new document's
+    /// first push, or a history the server asked to compact ([`PushReply::compact`]). The
+    /// server keeps it in place of every change it covers (and the graph of their hashes);
+    /// a change it covers may come with an empty `sealed` (the snapshot holds it). A new
+    /// device then loads one snapshot instead of applying every change.
     pub snapshot: Option<SealedSnapshot>,
 }
 
@@ -548,6 +549,10 @@ pub struct PushReply {
     /// A tag of what a `Keys` request would answer this device (version 6): a device whose
     /// last answer had another tag asks again.
     pub keys: String,
+    /// Documents of this push whose history the server keeps as many loose changes: the
+    /// device, once in step with the server, sends a sealed snapshot of each
+    /// ([`DocPush::snapshot`]) to replace them.
+    pub compact: Vec<String>,
 }
 
 /// A short tag of the member organisations (sorted names), for telling whether a device's
@@ -843,6 +848,11 @@ impl Request {
                     }
                     if let Some(s) = &d.snapshot {
                         heads(&s.heads)?;
+                        if s.heads.is_empty() {
+                            return Err(WireError::Malformed(
+                                "a snapshot that covers no change".into(),
+                            ));
+                        }
                     }
                 }
             }

@@ -7,6 +7,7 @@ mod blind_server;
 mod consortium;
 mod erase_guard;
 mod store_upgrade;
+mod sync_compaction;
 mod sync_convergence;
 mod sync_desk;
 mod sync_erase;

@@ -592,6 +592,11 @@ migrated: number,
  */
 keys_given: number, 
 /**
+ * Files whose history on the server this laptop replaced by a sealed snapshot, because
+ * the server asked (many changes gathered there).
+ */
+compacted: number, 
+/**
  * Laptops of the organisation waiting for keys this one holds (a coordinator compares
  * their check codes and gives them: `punkt team keys`).
  */
