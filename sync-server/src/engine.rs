@@ -10,10 +10,10 @@ use punkt_sync::access;
 use punkt_sync::graph::ChangeGraph;
 use punkt_sync::wire::{
     AuditEntry, AuditQuery, ChangedDoc, ConsortiumCount, Contribution, CountQuery, DocData,
-    DocPush, DocResult, DocWant, EnrolCode, Erase, HeldErasure, KeyGrant, KeysReply, LegacyDoc,
-    LocalEvent, Outcome, Payload, PendingApproval, Pull, PullReply, Push, PushReply, PutKeys,
-    Refusal, ScopeEpoch, ServiceCount, ShareRequest, Tally, TallyReceipt, Team, TeamDevice,
-    TeamUser, WaitingDevice, WrappedKey, ERASED_CODE, ERASED_KIND, ERASURE_GRACE_SECS,
+    DocPush, DocResult, DocWant, Endorsement, EnrolCode, Erase, HeldErasure, KeyGrant, KeysReply,
+    LegacyDoc, LocalEvent, Outcome, Payload, PendingApproval, Pull, PullReply, Push, PushReply,
+    PutKeys, Refusal, ScopeEpoch, ServiceCount, ShareRequest, Tally, TallyReceipt, Team,
+    TeamDevice, TeamUser, WaitingDevice, WrappedKey, ERASED_CODE, ERASED_KIND, ERASURE_GRACE_SECS,
 };
 use punkt_sync::Hash;
 use punkt_sync::{Request, Response};
@@ -29,6 +29,8 @@ use crate::storage::{
 
 /// Most entries of "what changed" in one reply.
 const MAX_PAGE: u32 = 1_000;
+/// Document keys listed to rewrap in one keys answer.
+const REWRAP_PAGE: u32 = 500;
 /// A pull reply stops adding documents past this many bytes (the device asks for the rest).
 const PULL_BUDGET: usize = 16 * 1024 * 1024;
 /// Attempts at a compare-and-set write before giving up on a very busy document.
@@ -2114,6 +2116,22 @@ impl<S: Storage> Engine<S> {
                 })
                 .collect();
             if !missing.is_empty() {
+                // Its endorsements of earlier epochs the asker holds too (a rotation): the
+                // asker can check them and give it the newest without a person.
+                let endorsements = grants
+                    .iter()
+                    .filter(|g| {
+                        g.device_id == d.device_id
+                            && missing.contains(&g.scope)
+                            && g.endorsement.len() == 32
+                            && holds(&device.device_id, &g.scope, g.epoch)
+                    })
+                    .map(|g| Endorsement {
+                        scope: g.scope.clone(),
+                        epoch: g.epoch,
+                        mac: g.endorsement.clone(),
+                    })
+                    .collect();
                 waiting.push(WaitingDevice {
                     device_id: d.device_id.clone(),
                     name: d.name.clone(),
@@ -2126,6 +2144,7 @@ impl<S: Storage> Engine<S> {
                         .and_then(|r| postcard::from_bytes(r).ok()),
                     proof: d.proof.clone().map(Into::into),
                     missing,
+                    endorsements,
                 });
             }
         }
@@ -2163,6 +2182,39 @@ impl<S: Storage> Engine<S> {
             .filter(|(_, kind)| access::role_may_read(kind, &device.role))
             .map(|(doc_id, kind)| LegacyDoc { doc_id, kind })
             .collect();
+        // Rotation: scopes to start the next epoch of, asked of the laptops holding the newest;
+        // then the document keys still wrapped only under older epochs, for such a laptop to
+        // wrap under the newest (one wrap per document, of an epoch it holds).
+        let holds_newest =
+            |scope: &str| newest(scope).is_some_and(|e| holds(&device.device_id, scope, e));
+        let rotate: Vec<String> = self
+            .store
+            .rotations(&device.organisation)
+            .await?
+            .into_iter()
+            .filter(|s| access::role_may_hold(s, &device.role) && holds_newest(s))
+            .collect();
+        let mut rewrap = Vec::new();
+        for scope in access::scopes_for_role(&device.role) {
+            let Some(n) = newest(&scope) else { continue };
+            let older = epochs
+                .iter()
+                .any(|e| e.org == device.organisation && e.scope == scope && e.epoch < n);
+            if !older || !holds(&device.device_id, &scope, n) {
+                continue;
+            }
+            let mut seen = std::collections::HashSet::new();
+            for sk in self
+                .store
+                .stale_wraps(&device.organisation, &scope, n, REWRAP_PAGE)
+                .await?
+            {
+                if holds(&device.device_id, &scope, sk.key.epoch) && seen.insert(sk.doc_id.clone())
+                {
+                    rewrap.push(sk);
+                }
+            }
+        }
         Ok(KeysReply {
             grants: mine,
             epochs,
@@ -2170,6 +2222,8 @@ impl<S: Storage> Engine<S> {
             registered: device.public_key.is_some(),
             to_share,
             legacy,
+            rotate,
+            rewrap,
         })
     }
 
@@ -2211,6 +2265,22 @@ impl<S: Storage> Engine<S> {
                     "exists",
                     format!("epoch {} of {} cannot start now", e.epoch, e.scope),
                 )));
+            }
+            // A rotation is started by a laptop holding the newest key (it rewraps the
+            // documents' keys and vouches for the laptops it gives the next one to).
+            if newest > 0 {
+                let held = self.store.grants(&device.organisation).await?;
+                if !held.iter().any(|g| {
+                    g.device_id == device.device_id && g.scope == e.scope && g.epoch == newest
+                }) {
+                    return Ok(Response::Refused(refusal(
+                        "forbidden",
+                        format!(
+                            "only a laptop holding epoch {newest} of {} rotates it",
+                            e.scope
+                        ),
+                    )));
+                }
             }
             let detail = format!("epoch {} of {} started", e.epoch, e.scope);
             started.push((e.scope.clone(), e.epoch));
@@ -2309,6 +2379,129 @@ impl<S: Storage> Engine<S> {
             )
             .await;
         }
+        if !k.rewrapped.is_empty() {
+            if let Some(refused) = self.take_rewrapped(&device, k.rewrapped).await? {
+                return Ok(Response::Refused(refused));
+            }
+        }
+        self.retire_epochs(&device).await?;
         self.keys(&device).await.map(Response::Keys)
+    }
+
+    /// Keep document keys a laptop wrapped under the newest epoch of their scope in place of
+    /// their older wraps (a rotation): only its organisation's, of a scope its role may hold,
+    /// under the newest epoch, which it holds, of documents its organisation had a key of.
+    async fn take_rewrapped(
+        &self,
+        device: &Device,
+        rewrapped: Vec<punkt_sync::wire::SharedKey>,
+    ) -> Result<Option<Refusal>, StorageError> {
+        let epochs = self.store.key_epochs().await?;
+        let held = self.store.grants(&device.organisation).await?;
+        let n = rewrapped.len();
+        for sk in rewrapped {
+            let k = &sk.key;
+            let newest = epochs
+                .iter()
+                .filter(|e| e.org == k.org && e.scope == k.scope)
+                .map(|e| e.epoch)
+                .max();
+            let had =
+                self.store.doc_keys(&sk.doc_id).await?.iter().any(|w| {
+                    w.org == device.organisation && w.scope == k.scope && w.epoch < k.epoch
+                });
+            let ok = k.org == device.organisation
+                && !k.sealed_to_org
+                && access::role_may_hold(&k.scope, &device.role)
+                && newest == Some(k.epoch)
+                && held.iter().any(|g| {
+                    g.device_id == device.device_id && g.scope == k.scope && g.epoch == k.epoch
+                })
+                && had;
+            if !ok {
+                return Ok(Some(refusal(
+                    "forbidden",
+                    format!(
+                        "the key of {} cannot be rewrapped under epoch {} of {}",
+                        sk.doc_id, k.epoch, k.scope
+                    ),
+                )));
+            }
+            self.store.rewrap(&sk.doc_id, sk.key).await?;
+        }
+        self.audit(
+            "keys",
+            Some(device),
+            None,
+            format!("{n} document keys wrapped under a new epoch"),
+        )
+        .await;
+        Ok(None)
+    }
+
+    /// Drop the older epochs of each scope of the device's organisation once a rotation is
+    /// done: no document key is wrapped only under them, and every laptop (not revoked) that
+    /// held one holds the newest. Laptops then forget them; a backup made before holds
+    /// nothing any laptop can open.
+    async fn retire_epochs(&self, device: &Device) -> Result<(), StorageError> {
+        let org = &device.organisation;
+        let epochs: Vec<ScopeEpoch> = self
+            .store
+            .key_epochs()
+            .await?
+            .into_iter()
+            .filter(|e| e.org == *org)
+            .collect();
+        let mut grants = None;
+        let mut devices = None;
+        for scope in epochs
+            .iter()
+            .map(|e| e.scope.clone())
+            .collect::<BTreeSet<_>>()
+        {
+            let of_scope = epochs.iter().filter(|e| e.scope == scope);
+            let (Some(oldest), Some(newest)) = (
+                of_scope.clone().map(|e| e.epoch).min(),
+                of_scope.map(|e| e.epoch).max(),
+            ) else {
+                continue;
+            };
+            if oldest == newest
+                || !self
+                    .store
+                    .stale_wraps(org, &scope, newest, 1)
+                    .await?
+                    .is_empty()
+            {
+                continue;
+            }
+            if grants.is_none() {
+                grants = Some(self.store.grants(org).await?);
+                devices = Some(self.store.devices().await?);
+            }
+            let (grants, devices) = (grants.as_ref().unwrap(), devices.as_ref().unwrap());
+            let lagging = devices.iter().any(|d| {
+                d.organisation == *org
+                    && d.revoked_at.is_none()
+                    && grants
+                        .iter()
+                        .any(|g| g.device_id == d.device_id && g.scope == scope && g.epoch < newest)
+                    && !grants.iter().any(|g| {
+                        g.device_id == d.device_id && g.scope == scope && g.epoch == newest
+                    })
+            });
+            if lagging {
+                continue;
+            }
+            self.store.retire_epochs(org, &scope, newest).await?;
+            self.audit(
+                "keys",
+                Some(device),
+                None,
+                format!("epochs of {scope} before {newest} retired"),
+            )
+            .await;
+        }
+        Ok(())
     }
 }

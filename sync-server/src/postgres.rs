@@ -8,7 +8,7 @@ use std::sync::Arc;
 use punkt_sync::docs::{heads_from_bytes, heads_to_bytes, sorted};
 use punkt_sync::wire::ERASED_KIND;
 
-use punkt_sync::wire::{KeyGrant, ScopeEpoch, WrappedKey};
+use punkt_sync::wire::{KeyGrant, ScopeEpoch, SharedKey, WrappedKey};
 
 use crate::storage::{
     timestamp, Approval, AuditEvent, Changed, Device, DocWrite, HeldDoc, Hold, NewDevice, Result,
@@ -89,6 +89,9 @@ CREATE TABLE IF NOT EXISTS key_grants (
     epoch BIGINT NOT NULL, sealed BYTEA NOT NULL,
     PRIMARY KEY (device_id, scope, epoch));
 CREATE INDEX IF NOT EXISTS key_grants_org ON key_grants(org);
+ALTER TABLE key_grants ADD COLUMN IF NOT EXISTS endorsement BYTEA;
+CREATE TABLE IF NOT EXISTS key_rotations (
+    org TEXT NOT NULL, scope TEXT NOT NULL, reason TEXT NOT NULL, PRIMARY KEY (org, scope));
 CREATE TABLE IF NOT EXISTS legacy_docs (id TEXT PRIMARY KEY, hashes BYTEA NOT NULL);
 ";
 
@@ -676,15 +679,24 @@ impl Storage for PostgresStorage {
     }
 
     async fn add_epoch(&self, e: ScopeEpoch, created_by: &str, now: i64) -> Result<bool> {
-        let c = self.client().await?;
+        let mut c = self.client().await?;
+        let tx = c.transaction().await?;
         let pk = e.public_key.map(|k| k.into_vec());
-        let n = c
+        let n = tx
             .execute(
                 "INSERT INTO key_epochs(org, scope, epoch, public_key, created_by, created_at)
                  VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
                 &[&e.org, &e.scope, &(e.epoch as i64), &pk, &created_by, &now],
             )
             .await?;
+        if n > 0 {
+            tx.execute(
+                "DELETE FROM key_rotations WHERE org = $1 AND scope = $2",
+                &[&e.org, &e.scope],
+            )
+            .await?;
+        }
+        tx.commit().await?;
         Ok(n > 0)
     }
 
@@ -761,8 +773,8 @@ impl Storage for PostgresStorage {
         let c = self.client().await?;
         let rows = c
             .query(
-                "SELECT device_id, scope, epoch, sealed FROM key_grants WHERE org = $1
-                 ORDER BY device_id, scope, epoch",
+                "SELECT device_id, scope, epoch, sealed, endorsement FROM key_grants
+                 WHERE org = $1 ORDER BY device_id, scope, epoch",
                 &[&org],
             )
             .await?;
@@ -773,6 +785,7 @@ impl Storage for PostgresStorage {
                 scope: r.get(1),
                 epoch: r.get::<_, i64>(2) as u32,
                 sealed: r.get::<_, Vec<u8>>(3).into(),
+                endorsement: r.get::<_, Option<Vec<u8>>>(4).unwrap_or_default().into(),
             })
             .collect())
     }
@@ -782,14 +795,15 @@ impl Storage for PostgresStorage {
         let tx = c.transaction().await?;
         for g in &grants {
             tx.execute(
-                "INSERT INTO key_grants(org, device_id, scope, epoch, sealed)
-                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+                "INSERT INTO key_grants(org, device_id, scope, epoch, sealed, endorsement)
+                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
                 &[
                     &org,
                     &g.device_id,
                     &g.scope,
                     &(g.epoch as i64),
                     &g.sealed.as_slice(),
+                    &g.endorsement.as_slice(),
                 ],
             )
             .await?;
@@ -798,9 +812,93 @@ impl Storage for PostgresStorage {
         Ok(())
     }
 
-    async fn revoke(&self, device_id: &str, now: i64) -> Result<()> {
+    async fn rotations(&self, org: &str) -> Result<Vec<String>> {
         let c = self.client().await?;
-        let n = c
+        let rows = c
+            .query(
+                "SELECT scope FROM key_rotations WHERE org = $1 ORDER BY scope",
+                &[&org],
+            )
+            .await?;
+        Ok(rows.iter().map(|r| r.get(0)).collect())
+    }
+
+    async fn stale_wraps(
+        &self,
+        org: &str,
+        scope: &str,
+        newest: u32,
+        limit: u32,
+    ) -> Result<Vec<SharedKey>> {
+        let c = self.client().await?;
+        let rows = c
+            .query(
+                "SELECT k.doc_id, k.org, k.scope, k.epoch, k.sealed_to_org, k.wrapped
+                 FROM doc_keys k
+                 WHERE k.org = $1 AND k.scope = $2 AND k.epoch < $3
+                   AND NOT EXISTS (SELECT 1 FROM doc_keys n WHERE n.doc_id = k.doc_id
+                                   AND n.org = $1 AND n.scope = $2 AND n.epoch = $3)
+                 ORDER BY k.doc_id, k.epoch DESC LIMIT $4",
+                &[&org, &scope, &(newest as i64), &(limit as i64)],
+            )
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|r| SharedKey {
+                doc_id: r.get(0),
+                key: WrappedKey {
+                    org: r.get(1),
+                    scope: r.get(2),
+                    epoch: r.get::<_, i64>(3) as u32,
+                    sealed_to_org: r.get(4),
+                    wrapped: r.get::<_, Vec<u8>>(5).into(),
+                },
+            })
+            .collect())
+    }
+
+    async fn rewrap(&self, doc_id: &str, key: WrappedKey) -> Result<()> {
+        let mut c = self.client().await?;
+        let tx = c.transaction().await?;
+        tx.execute(
+            "INSERT INTO doc_keys(doc_id, org, scope, epoch, sealed_to_org, wrapped)
+             VALUES ($1, $2, $3, $4, FALSE, $5) ON CONFLICT DO NOTHING",
+            &[
+                &doc_id,
+                &key.org,
+                &key.scope,
+                &(key.epoch as i64),
+                &key.wrapped.as_slice(),
+            ],
+        )
+        .await?;
+        tx.execute(
+            "DELETE FROM doc_keys WHERE doc_id = $1 AND org = $2 AND scope = $3 AND epoch < $4",
+            &[&doc_id, &key.org, &key.scope, &(key.epoch as i64)],
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn retire_epochs(&self, org: &str, scope: &str, before: u32) -> Result<()> {
+        let mut c = self.client().await?;
+        let tx = c.transaction().await?;
+        for table in ["key_grants", "key_epochs"] {
+            tx.execute(
+                &format!("DELETE FROM {table} WHERE org = $1 AND scope = $2 AND epoch < $3"),
+                &[&org, &scope, &(before as i64)],
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn revoke(&self, device_id: &str, now: i64) -> Result<()> {
+        let mut c = self.client().await?;
+        let tx = c.transaction().await?;
+        let n = tx
             .execute(
                 "UPDATE devices SET revoked_at = COALESCE(revoked_at, $2) WHERE device_id = $1",
                 &[&device_id, &now],
@@ -809,6 +907,14 @@ impl Storage for PostgresStorage {
         if n == 0 {
             return Err(StorageError::NotFound(format!("no device '{device_id}'")));
         }
+        tx.execute(
+            "INSERT INTO key_rotations(org, scope, reason)
+             SELECT DISTINCT org, scope, 'a laptop holding it was revoked' FROM key_grants
+             WHERE device_id = $1 ON CONFLICT DO NOTHING",
+            &[&device_id],
+        )
+        .await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -1097,6 +1203,14 @@ impl Storage for PostgresStorage {
     async fn purge_held(&self, before: i64) -> Result<u64> {
         let mut c = self.client().await?;
         let tx = c.transaction().await?;
+        tx.execute(
+            "INSERT INTO key_rotations(org, scope, reason)
+             SELECT DISTINCT org, scope, 'erased documents were purged' FROM doc_keys
+             WHERE doc_id IN (SELECT id FROM held_docs WHERE erased_at < $1)
+             ON CONFLICT DO NOTHING",
+            &[&before],
+        )
+        .await?;
         tx.execute(
             "DELETE FROM doc_keys WHERE doc_id IN
                 (SELECT id FROM held_docs WHERE erased_at < $1)",

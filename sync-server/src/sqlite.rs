@@ -8,7 +8,7 @@ use punkt_sync::docs::{heads_from_bytes, heads_to_bytes, sorted};
 use punkt_sync::wire::ERASED_KIND;
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
-use punkt_sync::wire::{KeyGrant, ScopeEpoch, WrappedKey};
+use punkt_sync::wire::{KeyGrant, ScopeEpoch, SharedKey, WrappedKey};
 
 use crate::storage::{
     timestamp, Approval, AuditEvent, Changed, Device, DocWrite, HeldDoc, Hold, NewDevice, Result,
@@ -115,12 +115,22 @@ fn upgrade(conn: &Connection) -> Result<()> {
             PRIMARY KEY (org, scope, epoch)) WITHOUT ROWID;
          CREATE TABLE IF NOT EXISTS key_grants (
             org TEXT NOT NULL, device_id TEXT NOT NULL, scope TEXT NOT NULL,
-            epoch INTEGER NOT NULL, sealed BLOB NOT NULL,
+            epoch INTEGER NOT NULL, sealed BLOB NOT NULL, endorsement BLOB,
             PRIMARY KEY (device_id, scope, epoch)) WITHOUT ROWID;
          CREATE INDEX IF NOT EXISTS key_grants_org ON key_grants(org);
+         CREATE TABLE IF NOT EXISTS key_rotations (
+            org TEXT NOT NULL, scope TEXT NOT NULL, reason TEXT NOT NULL,
+            PRIMARY KEY (org, scope)) WITHOUT ROWID;
          CREATE TABLE IF NOT EXISTS legacy_docs (
             id TEXT PRIMARY KEY, hashes BLOB NOT NULL) WITHOUT ROWID;",
     )?;
+    // Grants made before endorsements (protocol 6 as first written).
+    if !conn
+        .prepare("SELECT 1 FROM pragma_table_info('key_grants') WHERE name = 'endorsement'")?
+        .exists([])?
+    {
+        conn.execute_batch("ALTER TABLE key_grants ADD COLUMN endorsement BLOB;")?;
+    }
     // What waits for a second coordinator.
     conn.execute_batch(
         "CREATE TABLE IF NOT EXISTS approvals (
@@ -476,7 +486,8 @@ impl Storage for SqliteStorage {
     async fn add_epoch(&self, e: ScopeEpoch, created_by: &str, now: i64) -> Result<bool> {
         let created_by = created_by.to_string();
         self.run(move |c| {
-            let n = c.execute(
+            let tx = c.transaction()?;
+            let n = tx.execute(
                 "INSERT OR IGNORE INTO key_epochs(org, scope, epoch, public_key, created_by, created_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                 params![
@@ -488,6 +499,13 @@ impl Storage for SqliteStorage {
                     now
                 ],
             )?;
+            if n > 0 {
+                tx.execute(
+                    "DELETE FROM key_rotations WHERE org = ?1 AND scope = ?2",
+                    params![e.org, e.scope],
+                )?;
+            }
+            tx.commit()?;
             Ok(n > 0)
         })
         .await
@@ -575,8 +593,8 @@ impl Storage for SqliteStorage {
         let org = org.to_string();
         self.run(move |c| {
             Ok(c.prepare_cached(
-                "SELECT device_id, scope, epoch, sealed FROM key_grants WHERE org = ?1
-                 ORDER BY device_id, scope, epoch",
+                "SELECT device_id, scope, epoch, sealed, endorsement FROM key_grants
+                 WHERE org = ?1 ORDER BY device_id, scope, epoch",
             )?
             .query_map([org], |r| {
                 Ok(KeyGrant {
@@ -584,6 +602,7 @@ impl Storage for SqliteStorage {
                     scope: r.get(1)?,
                     epoch: r.get(2)?,
                     sealed: r.get::<_, Vec<u8>>(3)?.into(),
+                    endorsement: r.get::<_, Option<Vec<u8>>>(4)?.unwrap_or_default().into(),
                 })
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?)
@@ -597,8 +616,8 @@ impl Storage for SqliteStorage {
             let tx = c.transaction()?;
             {
                 let mut ins = tx.prepare_cached(
-                    "INSERT OR IGNORE INTO key_grants(org, device_id, scope, epoch, sealed)
-                     VALUES (?1, ?2, ?3, ?4, ?5)",
+                    "INSERT OR IGNORE INTO key_grants(org, device_id, scope, epoch, sealed, endorsement)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                 )?;
                 for g in &grants {
                     ins.execute(params![
@@ -606,9 +625,91 @@ impl Storage for SqliteStorage {
                         g.device_id,
                         g.scope,
                         g.epoch,
-                        g.sealed.to_vec()
+                        g.sealed.to_vec(),
+                        g.endorsement.to_vec()
                     ])?;
                 }
+            }
+            tx.commit()?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn rotations(&self, org: &str) -> Result<Vec<String>> {
+        let org = org.to_string();
+        self.run(move |c| {
+            Ok(
+                c.prepare_cached("SELECT scope FROM key_rotations WHERE org = ?1 ORDER BY scope")?
+                    .query_map([org], |r| r.get(0))?
+                    .collect::<rusqlite::Result<Vec<_>>>()?,
+            )
+        })
+        .await
+    }
+
+    async fn stale_wraps(
+        &self,
+        org: &str,
+        scope: &str,
+        newest: u32,
+        limit: u32,
+    ) -> Result<Vec<SharedKey>> {
+        let (org, scope) = (org.to_string(), scope.to_string());
+        self.run(move |c| {
+            Ok(c.prepare_cached(
+                "SELECT k.doc_id, k.org, k.scope, k.epoch, k.sealed_to_org, k.wrapped
+                 FROM doc_keys k
+                 WHERE k.org = ?1 AND k.scope = ?2 AND k.epoch < ?3
+                   AND NOT EXISTS (SELECT 1 FROM doc_keys n WHERE n.doc_id = k.doc_id
+                                   AND n.org = ?1 AND n.scope = ?2 AND n.epoch = ?3)
+                 ORDER BY k.doc_id, k.epoch DESC LIMIT ?4",
+            )?
+            .query_map(params![org, scope, newest, limit], |r| {
+                Ok(SharedKey {
+                    doc_id: r.get(0)?,
+                    key: WrappedKey {
+                        org: r.get(1)?,
+                        scope: r.get(2)?,
+                        epoch: r.get(3)?,
+                        sealed_to_org: r.get(4)?,
+                        wrapped: r.get::<_, Vec<u8>>(5)?.into(),
+                    },
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+        .await
+    }
+
+    async fn rewrap(&self, doc_id: &str, key: WrappedKey) -> Result<()> {
+        let doc_id = doc_id.to_string();
+        self.run(move |c| {
+            let tx = c.transaction()?;
+            tx.execute(
+                "INSERT OR IGNORE INTO doc_keys(doc_id, org, scope, epoch, sealed_to_org, wrapped)
+                 VALUES (?1, ?2, ?3, ?4, 0, ?5)",
+                params![doc_id, key.org, key.scope, key.epoch, key.wrapped.to_vec()],
+            )?;
+            tx.execute(
+                "DELETE FROM doc_keys WHERE doc_id = ?1 AND org = ?2 AND scope = ?3 AND epoch < ?4",
+                params![doc_id, key.org, key.scope, key.epoch],
+            )?;
+            tx.commit()?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn retire_epochs(&self, org: &str, scope: &str, before: u32) -> Result<()> {
+        let (org, scope) = (org.to_string(), scope.to_string());
+        self.run(move |c| {
+            let tx = c.transaction()?;
+            for table in ["key_grants", "key_epochs"] {
+                tx.execute(
+                    &format!("DELETE FROM {table} WHERE org = ?1 AND scope = ?2 AND epoch < ?3"),
+                    params![org, scope, before],
+                )?;
             }
             tx.commit()?;
             Ok(())
@@ -619,13 +720,21 @@ impl Storage for SqliteStorage {
     async fn revoke(&self, device_id: &str, now: i64) -> Result<()> {
         let device_id = device_id.to_string();
         self.run(move |c| {
-            let n = c.execute(
+            let tx = c.transaction()?;
+            let n = tx.execute(
                 "UPDATE devices SET revoked_at = COALESCE(revoked_at, ?2) WHERE device_id = ?1",
                 params![device_id, now],
             )?;
             if n == 0 {
                 return Err(StorageError::NotFound(format!("no device '{device_id}'")));
             }
+            tx.execute(
+                "INSERT OR IGNORE INTO key_rotations(org, scope, reason)
+                 SELECT DISTINCT org, scope, 'a laptop holding it was revoked' FROM key_grants
+                 WHERE device_id = ?1",
+                [&device_id],
+            )?;
+            tx.commit()?;
             Ok(())
         })
         .await
@@ -893,6 +1002,12 @@ impl Storage for SqliteStorage {
     async fn purge_held(&self, before: i64) -> Result<u64> {
         self.run(move |c| {
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            tx.execute(
+                "INSERT OR IGNORE INTO key_rotations(org, scope, reason)
+                 SELECT DISTINCT org, scope, 'erased documents were purged' FROM doc_keys
+                 WHERE doc_id IN (SELECT id FROM held_docs WHERE erased_at < ?1)",
+                [before],
+            )?;
             tx.execute(
                 "DELETE FROM doc_keys WHERE doc_id IN
                     (SELECT id FROM held_docs WHERE erased_at < ?1)",

@@ -5,7 +5,7 @@
 
 use std::future::Future;
 
-use punkt_sync::wire::{KeyGrant, ScopeEpoch, WrappedKey};
+use punkt_sync::wire::{KeyGrant, ScopeEpoch, SharedKey, WrappedKey};
 use punkt_sync::Hash;
 use serde::Serialize;
 use thiserror::Error;
@@ -251,7 +251,8 @@ pub trait Storage: Send + Sync + 'static {
     fn doc_keys(&self, doc_id: &str) -> impl Future<Output = Result<Vec<WrappedKey>>> + Send;
     /// Every organisation's key epochs, by organisation, scope and epoch.
     fn key_epochs(&self) -> impl Future<Output = Result<Vec<ScopeEpoch>>> + Send;
-    /// Start an epoch; false when that epoch of that scope exists already.
+    /// Start an epoch (clearing a rotation asked of its scope); false when that epoch of that
+    /// scope exists already.
     fn add_epoch(
         &self,
         epoch: ScopeEpoch,
@@ -290,7 +291,31 @@ pub trait Storage: Send + Sync + 'static {
         org: &str,
         grants: Vec<KeyGrant>,
     ) -> impl Future<Output = Result<()>> + Send;
+    /// Revoke a device; every scope it was given a key of is to be rotated.
     fn revoke(&self, device_id: &str, now: i64) -> impl Future<Output = Result<()>> + Send;
+    /// Scopes of `org` whose key is to be rotated (a laptop holding it was revoked, erased
+    /// documents were purged: both note it); [`Storage::add_epoch`] clears it.
+    fn rotations(&self, org: &str) -> impl Future<Output = Result<Vec<String>>> + Send;
+    /// Document keys wrapped for `org`'s `scope` (or, for the organisation scope, sealed to
+    /// it) only under epochs before `newest`: at most `limit` wraps, newest epoch first for
+    /// each document.
+    fn stale_wraps(
+        &self,
+        org: &str,
+        scope: &str,
+        newest: u32,
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<SharedKey>>> + Send;
+    /// Keep `key` (a wrap under a newer epoch) of document `doc_id`, and drop the wraps for
+    /// the same organisation and scope under older epochs.
+    fn rewrap(&self, doc_id: &str, key: WrappedKey) -> impl Future<Output = Result<()>> + Send;
+    /// Drop the epochs of `org`'s `scope` before `before`, and their grants.
+    fn retire_epochs(
+        &self,
+        org: &str,
+        scope: &str,
+        before: u32,
+    ) -> impl Future<Output = Result<()>> + Send;
     /// Every user: (name, organisation, role), sorted by name.
     fn users(&self) -> impl Future<Output = Result<Vec<(String, String, String)>>> + Send;
     fn devices(&self) -> impl Future<Output = Result<Vec<Device>>> + Send;
@@ -334,7 +359,9 @@ pub trait Storage: Send + Sync + 'static {
     /// device in scope fetches it again); returns their ids.
     fn restore_held(&self, batch: &str) -> impl Future<Output = Result<Vec<String>>> + Send;
     /// Delete for good the held erasures made before `before` (unix seconds), their wrapped
-    /// keys with them; returns how many documents went. The caller scrubs.
+    /// keys with them, noting the scopes those keys were wrapped under as to be rotated (so
+    /// that a backup made before cannot be opened with keys laptops still hold); returns how
+    /// many documents went. The caller scrubs.
     fn purge_held(&self, before: i64) -> impl Future<Output = Result<u64>> + Send;
     /// Documents held for the erasures `device_id` made since `since` (the per-device limit).
     fn erased_since(&self, device_id: &str, since: i64)

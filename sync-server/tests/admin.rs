@@ -374,9 +374,7 @@ fn a_sealed_compression_bomb_costs_the_server_nothing() {
                 epoch: 1,
                 public_key: Some(vec![9; 32].into()),
             }],
-            grants: vec![],
-            shared: vec![],
-            code_records: vec![],
+            ..PutKeys::default()
         }),
     );
     assert!(matches!(started, Response::Keys(_)), "{started:?}");

@@ -131,7 +131,7 @@ impl<S: Storage> TestServer<S> {
         }
     }
 
-    fn block<F: std::future::Future>(&self, f: F) -> F::Output {
+    pub fn block<F: std::future::Future>(&self, f: F) -> F::Output {
         self.rt.as_ref().expect("running").block_on(f)
     }
 

@@ -69,6 +69,33 @@ fn e2e(e: punkt_e2e::E2eError) -> CoreError {
     CoreError::Sync(format!("end-to-end keys: {e}"))
 }
 
+/// Keys rounds a rotation's rewrapping may take in one sync (500 documents each).
+const MAX_REWRAP_ROUNDS: usize = 200;
+
+/// Scope key `key` (epoch `epoch` of `org`'s `scope`) sealed to device `device_id` with
+/// `public`, with the giver's endorsement of that device and key.
+fn grant_for(
+    org: &str,
+    scope: &str,
+    epoch: u32,
+    key: &SecretKey,
+    device_id: &str,
+    public: &[u8; 32],
+) -> Result<KeyGrant> {
+    let aad = punkt_e2e::grant_context(org, scope, epoch, device_id);
+    Ok(KeyGrant {
+        device_id: device_id.to_string(),
+        scope: scope.to_string(),
+        epoch,
+        sealed: punkt_e2e::seal_key_to(public, &aad, key)
+            .map_err(e2e)?
+            .into(),
+        endorsement: punkt_e2e::endorse(key, org, scope, epoch, device_id, public)
+            .to_vec()
+            .into(),
+    })
+}
+
 impl Punkt {
     /// This laptop's key pair, made (and kept in the encrypted store) on first use.
     pub(crate) fn device_pair(&self) -> Result<KeyPair> {
@@ -121,51 +148,64 @@ impl Punkt {
         let mut reply = self.keys_round(t, summary, &Request::Keys)?;
         let mut put = PutKeys {
             public_key: (!reply.registered).then(|| pair.public().to_vec().into()),
-            new_epochs: Vec::new(),
-            grants: Vec::new(),
-            shared: Vec::new(),
-            code_records: Vec::new(),
+            ..PutKeys::default()
         };
+        // The first epoch of a scope no laptop started yet; the next one of a scope the server
+        // asks to rotate (a laptop holding it was revoked, erased files were purged), when
+        // this laptop holds the newest.
         let mut started = Vec::new();
         for scope in access::scopes_for_role(&role) {
-            if reply
+            let newest = reply
                 .epochs
                 .iter()
-                .any(|e| e.org == org && e.scope == scope)
-            {
-                continue;
-            }
+                .filter(|e| e.org == org && e.scope == scope)
+                .map(|e| e.epoch)
+                .max();
+            let epoch = match newest {
+                None => 1,
+                Some(n)
+                    if reply.rotate.contains(&scope)
+                        && self.store.scope_key(&org, &scope, n)?.is_some() =>
+                {
+                    n + 1
+                }
+                Some(_) => continue,
+            };
             let key = SecretKey::random();
             let public_key = (scope == ORG_SCOPE)
                 .then(|| KeyPair::of_organisation(&key).public().to_vec().into());
-            let aad = punkt_e2e::grant_context(&org, &scope, 1, &device_id);
-            put.grants.push(KeyGrant {
-                device_id: device_id.clone(),
-                scope: scope.clone(),
-                epoch: 1,
-                sealed: punkt_e2e::seal_key_to(pair.public(), &aad, &key)
-                    .map_err(e2e)?
-                    .into(),
-            });
+            put.grants.push(grant_for(
+                &org,
+                &scope,
+                epoch,
+                &key,
+                &device_id,
+                pair.public(),
+            )?);
             put.new_epochs.push(ScopeEpoch {
                 org: org.clone(),
                 scope: scope.clone(),
-                epoch: 1,
+                epoch,
                 public_key,
             });
-            started.push((scope, key));
+            started.push((scope, epoch, key));
         }
         if put.public_key.is_some() || !put.new_epochs.is_empty() {
             match self.keys_round(t, summary, &Request::PutKeys(put)) {
                 Ok(r) => {
-                    for (scope, key) in &started {
-                        self.store.put_scope_key(&org, scope, 1, key.as_bytes())?;
+                    for (scope, epoch, key) in &started {
+                        self.store
+                            .put_scope_key(&org, scope, *epoch, key.as_bytes())?;
                     }
+                    summary.keys_rotated +=
+                        started.iter().filter(|(_, e, _)| *e > 1).count() as u64;
                     reply = r;
                 }
-                // Another laptop started the same scope at the same moment: take its key when
-                // it is given to this one.
-                Err(CoreError::SyncRefused { code, .. }) if code == "exists" => {
+                // Another laptop started the same epoch at the same moment (or rotated first):
+                // take its key when it is given to this one.
+                Err(CoreError::SyncRefused { code, .. })
+                    if code == "exists" || code == "forbidden" =>
+                {
                     reply = self.keys_round(t, summary, &Request::Keys)?;
                 }
                 Err(e) => return Err(e),
@@ -188,23 +228,23 @@ impl Punkt {
             }
         }
         // Laptops that proved a split code of this organisation get their keys now, without
-        // a person comparing check codes.
+        // a person comparing check codes; so do laptops a colleague vouched for under an
+        // earlier epoch (a rotation).
         let proven = self.proven_grants(&reply.waiting)?;
-        if !proven.is_empty() {
-            summary.keys_given += proven
-                .iter()
-                .map(|g| g.device_id.as_str())
-                .collect::<std::collections::BTreeSet<_>>()
-                .len() as u64;
+        summary.keys_given += proven
+            .iter()
+            .map(|g| g.device_id.as_str())
+            .collect::<std::collections::BTreeSet<_>>()
+            .len() as u64;
+        let mut give = self.endorsed_grants(&reply.waiting, &proven)?;
+        give.extend(proven);
+        if !give.is_empty() {
             reply = self.keys_round(
                 t,
                 summary,
                 &Request::PutKeys(PutKeys {
-                    public_key: None,
-                    new_epochs: Vec::new(),
-                    grants: proven,
-                    shared: Vec::new(),
-                    code_records: Vec::new(),
+                    grants: give,
+                    ..PutKeys::default()
                 }),
             )?;
         }
@@ -235,13 +275,41 @@ impl Punkt {
                 t,
                 summary,
                 &Request::PutKeys(PutKeys {
-                    public_key: None,
-                    new_epochs: Vec::new(),
-                    grants: Vec::new(),
                     shared,
-                    code_records: Vec::new(),
+                    ..PutKeys::default()
                 }),
             )?;
+        }
+        // A rotation: document keys wrapped only under older epochs, wrapped under the newest
+        // (a page per round, until none is left or none of those listed opens here).
+        for _ in 0..MAX_REWRAP_ROUNDS {
+            let rewrapped = self.rewrap(&reply.rewrap)?;
+            if rewrapped.is_empty() {
+                break;
+            }
+            summary.keys_rewrapped += rewrapped.len() as u64;
+            reply = self.keys_round(
+                t,
+                summary,
+                &Request::PutKeys(PutKeys {
+                    rewrapped,
+                    ..PutKeys::default()
+                }),
+            )?;
+        }
+        // Epochs the server retired after a rotation: forgotten here, so that nothing this
+        // laptop holds opens what a backup made before keeps under them.
+        for scope in access::scopes_for_role(&role) {
+            let oldest = reply
+                .epochs
+                .iter()
+                .filter(|e| e.org == org && e.scope == scope)
+                .map(|e| e.epoch)
+                .min();
+            if let Some(oldest) = oldest {
+                self.store
+                    .forget_scope_epochs_before(&org, &scope, oldest)?;
+            }
         }
         self.store
             .set_meta(META_KEYS_TAG, &punkt_sync::wire::keys_tag(&reply))?;
@@ -321,34 +389,135 @@ impl Punkt {
             .as_slice()
             .try_into()
             .map_err(|_| CoreError::Sync("a public key of the wrong length".into()))?;
-        let org = self.organisation().to_string();
-        let mut grants = Vec::new();
-        for scope in &w.missing {
-            let Some((epoch, key)) = self.store.newest_scope_key(&org, scope)? else {
-                continue;
-            };
-            let aad = punkt_e2e::grant_context(&org, scope, epoch, device_id);
-            let key = SecretKey::from_bytes(key.as_ref()).map_err(e2e)?;
-            grants.push(KeyGrant {
-                device_id: device_id.to_string(),
-                scope: scope.clone(),
-                epoch,
-                sealed: punkt_e2e::seal_key_to(&pk, &aad, &key).map_err(e2e)?.into(),
-            });
-        }
+        let grants = self.newest_grants(device_id, &pk, &w.missing)?;
         let given: Vec<String> = grants.iter().map(|g| g.scope.clone()).collect();
         self.keys_round(
             t,
             &mut summary,
             &Request::PutKeys(PutKeys {
-                public_key: None,
-                new_epochs: Vec::new(),
                 grants,
-                shared: Vec::new(),
-                code_records: Vec::new(),
+                ..PutKeys::default()
             }),
         )?;
         Ok(given)
+    }
+
+    /// Grants of the newest epoch this laptop holds of each of `scopes`, sealed to device
+    /// `device_id` with `public`, each with this laptop's endorsement.
+    fn newest_grants(
+        &self,
+        device_id: &str,
+        public: &[u8; 32],
+        scopes: &[String],
+    ) -> Result<Vec<KeyGrant>> {
+        let org = self.organisation().to_string();
+        let mut grants = Vec::new();
+        for scope in scopes {
+            let Some((epoch, key)) = self.store.newest_scope_key(&org, scope)? else {
+                continue;
+            };
+            let key = SecretKey::from_bytes(key.as_ref()).map_err(e2e)?;
+            grants.push(grant_for(&org, scope, epoch, &key, device_id, public)?);
+        }
+        Ok(grants)
+    }
+
+    /// Grants for waiting laptops (not already in `proven`) that hold an endorsement, under
+    /// an epoch this laptop holds, of each scope they miss: the newest of those scopes.
+    fn endorsed_grants(
+        &self,
+        waiting: &[WaitingDevice],
+        proven: &[KeyGrant],
+    ) -> Result<Vec<KeyGrant>> {
+        let org = self.organisation().to_string();
+        let mut grants = Vec::new();
+        for w in waiting {
+            if proven.iter().any(|g| g.device_id == w.device_id) {
+                continue;
+            }
+            let Ok(pk) = <[u8; 32]>::try_from(w.public_key.as_slice()) else {
+                continue;
+            };
+            let mut vouched = Vec::new();
+            for scope in &w.missing {
+                for e in w.endorsements.iter().filter(|e| e.scope == *scope) {
+                    let Some(key) = self.store.scope_key(&org, scope, e.epoch)? else {
+                        continue;
+                    };
+                    let key = SecretKey::from_bytes(key.as_ref()).map_err(e2e)?;
+                    if punkt_e2e::verify_endorsement(
+                        &key,
+                        &org,
+                        scope,
+                        e.epoch,
+                        &w.device_id,
+                        &pk,
+                        &e.mac,
+                    ) {
+                        vouched.push(scope.clone());
+                        break;
+                    }
+                }
+            }
+            grants.extend(self.newest_grants(&w.device_id, &pk, &vouched)?);
+        }
+        Ok(grants)
+    }
+
+    /// Document keys listed to rewrap, opened with the older epoch they are under and wrapped
+    /// under the newest epoch of their scope. Those that do not open here are left out.
+    fn rewrap(&self, stale: &[SharedKey]) -> Result<Vec<SharedKey>> {
+        let org = self.organisation().to_string();
+        let mut out = Vec::new();
+        for sk in stale {
+            let Some(doc_key) = self.open_wrap(&sk.doc_id, &sk.key)? else {
+                continue;
+            };
+            let scope = &sk.key.scope;
+            let Some((epoch, newest)) = self.store.newest_scope_key(&org, scope)? else {
+                continue;
+            };
+            if epoch <= sk.key.epoch {
+                continue;
+            }
+            let newest = SecretKey::from_bytes(newest.as_ref()).map_err(e2e)?;
+            out.push(SharedKey {
+                doc_id: sk.doc_id.clone(),
+                key: WrappedKey {
+                    org: org.clone(),
+                    scope: scope.clone(),
+                    epoch,
+                    sealed_to_org: false,
+                    wrapped: punkt_e2e::wrap_doc_key(&newest, &sk.doc_id, scope, epoch, &doc_key)
+                        .into(),
+                },
+            });
+        }
+        Ok(out)
+    }
+
+    /// The document key in wrap `w` (for this laptop's organisation), if this laptop holds the
+    /// epoch it is under and it opens.
+    fn open_wrap(&self, doc_id: &str, w: &WrappedKey) -> Result<Option<SecretKey>> {
+        let org = self.organisation();
+        if w.org != org {
+            return Ok(None);
+        }
+        let Some(scope_key) = self.store.scope_key(org, &w.scope, w.epoch)? else {
+            return Ok(None);
+        };
+        let scope_key = SecretKey::from_bytes(scope_key.as_ref()).map_err(e2e)?;
+        let key = if w.sealed_to_org {
+            let pair = KeyPair::of_organisation(&scope_key);
+            punkt_e2e::open_key_sealed(
+                &pair,
+                &punkt_e2e::referral_context(doc_id, org, w.epoch),
+                &w.wrapped,
+            )
+        } else {
+            punkt_e2e::unwrap_doc_key(&scope_key, doc_id, &w.scope, w.epoch, &w.wrapped)
+        };
+        Ok(key.ok())
     }
 
     /// The key of document `id` (made now if it has none yet) and, when the server may not
@@ -427,26 +596,9 @@ impl Punkt {
                 false,
             )));
         }
-        let org = self.organisation().to_string();
         let scope = access::key_scope(kind);
-        for w in wraps.iter().filter(|w| w.org == org) {
-            let Some(scope_key) = self.store.scope_key(&org, &w.scope, w.epoch)? else {
-                continue;
-            };
-            let scope_key = SecretKey::from_bytes(scope_key.as_ref()).map_err(e2e)?;
-            let key = if w.sealed_to_org {
-                let pair = KeyPair::of_organisation(&scope_key);
-                punkt_e2e::open_key_sealed(
-                    &pair,
-                    &punkt_e2e::referral_context(id, &org, w.epoch),
-                    &w.wrapped,
-                )
-            } else if w.scope == scope {
-                punkt_e2e::unwrap_doc_key(&scope_key, id, &w.scope, w.epoch, &w.wrapped)
-            } else {
-                continue;
-            };
-            if let Ok(key) = key {
+        for w in wraps.iter().filter(|w| w.sealed_to_org || w.scope == scope) {
+            if let Some(key) = self.open_wrap(id, w)? {
                 return Ok(Some((key, true)));
             }
         }
@@ -505,15 +657,12 @@ impl Punkt {
             t,
             &mut SyncSummary::default(),
             &Request::PutKeys(PutKeys {
-                public_key: None,
-                new_epochs: Vec::new(),
-                grants: Vec::new(),
-                shared: Vec::new(),
                 code_records: vec![punkt_sync::wire::CodeRecord {
                     code_hash: punkt_sync::Hash(hash),
                     epoch,
                     sealed: sealed.into(),
                 }],
+                ..PutKeys::default()
             }),
         )?;
         code.code = punkt_e2e::display_code(&server_part, &secret_part);
@@ -560,19 +709,7 @@ impl Punkt {
             if !punkt_e2e::verify_enrolment_mac(&split, &pk, proof) {
                 continue;
             }
-            for scope in &w.missing {
-                let Some((epoch, key)) = self.store.newest_scope_key(&org, scope)? else {
-                    continue;
-                };
-                let key = SecretKey::from_bytes(key.as_ref()).map_err(e2e)?;
-                let aad = punkt_e2e::grant_context(&org, scope, epoch, &w.device_id);
-                grants.push(KeyGrant {
-                    device_id: w.device_id.clone(),
-                    scope: scope.clone(),
-                    epoch,
-                    sealed: punkt_e2e::seal_key_to(&pk, &aad, &key).map_err(e2e)?.into(),
-                });
-            }
+            grants.extend(self.newest_grants(&w.device_id, &pk, &w.missing)?);
         }
         Ok(grants)
     }

@@ -280,6 +280,11 @@ pub struct SyncSummary {
     /// Files whose history on the server this laptop replaced by a sealed snapshot, because
     /// the server asked (many changes gathered there).
     pub compacted: u64,
+    /// Scope keys this laptop rotated (started their next epoch), because the server asked:
+    /// a laptop holding them was revoked, or erased files were purged.
+    pub keys_rotated: u64,
+    /// Document keys this laptop wrapped under a rotated key's new epoch.
+    pub keys_rewrapped: u64,
     /// Laptops of the organisation waiting for keys this one holds (a coordinator compares
     /// their check codes and gives them: `punkt team keys`).
     pub waiting_for_keys: Vec<crate::keys::WaitingLaptop>,
@@ -854,6 +859,7 @@ impl Punkt {
                     docs: Vec::new(),
                 },
             )?;
+            self.keys_if_changed(t, &mut summary)?;
             cursor =
                 self.apply_page(t, &mut summary, reply.changed, reply.next_cursor, progress)?;
             more = reply.more;
@@ -881,11 +887,7 @@ impl Punkt {
 
         // Keys changed on the server meanwhile (a laptop waits for keys, a grant to share):
         // act on it now rather than next time.
-        if self.store.meta_value(crate::keys::META_KEYS_TAG)?
-            != self.store.meta_value(crate::keys::META_SERVER_KEYS_TAG)?
-        {
-            summary.waiting_for_keys = self.sync_keys(t, &mut summary)?.0;
-        }
+        self.keys_if_changed(t, &mut summary)?;
 
         // 4. What was done here for the audit log (exports, merges), once the documents it
         // names are on the server.
@@ -906,6 +908,17 @@ impl Punkt {
             Err(e) => summary.tally_error = Some(e.code().to_string()),
         }
         self.finish(summary, cursor, started)
+    }
+
+    /// A keys round when the last push answer's keys tag differs from the one this laptop
+    /// last acted on (keys given to it, a laptop waiting, a rotation).
+    fn keys_if_changed(&mut self, t: &mut dyn Transport, summary: &mut SyncSummary) -> Result<()> {
+        if self.store.meta_value(crate::keys::META_KEYS_TAG)?
+            != self.store.meta_value(crate::keys::META_SERVER_KEYS_TAG)?
+        {
+            summary.waiting_for_keys = self.sync_keys(t, summary)?.0;
+        }
+        Ok(())
     }
 
     /// Replace documents a protocol 5 server stored in clear (`legacy`) by their sealed
@@ -1043,6 +1056,8 @@ impl Punkt {
                 done: i as u64,
                 total,
             });
+            // New keys (a rotation's next epoch given to this laptop) before what needs them.
+            self.keys_if_changed(t, summary)?;
             *cursor = self.apply_page(t, summary, reply.changed, reply.next_cursor, progress)?;
             pushed.more = Some(reply.more);
         }

@@ -217,3 +217,84 @@ fn check_codes_are_six_digits_and_tell_keys_apart() {
     assert_ne!(ca, check_code(b.public()));
     assert_ne!(key_id(a.public()), key_id(b.public()));
 }
+
+#[test]
+fn an_endorsement_holds_only_for_its_device_key_scope_and_epoch() {
+    let k = SecretKey::random();
+    let pk = [7u8; 32];
+    let mac = endorse(&k, "Fundacja A", "org", 1, "dev-1", &pk);
+    assert!(verify_endorsement(
+        &k,
+        "Fundacja A",
+        "org",
+        1,
+        "dev-1",
+        &pk,
+        &mac
+    ));
+    // Another public key under the same device id (a server swapping keys), another device,
+    // epoch, scope, organisation or key: refused. So is a shortened mac.
+    assert!(!verify_endorsement(
+        &k,
+        "Fundacja A",
+        "org",
+        1,
+        "dev-1",
+        &[8; 32],
+        &mac
+    ));
+    assert!(!verify_endorsement(
+        &k,
+        "Fundacja A",
+        "org",
+        1,
+        "dev-2",
+        &pk,
+        &mac
+    ));
+    assert!(!verify_endorsement(
+        &k,
+        "Fundacja A",
+        "org",
+        2,
+        "dev-1",
+        &pk,
+        &mac
+    ));
+    assert!(!verify_endorsement(
+        &k,
+        "Fundacja A",
+        "section:psychological",
+        1,
+        "dev-1",
+        &pk,
+        &mac
+    ));
+    assert!(!verify_endorsement(
+        &k,
+        "Fundacja B",
+        "org",
+        1,
+        "dev-1",
+        &pk,
+        &mac
+    ));
+    assert!(!verify_endorsement(
+        &SecretKey::random(),
+        "Fundacja A",
+        "org",
+        1,
+        "dev-1",
+        &pk,
+        &mac
+    ));
+    assert!(!verify_endorsement(
+        &k,
+        "Fundacja A",
+        "org",
+        1,
+        "dev-1",
+        &pk,
+        &mac[..16]
+    ));
+}

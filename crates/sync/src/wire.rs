@@ -399,6 +399,19 @@ pub struct KeyGrant {
     pub scope: String,
     pub epoch: u32,
     pub sealed: ByteBuf,
+    /// The giving laptop's word that the device and its public key were checked
+    /// (`punkt_e2e::endorse` under this key): what lets a rotation give the next epoch to the
+    /// device without a person.
+    pub endorsement: ByteBuf,
+}
+
+/// An endorsement a device holds ([`KeyGrant::endorsement`]), shown to laptops that may give
+/// it a newer epoch.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Endorsement {
+    pub scope: String,
+    pub epoch: u32,
+    pub mac: ByteBuf,
 }
 
 /// An epoch of an organisation's scope key; for the `org` scope, the organisation's public
@@ -435,6 +448,9 @@ pub struct WaitingDevice {
     pub proof: Option<ByteBuf>,
     /// The scopes (of the newest epochs) it may hold and was not given.
     pub missing: Vec<String>,
+    /// Endorsements of the earlier epochs it holds of those scopes: a laptop that verifies
+    /// one gives it the newest epoch (a rotation) without a person comparing check codes.
+    pub endorsements: Vec<Endorsement>,
 }
 
 /// What a device needs to open its organisation's documents (`Request::Keys`).
@@ -455,6 +471,13 @@ pub struct KeysReply {
     /// Documents of the asker's organisation (that its role may read) still stored in clear
     /// by a protocol 5 server: the laptop replaces them with their sealed history.
     pub legacy: Vec<LegacyDoc>,
+    /// Scopes of the asker's organisation whose key is to be rotated now (a laptop that held
+    /// it was revoked, or erased documents were purged): the asker starts the next epoch.
+    pub rotate: Vec<String>,
+    /// Document keys still wrapped only under an older epoch of a scope the asker holds the
+    /// newest epoch of: the asker unwraps each and wraps it under the newest
+    /// ([`PutKeys::rewrapped`]). Once none is left, the server drops the older epochs.
+    pub rewrap: Vec<SharedKey>,
 }
 
 /// A document to seal the key of to another organisation (its `org` key of `epoch`).
@@ -474,7 +497,7 @@ pub struct SharedKey {
 }
 
 /// Keys a device hands the server (`Request::PutKeys`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PutKeys {
     /// The asking device's public key, when the server does not have it (a laptop enrolled
     /// before version 6).
@@ -487,6 +510,9 @@ pub struct PutKeys {
     pub shared: Vec<SharedKey>,
     /// Records of codes this laptop made (split codes).
     pub code_records: Vec<CodeRecord>,
+    /// Document keys wrapped under the newest epoch of their scope, in place of the older
+    /// wraps ([`KeysReply::rewrap`]).
+    pub rewrapped: Vec<SharedKey>,
 }
 
 /// "Send me what I lack of these documents."
@@ -770,6 +796,7 @@ fn wrapped(k: &WrappedKey) -> Result<(), WireError> {
 fn grant(g: &KeyGrant) -> Result<(), WireError> {
     name("device id", &g.device_id)?;
     name("scope", &g.scope)?;
+    key_len("endorsement", &g.endorsement, 32)?;
     bound("bytes of a sealed key", g.sealed.len(), 256)
 }
 
@@ -944,7 +971,8 @@ impl Request {
                     bound("bytes of a code record", r.sealed.len(), 1024)?;
                 }
                 bound("shared keys", k.shared.len(), limits::MAX_DOCS)?;
-                for sk in &k.shared {
+                bound("rewrapped keys", k.rewrapped.len(), limits::MAX_DOCS)?;
+                for sk in k.shared.iter().chain(&k.rewrapped) {
                     name("document id", &sk.doc_id)?;
                     wrapped(&sk.key)?;
                 }
@@ -993,6 +1021,12 @@ impl Response {
                 for w in &k.waiting {
                     name("device id", &w.device_id)?;
                     key_len("public key", &w.public_key, 32)?;
+                    bound("endorsements", w.endorsements.len(), MAX_KEYS)?;
+                }
+                bound("scopes to rotate", k.rotate.len(), MAX_KEYS)?;
+                bound("keys to rewrap", k.rewrap.len(), limits::MAX_DOCS)?;
+                for sk in &k.rewrap {
+                    wrapped(&sk.key)?;
                 }
             }
             Response::Erase(r) => bound("documents", r.len(), limits::MAX_DOCS)?,
@@ -1100,22 +1134,28 @@ mod tests {
         for bad in [
             Request::PutKeys(PutKeys {
                 public_key: Some(ByteBuf::from(vec![1; 31])),
-                new_epochs: vec![],
-                grants: vec![],
-                shared: vec![],
-                code_records: vec![],
+                ..PutKeys::default()
             }),
             Request::PutKeys(PutKeys {
-                public_key: None,
-                new_epochs: vec![],
                 grants: vec![KeyGrant {
                     device_id: "d".into(),
                     scope: "org".into(),
                     epoch: 1,
                     sealed: ByteBuf::from(vec![0; 257]),
+                    endorsement: ByteBuf::from(vec![0; 32]),
                 }],
-                shared: vec![],
-                code_records: vec![],
+                ..PutKeys::default()
+            }),
+            // An endorsement of the wrong length.
+            Request::PutKeys(PutKeys {
+                grants: vec![KeyGrant {
+                    device_id: "d".into(),
+                    scope: "org".into(),
+                    epoch: 1,
+                    sealed: ByteBuf::from(vec![0; 80]),
+                    endorsement: ByteBuf::from(vec![0; 31]),
+                }],
+                ..PutKeys::default()
             }),
         ] {
             assert!(matches!(

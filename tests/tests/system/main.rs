@@ -17,6 +17,7 @@ mod sync_merge;
 mod sync_postgres;
 mod sync_properties;
 mod sync_refusals;
+mod sync_rotation;
 mod sync_sharing;
 mod sync_tls;
 mod team;

@@ -597,6 +597,15 @@ keys_given: number,
  */
 compacted: number, 
 /**
+ * Scope keys this laptop rotated (started their next epoch), because the server asked:
+ * a laptop holding them was revoked, or erased files were purged.
+ */
+keys_rotated: number, 
+/**
+ * Document keys this laptop wrapped under a rotated key's new epoch.
+ */
+keys_rewrapped: number, 
+/**
  * Laptops of the organisation waiting for keys this one holds (a coordinator compares
  * their check codes and gives them: `punkt team keys`).
  */
