@@ -2,7 +2,7 @@
 //! scope keys it receives or starts, the document keys it makes and unwraps, and giving keys
 //! to a new laptop of the organisation once a person compared its check code.
 
-use punkt_e2e::{KeyPair, SecretKey};
+use punkt_e2e::{Endorsee, KeyPair, SecretKey};
 use punkt_sync::access::{self, ORG_SCOPE};
 use punkt_sync::wire::{
     KeyGrant, KeysReply, LegacyDoc, PutKeys, ScopeEpoch, SharedKey, WaitingDevice, WrappedKey,
@@ -90,9 +90,18 @@ fn grant_for(
         sealed: punkt_e2e::seal_key_to(public, &aad, key)
             .map_err(e2e)?
             .into(),
-        endorsement: punkt_e2e::endorse(key, org, scope, epoch, device_id, public)
-            .to_vec()
-            .into(),
+        endorsement: punkt_e2e::endorse(
+            key,
+            &Endorsee {
+                organisation: org,
+                scope,
+                epoch,
+                device_id,
+                public,
+            },
+        )
+        .to_vec()
+        .into(),
     })
 }
 
@@ -445,15 +454,14 @@ impl Punkt {
                         continue;
                     };
                     let key = SecretKey::from_bytes(key.as_ref()).map_err(e2e)?;
-                    if punkt_e2e::verify_endorsement(
-                        &key,
-                        &org,
+                    let who = Endorsee {
+                        organisation: &org,
                         scope,
-                        e.epoch,
-                        &w.device_id,
-                        &pk,
-                        &e.mac,
-                    ) {
+                        epoch: e.epoch,
+                        device_id: &w.device_id,
+                        public: &pk,
+                    };
+                    if punkt_e2e::verify_endorsement(&key, &who, &e.mac) {
                         vouched.push(scope.clone());
                         break;
                     }

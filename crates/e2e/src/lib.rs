@@ -343,57 +343,44 @@ pub fn grant_context(organisation: &str, scope: &str, epoch: u32, device_id: &st
     )
 }
 
-/// A laptop's word, under an epoch of a scope key, that device `device_id` with `public` was
+/// A device as an endorsement names it: which key (organisation, scope, epoch) and which
+/// device (id and public key).
+#[derive(Debug, Clone, Copy)]
+pub struct Endorsee<'a> {
+    pub organisation: &'a str,
+    pub scope: &'a str,
+    pub epoch: u32,
+    pub device_id: &'a str,
+    pub public: &'a [u8; 32],
+}
+
+/// A laptop's word, under an epoch of a scope key, that a device and its public key were
 /// checked (its check code compared, or its split-code proof verified) when it was given that
 /// key. When the key is rotated, a laptop holding the epoch gives the new one to every device
 /// it can verify an endorsement of, without a person comparing check codes again; the server
 /// cannot make one up.
-pub fn endorse(
-    scope_key: &SecretKey,
-    organisation: &str,
-    scope: &str,
-    epoch: u32,
-    device_id: &str,
-    public: &[u8; 32],
-) -> [u8; 32] {
-    endorsement_mac(scope_key, organisation, scope, epoch, device_id, public)
+pub fn endorse(scope_key: &SecretKey, who: &Endorsee) -> [u8; 32] {
+    endorsement_mac(scope_key, who)
         .finalize()
         .into_bytes()
         .into()
 }
 
 /// Whether `mac` is [`endorse`]'s for these.
-pub fn verify_endorsement(
-    scope_key: &SecretKey,
-    organisation: &str,
-    scope: &str,
-    epoch: u32,
-    device_id: &str,
-    public: &[u8; 32],
-    mac: &[u8],
-) -> bool {
-    endorsement_mac(scope_key, organisation, scope, epoch, device_id, public)
-        .verify_slice(mac)
-        .is_ok()
+pub fn verify_endorsement(scope_key: &SecretKey, who: &Endorsee, mac: &[u8]) -> bool {
+    endorsement_mac(scope_key, who).verify_slice(mac).is_ok()
 }
 
-fn endorsement_mac(
-    scope_key: &SecretKey,
-    organisation: &str,
-    scope: &str,
-    epoch: u32,
-    device_id: &str,
-    public: &[u8; 32],
-) -> Hmac<Sha256> {
+fn endorsement_mac(scope_key: &SecretKey, who: &Endorsee) -> Hmac<Sha256> {
     let mut mac = <Hmac<Sha256>>::new_from_slice(scope_key.as_bytes()).expect("any key length");
     mac.update(&context(
         "punkt/endorse/v1",
         &[
-            organisation.as_bytes(),
-            scope.as_bytes(),
-            &epoch.to_be_bytes(),
-            device_id.as_bytes(),
-            public,
+            who.organisation.as_bytes(),
+            who.scope.as_bytes(),
+            &who.epoch.to_be_bytes(),
+            who.device_id.as_bytes(),
+            who.public,
         ],
     ));
     mac

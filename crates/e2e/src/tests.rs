@@ -221,80 +221,40 @@ fn check_codes_are_six_digits_and_tell_keys_apart() {
 #[test]
 fn an_endorsement_holds_only_for_its_device_key_scope_and_epoch() {
     let k = SecretKey::random();
-    let pk = [7u8; 32];
-    let mac = endorse(&k, "Fundacja A", "org", 1, "dev-1", &pk);
-    assert!(verify_endorsement(
-        &k,
-        "Fundacja A",
-        "org",
-        1,
-        "dev-1",
-        &pk,
-        &mac
-    ));
+    let (pk, other_pk) = ([7u8; 32], [8u8; 32]);
+    let who = Endorsee {
+        organisation: "Fundacja A",
+        scope: "org",
+        epoch: 1,
+        device_id: "dev-1",
+        public: &pk,
+    };
+    let mac = endorse(&k, &who);
+    assert!(verify_endorsement(&k, &who, &mac));
     // Another public key under the same device id (a server swapping keys), another device,
-    // epoch, scope, organisation or key: refused. So is a shortened mac.
-    assert!(!verify_endorsement(
-        &k,
-        "Fundacja A",
-        "org",
-        1,
-        "dev-1",
-        &[8; 32],
-        &mac
-    ));
-    assert!(!verify_endorsement(
-        &k,
-        "Fundacja A",
-        "org",
-        1,
-        "dev-2",
-        &pk,
-        &mac
-    ));
-    assert!(!verify_endorsement(
-        &k,
-        "Fundacja A",
-        "org",
-        2,
-        "dev-1",
-        &pk,
-        &mac
-    ));
-    assert!(!verify_endorsement(
-        &k,
-        "Fundacja A",
-        "section:psychological",
-        1,
-        "dev-1",
-        &pk,
-        &mac
-    ));
-    assert!(!verify_endorsement(
-        &k,
-        "Fundacja B",
-        "org",
-        1,
-        "dev-1",
-        &pk,
-        &mac
-    ));
-    assert!(!verify_endorsement(
-        &SecretKey::random(),
-        "Fundacja A",
-        "org",
-        1,
-        "dev-1",
-        &pk,
-        &mac
-    ));
-    assert!(!verify_endorsement(
-        &k,
-        "Fundacja A",
-        "org",
-        1,
-        "dev-1",
-        &pk,
-        &mac[..16]
-    ));
+    // epoch, scope or organisation: refused.
+    for other in [
+        Endorsee {
+            public: &other_pk,
+            ..who
+        },
+        Endorsee {
+            device_id: "dev-2",
+            ..who
+        },
+        Endorsee { epoch: 2, ..who },
+        Endorsee {
+            scope: "section:psychological",
+            ..who
+        },
+        Endorsee {
+            organisation: "Fundacja B",
+            ..who
+        },
+    ] {
+        assert!(!verify_endorsement(&k, &other, &mac), "{other:?}");
+    }
+    // So are another key and a shortened mac.
+    assert!(!verify_endorsement(&SecretKey::random(), &who, &mac));
+    assert!(!verify_endorsement(&k, &who, &mac[..16]));
 }

@@ -61,6 +61,19 @@ pub struct PendingDocument {
     pub server_heads: Option<Vec<u8>>,
 }
 
+/// The columns [`pending_row`] reads.
+const PENDING_COLUMNS: &str = "id, kind, owner_org, local_seq, server_heads";
+
+fn pending_row(r: &rusqlite::Row) -> rusqlite::Result<PendingDocument> {
+    Ok(PendingDocument {
+        id: r.get(0)?,
+        kind: r.get(1)?,
+        owner_org: r.get(2)?,
+        local_seq: r.get(3)?,
+        server_heads: r.get(4)?,
+    })
+}
+
 /// What an edit of an existing document produced: the changes to append, the new heads and
 /// the new index rows.
 #[derive(Debug, Clone)]
@@ -208,20 +221,11 @@ impl Store {
 
     /// Documents whose latest writes the server has not confirmed, oldest write first.
     pub fn pending_documents(&self) -> Result<Vec<PendingDocument>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT id, kind, owner_org, local_seq, server_heads FROM documents
-             WHERE local_seq > synced_seq ORDER BY local_seq",
-        )?;
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {PENDING_COLUMNS} FROM documents WHERE local_seq > synced_seq ORDER BY local_seq"
+        ))?;
         let rows = stmt
-            .query_map([], |r| {
-                Ok(PendingDocument {
-                    id: r.get(0)?,
-                    kind: r.get(1)?,
-                    owner_org: r.get(2)?,
-                    local_seq: r.get(3)?,
-                    server_heads: r.get(4)?,
-                })
-            })?
+            .query_map([], pending_row)?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows)
     }
@@ -230,23 +234,12 @@ impl Store {
     /// gives it: for sending documents the server named (a history to compact, a file to
     /// migrate) whether or not they have unsent changes.
     pub fn sync_entries(&self, ids: &[String]) -> Result<Vec<PendingDocument>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT id, kind, owner_org, local_seq, server_heads FROM documents WHERE id = ?1",
-        )?;
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {PENDING_COLUMNS} FROM documents WHERE id = ?1"
+        ))?;
         let mut out = Vec::with_capacity(ids.len());
         for id in ids {
-            let row = stmt
-                .query_row([id], |r| {
-                    Ok(PendingDocument {
-                        id: r.get(0)?,
-                        kind: r.get(1)?,
-                        owner_org: r.get(2)?,
-                        local_seq: r.get(3)?,
-                        server_heads: r.get(4)?,
-                    })
-                })
-                .optional()?;
-            out.extend(row);
+            out.extend(stmt.query_row([id], pending_row).optional()?);
         }
         Ok(out)
     }

@@ -189,3 +189,122 @@ fn after_an_erasure_is_purged_a_backup_made_before_opens_with_nothing_a_laptop_h
     assert_eq!(first.refused, vec![]);
     assert!(c.punkt.client_view(&kept).is_ok());
 }
+
+#[test]
+fn hostile_key_and_snapshot_requests_are_refused_and_change_nothing() {
+    use punkt_sync::wire::{
+        DocPush, Outcome, Push, PutKeys, ScopeEpoch, SealedSnapshot, SharedKey, WrappedKey,
+    };
+    use punkt_sync::{Hash, Request, Response};
+
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(dir.path());
+    people(&server);
+    server.people(&[("Fundacja B", "zofia", "coordinator")]);
+    let mut a = Device::enrolled(&server, ORG, "ola");
+    let mut b = Device::enrolled(&server, ORG, "bartek");
+    let mut z = Device::enrolled(&server, "Fundacja B", "zofia");
+    let id = a.add(r#"{"given_names":"Amina","family_name":"Haidari"}"#);
+    a.sync(&server);
+    b.sync(&server);
+    z.sync(&server);
+    let wraps_before = server.block(server.engine.store.doc_keys(&id)).unwrap();
+    let content_before = b.contents();
+
+    let refused = |d: &Device, req: Request, code: &str| match d.ask(&server, req) {
+        Response::Refused(r) => assert_eq!(r.code, code, "{r:?}"),
+        other => panic!("expected a refusal ({code}), got {other:?}"),
+    };
+    let wrap = |org: &str, epoch: u32| SharedKey {
+        doc_id: id.clone(),
+        key: WrappedKey {
+            org: org.into(),
+            scope: ORG_SCOPE.into(),
+            epoch,
+            sealed_to_org: false,
+            wrapped: vec![0; 72].into(),
+        },
+    };
+    // Another organisation "rewraps" a key of a file it never had a key of.
+    refused(
+        &z,
+        Request::PutKeys(PutKeys {
+            rewrapped: vec![wrap("Fundacja A", 1), wrap("Fundacja B", 1)],
+            ..PutKeys::default()
+        }),
+        "forbidden",
+    );
+    // A laptop of the organisation replaces the wrap under the same (newest) epoch.
+    refused(
+        &b,
+        Request::PutKeys(PutKeys {
+            rewrapped: vec![wrap(ORG, 1)],
+            ..PutKeys::default()
+        }),
+        "forbidden",
+    );
+    // Or skips an epoch.
+    refused(
+        &b,
+        Request::PutKeys(PutKeys {
+            new_epochs: vec![ScopeEpoch {
+                org: ORG.into(),
+                scope: ORG_SCOPE.into(),
+                epoch: 3,
+                public_key: Some(vec![1; 32].into()),
+            }],
+            ..PutKeys::default()
+        }),
+        "exists",
+    );
+    // A snapshot that names changes the file does not have, or that comes for a file of
+    // another organisation.
+    let heads: Vec<Hash> = {
+        let (h, _) = a.punkt.store().document_heads(&id).unwrap().unwrap();
+        punkt_sync::docs::heads_from_bytes(&h)
+    };
+    let push = |d: &Device, owner: &str| {
+        let req = Request::Push(Push {
+            cursor: 0,
+            page_limit: 1,
+            docs: vec![DocPush {
+                doc_id: id.clone(),
+                kind: "client_file".into(),
+                owner_org: owner.into(),
+                base_heads: heads.clone(),
+                changes: vec![],
+                keys: vec![],
+                referral_to: None,
+                merges_away: false,
+                replaces_legacy: false,
+                snapshot: Some(SealedSnapshot {
+                    heads: vec![Hash([9; 32])],
+                    sealed: vec![1; 64].into(),
+                }),
+            }],
+        });
+        match d.ask(&server, req) {
+            Response::Push(r) => r.results[0].outcome.clone(),
+            other => panic!("{other:?}"),
+        }
+    };
+    assert!(
+        matches!(push(&b, ORG), Outcome::Refused(r) if r.code == "malformed"),
+        "unknown heads"
+    );
+    assert!(
+        matches!(push(&z, "Fundacja B"), Outcome::Refused(r) if r.code == "forbidden"),
+        "another organisation's file"
+    );
+
+    // Nothing changed: the same wraps, the same single epoch, the file whole on a new laptop.
+    assert_eq!(
+        server.block(server.engine.store.doc_keys(&id)).unwrap(),
+        wraps_before
+    );
+    assert_eq!(epochs_on_server(&server, ORG_SCOPE), vec![1]);
+    let mut c = Device::enrolled(&server, ORG, "celina");
+    let first = c.sync(&server);
+    assert_eq!(first.refused, vec![]);
+    assert_eq!(c.contents(), content_before);
+}
