@@ -50,6 +50,9 @@ pub struct AppInfo {
     pub settings: Settings,
     pub languages: Vec<String>,
     pub autolock_choices: Vec<u32>,
+    /// Whether SQLCipher's memory security is on in this process now (it stays on after the
+    /// setting is turned off, until the app restarts).
+    pub memory_hardened: bool,
 }
 
 /// A consortium key made on this laptop: shown once, to be given to the other coordinators.
@@ -137,6 +140,7 @@ pub async fn app_info(desk: State<'_, Desk>) -> UiResult<AppInfo> {
         settings: desk.settings(),
         languages: LANGUAGES.iter().map(|l| l.to_string()).collect(),
         autolock_choices: AUTOLOCK_MINUTES.to_vec(),
+        memory_hardened: punkt_store::memory_hardened().unwrap_or(false),
     })
 }
 

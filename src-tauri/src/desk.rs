@@ -47,6 +47,11 @@ pub struct Desk {
 impl Desk {
     pub fn new(dir: PathBuf, kdf: KdfParams) -> Desk {
         let settings = Settings::load(&dir);
+        if settings.hardened_memory {
+            // Before any store is opened; a failure leaves the default, and the Settings
+            // screen shows memory as not hardened.
+            let _ = punkt_store::harden_memory();
+        }
         Desk {
             dir,
             kdf,
@@ -130,6 +135,14 @@ impl Desk {
 
     pub fn save_settings(&self, settings: Settings) -> UiResult<()> {
         settings.save(&self.dir)?;
+        if settings.hardened_memory {
+            punkt_store::harden_memory().map_err(|e| {
+                UiError::new(
+                    "memory",
+                    format!("hardened memory could not be turned on: {e}"),
+                )
+            })?;
+        }
         self.session().settings = settings;
         Ok(())
     }
@@ -227,6 +240,7 @@ mod tests {
         desk.save_settings(Settings {
             language: "uk".into(),
             autolock_minutes: 5,
+            hardened_memory: false,
         })
         .unwrap();
         desk.age(Duration::from_secs(4 * 60));
@@ -263,16 +277,52 @@ mod tests {
     }
 
     #[test]
+    fn hardened_memory_is_a_setting_kept_beside_the_store_and_on_at_the_next_start() {
+        let (_t, desk) = desk();
+        assert!(!desk.settings().hardened_memory, "off by default");
+        // A settings file written before the setting existed still loads.
+        std::fs::create_dir_all(desk.dir()).unwrap();
+        std::fs::write(
+            desk.dir().join("settings.json"),
+            r#"{"language":"en","autolock_minutes":15}"#,
+        )
+        .unwrap();
+        let again = Desk::new(desk.dir().to_path_buf(), KdfParams::FOR_TESTS);
+        assert_eq!(
+            (
+                again.settings().language.as_str(),
+                again.settings().hardened_memory
+            ),
+            ("en", false)
+        );
+        again
+            .save_settings(Settings {
+                hardened_memory: true,
+                ..again.settings()
+            })
+            .unwrap();
+        assert!(punkt_store::memory_hardened().unwrap());
+        again
+            .create("Fundacja", "", "correct horse battery")
+            .unwrap();
+        assert!(again.is_unlocked());
+        let next = Desk::new(desk.dir().to_path_buf(), KdfParams::FOR_TESTS);
+        assert!(next.settings().hardened_memory);
+    }
+
+    #[test]
     fn settings_refuse_unknown_languages_and_times() {
         let (_t, desk) = desk();
         let bad = Settings {
             language: "de".into(),
             autolock_minutes: 5,
+            hardened_memory: false,
         };
         assert_eq!(desk.save_settings(bad).unwrap_err().code, "invalid_input");
         let bad = Settings {
             language: "pl".into(),
             autolock_minutes: 0,
+            hardened_memory: false,
         };
         assert_eq!(desk.save_settings(bad).unwrap_err().code, "invalid_input");
         assert_eq!(desk.settings(), Settings::default());

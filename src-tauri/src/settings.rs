@@ -1,6 +1,7 @@
-//! The app's settings: language and auto-lock time. They hold nothing about anyone, so they
-//! sit beside the store in plain JSON and are read before it is unlocked (the lock screen
-//! speaks the person's language).
+//! The app's settings: language, auto-lock time and hardened memory. They hold nothing about
+//! anyone, so they sit beside the store in plain JSON and are read before it is unlocked (the
+//! lock screen speaks the person's language; hardened memory must be on before the store's
+//! first page is decrypted).
 
 use std::path::{Path, PathBuf};
 
@@ -18,6 +19,11 @@ pub const AUTOLOCK_MINUTES: &[u32] = &[1, 2, 5, 10, 15, 30, 60];
 pub struct Settings {
     pub language: String,
     pub autolock_minutes: u32,
+    /// SQLCipher wipes every allocation it frees and keeps its memory out of swap
+    /// (`punkt_store::harden_memory`): for laptops that go into the closed centres. A sync is
+    /// about three times slower; turning it off takes effect when the app restarts.
+    #[serde(default)]
+    pub hardened_memory: bool,
 }
 
 impl Default for Settings {
@@ -25,6 +31,7 @@ impl Default for Settings {
         Settings {
             language: "pl".into(),
             autolock_minutes: 10,
+            hardened_memory: false,
         }
     }
 }

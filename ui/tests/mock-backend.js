@@ -16,7 +16,9 @@
     storeExists: scenario.storeExists ?? true,
     unlocked: scenario.unlocked ?? false,
     passphrase: 'correct horse battery',
-    settings: { language: scenario.language ?? 'pl', autolock_minutes: 10 },
+    settings: { language: scenario.language ?? 'pl', autolock_minutes: 10, hardened_memory: false },
+    // SQLCipher's memory security in the (mock) process: on once asked, until a restart.
+    memoryHardened: false,
     // The name this laptop writes into its changes (settings, `set_author`).
     author: scenario.author === undefined ? 'Anna' : scenario.author,
     drafts: scenario.drafts ?? {},
@@ -236,8 +238,8 @@
   }
 
   const handlers = {
-    app_info: () => ({ version: '0.1.0', data_dir: '/home/test/.local/share/punkt', store_exists: state.storeExists, unlocked: state.unlocked, settings: state.settings, languages: ['pl', 'en', 'uk', 'ru'], autolock_choices: [1, 2, 5, 10, 15, 30, 60] }),
-    save_settings: ({ settings }) => { state.settings = settings; return null; },
+    app_info: () => ({ version: '0.1.0', data_dir: '/home/test/.local/share/punkt', store_exists: state.storeExists, unlocked: state.unlocked, settings: state.settings, languages: ['pl', 'en', 'uk', 'ru'], autolock_choices: [1, 2, 5, 10, 15, 30, 60], memory_hardened: state.memoryHardened }),
+    save_settings: ({ settings }) => { state.settings = settings; state.memoryHardened ||= settings.hardened_memory; return null; },
     // As the real one: 12 characters and a score of 3 (here: the length stands for it).
     passphrase_strength: ({ passphrase }) => {
       const score = Math.min(4, Math.floor(passphrase.length / 5));

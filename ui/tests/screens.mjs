@@ -733,6 +733,27 @@ test('settings: switching to Ukrainian translates the app', async ({ open, page,
   await shot('settings-uk');
 });
 
+test('settings: hardened memory for the centres is a switch; turned off, it says a restart is needed', async ({ open, page, shot }) => {
+  await open({ unlocked: true });
+  await page.getByTestId('nav-settings').click();
+  const toggle = page.getByTestId('settings-hardened');
+  await page.getByText('Wzmocniona ochrona pamięci').waitFor();
+  assert(!(await toggle.isChecked()), 'hardened memory is on by default');
+  assert((await page.getByTestId('settings-hardened-restart').count()) === 0, 'a restart note with nothing to restart for');
+  // Mantine's switch hides its checkbox behind the drawn track: clicked as a person would, by
+  // its label.
+  await page.getByLabel('Wzmocniona ochrona pamięci').click({ force: true });
+  await page.waitForFunction(() => document.querySelector('[data-testid="settings-hardened"]')?.checked === true);
+  let saved = await calls(page, 'save_settings');
+  assert(saved.at(-1).args.settings.hardened_memory === true, 'the switch did not save the setting');
+  await shot('settings-hardened');
+  await page.getByLabel('Wzmocniona ochrona pamięci').click({ force: true });
+  await page.getByTestId('settings-hardened-restart').waitFor();
+  saved = await calls(page, 'save_settings');
+  assert(saved.at(-1).args.settings.hardened_memory === false, 'turning it off was not saved');
+  assert(saved.at(-1).args.settings.language === 'pl' && saved.at(-1).args.settings.autolock_minutes === 10, 'other settings changed');
+});
+
 test('auto-lock: the locked event drops the files from the screen', async ({ open, page }) => {
   await open({ unlocked: true });
   await page.getByTestId('board').waitFor();

@@ -588,6 +588,32 @@ fn sqlcipher_ready() {
     });
 }
 
+/// Turn on SQLCipher's memory security for the rest of this process: every allocation it
+/// frees (decrypted pages, key material) is wiped, and its memory is locked out of swap. It
+/// costs a first sync of 10,000 files about three times the time (docs/benchmarks.md), so it
+/// is off by default and a setting for laptops that go into the closed centres; SQLCipher
+/// cannot turn it off again before the process ends. Without it, Punkt still zeroes the key
+/// material it holds itself, and a locked app drops the store and every document it read.
+pub fn harden_memory() -> Result<()> {
+    sqlcipher_ready();
+    Connection::open_in_memory()?.execute_batch("PRAGMA cipher_memory_security = ON;")?;
+    Ok(())
+}
+
+/// Whether SQLCipher's memory security is on in this process ([`harden_memory`]).
+pub fn memory_hardened() -> Result<bool> {
+    sqlcipher_ready();
+    let on: String =
+        Connection::open_in_memory()?.query_row("PRAGMA cipher_memory_security", [], |r| {
+            r.get::<_, rusqlite::types::Value>(0).map(|v| match v {
+                rusqlite::types::Value::Integer(i) => i.to_string(),
+                rusqlite::types::Value::Text(t) => t,
+                _ => String::new(),
+            })
+        })?;
+    Ok(on == "1" || on.eq_ignore_ascii_case("on"))
+}
+
 /// For the erasure tests only: stores created or opened on this thread while the guard
 /// `plaintext_stores()` returns is alive are plain SQLite files (no `PRAGMA key`), everything
 /// else alike, so a search of their bytes for a name finds what deletion left, not ciphertext.
@@ -644,11 +670,10 @@ fn open_connection(path: &Path, key: &keyfile::DataKey, create: bool) -> Result<
     // SQLCipher logs decryption failures to stderr by default; Punkt reports them itself, as
     // one classified error, and never lets a library write to the terminal or a log file.
     conn.execute_batch("PRAGMA cipher_log_level = NONE;")?;
-    // Wipe SQLCipher's memory (page cache, key material) when it is freed, so a locked app
-    // keeps no decrypted pages in freed memory. Off by default since SQLCipher 4.5 for speed;
-    // measured here in docs/benchmarks.md.
-    if std::env::var("PUNKT_CIPHER_MEMORY_SECURITY").as_deref() != Ok("0") {
-        conn.execute_batch("PRAGMA cipher_memory_security = ON;")?;
+    // Hardened memory for this process when asked by the environment (the `punkt` command,
+    // benchmarks); the app asks from its settings before unlocking ([`harden_memory`]).
+    if std::env::var("PUNKT_CIPHER_MEMORY_SECURITY").as_deref() == Ok("1") {
+        harden_memory()?;
     }
     let pragma = zeroize::Zeroizing::new(format!(
         "PRAGMA key = \"{}\";",

@@ -15,9 +15,20 @@ message: string,
  */
 field: string | null, };
 
-export type Settings = { language: string, autolock_minutes: number, };
+export type Settings = { language: string, autolock_minutes: number, 
+/**
+ * SQLCipher wipes every allocation it frees and keeps its memory out of swap
+ * (`punkt_store::harden_memory`): for laptops that go into the closed centres. A sync is
+ * about three times slower; turning it off takes effect when the app restarts.
+ */
+hardened_memory: boolean, };
 
-export type AppInfo = { version: string, data_dir: string, store_exists: boolean, unlocked: boolean, settings: Settings, languages: Array<string>, autolock_choices: Array<number>, };
+export type AppInfo = { version: string, data_dir: string, store_exists: boolean, unlocked: boolean, settings: Settings, languages: Array<string>, autolock_choices: Array<number>, 
+/**
+ * Whether SQLCipher's memory security is on in this process now (it stays on after the
+ * setting is turned off, until the app restarts).
+ */
+memory_hardened: boolean, };
 
 export type Intake = { id: string, 
 /**

@@ -1,4 +1,4 @@
-import { Button, Card, Checkbox, Group, PasswordInput, Progress, Select, Stack, Text, TextInput, Title } from '@mantine/core';
+import { Button, Card, Checkbox, Group, PasswordInput, Progress, Select, Stack, Switch, Text, TextInput, Title } from '@mantine/core';
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ErrorAlert, useNotify } from '../components/errors';
@@ -138,6 +138,16 @@ export function SettingsScreen({ info, onChanged }: { info: AppInfo; onChanged: 
             onChange={(m) => m && save({ autolock_minutes: Number(m) })}
             allowDeselect={false}
           />
+          <Switch
+            data-testid="settings-hardened"
+            label={t('settings.hardened')}
+            description={t('settings.hardened_help')}
+            checked={info.settings.hardened_memory}
+            onChange={(e) => save({ hardened_memory: e.currentTarget.checked })}
+          />
+          {!info.settings.hardened_memory && info.memory_hardened && (
+            <Text size="sm" c="dimmed" data-testid="settings-hardened-restart">{t('settings.hardened_restart')}</Text>
+          )}
           <Group align="flex-end">
             <TextInput label={t('settings.author')} value={author} onChange={(e) => setAuthor(e.currentTarget.value)} />
             <Button variant="light" onClick={() => api.setAuthor(author).then(() => notify.ok(t('common.saved')), notify.error)}>{t('common.save')}</Button>
