@@ -16,6 +16,9 @@ use crate::Punkt;
 
 /// Every organisation's newest public key (for referrals), as the server last told it.
 const META_ORG_KEYS: &str = "e2e_org_keys";
+/// Every organisation's public key of each epoch, as first seen here ("org/epoch" → hex):
+/// a server listing another later is refused.
+const META_ORG_KEYS_SEEN: &str = "e2e_org_keys_seen";
 /// The tag of the last `Keys` answer this laptop acted on, and of the last one a push answer
 /// announced: a keys round is needed when they differ.
 pub(crate) const META_KEYS_TAG: &str = "e2e_keys_tag";
@@ -322,9 +325,41 @@ impl Punkt {
         }
         self.store
             .set_meta(META_KEYS_TAG, &punkt_sync::wire::keys_tag(&reply))?;
+        // Organisations' public keys (referrals are sealed to them). The server could list
+        // its own: this organisation's must be the one its org key derives, and another's
+        // must be, for an epoch seen before, the key seen then (a new epoch is taken as
+        // listed: docs/e2e.md, "What is left").
+        let mut seen: std::collections::BTreeMap<String, String> = self
+            .store
+            .meta_value(META_ORG_KEYS_SEEN)?
+            .and_then(|s| serde_json::from_str(&s).ok())
+            .unwrap_or_default();
         let mut org_keys: std::collections::BTreeMap<String, OrgKey> = Default::default();
+        let mut swapped = std::collections::BTreeSet::new();
         for e in reply.epochs.iter().filter(|e| e.scope == ORG_SCOPE) {
             if let Some(pk) = &e.public_key {
+                let listed = hex::encode(pk);
+                let expected = match self.store.scope_key(&org, ORG_SCOPE, e.epoch)? {
+                    Some(k) if e.org == org => {
+                        let k = SecretKey::from_bytes(k.as_ref()).map_err(e2e)?;
+                        Some(hex::encode(KeyPair::of_organisation(&k).public()))
+                    }
+                    _ => seen.get(&format!("{}/{}", e.org, e.epoch)).cloned(),
+                };
+                if expected.as_ref().is_some_and(|x| *x != listed) {
+                    summary.refused.push(crate::sync::RefusedDocument {
+                        doc_id: String::new(),
+                        code: "org_key_changed".into(),
+                        message: format!(
+                            "the server lists another public key for {} (epoch {}) than the one \
+                             known here: referrals to it wait; tell the coordinators",
+                            e.org, e.epoch
+                        ),
+                    });
+                    swapped.insert(e.org.clone());
+                    continue;
+                }
+                seen.insert(format!("{}/{}", e.org, e.epoch), listed);
                 let newer = org_keys.get(&e.org).is_none_or(|k| k.epoch < e.epoch);
                 if newer {
                     org_keys.insert(
@@ -337,9 +372,15 @@ impl Punkt {
                 }
             }
         }
+        // An organisation with a swapped key gets no referrals until it is listed right.
+        org_keys.retain(|o, _| !swapped.contains(o));
         self.store.set_meta(
             META_ORG_KEYS,
             &serde_json::to_string(&org_keys).expect("serialises"),
+        )?;
+        self.store.set_meta(
+            META_ORG_KEYS_SEEN,
+            &serde_json::to_string(&seen).expect("serialises"),
         )?;
         Ok((
             reply.waiting.iter().map(WaitingLaptop::from).collect(),

@@ -362,3 +362,78 @@ fn a_referral_to_an_unknown_organisation_is_refused_by_the_server_and_can_be_dis
         Err(punkt_core::CoreError::Invalid(_))
     ));
 }
+
+#[test]
+fn a_public_key_the_server_swaps_is_refused_and_the_referral_waits() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(dir.path());
+    server.people(&[
+        ("Fundacja A", "anna", "lawyer"),
+        ("Fundacja B", "olga", "psychologist"),
+    ]);
+    let mut a = Device::enrolled(&server, "Fundacja A", "anna");
+    let mut b = Device::enrolled(&server, "Fundacja B", "olga");
+    a.sync(&server);
+    b.sync(&server);
+    a.sync(&server); // learns Fundacja B's public key
+    let db = rusqlite::Connection::open(&server.db).unwrap();
+    let key_of = |org: &str| -> Vec<u8> {
+        db.query_row(
+            "SELECT public_key FROM key_epochs WHERE org = ?1 AND scope = 'org'",
+            [org],
+            |r| r.get(0),
+        )
+        .unwrap()
+    };
+    let set_key = |org: &str, key: &[u8]| {
+        db.execute(
+            "UPDATE key_epochs SET public_key = ?2 WHERE org = ?1 AND scope = 'org'",
+            rusqlite::params![org, key],
+        )
+        .unwrap();
+    };
+    let (b_key, a_key) = (key_of("Fundacja B"), key_of("Fundacja A"));
+
+    // The operator lists a key of their own for B (and for A): the laptop refuses both,
+    // keeps what it knew, and the referral written meanwhile is not sealed to the false one.
+    set_key("Fundacja B", &[0x42; 32]);
+    set_key("Fundacja A", &[0x43; 32]);
+    let id = a.add(PERSON);
+    let consent = a.punkt.client_view(&id).unwrap().consents[0].id.clone();
+    let sent = a
+        .punkt
+        .refer(
+            &id,
+            ReferralInput::from_json(&format!(
+                r#"{{"to_organisation":"Fundacja B","service":"psychological","consent_id":"{consent}","reason":"trauma","share":{{}}}}"#
+            ))
+            .unwrap(),
+        )
+        .unwrap();
+    let s = a.sync(&server);
+    let changed: Vec<&str> = s
+        .refused
+        .iter()
+        .filter(|r| r.code == "org_key_changed")
+        .map(|r| r.message.as_str())
+        .collect();
+    assert_eq!(changed.len(), 2, "{s:?}");
+    assert!(changed.iter().any(|m| m.contains("Fundacja B")));
+    // Nothing the server holds for B is sealed to the false key: the referral waits.
+    assert!(b.sync(&server).new_documents == 0);
+    assert!(b.punkt.referrals().unwrap().is_empty());
+
+    // The real keys back: the referral goes, and B opens it.
+    set_key("Fundacja B", &b_key);
+    set_key("Fundacja A", &a_key);
+    let s = a.sync(&server);
+    assert!(
+        s.refused.iter().all(|r| r.code != "org_key_changed"),
+        "{s:?}"
+    );
+    a.sync(&server);
+    b.sync(&server);
+    let got = b.punkt.referrals().unwrap();
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].id, sent.id);
+}
