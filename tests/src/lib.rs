@@ -27,10 +27,12 @@ pub struct StoredForm {
 }
 
 /// A sync server running in this process, on a real loopback socket.
-pub struct TestServer<S: Storage = SqliteStorage> {
+pub struct TestServer<S: Storage = Backend> {
     pub url: String,
     pub addr: SocketAddr,
     pub engine: Engine<S>,
+    /// The database: SQLite's file, or the path naming a PostgreSQL database
+    /// ([`TestBackend`]); empty for a server started on a URL.
     pub db: PathBuf,
     /// Seconds added to the real clock (to expire enrolment codes).
     pub clock_offset: Arc<AtomicI64>,
@@ -44,7 +46,209 @@ pub struct TestServer<S: Storage = SqliteStorage> {
 static KEYHOLDERS: std::sync::Mutex<Vec<(String, String, PathBuf)>> =
     std::sync::Mutex::new(Vec::new());
 
-impl TestServer<SqliteStorage> {
+/// The server back-end the whole-system suite runs on: SQLite, or PostgreSQL with the
+/// `postgres` feature (`scripts/test.sh` runs the suite both ways).
+#[cfg(not(feature = "postgres"))]
+pub type Backend = SqliteStorage;
+/// The server back-end the whole-system suite runs on: SQLite, or PostgreSQL with the
+/// `postgres` feature (`scripts/test.sh` runs the suite both ways).
+#[cfg(feature = "postgres")]
+pub type Backend = PostgresStorage;
+
+/// A value bound to a statement [`TestServer::execute`] runs.
+pub enum SqlValue<'a> {
+    Text(&'a str),
+    Bytes(&'a [u8]),
+}
+
+/// A back-end the tests can start a server on by a path, and reach behind the server's back:
+/// for SQLite the path is the database file; for PostgreSQL it names a database of the
+/// cluster this test process started (the same path, the same database).
+pub trait TestBackend: Storage + Sized {
+    fn open_at(rt: &tokio::runtime::Runtime, db: &Path) -> Self;
+    /// Copy the database of a stopped server (a backup taken, or restored).
+    fn copy(from: &Path, to: &Path);
+    /// Whether the database's bytes contain `needle`: the SQLite files (with the WAL), or a
+    /// `pg_dump` (in text, or as bytea hex).
+    fn holds(db: &Path, needle: &[u8]) -> bool;
+    /// The first column of every row `sql` returns, as bytes; `None` when the statement fails
+    /// (a table this database does not have).
+    fn blobs(db: &Path, sql: &str) -> Option<Vec<Vec<u8>>>;
+    /// Run one statement (`?1`, `?2`… for parameters); the number of rows changed.
+    fn execute(db: &Path, sql: &str, params: &[SqlValue]) -> u64;
+}
+
+fn sqlite_files(db: &Path) -> [PathBuf; 3] {
+    ["", "-wal", "-shm"].map(|ext| PathBuf::from(format!("{}{ext}", db.display())))
+}
+
+impl TestBackend for SqliteStorage {
+    fn open_at(_: &tokio::runtime::Runtime, db: &Path) -> Self {
+        SqliteStorage::open(db).expect("server db")
+    }
+
+    fn copy(from: &Path, to: &Path) {
+        for (f, t) in sqlite_files(from).iter().zip(sqlite_files(to).iter()) {
+            if f.exists() {
+                std::fs::copy(f, t).unwrap();
+            } else {
+                let _ = std::fs::remove_file(t);
+            }
+        }
+    }
+
+    fn holds(db: &Path, needle: &[u8]) -> bool {
+        sqlite_files(db)
+            .iter()
+            .any(|f| std::fs::read(f).is_ok_and(|b| b.windows(needle.len()).any(|w| w == needle)))
+    }
+
+    fn blobs(db: &Path, sql: &str) -> Option<Vec<Vec<u8>>> {
+        let conn =
+            rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+                .unwrap();
+        let mut stmt = conn.prepare(sql).ok()?;
+        let rows = stmt
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        Some(rows)
+    }
+
+    fn execute(db: &Path, sql: &str, params: &[SqlValue]) -> u64 {
+        let conn = rusqlite::Connection::open(db).unwrap();
+        let values: Vec<rusqlite::types::Value> = params
+            .iter()
+            .map(|p| match p {
+                SqlValue::Text(t) => rusqlite::types::Value::Text(t.to_string()),
+                SqlValue::Bytes(b) => rusqlite::types::Value::Blob(b.to_vec()),
+            })
+            .collect();
+        conn.execute(sql, rusqlite::params_from_iter(values))
+            .unwrap() as u64
+    }
+}
+
+/// The PostgreSQL cluster of this test process (started at its first use, stopped when the
+/// process ends), and the name of the database a path stands for.
+fn shared_cluster() -> &'static TestPostgres {
+    static CLUSTER: std::sync::OnceLock<TestPostgres> = std::sync::OnceLock::new();
+    CLUSTER.get_or_init(|| {
+        let pg = TestPostgres::start();
+        pg.stop_with_process();
+        pg
+    })
+}
+
+fn database_name(db: &Path) -> String {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::hash::DefaultHasher::new();
+    db.hash(&mut h);
+    format!("t{:016x}", h.finish())
+}
+
+/// One statement on the cluster's own database (creating, copying, dropping databases).
+fn cluster_admin(sql: &str) {
+    let url = shared_cluster().url.clone();
+    pg_blocking(
+        &url,
+        |c| async move { c.batch_execute(sql).await.map(|_| 0) },
+    )
+    .unwrap_or_else(|e| panic!("{sql}: {e:?}"));
+}
+
+/// A short-lived connection to `url` on a runtime of its own (the tests are synchronous).
+fn pg_blocking<F, Fut, T>(url: &str, f: F) -> Result<T, tokio_postgres::Error>
+where
+    F: FnOnce(tokio_postgres::Client) -> Fut,
+    Fut: std::future::Future<Output = Result<T, tokio_postgres::Error>>,
+{
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let (client, conn) = tokio_postgres::connect(url, tokio_postgres::NoTls).await?;
+        let task = tokio::spawn(conn);
+        let out = f(client).await;
+        task.abort();
+        out
+    })
+}
+
+fn database_url(db: &Path) -> String {
+    let cluster = &shared_cluster().url;
+    let base = cluster
+        .strip_suffix("/postgres")
+        .expect("the cluster's URL");
+    format!("{base}/{}", database_name(db))
+}
+
+impl TestBackend for PostgresStorage {
+    fn open_at(rt: &tokio::runtime::Runtime, db: &Path) -> Self {
+        let name = database_name(db);
+        let exists = pg_blocking(&shared_cluster().url, |c| {
+            let name = name.clone();
+            async move {
+                c.query_opt("SELECT 1 FROM pg_database WHERE datname = $1", &[&name])
+                    .await
+                    .map(|r| r.is_some())
+            }
+        })
+        .unwrap();
+        if !exists {
+            cluster_admin(&format!("CREATE DATABASE {name}"));
+        }
+        rt.block_on(PostgresStorage::connect(&database_url(db), 4))
+            .expect("PostgreSQL")
+    }
+
+    fn copy(from: &Path, to: &Path) {
+        let (from, to) = (database_name(from), database_name(to));
+        // A killed server's connections may linger a moment.
+        // (One statement each: a database is not created or dropped within a transaction.)
+        cluster_admin(&format!(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{from}'"
+        ));
+        cluster_admin(&format!("DROP DATABASE IF EXISTS {to} WITH (FORCE)"));
+        cluster_admin(&format!("CREATE DATABASE {to} TEMPLATE {from}"));
+    }
+
+    fn holds(db: &Path, needle: &[u8]) -> bool {
+        let dump = shared_cluster().dump_of(&database_url(db));
+        let hex_needle = hex::encode(needle).into_bytes();
+        [needle, hex_needle.as_slice()]
+            .iter()
+            .any(|n| dump.windows(n.len()).any(|w| w == *n))
+    }
+
+    fn blobs(db: &Path, sql: &str) -> Option<Vec<Vec<u8>>> {
+        pg_blocking(&database_url(db), |c| async move {
+            let rows = c.query(sql, &[]).await?;
+            Ok(rows.iter().map(|r| r.get::<_, Vec<u8>>(0)).collect())
+        })
+        .ok()
+    }
+
+    fn execute(db: &Path, sql: &str, params: &[SqlValue]) -> u64 {
+        // `?N` → `$N`.
+        let sql = sql.replace('?', "$");
+        pg_blocking(&database_url(db), |c| async move {
+            let values: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> = params
+                .iter()
+                .map(|p| match p {
+                    SqlValue::Text(t) => t as &(dyn tokio_postgres::types::ToSql + Sync),
+                    SqlValue::Bytes(b) => b as &(dyn tokio_postgres::types::ToSql + Sync),
+                })
+                .collect();
+            c.execute(&sql, &values).await
+        })
+        .unwrap()
+    }
+}
+
+impl TestServer<Backend> {
     pub fn start(dir: &Path) -> TestServer {
         Self::start_with(&dir.join("server.db"), Arc::new(AtomicI64::new(0)))
     }
@@ -60,9 +264,31 @@ impl TestServer<SqliteStorage> {
     /// A server that lets each laptop erase at most `erase_limit` documents a day.
     pub fn start_limited(db: &Path, clock_offset: Arc<AtomicI64>, erase_limit: u64) -> TestServer {
         let rt = runtime();
-        let storage = SqliteStorage::open(db).expect("server db");
+        let storage = Backend::open_at(&rt, db);
         let mut s = TestServer::serve(rt, storage, clock_offset, erase_limit);
         s.db = db.to_path_buf();
+        s
+    }
+}
+
+/// Copy the database of a stopped server at `from` to `to` (a backup, or a restore).
+pub fn copy_server_db(from: &Path, to: &Path) {
+    Backend::copy(from, to)
+}
+
+impl TestServer<SqliteStorage> {
+    /// A server on SQLite whatever the suite's back-end (for what only SQLite has: its files).
+    pub fn start_sqlite(dir: &Path) -> TestServer<SqliteStorage> {
+        let rt = runtime();
+        let db = dir.join("server.db");
+        let storage = SqliteStorage::open(&db).expect("server db");
+        let mut s = TestServer::serve(
+            rt,
+            storage,
+            Arc::new(AtomicI64::new(0)),
+            punkt_sync_server::engine::DEFAULT_ERASE_LIMIT,
+        );
+        s.db = db;
         s
     }
 }
@@ -86,6 +312,23 @@ impl TestServer<PostgresStorage> {
             Arc::new(AtomicI64::new(0)),
             punkt_sync_server::engine::DEFAULT_ERASE_LIMIT,
         )
+    }
+}
+
+impl<S: TestBackend> TestServer<S> {
+    /// Whether this server's database holds `needle` in its bytes ([`TestBackend::holds`]).
+    pub fn holds(&self, needle: &[u8]) -> bool {
+        S::holds(&self.db, needle)
+    }
+
+    /// The first column of every row `sql` returns (`None` when the statement fails).
+    pub fn blobs(&self, sql: &str) -> Option<Vec<Vec<u8>>> {
+        S::blobs(&self.db, sql)
+    }
+
+    /// Change the database behind the server's back (what an operator could do).
+    pub fn execute(&self, sql: &str, params: &[SqlValue]) -> u64 {
+        S::execute(&self.db, sql, params)
     }
 }
 
@@ -556,7 +799,7 @@ impl TestPostgres {
             .unwrap()
             .port();
         let opts = format!(
-            "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off{ssl_opts}",
+            "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300{ssl_opts}",
             dir.path().display()
         );
         let log = dir.path().join("log");
@@ -614,8 +857,13 @@ impl TestPostgres {
 
     /// A plain-text dump of the database (`pg_dump`), as a backup would be made.
     pub fn dump(&self) -> Vec<u8> {
+        self.dump_of(&self.url)
+    }
+
+    /// A plain-text dump of another database of this cluster.
+    pub fn dump_of(&self, url: &str) -> Vec<u8> {
         let out = std::process::Command::new(self.bin.join("pg_dump"))
-            .arg(format!("--dbname={}", self.url))
+            .arg(format!("--dbname={url}"))
             .output()
             .expect("pg_dump");
         assert!(
@@ -643,6 +891,36 @@ impl TestPostgres {
             "{tool} failed: {}",
             String::from_utf8_lossy(&out.stderr)
         );
+    }
+}
+
+impl TestPostgres {
+    /// Stop the cluster and delete its files when this process ends, however it ends (a
+    /// cluster kept in a static is never dropped): a watcher process waits for it.
+    #[allow(clippy::zombie_processes, reason = "the watcher outlives this process on purpose")]
+    fn stop_with_process(&self) {
+        let stop = format!(
+            "{} {} -D {} -m immediate stop",
+            if self.as_postgres {
+                "runuser -u postgres --"
+            } else {
+                ""
+            },
+            self.bin.join("pg_ctl").display(),
+            self.data.display()
+        );
+        let script = format!(
+            "while kill -0 {pid} 2>/dev/null; do sleep 0.2; done; {stop}; rm -rf {dir}",
+            pid = std::process::id(),
+            dir = self._dir.path().display()
+        );
+        std::process::Command::new("sh")
+            .args(["-c", &script])
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("the cluster's watcher");
     }
 }
 

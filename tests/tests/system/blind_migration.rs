@@ -15,6 +15,14 @@ fn fixture() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/v5")
 }
 
+/// Copy a fixture file readable by its owner only, as the deployment kept it (git checks files
+/// out readable by all, and the server refuses to open a database others can read).
+fn copy_private(from: &Path, to: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::copy(from, to).unwrap();
+    std::fs::set_permissions(to, std::fs::Permissions::from_mode(0o600)).unwrap();
+}
+
 struct Laptop {
     punkt: Punkt,
     url: String,
@@ -25,7 +33,7 @@ impl Laptop {
         let to = dir.join("laptops").join(name);
         std::fs::create_dir_all(&to).unwrap();
         for f in ["punkt.db", "punkt.key"] {
-            std::fs::copy(fixture().join("laptops").join(name).join(f), to.join(f)).unwrap();
+            copy_private(&fixture().join("laptops").join(name).join(f), &to.join(f));
         }
         Laptop {
             punkt: Punkt::open(&to, PASS).unwrap(),
@@ -61,7 +69,7 @@ fn a_protocol_5_deployment_moves_to_the_blind_server_and_loses_nothing() {
     let server_dir = dir.path().join("server");
     std::fs::create_dir_all(&server_dir).unwrap();
     let db = server_dir.join("server.db");
-    std::fs::copy(fixture().join("server.db"), &db).unwrap();
+    copy_private(&fixture().join("server.db"), &db);
     let manifest: serde_json::Value =
         serde_json::from_slice(&std::fs::read(fixture().join("manifest.json")).unwrap()).unwrap();
     let id = |k: &str| manifest[k].as_str().unwrap().to_string();

@@ -215,7 +215,7 @@ pub(crate) fn decodable_blobs(db: &std::path::Path) -> Vec<String> {
 #[test]
 fn the_sqlite_server_holds_nothing_the_laptops_wrote() {
     let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start(dir.path());
+    let server = TestServer::start_sqlite(dir.path());
     let secrets = realistic(&server);
     for s in &secrets {
         assert_eq!(

@@ -11,7 +11,7 @@ use automerge::transaction::Transactable;
 use punkt_sync::docs;
 use punkt_sync::wire::{DocPush, Erase, Outcome, Push};
 use punkt_sync::{Request, Response};
-use punkt_system_tests::{Device, TestServer};
+use punkt_system_tests::{copy_server_db, Device, TestServer};
 
 const PERSON: &str = r#"{"given_names":"Halyna","family_name":"Moroz","birth_date":"1983"}"#;
 
@@ -308,24 +308,14 @@ fn a_server_restored_from_an_older_backup_does_not_bring_an_erased_file_back() {
     // The backup, taken now.
     server.kill();
     let backup = dir.path().join("backup.db");
-    std::fs::copy(&db, &backup).unwrap();
-    let wal = dir.path().join("server.db-wal");
-    let wal_backup = dir.path().join("backup.db-wal");
-    if wal.exists() {
-        std::fs::copy(&wal, &wal_backup).unwrap();
-    }
+    copy_server_db(&db, &backup);
     let server = TestServer::start_limited(&db, clock.clone(), 100);
     o.punkt.erase_client(&id).unwrap();
     assert_eq!(o.sync(&server).erasures_sent, 1);
     assert_eq!(a.sync(&server).erased.len(), 1);
     server.kill();
     // Restored from the backup: the file is there again, live.
-    std::fs::copy(&backup, &db).unwrap();
-    let _ = std::fs::remove_file(&wal);
-    if wal_backup.exists() {
-        std::fs::copy(&wal_backup, &wal).unwrap();
-    }
-    let _ = std::fs::remove_file(dir.path().join("server.db-shm"));
+    copy_server_db(&backup, &db);
     let server = TestServer::start_limited(&db, clock, 100);
     server.restored();
     assert_eq!(server.stored(&id).unwrap().0, "client_file");

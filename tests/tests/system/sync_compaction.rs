@@ -4,7 +4,7 @@
 //! the snapshot whole and merges it, and a new laptop loads it.
 
 use punkt_sync_server::Storage;
-use punkt_system_tests::{assert_converged, Device, StoredForm, TestPostgres, TestServer};
+use punkt_system_tests::{assert_converged, Device, StoredForm, TestServer};
 
 #[test]
 fn a_new_file_goes_up_as_one_snapshot_and_later_edits_as_changes() {
@@ -94,14 +94,6 @@ fn people<S: Storage>(server: &TestServer<S>) {
 fn a_long_history_is_compacted_at_the_servers_request_and_nothing_is_lost() {
     let dir = tempfile::tempdir().unwrap();
     let server = TestServer::start(dir.path());
-    people(&server);
-    a_long_history_is_compacted_and_nothing_is_lost(&server);
-}
-
-#[test]
-fn compaction_on_postgresql() {
-    let pg = TestPostgres::start();
-    let server = TestServer::start_postgres(&pg.url);
     people(&server);
     a_long_history_is_compacted_and_nothing_is_lost(&server);
 }

@@ -14,7 +14,8 @@ use std::path::Path;
 use punkt_core::CoreError;
 use punkt_sync::wire::{Erase, Outcome};
 use punkt_sync::{decode_response, encode_request, Request, Response};
-use punkt_system_tests::{files_containing, two_laptops, Device, TestServer};
+use punkt_sync_server::SqliteStorage;
+use punkt_system_tests::{files_containing, two_laptops, Device, TestBackend, TestServer};
 
 const PERSON: &str = r#"{"given_names":"Zoriana","family_name":"Kvitkovska","names_original":"Зоряна Квітковська","birth_date":"1987-05-14","citizenships":["UA"],"identifiers":[{"kind":"passport","number":"FX4471902"}],"contact":{"phone":"+48 511 902 337"}}"#;
 /// What must not be found anywhere after the erasure: names in both scripts (and the folded
@@ -88,12 +89,26 @@ fn traces_in(dir: &Path) -> Vec<(String, Vec<String>)> {
         .collect()
 }
 
-/// Every document and change stored in the database at `db` (a laptop's or the server's: both
-/// keep `documents.snapshot` and `doc_changes.bytes`), decoded, as one text.
+/// What of the person the server's database holds in its bytes.
+fn traces_on(server: &TestServer) -> Vec<&'static str> {
+    TRACES
+        .iter()
+        .copied()
+        .filter(|t| server.holds(t.as_bytes()))
+        .collect()
+}
+
+/// Every document and change a (plain) laptop store keeps, decoded, as one text.
 fn decoded_documents(db: &Path) -> String {
-    let conn =
-        rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
-            .unwrap();
+    decoded(
+        &|sql| SqliteStorage::blobs(db, sql),
+        &db.display().to_string(),
+    )
+}
+
+/// Every document and change a database keeps (a laptop's or the server's: both keep
+/// `documents.snapshot` and `doc_changes.bytes`), decoded, as one text; `blobs` reads it.
+fn decoded(blobs: &dyn Fn(&str) -> Option<Vec<Vec<u8>>>, what: &str) -> String {
     let mut out = String::new();
     for sql in [
         "SELECT snapshot FROM documents",
@@ -102,15 +117,10 @@ fn decoded_documents(db: &Path) -> String {
         "SELECT snapshot FROM held_docs",
         "SELECT bytes FROM held_changes",
     ] {
-        let Ok(mut stmt) = conn.prepare(sql) else {
+        let Some(rows) = blobs(sql) else {
             continue; // a laptop's store has no held erasures
         };
-        let blobs: Vec<Vec<u8>> = stmt
-            .query_map([], |r| r.get(0))
-            .unwrap()
-            .collect::<Result<_, _>>()
-            .unwrap();
-        for b in blobs.into_iter().filter(|b| !b.is_empty()) {
+        for b in rows.into_iter().filter(|b| !b.is_empty()) {
             // The blind server's rows: a sealed change or snapshot, nothing to decode.
             if b.starts_with(b"PKC6") || b.starts_with(b"PKS6") {
                 continue;
@@ -120,10 +130,7 @@ fn decoded_documents(db: &Path) -> String {
             } else if let Ok(c) = automerge::Change::from_bytes(b.clone()) {
                 out.push_str(&format!("{:?}", c.decode()));
             } else {
-                panic!(
-                    "a blob in {} is neither a document nor a change",
-                    db.display()
-                );
+                panic!("a blob in {what} is neither a document nor a change");
             }
             out.push('\n');
         }
@@ -133,23 +140,27 @@ fn decoded_documents(db: &Path) -> String {
 
 /// Nothing of the erased person in the bytes of any file, nor in any decoded document, once
 /// the server's grace period for undoing the erasure is over.
-fn assert_no_traces(a: &Device, b: &Device, server: &TestServer, server_dir: &Path) {
+fn assert_no_traces(a: &Device, b: &Device, server: &TestServer) {
     server.advance_clock(punkt_sync::wire::ERASURE_GRACE_SECS + 60);
     assert!(
         server.purge_erasures() > 0,
         "the erasure was held, then purged"
     );
-    for d in [a.store_dir(), b.store_dir(), server_dir.to_path_buf()] {
+    for d in [a.store_dir(), b.store_dir()] {
         assert_eq!(traces_in(&d), vec![], "in {}", d.display());
     }
-    for db in [
+    assert_eq!(traces_on(server), Vec::<&str>::new(), "on the server");
+    let on_server = decoded(&|sql| server.blobs(sql), "the server's database");
+    for (db, decoded) in [
         a.store_dir().join("punkt.db"),
         b.store_dir().join("punkt.db"),
-        server.db.clone(),
-    ] {
-        let decoded = decoded_documents(&db);
+    ]
+    .map(|db| (db.display().to_string(), decoded_documents(&db)))
+    .into_iter()
+    .chain([("the server".to_string(), on_server)])
+    {
         for t in TRACES {
-            assert!(!decoded.contains(t), "{t} decoded from {}", db.display());
+            assert!(!decoded.contains(t), "{t} decoded from {db}");
         }
     }
 }
@@ -164,7 +175,7 @@ fn png_with_marker() -> Vec<u8> {
 
 #[test]
 fn an_erased_file_leaves_no_trace_on_any_laptop_or_the_server() {
-    let (_plain, dir, server, mut a, mut b) = setup();
+    let (_plain, _dir, server, mut a, mut b) = setup();
     let id = a.add(PERSON);
     a.consult(&id, "under the bridge in Grochow");
     a.punkt
@@ -210,12 +221,15 @@ fn an_erased_file_leaves_no_trace_on_any_laptop_or_the_server() {
     // The server (protocol 6) holds ciphertext only: nothing of the person in its bytes or
     // in anything it stores that decodes, even while the file exists.
     assert_eq!(
-        traces_in(dir.path()),
-        vec![],
+        traces_on(&server),
+        Vec::<&str>::new(),
         "the server holds the person in clear"
     );
-    assert!(files_containing(dir.path(), b"SCAN-OF-DECISION-4471").is_empty());
-    assert_eq!(decoded_documents(&server.db), "");
+    assert!(!server.holds(b"SCAN-OF-DECISION-4471"));
+    assert_eq!(
+        decoded(&|sql| server.blobs(sql), "the server's database"),
+        ""
+    );
 
     let report = a.punkt.erase_client(&id).unwrap();
     assert_eq!(report.documents.len(), 2, "the file and its attachment");
@@ -237,20 +251,23 @@ fn an_erased_file_leaves_no_trace_on_any_laptop_or_the_server() {
     server.advance_clock(punkt_sync::wire::ERASURE_GRACE_SECS + 60);
     assert_eq!(server.purge_erasures(), 2);
 
-    for (who, d) in [
-        ("laptop A", a.store_dir()),
-        ("laptop B", b.store_dir()),
-        ("the server", dir.path().to_path_buf()),
-    ] {
+    for (who, d) in [("laptop A", a.store_dir()), ("laptop B", b.store_dir())] {
         assert_eq!(traces_in(&d), vec![], "traces left on {who}");
-        // The person not erased is still on every laptop; the server never held them in
-        // clear.
-        assert_eq!(
-            files_containing(&d, b"Dovbush").is_empty(),
-            who == "the server",
+        // The person not erased is still on every laptop.
+        assert!(
+            !files_containing(&d, b"Dovbush").is_empty(),
             "Dovbush on {who}"
         );
     }
+    assert_eq!(
+        traces_on(&server),
+        Vec::<&str>::new(),
+        "traces left on the server"
+    );
+    assert!(
+        !server.holds(b"Dovbush"),
+        "the server never held Dovbush in clear"
+    );
     for db in [
         a.store_dir().join("punkt.db"),
         b.store_dir().join("punkt.db"),
@@ -262,7 +279,7 @@ fn an_erased_file_leaves_no_trace_on_any_laptop_or_the_server() {
         }
     }
     assert_eq!(
-        decoded_documents(&server.db),
+        decoded(&|sql| server.blobs(sql), "the server's database"),
         "",
         "the server decodes nothing"
     );
@@ -299,7 +316,7 @@ fn an_erased_file_leaves_no_trace_on_any_laptop_or_the_server() {
 
 #[test]
 fn a_laptop_returning_with_edits_to_an_erased_file_drops_them_with_a_notice() {
-    let (_plain, dir, server, mut a, mut b) = setup();
+    let (_plain, _dir, server, mut a, mut b) = setup();
     let id = a.add(PERSON);
     a.sync(&server);
     b.sync(&server);
@@ -321,13 +338,13 @@ fn a_laptop_returning_with_edits_to_an_erased_file_drops_them_with_a_notice() {
     assert_eq!(back.pending_after, 0);
     assert!(matches!(b.punkt.client(&id), Err(CoreError::Erased(_))));
     // The edit reached neither the server nor A.
-    assert_no_traces(&a, &b, &server, dir.path());
+    assert_no_traces(&a, &b, &server);
     assert_eq!(a.sync(&server).received, 0);
 }
 
 #[test]
 fn an_edit_that_reached_the_server_first_is_erased_with_the_file() {
-    let (_plain, dir, server, mut a, mut b) = setup();
+    let (_plain, _dir, server, mut a, mut b) = setup();
     let id = a.add(PERSON);
     a.sync(&server);
     b.sync(&server);
@@ -339,7 +356,7 @@ fn an_edit_that_reached_the_server_first_is_erased_with_the_file() {
     let b_after = b.sync(&server);
     assert_eq!(b_after.erased.len(), 1);
     assert!(!b_after.erased[0].dropped_unsent_changes);
-    assert_no_traces(&a, &b, &server, dir.path());
+    assert_no_traces(&a, &b, &server);
 }
 
 #[test]

@@ -5,7 +5,7 @@ use std::sync::atomic::AtomicI64;
 use std::sync::Arc;
 
 use punkt_core::sync::{Transport, TransportError};
-use punkt_system_tests::{assert_converged, Device, TestServer};
+use punkt_system_tests::{assert_converged, copy_server_db, Device, TestServer};
 
 /// Where the fault strikes during one exchange.
 #[derive(Debug, Clone, Copy)]
@@ -188,18 +188,6 @@ fn the_server_killed_mid_sync_and_restarted() {
     }
 }
 
-fn copy_db(from: &std::path::Path, to: &std::path::Path) {
-    for ext in ["", "-wal", "-shm"] {
-        let f = std::path::PathBuf::from(format!("{}{ext}", from.display()));
-        let t = std::path::PathBuf::from(format!("{}{ext}", to.display()));
-        if f.exists() {
-            std::fs::copy(&f, &t).unwrap();
-        } else {
-            let _ = std::fs::remove_file(&t);
-        }
-    }
-}
-
 /// A server backed up after both laptops synced, then `a`'s new file (`late`) stored on it, then
 /// the backup restored: the restored server lacks `late`, which `a` believes is sent.
 /// `b_saw_late`: whether `b` synced before the restore.
@@ -214,7 +202,7 @@ fn restored_server(
     a.sync(&server);
     b.sync(&server);
     server.kill();
-    copy_db(&db, &backup);
+    copy_server_db(&db, &backup);
     let server = TestServer::start_with(&db, Arc::new(AtomicI64::new(0)));
     // Work the backup will not have.
     let late = a.add(r#"{"given_names":"Late","family_name":"Arrival"}"#);
@@ -225,7 +213,7 @@ fn restored_server(
         b.sync(&server);
     }
     server.kill();
-    copy_db(&backup, &db);
+    copy_server_db(&backup, &db);
     let server = TestServer::start_with(&db, Arc::new(AtomicI64::new(0)));
     (server, a, b, expect)
 }

@@ -7,7 +7,7 @@
 
 use punkt_sync::access::ORG_SCOPE;
 use punkt_sync_server::Storage;
-use punkt_system_tests::{Device, TestPostgres, TestServer};
+use punkt_system_tests::{Device, TestServer};
 
 const ORG: &str = "Fundacja A";
 
@@ -121,14 +121,6 @@ fn a_revoked_laptop_cannot_open_what_comes_after<S: Storage>(server: &TestServer
 fn a_revoked_laptop_cannot_open_what_comes_after_the_rotation() {
     let dir = tempfile::tempdir().unwrap();
     let server = TestServer::start(dir.path());
-    people(&server);
-    a_revoked_laptop_cannot_open_what_comes_after(&server);
-}
-
-#[test]
-fn rotation_on_postgresql() {
-    let pg = TestPostgres::start();
-    let server = TestServer::start_postgres(&pg.url);
     people(&server);
     a_revoked_laptop_cannot_open_what_comes_after(&server);
 }

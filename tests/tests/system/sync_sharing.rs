@@ -6,7 +6,7 @@ use punkt_core::referrals::ReferralInput;
 use punkt_core::sections::SectionNoteInput;
 use punkt_sync::wire::{DocPush, DocWant, Outcome, Pull, Push};
 use punkt_sync::{Request, Response};
-use punkt_system_tests::{Device, TestServer};
+use punkt_system_tests::{Device, SqlValue, TestServer};
 
 const PERSON: &str = r#"{"given_names":"Amina","family_name":"Haidari","names_original":"امینه حیدری","birth_date":"1994-02-11","citizenships":["AF"],"languages":["fa"],"contact":{"phone":"+48 700 111 222"},"consents":[{"clause":"Klauzula RODO 2026","language":"fa","given_on":"2026-11-02"}]}"#;
 
@@ -376,21 +376,20 @@ fn a_public_key_the_server_swaps_is_refused_and_the_referral_waits() {
     a.sync(&server);
     b.sync(&server);
     a.sync(&server); // learns Fundacja B's public key
-    let db = rusqlite::Connection::open(&server.db).unwrap();
     let key_of = |org: &str| -> Vec<u8> {
-        db.query_row(
-            "SELECT public_key FROM key_epochs WHERE org = ?1 AND scope = 'org'",
-            [org],
-            |r| r.get(0),
-        )
-        .unwrap()
+        let keys = server
+            .blobs(&format!(
+                "SELECT public_key FROM key_epochs WHERE org = '{org}' AND scope = 'org'"
+            ))
+            .unwrap();
+        assert_eq!(keys.len(), 1);
+        keys[0].clone()
     };
     let set_key = |org: &str, key: &[u8]| {
-        db.execute(
+        server.execute(
             "UPDATE key_epochs SET public_key = ?2 WHERE org = ?1 AND scope = 'org'",
-            rusqlite::params![org, key],
-        )
-        .unwrap();
+            &[SqlValue::Text(org), SqlValue::Bytes(key)],
+        );
     };
     let (b_key, a_key) = (key_of("Fundacja B"), key_of("Fundacja A"));
 
