@@ -897,7 +897,10 @@ impl TestPostgres {
 impl TestPostgres {
     /// Stop the cluster and delete its files when this process ends, however it ends (a
     /// cluster kept in a static is never dropped): a watcher process waits for it.
-    #[allow(clippy::zombie_processes, reason = "the watcher outlives this process on purpose")]
+    #[allow(
+        clippy::zombie_processes,
+        reason = "the watcher outlives this process on purpose"
+    )]
     fn stop_with_process(&self) {
         let stop = format!(
             "{} {} -D {} -m immediate stop",
