@@ -741,6 +741,11 @@ impl<S: Storage> Engine<S> {
             Request::UndoErasure { batch } => self.undo_request(device, &batch).await,
             Request::Keys => self.keys(device).await.map(Response::Keys),
             Request::PutKeys(k) => self.put_keys(device, k).await,
+            Request::OrgKeyChain { org, after } => self
+                .store
+                .org_key_chain(&org, after, punkt_sync::wire::MAX_ORG_KEYS_PAGE as u32)
+                .await
+                .map(Response::OrgKeys),
         };
         result.unwrap_or_else(|e| Response::Refused(refusal("server_error", e.to_string())))
     }
@@ -2224,6 +2229,7 @@ impl<S: Storage> Engine<S> {
             legacy,
             rotate,
             rewrap,
+            org_keys: self.store.org_keys().await?,
         })
     }
 
@@ -2384,8 +2390,69 @@ impl<S: Storage> Engine<S> {
                 return Ok(Response::Refused(refused));
             }
         }
+        for o in k.org_keys {
+            if let Some(refused) = self.take_org_keys(&device, o).await? {
+                return Ok(Response::Refused(refused));
+            }
+        }
         self.retire_epochs(&device).await?;
         self.keys(&device).await.map(Response::Keys)
+    }
+
+    /// Keep an epoch's keys a laptop of the organisation published: only its own
+    /// organisation's, of an epoch it holds, with the public key the epoch was started with;
+    /// never in place of keys published before. (The link is the laptops' to check.)
+    async fn take_org_keys(
+        &self,
+        device: &Device,
+        o: punkt_sync::wire::OrgKeys,
+    ) -> Result<Option<Refusal>, StorageError> {
+        let listed = self.store.key_epochs().await?.into_iter().any(|e| {
+            e.org == o.org
+                && e.scope == access::ORG_SCOPE
+                && e.epoch == o.epoch
+                && e.public_key.as_ref() == Some(&o.public_key)
+        });
+        let held = self.store.grants(&device.organisation).await?.iter().any(|g| {
+            g.device_id == device.device_id && g.scope == access::ORG_SCOPE && g.epoch == o.epoch
+        });
+        if o.org != device.organisation || !listed || !held {
+            return Ok(Some(refusal(
+                "forbidden",
+                format!(
+                    "keys of epoch {} of {} cannot be published by this laptop",
+                    o.epoch, o.org
+                ),
+            )));
+        }
+        let epoch = o.epoch;
+        if !self
+            .store
+            .publish_org_keys(o.clone(), &device.device_id, self.now())
+            .await?
+        {
+            let kept = self
+                .store
+                .org_key_chain(&o.org, epoch.saturating_sub(1), 1)
+                .await?
+                .into_iter()
+                .next();
+            if kept.as_ref() != Some(&o) {
+                return Ok(Some(refusal(
+                    "exists",
+                    format!("keys of epoch {epoch} were published already, and differ"),
+                )));
+            }
+            return Ok(None);
+        }
+        self.audit(
+            "keys",
+            Some(device),
+            None,
+            format!("organisation keys of epoch {epoch} published"),
+        )
+        .await;
+        Ok(None)
     }
 
     /// Keep document keys a laptop wrapped under the newest epoch of their scope in place of

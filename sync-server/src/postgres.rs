@@ -8,7 +8,7 @@ use std::sync::Arc;
 use punkt_sync::docs::{heads_from_bytes, heads_to_bytes, sorted};
 use punkt_sync::wire::ERASED_KIND;
 
-use punkt_sync::wire::{KeyGrant, ScopeEpoch, SharedKey, WrappedKey};
+use punkt_sync::wire::{KeyGrant, OrgKeys, ScopeEpoch, SharedKey, WrappedKey};
 
 use crate::storage::{
     timestamp, Approval, AuditEvent, Changed, Device, DocWrite, HeldDoc, Hold, NewDevice, Result,
@@ -93,6 +93,10 @@ ALTER TABLE key_grants ADD COLUMN IF NOT EXISTS endorsement BYTEA;
 CREATE TABLE IF NOT EXISTS key_rotations (
     org TEXT NOT NULL, scope TEXT NOT NULL, reason TEXT NOT NULL, PRIMARY KEY (org, scope));
 CREATE TABLE IF NOT EXISTS legacy_docs (id TEXT PRIMARY KEY, hashes BYTEA NOT NULL);
+CREATE TABLE IF NOT EXISTS org_keys (
+    org TEXT NOT NULL, epoch BIGINT NOT NULL, public_key BYTEA NOT NULL,
+    signing_key BYTEA NOT NULL, link BYTEA NOT NULL, created_by TEXT NOT NULL,
+    created_at BIGINT NOT NULL, PRIMARY KEY (org, epoch));
 ";
 
 /// How the connection to PostgreSQL is protected: libpq's `sslmode` values, read from the
@@ -463,6 +467,19 @@ const DEVICE_SELECT: &str = "SELECT d.device_id, d.name, d.user_name, u.org, u.r
     d.last_seen, d.revoked_at, d.public_key, d.code_record, d.proof
     FROM devices d JOIN users u ON u.name = d.user_name";
 
+const ORG_KEYS_SELECT: &str =
+    "SELECT k.org, k.epoch, k.public_key, k.signing_key, k.link FROM org_keys k";
+
+fn org_keys_row(r: &tokio_postgres::Row) -> OrgKeys {
+    OrgKeys {
+        org: r.get(0),
+        epoch: r.get::<_, i64>(1) as u32,
+        public_key: r.get::<_, Vec<u8>>(2).into(),
+        signing_key: r.get::<_, Vec<u8>>(3).into(),
+        link: r.get::<_, Vec<u8>>(4).into(),
+    }
+}
+
 impl Storage for PostgresStorage {
     async fn add_org(&self, name: &str) -> Result<()> {
         let c = self.client().await?;
@@ -676,6 +693,55 @@ impl Storage for PostgresStorage {
                 public_key: r.get::<_, Option<Vec<u8>>>(3).map(Into::into),
             })
             .collect())
+    }
+
+    async fn org_keys(&self) -> Result<Vec<OrgKeys>> {
+        let c = self.client().await?;
+        let rows = c
+            .query(
+                &format!(
+                    "{ORG_KEYS_SELECT} JOIN key_epochs e
+                       ON e.org = k.org AND e.scope = 'org' AND e.epoch = k.epoch
+                     ORDER BY k.org, k.epoch"
+                ),
+                &[],
+            )
+            .await?;
+        Ok(rows.iter().map(org_keys_row).collect())
+    }
+
+    async fn org_key_chain(&self, org: &str, after: u32, limit: u32) -> Result<Vec<OrgKeys>> {
+        let c = self.client().await?;
+        let rows = c
+            .query(
+                &format!(
+                    "{ORG_KEYS_SELECT} WHERE k.org = $1 AND k.epoch > $2 ORDER BY k.epoch LIMIT $3"
+                ),
+                &[&org, &(after as i64), &(limit as i64)],
+            )
+            .await?;
+        Ok(rows.iter().map(org_keys_row).collect())
+    }
+
+    async fn publish_org_keys(&self, k: OrgKeys, created_by: &str, now: i64) -> Result<bool> {
+        let c = self.client().await?;
+        let n = c
+            .execute(
+                "INSERT INTO org_keys(org, epoch, public_key, signing_key, link, created_by,
+                     created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
+                &[
+                    &k.org,
+                    &(k.epoch as i64),
+                    &k.public_key.as_slice(),
+                    &k.signing_key.as_slice(),
+                    &k.link.as_slice(),
+                    &created_by,
+                    &now,
+                ],
+            )
+            .await?;
+        Ok(n > 0)
     }
 
     async fn add_epoch(&self, e: ScopeEpoch, created_by: &str, now: i64) -> Result<bool> {

@@ -8,7 +8,7 @@ use punkt_sync::docs::{heads_from_bytes, heads_to_bytes, sorted};
 use punkt_sync::wire::ERASED_KIND;
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
-use punkt_sync::wire::{KeyGrant, ScopeEpoch, SharedKey, WrappedKey};
+use punkt_sync::wire::{KeyGrant, OrgKeys, ScopeEpoch, SharedKey, WrappedKey};
 
 use crate::storage::{
     timestamp, Approval, AuditEvent, Changed, Device, DocWrite, HeldDoc, Hold, NewDevice, Result,
@@ -122,7 +122,11 @@ fn upgrade(conn: &Connection) -> Result<()> {
             org TEXT NOT NULL, scope TEXT NOT NULL, reason TEXT NOT NULL,
             PRIMARY KEY (org, scope)) WITHOUT ROWID;
          CREATE TABLE IF NOT EXISTS legacy_docs (
-            id TEXT PRIMARY KEY, hashes BLOB NOT NULL) WITHOUT ROWID;",
+            id TEXT PRIMARY KEY, hashes BLOB NOT NULL) WITHOUT ROWID;
+         CREATE TABLE IF NOT EXISTS org_keys (
+            org TEXT NOT NULL, epoch INTEGER NOT NULL, public_key BLOB NOT NULL,
+            signing_key BLOB NOT NULL, link BLOB NOT NULL, created_by TEXT NOT NULL,
+            created_at INTEGER NOT NULL, PRIMARY KEY (org, epoch)) WITHOUT ROWID;",
     )?;
     // Grants made before endorsements (protocol 6 as first written).
     if !conn
@@ -261,6 +265,19 @@ fn device_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Device> {
 const DEVICE_SELECT: &str = "SELECT d.device_id, d.name, d.user, u.org, u.role, d.enrolled_at,
     d.last_seen, d.revoked_at, d.public_key, d.code_record, d.proof
     FROM devices d JOIN users u ON u.name = d.user";
+
+const ORG_KEYS_SELECT: &str =
+    "SELECT k.org, k.epoch, k.public_key, k.signing_key, k.link FROM org_keys k";
+
+fn org_keys_row(r: &rusqlite::Row) -> rusqlite::Result<OrgKeys> {
+    Ok(OrgKeys {
+        org: r.get(0)?,
+        epoch: r.get(1)?,
+        public_key: r.get::<_, Vec<u8>>(2)?.into(),
+        signing_key: r.get::<_, Vec<u8>>(3)?.into(),
+        link: r.get::<_, Vec<u8>>(4)?.into(),
+    })
+}
 
 impl Storage for SqliteStorage {
     async fn add_org(&self, name: &str) -> Result<()> {
@@ -479,6 +496,53 @@ impl Storage for SqliteStorage {
                 })
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+        .await
+    }
+
+    async fn org_keys(&self) -> Result<Vec<OrgKeys>> {
+        self.run(move |c| {
+            Ok(c.prepare_cached(&format!(
+                "{ORG_KEYS_SELECT} JOIN key_epochs e
+                   ON e.org = k.org AND e.scope = 'org' AND e.epoch = k.epoch
+                 ORDER BY k.org, k.epoch"
+            ))?
+            .query_map([], org_keys_row)?
+            .collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+        .await
+    }
+
+    async fn org_key_chain(&self, org: &str, after: u32, limit: u32) -> Result<Vec<OrgKeys>> {
+        let org = org.to_string();
+        self.run(move |c| {
+            Ok(c.prepare_cached(&format!(
+                "{ORG_KEYS_SELECT} WHERE k.org = ?1 AND k.epoch > ?2 ORDER BY k.epoch LIMIT ?3"
+            ))?
+            .query_map(params![org, after, limit], org_keys_row)?
+            .collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+        .await
+    }
+
+    async fn publish_org_keys(&self, k: OrgKeys, created_by: &str, now: i64) -> Result<bool> {
+        let created_by = created_by.to_string();
+        self.run(move |c| {
+            let n = c.execute(
+                "INSERT OR IGNORE INTO org_keys(org, epoch, public_key, signing_key, link,
+                     created_by, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![
+                    k.org,
+                    k.epoch,
+                    k.public_key.into_vec(),
+                    k.signing_key.into_vec(),
+                    k.link.into_vec(),
+                    created_by,
+                    now
+                ],
+            )?;
+            Ok(n > 0)
         })
         .await
     }

@@ -5,7 +5,7 @@
 
 use std::future::Future;
 
-use punkt_sync::wire::{KeyGrant, ScopeEpoch, SharedKey, WrappedKey};
+use punkt_sync::wire::{KeyGrant, OrgKeys, ScopeEpoch, SharedKey, WrappedKey};
 use punkt_sync::Hash;
 use serde::Serialize;
 use thiserror::Error;
@@ -317,6 +317,24 @@ pub trait Storage: Send + Sync + 'static {
         before: u32,
     ) -> impl Future<Output = Result<()>> + Send;
     /// Every user: (name, organisation, role), sorted by name.
+    /// Every organisation's published keys of the `org` epochs still in use.
+    fn org_keys(&self) -> impl Future<Output = Result<Vec<OrgKeys>>> + Send;
+    /// One organisation's published keys of the epochs after `after`, oldest first, at most
+    /// `limit` (retired epochs too).
+    fn org_key_chain(
+        &self,
+        org: &str,
+        after: u32,
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<OrgKeys>>> + Send;
+    /// Keep an epoch's published keys unless some are kept already (never replaced): false
+    /// when they were.
+    fn publish_org_keys(
+        &self,
+        keys: OrgKeys,
+        created_by: &str,
+        now: i64,
+    ) -> impl Future<Output = Result<bool>> + Send;
     fn users(&self) -> impl Future<Output = Result<Vec<(String, String, String)>>> + Send;
     fn devices(&self) -> impl Future<Output = Result<Vec<Device>>> + Send;
     fn device_by_token(

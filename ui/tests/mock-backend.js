@@ -517,7 +517,10 @@
     // Team management (coordinators), answered as the server does (crates/core/src/team.rs).
     team: () => teamOf(),
     // End-to-end keys (crates/core/src/keys.rs): laptops waiting, given only with their code.
-    keys_waiting: () => ({ check_code: '482 913', waiting: state.waitingForKeys ?? (state.waitingForKeys = [...(scenario.waitingForKeys ?? [])]) }),
+    keys_waiting: () => ({ check_code: '482 913', org_keys: [
+      { organisation: 'Fundacja', epoch: 2, fingerprint: '3f9a 0c21 77e4 b810 5d2e 9a6c 01f7 e3b2', own: true },
+      { organisation: 'Stowarzyszenie Interwencji Prawnej', epoch: 1, fingerprint: 'a41c 6e09 d2f3 8b75 0e6a 4c19 b7d2 55f0', own: false },
+    ], waiting: state.waitingForKeys ?? (state.waitingForKeys = [...(scenario.waitingForKeys ?? [])]) }),
     give_keys: ({ deviceId, checkCode }) => {
       const waiting = state.waitingForKeys ?? [];
       const w = waiting.find((x) => x.device_id === deviceId);

@@ -1040,6 +1040,25 @@ test('team: a laptop waiting for keys gets them only with the check code it show
   assert(given.length === 2 && given[1].args.deviceId === 'd4' && given[1].args.checkCode === '305118', `given ${JSON.stringify(given)}`);
 });
 
+test('team: the keys of every organisation are listed with a fingerprint to compare by phone', async ({ open, page, shot }) => {
+  await open({ unlocked: true, team: TEAM });
+  await page.getByTestId('nav-sync').click();
+  const card = page.getByTestId('team-org-keys');
+  await card.waitFor();
+  const text = await card.innerText();
+  assert(text.includes('Klucze organizacji') && text.includes('przez telefon'), `card: ${text}`);
+  const rows = card.getByTestId('org-key');
+  assert((await rows.count()) === 2, 'two organisations');
+  const own = await rows.nth(0).innerText();
+  assert(own.includes('Fundacja') && own.includes('nasza') && own.includes('klucz nr 2'), `own: ${own}`);
+  const other = await rows.nth(1).innerText();
+  assert(other.includes('Stowarzyszenie Interwencji Prawnej') && !other.includes('nasza'), `other: ${other}`);
+  const print = await rows.nth(1).getByTestId('org-key-fingerprint').innerText();
+  assert(/^([0-9a-f]{4} ){7}[0-9a-f]{4}$/.test(print), `fingerprint ${print}`);
+  await card.scrollIntoViewIfNeeded();
+  await shot('team-org-keys');
+});
+
 test('sync: a laptop without keys says so with its check code', async ({ open, page, shot }) => {
   await open({ unlocked: true, enrolment: { role: 'lawyer' }, noKeys: true });
   await page.getByTestId('nav-sync').click();

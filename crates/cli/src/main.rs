@@ -237,8 +237,9 @@ enum TeamCommand {
     Approve { id: String },
     /// Decline it.
     Decline { id: String },
-    /// Laptops of the organisation waiting for keys (with their check codes); with a device
-    /// id and the check code that laptop shows, give it this laptop's keys.
+    /// Laptops of the organisation waiting for keys, this laptop's check code and every
+    /// organisation's keys with their fingerprints (to compare by phone); with a device id and
+    /// the check code that laptop shows, give it this laptop's keys.
     Keys {
         device_id: Option<String>,
         check_code: Option<String>,
@@ -1025,10 +1026,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 Some(TeamCommand::Decline { id }) => print(&punkt.approve(&mut t, &id, false)?),
                 Some(TeamCommand::Keys {
                     device_id: None, ..
-                }) => print(&serde_json::json!({
-                    "check_code": punkt.check_code()?,
-                    "waiting": punkt.exchange_keys(&mut t)?,
-                })),
+                }) => print(&punkt.keys_waiting(&mut t)?),
                 Some(TeamCommand::Keys {
                     device_id: Some(id),
                     check_code,

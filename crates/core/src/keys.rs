@@ -14,22 +14,10 @@ use crate::error::{CoreError, Result};
 use crate::sync::{SyncSummary, Transport};
 use crate::Punkt;
 
-/// Every organisation's newest public key (for referrals), as the server last told it.
-const META_ORG_KEYS: &str = "e2e_org_keys";
-/// Every organisation's public key of each epoch, as first seen here ("org/epoch" → hex):
-/// a server listing another later is refused.
-const META_ORG_KEYS_SEEN: &str = "e2e_org_keys_seen";
 /// The tag of the last `Keys` answer this laptop acted on, and of the last one a push answer
 /// announced: a keys round is needed when they differ.
 pub(crate) const META_KEYS_TAG: &str = "e2e_keys_tag";
 pub(crate) const META_SERVER_KEYS_TAG: &str = "e2e_server_keys_tag";
-
-/// An organisation's public key of one epoch.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-struct OrgKey {
-    epoch: u32,
-    public_key: String,
-}
 
 /// A laptop of the organisation waiting for keys, as the Team card and `punkt team` show it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -52,6 +40,8 @@ pub struct WaitingLaptop {
 pub struct KeysWaiting {
     pub check_code: String,
     pub waiting: Vec<WaitingLaptop>,
+    /// This organisation's keys and every other one's as trusted here, to compare by phone.
+    pub org_keys: Vec<crate::org_keys::TrustedOrgKey>,
 }
 
 impl From<&WaitingDevice> for WaitingLaptop {
@@ -68,7 +58,7 @@ impl From<&WaitingDevice> for WaitingLaptop {
     }
 }
 
-fn e2e(e: punkt_e2e::E2eError) -> CoreError {
+pub(crate) fn e2e(e: punkt_e2e::E2eError) -> CoreError {
     CoreError::Sync(format!("end-to-end keys: {e}"))
 }
 
@@ -239,6 +229,9 @@ impl Punkt {
                 }),
             }
         }
+        // Organisations' keys: this one's published, every other one's followed (before a
+        // rotation's older epoch is forgotten here: it signs the newer one).
+        reply = self.follow_org_keys(t, summary, reply)?;
         // Laptops that proved a split code of this organisation get their keys now, without
         // a person comparing check codes; so do laptops a colleague vouched for under an
         // earlier epoch (a rotation).
@@ -260,23 +253,23 @@ impl Punkt {
                 }),
             )?;
         }
-        // Documents another organisation was given access to: seal their keys to it.
+        // Documents another organisation was given access to: seal their keys to it, to the
+        // key trusted here (not the one the server names).
         let mut shared = Vec::new();
         for r in &reply.to_share {
-            let (Some(key), Ok(pk)) = (
-                self.store.doc_key(&r.doc_id)?,
-                <[u8; 32]>::try_from(r.public_key.as_slice()),
-            ) else {
+            let (Some(key), Some((epoch, pk))) =
+                (self.store.doc_key(&r.doc_id)?, self.org_key_for(&r.org)?)
+            else {
                 continue;
             };
             let key = SecretKey::from_bytes(key.as_ref()).map_err(e2e)?;
-            let aad = punkt_e2e::referral_context(&r.doc_id, &r.org, r.epoch);
+            let aad = punkt_e2e::referral_context(&r.doc_id, &r.org, epoch);
             shared.push(SharedKey {
                 doc_id: r.doc_id.clone(),
                 key: WrappedKey {
                     org: r.org.clone(),
                     scope: ORG_SCOPE.to_string(),
-                    epoch: r.epoch,
+                    epoch,
                     sealed_to_org: true,
                     wrapped: punkt_e2e::seal_key_to(&pk, &aad, &key).map_err(e2e)?.into(),
                 },
@@ -325,63 +318,6 @@ impl Punkt {
         }
         self.store
             .set_meta(META_KEYS_TAG, &punkt_sync::wire::keys_tag(&reply))?;
-        // Organisations' public keys (referrals are sealed to them). The server could list
-        // its own: this organisation's must be the one its org key derives, and another's
-        // must be, for an epoch seen before, the key seen then (a new epoch is taken as
-        // listed: docs/e2e.md, "What is left").
-        let mut seen: std::collections::BTreeMap<String, String> = self
-            .store
-            .meta_value(META_ORG_KEYS_SEEN)?
-            .and_then(|s| serde_json::from_str(&s).ok())
-            .unwrap_or_default();
-        let mut org_keys: std::collections::BTreeMap<String, OrgKey> = Default::default();
-        let mut swapped = std::collections::BTreeSet::new();
-        for e in reply.epochs.iter().filter(|e| e.scope == ORG_SCOPE) {
-            if let Some(pk) = &e.public_key {
-                let listed = hex::encode(pk);
-                let expected = match self.store.scope_key(&org, ORG_SCOPE, e.epoch)? {
-                    Some(k) if e.org == org => {
-                        let k = SecretKey::from_bytes(k.as_ref()).map_err(e2e)?;
-                        Some(hex::encode(KeyPair::of_organisation(&k).public()))
-                    }
-                    _ => seen.get(&format!("{}/{}", e.org, e.epoch)).cloned(),
-                };
-                if expected.as_ref().is_some_and(|x| *x != listed) {
-                    summary.refused.push(crate::sync::RefusedDocument {
-                        doc_id: String::new(),
-                        code: "org_key_changed".into(),
-                        message: format!(
-                            "the server lists another public key for {} (epoch {}) than the one \
-                             known here: referrals to it wait; tell the coordinators",
-                            e.org, e.epoch
-                        ),
-                    });
-                    swapped.insert(e.org.clone());
-                    continue;
-                }
-                seen.insert(format!("{}/{}", e.org, e.epoch), listed);
-                let newer = org_keys.get(&e.org).is_none_or(|k| k.epoch < e.epoch);
-                if newer {
-                    org_keys.insert(
-                        e.org.clone(),
-                        OrgKey {
-                            epoch: e.epoch,
-                            public_key: hex::encode(pk),
-                        },
-                    );
-                }
-            }
-        }
-        // An organisation with a swapped key gets no referrals until it is listed right.
-        org_keys.retain(|o, _| !swapped.contains(o));
-        self.store.set_meta(
-            META_ORG_KEYS,
-            &serde_json::to_string(&org_keys).expect("serialises"),
-        )?;
-        self.store.set_meta(
-            META_ORG_KEYS_SEEN,
-            &serde_json::to_string(&seen).expect("serialises"),
-        )?;
         Ok((
             reply.waiting.iter().map(WaitingLaptop::from).collect(),
             reply.legacy,
@@ -398,6 +334,7 @@ impl Punkt {
         Ok(KeysWaiting {
             waiting: self.exchange_keys(t)?,
             check_code: self.check_code()?,
+            org_keys: self.trusted_org_keys()?,
         })
     }
 
@@ -605,23 +542,14 @@ impl Punkt {
             wrapped: punkt_e2e::wrap_doc_key(&scope_key, id, scope, epoch, &doc_key).into(),
         }];
         if let Some(to) = referral_to {
-            let org_keys: std::collections::BTreeMap<String, OrgKey> = self
-                .store
-                .meta_value(META_ORG_KEYS)?
-                .and_then(|s| serde_json::from_str(&s).ok())
-                .unwrap_or_default();
-            let Some(theirs) = org_keys.get(to) else {
+            let Some((epoch, pk)) = self.org_key_for(to)? else {
                 return Ok(None);
             };
-            let pk: [u8; 32] = hex::decode(&theirs.public_key)
-                .ok()
-                .and_then(|v| v.try_into().ok())
-                .ok_or_else(|| CoreError::Sync(format!("a damaged public key of {to}")))?;
-            let aad = punkt_e2e::referral_context(id, to, theirs.epoch);
+            let aad = punkt_e2e::referral_context(id, to, epoch);
             keys.push(WrappedKey {
                 org: to.to_string(),
                 scope: ORG_SCOPE.to_string(),
-                epoch: theirs.epoch,
+                epoch,
                 sealed_to_org: true,
                 wrapped: punkt_e2e::seal_key_to(&pk, &aad, &doc_key)
                     .map_err(e2e)?

@@ -27,6 +27,7 @@ pub mod import;
 pub mod indexing;
 pub mod keys;
 pub mod labels;
+pub mod org_keys;
 pub mod referrals;
 pub mod report;
 pub mod retention;

@@ -529,5 +529,86 @@ pub fn key_id(public: &[u8; 32]) -> [u8; 8] {
     digest[..8].try_into().expect("8 bytes")
 }
 
+// ---- organisations' keys, followed across rotations ----
+
+/// One epoch of an organisation's published keys: the X25519 public key referrals are sealed
+/// to ([`KeyPair::of_organisation`]) and the Ed25519 key its next epoch is signed with
+/// ([`OrgSigner`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OrgEpochKeys<'a> {
+    pub organisation: &'a str,
+    pub epoch: u32,
+    pub public: &'a [u8; 32],
+    pub signing: &'a [u8; 32],
+}
+
+impl OrgEpochKeys<'_> {
+    fn message(&self) -> Vec<u8> {
+        context(
+            "punkt/org-epoch/v1",
+            &[
+                self.organisation.as_bytes(),
+                &self.epoch.to_be_bytes(),
+                self.public,
+                self.signing,
+            ],
+        )
+    }
+}
+
+/// An organisation's signing key for one epoch, derived from that epoch's org key as its key
+/// pair is (never stored or sent). It signs the next epoch's keys when the org key rotates,
+/// so a laptop of another organisation that trusted one epoch follows the chain and refuses
+/// a key the server made up.
+pub struct OrgSigner(ed25519_dalek::SigningKey);
+
+impl OrgSigner {
+    pub fn of_organisation(org_key: &SecretKey) -> OrgSigner {
+        let hk = hkdf::Hkdf::<Sha256>::new(None, org_key.as_bytes());
+        let mut seed = Zeroizing::new([0u8; 32]);
+        hk.expand(b"punkt/org-sign/v1", seed.as_mut())
+            .expect("32 bytes is a valid HKDF output length");
+        OrgSigner(ed25519_dalek::SigningKey::from_bytes(&seed))
+    }
+
+    /// The public half, published with the epoch's keys.
+    pub fn verifying_key(&self) -> [u8; 32] {
+        self.0.verifying_key().to_bytes()
+    }
+
+    /// This epoch's word for the next one's keys.
+    pub fn link(&self, next: &OrgEpochKeys) -> [u8; 64] {
+        use ed25519_dalek::Signer;
+        self.0.sign(&next.message()).to_bytes()
+    }
+}
+
+/// Whether `link` is the signature, by the previous epoch's signing key `previous`, of the
+/// keys of `next` (strict verification: no malleable or weak-key signatures).
+pub fn verify_link(previous: &[u8; 32], next: &OrgEpochKeys, link: &[u8]) -> bool {
+    let Ok(key) = ed25519_dalek::VerifyingKey::from_bytes(previous) else {
+        return false;
+    };
+    let Ok(sig) = ed25519_dalek::Signature::from_slice(link) else {
+        return false;
+    };
+    key.verify_strict(&next.message(), &sig).is_ok()
+}
+
+/// What two coordinators read out to each other to check an organisation's keys of one epoch:
+/// 32 hexadecimal digits in groups of four.
+pub fn org_fingerprint(keys: &OrgEpochKeys) -> String {
+    let digest = Sha256::digest(context("punkt/org-fingerprint/v1", &[&keys.message()]));
+    hex_groups(&digest[..16])
+}
+
+fn hex_groups(bytes: &[u8]) -> String {
+    bytes
+        .chunks(2)
+        .map(|c| c.iter().map(|b| format!("{b:02x}")).collect::<String>())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 #[cfg(test)]
 mod tests;

@@ -258,3 +258,75 @@ fn an_endorsement_holds_only_for_its_device_key_scope_and_epoch() {
     assert!(!verify_endorsement(&SecretKey::random(), &who, &mac));
     assert!(!verify_endorsement(&k, &who, &mac[..16]));
 }
+
+#[test]
+fn an_epoch_signs_the_next_and_nothing_else() {
+    let (k1, k2) = (SecretKey::random(), SecretKey::random());
+    let (s1, s2) = (OrgSigner::of_organisation(&k1), OrgSigner::of_organisation(&k2));
+    // Derived: the same key gives the same signer.
+    assert_eq!(
+        s1.verifying_key(),
+        OrgSigner::of_organisation(&k1).verifying_key()
+    );
+    assert_ne!(s1.verifying_key(), s2.verifying_key());
+    let (pk2, sk2) = (*KeyPair::of_organisation(&k2).public(), s2.verifying_key());
+    let next = OrgEpochKeys {
+        organisation: "Fundacja A",
+        epoch: 2,
+        public: &pk2,
+        signing: &sk2,
+    };
+    let link = s1.link(&next);
+    assert!(verify_link(&s1.verifying_key(), &next, &link));
+    // A server's own key in place of either, another epoch or organisation, a link made by
+    // anyone but the previous epoch, or a damaged link: refused.
+    let forged = [0x42u8; 32];
+    for other in [
+        OrgEpochKeys {
+            public: &forged,
+            ..next
+        },
+        OrgEpochKeys {
+            signing: &forged,
+            ..next
+        },
+        OrgEpochKeys { epoch: 3, ..next },
+        OrgEpochKeys {
+            organisation: "Fundacja B",
+            ..next
+        },
+    ] {
+        assert!(!verify_link(&s1.verifying_key(), &other, &link), "{other:?}");
+    }
+    assert!(!verify_link(&s2.verifying_key(), &next, &link));
+    assert!(!verify_link(&s1.verifying_key(), &next, &s2.link(&next)));
+    assert!(!verify_link(&s1.verifying_key(), &next, &link[..63]));
+    let mut bad = link;
+    bad[10] ^= 1;
+    assert!(!verify_link(&s1.verifying_key(), &next, &bad));
+    assert!(!verify_link(&[0u8; 32], &next, &link));
+}
+
+#[test]
+fn fingerprints_are_32_hex_digits_and_tell_epochs_apart() {
+    let (pk, sk) = ([7u8; 32], [9u8; 32]);
+    let keys = OrgEpochKeys {
+        organisation: "Fundacja A",
+        epoch: 1,
+        public: &pk,
+        signing: &sk,
+    };
+    let f = org_fingerprint(&keys);
+    assert_eq!(f.len(), 39, "{f}");
+    assert_eq!(f.split(' ').count(), 8);
+    assert!(f.chars().all(|c| c == ' ' || c.is_ascii_hexdigit()));
+    assert_eq!(f, org_fingerprint(&keys));
+    assert_ne!(f, org_fingerprint(&OrgEpochKeys { epoch: 2, ..keys }));
+    assert_ne!(
+        f,
+        org_fingerprint(&OrgEpochKeys {
+            public: &sk,
+            ..keys
+        })
+    );
+}

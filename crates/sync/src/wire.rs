@@ -118,7 +118,14 @@ pub enum Request {
     /// Register this device's public key, start a scope's first epoch, give keys to the
     /// organisation's laptops (version 6). Answered with `Keys`.
     PutKeys(PutKeys),
+    /// An organisation's published keys of the epochs after `after`, oldest first, at most
+    /// [`MAX_ORG_KEYS_PAGE`] (version 6): what a laptop that trusted epoch `after` follows
+    /// the rotations by. Answered with `OrgKeys`.
+    OrgKeyChain { org: String, after: u32 },
 }
+
+/// The most entries one `OrgKeyChain` answer holds.
+pub const MAX_ORG_KEYS_PAGE: usize = 100;
 
 /// How long the server holds an erased document's bytes so that a coordinator can undo the
 /// erasure (7 days); then they are deleted for good.
@@ -478,6 +485,24 @@ pub struct KeysReply {
     /// newest epoch of: the asker unwraps each and wraps it under the newest
     /// ([`PutKeys::rewrapped`]). Once none is left, the server drops the older epochs.
     pub rewrap: Vec<SharedKey>,
+    /// Every organisation's published keys of the `org` epochs listed in `epochs` (an epoch
+    /// none of its laptops published yet has none).
+    pub org_keys: Vec<OrgKeys>,
+}
+
+/// One epoch of an organisation's published keys (`punkt_e2e::OrgEpochKeys`): the public key
+/// referrals are sealed to, the key the next epoch is signed with, and this epoch signed by
+/// the previous one. The server keeps every epoch's, retired or not, so that a laptop that
+/// trusted an old one can follow the chain; it cannot make a link up.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrgKeys {
+    pub org: String,
+    pub epoch: u32,
+    pub public_key: ByteBuf,
+    pub signing_key: ByteBuf,
+    /// The previous epoch's signature (64 bytes); empty when there was none to sign with (the
+    /// organisation's first epoch, or one whose previous key the publishing laptop lacks).
+    pub link: ByteBuf,
 }
 
 /// A document to seal the key of to another organisation (its `org` key of `epoch`).
@@ -513,6 +538,8 @@ pub struct PutKeys {
     /// Document keys wrapped under the newest epoch of their scope, in place of the older
     /// wraps ([`KeysReply::rewrap`]).
     pub rewrapped: Vec<SharedKey>,
+    /// Its organisation's keys of epochs it holds that the server has none published for.
+    pub org_keys: Vec<OrgKeys>,
 }
 
 /// "Send me what I lack of these documents."
@@ -552,6 +579,8 @@ pub enum Response {
     Erasures(Vec<HeldErasure>),
     /// Version 6: the asker's keys, epochs and the laptops waiting for keys.
     Keys(KeysReply),
+    /// Version 6: an organisation's published keys (`Request::OrgKeyChain`).
+    OrgKeys(Vec<OrgKeys>),
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -809,6 +838,19 @@ fn epoch(e: &ScopeEpoch) -> Result<(), WireError> {
     Ok(())
 }
 
+fn org_keys(list: &[OrgKeys], most: usize) -> Result<(), WireError> {
+    bound("organisations' keys", list.len(), most)?;
+    for k in list {
+        name("organisation", &k.org)?;
+        key_len("public key", &k.public_key, 32)?;
+        key_len("signing key", &k.signing_key, 32)?;
+        if !k.link.is_empty() {
+            key_len("link", &k.link, 64)?;
+        }
+    }
+    Ok(())
+}
+
 fn heads(h: &[Hash]) -> Result<(), WireError> {
     bound("heads", h.len(), limits::MAX_HEADS)
 }
@@ -976,7 +1018,9 @@ impl Request {
                     name("document id", &sk.doc_id)?;
                     wrapped(&sk.key)?;
                 }
+                org_keys(&k.org_keys, MAX_KEYS)?;
             }
+            Request::OrgKeyChain { org, .. } => name("organisation", org)?,
         }
         Ok(())
     }
@@ -1028,7 +1072,9 @@ impl Response {
                 for sk in &k.rewrap {
                     wrapped(&sk.key)?;
                 }
+                org_keys(&k.org_keys, limits::MAX_DOCS)?;
             }
+            Response::OrgKeys(k) => org_keys(k, MAX_ORG_KEYS_PAGE)?,
             Response::Erase(r) => bound("documents", r.len(), limits::MAX_DOCS)?,
             Response::Audit(a) => bound("entries", a.len(), limits::MAX_AUDIT)?,
             Response::ConsortiumCount(c) => {
@@ -1065,6 +1111,16 @@ impl Response {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    fn org_keys_of(epoch: u32) -> OrgKeys {
+        OrgKeys {
+            org: "Fundacja A".into(),
+            epoch,
+            public_key: ByteBuf::from(vec![1; 32]),
+            signing_key: ByteBuf::from(vec![2; 32]),
+            link: ByteBuf::from(vec![3; 64]),
+        }
+    }
 
     fn sample() -> Request {
         Request::Push(Push {
@@ -1157,12 +1213,53 @@ mod tests {
                 }],
                 ..PutKeys::default()
             }),
+            // An organisation's keys: a short public or signing key, a link neither empty nor
+            // 64 bytes, more than a request holds.
+            Request::PutKeys(PutKeys {
+                org_keys: vec![OrgKeys {
+                    public_key: ByteBuf::from(vec![0; 31]),
+                    ..org_keys_of(1)
+                }],
+                ..PutKeys::default()
+            }),
+            Request::PutKeys(PutKeys {
+                org_keys: vec![OrgKeys {
+                    signing_key: ByteBuf::from(vec![0; 33]),
+                    ..org_keys_of(1)
+                }],
+                ..PutKeys::default()
+            }),
+            Request::PutKeys(PutKeys {
+                org_keys: vec![OrgKeys {
+                    link: ByteBuf::from(vec![0; 32]),
+                    ..org_keys_of(1)
+                }],
+                ..PutKeys::default()
+            }),
+            Request::PutKeys(PutKeys {
+                org_keys: (1..=MAX_KEYS as u32 + 1).map(org_keys_of).collect(),
+                ..PutKeys::default()
+            }),
         ] {
             assert!(matches!(
                 decode_request(&encode_request(&bad)),
                 Err(WireError::Malformed(_))
             ));
         }
+        // Well-formed organisation keys pass, with or without a link; a chain page past its
+        // bound is refused.
+        for ok in [org_keys_of(1), OrgKeys { link: ByteBuf::new(), ..org_keys_of(1) }] {
+            let put = Request::PutKeys(PutKeys {
+                org_keys: vec![ok],
+                ..PutKeys::default()
+            });
+            assert_eq!(decode_request(&encode_request(&put)).unwrap(), put);
+        }
+        let page = Response::OrgKeys((1..=MAX_ORG_KEYS_PAGE as u32 + 1).map(org_keys_of).collect());
+        assert!(matches!(
+            decode_response(&encode_response(&page)),
+            Err(WireError::Malformed(_))
+        ));
         // The directory: a unit request, a list of names back; a name past the limit is refused.
         let ask = encode_request(&Request::Directory);
         assert_eq!(decode_request(&ask).unwrap(), Request::Directory);

@@ -11,6 +11,7 @@ mod blind_migration;
 mod blind_server;
 mod consortium;
 mod erase_guard;
+mod org_keys;
 mod store_upgrade;
 mod sync_compaction;
 mod sync_convergence;

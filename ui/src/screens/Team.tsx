@@ -329,6 +329,33 @@ function WaitingForKeys({ keys, onChanged }: { keys: KeysWaiting; onChanged: () 
   );
 }
 
+/** Every organisation's keys as this laptop trusts them, with fingerprints for coordinators
+ * to compare by phone (a server that put in a key of its own shows another fingerprint). */
+function OrgKeys({ keys }: { keys: KeysWaiting }) {
+  const { t } = useTranslation();
+  return (
+    <Card withBorder data-testid="team-org-keys">
+      <Title order={5}>{t('team.org_keys_title')}</Title>
+      <Text size="sm" c="dimmed" mb="xs">{t('team.org_keys_help')}</Text>
+      {keys.org_keys.length === 0 ? <Text size="sm">{t('team.org_keys_none')}</Text> : (
+        <Table verticalSpacing="xs">
+          <Table.Tbody>
+            {keys.org_keys.map((k) => (
+              <Table.Tr key={k.organisation} data-testid="org-key">
+                <Table.Td>
+                  {k.organisation} {k.own && <Badge size="sm" variant="light">{t('team.org_keys_own')}</Badge>}
+                </Table.Td>
+                <Table.Td><Text size="sm" c="dimmed">{t('team.org_keys_epoch', { epoch: k.epoch })}</Text></Table.Td>
+                <Table.Td><Text ff="monospace" size="sm" data-testid="org-key-fingerprint">{k.fingerprint}</Text></Table.Td>
+              </Table.Tr>
+            ))}
+          </Table.Tbody>
+        </Table>
+      )}
+    </Card>
+  );
+}
+
 /** The Team section of the Sync screen, for a coordinator's enrolled laptop. */
 export function TeamSection({ ownDevice, server }: { ownDevice: string; server: string }) {
   const { t } = useTranslation();
@@ -375,6 +402,7 @@ export function TeamSection({ ownDevice, server }: { ownDevice: string; server: 
             <Text size="sm" c="dimmed" mb="xs">{t('team.new_code_help')}</Text>
             <NewCode team={team} server={server} />
           </Card>
+          {keys && <OrgKeys keys={keys} />}
         </>
       )}
     </Stack>
