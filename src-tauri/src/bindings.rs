@@ -40,6 +40,7 @@ fn generate() -> String {
         punkt_sync::wire::PendingApproval,
         punkt_core::keys::KeysWaiting,
         punkt_core::keys::WaitingLaptop,
+        punkt_core::org_keys::TrustedOrgKey,
         audit::FileAudit,
         audit::AuditLine,
         retention::RetentionRule,

@@ -2413,9 +2413,16 @@ impl<S: Storage> Engine<S> {
                 && e.epoch == o.epoch
                 && e.public_key.as_ref() == Some(&o.public_key)
         });
-        let held = self.store.grants(&device.organisation).await?.iter().any(|g| {
-            g.device_id == device.device_id && g.scope == access::ORG_SCOPE && g.epoch == o.epoch
-        });
+        let held = self
+            .store
+            .grants(&device.organisation)
+            .await?
+            .iter()
+            .any(|g| {
+                g.device_id == device.device_id
+                    && g.scope == access::ORG_SCOPE
+                    && g.epoch == o.epoch
+            });
         if o.org != device.organisation || !listed || !held {
             return Ok(Some(refusal(
                 "forbidden",

@@ -606,7 +606,7 @@ impl Device {
         self.punkt.transport_to(&server.url, None).unwrap()
     }
 
-    /// One raw request through this laptop's transport; the decoded answer.
+    /// One raw request through this laptop's transport; the decoded answer (a refusal too).
     pub fn ask<S: Storage>(
         &self,
         server: &TestServer<S>,
@@ -614,7 +614,12 @@ impl Device {
     ) -> punkt_sync::Response {
         use punkt_core::sync::Transport;
         let mut t = self.transport(server);
-        let answer = t.exchange(&punkt_sync::encode_request(&req)).unwrap();
+        // A refusal comes back with an HTTP error status and the refusal as its body.
+        let answer = match t.exchange(&punkt_sync::encode_request(&req)) {
+            Ok(answer) => answer,
+            Err(punkt_core::sync::TransportError::Http { body, .. }) => body,
+            Err(e) => panic!("{e:?}"),
+        };
         punkt_sync::decode_response(&answer).unwrap()
     }
 

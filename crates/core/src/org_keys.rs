@@ -79,7 +79,7 @@ impl Pin {
 }
 
 /// An organisation's keys as this laptop trusts them, for coordinators to compare by phone
-/// (the Team card; `punkt team org-keys`).
+/// (the Team card; `punkt team keys`).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct TrustedOrgKey {
@@ -113,7 +113,11 @@ fn follows(org: &str, pin: &Pin, next: &OrgKeys) -> bool {
     let (mut p, mut s) = ([0u8; 32], [0u8; 32]);
     let previous = pin.keys_of(org, &mut p, &mut s);
     next.epoch == pin.epoch + 1
-        && punkt_e2e::verify_link(previous.signing, &epoch_keys(next, &public, &signing), &next.link)
+        && punkt_e2e::verify_link(
+            previous.signing,
+            &epoch_keys(next, &public, &signing),
+            &next.link,
+        )
 }
 
 fn changed(summary: &mut SyncSummary, org: &str, epoch: u32, why: &str) {
@@ -215,7 +219,8 @@ impl Punkt {
                 .iter()
                 .find(|k| k.org == org && k.epoch == epoch)
             {
-                Some(k) if k.public_key == mine.public_key && k.signing_key == mine.signing_key => {}
+                Some(k) if k.public_key == mine.public_key && k.signing_key == mine.signing_key => {
+                }
                 Some(_) => changed(summary, &org, epoch, "its organisation key does not derive"),
                 None => {
                     if let Some((_, previous)) = self.own_keys(epoch.saturating_sub(1))? {
@@ -309,7 +314,12 @@ impl Punkt {
                     continue;
                 }
                 if !follows(&o, &pin, next) {
-                    changed(summary, &o, next.epoch, "the keys trusted here did not sign");
+                    changed(
+                        summary,
+                        &o,
+                        next.epoch,
+                        "the keys trusted here did not sign",
+                    );
                     broken = true;
                     break;
                 }
@@ -319,7 +329,8 @@ impl Punkt {
             let contradicted = published
                 .iter()
                 .any(|k| k.epoch == pin.epoch && !pin.same(k))
-                || listed(&reply, &o, pin.epoch).is_some_and(|pk| hex::encode(pk) != pin.public_key);
+                || listed(&reply, &o, pin.epoch)
+                    .is_some_and(|pk| hex::encode(pk) != pin.public_key);
             if contradicted {
                 changed(summary, &o, pin.epoch, "differ from those trusted here");
                 broken = true;
@@ -351,7 +362,11 @@ impl Punkt {
         summary: &mut SyncSummary,
     ) -> Option<OrgKey> {
         let mut newest: Option<OrgKey> = None;
-        for e in reply.epochs.iter().filter(|e| e.org == o && e.scope == ORG_SCOPE) {
+        for e in reply
+            .epochs
+            .iter()
+            .filter(|e| e.org == o && e.scope == ORG_SCOPE)
+        {
             let Some(pk) = &e.public_key else { continue };
             let listed = hex::encode(pk);
             let at = format!("{o}/{}", e.epoch);

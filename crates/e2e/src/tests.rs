@@ -262,7 +262,10 @@ fn an_endorsement_holds_only_for_its_device_key_scope_and_epoch() {
 #[test]
 fn an_epoch_signs_the_next_and_nothing_else() {
     let (k1, k2) = (SecretKey::random(), SecretKey::random());
-    let (s1, s2) = (OrgSigner::of_organisation(&k1), OrgSigner::of_organisation(&k2));
+    let (s1, s2) = (
+        OrgSigner::of_organisation(&k1),
+        OrgSigner::of_organisation(&k2),
+    );
     // Derived: the same key gives the same signer.
     assert_eq!(
         s1.verifying_key(),
@@ -296,7 +299,10 @@ fn an_epoch_signs_the_next_and_nothing_else() {
             ..next
         },
     ] {
-        assert!(!verify_link(&s1.verifying_key(), &other, &link), "{other:?}");
+        assert!(
+            !verify_link(&s1.verifying_key(), &other, &link),
+            "{other:?}"
+        );
     }
     assert!(!verify_link(&s2.verifying_key(), &next, &link));
     assert!(!verify_link(&s1.verifying_key(), &next, &s2.link(&next)));

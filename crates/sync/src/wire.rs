@@ -121,7 +121,10 @@ pub enum Request {
     /// An organisation's published keys of the epochs after `after`, oldest first, at most
     /// [`MAX_ORG_KEYS_PAGE`] (version 6): what a laptop that trusted epoch `after` follows
     /// the rotations by. Answered with `OrgKeys`.
-    OrgKeyChain { org: String, after: u32 },
+    OrgKeyChain {
+        org: String,
+        after: u32,
+    },
 }
 
 /// The most entries one `OrgKeyChain` answer holds.
@@ -1248,14 +1251,24 @@ mod tests {
         }
         // Well-formed organisation keys pass, with or without a link; a chain page past its
         // bound is refused.
-        for ok in [org_keys_of(1), OrgKeys { link: ByteBuf::new(), ..org_keys_of(1) }] {
+        for ok in [
+            org_keys_of(1),
+            OrgKeys {
+                link: ByteBuf::new(),
+                ..org_keys_of(1)
+            },
+        ] {
             let put = Request::PutKeys(PutKeys {
                 org_keys: vec![ok],
                 ..PutKeys::default()
             });
             assert_eq!(decode_request(&encode_request(&put)).unwrap(), put);
         }
-        let page = Response::OrgKeys((1..=MAX_ORG_KEYS_PAGE as u32 + 1).map(org_keys_of).collect());
+        let page = Response::OrgKeys(
+            (1..=MAX_ORG_KEYS_PAGE as u32 + 1)
+                .map(org_keys_of)
+                .collect(),
+        );
         assert!(matches!(
             decode_response(&encode_response(&page)),
             Err(WireError::Malformed(_))

@@ -8,6 +8,7 @@ use punkt_core::org_keys::TrustedOrgKey;
 use punkt_core::referrals::ReferralInput;
 use punkt_sync::wire::{OrgKeys, PutKeys};
 use punkt_sync::{Request, Response};
+use punkt_sync_server::Storage;
 use punkt_system_tests::{Device, SqlValue, TestServer};
 
 const A: &str = "Fundacja A";
@@ -115,7 +116,10 @@ fn rotations_are_followed_by_their_signatures_and_a_made_up_epoch_is_refused() {
     let s = a.sync(&server);
     let changed = key_changed(&s);
     assert_eq!(changed.len(), 1, "{s:?}");
-    assert!(changed[0].contains(B) && changed[0].contains("epoch 4"), "{changed:?}");
+    assert!(
+        changed[0].contains(B) && changed[0].contains("epoch 4"),
+        "{changed:?}"
+    );
     // Still trusted at 3 (what the two coordinators compare), and nothing new is sealed to
     // B: a referral written now waits.
     assert_eq!(trusted(&a, B).unwrap().epoch, 3);
@@ -158,7 +162,10 @@ fn a_laptop_publishes_only_its_own_organisations_keys_as_they_are() {
     };
     let mine = published(A);
     let theirs = published(B);
-    assert!(mine.link.is_empty(), "the first epoch has nothing to be signed by");
+    assert!(
+        mine.link.is_empty(),
+        "the first epoch has nothing to be signed by"
+    );
     let put = |d: &Device, k: OrgKeys| {
         d.ask(
             &server,
@@ -174,37 +181,32 @@ fn a_laptop_publishes_only_its_own_organisations_keys_as_they_are() {
     };
     // Another organisation's keys, an epoch that does not exist, a public key other than
     // the epoch's, and other keys for an epoch published already: refused.
-    assert_eq!(refused(put(&a, theirs.clone())), "forbidden");
-    assert_eq!(
-        refused(put(
-            &a,
+    for (bad, code) in [
+        (theirs.clone(), "forbidden"),
+        (
             OrgKeys {
                 epoch: 2,
                 ..mine.clone()
-            }
-        )),
-        "forbidden"
-    );
-    assert_eq!(
-        refused(put(
-            &a,
+            },
+            "forbidden",
+        ),
+        (
             OrgKeys {
                 public_key: vec![0x42; 32].into(),
                 ..mine.clone()
-            }
-        )),
-        "forbidden"
-    );
-    assert_eq!(
-        refused(put(
-            &a,
+            },
+            "forbidden",
+        ),
+        (
             OrgKeys {
                 signing_key: vec![0x42; 32].into(),
                 ..mine.clone()
-            }
-        )),
-        "exists"
-    );
+            },
+            "exists",
+        ),
+    ] {
+        assert_eq!(refused(put(&a, bad)), code);
+    }
     // Malformed: a signing key or a link of the wrong length never reaches the server's
     // checks.
     for bad in [

@@ -124,9 +124,23 @@ export type PendingApproval = { id: string, action: string,
  */
 subject: string, role: string | null, requested_by: string, requested_at: string, };
 
-export type KeysWaiting = { check_code: string, waiting: Array<WaitingLaptop>, };
+export type KeysWaiting = { check_code: string, waiting: Array<WaitingLaptop>, 
+/**
+ * This organisation's keys and every other one's as trusted here, to compare by phone.
+ */
+org_keys: Array<TrustedOrgKey>, };
 
 export type WaitingLaptop = { device_id: string, name: string, user: string, role: string, missing: Array<string>, };
+
+export type TrustedOrgKey = { organisation: string, epoch: number, 
+/**
+ * 32 hexadecimal digits in groups of four (`punkt_e2e::org_fingerprint`).
+ */
+fingerprint: string, 
+/**
+ * This laptop's own organisation (its keys derived here, not trusted).
+ */
+own: boolean, };
 
 export type FileAudit = { id: string, lines: Array<AuditLine>, 
 /**
