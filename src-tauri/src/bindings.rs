@@ -41,6 +41,7 @@ fn generate() -> String {
         punkt_core::keys::KeysWaiting,
         punkt_core::keys::WaitingLaptop,
         punkt_core::org_keys::TrustedOrgKey,
+        punkt_core::org_keys::OrgKeyRefused,
         audit::FileAudit,
         audit::AuditLine,
         retention::RetentionRule,

@@ -795,6 +795,20 @@ test('sync: a clean sync shows no warning', async ({ open, page }) => {
   assert((await page.getByTestId('sync-events-error').count()) === 0, 'a warning on a clean sync');
   assert((await page.getByTestId('sync-directory-error').count()) === 0, 'a warning on a clean sync');
   assert((await page.getByTestId('sync-tally-error').count()) === 0, 'a warning on a clean sync');
+  assert((await page.getByTestId('sync-org-key-changed').count()) === 0, 'a warning on a clean sync');
+});
+
+test('sync: keys of another organisation the laptop cannot trust are said, with what to do', async ({ open, page, shot }) => {
+  await open({ unlocked: true, syncSummary: { org_keys_refused: [{ organisation: 'Stowarzyszenie Interwencji Prawnej', epoch: 3, message: 'the server lists keys of Stowarzyszenie Interwencji Prawnej (epoch 3) that differ from those trusted here: referrals to it wait; tell the coordinators' }] } });
+  await page.getByTestId('nav-sync').click();
+  await page.getByTestId('sync-now').click();
+  await page.getByTestId('sync-result').waitFor();
+  const said = page.getByTestId('sync-org-key-changed');
+  assert((await said.count()) === 1, 'one warning per organisation');
+  const text = await said.innerText();
+  assert(text.includes('Stowarzyszenie Interwencji Prawnej') && text.includes('klucz nr 3') && text.includes('Skierowania do niej czekają') && text.includes('przez telefon'), `warning: ${text}`);
+  assert((await page.getByTestId('sync-refused').count()) === 0, 'counted as refused files');
+  await shot('sync-org-key-changed');
 });
 
 test('sync: tallies sent again after an erasure are reported', async ({ open, page }) => {

@@ -6,7 +6,7 @@
 //! epoch's signed by the previous one (a *link*). A laptop of another organisation trusts the
 //! first keys it sees of an organisation (or the fingerprint two coordinators compared, shown
 //! on the Team card) and from then on follows its rotations link by link: a key the server
-//! made up, swapped or skipped to is refused (`org_key_changed`), and nothing is sealed to that
+//! made up, swapped or skipped to is refused (`SyncSummary::org_keys_refused`), and nothing is sealed to that
 //! organisation until it is listed right. This laptop's own organisation's keys must be the
 //! ones its org key derives.
 //!
@@ -22,7 +22,7 @@ use punkt_sync::{Request, Response};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{CoreError, Result};
-use crate::sync::{RefusedDocument, SyncSummary, Transport};
+use crate::sync::{SyncSummary, Transport};
 use crate::Punkt;
 
 /// Every organisation's key referrals are sealed to now (organisation → [`OrgKey`]).
@@ -120,17 +120,27 @@ fn follows(org: &str, pin: &Pin, next: &OrgKeys) -> bool {
         )
 }
 
+/// Keys of an organisation the server lists that this laptop refused (`SyncSummary`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct OrgKeyRefused {
+    pub organisation: String,
+    pub epoch: u32,
+    /// Why, in English, for logs and `punkt sync`.
+    pub message: String,
+}
+
 fn changed(summary: &mut SyncSummary, org: &str, epoch: u32, why: &str) {
-    let message = format!(
-        "the server lists keys of {org} (epoch {epoch}) that {why}: referrals to it wait; \
-         tell the coordinators"
-    );
-    if !summary.refused.iter().any(|r| r.message == message) {
-        summary.refused.push(RefusedDocument {
-            doc_id: String::new(),
-            code: "org_key_changed".into(),
-            message,
-        });
+    let refused = OrgKeyRefused {
+        organisation: org.to_string(),
+        epoch,
+        message: format!(
+            "the server lists keys of {org} (epoch {epoch}) that {why}: referrals to it wait; \
+             tell the coordinators"
+        ),
+    };
+    if !summary.org_keys_refused.contains(&refused) {
+        summary.org_keys_refused.push(refused);
     }
 }
 

@@ -288,6 +288,10 @@ pub struct SyncSummary {
     /// Laptops of the organisation waiting for keys this one holds (a coordinator compares
     /// their check codes and gives them: `punkt team keys`).
     pub waiting_for_keys: Vec<crate::keys::WaitingLaptop>,
+    /// Organisations whose keys the server lists otherwise than this laptop can trust (a
+    /// key it did not sign, or one changed since seen): nothing is sealed to them until they
+    /// are listed right; their coordinators compare fingerprints by phone.
+    pub org_keys_refused: Vec<crate::org_keys::OrgKeyRefused>,
 }
 
 /// Where a sync is, for a progress display.

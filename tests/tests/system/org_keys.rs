@@ -39,9 +39,8 @@ fn refer(a: &mut Device, to: &str) -> String {
 }
 
 fn key_changed(s: &punkt_core::sync::SyncSummary) -> Vec<&str> {
-    s.refused
+    s.org_keys_refused
         .iter()
-        .filter(|r| r.code == "org_key_changed")
         .map(|r| r.message.as_str())
         .collect()
 }

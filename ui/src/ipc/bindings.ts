@@ -142,6 +142,12 @@ fingerprint: string,
  */
 own: boolean, };
 
+export type OrgKeyRefused = { organisation: string, epoch: number, 
+/**
+ * Why, in English, for logs and `punkt sync`.
+ */
+message: string, };
+
 export type FileAudit = { id: string, lines: Array<AuditLine>, 
 /**
  * Why the server's log is missing, as an error code (`not_enrolled`, `forbidden` for a
@@ -634,7 +640,13 @@ keys_rewrapped: number,
  * Laptops of the organisation waiting for keys this one holds (a coordinator compares
  * their check codes and gives them: `punkt team keys`).
  */
-waiting_for_keys: Array<WaitingLaptop>, };
+waiting_for_keys: Array<WaitingLaptop>, 
+/**
+ * Organisations whose keys the server lists otherwise than this laptop can trust (a
+ * key it did not sign, or one changed since seen): nothing is sealed to them until they
+ * are listed right; their coordinators compare fingerprints by phone.
+ */
+org_keys_refused: Array<OrgKeyRefused>, };
 
 export type SyncProgress = { phase: string, done: number, total: number, };
 

@@ -1,4 +1,4 @@
-import { Box, Button, Card, Checkbox, Group, PasswordInput, Progress, Stack, Text, TextInput, Title } from '@mantine/core';
+import { Alert, Box, Button, Card, Checkbox, Group, PasswordInput, Progress, Stack, Text, TextInput, Title } from '@mantine/core';
 import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ErrorAlert, useNotify } from '../components/errors';
@@ -79,6 +79,11 @@ export function SyncScreen() {
               <Stack gap={2} mt="sm">
                 <Text data-testid="sync-result">{t('sync.result', { sent: result.sent, received: result.received, new: result.new_documents, pending: result.pending_after })}</Text>
                 {result.refused.length > 0 && <Text c="orange" data-testid="sync-refused">{t('sync.refused', { count: result.refused.length })}</Text>}
+                {result.org_keys_refused.map((k) => (
+                  <Alert key={k.organisation} color="red" icon={null} data-testid="sync-org-key-changed">
+                    {t('sync.org_key_changed', { organisation: k.organisation, epoch: k.epoch })}
+                  </Alert>
+                ))}
                 {result.erased.length > 0 && (
                   <Text c="orange" data-testid="sync-erased">
                     {t('sync.erased', { count: result.erased.length })}
