@@ -17,7 +17,7 @@ use punkt_core::sections::SectionNoteInput;
 use punkt_core::{
     ClientInput, ConsultationInput, CoreError, DeadlineRequest, DeadlineStart, Punkt,
 };
-use punkt_model::deadlines::DeadlineRules;
+use punkt_model::deadlines::RuleBook;
 use punkt_model::IsoDate;
 use punkt_store::KdfParams;
 
@@ -329,7 +329,8 @@ struct DeadlineArgs {
     /// (with --due) for a limit the decision or the court set; those need --note.
     #[arg(long)]
     rule: String,
-    /// custom-days: the limit in days the decision or the court set.
+    /// custom-days, or a rule the decision sets within a range (voluntary-departure): the
+    /// limit in days the decision or the court set.
     #[arg(long)]
     days: Option<u32>,
     /// custom-date: the day the authority or the court named, YYYY-MM-DD.
@@ -347,6 +348,13 @@ struct DeadlineArgs {
     /// The start date is not certain: give the earliest possible deadline.
     #[arg(long)]
     uncertain: bool,
+    /// The start is known only within a range: its latest day, YYYY-MM-DD (both deadlines
+    /// are given).
+    #[arg(long)]
+    latest: Option<String>,
+    /// For limits in hours (arrest-48h, court-24h): the hour of the event, HH:MM.
+    #[arg(long)]
+    at: Option<String>,
 }
 
 impl DeadlineArgs {
@@ -362,6 +370,17 @@ impl DeadlineArgs {
         r.days = self.days;
         r.due = match &self.due {
             Some(d) => Some(date(d, "--due date")?),
+            None => None,
+        };
+        r.start_latest = match &self.latest {
+            Some(d) => Some(date(d, "--latest date")?),
+            None => None,
+        };
+        r.time = match &self.at {
+            Some(t) => Some(
+                chrono::NaiveTime::parse_from_str(t.trim(), "%H:%M")
+                    .map_err(|_| anyhow::anyhow!("--at '{t}': give the hour as HH:MM"))?,
+            ),
             None => None,
         };
         Ok(r)
@@ -600,12 +619,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     match &cli.command {
         Command::Deadline(DeadlineCommand::Compute { args }) => {
             let r = args.request()?;
-            let due = punkt_core::compute_deadline_with(&DeadlineRules::built_in(), &r)?;
+            let due = punkt_core::compute_deadline_with(RuleBook::built_in_ref(), &r)?;
             return print(&due);
         }
-        Command::Deadline(DeadlineCommand::Rules) => {
-            return print(&DeadlineRules::built_in().all())
-        }
+        Command::Deadline(DeadlineCommand::Rules) => return print(&RuleBook::built_in_ref().all()),
         _ => {}
     }
     let dir = data_dir(&cli.data)?;

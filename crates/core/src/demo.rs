@@ -669,10 +669,10 @@ pub fn demo_client(
         let rule = *pick(rng, RULES);
         let from = today - Duration::days(rng.random_range(0..25));
         let uncertain = rng.random_bool(0.2);
-        if let Ok(due) = punkt_model::deadlines::DeadlineRules::built_in().compute(
+        if let Ok(due) = punkt_model::deadlines::RuleBook::built_in_ref().compute(
             rule,
             IsoDate(from),
-            uncertain,
+            &punkt_model::deadlines::CountOptions::uncertain(uncertain),
         ) {
             file.deadlines.insert(
                 new_id(),
@@ -681,6 +681,11 @@ pub fn demo_client(
                     from: IsoDate(from),
                     uncertain,
                     due: due.due_date,
+                    due_time: None,
+                    from_time: None,
+                    from_latest: None,
+                    due_latest: None,
+                    rules_version: Some(due.rules_version.clone()),
                     matter_id: Some(matter_id.clone()),
                     note: None,
                     done: rng.random_bool(0.2),

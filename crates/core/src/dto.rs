@@ -767,6 +767,12 @@ pub struct DeadlineView {
     pub from: String,
     pub due: String,
     pub uncertain: bool,
+    /// For limits in hours: the hour it ends.
+    pub due_time: Option<String>,
+    /// When the start is known only within a range: the deadline from its latest day.
+    pub due_latest: Option<String>,
+    /// The rule book it was counted with.
+    pub rules_version: Option<String>,
     pub done: bool,
     pub matter_id: Option<String>,
     pub note: Option<String>,
@@ -795,6 +801,9 @@ pub(crate) fn deadline_view(id: &str, d: &Deadline) -> DeadlineView {
         from: d.from.to_string(),
         due: d.due.to_string(),
         uncertain: d.uncertain,
+        due_time: d.due_time.clone(),
+        due_latest: s(&d.due_latest),
+        rules_version: d.rules_version.clone(),
         done: d.done,
         matter_id: d.matter_id.clone(),
         note: d.note.clone(),
@@ -1013,10 +1022,17 @@ pub struct DeadlineInput {
     /// The start date is not certain (the person does not remember exactly).
     #[serde(default)]
     pub uncertain: bool,
+    /// The start is known only within a range: its latest possible day (the earliest is
+    /// `start`); both deadlines are shown.
+    #[serde(default)]
+    pub start_latest: Option<String>,
+    /// For limits in hours: the hour of the event, "HH:MM".
+    #[serde(default)]
+    pub time: Option<String>,
     pub matter_id: Option<String>,
     pub note: Option<String>,
-    /// `rule` `custom-days`: the limit in days the decision or the court set (e.g. 15 to 30
-    /// days for voluntary departure).
+    /// `rule` `custom-days` (a limit in days the court set), or a rule the decision sets
+    /// within a range (voluntary departure: 8 to 30 days since 7 April 2023).
     #[serde(default)]
     pub days: Option<u32>,
     /// `rule` `custom-date`: the day the authority or the court named.
@@ -1039,6 +1055,18 @@ impl DeadlineInput {
                 crate::DeadlineStart::Event
             },
             uncertain: self.uncertain,
+            start_latest: at("start_latest", opt_date(self.start_latest))?,
+            time: match non_empty(self.time) {
+                None => None,
+                Some(t) => Some(
+                    chrono::NaiveTime::parse_from_str(t.trim(), "%H:%M").map_err(|_| {
+                        crate::CoreError::Model(punkt_model::ModelError::field(
+                            "time",
+                            format!("'{t}': the hour as HH:MM"),
+                        ))
+                    })?,
+                ),
+            },
             matter_id: non_empty(self.matter_id),
             note: non_empty(self.note),
             days: self.days,

@@ -44,7 +44,7 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::Serialize;
 
 use punkt_model::client::{ClientFile, Consultation, Deadline, CLIENT_DOCUMENT_KIND};
-use punkt_model::deadlines::{DeadlineRules, DueDate};
+use punkt_model::deadlines::{CountOptions, DueDate, LatestDue, RuleBook};
 use punkt_model::schema::{migrate_client, read_client};
 use punkt_model::{new_id, IsoDate};
 use punkt_store::documents::{DocumentUpdate, DocumentWrite, StoredDocument};
@@ -65,7 +65,7 @@ pub const COMPACT_AFTER_CHANGES: usize = 64;
 /// An unlocked Punkt store and what works on it.
 pub struct Punkt {
     pub(crate) store: Store,
-    rules: DeadlineRules,
+    rules: RuleBook,
     pub(crate) actor: ActorId,
     /// A fixed "now" for tests and reproducible runs; the system clock when `None`.
     fixed_now: Option<DateTime<Utc>>,
@@ -118,9 +118,15 @@ pub struct DeadlineRequest {
     pub start: IsoDate,
     pub start_kind: DeadlineStart,
     pub uncertain: bool,
+    /// The latest day the start could be, when it is known only within a range: both
+    /// deadlines are shown, the earliest recorded as due.
+    pub start_latest: Option<IsoDate>,
+    /// The hour of the event, for limits in hours.
+    pub time: Option<chrono::NaiveTime>,
     pub matter_id: Option<String>,
     pub note: Option<String>,
-    /// For `custom-days`: the limit in days the decision or the court set.
+    /// For `custom-days`, or a rule the decision sets within a range (voluntary departure):
+    /// the limit in days the decision or the court set.
     pub days: Option<u32>,
     /// For `custom-date`: the day the authority or the court named.
     pub due: Option<IsoDate>,
@@ -134,6 +140,8 @@ impl DeadlineRequest {
             start,
             start_kind: DeadlineStart::Event,
             uncertain,
+            start_latest: None,
+            time: None,
             matter_id: None,
             note: None,
             days: None,
@@ -236,7 +244,7 @@ impl Punkt {
         let author = store.meta_value(META_AUTHOR).ok().flatten();
         Punkt {
             store,
-            rules: DeadlineRules::built_in(),
+            rules: RuleBook::built_in(),
             actor,
             fixed_now: None,
             author,
@@ -295,7 +303,7 @@ impl Punkt {
         Ok(self.store.wipe()?)
     }
 
-    pub fn rules(&self) -> &DeadlineRules {
+    pub fn rules(&self) -> &RuleBook {
         &self.rules
     }
 
@@ -616,8 +624,13 @@ impl Punkt {
         let deadline = Deadline {
             rule: request.rule.clone(),
             from,
-            uncertain: request.uncertain,
+            uncertain: due.uncertain,
             due: due.due_date,
+            due_time: due.due_time.clone(),
+            from_time: due.from_time.clone(),
+            from_latest: request.start_latest,
+            due_latest: due.latest.as_ref().and_then(|l| l.due.parse().ok()),
+            rules_version: Some(due.rules_version.clone()),
             matter_id: request.matter_id.clone(),
             note: request.note.clone(),
             done: false,
@@ -800,10 +813,53 @@ fn hex_actor(hex_id: &str) -> ActorId {
 
 /// The due date of `request` under `rules`: a rule of the book, or a limit the decision or the
 /// court set (`custom-days`, `custom-date`, which need a note). What the calculator, the
-/// `punkt deadline compute` command (no store needed) and recording a deadline all use.
-pub fn compute_deadline_with(rules: &DeadlineRules, request: &DeadlineRequest) -> Result<DueDate> {
-    use punkt_model::deadlines::{fixed_due, from_notice, CUSTOM_DATE, CUSTOM_DAYS};
+/// `punkt deadline compute` command (no store needed) and recording a deadline all use. When
+/// the start is known only within a range, the deadline from its latest day comes too.
+pub fn compute_deadline_with(rules: &RuleBook, request: &DeadlineRequest) -> Result<DueDate> {
     let start = request.start.plausible()?;
+    let latest = match request.start_latest {
+        None => return compute_one(rules, request, start, request.uncertain),
+        Some(l) => l.plausible().map_err(|e| {
+            CoreError::Model(punkt_model::ModelError::field(
+                "start_latest",
+                e.to_string(),
+            ))
+        })?,
+    };
+    if latest.0 < start.0 {
+        return Err(CoreError::Model(punkt_model::ModelError::field(
+            "start_latest",
+            format!("{latest} is before the earliest possible start ({start})"),
+        )));
+    }
+    let mut due = compute_one(rules, request, start, true)?;
+    if latest != start {
+        let last = compute_one(rules, request, latest, true)?;
+        due.explanation.push_str(&format!(
+            "; from the latest possible start {} it is {}{}",
+            last.from,
+            last.due,
+            last.due_time
+                .as_deref()
+                .map(|t| format!(" {t}"))
+                .unwrap_or_default()
+        ));
+        due.latest = Some(LatestDue {
+            from: last.from,
+            due: last.due,
+            due_time: last.due_time,
+        });
+    }
+    Ok(due)
+}
+
+fn compute_one(
+    rules: &RuleBook,
+    request: &DeadlineRequest,
+    start: IsoDate,
+    uncertain: bool,
+) -> Result<DueDate> {
+    use punkt_model::deadlines::{fixed_due, from_notice, CUSTOM_DATE, CUSTOM_DAYS};
     let custom = request.rule == CUSTOM_DAYS || request.rule == CUSTOM_DATE;
     if custom && request.note.as_deref().is_none_or(|n| n.trim().is_empty()) {
         return Err(CoreError::Model(punkt_model::ModelError::field(
@@ -811,7 +867,11 @@ pub fn compute_deadline_with(rules: &DeadlineRules, request: &DeadlineRequest) -
             "say what this deadline is for",
         )));
     }
-    let uncertain = request.uncertain;
+    let options = CountOptions {
+        uncertain,
+        time: request.time,
+        days: request.days,
+    };
     let missing = |field: &str, what: &str| {
         CoreError::Model(punkt_model::ModelError::field(field, what.to_string()))
     };
@@ -829,20 +889,20 @@ pub fn compute_deadline_with(rules: &DeadlineRules, request: &DeadlineRequest) -
             let due = due
                 .plausible()
                 .map_err(|e| missing("due", &e.to_string()))?;
-            fixed_due(start, due, uncertain)?
+            fixed_due(rules, start, due, uncertain)?
         }
         (CUSTOM_DAYS, kind) => {
             let days = request
                 .days
                 .ok_or_else(|| missing("days", "the limit in days the decision set"))?;
-            let count = |from| rules.compute_days(days, from, uncertain);
+            let count = |from| rules.compute_days(days, from, &options);
             match kind {
                 DeadlineStart::Event => count(start)?,
                 DeadlineStart::FirstNotice => from_notice(start, count)?,
             }
         }
-        (rule, DeadlineStart::Event) => rules.compute(rule, start, uncertain)?,
-        (rule, DeadlineStart::FirstNotice) => rules.compute_from_notice(rule, start, uncertain)?,
+        (rule, DeadlineStart::Event) => rules.compute(rule, start, &options)?,
+        (rule, DeadlineStart::FirstNotice) => rules.compute_from_notice(rule, start, &options)?,
     })
 }
 

@@ -3,11 +3,12 @@
 
 use serde::Serialize;
 
-use punkt_model::deadlines::DeadlineRule;
+use punkt_model::deadlines::{DeadlineRule, RuleBookVersion};
 use punkt_model::reference::{GUARDED_CENTRES, POINT_CITIES};
 use punkt_model::vocab::{
     IdentifierKind, LegalStatus, MatterKind, MatterStatus, Service, Sex, Vulnerability,
 };
+use punkt_model::IsoDate;
 
 use crate::Punkt;
 
@@ -24,6 +25,8 @@ pub struct Vocabulary {
     pub cities: Vec<String>,
     pub centres: Vec<String>,
     pub deadline_rules: Vec<DeadlineRule>,
+    /// The rule book deadlines are counted with now.
+    pub rule_book: RuleBookVersion,
 }
 
 fn names<T: Copy>(all: &[T], name: fn(T) -> &'static str) -> Vec<String> {
@@ -43,7 +46,8 @@ impl Punkt {
             identifier_kinds: names(IdentifierKind::ALL, IdentifierKind::as_str),
             cities: POINT_CITIES.iter().map(|c| c.to_string()).collect(),
             centres: GUARDED_CENTRES.iter().map(|c| c.to_string()).collect(),
-            deadline_rules: self.rules().all().to_vec(),
+            deadline_rules: self.rules().listed(IsoDate(self.today())),
+            rule_book: self.rules().describe(),
         }
     }
 }

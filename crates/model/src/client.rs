@@ -269,6 +269,19 @@ pub struct Deadline {
     /// Computed when the deadline was recorded and stored, so a later correction of the rule
     /// book never moves a deadline silently.
     pub due: IsoDate,
+    /// For limits in hours: the hour it ends ("HH:MM"), and the hour of the event.
+    #[autosurgeon(missing = "none")]
+    pub due_time: Option<String>,
+    #[autosurgeon(missing = "none")]
+    pub from_time: Option<String>,
+    /// When the start is known only within a range: its latest day, and the deadline from it.
+    #[autosurgeon(missing = "none")]
+    pub from_latest: Option<IsoDate>,
+    #[autosurgeon(missing = "none")]
+    pub due_latest: Option<IsoDate>,
+    /// The rule book it was counted with (its version), shown beside the deadline.
+    #[autosurgeon(missing = "none")]
+    pub rules_version: Option<String>,
     #[autosurgeon(missing = "none")]
     pub matter_id: Option<String>,
     #[autosurgeon(missing = "none")]

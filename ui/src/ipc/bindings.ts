@@ -347,11 +347,23 @@ note: string | null,
  */
 days_left: number, overdue: boolean, };
 
-export type RecordedDeadline = { id: string, client_id: string, rule: string, limit_days: number, from: string, 
+export type RecordedDeadline = { id: string, client_id: string, rule: string, 
 /**
- * `from` + limit, before any shift.
+ * The length counted, in `unit`.
+ */
+limit: number, unit: Unit, shift: Shift, from: string, 
+/**
+ * The hour of the event, for limits in hours.
+ */
+from_time: string | null, 
+/**
+ * The end before any shift.
  */
 nominal_due: string, due: string, 
+/**
+ * The hour the limit ends, for limits in hours.
+ */
+due_time: string | null, 
 /**
  * The days the end of the limit was moved over, in order.
  */
@@ -368,13 +380,37 @@ deemed_delivery: string | null,
  * For a day the authority or the court named: why it is not a working day, when it is
  * not (`Saturday`, `Sunday`, `holiday: <name>`, as in `SkippedDay::reason`).
  */
-day_off: string | null, };
+day_off: string | null, 
+/**
+ * The legal basis of the rule counted.
+ */
+basis: string, 
+/**
+ * The rule book it was counted with.
+ */
+rules_version: string, 
+/**
+ * When the start is known only within a range: the deadline from its latest day.
+ */
+latest: LatestDue | null, };
 
-export type DueDate = { rule: string, limit_days: number, from: string, 
+export type DueDate = { rule: string, 
 /**
- * `from` + limit, before any shift.
+ * The length counted, in `unit`.
+ */
+limit: number, unit: Unit, shift: Shift, from: string, 
+/**
+ * The hour of the event, for limits in hours.
+ */
+from_time: string | null, 
+/**
+ * The end before any shift.
  */
 nominal_due: string, due: string, 
+/**
+ * The hour the limit ends, for limits in hours.
+ */
+due_time: string | null, 
 /**
  * The days the end of the limit was moved over, in order.
  */
@@ -391,23 +427,65 @@ deemed_delivery: string | null,
  * For a day the authority or the court named: why it is not a working day, when it is
  * not (`Saturday`, `Sunday`, `holiday: <name>`, as in `SkippedDay::reason`).
  */
-day_off: string | null, };
+day_off: string | null, 
+/**
+ * The legal basis of the rule counted.
+ */
+basis: string, 
+/**
+ * The rule book it was counted with.
+ */
+rules_version: string, 
+/**
+ * When the start is known only within a range: the deadline from its latest day.
+ */
+latest: LatestDue | null, };
 
 export type SkippedDay = { date: string, reason: string, };
 
-export type DeadlineRule = { id: string, limit_days: number, 
+export type DeadlineRule = { id: string, 
 /**
- * The event that starts the limit: `delivery`, `obstacle_ended`, `announcement_or_delivery`...
+ * The procedure it belongs to: `residence`, `asylum`, `return`, `detention`, `court`,
+ * `ukraine`.
  */
-runs_from: string, name_pl: string, name_en: string, basis: string, 
+track: string, 
+/**
+ * The length in `unit` (for a limit the decision sets within a range: the longest).
+ */
+limit: number, unit: Unit, 
+/**
+ * A limit the decision sets within a range (voluntary departure): the shortest; the days
+ * the decision set are asked for.
+ */
+min?: number | null, 
+/**
+ * The event that starts the limit: `delivery`, `announcement_or_delivery`, `arrest`...
+ */
+runs_from: string, shift: Shift, names: RuleNames, basis: string, 
 /**
  * `high`, or `verify` where the rule still needs a lawyer's confirmation.
  */
-confidence: string, };
+confidence: string, 
+/**
+ * The first day of events this version counts (YYYY-MM-DD), if the law changed.
+ */
+in_force_from?: string | null, 
+/**
+ * The last day of events this version counts.
+ */
+in_force_until?: string | null, 
+/**
+ * Unit `date`: the day the law names.
+ */
+ends_on?: string | null, note?: string | null, };
 
 export type ClientSummary = { id: string, display_name: string, birth_date: string | null, citizenship: string | null, updated_at: string, };
 
-export type Vocabulary = { sexes: Array<string>, services: Array<string>, legal_statuses: Array<string>, vulnerabilities: Array<string>, matter_kinds: Array<string>, matter_statuses: Array<string>, identifier_kinds: Array<string>, cities: Array<string>, centres: Array<string>, deadline_rules: Array<DeadlineRule>, };
+export type Vocabulary = { sexes: Array<string>, services: Array<string>, legal_statuses: Array<string>, vulnerabilities: Array<string>, matter_kinds: Array<string>, matter_statuses: Array<string>, identifier_kinds: Array<string>, cities: Array<string>, centres: Array<string>, deadline_rules: Array<DeadlineRule>, 
+/**
+ * The rule book deadlines are counted with now.
+ */
+rule_book: RuleBookVersion, };
 
 export type SearchHit = { id: string, display_name: string, score: number, birth_date: string | null, citizenship: string | null, };
 
@@ -480,7 +558,19 @@ export type MatterView = { id: string, kind: string, authority: string | null, r
 
 export type ConsultationView = { id: string, date: string, place: PlaceInput, services: Array<string>, organisation: string, language: string | null, interpreter: boolean, duration_minutes: number | null, staff: string | null, matter_id: string | null, note: string, };
 
-export type DeadlineView = { id: string, rule: string, from: string, due: string, uncertain: boolean, done: boolean, matter_id: string | null, note: string | null, };
+export type DeadlineView = { id: string, rule: string, from: string, due: string, uncertain: boolean, 
+/**
+ * For limits in hours: the hour it ends.
+ */
+due_time: string | null, 
+/**
+ * When the start is known only within a range: the deadline from its latest day.
+ */
+due_latest: string | null, 
+/**
+ * The rule book it was counted with.
+ */
+rules_version: string | null, done: boolean, matter_id: string | null, note: string | null, };
 
 export type ClientInput = { given_names?: string | null, family_name?: string | null, names_original?: OriginalNamesInput | null, birth_date?: string | null, birth_date_approximate?: boolean | null, sex?: string | null, citizenships?: Array<string> | null, stateless?: boolean | null, languages?: Array<string> | null, interpreter_needed?: boolean | null, contact?: ContactInput | null, identifiers?: Array<IdentifierInput> | null, legal_status?: Array<LegalStatusInput> | null, vulnerabilities?: Array<string> | null, consents?: Array<ConsentInput> | null, matters?: Array<MatterInput> | null, summary?: string | null, };
 
@@ -516,10 +606,19 @@ first_notice: boolean,
 /**
  * The start date is not certain (the person does not remember exactly).
  */
-uncertain: boolean, matter_id?: string | null, note?: string | null, 
+uncertain: boolean, 
 /**
- * `rule` `custom-days`: the limit in days the decision or the court set (e.g. 15 to 30
- * days for voluntary departure).
+ * The start is known only within a range: its latest possible day (the earliest is
+ * `start`); both deadlines are shown.
+ */
+start_latest?: string | null, 
+/**
+ * For limits in hours: the hour of the event, "HH:MM".
+ */
+time?: string | null, matter_id?: string | null, note?: string | null, 
+/**
+ * `rule` `custom-days` (a limit in days the court set), or a rule the decision sets
+ * within a range (voluntary departure: 8 to 30 days since 7 April 2023).
  */
 days?: number | null, 
 /**

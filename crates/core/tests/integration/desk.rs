@@ -159,6 +159,8 @@ fn the_calculator_explains_without_recording() {
         start: "2026-11-12".into(),
         first_notice: false,
         uncertain: false,
+        start_latest: None,
+        time: None,
         matter_id: None,
         note: None,
         days: None,
@@ -448,9 +450,9 @@ fn consents_special_needs_and_matters_are_edited_as_the_app_sends_them() {
     );
 }
 
-/// A limit the decision or the court set: in days (voluntary departure, 15 to 30 days from
-/// delivery of the return decision), counted like any limit; or on a named day, kept as named
-/// and flagged when it is not a working day. Both need to say what they are for.
+/// A limit the decision or the court set: in days (a court's order to pay a fee or complete a
+/// complaint), counted like any limit; or on a named day, kept as named and flagged when it is
+/// not a working day. Both need to say what they are for.
 #[test]
 fn deadlines_set_by_the_decision_or_the_court() {
     let dir = tempfile::tempdir().unwrap();
@@ -459,12 +461,12 @@ fn deadlines_set_by_the_decision_or_the_court() {
     let input = |json: &str| DeadlineInput::from_json(json).unwrap().into_request();
     // 30 days from Thursday 5 November 2026 end Saturday 5 December: moved to Monday the 7th.
     let days = input(
-        r#"{"rule":"custom-days","start":"2026-11-05","days":30,"note":"voluntary departure (return decision)"}"#,
+        r#"{"rule":"custom-days","start":"2026-11-05","days":30,"note":"pay the court fee (court order)"}"#,
     )
     .unwrap();
     let rec = p.add_deadline(&id, days).unwrap();
     assert_eq!(rec.due.due, "2026-12-07", "{}", rec.due.explanation);
-    assert_eq!(rec.due.limit_days, 30);
+    assert_eq!(rec.due.limit, 30);
     // A letter not collected: deemed delivered 14 days after the first notice.
     let notice = input(
         r#"{"rule":"custom-days","start":"2026-11-02","first_notice":true,"days":7,"note":"complete the complaint (court order)"}"#,
@@ -496,7 +498,7 @@ fn deadlines_set_by_the_decision_or_the_court() {
         notes,
         [
             ("custom-date", Some("hearing at the court")),
-            ("custom-days", Some("voluntary departure (return decision)"))
+            ("custom-days", Some("pay the court fee (court order)"))
         ]
     );
     let v = p.client_view(&id).unwrap();
@@ -563,5 +565,110 @@ fn deadlines_set_by_the_decision_or_the_court() {
         p.client_view(&id).unwrap().deadlines.len(),
         2,
         "nothing refused was saved"
+    );
+}
+
+/// Voluntary departure: the days the decision set, 8 to 30 since 7 April 2023, never moved to a
+/// working day; a start known only within a range gives both deadlines, the earliest recorded;
+/// a limit in hours needs the hour; every recorded deadline keeps the rule book it was counted
+/// with.
+#[test]
+fn departure_ranges_of_starts_and_hours_are_recorded_as_counted() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut p = store(dir.path());
+    let id = client(&mut p, TARAS);
+    let input = |json: &str| {
+        DeadlineInput::from_json(json)
+            .unwrap()
+            .into_request()
+            .unwrap()
+    };
+    // Delivered Tue 16 Dec 2025 with 8 days: Wed 24 Dec 2025, a holiday, and it stays.
+    let rec = p
+        .add_deadline(
+            &id,
+            input(r#"{"rule":"voluntary-departure","start":"2025-12-16","days":8}"#),
+        )
+        .unwrap();
+    assert_eq!(rec.due.due, "2025-12-24", "{}", rec.due.explanation);
+    let refused = p
+        .compute_deadline(&input(
+            r#"{"rule":"voluntary-departure","start":"2025-12-16","days":5}"#,
+        ))
+        .unwrap_err();
+    assert!(refused.to_string().contains("8 to 30"), "{refused}");
+    // The person got the letter some day between Mon 2 and Fri 6 March 2026: the 14-day appeal
+    // ends between Mon 16 and Fri 20 March; the earliest is the one to keep.
+    let rec = p
+        .add_deadline(
+            &id,
+            input(
+                r#"{"rule":"residence-appeal","start":"2026-03-02","start_latest":"2026-03-06"}"#,
+            ),
+        )
+        .unwrap();
+    assert_eq!(rec.due.due, "2026-03-16");
+    assert!(rec.due.uncertain);
+    let latest = rec.due.latest.clone().unwrap();
+    assert_eq!(
+        (latest.from.as_str(), latest.due.as_str()),
+        ("2026-03-06", "2026-03-20")
+    );
+    let backwards = p
+        .compute_deadline(&input(
+            r#"{"rule":"residence-appeal","start":"2026-03-06","start_latest":"2026-03-02"}"#,
+        ))
+        .unwrap_err();
+    assert!(
+        backwards.to_string().contains("start_latest"),
+        "{backwards}"
+    );
+    // Arrested Thu 24 Dec 2026 at 10:30: 48 hours end Sat 26 Dec at 10:30.
+    let rec = p
+        .add_deadline(
+            &id,
+            input(r#"{"rule":"arrest-48h","start":"2026-12-24","time":"10:30"}"#),
+        )
+        .unwrap();
+    assert_eq!(
+        (rec.due.due.as_str(), rec.due.due_time.as_deref()),
+        ("2026-12-26", Some("10:30"))
+    );
+    let no_hour = p
+        .compute_deadline(&input(r#"{"rule":"arrest-48h","start":"2026-12-24"}"#))
+        .unwrap_err();
+    assert!(no_hour.to_string().contains("hour"), "{no_hour}");
+    assert!(DeadlineInput::from_json(
+        r#"{"rule":"arrest-48h","start":"2026-12-24","time":"25:00"}"#
+    )
+    .unwrap()
+    .into_request()
+    .is_err());
+    // The file keeps all of it, with the rule book's version.
+    let file = p.client(&id).unwrap();
+    let version = p.rules().version.clone();
+    let mut kept: Vec<String> = file
+        .deadlines
+        .values()
+        .map(|d| {
+            format!(
+                "{} {} {:?} {:?} {:?}",
+                d.rule,
+                d.due,
+                d.due_time,
+                d.due_latest.map(|l| l.to_string()),
+                d.rules_version
+            )
+        })
+        .collect();
+    kept.sort();
+    let v = format!("Some({version:?})");
+    assert_eq!(
+        kept,
+        [
+            format!("arrest-48h 2026-12-26 Some(\"10:30\") None {v}"),
+            format!("residence-appeal 2026-03-16 None Some(\"2026-03-20\") {v}"),
+            format!("voluntary-departure 2025-12-24 None None {v}"),
+        ]
     );
 }

@@ -1,24 +1,36 @@
-//! Properties of the deadline calculator over any start date and rule.
+//! Properties of the deadline calculator over any start date and rule of the built-in book.
 
 use chrono::{Datelike, Duration, NaiveDate, Weekday};
 use proptest::prelude::*;
-use punkt_model::deadlines::DeadlineRules;
+use punkt_model::deadlines::{CountOptions, RuleBook, Shift, Unit};
 use punkt_model::holidays::{holiday_on, non_working_reason};
 use punkt_model::IsoDate;
 
 proptest! {
     #[test]
-    fn the_due_date_is_the_first_working_day_on_or_after_the_nominal_end(
+    fn a_limit_that_moves_ends_on_the_first_working_day_on_or_after_its_nominal_end(
         days in 0i64..(100 * 365),
-        rule_index in 0usize..7,
+        rule_index in 0usize..64,
         uncertain: bool,
     ) {
-        let rules = DeadlineRules::built_in();
-        let rule = &rules.all()[rule_index];
+        let book = RuleBook::built_in();
         let from = NaiveDate::from_ymd_opt(2000, 1, 1).unwrap() + Duration::days(days);
-        let d = rules.compute(&rule.id, IsoDate(from), uncertain).unwrap();
+        let moving: Vec<_> = book
+            .all()
+            .iter()
+            .filter(|r| r.shift != Shift::None && r.in_force_on(from) && r.min.is_none())
+            .collect();
+        prop_assume!(!moving.is_empty());
+        let rule = moving[rule_index % moving.len()];
+        let d = book
+            .compute(&rule.id, IsoDate(from), &CountOptions::uncertain(uncertain))
+            .unwrap();
         let due = d.due_date.0;
-        let nominal = from + Duration::days(i64::from(rule.limit_days));
+        let nominal: NaiveDate = d.nominal_due.parse().unwrap();
+        prop_assert!(nominal > from);
+        if rule.unit == Unit::Days {
+            prop_assert_eq!(nominal, from + Duration::days(i64::from(rule.limit)));
+        }
         prop_assert!(due >= nominal);
         prop_assert!(non_working_reason(due).is_none(), "{due} is not a working day");
         prop_assert!(!matches!(due.weekday(), Weekday::Sat | Weekday::Sun));
@@ -33,6 +45,21 @@ proptest! {
         prop_assert!((due - nominal).num_days() <= 5);
         prop_assert_eq!(d.uncertain, uncertain);
         prop_assert_eq!(d.explanation.contains("earliest possible"), uncertain);
-        prop_assert_eq!(due.year() - nominal.year() <= 1, true);
+    }
+
+    #[test]
+    fn a_limit_that_does_not_move_ends_on_its_nominal_day(days in 0i64..(30 * 365), rule_index in 0usize..64) {
+        let book = RuleBook::built_in();
+        let from = NaiveDate::from_ymd_opt(2000, 1, 1).unwrap() + Duration::days(days);
+        let fixed: Vec<_> = book
+            .all()
+            .iter()
+            .filter(|r| r.shift == Shift::None && r.in_force_on(from) && r.unit != Unit::Hours && r.min.is_none())
+            .collect();
+        prop_assume!(!fixed.is_empty());
+        let rule = fixed[rule_index % fixed.len()];
+        let d = book.compute(&rule.id, IsoDate(from), &CountOptions::default()).unwrap();
+        prop_assert_eq!(&d.due, &d.nominal_due);
+        prop_assert!(d.moved_over.is_empty());
     }
 }

@@ -44,6 +44,8 @@ pub fn deadline(rule: &str, start: &str) -> punkt_core::DeadlineRequest {
         start: start.into(),
         first_notice: false,
         uncertain: false,
+        start_latest: None,
+        time: None,
         matter_id: None,
         note: None,
         days: None,
