@@ -79,8 +79,14 @@ for (const m of vocab.matchAll(/vocabulary!\(\s*(?:\/\/\/[^\n]*\n\s*)*(\w+),\s*"
 }
 const dupSource = readFileSync(join(repo, 'crates/core/src/duplicates.rs'), 'utf8');
 for (const m of dupSource.matchAll(/add\(-?[0-9.]+, "([a-z_]+)"\)/g)) for (const l of langs) if (!has(cats[l], `duplicates.reason.${m[1]}`)) problems.push(`${l}: no text for duplicate reason ${m[1]}`);
-const rules = JSON.parse(readFileSync(join(repo, 'crates/model/data/deadline-rules.json'), 'utf8'));
-for (const r of rules.rules ?? rules) for (const l of langs) if (!has(cats[l], `vocab.rule.${r.id}`)) problems.push(`${l}: no name for deadline rule ${r.id}`);
+// Deadline rules carry their names in the rule book (a server may bring a newer one); the
+// procedures they are grouped by are named here.
+const book = JSON.parse(readFileSync(join(repo, 'crates/model/data/rule-book.json'), 'utf8'));
+for (const r of book.rules) {
+  for (const l of langs) if (!r.names?.[l]?.trim()) problems.push(`${l}: no name for deadline rule ${r.id}`);
+  for (const l of langs) if (!has(cats[l], `deadline.track.${r.track}`)) problems.push(`${l}: no name for procedure ${r.track}`);
+  for (const l of langs) if (!has(cats[l], `deadline.limit_${r.unit}`)) problems.push(`${l}: no text for unit ${r.unit}`);
+}
 
 if (problems.length) {
   console.error(problems.join('\n'));

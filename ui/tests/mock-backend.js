@@ -106,11 +106,17 @@
     { client_id: 'c2', display_name: 'Olena Kovalenko', deadline_id: 'd2', rule: 'return-appeal', from: addDays(-5), due: addDays(2), uncertain: true, days_left: 2, overdue: false },
     { client_id: 'c2', display_name: 'Olena Kovalenko', deadline_id: 'd3', rule: 'wsa-complaint', from: addDays(-20), due: addDays(10), uncertain: false, days_left: 10, overdue: false },
   ];
+  // A few rules of crates/model/data/rule-book.json, in its shape.
+  const names = (pl, en) => ({ pl, en, uk: `${en} (uk)`, ru: `${en} (ru)` });
+  const rule = (id, track, limit, unit, shift, n, basis, extra = {}) => ({ id, track, limit, unit, runs_from: 'delivery', shift, names: n, basis, confidence: 'high', ...extra });
   const rules = [
-    { id: 'refugee-board-appeal', limit_days: 14, runs_from: 'delivery', name_pl: '', name_en: '', basis: '', confidence: 'high' },
-    { id: 'return-appeal', limit_days: 7, runs_from: 'delivery', name_pl: '', name_en: '', basis: '', confidence: 'high' },
-    { id: 'wsa-complaint', limit_days: 30, runs_from: 'delivery', name_pl: '', name_en: '', basis: '', confidence: 'verify' },
+    rule('refugee-board-appeal', 'asylum', 14, 'days', 'kpa', names('Odwołanie do Rady do Spraw Uchodźców', 'Appeal to the Refugee Board'), 'KPA art. 129 §2'),
+    rule('return-appeal', 'return', 7, 'days', 'kpa', names('Odwołanie od decyzji o zobowiązaniu do powrotu', 'Appeal against a return decision'), 'u.o.c. art. 321 ust. 1–2'),
+    rule('voluntary-departure', 'return', 30, 'days', 'none', names('Termin dobrowolnego wyjazdu wyznaczony w decyzji (8–30 dni)', 'Voluntary departure period set in the decision (8–30 days)'), 'u.o.c. art. 315 ust. 1', { min: 8 }),
+    rule('arrest-48h', 'detention', 48, 'hours', 'none', names('Zatrzymanie cudzoziemca: najdłużej 48 godzin', 'Arrest of a foreigner: at most 48 hours'), 'u.o.c. art. 394 ust. 1'),
+    rule('wsa-complaint', 'court', 30, 'days', 'ppsa', names('Skarga do WSA na decyzję ostateczną', 'Complaint to the administrative court'), 'PPSA art. 53 §1', { confidence: 'verify' }),
   ];
+  const RULES_VERSION = '2026.1';
 
   // The closed vocabularies and checks update_client applies, as crates/core/src/dto.rs does.
   const VULNERABILITIES = ['illness_or_disability', 'torture_survivor', 'violence_victim', 'trafficking_victim', 'lgbt', 'single_parent', 'pregnancy', 'unaccompanied_minor', 'elderly'];
@@ -184,15 +190,20 @@
     const wd = new Date(`${iso}T00:00:00Z`).getUTCDay();
     return wd === 6 ? 'Saturday' : wd === 0 ? 'Sunday' : null;
   };
-  const countDays = (rule, limit, from, uncertain) => {
+  const countDays = (rule, limit, from, uncertain, shift = 'kpa', basis = '') => {
     const nominal = plus(from, limit);
     let due = nominal;
     const moved = [];
+    const base = { rule, limit, unit: 'days', shift, from, from_time: null, nominal_due: nominal, due_time: null, basis, rules_version: RULES_VERSION, latest: null, deemed_delivery: null, day_off: null };
+    if (shift === 'none') {
+      const off = nonWorking(due);
+      return { ...base, due, moved_over: [], uncertain, explanation: `${limit} days from ${from} end on ${due}${off ? ', and this limit does not move to the next working day' : ''}`, day_off: off };
+    }
     for (let reason; (reason = nonWorking(due)); due = plus(due, 1)) moved.push({ date: due, reason });
     let explanation = `${limit} days from ${from} (counted from the next day) end on ${nominal}`;
     if (moved.length) explanation += `; moved to the next working day ${due} because ${moved.map((m) => `${m.date} is a ${m.reason.replace('holiday: ', 'holiday ')}`).join(', ')}`;
     if (uncertain) explanation += '; the start date is uncertain: this is the earliest possible deadline, counted from the earliest possible start';
-    return { rule, limit_days: limit, from, nominal_due: nominal, due, moved_over: moved, uncertain, explanation, deemed_delivery: null, day_off: null };
+    return { ...base, due, moved_over: moved, uncertain, explanation };
   };
   /** compute_deadline and add_deadline: refusals name the field (note, days, due) as the backend's do. */
   const computeDeadline = (input) => {
@@ -208,7 +219,7 @@
       let explanation = `the day set by the authority or the court: ${named}`;
       if (off) explanation += `; it is a ${off.replace('holiday: ', 'holiday ')}: check whether it moves to the next working day`;
       if (uncertain) explanation += '; the date is uncertain';
-      return { rule: 'custom-date', limit_days: Math.round((Date.parse(named) - Date.parse(start)) / 86400000), from: start, nominal_due: named, due: named, moved_over: [], uncertain, explanation, deemed_delivery: null, day_off: off ?? null };
+      return { rule: 'custom-date', limit: Math.round((Date.parse(named) - Date.parse(start)) / 86400000), unit: 'date', shift: 'none', from: start, from_time: null, nominal_due: named, due: named, due_time: null, moved_over: [], uncertain, explanation, deemed_delivery: null, day_off: off ?? null, basis: 'as named by the authority or the court', rules_version: RULES_VERSION, latest: null };
     }
     let count;
     if (input.rule === 'custom-days') {
@@ -219,7 +230,25 @@
     } else {
       const rule = rules.find((r) => r.id === input.rule);
       if (!rule) throw err('unknown_rule', `unknown deadline rule '${input.rule}'`);
-      count = (from) => countDays(rule.id, rule.limit_days, from, uncertain);
+      if (rule.unit === 'hours') {
+        if (!/^\d{1,2}:\d{2}$/.test(input.time ?? '')) throw invalidField('time', 'the hour of the event: a limit in hours runs from it');
+        const end = new Date(Date.parse(`${start}T${input.time.padStart(5, '0')}:00Z`) + rule.limit * 3600000).toISOString();
+        const [endDay, endTime] = [end.slice(0, 10), end.slice(11, 16)];
+        return { rule: rule.id, limit: rule.limit, unit: 'hours', shift: 'none', from: start, from_time: input.time, nominal_due: endDay, due: endDay, due_time: endTime, moved_over: [], uncertain, explanation: `${rule.limit} hours from ${start} ${input.time} end on ${endDay} at ${endTime}`, deemed_delivery: null, day_off: null, basis: rule.basis, rules_version: RULES_VERSION, latest: null };
+      }
+      let limit = rule.limit;
+      if (rule.min != null) {
+        if (!Number.isInteger(input.days)) throw invalidField('days', `the days the decision set (${rule.min} to ${rule.limit})`);
+        if (input.days < rule.min || input.days > rule.limit) throw invalidField('days', `${input.days} days: the decision sets ${rule.min} to ${rule.limit} days`);
+        limit = input.days;
+      }
+      count = (from) => countDays(rule.id, limit, from, uncertain, rule.shift, rule.basis);
+    }
+    if (input.start_latest) {
+      const latest = day(input.start_latest);
+      const first = count(start);
+      const last = count(latest);
+      return { ...first, uncertain: true, latest: { from: last.from, due: last.due, due_time: last.due_time } };
     }
     if (!input.first_notice) return count(start);
     const delivered = plus(start, 14);
@@ -269,7 +298,7 @@
     set_author: ({ name }) => { state.author = text(name); return null; },
     home: () => { needUnlocked(); return { organisation: 'Fundacja', author: state.author, today, board: board.slice(0, 50), board_total: board.length, urgent_days: 3, recent: Object.values(state.clients).map(summary), conflicted: Object.values(state.clients).filter((c) => c.conflicts.length).map(summary), sync: { enrolment: null, pending_documents: 2, cursor: 0, last_sync: null }, clients: Object.keys(state.clients).length }; },
     deadline_board: ({ limit }) => ({ entries: board.slice(0, limit), total: board.length }),
-    vocabulary: () => ({ sexes: ['female', 'male', 'other', 'unknown'], services: ['legal', 'psychological', 'social'], legal_statuses: ['asylum_seeker', 'detained', 'refugee_status'], vulnerabilities: VULNERABILITIES, matter_kinds: ['return'], matter_statuses: MATTER_STATUSES, identifier_kinds: IDENTIFIER_KINDS, cities: ['Lublin', 'Warszawa'], centres: CENTRES, deadline_rules: rules }),
+    vocabulary: () => ({ sexes: ['female', 'male', 'other', 'unknown'], services: ['legal', 'psychological', 'social'], legal_statuses: ['asylum_seeker', 'detained', 'refugee_status'], vulnerabilities: VULNERABILITIES, matter_kinds: ['return'], matter_statuses: MATTER_STATUSES, identifier_kinds: IDENTIFIER_KINDS, cities: ['Lublin', 'Warszawa'], centres: CENTRES, deadline_rules: rules, rule_book: { version: RULES_VERSION, serial: 1, published: '2026-12-05' } }),
     search: ({ query }) => {
       needUnlocked();
       const q = query.toLowerCase();
@@ -355,7 +384,7 @@
       const due = computeDeadline(input);
       const file = state.clients[id];
       if (!file) throw err('unknown_client', `no client file with id ${id}`);
-      const deadline = { id: `d${nextId++}`, rule: due.rule, from: due.from, due: due.due, uncertain: due.uncertain, done: false, matter_id: input.matter_id ?? null, note: text(input.note) };
+      const deadline = { id: `d${nextId++}`, rule: due.rule, from: due.from, due: due.due, uncertain: due.uncertain, due_time: due.due_time, due_latest: due.latest?.due ?? null, rules_version: due.rules_version, done: false, matter_id: input.matter_id ?? null, note: text(input.note) };
       file.deadlines.push(deadline);
       file.deadlines.sort((a, b) => a.due.localeCompare(b.due) || a.id.localeCompare(b.id));
       return { id: deadline.id, client_id: id, ...due };

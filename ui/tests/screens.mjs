@@ -569,9 +569,9 @@ test('deadline calculator: due date with the days it moved over', async ({ open,
   await shot('calculator');
 });
 
-const VOLUNTARY = 'Dobrowolny wyjazd (decyzja o zobowiązaniu do powrotu)';
+const COURT_ORDER = 'Uiszczenie wpisu od skargi (wezwanie WSA)';
 
-test('deadlines: a voluntary departure of 30 days moves off a Sunday and is listed with its note', async ({ open, page, shot }) => {
+test('deadlines: a limit of 30 days a court set moves off a Sunday and is listed with its note', async ({ open, page, shot }) => {
   await open({ unlocked: true });
   await page.getByTestId('recent').getByText('Taras').click();
   await page.getByTestId('tab-deadlines').click();
@@ -580,7 +580,7 @@ test('deadlines: a voluntary departure of 30 days moves off a Sunday and is list
   await shot('deadline-rules-grouped');
   await page.getByRole('option', { name: 'Termin wyznaczony w decyzji lub przez sąd (w dniach)' }).click();
   await page.getByTestId('deadline-needs').waitFor();
-  await page.getByTestId('deadline-note').fill(VOLUNTARY);
+  await page.getByTestId('deadline-note').fill(COURT_ORDER);
   await page.getByTestId('deadline-days').fill('30');
   await page.getByTestId('deadline-start').fill('2026-11-06');
   // 30 days from 6 November end on Sunday 6 December: the deadline is Monday.
@@ -591,14 +591,14 @@ test('deadlines: a voluntary departure of 30 days moves off a Sunday and is list
   await page.getByTestId('due').scrollIntoViewIfNeeded();
   await shot('deadline-custom-days');
   await page.getByTestId('deadline-save').click();
-  const row = page.getByTestId('deadlines').locator('tr', { hasText: VOLUNTARY });
+  const row = page.getByTestId('deadlines').locator('tr', { hasText: COURT_ORDER });
   await row.waitFor();
   assert((await row.innerText()).includes('2026-12-07'), `row reads: ${await row.innerText()}`);
   assert((await row.innerText()).includes('Termin wyznaczony w decyzji lub przez sąd (w dniach)'), 'the rule name is missing');
   const sent = await calls(page, 'add_deadline');
   assert(sent.length === 1, 'not saved once');
   const input = sent[0].args.input;
-  assert(input.rule === 'custom-days' && input.days === 30 && input.note === VOLUNTARY && input.due === null && input.start === '2026-11-06' && input.first_notice === false, `sent ${JSON.stringify(input)}`);
+  assert(input.rule === 'custom-days' && input.days === 30 && input.note === COURT_ORDER && input.due === null && input.start === '2026-11-06' && input.first_notice === false, `sent ${JSON.stringify(input)}`);
   await shot('deadlines-custom');
 });
 
@@ -628,10 +628,70 @@ test('deadline calculator: a day the court named on a Sunday is kept as named an
   await page.getByTestId('error').getByText('Sprawdź to pole: dzień wyznaczony przez organ lub sąd.').waitFor();
   // Back to a rule of the law: no day, no days, no note goes with it.
   await page.getByTestId('deadline-rule').click();
-  await page.getByRole('option', { name: 'Odwołanie od decyzji o powrocie (7 dni)' }).click();
+  await page.getByRole('option', { name: 'Odwołanie od decyzji o zobowiązaniu do powrotu' }).click();
   await page.getByTestId('due').getByText('Termin upływa: 2026-11-23').waitFor();
   const law = (await calls(page, 'compute_deadline')).at(-1).args.input;
   assert(law.rule === 'return-appeal' && law.due === null && law.days === null && law.note === null, `sent ${JSON.stringify(law)}`);
+});
+
+test('deadline calculator: voluntary departure takes the days the decision set, 8 to 30, and never moves off a holiday', async ({ open, page, shot }) => {
+  await open({ unlocked: true });
+  await page.getByTestId('nav-calculator').click();
+  await page.getByTestId('deadline-rule').click();
+  await page.getByRole('option', { name: 'Termin dobrowolnego wyjazdu wyznaczony w decyzji (8–30 dni)' }).click();
+  assert((await page.getByTestId('deadline-no-shift').innerText()).includes('nie przesuwa się'), 'no warning that it does not move');
+  assert((await page.getByTestId('deadline-basis').innerText()) === 'u.o.c. art. 315 ust. 1', 'basis not shown');
+  const days = page.getByTestId('deadline-decision-days');
+  assert((await page.getByText('Liczba dni wyznaczona w decyzji (8–30)').count()) === 1, 'the range is not named');
+  await page.getByTestId('deadline-start').fill('2025-12-16');
+  assert((await page.getByTestId('due').count()) === 0, 'counted before the days were given');
+  await days.fill('5');
+  await page.getByTestId('error').getByText('liczba dni', { exact: false }).waitFor();
+  await days.fill('8');
+  await page.getByTestId('due').getByText('Termin upływa: 2025-12-24').waitFor();
+  const stays = await page.getByTestId('due-stays').innerText();
+  assert(stays.includes('ale ten termin się nie przesuwa') && stays.includes('Wigilia'), `stays: ${stays}`);
+  assert((await page.getByTestId('due-basis').innerText()).includes('zasady w wersji 2026.1'), 'no rule book version');
+  const sent = (await calls(page, 'compute_deadline')).at(-1).args.input;
+  assert(sent.rule === 'voluntary-departure' && sent.days === 8 && sent.time === null, `sent ${JSON.stringify(sent)}`);
+  await shot('calculator-voluntary-departure');
+});
+
+test('deadline calculator: a limit in hours asks for the hour and ends at an hour', async ({ open, page, shot }) => {
+  await open({ unlocked: true });
+  await page.getByTestId('nav-calculator').click();
+  await page.getByTestId('deadline-rule').click();
+  await page.getByRole('option', { name: 'Zatrzymanie cudzoziemca: najdłużej 48 godzin' }).click();
+  await page.getByTestId('deadline-start').fill('2026-12-24');
+  assert((await page.getByTestId('due').count()) === 0, 'counted without the hour');
+  await page.getByTestId('deadline-time').fill('10:30');
+  await page.getByTestId('due').getByText('Termin upływa: 2026-12-26 10:30').waitFor();
+  assert((await page.getByTestId('due').innerText()).includes('48 godz.'), 'the limit in hours not said');
+  await shot('calculator-hours');
+});
+
+test('deadline calculator: a start known only between two days shows both deadlines', async ({ open, page, shot }) => {
+  await open({ unlocked: true });
+  await page.getByTestId('nav-calculator').click();
+  await page.getByTestId('deadline-rule').click();
+  await page.getByRole('option', { name: 'Odwołanie do Rady do Spraw Uchodźców' }).click();
+  await page.getByTestId('deadline-start').fill('2026-03-02');
+  await page.getByTestId('deadline-uncertain').check();
+  await page.getByTestId('deadline-start-latest').fill('2026-03-06');
+  await page.getByTestId('due').getByText('Termin upływa: 2026-03-16').waitFor();
+  const latest = await page.getByTestId('due-latest').innerText();
+  assert(latest.includes('2026-03-06') && latest.includes('2026-03-20'), `latest: ${latest}`);
+  const sent = (await calls(page, 'compute_deadline')).at(-1).args.input;
+  assert(sent.uncertain === true && sent.start_latest === '2026-03-06', `sent ${JSON.stringify(sent)}`);
+  await shot('calculator-range');
+});
+
+test('deadline calculator: rules are named and grouped in English from the rule book', async ({ open, page }) => {
+  await open({ unlocked: true, language: 'en' });
+  await page.getByTestId('nav-calculator').click();
+  await page.getByTestId('deadline-rule').click();
+  await page.getByRole('option', { name: 'Voluntary departure period set in the decision (8–30 days)' }).waitFor();
+  assert((await page.getByText('Return and leaving').count()) === 1, 'the procedure group is not named');
 });
 
 test('deadlines: one the decision set without a note is refused, the field named in Polish, nothing saved', async ({ open, page, shot }) => {
@@ -654,12 +714,12 @@ test('deadlines: one the decision set without a note is refused, the field named
 
 test('home: a deadline the decision set shows its note on the board', async ({ open, page, shot }) => {
   const board = [
-    { client_id: 'c1', display_name: 'Taras Shevchenko', deadline_id: 'dv', rule: 'custom-days', from: '2026-11-06', due: '2026-12-07', uncertain: false, note: VOLUNTARY, days_left: 2, overdue: false },
+    { client_id: 'c1', display_name: 'Taras Shevchenko', deadline_id: 'dv', rule: 'custom-days', from: '2026-11-06', due: '2026-12-07', uncertain: false, note: COURT_ORDER, days_left: 2, overdue: false },
     { client_id: 'c2', display_name: 'Olena Kovalenko', deadline_id: 'd3', rule: 'wsa-complaint', from: '2026-11-01', due: '2026-12-10', uncertain: false, note: null, days_left: 10, overdue: false },
   ];
   await open({ unlocked: true, board });
   const row = page.getByTestId('board-row').first();
-  await row.getByText(VOLUNTARY).waitFor();
+  await row.getByText(COURT_ORDER).waitFor();
   assert((await row.innerText()).includes('Termin wyznaczony w decyzji lub przez sąd (w dniach)'), 'the rule name is missing');
   // The note comes with the board (from the index): no file is opened for it.
   assert((await calls(page, 'client')).length === 0, 'a file was read for the board');

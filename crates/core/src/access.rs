@@ -252,7 +252,15 @@ impl Punkt {
                 .map(|d| {
                     vec![
                         e(&d.due),
-                        l.vocab("rule", &d.rule),
+                        match self.rules().get(&d.rule) {
+                            Ok(r) => e(match lang {
+                                "pl" => &r.names.pl,
+                                "uk" => &r.names.uk,
+                                "ru" => &r.names.ru,
+                                _ => &r.names.en,
+                            }),
+                            Err(_) => l.vocab("rule", &d.rule),
+                        },
                         format!("{}: {}", l.doc("from"), e(&d.from)),
                     ]
                 })

@@ -152,11 +152,11 @@ fn date_field(
 }
 
 impl DeadlineRule {
-    fn from_date(&self) -> Option<NaiveDate> {
+    fn first_day(&self) -> Option<NaiveDate> {
         date_field(&self.id, "", &self.in_force_from).ok().flatten()
     }
 
-    fn until_date(&self) -> Option<NaiveDate> {
+    fn last_day(&self) -> Option<NaiveDate> {
         date_field(&self.id, "", &self.in_force_until)
             .ok()
             .flatten()
@@ -164,7 +164,7 @@ impl DeadlineRule {
 
     /// Whether this version counts an event on `day`.
     pub fn in_force_on(&self, day: NaiveDate) -> bool {
-        self.from_date().is_none_or(|f| day >= f) && self.until_date().is_none_or(|u| day <= u)
+        self.first_day().is_none_or(|f| day >= f) && self.last_day().is_none_or(|u| day <= u)
     }
 
     fn check(&self) -> Result<(), String> {
@@ -376,7 +376,7 @@ impl RuleBook {
             match out.iter_mut().find(|o| o.id == r.id) {
                 None => out.push(r.clone()),
                 Some(o) => {
-                    let later = r.from_date() > o.from_date();
+                    let later = r.first_day() > o.first_day();
                     if r.in_force_on(today.0) || (!o.in_force_on(today.0) && later) {
                         *o = r.clone();
                     }
@@ -578,6 +578,7 @@ impl RuleBook {
         };
         let mut due = nominal;
         let mut moved_over = Vec::new();
+        let mut day_off = None;
         let mut explanation = format!("{what} end on {}", fmt_day(nominal));
         if let Some(t) = &due_time {
             explanation.push_str(&format!(" at {t}"));
@@ -610,7 +611,8 @@ impl RuleBook {
                 }
             }
             None => {
-                if let Some(reason) = cal.non_working_reason(due) {
+                day_off = cal.non_working_reason(due);
+                if let Some(reason) = &day_off {
                     explanation.push_str(&format!(
                         "; {} is a {}, and this limit does not move to the next working day",
                         fmt_day(due),
@@ -644,7 +646,7 @@ impl RuleBook {
             uncertain: options.uncertain,
             explanation,
             deemed_delivery: None,
-            day_off: None,
+            day_off,
             basis: rule.basis.clone(),
             rules_version: self.version.clone(),
             latest: None,
@@ -654,8 +656,8 @@ impl RuleBook {
 }
 
 fn overlap(a: &DeadlineRule, b: &DeadlineRule) -> bool {
-    let starts = |r: &DeadlineRule| r.from_date().unwrap_or(NaiveDate::MIN);
-    let ends = |r: &DeadlineRule| r.until_date().unwrap_or(NaiveDate::MAX);
+    let starts = |r: &DeadlineRule| r.first_day().unwrap_or(NaiveDate::MIN);
+    let ends = |r: &DeadlineRule| r.last_day().unwrap_or(NaiveDate::MAX);
     starts(a) <= ends(b) && starts(b) <= ends(a)
 }
 
@@ -797,8 +799,9 @@ pub struct DueDate {
     pub explanation: String,
     /// Set when the start is a deemed delivery of a letter not collected.
     pub deemed_delivery: Option<String>,
-    /// For a day the authority or the court named: why it is not a working day, when it is
-    /// not (`Saturday`, `Sunday`, `holiday: <name>`, as in `SkippedDay::reason`).
+    /// For a day the authority or the court named, or a limit that never moves: why the due
+    /// day is not a working day, when it is not (`Saturday`, `Sunday`, `holiday: <name>`, as in
+    /// `SkippedDay::reason`).
     pub day_off: Option<String>,
     /// The legal basis of the rule counted.
     pub basis: String,
@@ -1000,6 +1003,10 @@ mod tests {
         let d = count("voluntary-departure", "2025-12-16", with_days(8));
         assert_eq!(d.due, "2025-12-24");
         assert!(d.moved_over.is_empty());
+        assert_eq!(
+            d.day_off.as_deref(),
+            Some("holiday: Wigilia Bożego Narodzenia")
+        );
         assert!(
             d.explanation
                 .contains("does not move to the next working day"),
@@ -1238,6 +1245,47 @@ mod tests {
         assert_eq!(
             old.iter().find(|r| r.id == "return-appeal").unwrap().limit,
             14
+        );
+    }
+
+    #[test]
+    fn docs_list_every_rule() {
+        let doc = include_str!("../../../docs/deadlines.md");
+        for r in book().all() {
+            assert!(
+                doc.contains(&format!("`{}`", r.id)),
+                "docs/deadlines.md lacks {}",
+                r.id
+            );
+            assert!(
+                doc.contains(&r.basis),
+                "docs/deadlines.md lacks the basis of {}",
+                r.id
+            );
+        }
+        assert!(doc.contains(&format!("version **{}**", book().version)));
+    }
+
+    #[test]
+    fn weeks_end_on_the_same_day_of_the_week() {
+        // The sprzeciw stated as 2 weeks: Thu 10 Dec 2026 -> Thu 24 Dec (holiday) -> Mon 28 Dec.
+        let json = BUILT_IN_RULES.replacen(
+            "\"limit\": 14,\n      \"unit\": \"days\",\n      \"runs_from\": \"delivery\",\n      \"shift\": \"ppsa\"",
+            "\"limit\": 2,\n      \"unit\": \"weeks\",\n      \"runs_from\": \"delivery\",\n      \"shift\": \"ppsa\"",
+            1,
+        );
+        assert_ne!(json, BUILT_IN_RULES);
+        let weeks = RuleBook::from_json(&json).unwrap();
+        let d = weeks
+            .compute(
+                "wsa-objection",
+                "2026-12-10".parse().unwrap(),
+                &CountOptions::default(),
+            )
+            .unwrap();
+        assert_eq!(
+            (d.unit, d.nominal_due.as_str(), d.due.as_str()),
+            (Unit::Weeks, "2026-12-24", "2026-12-28")
         );
     }
 }

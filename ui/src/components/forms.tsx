@@ -2,7 +2,7 @@ import type { TFunction } from 'i18next';
 import { Alert, Button, Checkbox, Group, NumberInput, SegmentedControl, Select, Stack, Text, Textarea, TextInput } from '@mantine/core';
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { api, type ConsultationInput, type DeadlineInput, type DueDate, type PlaceInput } from '../ipc';
+import { api, type ConsultationInput, type DeadlineInput, type DeadlineRule as Rule, type DueDate, type PlaceInput, type RuleNames } from '../ipc';
 import { today, useVocab } from '../state';
 import { ErrorAlert } from './errors';
 
@@ -11,8 +11,32 @@ const ISO = /^\d{4}-\d{2}-\d{2}$/;
 /** `a` is a day before `b`, both written YYYY-MM-DD (anything else is for the backend to judge). */
 export const isoBefore = (a: string, b: string | null | undefined) => !!b && ISO.test(a.trim()) && ISO.test(b.trim()) && a.trim() < b.trim();
 
-export function ruleOptions(t: TFunction, ids: string[]) {
-  return ids.map((id) => ({ value: id, label: t(`vocab.rule.${id}`, { defaultValue: id }) }));
+/** A rule's name in the interface language: from the rule book (which a server may bring
+ * newer than this build), or the catalogue for the limits a decision or court sets. */
+export function useRuleName(): (id: string) => string {
+  const { t, i18n } = useTranslation();
+  const vocab = useVocab();
+  return (id: string) => {
+    const r = vocab.deadline_rules.find((x) => x.id === id);
+    if (!r) return t(`vocab.rule.${id}`, { defaultValue: id });
+    const lang = i18n.language.slice(0, 2) as keyof RuleNames;
+    return r.names[lang] ?? r.names.en;
+  };
+}
+
+/** The rule book's rules to choose from, grouped by procedure, then the limits a decision or a
+ * court sets. */
+export function ruleGroups(t: TFunction, rules: Rule[], name: (id: string) => string) {
+  const tracks = ['residence', 'asylum', 'return', 'detention', 'court', 'ukraine'];
+  const order = (tr: string) => (tracks.indexOf(tr) < 0 ? tracks.length : tracks.indexOf(tr));
+  const byTrack = [...new Set(rules.map((r) => r.track))].sort((a, b) => order(a) - order(b));
+  return [
+    ...byTrack.map((track) => ({
+      group: t(`deadline.track.${track}`, { defaultValue: track }),
+      items: rules.filter((r) => r.track === track).map((r) => ({ value: r.id, label: name(r.id) })),
+    })),
+    { group: t('deadline.group_set'), items: [CUSTOM_DAYS, CUSTOM_DATE].map((id) => ({ value: id, label: name(id) })) },
+  ];
 }
 
 /** A limit in days the decision or the court set (voluntary departure, a court's order to
@@ -26,22 +50,27 @@ export const isCustomRule = (rule: string) => rule === CUSTOM_DAYS || rule === C
 /** What the form sends: `days` and `due` only for the rule they belong to, the note only where
  * the form asks for it (a note typed for a custom deadline stays in the form, not in a
  * deadline of the rule book chosen afterwards). */
-export function deadlineInput(v: DeadlineInput): DeadlineInput {
+export function deadlineInput(v: DeadlineInput, rule?: Rule): DeadlineInput {
+  const uncertain = v.rule !== CUSTOM_DATE && !!v.uncertain;
   return {
     ...v,
     first_notice: v.rule !== CUSTOM_DATE && !!v.first_notice,
     // A named day is what the letter says: "uncertain" (earliest possible deadline) has no
     // meaning for it.
-    uncertain: v.rule !== CUSTOM_DATE && !!v.uncertain,
+    uncertain,
+    start_latest: uncertain && v.start_latest?.trim() ? v.start_latest.trim() : null,
+    time: rule?.unit === 'hours' ? (v.time ?? null) : null,
     note: isCustomRule(v.rule) ? (v.note ?? null) : null,
-    days: v.rule === CUSTOM_DAYS ? (v.days ?? null) : null,
+    days: v.rule === CUSTOM_DAYS || rule?.min != null ? (v.days ?? null) : null,
     due: v.rule === CUSTOM_DATE ? (v.due ?? null) : null,
   };
 }
 
 /** Everything the due date depends on is typed (a half-typed date would only bring refusals). */
-function readyToCompute(v: DeadlineInput): boolean {
+function readyToCompute(v: DeadlineInput, rule?: Rule): boolean {
   if (!v.rule || !ISO.test(v.start)) return false;
+  if (rule?.min != null && typeof v.days !== 'number') return false;
+  if (rule?.unit === 'hours' && !/^\d{1,2}:\d{2}$/.test(v.time ?? '')) return false;
   if (!isCustomRule(v.rule)) return true;
   if (!v.note?.trim()) return false;
   return v.rule === CUSTOM_DAYS ? typeof v.days === 'number' : ISO.test(v.due ?? '');
@@ -50,10 +79,10 @@ function readyToCompute(v: DeadlineInput): boolean {
 /** A deadline as lists show it: its rule, and its note, which is what tells apart the deadlines
  * the decision or the court set (they all share two rule names). */
 export function DeadlineRule({ rule, note }: { rule: string; note?: string | null }) {
-  const { t } = useTranslation();
+  const name = useRuleName();
   return (
     <Stack gap={0}>
-      <Text size="sm">{t(`vocab.rule.${rule}`, { defaultValue: rule })}</Text>
+      <Text size="sm">{name(rule)}</Text>
       {note && <Text size="sm" fw={600} data-testid="deadline-row-note">{note}</Text>}
     </Stack>
   );
@@ -76,19 +105,27 @@ export function DueExplanation({ due }: { due: DueDate }) {
     reason.startsWith('holiday: ') ? `${t('deadline.holiday')}: ${reason.slice(9)}` : t('deadline.weekend');
   const moved = due.moved_over.map((d) => `${d.date} (${why(d.reason)})`);
   const named = due.rule === CUSTOM_DATE;
-  const off = named ? dayOff(t, due) : null;
+  const off = dayOff(t, due);
+  const when = (day: string, time: string | null) => (time ? `${day} ${time}` : day);
   return (
-    <Alert color={due.uncertain || off ? 'yellow' : 'blue'} data-testid="due" title={`${t('deadline.due')}: ${due.due}`}>
+    <Alert color={due.uncertain || off ? 'yellow' : 'blue'} data-testid="due" title={`${t('deadline.due')}: ${when(due.due, due.due_time)}`}>
       <Stack gap={2}>
         {due.deemed_delivery && <Text size="sm">{t('deadline.deemed', { date: due.deemed_delivery })}</Text>}
         {named ? (
           <Text size="sm">{t('deadline.set_day', { date: due.from })}</Text>
+        ) : due.unit === 'date' ? (
+          <Text size="sm">{t('deadline.law_day')}</Text>
         ) : (
-          <Text size="sm">{t('deadline.limit', { count: due.limit_days })} · {t('deadline.nominal', { date: due.nominal_due })}</Text>
+          <Text size="sm">{t(`deadline.limit_${due.unit}`, { count: due.limit })} · {t('deadline.nominal', { date: when(due.nominal_due, due.due_time) })}</Text>
         )}
-        {off && <Text size="sm" fw={600} data-testid="due-day-off">{t('deadline.day_off', { date: due.due, why: off })}</Text>}
+        {off && named && <Text size="sm" fw={600} data-testid="due-day-off">{t('deadline.day_off', { date: due.due, why: off })}</Text>}
+        {off && !named && <Text size="sm" fw={600} data-testid="due-stays">{t('deadline.stays', { date: due.due, why: off })}</Text>}
         {moved.length > 0 && <Text size="sm" data-testid="due-moved">{t('deadline.moved', { days: moved.join(', ') })}</Text>}
+        {due.latest && (
+          <Text size="sm" fw={600} data-testid="due-latest">{t('deadline.latest', { from: due.latest.from, due: when(due.latest.due, due.latest.due_time) })}</Text>
+        )}
         {due.uncertain && <Text size="sm">{t('home.uncertain')}</Text>}
+        <Text size="xs" c="dimmed" data-testid="due-basis">{t('deadline.basis', { basis: due.basis, version: due.rules_version })}</Text>
       </Stack>
     </Alert>
   );
@@ -101,7 +138,9 @@ export function DeadlineFields({ value, onChange }: { value: DeadlineInput; onCh
   const vocab = useVocab();
   const [due, setDue] = useState<DueDate | null>(null);
   const [error, setError] = useState<unknown>(null);
-  const ready = readyToCompute(value);
+  const rule = vocab.deadline_rules.find((r) => r.id === value.rule);
+  const ready = readyToCompute(value, rule);
+  const name = useRuleName();
   useEffect(() => {
     let live = true;
     if (!ready) {
@@ -109,20 +148,16 @@ export function DeadlineFields({ value, onChange }: { value: DeadlineInput; onCh
       setError(null);
       return;
     }
-    api.computeDeadline(deadlineInput(value)).then(
+    api.computeDeadline(deadlineInput(value, rule)).then(
       (d) => live && (setDue(d), setError(null)),
       (e) => live && (setDue(null), setError(e)),
     );
     return () => {
       live = false;
     };
-  }, [value, ready]);
-  const rule = vocab.deadline_rules.find((r) => r.id === value.rule);
+  }, [value, ready, rule]);
   const custom = isCustomRule(value.rule);
-  const rules = [
-    { group: t('deadline.group_law'), items: ruleOptions(t, vocab.deadline_rules.map((r) => r.id).filter((id) => !isCustomRule(id))) },
-    { group: t('deadline.group_set'), items: ruleOptions(t, [CUSTOM_DAYS, CUSTOM_DATE]) },
-  ];
+  const rules = ruleGroups(t, vocab.deadline_rules, name);
   return (
     <Stack gap="xs">
       <Select
@@ -134,7 +169,22 @@ export function DeadlineFields({ value, onChange }: { value: DeadlineInput; onCh
         searchable
         placeholder={t('common.choose')}
       />
+      {rule && <Text size="xs" c="dimmed" data-testid="deadline-basis">{rule.basis}</Text>}
       {rule?.confidence === 'verify' && <Text size="xs" c="orange">{t('deadline.verify')}</Text>}
+      {rule?.shift === 'none' && rule.unit !== 'hours' && <Text size="xs" c="orange" data-testid="deadline-no-shift">{t('deadline.no_shift')}</Text>}
+      {rule?.min != null && (
+        <NumberInput
+          data-testid="deadline-decision-days"
+          label={t('deadline.decision_days', { min: rule.min, max: rule.limit })}
+          withAsterisk
+          min={rule.min}
+          max={rule.limit}
+          allowDecimal={false}
+          allowNegative={false}
+          value={value.days ?? ''}
+          onChange={(n) => onChange({ ...value, days: typeof n === 'number' ? n : null })}
+        />
+      )}
       {custom && (
         <TextInput data-testid="deadline-note" label={t('deadline.note')} description={t('deadline.note_help')} withAsterisk value={value.note ?? ''} onChange={(e) => onChange({ ...value, note: e.currentTarget.value })} />
       )}
@@ -159,8 +209,14 @@ export function DeadlineFields({ value, onChange }: { value: DeadlineInput; onCh
       {value.rule !== CUSTOM_DATE && (
         <Checkbox data-testid="deadline-first-notice" label={t('deadline.first_notice')} checked={!!value.first_notice} onChange={(e) => onChange({ ...value, first_notice: e.currentTarget.checked })} />
       )}
+      {rule?.unit === 'hours' && (
+        <TextInput data-testid="deadline-time" label={t('deadline.time')} description={t('deadline.time_help')} withAsterisk placeholder="10:30" value={value.time ?? ''} onChange={(e) => onChange({ ...value, time: e.currentTarget.value })} />
+      )}
       {value.rule !== CUSTOM_DATE && (
         <Checkbox data-testid="deadline-uncertain" label={t('deadline.uncertain')} checked={!!value.uncertain} onChange={(e) => onChange({ ...value, uncertain: e.currentTarget.checked })} />
+      )}
+      {value.rule !== CUSTOM_DATE && value.uncertain && (
+        <TextInput data-testid="deadline-start-latest" label={t('deadline.start_latest')} description={t('deadline.start_latest_help')} placeholder="2026-01-31" value={value.start_latest ?? ''} onChange={(e) => onChange({ ...value, start_latest: e.currentTarget.value })} />
       )}
       {custom && !ready && <Text size="xs" c="dimmed" data-testid="deadline-needs">{t('deadline.preview_needs')}</Text>}
       {due && <DueExplanation due={due} />}
@@ -175,11 +231,12 @@ export function emptyDeadline(): DeadlineInput {
 
 export function DeadlineForm({ clientId, onSaved }: { clientId: string; onSaved: (due: string) => void }) {
   const { t } = useTranslation();
+  const vocab = useVocab();
   const [value, setValue] = useState<DeadlineInput>(emptyDeadline());
   const [error, setError] = useState<unknown>(null);
   const save = async () => {
     try {
-      const d = await api.addDeadline(clientId, deadlineInput(value));
+      const d = await api.addDeadline(clientId, deadlineInput(value, vocab.deadline_rules.find((r) => r.id === value.rule)));
       setValue(emptyDeadline());
       setError(null);
       onSaved(d.due);

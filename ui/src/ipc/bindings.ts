@@ -377,8 +377,9 @@ uncertain: boolean, explanation: string,
  */
 deemed_delivery: string | null, 
 /**
- * For a day the authority or the court named: why it is not a working day, when it is
- * not (`Saturday`, `Sunday`, `holiday: <name>`, as in `SkippedDay::reason`).
+ * For a day the authority or the court named, or a limit that never moves: why the due
+ * day is not a working day, when it is not (`Saturday`, `Sunday`, `holiday: <name>`, as in
+ * `SkippedDay::reason`).
  */
 day_off: string | null, 
 /**
@@ -424,8 +425,9 @@ uncertain: boolean, explanation: string,
  */
 deemed_delivery: string | null, 
 /**
- * For a day the authority or the court named: why it is not a working day, when it is
- * not (`Saturday`, `Sunday`, `holiday: <name>`, as in `SkippedDay::reason`).
+ * For a day the authority or the court named, or a limit that never moves: why the due
+ * day is not a working day, when it is not (`Saturday`, `Sunday`, `holiday: <name>`, as in
+ * `SkippedDay::reason`).
  */
 day_off: string | null, 
 /**
@@ -478,6 +480,16 @@ in_force_until?: string | null,
  * Unit `date`: the day the law names.
  */
 ends_on?: string | null, note?: string | null, };
+
+export type RuleNames = { pl: string, en: string, uk: string, ru: string, };
+
+export type Unit = "days" | "weeks" | "months" | "working_days" | "hours" | "date";
+
+export type Shift = "kpa" | "ppsa" | "kpk" | "none";
+
+export type LatestDue = { from: string, due: string, due_time: string | null, };
+
+export type RuleBookVersion = { version: string, serial: number, published: string, };
 
 export type ClientSummary = { id: string, display_name: string, birth_date: string | null, citizenship: string | null, updated_at: string, };
 

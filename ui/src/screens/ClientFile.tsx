@@ -577,8 +577,14 @@ export function ClientFile({ id }: { id: string }) {
               <Table.Tbody>
                 {c.deadlines.map((d) => (
                   <Table.Tr key={d.id} style={d.done ? { opacity: 0.6 } : undefined}>
-                    <Table.Td>{d.due}{d.uncertain && <Badge ml="xs" color="yellow" variant="outline" title={t('home.uncertain')}>?</Badge>}</Table.Td>
-                    <Table.Td><DeadlineRule rule={d.rule} note={d.note} /></Table.Td>
+                    <Table.Td>
+                      {d.due}{d.due_time && ` ${d.due_time}`}{d.uncertain && <Badge ml="xs" color="yellow" variant="outline" title={t('home.uncertain')}>?</Badge>}
+                      {d.due_latest && <Text size="xs" c="dimmed" data-testid="deadline-row-latest">{t('deadline.latest_short', { date: d.due_latest })}</Text>}
+                    </Table.Td>
+                    <Table.Td>
+                      <DeadlineRule rule={d.rule} note={d.note} />
+                      {d.rules_version && <Text size="xs" c="dimmed" data-testid="deadline-row-version">{t('deadline.counted_with', { version: d.rules_version })}</Text>}
+                    </Table.Td>
                     <Table.Td>{d.from}</Table.Td>
                     <Table.Td><Checkbox checked={d.done} aria-label={t('client.done')} onChange={(e) => api.setDeadlineDone(id, d.id, e.currentTarget.checked).then(load, notify.error)} /></Table.Td>
                   </Table.Tr>

@@ -110,7 +110,7 @@ export function Visit() {
         update({ ...v, current: cur });
         flush();
       }
-      if (c.withDeadline && c.deadline.rule) await api.addDeadline(id, deadlineInput(c.deadline));
+      if (c.withDeadline && c.deadline.rule) await api.addDeadline(id, deadlineInput(c.deadline, vocab.deadline_rules.find((r) => r.id === c.deadline.rule)));
       const next = { ...v, current: freshCurrent(), seen: [...v.seen, { id, name }] };
       update(next);
       await api.saveDraft(DRAFT, next as unknown as JsonValue);
