@@ -403,8 +403,11 @@ enum DeadlineCommand {
         #[command(flatten)]
         args: DeadlineArgs,
     },
-    /// List the deadline rules.
+    /// List the deadline rules (of the built-in rule book).
     Rules,
+    /// Install a newer rule book (a JSON file in the format of crates/model/data/rule-book.json)
+    /// in this store; a book that does not read or is not newer is refused and nothing changes.
+    InstallRules { file: PathBuf },
     /// Mark a deadline as met.
     Done {
         client_id: String,
@@ -708,6 +711,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let mut punkt = open(&dir)?;
             punkt.set_deadline_done(&client_id, &deadline_id, true)?;
             print(&serde_json::json!({ "id": deadline_id, "done": true }))
+        }
+        Command::Deadline(DeadlineCommand::InstallRules { file }) => {
+            let json = std::fs::read_to_string(&file)
+                .with_context(|| format!("reading {}", file.display()))?;
+            let mut punkt = open(&dir)?;
+            print(&punkt.install_rule_book(&json)?)
         }
         Command::Deadline(_) => unreachable!("handled above"),
         Command::Deadlines { within } => print(&open(&dir)?.deadline_board(within)?),

@@ -31,6 +31,7 @@ pub mod org_keys;
 pub mod referrals;
 pub mod report;
 pub mod retention;
+pub mod rule_book;
 pub mod search;
 pub mod sections;
 pub mod sync;
@@ -242,9 +243,10 @@ impl Punkt {
     fn from_store(store: Store) -> Punkt {
         let actor = hex_actor(&store.info().actor_id);
         let author = store.meta_value(META_AUTHOR).ok().flatten();
+        let rules = rule_book::book_in_use(Punkt::installed_rule_book(&store));
         Punkt {
             store,
-            rules: RuleBook::built_in(),
+            rules,
             actor,
             fixed_now: None,
             author,

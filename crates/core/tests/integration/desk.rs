@@ -672,3 +672,57 @@ fn departure_ranges_of_starts_and_hours_are_recorded_as_counted() {
         ]
     );
 }
+
+/// A newer rule book installed here is used from then on and kept across a restart; a book that
+/// does not read, or is not newer, is refused with the reason and the one in use stays.
+/// Deadlines recorded before keep the version they were counted with.
+#[test]
+fn a_newer_rule_book_is_installed_and_a_bad_one_refused_keeping_the_last() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut p = store(dir.path());
+    let id = client(&mut p, TARAS);
+    let built_in = punkt_model::deadlines::RuleBook::built_in_json();
+    let before = p.rule_book();
+    let recorded = p
+        .add_deadline(&id, common::deadline("wsa-complaint", "2026-12-01"))
+        .unwrap();
+    assert_eq!(recorded.due.rules_version, before.version);
+    // A corrected book: the complaint to the administrative court stated as 31 days.
+    let newer = built_in
+        .replace("\"version\": \"2026.1\"", "\"version\": \"2026.2\"")
+        .replace("\"serial\": 1,", "\"serial\": 2,")
+        .replacen("\"limit\": 30,\n      \"unit\": \"days\",\n      \"runs_from\": \"delivery\",\n      \"shift\": \"ppsa\"", "\"limit\": 31,\n      \"unit\": \"days\",\n      \"runs_from\": \"delivery\",\n      \"shift\": \"ppsa\"", 1);
+    assert_ne!(newer, built_in);
+    // Bad books first: refused, the built-in one stays.
+    for (bad, why) in [
+        ("{\"format\": 1}".to_string(), "rule book"),
+        (built_in.to_string(), "not newer"),
+        (
+            newer.replace("\"limit\": 31", "\"limit\": 0"),
+            "impossible limit",
+        ),
+    ] {
+        let e = p.install_rule_book(&bad).unwrap_err().to_string();
+        assert!(e.contains(why), "{e}");
+        assert_eq!(p.rule_book(), before);
+    }
+    let installed = p.install_rule_book(&newer).unwrap();
+    assert_eq!(
+        (installed.version.as_str(), installed.serial),
+        ("2026.2", 2)
+    );
+    let due = p
+        .compute_deadline(&common::deadline("wsa-complaint", "2026-12-01"))
+        .unwrap();
+    assert_eq!((due.limit, due.rules_version.as_str()), (31, "2026.2"));
+    // The same book again is not newer.
+    assert!(p.install_rule_book(&newer).is_err());
+    drop(p);
+    let p = reopen(dir.path());
+    assert_eq!(p.rule_book().version, "2026.2");
+    // The deadline recorded before keeps its version and its day.
+    let file = p.client(&id).unwrap();
+    let kept = file.deadlines.values().next().unwrap();
+    assert_eq!(kept.rules_version.as_deref(), Some(before.version.as_str()));
+    assert_eq!(kept.due.to_string(), recorded.due.due);
+}
