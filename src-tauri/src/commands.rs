@@ -582,6 +582,16 @@ pub async fn revoke_device(desk: State<'_, Desk>, device_id: String) -> UiResult
     with_server(&desk, move |p, t| Ok(p.revoke_device(t, &device_id)?)).await
 }
 
+/// Publish a rule book of deadlines (the JSON file's text) for the consortium (coordinators):
+/// signed with the organisation's key, used here from now on.
+#[tauri::command]
+pub async fn publish_rule_book(
+    desk: State<'_, Desk>,
+    book: String,
+) -> UiResult<punkt_model::deadlines::RuleBookVersion> {
+    with_server(&desk, move |p, t| Ok(p.publish_rule_book(t, &book)?)).await
+}
+
 /// This laptop's check code and the organisation's laptops waiting for keys it holds.
 #[tauri::command]
 pub async fn keys_waiting(desk: State<'_, Desk>) -> UiResult<punkt_core::keys::KeysWaiting> {

@@ -74,6 +74,7 @@ punkt_commands!(
     undo_erasure,
     revoke_device,
     keys_waiting,
+    publish_rule_book,
     give_keys,
     make_enrol_code,
     add_team_user,

@@ -716,6 +716,7 @@ impl<S: Storage> Engine<S> {
             directory: String::new(),
             keys: String::new(),
             compact: Vec::new(),
+            rule_book: 0,
         })
     }
 
@@ -746,6 +747,8 @@ impl<S: Storage> Engine<S> {
                 .org_key_chain(&org, after, punkt_sync::wire::MAX_ORG_KEYS_PAGE as u32)
                 .await
                 .map(Response::OrgKeys),
+            Request::PutRuleBook(b) => self.put_rule_book(device, b).await,
+            Request::RuleBook => self.store.rule_book().await.map(Response::RuleBook),
         };
         result.unwrap_or_else(|e| Response::Refused(refusal("server_error", e.to_string())))
     }
@@ -831,6 +834,85 @@ impl<S: Storage> Engine<S> {
             "not_found",
             format!("no {what} {name} in {}", device.organisation),
         ))
+    }
+
+    /// A coordinator publishes a rule book of deadlines and holidays for the consortium: it
+    /// must read as one (`RuleBook::from_json`), carry the serial it says, be newer than the
+    /// newest kept, and be signed by the coordinator's organisation with the signing key it
+    /// published for `epoch`. Laptops check the signature again against the keys they follow;
+    /// these checks keep a bad book from being handed out at all.
+    async fn put_rule_book(
+        &self,
+        device: &Device,
+        b: punkt_sync::wire::SignedRuleBook,
+    ) -> Result<Response, StorageError> {
+        if let Some(r) = self.coordinator_only(device, "rule book").await {
+            return Ok(Response::Refused(r));
+        }
+        let bad = |code: &str, why: String| Ok(Response::Refused(refusal(code, why)));
+        if b.org != device.organisation {
+            return bad(
+                "forbidden",
+                format!(
+                    "a rule book signed for {} from a laptop of {}",
+                    b.org, device.organisation
+                ),
+            );
+        }
+        let book = match punkt_model::deadlines::RuleBook::from_json(&b.book) {
+            Ok(book) => book,
+            Err(e) => return bad("malformed", e.to_string()),
+        };
+        if book.serial != b.serial {
+            return bad(
+                "malformed",
+                format!(
+                    "the book says serial {}, the message {}",
+                    book.serial, b.serial
+                ),
+            );
+        }
+        let signing = self
+            .store
+            .org_key_chain(&b.org, b.epoch.saturating_sub(1), 1)
+            .await?
+            .into_iter()
+            .next()
+            .filter(|k| k.epoch == b.epoch)
+            .and_then(|k| <[u8; 32]>::try_from(k.signing_key.as_slice()).ok());
+        let signed = signing.is_some_and(|key| {
+            punkt_e2e::verify_rule_book(&key, &b.org, b.epoch, b.serial, &b.book, &b.signature)
+        });
+        if !signed {
+            self.audit_refusal(device, "rule book: the signature does not check")
+                .await;
+            return bad(
+                "forbidden",
+                format!(
+                    "the rule book is not signed with the keys {} published for epoch {}",
+                    b.org, b.epoch
+                ),
+            );
+        }
+        let (version, serial) = (book.version.clone(), b.serial);
+        if !self
+            .store
+            .publish_rule_book(b, &device.device_id, self.now())
+            .await?
+        {
+            return bad(
+                "not_newer",
+                format!("rule book serial {serial} is not newer than the one the server holds"),
+            );
+        }
+        self.audit(
+            "rule_book",
+            Some(device),
+            None,
+            format!("rule book {version} (serial {serial}) published"),
+        )
+        .await;
+        Ok(Response::RuleBook(self.store.rule_book().await?))
     }
 
     async fn team_request(&self, device: &Device) -> Result<Response, StorageError> {
@@ -1486,6 +1568,7 @@ impl<S: Storage> Engine<S> {
             directory,
             keys,
             compact,
+            rule_book: self.store.rule_book_serial().await?,
         })
     }
 

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use punkt_sync::docs::{heads_from_bytes, heads_to_bytes, sorted};
 use punkt_sync::wire::ERASED_KIND;
 
-use punkt_sync::wire::{KeyGrant, OrgKeys, ScopeEpoch, SharedKey, WrappedKey};
+use punkt_sync::wire::{KeyGrant, OrgKeys, ScopeEpoch, SharedKey, SignedRuleBook, WrappedKey};
 
 use crate::storage::{
     timestamp, Approval, AuditEvent, Changed, Device, DocWrite, HeldDoc, Hold, NewDevice, Result,
@@ -97,6 +97,10 @@ CREATE TABLE IF NOT EXISTS org_keys (
     org TEXT NOT NULL, epoch BIGINT NOT NULL, public_key BYTEA NOT NULL,
     signing_key BYTEA NOT NULL, link BYTEA NOT NULL, created_by TEXT NOT NULL,
     created_at BIGINT NOT NULL, PRIMARY KEY (org, epoch));
+CREATE TABLE IF NOT EXISTS rule_books (
+    serial BIGINT PRIMARY KEY, org TEXT NOT NULL, epoch BIGINT NOT NULL,
+    book TEXT NOT NULL, signature BYTEA NOT NULL, published_by TEXT NOT NULL,
+    published_at BIGINT NOT NULL);
 ";
 
 /// How the connection to PostgreSQL is protected: libpq's `sslmode` values, read from the
@@ -721,6 +725,69 @@ impl Storage for PostgresStorage {
             )
             .await?;
         Ok(rows.iter().map(org_keys_row).collect())
+    }
+
+    async fn rule_book(&self) -> Result<Option<SignedRuleBook>> {
+        let c = self.client().await?;
+        let row = c
+            .query_opt(
+                "SELECT org, epoch, serial, book, signature FROM rule_books
+                 ORDER BY serial DESC LIMIT 1",
+                &[],
+            )
+            .await?;
+        Ok(row.map(|r| SignedRuleBook {
+            org: r.get(0),
+            epoch: r.get::<_, i64>(1) as u32,
+            serial: r.get::<_, i64>(2) as u64,
+            book: r.get(3),
+            signature: r.get::<_, Vec<u8>>(4).into(),
+        }))
+    }
+
+    async fn rule_book_serial(&self) -> Result<u64> {
+        let c = self.client().await?;
+        let row = c
+            .query_one("SELECT COALESCE(MAX(serial), 0) FROM rule_books", &[])
+            .await?;
+        Ok(row.get::<_, i64>(0) as u64)
+    }
+
+    async fn publish_rule_book(
+        &self,
+        b: SignedRuleBook,
+        published_by: &str,
+        now: i64,
+    ) -> Result<bool> {
+        let mut c = self.client().await?;
+        let tx = c.transaction().await?;
+        // One publisher at a time: the serial check and the insert are one step.
+        tx.execute("LOCK TABLE rule_books IN EXCLUSIVE MODE", &[])
+            .await?;
+        let newest: i64 = tx
+            .query_one("SELECT COALESCE(MAX(serial), 0) FROM rule_books", &[])
+            .await?
+            .get(0);
+        if b.serial as i64 <= newest {
+            return Ok(false);
+        }
+        tx.execute(
+            "INSERT INTO rule_books(serial, org, epoch, book, signature, published_by,
+                 published_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            &[
+                &(b.serial as i64),
+                &b.org,
+                &(b.epoch as i64),
+                &b.book,
+                &b.signature.as_slice(),
+                &published_by,
+                &now,
+            ],
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(true)
     }
 
     async fn publish_org_keys(&self, k: OrgKeys, created_by: &str, now: i64) -> Result<bool> {

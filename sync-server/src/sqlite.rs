@@ -8,7 +8,7 @@ use punkt_sync::docs::{heads_from_bytes, heads_to_bytes, sorted};
 use punkt_sync::wire::ERASED_KIND;
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
-use punkt_sync::wire::{KeyGrant, OrgKeys, ScopeEpoch, SharedKey, WrappedKey};
+use punkt_sync::wire::{KeyGrant, OrgKeys, ScopeEpoch, SharedKey, SignedRuleBook, WrappedKey};
 
 use crate::storage::{
     timestamp, Approval, AuditEvent, Changed, Device, DocWrite, HeldDoc, Hold, NewDevice, Result,
@@ -126,7 +126,11 @@ fn upgrade(conn: &Connection) -> Result<()> {
          CREATE TABLE IF NOT EXISTS org_keys (
             org TEXT NOT NULL, epoch INTEGER NOT NULL, public_key BLOB NOT NULL,
             signing_key BLOB NOT NULL, link BLOB NOT NULL, created_by TEXT NOT NULL,
-            created_at INTEGER NOT NULL, PRIMARY KEY (org, epoch)) WITHOUT ROWID;",
+            created_at INTEGER NOT NULL, PRIMARY KEY (org, epoch)) WITHOUT ROWID;
+         CREATE TABLE IF NOT EXISTS rule_books (
+            serial INTEGER PRIMARY KEY, org TEXT NOT NULL, epoch INTEGER NOT NULL,
+            book TEXT NOT NULL, signature BLOB NOT NULL, published_by TEXT NOT NULL,
+            published_at INTEGER NOT NULL);",
     )?;
     // Grants made before endorsements (protocol 6 as first written).
     if !conn
@@ -521,6 +525,72 @@ impl Storage for SqliteStorage {
             ))?
             .query_map(params![org, after, limit], org_keys_row)?
             .collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+        .await
+    }
+
+    async fn rule_book(&self) -> Result<Option<SignedRuleBook>> {
+        self.run(move |c| {
+            Ok(c.prepare_cached(
+                "SELECT org, epoch, serial, book, signature FROM rule_books
+                 ORDER BY serial DESC LIMIT 1",
+            )?
+            .query_row([], |r| {
+                Ok(SignedRuleBook {
+                    org: r.get(0)?,
+                    epoch: r.get(1)?,
+                    serial: r.get::<_, i64>(2)? as u64,
+                    book: r.get(3)?,
+                    signature: r.get::<_, Vec<u8>>(4)?.into(),
+                })
+            })
+            .optional()?)
+        })
+        .await
+    }
+
+    async fn rule_book_serial(&self) -> Result<u64> {
+        self.run(move |c| {
+            Ok(
+                c.prepare_cached("SELECT COALESCE(MAX(serial), 0) FROM rule_books")?
+                    .query_row([], |r| r.get::<_, i64>(0))? as u64,
+            )
+        })
+        .await
+    }
+
+    async fn publish_rule_book(
+        &self,
+        b: SignedRuleBook,
+        published_by: &str,
+        now: i64,
+    ) -> Result<bool> {
+        let published_by = published_by.to_string();
+        self.run(move |c| {
+            let tx = c.transaction()?;
+            let newest: i64 =
+                tx.query_row("SELECT COALESCE(MAX(serial), 0) FROM rule_books", [], |r| {
+                    r.get(0)
+                })?;
+            if b.serial as i64 <= newest {
+                return Ok(false);
+            }
+            tx.execute(
+                "INSERT INTO rule_books(serial, org, epoch, book, signature, published_by,
+                     published_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![
+                    b.serial as i64,
+                    b.org,
+                    b.epoch,
+                    b.book,
+                    b.signature.into_vec(),
+                    published_by,
+                    now
+                ],
+            )?;
+            tx.commit()?;
+            Ok(true)
         })
         .await
     }

@@ -5,7 +5,7 @@
 
 use std::future::Future;
 
-use punkt_sync::wire::{KeyGrant, OrgKeys, ScopeEpoch, SharedKey, WrappedKey};
+use punkt_sync::wire::{KeyGrant, OrgKeys, ScopeEpoch, SharedKey, SignedRuleBook, WrappedKey};
 use punkt_sync::Hash;
 use serde::Serialize;
 use thiserror::Error;
@@ -333,6 +333,17 @@ pub trait Storage: Send + Sync + 'static {
         &self,
         keys: OrgKeys,
         created_by: &str,
+        now: i64,
+    ) -> impl Future<Output = Result<bool>> + Send;
+    /// The newest rule book published (the largest serial), if any.
+    fn rule_book(&self) -> impl Future<Output = Result<Option<SignedRuleBook>>> + Send;
+    /// The serial of the newest rule book published (0: none), for every push answer.
+    fn rule_book_serial(&self) -> impl Future<Output = Result<u64>> + Send;
+    /// Keep a rule book unless one with its serial or a larger one is kept: false when so.
+    fn publish_rule_book(
+        &self,
+        book: SignedRuleBook,
+        published_by: &str,
         now: i64,
     ) -> impl Future<Output = Result<bool>> + Send;
     fn users(&self) -> impl Future<Output = Result<Vec<(String, String, String)>>> + Send;

@@ -541,7 +541,7 @@
     enroll: () => { throw err('server_unreachable', 'cannot reach the sync server: connection refused'); },
     sync_now: () => {
       if (!scenario.syncSummary) throw err('not_enrolled', 'not enrolled');
-      return { sent: 1, received: 0, new_documents: 0, reconciled: 0, refused: [], erasures_sent: 0, erased: [], events_sent: 0, events_error: null, directory_error: null, tallies_resent: 0, tally_error: null, round_trips: 3, bytes_sent: 100, bytes_received: 100, pending_after: 0, cursor: 7, duration_ms: 40, finished_at: `${today}T12:00:00Z`, awaiting_keys: null, migrated: 0, keys_given: 0, compacted: 0, keys_rotated: 0, keys_rewrapped: 0, waiting_for_keys: [], org_keys_refused: [], ...scenario.syncSummary };
+      return { sent: 1, received: 0, new_documents: 0, reconciled: 0, refused: [], erasures_sent: 0, erased: [], events_sent: 0, events_error: null, directory_error: null, tallies_resent: 0, tally_error: null, round_trips: 3, bytes_sent: 100, bytes_received: 100, pending_after: 0, cursor: 7, duration_ms: 40, finished_at: `${today}T12:00:00Z`, awaiting_keys: null, migrated: 0, keys_given: 0, compacted: 0, keys_rotated: 0, keys_rewrapped: 0, waiting_for_keys: [], org_keys_refused: [], rule_book: null, rule_book_error: null, ...scenario.syncSummary };
     },
     // Team management (coordinators), answered as the server does (crates/core/src/team.rs).
     team: () => teamOf(),
@@ -550,6 +550,20 @@
       { organisation: 'Fundacja', epoch: 2, fingerprint: '3f9a 0c21 77e4 b810 5d2e 9a6c 01f7 e3b2', own: true },
       { organisation: 'Stowarzyszenie Interwencji Prawnej', epoch: 1, fingerprint: 'a41c 6e09 d2f3 8b75 0e6a 4c19 b7d2 55f0', own: false },
     ], waiting: state.waitingForKeys ?? (state.waitingForKeys = [...(scenario.waitingForKeys ?? [])]) }),
+    // A rule book published as crates/core/src/rule_book.rs does: it must read, and be newer.
+    publish_rule_book: ({ book }) => {
+      let parsed;
+      try {
+        parsed = JSON.parse(book);
+      } catch (e) {
+        throw invalidField('rule book', e.message);
+      }
+      if (typeof parsed.serial !== 'number' || !parsed.version) throw invalidField('rule book', 'missing field `serial`');
+      const current = state.ruleBook ?? { version: RULES_VERSION, serial: 1, published: '2026-12-05' };
+      if (parsed.serial <= current.serial) throw err('rule_book_not_newer', `rule book serial ${parsed.serial} is not newer than the one the server holds`);
+      state.ruleBook = { version: parsed.version, serial: parsed.serial, published: parsed.published };
+      return state.ruleBook;
+    },
     give_keys: ({ deviceId, checkCode }) => {
       const waiting = state.waitingForKeys ?? [];
       const w = waiting.find((x) => x.device_id === deviceId);

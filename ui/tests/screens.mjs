@@ -1141,6 +1141,41 @@ test('sync: a laptop without keys says so with its check code', async ({ open, p
   await shot('sync-awaiting-keys');
 });
 
+test('team: a coordinator publishes a newer rule book from a file; an older one is refused', async ({ open, page, shot }) => {
+  await open({ unlocked: true, team: TEAM });
+  await page.getByTestId('nav-sync').click();
+  const card = page.getByTestId('team-rule-book');
+  await card.waitFor();
+  assert((await card.getByTestId('rule-book-version').innerText()).includes('wersja 2026.1'), 'version in use not shown');
+  await card.getByTestId('rule-book-file').setInputFiles({ name: 'rules.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify({ format: 1, version: '2026.2', serial: 2, published: '2026-12-05', holidays: [], rules: [] })) });
+  await card.getByText('wersja 2026.2', { exact: false }).waitFor();
+  const sent = (await calls(page, 'publish_rule_book')).at(-1).args.book;
+  assert(JSON.parse(sent).serial === 2, 'the file was not sent whole');
+  await card.getByTestId('rule-book-file').setInputFiles({ name: 'old.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify({ format: 1, version: '2026.1', serial: 1, published: '2026-12-01' })) });
+  const error = await card.getByTestId('error').innerText();
+  assert(error.includes('podnieś numer'), `error: ${error}`);
+  assert((await card.getByTestId('rule-book-version').innerText()).includes('wersja 2026.2'), 'a refused book replaced the one in use');
+  await card.scrollIntoViewIfNeeded();
+  await shot('team-rule-book');
+});
+
+test('sync: a new rule book brought by the sync is said, and one refused says why', async ({ open, page, shot }) => {
+  await open({ unlocked: true, syncSummary: { rule_book: { version: '2026.2', serial: 2, published: '2026-12-05' }, rule_book_error: null } });
+  await page.getByTestId('nav-sync').click();
+  await page.getByTestId('sync-now').click();
+  assert((await page.getByTestId('sync-rule-book').innerText()).includes('wersja 2026.2'), 'new book not said');
+  assert((await page.getByTestId('sync-rule-book-error').count()) === 0, 'an error on a good book');
+});
+
+test('sync: a rule book the laptop refused is said in red with the reason', async ({ open, page, shot }) => {
+  await open({ unlocked: true, syncSummary: { rule_book_error: 'rule book serial 3: the signature of Fundacja A does not check; the book was changed after it was signed' } });
+  await page.getByTestId('nav-sync').click();
+  await page.getByTestId('sync-now').click();
+  const said = await page.getByTestId('sync-rule-book-error').innerText();
+  assert(said.includes('Nie przyjęto nowych zasad terminów') && said.includes('does not check') && said.includes('dotychczasowych'), `said: ${said}`);
+  await shot('sync-rule-book-refused');
+});
+
 test('team: an enrolled laptop of another role has no Team card', async ({ open, page }) => {
   await open({ unlocked: true, enrolment: { role: 'counsellor' } });
   await page.getByTestId('nav-sync').click();

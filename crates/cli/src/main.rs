@@ -408,6 +408,14 @@ enum DeadlineCommand {
     /// Install a newer rule book (a JSON file in the format of crates/model/data/rule-book.json)
     /// in this store; a book that does not read or is not newer is refused and nothing changes.
     InstallRules { file: PathBuf },
+    /// Publish a rule book for every laptop of the consortium through the sync server
+    /// (coordinators): signed with this organisation's key, used here too.
+    PublishRules {
+        file: PathBuf,
+        /// The server's CA certificate (PEM), when it is not publicly trusted.
+        #[arg(long)]
+        ca_cert: Option<PathBuf>,
+    },
     /// Mark a deadline as met.
     Done {
         client_id: String,
@@ -717,6 +725,13 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 .with_context(|| format!("reading {}", file.display()))?;
             let mut punkt = open(&dir)?;
             print(&punkt.install_rule_book(&json)?)
+        }
+        Command::Deadline(DeadlineCommand::PublishRules { file, ca_cert }) => {
+            let json = std::fs::read_to_string(&file)
+                .with_context(|| format!("reading {}", file.display()))?;
+            let mut punkt = open(&dir)?;
+            let mut t = punkt.transport(ca_cert.as_deref())?;
+            print(&punkt.publish_rule_book(&mut t, &json)?)
         }
         Command::Deadline(_) => unreachable!("handled above"),
         Command::Deadlines { within } => print(&open(&dir)?.deadline_board(within)?),

@@ -102,6 +102,7 @@ impl CoreError {
                 "key_mismatch" => "key_mismatch",
                 "not_found" => "not_found",
                 "exists" => "name_taken",
+                "not_newer" => "rule_book_not_newer",
                 "invalid" => "invalid_input",
                 _ => "sync_refused",
             },

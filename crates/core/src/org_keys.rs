@@ -32,6 +32,10 @@ const META_ORG_KEYS: &str = "e2e_org_keys";
 const META_ORG_KEYS_SEEN: &str = "e2e_org_keys_seen";
 /// Every other organisation's newest epoch this laptop verified (organisation → [`Pin`]).
 const META_ORG_PINS: &str = "e2e_org_pins";
+/// The signing key of every epoch of another organisation this laptop verified, kept after
+/// the pin moves on ("org/epoch" → hex): what a rule book signed in an earlier epoch is
+/// checked with.
+const META_ORG_SIGNERS: &str = "e2e_org_signers";
 
 /// An organisation's public key of one epoch, which referrals are sealed to.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -169,6 +173,32 @@ impl Punkt {
         }))
     }
 
+    /// The signing key `org` had in `epoch`, as this laptop knows it: derived here for its
+    /// own organisation, verified along the chain for another.
+    pub(crate) fn org_signing_key(&self, org: &str, epoch: u32) -> Result<Option<[u8; 32]>> {
+        if org == self.organisation() {
+            return Ok(self
+                .own_keys(epoch)?
+                .map(|(_, signer)| signer.verifying_key()));
+        }
+        let signers: BTreeMap<String, String> = self.meta_map(META_ORG_SIGNERS)?;
+        Ok(signers.get(&format!("{org}/{epoch}")).and_then(|h| {
+            let mut key = [0u8; 32];
+            hex::decode_to_slice(h, &mut key).ok()?;
+            Some(key)
+        }))
+    }
+
+    /// This organisation's newest epoch whose org key is held here, and its signer.
+    pub(crate) fn own_signer(&self) -> Result<Option<(u32, OrgSigner)>> {
+        let org = self.organisation().to_string();
+        let Some((epoch, k)) = self.store.newest_scope_key(&org, ORG_SCOPE)? else {
+            return Ok(None);
+        };
+        let k = SecretKey::from_bytes(k.as_ref()).map_err(crate::keys::e2e)?;
+        Ok(Some((epoch, OrgSigner::of_organisation(&k))))
+    }
+
     /// This organisation's keys of epoch `epoch`, derived from its org key if held here.
     fn own_keys(&self, epoch: u32) -> Result<Option<(OrgKeys, OrgSigner)>> {
         let org = self.organisation().to_string();
@@ -265,6 +295,7 @@ impl Punkt {
 
         // Every other organisation's.
         let mut pins: BTreeMap<String, Pin> = self.meta_map(META_ORG_PINS)?;
+        let mut signers: BTreeMap<String, String> = self.meta_map(META_ORG_SIGNERS)?;
         let mut seen: BTreeMap<String, String> = self.meta_map(META_ORG_KEYS_SEEN)?;
         let mut keys: BTreeMap<String, OrgKey> = BTreeMap::new();
         let others: BTreeSet<String> = reply
@@ -333,6 +364,9 @@ impl Punkt {
                     broken = true;
                     break;
                 }
+                signers
+                    .entry(format!("{o}/{}", pin.epoch))
+                    .or_insert_with(|| pin.signing_key.clone());
                 pin = Pin::of(next);
             }
             // What is listed now for the trusted epoch must be what was trusted.
@@ -346,6 +380,11 @@ impl Punkt {
                 broken = true;
             }
             if !broken {
+                for p in std::iter::once(&pin) {
+                    signers
+                        .entry(format!("{o}/{}", p.epoch))
+                        .or_insert_with(|| p.signing_key.clone());
+                }
                 keys.insert(
                     o.clone(),
                     OrgKey {
@@ -358,6 +397,7 @@ impl Punkt {
         }
         self.set_meta_map(META_ORG_KEYS, &keys)?;
         self.set_meta_map(META_ORG_PINS, &pins)?;
+        self.set_meta_map(META_ORG_SIGNERS, &signers)?;
         self.set_meta_map(META_ORG_KEYS_SEEN, &seen)?;
         Ok(reply)
     }

@@ -292,6 +292,10 @@ pub struct SyncSummary {
     /// key it did not sign, or one changed since seen): nothing is sealed to them until they
     /// are listed right; their coordinators compare fingerprints by phone.
     pub org_keys_refused: Vec<crate::org_keys::OrgKeyRefused>,
+    /// A newer rule book of deadlines this sync brought and this laptop now counts with.
+    pub rule_book: Option<punkt_model::deadlines::RuleBookVersion>,
+    /// Why the server's newer rule book was refused (the one in use stays).
+    pub rule_book_error: Option<String>,
 }
 
 /// Where a sync is, for a progress display.
@@ -566,6 +570,10 @@ impl Punkt {
         self.note_directory_tag(&reply.directory)?;
         self.store
             .set_meta(crate::keys::META_SERVER_KEYS_TAG, &reply.keys)?;
+        self.store.set_meta(
+            crate::rule_book::META_SERVER_RULE_BOOK,
+            &reply.rule_book.to_string(),
+        )?;
         Ok(reply)
     }
 
@@ -910,6 +918,11 @@ impl Punkt {
         match self.resend_stale_tallies(t, &mut summary) {
             Ok(n) => summary.tallies_resent = n as u64,
             Err(e) => summary.tally_error = Some(e.code().to_string()),
+        }
+        // 7. A newer rule book of deadlines on the server: fetched, checked and used. Not
+        // fatal: the book in use stays.
+        if let Err(e) = self.follow_rule_book(t, &mut summary) {
+            summary.rule_book_error = Some(e.to_string());
         }
         self.finish(summary, cursor, started)
     }

@@ -583,6 +583,55 @@ impl OrgSigner {
     }
 }
 
+fn rule_book_message(organisation: &str, epoch: u32, serial: u64, book: &str) -> Vec<u8> {
+    context(
+        "punkt/rule-book/v1",
+        &[
+            organisation.as_bytes(),
+            &epoch.to_be_bytes(),
+            &serial.to_be_bytes(),
+            book.as_bytes(),
+        ],
+    )
+}
+
+impl OrgSigner {
+    /// The organisation's signature of a rule book of deadlines (its JSON text and serial),
+    /// which laptops of every organisation check before counting with it.
+    pub fn sign_rule_book(
+        &self,
+        organisation: &str,
+        epoch: u32,
+        serial: u64,
+        book: &str,
+    ) -> [u8; 64] {
+        use ed25519_dalek::Signer;
+        self.0
+            .sign(&rule_book_message(organisation, epoch, serial, book))
+            .to_bytes()
+    }
+}
+
+/// Whether `signature` is `organisation`'s signature, with its signing key of `epoch`
+/// (`signing`), of the rule book `book` with `serial`.
+pub fn verify_rule_book(
+    signing: &[u8; 32],
+    organisation: &str,
+    epoch: u32,
+    serial: u64,
+    book: &str,
+    signature: &[u8],
+) -> bool {
+    let Ok(key) = ed25519_dalek::VerifyingKey::from_bytes(signing) else {
+        return false;
+    };
+    let Ok(sig) = ed25519_dalek::Signature::from_slice(signature) else {
+        return false;
+    };
+    key.verify_strict(&rule_book_message(organisation, epoch, serial, book), &sig)
+        .is_ok()
+}
+
 /// Whether `link` is the signature, by the previous epoch's signing key `previous`, of the
 /// keys of `next` (strict verification: no malleable or weak-key signatures).
 pub fn verify_link(previous: &[u8; 32], next: &OrgEpochKeys, link: &[u8]) -> bool {

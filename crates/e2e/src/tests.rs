@@ -336,3 +336,68 @@ fn fingerprints_are_32_hex_digits_and_tell_epochs_apart() {
         })
     );
 }
+
+#[test]
+fn a_rule_book_signature_covers_its_text_serial_organisation_and_epoch() {
+    let org_key = SecretKey::random();
+    let signer = OrgSigner::of_organisation(&org_key);
+    let public = signer.verifying_key();
+    let sig = signer.sign_rule_book("Fundacja A", 3, 7, "{\"serial\": 7}");
+    assert!(verify_rule_book(
+        &public,
+        "Fundacja A",
+        3,
+        7,
+        "{\"serial\": 7}",
+        &sig
+    ));
+    assert!(!verify_rule_book(
+        &public,
+        "Fundacja A",
+        3,
+        7,
+        "{\"serial\": 8}",
+        &sig
+    ));
+    assert!(!verify_rule_book(
+        &public,
+        "Fundacja A",
+        3,
+        8,
+        "{\"serial\": 7}",
+        &sig
+    ));
+    assert!(!verify_rule_book(
+        &public,
+        "Fundacja B",
+        3,
+        7,
+        "{\"serial\": 7}",
+        &sig
+    ));
+    assert!(!verify_rule_book(
+        &public,
+        "Fundacja A",
+        4,
+        7,
+        "{\"serial\": 7}",
+        &sig
+    ));
+    assert!(!verify_rule_book(
+        &public,
+        "Fundacja A",
+        3,
+        7,
+        "{\"serial\": 7}",
+        &sig[..63]
+    ));
+    let other = OrgSigner::of_organisation(&SecretKey::random()).verifying_key();
+    assert!(!verify_rule_book(
+        &other,
+        "Fundacja A",
+        3,
+        7,
+        "{\"serial\": 7}",
+        &sig
+    ));
+}

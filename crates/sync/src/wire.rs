@@ -125,6 +125,31 @@ pub enum Request {
         org: String,
         after: u32,
     },
+    /// Publish a rule book of deadlines and holidays for every laptop of the consortium
+    /// (version 6, coordinators only), signed by the coordinator's organisation. Answered
+    /// with `RuleBook`.
+    PutRuleBook(SignedRuleBook),
+    /// "The newest rule book, please" (version 6): asked when a push answer's `rule_book`
+    /// is newer than the one the laptop uses. Answered with `RuleBook`.
+    RuleBook,
+}
+
+/// The largest rule book a server takes (its JSON text).
+pub const MAX_RULE_BOOK: usize = 1 << 20;
+
+/// A rule book of deadlines and holidays (`punkt_model::deadlines::RuleBook`, JSON text) as a
+/// coordinator's laptop signed it: with its organisation's signing key of `epoch`
+/// (`punkt_e2e::sign_rule_book`), which every laptop of the consortium can check against the
+/// organisation's keys it follows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignedRuleBook {
+    pub org: String,
+    pub epoch: u32,
+    /// The book's serial, as in its text (the server and laptops check they agree).
+    pub serial: u64,
+    pub book: String,
+    /// Ed25519, 64 bytes.
+    pub signature: ByteBuf,
 }
 
 /// The most entries one `OrgKeyChain` answer holds.
@@ -316,7 +341,7 @@ pub struct AuditEntry {
 
 /// The actions a device may record in the server's log (everything else the server logs
 /// itself).
-pub const RECORDED_ACTIONS: &[&str] = &["export", "merge", "retention"];
+pub const RECORDED_ACTIONS: &[&str] = &["export", "merge", "retention", "rule_book"];
 
 /// Something done on a device, for the server's audit log. `id` makes sending it again
 /// harmless.
@@ -584,6 +609,8 @@ pub enum Response {
     Keys(KeysReply),
     /// Version 6: an organisation's published keys (`Request::OrgKeyChain`).
     OrgKeys(Vec<OrgKeys>),
+    /// Version 6: the newest rule book the server holds, if any.
+    RuleBook(Option<SignedRuleBook>),
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -611,6 +638,9 @@ pub struct PushReply {
     /// device, once in step with the server, sends a sealed snapshot of each
     /// ([`DocPush::snapshot`]) to replace them.
     pub compact: Vec<String>,
+    /// The serial of the newest rule book the server holds (0: none): a laptop using an
+    /// older one asks for it (`RuleBook`).
+    pub rule_book: u64,
 }
 
 /// A short tag of the member organisations (sorted names), for telling whether a device's
@@ -854,6 +884,12 @@ fn org_keys(list: &[OrgKeys], most: usize) -> Result<(), WireError> {
     Ok(())
 }
 
+fn rule_book(b: &SignedRuleBook) -> Result<(), WireError> {
+    name("organisation", &b.org)?;
+    bound("rule book bytes", b.book.len(), MAX_RULE_BOOK)?;
+    key_len("signature", &b.signature, 64)
+}
+
 fn heads(h: &[Hash]) -> Result<(), WireError> {
     bound("heads", h.len(), limits::MAX_HEADS)
 }
@@ -1024,6 +1060,8 @@ impl Request {
                 org_keys(&k.org_keys, MAX_KEYS)?;
             }
             Request::OrgKeyChain { org, .. } => name("organisation", org)?,
+            Request::PutRuleBook(b) => rule_book(b)?,
+            Request::RuleBook => {}
         }
         Ok(())
     }
@@ -1078,6 +1116,11 @@ impl Response {
                 org_keys(&k.org_keys, limits::MAX_DOCS)?;
             }
             Response::OrgKeys(k) => org_keys(k, MAX_ORG_KEYS_PAGE)?,
+            Response::RuleBook(b) => {
+                if let Some(b) = b {
+                    rule_book(b)?;
+                }
+            }
             Response::Erase(r) => bound("documents", r.len(), limits::MAX_DOCS)?,
             Response::Audit(a) => bound("entries", a.len(), limits::MAX_AUDIT)?,
             Response::ConsortiumCount(c) => {

@@ -12,6 +12,7 @@ mod blind_server;
 mod consortium;
 mod erase_guard;
 mod org_keys;
+mod rule_books;
 mod store_upgrade;
 mod sync_compaction;
 mod sync_convergence;

@@ -757,7 +757,15 @@ waiting_for_keys: Array<WaitingLaptop>,
  * key it did not sign, or one changed since seen): nothing is sealed to them until they
  * are listed right; their coordinators compare fingerprints by phone.
  */
-org_keys_refused: Array<OrgKeyRefused>, };
+org_keys_refused: Array<OrgKeyRefused>, 
+/**
+ * A newer rule book of deadlines this sync brought and this laptop now counts with.
+ */
+rule_book: RuleBookVersion | null, 
+/**
+ * Why the server's newer rule book was refused (the one in use stays).
+ */
+rule_book_error: string | null, };
 
 export type SyncProgress = { phase: string, done: number, total: number, };
 

@@ -9,7 +9,7 @@ import type {
   PassphraseStrength, RecordedDeadline, Report, SavedFile, SearchHit, Settings, SyncStatus,
   SyncSummary, UiError, Vocabulary, ErasurePlan, ErasureReport, SectionView, SectionNoteInput, ReferralView, ReferralInput,
   ConsortiumKey, TallyReceipt, ConsortiumCount, RetentionRule, RetentionReport, FileAudit, AuditEntry,
-  Team, EnrolCode, HeldErasure, KeysWaiting,
+  Team, EnrolCode, HeldErasure, KeysWaiting, RuleBookVersion,
 } from './bindings';
 import type { JsonValue } from './json';
 
@@ -111,6 +111,8 @@ export const api = {
   // End-to-end keys (protocol 6): who waits for them, and giving them after the check code.
   keysWaiting: () => command<KeysWaiting>("keys_waiting"),
   giveKeys: (deviceId: string, checkCode: string) => command<string[]>("give_keys", { deviceId, checkCode }),
+  // A rule book of deadlines for the consortium (coordinators), signed and sent to the server.
+  publishRuleBook: (book: string) => command<RuleBookVersion>("publish_rule_book", { book }),
   heldErasures: () => command<HeldErasure[]>("held_erasures"),
   approve: (id: string, approve: boolean) => command<Team>("approve", { id, approve }),
   undoErasure: (batch: string) => command<HeldErasure[]>("undo_erasure", { batch }),

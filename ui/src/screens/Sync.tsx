@@ -79,6 +79,10 @@ export function SyncScreen() {
               <Stack gap={2} mt="sm">
                 <Text data-testid="sync-result">{t('sync.result', { sent: result.sent, received: result.received, new: result.new_documents, pending: result.pending_after })}</Text>
                 {result.refused.length > 0 && <Text c="orange" data-testid="sync-refused">{t('sync.refused', { count: result.refused.length })}</Text>}
+                {result.rule_book && <Text data-testid="sync-rule-book">{t('sync.rule_book', { version: result.rule_book.version })}</Text>}
+                {result.rule_book_error && (
+                  <Alert color="red" icon={null} data-testid="sync-rule-book-error">{t('sync.rule_book_error', { why: result.rule_book_error })}</Alert>
+                )}
                 {result.org_keys_refused.map((k) => (
                   <Alert key={k.organisation} color="red" icon={null} data-testid="sync-org-key-changed">
                     {t('sync.org_key_changed', { organisation: k.organisation, epoch: k.epoch })}

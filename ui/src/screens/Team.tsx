@@ -3,13 +3,14 @@
 // enrol a new laptop (shown once), and a lost or stolen laptop revoked. All of it is on the
 // server, which checks that the asker is a coordinator and logs every act.
 import { Alert, Badge, Button, Card, Checkbox, Group, Loader, Modal, NumberInput, Select, Stack, Table, Text, TextInput, Title } from '@mantine/core';
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ErrorAlert, useNotify } from '../components/errors';
 import { useDateTime } from '../components/dates';
 import { SecretCopyButton } from '../components/secrets';
 import { api, type EnrolCode, type KeysWaiting, type Team, type TeamDevice, type WaitingLaptop } from '../ipc';
 import { ROLES } from './Settings';
+import { useVocab } from '../state';
 
 /** How long a new code is valid by default, and the most the server allows (30 days). */
 const DEFAULT_HOURS = 48;
@@ -331,6 +332,40 @@ function WaitingForKeys({ keys, onChanged }: { keys: KeysWaiting; onChanged: () 
 
 /** Every organisation's keys as this laptop trusts them, with fingerprints for coordinators
  * to compare by phone (a server that put in a key of its own shows another fingerprint). */
+/** The rule book of deadlines the consortium counts with: its version here, and a newer one a
+ * coordinator publishes from a file (signed with the organisation's key; every laptop checks
+ * it at its next sync). */
+function RuleBookCard() {
+  const { t } = useTranslation();
+  const vocab = useVocab();
+  const notify = useNotify();
+  const file = useRef<HTMLInputElement>(null);
+  const [version, setVersion] = useState(vocab.rule_book);
+  const [error, setError] = useState<unknown>(null);
+  const publish = async (f: File) => {
+    try {
+      const v = await api.publishRuleBook(await f.text());
+      setVersion(v);
+      setError(null);
+      notify.ok(t('team.rule_book_published', { version: v.version }));
+    } catch (e) {
+      setError(e);
+    }
+  };
+  return (
+    <Card withBorder data-testid="team-rule-book">
+      <Title order={5}>{t('team.rule_book_title')}</Title>
+      <Text size="sm" data-testid="rule-book-version">{t('team.rule_book_in_use', { version: version.version, published: version.published })}</Text>
+      <Text size="sm" c="dimmed" mb="xs">{t('team.rule_book_help')}</Text>
+      <Group>
+        <Button variant="light" data-testid="rule-book-publish" onClick={() => file.current?.click()}>{t('team.rule_book_publish')}</Button>
+        <input ref={file} type="file" accept="application/json,.json" hidden data-testid="rule-book-file" onChange={(e) => { const f = e.currentTarget.files?.[0]; if (f) void publish(f); e.currentTarget.value = ''; }} />
+      </Group>
+      <ErrorAlert error={error} />
+    </Card>
+  );
+}
+
 function OrgKeys({ keys }: { keys: KeysWaiting }) {
   const { t } = useTranslation();
   return (
@@ -403,6 +438,7 @@ export function TeamSection({ ownDevice, server }: { ownDevice: string; server: 
             <NewCode team={team} server={server} />
           </Card>
           {keys && <OrgKeys keys={keys} />}
+          <RuleBookCard />
         </>
       )}
     </Stack>
