@@ -68,7 +68,7 @@ const fieldNames = new Set([
 for (const f of fieldNames) for (const l of langs) if (!has(cats[l], `fields.${f.replace(/[ .]/g, '_')}`)) problems.push(`${l}: no name for the field ${f}`);
 
 const vocab = vocabSource;
-const groups = { Sex: 'sex', Service: 'service', PlaceKind: 'place', LegalStatus: 'legal_status', Vulnerability: 'vulnerability', MatterKind: 'matter_kind', MatterStatus: 'matter_status', IdentifierKind: 'identifier' };
+const groups = { Sex: 'sex', Service: 'service', PlaceKind: 'place', LegalStatus: 'legal_status', Vulnerability: 'vulnerability', MatterKind: 'matter_kind', MatterStatus: 'matter_status', IdentifierKind: 'identifier', Track: 'track', ResidencePurpose: 'residence_purpose' };
 for (const m of vocab.matchAll(/vocabulary!\(\s*(?:\/\/\/[^\n]*\n\s*)*(\w+),\s*"[^"]*"\s*\{([^}]*)\}/g)) {
   const group = groups[m[1]];
   if (!group) {

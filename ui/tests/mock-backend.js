@@ -35,7 +35,7 @@
       id, organisation: 'Fundacja', created_at: today, updated_at: today,
       display_name: `${given} ${family} (${original})`,
       person: { given_names: given, family_name: family, given_names_original: go, family_name_original: fo, birth_date: birth, birth_date_approximate: false, sex: 'male', citizenships: ['UA'], stateless: false, languages: ['uk'], interpreter_needed: false, contact: {}, identifiers: [] },
-      current_status: 'asylum_seeker', legal_status: [{ id: 's1', status: 'asylum_seeker', from: '2025-01-10', until: null, centre: null, note: null }],
+      current_status: 'asylum_seeker', statuses_in_force: ['asylum_seeker'], legal_status: [{ id: 's1', status: 'asylum_seeker', track: 'residence', from: '2025-01-10', until: null, centre: null, purpose: null, note: null }],
       vulnerabilities: [], consents: [], matters: [], consultations: [], deadlines: [], summary: '', attachments: [], conflicts: [],
       sections: [], referrals: [],
     };
@@ -119,6 +119,10 @@
   const RULES_VERSION = '2026.1';
 
   // The closed vocabularies and checks update_client applies, as crates/core/src/dto.rs does.
+  // Tracks and purposes as crates/model/src/vocab.rs has them.
+  const TRACKS = { detained: 'detention', return_procedure: 'return', dublin_transfer: 'dublin' };
+  const PURPOSE_STATUSES = ['temporary_residence', 'permanent_residence', 'eu_long_term_residence', 'cukr'];
+  const RESIDENCE_PURPOSES = ['work', 'single_permit', 'family', 'study', 'other'];
   const VULNERABILITIES = ['illness_or_disability', 'torture_survivor', 'violence_victim', 'trafficking_victim', 'lgbt', 'single_parent', 'pregnancy', 'unaccompanied_minor', 'elderly'];
   const MATTER_STATUSES = ['open', 'pending', 'won', 'lost', 'closed'];
   const IDENTIFIER_KINDS = ['passport', 'national_id', 'pesel', 'pesel_ukr', 'tztc', 'residence_card', 'udsc_file', 'border_guard_file', 'voivode_file', 'court_file', 'other'];
@@ -298,7 +302,7 @@
     set_author: ({ name }) => { state.author = text(name); return null; },
     home: () => { needUnlocked(); return { organisation: 'Fundacja', author: state.author, today, board: board.slice(0, 50), board_total: board.length, urgent_days: 3, recent: Object.values(state.clients).map(summary), conflicted: Object.values(state.clients).filter((c) => c.conflicts.length).map(summary), sync: { enrolment: null, pending_documents: 2, cursor: 0, last_sync: null }, clients: Object.keys(state.clients).length }; },
     deadline_board: ({ limit }) => ({ entries: board.slice(0, limit), total: board.length }),
-    vocabulary: () => ({ sexes: ['female', 'male', 'other', 'unknown'], services: ['legal', 'psychological', 'social'], legal_statuses: ['asylum_seeker', 'detained', 'refugee_status'], vulnerabilities: VULNERABILITIES, matter_kinds: ['return'], matter_statuses: MATTER_STATUSES, identifier_kinds: IDENTIFIER_KINDS, cities: ['Lublin', 'Warszawa'], centres: CENTRES, deadline_rules: rules, rule_book: { version: RULES_VERSION, serial: 1, published: '2026-12-05' } }),
+    vocabulary: () => ({ sexes: ['female', 'male', 'other', 'unknown'], services: ['legal', 'psychological', 'social'], legal_statuses: ['asylum_seeker', 'detained', 'refugee_status', 'temporary_residence', 'return_procedure'], status_tracks: TRACKS, residence_purposes: RESIDENCE_PURPOSES, vulnerabilities: VULNERABILITIES, matter_kinds: ['return'], matter_statuses: MATTER_STATUSES, identifier_kinds: IDENTIFIER_KINDS, cities: ['Lublin', 'Warszawa'], centres: CENTRES, deadline_rules: rules, rule_book: { version: RULES_VERSION, serial: 1, published: '2026-12-05' } }),
     search: ({ query }) => {
       needUnlocked();
       const q = query.toLowerCase();
@@ -336,7 +340,10 @@
         const from = at('legal_status.from', () => optPartial(s.from));
         const until = at('legal_status.until', () => optPartial(s.until));
         notBefore('legal_status.until', from, until);
-        return { id: s.id ?? `s${nextId++}`, status: oneOf(LEGAL_STATUSES, 'legal status', s.status), from, until, centre, note: text(s.note) };
+        const status = oneOf(LEGAL_STATUSES, 'legal status', s.status);
+        const purpose = text(s.purpose);
+        if (purpose && !PURPOSE_STATUSES.includes(status)) throw invalidField('legal_status.purpose', `a purpose is recorded for a residence permit, not for '${status}'`);
+        return { id: s.id ?? `s${nextId++}`, status, track: TRACKS[status] ?? 'residence', from, until, centre, purpose: purpose ? oneOf(RESIDENCE_PURPOSES, 'residence purpose', purpose) : null, note: text(s.note) };
       });
       // Given, the list is the whole set (those left out are removed); absent, nothing changes.
       const vulnerabilities = input.vulnerabilities == null ? null : input.vulnerabilities.map((v) => oneOf(VULNERABILITIES, 'vulnerability', v));
@@ -369,6 +376,10 @@
       c.display_name = `${c.person.given_names} ${c.person.family_name}`;
       identifiers.forEach((i) => merge(c.person.identifiers, i));
       statuses.forEach((s) => merge(c.legal_status, s));
+      // Each track's entry in force today: started, not ended, the latest start (client.rs).
+      const inForce = (tr) => c.legal_status.filter((s) => s.track === tr && (s.from ?? '') <= today && !(s.until && s.until < today)).sort((a, b) => (a.from ?? '').localeCompare(b.from ?? '')).at(-1)?.status;
+      c.statuses_in_force = ['residence', 'detention', 'return', 'dublin'].map(inForce).filter(Boolean);
+      c.current_status = inForce('residence') ?? null;
       // The set given replaces the recorded one (a kept flag keeps its record, in the backend).
       if (vulnerabilities) c.vulnerabilities = [...new Set(vulnerabilities)].sort(); // a map by code there
       consents.forEach((k) => merge(c.consents, k));

@@ -206,6 +206,35 @@ test('client file: a document added and corrected, special needs added; what was
   await shot('person-documents-needs');
 });
 
+test('client file: statuses run on parallel tracks; a residence permit keeps its purpose', async ({ open, page, shot }) => {
+  await open({ unlocked: true });
+  await page.getByTestId('recent').getByText('Taras').click();
+  await page.getByTestId('tab-status').click();
+  await page.getByTestId('status-new').click();
+  // The choice list is grouped by track.
+  await page.getByText('Detencja', { exact: true }).waitFor();
+  await page.getByRole('option', { name: 'W ośrodku strzeżonym' }).click();
+  await page.getByTestId('status-from').fill('2026-01-10');
+  await page.getByTestId('status-centre').click();
+  await page.getByRole('option', { name: 'Przemyśl' }).click();
+  assert((await page.getByTestId('status-purpose').count()) === 0, 'a purpose offered for detention');
+  await page.getByTestId('status-save').click();
+  // Still an asylum seeker, and detained: both in force, side by side.
+  await page.getByTestId('status-timeline').getByText('Detencja', { exact: false }).waitFor();
+  const badges = await page.getByTestId('status-in-force').allInnerTexts();
+  assert(badges.length === 2 && badges[0].toLowerCase().includes('wnioskodawca') && badges[1].toLowerCase().includes('strzeżonym'), `in force: ${badges}`);
+  // A temporary residence permit for family reunification.
+  await page.getByTestId('status-new').click();
+  await page.getByRole('option', { name: 'Pobyt czasowy' }).click();
+  await page.getByTestId('status-purpose').click();
+  await page.getByRole('option', { name: 'połączenie z rodziną' }).click();
+  await page.getByTestId('status-save').click();
+  await page.getByTestId('status-timeline').getByText('połączenie z rodziną', { exact: false }).waitFor();
+  const sent = (await calls(page, 'update_client')).at(-1).args.input.legal_status[0];
+  assert(sent.status === 'temporary_residence' && sent.purpose === 'family', `sent ${JSON.stringify(sent)}`);
+  await shot('status-tracks');
+});
+
 test('client file: a status with its end and guarded centre', async ({ open, page, shot }) => {
   await open({ unlocked: true });
   await page.getByTestId('recent').getByText('Taras').click();

@@ -541,6 +541,7 @@ pub fn demo_client(
                 from: Some(PartialDate::Day(at)),
                 until: None,
                 centre: (*s == LegalStatus::Detained).then(|| centre.clone()),
+                purpose: None,
                 note: None,
             },
         );

@@ -64,6 +64,10 @@ pub struct LegalStatusInput {
     pub from: Option<String>,
     pub until: Option<String>,
     pub centre: Option<String>,
+    /// For a residence permit (temporary, permanent, EU long-term, CUKR): what it was given
+    /// for (`work`, `family`, `study`...).
+    #[serde(default)]
+    pub purpose: Option<String>,
     pub note: Option<String>,
 }
 
@@ -399,13 +403,27 @@ impl ClientInput {
                     from.map(|d| d.to_string()),
                     until.map(|d| d.to_string()),
                 )?;
+                let status = s.status.parse::<LegalStatus>()?;
+                let purpose = match non_empty(s.purpose) {
+                    None => None,
+                    Some(_) if !status.has_purpose() => {
+                        return Err(CoreError::Model(ModelError::field(
+                            "legal_status.purpose",
+                            format!(
+                                "a purpose is recorded for a residence permit, not for '{status}'"
+                            ),
+                        )))
+                    }
+                    Some(p) => Some(p.parse::<punkt_model::vocab::ResidencePurpose>()?),
+                };
                 file.legal_status.insert(
                     id,
                     LegalStatusEntry {
-                        status: s.status.parse::<LegalStatus>()?,
+                        status,
                         from,
                         until,
                         centre,
+                        purpose,
                         note: non_empty(s.note),
                     },
                 );
@@ -659,7 +677,10 @@ pub struct ClientView {
     pub updated_at: String,
     pub display_name: String,
     pub person: PersonView,
+    /// The residence or protection status in force today.
     pub current_status: Option<String>,
+    /// Every track's status in force today (residence, detention, return, Dublin).
+    pub statuses_in_force: Vec<String>,
     pub legal_status: Vec<LegalStatusView>,
     pub vulnerabilities: Vec<String>,
     pub consents: Vec<ConsentView>,
@@ -712,9 +733,12 @@ pub struct IdentifierView {
 pub struct LegalStatusView {
     pub id: String,
     pub status: String,
+    /// `residence`, `detention`, `return` or `dublin`: tracks run side by side.
+    pub track: String,
     pub from: Option<String>,
     pub until: Option<String>,
     pub centre: Option<String>,
+    pub purpose: Option<String>,
     pub note: Option<String>,
 }
 
@@ -830,9 +854,11 @@ impl ClientView {
             .map(|(id, e)| LegalStatusView {
                 id: id.clone(),
                 status: e.status.to_string(),
+                track: e.status.track().to_string(),
                 from: s(&e.from),
                 until: s(&e.until),
                 centre: e.centre.clone(),
+                purpose: e.purpose.map(|p| p.to_string()),
                 note: e.note.clone(),
             })
             .collect();
@@ -893,6 +919,7 @@ impl ClientView {
                     .collect(),
             },
             current_status: f.status_on(today).map(|s| s.to_string()),
+            statuses_in_force: f.statuses_on(today).iter().map(|s| s.to_string()).collect(),
             legal_status,
             vulnerabilities: f.vulnerabilities.keys().cloned().collect(),
             consents: f

@@ -554,6 +554,7 @@ impl Punkt {
                 from: None,
                 until: None,
                 centre: None,
+                purpose: None,
                 note: None,
             }]
         });

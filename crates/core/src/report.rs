@@ -7,7 +7,10 @@
 //! - a consultation giving two services counts once under each service and once under "all";
 //! - a person's age band is their age at their first consultation in the period (an unknown
 //!   birthday counts as 1 January, so nobody is counted as a child for lack of it);
-//! - a person's legal status is the one in force on the last day of the period;
+//! - a person's legal status is their residence or protection status in force on the last
+//!   day of the period; beside it, "procedure" counts them under each of detention, return
+//!   and Dublin transfer in force that day (a detained asylum seeker counts under
+//!   `asylum_seeker` and `detained`), or `none`;
 //! - citizenship is the first one recorded ("stateless"/"unknown" otherwise).
 
 use std::collections::{BTreeSet, HashMap};
@@ -18,6 +21,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 use punkt_model::client::status_in_force;
+use punkt_model::vocab::{LegalStatus, Track};
 use punkt_model::PartialDate;
 use punkt_store::index::{ServiceFact, StatusRow};
 
@@ -52,6 +56,7 @@ pub const DIMENSIONS: &[&str] = &[
     "place",
     "organisation",
     "legal_status",
+    "procedure",
 ];
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -94,7 +99,36 @@ fn age_band(birth: Option<&str>, on: NaiveDate) -> String {
         .unwrap_or_else(|| "unknown".into())
 }
 
+fn track_of(status: &str) -> Track {
+    status
+        .parse::<LegalStatus>()
+        .map(|s| s.track())
+        .unwrap_or(Track::Residence)
+}
+
+/// The residence or protection status in force on `on`.
 fn status_on(rows: &[StatusRow], on: &str) -> String {
+    track_status(rows, on, Track::Residence).unwrap_or_else(|| "unknown".into())
+}
+
+/// The detention, return and Dublin statuses in force on `on`, or `none`.
+fn procedures_on(rows: &[StatusRow], on: &str) -> Vec<String> {
+    let found: Vec<String> = [Track::Detention, Track::Return, Track::Dublin]
+        .into_iter()
+        .filter_map(|t| track_status(rows, on, t))
+        .collect();
+    if found.is_empty() {
+        vec!["none".into()]
+    } else {
+        found
+    }
+}
+
+fn track_status(rows: &[StatusRow], on: &str, track: Track) -> Option<String> {
+    let rows: Vec<&StatusRow> = rows
+        .iter()
+        .filter(|r| track_of(&r.status) == track)
+        .collect();
     status_in_force(
         rows.iter().map(|r| {
             (
@@ -106,7 +140,6 @@ fn status_on(rows: &[StatusRow], on: &str) -> String {
         on,
     )
     .map(|i| rows[i].status.clone())
-    .unwrap_or_else(|| "unknown".into())
 }
 
 /// Interns strings to small integers, so cells are keyed by integers, not strings.
@@ -222,13 +255,17 @@ pub fn aggregate(
         let sex = values.id(&f0.sex);
         let age = age_band(f0.birth_date.as_deref(), first_date);
         let citizenship = f0.citizenship.clone().unwrap_or_else(|| "unknown".into());
-        let status = status_on(statuses.get(client.as_str()).unwrap_or(&empty), &to_text);
-        let person_dims = [
+        let rows = statuses.get(client.as_str()).unwrap_or(&empty);
+        let status = status_on(rows, &to_text);
+        let mut person_dims = vec![
             (1u8, sex),
             (2, values.id(&age)),
             (3, values.id(&citizenship)),
             (6, values.id(&status)),
         ];
+        for p in procedures_on(rows, &to_text) {
+            person_dims.push((7, values.id(&p)));
+        }
         let mut last_consultation: Option<&str> = None;
         for f in &order[i..j] {
             if last_consultation != Some(f.consultation_id.as_str()) {
@@ -430,6 +467,8 @@ impl Report {
             (_, "unknown") => l.text("report", "unknown"),
             ("sex", v) => l.vocab("sex", v),
             ("legal_status", v) => l.vocab("legal_status", v),
+            ("procedure", "none") => l.text("report", "none"),
+            ("procedure", v) => l.vocab("legal_status", v),
             ("place", "remote") => l.vocab("place", "remote"),
             ("place", v) => match v.strip_suffix(" (centre)") {
                 Some(c) => format!("{c} ({})", l.text("report", "centre")),
@@ -605,6 +644,58 @@ mod tests {
         }
     }
 
+    #[test]
+    fn a_detained_asylum_seeker_counts_on_both_tracks() {
+        let row = |id: &str, status: &str, from: &str, until: Option<&str>| StatusRow {
+            entry_id: id.into(),
+            status: status.into(),
+            from_key: Some(from.into()),
+            until_key: until.map(String::from),
+        };
+        let mut statuses = HashMap::new();
+        // c1: an asylum seeker since 2025, detained since March 2026.
+        statuses.insert(
+            "c1".to_string(),
+            vec![
+                row("a", "asylum_seeker", "2025", None),
+                row("b", "detained", "2026-03", None),
+            ],
+        );
+        // c2: in a Dublin procedure that ended in February, a visa-free stay before it.
+        statuses.insert(
+            "c2".to_string(),
+            vec![
+                row("a", "visa_free", "2025-11", None),
+                row("b", "dublin_transfer", "2026-01", Some("2026-02")),
+            ],
+        );
+        let facts = [fact(1, 1, "legal", 3, 0, 0), fact(2, 1, "legal", 4, 1, 0)];
+        let from = NaiveDate::from_ymd_opt(2026, 3, 1).unwrap();
+        let to = NaiveDate::from_ymd_opt(2026, 3, 31).unwrap();
+        let r = aggregate(from, to, &facts, &statuses);
+        let people = |dim: &str, value: &str| {
+            r.rows
+                .iter()
+                .find(|x| x.dimension == dim && x.value == value && x.service == "all")
+                .map(|x| x.people)
+                .unwrap_or(0)
+        };
+        assert_eq!(people("legal_status", "asylum_seeker"), 1);
+        assert_eq!(people("legal_status", "visa_free"), 1);
+        assert_eq!(
+            people("legal_status", "detained"),
+            0,
+            "detention is not a residence status"
+        );
+        assert_eq!(people("procedure", "detained"), 1);
+        assert_eq!(
+            people("procedure", "dublin_transfer"),
+            0,
+            "ended before the last day"
+        );
+        assert_eq!(people("procedure", "none"), 1);
+    }
+
     type Key = (String, String, String);
 
     /// The obvious way: sets of people and consultations per cell.
@@ -632,13 +723,14 @@ mod tests {
                 f.place.clone()
             };
             let mut keys = vec![("service".to_string(), f.service.clone(), f.service.clone())];
-            let status = status_on(
-                statuses
-                    .get(&f.client_id)
-                    .map(|v| v.as_slice())
-                    .unwrap_or(&[]),
-                &to_text,
-            );
+            let rows = statuses
+                .get(&f.client_id)
+                .map(|v| v.as_slice())
+                .unwrap_or(&[]);
+            let status = status_on(rows, &to_text);
+            let procedures = procedures_on(rows, &to_text)
+                .into_iter()
+                .map(|p| ("procedure", p));
             for (d, v) in [
                 ("sex", f.sex.clone()),
                 ("age_band", age_band(f.birth_date.as_deref(), first_date)),
@@ -649,7 +741,10 @@ mod tests {
                 ("place", place),
                 ("organisation", f.organisation.clone()),
                 ("legal_status", status),
-            ] {
+            ]
+            .into_iter()
+            .chain(procedures)
+            {
                 keys.push((d.to_string(), v.clone(), f.service.clone()));
                 keys.push((d.to_string(), v, "all".to_string()));
             }
@@ -679,7 +774,8 @@ mod tests {
                 .map(|(c, k, s, _, _, _)| fact(c, k, services[s], (c * 3 + k) % 28, k % 3, k % 2))
                 .collect();
             let mut statuses = HashMap::new();
-            statuses.insert("c1".to_string(), vec![StatusRow { entry_id: "a".into(), status: "asylum_seeker".into(), from_key: Some("2025".into()), until_key: None }]);
+            statuses.insert("c1".to_string(), vec![StatusRow { entry_id: "a".into(), status: "asylum_seeker".into(), from_key: Some("2025".into()), until_key: None }, StatusRow { entry_id: "b".into(), status: "detained".into(), from_key: Some("2026-03".into()), until_key: None }]);
+            statuses.insert("c2".to_string(), vec![StatusRow { entry_id: "a".into(), status: "return_procedure".into(), from_key: Some("2026-01-05".into()), until_key: None }, StatusRow { entry_id: "b".into(), status: "dublin_transfer".into(), from_key: Some("2026-02".into()), until_key: Some("2026-04".into()) }]);
             let from = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
             let to = NaiveDate::from_ymd_opt(2026, 12, 31).unwrap();
             let r = aggregate(from, to, &facts, &statuses);

@@ -117,6 +117,7 @@ pub fn anonymised_copy(file: &ClientFile, id: String, now: &str) -> ClientFile {
                 from: s.from,
                 until: s.until,
                 centre: None,
+                purpose: s.purpose,
                 note: None,
             };
             (new_id(), entry)

@@ -18,6 +18,10 @@ pub struct Vocabulary {
     pub sexes: Vec<String>,
     pub services: Vec<String>,
     pub legal_statuses: Vec<String>,
+    /// Each status's track (`residence`, `detention`, `return`, `dublin`).
+    pub status_tracks: std::collections::BTreeMap<String, String>,
+    /// What a residence permit is given for.
+    pub residence_purposes: Vec<String>,
     pub vulnerabilities: Vec<String>,
     pub matter_kinds: Vec<String>,
     pub matter_statuses: Vec<String>,
@@ -40,6 +44,14 @@ impl Punkt {
             sexes: names(Sex::ALL, Sex::as_str),
             services: names(Service::ALL, Service::as_str),
             legal_statuses: names(LegalStatus::ALL, LegalStatus::as_str),
+            status_tracks: LegalStatus::ALL
+                .iter()
+                .map(|s| (s.to_string(), s.track().to_string()))
+                .collect(),
+            residence_purposes: names(
+                punkt_model::vocab::ResidencePurpose::ALL,
+                punkt_model::vocab::ResidencePurpose::as_str,
+            ),
             vulnerabilities: names(Vulnerability::ALL, Vulnerability::as_str),
             matter_kinds: names(MatterKind::ALL, MatterKind::as_str),
             matter_statuses: names(MatterStatus::ALL, MatterStatus::as_str),

@@ -11,11 +11,12 @@ use autosurgeon::{Hydrate, Reconcile, Text};
 
 use crate::date::{IsoDate, PartialDate};
 use crate::vocab::{
-    IdentifierKind, LegalStatus, MatterKind, MatterStatus, PlaceKind, Service, Sex, Vulnerability,
+    IdentifierKind, LegalStatus, MatterKind, MatterStatus, PlaceKind, ResidencePurpose, Service,
+    Sex, Track, Vulnerability,
 };
 
 /// The schema version this build writes. Readers migrate older documents on read.
-pub const CLIENT_SCHEMA_VERSION: u64 = 3;
+pub const CLIENT_SCHEMA_VERSION: u64 = 4;
 
 /// The document kind stored in the document's root, so a document can never be read as the
 /// wrong kind.
@@ -173,6 +174,9 @@ pub struct LegalStatusEntry {
     /// For `detained`: the guarded centre.
     #[autosurgeon(missing = "none")]
     pub centre: Option<String>,
+    /// For a residence permit: what it was given for (schema 4).
+    #[autosurgeon(missing = "none")]
+    pub purpose: Option<ResidencePurpose>,
     #[autosurgeon(missing = "none")]
     pub note: Option<String>,
 }
@@ -324,11 +328,30 @@ impl ClientFile {
         }
     }
 
-    /// The status in force on `on` (see [`status_in_force`]).
+    /// The residence or protection status in force on `on` (see [`status_in_force`]).
     pub fn status_on(&self, on: chrono::NaiveDate) -> Option<LegalStatus> {
+        self.status_on_track(on, Track::Residence)
+    }
+
+    /// Every track's status in force on `on`, in track order.
+    pub fn statuses_on(&self, on: chrono::NaiveDate) -> Vec<LegalStatus> {
+        Track::ALL
+            .iter()
+            .filter_map(|t| self.status_on_track(on, *t))
+            .collect()
+    }
+
+    /// The status of `track` in force on `on`: the timeline of that track alone decides.
+    pub fn status_on_track(&self, on: chrono::NaiveDate, track: Track) -> Option<LegalStatus> {
+        let entries: Vec<&LegalStatusEntry> = self
+            .legal_status
+            .values()
+            .filter(|e| e.status.track() == track)
+            .collect();
         let rows: Vec<(String, Option<String>, Option<String>)> = self
             .legal_status
             .iter()
+            .filter(|(_, e)| e.status.track() == track)
             .map(|(id, e)| {
                 (
                     id.clone(),
@@ -343,14 +366,15 @@ impl ClientFile {
                 .map(|(id, from, until)| (id.as_str(), from.as_deref(), until.as_deref())),
             &on,
         )?;
-        self.legal_status.values().nth(i).map(|e| e.status)
+        entries.get(i).map(|e| e.status)
     }
 
-    /// The entry of the timeline that started last, whatever its end (the index's "latest
-    /// status": a function of the document alone, unlike "in force today").
+    /// The entry of the residence track that started last, whatever its end (the index's
+    /// "latest status": a function of the document alone, unlike "in force today").
     pub fn latest_status(&self) -> Option<LegalStatus> {
         self.legal_status
             .iter()
+            .filter(|(_, e)| e.status.track() == Track::Residence)
             .max_by(|(ida, a), (idb, b)| {
                 let key = |d: &Option<PartialDate>| d.map(|d| d.to_string()).unwrap_or_default();
                 key(&a.from).cmp(&key(&b.from)).then_with(|| ida.cmp(idb))
@@ -387,6 +411,55 @@ pub fn status_in_force<'a>(
 #[cfg(test)]
 mod tests {
     use super::status_in_force;
+
+    #[test]
+    fn tracks_run_side_by_side() {
+        use crate::vocab::{LegalStatus, Track};
+        use crate::PartialDate;
+        let mut f = super::ClientFile::new("c".into(), "Org".into(), "2026-01-01".into());
+        let entry = |status, from: &str, until: Option<&str>| super::LegalStatusEntry {
+            status,
+            from: Some(from.parse::<PartialDate>().unwrap()),
+            until: until.map(|u| u.parse::<PartialDate>().unwrap()),
+            centre: None,
+            purpose: None,
+            note: None,
+        };
+        f.legal_status.insert(
+            "a".into(),
+            entry(LegalStatus::AsylumSeeker, "2025-10-01", None),
+        );
+        f.legal_status.insert(
+            "b".into(),
+            entry(LegalStatus::Detained, "2026-03-02", Some("2026-05-31")),
+        );
+        f.legal_status.insert(
+            "c".into(),
+            entry(LegalStatus::ReturnProcedure, "2026-02-10", None),
+        );
+        let on = |d: &str| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").unwrap();
+        // Detained later than the application: still an asylum seeker, and detained.
+        assert_eq!(
+            f.status_on(on("2026-04-01")),
+            Some(LegalStatus::AsylumSeeker)
+        );
+        assert_eq!(
+            f.statuses_on(on("2026-04-01")),
+            [
+                LegalStatus::AsylumSeeker,
+                LegalStatus::Detained,
+                LegalStatus::ReturnProcedure
+            ]
+        );
+        // Released at the end of May: detention ends, the rest stays.
+        assert_eq!(
+            f.statuses_on(on("2026-06-01")),
+            [LegalStatus::AsylumSeeker, LegalStatus::ReturnProcedure]
+        );
+        assert_eq!(f.status_on_track(on("2026-01-01"), Track::Detention), None);
+        // The index's latest status is the residence track's, not the latest of all.
+        assert_eq!(f.latest_status(), Some(LegalStatus::AsylumSeeker));
+    }
 
     #[test]
     fn the_status_in_force_respects_starts_and_ends() {

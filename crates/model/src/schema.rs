@@ -85,6 +85,12 @@ pub fn migrate_client(doc: &mut AutoCommit) -> Result<bool, ModelError> {
             }
         }
     }
+    // 3 -> 4: the statuses of parallel tracks (visa-free stay, UKR/NUE, CUKR...) and a
+    // residence permit's purpose. Nothing to move: the number tells a laptop of an older
+    // release to update (it could not read the new statuses) rather than fail on one file.
+    if version <= 3 {
+        doc.put(ROOT, "schema_version", 4u64).map_err(err)?;
+    }
     Ok(true)
 }
 

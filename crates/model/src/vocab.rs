@@ -105,6 +105,67 @@ vocabulary!(
         Visa = "visa",
         Citizen = "citizen",
         Other = "other",
+        // Client schema 4.
+        VisaFree = "visa_free",
+        PendingApplication = "pending_application",
+        Asylum = "asylum",
+        EuFamilyMember = "eu_family_member",
+        KartaPolaka = "karta_polaka",
+        PeselUkr = "pesel_ukr",
+        PeselNue = "pesel_nue",
+        Cukr = "cukr",
+    }
+);
+
+vocabulary!(
+    /// The parallel tracks a person's legal situation runs on: residence or protection, and
+    /// beside it detention, return and a Dublin transfer (a detained asylum seeker is on two).
+    Track, "track" {
+        Residence = "residence",
+        Detention = "detention",
+        Return = "return",
+        Dublin = "dublin",
+    }
+);
+
+impl LegalStatus {
+    /// The track this status belongs to.
+    pub fn track(self) -> Track {
+        match self {
+            LegalStatus::Detained => Track::Detention,
+            LegalStatus::ReturnProcedure => Track::Return,
+            LegalStatus::DublinTransfer => Track::Dublin,
+            _ => Track::Residence,
+        }
+    }
+
+    /// Whether a residence permit's purpose may be recorded with it.
+    pub fn has_purpose(self) -> bool {
+        matches!(
+            self,
+            LegalStatus::TemporaryResidence
+                | LegalStatus::PermanentResidence
+                | LegalStatus::EuLongTermResidence
+                | LegalStatus::Cukr
+        )
+    }
+}
+
+vocabulary!(
+    /// What a residence permit was given for (u.o.c. chapters on temporary residence).
+    ResidencePurpose, "residence purpose" {
+        Work = "work",
+        SinglePermit = "single_permit",
+        BlueCard = "blue_card",
+        Business = "business",
+        Study = "study",
+        Research = "research",
+        Family = "family",
+        EuFamilyMember = "eu_family_member",
+        PolishDescent = "polish_descent",
+        TemporaryProtectionFormer = "temporary_protection_former",
+        Humanitarian = "humanitarian",
+        Other = "other",
     }
 );
 

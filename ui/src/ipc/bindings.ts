@@ -493,7 +493,15 @@ export type RuleBookVersion = { version: string, serial: number, published: stri
 
 export type ClientSummary = { id: string, display_name: string, birth_date: string | null, citizenship: string | null, updated_at: string, };
 
-export type Vocabulary = { sexes: Array<string>, services: Array<string>, legal_statuses: Array<string>, vulnerabilities: Array<string>, matter_kinds: Array<string>, matter_statuses: Array<string>, identifier_kinds: Array<string>, cities: Array<string>, centres: Array<string>, deadline_rules: Array<DeadlineRule>, 
+export type Vocabulary = { sexes: Array<string>, services: Array<string>, legal_statuses: Array<string>, 
+/**
+ * Each status's track (`residence`, `detention`, `return`, `dublin`).
+ */
+status_tracks: { [key in string]?: string }, 
+/**
+ * What a residence permit is given for.
+ */
+residence_purposes: Array<string>, vulnerabilities: Array<string>, matter_kinds: Array<string>, matter_statuses: Array<string>, identifier_kinds: Array<string>, cities: Array<string>, centres: Array<string>, deadline_rules: Array<DeadlineRule>, 
 /**
  * The rule book deadlines are counted with now.
  */
@@ -539,7 +547,15 @@ path: string,
  */
 values: Array<JsonValue>, };
 
-export type ClientView = { id: string, organisation: string, created_at: string, updated_at: string, display_name: string, person: PersonView, current_status: string | null, legal_status: Array<LegalStatusView>, vulnerabilities: Array<string>, consents: Array<ConsentView>, matters: Array<MatterView>, consultations: Array<ConsultationView>, deadlines: Array<DeadlineView>, summary: string, attachments: Array<AttachmentView>, 
+export type ClientView = { id: string, organisation: string, created_at: string, updated_at: string, display_name: string, person: PersonView, 
+/**
+ * The residence or protection status in force today.
+ */
+current_status: string | null, 
+/**
+ * Every track's status in force today (residence, detention, return, Dublin).
+ */
+statuses_in_force: Array<string>, legal_status: Array<LegalStatusView>, vulnerabilities: Array<string>, consents: Array<ConsentView>, matters: Array<MatterView>, consultations: Array<ConsultationView>, deadlines: Array<DeadlineView>, summary: string, attachments: Array<AttachmentView>, 
 /**
  * Restricted sections: that they exist, and whether this laptop's role may open them.
  */
@@ -562,7 +578,11 @@ export type PersonView = { given_names: string, family_name: string, given_names
 
 export type IdentifierView = { id: string, kind: string, number: string, issued_by: string | null, valid_until: string | null, };
 
-export type LegalStatusView = { id: string, status: string, from: string | null, until: string | null, centre: string | null, note: string | null, };
+export type LegalStatusView = { id: string, status: string, 
+/**
+ * `residence`, `detention`, `return` or `dublin`: tracks run side by side.
+ */
+track: string, from: string | null, until: string | null, centre: string | null, purpose: string | null, note: string | null, };
 
 export type ConsentView = { id: string, clause: string, language: string, given_on: string, recorded_by: string | null, legal_basis: string | null, withdrawn_on: string | null, };
 
@@ -592,7 +612,12 @@ export type ContactInput = { phone?: string | null, email?: string | null, addre
 
 export type IdentifierInput = { id?: string | null, kind: string, number: string, issued_by?: string | null, valid_until?: string | null, };
 
-export type LegalStatusInput = { id?: string | null, status: string, from?: string | null, until?: string | null, centre?: string | null, note?: string | null, };
+export type LegalStatusInput = { id?: string | null, status: string, from?: string | null, until?: string | null, centre?: string | null, 
+/**
+ * For a residence permit (temporary, permanent, EU long-term, CUKR): what it was given
+ * for (`work`, `family`, `study`...).
+ */
+purpose?: string | null, note?: string | null, };
 
 export type ConsentInput = { id?: string | null, clause: string, language: string, given_on: string, recorded_by?: string | null, legal_basis?: string | null, withdrawn_on?: string | null, };
 

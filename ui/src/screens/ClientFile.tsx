@@ -267,6 +267,9 @@ function Vulnerabilities({ c, onSaved }: { c: ClientView; onSaved: (v: ClientVie
   );
 }
 
+/** Statuses a residence permit's purpose is recorded with (as `LegalStatus::has_purpose`). */
+const PURPOSE_STATUSES = ['temporary_residence', 'permanent_residence', 'eu_long_term_residence', 'cukr'];
+
 function AddStatus({ id, onSaved }: { id: string; onSaved: () => void }) {
   const { t } = useTranslation();
   const vocab = useVocab();
@@ -274,23 +277,34 @@ function AddStatus({ id, onSaved }: { id: string; onSaved: () => void }) {
   const [from, setFrom] = useState(today());
   const [until, setUntil] = useState('');
   const [centre, setCentre] = useState<string | null>(null);
+  const [purpose, setPurpose] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
   const early = isoBefore(until, from);
+  const withPurpose = PURPOSE_STATUSES.includes(status ?? '');
+  // Statuses grouped by their track: residence and protection, and beside it detention, return
+  // and Dublin, which run in parallel (a detained asylum seeker has both).
+  const tracks = ['residence', 'detention', 'return', 'dublin'];
+  const statuses = tracks.map((tr) => ({
+    group: t(`vocab.track.${tr}`),
+    items: vocab.legal_statuses.filter((s) => (vocab.status_tracks[s] ?? 'residence') === tr).map((s) => ({ value: s, label: t(`vocab.legal_status.${s}`) })),
+  }));
   const save = () =>
-    api.updateClient(id, { legal_status: [{ status: status ?? '', from, until: until.trim() || null, centre: status === 'detained' ? centre : null }] }).then(() => {
+    api.updateClient(id, { legal_status: [{ status: status ?? '', from, until: until.trim() || null, centre: status === 'detained' ? centre : null, ...(withPurpose && purpose ? { purpose } : {}) }] }).then(() => {
       setStatus(null);
       setUntil('');
       setCentre(null);
+      setPurpose(null);
       setError(null);
       onSaved();
     }, setError);
   return (
     <Stack gap="xs">
       <Group align="flex-end" grow>
-        <Select data-testid="status-new" label={t('client.status')} data={vocab.legal_statuses.map((s) => ({ value: s, label: t(`vocab.legal_status.${s}`) }))} value={status} onChange={setStatus} searchable />
+        <Select data-testid="status-new" label={t('client.status')} data={statuses} value={status} onChange={setStatus} searchable />
         <TextInput data-testid="status-from" label={t('client.from')} placeholder="2026-01-31" value={from} onChange={(e) => setFrom(e.currentTarget.value)} />
         <TextInput data-testid="status-until" label={t('client.until')} description={t('common.optional')} placeholder="2026-12-31" value={until} onChange={(e) => setUntil(e.currentTarget.value)} error={early ? t('client.until_before_from') : undefined} />
         {status === 'detained' && <Select data-testid="status-centre" label={t('client.centre')} data={vocab.centres} value={centre} onChange={setCentre} searchable />}
+        {withPurpose && <Select data-testid="status-purpose" label={t('client.purpose')} description={t('common.optional')} clearable data={vocab.residence_purposes.map((p) => ({ value: p, label: t(`vocab.residence_purpose.${p}`) }))} value={purpose} onChange={setPurpose} />}
       </Group>
       <ErrorAlert error={error} />
       <Group><Button disabled={!status || early} onClick={save} data-testid="status-save">{t('client.add_status')}</Button></Group>
@@ -497,7 +511,9 @@ export function ClientFile({ id }: { id: string }) {
       <Group justify="space-between">
         <Title order={2} data-testid="client-name">{c.display_name}</Title>
         <Group>
-          {c.current_status && <Badge size="lg" variant="light">{t(`vocab.legal_status.${c.current_status}`, { defaultValue: c.current_status })}</Badge>}
+          {c.statuses_in_force.map((s) => (
+            <Badge key={s} size="lg" variant="light" color={s === c.current_status ? 'blue' : 'orange'} data-testid="status-in-force">{t(`vocab.legal_status.${s}`, { defaultValue: s })}</Badge>
+          ))}
           <AccessRequest id={c.id} />
           <EraseFile id={c.id} />
         </Group>
@@ -541,7 +557,10 @@ export function ClientFile({ id }: { id: string }) {
             <Timeline active={c.legal_status.length - 1} data-testid="status-timeline">
               {c.legal_status.map((s) => (
                 <Timeline.Item key={s.id} title={t(`vocab.legal_status.${s.status}`, { defaultValue: s.status })}>
-                  <Text size="sm" c="dimmed">{s.from ?? '?'} – {s.until ?? ''}{s.centre ? ` · ${s.centre}` : ''}</Text>
+                  <Text size="sm" c="dimmed">
+                    {t(`vocab.track.${s.track}`)} · {s.from ?? '?'} – {s.until ?? ''}{s.centre ? ` · ${s.centre}` : ''}
+                    {s.purpose ? ` · ${t(`vocab.residence_purpose.${s.purpose}`, { defaultValue: s.purpose })}` : ''}
+                  </Text>
                   {s.note && <Text size="sm">{s.note}</Text>}
                 </Timeline.Item>
               ))}

@@ -7,7 +7,7 @@ import { api, type Report } from '../ipc';
 import { today } from '../state';
 import { Consortium } from './Consortium';
 
-const DIMENSIONS = ['service', 'sex', 'age_band', 'citizenship', 'place', 'organisation', 'legal_status'];
+const DIMENSIONS = ['service', 'sex', 'age_band', 'citizenship', 'place', 'organisation', 'legal_status', 'procedure'];
 
 function yearAgo(): string {
   const d = new Date();
@@ -17,7 +17,8 @@ function yearAgo(): string {
 
 /** A value of a breakdown in the person's language where Punkt has a name for it. */
 function label(t: TFunction, dim: string, value: string): string {
-  const vocab: Record<string, string> = { service: 'service', sex: 'sex', place: 'place', legal_status: 'legal_status' };
+  if (dim === 'procedure' && value === 'none') return t('reports.no_procedure');
+  const vocab: Record<string, string> = { service: 'service', sex: 'sex', place: 'place', legal_status: 'legal_status', procedure: 'legal_status' };
   return vocab[dim] ? t(`vocab.${vocab[dim]}.${value}`, { defaultValue: value }) : value;
 }
 

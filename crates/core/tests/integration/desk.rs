@@ -726,3 +726,53 @@ fn a_newer_rule_book_is_installed_and_a_bad_one_refused_keeping_the_last() {
     assert_eq!(kept.rules_version.as_deref(), Some(before.version.as_str()));
     assert_eq!(kept.due.to_string(), recorded.due.due);
 }
+
+/// Residence, detention, return and Dublin run side by side: a detained asylum seeker has two
+/// statuses in force; a residence permit keeps its purpose, which no other status takes.
+#[test]
+fn statuses_in_force_per_track_and_a_permits_purpose() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut p = store(dir.path());
+    let id = client(&mut p, TARAS);
+    let update =
+        |p: &mut Punkt, json: &str| p.update_client(&id, ClientInput::from_json(json).unwrap());
+    update(
+        &mut p,
+        r#"{"legal_status":[{"status":"asylum_seeker","from":"2026-09-01"},{"status":"detained","from":"2026-10-15","centre":"Przemyśl"}]}"#,
+    )
+    .unwrap();
+    let v = p.client_view(&id).unwrap();
+    assert_eq!(v.current_status.as_deref(), Some("asylum_seeker"));
+    assert_eq!(v.statuses_in_force, ["asylum_seeker", "detained"]);
+    let tracks: Vec<&str> = v.legal_status.iter().map(|s| s.track.as_str()).collect();
+    assert_eq!(tracks, ["residence", "detention"]);
+    // A purpose only for a residence permit.
+    let e = update(
+        &mut p,
+        r#"{"legal_status":[{"status":"refugee_status","from":"2026-11-01","purpose":"work"}]}"#,
+    )
+    .unwrap_err();
+    assert!(
+        matches!(&e, CoreError::Model(m) if m.field_name() == Some("legal_status.purpose")),
+        "{e}"
+    );
+    let e = update(
+        &mut p,
+        r#"{"legal_status":[{"status":"temporary_residence","from":"2026-11-01","purpose":"tourism"}]}"#,
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("residence purpose"), "{e}");
+    update(
+        &mut p,
+        r#"{"legal_status":[{"status":"temporary_residence","from":"2026-11-01","purpose":"family"}]}"#,
+    )
+    .unwrap();
+    let v = p.client_view(&id).unwrap();
+    let permit = v
+        .legal_status
+        .iter()
+        .find(|s| s.status == "temporary_residence")
+        .unwrap();
+    assert_eq!(permit.purpose.as_deref(), Some("family"));
+    assert_eq!(v.statuses_in_force, ["temporary_residence", "detained"]);
+}

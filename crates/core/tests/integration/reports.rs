@@ -135,6 +135,10 @@ fn a_year_report_counts_people_once_per_cell() {
         2026-01-01,2026-12-31,legal_status,temporary_protection,social,1,1
         2026-01-01,2026-12-31,legal_status,unknown,all,1,1
         2026-01-01,2026-12-31,legal_status,unknown,psychological,1,1
+        2026-01-01,2026-12-31,procedure,none,all,3,4
+        2026-01-01,2026-12-31,procedure,none,legal,2,3
+        2026-01-01,2026-12-31,procedure,none,psychological,1,1
+        2026-01-01,2026-12-31,procedure,none,social,1,1
     "#]]
     .assert_eq(&csv);
 }
