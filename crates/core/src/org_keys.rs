@@ -380,11 +380,9 @@ impl Punkt {
                 broken = true;
             }
             if !broken {
-                for p in std::iter::once(&pin) {
-                    signers
-                        .entry(format!("{o}/{}", p.epoch))
-                        .or_insert_with(|| p.signing_key.clone());
-                }
+                signers
+                    .entry(format!("{o}/{}", pin.epoch))
+                    .or_insert_with(|| pin.signing_key.clone());
                 keys.insert(
                     o.clone(),
                     OrgKey {

@@ -46,7 +46,12 @@ impl Punkt {
     /// Install a rule book (its JSON file): checked whole, used from now on if newer than the
     /// one in use, and kept in the store. Anything else is refused and nothing changes.
     pub fn install_rule_book(&mut self, json: &str) -> Result<RuleBookVersion> {
-        let book = RuleBook::from_json(json)?;
+        self.use_book(RuleBook::from_json(json)?, json)
+    }
+
+    /// Count with `book` (read from `json`) from now on, and keep it, if it is newer than the
+    /// one in use.
+    fn use_book(&mut self, book: RuleBook, json: &str) -> Result<RuleBookVersion> {
         let current = self.rules().describe();
         if book.serial <= current.serial {
             return Err(CoreError::Invalid(format!(
@@ -101,10 +106,11 @@ impl Punkt {
                 ))
             }
         }
+        let published = book.describe();
         if book.serial > self.rules().serial {
-            self.install_rule_book(json)?;
+            self.use_book(book, json)?;
         }
-        Ok(book.describe())
+        Ok(published)
     }
 
     /// The sync step for the rule book: when the server holds a newer book than the one in
@@ -128,17 +134,16 @@ impl Punkt {
                 "the server answered a rule book request with something else".into(),
             ));
         };
+        // A book that is not newer after all is refused by `use_book`, and the sync says why.
         match self.check_signed_rule_book(&b) {
-            Ok(()) => {
-                summary.rule_book = Some(self.install_rule_book(&b.book)?);
-            }
+            Ok(book) => summary.rule_book = Some(self.use_book(book, &b.book)?),
             Err(why) => summary.rule_book_error = Some(why),
         }
         Ok(())
     }
 
-    /// Why `b` is not a book to count with, if it is not.
-    fn check_signed_rule_book(&self, b: &SignedRuleBook) -> std::result::Result<(), String> {
+    /// The book `b` carries, signed by its organisation with the serial it says; or why not.
+    fn check_signed_rule_book(&self, b: &SignedRuleBook) -> std::result::Result<RuleBook, String> {
         let key = self
             .org_signing_key(&b.org, b.epoch)
             .map_err(|e| e.to_string())?
@@ -161,14 +166,7 @@ impl Punkt {
                 b.serial, book.serial
             ));
         }
-        if book.serial <= self.rules().serial {
-            return Err(format!(
-                "rule book serial {} is not newer than the one in use ({})",
-                book.serial,
-                self.rules().serial
-            ));
-        }
-        Ok(())
+        Ok(book)
     }
 
     pub(crate) fn installed_rule_book(store: &punkt_store::Store) -> Option<String> {

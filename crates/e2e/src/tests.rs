@@ -342,62 +342,22 @@ fn a_rule_book_signature_covers_its_text_serial_organisation_and_epoch() {
     let org_key = SecretKey::random();
     let signer = OrgSigner::of_organisation(&org_key);
     let public = signer.verifying_key();
-    let sig = signer.sign_rule_book("Fundacja A", 3, 7, "{\"serial\": 7}");
-    assert!(verify_rule_book(
-        &public,
-        "Fundacja A",
-        3,
-        7,
-        "{\"serial\": 7}",
-        &sig
-    ));
-    assert!(!verify_rule_book(
-        &public,
-        "Fundacja A",
-        3,
-        7,
-        "{\"serial\": 8}",
-        &sig
-    ));
-    assert!(!verify_rule_book(
-        &public,
-        "Fundacja A",
-        3,
-        8,
-        "{\"serial\": 7}",
-        &sig
-    ));
-    assert!(!verify_rule_book(
-        &public,
-        "Fundacja B",
-        3,
-        7,
-        "{\"serial\": 7}",
-        &sig
-    ));
-    assert!(!verify_rule_book(
-        &public,
-        "Fundacja A",
-        4,
-        7,
-        "{\"serial\": 7}",
-        &sig
-    ));
-    assert!(!verify_rule_book(
-        &public,
-        "Fundacja A",
-        3,
-        7,
-        "{\"serial\": 7}",
-        &sig[..63]
-    ));
+    let book = "{\"serial\": 7}";
+    let sig = signer.sign_rule_book("Fundacja A", 3, 7, book);
+    assert!(verify_rule_book(&public, "Fundacja A", 3, 7, book, &sig));
+    // Any other text, serial, organisation or epoch, a cut signature or another key: refused.
+    for (org, epoch, serial, text, sig) in [
+        ("Fundacja A", 3, 7, "{\"serial\": 8}", &sig[..]),
+        ("Fundacja A", 3, 8, book, &sig[..]),
+        ("Fundacja B", 3, 7, book, &sig[..]),
+        ("Fundacja A", 4, 7, book, &sig[..]),
+        ("Fundacja A", 3, 7, book, &sig[..63]),
+    ] {
+        assert!(
+            !verify_rule_book(&public, org, epoch, serial, text, sig),
+            "{org} {epoch} {serial} {text}"
+        );
+    }
     let other = OrgSigner::of_organisation(&SecretKey::random()).verifying_key();
-    assert!(!verify_rule_book(
-        &other,
-        "Fundacja A",
-        3,
-        7,
-        "{\"serial\": 7}",
-        &sig
-    ));
+    assert!(!verify_rule_book(&other, "Fundacja A", 3, 7, book, &sig));
 }
