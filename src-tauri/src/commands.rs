@@ -9,6 +9,7 @@ use serde::Serialize;
 use tauri::{AppHandle, Emitter, State};
 use zeroize::Zeroizing;
 
+use punkt_core::activities::{ActivityInput, ActivityView};
 use punkt_core::attachments::AttachmentView;
 use punkt_core::audit::{FileAudit, AUDIT_LIMIT};
 use punkt_core::conflicts::FieldConflict;
@@ -17,8 +18,9 @@ use punkt_core::duplicates::{DuplicatePair, MergeSummary};
 use punkt_core::erase::{ErasurePlan, ErasureReport};
 use punkt_core::history::HistoryEntry;
 use punkt_core::home::{passphrase_strength as rate, BoardPage, Home, PassphraseStrength};
+use punkt_core::organisation::{OrgSettingsView, ProjectInput};
 use punkt_core::referrals::{ReferralInput, ReferralView};
-use punkt_core::report::{Report, ReportFormat};
+use punkt_core::report::{Disclosure, Report, ReportFormat, ReportOptions};
 use punkt_core::retention::{RetentionReport, RetentionRule};
 use punkt_core::search::SearchHit;
 use punkt_core::sections::{SectionNoteInput, SectionView};
@@ -686,23 +688,87 @@ pub async fn delete_draft(desk: State<'_, Desk>, name: String) -> UiResult<()> {
 // ---- reports -------------------------------------------------------------------------------
 
 #[tauri::command]
-pub async fn report(desk: State<'_, Desk>, from: String, to: String) -> UiResult<Report> {
+pub async fn report(
+    desk: State<'_, Desk>,
+    from: String,
+    to: String,
+    options: ReportOptions,
+) -> UiResult<Report> {
     let (from, to) = (date(&from)?, date(&to)?);
-    desk.with(|p| Ok(p.report(from, to)?))
+    desk.with(|p| Ok(p.report(from, to, &options)?))
 }
 
+/// `disclosure`: `external` (leaving the organisation: counts of 1 to 4 people as "<5") or
+/// `internal` (exact).
 #[tauri::command]
 pub async fn export_report(
     desk: State<'_, Desk>,
     from: String,
     to: String,
+    options: ReportOptions,
     format: String,
+    disclosure: Disclosure,
     lang: String,
 ) -> UiResult<SavedFile> {
     let (from, to) = (date(&from)?, date(&to)?);
     let fmt: ReportFormat = format.parse().map_err(UiError::from)?;
-    let (_, bytes) = desk.with(|p| Ok(p.export_report(from, to, fmt, &lang)?))?;
-    save(&desk, &format!("punkt-report-{from}-{to}.{format}"), &bytes)
+    let (report, bytes) =
+        desk.with(|p| Ok(p.export_report(from, to, &options, fmt, disclosure, &lang)?))?;
+    let project = report.project.map(|p| format!("-{p}")).unwrap_or_default();
+    save(
+        &desk,
+        &format!("punkt-report{project}-{from}-{to}.{format}"),
+        &bytes,
+    )
+}
+
+// ---- the organisation's projects, group activities -------------------------------------------
+
+#[tauri::command]
+pub async fn org_settings(desk: State<'_, Desk>) -> UiResult<OrgSettingsView> {
+    desk.with(|p| Ok(p.org_settings_view()?))
+}
+
+#[tauri::command]
+pub async fn put_project(desk: State<'_, Desk>, input: ProjectInput) -> UiResult<OrgSettingsView> {
+    desk.with(|p| Ok(p.put_project(input)?))
+}
+
+#[tauri::command]
+pub async fn activities(
+    desk: State<'_, Desk>,
+    from: String,
+    to: String,
+) -> UiResult<Vec<ActivityView>> {
+    let (from, to) = (date(&from)?, date(&to)?);
+    desk.with(|p| Ok(p.activities(from, to)?))
+}
+
+#[tauri::command]
+pub async fn activity(desk: State<'_, Desk>, id: String) -> UiResult<ActivityView> {
+    desk.with(|p| Ok(p.activity(&id)?))
+}
+
+#[tauri::command]
+pub async fn record_activity(
+    desk: State<'_, Desk>,
+    input: ActivityInput,
+) -> UiResult<ActivityView> {
+    desk.with(|p| Ok(p.record_activity(input)?))
+}
+
+#[tauri::command]
+pub async fn update_activity(
+    desk: State<'_, Desk>,
+    id: String,
+    input: ActivityInput,
+) -> UiResult<ActivityView> {
+    desk.with(|p| Ok(p.update_activity(&id, input)?))
+}
+
+#[tauri::command]
+pub async fn remove_activity(desk: State<'_, Desk>, id: String) -> UiResult<()> {
+    desk.with(|p| Ok(p.remove_activity(&id)?))
 }
 
 // ---- sync ----------------------------------------------------------------------------------

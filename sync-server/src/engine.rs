@@ -1234,6 +1234,25 @@ impl<S: Storage> Engine<S> {
         Ok(new)
     }
 
+    /// A role writing what it may not: a restricted section not its own, or the organisation's
+    /// settings when it is not a coordinator.
+    fn write_refusal(device: &Device, kind: &str) -> Refusal {
+        if kind == access::ORG_SETTINGS_KIND {
+            refusal(
+                "forbidden",
+                format!(
+                    "only a coordinator changes the organisation's settings, not a {}",
+                    device.role
+                ),
+            )
+        } else {
+            refusal(
+                "forbidden",
+                format!("a {} cannot write this restricted section", device.role),
+            )
+        }
+    }
+
     fn merge_refusal() -> Refusal {
         refusal(
             "forbidden",
@@ -1643,11 +1662,8 @@ impl<S: Storage> Engine<S> {
                             ),
                         )));
                     }
-                    if !access::role_may_read(&d.kind, &device.role) {
-                        return Ok(Outcome::Refused(refusal(
-                            "forbidden",
-                            format!("a {} cannot write this restricted section", device.role),
-                        )));
+                    if !access::role_may_write(&d.kind, &device.role) {
+                        return Ok(Outcome::Refused(Self::write_refusal(device, &d.kind)));
                     }
                     (None, None, d.kind.clone(), d.owner_org.clone())
                 }
@@ -1666,6 +1682,9 @@ impl<S: Storage> Engine<S> {
                             "malformed",
                             "document kind does not match",
                         )));
+                    }
+                    if !access::role_may_write(&sd.kind, &device.role) {
+                        return Ok(Outcome::Refused(Self::write_refusal(device, &sd.kind)));
                     }
                     let stored = match records::Stored::of(sd) {
                         Ok(stored) => stored,

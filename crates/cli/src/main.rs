@@ -9,9 +9,11 @@ use anyhow::{anyhow, bail, Context};
 use clap::{Args, Parser, Subcommand};
 use serde::Serialize;
 
+use punkt_core::activities::ActivityInput;
 use punkt_core::import::ImportOptions;
+use punkt_core::organisation::ProjectInput;
 use punkt_core::referrals::ReferralInput;
-use punkt_core::report::ReportFormat;
+use punkt_core::report::{AgeBands, Disclosure, ReportFormat, ReportOptions};
 use punkt_core::retention::RetentionRule;
 use punkt_core::sections::SectionNoteInput;
 use punkt_core::{
@@ -71,6 +73,16 @@ enum Command {
         /// The language of an XLSX report's headings and names (CSV and JSON keep codes).
         #[arg(long, default_value = "pl", value_parser = ["pl", "en", "uk", "ru"])]
         lang: String,
+        /// The age bands' lower bounds (default 0,5,12,18,60: 0-4, 5-11, 12-17, 18-59, 60+).
+        #[arg(long, value_name = "AGES")]
+        age_bands: Option<String>,
+        /// Only what was tagged with this project.
+        #[arg(long, value_name = "CODE")]
+        project: Option<String>,
+        /// Exact counts, for the organisation's own use. Without it, counts of 1 to 4 people
+        /// are shown as "<5" (the report may leave the organisation).
+        #[arg(long)]
+        internal: bool,
     },
     /// Import an existing register.
     #[command(subcommand)]
@@ -122,6 +134,13 @@ enum Command {
     /// Referrals to other member organisations.
     #[command(subcommand)]
     Referral(ReferralCommand),
+    /// The organisation's projects (what consultations and group activities are tagged with).
+    #[command(subcommand)]
+    Project(ProjectCommand),
+    /// Group activities: courses, trainings, information sessions, hotline, border
+    /// interventions, outreach.
+    #[command(subcommand)]
+    Activity(ActivityCommand),
     /// Consortium-wide unique counting (coordinators): keyed hashes, never names, go to the
     /// server, which counts each person once across organisations.
     #[command(subcommand)]
@@ -179,6 +198,59 @@ enum SectionCommand {
     Show {
         client_id: String,
         section_id: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum ProjectCommand {
+    /// Every project, with how often it was used on this laptop.
+    List,
+    /// Add a project, or change the one with this code (a coordinator).
+    Put {
+        #[arg(long)]
+        code: String,
+        #[arg(long)]
+        name: String,
+        /// The donor or funding source.
+        #[arg(long)]
+        funder: Option<String>,
+        #[arg(long)]
+        from: Option<String>,
+        #[arg(long)]
+        until: Option<String>,
+        /// Ended: no longer offered on forms.
+        #[arg(long)]
+        archived: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum ActivityCommand {
+    /// Record one: {"kind", "date", "place", "topic", "participants", "female", "male",
+    /// "children", "project", "duration_minutes", "staff", "note"}.
+    Add {
+        #[command(flatten)]
+        json: JsonArg,
+    },
+    /// Correct one (the same JSON, whole).
+    Update {
+        id: String,
+        #[command(flatten)]
+        json: JsonArg,
+    },
+    /// Remove one recorded by mistake.
+    Remove {
+        id: String,
+    },
+    Show {
+        id: String,
+    },
+    /// Those held in a period, newest first.
+    List {
+        #[arg(long)]
+        from: String,
+        #[arg(long)]
+        to: String,
     },
 }
 
@@ -759,6 +831,46 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             }
             print(&serde_json::json!({ "role": punkt.role()? }))
         }
+        Command::Project(c) => match c {
+            ProjectCommand::List => print(&open(&dir)?.org_settings_view()?),
+            ProjectCommand::Put {
+                code,
+                name,
+                funder,
+                from,
+                until,
+                archived,
+            } => print(&open(&dir)?.put_project(ProjectInput {
+                code,
+                name,
+                funder,
+                from,
+                until,
+                archived,
+            })?),
+        },
+        Command::Activity(c) => {
+            let mut punkt = open(&dir)?;
+            let input = |json: &JsonArg| -> anyhow::Result<ActivityInput> {
+                Ok(ActivityInput::from_json(&read_json(&json.json)?)?)
+            };
+            match c {
+                ActivityCommand::Add { json } => print(&punkt.record_activity(input(&json)?)?),
+                ActivityCommand::Update { id, json } => {
+                    print(&punkt.update_activity(&id, input(&json)?)?)
+                }
+                ActivityCommand::Remove { id } => {
+                    punkt.remove_activity(&id)?;
+                    print(&serde_json::json!({ "removed": id }))
+                }
+                ActivityCommand::Show { id } => print(&punkt.activity(&id)?),
+                ActivityCommand::List { from, to } => {
+                    let from = date(&from, "--from date")?;
+                    let to = date(&to, "--to date")?;
+                    print(&punkt.activities(from.0, to.0)?)
+                }
+            }
+        }
         Command::Referral(c) => {
             let mut punkt = open(&dir)?;
             match c {
@@ -786,12 +898,27 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             format,
             out,
             lang,
+            age_bands,
+            project,
+            internal,
         } => {
             let from = date(&from, "--from date")?;
             let to = date(&to, "--to date")?;
             let format: ReportFormat = format.parse()?;
+            let options = ReportOptions {
+                age_bands: age_bands
+                    .map(|a| AgeBands::parse(&a).map(|b| b.bounds().to_vec()))
+                    .transpose()?,
+                project,
+            };
+            let disclosure = if internal {
+                Disclosure::Internal
+            } else {
+                Disclosure::External
+            };
             let punkt = open(&dir)?;
-            let (report, bytes) = punkt.export_report(from.0, to.0, format, &lang)?;
+            let (report, bytes) =
+                punkt.export_report(from.0, to.0, &options, format, disclosure, &lang)?;
             write_file(&out, &bytes)?;
             print(&serde_json::json!({
                 "out": out.display().to_string(),

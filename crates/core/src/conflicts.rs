@@ -192,7 +192,7 @@ impl Punkt {
             let update = DocumentUpdate {
                 changes: changes_after(&mut doc, &before),
                 heads: heads_bytes(&doc.get_heads()),
-                index: Some(indexing::client_index_in(&doc, &file)),
+                index: Some(indexing::client_index_in(&doc, &file).into()),
                 sync: None,
             };
             Ok((Some(update), ()))

@@ -663,6 +663,7 @@ pub fn demo_client(
                 staff: Some(pick(rng, STAFF).to_string()),
                 matter_id: Some(matter_id.clone()),
                 note: String::new(),
+                project: None,
             },
         );
     }

@@ -9,6 +9,7 @@ use punkt_model::client::{
     ClientFile, ConsentRecord, Consultation, Contact, Deadline, Identifier, LegalStatusEntry,
     Matter, Person, Place, VulnerabilityRecord,
 };
+use punkt_model::organisation::project_code;
 use punkt_model::reference;
 use punkt_model::vocab::{
     IdentifierKind, LegalStatus, MatterKind, MatterStatus, PlaceKind, Service, Sex, Vulnerability,
@@ -156,6 +157,9 @@ pub struct ConsultationInput {
     pub note: String,
     /// Defaults to the store's organisation.
     pub organisation: Option<String>,
+    /// A project code of the organisation's settings.
+    #[serde(default)]
+    pub project: Option<String>,
 }
 
 pub(crate) fn parse_json<T: serde::de::DeserializeOwned>(json: &str, what: &str) -> Result<T> {
@@ -368,7 +372,7 @@ impl ClientInput {
                 l,
                 "languages",
                 reference::language_code,
-                "an ISO 639-1 language code",
+                "an ISO 639-1 language code (or prs, ckb, kmr, rom)",
             )?;
         }
         if let Some(i) = self.interpreter_needed {
@@ -454,7 +458,7 @@ impl ClientInput {
                 let language = reference::language_code(&c.language).ok_or_else(|| {
                     CoreError::Model(ModelError::field(
                         "consents.language",
-                        format!("'{}' is not an ISO 639-1 language code", c.language),
+                        format!("'{}' is not an ISO 639-1 language code (or prs for Dari, ckb, kmr, rom)", c.language),
                     ))
                 })?;
                 let clause = c.clause.trim().to_string();
@@ -580,10 +584,10 @@ pub fn valid_pesel(s: &str) -> bool {
     (10 - sum % 10) % 10 == d[10]
 }
 
-impl ConsultationInput {
-    /// Validate into a consultation given by `default_org`.
-    pub fn into_consultation(self, default_org: &str) -> Result<Consultation> {
-        let place = match self.place {
+impl PlaceInput {
+    /// Validate into a place: a known city spelling, a guarded centre by its name.
+    pub fn into_place(self) -> Result<Place> {
+        Ok(match self {
             PlaceInput::Point { city } => {
                 if city.trim().is_empty() {
                     return Err(CoreError::Model(ModelError::field(
@@ -619,7 +623,14 @@ impl ConsultationInput {
                 city: None,
                 centre: None,
             },
-        };
+        })
+    }
+}
+
+impl ConsultationInput {
+    /// Validate into a consultation given by `default_org`.
+    pub fn into_consultation(self, default_org: &str) -> Result<Consultation> {
+        let place = self.place.into_place()?;
         if self.services.is_empty() {
             return Err(CoreError::Model(ModelError::field(
                 "services",
@@ -637,7 +648,9 @@ impl ConsultationInput {
             Some(l) => Some(reference::language_code(&l).ok_or_else(|| {
                 CoreError::Model(ModelError::field(
                     "language",
-                    format!("'{l}' is not an ISO 639-1 language code"),
+                    format!(
+                        "'{l}' is not an ISO 639-1 language code (or prs for Dari, ckb, kmr, rom)"
+                    ),
                 ))
             })?),
             None => None,
@@ -661,6 +674,15 @@ impl ConsultationInput {
             staff: non_empty(self.staff),
             matter_id: non_empty(self.matter_id),
             note: self.note,
+            project: match non_empty(self.project) {
+                Some(p) => Some(project_code(&p).ok_or_else(|| {
+                    CoreError::Model(ModelError::field(
+                        "project",
+                        format!("'{p}' is not a project code"),
+                    ))
+                })?),
+                None => None,
+            },
         })
     }
 }
@@ -781,6 +803,7 @@ pub struct ConsultationView {
     pub staff: Option<String>,
     pub matter_id: Option<String>,
     pub note: String,
+    pub project: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -878,6 +901,7 @@ impl ClientView {
                 staff: c.staff.clone(),
                 matter_id: c.matter_id.clone(),
                 note: c.note.clone(),
+                project: c.project.clone(),
             })
             .collect();
         consultations.sort_by(|a, b| a.date.cmp(&b.date).then(a.id.cmp(&b.id)));

@@ -597,6 +597,7 @@ impl Punkt {
                     matter_id: None,
                     note: take(Column::Note).unwrap_or_default(),
                     organisation: None,
+                    project: None,
                 }
                 .into_consultation(self.organisation())
                 .map_err(|e| e.to_string())?,

@@ -146,6 +146,11 @@ pub fn client_index(file: &ClientFile) -> ClientIndex {
                 until_key: e.until.map(|d| d.to_string()),
             })
             .collect(),
+        vulnerabilities: file
+            .vulnerabilities
+            .values()
+            .map(|v| (v.flag.to_string(), v.recorded_on.map(|d| d.to_string())))
+            .collect(),
         matters: file
             .matters
             .iter()
@@ -173,6 +178,7 @@ pub fn client_index(file: &ClientFile) -> ClientIndex {
                 duration_minutes: c.duration_minutes.map(|d| d as i64),
                 staff: c.staff.clone(),
                 services: c.services.iter().map(|s| s.to_string()).collect(),
+                project: c.project.clone(),
             })
             .collect(),
         deadlines: file
@@ -183,6 +189,7 @@ pub fn client_index(file: &ClientFile) -> ClientIndex {
                 rule: d.rule.clone(),
                 from_date: d.from.to_string(),
                 due: d.due.to_string(),
+                due_time: d.due_time.clone(),
                 uncertain: d.uncertain,
                 done: d.done,
                 matter_id: d.matter_id.clone(),

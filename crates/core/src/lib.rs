@@ -10,6 +10,7 @@
 //! - no SQL here (it lives in `punkt-store`), no terminal or window (that is the front ends').
 
 pub mod access;
+pub mod activities;
 pub mod attachments;
 pub mod audit;
 pub mod conflicts;
@@ -28,6 +29,7 @@ pub mod indexing;
 pub mod keys;
 pub mod labels;
 pub mod org_keys;
+pub mod organisation;
 pub mod referrals;
 pub mod report;
 pub mod retention;
@@ -49,6 +51,7 @@ use punkt_model::deadlines::{CountOptions, DueDate, LatestDue, RuleBook};
 use punkt_model::schema::{migrate_client, read_client};
 use punkt_model::{new_id, IsoDate};
 use punkt_store::documents::{DocumentUpdate, DocumentWrite, StoredDocument};
+use punkt_store::index::IndexRows;
 use punkt_store::{KdfParams, Store, StoreError};
 
 pub use dto::{ClientInput, ClientView, ConsultationInput};
@@ -95,6 +98,8 @@ pub struct BoardEntry {
     pub rule: String,
     pub from: String,
     pub due: String,
+    /// For limits in hours: the hour it ends on the due day.
+    pub due_time: Option<String>,
     pub uncertain: bool,
     /// What the deadline is for, when noted (always for one the decision or the court set).
     pub note: Option<String>,
@@ -233,6 +238,11 @@ impl Punkt {
     /// What a store migration left for punkt-core, which can read the documents: after 5 -> 6,
     /// the files with deadlines are reindexed once, so their notes reach the board.
     fn finish_migrations(&mut self) -> Result<()> {
+        // After 7 -> 8, every index row is rebuilt (which the 5 -> 6 reindex is part of).
+        if self.store.reindex_all_due()? {
+            self.rebuild_index()?;
+            return Ok(self.store.reindexed_all()?);
+        }
         let Some(ids) = self.store.deadline_reindex_due()? else {
             return Ok(());
         };
@@ -450,11 +460,14 @@ impl Punkt {
             let update = DocumentUpdate {
                 changes,
                 heads: heads_bytes(&doc.get_heads()),
-                index: Some(if had_conflicts {
-                    indexing::client_index_in(&doc, &file)
-                } else {
-                    indexing::client_index(&file)
-                }),
+                index: Some(
+                    if had_conflicts {
+                        indexing::client_index_in(&doc, &file)
+                    } else {
+                        indexing::client_index(&file)
+                    }
+                    .into(),
+                ),
                 sync: None,
             };
             Ok((Some(update), file))
@@ -474,6 +487,18 @@ impl Punkt {
         owner_org: &str,
         doc: &mut AutoCommit,
     ) -> Result<()> {
+        self.store_new_indexed(id, kind, owner_org, doc, None)
+    }
+
+    /// [`Punkt::store_new_document`] with the document's index rows, written with it.
+    pub(crate) fn store_new_indexed(
+        &mut self,
+        id: &str,
+        kind: &str,
+        owner_org: &str,
+        doc: &mut AutoCommit,
+        index: Option<IndexRows>,
+    ) -> Result<()> {
         let now_text = self.now_text();
         self.store.write_document(
             &DocumentWrite {
@@ -486,7 +511,7 @@ impl Punkt {
                 now: &now_text,
                 sync: None,
             },
-            None,
+            index.as_ref(),
         )?;
         Ok(())
     }
@@ -499,17 +524,31 @@ impl Punkt {
         owner_org: &str,
         value: &T,
     ) -> Result<()> {
+        self.create_indexed(id, kind, owner_org, value, None)
+    }
+
+    /// [`Punkt::create_document`] with the document's index rows, written with it.
+    pub(crate) fn create_indexed<T: autosurgeon::Reconcile>(
+        &mut self,
+        id: &str,
+        kind: &str,
+        owner_org: &str,
+        value: &T,
+        index: Option<IndexRows>,
+    ) -> Result<()> {
         let mut doc = AutoCommit::new().with_actor(self.actor.clone());
         autosurgeon::reconcile(&mut doc, value).map_err(|e| CoreError::Document {
             id: id.to_string(),
             reason: e.to_string(),
         })?;
         doc.commit_with(commit_options(self.author(), self.now().timestamp()));
-        self.store_new_document(id, kind, owner_org, &mut doc)
+        self.store_new_indexed(id, kind, owner_org, &mut doc, index)
     }
 
-    /// Change a section or referral document (root kind `root_kind`) under the store's write
-    /// lock: hydrate, `edit`, reconcile, commit, append. Returns the changed value.
+    /// Change a document other than a client file (root kind `root_kind`) under the store's
+    /// write lock: hydrate, `edit`, reconcile, commit, append. `edit` may refuse (nothing is
+    /// written) and gives the document's new index rows when it has some. Returns the changed
+    /// value.
     pub(crate) fn edit_shared<T, F>(
         &mut self,
         id: &str,
@@ -519,7 +558,7 @@ impl Punkt {
     ) -> Result<T>
     where
         T: autosurgeon::Hydrate + autosurgeon::Reconcile,
-        F: FnOnce(&mut T),
+        F: FnOnce(&mut T) -> Result<Option<IndexRows>>,
     {
         let now = self.now();
         let now_text = self.now_text();
@@ -529,7 +568,7 @@ impl Punkt {
             let mut doc = load_automerge(&stored)?.with_actor(actor);
             let before = doc.get_heads();
             let mut value: T = punkt_model::shared::read_shared(&doc, root_kind, kind_of)?;
-            edit(&mut value);
+            let index = edit(&mut value)?;
             autosurgeon::reconcile(&mut doc, &value).map_err(|e| CoreError::Document {
                 id: stored.id.clone(),
                 reason: e.to_string(),
@@ -538,7 +577,7 @@ impl Punkt {
             let update = DocumentUpdate {
                 changes: changes_after(&mut doc, &before),
                 heads: heads_bytes(&doc.get_heads()),
-                index: None,
+                index,
                 sync: None,
             };
             Ok::<_, CoreError>((Some(update), value))
@@ -595,6 +634,9 @@ impl Punkt {
     ) -> Result<String> {
         let org = self.organisation().to_string();
         let consultation: Consultation = input.into_consultation(&org)?;
+        if let Some(p) = &consultation.project {
+            self.check_project(p, consultation.date)?;
+        }
         let cid = new_id();
         let key = cid.clone();
         self.edit_client(client_id, move |file, _| {
@@ -710,6 +752,7 @@ impl Punkt {
                     rule: b.row.rule,
                     from: b.row.from_date,
                     due: b.row.due,
+                    due_time: b.row.due_time,
                     uncertain: b.row.uncertain,
                     note: b.row.note,
                     days_left,
@@ -724,7 +767,18 @@ impl Punkt {
     /// Rebuild the whole index from the documents, one document at a time.
     pub fn rebuild_index(&mut self) -> Result<u64> {
         let ids = self.store.document_ids(CLIENT_DOCUMENT_KIND)?;
-        let rows = self.index_rows(&ids)?;
+        let mut rows: Vec<IndexRows> = self
+            .index_rows(&ids)?
+            .into_iter()
+            .map(IndexRows::from)
+            .collect();
+        for id in self
+            .store
+            .document_ids(punkt_model::activity::GROUP_ACTIVITY_KIND)?
+        {
+            let doc = load_automerge(&self.store.load_document(&id)?)?;
+            rows.push(activities::activity_index(&doc, &id)?);
+        }
         Ok(self.store.rebuild_index(rows)?)
     }
 
@@ -799,7 +853,7 @@ pub(crate) fn insert_in(
                 now: &now_text,
                 sync: None,
             },
-            Some(&indexing::client_index(f)),
+            Some(&indexing::client_index(f).into()),
         )?;
     }
     Ok(())

@@ -387,6 +387,7 @@ impl Punkt {
             |r| {
                 r.status = event.status.clone();
                 r.events.insert(new_id(), event);
+                Ok(None)
             },
         )?;
         Ok(self.referral_view(&updated))

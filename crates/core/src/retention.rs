@@ -162,6 +162,8 @@ pub fn anonymised_copy(file: &ClientFile, id: String, now: &str) -> ClientFile {
                     .as_ref()
                     .and_then(|m| matter_ids.get(m).cloned()),
                 note: String::new(),
+                // Donor reports count by it.
+                project: c.project.clone(),
             };
             (new_id(), kept)
         })

@@ -205,6 +205,7 @@ impl Punkt {
             |s: &SectionFile| &s.kind,
             |s| {
                 s.notes.insert(new_id(), note);
+                Ok(None)
             },
         )?;
         Ok(section_view(&section_file))

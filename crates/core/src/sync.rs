@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 use punkt_model::client::CLIENT_DOCUMENT_KIND;
 use punkt_model::schema::{migrate_client, read_client};
 use punkt_store::documents::{DocumentWrite, SyncMark};
-use punkt_store::index::ClientIndex;
+use punkt_store::index::IndexRows;
 use punkt_sync::docs::{self, heads_from_bytes, heads_to_bytes, sorted, Applied};
 use punkt_sync::wire::{
     limits, ChangedDoc, DocData, DocPush, DocWant, Erase, Hash, Outcome, Payload, Pull, Push,
@@ -1482,7 +1482,7 @@ struct NewDocument {
     snapshot: Vec<u8>,
     changes: Vec<(Vec<u8>, Vec<u8>)>,
     heads: Vec<punkt_sync::Hash>,
-    index: Option<ClientIndex>,
+    index: Option<IndexRows>,
     /// Why the document has no index rows (made by a newer Punkt: stored, shown after an
     /// update and `punkt index rebuild`).
     index_error: Option<String>,
@@ -1786,8 +1786,11 @@ fn prepare_all(docs_in: Vec<PlainData>) -> Vec<std::result::Result<Prepared, Ref
     })
 }
 
-/// The index rows of a document of `kind` (client files only, for now).
-fn index_of(kind: &str, doc: &mut AutoCommit, id: &str) -> Result<Option<ClientIndex>> {
+/// The index rows of a document of `kind`: client files and group activities have some.
+fn index_of(kind: &str, doc: &mut AutoCommit, id: &str) -> Result<Option<IndexRows>> {
+    if kind == punkt_model::activity::GROUP_ACTIVITY_KIND {
+        return crate::activities::activity_index(doc, id).map(Some);
+    }
     if kind != CLIENT_DOCUMENT_KIND {
         return Ok(None);
     }
@@ -1805,7 +1808,7 @@ fn index_of(kind: &str, doc: &mut AutoCommit, id: &str) -> Result<Option<ClientI
         migrate_client(&mut copy).map_err(err)?;
         read_client(&copy).map_err(err)?
     };
-    Ok(Some(indexing::client_index_in(doc, &file)))
+    Ok(Some(indexing::client_index_in(doc, &file).into()))
 }
 
 /// The content of a sealed sync file: the changes of one store the server has not confirmed.

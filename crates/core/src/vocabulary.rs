@@ -23,6 +23,11 @@ pub struct Vocabulary {
     /// What a residence permit is given for.
     pub residence_purposes: Vec<String>,
     pub vulnerabilities: Vec<String>,
+    /// Kinds of group activity.
+    pub activity_kinds: Vec<String>,
+    /// Languages offered first (ISO 639-1, and 639-3 where it keeps apart what 639-1 lumps:
+    /// Dari `prs` and Farsi `fa`); any known code is accepted.
+    pub common_languages: Vec<String>,
     pub matter_kinds: Vec<String>,
     pub matter_statuses: Vec<String>,
     pub identifier_kinds: Vec<String>,
@@ -53,6 +58,14 @@ impl Punkt {
                 punkt_model::vocab::ResidencePurpose::as_str,
             ),
             vulnerabilities: names(Vulnerability::ALL, Vulnerability::as_str),
+            activity_kinds: names(
+                punkt_model::vocab::ActivityKind::ALL,
+                punkt_model::vocab::ActivityKind::as_str,
+            ),
+            common_languages: punkt_model::reference::COMMON_LANGUAGES
+                .iter()
+                .map(|c| c.to_string())
+                .collect(),
             matter_kinds: names(MatterKind::ALL, MatterKind::as_str),
             matter_statuses: names(MatterStatus::ALL, MatterStatus::as_str),
             identifier_kinds: names(IdentifierKind::ALL, IdentifierKind::as_str),

@@ -16,7 +16,7 @@ use crate::vocab::{
 };
 
 /// The schema version this build writes. Readers migrate older documents on read.
-pub const CLIENT_SCHEMA_VERSION: u64 = 4;
+pub const CLIENT_SCHEMA_VERSION: u64 = 5;
 
 /// The document kind stored in the document's root, so a document can never be read as the
 /// wrong kind.
@@ -262,6 +262,10 @@ pub struct Consultation {
     pub matter_id: Option<String>,
     #[autosurgeon(missing = "Default::default")]
     pub note: String,
+    /// The project (of the organisation's settings) it was given under, for donor reports
+    /// (schema 5).
+    #[autosurgeon(missing = "none")]
+    pub project: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Reconcile, Hydrate)]

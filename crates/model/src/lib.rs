@@ -4,12 +4,14 @@
 //! where a caller passes "now" in) and knows nothing of SQLite or sync. Everything here can be
 //! tested with plain values.
 
+pub mod activity;
 pub mod client;
 pub mod date;
 pub mod deadlines;
 pub mod error;
 pub mod holidays;
 pub mod names;
+pub mod organisation;
 pub mod reference;
 pub mod schema;
 pub mod shared;

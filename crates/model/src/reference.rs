@@ -58,10 +58,31 @@ pub fn country_code(code: &str) -> Option<String> {
     (c.len() == 2 && COUNTRY_CODES.split(' ').any(|k| k == c)).then_some(c)
 }
 
-/// `Some(code)` lower-cased when `code` is an ISO 639-1 language code.
+/// The languages people in Polish refugee and migrant work speak most often, offered first on
+/// forms (Polish, Ukrainian, Russian, Belarusian, the Caucasus and Central Asia, Dari and Farsi
+/// apart, Pashto, Arabic, Kurdish, Horn of Africa...).
+pub const COMMON_LANGUAGES: &[&str] = &[
+    "pl", "uk", "ru", "en", "be", "ka", "hy", "az", "tg", "uz", "kk", "ky", "tk", "prs", "fa",
+    "ps", "ar", "ckb", "kmr", "ku", "tr", "ti", "am", "so", "fr", "es", "pt", "vi", "zh", "hi",
+    "ur", "bn", "ta", "ne", "de", "ce", "rom",
+];
+
+/// ISO 639-3 codes of languages the people Punkt serves speak that ISO 639-1 has no code of
+/// its own for, or lumps with another: Dari (`prs`, not Farsi `fa`, for people from
+/// Afghanistan), Sorani (`ckb`) and Kurmanji (`kmr`) Kurdish, Romani (`rom`), Chechen is `ce`.
+/// A donor counting people by language needs Dari and Farsi apart.
+pub const LANGUAGE_CODES_639_3: &[&str] = &["prs", "ckb", "kmr", "rom"];
+
+/// `Some(code)` lower-cased when `code` is an ISO 639-1 language code or one of
+/// [`LANGUAGE_CODES_639_3`].
 pub fn language_code(code: &str) -> Option<String> {
     let c = code.trim().to_ascii_lowercase();
-    (c.len() == 2 && LANGUAGE_CODES.split(' ').any(|k| k == c)).then_some(c)
+    let known = match c.len() {
+        2 => LANGUAGE_CODES.split(' ').any(|k| k == c),
+        3 => LANGUAGE_CODES_639_3.contains(&c.as_str()),
+        _ => false,
+    };
+    known.then_some(c)
 }
 
 #[cfg(test)]
@@ -84,6 +105,16 @@ mod tests {
         assert_eq!(country_code("QQ"), None);
         assert_eq!(language_code("UK").as_deref(), Some("uk"));
         assert_eq!(language_code("xx"), None);
+        assert_eq!(language_code("PRS").as_deref(), Some("prs"), "Dari");
+        assert_ne!(
+            language_code("prs"),
+            language_code("fa"),
+            "Dari is not Farsi"
+        );
+        assert_eq!(language_code("fas"), None);
+        for c in COMMON_LANGUAGES {
+            assert_eq!(language_code(c).as_deref(), Some(*c));
+        }
         assert_eq!(COUNTRY_CODES.split(' ').count(), 250);
         assert_eq!(LANGUAGE_CODES.split(' ').count(), 183);
     }

@@ -91,6 +91,11 @@ pub fn migrate_client(doc: &mut AutoCommit) -> Result<bool, ModelError> {
     if version <= 3 {
         doc.put(ROOT, "schema_version", 4u64).map_err(err)?;
     }
+    // 4 -> 5: a consultation's project. Nothing to move; an older release must not rewrite a
+    // consultation without the tag it cannot see.
+    if version <= 4 {
+        doc.put(ROOT, "schema_version", 5u64).map_err(err)?;
+    }
     Ok(true)
 }
 

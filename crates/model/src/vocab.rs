@@ -185,6 +185,20 @@ vocabulary!(
 );
 
 vocabulary!(
+    /// What a group activity was: work with many people at once, counted by headcount, not by
+    /// person (reports say so).
+    ActivityKind, "activity kind" {
+        Course = "course",
+        Training = "training",
+        InfoSession = "info_session",
+        Hotline = "hotline",
+        BorderIntervention = "border_intervention",
+        Outreach = "outreach",
+        Other = "other",
+    }
+);
+
+vocabulary!(
     /// The kind of a legal or social matter.
     MatterKind, "matter kind" {
         InternationalProtection = "international_protection",

@@ -9,7 +9,7 @@
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
 use crate::error::{Result, StoreError};
-use crate::index::ClientIndex;
+use crate::index::IndexRows;
 use crate::Store;
 
 /// A document as stored: load the snapshot, then apply the changes in order.
@@ -80,7 +80,7 @@ fn pending_row(r: &rusqlite::Row) -> rusqlite::Result<PendingDocument> {
 pub struct DocumentUpdate {
     pub changes: Vec<(Vec<u8>, Vec<u8>)>,
     pub heads: Vec<u8>,
-    pub index: Option<ClientIndex>,
+    pub index: Option<IndexRows>,
     pub sync: Option<SyncMark>,
 }
 
@@ -175,7 +175,7 @@ impl Store {
     pub fn write_document(
         &mut self,
         w: &DocumentWrite<'_>,
-        index: Option<&ClientIndex>,
+        index: Option<&IndexRows>,
     ) -> Result<i64> {
         let tx = self.conn.transaction()?;
         let seq = write_in(&tx, w, index)?;
@@ -303,6 +303,14 @@ impl Store {
         Ok(ids)
     }
 
+    /// Whether document `id` is in the store.
+    pub fn document_exists(&self, id: &str) -> Result<bool> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT 1 FROM documents WHERE id = ?1")?
+            .exists([id])?)
+    }
+
     /// Ids of every document of `kind`, in id order.
     pub fn document_ids(&self, kind: &str) -> Result<Vec<String>> {
         let mut stmt = self
@@ -340,7 +348,7 @@ impl Batch<'_> {
         }
     }
 
-    pub fn write(&mut self, w: &DocumentWrite<'_>, index: Option<&ClientIndex>) -> Result<i64> {
+    pub fn write(&mut self, w: &DocumentWrite<'_>, index: Option<&IndexRows>) -> Result<i64> {
         write_in(&self.tx, w, index)
     }
 
@@ -367,7 +375,7 @@ impl Batch<'_> {
 fn write_in(
     tx: &rusqlite::Transaction<'_>,
     w: &DocumentWrite<'_>,
-    index: Option<&ClientIndex>,
+    index: Option<&IndexRows>,
 ) -> Result<i64> {
     // A write that brings no change (a pull of what is already here, an import of nothing new)
     // must not look like a local edit: it keeps the document's write sequence.
@@ -424,7 +432,7 @@ fn write_in(
 fn finish_write(
     tx: &rusqlite::Transaction<'_>,
     w: &DocumentWrite<'_>,
-    index: Option<&ClientIndex>,
+    index: Option<&IndexRows>,
     seq: i64,
 ) -> Result<i64> {
     if let Some(mark) = &w.sync {
@@ -435,7 +443,7 @@ fn finish_write(
         .execute(params![w.id, mark.server_heads, mark.in_sync, seq])?;
     }
     if let Some(rows) = index {
-        crate::index::replace_client_rows(tx, rows)?;
+        crate::index::replace_rows(tx, rows)?;
     }
     Ok(seq)
 }

@@ -35,6 +35,8 @@ pub struct ClientIndex {
     pub created_at: String,
     pub updated_at: String,
     pub statuses: Vec<StatusRow>,
+    /// Each vulnerability flag and the day it was recorded (when known).
+    pub vulnerabilities: Vec<(String, Option<String>)>,
     pub matters: Vec<MatterRow>,
     pub consultations: Vec<ConsultationRow>,
     pub deadlines: Vec<DeadlineRow>,
@@ -84,6 +86,8 @@ pub struct ConsultationRow {
     pub duration_minutes: Option<i64>,
     pub staff: Option<String>,
     pub services: Vec<String>,
+    /// The project code it was given under.
+    pub project: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -92,14 +96,112 @@ pub struct DeadlineRow {
     pub rule: String,
     pub from_date: String,
     pub due: String,
+    /// For limits in hours: the hour it ends (`HH:MM`).
+    pub due_time: Option<String>,
     pub uncertain: bool,
     pub done: bool,
     pub matter_id: Option<String>,
     pub note: Option<String>,
 }
 
+/// One group activity as reports and the list count it (from its document).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ActivityRow {
+    pub id: String,
+    pub organisation: String,
+    pub kind: String,
+    pub date: String,
+    pub place_kind: String,
+    pub place: String,
+    pub project: Option<String>,
+    pub topic: String,
+    pub participants: u64,
+    pub female: Option<u64>,
+    pub male: Option<u64>,
+    pub children: Option<u64>,
+    pub duration_minutes: Option<u64>,
+    /// Removed as recorded by mistake: no row (the old one is deleted).
+    pub removed: bool,
+}
+
+/// Each client's vulnerability flags, with the day each was recorded when known.
+pub type Vulnerabilities = HashMap<String, Vec<(String, Option<String>)>>;
+
+/// The index rows of one document, whatever its kind.
+#[derive(Debug, Clone, PartialEq)]
+pub enum IndexRows {
+    Client(Box<ClientIndex>),
+    Activity(Box<ActivityRow>),
+}
+
+impl From<ClientIndex> for IndexRows {
+    fn from(c: ClientIndex) -> Self {
+        IndexRows::Client(Box::new(c))
+    }
+}
+
+/// Replace a document's index rows, inside the caller's transaction.
+pub(crate) fn replace_rows(tx: &Transaction<'_>, rows: &IndexRows) -> Result<()> {
+    match rows {
+        IndexRows::Client(c) => replace_client_rows(tx, c),
+        IndexRows::Activity(a) => replace_activity_row(tx, a),
+    }
+}
+
+fn replace_activity_row(tx: &Transaction<'_>, a: &ActivityRow) -> Result<()> {
+    tx.prepare_cached("DELETE FROM group_activities WHERE id = ?1")?
+        .execute([&a.id])?;
+    if a.removed {
+        return Ok(());
+    }
+    tx.prepare_cached(
+        "INSERT INTO group_activities(id, organisation, kind, date, place_kind, place, project,
+            topic, participants, female, male, children, duration_minutes)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+    )?
+    .execute(params![
+        a.id,
+        a.organisation,
+        a.kind,
+        a.date,
+        a.place_kind,
+        a.place,
+        a.project,
+        a.topic,
+        a.participants as i64,
+        a.female.map(|v| v as i64),
+        a.male.map(|v| v as i64),
+        a.children.map(|v| v as i64),
+        a.duration_minutes.map(|v| v as i64),
+    ])?;
+    Ok(())
+}
+
+fn activity_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ActivityRow> {
+    let count = |i: usize| -> rusqlite::Result<Option<u64>> {
+        Ok(r.get::<_, Option<i64>>(i)?.map(|v| v.max(0) as u64))
+    };
+    Ok(ActivityRow {
+        id: r.get(0)?,
+        organisation: r.get(1)?,
+        kind: r.get(2)?,
+        date: r.get(3)?,
+        place_kind: r.get(4)?,
+        place: r.get(5)?,
+        project: r.get(6)?,
+        topic: r.get(7)?,
+        participants: r.get::<_, i64>(8)?.max(0) as u64,
+        female: count(9)?,
+        male: count(10)?,
+        children: count(11)?,
+        duration_minutes: count(12)?,
+        removed: false,
+    })
+}
+
 const CLIENT_TABLES: &[&str] = &[
     "client_statuses",
+    "client_vulnerabilities",
     "matters",
     "consultations",
     "consultation_services",
@@ -193,6 +295,13 @@ pub(crate) fn replace_client_rows(tx: &Transaction<'_>, rows: &ClientIndex) -> R
         st.execute(params![id, s.entry_id, s.status, s.from_key, s.until_key])?;
     }
     let mut st = tx.prepare_cached(
+        "INSERT OR IGNORE INTO client_vulnerabilities(client_id, flag, recorded_on)
+         VALUES (?1, ?2, ?3)",
+    )?;
+    for (flag, on) in &rows.vulnerabilities {
+        st.execute(params![id, flag, on])?;
+    }
+    let mut st = tx.prepare_cached(
         "INSERT INTO matters(client_id, id, kind, status, authority, reference, opened, closed)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
     )?;
@@ -214,9 +323,10 @@ pub(crate) fn replace_client_rows(tx: &Transaction<'_>, rows: &ClientIndex) -> R
     )?;
     let mut sv = tx.prepare_cached(
         "INSERT OR IGNORE INTO consultation_services(date, client_id, consultation_id, service,
-            place_kind, place, organisation, sex, birth_date, citizenship)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            place_kind, place, organisation, sex, birth_date, citizenship, project, language)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
     )?;
+    let first_language = rows.languages.split(' ').find(|l| !l.is_empty());
     for c in &rows.consultations {
         st.execute(params![
             id,
@@ -241,14 +351,16 @@ pub(crate) fn replace_client_rows(tx: &Transaction<'_>, rows: &ClientIndex) -> R
                 c.organisation,
                 rows.sex,
                 rows.birth_date,
-                rows.citizenship
+                rows.citizenship,
+                c.project,
+                first_language
             ])?;
         }
     }
     let mut st = tx.prepare_cached(
         "INSERT INTO deadlines(client_id, id, rule, from_date, due, uncertain, done, matter_id,
-                               note)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                               note, due_time)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
     )?;
     for d in &rows.deadlines {
         st.execute(params![
@@ -260,7 +372,8 @@ pub(crate) fn replace_client_rows(tx: &Transaction<'_>, rows: &ClientIndex) -> R
             d.uncertain,
             d.done,
             d.matter_id,
-            d.note
+            d.note,
+            d.due_time
         ])?;
     }
     replace_search_keys(tx, id, &rows.search_keys)?;
@@ -341,6 +454,10 @@ pub struct ServiceFact {
     pub sex: String,
     pub birth_date: Option<String>,
     pub citizenship: Option<String>,
+    /// The project the consultation was given under.
+    pub project: Option<String>,
+    /// The person's first language.
+    pub language: Option<String>,
 }
 
 /// A client given a service in a month, with what identifies them across organisations.
@@ -519,10 +636,10 @@ impl Store {
     ) -> Result<Vec<BoardDeadline>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT d.client_id, c.display_name, d.id, d.rule, d.from_date, d.due, d.uncertain,
-                    d.done, d.matter_id, d.note
+                    d.done, d.matter_id, d.note, d.due_time
              FROM deadlines d JOIN clients c ON c.id = d.client_id
              WHERE d.done = 0 AND (?1 IS NULL OR d.due <= ?1)
-             ORDER BY d.due, c.display_name, d.id
+             ORDER BY d.due, coalesce(d.due_time, '24:00'), c.display_name, d.id
              LIMIT ?2",
         )?;
         let limit = limit.map_or(-1, |l| l as i64);
@@ -540,6 +657,7 @@ impl Store {
                         done: r.get(7)?,
                         matter_id: r.get(8)?,
                         note: r.get(9)?,
+                        due_time: r.get(10)?,
                     },
                 })
             })?
@@ -562,7 +680,7 @@ impl Store {
     pub fn service_facts(&self, from: &str, to: &str) -> Result<Vec<ServiceFact>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT client_id, consultation_id, service, date, place_kind, place, organisation,
-                    sex, birth_date, citizenship
+                    sex, birth_date, citizenship, project, language
              FROM consultation_services WHERE date BETWEEN ?1 AND ?2",
         )?;
         let rows = stmt
@@ -578,10 +696,56 @@ impl Store {
                     sex: r.get(7)?,
                     birth_date: r.get(8)?,
                     citizenship: r.get(9)?,
+                    project: r.get(10)?,
+                    language: r.get(11)?,
                 })
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows)
+    }
+
+    /// The group activities held between `from` and `to` inclusive (ISO dates), newest first.
+    pub fn activities(&self, from: &str, to: &str) -> Result<Vec<ActivityRow>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, organisation, kind, date, place_kind, place, project, topic, participants,
+                    female, male, children, duration_minutes
+             FROM group_activities WHERE date BETWEEN ?1 AND ?2 ORDER BY date DESC, id DESC",
+        )?;
+        let rows = stmt
+            .query_map(params![from, to], activity_row)?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    /// The project codes consultations and activities were tagged with, with how often (a
+    /// code missing from the organisation's settings shows here).
+    pub fn projects_used(&self) -> Result<Vec<(String, u64)>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT project, count(*) FROM (
+                SELECT DISTINCT client_id, consultation_id, project FROM consultation_services
+                WHERE project IS NOT NULL
+                UNION ALL SELECT id, '', project FROM group_activities WHERE project IS NOT NULL)
+             GROUP BY project ORDER BY project",
+        )?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as u64)))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    /// Every client's vulnerability flags, with the day each was recorded when known.
+    pub fn all_vulnerabilities(&self) -> Result<Vulnerabilities> {
+        let mut out: Vulnerabilities = HashMap::new();
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT client_id, flag, recorded_on FROM client_vulnerabilities")?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            out.entry(r.get(0)?)
+                .or_default()
+                .push((r.get(1)?, r.get(2)?));
+        }
+        Ok(out)
     }
 
     /// Each (month, client, service) of the period `from..=to` (ISO dates) once, with the
@@ -682,7 +846,7 @@ impl Store {
     /// Drop the whole index and refill it from `rows`, in one transaction.
     pub fn rebuild_index<I>(&mut self, rows: I) -> Result<u64>
     where
-        I: IntoIterator<Item = ClientIndex>,
+        I: IntoIterator<Item = IndexRows>,
     {
         let tx = self.conn.transaction()?;
         for t in CLIENT_TABLES.iter().chain(&[
@@ -691,12 +855,13 @@ impl Store {
             "search_keys",
             "skeleton_deletes",
             "merged_files",
+            "group_activities",
         ]) {
             tx.execute(&format!("DELETE FROM {t}"), [])?;
         }
         let mut n = 0;
         for r in rows {
-            replace_client_rows(&tx, &r)?;
+            replace_rows(&tx, &r)?;
             n += 1;
         }
         tx.commit()?;
@@ -709,6 +874,8 @@ impl Store {
         let queries = [
             ("clients", "SELECT id, organisation, display_name, identity_key, given_names, family_name, names_original, birth_date, birth_year, sex, citizenship, citizenships, languages, current_status, created_at, updated_at, conflicts FROM clients ORDER BY id"),
             ("client_statuses", "SELECT * FROM client_statuses ORDER BY client_id, entry_id"),
+            ("client_vulnerabilities", "SELECT * FROM client_vulnerabilities ORDER BY client_id, flag"),
+            ("group_activities", "SELECT * FROM group_activities ORDER BY id"),
             ("matters", "SELECT * FROM matters ORDER BY client_id, id"),
             ("consultations", "SELECT * FROM consultations ORDER BY client_id, id"),
             ("consultation_services", "SELECT * FROM consultation_services ORDER BY client_id, consultation_id, service"),

@@ -32,7 +32,7 @@ pub use error::{Result, StoreError};
 pub use keyfile::KdfParams;
 
 /// The schema version of the database this build writes.
-pub const STORE_SCHEMA_VERSION: i64 = 7;
+pub const STORE_SCHEMA_VERSION: i64 = 8;
 
 /// Migrations from each older schema version to the next: `MIGRATIONS[v - 1]` takes a store of
 /// version `v` to `v + 1`. A new store gets `schema.sql` (version 1) and then all of them, so
@@ -94,7 +94,41 @@ const MIGRATIONS: &[&str] = &[
         doc_id TEXT PRIMARY KEY,
         key    BLOB NOT NULL
      ) WITHOUT ROWID;",
+    // 7 -> 8: donor reports (issue 14). A consultation's project and the person's first
+    // language beside each service; each person's vulnerability flags; group activities, one
+    // row per activity document; a deadline's hour on the board. Every index row is rebuilt
+    // once from the documents (`Store::reindex_all_due`).
+    "ALTER TABLE consultation_services ADD COLUMN project TEXT;
+     ALTER TABLE consultation_services ADD COLUMN language TEXT;
+     ALTER TABLE deadlines ADD COLUMN due_time TEXT;
+     CREATE TABLE client_vulnerabilities (
+        client_id   TEXT NOT NULL,
+        flag        TEXT NOT NULL,
+        recorded_on TEXT,
+        PRIMARY KEY (client_id, flag)
+     ) WITHOUT ROWID;
+     CREATE TABLE group_activities (
+        id               TEXT PRIMARY KEY,
+        organisation     TEXT NOT NULL,
+        kind             TEXT NOT NULL,
+        date             TEXT NOT NULL,
+        place_kind       TEXT NOT NULL,
+        place            TEXT NOT NULL,
+        project          TEXT,
+        topic            TEXT NOT NULL,
+        participants     INTEGER NOT NULL,
+        female           INTEGER,
+        male             INTEGER,
+        children         INTEGER,
+        duration_minutes INTEGER
+     ) WITHOUT ROWID;
+     CREATE INDEX group_activities_date ON group_activities(date);
+     INSERT OR REPLACE INTO meta(key, value) VALUES ('reindex_all', '1');",
 ];
+
+/// Set by the 7 -> 8 migration: every index row is rebuilt once from the documents, so the
+/// columns it added are filled (`Store::reindex_all_due`).
+pub const META_REINDEX_ALL: &str = "reindex_all";
 
 /// Set by the 5 -> 6 migration: the files with deadlines are reindexed once, so the notes of
 /// deadlines recorded before reach the board (`Store::take_deadline_reindex`).
@@ -323,6 +357,20 @@ impl Store {
             path: dir.to_path_buf(),
         };
         Ok(Store { conn, info })
+    }
+
+    /// After the 7 -> 8 migration: the whole index is to be rebuilt from the documents.
+    pub fn reindex_all_due(&self) -> Result<bool> {
+        Ok(self.meta_value(META_REINDEX_ALL)?.is_some())
+    }
+
+    /// The whole index was rebuilt: clear the flags that asked for it.
+    pub fn reindexed_all(&mut self) -> Result<()> {
+        self.conn.execute(
+            "DELETE FROM meta WHERE key IN (?1, ?2)",
+            [META_REINDEX_ALL, META_REINDEX_DEADLINE_NOTES],
+        )?;
+        Ok(())
     }
 
     /// After the 5 -> 6 migration: the files whose deadlines must be reindexed (once; the flag

@@ -18,6 +18,10 @@ pub const SECTION_PREFIX: &str = "section:";
 /// The kind of a referral document (shared by the two organisations).
 pub const REFERRAL_KIND: &str = "referral";
 
+/// The kind of an organisation's settings document (its projects, its record of processing):
+/// every role reads it, only a coordinator writes it.
+pub const ORG_SETTINGS_KIND: &str = "org_settings";
+
 /// Each restricted section and the roles that may read and write it.
 pub const SECTIONS: &[(&str, &[&str])] = &[
     ("psychological", &["psychologist"]),
@@ -47,6 +51,12 @@ pub fn readers(kind: &str) -> Option<&'static [&'static str]> {
 /// True when `role` may read documents of `kind` (given its organisation has access).
 pub fn role_may_read(kind: &str, role: &str) -> bool {
     readers(kind).is_none_or(|r| r.contains(&role))
+}
+
+/// True when `role` may write documents of `kind` (given its organisation has access): what it
+/// may read, except an organisation's settings, which only a coordinator changes.
+pub fn role_may_write(kind: &str, role: &str) -> bool {
+    role_may_read(kind, role) && (kind != ORG_SETTINGS_KIND || role == COORDINATOR)
 }
 
 /// Whether `role` reads any restricted section. Giving someone such a role, or a laptop to
@@ -108,5 +118,10 @@ mod tests {
         assert!(!role_may_read("section:unknown", "psychologist"));
         assert!(role_may_read("client_file", "counsellor"));
         assert!(role_may_read(REFERRAL_KIND, "coordinator"));
+        assert!(role_may_read(ORG_SETTINGS_KIND, "lawyer"));
+        assert!(!role_may_write(ORG_SETTINGS_KIND, "lawyer"));
+        assert!(role_may_write(ORG_SETTINGS_KIND, COORDINATOR));
+        assert!(role_may_write(REFERRAL_KIND, "counsellor"));
+        assert!(!role_may_write("section:psychological", "lawyer"));
     }
 }

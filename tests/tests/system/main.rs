@@ -10,6 +10,7 @@ mod blind_migration;
 #[cfg(not(feature = "postgres"))]
 mod blind_server;
 mod consortium;
+mod donor_reports;
 mod erase_guard;
 mod org_keys;
 mod rule_books;

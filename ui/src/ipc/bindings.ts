@@ -337,7 +337,11 @@ guesses_log10: number,
  */
 acceptable: boolean, };
 
-export type BoardEntry = { client_id: string, display_name: string, deadline_id: string, rule: string, from: string, due: string, uncertain: boolean, 
+export type BoardEntry = { client_id: string, display_name: string, deadline_id: string, rule: string, from: string, due: string, 
+/**
+ * For limits in hours: the hour it ends on the due day.
+ */
+due_time: string | null, uncertain: boolean, 
 /**
  * What the deadline is for, when noted (always for one the decision or the court set).
  */
@@ -501,7 +505,16 @@ status_tracks: { [key in string]?: string },
 /**
  * What a residence permit is given for.
  */
-residence_purposes: Array<string>, vulnerabilities: Array<string>, matter_kinds: Array<string>, matter_statuses: Array<string>, identifier_kinds: Array<string>, cities: Array<string>, centres: Array<string>, deadline_rules: Array<DeadlineRule>, 
+residence_purposes: Array<string>, vulnerabilities: Array<string>, 
+/**
+ * Kinds of group activity.
+ */
+activity_kinds: Array<string>, 
+/**
+ * Languages offered first (ISO 639-1, and 639-3 where it keeps apart what 639-1 lumps:
+ * Dari `prs` and Farsi `fa`); any known code is accepted.
+ */
+common_languages: Array<string>, matter_kinds: Array<string>, matter_statuses: Array<string>, identifier_kinds: Array<string>, cities: Array<string>, centres: Array<string>, deadline_rules: Array<DeadlineRule>, 
 /**
  * The rule book deadlines are counted with now.
  */
@@ -588,7 +601,7 @@ export type ConsentView = { id: string, clause: string, language: string, given_
 
 export type MatterView = { id: string, kind: string, authority: string | null, reference: string | null, status: string, opened: string | null, closed: string | null, note: string | null, };
 
-export type ConsultationView = { id: string, date: string, place: PlaceInput, services: Array<string>, organisation: string, language: string | null, interpreter: boolean, duration_minutes: number | null, staff: string | null, matter_id: string | null, note: string, };
+export type ConsultationView = { id: string, date: string, place: PlaceInput, services: Array<string>, organisation: string, language: string | null, interpreter: boolean, duration_minutes: number | null, staff: string | null, matter_id: string | null, note: string, project: string | null, };
 
 export type DeadlineView = { id: string, rule: string, from: string, due: string, uncertain: boolean, 
 /**
@@ -629,7 +642,11 @@ export type ConsultationInput = { date: string, place: PlaceInput, services: Arr
 /**
  * Defaults to the store's organisation.
  */
-organisation?: string | null, };
+organisation?: string | null, 
+/**
+ * A project code of the organisation's settings.
+ */
+project?: string | null, };
 
 export type DeadlineInput = { rule: string, 
 /**
@@ -663,11 +680,19 @@ days?: number | null,
  */
 due?: string | null, };
 
-export type Report = { from: string, to: string, total: Count, 
+export type Report = { from: string, to: string, 
+/**
+ * The age bands' names, in order.
+ */
+age_bands: Array<string>, 
+/**
+ * The project the report is limited to.
+ */
+project: string | null, total: Count, 
 /**
  * Per service (and "all"), then per dimension value and service.
  */
-rows: Array<ReportRow>, };
+rows: Array<ReportRow>, activities: ActivityCount, activity_rows: Array<ActivityRowCount>, };
 
 export type ReportRow = { dimension: string, value: string, 
 /**
@@ -676,6 +701,64 @@ export type ReportRow = { dimension: string, value: string,
 service: string, people: number, consultations: number, };
 
 export type Count = { people: number, consultations: number, };
+
+export type ReportOptions = { 
+/**
+ * Lower bounds of the age bands ([`DEFAULT_AGE_BANDS`] when absent).
+ */
+age_bands?: Array<number> | null, 
+/**
+ * Count only what was tagged with this project.
+ */
+project?: string | null, };
+
+export type Disclosure = "external" | "internal";
+
+export type ActivityCount = { activities: number, participants: number, 
+/**
+ * Women, men and children where recorded.
+ */
+female: number, male: number, children: number, };
+
+export type ActivityRowCount = { 
+/**
+ * One of [`ACTIVITY_DIMENSIONS`].
+ */
+dimension: string, value: string, count: ActivityCount, };
+
+export type ProjectInput = { code: string, name: string, funder: string | null, from: string | null, until: string | null, archived: boolean, };
+
+export type ProjectView = { code: string, name: string, funder: string | null, from: string | null, until: string | null, archived: boolean, 
+/**
+ * Consultations and group activities tagged with it, on this laptop.
+ */
+used: number, };
+
+export type OrgSettingsView = { organisation: string, projects: Array<ProjectView>, 
+/**
+ * Whether this laptop may change them (a coordinator's, or one used alone).
+ */
+editable: boolean, };
+
+export type ActivityInput = { 
+/**
+ * `course`, `training`, `info_session`, `hotline`, `border_intervention`, `outreach`, `other`.
+ */
+kind: string, date: string, place: PlaceInput, project?: string | null, topic: string, 
+/**
+ * How many took part (for a hotline: the calls answered).
+ */
+participants: number, female?: number | null, male?: number | null, 
+/**
+ * Under 18.
+ */
+children?: number | null, duration_minutes?: number | null, staff?: string | null, note: string, };
+
+export type ActivityView = { id: string, organisation: string, kind: string, date: string, place: PlaceInput, project: string | null, topic: string, participants: number, female: number | null, male: number | null, children: number | null, duration_minutes: number | null, 
+/**
+ * Only when read from the document (not in lists).
+ */
+staff: string | null, note: string, };
 
 export type SyncStatus = { enrolment: Enrolment | null, pending_documents: number, cursor: number, last_sync: JsonValue | null, 
 /**

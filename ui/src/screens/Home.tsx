@@ -50,7 +50,7 @@ function Board({ home }: { home: Home }) {
             <Table.Tr key={e.deadline_id} data-testid="board-row" data-urgency={u} style={u !== 'later' ? { fontWeight: 600 } : undefined}>
               <Table.Td>
                 <Group gap="xs">
-                  <Text fw={u !== 'later' ? 700 : 400}>{e.due}</Text>
+                  <Text fw={u !== 'later' ? 700 : 400}>{e.due}{e.due_time ? ` ${e.due_time}` : ''}</Text>
                   <Badge color={URGENCY_COLOR[u]} variant={u === 'later' ? 'light' : 'filled'}>{dueText(t, e.days_left)}</Badge>
                   {e.uncertain && (
                     <Badge color="yellow" variant="outline" title={t('home.uncertain')} data-testid="uncertain">?</Badge>

@@ -178,10 +178,14 @@ fn main() -> anyhow::Result<()> {
     let mut people = 0;
     for _ in 0..5 {
         people = report.time(|| {
-            p.report(today - chrono::Duration::days(365), today)
-                .expect("report")
-                .total
-                .people
+            p.report(
+                today - chrono::Duration::days(365),
+                today,
+                &punkt_core::report::ReportOptions::default(),
+            )
+            .expect("report")
+            .total
+            .people
         });
     }
 
@@ -195,17 +199,24 @@ fn main() -> anyhow::Result<()> {
     let t_facts = t.elapsed();
     let t = Instant::now();
     let statuses = p.store().all_status_rows()?;
+    let vulnerabilities = p.store().all_vulnerabilities()?;
     let t_status = t.elapsed();
     let t = Instant::now();
     punkt_core::report::aggregate(
         today - chrono::Duration::days(365),
         today,
-        &facts,
-        &statuses,
+        &punkt_core::report::AgeBands::default(),
+        None,
+        &punkt_core::report::Facts {
+            services: &facts,
+            statuses: &statuses,
+            vulnerabilities: &vulnerabilities,
+            activities: &[],
+        },
     );
     let t_agg = t.elapsed();
     let report_split = format!(
-        "Report split: {} service facts read in {:.0} ms, status timelines in {:.0} ms, aggregation {:.0} ms.",
+        "Report split: {} service facts read in {:.0} ms, status timelines and vulnerabilities in {:.0} ms, aggregation {:.0} ms.",
         facts.len(),
         t_facts.as_secs_f64() * 1000.0,
         t_status.as_secs_f64() * 1000.0,

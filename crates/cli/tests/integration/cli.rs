@@ -179,7 +179,106 @@ fn a_day_of_work_through_the_command() {
     );
     assert_eq!(r["people"], 1);
     let csv = std::fs::read_to_string(&out).unwrap();
+    // Leaving the organisation by default: one person is "<5".
+    assert!(csv.contains("place,Przemyśl (centre),legal,<5,<5"), "{csv}");
+    env.ok(
+        &[
+            "report",
+            "--from",
+            "2026-01-01",
+            "--to",
+            "2026-12-31",
+            "--format",
+            "csv",
+            "--out",
+            &out,
+            "--internal",
+            "--age-bands",
+            "0,18,65",
+        ],
+        None,
+    );
+    let csv = std::fs::read_to_string(&out).unwrap();
     assert!(csv.contains("place,Przemyśl (centre),legal,1,1"), "{csv}");
+    let bad = env.fails(
+        &[
+            "report",
+            "--from",
+            "2026-01-01",
+            "--to",
+            "2026-12-31",
+            "--format",
+            "csv",
+            "--out",
+            &out,
+            "--age-bands",
+            "18,65",
+        ],
+        Some(PASS),
+        None,
+        "invalid_input",
+    );
+    assert!(bad.contains("the first band starts at 0"), "{bad}");
+
+    // A project, and a group activity under it.
+    let settings = env.ok(
+        &[
+            "project",
+            "put",
+            "--code",
+            "AMIF-26",
+            "--name",
+            "Legal aid",
+            "--funder",
+            "AMIF",
+        ],
+        None,
+    );
+    assert_eq!(settings["projects"][0]["code"], "AMIF-26");
+    let training = env.ok(
+        &["activity", "add", "--json", "-"],
+        Some(r#"{"kind":"training","date":"2026-11-10","place":{"kind":"point","city":"Lublin"},"topic":"work permits","participants":12,"project":"AMIF-26"}"#),
+    );
+    let listed = env.ok(
+        &[
+            "activity",
+            "list",
+            "--from",
+            "2026-11-01",
+            "--to",
+            "2026-11-30",
+        ],
+        None,
+    );
+    assert_eq!(listed[0]["id"], training["id"]);
+    let bad = env.fails(
+        &["activity", "add", "--json", "-"],
+        Some(PASS),
+        Some(r#"{"kind":"training","date":"2026-11-10","place":{"kind":"remote"},"topic":"x","participants":2,"project":"NOPE"}"#),
+        "invalid_input",
+    );
+    assert!(bad.contains("not a project of this organisation"), "{bad}");
+    let r = env.ok(
+        &[
+            "report",
+            "--from",
+            "2026-01-01",
+            "--to",
+            "2026-12-31",
+            "--format",
+            "json",
+            "--out",
+            &out,
+            "--project",
+            "AMIF-26",
+        ],
+        None,
+    );
+    assert_eq!(r["people"], 0, "no consultation was tagged");
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    assert_eq!(json["activities"]["participants"], 12);
+    assert_eq!(json["project"], "AMIF-26");
     for f in ["xlsx", "json"] {
         let out = env.root.join(format!("r.{f}")).display().to_string();
         env.ok(

@@ -96,10 +96,14 @@ fn a_clean_file_with_commas_imports_whole() {
     assert!(r.rejected.is_empty());
     // All in the index, in the same transaction.
     assert_eq!(
-        p.report("2026-01-01".parse().unwrap(), "2026-12-31".parse().unwrap())
-            .unwrap()
-            .total
-            .people,
+        p.report(
+            "2026-01-01".parse().unwrap(),
+            "2026-12-31".parse().unwrap(),
+            &Default::default()
+        )
+        .unwrap()
+        .total
+        .people,
         2
     );
 }

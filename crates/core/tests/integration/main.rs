@@ -2,6 +2,7 @@
 
 mod common;
 mod desk;
+mod donor_reports;
 mod duplicates;
 mod erase;
 mod import;

@@ -4,6 +4,7 @@ use crate::common;
 
 use common::*;
 use expect_test::expect;
+use punkt_core::report::Disclosure;
 
 fn dataset(p: &mut punkt_core::Punkt) {
     let a = client(
@@ -63,14 +64,18 @@ fn csv_cells_that_look_like_formulas_stay_text() {
         consult(&mut p, &a, &json);
     }
     let r = p
-        .report("2026-01-01".parse().unwrap(), "2026-12-31".parse().unwrap())
+        .report(
+            "2026-01-01".parse().unwrap(),
+            "2026-12-31".parse().unwrap(),
+            &Default::default(),
+        )
         .unwrap();
-    let bytes = r.to_csv().unwrap();
+    let bytes = r.to_csv(Disclosure::Internal).unwrap();
     let places: Vec<String> = csv::Reader::from_reader(bytes.as_slice())
         .records()
         .map(|r| r.unwrap())
-        .filter(|r| &r[2] == "place")
-        .map(|r| r[3].to_string())
+        .filter(|r| &r[4] == "place")
+        .map(|r| r[5].to_string())
         .collect();
     assert_eq!(places.len(), 8, "{places:?}");
     for p in &places {
@@ -85,60 +90,77 @@ fn a_year_report_counts_people_once_per_cell() {
     let mut p = store(dir.path());
     dataset(&mut p);
     let r = p
-        .report("2026-01-01".parse().unwrap(), "2026-12-31".parse().unwrap())
+        .report(
+            "2026-01-01".parse().unwrap(),
+            "2026-12-31".parse().unwrap(),
+            &Default::default(),
+        )
         .unwrap();
     assert_eq!((r.total.people, r.total.consultations), (3, 4));
-    let csv = String::from_utf8(r.to_csv().unwrap()).unwrap();
+    let csv = String::from_utf8(r.to_csv(Disclosure::Internal).unwrap()).unwrap();
     expect![[r#"
-        period_from,period_to,dimension,value,service,people,consultations
-        2026-01-01,2026-12-31,total,all,all,3,4
-        2026-01-01,2026-12-31,service,legal,legal,2,3
-        2026-01-01,2026-12-31,service,psychological,psychological,1,1
-        2026-01-01,2026-12-31,service,social,social,1,1
-        2026-01-01,2026-12-31,sex,female,all,1,2
-        2026-01-01,2026-12-31,sex,female,legal,1,2
-        2026-01-01,2026-12-31,sex,female,social,1,1
-        2026-01-01,2026-12-31,sex,male,all,1,1
-        2026-01-01,2026-12-31,sex,male,legal,1,1
-        2026-01-01,2026-12-31,sex,unknown,all,1,1
-        2026-01-01,2026-12-31,sex,unknown,psychological,1,1
-        2026-01-01,2026-12-31,age_band,0-17,all,1,2
-        2026-01-01,2026-12-31,age_band,0-17,legal,1,2
-        2026-01-01,2026-12-31,age_band,0-17,social,1,1
-        2026-01-01,2026-12-31,age_band,35-44,all,1,1
-        2026-01-01,2026-12-31,age_band,35-44,legal,1,1
-        2026-01-01,2026-12-31,age_band,unknown,all,1,1
-        2026-01-01,2026-12-31,age_band,unknown,psychological,1,1
-        2026-01-01,2026-12-31,citizenship,SY,all,1,1
-        2026-01-01,2026-12-31,citizenship,SY,legal,1,1
-        2026-01-01,2026-12-31,citizenship,UA,all,1,2
-        2026-01-01,2026-12-31,citizenship,UA,legal,1,2
-        2026-01-01,2026-12-31,citizenship,UA,social,1,1
-        2026-01-01,2026-12-31,citizenship,unknown,all,1,1
-        2026-01-01,2026-12-31,citizenship,unknown,psychological,1,1
-        2026-01-01,2026-12-31,place,Lublin,all,1,2
-        2026-01-01,2026-12-31,place,Lublin,legal,1,2
-        2026-01-01,2026-12-31,place,Lublin,social,1,1
-        2026-01-01,2026-12-31,place,Przemyśl (centre),all,1,1
-        2026-01-01,2026-12-31,place,Przemyśl (centre),legal,1,1
-        2026-01-01,2026-12-31,place,remote,all,1,1
-        2026-01-01,2026-12-31,place,remote,psychological,1,1
-        2026-01-01,2026-12-31,organisation,Fundacja Pomocy Prawnej,all,2,3
-        2026-01-01,2026-12-31,organisation,Fundacja Pomocy Prawnej,legal,2,3
-        2026-01-01,2026-12-31,organisation,Fundacja Pomocy Prawnej,social,1,1
-        2026-01-01,2026-12-31,organisation,Stowarzyszenie Wsparcia Psychologicznego,all,1,1
-        2026-01-01,2026-12-31,organisation,Stowarzyszenie Wsparcia Psychologicznego,psychological,1,1
-        2026-01-01,2026-12-31,legal_status,refugee_status,all,1,1
-        2026-01-01,2026-12-31,legal_status,refugee_status,legal,1,1
-        2026-01-01,2026-12-31,legal_status,temporary_protection,all,1,2
-        2026-01-01,2026-12-31,legal_status,temporary_protection,legal,1,2
-        2026-01-01,2026-12-31,legal_status,temporary_protection,social,1,1
-        2026-01-01,2026-12-31,legal_status,unknown,all,1,1
-        2026-01-01,2026-12-31,legal_status,unknown,psychological,1,1
-        2026-01-01,2026-12-31,procedure,none,all,3,4
-        2026-01-01,2026-12-31,procedure,none,legal,2,3
-        2026-01-01,2026-12-31,procedure,none,psychological,1,1
-        2026-01-01,2026-12-31,procedure,none,social,1,1
+        period_from,period_to,project,section,dimension,value,service,people,consultations,activities,participants,female,male,children
+        2026-01-01,2026-12-31,all,consultations,total,all,all,3,4,,,,,
+        2026-01-01,2026-12-31,all,consultations,service,legal,legal,2,3,,,,,
+        2026-01-01,2026-12-31,all,consultations,service,psychological,psychological,1,1,,,,,
+        2026-01-01,2026-12-31,all,consultations,service,social,social,1,1,,,,,
+        2026-01-01,2026-12-31,all,consultations,sex,female,all,1,2,,,,,
+        2026-01-01,2026-12-31,all,consultations,sex,female,legal,1,2,,,,,
+        2026-01-01,2026-12-31,all,consultations,sex,female,social,1,1,,,,,
+        2026-01-01,2026-12-31,all,consultations,sex,male,all,1,1,,,,,
+        2026-01-01,2026-12-31,all,consultations,sex,male,legal,1,1,,,,,
+        2026-01-01,2026-12-31,all,consultations,sex,unknown,all,1,1,,,,,
+        2026-01-01,2026-12-31,all,consultations,sex,unknown,psychological,1,1,,,,,
+        2026-01-01,2026-12-31,all,consultations,age_band,12-17,all,1,2,,,,,
+        2026-01-01,2026-12-31,all,consultations,age_band,12-17,legal,1,2,,,,,
+        2026-01-01,2026-12-31,all,consultations,age_band,12-17,social,1,1,,,,,
+        2026-01-01,2026-12-31,all,consultations,age_band,18-59,all,1,1,,,,,
+        2026-01-01,2026-12-31,all,consultations,age_band,18-59,legal,1,1,,,,,
+        2026-01-01,2026-12-31,all,consultations,age_band,unknown,all,1,1,,,,,
+        2026-01-01,2026-12-31,all,consultations,age_band,unknown,psychological,1,1,,,,,
+        2026-01-01,2026-12-31,all,consultations,citizenship,SY,all,1,1,,,,,
+        2026-01-01,2026-12-31,all,consultations,citizenship,SY,legal,1,1,,,,,
+        2026-01-01,2026-12-31,all,consultations,citizenship,UA,all,1,2,,,,,
+        2026-01-01,2026-12-31,all,consultations,citizenship,UA,legal,1,2,,,,,
+        2026-01-01,2026-12-31,all,consultations,citizenship,UA,social,1,1,,,,,
+        2026-01-01,2026-12-31,all,consultations,citizenship,unknown,all,1,1,,,,,
+        2026-01-01,2026-12-31,all,consultations,citizenship,unknown,psychological,1,1,,,,,
+        2026-01-01,2026-12-31,all,consultations,language,unknown,all,3,4,,,,,
+        2026-01-01,2026-12-31,all,consultations,language,unknown,legal,2,3,,,,,
+        2026-01-01,2026-12-31,all,consultations,language,unknown,psychological,1,1,,,,,
+        2026-01-01,2026-12-31,all,consultations,language,unknown,social,1,1,,,,,
+        2026-01-01,2026-12-31,all,consultations,place,Lublin,all,1,2,,,,,
+        2026-01-01,2026-12-31,all,consultations,place,Lublin,legal,1,2,,,,,
+        2026-01-01,2026-12-31,all,consultations,place,Lublin,social,1,1,,,,,
+        2026-01-01,2026-12-31,all,consultations,place,Przemyśl (centre),all,1,1,,,,,
+        2026-01-01,2026-12-31,all,consultations,place,Przemyśl (centre),legal,1,1,,,,,
+        2026-01-01,2026-12-31,all,consultations,place,remote,all,1,1,,,,,
+        2026-01-01,2026-12-31,all,consultations,place,remote,psychological,1,1,,,,,
+        2026-01-01,2026-12-31,all,consultations,organisation,Fundacja Pomocy Prawnej,all,2,3,,,,,
+        2026-01-01,2026-12-31,all,consultations,organisation,Fundacja Pomocy Prawnej,legal,2,3,,,,,
+        2026-01-01,2026-12-31,all,consultations,organisation,Fundacja Pomocy Prawnej,social,1,1,,,,,
+        2026-01-01,2026-12-31,all,consultations,organisation,Stowarzyszenie Wsparcia Psychologicznego,all,1,1,,,,,
+        2026-01-01,2026-12-31,all,consultations,organisation,Stowarzyszenie Wsparcia Psychologicznego,psychological,1,1,,,,,
+        2026-01-01,2026-12-31,all,consultations,project,none,all,3,4,,,,,
+        2026-01-01,2026-12-31,all,consultations,project,none,legal,2,3,,,,,
+        2026-01-01,2026-12-31,all,consultations,project,none,psychological,1,1,,,,,
+        2026-01-01,2026-12-31,all,consultations,project,none,social,1,1,,,,,
+        2026-01-01,2026-12-31,all,consultations,legal_status,refugee_status,all,1,1,,,,,
+        2026-01-01,2026-12-31,all,consultations,legal_status,refugee_status,legal,1,1,,,,,
+        2026-01-01,2026-12-31,all,consultations,legal_status,temporary_protection,all,1,2,,,,,
+        2026-01-01,2026-12-31,all,consultations,legal_status,temporary_protection,legal,1,2,,,,,
+        2026-01-01,2026-12-31,all,consultations,legal_status,temporary_protection,social,1,1,,,,,
+        2026-01-01,2026-12-31,all,consultations,legal_status,unknown,all,1,1,,,,,
+        2026-01-01,2026-12-31,all,consultations,legal_status,unknown,psychological,1,1,,,,,
+        2026-01-01,2026-12-31,all,consultations,procedure,none,all,3,4,,,,,
+        2026-01-01,2026-12-31,all,consultations,procedure,none,legal,2,3,,,,,
+        2026-01-01,2026-12-31,all,consultations,procedure,none,psychological,1,1,,,,,
+        2026-01-01,2026-12-31,all,consultations,procedure,none,social,1,1,,,,,
+        2026-01-01,2026-12-31,all,consultations,vulnerability,none,all,3,4,,,,,
+        2026-01-01,2026-12-31,all,consultations,vulnerability,none,legal,2,3,,,,,
+        2026-01-01,2026-12-31,all,consultations,vulnerability,none,psychological,1,1,,,,,
+        2026-01-01,2026-12-31,all,consultations,vulnerability,none,social,1,1,,,,,
+        2026-01-01,2026-12-31,all,group_activities,total,all,,,,0,0,0,0,0
     "#]]
     .assert_eq(&csv);
 }
@@ -150,7 +172,11 @@ fn status_is_the_one_in_force_at_the_end_of_the_period() {
     dataset(&mut p);
     // Before the refugee status was granted (June 2026), Omar was an asylum seeker.
     let r = p
-        .report("2026-01-01".parse().unwrap(), "2026-05-31".parse().unwrap())
+        .report(
+            "2026-01-01".parse().unwrap(),
+            "2026-05-31".parse().unwrap(),
+            &Default::default(),
+        )
         .unwrap();
     assert!(r.rows.iter().any(|x| x.dimension == "legal_status"
         && x.value == "asylum_seeker"
@@ -159,7 +185,11 @@ fn status_is_the_one_in_force_at_the_end_of_the_period() {
     assert!(!r.rows.iter().any(|x| x.value == "refugee_status"));
     assert_eq!(r.total.consultations, 3);
     assert!(p
-        .report("2026-02-01".parse().unwrap(), "2026-01-01".parse().unwrap())
+        .report(
+            "2026-02-01".parse().unwrap(),
+            "2026-01-01".parse().unwrap(),
+            &Default::default()
+        )
         .is_err());
 }
 
@@ -169,11 +199,20 @@ fn xlsx_and_json_exports() {
     let mut p = store(dir.path());
     dataset(&mut p);
     let r = p
-        .report("2026-01-01".parse().unwrap(), "2026-12-31".parse().unwrap())
+        .report(
+            "2026-01-01".parse().unwrap(),
+            "2026-12-31".parse().unwrap(),
+            &Default::default(),
+        )
         .unwrap();
     let x = dir.path().join("r.xlsx");
-    r.write_to(&x, punkt_core::report::ReportFormat::Xlsx, "pl")
-        .unwrap();
+    r.write_to(
+        &x,
+        punkt_core::report::ReportFormat::Xlsx,
+        Disclosure::Internal,
+        "pl",
+    )
+    .unwrap();
     let bytes = std::fs::read(&x).unwrap();
     assert_eq!(&bytes[..2], b"PK", "an XLSX is a zip");
     // People read it in their language: the sheets, headings and vocabulary names are Polish
@@ -213,22 +252,35 @@ fn xlsx_and_json_exports() {
         assert!(!pl.contains(code), "{code} in the Polish report");
     }
     let uk = text(
-        &r.to_bytes(punkt_core::report::ReportFormat::Xlsx, "uk")
-            .unwrap(),
+        &r.to_bytes(
+            punkt_core::report::ReportFormat::Xlsx,
+            Disclosure::Internal,
+            "uk",
+        )
+        .unwrap(),
     );
     assert!(
         uk.contains("Підсумок") && uk.contains("Жінка"),
         "not Ukrainian"
     );
     assert_eq!(
-        r.to_bytes(punkt_core::report::ReportFormat::Xlsx, "de")
-            .unwrap_err()
-            .code(),
+        r.to_bytes(
+            punkt_core::report::ReportFormat::Xlsx,
+            Disclosure::Internal,
+            "de"
+        )
+        .unwrap_err()
+        .code(),
         "invalid_input"
     );
     let j = dir.path().join("r.json");
-    r.write_to(&j, punkt_core::report::ReportFormat::Json, "pl")
-        .unwrap();
+    r.write_to(
+        &j,
+        punkt_core::report::ReportFormat::Json,
+        Disclosure::Internal,
+        "pl",
+    )
+    .unwrap();
     let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&j).unwrap()).unwrap();
     assert_eq!(v["total"]["people"], 3);
     assert_eq!(v["rows"].as_array().unwrap().len(), r.rows.len());

@@ -56,7 +56,9 @@ fn files_closed_for_n_years_are_anonymised_and_open_ones_kept() {
         r#"{"given_names":"Paper","family_name":"Register"}"#,
     );
     consult(&mut p, &imported, VISIT_2019);
-    let report_2019 = p.report(day("2019-01-01"), day("2019-12-31")).unwrap();
+    let report_2019 = p
+        .report(day("2019-01-01"), day("2019-12-31"), &Default::default())
+        .unwrap();
 
     assert!(
         matches!(p.run_retention(false), Err(CoreError::Invalid(_))),
@@ -196,7 +198,9 @@ fn files_closed_for_n_years_are_anonymised_and_open_ones_kept() {
     assert!(p.search("Lysenko", 10).unwrap().is_empty());
 
     // Donor reports for 2019 count the same people and consultations.
-    let after = p.report(day("2019-01-01"), day("2019-12-31")).unwrap();
+    let after = p
+        .report(day("2019-01-01"), day("2019-12-31"), &Default::default())
+        .unwrap();
     assert_eq!(after.total, report_2019.total);
 
     // Run again: the copy is not anonymised a second time; the audit log has each run.

@@ -141,8 +141,12 @@ fn nothing_personal_reaches_the_disk_in_clear() {
     );
     // Queries that sort and group (temporary b-trees) while the WAL is live.
     p.search("Unikalnazwiskoqx", 5).unwrap();
-    p.report("2026-01-01".parse().unwrap(), "2026-12-31".parse().unwrap())
-        .unwrap();
+    p.report(
+        "2026-01-01".parse().unwrap(),
+        "2026-12-31".parse().unwrap(),
+        &Default::default(),
+    )
+    .unwrap();
     let secrets: [&[u8]; 7] = [
         b"Zbigniewqx",
         b"Unikalnazwiskoqx",

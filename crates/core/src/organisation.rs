@@ -1,0 +1,244 @@
+//! The organisation's settings as laptops use them: its projects (what consultations and group
+//! activities are tagged with, and donor reports are made for). One shared document per
+//! organisation (`punkt_model::organisation`); only a coordinator (or a laptop used alone)
+//! changes it, and the server refuses anyone else's changes too.
+
+use serde::{Deserialize, Serialize};
+
+use punkt_model::organisation::{
+    org_settings_id, project_code, OrgSettings, Project, ORG_SETTINGS_KIND,
+};
+use punkt_model::{IsoDate, ModelError};
+use punkt_sync::access;
+
+use crate::error::{CoreError, Result};
+use crate::Punkt;
+
+/// Longest project name and funder.
+const MAX_TEXT: usize = 200;
+
+/// A project as a coordinator enters it.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(deny_unknown_fields)]
+pub struct ProjectInput {
+    pub code: String,
+    pub name: String,
+    #[serde(default)]
+    pub funder: Option<String>,
+    #[serde(default)]
+    pub from: Option<String>,
+    #[serde(default)]
+    pub until: Option<String>,
+    #[serde(default)]
+    pub archived: bool,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct ProjectView {
+    pub code: String,
+    pub name: String,
+    pub funder: Option<String>,
+    pub from: Option<String>,
+    pub until: Option<String>,
+    pub archived: bool,
+    /// Consultations and group activities tagged with it, on this laptop.
+    pub used: u64,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct OrgSettingsView {
+    pub organisation: String,
+    pub projects: Vec<ProjectView>,
+    /// Whether this laptop may change them (a coordinator's, or one used alone).
+    pub editable: bool,
+}
+
+fn text(field: &str, value: &str, required: bool) -> Result<Option<String>> {
+    let v = value.trim();
+    if v.is_empty() {
+        return if required {
+            Err(ModelError::field(field, "is empty").into())
+        } else {
+            Ok(None)
+        };
+    }
+    if v.chars().count() > MAX_TEXT {
+        return Err(
+            ModelError::field(field, format!("is longer than {MAX_TEXT} characters")).into(),
+        );
+    }
+    Ok(Some(v.to_string()))
+}
+
+fn date(field: &str, value: Option<&str>) -> Result<Option<IsoDate>> {
+    match value.map(str::trim).filter(|v| !v.is_empty()) {
+        None => Ok(None),
+        Some(v) => v.parse::<IsoDate>().map(Some).map_err(|_| {
+            ModelError::field(field, format!("'{v}' is not a date (YYYY-MM-DD)")).into()
+        }),
+    }
+}
+
+impl ProjectInput {
+    fn into_project(self) -> Result<(String, Project)> {
+        let code = project_code(&self.code).ok_or_else(|| {
+            ModelError::field(
+                "project.code",
+                "use 1 to 32 letters, digits, '-', '_' or '.' (as in the donor's contract)",
+            )
+        })?;
+        let from = date("project.from", self.from.as_deref())?;
+        let until = date("project.until", self.until.as_deref())?;
+        if let (Some(f), Some(u)) = (from, until) {
+            if u < f {
+                return Err(ModelError::field(
+                    "project.until",
+                    format!("ends ({u}) before it starts ({f})"),
+                )
+                .into());
+            }
+        }
+        Ok((
+            code,
+            Project {
+                name: text("project.name", &self.name, true)?.unwrap_or_default(),
+                funder: text(
+                    "project.funder",
+                    self.funder.as_deref().unwrap_or(""),
+                    false,
+                )?,
+                from,
+                until,
+                archived: self.archived,
+            },
+        ))
+    }
+}
+
+impl Punkt {
+    /// The organisation's settings as this laptop holds them (empty before anyone set any).
+    pub fn org_settings(&self) -> Result<OrgSettings> {
+        let org = self.organisation().to_string();
+        let id = org_settings_id(&org);
+        match self.store.load_document(&id) {
+            Ok(stored) => {
+                let doc = crate::load_automerge(&stored)?;
+                Ok(punkt_model::shared::read_shared(
+                    &doc,
+                    ORG_SETTINGS_KIND,
+                    |s: &OrgSettings| &s.kind,
+                )?)
+            }
+            Err(punkt_store::StoreError::NoDocument(_)) => {
+                Ok(OrgSettings::new(&org, String::new()))
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// The settings as the Team screen shows them, each project with how often it was used.
+    pub fn org_settings_view(&self) -> Result<OrgSettingsView> {
+        let settings = self.org_settings()?;
+        let used: std::collections::HashMap<String, u64> =
+            self.store.projects_used()?.into_iter().collect();
+        Ok(OrgSettingsView {
+            organisation: settings.organisation.clone(),
+            projects: settings
+                .projects
+                .iter()
+                .map(|(code, p)| ProjectView {
+                    code: code.clone(),
+                    name: p.name.clone(),
+                    funder: p.funder.clone(),
+                    from: p.from.map(|d| d.to_string()),
+                    until: p.until.map(|d| d.to_string()),
+                    archived: p.archived,
+                    used: used.get(code).copied().unwrap_or(0),
+                })
+                .collect(),
+            editable: self.may_change_settings()?,
+        })
+    }
+
+    fn may_change_settings(&self) -> Result<bool> {
+        Ok(matches!(
+            self.role()?.as_deref(),
+            None | Some(access::COORDINATOR)
+        ))
+    }
+
+    /// Add a project, or change the one with its code (archive it when it has ended). Only a
+    /// coordinator, or a laptop used alone.
+    pub fn put_project(&mut self, input: ProjectInput) -> Result<OrgSettingsView> {
+        if !self.may_change_settings()? {
+            return Err(CoreError::Forbidden(
+                "only a coordinator changes the organisation's projects; nothing was changed"
+                    .into(),
+            ));
+        }
+        let (code, project) = input.into_project()?;
+        let org = self.organisation().to_string();
+        let id = org_settings_id(&org);
+        let now = self.now_text();
+        if self.store.document_exists(&id)? {
+            self.edit_shared(
+                &id,
+                ORG_SETTINGS_KIND,
+                |s: &OrgSettings| &s.kind,
+                |s| {
+                    s.projects.insert(code, project);
+                    s.updated_at = now;
+                    Ok(None)
+                },
+            )?;
+        } else {
+            let mut settings = OrgSettings::new(&org, now);
+            settings.projects.insert(code, project);
+            self.create_document(&id, ORG_SETTINGS_KIND, &org, &settings)?;
+        }
+        self.org_settings_view()
+    }
+
+    /// Refuse a project code this organisation has not set up, one archived, or one whose
+    /// period does not cover `on` (a donor must not be told of work outside their project).
+    pub(crate) fn check_project(&self, code: &str, on: IsoDate) -> Result<()> {
+        let settings = self.org_settings()?;
+        let Some(p) = settings.projects.get(code) else {
+            let known: Vec<&str> = settings
+                .projects
+                .iter()
+                .filter(|(_, p)| !p.archived)
+                .map(|(c, _)| c.as_str())
+                .collect();
+            return Err(ModelError::field(
+                "project",
+                if known.is_empty() {
+                    format!("'{code}' is not a project of this organisation (none is set up yet: a coordinator adds them on the Team screen)")
+                } else {
+                    format!("'{code}' is not a project of this organisation ({})", known.join(", "))
+                },
+            )
+            .into());
+        };
+        if p.archived {
+            return Err(
+                ModelError::field("project", format!("project '{code}' is archived")).into(),
+            );
+        }
+        if p.from.is_some_and(|f| on < f) || p.until.is_some_and(|u| on > u) {
+            return Err(ModelError::field(
+                "project",
+                format!(
+                    "project '{code}' runs {} – {}, not on {on}",
+                    p.from.map(|d| d.to_string()).unwrap_or_default(),
+                    p.until.map(|d| d.to_string()).unwrap_or_default()
+                ),
+            )
+            .into());
+        }
+        Ok(())
+    }
+}

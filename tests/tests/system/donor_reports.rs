@@ -1,0 +1,156 @@
+//! Projects and group activities travel through the server like any other work (issue 14,
+//! item 6): the organisation's projects, set by a coordinator, reach every laptop of the
+//! organisation and tag their consultations and activities; the organisation's report then
+//! counts everyone's work. Only a coordinator's changes to the settings are taken: a laptop
+//! whose role was tampered with is refused by the server, and the settings stay as they were.
+
+use punkt_core::activities::ActivityInput;
+use punkt_core::organisation::ProjectInput;
+use punkt_core::report::ReportOptions;
+use punkt_core::ConsultationInput;
+use punkt_system_tests::{Device, TestServer};
+
+const A: &str = "Fundacja A";
+const B: &str = "Stowarzyszenie B";
+
+fn project(code: &str) -> ProjectInput {
+    ProjectInput {
+        code: code.into(),
+        name: format!("Project {code}"),
+        funder: Some("UNHCR".into()),
+        ..Default::default()
+    }
+}
+
+fn training(project: &str, participants: u64) -> ActivityInput {
+    ActivityInput::from_json(&format!(
+        r#"{{"kind":"training","date":"2026-11-10","place":{{"kind":"point","city":"Lublin"}},"topic":"work permits","participants":{participants},"project":"{project}"}}"#
+    ))
+    .unwrap()
+}
+
+fn day(s: &str) -> chrono::NaiveDate {
+    s.parse().unwrap()
+}
+
+#[test]
+fn projects_and_activities_reach_the_organisation_and_only_a_coordinator_changes_projects() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(dir.path());
+    server.people(&[
+        (A, "anna", "coordinator"),
+        (A, "marek", "lawyer"),
+        (B, "olga", "coordinator"),
+    ]);
+    let mut anna = Device::enrolled(&server, A, "anna");
+    let mut marek = Device::enrolled(&server, A, "marek");
+    let mut olga = Device::enrolled(&server, B, "olga");
+
+    anna.punkt.put_project(project("AMIF-26")).unwrap();
+    anna.punkt.record_activity(training("AMIF-26", 12)).unwrap();
+    assert!(anna.sync(&server).refused.is_empty());
+    // Olga's organisation holds none of it.
+    olga.sync(&server);
+    assert!(olga.punkt.org_settings().unwrap().projects.is_empty());
+    assert!(olga
+        .punkt
+        .activities(day("2026-01-01"), day("2026-12-31"))
+        .unwrap()
+        .is_empty());
+
+    // Marek's laptop has the project and the training after a sync, tags his own work with it,
+    // and cannot change the projects.
+    marek.sync(&server);
+    let settings = marek.punkt.org_settings_view().unwrap();
+    assert_eq!(settings.projects[0].code, "AMIF-26");
+    assert!(!settings.editable);
+    assert_eq!(
+        marek.punkt.put_project(project("MINE")).unwrap_err().code(),
+        "forbidden"
+    );
+    assert_eq!(
+        marek
+            .punkt
+            .activities(day("2026-01-01"), day("2026-12-31"))
+            .unwrap()
+            .len(),
+        1
+    );
+    let person = marek.add(r#"{"given_names":"Ahmad","family_name":"Rahimi","languages":["prs"]}"#);
+    marek
+        .punkt
+        .add_consultation(
+            &person,
+            ConsultationInput::from_json(
+                r#"{"date":"2026-11-11","place":{"kind":"point","city":"Lublin"},"services":["legal"],"project":"AMIF-26"}"#,
+            )
+            .unwrap(),
+        )
+        .unwrap();
+    marek.punkt.record_activity(training("AMIF-26", 8)).unwrap();
+    assert!(marek.sync(&server).refused.is_empty());
+
+    // The coordinator's report for the project counts both laptops' work.
+    anna.sync(&server);
+    let r = anna
+        .punkt
+        .report(
+            day("2026-01-01"),
+            day("2026-12-31"),
+            &ReportOptions {
+                age_bands: None,
+                project: Some("AMIF-26".into()),
+            },
+        )
+        .unwrap();
+    assert_eq!(r.total.people, 1);
+    assert_eq!(
+        (r.activities.activities, r.activities.participants),
+        (2, 20)
+    );
+
+    // A laptop whose role was changed by hand passes its own check, not the server's.
+    let enrolment = marek
+        .punkt
+        .store()
+        .meta_value("sync_enrolment")
+        .unwrap()
+        .unwrap();
+    assert!(enrolment.contains("\"role\":\"lawyer\""), "{enrolment}");
+    marek
+        .punkt
+        .store()
+        .set_meta(
+            "sync_enrolment",
+            &enrolment.replace("\"role\":\"lawyer\"", "\"role\":\"coordinator\""),
+        )
+        .unwrap();
+    marek.punkt.put_project(project("MINE")).unwrap();
+    let summary = marek.sync(&server);
+    let refused: Vec<_> = summary
+        .refused
+        .iter()
+        .filter(|r| r.doc_id == "org-settings-Fundacja A")
+        .collect();
+    assert_eq!(refused.len(), 1, "{:?}", summary.refused);
+    assert_eq!(refused[0].code, "forbidden");
+    assert!(
+        refused[0].message.contains("only a coordinator"),
+        "{}",
+        refused[0].message
+    );
+    anna.sync(&server);
+    let codes: Vec<String> = anna
+        .punkt
+        .org_settings()
+        .unwrap()
+        .projects
+        .keys()
+        .cloned()
+        .collect();
+    assert_eq!(
+        codes,
+        ["AMIF-26"],
+        "the server kept the settings as they were"
+    );
+}
