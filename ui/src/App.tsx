@@ -6,6 +6,7 @@ import { useTranslation } from 'react-i18next';
 import { setLanguage } from './i18n';
 import { api, onLocked, onLockedCommand, type AppInfo, type Vocabulary } from './ipc';
 import { NavContext, type Route, VocabContext } from './state';
+import { Activities } from './screens/Activities';
 import { Calculator } from './screens/Calculator';
 import { Duplicates } from './screens/Duplicates';
 import { ReferralsScreen } from './screens/Protection';
@@ -23,7 +24,7 @@ import { Visit } from './screens/Visit';
 
 type Phase = 'loading' | 'setup' | 'locked' | 'unlocked';
 
-const NAV: Route['name'][] = ['home', 'search', 'intake', 'visit', 'calculator', 'duplicates', 'referrals', 'reports', 'protection', 'sync', 'settings'];
+const NAV: Route['name'][] = ['home', 'search', 'intake', 'visit', 'activities', 'calculator', 'duplicates', 'referrals', 'reports', 'protection', 'sync', 'settings'];
 
 export function App() {
   const { t } = useTranslation();
@@ -172,6 +173,8 @@ function Screen({ route, info, onSettingsChanged }: { route: Route; info: AppInf
       return <Intake />;
     case 'visit':
       return <Visit />;
+    case 'activities':
+      return <Activities />;
     case 'calculator':
       return <Calculator />;
     case 'reports':

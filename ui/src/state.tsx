@@ -6,6 +6,7 @@ export type Route =
   | { name: 'search' }
   | { name: 'intake' }
   | { name: 'visit' }
+  | { name: 'activities' }
   | { name: 'calculator' }
   | { name: 'reports' }
   | { name: 'duplicates' }

@@ -270,6 +270,32 @@
     if (!state.unlocked) throw err('locked', 'the store is locked');
   }
 
+  // The organisation's projects and group activities (crates/core/src/organisation.rs,
+  // activities.rs): a project must exist, not be archived and run on the day.
+  state.projects = scenario.projects ?? [];
+  state.activities = scenario.activities ?? [];
+  const ACTIVITY_KINDS = ['course', 'training', 'info_session', 'hotline', 'border_intervention', 'outreach', 'other'];
+  const COMMON_LANGUAGES = ['pl', 'uk', 'ru', 'en', 'be', 'ka', 'prs', 'fa', 'ps', 'ar'];
+  const mayChangeSettings = () => state.role === null || state.role === 'coordinator';
+  const orgSettings = () => ({ organisation: 'Fundacja', projects: state.projects.map((p) => ({ ...p, used: state.activities.filter((a) => a.project === p.code).length })), editable: mayChangeSettings() });
+  const checkProject = (code, date) => {
+    if (!code) return;
+    const p = state.projects.find((x) => x.code === code);
+    if (!p) throw invalidField('project', `'${code}' is not a project of this organisation`);
+    if (p.archived) throw invalidField('project', `project '${code}' is archived`);
+    if ((p.from && date < p.from) || (p.until && date > p.until)) throw invalidField('project', `project '${code}' runs ${p.from ?? ''} – ${p.until ?? ''}, not on ${date}`);
+  };
+  const activityOf = (input, id) => {
+    if (!ACTIVITY_KINDS.includes(input.kind)) throw invalidField('activity kind', `'${input.kind}' is not one of: ${ACTIVITY_KINDS.join(', ')}`);
+    if (!input.topic.trim()) throw invalidField('topic', 'is empty');
+    if (!(input.participants >= 1 && input.participants <= 5000)) throw invalidField('headcount.participants', 'must be between 1 and 5000');
+    if ((input.female ?? 0) + (input.male ?? 0) > input.participants) throw invalidField('headcount.female', 'women and men are more than all participants');
+    if ((input.children ?? 0) > input.participants) throw invalidField('headcount.children', 'more children than participants');
+    if (input.place.kind === 'point' && !input.place.city.trim()) throw invalidField('place.city', 'is empty');
+    checkProject(input.project, input.date);
+    return { id, organisation: 'Fundacja', kind: input.kind, date: input.date, place: input.place, project: input.project, topic: input.topic.trim(), participants: input.participants, female: input.female, male: input.male, children: input.children, duration_minutes: input.duration_minutes, staff: input.staff, note: input.note };
+  };
+
   const handlers = {
     app_info: () => ({ version: '0.1.0', data_dir: '/home/test/.local/share/punkt', store_exists: state.storeExists, unlocked: state.unlocked, settings: state.settings, languages: ['pl', 'en', 'uk', 'ru'], autolock_choices: [1, 2, 5, 10, 15, 30, 60], memory_hardened: state.memoryHardened }),
     save_settings: ({ settings }) => { state.settings = settings; state.memoryHardened ||= settings.hardened_memory; return null; },
@@ -302,7 +328,7 @@
     set_author: ({ name }) => { state.author = text(name); return null; },
     home: () => { needUnlocked(); return { organisation: 'Fundacja', author: state.author, today, board: board.slice(0, 50), board_total: board.length, urgent_days: 3, recent: Object.values(state.clients).map(summary), conflicted: Object.values(state.clients).filter((c) => c.conflicts.length).map(summary), sync: { enrolment: null, pending_documents: 2, cursor: 0, last_sync: null }, clients: Object.keys(state.clients).length }; },
     deadline_board: ({ limit }) => ({ entries: board.slice(0, limit), total: board.length }),
-    vocabulary: () => ({ sexes: ['female', 'male', 'other', 'unknown'], services: ['legal', 'psychological', 'social'], legal_statuses: ['asylum_seeker', 'detained', 'refugee_status', 'temporary_residence', 'return_procedure'], status_tracks: TRACKS, residence_purposes: RESIDENCE_PURPOSES, vulnerabilities: VULNERABILITIES, matter_kinds: ['return'], matter_statuses: MATTER_STATUSES, identifier_kinds: IDENTIFIER_KINDS, cities: ['Lublin', 'Warszawa'], centres: CENTRES, deadline_rules: rules, rule_book: { version: RULES_VERSION, serial: 1, published: '2026-12-05' } }),
+    vocabulary: () => ({ sexes: ['female', 'male', 'other', 'unknown'], services: ['legal', 'psychological', 'social'], legal_statuses: ['asylum_seeker', 'detained', 'refugee_status', 'temporary_residence', 'return_procedure'], status_tracks: TRACKS, residence_purposes: RESIDENCE_PURPOSES, vulnerabilities: VULNERABILITIES, activity_kinds: ACTIVITY_KINDS, common_languages: COMMON_LANGUAGES, matter_kinds: ['return'], matter_statuses: MATTER_STATUSES, identifier_kinds: IDENTIFIER_KINDS, cities: ['Lublin', 'Warszawa'], centres: CENTRES, deadline_rules: rules, rule_book: { version: RULES_VERSION, serial: 1, published: '2026-12-05' } }),
     search: ({ query }) => {
       needUnlocked();
       const q = query.toLowerCase();
@@ -386,7 +412,7 @@
       matters.forEach((m) => merge(c.matters, m));
       return c;
     },
-    add_consultation: ({ id, input }) => { state.clients[id].consultations.push({ id: `k${nextId++}`, organisation: 'Fundacja', staff: null, matter_id: null, language: null, duration_minutes: null, ...input }); return 'k'; },
+    add_consultation: ({ id, input }) => { checkProject(input.project, input.date); state.clients[id].consultations.push({ id: `k${nextId++}`, organisation: 'Fundacja', staff: null, matter_id: null, language: null, duration_minutes: null, ...input }); return 'k'; },
     add_deadline: ({ id, input }) => {
       if (scenario.failDeadlineOnce && !state.deadlineFailed) {
         state.deadlineFailed = true;
@@ -542,12 +568,56 @@
     save_draft: ({ name, draft }) => { state.drafts[name] = draft; return null; },
     draft: ({ name }) => state.drafts[name] ?? null,
     delete_draft: ({ name }) => { delete state.drafts[name]; return null; },
-    report: () => ({ from: '2025-01-01', to: today, total: { people: 3, consultations: 5 }, rows: [
-      { dimension: 'service', value: 'legal', service: 'legal', people: 3, consultations: 4 },
-      { dimension: 'service', value: 'social', service: 'social', people: 1, consultations: 1 },
-      { dimension: 'sex', value: 'female', service: 'all', people: 1, consultations: 2 },
-    ] }),
-    export_report: ({ format }) => ({ path: `/home/test/Downloads/punkt-report.${format}`, bytes: 100 }),
+    report: ({ options }) => {
+      const bounds = options.age_bands ?? [0, 5, 12, 18, 60];
+      if (bounds[0] !== 0) throw invalidField('age_bands', 'the first band starts at 0');
+      const labels = bounds.map((lo, i) => (i + 1 < bounds.length ? `${lo}-${bounds[i + 1] - 1}` : `${lo}+`));
+      const acts = state.activities.filter((a) => !options.project || a.project === options.project);
+      const sum = (k) => acts.reduce((s, a) => s + (a[k] ?? 0), 0);
+      const byKind = [...new Set(acts.map((a) => a.kind))].map((k) => {
+        const of = acts.filter((a) => a.kind === k);
+        const n = (f) => of.reduce((s, a) => s + (a[f] ?? 0), 0);
+        return { dimension: 'activity_kind', value: k, count: { activities: of.length, participants: n('participants'), female: n('female'), male: n('male'), children: n('children') } };
+      });
+      return { from: '2025-01-01', to: today, age_bands: labels, project: options.project ?? null, total: { people: 3, consultations: 5 }, rows: [
+        { dimension: 'service', value: 'legal', service: 'legal', people: 3, consultations: 4 },
+        { dimension: 'service', value: 'social', service: 'social', people: 1, consultations: 1 },
+        { dimension: 'sex', value: 'female', service: 'all', people: 1, consultations: 2 },
+        { dimension: 'age_band', value: labels[1] ?? labels[0], service: 'all', people: 2, consultations: 3 },
+        { dimension: 'language', value: 'prs', service: 'all', people: 2, consultations: 3 },
+        { dimension: 'language', value: 'fa', service: 'all', people: 1, consultations: 2 },
+        { dimension: 'vulnerability', value: 'torture_survivor', service: 'all', people: 1, consultations: 2 },
+        { dimension: 'vulnerability', value: 'none', service: 'all', people: 2, consultations: 3 },
+      ], activities: { activities: acts.length, participants: sum('participants'), female: sum('female'), male: sum('male'), children: sum('children') }, activity_rows: byKind };
+    },
+    org_settings: () => orgSettings(),
+    put_project: ({ input }) => {
+      if (!mayChangeSettings()) throw err('forbidden', "only a coordinator changes the organisation's projects");
+      if (!/^[A-Za-z0-9._-]{1,32}$/.test(input.code.trim())) throw invalidField('project.code', "use 1 to 32 letters, digits, '-', '_' or '.'");
+      if (!input.name.trim()) throw invalidField('project.name', 'is empty');
+      if (input.from && input.until && input.until < input.from) throw invalidField('project.until', 'ends before it starts');
+      const p = { code: input.code.trim(), name: input.name.trim(), funder: input.funder, from: input.from, until: input.until, archived: input.archived };
+      state.projects = [...state.projects.filter((x) => x.code !== p.code), p].sort((a, b) => a.code.localeCompare(b.code));
+      return orgSettings();
+    },
+    activities: ({ from, to }) => state.activities.filter((a) => a.date >= from && a.date <= to).sort((a, b) => b.date.localeCompare(a.date)).map((a) => ({ ...a, staff: null, note: '' })),
+    activity: ({ id }) => {
+      const a = state.activities.find((x) => x.id === id);
+      if (!a) throw err('invalid_input', `no group activity ${id}`);
+      return a;
+    },
+    record_activity: ({ input }) => {
+      const a = activityOf(input, `act${nextId++}`);
+      state.activities.push(a);
+      return a;
+    },
+    update_activity: ({ id, input }) => {
+      const a = activityOf(input, id);
+      state.activities = state.activities.map((x) => (x.id === id ? a : x));
+      return a;
+    },
+    remove_activity: ({ id }) => { state.activities = state.activities.filter((x) => x.id !== id); return null; },
+    export_report: ({ format, options }) => ({ path: `/home/test/Downloads/punkt-report${options.project ? `-${options.project}` : ''}.${format}`, bytes: 100 }),
     sync_status: () => ({ enrolment: state.enrolment, pending_documents: 2, cursor: 0, last_sync: null, check_code: state.enrolment ? '482 913' : null, holds_keys: !scenario.noKeys }),
     enroll: () => { throw err('server_unreachable', 'cannot reach the sync server: connection refused'); },
     sync_now: () => {

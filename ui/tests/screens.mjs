@@ -1268,6 +1268,177 @@ test('reports: totals, a breakdown with bars, export path shown', async ({ open,
   await shot('reports');
 });
 
+test('reports: a coordinator sets up a project; a project report with bands, languages, vulnerabilities and group activities; small counts hidden unless asked', async ({ open, page, shot }) => {
+  await open({ unlocked: true, activities: [
+    { id: 'a1', organisation: 'Fundacja', kind: 'training', date: today(), place: { kind: 'point', city: 'Lublin' }, project: 'AMIF-26', topic: 'zezwolenia na pracę', participants: 14, female: 9, male: 5, children: 0, duration_minutes: 90, staff: null, note: '' },
+    { id: 'a2', organisation: 'Fundacja', kind: 'border_intervention', date: today(), place: { kind: 'point', city: 'Michałowo' }, project: null, topic: 'ludzie w lesie', participants: 3, female: null, male: null, children: 1, duration_minutes: null, staff: null, note: '' },
+  ] });
+  await page.getByTestId('nav-reports').click();
+  await page.getByTestId('projects-empty').waitFor();
+  // A code with a space is refused by the backend, named by its field.
+  await page.getByTestId('project-code').fill('AMIF 26');
+  await page.getByTestId('project-name').fill('Pomoc prawna dla cudzoziemców');
+  await page.getByTestId('project-save').click();
+  await page.getByTestId('projects').getByTestId('error').waitFor();
+  assert((await page.getByTestId('projects').getByTestId('error').innerText()).includes('Kod projektu'), 'the field is not named');
+  await page.getByTestId('project-code').fill('AMIF-26');
+  await page.getByTestId('project-funder').fill('AMIF');
+  await page.getByTestId('project-from').fill('2026-01-01');
+  await page.getByTestId('project-save').click();
+  await page.getByTestId('project-row').getByText('AMIF-26').waitFor();
+  assert((await page.getByTestId('projects').getByTestId('error').count()) === 0, 'the error stayed');
+
+  await page.getByTestId('report-project').click();
+  await page.getByRole('option', { name: 'AMIF-26 · Pomoc prawna dla cudzoziemców (AMIF)' }).click();
+  await page.getByTestId('report-bands').click();
+  await page.getByRole('option', { name: 'Dzieci i dorośli: 0–17, 18+' }).click();
+  await page.getByTestId('report-show').click();
+  await page.getByTestId('report').getByText('Przedziały wieku: 0-17, 18+').waitFor();
+  const asked = (await calls(page, 'report')).at(-1).args.options;
+  assert(JSON.stringify(asked) === JSON.stringify({ age_bands: [0, 18], project: 'AMIF-26' }), `report asked ${JSON.stringify(asked)}`);
+  // Languages by name, Dari apart from Farsi; vulnerabilities by name.
+  await page.getByTestId('report-dimension').click();
+  await page.getByRole('option', { name: 'Język' }).click();
+  const langs = await page.getByTestId('report-row').allInnerTexts();
+  assert(langs.some((r) => r.includes('(prs)')) && langs.some((r) => r.includes('(fa)')), `languages ${langs}`);
+  assert(!langs.some((r) => r.startsWith('prs')), `Dari not named: ${langs}`);
+  await page.getByTestId('report-dimension').click();
+  await page.getByRole('option', { name: 'Szczególna wrażliwość' }).click();
+  await page.getByTestId('report-row').getByText('Ofiara tortur').waitFor();
+  await page.getByTestId('report-row').getByText('brak').waitFor();
+  // Only the project's activities.
+  const acts = await page.getByTestId('report-activities-total').innerText();
+  assert(acts.includes('14') && !acts.includes('17'), `activities ${acts}`);
+  await page.getByTestId('report-activity-row').getByText('Rodzaj działania: Szkolenie').waitFor();
+
+  // Exports leave the organisation by default: small counts hidden.
+  assert((await page.getByTestId('report-suppression-note').innerText()).includes('<5'), 'no suppression note');
+  await page.getByTestId('report-csv').click();
+  await page.getByText('/home/test/Downloads/punkt-report-AMIF-26.csv (małe liczby ukryte)', { exact: false }).waitFor();
+  let sent = (await calls(page, 'export_report')).at(-1).args;
+  assert(sent.disclosure === 'external' && sent.options.project === 'AMIF-26', `export ${JSON.stringify(sent)}`);
+  await page.getByTestId('report-internal').click();
+  await page.getByTestId('report-internal-warning').waitFor();
+  await page.getByTestId('report-xlsx').click();
+  sent = (await calls(page, 'export_report')).at(-1).args;
+  assert(sent.disclosure === 'internal' && sent.format === 'xlsx', `export ${JSON.stringify(sent)}`);
+  await page.getByTestId('report-internal').click();
+  await page.getByTestId('report-activities').scrollIntoViewIfNeeded();
+  await shot('reports-project');
+
+  // Own bands, checked as typed.
+  await page.getByTestId('report-bands').click();
+  await page.getByRole('option', { name: 'Własne…' }).click();
+  await page.getByTestId('report-bands-custom').fill('0, x');
+  assert(await page.getByTestId('report-show').isDisabled(), 'bad bands allowed');
+  await page.getByTestId('report-bands-custom').fill('0, 16, 65');
+  await page.getByTestId('report-show').click();
+  await page.getByTestId('report').getByText('0-15, 16-64, 65+', { exact: false }).waitFor();
+});
+
+test('reports: the projects card and group activities in English, Ukrainian and Russian', async ({ open, page, shot }) => {
+  for (const [lang, title, none] of [['en', 'Projects and donors', 'UNHCR standard'], ['uk', 'Проєкти та донори', 'Стандарт УВКБ ООН'], ['ru', 'Проекты и доноры', 'Стандарт УВКБ ООН']]) {
+    await open({ unlocked: true, language: lang, projects: [{ code: 'UNHCR-26', name: 'Legal counselling', funder: 'UNHCR', from: '2026-01-01', until: '2026-12-31', archived: false }], activities: [
+      { id: 'a1', organisation: 'Fundacja', kind: 'hotline', date: today(), place: { kind: 'remote' }, project: 'UNHCR-26', topic: 'night shift', participants: 40, female: null, male: null, children: null, duration_minutes: 480, staff: null, note: '' },
+    ] });
+    await page.getByTestId('nav-reports').click();
+    await page.getByTestId('projects').getByText(title).waitFor();
+    assert((await page.getByTestId('report-bands').inputValue()).startsWith(none), `bands in ${lang}`);
+    await page.getByTestId('report-show').click();
+    await page.getByTestId('report-activities').waitFor();
+    await page.getByTestId('report-activities').scrollIntoViewIfNeeded();
+    await shot(`reports-activities-${lang}`);
+  }
+});
+
+test('reports: another role sees the projects but cannot change them', async ({ open, page }) => {
+  await open({ unlocked: true, role: 'lawyer', projects: [{ code: 'AMIF-26', name: 'Pomoc prawna', funder: null, from: null, until: null, archived: false }] });
+  await page.getByTestId('nav-reports').click();
+  await page.getByTestId('projects-readonly').waitFor();
+  assert((await page.getByTestId('project-save').count()) === 0, 'a lawyer may edit projects');
+  assert((await page.getByTestId('project-row').count()) === 1, 'the project is not listed');
+});
+
+test('group activities: recorded with a project, a headcount that does not add up refused, corrected, removed', async ({ open, page, shot }) => {
+  await open({ unlocked: true, projects: [
+    { code: 'AMIF-26', name: 'Pomoc prawna', funder: 'AMIF', from: null, until: null, archived: false },
+    { code: 'OLD-25', name: 'Stary projekt', funder: null, from: null, until: null, archived: true },
+  ] });
+  await page.getByTestId('nav-activities').click();
+  await page.getByText('Brak działań w tym okresie.').waitFor();
+  await page.getByTestId('activity-kind').click();
+  await page.getByRole('option', { name: 'Interwencja na granicy' }).click();
+  await page.getByTestId('activity-topic').fill('rodzina w lesie koło Michałowa');
+  await page.getByTestId('activity-city').fill('Michałowo');
+  await page.getByTestId('activity-participants').fill('6');
+  await page.getByTestId('activity-female').fill('4');
+  await page.getByTestId('activity-male').fill('3');
+  await page.getByText('Kobiet i mężczyzn razem więcej niż uczestników').waitFor();
+  assert(await page.getByTestId('activity-save').isDisabled(), 'a headcount that does not add up can be saved');
+  await page.getByTestId('activity-male').fill('2');
+  await page.getByTestId('activity-children').fill('3');
+  // Archived projects are not offered.
+  await page.getByTestId('activity-project').click();
+  assert((await page.getByRole('option', { name: /OLD-25/ }).count()) === 0, 'an archived project offered');
+  await page.getByRole('option', { name: /AMIF-26/ }).click();
+  await page.getByTestId('activity-save').click();
+  await page.getByTestId('activity-row').getByText('rodzina w lesie koło Michałowa').waitFor();
+  const sent = (await calls(page, 'record_activity'))[0].args.input;
+  assert(sent.kind === 'border_intervention' && sent.participants === 6 && sent.female === 4 && sent.children === 3 && sent.project === 'AMIF-26' && sent.place.city === 'Michałowo', `sent ${JSON.stringify(sent)}`);
+  assert((await page.getByTestId('activities-total').innerText()).includes('6'), 'total not shown');
+  assert((await page.getByTestId('activity-row').innerText()).includes('Michałowo'), 'the place is not listed');
+  await page.getByTestId('activities').scrollIntoViewIfNeeded();
+  await shot('activities');
+
+  // Corrected: the form comes back filled, the change is sent to update_activity.
+  await page.getByTestId('activity-edit').click();
+  await page.getByText('Popraw działanie').waitFor();
+  assert((await page.getByTestId('activity-participants').inputValue()) === '6', 'the form is not filled');
+  await page.getByTestId('activity-participants').fill('7');
+  await page.getByTestId('activity-save').click();
+  await page.getByText('Poprawiono: rodzina w lesie koło Michałowa').waitFor();
+  assert((await calls(page, 'update_activity'))[0].args.input.participants === 7, 'the correction was not sent');
+
+  // Removed, after asking.
+  await page.getByTestId('activity-remove').click();
+  await page.getByTestId('activity-remove-confirm').click();
+  await page.getByText('Brak działań w tym okresie.').waitFor();
+  assert((await calls(page, 'remove_activity')).length === 1, 'not removed');
+});
+
+test('group activities: the screen in English, Ukrainian and Russian', async ({ open, page, shot }) => {
+  for (const [lang, title] of [['en', 'Group activities'], ['uk', 'Групові заходи'], ['ru', 'Групповые мероприятия']]) {
+    await open({ unlocked: true, language: lang, activities: [
+      { id: 'a1', organisation: 'Fundacja', kind: 'course', date: today(), place: { kind: 'point', city: 'Lublin' }, project: null, topic: 'Polish A1', participants: 12, female: 8, male: 4, children: 2, duration_minutes: 90, staff: null, note: '' },
+    ] });
+    await page.getByTestId('nav-activities').click();
+    await page.getByRole('heading', { name: title, exact: true }).first().waitFor();
+    await page.getByTestId('activity-row').getByText('Polish A1').waitFor();
+    await page.getByTestId('activity-kind').scrollIntoViewIfNeeded();
+    await shot(`activities-form-${lang}`);
+    await page.getByTestId('activities').scrollIntoViewIfNeeded();
+    await shot(`activities-${lang}`);
+  }
+});
+
+test('consultation: tagged with a project, the language chosen by name (Dari apart from Farsi)', async ({ open, page, shot }) => {
+  await open({ unlocked: true, projects: [{ code: 'AMIF-26', name: 'Pomoc prawna', funder: 'AMIF', from: '2020-01-01', until: '2099-12-31', archived: false }] });
+  await page.getByTestId('recent').getByText('Taras').click();
+  await page.getByTestId('tab-consultations').click();
+  await page.getByTestId('consultation-city').click();
+  await page.getByRole('option', { name: 'Lublin' }).click();
+  await page.getByTestId('consultation-language').click();
+  await page.getByTestId('consultation-language').fill('dari');
+  await page.getByRole('option', { name: /\(prs\)/ }).click();
+  await page.getByTestId('consultation-project').click();
+  await page.getByRole('option', { name: /AMIF-26/ }).click();
+  await page.getByTestId('consultation-save').click();
+  await page.getByTestId('consultation-project-badge').getByText('AMIF-26').waitFor();
+  const sent = (await calls(page, 'add_consultation'))[0].args.input;
+  assert(sent.project === 'AMIF-26' && sent.language === 'prs', `sent ${JSON.stringify(sent)}`);
+  await shot('consultation-project');
+});
+
 test('consortium: a new key is shown once, our tally sent, the count per service with missing months', async ({ open, page, shot }) => {
   await open({ unlocked: true, role: 'coordinator' });
   await page.getByTestId('nav-reports').click();

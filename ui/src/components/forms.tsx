@@ -5,6 +5,8 @@ import { useTranslation } from 'react-i18next';
 import { api, type ConsultationInput, type DeadlineInput, type DeadlineRule as Rule, type DueDate, type PlaceInput, type RuleNames } from '../ipc';
 import { today, useVocab } from '../state';
 import { ErrorAlert } from './errors';
+import { LanguageSelect } from './languages';
+import { ProjectSelect } from './projects';
 
 const ISO = /^\d{4}-\d{2}-\d{2}$/;
 
@@ -265,6 +267,8 @@ export type ConsultationDraft = {
   interpreter: boolean;
   duration: number | '';
   note: string;
+  /** A project code of the organisation, or ''. */
+  project: string;
 };
 
 export function emptyConsultation(placeKind: ConsultationDraft['placeKind'] = 'point', where = ''): ConsultationDraft {
@@ -278,6 +282,7 @@ export function emptyConsultation(placeKind: ConsultationDraft['placeKind'] = 'p
     interpreter: false,
     duration: '',
     note: '',
+    project: '',
   };
 }
 
@@ -292,6 +297,7 @@ export function consultationInput(d: ConsultationDraft): ConsultationInput {
     interpreter: d.interpreter,
     duration_minutes: d.duration === '' ? null : d.duration,
     note: d.note,
+    project: d.project || null,
   };
 }
 
@@ -328,9 +334,10 @@ export function ConsultationFields({ value, onChange, fixedPlace = false }: { va
         </Group>
       </Checkbox.Group>
       <Group grow>
-        <TextInput label={t('consultation.language')} placeholder="uk" value={value.language} onChange={(e) => onChange({ ...value, language: e.currentTarget.value })} />
+        <LanguageSelect testId="consultation-language" label={t('consultation.language')} value={value.language} onChange={(l) => onChange({ ...value, language: l })} />
         <Checkbox mt="lg" label={t('consultation.interpreter')} checked={value.interpreter} onChange={(e) => onChange({ ...value, interpreter: e.currentTarget.checked })} />
       </Group>
+      <ProjectSelect testId="consultation-project" date={value.date} value={value.project} onChange={(p) => onChange({ ...value, project: p })} />
       <Textarea data-testid="consultation-note" label={t('consultation.note')} autosize minRows={2} value={value.note} onChange={(e) => onChange({ ...value, note: e.currentTarget.value })} />
     </Stack>
   );
@@ -343,7 +350,7 @@ export function ConsultationForm({ clientId, onSaved }: { clientId: string; onSa
   const save = async () => {
     try {
       await api.addConsultation(clientId, consultationInput(value));
-      setValue(emptyConsultation(value.placeKind, value.placeKind === 'point' ? value.city : value.centre));
+      setValue({ ...emptyConsultation(value.placeKind, value.placeKind === 'point' ? value.city : value.centre), project: value.project });
       setError(null);
       onSaved();
     } catch (e) {

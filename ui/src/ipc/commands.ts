@@ -9,7 +9,8 @@ import type {
   PassphraseStrength, RecordedDeadline, Report, SavedFile, SearchHit, Settings, SyncStatus,
   SyncSummary, UiError, Vocabulary, ErasurePlan, ErasureReport, SectionView, SectionNoteInput, ReferralView, ReferralInput,
   ConsortiumKey, TallyReceipt, ConsortiumCount, RetentionRule, RetentionReport, FileAudit, AuditEntry,
-  Team, EnrolCode, HeldErasure, KeysWaiting, RuleBookVersion,
+  Team, EnrolCode, HeldErasure, KeysWaiting, RuleBookVersion, ReportOptions, Disclosure, OrgSettingsView, ProjectInput,
+  ActivityInput, ActivityView,
 } from './bindings';
 import type { JsonValue } from './json';
 
@@ -140,10 +141,20 @@ export const api = {
   draft: (name: string) => command<JsonValue | null>("draft", { name }),
   deleteDraft: (name: string) => command<null>("delete_draft", { name }),
 
-  report: (from: string, to: string) => command<Report>("report", { from, to }),
-  /** `lang`: the language of an XLSX report's headings and names (the app's language). */
-  exportReport: (from: string, to: string, format: 'csv' | 'xlsx', lang: string) =>
-    command<SavedFile>("export_report", { from, to, format, lang }),
+  report: (from: string, to: string, options: ReportOptions) => command<Report>("report", { from, to, options }),
+  /** `disclosure`: `external` (leaving the organisation: counts of 1 to 4 people as "<5") or
+   * `internal` (exact); `lang`: the language of an XLSX report's headings and names. */
+  exportReport: (from: string, to: string, options: ReportOptions, format: 'csv' | 'xlsx', disclosure: Disclosure, lang: string) =>
+    command<SavedFile>("export_report", { from, to, options, format, disclosure, lang }),
+
+  // The organisation's projects (a coordinator's) and group activities.
+  orgSettings: () => command<OrgSettingsView>("org_settings"),
+  putProject: (input: ProjectInput) => command<OrgSettingsView>("put_project", { input }),
+  activities: (from: string, to: string) => command<ActivityView[]>("activities", { from, to }),
+  activity: (id: string) => command<ActivityView>("activity", { id }),
+  recordActivity: (input: ActivityInput) => command<ActivityView>("record_activity", { input }),
+  updateActivity: (id: string, input: ActivityInput) => command<ActivityView>("update_activity", { id, input }),
+  removeActivity: (id: string) => command<null>("remove_activity", { id }),
 
   syncStatus: () => command<SyncStatus>("sync_status"),
   enroll: (server: string, code: string, deviceName: string) =>

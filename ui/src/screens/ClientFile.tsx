@@ -580,7 +580,7 @@ export function ClientFile({ id }: { id: string }) {
                   <Table.Tr key={k.id}>
                     <Table.Td>{k.date}</Table.Td>
                     <Table.Td>{t(`vocab.place.${k.place.kind}`)}{'city' in k.place ? ` · ${k.place.city}` : ''}{'centre' in k.place ? ` · ${k.place.centre}` : ''}</Table.Td>
-                    <Table.Td>{k.services.map((s) => t(`vocab.service.${s}`, { defaultValue: s })).join(', ')}</Table.Td>
+                    <Table.Td>{k.services.map((s) => t(`vocab.service.${s}`, { defaultValue: s })).join(', ')}{k.project && <Badge ml="xs" variant="light" size="sm" data-testid="consultation-project-badge">{k.project}</Badge>}</Table.Td>
                     <Table.Td>{k.note}</Table.Td>
                   </Table.Tr>
                 ))}

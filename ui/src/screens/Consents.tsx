@@ -2,33 +2,13 @@
 // to, when, and in which language they were told): the list, recording one, withdrawing one.
 // A referral needs an active consent from here.
 import { Autocomplete, Badge, Button, Card, Group, Modal, Select, Stack, Table, Text, TextInput, Title } from '@mantine/core';
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ErrorAlert, useNotify } from '../components/errors';
 import { isoBefore } from '../components/forms';
 import { api, type ClientView, type ConsentInput, type ConsentView } from '../ipc';
 import { today } from '../state';
-
-/** Languages people in Polish refugee work are most often informed in (ISO 639-1), offered after
- * the person's own; the backend takes any ISO 639-1 code. */
-const COMMON_LANGUAGES = ['pl', 'uk', 'ru', 'en', 'be', 'ka', 'hy', 'az', 'tg', 'uz', 'kk', 'ky', 'tk', 'fa', 'ps', 'ar', 'ku', 'tr', 'ti', 'am', 'so', 'fr', 'es', 'pt', 'vi', 'zh', 'hi', 'ur', 'bn', 'ta', 'ne', 'de'];
-
-/** A language's name in the language of the screen ("ukraiński (uk)"), from the browser's own data. */
-export function useLanguageName(): (code: string) => string {
-  const { i18n } = useTranslation();
-  return useMemo(() => {
-    let names: Intl.DisplayNames | null = null;
-    try {
-      names = new Intl.DisplayNames([i18n.language], { type: 'language' });
-    } catch {
-      names = null;
-    }
-    return (code: string) => {
-      const name = names?.of(code);
-      return name && name !== code ? `${name} (${code})` : code;
-    };
-  }, [i18n.language]);
-}
+import { useLanguageChoices, useLanguageName } from '../components/languages';
 
 /** A consent as sent back to replace it (`update_client` merges entries by id). */
 export function consentInput(k: ConsentView): ConsentInput {
@@ -67,7 +47,6 @@ function Withdraw({ c, consent, onClose, onSaved }: { c: ClientView; consent: Co
 /** Record a consent: the clause the person was given, in which language, on which day. */
 function AddConsent({ c, onSaved }: { c: ClientView; onSaved: (v: ClientView) => void }) {
   const { t } = useTranslation();
-  const languageName = useLanguageName();
   const [clause, setClause] = useState('');
   const [language, setLanguage] = useState<string | null>(c.person.languages[0] ?? 'pl');
   const [givenOn, setGivenOn] = useState(today());
@@ -80,7 +59,7 @@ function AddConsent({ c, onSaved }: { c: ClientView; onSaved: (v: ClientView) =>
   }, []);
   // The organisation's usual clause first, then the clauses already given in this file.
   const clauses = [...new Set([t('consents.usual_clause'), t('consents.referral_clause'), ...c.consents.map((k) => k.clause)])];
-  const languages = [...new Set([...c.person.languages, ...COMMON_LANGUAGES])].map((l) => ({ value: l, label: languageName(l) }));
+  const languages = useLanguageChoices(c.person.languages);
   const bases = [t('consents.basis_consent'), t('consents.basis_special')];
   const save = () => {
     const input: ConsentInput = { clause: clause.trim(), language: language ?? '', given_on: givenOn.trim(), recorded_by: recordedBy.trim() || null, legal_basis: basis.trim() || null };
