@@ -113,6 +113,8 @@ fn generate() -> String {
         organisation::OrgSettingsView,
         activities::ActivityInput,
         activities::ActivityView,
+        processing::ProcessingInput,
+        processing::ProcessingView,
         sync::SyncStatus,
         sync::Enrolment,
         sync::SyncSummary,

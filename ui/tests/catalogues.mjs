@@ -56,7 +56,7 @@ const dto = readFileSync(join(repo, 'crates/core/src/dto.rs'), 'utf8');
 const vocabSource = readFileSync(join(repo, 'crates/model/src/vocab.rs'), 'utf8');
 // The deadline calculator's refusals (a deadline's note, days, due day), group activities',
 // projects' and reports' come from outside dto.rs.
-const deadlineSources = ['crates/core/src/lib.rs', 'crates/model/src/deadlines.rs', 'crates/core/src/activities.rs', 'crates/core/src/organisation.rs', 'crates/core/src/report.rs', 'crates/model/src/activity.rs'].map((f) => readFileSync(join(repo, f), 'utf8')).join('\n');
+const deadlineSources = ['crates/core/src/lib.rs', 'crates/model/src/deadlines.rs', 'crates/core/src/activities.rs', 'crates/core/src/organisation.rs', 'crates/core/src/report.rs', 'crates/model/src/activity.rs', 'crates/core/src/processing.rs'].map((f) => readFileSync(join(repo, f), 'utf8')).join('\n');
 const fieldNames = new Set([
   ...[...dto.matchAll(/ModelError::field\(\s*"([^"]+)"/g)].map((m) => m[1]),
   ...[...deadlineSources.matchAll(/(?:ModelError::field|\bmissing)\(\s*"([^"]+)"/g)].map((m) => m[1]),
@@ -69,7 +69,7 @@ const fieldNames = new Set([
 for (const f of fieldNames) for (const l of langs) if (!has(cats[l], `fields.${f.replace(/[ .]/g, '_')}`)) problems.push(`${l}: no name for the field ${f}`);
 
 const vocab = vocabSource;
-const groups = { Sex: 'sex', Service: 'service', PlaceKind: 'place', LegalStatus: 'legal_status', Vulnerability: 'vulnerability', MatterKind: 'matter_kind', MatterStatus: 'matter_status', IdentifierKind: 'identifier', Track: 'track', ResidencePurpose: 'residence_purpose', ActivityKind: 'activity_kind' };
+const groups = { Sex: 'sex', Service: 'service', PlaceKind: 'place', LegalStatus: 'legal_status', Vulnerability: 'vulnerability', MatterKind: 'matter_kind', MatterStatus: 'matter_status', IdentifierKind: 'identifier', Track: 'track', ResidencePurpose: 'residence_purpose', ActivityKind: 'activity_kind', ProcessingPurpose: 'processing_purpose', LegalBasis: 'legal_basis' };
 for (const m of vocab.matchAll(/vocabulary!\(\s*(?:\/\/\/[^\n]*\n\s*)*(\w+),\s*"[^"]*"\s*\{([^}]*)\}/g)) {
   const group = groups[m[1]];
   if (!group) {

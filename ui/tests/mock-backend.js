@@ -36,7 +36,7 @@
       display_name: `${given} ${family} (${original})`,
       person: { given_names: given, family_name: family, given_names_original: go, family_name_original: fo, birth_date: birth, birth_date_approximate: false, sex: 'male', citizenships: ['UA'], stateless: false, languages: ['uk'], interpreter_needed: false, contact: {}, identifiers: [] },
       current_status: 'asylum_seeker', statuses_in_force: ['asylum_seeker'], legal_status: [{ id: 's1', status: 'asylum_seeker', track: 'residence', from: '2025-01-10', until: null, centre: null, purpose: null, note: null }],
-      vulnerabilities: [], consents: [], matters: [], consultations: [], deadlines: [], summary: '', attachments: [], conflicts: [],
+      vulnerabilities: [], consents: [], processing: [], matters: [], consultations: [], deadlines: [], summary: '', attachments: [], conflicts: [],
       sections: [], referrals: [],
     };
   }
@@ -274,6 +274,8 @@
   // activities.rs): a project must exist, not be archived and run on the day.
   state.projects = scenario.projects ?? [];
   state.activities = scenario.activities ?? [];
+  const PROCESSING_PURPOSES = ['legal_aid', 'representation', 'social_support', 'psychological_support', 'referral', 'contact'];
+  const LEGAL_BASES = ['consent', 'contract', 'legal_obligation', 'vital_interest', 'legitimate_interest', 'legal_claims'];
   const ACTIVITY_KINDS = ['course', 'training', 'info_session', 'hotline', 'border_intervention', 'outreach', 'other'];
   const COMMON_LANGUAGES = ['pl', 'uk', 'ru', 'en', 'be', 'ka', 'prs', 'fa', 'ps', 'ar'];
   const mayChangeSettings = () => state.role === null || state.role === 'coordinator';
@@ -328,7 +330,7 @@
     set_author: ({ name }) => { state.author = text(name); return null; },
     home: () => { needUnlocked(); return { organisation: 'Fundacja', author: state.author, today, board: board.slice(0, 50), board_total: board.length, urgent_days: 3, recent: Object.values(state.clients).map(summary), conflicted: Object.values(state.clients).filter((c) => c.conflicts.length).map(summary), sync: { enrolment: null, pending_documents: 2, cursor: 0, last_sync: null }, clients: Object.keys(state.clients).length }; },
     deadline_board: ({ limit }) => ({ entries: board.slice(0, limit), total: board.length }),
-    vocabulary: () => ({ sexes: ['female', 'male', 'other', 'unknown'], services: ['legal', 'psychological', 'social'], legal_statuses: ['asylum_seeker', 'detained', 'refugee_status', 'temporary_residence', 'return_procedure'], status_tracks: TRACKS, residence_purposes: RESIDENCE_PURPOSES, vulnerabilities: VULNERABILITIES, activity_kinds: ACTIVITY_KINDS, common_languages: COMMON_LANGUAGES, matter_kinds: ['return'], matter_statuses: MATTER_STATUSES, identifier_kinds: IDENTIFIER_KINDS, cities: ['Lublin', 'Warszawa'], centres: CENTRES, deadline_rules: rules, rule_book: { version: RULES_VERSION, serial: 1, published: '2026-12-05' } }),
+    vocabulary: () => ({ sexes: ['female', 'male', 'other', 'unknown'], services: ['legal', 'psychological', 'social'], legal_statuses: ['asylum_seeker', 'detained', 'refugee_status', 'temporary_residence', 'return_procedure'], status_tracks: TRACKS, residence_purposes: RESIDENCE_PURPOSES, vulnerabilities: VULNERABILITIES, activity_kinds: ACTIVITY_KINDS, processing_purposes: PROCESSING_PURPOSES, legal_bases: LEGAL_BASES, common_languages: COMMON_LANGUAGES, matter_kinds: ['return'], matter_statuses: MATTER_STATUSES, identifier_kinds: IDENTIFIER_KINDS, cities: ['Lublin', 'Warszawa'], centres: CENTRES, deadline_rules: rules, rule_book: { version: RULES_VERSION, serial: 1, published: '2026-12-05' } }),
     search: ({ query }) => {
       needUnlocked();
       const q = query.toLowerCase();
@@ -386,6 +388,21 @@
         const recordedBy = text(k.recorded_by) ?? (k.id ? null : state.author);
         return { id: k.id ?? `k${nextId++}`, clause, language, given_on: givenOn, recorded_by: recordedBy, legal_basis: text(k.legal_basis), withdrawn_on: withdrawnOn };
       });
+      // Legal bases of processing, checked as crates/core/src/processing.rs does.
+      const processing = (input.processing ?? []).map((b) => {
+        const purpose = oneOf(PROCESSING_PURPOSES, 'processing purpose', b.purpose);
+        const basis = oneOf(LEGAL_BASES, 'legal basis', b.basis);
+        const since = at('processing.since', () => day(b.since ?? ''));
+        const endedOn = at('processing.ended_on', () => optDay(b.ended_on));
+        if (endedOn && endedOn < since) throw invalidField('processing.ended_on', 'ends before it starts');
+        const consentId = text(b.consent_id);
+        if (basis === 'consent' && !consentId) throw invalidField('processing.consent_id', 'a basis of consent names the consent the person gave');
+        if (basis !== 'consent' && consentId) throw invalidField('processing.consent_id', 'only a basis of consent names a consent');
+        const consent = consentId ? c.consents.find((k) => k.id === consentId) : null;
+        if (consentId && !consent) throw invalidField('processing.consent_id', `no consent ${consentId} in this file`);
+        if (purpose === 'psychological_support' && !['consent', 'vital_interest', 'legal_claims'].includes(basis)) throw invalidField('processing.basis', 'psychological support processes health data');
+        return { id: b.id ?? `b${nextId++}`, purpose, basis, articles: '', since, consent_id: consentId, ended_on: endedOn, recorded_by: text(b.recorded_by), note: text(b.note) };
+      });
       const matters = (input.matters ?? []).map((m) => {
         const id = m.id ?? `m${nextId++}`;
         const opened = at('matters.opened', () => optDay(m.opened));
@@ -409,6 +426,12 @@
       // The set given replaces the recorded one (a kept flag keeps its record, in the backend).
       if (vulnerabilities) c.vulnerabilities = [...new Set(vulnerabilities)].sort(); // a map by code there
       consents.forEach((k) => merge(c.consents, k));
+      processing.forEach((b) => merge(c.processing, b));
+      for (const b of c.processing) {
+        const withdrawn = b.consent_id ? c.consents.find((k) => k.id === b.consent_id)?.withdrawn_on ?? null : null;
+        b.consent_withdrawn_on = withdrawn;
+        b.in_force = b.since <= today && !(b.ended_on && b.ended_on < today) && !(withdrawn && withdrawn <= today);
+      }
       matters.forEach((m) => merge(c.matters, m));
       return c;
     },

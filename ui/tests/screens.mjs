@@ -359,6 +359,44 @@ test('client file: a bad date is refused naming its field, in the person\'s lang
   assert((await page.evaluate(() => window.__PUNKT_STATE__.clients.c1.consents.length)) === 0, 'the refused consent was saved');
 });
 
+test('legal bases: consent is one basis among several; a basis of consent ends when the consent is withdrawn', async ({ open, page, shot }) => {
+  await open({ unlocked: true, consent: true });
+  await page.getByTestId('recent').getByText('Taras').click();
+  await page.getByTestId('tab-consents').click();
+  await page.getByTestId('processing-none').waitFor();
+  // Representation on legal claims: no consent needed.
+  await page.getByTestId('basis-purpose').click();
+  await page.getByRole('option', { name: 'Reprezentacja przed organami i sądami' }).click();
+  await page.getByTestId('basis-save').click();
+  await page.getByTestId('basis').getByText('Ustalenie, dochodzenie lub obrona roszczeń', { exact: false }).waitFor();
+  await page.getByTestId('processing-none').waitFor({ state: 'detached' });
+  // Psychological support on a legitimate interest is refused, naming the field.
+  await page.getByTestId('basis-purpose').click();
+  await page.getByRole('option', { name: 'Wsparcie psychologiczne' }).click();
+  await page.getByTestId('basis-basis').click();
+  await page.getByRole('option', { name: /Prawnie uzasadniony interes/ }).click();
+  await page.getByTestId('basis-save').click();
+  await page.getByTestId('processing').getByTestId('error').waitFor();
+  assert((await page.getByTestId('processing').getByTestId('error').innerText()).includes('Podstawa prawna'), 'the field is not named');
+  // On consent: the consent must be chosen.
+  await page.getByTestId('basis-basis').click();
+  await page.getByRole('option', { name: /^Zgoda/ }).click();
+  assert(await page.getByTestId('basis-save').isDisabled(), 'a basis of consent without a consent');
+  await page.getByTestId('basis-consent').click();
+  await page.getByRole('option', { name: /Klauzula RODO 2026/ }).click();
+  await page.getByTestId('basis-save').click();
+  await page.getByTestId('processing-list').getByText('Wsparcie psychologiczne').waitFor();
+  const sent = (await calls(page, 'update_client')).filter((c) => c.args.input.processing).at(-1).args.input.processing[0];
+  assert(sent.basis === 'consent' && sent.consent_id === 'k1' && sent.purpose === 'psychological_support', `sent ${JSON.stringify(sent)}`);
+  await page.getByTestId('processing').scrollIntoViewIfNeeded();
+  await shot('legal-bases');
+  // Withdrawing the consent ends the basis resting on it, not the other.
+  await page.getByTestId('consent-withdraw').click();
+  await page.getByTestId('consent-withdraw-do').click();
+  await page.getByTestId('basis-ended').getByText('zgoda wycofana', { exact: false }).waitFor();
+  assert((await page.getByTestId('basis-ended').count()) === 1, 'the legal-claims basis ended too');
+});
+
 test('consents: recorded without saying by whom, the laptop\'s author recorded it', async ({ open, page }) => {
   await open({ unlocked: true, author: 'Ola' });
   await page.getByTestId('recent').getByText('Taras').click();

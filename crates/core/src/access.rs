@@ -38,6 +38,20 @@ pub struct AccessRequest {
     pub sections: Vec<SectionView>,
     /// Referrals made from the file: what was shared with which organisation, and their course.
     pub referrals: Vec<ReferralView>,
+    /// What Art. 15(1) GDPR says the person must be told besides the data: the purposes and
+    /// bases are `file.processing`.
+    pub article_15: Article15,
+}
+
+/// Art. 15(1)(c)-(h) GDPR: who received the data, how long it is kept. The rights, the source,
+/// automated decisions and transfers are the same for everyone Punkt holds (the document says
+/// them).
+#[derive(Debug, Clone, Serialize)]
+pub struct Article15 {
+    /// Member organisations the person was referred to (each once).
+    pub recipients: Vec<String>,
+    /// The organisation's retention rule, when it has one.
+    pub retention: Option<crate::retention::RetentionRule>,
 }
 
 impl Punkt {
@@ -83,6 +97,12 @@ impl Punkt {
                 Err(e) => return Err(e),
             }
         }
+        let mut recipients: Vec<String> = referrals
+            .iter()
+            .map(|r| r.to_organisation.clone())
+            .collect();
+        recipients.sort();
+        recipients.dedup();
         Ok(AccessRequest {
             generated_at: self.now_text(),
             organisation: file.organisation.clone(),
@@ -91,6 +111,10 @@ impl Punkt {
             attachments,
             sections,
             referrals,
+            article_15: Article15 {
+                recipients,
+                retention: self.retention_rule()?,
+            },
         })
     }
 }
@@ -187,6 +211,26 @@ impl Punkt {
             person.push(vec![l.vocab("identifier", &i.kind), e(&i.number)]);
         }
         section(&mut out, &l.doc("person"), person, &none);
+        section(
+            &mut out,
+            &l.doc("purposes"),
+            f.processing
+                .iter()
+                .map(|r| {
+                    vec![
+                        l.vocab("processing_purpose", &r.purpose),
+                        l.vocab("legal_basis", &r.basis),
+                        format!("{} – {}", e(&r.since), opt(&r.ended_on)),
+                        if r.in_force {
+                            l.doc("in_force")
+                        } else {
+                            l.doc("ended")
+                        },
+                    ]
+                })
+                .collect(),
+            &none,
+        );
         section(
             &mut out,
             &l.doc("legal_status"),
@@ -371,7 +415,45 @@ impl Punkt {
                 .collect(),
             &none,
         );
+        self.article_15(&mut out, &l, &req.article_15);
         out.push_str("</body></html>\n");
         Ok(out)
+    }
+
+    /// The Art. 15(1) paragraphs: recipients, retention, source, rights, automated decisions,
+    /// transfers.
+    fn article_15(&self, out: &mut String, l: &Labels, a: &Article15) {
+        out.push_str(&format!("<h2>{}</h2>\n", l.doc("article15")));
+        let recipients = if a.recipients.is_empty() {
+            l.doc("recipients_none")
+        } else {
+            l.doc("recipients_referrals")
+                .replace("{{list}}", &escape(&a.recipients.join(", ")))
+        };
+        out.push_str(&format!(
+            "<h3>{}</h3>\n<p>{recipients}</p>\n<p>{}</p>\n",
+            l.doc("recipients"),
+            l.doc("recipients_processor")
+        ));
+        let retention = match a.retention {
+            Some(r) => l
+                .doc("retention_rule")
+                .replace("{{years}}", &r.closed_years.to_string())
+                .replace(
+                    "{{action}}",
+                    &l.doc(match r.action {
+                        crate::retention::RetentionAction::Erase => "retention_erase",
+                        crate::retention::RetentionAction::Anonymise => "retention_anonymise",
+                    }),
+                ),
+            None => l.doc("retention_none"),
+        };
+        out.push_str(&format!(
+            "<h3>{}</h3>\n<p>{retention}</p>\n",
+            l.doc("retention")
+        ));
+        for key in ["source", "rights", "automated", "transfers"] {
+            out.push_str(&format!("<p>{}</p>\n", l.doc(key)));
+        }
     }
 }

@@ -125,6 +125,9 @@ pub struct ClientInput {
     pub legal_status: Option<Vec<LegalStatusInput>>,
     pub vulnerabilities: Option<Vec<String>>,
     pub consents: Option<Vec<ConsentInput>>,
+    /// The legal bases of processing (see `processing.rs`).
+    #[serde(default)]
+    pub processing: Option<Vec<crate::processing::ProcessingInput>>,
     pub matters: Option<Vec<MatterInput>>,
     pub summary: Option<String>,
 }
@@ -215,11 +218,11 @@ impl ConsultationInput {
     }
 }
 
-fn non_empty(s: Option<String>) -> Option<String> {
+pub(crate) fn non_empty(s: Option<String>) -> Option<String> {
     s.map(|s| s.trim().to_string()).filter(|s| !s.is_empty())
 }
 
-fn opt_date(s: Option<String>) -> Result<Option<IsoDate>> {
+pub(crate) fn opt_date(s: Option<String>) -> Result<Option<IsoDate>> {
     Ok(match non_empty(s) {
         Some(s) => Some(input_date(&s)?),
         None => None,
@@ -227,7 +230,7 @@ fn opt_date(s: Option<String>) -> Result<Option<IsoDate>> {
 }
 
 /// A date error names the field it is in, so a front end can point at it.
-fn at<T>(field: &str, r: Result<T>) -> Result<T> {
+pub(crate) fn at<T>(field: &str, r: Result<T>) -> Result<T> {
     r.map_err(|e| match e {
         CoreError::Model(m) if m.field_name().is_none() => {
             CoreError::Model(ModelError::field(field, m.to_string()))
@@ -488,6 +491,9 @@ impl ClientInput {
                 );
             }
         }
+        if let Some(list) = self.processing {
+            crate::processing::apply(file, list)?;
+        }
         if let Some(list) = self.matters {
             for m in list {
                 let id = m.id.clone().unwrap_or_else(new_id);
@@ -706,6 +712,8 @@ pub struct ClientView {
     pub legal_status: Vec<LegalStatusView>,
     pub vulnerabilities: Vec<String>,
     pub consents: Vec<ConsentView>,
+    /// The legal bases of processing, and whether each is in force today.
+    pub processing: Vec<crate::processing::ProcessingView>,
     pub matters: Vec<MatterView>,
     pub consultations: Vec<ConsultationView>,
     pub deadlines: Vec<DeadlineView>,
@@ -946,6 +954,7 @@ impl ClientView {
             statuses_in_force: f.statuses_on(today).iter().map(|s| s.to_string()).collect(),
             legal_status,
             vulnerabilities: f.vulnerabilities.keys().cloned().collect(),
+            processing: crate::processing::views(f, IsoDate(today)),
             consents: f
                 .consents
                 .iter()

@@ -30,6 +30,7 @@ pub mod keys;
 pub mod labels;
 pub mod org_keys;
 pub mod organisation;
+pub mod processing;
 pub mod referrals;
 pub mod report;
 pub mod retention;

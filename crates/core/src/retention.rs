@@ -11,7 +11,10 @@
 //! Anonymising is not editing in place: an Automerge document keeps every old value in its
 //! history. The rule writes a new file holding only what donor reports count (sex, birth
 //! year, citizenships, languages, the legal-status timeline, matters' kind and course,
-//! consultations' date, place and services), then erases the original everywhere. The copy
+//! consultations' date, place and services), coarsened so that it points at nobody: every date
+//! to its month (a day becomes the 1st of its month), a guarded centre, and a town other than
+//! the consortium's point cities, to its voivodeship (`reference::region_of`; `unknown` when
+//! not known). Then it erases the original everywhere. The copy
 //! has no name, no document number, no contact, no notes, no attachments, no restricted
 //! sections, no referrals, new ids for every entry and its own date of making: nothing in it
 //! matches a copy of the original kept elsewhere, beyond the dates and kinds it keeps.
@@ -21,8 +24,53 @@
 
 use serde::{Deserialize, Serialize};
 
-use punkt_model::client::{ClientFile, Consultation, LegalStatusEntry, Matter};
-use punkt_model::{new_id, PartialDate};
+use chrono::Datelike;
+use punkt_model::client::{ClientFile, Consultation, LegalStatusEntry, Matter, Place};
+use punkt_model::reference::{region_of, POINT_CITIES};
+use punkt_model::vocab::PlaceKind;
+use punkt_model::{new_id, IsoDate, PartialDate};
+
+/// A day as an anonymised copy keeps it: the 1st of its month.
+fn month_of(d: IsoDate) -> IsoDate {
+    d.0.with_day(1).map(IsoDate).unwrap_or(d)
+}
+
+/// A partial date as an anonymised copy keeps it: a day becomes its month.
+fn month_of_partial(d: PartialDate) -> PartialDate {
+    match d {
+        PartialDate::Day(day) => PartialDate::YearMonth(day.year(), day.month()),
+        other => other,
+    }
+}
+
+/// A place as an anonymised copy keeps it: a guarded centre, or a town that is not one of the
+/// consortium's point cities, becomes its voivodeship (`unknown` when not known).
+fn coarse_place(p: &Place) -> Place {
+    let region = |name: &Option<String>| {
+        Some(
+            name.as_deref()
+                .and_then(region_of)
+                .unwrap_or("unknown")
+                .to_string(),
+        )
+    };
+    match p.kind {
+        PlaceKind::Centre => Place {
+            kind: PlaceKind::Centre,
+            city: None,
+            centre: region(&p.centre),
+        },
+        PlaceKind::Point if p.city.as_deref().is_some_and(|c| POINT_CITIES.contains(&c)) => {
+            p.clone()
+        }
+        PlaceKind::Point => Place {
+            kind: PlaceKind::Point,
+            city: region(&p.city),
+            centre: None,
+        },
+        PlaceKind::Remote => p.clone(),
+    }
+}
 
 use crate::error::{CoreError, Result};
 use crate::Punkt;
@@ -114,8 +162,8 @@ pub fn anonymised_copy(file: &ClientFile, id: String, now: &str) -> ClientFile {
         .map(|s| {
             let entry = LegalStatusEntry {
                 status: s.status,
-                from: s.from,
-                until: s.until,
+                from: s.from.map(month_of_partial),
+                until: s.until.map(month_of_partial),
                 centre: None,
                 purpose: s.purpose,
                 note: None,
@@ -134,8 +182,8 @@ pub fn anonymised_copy(file: &ClientFile, id: String, now: &str) -> ClientFile {
                 authority: None,
                 reference: None,
                 status: m.status,
-                opened: m.opened,
-                closed: m.closed,
+                opened: m.opened.map(month_of),
+                closed: m.closed.map(month_of),
                 note: None,
             };
             let id = new_id();
@@ -149,8 +197,8 @@ pub fn anonymised_copy(file: &ClientFile, id: String, now: &str) -> ClientFile {
         .map(|c| {
             // Every field named: one added to `Consultation` later must be decided here.
             let kept = Consultation {
-                date: c.date,
-                place: c.place.clone(),
+                date: month_of(c.date),
+                place: coarse_place(&c.place),
                 services: c.services.clone(),
                 organisation: c.organisation.clone(),
                 language: c.language.clone(),
@@ -373,6 +421,71 @@ mod tests {
         assert!(
             serde_json::from_str::<RetentionRule>(r#"{"closed_years":5,"action":"shred"}"#)
                 .is_err()
+        );
+    }
+
+    #[test]
+    fn an_anonymised_copy_keeps_months_and_regions() {
+        use punkt_model::client::Consultation;
+        use punkt_model::vocab::Service;
+        let place = |kind, city: Option<&str>, centre: Option<&str>| Place {
+            kind,
+            city: city.map(str::to_string),
+            centre: centre.map(str::to_string),
+        };
+        let mut file = ClientFile::new("o".into(), "Org".into(), "2020-01-01T00:00:00Z".into());
+        for (i, (p, day)) in [
+            (
+                place(PlaceKind::Centre, None, Some("Kętrzyn")),
+                "2020-05-17",
+            ),
+            (
+                place(PlaceKind::Point, Some("Michałowo"), None),
+                "2020-05-31",
+            ),
+            (
+                place(PlaceKind::Point, Some("Hrubieszów"), None),
+                "2020-06-01",
+            ),
+            (place(PlaceKind::Point, Some("Wrocław"), None), "2020-06-02"),
+            (place(PlaceKind::Remote, None, None), "2020-06-03"),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            file.consultations.insert(
+                format!("k{i}"),
+                Consultation {
+                    date: day.parse().unwrap(),
+                    place: p,
+                    services: vec![Service::Legal],
+                    organisation: "Org".into(),
+                    language: None,
+                    interpreter: false,
+                    duration_minutes: None,
+                    staff: None,
+                    matter_id: None,
+                    note: String::new(),
+                    project: None,
+                },
+            );
+        }
+        let copy = anonymised_copy(&file, "a".into(), "2026-01-01T00:00:00Z");
+        let mut kept: Vec<(String, String)> = copy
+            .consultations
+            .values()
+            .map(|c| (c.date.to_string(), c.place.label()))
+            .collect();
+        kept.sort();
+        assert_eq!(
+            kept,
+            [
+                ("2020-05-01".to_string(), "podlaskie".to_string()),
+                ("2020-05-01".to_string(), "warmińsko-mazurskie".to_string()),
+                ("2020-06-01".to_string(), "Wrocław".to_string()),
+                ("2020-06-01".to_string(), "remote".to_string()),
+                ("2020-06-01".to_string(), "unknown".to_string()),
+            ]
         );
     }
 }

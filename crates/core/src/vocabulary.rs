@@ -25,6 +25,9 @@ pub struct Vocabulary {
     pub vulnerabilities: Vec<String>,
     /// Kinds of group activity.
     pub activity_kinds: Vec<String>,
+    /// What a person's data is processed for, and the legal bases it may rest on.
+    pub processing_purposes: Vec<String>,
+    pub legal_bases: Vec<String>,
     /// Languages offered first (ISO 639-1, and 639-3 where it keeps apart what 639-1 lumps:
     /// Dari `prs` and Farsi `fa`); any known code is accepted.
     pub common_languages: Vec<String>,
@@ -61,6 +64,14 @@ impl Punkt {
             activity_kinds: names(
                 punkt_model::vocab::ActivityKind::ALL,
                 punkt_model::vocab::ActivityKind::as_str,
+            ),
+            processing_purposes: names(
+                punkt_model::vocab::ProcessingPurpose::ALL,
+                punkt_model::vocab::ProcessingPurpose::as_str,
+            ),
+            legal_bases: names(
+                punkt_model::vocab::LegalBasis::ALL,
+                punkt_model::vocab::LegalBasis::as_str,
             ),
             common_languages: punkt_model::reference::COMMON_LANGUAGES
                 .iter()

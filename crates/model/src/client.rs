@@ -11,12 +11,12 @@ use autosurgeon::{Hydrate, Reconcile, Text};
 
 use crate::date::{IsoDate, PartialDate};
 use crate::vocab::{
-    IdentifierKind, LegalStatus, MatterKind, MatterStatus, PlaceKind, ResidencePurpose, Service,
-    Sex, Track, Vulnerability,
+    IdentifierKind, LegalBasis, LegalStatus, MatterKind, MatterStatus, PlaceKind,
+    ProcessingPurpose, ResidencePurpose, Service, Sex, Track, Vulnerability,
 };
 
 /// The schema version this build writes. Readers migrate older documents on read.
-pub const CLIENT_SCHEMA_VERSION: u64 = 5;
+pub const CLIENT_SCHEMA_VERSION: u64 = 6;
 
 /// The document kind stored in the document's root, so a document can never be read as the
 /// wrong kind.
@@ -46,6 +46,10 @@ pub struct ClientFile {
     pub vulnerabilities: BTreeMap<String, VulnerabilityRecord>,
     #[autosurgeon(missing = "Default::default")]
     pub consents: BTreeMap<String, ConsentRecord>,
+    /// What the organisation processes the person's data for, and on which legal basis
+    /// (schema 6): consent is one basis among several.
+    #[autosurgeon(missing = "Default::default")]
+    pub processing: BTreeMap<String, ProcessingRecord>,
     #[autosurgeon(missing = "Default::default")]
     pub matters: BTreeMap<String, Matter>,
     #[autosurgeon(missing = "Default::default")]
@@ -205,6 +209,36 @@ pub struct ConsentRecord {
     pub legal_basis: Option<String>,
     #[autosurgeon(missing = "none")]
     pub withdrawn_on: Option<IsoDate>,
+}
+
+/// One processing of the person's data: its purpose and legal basis, from when, until when.
+#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate)]
+pub struct ProcessingRecord {
+    pub purpose: ProcessingPurpose,
+    pub basis: LegalBasis,
+    pub since: IsoDate,
+    /// For [`LegalBasis::Consent`]: the consent record it rests on (its withdrawal ends it).
+    #[autosurgeon(missing = "none")]
+    pub consent_id: Option<String>,
+    #[autosurgeon(missing = "none")]
+    pub ended_on: Option<IsoDate>,
+    #[autosurgeon(missing = "none")]
+    pub recorded_by: Option<String>,
+    #[autosurgeon(missing = "none")]
+    pub note: Option<String>,
+}
+
+impl ClientFile {
+    /// Whether processing `r` is in force on `on`: started, not ended, and for consent, the
+    /// consent not withdrawn by then.
+    pub fn processing_in_force(&self, r: &ProcessingRecord, on: IsoDate) -> bool {
+        let withdrawn = r
+            .consent_id
+            .as_ref()
+            .and_then(|c| self.consents.get(c))
+            .is_some_and(|c| c.withdrawn_on.is_some_and(|w| w <= on));
+        r.since <= on && r.ended_on.is_none_or(|e| e >= on) && !withdrawn
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Reconcile, Hydrate)]

@@ -27,6 +27,42 @@ pub const GUARDED_CENTRES: &[&str] = &[
     "Przemyśl",
 ];
 
+/// The voivodeship (region) of each guarded centre and point city, and of towns near the
+/// Belarusian border where interventions happen: what an anonymised copy keeps of a place
+/// (a centre holds few people; the region of many).
+const REGIONS: &[(&str, &str)] = &[
+    ("Biała Podlaska", "lubelskie"),
+    ("Białystok", "podlaskie"),
+    ("Kętrzyn", "warmińsko-mazurskie"),
+    ("Krosno Odrzańskie", "lubuskie"),
+    ("Lesznowola", "mazowieckie"),
+    ("Przemyśl", "podkarpackie"),
+    ("Lublin", "lubelskie"),
+    ("Poznań", "wielkopolskie"),
+    ("Warszawa", "mazowieckie"),
+    ("Wrocław", "dolnośląskie"),
+    ("Michałowo", "podlaskie"),
+    ("Hajnówka", "podlaskie"),
+    ("Sokółka", "podlaskie"),
+    ("Terespol", "lubelskie"),
+    ("Włodawa", "lubelskie"),
+];
+
+/// The voivodeship of a known centre or town (`None` for others), however it was typed.
+pub fn region_of(place: &str) -> Option<&'static str> {
+    let f = fold(place.trim());
+    REGIONS
+        .iter()
+        .find(|(p, _)| fold(p) == f)
+        .map(|(_, r)| *r)
+        .or_else(|| {
+            CITY_ALIASES
+                .iter()
+                .find(|(a, _)| *a == f)
+                .and_then(|(_, c)| region_of(c))
+        })
+}
+
 /// The canonical name of a guarded centre, however it was typed.
 pub fn guarded_centre(name: &str) -> Option<&'static str> {
     let f = fold(name.trim());
@@ -100,6 +136,12 @@ mod tests {
         assert_eq!(city("Warsaw"), "Warszawa");
         assert_eq!(city(" wroclaw "), "Wrocław");
         assert_eq!(city("Kraków"), "Kraków");
+        assert_eq!(region_of("przemysl"), Some("podkarpackie"));
+        assert_eq!(region_of("Warsaw"), Some("mazowieckie"));
+        assert_eq!(region_of("Gdańsk"), None);
+        for c in GUARDED_CENTRES.iter().chain(POINT_CITIES) {
+            assert!(region_of(c).is_some(), "{c} has no region");
+        }
         assert_eq!(country_code("ua").as_deref(), Some("UA"));
         assert_eq!(country_code("UKR"), None);
         assert_eq!(country_code("QQ"), None);

@@ -96,6 +96,14 @@ pub fn migrate_client(doc: &mut AutoCommit) -> Result<bool, ModelError> {
     if version <= 4 {
         doc.put(ROOT, "schema_version", 5u64).map_err(err)?;
     }
+    // 5 -> 6: the legal bases of processing, a map made here once (see 0 -> 1).
+    if version <= 5 {
+        doc.put(ROOT, "schema_version", 6u64).map_err(err)?;
+        if doc.get(ROOT, "processing").map_err(err)?.is_none() {
+            doc.put_object(ROOT, "processing", ObjType::Map)
+                .map_err(err)?;
+        }
+    }
     Ok(true)
 }
 

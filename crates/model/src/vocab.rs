@@ -199,6 +199,56 @@ vocabulary!(
 );
 
 vocabulary!(
+    /// What an organisation processes a person's data for (GDPR Art. 5(1)(b), 30(1)(b)).
+    ProcessingPurpose, "processing purpose" {
+        LegalAid = "legal_aid",
+        Representation = "representation",
+        SocialSupport = "social_support",
+        PsychologicalSupport = "psychological_support",
+        Referral = "referral",
+        Contact = "contact",
+    }
+);
+
+vocabulary!(
+    /// The legal basis of a processing (GDPR Art. 6(1), and for special categories of data
+    /// Art. 9(2)): consent (6(1)(a), 9(2)(a)), a contract such as a power of attorney (6(1)(b)),
+    /// a legal obligation (6(1)(c)), a vital interest (6(1)(d), 9(2)(c)), a legitimate interest
+    /// (6(1)(f)), or establishing, exercising or defending legal claims (6(1)(f), 9(2)(f)).
+    LegalBasis, "legal basis" {
+        Consent = "consent",
+        Contract = "contract",
+        LegalObligation = "legal_obligation",
+        VitalInterest = "vital_interest",
+        LegitimateInterest = "legitimate_interest",
+        LegalClaims = "legal_claims",
+    }
+);
+
+impl LegalBasis {
+    /// The articles of the GDPR it rests on.
+    pub fn articles(self) -> &'static str {
+        match self {
+            LegalBasis::Consent => "Art. 6(1)(a), 9(2)(a)",
+            LegalBasis::Contract => "Art. 6(1)(b)",
+            LegalBasis::LegalObligation => "Art. 6(1)(c)",
+            LegalBasis::VitalInterest => "Art. 6(1)(d), 9(2)(c)",
+            LegalBasis::LegitimateInterest => "Art. 6(1)(f)",
+            LegalBasis::LegalClaims => "Art. 6(1)(f), 9(2)(f)",
+        }
+    }
+
+    /// Whether it also covers special categories of data (health, sex life or orientation:
+    /// GDPR Art. 9), which psychological support always processes.
+    pub fn covers_special_categories(self) -> bool {
+        matches!(
+            self,
+            LegalBasis::Consent | LegalBasis::VitalInterest | LegalBasis::LegalClaims
+        )
+    }
+}
+
+vocabulary!(
     /// The kind of a legal or social matter.
     MatterKind, "matter kind" {
         InternationalProtection = "international_protection",

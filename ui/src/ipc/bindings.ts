@@ -511,6 +511,10 @@ residence_purposes: Array<string>, vulnerabilities: Array<string>,
  */
 activity_kinds: Array<string>, 
 /**
+ * What a person's data is processed for, and the legal bases it may rest on.
+ */
+processing_purposes: Array<string>, legal_bases: Array<string>, 
+/**
  * Languages offered first (ISO 639-1, and 639-3 where it keeps apart what 639-1 lumps:
  * Dari `prs` and Farsi `fa`); any known code is accepted.
  */
@@ -568,7 +572,11 @@ current_status: string | null,
 /**
  * Every track's status in force today (residence, detention, return, Dublin).
  */
-statuses_in_force: Array<string>, legal_status: Array<LegalStatusView>, vulnerabilities: Array<string>, consents: Array<ConsentView>, matters: Array<MatterView>, consultations: Array<ConsultationView>, deadlines: Array<DeadlineView>, summary: string, attachments: Array<AttachmentView>, 
+statuses_in_force: Array<string>, legal_status: Array<LegalStatusView>, vulnerabilities: Array<string>, consents: Array<ConsentView>, 
+/**
+ * The legal bases of processing, and whether each is in force today.
+ */
+processing: Array<ProcessingView>, matters: Array<MatterView>, consultations: Array<ConsultationView>, deadlines: Array<DeadlineView>, summary: string, attachments: Array<AttachmentView>, 
 /**
  * Restricted sections: that they exist, and whether this laptop's role may open them.
  */
@@ -617,7 +625,11 @@ due_latest: string | null,
  */
 rules_version: string | null, done: boolean, matter_id: string | null, note: string | null, };
 
-export type ClientInput = { given_names?: string | null, family_name?: string | null, names_original?: OriginalNamesInput | null, birth_date?: string | null, birth_date_approximate?: boolean | null, sex?: string | null, citizenships?: Array<string> | null, stateless?: boolean | null, languages?: Array<string> | null, interpreter_needed?: boolean | null, contact?: ContactInput | null, identifiers?: Array<IdentifierInput> | null, legal_status?: Array<LegalStatusInput> | null, vulnerabilities?: Array<string> | null, consents?: Array<ConsentInput> | null, matters?: Array<MatterInput> | null, summary?: string | null, };
+export type ClientInput = { given_names?: string | null, family_name?: string | null, names_original?: OriginalNamesInput | null, birth_date?: string | null, birth_date_approximate?: boolean | null, sex?: string | null, citizenships?: Array<string> | null, stateless?: boolean | null, languages?: Array<string> | null, interpreter_needed?: boolean | null, contact?: ContactInput | null, identifiers?: Array<IdentifierInput> | null, legal_status?: Array<LegalStatusInput> | null, vulnerabilities?: Array<string> | null, consents?: Array<ConsentInput> | null, 
+/**
+ * The legal bases of processing (see `processing.rs`).
+ */
+processing?: Array<ProcessingInput> | null, matters?: Array<MatterInput> | null, summary?: string | null, };
 
 export type OriginalNamesInput = string | { given_names: string | null, family_name: string | null, };
 
@@ -759,6 +771,36 @@ export type ActivityView = { id: string, organisation: string, kind: string, dat
  * Only when read from the document (not in lists).
  */
 staff: string | null, note: string, };
+
+export type ProcessingInput = { id?: string | null, 
+/**
+ * `legal_aid`, `representation`, `social_support`, `psychological_support`, `referral`,
+ * `contact`.
+ */
+purpose: string, 
+/**
+ * `consent`, `contract`, `legal_obligation`, `vital_interest`, `legitimate_interest`,
+ * `legal_claims`.
+ */
+basis: string, since: string, 
+/**
+ * For a basis of consent: the consent record's id.
+ */
+consent_id?: string | null, ended_on?: string | null, recorded_by?: string | null, note?: string | null, };
+
+export type ProcessingView = { id: string, purpose: string, basis: string, 
+/**
+ * The GDPR articles it rests on ("Art. 6(1)(f), 9(2)(f)").
+ */
+articles: string, since: string, consent_id: string | null, ended_on: string | null, 
+/**
+ * In force today (started, not ended, its consent not withdrawn).
+ */
+in_force: boolean, 
+/**
+ * Ended because the consent it rests on was withdrawn (on that day).
+ */
+consent_withdrawn_on: string | null, recorded_by: string | null, note: string | null, };
 
 export type SyncStatus = { enrolment: Enrolment | null, pending_documents: number, cursor: number, last_sync: JsonValue | null, 
 /**

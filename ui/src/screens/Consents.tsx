@@ -9,6 +9,7 @@ import { isoBefore } from '../components/forms';
 import { api, type ClientView, type ConsentInput, type ConsentView } from '../ipc';
 import { today } from '../state';
 import { useLanguageChoices, useLanguageName } from '../components/languages';
+import { ProcessingBases } from './Processing';
 
 /** A consent as sent back to replace it (`update_client` merges entries by id). */
 export function consentInput(k: ConsentView): ConsentInput {
@@ -137,6 +138,7 @@ export function Consents({ c, onChanged }: { c: ClientView; onChanged: (v: Clien
         <Title order={5} mb="xs">{t('consents.new')}</Title>
         <AddConsent c={c} onSaved={(v) => { notify.ok(t('consents.saved')); onChanged(v); }} />
       </Card>
+      <ProcessingBases c={c} onChanged={onChanged} />
       <Withdraw c={c} consent={withdrawing} onClose={() => setWithdrawing(null)} onSaved={(v) => { setWithdrawing(null); notify.ok(t('consents.withdrawn_saved')); onChanged(v); }} />
     </Stack>
   );

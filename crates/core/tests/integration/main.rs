@@ -6,6 +6,7 @@ mod donor_reports;
 mod duplicates;
 mod erase;
 mod import;
+mod processing;
 mod reports;
 mod retention;
 mod search;

@@ -139,12 +139,24 @@ fn files_closed_for_n_years_are_anonymised_and_open_ones_kept() {
     assert_eq!(copy.summary.as_str(), "");
     let m = copy.matters.values().next().unwrap();
     assert_eq!((m.reference.as_deref(), m.note.as_deref()), (None, None));
+    // Dates to their month, a day to the 1st.
     assert_eq!(
         m.closed.map(|d| d.to_string()).as_deref(),
-        Some("2019-09-30")
+        Some("2019-09-01")
     );
     let c = copy.consultations.values().next().unwrap();
     assert_eq!((c.note.as_str(), c.staff.as_deref()), ("", None));
+    assert_eq!(c.date.to_string(), "2019-03-01");
+    assert_eq!(
+        c.place.city.as_deref(),
+        Some("Lublin"),
+        "a point city stays"
+    );
+    let status = copy.legal_status.values().next().unwrap();
+    assert_eq!(
+        status.from.map(|d| d.to_string()).as_deref(),
+        Some("2019-02")
+    );
     assert_eq!(c.services.len(), 2);
     assert!(copy.legal_status.values().all(|s| s.note.is_none()));
     // New ids for every entry, the consultation still pointing at its matter; dated by its
