@@ -109,6 +109,7 @@ fn generate() -> String {
         report::ActivityCount,
         report::ActivityRowCount,
         organisation::ProjectInput,
+        organisation::ControllerInput,
         organisation::ProjectView,
         organisation::OrgSettingsView,
         activities::ActivityInput,

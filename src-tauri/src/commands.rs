@@ -18,7 +18,7 @@ use punkt_core::duplicates::{DuplicatePair, MergeSummary};
 use punkt_core::erase::{ErasurePlan, ErasureReport};
 use punkt_core::history::HistoryEntry;
 use punkt_core::home::{passphrase_strength as rate, BoardPage, Home, PassphraseStrength};
-use punkt_core::organisation::{OrgSettingsView, ProjectInput};
+use punkt_core::organisation::{ControllerInput, OrgSettingsView, ProjectInput};
 use punkt_core::referrals::{ReferralInput, ReferralView};
 use punkt_core::report::{Disclosure, Report, ReportFormat, ReportOptions};
 use punkt_core::retention::{RetentionReport, RetentionRule};
@@ -732,6 +732,42 @@ pub async fn org_settings(desk: State<'_, Desk>) -> UiResult<OrgSettingsView> {
 #[tauri::command]
 pub async fn put_project(desk: State<'_, Desk>, input: ProjectInput) -> UiResult<OrgSettingsView> {
     desk.with(|p| Ok(p.put_project(input)?))
+}
+
+#[tauri::command]
+pub async fn put_controller(
+    desk: State<'_, Desk>,
+    input: ControllerInput,
+) -> UiResult<OrgSettingsView> {
+    desk.with(|p| Ok(p.put_controller(input)?))
+}
+
+/// The record of processing activities (GDPR Art. 30) or the impact assessment template
+/// (Art. 35), `which` = `record` or `dpia`, in `lang`, saved as an HTML file to complete.
+#[tauri::command]
+pub async fn gdpr_document(
+    desk: State<'_, Desk>,
+    which: String,
+    lang: String,
+) -> UiResult<SavedFile> {
+    let html = desk.with(|p| {
+        Ok(match which.as_str() {
+            "record" => p.processing_record(&lang)?,
+            "dpia" => p.dpia_template(&lang)?,
+            other => {
+                return Err(UiError::new(
+                    "invalid_input",
+                    format!("'{other}' is not record or dpia"),
+                ))
+            }
+        })
+    })?;
+    let name = if which == "record" {
+        "rejestr-czynnosci-przetwarzania"
+    } else {
+        "ocena-skutkow-dpia"
+    };
+    save(&desk, &format!("punkt-{name}-{lang}.html"), html.as_bytes())
 }
 
 #[tauri::command]

@@ -96,6 +96,8 @@ punkt_commands!(
     export_report,
     org_settings,
     put_project,
+    put_controller,
+    gdpr_document,
     activities,
     activity,
     record_activity,

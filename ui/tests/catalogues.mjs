@@ -56,7 +56,8 @@ const dto = readFileSync(join(repo, 'crates/core/src/dto.rs'), 'utf8');
 const vocabSource = readFileSync(join(repo, 'crates/model/src/vocab.rs'), 'utf8');
 // The deadline calculator's refusals (a deadline's note, days, due day), group activities',
 // projects' and reports' come from outside dto.rs.
-const deadlineSources = ['crates/core/src/lib.rs', 'crates/model/src/deadlines.rs', 'crates/core/src/activities.rs', 'crates/core/src/organisation.rs', 'crates/core/src/report.rs', 'crates/model/src/activity.rs', 'crates/core/src/processing.rs'].map((f) => readFileSync(join(repo, f), 'utf8')).join('\n');
+const deadlineSources = ['crates/core/src/lib.rs', 'crates/model/src/deadlines.rs', 'crates/core/src/activities.rs', 'crates/core/src/organisation.rs', 'crates/core/src/report.rs', 'crates/model/src/activity.rs', 'crates/core/src/processing.rs']
+  .map((f) => readFileSync(join(repo, f), 'utf8')).join('\n');
 const fieldNames = new Set([
   ...[...dto.matchAll(/ModelError::field\(\s*"([^"]+)"/g)].map((m) => m[1]),
   ...[...deadlineSources.matchAll(/(?:ModelError::field|\bmissing)\(\s*"([^"]+)"/g)].map((m) => m[1]),

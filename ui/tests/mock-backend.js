@@ -279,7 +279,8 @@
   const ACTIVITY_KINDS = ['course', 'training', 'info_session', 'hotline', 'border_intervention', 'outreach', 'other'];
   const COMMON_LANGUAGES = ['pl', 'uk', 'ru', 'en', 'be', 'ka', 'prs', 'fa', 'ps', 'ar'];
   const mayChangeSettings = () => state.role === null || state.role === 'coordinator';
-  const orgSettings = () => ({ organisation: 'Fundacja', projects: state.projects.map((p) => ({ ...p, used: state.activities.filter((a) => a.project === p.code).length })), editable: mayChangeSettings() });
+  state.controller = scenario.controller ?? { legal_name: '', address: null, contact: null, registry: null, dpo: null };
+  const orgSettings = () => ({ organisation: 'Fundacja', controller: state.controller, projects: state.projects.map((p) => ({ ...p, used: state.activities.filter((a) => a.project === p.code).length })), editable: mayChangeSettings() });
   const checkProject = (code, date) => {
     if (!code) return;
     const p = state.projects.find((x) => x.code === code);
@@ -622,6 +623,15 @@
       const p = { code: input.code.trim(), name: input.name.trim(), funder: input.funder, from: input.from, until: input.until, archived: input.archived };
       state.projects = [...state.projects.filter((x) => x.code !== p.code), p].sort((a, b) => a.code.localeCompare(b.code));
       return orgSettings();
+    },
+    put_controller: ({ input }) => {
+      if (!mayChangeSettings()) throw err('forbidden', "only a coordinator changes the organisation's settings");
+      state.controller = { ...input };
+      return orgSettings();
+    },
+    gdpr_document: ({ which, lang }) => {
+      if (!['record', 'dpia'].includes(which)) throw err('invalid_input', `'${which}' is not record or dpia`);
+      return { path: `/home/test/Downloads/punkt-${which === 'record' ? 'rejestr-czynnosci-przetwarzania' : 'ocena-skutkow-dpia'}-${lang}.html`, bytes: 2000 };
     },
     activities: ({ from, to }) => state.activities.filter((a) => a.date >= from && a.date <= to).sort((a, b) => b.date.localeCompare(a.date)).map((a) => ({ ...a, staff: null, note: '' })),
     activity: ({ id }) => {

@@ -1554,6 +1554,38 @@ test('consortium: a month range is checked, a refusal is shown in plain words', 
   assert((await calls(page, 'set_consortium_key')).at(-1).args.key === 'ab'.repeat(32), 'the typed key was not sent');
 });
 
+test('GDPR documents: the controller set by a coordinator; the record and the DPIA template saved in the app language', async ({ open, page, shot }) => {
+  await open({ unlocked: true });
+  await page.getByTestId('nav-protection').click();
+  await page.getByTestId('gdpr').waitFor();
+  await page.getByTestId('gdpr-name').fill('Fundacja Pomocy Prawnej w Lublinie');
+  await page.getByTestId('gdpr-registry').fill('0000123456');
+  await page.getByTestId('gdpr-address').fill('ul. Narutowicza 1, 20-001 Lublin');
+  await page.getByTestId('gdpr-contact').fill('rodo@fpp.example.org');
+  await page.getByTestId('gdpr-save').click();
+  await page.getByText('Zapisano dane administratora').waitFor();
+  const sent = (await calls(page, 'put_controller'))[0].args.input;
+  assert(sent.legal_name === 'Fundacja Pomocy Prawnej w Lublinie' && sent.registry === '0000123456' && sent.dpo === null, `sent ${JSON.stringify(sent)}`);
+  await page.getByTestId('gdpr-record').click();
+  await page.getByText('punkt-rejestr-czynnosci-przetwarzania-pl.html', { exact: false }).waitFor();
+  await page.getByTestId('gdpr-dpia').click();
+  await page.getByText('punkt-ocena-skutkow-dpia-pl.html', { exact: false }).waitFor();
+  assert((await calls(page, 'gdpr_document')).map((c) => c.args.which).join() === 'record,dpia', 'documents not asked for');
+  await shot('gdpr-documents');
+});
+
+test('GDPR documents: another role reads the controller, cannot change it, and in Ukrainian', async ({ open, page, shot }) => {
+  await open({ unlocked: true, role: 'lawyer', language: 'uk', controller: { legal_name: 'Fundacja B', address: null, contact: 'rodo@b.example.org', registry: null, dpo: null } });
+  await page.getByTestId('nav-protection').click();
+  await page.getByTestId('gdpr-readonly').waitFor();
+  assert(await page.getByTestId('gdpr-name').isDisabled(), 'a lawyer may edit the controller');
+  assert((await page.getByTestId('gdpr-contact').inputValue()) === 'rodo@b.example.org', 'the contact is not shown');
+  await page.getByTestId('gdpr').getByText('Адміністратор даних і документи GDPR').waitFor();
+  await page.getByTestId('gdpr-record').click();
+  await page.getByText('punkt-rejestr-czynnosci-przetwarzania-uk.html', { exact: false }).waitFor();
+  await shot('gdpr-documents-uk');
+});
+
 test('retention: a rule saved, a preview lists what is due, applying asks first and reports', async ({ open, page, shot }) => {
   await open({ unlocked: true, role: 'coordinator' });
   await page.getByTestId('nav-protection').click();

@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use punkt_core::activities::ActivityInput;
 use punkt_core::import::ImportOptions;
-use punkt_core::organisation::ProjectInput;
+use punkt_core::organisation::{ControllerInput, ProjectInput};
 use punkt_core::referrals::ReferralInput;
 use punkt_core::report::{AgeBands, Disclosure, ReportFormat, ReportOptions};
 use punkt_core::retention::RetentionRule;
@@ -141,6 +141,10 @@ enum Command {
     /// interventions, outreach.
     #[command(subcommand)]
     Activity(ActivityCommand),
+    /// The organisation's GDPR documents: the controller's details, the record of processing
+    /// activities (Art. 30), the impact assessment template (Art. 35).
+    #[command(subcommand)]
+    Gdpr(GdprCommand),
     /// Consortium-wide unique counting (coordinators): keyed hashes, never names, go to the
     /// server, which counts each person once across organisations.
     #[command(subcommand)]
@@ -221,6 +225,39 @@ enum ProjectCommand {
         /// Ended: no longer offered on forms.
         #[arg(long)]
         archived: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum GdprCommand {
+    /// Set the controller's details (a coordinator); the whole set, a field left out is cleared.
+    Controller {
+        #[arg(long, default_value = "")]
+        legal_name: String,
+        #[arg(long)]
+        address: Option<String>,
+        #[arg(long)]
+        contact: Option<String>,
+        /// Court register (KRS) number.
+        #[arg(long)]
+        registry: Option<String>,
+        /// The data protection officer's name and contact.
+        #[arg(long)]
+        dpo: Option<String>,
+    },
+    /// Write the record of processing activities (HTML).
+    Record {
+        #[arg(long, default_value = "pl", value_parser = ["pl", "en", "uk", "ru"])]
+        lang: String,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Write the impact assessment template (HTML).
+    Dpia {
+        #[arg(long, default_value = "pl", value_parser = ["pl", "en", "uk", "ru"])]
+        lang: String,
+        #[arg(long)]
+        out: PathBuf,
     },
 }
 
@@ -849,6 +886,32 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 archived,
             })?),
         },
+        Command::Gdpr(c) => {
+            let mut punkt = open(&dir)?;
+            match c {
+                GdprCommand::Controller {
+                    legal_name,
+                    address,
+                    contact,
+                    registry,
+                    dpo,
+                } => print(&punkt.put_controller(ControllerInput {
+                    legal_name,
+                    address,
+                    contact,
+                    registry,
+                    dpo,
+                })?),
+                GdprCommand::Record { lang, out } => {
+                    write_file(&out, punkt.processing_record(&lang)?.as_bytes())?;
+                    print(&serde_json::json!({ "out": out.display().to_string() }))
+                }
+                GdprCommand::Dpia { lang, out } => {
+                    write_file(&out, punkt.dpia_template(&lang)?.as_bytes())?;
+                    print(&serde_json::json!({ "out": out.display().to_string() }))
+                }
+            }
+        }
         Command::Activity(c) => {
             let mut punkt = open(&dir)?;
             let input = |json: &JsonArg| -> anyhow::Result<ActivityInput> {

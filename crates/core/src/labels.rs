@@ -51,18 +51,26 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_language_loads_and_names_the_same_report_labels() {
-        let keys = |l: &Labels| {
-            l.0["report"]
-                .as_object()
-                .expect("a report section")
-                .keys()
-                .cloned()
-                .collect::<Vec<_>>()
-        };
-        let pl = keys(&Labels::for_lang("pl").unwrap());
-        for lang in LANGUAGES {
-            assert_eq!(keys(&Labels::for_lang(lang).unwrap()), pl, "{lang}");
+    fn every_language_loads_and_names_the_same_labels() {
+        for section in ["report", "document", "record", "dpia"] {
+            let keys = |l: &Labels| {
+                let mut k = l.0[section]
+                    .as_object()
+                    .unwrap_or_else(|| panic!("a {section} section"))
+                    .keys()
+                    .cloned()
+                    .collect::<Vec<_>>();
+                k.sort();
+                k
+            };
+            let pl = keys(&Labels::for_lang("pl").unwrap());
+            for lang in LANGUAGES {
+                assert_eq!(
+                    keys(&Labels::for_lang(lang).unwrap()),
+                    pl,
+                    "{lang} {section}"
+                );
+            }
         }
         assert!(Labels::for_lang("de").is_err());
     }

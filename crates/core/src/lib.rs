@@ -22,6 +22,7 @@ pub mod duplicates;
 pub mod e2e;
 pub mod erase;
 pub mod error;
+pub mod gdpr_records;
 pub mod history;
 pub mod home;
 pub mod import;

@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 use punkt_model::organisation::{
-    org_settings_id, project_code, OrgSettings, Project, ORG_SETTINGS_KIND,
+    org_settings_id, project_code, Controller, OrgSettings, Project, ORG_SETTINGS_KIND,
 };
 use punkt_model::{IsoDate, ModelError};
 use punkt_sync::access;
@@ -14,8 +14,8 @@ use punkt_sync::access;
 use crate::error::{CoreError, Result};
 use crate::Punkt;
 
-/// Longest project name and funder.
-const MAX_TEXT: usize = 200;
+/// Longest project name, funder and controller field.
+const MAX_TEXT: usize = 400;
 
 /// A project as a coordinator enters it.
 #[derive(Debug, Clone, Deserialize, Default)]
@@ -47,11 +47,30 @@ pub struct ProjectView {
     pub used: u64,
 }
 
+/// The controller's identity and contacts as a coordinator enters them (the whole set).
+#[derive(Debug, Clone, Deserialize, Serialize, Default, PartialEq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", ts(optional_fields = nullable))]
+#[serde(deny_unknown_fields)]
+pub struct ControllerInput {
+    #[serde(default)]
+    pub legal_name: String,
+    #[serde(default)]
+    pub address: Option<String>,
+    #[serde(default)]
+    pub contact: Option<String>,
+    #[serde(default)]
+    pub registry: Option<String>,
+    #[serde(default)]
+    pub dpo: Option<String>,
+}
+
 #[derive(Debug, Clone, Serialize, PartialEq)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct OrgSettingsView {
     pub organisation: String,
     pub projects: Vec<ProjectView>,
+    pub controller: ControllerInput,
     /// Whether this laptop may change them (a coordinator's, or one used alone).
     pub editable: bool,
 }
@@ -159,8 +178,40 @@ impl Punkt {
                     used: used.get(code).copied().unwrap_or(0),
                 })
                 .collect(),
+            controller: ControllerInput {
+                legal_name: settings.controller.legal_name.clone(),
+                address: settings.controller.address.clone(),
+                contact: settings.controller.contact.clone(),
+                registry: settings.controller.registry.clone(),
+                dpo: settings.controller.dpo.clone(),
+            },
             editable: self.may_change_settings()?,
         })
+    }
+
+    /// Set the controller's identity and contacts (a coordinator, or a laptop used alone).
+    pub fn put_controller(&mut self, input: ControllerInput) -> Result<OrgSettingsView> {
+        let controller = Controller {
+            legal_name: text("controller.legal_name", &input.legal_name, false)?
+                .unwrap_or_default(),
+            address: text(
+                "controller.address",
+                input.address.as_deref().unwrap_or(""),
+                false,
+            )?,
+            contact: text(
+                "controller.contact",
+                input.contact.as_deref().unwrap_or(""),
+                false,
+            )?,
+            registry: text(
+                "controller.registry",
+                input.registry.as_deref().unwrap_or(""),
+                false,
+            )?,
+            dpo: text("controller.dpo", input.dpo.as_deref().unwrap_or(""), false)?,
+        };
+        self.change_settings(|s| s.controller = controller)
     }
 
     fn may_change_settings(&self) -> Result<bool> {
@@ -173,13 +224,24 @@ impl Punkt {
     /// Add a project, or change the one with its code (archive it when it has ended). Only a
     /// coordinator, or a laptop used alone.
     pub fn put_project(&mut self, input: ProjectInput) -> Result<OrgSettingsView> {
+        let (code, project) = input.into_project()?;
+        self.change_settings(|s| {
+            s.projects.insert(code, project);
+        })
+    }
+
+    /// Change the settings document (made on first use), a coordinator's or a laptop's used
+    /// alone.
+    fn change_settings(
+        &mut self,
+        change: impl FnOnce(&mut OrgSettings),
+    ) -> Result<OrgSettingsView> {
         if !self.may_change_settings()? {
             return Err(CoreError::Forbidden(
-                "only a coordinator changes the organisation's projects; nothing was changed"
+                "only a coordinator changes the organisation's settings; nothing was changed"
                     .into(),
             ));
         }
-        let (code, project) = input.into_project()?;
         let org = self.organisation().to_string();
         let id = org_settings_id(&org);
         let now = self.now_text();
@@ -189,14 +251,14 @@ impl Punkt {
                 ORG_SETTINGS_KIND,
                 |s: &OrgSettings| &s.kind,
                 |s| {
-                    s.projects.insert(code, project);
+                    change(s);
                     s.updated_at = now;
                     Ok(None)
                 },
             )?;
         } else {
             let mut settings = OrgSettings::new(&org, now);
-            settings.projects.insert(code, project);
+            change(&mut settings);
             self.create_document(&id, ORG_SETTINGS_KIND, &org, &settings)?;
         }
         self.org_settings_view()

@@ -39,8 +39,32 @@ pub struct OrgSettings {
     /// activities are tagged with a code, and a donor report is made for one.
     #[autosurgeon(missing = "Default::default")]
     pub projects: BTreeMap<String, Project>,
+    /// Who the controller is (GDPR Art. 30(1)(a), 13(1)(a)-(b)): what the record of processing
+    /// and the information given to people say.
+    #[autosurgeon(missing = "Default::default")]
+    pub controller: Controller,
     #[autosurgeon(missing = "Default::default")]
     pub updated_at: String,
+}
+
+/// The controller's identity and contacts. Each field is a plain value (not a nested map), so
+/// two coordinators editing different fields at once both keep their edit.
+#[derive(Debug, Clone, PartialEq, Default, Reconcile, Hydrate)]
+pub struct Controller {
+    /// The full legal name ("Fundacja ... w Lublinie"); the organisation's name when empty.
+    #[autosurgeon(missing = "Default::default")]
+    pub legal_name: String,
+    #[autosurgeon(missing = "none")]
+    pub address: Option<String>,
+    /// E-mail and telephone for data protection matters.
+    #[autosurgeon(missing = "none")]
+    pub contact: Option<String>,
+    /// Court register (KRS) number.
+    #[autosurgeon(missing = "none")]
+    pub registry: Option<String>,
+    /// The data protection officer's name and contact, when one is designated.
+    #[autosurgeon(missing = "none")]
+    pub dpo: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Reconcile, Hydrate)]
@@ -65,6 +89,7 @@ impl OrgSettings {
             schema_version: ORG_SETTINGS_SCHEMA_VERSION,
             organisation: organisation.to_string(),
             projects: BTreeMap::new(),
+            controller: Controller::default(),
             updated_at: now,
         }
     }

@@ -740,13 +740,15 @@ dimension: string, value: string, count: ActivityCount, };
 
 export type ProjectInput = { code: string, name: string, funder: string | null, from: string | null, until: string | null, archived: boolean, };
 
+export type ControllerInput = { legal_name: string, address?: string | null, contact?: string | null, registry?: string | null, dpo?: string | null, };
+
 export type ProjectView = { code: string, name: string, funder: string | null, from: string | null, until: string | null, archived: boolean, 
 /**
  * Consultations and group activities tagged with it, on this laptop.
  */
 used: number, };
 
-export type OrgSettingsView = { organisation: string, projects: Array<ProjectView>, 
+export type OrgSettingsView = { organisation: string, projects: Array<ProjectView>, controller: ControllerInput, 
 /**
  * Whether this laptop may change them (a coordinator's, or one used alone).
  */

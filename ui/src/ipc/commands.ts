@@ -9,7 +9,7 @@ import type {
   PassphraseStrength, RecordedDeadline, Report, SavedFile, SearchHit, Settings, SyncStatus,
   SyncSummary, UiError, Vocabulary, ErasurePlan, ErasureReport, SectionView, SectionNoteInput, ReferralView, ReferralInput,
   ConsortiumKey, TallyReceipt, ConsortiumCount, RetentionRule, RetentionReport, FileAudit, AuditEntry,
-  Team, EnrolCode, HeldErasure, KeysWaiting, RuleBookVersion, ReportOptions, Disclosure, OrgSettingsView, ProjectInput,
+  Team, EnrolCode, HeldErasure, KeysWaiting, RuleBookVersion, ReportOptions, Disclosure, OrgSettingsView, ProjectInput, ControllerInput,
   ActivityInput, ActivityView,
 } from './bindings';
 import type { JsonValue } from './json';
@@ -150,6 +150,9 @@ export const api = {
   // The organisation's projects (a coordinator's) and group activities.
   orgSettings: () => command<OrgSettingsView>("org_settings"),
   putProject: (input: ProjectInput) => command<OrgSettingsView>("put_project", { input }),
+  putController: (input: ControllerInput) => command<OrgSettingsView>("put_controller", { input }),
+  /** The record of processing (Art. 30) or the impact assessment template (Art. 35), as HTML. */
+  gdprDocument: (which: 'record' | 'dpia', lang: string) => command<SavedFile>("gdpr_document", { which, lang }),
   activities: (from: string, to: string) => command<ActivityView[]>("activities", { from, to }),
   activity: (id: string) => command<ActivityView>("activity", { id }),
   recordActivity: (input: ActivityInput) => command<ActivityView>("record_activity", { input }),

@@ -9,6 +9,7 @@ import { api, type RetentionAction, type RetentionItem, type RetentionReport, ty
 import { useNav } from '../state';
 import { OrganisationAudit } from './Audit';
 import { ErasuresCard } from './Erasures';
+import { GdprDocumentsCard } from './GdprDocuments';
 
 const MAX_YEARS = 50;
 
@@ -220,6 +221,7 @@ export function DataProtectionScreen() {
   return (
     <Stack maw={960}>
       <Title order={2}>{t('protection.title')}</Title>
+      <GdprDocumentsCard />
       <RetentionCard />
       <ErasuresCard />
       <OrganisationAudit />

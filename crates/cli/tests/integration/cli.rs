@@ -279,6 +279,28 @@ fn a_day_of_work_through_the_command() {
         serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
     assert_eq!(json["activities"]["participants"], 12);
     assert_eq!(json["project"], "AMIF-26");
+
+    // The organisation's GDPR documents.
+    env.ok(
+        &[
+            "gdpr",
+            "controller",
+            "--legal-name",
+            "Fundacja Testowa",
+            "--contact",
+            "rodo@test.org",
+        ],
+        None,
+    );
+    let record = env.root.join("record.html").display().to_string();
+    env.ok(&["gdpr", "record", "--lang", "en", "--out", &record], None);
+    let html = std::fs::read_to_string(&record).unwrap();
+    assert!(html.contains("Record of processing activities") && html.contains("rodo@test.org"));
+    let dpia = env.root.join("dpia.html").display().to_string();
+    env.ok(&["gdpr", "dpia", "--out", &dpia], None);
+    assert!(std::fs::read_to_string(&dpia)
+        .unwrap()
+        .contains("Ocena skutków"));
     for f in ["xlsx", "json"] {
         let out = env.root.join(format!("r.{f}")).display().to_string();
         env.ok(

@@ -189,3 +189,89 @@ fn the_access_document_gives_purposes_bases_recipients_retention_and_rights() {
         );
     }
 }
+
+#[test]
+fn the_record_of_processing_and_the_dpia_template_come_from_the_settings() {
+    use punkt_core::organisation::ControllerInput;
+    let dir = tempfile::tempdir().unwrap();
+    let mut p = store(dir.path());
+    // Nothing set yet: the record says what to fill in.
+    let pl = p.processing_record("pl").unwrap();
+    assert!(
+        pl.contains("Rejestr czynności przetwarzania") && pl.contains("Fundacja Pomocy Prawnej")
+    );
+    assert!(pl.contains("nie podano – uzupełnij") && pl.contains("nie wyznaczono"));
+    assert!(pl.contains("nie ustaliła jeszcze okresu przechowywania"));
+
+    let view = p
+        .put_controller(ControllerInput {
+            legal_name: "Fundacja Pomocy Prawnej <Lublin>".into(),
+            address: Some("ul. Narutowicza 1, 20-001 Lublin".into()),
+            contact: Some("rodo@fpp.example.org".into()),
+            registry: Some("0000123456".into()),
+            dpo: None,
+        })
+        .unwrap();
+    assert_eq!(view.controller.registry.as_deref(), Some("0000123456"));
+    p.set_retention_rule(Some(RetentionRule {
+        closed_years: 10,
+        action: RetentionAction::Erase,
+    }))
+    .unwrap();
+    let pl = p.processing_record("pl").unwrap();
+    for expected in [
+        "Fundacja Pomocy Prawnej &lt;Lublin&gt;",
+        "ul. Narutowicza 1",
+        "rodo@fpp.example.org",
+        "0000123456",
+        "Pomoc prawna",
+        "Wsparcie psychologiczne",
+        "art. 9 ust. 2 lit. f",
+        "przez 10 lat są usuwane",
+        "SQLCipher",
+    ] {
+        assert!(pl.contains(expected), "record lacks {expected}");
+    }
+    assert!(!pl.contains("<Lublin>"), "typed text is escaped");
+    let en = p.processing_record("en").unwrap();
+    assert!(
+        en.contains("Record of processing activities") && en.contains("for 10 years are erased")
+    );
+
+    client(
+        &mut p,
+        r#"{"given_names":"Taras","family_name":"Shevchenko"}"#,
+    );
+    let dpia = p.dpia_template("pl").unwrap();
+    for expected in [
+        "Ocena skutków",
+        "art. 35",
+        "Utrata, kradzież",
+        "<td>1</td>",
+        "…",
+    ] {
+        assert!(dpia.contains(expected), "DPIA lacks {expected}");
+    }
+    for lang in ["uk", "ru"] {
+        let r = p.processing_record(lang).unwrap();
+        let d = p.dpia_template(lang).unwrap();
+        assert!(r.contains("GDPR") && d.contains("GDPR"), "{lang}");
+        assert!(
+            !r.contains("measure_") && !d.contains("risk_"),
+            "{lang}: an untranslated key"
+        );
+    }
+    assert_eq!(
+        p.processing_record("de").unwrap_err().code(),
+        "invalid_input"
+    );
+
+    // Only a coordinator changes the controller.
+    p.set_local_role("counsellor").unwrap();
+    let e = p.put_controller(ControllerInput::default()).unwrap_err();
+    assert_eq!(e.code(), "forbidden");
+    assert_eq!(
+        p.org_settings().unwrap().controller.contact.as_deref(),
+        Some("rodo@fpp.example.org")
+    );
+}
