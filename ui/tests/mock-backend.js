@@ -36,7 +36,7 @@
       display_name: `${given} ${family} (${original})`,
       person: { given_names: given, family_name: family, given_names_original: go, family_name_original: fo, birth_date: birth, birth_date_approximate: false, sex: 'male', citizenships: ['UA'], stateless: false, languages: ['uk'], interpreter_needed: false, contact: {}, identifiers: [] },
       current_status: 'asylum_seeker', statuses_in_force: ['asylum_seeker'], legal_status: [{ id: 's1', status: 'asylum_seeker', track: 'residence', from: '2025-01-10', until: null, centre: null, purpose: null, note: null }],
-      vulnerabilities: [], consents: [], processing: [], matters: [], consultations: [], deadlines: [], summary: '', attachments: [], conflicts: [],
+      vulnerabilities: [], sensitive_visible: true, consents: [], processing: [], matters: [], consultations: [], deadlines: [], summary: '', attachments: [], conflicts: [],
       sections: [], referrals: [],
     };
   }
@@ -274,6 +274,8 @@
   // activities.rs): a project must exist, not be archived and run on the day.
   state.projects = scenario.projects ?? [];
   state.activities = scenario.activities ?? [];
+  const SENSITIVE = ['illness_or_disability', 'torture_survivor', 'lgbt', 'pregnancy'];
+  const sensitiveVisible = () => state.role === null || ['lawyer', 'psychologist'].includes(state.role);
   const PROCESSING_PURPOSES = ['legal_aid', 'representation', 'social_support', 'psychological_support', 'referral', 'contact'];
   const LEGAL_BASES = ['consent', 'contract', 'legal_obligation', 'vital_interest', 'legitimate_interest', 'legal_claims'];
   const ACTIVITY_KINDS = ['course', 'training', 'info_session', 'hotline', 'border_intervention', 'outreach', 'other'];
@@ -331,7 +333,7 @@
     set_author: ({ name }) => { state.author = text(name); return null; },
     home: () => { needUnlocked(); return { organisation: 'Fundacja', author: state.author, today, board: board.slice(0, 50), board_total: board.length, urgent_days: 3, recent: Object.values(state.clients).map(summary), conflicted: Object.values(state.clients).filter((c) => c.conflicts.length).map(summary), sync: { enrolment: null, pending_documents: 2, cursor: 0, last_sync: null }, clients: Object.keys(state.clients).length }; },
     deadline_board: ({ limit }) => ({ entries: board.slice(0, limit), total: board.length }),
-    vocabulary: () => ({ sexes: ['female', 'male', 'other', 'unknown'], services: ['legal', 'psychological', 'social'], legal_statuses: ['asylum_seeker', 'detained', 'refugee_status', 'temporary_residence', 'return_procedure'], status_tracks: TRACKS, residence_purposes: RESIDENCE_PURPOSES, vulnerabilities: VULNERABILITIES, activity_kinds: ACTIVITY_KINDS, processing_purposes: PROCESSING_PURPOSES, legal_bases: LEGAL_BASES, common_languages: COMMON_LANGUAGES, matter_kinds: ['return'], matter_statuses: MATTER_STATUSES, identifier_kinds: IDENTIFIER_KINDS, cities: ['Lublin', 'Warszawa'], centres: CENTRES, deadline_rules: rules, rule_book: { version: RULES_VERSION, serial: 1, published: '2026-12-05' } }),
+    vocabulary: () => ({ sexes: ['female', 'male', 'other', 'unknown'], services: ['legal', 'psychological', 'social'], legal_statuses: ['asylum_seeker', 'detained', 'refugee_status', 'temporary_residence', 'return_procedure'], status_tracks: TRACKS, residence_purposes: RESIDENCE_PURPOSES, vulnerabilities: VULNERABILITIES, sensitive_vulnerabilities: SENSITIVE, activity_kinds: ACTIVITY_KINDS, processing_purposes: PROCESSING_PURPOSES, legal_bases: LEGAL_BASES, common_languages: COMMON_LANGUAGES, matter_kinds: ['return'], matter_statuses: MATTER_STATUSES, identifier_kinds: IDENTIFIER_KINDS, cities: ['Lublin', 'Warszawa'], centres: CENTRES, deadline_rules: rules, rule_book: { version: RULES_VERSION, serial: 1, published: '2026-12-05' } }),
     search: ({ query }) => {
       needUnlocked();
       const q = query.toLowerCase();
@@ -341,7 +343,14 @@
         .filter((c) => (spellings[c.id] ?? [c.person.family_name.toLowerCase()]).some((s) => s.startsWith(q) || q.split(' ').some((w) => w && s.startsWith(w))))
         .map((c) => ({ id: c.id, display_name: c.display_name, score: 1, birth_date: c.person.birth_date, citizenship: 'UA' }));
     },
-    client: ({ id }) => { needUnlocked(); const c = state.clients[id]; if (!c) throw err('unknown_client', `no client file with id ${id}`); return c; },
+    client: ({ id }) => {
+      needUnlocked();
+      const c = state.clients[id];
+      if (!c) throw err('unknown_client', `no client file with id ${id}`);
+      // Sensitive flags are in the medical section: only its roles see them (sections.rs).
+      const visible = sensitiveVisible();
+      return { ...c, sensitive_visible: visible, vulnerabilities: visible ? c.vulnerabilities : c.vulnerabilities.filter((v) => !SENSITIVE.includes(v)) };
+    },
     client_history: ({ id }) => [{ hash: 'h1', time: `${today}T10:00:00Z`, author: 'Anna', device: 'ab12cd34', this_device: true, sections: ['person', 'consultations'] }],
     likely_same_as: () => state.likelySame,
     compute_deadline: ({ input }) => computeDeadline(input),
@@ -425,6 +434,11 @@
       c.statuses_in_force = ['residence', 'detention', 'return', 'dublin'].map(inForce).filter(Boolean);
       c.current_status = inForce('residence') ?? null;
       // The set given replaces the recorded one (a kept flag keeps its record, in the backend).
+      if (vulnerabilities && !sensitiveVisible()) {
+        const asked = vulnerabilities.filter((v) => SENSITIVE.includes(v));
+        if (asked.length) throw err('forbidden', `${asked.join(', ')} are recorded only by psychologist, lawyer`);
+        vulnerabilities.push(...c.vulnerabilities.filter((v) => SENSITIVE.includes(v)));
+      }
       if (vulnerabilities) c.vulnerabilities = [...new Set(vulnerabilities)].sort(); // a map by code there
       consents.forEach((k) => merge(c.consents, k));
       processing.forEach((b) => merge(c.processing, b));
@@ -434,7 +448,7 @@
         b.in_force = b.since <= today && !(b.ended_on && b.ended_on < today) && !(withdrawn && withdrawn <= today);
       }
       matters.forEach((m) => merge(c.matters, m));
-      return c;
+      return handlers.client({ id });
     },
     add_consultation: ({ id, input }) => { checkProject(input.project, input.date); state.clients[id].consultations.push({ id: `k${nextId++}`, organisation: 'Fundacja', staff: null, matter_id: null, language: null, duration_minutes: null, ...input }); return 'k'; },
     add_deadline: ({ id, input }) => {
@@ -603,7 +617,7 @@
         const n = (f) => of.reduce((s, a) => s + (a[f] ?? 0), 0);
         return { dimension: 'activity_kind', value: k, count: { activities: of.length, participants: n('participants'), female: n('female'), male: n('male'), children: n('children') } };
       });
-      return { from: '2025-01-01', to: today, age_bands: labels, project: options.project ?? null, total: { people: 3, consultations: 5 }, rows: [
+      return { sensitive_counted: !['counsellor', 'coordinator'].includes(state.role), from: '2025-01-01', to: today, age_bands: labels, project: options.project ?? null, total: { people: 3, consultations: 5 }, rows: [
         { dimension: 'service', value: 'legal', service: 'legal', people: 3, consultations: 4 },
         { dimension: 'service', value: 'social', service: 'social', people: 1, consultations: 1 },
         { dimension: 'sex', value: 'female', service: 'all', people: 1, consultations: 2 },

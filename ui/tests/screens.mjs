@@ -397,6 +397,40 @@ test('legal bases: consent is one basis among several; a basis of consent ends w
   assert((await page.getByTestId('basis-ended').count()) === 1, 'the legal-claims basis ended too');
 });
 
+test('sensitive flags: a lawyer records torture (kept in the medical section); a counsellor neither sees nor can set it, and the report says so', async ({ open, page, shot }) => {
+  await open({ unlocked: true, role: 'lawyer' });
+  await page.getByTestId('recent').getByText('Taras').click();
+  await page.getByTestId('vulnerabilities').click();
+  await page.getByRole('option', { name: 'Ofiara tortur 🔒' }).click();
+  await page.getByRole('option', { name: 'Samotny rodzic' }).click();
+  await page.keyboard.press('Escape');
+  await page.getByTestId('vulnerabilities-save').click();
+  await page.getByTestId('vulnerabilities-sensitive').getByText('widzą je tylko prawnik i psycholog', { exact: false }).waitFor();
+  await page.waitForFunction(() => window.__PUNKT_STATE__.clients.c1.vulnerabilities.includes('torture_survivor'));
+  await page.getByTestId('vulnerabilities').scrollIntoViewIfNeeded();
+  await shot('sensitive-flags-lawyer');
+});
+
+test('sensitive flags: hidden from a counsellor, whose save keeps them', async ({ open, page, shot }) => {
+  await open({ unlocked: true, role: 'counsellor' });
+  await page.evaluate(() => { window.__PUNKT_STATE__.clients.c1.vulnerabilities = ['single_parent', 'torture_survivor']; });
+  await page.getByTestId('recent').getByText('Taras').click();
+  await page.getByTestId('vulnerabilities-sensitive').getByText('widzą i zapisują tylko prawnik i psycholog', { exact: false }).waitFor();
+  assert(!(await page.getByTestId('vulnerabilities').locator('..').innerText()).includes('Ofiara tortur'), 'a counsellor sees the torture flag');
+  await page.getByTestId('vulnerabilities').click();
+  assert((await page.getByRole('option', { name: /Ofiara tortur/ }).count()) === 0, 'a counsellor is offered a sensitive flag');
+  await page.getByRole('option', { name: 'Osoba starsza' }).click();
+  await page.keyboard.press('Escape');
+  await page.getByTestId('vulnerabilities-save').click();
+  await page.waitForFunction(() => window.__PUNKT_STATE__.clients.c1.vulnerabilities.includes('elderly'));
+  const kept = await page.evaluate(() => window.__PUNKT_STATE__.clients.c1.vulnerabilities);
+  assert(kept.includes('torture_survivor'), `the counsellor's save removed the hidden flag: ${kept}`);
+  await shot('sensitive-flags-counsellor');
+  await page.getByTestId('nav-reports').click();
+  await page.getByTestId('report-show').click();
+  await page.getByTestId('report-sensitive-not-counted').waitFor();
+});
+
 test('consents: recorded without saying by whom, the laptop\'s author recorded it', async ({ open, page }) => {
   await open({ unlocked: true, author: 'Ola' });
   await page.getByTestId('recent').getByText('Taras').click();

@@ -198,6 +198,29 @@ pub(crate) fn input_date(s: &str) -> Result<IsoDate> {
 }
 
 impl ClientInput {
+    /// Take the sensitive flags (`Vulnerability::is_sensitive`) out of `vulnerabilities`, which
+    /// keeps the others: `Some` (maybe empty) when the set was given, so the caller replaces
+    /// the sensitive set too.
+    pub(crate) fn take_sensitive_flags(&mut self) -> Result<Option<Vec<Vulnerability>>> {
+        let Some(list) = self.vulnerabilities.take() else {
+            return Ok(None);
+        };
+        let mut keep = Vec::new();
+        let mut sensitive = Vec::new();
+        for code in list {
+            let v = code.parse::<Vulnerability>()?;
+            if v.is_sensitive() {
+                sensitive.push(v);
+            } else {
+                keep.push(code);
+            }
+        }
+        sensitive.sort();
+        sensitive.dedup();
+        self.vulnerabilities = Some(keep);
+        Ok(Some(sensitive))
+    }
+
     pub fn from_json(json: &str) -> Result<Self> {
         parse_json(json, "client JSON")
     }
@@ -710,7 +733,11 @@ pub struct ClientView {
     /// Every track's status in force today (residence, detention, return, Dublin).
     pub statuses_in_force: Vec<String>,
     pub legal_status: Vec<LegalStatusView>,
+    /// The file's vulnerability flags, and the sensitive ones (health, torture, sexual
+    /// orientation: kept in the medical section) when this laptop's role reads them.
     pub vulnerabilities: Vec<String>,
+    /// Whether this laptop's role sees and records sensitive flags.
+    pub sensitive_visible: bool,
     pub consents: Vec<ConsentView>,
     /// The legal bases of processing, and whether each is in force today.
     pub processing: Vec<crate::processing::ProcessingView>,
@@ -954,6 +981,7 @@ impl ClientView {
             statuses_in_force: f.statuses_on(today).iter().map(|s| s.to_string()).collect(),
             legal_status,
             vulnerabilities: f.vulnerabilities.keys().cloned().collect(),
+            sensitive_visible: false,
             processing: crate::processing::views(f, IsoDate(today)),
             consents: f
                 .consents

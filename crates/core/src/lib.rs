@@ -243,8 +243,11 @@ impl Punkt {
         // After 7 -> 8, every index row is rebuilt (which the 5 -> 6 reindex is part of).
         if self.store.reindex_all_due()? {
             self.rebuild_index()?;
-            return Ok(self.store.reindexed_all()?);
+            self.store.reindexed_all()?;
         }
+        // Sensitive flags recorded in client files before they moved to the medical section
+        // move there, on a laptop whose role reads it (others leave them to such a laptop).
+        self.move_sensitive_flags()?;
         let Some(ids) = self.store.deadline_reindex_due()? else {
             return Ok(());
         };
@@ -339,9 +342,16 @@ impl Punkt {
     }
 
     /// Intake: create a client file. Returns its id.
-    pub fn add_client(&mut self, input: ClientInput) -> Result<String> {
+    pub fn add_client(&mut self, mut input: ClientInput) -> Result<String> {
+        let sensitive = input.take_sensitive_flags()?;
+        if let Some(flags) = &sensitive {
+            self.require_sensitive_reader(flags)?;
+        }
         let file = self.prepare_client(input)?;
         self.insert_clients(std::slice::from_ref(&file))?;
+        if let Some(flags) = sensitive.filter(|f| !f.is_empty()) {
+            self.set_sensitive_flags(&file.id, &flags)?;
+        }
         Ok(file.id)
     }
 
@@ -400,6 +410,10 @@ impl Punkt {
             }
             let mut view = ClientView::from_file(&file, self.today());
             view.conflicts = conflicts;
+            view.sensitive_visible = self.may_read_sensitive()?;
+            view.vulnerabilities.extend(self.sensitive_flags_of(&file)?);
+            view.vulnerabilities.sort();
+            view.vulnerabilities.dedup();
             let role = self.role()?;
             view.sections = file
                 .sections
@@ -625,7 +639,19 @@ impl Punkt {
     /// Set the keys given in `input` on a client file.
     pub fn update_client(&mut self, id: &str, mut input: ClientInput) -> Result<ClientFile> {
         input.default_recorded_by(self.author());
-        self.edit_client(id, |file, today| input.apply(file, false, today))
+        // Sensitive flags go to the medical section; a laptop whose role does not read it
+        // sends the flags it sees, and the ones it does not see stay as they are.
+        let sensitive = input.take_sensitive_flags()?;
+        if let Some(flags) = &sensitive {
+            self.require_sensitive_reader(flags)?;
+        }
+        let file = self.edit_client(id, |file, today| input.apply(file, false, today))?;
+        if let Some(flags) = sensitive {
+            if self.may_read_sensitive()? {
+                self.set_sensitive_flags(id, &flags)?;
+            }
+        }
+        Ok(file)
     }
 
     /// Record a consultation. Returns its id.
@@ -780,6 +806,11 @@ impl Punkt {
         {
             let doc = load_automerge(&self.store.load_document(&id)?)?;
             rows.push(activities::activity_index(&doc, &id)?);
+        }
+        let medical = punkt_sync::access::section_kind(punkt_sync::access::SENSITIVE_FLAGS_SECTION);
+        for id in self.store.document_ids(&medical)? {
+            let doc = load_automerge(&self.store.load_document(&id)?)?;
+            rows.push(sections::section_index(&doc, &id)?);
         }
         Ok(self.store.rebuild_index(rows)?)
     }

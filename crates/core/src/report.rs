@@ -274,6 +274,9 @@ pub struct Report {
     pub rows: Vec<ReportRow>,
     pub activities: ActivityCount,
     pub activity_rows: Vec<ActivityRowCount>,
+    /// Whether the sensitive vulnerabilities (health, torture, sexual orientation) are counted:
+    /// only on a laptop whose role reads the medical section they are kept in.
+    pub sensitive_counted: bool,
 }
 
 fn track_of(status: &str) -> Track {
@@ -618,6 +621,7 @@ pub fn aggregate(
         rows,
         activities,
         activity_rows,
+        sensitive_counted: true,
     }
 }
 
@@ -830,7 +834,7 @@ impl Punkt {
         let statuses = self.store.all_status_rows()?;
         let vulnerabilities = self.store.all_vulnerabilities()?;
         let activities = self.store.activities(&from_text, &to_text)?;
-        Ok(aggregate(
+        let mut report = aggregate(
             from,
             to,
             &bands,
@@ -841,7 +845,9 @@ impl Punkt {
                 vulnerabilities: &vulnerabilities,
                 activities: &activities,
             },
-        ))
+        );
+        report.sensitive_counted = self.may_read_sensitive()?;
+        Ok(report)
     }
 
     /// The report for `from`..=`to` in `format`, for `disclosure`, as an export recorded for
@@ -1100,6 +1106,12 @@ impl Report {
                     .write_string(row, 0, l.text("report", "suppressed_note"))
                     .map_err(err)?;
             }
+            if !self.sensitive_counted {
+                row += 1;
+                sheet
+                    .write_string(row, 0, l.text("report", "sensitive_not_counted"))
+                    .map_err(err)?;
+            }
             row += 2;
             for (c, h) in ["service", "people", "consultations"].iter().enumerate() {
                 sheet
@@ -1343,6 +1355,7 @@ mod tests {
             ],
             activities: ActivityCount::default(),
             activity_rows: vec![],
+            sensitive_counted: true,
         };
         assert_eq!(
             report.suppression(Disclosure::Internal),

@@ -10,8 +10,11 @@
 
 use serde::{Deserialize, Serialize};
 
+use punkt_model::client::{ClientFile, SectionRef, VulnerabilityRecord};
 use punkt_model::shared::{read_shared, SectionFile, SectionNote, SECTION_KIND};
-use punkt_model::{client::SectionRef, new_id, IsoDate};
+use punkt_model::vocab::Vulnerability;
+use punkt_model::{new_id, IsoDate};
+use punkt_store::index::IndexRows;
 use punkt_sync::access;
 
 use crate::error::{CoreError, Result};
@@ -159,40 +162,8 @@ impl Punkt {
                 "the file {client_id} was merged into {into}: write there"
             )));
         }
-        let kind = access::section_kind(section);
         let now_text = self.now_text();
-        let existing = file
-            .sections
-            .iter()
-            .find(|(_, r)| r.section == section)
-            .map(|(id, _)| id.clone());
-        let id = match existing {
-            Some(id) if self.store.has_document(&id)? => id,
-            Some(id) => return Err(CoreError::NotReceived(id)),
-            None => {
-                // The section first, then its listing in the file (as attachments do).
-                let id = new_id();
-                let value = SectionFile::new(
-                    id.clone(),
-                    client_id.to_string(),
-                    file.organisation.clone(),
-                    section.to_string(),
-                    now_text.clone(),
-                );
-                self.create_document(&id, &kind, &file.organisation, &value)?;
-                let reference = SectionRef {
-                    section: section.to_string(),
-                    created_at: now_text.clone(),
-                    created_by: self.author().map(str::to_string),
-                };
-                let key = id.clone();
-                self.edit_client(client_id, move |f, _| {
-                    f.sections.insert(key, reference);
-                    Ok(())
-                })?;
-                id
-            }
-        };
+        let id = self.section_document(&file, section)?;
         let note = SectionNote {
             date,
             text,
@@ -209,6 +180,173 @@ impl Punkt {
             },
         )?;
         Ok(section_view(&section_file))
+    }
+
+    /// The id of `file`'s section `section`, made (and listed in the file) when it has none.
+    fn section_document(&mut self, file: &ClientFile, section: &str) -> Result<String> {
+        let existing = file
+            .sections
+            .iter()
+            .find(|(_, r)| r.section == section)
+            .map(|(id, _)| id.clone());
+        match existing {
+            Some(id) if self.store.has_document(&id)? => Ok(id),
+            Some(id) => Err(CoreError::NotReceived(id)),
+            None => {
+                // The section first, then its listing in the file (as attachments do).
+                let now_text = self.now_text();
+                let id = new_id();
+                let value = SectionFile::new(
+                    id.clone(),
+                    file.id.clone(),
+                    file.organisation.clone(),
+                    section.to_string(),
+                    now_text.clone(),
+                );
+                self.create_document(
+                    &id,
+                    &access::section_kind(section),
+                    &file.organisation,
+                    &value,
+                )?;
+                let reference = SectionRef {
+                    section: section.to_string(),
+                    created_at: now_text,
+                    created_by: self.author().map(str::to_string),
+                };
+                let key = id.clone();
+                self.edit_client(&file.id, move |f, _| {
+                    f.sections.insert(key, reference);
+                    Ok(())
+                })?;
+                Ok(id)
+            }
+        }
+    }
+
+    /// Whether this laptop sees and records sensitive vulnerability flags: its role reads the
+    /// medical section, or it has no role (a laptop used alone).
+    pub fn may_read_sensitive(&self) -> Result<bool> {
+        let kind = access::section_kind(access::SENSITIVE_FLAGS_SECTION);
+        Ok(self
+            .role()?
+            .is_none_or(|r| access::role_may_read(&kind, &r)))
+    }
+
+    /// Refuse sensitive flags on a laptop whose role does not read them.
+    pub(crate) fn require_sensitive_reader(&self, flags: &[Vulnerability]) -> Result<()> {
+        if flags.is_empty() || self.may_read_sensitive()? {
+            return Ok(());
+        }
+        let kind = access::section_kind(access::SENSITIVE_FLAGS_SECTION);
+        Err(CoreError::Forbidden(format!(
+            "{} are recorded only by {}: they are kept in the restricted medical section; nothing was changed",
+            flags.iter().map(|f| f.as_str()).collect::<Vec<_>>().join(", "),
+            access::readers(&kind).unwrap_or(&[]).join(", ")
+        )))
+    }
+
+    /// Set client `client_id`'s sensitive flags to `flags` (the whole set), in its medical
+    /// section (made when it has none). Flags kept keep the day they were recorded.
+    pub(crate) fn set_sensitive_flags(
+        &mut self,
+        client_id: &str,
+        flags: &[Vulnerability],
+    ) -> Result<()> {
+        if !self.may_read_sensitive()? {
+            return self.require_sensitive_reader(flags);
+        }
+        let file = self.client(client_id)?;
+        let current = self.sensitive_flags_of(&file)?;
+        let wanted: Vec<&str> = flags.iter().map(|f| f.as_str()).collect();
+        if current
+            .iter()
+            .map(String::as_str)
+            .eq(wanted.iter().copied())
+        {
+            return Ok(());
+        }
+        let id = self.section_document(&file, access::SENSITIVE_FLAGS_SECTION)?;
+        let today = IsoDate(self.today());
+        let flags = flags.to_vec();
+        self.edit_shared(
+            &id,
+            SECTION_KIND,
+            |s: &SectionFile| &s.kind,
+            move |s| {
+                s.flags
+                    .retain(|code, _| flags.iter().any(|f| f.as_str() == code));
+                for flag in flags {
+                    s.flags
+                        .entry(flag.as_str().to_string())
+                        .or_insert(VulnerabilityRecord {
+                            flag,
+                            recorded_on: Some(today),
+                            note: None,
+                        });
+                }
+                Ok(Some(sensitive_index(s)))
+            },
+        )?;
+        Ok(())
+    }
+
+    /// The sensitive flags of `file` this laptop holds (none when its role does not read the
+    /// medical section, or it has not received it), sorted.
+    pub(crate) fn sensitive_flags_of(&self, file: &ClientFile) -> Result<Vec<String>> {
+        if !self.may_read_sensitive()? {
+            return Ok(Vec::new());
+        }
+        let Some((id, _)) = file
+            .sections
+            .iter()
+            .find(|(_, r)| r.section == access::SENSITIVE_FLAGS_SECTION)
+        else {
+            return Ok(Vec::new());
+        };
+        let stored = match self.store.load_document(id) {
+            Ok(s) => s,
+            Err(punkt_store::StoreError::NoDocument(_)) => return Ok(Vec::new()),
+            Err(e) => return Err(e.into()),
+        };
+        let doc = load_automerge(&stored)?;
+        let value: SectionFile = read_shared(&doc, SECTION_KIND, |s: &SectionFile| &s.kind)?;
+        Ok(value.flags.keys().cloned().collect())
+    }
+
+    /// Move sensitive flags still in client files (recorded before they went to the medical
+    /// section) into the section, on a laptop whose role reads it. Returns the files moved.
+    pub fn move_sensitive_flags(&mut self) -> Result<usize> {
+        if !self.may_read_sensitive()? {
+            return Ok(0);
+        }
+        let sensitive: Vec<&str> = Vulnerability::ALL
+            .iter()
+            .filter(|v| v.is_sensitive())
+            .map(|v| v.as_str())
+            .collect();
+        let ids = self.store.clients_with_flags(&sensitive)?;
+        for id in &ids {
+            let file = self.client(id)?;
+            let mut flags: Vec<Vulnerability> = Vec::new();
+            for code in self.sensitive_flags_of(&file)? {
+                flags.extend(code.parse::<Vulnerability>().ok());
+            }
+            flags.extend(
+                file.vulnerabilities
+                    .values()
+                    .map(|v| v.flag)
+                    .filter(|f| f.is_sensitive()),
+            );
+            flags.sort();
+            flags.dedup();
+            self.set_sensitive_flags(id, &flags)?;
+            self.edit_client(id, |f, _| {
+                f.vulnerabilities.retain(|_, v| !v.flag.is_sensitive());
+                Ok(())
+            })?;
+        }
+        Ok(ids.len())
     }
 
     /// Read a section of client `client_id`, if this laptop's role may.
@@ -252,4 +390,29 @@ fn section_view(s: &SectionFile) -> SectionView {
         created_at: s.created_at.clone(),
         notes,
     }
+}
+
+/// The index rows of a section document: its sensitive flags (none for a section that holds
+/// none, such as the psychological one).
+pub(crate) fn sensitive_index(s: &SectionFile) -> IndexRows {
+    IndexRows::SensitiveFlags {
+        client_id: s.client_id.clone(),
+        flags: s
+            .flags
+            .values()
+            .map(|v| (v.flag.to_string(), v.recorded_on.map(|d| d.to_string())))
+            .collect(),
+    }
+}
+
+/// The index rows of a medical section's document (sync and rebuild).
+pub(crate) fn section_index(doc: &automerge::AutoCommit, id: &str) -> Result<IndexRows> {
+    let s: SectionFile =
+        read_shared(doc, SECTION_KIND, |s: &SectionFile| &s.kind).map_err(|e| {
+            CoreError::Document {
+                id: id.to_string(),
+                reason: e.to_string(),
+            }
+        })?;
+    Ok(sensitive_index(&s))
 }

@@ -1786,10 +1786,14 @@ fn prepare_all(docs_in: Vec<PlainData>) -> Vec<std::result::Result<Prepared, Ref
     })
 }
 
-/// The index rows of a document of `kind`: client files and group activities have some.
+/// The index rows of a document of `kind`: client files, group activities and the medical
+/// section (its sensitive flags) have some.
 fn index_of(kind: &str, doc: &mut AutoCommit, id: &str) -> Result<Option<IndexRows>> {
     if kind == punkt_model::activity::GROUP_ACTIVITY_KIND {
         return crate::activities::activity_index(doc, id).map(Some);
+    }
+    if kind == punkt_sync::access::section_kind(punkt_sync::access::SENSITIVE_FLAGS_SECTION) {
+        return crate::sections::section_index(doc, id).map(Some);
     }
     if kind != CLIENT_DOCUMENT_KIND {
         return Ok(None);

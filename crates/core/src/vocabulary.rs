@@ -23,6 +23,8 @@ pub struct Vocabulary {
     /// What a residence permit is given for.
     pub residence_purposes: Vec<String>,
     pub vulnerabilities: Vec<String>,
+    /// The vulnerabilities kept in the medical section, seen only by the roles that read it.
+    pub sensitive_vulnerabilities: Vec<String>,
     /// Kinds of group activity.
     pub activity_kinds: Vec<String>,
     /// What a person's data is processed for, and the legal bases it may rest on.
@@ -61,6 +63,11 @@ impl Punkt {
                 punkt_model::vocab::ResidencePurpose::as_str,
             ),
             vulnerabilities: names(Vulnerability::ALL, Vulnerability::as_str),
+            sensitive_vulnerabilities: Vulnerability::ALL
+                .iter()
+                .filter(|v| v.is_sensitive())
+                .map(|v| v.to_string())
+                .collect(),
             activity_kinds: names(
                 punkt_model::vocab::ActivityKind::ALL,
                 punkt_model::vocab::ActivityKind::as_str,

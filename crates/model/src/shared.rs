@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use autosurgeon::{Hydrate, Reconcile};
 
+use crate::client::VulnerabilityRecord;
 use crate::date::IsoDate;
 use crate::error::ModelError;
 use crate::vocab::Service;
@@ -33,6 +34,10 @@ pub struct SectionFile {
     pub section: String,
     pub created_at: String,
     pub notes: BTreeMap<String, SectionNote>,
+    /// Sensitive vulnerability flags (`Vulnerability::is_sensitive`), kept in the medical
+    /// section, keyed by the flag's name.
+    #[autosurgeon(missing = "Default::default")]
+    pub flags: BTreeMap<String, VulnerabilityRecord>,
 }
 
 #[derive(Debug, Clone, PartialEq, Reconcile, Hydrate)]
@@ -61,6 +66,7 @@ impl SectionFile {
             section,
             created_at: now,
             notes: BTreeMap::new(),
+            flags: BTreeMap::new(),
         }
     }
 }

@@ -248,6 +248,22 @@ impl LegalBasis {
     }
 }
 
+impl Vulnerability {
+    /// Special categories of data (GDPR Art. 9: health, sex life or sexual orientation) and
+    /// what endangers a person if it leaks (torture): kept out of the client file, in the
+    /// restricted medical section, so only the roles that read it see them
+    /// (`punkt_sync::access::SECTIONS`).
+    pub fn is_sensitive(self) -> bool {
+        matches!(
+            self,
+            Vulnerability::IllnessOrDisability
+                | Vulnerability::TortureSurvivor
+                | Vulnerability::Lgbt
+                | Vulnerability::Pregnancy
+        )
+    }
+}
+
 vocabulary!(
     /// The kind of a legal or social matter.
     MatterKind, "matter kind" {

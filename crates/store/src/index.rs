@@ -132,6 +132,11 @@ pub type Vulnerabilities = HashMap<String, Vec<(String, Option<String>)>>;
 pub enum IndexRows {
     Client(Box<ClientIndex>),
     Activity(Box<ActivityRow>),
+    /// A restricted section's sensitive vulnerability flags (flag, day recorded) of a client.
+    SensitiveFlags {
+        client_id: String,
+        flags: Vec<(String, Option<String>)>,
+    },
 }
 
 impl From<ClientIndex> for IndexRows {
@@ -145,7 +150,27 @@ pub(crate) fn replace_rows(tx: &Transaction<'_>, rows: &IndexRows) -> Result<()>
     match rows {
         IndexRows::Client(c) => replace_client_rows(tx, c),
         IndexRows::Activity(a) => replace_activity_row(tx, a),
+        IndexRows::SensitiveFlags { client_id, flags } => {
+            replace_sensitive_flags(tx, client_id, flags)
+        }
     }
+}
+
+fn replace_sensitive_flags(
+    tx: &Transaction<'_>,
+    client_id: &str,
+    flags: &[(String, Option<String>)],
+) -> Result<()> {
+    tx.prepare_cached("DELETE FROM client_sensitive_flags WHERE client_id = ?1")?
+        .execute([client_id])?;
+    let mut st = tx.prepare_cached(
+        "INSERT OR IGNORE INTO client_sensitive_flags(client_id, flag, recorded_on)
+         VALUES (?1, ?2, ?3)",
+    )?;
+    for (flag, on) in flags {
+        st.execute(params![client_id, flag, on])?;
+    }
+    Ok(())
 }
 
 fn replace_activity_row(tx: &Transaction<'_>, a: &ActivityRow) -> Result<()> {
@@ -229,6 +254,9 @@ fn clear_client_rows(tx: &Transaction<'_>, id: &str) -> Result<Option<i64>> {
 /// Delete every index row of client `id` (a merged-away or erased file).
 pub(crate) fn delete_client_rows(tx: &Transaction<'_>, id: &str) -> Result<()> {
     clear_client_rows(tx, id)?;
+    // Kept apart from the client's rows (a section's, not the file's), gone with the person.
+    tx.prepare_cached("DELETE FROM client_sensitive_flags WHERE client_id = ?1")?
+        .execute([id])?;
     tx.prepare_cached("DELETE FROM clients WHERE id = ?1")?
         .execute([id])?;
     replace_search_keys(tx, id, &BTreeSet::new())
@@ -733,12 +761,31 @@ impl Store {
         Ok(rows)
     }
 
-    /// Every client's vulnerability flags, with the day each was recorded when known.
+    /// Clients whose file (not a restricted section) still holds one of `flags`: sensitive
+    /// flags recorded before they moved to the medical section.
+    pub fn clients_with_flags(&self, flags: &[&str]) -> Result<Vec<String>> {
+        let mut out = Vec::new();
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT DISTINCT client_id FROM client_vulnerabilities WHERE flag = ?1",
+        )?;
+        for f in flags {
+            for id in stmt.query_map([f], |r| r.get::<_, String>(0))? {
+                out.push(id?);
+            }
+        }
+        out.sort();
+        out.dedup();
+        Ok(out)
+    }
+
+    /// Every client's vulnerability flags (the file's and the sensitive ones this laptop's
+    /// role reads), with the day each was recorded when known.
     pub fn all_vulnerabilities(&self) -> Result<Vulnerabilities> {
         let mut out: Vulnerabilities = HashMap::new();
-        let mut stmt = self
-            .conn
-            .prepare_cached("SELECT client_id, flag, recorded_on FROM client_vulnerabilities")?;
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT client_id, flag, recorded_on FROM client_vulnerabilities
+             UNION SELECT client_id, flag, recorded_on FROM client_sensitive_flags",
+        )?;
         let mut rows = stmt.query([])?;
         while let Some(r) = rows.next()? {
             out.entry(r.get(0)?)
@@ -856,6 +903,7 @@ impl Store {
             "skeleton_deletes",
             "merged_files",
             "group_activities",
+            "client_sensitive_flags",
         ]) {
             tx.execute(&format!("DELETE FROM {t}"), [])?;
         }
@@ -876,6 +924,7 @@ impl Store {
             ("client_statuses", "SELECT * FROM client_statuses ORDER BY client_id, entry_id"),
             ("client_vulnerabilities", "SELECT * FROM client_vulnerabilities ORDER BY client_id, flag"),
             ("group_activities", "SELECT * FROM group_activities ORDER BY id"),
+            ("client_sensitive_flags", "SELECT * FROM client_sensitive_flags ORDER BY client_id, flag"),
             ("matters", "SELECT * FROM matters ORDER BY client_id, id"),
             ("consultations", "SELECT * FROM consultations ORDER BY client_id, id"),
             ("consultation_services", "SELECT * FROM consultation_services ORDER BY client_id, consultation_id, service"),

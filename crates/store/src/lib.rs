@@ -95,7 +95,8 @@ const MIGRATIONS: &[&str] = &[
         key    BLOB NOT NULL
      ) WITHOUT ROWID;",
     // 7 -> 8: donor reports (issue 14). A consultation's project and the person's first
-    // language beside each service; each person's vulnerability flags; group activities, one
+    // language beside each service; each person's vulnerability flags, and apart, the sensitive
+    // ones a restricted section holds (on laptops whose role reads it); group activities, one
     // row per activity document; a deadline's hour on the board. Every index row is rebuilt
     // once from the documents (`Store::reindex_all_due`).
     "ALTER TABLE consultation_services ADD COLUMN project TEXT;
@@ -123,6 +124,12 @@ const MIGRATIONS: &[&str] = &[
         duration_minutes INTEGER
      ) WITHOUT ROWID;
      CREATE INDEX group_activities_date ON group_activities(date);
+     CREATE TABLE client_sensitive_flags (
+        client_id   TEXT NOT NULL,
+        flag        TEXT NOT NULL,
+        recorded_on TEXT,
+        PRIMARY KEY (client_id, flag)
+     ) WITHOUT ROWID;
      INSERT OR REPLACE INTO meta(key, value) VALUES ('reindex_all', '1');",
 ];
 

@@ -30,6 +30,10 @@ pub const SECTIONS: &[(&str, &[&str])] = &[
     ("medical", &["psychologist", "lawyer"]),
 ];
 
+/// The section that holds a person's sensitive vulnerability flags (health, torture, sexual
+/// orientation): whoever reads medical evidence reads them.
+pub const SENSITIVE_FLAGS_SECTION: &str = "medical";
+
 /// The document kind of section `name`.
 pub fn section_kind(name: &str) -> String {
     format!("{SECTION_PREFIX}{name}")

@@ -154,3 +154,84 @@ fn projects_and_activities_reach_the_organisation_and_only_a_coordinator_changes
         "the server kept the settings as they were"
     );
 }
+
+/// Sensitive flags travel in the medical section: a lawyer's laptop records one, the other
+/// lawyer's receives it, the counsellor's and the coordinator's never do (and say their reports
+/// do not count them).
+#[test]
+fn sensitive_flags_reach_only_the_roles_that_read_the_medical_section() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(dir.path());
+    server.people(&[
+        (A, "anna", "coordinator"),
+        (A, "marek", "lawyer"),
+        (A, "ola", "lawyer"),
+        (A, "zofia", "counsellor"),
+    ]);
+    let mut anna = Device::enrolled(&server, A, "anna");
+    let mut marek = Device::enrolled(&server, A, "marek");
+    let mut ola = Device::enrolled(&server, A, "ola");
+    let mut zofia = Device::enrolled(&server, A, "zofia");
+    for d in [&mut anna, &mut marek, &mut ola, &mut zofia] {
+        d.sync(&server);
+    }
+    let id = marek.add(
+        r#"{"given_names":"Ahmad","family_name":"Rahimi","vulnerabilities":["torture_survivor","single_parent"]}"#,
+    );
+    let today = marek.punkt.today();
+    marek
+        .punkt
+        .add_consultation(
+            &id,
+            ConsultationInput::from_json(&format!(
+                r#"{{"date":"{today}","place":{{"kind":"remote"}},"services":["legal"]}}"#
+            ))
+            .unwrap(),
+        )
+        .unwrap();
+    assert!(marek.sync(&server).refused.is_empty());
+    for d in [&mut anna, &mut ola, &mut zofia] {
+        d.sync(&server);
+    }
+    assert_eq!(
+        ola.punkt.client_view(&id).unwrap().vulnerabilities,
+        ["single_parent", "torture_survivor"]
+    );
+    for d in [&anna, &zofia] {
+        let v = d.punkt.client_view(&id).unwrap();
+        assert_eq!(v.vulnerabilities, ["single_parent"]);
+        assert!(!v.sensitive_visible);
+        let r = d
+            .punkt
+            .report(today, today, &ReportOptions::default())
+            .unwrap();
+        assert!(!r.sensitive_counted);
+        assert!(!r.rows.iter().any(|x| x.value == "torture_survivor"));
+    }
+    let r = ola
+        .punkt
+        .report(today, today, &ReportOptions::default())
+        .unwrap();
+    assert!(r.sensitive_counted);
+    assert!(r
+        .rows
+        .iter()
+        .any(|x| x.value == "torture_survivor" && x.service == "all" && x.people == 1));
+    // The counsellor's edit of the ordinary flags keeps the sensitive one for the lawyers.
+    zofia
+        .punkt
+        .update_client(
+            &id,
+            punkt_core::ClientInput::from_json(
+                r#"{"vulnerabilities":["single_parent","elderly"]}"#,
+            )
+            .unwrap(),
+        )
+        .unwrap();
+    zofia.sync(&server);
+    ola.sync(&server);
+    assert_eq!(
+        ola.punkt.client_view(&id).unwrap().vulnerabilities,
+        ["elderly", "single_parent", "torture_survivor"]
+    );
+}

@@ -57,6 +57,7 @@ const BEFORE_SCHEMA_8: &str = "
     ALTER TABLE deadlines DROP COLUMN due_time;
     DROP TABLE client_vulnerabilities;
     DROP TABLE group_activities;
+    DROP TABLE client_sensitive_flags;
     DELETE FROM meta WHERE key = 'reindex_all';";
 
 /// A schema-7 store fills what donor reports need from its documents when opened: the

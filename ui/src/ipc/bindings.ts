@@ -507,6 +507,10 @@ status_tracks: { [key in string]?: string },
  */
 residence_purposes: Array<string>, vulnerabilities: Array<string>, 
 /**
+ * The vulnerabilities kept in the medical section, seen only by the roles that read it.
+ */
+sensitive_vulnerabilities: Array<string>, 
+/**
  * Kinds of group activity.
  */
 activity_kinds: Array<string>, 
@@ -572,7 +576,16 @@ current_status: string | null,
 /**
  * Every track's status in force today (residence, detention, return, Dublin).
  */
-statuses_in_force: Array<string>, legal_status: Array<LegalStatusView>, vulnerabilities: Array<string>, consents: Array<ConsentView>, 
+statuses_in_force: Array<string>, legal_status: Array<LegalStatusView>, 
+/**
+ * The file's vulnerability flags, and the sensitive ones (health, torture, sexual
+ * orientation: kept in the medical section) when this laptop's role reads them.
+ */
+vulnerabilities: Array<string>, 
+/**
+ * Whether this laptop's role sees and records sensitive flags.
+ */
+sensitive_visible: boolean, consents: Array<ConsentView>, 
 /**
  * The legal bases of processing, and whether each is in force today.
  */
@@ -704,7 +717,12 @@ project: string | null, total: Count,
 /**
  * Per service (and "all"), then per dimension value and service.
  */
-rows: Array<ReportRow>, activities: ActivityCount, activity_rows: Array<ActivityRowCount>, };
+rows: Array<ReportRow>, activities: ActivityCount, activity_rows: Array<ActivityRowCount>, 
+/**
+ * Whether the sensitive vulnerabilities (health, torture, sexual orientation) are counted:
+ * only on a laptop whose role reads the medical section they are kept in.
+ */
+sensitive_counted: boolean, };
 
 export type ReportRow = { dimension: string, value: string, 
 /**

@@ -237,7 +237,10 @@ function Vulnerabilities({ c, onSaved }: { c: ClientView; onSaved: (v: ClientVie
   const [error, setError] = useState<unknown>(null);
   const recordedKey = recorded.join(',');
   useEffect(() => setValue(c.vulnerabilities), [recordedKey]); // eslint-disable-line react-hooks/exhaustive-deps
-  const data = [...new Set([...vocab.vulnerabilities, ...recorded])].map((v) => ({ value: v, label: t(`vocab.vulnerability.${v}`, { defaultValue: v }) }));
+  // Sensitive flags (health, torture, sexual orientation) are kept in the medical section: a
+  // role that does not read it neither sees nor records them, and its saves leave them alone.
+  const offered = c.sensitive_visible ? vocab.vulnerabilities : vocab.vulnerabilities.filter((v) => !vocab.sensitive_vulnerabilities.includes(v));
+  const data = [...new Set([...offered, ...recorded])].map((v) => ({ value: v, label: `${t(`vocab.vulnerability.${v}`, { defaultValue: v })}${vocab.sensitive_vulnerabilities.includes(v) ? ' 🔒' : ''}` }));
   const removed = recorded.filter((v) => !value.includes(v));
   const changed = removed.length > 0 || value.some((v) => !recorded.includes(v));
   const save = () => api.updateClient(c.id, { vulnerabilities: value }).then((v) => { setError(null); onSaved(v); }, setError);
@@ -253,6 +256,7 @@ function Vulnerabilities({ c, onSaved }: { c: ClientView; onSaved: (v: ClientVie
         onChange={setValue}
         searchable
       />
+      <Text size="xs" c="dimmed" data-testid="vulnerabilities-sensitive">{t(c.sensitive_visible ? 'client.sensitive_visible' : 'client.sensitive_hidden')}</Text>
       {removed.length > 0 && (
         <Text size="sm" c="orange.8" data-testid="vulnerabilities-removed">
           {t('client.vulnerabilities_removed', { list: removed.map((v) => t(`vocab.vulnerability.${v}`, { defaultValue: v })).join(', ') })}

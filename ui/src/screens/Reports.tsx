@@ -167,6 +167,7 @@ export function Reports() {
             {report.project ? `${t('projects.project')}: ${report.project} · ` : ''}
             {t('reports.age_bands')}: {report.age_bands.join(', ')}
           </Text>
+          {!report.sensitive_counted && <Alert color="gray" mb="sm" data-testid="report-sensitive-not-counted">{t('reports.sensitive_not_counted')}</Alert>}
           <Group mb="sm">
             <Select data-testid="report-dimension" label={t('reports.breakdown')} data={DIMENSIONS.map((d) => ({ value: d, label: t(`reports.dim.${d}`) }))} value={dim} onChange={(d) => setDim(d ?? 'service')} />
             {dim !== 'service' && (

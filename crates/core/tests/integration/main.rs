@@ -10,4 +10,5 @@ mod processing;
 mod reports;
 mod retention;
 mod search;
+mod sensitive;
 mod store_integrity;
