@@ -654,7 +654,9 @@ impl Device {
         let ids = self.punkt.store().document_ids("client_file").unwrap();
         ids.into_iter()
             .map(|id| {
-                let v = serde_json::to_value(self.punkt.client_view(&id).unwrap()).unwrap();
+                let mut v = serde_json::to_value(self.punkt.client_view(&id).unwrap()).unwrap();
+                // What this laptop's role may see, not what the file holds.
+                v.as_object_mut().unwrap().remove("sensitive_visible");
                 (id, v)
             })
             .collect()

@@ -211,6 +211,17 @@ impl Punkt {
             person.push(vec![l.vocab("identifier", &i.kind), e(&i.number)]);
         }
         section(&mut out, &l.doc("person"), person, &none);
+        // Vulnerabilities: the file's, and the sensitive ones when this laptop's role reads
+        // them (else said to be withheld, as restricted notes are).
+        let mut needs: Vec<Vec<String>> = f
+            .vulnerabilities
+            .iter()
+            .map(|v| vec![l.vocab("vulnerability", v)])
+            .collect();
+        if !f.sensitive_visible {
+            needs.push(vec![l.doc("sensitive_withheld")]);
+        }
+        section(&mut out, &l.doc("vulnerabilities"), needs, &none);
         section(
             &mut out,
             &l.doc("purposes"),

@@ -72,6 +72,15 @@ fn sensitive_flags_live_in_the_medical_section_and_only_its_roles_see_them() {
     assert!(!report.sensitive_counted);
 
     p.set_local_role("psychologist").unwrap();
+    let doc = p.access_document(&id, "en").unwrap();
+    assert!(
+        !doc.contains("will be given by a lawyer"),
+        "withheld from a reader"
+    );
+    assert!(
+        doc.contains("Torture survivor"),
+        "a reader's export names it"
+    );
     let v = p.client_view(&id).unwrap();
     assert_eq!(
         v.vulnerabilities,
