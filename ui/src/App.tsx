@@ -5,7 +5,7 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { setLanguage } from './i18n';
 import { api, onLocked, onLockedCommand, type AppInfo, type Vocabulary } from './ipc';
-import { NavContext, type Route, VocabContext } from './state';
+import { NavContext, ReloadVocabContext, type Route, VocabContext } from './state';
 import { Activities } from './screens/Activities';
 import { Calculator } from './screens/Calculator';
 import { Duplicates } from './screens/Duplicates';
@@ -91,9 +91,10 @@ function Shell({ info, onLock, onSettingsChanged }: { info: AppInfo; onLock: () 
   const [vocab, setVocab] = useState<Vocabulary | null>(null);
   const lastTouch = useRef(0);
 
-  useEffect(() => {
-    void api.vocabulary().then(setVocab);
+  const reloadVocab = useCallback(() => {
+    void api.vocabulary().then(setVocab, () => {});
   }, []);
+  useEffect(reloadVocab, [reloadVocab]);
 
   // Activity keeps the store open; the backend locks it after the chosen idle time.
   useEffect(() => {
@@ -129,6 +130,7 @@ function Shell({ info, onLock, onSettingsChanged }: { info: AppInfo; onLock: () 
   return (
     <NavContext.Provider value={setRoute}>
       <VocabContext.Provider value={vocab}>
+       <ReloadVocabContext.Provider value={reloadVocab}>
         <AppShell navbar={{ width: 230, breakpoint: 0 }} header={{ height: 52 }} padding="md">
           <AppShell.Header>
             <Group h="100%" px="md" justify="space-between">
@@ -158,6 +160,7 @@ function Shell({ info, onLock, onSettingsChanged }: { info: AppInfo; onLock: () 
             <Screen route={route} info={info} onSettingsChanged={onSettingsChanged} />
           </AppShell.Main>
         </AppShell>
+       </ReloadVocabContext.Provider>
       </VocabContext.Provider>
     </NavContext.Provider>
   );

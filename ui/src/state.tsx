@@ -18,6 +18,13 @@ export type Route =
 
 export const NavContext = createContext<(r: Route) => void>(() => {});
 export const VocabContext = createContext<Vocabulary | null>(null);
+/** Read the vocabulary again: after a newer rule book arrived (at sync, or published here),
+ * so its rules are offered at once. */
+export const ReloadVocabContext = createContext<() => void>(() => {});
+
+export function useReloadVocab() {
+  return useContext(ReloadVocabContext);
+}
 
 export function useNav() {
   return useContext(NavContext);

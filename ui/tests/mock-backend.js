@@ -669,6 +669,10 @@
     enroll: () => { throw err('server_unreachable', 'cannot reach the sync server: connection refused'); },
     sync_now: () => {
       if (!scenario.syncSummary) throw err('not_enrolled', 'not enrolled');
+      // A newer rule book brought by the sync adds its rules to what the laptop offers.
+      if (scenario.syncSummary.rule_book && !rules.some((r) => r.id === 'pesel-ukr-absence')) {
+        rules.push(rule('pesel-ukr-absence', 'ukraine', 30, 'days', 'none', names('Wyjazd z Polski na ponad 30 dni: utrata statusu UKR', 'Leaving Poland for over 30 days: UKR status lost'), 'ustawa o pomocy obywatelom Ukrainy art. 11 ust. 2'));
+      }
       return { sent: 1, received: 0, new_documents: 0, reconciled: 0, refused: [], erasures_sent: 0, erased: [], events_sent: 0, events_error: null, directory_error: null, tallies_resent: 0, tally_error: null, round_trips: 3, bytes_sent: 100, bytes_received: 100, pending_after: 0, cursor: 7, duration_ms: 40, finished_at: `${today}T12:00:00Z`, awaiting_keys: null, migrated: 0, keys_given: 0, compacted: 0, keys_rotated: 0, keys_rewrapped: 0, waiting_for_keys: [], org_keys_refused: [], rule_book: null, rule_book_error: null, ...scenario.syncSummary };
     },
     // Team management (coordinators), answered as the server does (crates/core/src/team.rs).

@@ -1266,6 +1266,11 @@ test('sync: a new rule book brought by the sync is said, and one refused says wh
   await page.getByTestId('sync-now').click();
   assert((await page.getByTestId('sync-rule-book').innerText()).includes('wersja 2026.2'), 'new book not said');
   assert((await page.getByTestId('sync-rule-book-error').count()) === 0, 'an error on a good book');
+  // Its rules are offered at once, without a restart.
+  await page.waitForFunction(() => window.__PUNKT_CALLS__.filter((c) => c.cmd === 'vocabulary').length === 2);
+  await page.getByTestId('nav-calculator').click();
+  await page.getByTestId('deadline-rule').click();
+  await page.getByRole('option', { name: /utrata statusu UKR/ }).waitFor();
 });
 
 test('sync: a rule book the laptop refused is said in red with the reason', async ({ open, page, shot }) => {

@@ -3,12 +3,14 @@ import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ErrorAlert, useNotify } from '../components/errors';
 import { api, IpcError, onSyncProgress, type SyncProgress, type SyncStatus, type SyncSummary } from '../ipc';
+import { useReloadVocab } from '../state';
 import { lastSyncTime } from './Home';
 import { TeamSection } from './Team';
 
 export function SyncScreen() {
   const { t, i18n } = useTranslation();
   const notify = useNotify();
+  const reloadVocab = useReloadVocab();
   const [status, setStatus] = useState<SyncStatus | null>(null);
   const [server, setServer] = useState('');
   const [code, setCode] = useState('');
@@ -36,7 +38,10 @@ export function SyncScreen() {
     setError(null);
     setProgress(null);
     try {
-      setResult(await api.syncNow());
+      const r = await api.syncNow();
+      setResult(r);
+      // A newer rule book: its rules are offered at once, not after a restart.
+      if (r.rule_book) reloadVocab();
     } catch (e) {
       setError(e);
     } finally {

@@ -10,7 +10,7 @@ import { useDateTime } from '../components/dates';
 import { SecretCopyButton } from '../components/secrets';
 import { api, type EnrolCode, type KeysWaiting, type Team, type TeamDevice, type WaitingLaptop } from '../ipc';
 import { ROLES } from './Settings';
-import { useVocab } from '../state';
+import { useReloadVocab, useVocab } from '../state';
 
 /** How long a new code is valid by default, and the most the server allows (30 days). */
 const DEFAULT_HOURS = 48;
@@ -340,12 +340,14 @@ function RuleBookCard() {
   const vocab = useVocab();
   const notify = useNotify();
   const file = useRef<HTMLInputElement>(null);
+  const reloadVocab = useReloadVocab();
   const [version, setVersion] = useState(vocab.rule_book);
   const [error, setError] = useState<unknown>(null);
   const publish = async (f: File) => {
     try {
       const v = await api.publishRuleBook(await f.text());
       setVersion(v);
+      reloadVocab();
       setError(null);
       notify.ok(t('team.rule_book_published', { version: v.version }));
     } catch (e) {
