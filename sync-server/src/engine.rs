@@ -1665,6 +1665,19 @@ impl<S: Storage> Engine<S> {
                     if !access::role_may_write(&d.kind, &device.role) {
                         return Ok(Outcome::Refused(Self::write_refusal(device, &d.kind)));
                     }
+                    // An organisation's settings have one id, theirs: neither another kind
+                    // under it (to plant settings), nor settings under another id.
+                    if access::is_org_settings_id(&d.doc_id) || d.kind == access::ORG_SETTINGS_KIND
+                    {
+                        if d.kind != access::ORG_SETTINGS_KIND
+                            || d.doc_id != access::org_settings_id(&device.organisation)
+                        {
+                            return Ok(Outcome::Refused(refusal(
+                                "forbidden",
+                                "an organisation's settings are the document org-settings-<its name>, of kind org_settings, and no other",
+                            )));
+                        }
+                    }
                     (None, None, d.kind.clone(), d.owner_org.clone())
                 }
                 Some(sd) => {
@@ -1856,7 +1869,7 @@ impl<S: Storage> Engine<S> {
             return legacy("this laptop's next sync replaces it, then sends its changes");
         }
         if sd.owner_org != device.organisation
-            || !access::role_may_read(&sd.kind, &device.role)
+            || !access::role_may_write(&sd.kind, &device.role)
             || sd.kind != d.kind
         {
             return Ok(Outcome::Refused(refusal(

@@ -138,12 +138,32 @@ impl ProjectInput {
 }
 
 impl Punkt {
+    /// The settings document this laptop holds, checked to be what it claims: of kind
+    /// `org_settings` and owned by this organisation (a document of another kind or owner
+    /// under the id is refused, never read as settings).
+    fn settings_document(&self) -> Result<Option<punkt_store::documents::StoredDocument>> {
+        let org = self.organisation();
+        let id = org_settings_id(org);
+        match self.store.load_document(&id) {
+            Ok(stored) if stored.kind == ORG_SETTINGS_KIND && stored.owner_org == org => {
+                Ok(Some(stored))
+            }
+            Ok(stored) => Err(CoreError::Document {
+                id,
+                reason: format!(
+                    "a document of kind {} owned by {} holds the settings' id: it is not read",
+                    stored.kind, stored.owner_org
+                ),
+            }),
+            Err(punkt_store::StoreError::NoDocument(_)) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
     /// The organisation's settings as this laptop holds them (empty before anyone set any).
     pub fn org_settings(&self) -> Result<OrgSettings> {
-        let org = self.organisation().to_string();
-        let id = org_settings_id(&org);
-        match self.store.load_document(&id) {
-            Ok(stored) => {
+        match self.settings_document()? {
+            Some(stored) => {
                 let doc = crate::load_automerge(&stored)?;
                 Ok(punkt_model::shared::read_shared(
                     &doc,
@@ -151,10 +171,7 @@ impl Punkt {
                     |s: &OrgSettings| &s.kind,
                 )?)
             }
-            Err(punkt_store::StoreError::NoDocument(_)) => {
-                Ok(OrgSettings::new(&org, String::new()))
-            }
-            Err(e) => Err(e.into()),
+            None => Ok(OrgSettings::new(self.organisation(), String::new())),
         }
     }
 
@@ -245,7 +262,7 @@ impl Punkt {
         let org = self.organisation().to_string();
         let id = org_settings_id(&org);
         let now = self.now_text();
-        if self.store.document_exists(&id)? {
+        if self.settings_document()?.is_some() {
             self.edit_shared(
                 &id,
                 ORG_SETTINGS_KIND,
@@ -302,5 +319,18 @@ impl Punkt {
             .into());
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_server_and_the_laptop_name_the_settings_alike() {
+        for org in ["Fundacja A", "x"] {
+            assert_eq!(
+                punkt_model::organisation::org_settings_id(org),
+                punkt_sync::access::org_settings_id(org)
+            );
+        }
     }
 }

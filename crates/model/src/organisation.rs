@@ -22,7 +22,8 @@ pub const ORG_SETTINGS_KIND: &str = "org_settings";
 /// The schema version this build writes.
 pub const ORG_SETTINGS_SCHEMA_VERSION: u64 = 1;
 
-/// The id of organisation `org`'s settings document.
+/// The id of organisation `org`'s settings document (as `punkt_sync::access::org_settings_id`,
+/// which the server checks; a test keeps them equal).
 pub fn org_settings_id(org: &str) -> String {
     format!("org-settings-{org}")
 }

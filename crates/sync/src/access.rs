@@ -22,6 +22,19 @@ pub const REFERRAL_KIND: &str = "referral";
 /// every role reads it, only a coordinator writes it.
 pub const ORG_SETTINGS_KIND: &str = "org_settings";
 
+const ORG_SETTINGS_PREFIX: &str = "org-settings-";
+
+/// The id of organisation `org`'s settings document (one per organisation, so two
+/// coordinators who make it offline make the same document).
+pub fn org_settings_id(org: &str) -> String {
+    format!("{ORG_SETTINGS_PREFIX}{org}")
+}
+
+/// Whether `id` is the form of an organisation's settings id (reserved for them).
+pub fn is_org_settings_id(id: &str) -> bool {
+    id.starts_with(ORG_SETTINGS_PREFIX)
+}
+
 /// Each restricted section and the roles that may read and write it.
 pub const SECTIONS: &[(&str, &[&str])] = &[
     ("psychological", &["psychologist"]),

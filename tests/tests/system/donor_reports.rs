@@ -235,3 +235,58 @@ fn sensitive_flags_reach_only_the_roles_that_read_the_medical_section() {
         ["elderly", "single_parent", "torture_survivor"]
     );
 }
+
+/// A push of the settings' id under another kind (to plant settings the laptops would read), of
+/// settings under another id, or of another organisation's settings id is refused.
+#[test]
+fn the_settings_id_is_reserved_for_the_organisations_settings() {
+    use punkt_core::sync::Transport;
+    use punkt_sync::wire::{DocPush, Push};
+    use punkt_sync::{decode_response, encode_request, Request, Response};
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(dir.path());
+    server.people(&[
+        (A, "zofia", "counsellor"),
+        (A, "anna", "coordinator"),
+        (B, "olga", "coordinator"),
+    ]);
+    let zofia = Device::enrolled(&server, A, "zofia");
+    let olga = Device::enrolled(&server, B, "olga");
+    let push = |d: &Device, id: &str, kind: &str, owner: &str| {
+        let token = d.punkt.store().meta_value("sync_token").unwrap().unwrap();
+        let mut t = punkt_core::sync::HttpTransport::new(&server.url, &token, None).unwrap();
+        let req = encode_request(&Request::Push(Push {
+            cursor: 0,
+            page_limit: 10,
+            docs: vec![DocPush {
+                doc_id: id.into(),
+                kind: kind.into(),
+                owner_org: owner.into(),
+                base_heads: vec![],
+                changes: vec![punkt_sync::wire::SealedChange {
+                    hash: punkt_sync::Hash([7; 32]),
+                    deps: vec![],
+                    sealed: vec![0; 64].into(),
+                }],
+                keys: vec![],
+                referral_to: None,
+                merges_away: false,
+                replaces_legacy: false,
+                snapshot: None,
+            }],
+        }));
+        let Ok(Response::Push(reply)) = decode_response(&t.exchange(&req).unwrap()) else {
+            panic!("a push reply")
+        };
+        format!("{:?}", reply.results[0].outcome)
+    };
+    let planted = push(&zofia, "org-settings-Fundacja A", "group_activity", A);
+    assert!(
+        planted.contains("forbidden") && planted.contains("org-settings"),
+        "{planted}"
+    );
+    let elsewhere = push(&olga, "org-settings-Fundacja A", "org_settings", B);
+    assert!(elsewhere.contains("forbidden"), "{elsewhere}");
+    let other_id = push(&olga, "my-settings", "org_settings", B);
+    assert!(other_id.contains("forbidden"), "{other_id}");
+}
