@@ -1667,16 +1667,16 @@ impl<S: Storage> Engine<S> {
                     }
                     // An organisation's settings have one id, theirs: neither another kind
                     // under it (to plant settings), nor settings under another id.
-                    if access::is_org_settings_id(&d.doc_id) || d.kind == access::ORG_SETTINGS_KIND
+                    let settings = access::is_org_settings_id(&d.doc_id)
+                        || d.kind == access::ORG_SETTINGS_KIND;
+                    if settings
+                        && (d.kind != access::ORG_SETTINGS_KIND
+                            || d.doc_id != access::org_settings_id(&device.organisation))
                     {
-                        if d.kind != access::ORG_SETTINGS_KIND
-                            || d.doc_id != access::org_settings_id(&device.organisation)
-                        {
-                            return Ok(Outcome::Refused(refusal(
-                                "forbidden",
-                                "an organisation's settings are the document org-settings-<its name>, of kind org_settings, and no other",
-                            )));
-                        }
+                        return Ok(Outcome::Refused(refusal(
+                            "forbidden",
+                            "an organisation's settings are the document org-settings-<its name>, of kind org_settings, and no other",
+                        )));
                     }
                     (None, None, d.kind.clone(), d.owner_org.clone())
                 }

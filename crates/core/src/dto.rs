@@ -232,6 +232,12 @@ impl ClientInput {
                 c.recorded_by = author.map(str::to_string);
             }
         }
+        // A legal basis too: who relied on it is part of the record (GDPR Art. 5(2)).
+        for b in self.processing.iter_mut().flatten() {
+            if b.id.is_none() && b.recorded_by.as_deref().is_none_or(|r| r.trim().is_empty()) {
+                b.recorded_by = author.map(str::to_string);
+            }
+        }
     }
 }
 
@@ -466,8 +472,11 @@ impl ClientInput {
                 .iter()
                 .map(|f| f.parse::<Vulnerability>())
                 .collect::<std::result::Result<Vec<_>, _>>()?;
-            file.vulnerabilities
-                .retain(|code, _| flags.iter().any(|f| f.as_str() == code));
+            // Sensitive flags an older release kept in the file are not part of this set
+            // (the caller keeps the sensitive set in the medical section): left as they are.
+            file.vulnerabilities.retain(|code, v| {
+                v.flag.is_sensitive() || flags.iter().any(|f| f.as_str() == code)
+            });
             for flag in flags {
                 file.vulnerabilities
                     .entry(flag.as_str().to_string())

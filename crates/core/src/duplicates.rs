@@ -205,6 +205,12 @@ pub(crate) fn absorb(keep: &mut ClientFile, other: &ClientFile) -> BTreeMap<Stri
         &mut added,
     );
     union(&mut keep.consents, &other.consents, "consents", &mut added);
+    union(
+        &mut keep.processing,
+        &other.processing,
+        "processing",
+        &mut added,
+    );
     union(&mut keep.matters, &other.matters, "matters", &mut added);
     union(
         &mut keep.consultations,

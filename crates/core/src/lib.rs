@@ -245,9 +245,7 @@ impl Punkt {
             self.rebuild_index()?;
             self.store.reindexed_all()?;
         }
-        // Sensitive flags recorded in client files before they moved to the medical section
-        // move there, on a laptop whose role reads it (others leave them to such a laptop).
-        self.move_sensitive_flags()?;
+
         let Some(ids) = self.store.deadline_reindex_due()? else {
             return Ok(());
         };
@@ -411,6 +409,14 @@ impl Punkt {
             let mut view = ClientView::from_file(&file, self.today());
             view.conflicts = conflicts;
             view.sensitive_visible = self.may_read_sensitive()?;
+            if !view.sensitive_visible {
+                // Flags an older release wrote into the file, until a reader's laptop moves
+                // them: not shown to a role that may not see them.
+                view.vulnerabilities.retain(|v| {
+                    v.parse::<punkt_model::vocab::Vulnerability>()
+                        .is_ok_and(|v| !v.is_sensitive())
+                });
+            }
             view.vulnerabilities.extend(self.sensitive_flags_of(&file)?);
             view.vulnerabilities.sort();
             view.vulnerabilities.dedup();
@@ -642,16 +648,31 @@ impl Punkt {
         // Sensitive flags go to the medical section; a laptop whose role does not read it
         // sends the flags it sees, and the ones it does not see stay as they are.
         let sensitive = input.take_sensitive_flags()?;
+        let reader = self.may_read_sensitive()?;
         if let Some(flags) = &sensitive {
             self.require_sensitive_reader(flags)?;
         }
-        let file = self.edit_client(id, |file, today| input.apply(file, false, today))?;
-        if let Some(flags) = sensitive {
-            if self.may_read_sensitive()? {
-                self.set_sensitive_flags(id, &flags)?;
-            }
+        let moving = reader && sensitive.is_some();
+        if moving {
+            // Check the whole change first: the section is written before the file, and a
+            // refusal must leave both as they were.
+            let mut probe = self.client(id).map_err(|e| match e {
+                CoreError::Store(e) => self.missing_client(id, e),
+                e => e,
+            })?;
+            input
+                .clone()
+                .apply(&mut probe, false, IsoDate(self.today()))?;
+            self.set_sensitive_flags(id, sensitive.as_deref().unwrap_or_default())?;
         }
-        Ok(file)
+        self.edit_client(id, |file, today| {
+            input.apply(file, false, today)?;
+            if moving {
+                // The set given is in the section now: none stays in the file.
+                file.vulnerabilities.retain(|_, v| !v.flag.is_sensitive());
+            }
+            Ok(())
+        })
     }
 
     /// Record a consultation. Returns its id.

@@ -763,6 +763,19 @@ impl Report {
                 }
             }
         }
+        // Women and men add up to the participants where sex was recorded for all: one shown
+        // beside the other hidden would give it away.
+        let pair = |h: &mut [Hide; 4]| {
+            if h[1] != Hide::Shown && h[2] == Hide::Shown {
+                h[2] = Hide::Complement;
+            } else if h[2] != Hide::Shown && h[1] == Hide::Shown {
+                h[1] = Hide::Complement;
+            }
+        };
+        pair(&mut s.activity_total);
+        for h in s.activity_rows.values_mut() {
+            pair(h);
+        }
         s
     }
 }
@@ -832,7 +845,17 @@ impl Punkt {
         let (from_text, to_text) = (from.to_string(), to.to_string());
         let services = self.store.service_facts(&from_text, &to_text)?;
         let statuses = self.store.all_status_rows()?;
-        let vulnerabilities = self.store.all_vulnerabilities()?;
+        let mut vulnerabilities = self.store.all_vulnerabilities()?;
+        let sensitive_counted = self.may_read_sensitive()?;
+        if !sensitive_counted {
+            // Flags an older release wrote into files, until a reader's laptop moves them.
+            for flags in vulnerabilities.values_mut() {
+                flags.retain(|(f, _)| {
+                    f.parse::<punkt_model::vocab::Vulnerability>()
+                        .is_ok_and(|v| !v.is_sensitive())
+                });
+            }
+        }
         let activities = self.store.activities(&from_text, &to_text)?;
         let mut report = aggregate(
             from,
@@ -846,7 +869,7 @@ impl Punkt {
                 activities: &activities,
             },
         );
-        report.sensitive_counted = self.may_read_sensitive()?;
+        report.sensitive_counted = sensitive_counted;
         Ok(report)
     }
 
@@ -1488,6 +1511,14 @@ mod tests {
             .position(|x| x.value == "border_intervention")
             .unwrap();
         assert_eq!(s.activity_rows[&i][0], Hide::Small, "3 participants hidden");
+        // Training: 12 participants, 8 women and 4 men: the 4 is hidden, so the 8 too.
+        let t = r
+            .activity_rows
+            .iter()
+            .position(|x| x.value == "training" && x.dimension == "activity_kind")
+            .unwrap();
+        let th = s.activity_rows.get(&t).copied().unwrap_or_default();
+        assert_ne!(th[1], Hide::Shown, "women shown beside hidden men: {th:?}");
         // One project's report: only what was tagged with it.
         let p1 = aggregate(
             day("2026-01-01"),

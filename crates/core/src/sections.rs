@@ -246,8 +246,31 @@ impl Punkt {
         )))
     }
 
-    /// Set client `client_id`'s sensitive flags to `flags` (the whole set), in its medical
-    /// section (made when it has none). Flags kept keep the day they were recorded.
+    /// The medical sections `file` lists (after a merge, more than one), each loaded: all or
+    /// `NotReceived` for the first not on this laptop yet.
+    fn medical_sections(&self, file: &ClientFile) -> Result<Vec<SectionFile>> {
+        let mut out = Vec::new();
+        for (id, r) in &file.sections {
+            if r.section != access::SENSITIVE_FLAGS_SECTION {
+                continue;
+            }
+            let stored = match self.store.load_document(id) {
+                Ok(s) => s,
+                Err(punkt_store::StoreError::NoDocument(_)) => {
+                    return Err(CoreError::NotReceived(id.clone()))
+                }
+                Err(e) => return Err(e.into()),
+            };
+            let doc = load_automerge(&stored)?;
+            out.push(read_shared(&doc, SECTION_KIND, |s: &SectionFile| &s.kind)?);
+        }
+        Ok(out)
+    }
+
+    /// Set client `client_id`'s sensitive flags to `flags` (the whole set): kept in its first
+    /// medical section (made when it has none), cleared from any other (a merged file's).
+    /// Flags kept keep the day they were recorded. Nothing is written when a section it lists
+    /// has not reached this laptop.
     pub(crate) fn set_sensitive_flags(
         &mut self,
         client_id: &str,
@@ -257,16 +280,30 @@ impl Punkt {
             return self.require_sensitive_reader(flags);
         }
         let file = self.client(client_id)?;
-        let current = self.sensitive_flags_of(&file)?;
-        let wanted: Vec<&str> = flags.iter().map(|f| f.as_str()).collect();
-        if current
+        let sections = self.medical_sections(&file)?;
+        let wanted: Vec<String> = flags.iter().map(|f| f.as_str().to_string()).collect();
+        let held: std::collections::BTreeSet<String> = sections
             .iter()
-            .map(String::as_str)
-            .eq(wanted.iter().copied())
+            .flat_map(|s| s.flags.keys().cloned())
+            .collect();
+        let first_holds_all = sections
+            .first()
+            .is_some_and(|s| s.flags.keys().cloned().collect::<Vec<_>>() == wanted);
+        if held.iter().cloned().collect::<Vec<_>>() == wanted
+            && (wanted.is_empty() || first_holds_all)
         {
             return Ok(());
         }
-        let id = self.section_document(&file, access::SENSITIVE_FLAGS_SECTION)?;
+        // The day each kept flag was first recorded, whichever section held it.
+        let recorded: std::collections::BTreeMap<String, Option<IsoDate>> = sections
+            .iter()
+            .flat_map(|s| s.flags.iter().map(|(k, v)| (k.clone(), v.recorded_on)))
+            .collect();
+        let id = match sections.first() {
+            Some(s) => s.id.clone(),
+            None if flags.is_empty() => return Ok(()),
+            None => self.section_document(&file, access::SENSITIVE_FLAGS_SECTION)?,
+        };
         let today = IsoDate(self.today());
         let flags = flags.to_vec();
         self.edit_shared(
@@ -281,44 +318,62 @@ impl Punkt {
                         .entry(flag.as_str().to_string())
                         .or_insert(VulnerabilityRecord {
                             flag,
-                            recorded_on: Some(today),
+                            recorded_on: recorded
+                                .get(flag.as_str())
+                                .copied()
+                                .flatten()
+                                .or(Some(today)),
                             note: None,
                         });
                 }
                 Ok(Some(sensitive_index(s)))
             },
         )?;
+        for other in sections.iter().skip(1).filter(|s| !s.flags.is_empty()) {
+            self.edit_shared(
+                &other.id,
+                SECTION_KIND,
+                |s: &SectionFile| &s.kind,
+                |s| {
+                    s.flags.clear();
+                    Ok(Some(sensitive_index(s)))
+                },
+            )?;
+        }
         Ok(())
     }
 
     /// The sensitive flags of `file` this laptop holds (none when its role does not read the
-    /// medical section, or it has not received it), sorted.
+    /// medical section; those of the sections received when it does), sorted.
     pub(crate) fn sensitive_flags_of(&self, file: &ClientFile) -> Result<Vec<String>> {
         if !self.may_read_sensitive()? {
             return Ok(Vec::new());
         }
-        let Some((id, _)) = file
-            .sections
-            .iter()
-            .find(|(_, r)| r.section == access::SENSITIVE_FLAGS_SECTION)
-        else {
-            return Ok(Vec::new());
-        };
-        let stored = match self.store.load_document(id) {
-            Ok(s) => s,
-            Err(punkt_store::StoreError::NoDocument(_)) => return Ok(Vec::new()),
-            Err(e) => return Err(e.into()),
-        };
-        let doc = load_automerge(&stored)?;
-        let value: SectionFile = read_shared(&doc, SECTION_KIND, |s: &SectionFile| &s.kind)?;
-        Ok(value.flags.keys().cloned().collect())
+        let mut out = std::collections::BTreeSet::new();
+        for (id, r) in &file.sections {
+            if r.section != access::SENSITIVE_FLAGS_SECTION {
+                continue;
+            }
+            let stored = match self.store.load_document(id) {
+                Ok(s) => s,
+                Err(punkt_store::StoreError::NoDocument(_)) => continue,
+                Err(e) => return Err(e.into()),
+            };
+            let doc = load_automerge(&stored)?;
+            let value: SectionFile = read_shared(&doc, SECTION_KIND, |s: &SectionFile| &s.kind)?;
+            out.extend(value.flags.keys().cloned());
+        }
+        Ok(out.into_iter().collect())
     }
 
     /// Move sensitive flags still in client files (recorded before they went to the medical
-    /// section) into the section, on a laptop whose role reads it. Returns the files moved.
-    pub fn move_sensitive_flags(&mut self) -> Result<usize> {
+    /// section) into the section, at most `limit` files, on a laptop whose role reads it; run
+    /// after each sync, so the sections other laptops made are here first. A file that cannot
+    /// be moved now (its section not received yet) is left for the next time. Returns how many
+    /// were moved and how many are left.
+    pub fn move_sensitive_flags(&mut self, limit: usize) -> Result<(usize, usize)> {
         if !self.may_read_sensitive()? {
-            return Ok(0);
+            return Ok((0, 0));
         }
         let sensitive: Vec<&str> = Vulnerability::ALL
             .iter()
@@ -326,27 +381,35 @@ impl Punkt {
             .map(|v| v.as_str())
             .collect();
         let ids = self.store.clients_with_flags(&sensitive)?;
-        for id in &ids {
-            let file = self.client(id)?;
-            let mut flags: Vec<Vulnerability> = Vec::new();
-            for code in self.sensitive_flags_of(&file)? {
-                flags.extend(code.parse::<Vulnerability>().ok());
+        let mut moved = 0;
+        for id in ids.iter().take(limit) {
+            if self.move_one(id).is_ok() {
+                moved += 1;
             }
-            flags.extend(
-                file.vulnerabilities
-                    .values()
-                    .map(|v| v.flag)
-                    .filter(|f| f.is_sensitive()),
-            );
-            flags.sort();
-            flags.dedup();
-            self.set_sensitive_flags(id, &flags)?;
-            self.edit_client(id, |f, _| {
-                f.vulnerabilities.retain(|_, v| !v.flag.is_sensitive());
-                Ok(())
-            })?;
         }
-        Ok(ids.len())
+        Ok((moved, ids.len() - moved))
+    }
+
+    fn move_one(&mut self, id: &str) -> Result<()> {
+        let file = self.client(id)?;
+        let mut flags: Vec<Vulnerability> = Vec::new();
+        for code in self.sensitive_flags_of(&file)? {
+            flags.extend(code.parse::<Vulnerability>().ok());
+        }
+        flags.extend(
+            file.vulnerabilities
+                .values()
+                .map(|v| v.flag)
+                .filter(|f| f.is_sensitive()),
+        );
+        flags.sort();
+        flags.dedup();
+        self.set_sensitive_flags(id, &flags)?;
+        self.edit_client(id, |f, _| {
+            f.vulnerabilities.retain(|_, v| !v.flag.is_sensitive());
+            Ok(())
+        })?;
+        Ok(())
     }
 
     /// Read a section of client `client_id`, if this laptop's role may.
@@ -396,6 +459,7 @@ fn section_view(s: &SectionFile) -> SectionView {
 /// none, such as the psychological one).
 pub(crate) fn sensitive_index(s: &SectionFile) -> IndexRows {
     IndexRows::SensitiveFlags {
+        section_id: s.id.clone(),
         client_id: s.client_id.clone(),
         flags: s
             .flags

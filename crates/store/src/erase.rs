@@ -108,6 +108,14 @@ impl Store {
                 .query_map([id], |r| r.get(0))?
                 .collect::<rusqlite::Result<Vec<String>>>()?;
             delete_client_rows(&tx, id)?;
+            // The rows of other kinds of document: a medical section's flags (erased with the
+            // person's file, by either id), a group activity.
+            tx.prepare_cached(
+                "DELETE FROM client_sensitive_flags WHERE section_id = ?1 OR client_id = ?1",
+            )?
+            .execute([id])?;
+            tx.prepare_cached("DELETE FROM group_activities WHERE id = ?1")?
+                .execute([id])?;
             tx.prepare_cached("DELETE FROM merged_files WHERE id = ?1")?
                 .execute([id])?;
             tx.prepare_cached("DELETE FROM doc_changes WHERE doc_id = ?1")?

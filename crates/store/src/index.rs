@@ -132,8 +132,10 @@ pub type Vulnerabilities = HashMap<String, Vec<(String, Option<String>)>>;
 pub enum IndexRows {
     Client(Box<ClientIndex>),
     Activity(Box<ActivityRow>),
-    /// A restricted section's sensitive vulnerability flags (flag, day recorded) of a client.
+    /// A restricted section's sensitive vulnerability flags (flag, day recorded) of a client
+    /// (one person may have more than one such section, after a merge).
     SensitiveFlags {
+        section_id: String,
         client_id: String,
         flags: Vec<(String, Option<String>)>,
     },
@@ -150,25 +152,28 @@ pub(crate) fn replace_rows(tx: &Transaction<'_>, rows: &IndexRows) -> Result<()>
     match rows {
         IndexRows::Client(c) => replace_client_rows(tx, c),
         IndexRows::Activity(a) => replace_activity_row(tx, a),
-        IndexRows::SensitiveFlags { client_id, flags } => {
-            replace_sensitive_flags(tx, client_id, flags)
-        }
+        IndexRows::SensitiveFlags {
+            section_id,
+            client_id,
+            flags,
+        } => replace_sensitive_flags(tx, section_id, client_id, flags),
     }
 }
 
 fn replace_sensitive_flags(
     tx: &Transaction<'_>,
+    section_id: &str,
     client_id: &str,
     flags: &[(String, Option<String>)],
 ) -> Result<()> {
-    tx.prepare_cached("DELETE FROM client_sensitive_flags WHERE client_id = ?1")?
-        .execute([client_id])?;
+    tx.prepare_cached("DELETE FROM client_sensitive_flags WHERE section_id = ?1")?
+        .execute([section_id])?;
     let mut st = tx.prepare_cached(
-        "INSERT OR IGNORE INTO client_sensitive_flags(client_id, flag, recorded_on)
-         VALUES (?1, ?2, ?3)",
+        "INSERT OR IGNORE INTO client_sensitive_flags(section_id, client_id, flag, recorded_on)
+         VALUES (?1, ?2, ?3, ?4)",
     )?;
     for (flag, on) in flags {
-        st.execute(params![client_id, flag, on])?;
+        st.execute(params![section_id, client_id, flag, on])?;
     }
     Ok(())
 }
@@ -254,9 +259,6 @@ fn clear_client_rows(tx: &Transaction<'_>, id: &str) -> Result<Option<i64>> {
 /// Delete every index row of client `id` (a merged-away or erased file).
 pub(crate) fn delete_client_rows(tx: &Transaction<'_>, id: &str) -> Result<()> {
     clear_client_rows(tx, id)?;
-    // Kept apart from the client's rows (a section's, not the file's), gone with the person.
-    tx.prepare_cached("DELETE FROM client_sensitive_flags WHERE client_id = ?1")?
-        .execute([id])?;
     tx.prepare_cached("DELETE FROM clients WHERE id = ?1")?
         .execute([id])?;
     replace_search_keys(tx, id, &BTreeSet::new())
@@ -782,9 +784,11 @@ impl Store {
     /// role reads), with the day each was recorded when known.
     pub fn all_vulnerabilities(&self) -> Result<Vulnerabilities> {
         let mut out: Vulnerabilities = HashMap::new();
+        // A section of a file merged into another counts for the survivor.
         let mut stmt = self.conn.prepare_cached(
             "SELECT client_id, flag, recorded_on FROM client_vulnerabilities
-             UNION SELECT client_id, flag, recorded_on FROM client_sensitive_flags",
+             UNION SELECT coalesce(m.into_id, s.client_id), s.flag, s.recorded_on
+             FROM client_sensitive_flags s LEFT JOIN merged_files m ON m.id = s.client_id",
         )?;
         let mut rows = stmt.query([])?;
         while let Some(r) = rows.next()? {
@@ -924,7 +928,7 @@ impl Store {
             ("client_statuses", "SELECT * FROM client_statuses ORDER BY client_id, entry_id"),
             ("client_vulnerabilities", "SELECT * FROM client_vulnerabilities ORDER BY client_id, flag"),
             ("group_activities", "SELECT * FROM group_activities ORDER BY id"),
-            ("client_sensitive_flags", "SELECT * FROM client_sensitive_flags ORDER BY client_id, flag"),
+            ("client_sensitive_flags", "SELECT * FROM client_sensitive_flags ORDER BY section_id, flag"),
             ("matters", "SELECT * FROM matters ORDER BY client_id, id"),
             ("consultations", "SELECT * FROM consultations ORDER BY client_id, id"),
             ("consultation_services", "SELECT * FROM consultation_services ORDER BY client_id, consultation_id, service"),

@@ -125,11 +125,13 @@ const MIGRATIONS: &[&str] = &[
      ) WITHOUT ROWID;
      CREATE INDEX group_activities_date ON group_activities(date);
      CREATE TABLE client_sensitive_flags (
+        section_id  TEXT NOT NULL,
         client_id   TEXT NOT NULL,
         flag        TEXT NOT NULL,
         recorded_on TEXT,
-        PRIMARY KEY (client_id, flag)
+        PRIMARY KEY (section_id, flag)
      ) WITHOUT ROWID;
+     CREATE INDEX client_sensitive_flags_client ON client_sensitive_flags(client_id);
      INSERT OR REPLACE INTO meta(key, value) VALUES ('reindex_all', '1');",
 ];
 

@@ -22,6 +22,8 @@ function AddBasis({ c, onSaved }: { c: ClientView; onSaved: (v: ClientView) => v
     const input: ProcessingInput = { purpose: purpose ?? '', basis: basis ?? '', since: since.trim(), consent_id: basis === 'consent' ? consent : null };
     api.updateClient(c.id, { processing: [input] }).then((v) => {
       setError(null);
+      setConsent(null);
+      setSince(today());
       onSaved(v);
     }, setError);
   };

@@ -123,7 +123,13 @@ export function Reports() {
     age_bands: bands === 'custom' ? customBands.split(',').map((x) => Number(x.trim())) : BAND_PRESETS[bands],
     project,
   });
-  const run = () => api.report(from, to, options()).then((r) => (setReport(r), setError(null)), setError);
+  const run = () =>
+    api.report(from, to, options()).then((r) => {
+      setReport(r);
+      setError(null);
+      // A service the new report does not have would leave the table empty.
+      if (!r.rows.some((x) => x.service === service)) setService('all');
+    }, setError);
   const exportAs = (format: 'csv' | 'xlsx') =>
     api.exportReport(from, to, options(), format, internal ? 'internal' : 'external', i18n.language).then((f) => notify.ok(t(internal ? 'reports.exported' : 'reports.exported_suppressed', { path: f.path })), notify.error);
 

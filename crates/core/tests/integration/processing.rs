@@ -24,6 +24,7 @@ fn bases(
 fn each_purpose_has_a_basis_checked_against_the_consents() {
     let dir = tempfile::tempdir().unwrap();
     let mut p = store(dir.path());
+    p.set_author("Anna").unwrap();
     let id = client(
         &mut p,
         r#"{"given_names":"Taras","family_name":"Shevchenko","consents":[{"clause":"Klauzula 2026","language":"uk","given_on":"2026-11-02"}]}"#,
@@ -39,6 +40,11 @@ fn each_purpose_has_a_basis_checked_against_the_consents() {
     .unwrap();
     assert_eq!(v.processing.len(), 1);
     assert_eq!(v.processing[0].articles, "Art. 6(1)(f), 9(2)(f)");
+    assert_eq!(
+        v.processing[0].recorded_by.as_deref(),
+        Some("Anna"),
+        "who relied on it"
+    );
     assert!(v.processing[0].in_force);
 
     for (json, field, why) in [
