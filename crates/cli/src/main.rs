@@ -888,6 +888,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         },
         Command::Gdpr(c) => {
             let mut punkt = open(&dir)?;
+            let record = matches!(c, GdprCommand::Record { .. });
             match c {
                 GdprCommand::Controller {
                     legal_name,
@@ -902,12 +903,13 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     registry,
                     dpo,
                 })?),
-                GdprCommand::Record { lang, out } => {
-                    write_file(&out, punkt.processing_record(&lang)?.as_bytes())?;
-                    print(&serde_json::json!({ "out": out.display().to_string() }))
-                }
-                GdprCommand::Dpia { lang, out } => {
-                    write_file(&out, punkt.dpia_template(&lang)?.as_bytes())?;
+                GdprCommand::Record { lang, out } | GdprCommand::Dpia { lang, out } => {
+                    let html = if record {
+                        punkt.processing_record(&lang)?
+                    } else {
+                        punkt.dpia_template(&lang)?
+                    };
+                    write_file(&out, html.as_bytes())?;
                     print(&serde_json::json!({ "out": out.display().to_string() }))
                 }
             }

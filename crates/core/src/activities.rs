@@ -12,7 +12,7 @@ use punkt_model::vocab::{ActivityKind, PlaceKind};
 use punkt_model::{new_id, ModelError};
 use punkt_store::index::{ActivityRow, IndexRows};
 
-use crate::dto::{input_date, place_view, PlaceInput};
+use crate::dto::{input_date, PlaceInput};
 use crate::error::{CoreError, Result};
 use crate::Punkt;
 
@@ -137,22 +137,13 @@ impl ActivityInput {
     }
 }
 
+/// The activity as screens show it: its index row's fields, with the staff and note only the
+/// document holds.
 fn view(a: &GroupActivity) -> ActivityView {
     ActivityView {
-        id: a.id.clone(),
-        organisation: a.organisation.clone(),
-        kind: a.activity.to_string(),
-        date: a.date.to_string(),
-        place: place_view(&a.place),
-        project: a.project.clone(),
-        topic: a.topic.clone(),
-        participants: a.headcount.participants,
-        female: a.headcount.female,
-        male: a.headcount.male,
-        children: a.headcount.children,
-        duration_minutes: a.duration_minutes,
         staff: a.staff.clone(),
         note: a.note.clone(),
+        ..row_view(row_of(a))
     }
 }
 
@@ -181,7 +172,11 @@ fn row_view(r: ActivityRow) -> ActivityView {
 }
 
 fn index_row(a: &GroupActivity) -> IndexRows {
-    IndexRows::Activity(Box::new(ActivityRow {
+    IndexRows::Activity(Box::new(row_of(a)))
+}
+
+fn row_of(a: &GroupActivity) -> ActivityRow {
+    ActivityRow {
         id: a.id.clone(),
         organisation: a.organisation.clone(),
         kind: a.activity.to_string(),
@@ -196,7 +191,7 @@ fn index_row(a: &GroupActivity) -> IndexRows {
         children: a.headcount.children,
         duration_minutes: a.duration_minutes,
         removed: a.removed,
-    }))
+    }
 }
 
 fn read(doc: &automerge::AutoCommit) -> std::result::Result<GroupActivity, ModelError> {
