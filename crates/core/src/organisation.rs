@@ -249,7 +249,7 @@ impl Punkt {
 
     /// Change the settings document (made on first use), a coordinator's or a laptop's used
     /// alone.
-    fn change_settings(
+    pub(crate) fn change_settings(
         &mut self,
         change: impl FnOnce(&mut OrgSettings),
     ) -> Result<OrgSettingsView> {

@@ -224,7 +224,24 @@ pub fn anonymised_copy(file: &ClientFile, id: String, now: &str) -> ClientFile {
 const META_PENDING: &str = "retention_pending";
 
 impl Punkt {
+    /// The organisation's rule: the shared settings' (since issue 14), else the one an older
+    /// release kept on this laptop.
     pub fn retention_rule(&self) -> Result<Option<RetentionRule>> {
+        if let Some(r) = self.org_settings()?.retention {
+            let action = match r.action.as_str() {
+                "erase" => RetentionAction::Erase,
+                "anonymise" => RetentionAction::Anonymise,
+                other => {
+                    return Err(CoreError::Invalid(format!(
+                        "damaged retention rule: action '{other}'"
+                    )))
+                }
+            };
+            return Ok(Some(RetentionRule {
+                closed_years: u32::try_from(r.closed_years).unwrap_or(u32::MAX),
+                action,
+            }));
+        }
         self.store
             .meta_value(META_RULE)?
             .map(|s| {
@@ -234,22 +251,30 @@ impl Punkt {
             .transpose()
     }
 
-    /// Set (or with `None` remove) this organisation's rule. A coordinator's decision: a
-    /// laptop with another role is refused.
+    /// Set (or with `None` remove) this organisation's rule, in the shared settings every
+    /// laptop of the organisation follows. A coordinator's decision (or a laptop's used
+    /// alone): another role is refused.
     pub fn set_retention_rule(&mut self, rule: Option<RetentionRule>) -> Result<()> {
         self.require_coordinator("set the retention rule")?;
-        match rule {
-            Some(r) => {
-                if r.closed_years == 0 || r.closed_years > MAX_YEARS {
-                    return Err(CoreError::Invalid(format!(
-                        "a retention period is 1 to {MAX_YEARS} years"
-                    )));
-                }
-                let json = serde_json::to_string(&r).expect("a rule serialises");
-                self.store.set_meta(META_RULE, &json)?;
+        if let Some(r) = &rule {
+            if r.closed_years == 0 || r.closed_years > MAX_YEARS {
+                return Err(CoreError::Invalid(format!(
+                    "a retention period is 1 to {MAX_YEARS} years"
+                )));
             }
-            None => self.store.delete_meta(META_RULE)?,
         }
+        let shared = rule.map(|r| punkt_model::organisation::Retention {
+            closed_years: u64::from(r.closed_years),
+            action: match r.action {
+                RetentionAction::Erase => "erase",
+                RetentionAction::Anonymise => "anonymise",
+            }
+            .to_string(),
+        });
+        self.change_settings(|s| s.retention = shared)?;
+        // The laptop's own copy an older release kept would otherwise come back when the
+        // shared rule is removed.
+        self.store.delete_meta(META_RULE)?;
         Ok(())
     }
 

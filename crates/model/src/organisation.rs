@@ -44,8 +44,19 @@ pub struct OrgSettings {
     /// and the information given to people say.
     #[autosurgeon(missing = "Default::default")]
     pub controller: Controller,
+    /// The retention rule (GDPR Art. 5(1)(e)): files closed for `closed_years` are erased or
+    /// anonymised. Shared, so every laptop's Art. 15 and Art. 30 documents state it.
+    #[autosurgeon(missing = "none")]
+    pub retention: Option<Retention>,
     #[autosurgeon(missing = "Default::default")]
     pub updated_at: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate)]
+pub struct Retention {
+    pub closed_years: u64,
+    /// `erase` or `anonymise`.
+    pub action: String,
 }
 
 /// The controller's identity and contacts. Each field is a plain value (not a nested map), so
@@ -91,6 +102,7 @@ impl OrgSettings {
             organisation: organisation.to_string(),
             projects: BTreeMap::new(),
             controller: Controller::default(),
+            retention: None,
             updated_at: now,
         }
     }

@@ -153,6 +153,29 @@ fn projects_and_activities_reach_the_organisation_and_only_a_coordinator_changes
         ["AMIF-26"],
         "the server kept the settings as they were"
     );
+
+    // The retention rule is the organisation's: set on the coordinator's laptop, every laptop
+    // of the organisation tells people the same period.
+    use punkt_core::retention::{RetentionAction, RetentionRule};
+    marek
+        .punkt
+        .store()
+        .set_meta("sync_enrolment", &enrolment)
+        .unwrap();
+    let rule = RetentionRule {
+        closed_years: 6,
+        action: RetentionAction::Anonymise,
+    };
+    anna.punkt.set_retention_rule(Some(rule)).unwrap();
+    anna.sync(&server);
+    marek.sync(&server);
+    assert_eq!(marek.punkt.retention_rule().unwrap(), Some(rule));
+    let doc = marek.punkt.access_document(&person, "en").unwrap();
+    assert!(doc.contains("for 6 years are anonymised"), "{doc}");
+    assert_eq!(
+        marek.punkt.set_retention_rule(None).unwrap_err().code(),
+        "forbidden"
+    );
 }
 
 /// Sensitive flags travel in the medical section: a lawyer's laptop records one, the other
