@@ -115,6 +115,8 @@ fn generate() -> String {
         activities::ActivityInput,
         activities::ActivityView,
         processing::ProcessingInput,
+        visit::VisitInput,
+        visit::VisitRecorded,
         processing::ProcessingView,
         sync::SyncStatus,
         sync::Enrolment,

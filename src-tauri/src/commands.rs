@@ -279,6 +279,15 @@ pub async fn intake(desk: State<'_, Desk>, input: ClientInput) -> UiResult<Intak
     })
 }
 
+/// One person of a visit to a guarded centre, in one write (`punkt_core::visit`).
+#[tauri::command]
+pub async fn record_visit(
+    desk: State<'_, Desk>,
+    input: punkt_core::visit::VisitInput,
+) -> UiResult<punkt_core::visit::VisitRecorded> {
+    desk.with(|p| Ok(p.record_visit(input)?))
+}
+
 #[tauri::command]
 pub async fn update_client(
     desk: State<'_, Desk>,

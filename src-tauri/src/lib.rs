@@ -47,6 +47,7 @@ punkt_commands!(
     likely_same_as,
     compute_deadline,
     intake,
+    record_visit,
     update_client,
     add_consultation,
     add_deadline,

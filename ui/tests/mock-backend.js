@@ -464,6 +464,26 @@
       file.deadlines.sort((a, b) => a.due.localeCompare(b.due) || a.id.localeCompare(b.id));
       return { id: deadline.id, client_id: id, ...due };
     },
+    // One person of a visit, as crates/core/src/visit.rs: checked whole first, then one write.
+    record_visit: ({ input }) => {
+      if (input.deadline) {
+        if (scenario.failDeadlineOnce && !state.deadlineFailed) {
+          state.deadlineFailed = true;
+          throw err('io', 'disk full');
+        }
+        computeDeadline(input.deadline);
+      }
+      if (!CENTRES.includes(input.centre)) throw invalidField('place.centre', `'${input.centre}' is not a known guarded centre`);
+      let id = input.client_id;
+      let likely_same = [];
+      if (!id) {
+        ({ id, likely_same } = handlers.intake({ input: { ...input.person, legal_status: [{ status: 'detained', from: input.date, centre: input.centre }] } }));
+      }
+      const consultation_id = `k${nextId++}`;
+      state.clients[id].consultations.push({ id: consultation_id, organisation: 'Fundacja', staff: null, matter_id: null, language: null, duration_minutes: null, interpreter: false, project: null, date: input.date, place: { kind: 'centre', centre: input.centre }, services: input.services, note: input.note });
+      const deadline = input.deadline ? handlers.add_deadline({ id, input: input.deadline }) : null;
+      return { client_id: id, consultation_id, deadline, likely_same };
+    },
     set_deadline_done: () => null,
     duplicates: () => (state.merged ? [] : [{ a: summary(state.clients.c1), b: summary(state.clients.c2), score: 0.85, reasons: ['similar_names', 'birth_date'] }]),
     access_request: ({ lang }) => [{ path: `/home/test/Downloads/punkt-access.json`, bytes: 10 }, { path: `/home/test/Downloads/punkt-access-${lang}.html`, bytes: 10 }],

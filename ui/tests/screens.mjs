@@ -837,7 +837,7 @@ test('visit mode: a deadline the court named goes with its day and note only', a
   await shot('visit-custom-date');
   await page.getByTestId('visit-add').click();
   await page.getByTestId('visit-seen').getByText('Taras Shevchenko').waitFor();
-  const input = (await calls(page, 'add_deadline'))[0].args.input;
+  const input = (await calls(page, 'record_visit'))[0].args.input.deadline;
   assert(input.due === '2026-11-27' && input.days === null && input.first_notice === false && input.note === 'Uzupełnienie braków skargi (wezwanie WSA)', `sent ${JSON.stringify(input)}`);
 });
 
@@ -853,9 +853,11 @@ test('visit mode: a visit in progress comes back after the app was closed', asyn
   await shot('visit');
   await page.getByTestId('visit-add').click();
   await page.getByTestId('visit-seen').getByText('Ali Hassan').waitFor();
-  const consultation = await calls(page, 'add_consultation');
-  assert(consultation[0].args.input.place.centre === 'Przemyśl', 'consultation not at the centre');
-  assert((await calls(page, 'intake')).length === 1, 'the person was taken in more than once');
+  const sent = (await calls(page, 'record_visit'))[0].args.input;
+  assert(sent.centre === 'Przemyśl' && sent.person.family_name === 'Hassan' && sent.client_id === null, `sent ${JSON.stringify(sent)}`);
+  assert((await calls(page, 'record_visit')).length === 1, 'the person was recorded more than once');
+  const hassan = await page.evaluate(() => Object.values(window.__PUNKT_STATE__.clients).filter((c) => c.person.family_name === 'Hassan'));
+  assert(hassan.length === 1 && hassan[0].consultations[0].place.centre === 'Przemyśl', 'consultation not at the centre');
 });
 
 test('visit mode: a retry after a failed save does not take the person in twice', async ({ open, page }) => {
@@ -866,9 +868,10 @@ test('visit mode: a retry after a failed save does not take the person in twice'
   await page.getByTestId('error').waitFor();
   await page.getByTestId('visit-add').click();
   await page.getByTestId('visit-seen').getByText('Amir Karimi').waitFor();
-  assert((await calls(page, 'intake')).length === 1, 'the person was taken in twice');
-  assert((await calls(page, 'add_deadline')).length === 2, 'the deadline was not retried');
-  assert((await calls(page, 'add_consultation')).length === 1, 'the consultation was saved twice');
+  assert((await calls(page, 'record_visit')).length === 2, 'not retried');
+  const amir = await page.evaluate(() => Object.values(window.__PUNKT_STATE__.clients).filter((c) => c.person.family_name === 'Karimi'));
+  assert(amir.length === 1, 'the person was taken in twice');
+  assert(amir[0].consultations.length === 1 && amir[0].deadlines.length === 1, 'the consultation or deadline was saved twice');
 });
 
 test('duplicates: pairs with translated reasons, a merge asks first', async ({ open, page, shot }) => {

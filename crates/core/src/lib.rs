@@ -40,6 +40,7 @@ pub mod search;
 pub mod sections;
 pub mod sync;
 pub mod team;
+pub mod visit;
 pub mod vocabulary;
 
 use std::path::Path;
@@ -711,23 +712,8 @@ impl Punkt {
         client_id: &str,
         request: DeadlineRequest,
     ) -> Result<RecordedDeadline> {
-        let due = self.compute_deadline(&request)?;
+        let (deadline, due) = self.deadline_of(&request)?;
         let id = new_id();
-        let from: IsoDate = due.from.parse()?;
-        let deadline = Deadline {
-            rule: request.rule.clone(),
-            from,
-            uncertain: due.uncertain,
-            due: due.due_date,
-            due_time: due.due_time.clone(),
-            from_time: due.from_time.clone(),
-            from_latest: request.start_latest,
-            due_latest: due.latest.as_ref().and_then(|l| l.due.parse().ok()),
-            rules_version: Some(due.rules_version.clone()),
-            matter_id: request.matter_id.clone(),
-            note: request.note.clone(),
-            done: false,
-        };
         let key = id.clone();
         self.edit_client(client_id, move |file, _| {
             if let Some(m) = &deadline.matter_id {
@@ -743,6 +729,27 @@ impl Punkt {
             client_id: client_id.to_string(),
             due,
         })
+    }
+
+    /// A deadline as recorded, and its due date: counted now, kept as counted.
+    pub(crate) fn deadline_of(&self, request: &DeadlineRequest) -> Result<(Deadline, DueDate)> {
+        let due = self.compute_deadline(request)?;
+        let from: IsoDate = due.from.parse()?;
+        let deadline = Deadline {
+            rule: request.rule.clone(),
+            from,
+            uncertain: due.uncertain,
+            due: due.due_date,
+            due_time: due.due_time.clone(),
+            from_time: due.from_time.clone(),
+            from_latest: request.start_latest,
+            due_latest: due.latest.as_ref().and_then(|l| l.due.parse().ok()),
+            rules_version: Some(due.rules_version.clone()),
+            matter_id: request.matter_id.clone(),
+            note: request.note.clone(),
+            done: false,
+        };
+        Ok((deadline, due))
     }
 
     /// Mark a deadline as met (or reopen it).

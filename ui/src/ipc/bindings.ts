@@ -808,6 +808,31 @@ basis: string, since: string,
  */
 consent_id?: string | null, ended_on?: string | null, recorded_by?: string | null, note?: string | null, };
 
+export type VisitInput = { 
+/**
+ * The guarded centre.
+ */
+centre: string, 
+/**
+ * The day of the visit.
+ */
+date: string, 
+/**
+ * A person already on file; otherwise `person` is taken in, detained at the centre
+ * since the visit's day.
+ */
+client_id?: string | null, person?: ClientInput | null, services: Array<string>, note: string, 
+/**
+ * From a decision or letter the person shows.
+ */
+deadline?: DeadlineInput | null, };
+
+export type VisitRecorded = { client_id: string, consultation_id: string, deadline: RecordedDeadline | null, 
+/**
+ * For a person taken in: files that may be the same person.
+ */
+likely_same: Array<ClientSummary>, };
+
 export type ProcessingView = { id: string, purpose: string, basis: string, 
 /**
  * The GDPR articles it rests on ("Art. 6(1)(f), 9(2)(f)").

@@ -10,7 +10,7 @@ import type {
   SyncSummary, UiError, Vocabulary, ErasurePlan, ErasureReport, SectionView, SectionNoteInput, ReferralView, ReferralInput,
   ConsortiumKey, TallyReceipt, ConsortiumCount, RetentionRule, RetentionReport, FileAudit, AuditEntry,
   Team, EnrolCode, HeldErasure, KeysWaiting, RuleBookVersion, ReportOptions, Disclosure, OrgSettingsView, ProjectInput, ControllerInput,
-  ActivityInput, ActivityView,
+  ActivityInput, ActivityView, VisitInput, VisitRecorded,
 } from './bindings';
 import type { JsonValue } from './json';
 
@@ -82,6 +82,9 @@ export const api = {
   computeDeadline: (input: DeadlineInput) => command<DueDate>("compute_deadline", { input }),
 
   intake: (input: ClientInput) => command<Intake>("intake", { input }),
+  /** One person of a visit to a guarded centre: taken in (or found), the consultation and a
+   * deadline, in one write. */
+  recordVisit: (input: VisitInput) => command<VisitRecorded>("record_visit", { input }),
   updateClient: (id: string, input: ClientInput) => command<ClientView>("update_client", { id, input }),
   addConsultation: (id: string, input: ConsultationInput) => command<string>("add_consultation", { id, input }),
   addDeadline: (id: string, input: DeadlineInput) => command<RecordedDeadline>("add_deadline", { id, input }),

@@ -18,8 +18,6 @@ type Current = {
   note: string;
   withDeadline: boolean;
   deadline: DeadlineInput;
-  /** The consultation is saved (a retry after a failed deadline must not save it twice). */
-  consultationSaved?: boolean;
 };
 
 type VisitDraft = {
@@ -85,33 +83,25 @@ export function Visit() {
   const c = v.current;
   const setC = (patch: Partial<Current>) => update({ ...v, current: { ...c, ...patch } });
 
+  // One call records the person: taken in (or found), the consultation and the deadline, in
+  // one write. A refused call writes nothing, so trying again cannot double anything.
   const addPerson = async () => {
     setBusy(true);
     setError(null);
     try {
-      let id: string;
-      let name: string;
-      let cur = c;
-      if (c.mode === 'found' && c.found) {
-        ({ id, name } = c.found);
-      } else {
-        const r = await api.intake({ ...personInput(c.person), legal_status: [{ status: 'detained', from: v.date, centre: v.centre }] });
-        id = r.id;
-        name = [c.person.given, c.person.family].filter(Boolean).join(' ') || c.person.original;
-        // From here the person exists: a retry after a failed consultation or deadline must
-        // not take them in twice.
-        cur = { ...cur, mode: 'found' as const, found: { id, name } };
-        update({ ...v, current: cur });
-        flush();
-      }
-      if (!cur.consultationSaved) {
-        await api.addConsultation(id, { date: v.date, place: { kind: 'centre', centre: v.centre }, services: c.services, interpreter: false, note: c.note });
-        cur = { ...cur, consultationSaved: true };
-        update({ ...v, current: cur });
-        flush();
-      }
-      if (c.withDeadline && c.deadline.rule) await api.addDeadline(id, deadlineInput(c.deadline, vocab.deadline_rules.find((r) => r.id === c.deadline.rule)));
-      const next = { ...v, current: freshCurrent(), seen: [...v.seen, { id, name }] };
+      const found = c.mode === 'found' ? c.found : null;
+      const rule = vocab.deadline_rules.find((r) => r.id === c.deadline.rule);
+      const r = await api.recordVisit({
+        centre: v.centre,
+        date: v.date,
+        client_id: found?.id ?? null,
+        person: found ? null : personInput(c.person),
+        services: c.services,
+        note: c.note,
+        deadline: c.withDeadline && c.deadline.rule ? deadlineInput(c.deadline, rule) : null,
+      });
+      const name = found?.name ?? ([c.person.given, c.person.family].filter(Boolean).join(' ') || c.person.original);
+      const next = { ...v, current: freshCurrent(), seen: [...v.seen, { id: r.client_id, name }] };
       update(next);
       await api.saveDraft(DRAFT, next as unknown as JsonValue);
       notify.ok(t('visit.saved_person', { name }));

@@ -12,3 +12,4 @@ mod retention;
 mod search;
 mod sensitive;
 mod store_integrity;
+mod visit;
