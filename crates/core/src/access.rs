@@ -446,19 +446,7 @@ impl Punkt {
             l.doc("recipients"),
             l.doc("recipients_processor")
         ));
-        let retention = match a.retention {
-            Some(r) => l
-                .doc("retention_rule")
-                .replace("{{years}}", &r.closed_years.to_string())
-                .replace(
-                    "{{action}}",
-                    &l.doc(match r.action {
-                        crate::retention::RetentionAction::Erase => "retention_erase",
-                        crate::retention::RetentionAction::Anonymise => "retention_anonymise",
-                    }),
-                ),
-            None => l.doc("retention_none"),
-        };
+        let retention = escape(&crate::retention::described(a.retention, &l.0, "document"));
         out.push_str(&format!(
             "<h3>{}</h3>\n<p>{retention}</p>\n",
             l.doc("retention")

@@ -8,7 +8,6 @@ use punkt_model::vocab::ProcessingPurpose;
 use crate::access::escape;
 use crate::error::Result;
 use crate::labels::Labels;
-use crate::retention::{RetentionAction, RetentionRule};
 use crate::Punkt;
 
 /// The security measures Punkt itself takes (Art. 32), named in the record.
@@ -86,25 +85,6 @@ impl Doc {
     }
 }
 
-fn retention_text(d: &Doc, rule: Option<RetentionRule>) -> String {
-    match rule {
-        Some(r) => d
-            .t("record", "retention_rule")
-            .replace("{{years}}", &r.closed_years.to_string())
-            .replace(
-                "{{action}}",
-                &d.t(
-                    "record",
-                    match r.action {
-                        RetentionAction::Erase => "retention_erase",
-                        RetentionAction::Anonymise => "retention_anonymise",
-                    },
-                ),
-            ),
-        None => d.t("record", "retention_none"),
-    }
-}
-
 impl Punkt {
     /// The record of processing activities (GDPR Art. 30(1)) in `lang`, from the
     /// organisation's settings and retention rule.
@@ -146,7 +126,7 @@ impl Punkt {
 
         let title = d.t("record", "activities");
         d.h2(&title);
-        let retention = retention_text(&d, rule);
+        let retention = escape(&crate::retention::described(rule, &d.l, "record"));
         for purpose in ProcessingPurpose::ALL {
             let p = purpose.as_str();
             let name = escape(&d.l.vocab("processing_purpose", p));

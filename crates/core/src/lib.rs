@@ -413,10 +413,8 @@ impl Punkt {
             if !view.sensitive_visible {
                 // Flags an older release wrote into the file, until a reader's laptop moves
                 // them: not shown to a role that may not see them.
-                view.vulnerabilities.retain(|v| {
-                    v.parse::<punkt_model::vocab::Vulnerability>()
-                        .is_ok_and(|v| !v.is_sensitive())
-                });
+                view.vulnerabilities
+                    .retain(|v| punkt_model::vocab::Vulnerability::is_ordinary_code(v));
             }
             view.vulnerabilities.extend(self.sensitive_flags_of(&file)?);
             view.vulnerabilities.sort();

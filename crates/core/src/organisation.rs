@@ -231,7 +231,8 @@ impl Punkt {
         self.change_settings(|s| s.controller = controller)
     }
 
-    fn may_change_settings(&self) -> Result<bool> {
+    /// A coordinator's laptop, or one with no role (used alone): the organisation's decisions.
+    pub(crate) fn may_change_settings(&self) -> Result<bool> {
         Ok(matches!(
             self.role()?.as_deref(),
             None | Some(access::COORDINATOR)

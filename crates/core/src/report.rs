@@ -850,10 +850,7 @@ impl Punkt {
         if !sensitive_counted {
             // Flags an older release wrote into files, until a reader's laptop moves them.
             for flags in vulnerabilities.values_mut() {
-                flags.retain(|(f, _)| {
-                    f.parse::<punkt_model::vocab::Vulnerability>()
-                        .is_ok_and(|v| !v.is_sensitive())
-                });
+                flags.retain(|(f, _)| punkt_model::vocab::Vulnerability::is_ordinary_code(f));
             }
         }
         let activities = self.store.activities(&from_text, &to_text)?;

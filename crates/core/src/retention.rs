@@ -219,6 +219,32 @@ pub fn anonymised_copy(file: &ClientFile, id: String, now: &str) -> ClientFile {
     a
 }
 
+/// How a document states `rule` in the reader's language, from the `retention_*` labels of
+/// `section` (`document`: the access document; `record`: the record of processing). Not
+/// escaped.
+pub(crate) fn described(
+    rule: Option<RetentionRule>,
+    l: &crate::labels::Labels,
+    section: &str,
+) -> String {
+    match rule {
+        Some(r) => l
+            .text(section, "retention_rule")
+            .replace("{{years}}", &r.closed_years.to_string())
+            .replace(
+                "{{action}}",
+                &l.text(
+                    section,
+                    match r.action {
+                        RetentionAction::Erase => "retention_erase",
+                        RetentionAction::Anonymise => "retention_anonymise",
+                    },
+                ),
+            ),
+        None => l.text(section, "retention_none"),
+    }
+}
+
 /// Originals whose anonymised copies are written but which are not erased yet (a run stopped
 /// between its two transactions): the next run erases them first, and copies them no more.
 const META_PENDING: &str = "retention_pending";
@@ -299,12 +325,13 @@ impl Punkt {
     }
 
     fn require_coordinator(&self, what: &str) -> Result<()> {
-        match self.role()? {
-            Some(r) if r != "coordinator" => Err(CoreError::Forbidden(format!(
-                "only a coordinator may {what} (this laptop's role is {r})"
-            ))),
-            _ => Ok(()),
+        if self.may_change_settings()? {
+            return Ok(());
         }
+        Err(CoreError::Forbidden(format!(
+            "only a coordinator may {what} (this laptop's role is {})",
+            self.role()?.unwrap_or_default()
+        )))
     }
 
     /// Run the retention rule: with `apply` false, only say what it would do. Applying erases

@@ -246,9 +246,9 @@ impl Punkt {
         )))
     }
 
-    /// The medical sections `file` lists (after a merge, more than one), each loaded: all or
-    /// `NotReceived` for the first not on this laptop yet.
-    fn medical_sections(&self, file: &ClientFile) -> Result<Vec<SectionFile>> {
+    /// The medical sections `file` lists (after a merge, more than one), each loaded. One not
+    /// on this laptop yet is `NotReceived`, or left out when `skip_missing`.
+    fn medical_sections(&self, file: &ClientFile, skip_missing: bool) -> Result<Vec<SectionFile>> {
         let mut out = Vec::new();
         for (id, r) in &file.sections {
             if r.section != access::SENSITIVE_FLAGS_SECTION {
@@ -256,6 +256,7 @@ impl Punkt {
             }
             let stored = match self.store.load_document(id) {
                 Ok(s) => s,
+                Err(punkt_store::StoreError::NoDocument(_)) if skip_missing => continue,
                 Err(punkt_store::StoreError::NoDocument(_)) => {
                     return Err(CoreError::NotReceived(id.clone()))
                 }
@@ -280,18 +281,20 @@ impl Punkt {
             return self.require_sensitive_reader(flags);
         }
         let file = self.client(client_id)?;
-        let sections = self.medical_sections(&file)?;
-        let wanted: Vec<String> = flags.iter().map(|f| f.as_str().to_string()).collect();
-        let held: std::collections::BTreeSet<String> = sections
-            .iter()
-            .flat_map(|s| s.flags.keys().cloned())
-            .collect();
-        let first_holds_all = sections
-            .first()
-            .is_some_and(|s| s.flags.keys().cloned().collect::<Vec<_>>() == wanted);
-        if held.iter().cloned().collect::<Vec<_>>() == wanted
-            && (wanted.is_empty() || first_holds_all)
-        {
+        let sections = self.medical_sections(&file, false)?;
+        // Already so: the first section holds exactly these, the others none.
+        let wanted: std::collections::BTreeSet<&str> = flags.iter().map(|f| f.as_str()).collect();
+        let holds = |s: &SectionFile| {
+            s.flags
+                .keys()
+                .map(String::as_str)
+                .eq(wanted.iter().copied())
+        };
+        let (first, others) = match sections.split_first() {
+            Some((first, others)) => (holds(first), others),
+            None => (flags.is_empty(), &[][..]),
+        };
+        if first && others.iter().all(|s| s.flags.is_empty()) {
             return Ok(());
         }
         // The day each kept flag was first recorded, whichever section held it.
@@ -349,21 +352,14 @@ impl Punkt {
         if !self.may_read_sensitive()? {
             return Ok(Vec::new());
         }
-        let mut out = std::collections::BTreeSet::new();
-        for (id, r) in &file.sections {
-            if r.section != access::SENSITIVE_FLAGS_SECTION {
-                continue;
-            }
-            let stored = match self.store.load_document(id) {
-                Ok(s) => s,
-                Err(punkt_store::StoreError::NoDocument(_)) => continue,
-                Err(e) => return Err(e.into()),
-            };
-            let doc = load_automerge(&stored)?;
-            let value: SectionFile = read_shared(&doc, SECTION_KIND, |s: &SectionFile| &s.kind)?;
-            out.extend(value.flags.keys().cloned());
-        }
-        Ok(out.into_iter().collect())
+        let mut out: Vec<String> = self
+            .medical_sections(file, true)?
+            .into_iter()
+            .flat_map(|s| s.flags.into_keys())
+            .collect();
+        out.sort();
+        out.dedup();
+        Ok(out)
     }
 
     /// Move sensitive flags still in client files (recorded before they went to the medical

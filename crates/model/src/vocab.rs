@@ -262,6 +262,13 @@ impl Vulnerability {
                 | Vulnerability::Pregnancy
         )
     }
+
+    /// Whether `code` names a vulnerability that is not sensitive: what a role that does not
+    /// read the medical section may see.
+    pub fn is_ordinary_code(code: &str) -> bool {
+        code.parse::<Vulnerability>()
+            .is_ok_and(|v| !v.is_sensitive())
+    }
 }
 
 vocabulary!(
