@@ -24,7 +24,9 @@ use punkt_core::report::{Disclosure, Report, ReportFormat, ReportOptions};
 use punkt_core::retention::{RetentionReport, RetentionRule};
 use punkt_core::search::SearchHit;
 use punkt_core::sections::{SectionNoteInput, SectionView};
-use punkt_core::sync::{Enrolment, ImportSummary, SyncProgress, SyncStatus, SyncSummary};
+use punkt_core::sync::{
+    Enrolment, ImportSummary, SyncProgress, SyncStatus, SyncSummary, Transport,
+};
 use punkt_core::vocabulary::Vocabulary;
 use punkt_core::{ClientInput, ClientView, ConsultationInput, RecordedDeadline};
 use punkt_model::deadlines::DueDate;
@@ -456,21 +458,17 @@ pub async fn respond_referral(
 
 // ---- consortium, retention, audit ----------------------------------------------------------
 
-/// Run `f` with a transport to the enrolled server, off the async workers (it waits on the
-/// network).
+/// Run `f` with a transport to the enrolled server, off the async workers and on a second
+/// connection to the store, so the session is not held while it waits on the network
+/// ([`Desk::online`]).
 async fn with_server<T: Send + 'static>(
     desk: &State<'_, Desk>,
-    f: impl FnOnce(&mut punkt_core::Punkt, &mut punkt_core::sync::HttpTransport) -> UiResult<T>
-        + Send
-        + 'static,
+    f: impl FnOnce(&mut punkt_core::Punkt, &mut dyn Transport) -> punkt_core::Result<T> + Send + 'static,
 ) -> UiResult<T> {
     let desk = desk.inner().clone();
     tauri::async_runtime::spawn_blocking(move || {
         let ca = std::env::var_os("PUNKT_CA_CERT").map(PathBuf::from);
-        desk.with(|p| {
-            let mut t = p.transport(ca.as_deref())?;
-            f(p, &mut t)
-        })
+        desk.online(|p| p.transport(ca.as_deref()), f)
     })
     .await
     .map_err(|e| UiError::new("sync_failed", e.to_string()))?
@@ -509,10 +507,7 @@ pub async fn send_consortium_tally(
     from: String,
     to: String,
 ) -> UiResult<Vec<TallyReceipt>> {
-    with_server(&desk, move |p, t| {
-        Ok(p.send_consortium_tally(t, &from, &to)?)
-    })
-    .await
+    with_server(&desk, move |p, t| p.send_consortium_tally(t, &from, &to)).await
 }
 
 #[tauri::command]
@@ -521,7 +516,7 @@ pub async fn consortium_count(
     from: String,
     to: String,
 ) -> UiResult<ConsortiumCount> {
-    with_server(&desk, move |p, t| Ok(p.consortium_count(t, &from, &to)?)).await
+    with_server(&desk, move |p, t| p.consortium_count(t, &from, &to)).await
 }
 
 #[tauri::command]
@@ -551,46 +546,43 @@ pub async fn file_audit(desk: State<'_, Desk>, id: String) -> UiResult<FileAudit
     if !enrolled {
         return desk.with(|p| Ok(p.file_audit(None, &id)?));
     }
-    with_server(&desk, move |p, t| Ok(p.file_audit(Some(t), &id)?)).await
+    with_server(&desk, move |p, t| p.file_audit(Some(t), &id)).await
 }
 
 /// The organisation's audit log on the server (coordinators).
 #[tauri::command]
 pub async fn server_audit(desk: State<'_, Desk>) -> UiResult<Vec<AuditEntry>> {
-    with_server(&desk, move |p, t| {
-        Ok(p.server_audit(t, &[], AUDIT_LIMIT)?)
-    })
-    .await
+    with_server(&desk, move |p, t| p.server_audit(t, &[], AUDIT_LIMIT)).await
 }
 
 /// The organisation's people and laptops (coordinators).
 #[tauri::command]
 pub async fn team(desk: State<'_, Desk>) -> UiResult<Team> {
-    with_server(&desk, move |p, t| Ok(p.team(t)?)).await
+    with_server(&desk, move |p, t| p.team(t)).await
 }
 
 /// Approve or decline what another coordinator asked for (coordinators).
 #[tauri::command]
 pub async fn approve(desk: State<'_, Desk>, id: String, approve: bool) -> UiResult<Team> {
-    with_server(&desk, move |p, t| Ok(p.approve(t, &id, approve)?)).await
+    with_server(&desk, move |p, t| p.approve(t, &id, approve)).await
 }
 
 /// The erasures the server can still undo (coordinators).
 #[tauri::command]
 pub async fn held_erasures(desk: State<'_, Desk>) -> UiResult<Vec<HeldErasure>> {
-    with_server(&desk, move |p, t| Ok(p.held_erasures(t)?)).await
+    with_server(&desk, move |p, t| p.held_erasures(t)).await
 }
 
 /// Undo one erasure within its grace period (coordinators); the erasures left.
 #[tauri::command]
 pub async fn undo_erasure(desk: State<'_, Desk>, batch: String) -> UiResult<Vec<HeldErasure>> {
-    with_server(&desk, move |p, t| Ok(p.undo_erasure(t, &batch)?)).await
+    with_server(&desk, move |p, t| p.undo_erasure(t, &batch)).await
 }
 
 /// Revoke one of the organisation's laptops (coordinators).
 #[tauri::command]
 pub async fn revoke_device(desk: State<'_, Desk>, device_id: String) -> UiResult<Team> {
-    with_server(&desk, move |p, t| Ok(p.revoke_device(t, &device_id)?)).await
+    with_server(&desk, move |p, t| p.revoke_device(t, &device_id)).await
 }
 
 /// Publish a rule book of deadlines (the JSON file's text) for the consortium (coordinators):
@@ -600,13 +592,13 @@ pub async fn publish_rule_book(
     desk: State<'_, Desk>,
     book: String,
 ) -> UiResult<punkt_model::deadlines::RuleBookVersion> {
-    with_server(&desk, move |p, t| Ok(p.publish_rule_book(t, &book)?)).await
+    with_server(&desk, move |p, t| p.publish_rule_book(t, &book)).await
 }
 
 /// This laptop's check code and the organisation's laptops waiting for keys it holds.
 #[tauri::command]
 pub async fn keys_waiting(desk: State<'_, Desk>) -> UiResult<punkt_core::keys::KeysWaiting> {
-    with_server(&desk, move |p, t| Ok(p.keys_waiting(t)?)).await
+    with_server(&desk, move |p, t| p.keys_waiting(t)).await
 }
 
 /// Give this laptop's keys to a laptop of the organisation, once a person compared the check
@@ -617,10 +609,7 @@ pub async fn give_keys(
     device_id: String,
     check_code: String,
 ) -> UiResult<Vec<String>> {
-    with_server(&desk, move |p, t| {
-        Ok(p.give_keys(t, &device_id, &check_code)?)
-    })
-    .await
+    with_server(&desk, move |p, t| p.give_keys(t, &device_id, &check_code)).await
 }
 
 /// A one-time enrolment code for one of the organisation's people (coordinators).
@@ -630,13 +619,13 @@ pub async fn make_enrol_code(
     user: String,
     hours: u32,
 ) -> UiResult<EnrolCode> {
-    with_server(&desk, move |p, t| Ok(p.enrol_code(t, &user, hours)?)).await
+    with_server(&desk, move |p, t| p.enrol_code(t, &user, hours)).await
 }
 
 /// Add a person to the organisation (coordinators).
 #[tauri::command]
 pub async fn add_team_user(desk: State<'_, Desk>, name: String, role: String) -> UiResult<Team> {
-    with_server(&desk, move |p, t| Ok(p.add_team_user(t, &name, &role)?)).await
+    with_server(&desk, move |p, t| p.add_team_user(t, &name, &role)).await
 }
 
 /// Take back a referral the server never took (an organisation it does not know).
@@ -834,27 +823,26 @@ pub async fn enroll(
     desk.with(|p| Ok(p.enroll(&server, &code, &device_name, ca.as_deref())?))
 }
 
-/// Sync with the enrolled server. Runs off the async workers: it can take a while, and
-/// progress goes out as [`EVENT_SYNC_PROGRESS`] events.
+/// Sync with the enrolled server. Runs off the async workers and on a second connection to
+/// the store ([`Desk::sync`]): the person goes on working, and Lock stops it. Progress goes out
+/// as [`EVENT_SYNC_PROGRESS`] events; a laptop the server revoked is wiped and locked.
 #[tauri::command]
 pub async fn sync_now(app: AppHandle, desk: State<'_, Desk>) -> UiResult<SyncSummary> {
     let desk = desk.inner().clone();
     tauri::async_runtime::spawn_blocking(move || {
         let ca = std::env::var_os("PUNKT_CA_CERT").map(PathBuf::from);
-        let mut revoked = false;
-        let result = desk.with(|p| {
-            let mut transport = p.transport(ca.as_deref())?;
-            let mut progress = |s: SyncProgress| {
-                let _ = app.emit(EVENT_SYNC_PROGRESS, s);
-            };
-            p.sync_with(&mut transport, &mut progress).map_err(|e| {
-                // Told to wipe: a coordinator revoked this laptop (lost or stolen).
-                revoked = matches!(e, punkt_core::CoreError::SyncRefused { wipe: true, .. });
-                e.into()
-            })
-        });
-        if revoked {
-            desk.wipe_revoked()?;
+        let progress_app = app.clone();
+        let result = desk.sync(
+            |p| p.transport(ca.as_deref()),
+            move |p, t| {
+                let mut progress = |s: SyncProgress| {
+                    let _ = progress_app.emit(EVENT_SYNC_PROGRESS, s);
+                };
+                p.sync_with(t, &mut progress)
+            },
+        );
+        if result.is_err() && !desk.is_unlocked() {
+            // Locked meanwhile, or wiped on the server's word: the window shows the lock.
             let _ = app.emit(EVENT_LOCKED, ());
         }
         result

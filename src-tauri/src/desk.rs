@@ -1,12 +1,20 @@
 //! The desktop session: where the store lives, whether it is unlocked, and when the person
 //! last did something (for auto-lock). Locked means no `Punkt`: the store is closed and its
 //! key dropped, so nothing personal stays in this process's memory.
+//!
+//! Work that waits on the server (a sync, the team list, the audit log) runs on a second
+//! connection to the store ([`Desk::online`]) and never holds the session's lock while it
+//! waits: the person can go on typing, drafts are saved, and Lock or auto-lock close the store
+//! at once. The work sees the closing at its next exchange with the server and stops, losing
+//! nothing (a sync resumes where it stopped).
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant, SystemTime};
 
-use punkt_core::Punkt;
+use punkt_core::sync::{Transport, TransportError};
+use punkt_core::{CoreError, Punkt};
 use punkt_store::KdfParams;
 
 use crate::error::{UiError, UiResult};
@@ -42,6 +50,56 @@ pub struct Desk {
     dir: PathBuf,
     kdf: KdfParams,
     session: Arc<Mutex<Session>>,
+    /// Bumped each time the store closes (lock, auto-lock, revocation, a new key): work on a
+    /// second connection sees it around each exchange with the server and stops.
+    closings: Arc<AtomicU64>,
+    /// How many pieces of work run on a second connection (a key rotation waits for none).
+    online: Arc<AtomicUsize>,
+    /// A sync is running (a second one is refused rather than run beside it).
+    syncing: Arc<AtomicBool>,
+}
+
+/// Counts one piece of work on a second connection while it lives.
+struct Running(Arc<AtomicUsize>);
+
+impl Running {
+    fn start(count: &Arc<AtomicUsize>) -> Running {
+        count.fetch_add(1, Ordering::SeqCst);
+        Running(count.clone())
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// A transport that stops once the store was closed after the work began: checked before each
+/// request goes and again when its answer comes (the answer is then not acted on).
+struct Watched<'a> {
+    inner: &'a mut dyn Transport,
+    closings: &'a AtomicU64,
+    opened_at: u64,
+}
+
+impl Watched<'_> {
+    fn check(&self) -> Result<(), TransportError> {
+        if self.closings.load(Ordering::SeqCst) == self.opened_at {
+            Ok(())
+        } else {
+            Err(TransportError::Cancelled)
+        }
+    }
+}
+
+impl Transport for Watched<'_> {
+    fn exchange(&mut self, request: &[u8]) -> Result<Vec<u8>, TransportError> {
+        self.check()?;
+        let answer = self.inner.exchange(request)?;
+        self.check()?;
+        Ok(answer)
+    }
 }
 
 impl Desk {
@@ -61,7 +119,83 @@ impl Desk {
                 last_activity: Instant::now(),
                 last_activity_wall: SystemTime::now(),
             })),
+            closings: Arc::new(AtomicU64::new(0)),
+            online: Arc::new(AtomicUsize::new(0)),
+            syncing: Arc::new(AtomicBool::new(false)),
         }
+    }
+
+    /// Take the store out of the session (closing it), telling work on second connections.
+    fn close(&self, s: &mut Session) -> Option<Punkt> {
+        self.closings.fetch_add(1, Ordering::SeqCst);
+        s.punkt.take()
+    }
+
+    /// Run `f`, which talks to the server over the transport `connect` makes, on a second
+    /// connection to the store, without holding the session's lock: other commands, Lock and
+    /// auto-lock go on meanwhile. If the store is closed while `f` runs, its next exchange
+    /// fails and the answer is `locked`. A server that says this laptop was revoked (and is to
+    /// wipe its store) has the store wiped here, as `punkt sync` does. When `f` is done, the
+    /// session reads again what the work may have changed (a newer rule book).
+    pub fn online<T, C: Transport>(
+        &self,
+        connect: impl FnOnce(&Punkt) -> Result<C, CoreError>,
+        f: impl FnOnce(&mut Punkt, &mut dyn Transport) -> Result<T, CoreError>,
+    ) -> UiResult<T> {
+        let (mut own, mut transport, opened_at, running) = {
+            let mut s = self.session();
+            s.touch();
+            let p = s.punkt.as_mut().ok_or_else(UiError::locked)?;
+            let transport = connect(p)?;
+            let own = p.open_again()?;
+            let opened_at = self.closings.load(Ordering::SeqCst);
+            (own, transport, opened_at, Running::start(&self.online))
+        };
+        let mut watched = Watched {
+            inner: &mut transport,
+            closings: &self.closings,
+            opened_at,
+        };
+        let result = f(&mut own, &mut watched);
+        if let Err(CoreError::SyncRefused { wipe: true, .. }) = &result {
+            // Told to wipe: a coordinator revoked this laptop (lost or stolen); `f` (a sync)
+            // handed over first what was not sent yet.
+            let session = self.close(&mut self.session());
+            drop(session);
+            own.wipe()?;
+            drop(running);
+            return Err(result.err().expect("an error").into());
+        }
+        drop(own);
+        drop(running);
+        let mut s = self.session();
+        if self.closings.load(Ordering::SeqCst) != opened_at {
+            return match result {
+                Err(CoreError::Cancelled) => Err(UiError::locked()),
+                r => r.map_err(UiError::from),
+            };
+        }
+        if let Some(p) = s.punkt.as_mut() {
+            p.reload();
+        }
+        Ok(result?)
+    }
+
+    /// [`Desk::online`] for a sync: one at a time (a second is refused, not queued).
+    pub fn sync<T, C: Transport>(
+        &self,
+        connect: impl FnOnce(&Punkt) -> Result<C, CoreError>,
+        f: impl FnOnce(&mut Punkt, &mut dyn Transport) -> Result<T, CoreError>,
+    ) -> UiResult<T> {
+        if self.syncing.swap(true, Ordering::SeqCst) {
+            return Err(UiError::new(
+                "sync_running",
+                "a sync is already running; its result will show when it ends",
+            ));
+        }
+        let result = self.online(connect, f);
+        self.syncing.store(false, Ordering::SeqCst);
+        result
     }
 
     pub fn dir(&self) -> &Path {
@@ -108,7 +242,7 @@ impl Desk {
 
     /// Close the store. Returns whether it was open.
     pub fn lock(&self) -> bool {
-        self.session().punkt.take().is_some()
+        self.close(&mut self.session()).is_some()
     }
 
     pub fn is_unlocked(&self) -> bool {
@@ -123,7 +257,7 @@ impl Desk {
         };
         let limit = Duration::from_secs(u64::from(s.settings.autolock_minutes) * 60);
         if s.punkt.is_some() && s.idle_for(now, wall) >= limit {
-            s.punkt = None;
+            self.close(&mut s);
             return true;
         }
         false
@@ -162,7 +296,15 @@ impl Desk {
             return Ok(punkt_store::Store::change_passphrase(&self.dir, old, new)?);
         }
         let mut s = self.session();
-        let was_open = s.punkt.take().is_some();
+        // Work on a second connection would go on writing to the database the rotation
+        // replaces: wait until it is done (the session's lock keeps new work from starting).
+        if self.online.load(Ordering::SeqCst) > 0 {
+            return Err(UiError::new(
+                "sync_running",
+                "a sync or a request to the server is running; change the key when it ends",
+            ));
+        }
+        let was_open = self.close(&mut s).is_some();
         let rotated = punkt_store::Store::rotate_key(&self.dir, old, new, progress);
         let reopen = if was_open {
             // With the old passphrase if the rotation did not happen: nothing changed then.
@@ -174,15 +316,6 @@ impl Desk {
         s.punkt = reopen?;
         s.touch();
         Ok(rotated?)
-    }
-
-    /// The server revoked this laptop: destroy its store (as `punkt sync` does).
-    pub fn wipe_revoked(&self) -> UiResult<()> {
-        let punkt = self.session().punkt.take();
-        if let Some(p) = punkt {
-            p.wipe()?;
-        }
-        Ok(())
     }
 
     /// Make the session's last activity `ago` old (tests of auto-lock).
@@ -203,11 +336,27 @@ impl Desk {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::mpsc;
 
     fn desk() -> (tempfile::TempDir, Desk) {
         let dir = tempfile::tempdir().unwrap();
         let desk = Desk::new(dir.path().join("store"), KdfParams::FOR_TESTS);
         (dir, desk)
+    }
+
+    impl Held {
+        /// A server that cannot be reached.
+        fn never() -> NoServer {
+            NoServer
+        }
+    }
+
+    struct NoServer;
+
+    impl Transport for NoServer {
+        fn exchange(&mut self, _request: &[u8]) -> Result<Vec<u8>, TransportError> {
+            Err(TransportError::Unreachable("no server in this test".into()))
+        }
     }
 
     #[test]
@@ -265,14 +414,207 @@ mod tests {
         assert!(!desk.is_unlocked());
     }
 
+    const PASS: &str = "correct horse battery";
+
+    /// A server that answers only when the test says so: each exchange tells the test it
+    /// started, then waits for the answer the test sends.
+    struct Held {
+        started: mpsc::Sender<()>,
+        answer: mpsc::Receiver<Result<Vec<u8>, TransportError>>,
+    }
+
+    impl Transport for Held {
+        fn exchange(&mut self, _request: &[u8]) -> Result<Vec<u8>, TransportError> {
+            self.started.send(()).unwrap();
+            self.answer.recv().unwrap()
+        }
+    }
+
+    type Answer = mpsc::Sender<Result<Vec<u8>, TransportError>>;
+
+    /// Start `f` on a second connection in another thread, against a [`Held`] server; returns
+    /// once its first request is waiting on that server.
+    fn waiting_on_the_server<T: Send + 'static>(
+        desk: &Desk,
+        f: impl FnOnce(&mut Punkt, &mut dyn Transport) -> Result<T, CoreError> + Send + 'static,
+    ) -> (Answer, std::thread::JoinHandle<UiResult<T>>) {
+        let (started_tx, started) = mpsc::channel();
+        let (answer, answer_rx) = mpsc::channel();
+        let worker = {
+            let desk = desk.clone();
+            std::thread::spawn(move || {
+                desk.online(
+                    move |_| {
+                        Ok(Held {
+                            started: started_tx,
+                            answer: answer_rx,
+                        })
+                    },
+                    f,
+                )
+            })
+        };
+        started
+            .recv_timeout(Duration::from_secs(30))
+            .expect("the work asked the server");
+        (answer, worker)
+    }
+
+    fn client(name: &str) -> punkt_core::ClientInput {
+        punkt_core::ClientInput::from_json(&format!(
+            r#"{{"given_names":"{name}","family_name":"Kowalenko"}}"#
+        ))
+        .unwrap()
+    }
+
+    fn ask(t: &mut dyn Transport) -> Result<Vec<u8>, CoreError> {
+        t.exchange(b"question").map_err(|e| match e {
+            TransportError::Cancelled => CoreError::Cancelled,
+            e => CoreError::Unreachable(e.to_string()),
+        })
+    }
+
     #[test]
-    fn a_revoked_laptop_wipes_its_store() {
+    fn the_session_works_while_work_waits_on_the_server_and_both_writes_land() {
         let (_t, desk) = desk();
-        desk.create("Fundacja", "", "correct horse battery")
+        desk.create("Fundacja", "Anna", PASS).unwrap();
+        let (answer, worker) = waiting_on_the_server(&desk, |p, t| {
+            ask(t)?;
+            // The answer acted on through the work's own connection.
+            p.add_client(client("Olena"))?;
+            p.set_author("Beata")?;
+            Ok(())
+        });
+        // The server is silent: the person at the keyboard is not kept waiting.
+        let typed = desk
+            .with(|p| Ok(p.add_client(client("Iryna"))?))
+            .expect("a save while a sync waits");
+        answer.send(Ok(b"answer".to_vec())).unwrap();
+        worker.join().unwrap().unwrap();
+        // Both files are there, and the session reads again what the work changed.
+        let names = desk
+            .with(|p| Ok(["Olena", "Iryna"].map(|n| p.search(n, 5).unwrap().len())))
             .unwrap();
-        assert!(desk.store_exists());
-        desk.wipe_revoked().unwrap();
+        assert_eq!(names, [1, 1]);
+        assert!(desk.with(|p| Ok(p.client(&typed)?)).is_ok());
+        assert_eq!(
+            desk.with(|p| Ok(p.author().map(str::to_string)))
+                .unwrap()
+                .as_deref(),
+            Some("Beata")
+        );
+    }
+
+    #[test]
+    fn lock_while_work_waits_on_the_server_stops_it_and_loses_nothing() {
+        let (_t, desk) = desk();
+        desk.create("Fundacja", "Anna", PASS).unwrap();
+        let (answer, worker) = waiting_on_the_server(&desk, |p, t| {
+            ask(t)?;
+            p.add_client(client("Olena"))?;
+            Ok(())
+        });
+        desk.with(|p| Ok(p.add_client(client("Iryna"))?)).unwrap();
+        assert!(desk.lock(), "Lock does not wait for the server");
         assert!(!desk.is_unlocked());
+        answer.send(Ok(b"answer".to_vec())).unwrap();
+        assert_eq!(worker.join().unwrap().unwrap_err().code, "locked");
+        desk.unlock(PASS).unwrap();
+        let found = desk
+            .with(|p| Ok(["Olena", "Iryna"].map(|n| p.search(n, 5).unwrap().len())))
+            .unwrap();
+        assert_eq!(
+            found,
+            [0, 1],
+            "the answer that came after the lock was not acted on"
+        );
+    }
+
+    #[test]
+    fn auto_lock_is_not_kept_off_by_work_waiting_on_the_server() {
+        let (_t, desk) = desk();
+        desk.create("Fundacja", "", PASS).unwrap();
+        let (answer, worker) = waiting_on_the_server(&desk, |_, t| ask(t));
+        desk.age(Duration::from_secs(3600));
+        assert!(desk.lock_if_idle(Instant::now(), SystemTime::now()));
+        answer.send(Ok(Vec::new())).unwrap();
+        assert_eq!(worker.join().unwrap().unwrap_err().code, "locked");
+    }
+
+    #[test]
+    fn one_sync_at_a_time_and_no_new_key_while_one_runs() {
+        let (_t, desk) = desk();
+        desk.create("Fundacja", "", PASS).unwrap();
+        let (answer, worker) = waiting_on_the_server(&desk, |_, t| ask(t));
+        let second = desk.sync(|_| Ok(Held::never()), |_, t| ask(t));
+        // The work above is not a sync, so a sync may run beside it (here it finds no server).
+        assert_eq!(second.unwrap_err().code, "server_unreachable");
+        let rotation = desk.change_passphrase(PASS, "another horse battery", true, &mut |_| {});
+        assert_eq!(rotation.unwrap_err().code, "sync_running");
+        answer.send(Ok(Vec::new())).unwrap();
+        worker.join().unwrap().unwrap();
+        // Done: the key can change now, and the store opens with the new passphrase.
+        desk.change_passphrase(PASS, "another horse battery", true, &mut |_| {})
+            .unwrap();
+        assert!(desk.lock());
+        desk.unlock("another horse battery").unwrap();
+
+        let (started_tx, started) = mpsc::channel();
+        let (answer, answer_rx) = mpsc::channel();
+        let first = {
+            let desk = desk.clone();
+            std::thread::spawn(move || {
+                desk.sync(
+                    move |_| {
+                        Ok(Held {
+                            started: started_tx,
+                            answer: answer_rx,
+                        })
+                    },
+                    |_, t| ask(t),
+                )
+            })
+        };
+        started.recv_timeout(Duration::from_secs(30)).unwrap();
+        let again = desk.sync(|_| Ok(Held::never()), |_, t| ask(t));
+        assert_eq!(again.unwrap_err().code, "sync_running");
+        answer.send(Ok(Vec::new())).unwrap();
+        first.join().unwrap().unwrap();
+    }
+
+    #[test]
+    fn a_laptop_the_server_revoked_is_wiped_even_if_locked_meanwhile() {
+        let (_t, desk) = desk();
+        desk.create("Fundacja", "", PASS).unwrap();
+        assert!(desk.store_exists());
+        let revoked = desk.online(
+            |_| Ok(Held::never()),
+            |_, _| -> Result<(), CoreError> {
+                Err(CoreError::SyncRefused {
+                    code: punkt_sync::wire::Code::DeviceRevoked,
+                    message: "revoked".into(),
+                    wipe: true,
+                })
+            },
+        );
+        assert_eq!(revoked.unwrap_err().code, "device_revoked");
+        assert!(!desk.is_unlocked());
+        assert!(!desk.store_exists());
+
+        // The same word arriving after the person locked: the store goes all the same.
+        let (_t2, desk) = self::desk();
+        desk.create("Fundacja", "", PASS).unwrap();
+        let (answer, worker) = waiting_on_the_server(&desk, |_, t| -> Result<(), CoreError> {
+            let _ = t.exchange(b"sync");
+            Err(CoreError::SyncRefused {
+                code: punkt_sync::wire::Code::DeviceRevoked,
+                message: "revoked".into(),
+                wipe: true,
+            })
+        });
+        assert!(desk.lock());
+        answer.send(Ok(Vec::new())).unwrap();
+        assert_eq!(worker.join().unwrap().unwrap_err().code, "device_revoked");
         assert!(!desk.store_exists());
     }
 

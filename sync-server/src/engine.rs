@@ -9,11 +9,11 @@ use std::sync::Arc;
 use punkt_sync::access;
 use punkt_sync::graph::ChangeGraph;
 use punkt_sync::wire::{
-    AuditEntry, AuditQuery, ChangedDoc, ConsortiumCount, Contribution, CountQuery, DocData,
+    AuditEntry, AuditQuery, ChangedDoc, Code, ConsortiumCount, Contribution, CountQuery, DocData,
     DocPush, DocResult, DocWant, Endorsement, EnrolCode, Erase, HeldErasure, KeyGrant, KeysReply,
     LegacyDoc, LocalEvent, Outcome, Payload, PendingApproval, Pull, PullReply, Push, PushReply,
     PutKeys, Refusal, ScopeEpoch, ServiceCount, ShareRequest, Tally, TallyReceipt, Team,
-    TeamDevice, TeamUser, WaitingDevice, WrappedKey, ERASED_CODE, ERASED_KIND, ERASURE_GRACE_SECS,
+    TeamDevice, TeamUser, WaitingDevice, WrappedKey, ERASED_KIND, ERASURE_GRACE_SECS,
 };
 use punkt_sync::Hash;
 use punkt_sync::{Request, Response};
@@ -209,7 +209,7 @@ impl<S> Clone for Engine<S> {
     }
 }
 
-fn refusal(code: &str, message: impl Into<String>) -> Refusal {
+fn refusal(code: Code, message: impl Into<String>) -> Refusal {
     Refusal::new(code, message)
 }
 
@@ -539,7 +539,10 @@ impl<S: Storage> Engine<S> {
     pub async fn enrol(&self, req: EnrolRequest) -> Result<EnrolReply, Refusal> {
         let name = req.device_name.trim();
         if name.is_empty() || name.len() > 200 {
-            return Err(refusal("malformed", "the device name is empty or too long"));
+            return Err(refusal(
+                Code::Malformed,
+                "the device name is empty or too long",
+            ));
         }
         let mut id = [0u8; 16];
         os_random(&mut id);
@@ -553,7 +556,7 @@ impl<S: Storage> Engine<S> {
             Some(Ok(k)) if k.len() == 32 => Some(<[u8; 32]>::try_from(k.as_slice()).expect("32")),
             Some(_) => {
                 return Err(refusal(
-                    "malformed",
+                    Code::Malformed,
                     "the public key is not 32 bytes of hex",
                 ))
             }
@@ -561,7 +564,7 @@ impl<S: Storage> Engine<S> {
         let proof = match req.proof.as_deref().map(hex::decode) {
             None => None,
             Some(Ok(p)) if p.len() == 32 => Some(p),
-            Some(_) => return Err(refusal("malformed", "the proof is not 32 bytes of hex")),
+            Some(_) => return Err(refusal(Code::Malformed, "the proof is not 32 bytes of hex")),
         };
         match self
             .store
@@ -591,9 +594,9 @@ impl<S: Storage> Engine<S> {
             }
             Err(StorageError::Invalid(why)) => {
                 self.audit("enrol_refused", None, None, why.clone()).await;
-                Err(refusal("bad_code", why))
+                Err(refusal(Code::BadCode, why))
             }
-            Err(e) => Err(refusal("server_error", e.to_string())),
+            Err(e) => Err(refusal(Code::ServerError, e.to_string())),
         }
     }
 
@@ -608,7 +611,7 @@ impl<S: Storage> Engine<S> {
     ) -> Result<Device, AuthRefusal> {
         let slow_down = || {
             AuthRefusal::from(refusal(
-                "rate_limited",
+                Code::RateLimited,
                 "too many failed attempts from this address: wait a minute and try again",
             ))
         };
@@ -618,7 +621,11 @@ impl<S: Storage> Engine<S> {
             }
             self.audit("refused", None, None, "no device token".into())
                 .await;
-            return Err(refusal("unauthorized", "no device token: enrol this device first").into());
+            return Err(refusal(
+                Code::Unauthorized,
+                "no device token: enrol this device first",
+            )
+            .into());
         };
         match self.store.device_by_token(hash_secret(token)).await {
             Ok(Some(d)) if d.revoked_at.is_some() => {
@@ -640,16 +647,16 @@ impl<S: Storage> Engine<S> {
             Ok(None) => {
                 self.audit("refused", None, None, "unknown device token".into())
                     .await;
-                Err(refusal("unauthorized", "unknown device token").into())
+                Err(refusal(Code::Unauthorized, "unknown device token").into())
             }
-            Err(e) => Err(refusal("server_error", e.to_string()).into()),
+            Err(e) => Err(refusal(Code::ServerError, e.to_string()).into()),
         }
     }
 
     /// What a revoked laptop is told: refused, and to wipe its store.
     fn revoked() -> Refusal {
         Refusal {
-            code: "device_revoked".into(),
+            code: Code::DeviceRevoked,
             message: "this device was revoked: its store must be wiped".into(),
             wipe: true,
         }
@@ -684,7 +691,7 @@ impl<S: Storage> Engine<S> {
                 results.push(DocResult {
                     doc_id,
                     outcome: Outcome::Refused(refusal(
-                        "forbidden",
+                        Code::Forbidden,
                         "a revoked laptop cannot send a new referral",
                     )),
                 });
@@ -750,7 +757,7 @@ impl<S: Storage> Engine<S> {
             Request::PutRuleBook(b) => self.put_rule_book(device, b).await,
             Request::RuleBook => self.store.rule_book().await.map(Response::RuleBook),
         };
-        result.unwrap_or_else(|e| Response::Refused(refusal("server_error", e.to_string())))
+        result.unwrap_or_else(|e| Response::Refused(refusal(Code::ServerError, e.to_string())))
     }
 
     /// The organisation check, and for restricted sections the role check too (sections never
@@ -771,7 +778,7 @@ impl<S: Storage> Engine<S> {
         let why = format!("{what}: the role '{}' is not a coordinator", device.role);
         self.audit_refusal(device, &why).await;
         Some(refusal(
-            "forbidden",
+            Code::Forbidden,
             format!("only a coordinator may use the {what}"),
         ))
     }
@@ -831,7 +838,7 @@ impl<S: Storage> Engine<S> {
         self.audit_refusal(device, &format!("team: unknown {what} {name}"))
             .await;
         Response::Refused(refusal(
-            "not_found",
+            Code::NotFound,
             format!("no {what} {name} in {}", device.organisation),
         ))
     }
@@ -849,10 +856,10 @@ impl<S: Storage> Engine<S> {
         if let Some(r) = self.coordinator_only(device, "rule book").await {
             return Ok(Response::Refused(r));
         }
-        let bad = |code: &str, why: String| Ok(Response::Refused(refusal(code, why)));
+        let bad = |code: Code, why: String| Ok(Response::Refused(refusal(code, why)));
         if b.org != device.organisation {
             return bad(
-                "forbidden",
+                Code::Forbidden,
                 format!(
                     "a rule book signed for {} from a laptop of {}",
                     b.org, device.organisation
@@ -861,11 +868,11 @@ impl<S: Storage> Engine<S> {
         }
         let book = match punkt_model::deadlines::RuleBook::from_json(&b.book) {
             Ok(book) => book,
-            Err(e) => return bad("malformed", e.to_string()),
+            Err(e) => return bad(Code::Malformed, e.to_string()),
         };
         if book.serial != b.serial {
             return bad(
-                "malformed",
+                Code::Malformed,
                 format!(
                     "the book says serial {}, the message {}",
                     book.serial, b.serial
@@ -887,7 +894,7 @@ impl<S: Storage> Engine<S> {
             self.audit_refusal(device, "rule book: the signature does not check")
                 .await;
             return bad(
-                "forbidden",
+                Code::Forbidden,
                 format!(
                     "the rule book is not signed with the keys {} published for epoch {}",
                     b.org, b.epoch
@@ -901,7 +908,7 @@ impl<S: Storage> Engine<S> {
             .await?
         {
             return bad(
-                "not_newer",
+                Code::NotNewer,
                 format!("rule book serial {serial} is not newer than the one the server holds"),
             );
         }
@@ -943,7 +950,7 @@ impl<S: Storage> Engine<S> {
         };
         if target.device_id == device.device_id {
             return Ok(Response::Refused(refusal(
-                "invalid",
+                Code::Invalid,
                 "a laptop cannot revoke itself: do it from another coordinator's laptop",
             )));
         }
@@ -1013,13 +1020,13 @@ impl<S: Storage> Engine<S> {
             // Someone who reads restricted notes: added once a second coordinator approves.
             if name.is_empty() {
                 return Ok(Response::Refused(refusal(
-                    "invalid",
+                    Code::Invalid,
                     "give the person's user name",
                 )));
             }
             if self.store.users().await?.iter().any(|(n, _, _)| n == name) {
                 return Ok(Response::Refused(refusal(
-                    "exists",
+                    Code::Exists,
                     format!("the user name '{name}' is taken: choose another"),
                 )));
             }
@@ -1030,12 +1037,12 @@ impl<S: Storage> Engine<S> {
         match self.store.add_user(&device.organisation, name, role).await {
             Ok(()) => {}
             Err(StorageError::Invalid(m)) => {
-                return Ok(Response::Refused(refusal("invalid", m)));
+                return Ok(Response::Refused(refusal(Code::Invalid, m)));
             }
             // User names are the server's, across organisations: say only that it is taken.
             Err(StorageError::Exists(_)) => {
                 return Ok(Response::Refused(refusal(
-                    "exists",
+                    Code::Exists,
                     format!("the user name '{name}' is taken: choose another"),
                 )));
             }
@@ -1065,7 +1072,7 @@ impl<S: Storage> Engine<S> {
             .find(|s| s.parse::<punkt_model::vocab::Service>().is_err())
         {
             return Ok(Response::Refused(refusal(
-                "malformed",
+                Code::Malformed,
                 format!("'{bad}' is not a service"),
             )));
         }
@@ -1121,7 +1128,7 @@ impl<S: Storage> Engine<S> {
         }
         let months = match punkt_sync::wire::months(&q.from, &q.to) {
             Ok(m) => m,
-            Err(e) => return Ok(Response::Refused(refusal("malformed", e.to_string()))),
+            Err(e) => return Ok(Response::Refused(refusal(Code::Malformed, e.to_string()))),
         };
         let (sent, rows) = self.store.tallies(&q.from, &q.to).await?;
         let mut keys: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
@@ -1139,7 +1146,7 @@ impl<S: Storage> Engine<S> {
                 })
                 .collect();
             return Ok(Response::Refused(refusal(
-                "key_mismatch",
+                Code::KeyMismatch,
                 format!(
                     "the tallies of this period were made with different consortium keys ({}); \
                      every organisation must send them again with the same key",
@@ -1239,7 +1246,7 @@ impl<S: Storage> Engine<S> {
     fn write_refusal(device: &Device, kind: &str) -> Refusal {
         if kind == access::ORG_SETTINGS_KIND {
             refusal(
-                "forbidden",
+                Code::Forbidden,
                 format!(
                     "only a coordinator changes the organisation's settings, not a {}",
                     device.role
@@ -1247,7 +1254,7 @@ impl<S: Storage> Engine<S> {
             )
         } else {
             refusal(
-                "forbidden",
+                Code::Forbidden,
                 format!("a {} cannot write this restricted section", device.role),
             )
         }
@@ -1255,7 +1262,7 @@ impl<S: Storage> Engine<S> {
 
     fn merge_refusal() -> Refusal {
         refusal(
-            "forbidden",
+            Code::Forbidden,
             "only a coordinator can merge away a file someone else made (its author could only \
              within 24 hours of making it)",
         )
@@ -1263,7 +1270,7 @@ impl<S: Storage> Engine<S> {
 
     fn erased() -> Refusal {
         refusal(
-            ERASED_CODE,
+            Code::Erased,
             "this file was erased by its organisation; changes to it are dropped",
         )
     }
@@ -1306,7 +1313,7 @@ impl<S: Storage> Engine<S> {
             let existing = self.store.load_doc(&doc_id).await?;
             let refused = match &existing {
                 Some(sd) if sd.owner_org != device.organisation => Some((
-                    "forbidden",
+                    Code::Forbidden,
                     "erase: not the owner organisation".to_string(),
                     "only the organisation that owns a file can erase it".to_string(),
                 )),
@@ -1318,7 +1325,7 @@ impl<S: Storage> Engine<S> {
                     continue;
                 }
                 Some(sd) if !coordinator && !self.recent_author(device, sd) => Some((
-                    "forbidden",
+                    Code::Forbidden,
                     format!(
                         "erase: a {} may erase only what they made in the last 24 hours",
                         device.role
@@ -1328,7 +1335,7 @@ impl<S: Storage> Engine<S> {
                         .to_string(),
                 )),
                 Some(_) if allowance == 0 => Some((
-                    "rate_limited",
+                    Code::RateLimited,
                     format!(
                         "erase: over the limit of {} documents a day",
                         self.erase_limit
@@ -1469,13 +1476,13 @@ impl<S: Storage> Engine<S> {
                 team.issued = issued;
                 Ok(Response::Team(team))
             }
-            Err(StorageError::NotFound(m)) => Ok(Response::Refused(refusal("not_found", m))),
+            Err(StorageError::NotFound(m)) => Ok(Response::Refused(refusal(Code::NotFound, m))),
             Err(StorageError::Invalid(m)) => {
                 self.audit_refusal(device, &format!("approve {id}: {m}"))
                     .await;
-                Ok(Response::Refused(refusal("forbidden", m)))
+                Ok(Response::Refused(refusal(Code::Forbidden, m)))
             }
-            Err(StorageError::Exists(m)) => Ok(Response::Refused(refusal("exists", m))),
+            Err(StorageError::Exists(m)) => Ok(Response::Refused(refusal(Code::Exists, m))),
             Err(e) => Err(e),
         }
     }
@@ -1498,7 +1505,7 @@ impl<S: Storage> Engine<S> {
             .await
         {
             Ok(_) => self.erasures_request(device).await,
-            Err(StorageError::NotFound(m)) => Ok(Response::Refused(refusal("not_found", m))),
+            Err(StorageError::NotFound(m)) => Ok(Response::Refused(refusal(Code::NotFound, m))),
             Err(e) => Err(e),
         }
     }
@@ -1603,7 +1610,7 @@ impl<S: Storage> Engine<S> {
         self.push_doc(device, d, compact).await.unwrap_or_else(|e| {
             tracing::error!("push of {doc_id} failed: {e}");
             Outcome::Refused(refusal(
-                "server_error",
+                Code::ServerError,
                 "the server could not store this document now",
             ))
         })
@@ -1655,7 +1662,7 @@ impl<S: Storage> Engine<S> {
                 None => {
                     if d.owner_org != device.organisation {
                         return Ok(Outcome::Refused(refusal(
-                            "forbidden",
+                            Code::Forbidden,
                             format!(
                                 "a device of {} cannot create documents of another organisation",
                                 device.organisation
@@ -1674,7 +1681,7 @@ impl<S: Storage> Engine<S> {
                             || d.doc_id != access::org_settings_id(&device.organisation))
                     {
                         return Ok(Outcome::Refused(refusal(
-                            "forbidden",
+                            Code::Forbidden,
                             "an organisation's settings are the document org-settings-<its name>, of kind org_settings, and no other",
                         )));
                     }
@@ -1683,7 +1690,7 @@ impl<S: Storage> Engine<S> {
                 Some(sd) => {
                     if !Self::may_access(device, sd) {
                         return Ok(Outcome::Refused(refusal(
-                            "forbidden",
+                            Code::Forbidden,
                             "no access to this document",
                         )));
                     }
@@ -1692,7 +1699,7 @@ impl<S: Storage> Engine<S> {
                     }
                     if sd.kind != d.kind {
                         return Ok(Outcome::Refused(refusal(
-                            "malformed",
+                            Code::Malformed,
                             "document kind does not match",
                         )));
                     }
@@ -1746,7 +1753,7 @@ impl<S: Storage> Engine<S> {
                         Outcome::Applied { heads: sd.heads }
                     }
                     None => {
-                        Outcome::Refused(refusal("malformed", "a new document without changes"))
+                        Outcome::Refused(refusal(Code::Malformed, "a new document without changes"))
                     }
                 });
             }
@@ -1759,7 +1766,7 @@ impl<S: Storage> Engine<S> {
                     }
                     _ => {
                         return Ok(Outcome::Refused(refusal(
-                            "malformed",
+                            Code::Malformed,
                             "a referral must name another member organisation",
                         )))
                     }
@@ -1779,7 +1786,7 @@ impl<S: Storage> Engine<S> {
                     .await?;
                 if opened.is_none() {
                     return Ok(Outcome::Refused(refusal(
-                        "no_key",
+                        Code::NoKey,
                         "a new document must come with its key wrapped for its organisation \
                          (and, for a referral, sealed to the receiving one)",
                     )));
@@ -1795,7 +1802,7 @@ impl<S: Storage> Engine<S> {
                 Ok(form) => form,
                 Err(FormError::NeedSync) => return Ok(Outcome::NeedSync),
                 Err(FormError::Malformed(why)) => {
-                    return Ok(Outcome::Refused(refusal("malformed", why)))
+                    return Ok(Outcome::Refused(refusal(Code::Malformed, why)))
                 }
             };
             let heads = graph.heads();
@@ -1843,7 +1850,7 @@ impl<S: Storage> Engine<S> {
             }
         }
         Ok(Outcome::Refused(refusal(
-            "busy",
+            Code::Busy,
             "the document is being changed by others; try again",
         )))
     }
@@ -1861,7 +1868,7 @@ impl<S: Storage> Engine<S> {
     ) -> Result<Outcome, StorageError> {
         let legacy = |why: &str| {
             Ok(Outcome::Refused(refusal(
-                "legacy",
+                Code::Legacy,
                 format!("this file is still stored in clear by an older server: {why}"),
             )))
         };
@@ -1873,7 +1880,7 @@ impl<S: Storage> Engine<S> {
             || sd.kind != d.kind
         {
             return Ok(Outcome::Refused(refusal(
-                "forbidden",
+                Code::Forbidden,
                 "only a laptop of the file's organisation that may read it replaces it",
             )));
         }
@@ -1897,7 +1904,7 @@ impl<S: Storage> Engine<S> {
             .await?;
         let Some(keys) = opened else {
             return Ok(Outcome::Refused(refusal(
-                "no_key",
+                Code::NoKey,
                 "the sealed history must come with its key wrapped for its organisation \
                  (and, for a referral, sealed to the receiving one)",
             )));
@@ -1909,7 +1916,7 @@ impl<S: Storage> Engine<S> {
                 Ok(Form::Replace { snapshot, rows }) => (snapshot, rows),
                 Err(FormError::NeedSync) => return legacy("the history sent is not whole"),
                 Err(FormError::Malformed(why)) => {
-                    return Ok(Outcome::Refused(refusal("malformed", why)))
+                    return Ok(Outcome::Refused(refusal(Code::Malformed, why)))
                 }
             };
         let heads = graph.heads();
@@ -1938,7 +1945,7 @@ impl<S: Storage> Engine<S> {
                 Ok(Outcome::Applied { heads })
             }
             WriteOutcome::Conflict => Ok(Outcome::Refused(refusal(
-                "busy",
+                Code::Busy,
                 "the document is being changed by others; try again",
             ))),
         }
@@ -2054,7 +2061,7 @@ impl<S: Storage> Engine<S> {
                 Ok(None) => {
                     refused.push(DocResult {
                         doc_id,
-                        outcome: Outcome::Refused(refusal("not_found", "no such document")),
+                        outcome: Outcome::Refused(refusal(Code::NotFound, "no such document")),
                     });
                     continue;
                 }
@@ -2063,7 +2070,7 @@ impl<S: Storage> Engine<S> {
                     refused.push(DocResult {
                         doc_id,
                         outcome: Outcome::Refused(refusal(
-                            "server_error",
+                            Code::ServerError,
                             "the server could not read this document now",
                         )),
                     });
@@ -2080,7 +2087,10 @@ impl<S: Storage> Engine<S> {
                 .await;
                 refused.push(DocResult {
                     doc_id,
-                    outcome: Outcome::Refused(refusal("forbidden", "no access to this document")),
+                    outcome: Outcome::Refused(refusal(
+                        Code::Forbidden,
+                        "no access to this document",
+                    )),
                 });
                 continue;
             }
@@ -2101,7 +2111,7 @@ impl<S: Storage> Engine<S> {
                     refused.push(DocResult {
                         doc_id,
                         outcome: Outcome::Refused(refusal(
-                            "server_error",
+                            Code::ServerError,
                             "the server's copy of this document is damaged",
                         )),
                     });
@@ -2358,7 +2368,7 @@ impl<S: Storage> Engine<S> {
                 && device.public_key.as_deref() != Some(pk.as_slice())
             {
                 return Ok(Response::Refused(refusal(
-                    "exists",
+                    Code::Exists,
                     "this laptop registered another public key already",
                 )));
             }
@@ -2371,7 +2381,7 @@ impl<S: Storage> Engine<S> {
         for e in k.new_epochs {
             if e.org != device.organisation || !access::role_may_hold(&e.scope, &device.role) {
                 return Ok(Response::Refused(refusal(
-                    "forbidden",
+                    Code::Forbidden,
                     format!("a {} cannot start keys of {}", device.role, e.scope),
                 )));
             }
@@ -2383,7 +2393,7 @@ impl<S: Storage> Engine<S> {
                 .unwrap_or(0);
             if e.epoch != newest + 1 || (e.scope == access::ORG_SCOPE) != e.public_key.is_some() {
                 return Ok(Response::Refused(refusal(
-                    "exists",
+                    Code::Exists,
                     format!("epoch {} of {} cannot start now", e.epoch, e.scope),
                 )));
             }
@@ -2395,7 +2405,7 @@ impl<S: Storage> Engine<S> {
                     g.device_id == device.device_id && g.scope == e.scope && g.epoch == newest
                 }) {
                     return Ok(Response::Refused(refusal(
-                        "forbidden",
+                        Code::Forbidden,
                         format!(
                             "only a laptop holding epoch {newest} of {} rotates it",
                             e.scope
@@ -2411,7 +2421,7 @@ impl<S: Storage> Engine<S> {
                 .await?
             {
                 return Ok(Response::Refused(refusal(
-                    "exists",
+                    Code::Exists,
                     "another laptop started that epoch first",
                 )));
             }
@@ -2443,7 +2453,7 @@ impl<S: Storage> Engine<S> {
                         }));
                 if !ok {
                     return Ok(Response::Refused(refusal(
-                        "forbidden",
+                        Code::Forbidden,
                         format!(
                             "keys of {} cannot be given to laptop {}",
                             g.scope, g.device_id
@@ -2471,7 +2481,7 @@ impl<S: Storage> Engine<S> {
                 .await?
             {
                 return Ok(Response::Refused(refusal(
-                    "forbidden",
+                    Code::Forbidden,
                     "a code record only for an unused code of the organisation's people",
                 )));
             }
@@ -2485,7 +2495,7 @@ impl<S: Storage> Engine<S> {
                     .any(|(d, o)| *d == sk.doc_id && *o == sk.key.org);
                 if !asked || !sk.key.sealed_to_org || sk.key.scope != access::ORG_SCOPE {
                     return Ok(Response::Refused(refusal(
-                        "forbidden",
+                        Code::Forbidden,
                         format!("document {} is not shared with {}", sk.doc_id, sk.key.org),
                     )));
                 }
@@ -2540,7 +2550,7 @@ impl<S: Storage> Engine<S> {
             });
         if o.org != device.organisation || !listed || !held {
             return Ok(Some(refusal(
-                "forbidden",
+                Code::Forbidden,
                 format!(
                     "keys of epoch {} of {} cannot be published by this laptop",
                     o.epoch, o.org
@@ -2561,7 +2571,7 @@ impl<S: Storage> Engine<S> {
                 .next();
             if kept.as_ref() != Some(&o) {
                 return Ok(Some(refusal(
-                    "exists",
+                    Code::Exists,
                     format!("keys of epoch {epoch} were published already, and differ"),
                 )));
             }
@@ -2609,7 +2619,7 @@ impl<S: Storage> Engine<S> {
                 && had;
             if !ok {
                 return Ok(Some(refusal(
-                    "forbidden",
+                    Code::Forbidden,
                     format!(
                         "the key of {} cannot be rewrapped under epoch {} of {}",
                         sk.doc_id, k.epoch, k.scope

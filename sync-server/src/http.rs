@@ -14,7 +14,7 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use punkt_sync::wire::{limits, Refusal};
+use punkt_sync::wire::{limits, Code, Refusal};
 use punkt_sync::{decode_request, encode_response, WireError};
 
 use crate::engine::{AuthRefusal, Engine, EnrolRequest};
@@ -54,7 +54,7 @@ fn peer(req: &Request) -> Option<IpAddr> {
 
 fn slow_down() -> Refusal {
     Refusal::new(
-        "rate_limited",
+        Code::RateLimited,
         "too many requests: wait a minute and try again",
     )
 }
@@ -109,7 +109,7 @@ async fn sync<S: Storage>(State(engine): State<Engine<S>>, req: Request) -> Resp
             engine.audit_refusal(&device, &msg).await;
             return refused(
                 StatusCode::PAYLOAD_TOO_LARGE,
-                Refusal::new("too_large", msg),
+                Refusal::new(Code::TooLarge, msg),
             );
         }
     };
@@ -118,9 +118,9 @@ async fn sync<S: Storage>(State(engine): State<Engine<S>>, req: Request) -> Resp
         Err(e) => {
             engine.audit_refusal(&device, &e.to_string()).await;
             let code = match e {
-                WireError::Version(_) => "version",
-                WireError::TooLarge(_) => "too_large",
-                _ => "malformed",
+                WireError::Version(_) => Code::Version,
+                WireError::TooLarge(_) => Code::TooLarge,
+                _ => Code::Malformed,
             };
             return refused(StatusCode::BAD_REQUEST, Refusal::new(code, e.to_string()));
         }
@@ -144,14 +144,14 @@ async fn enroll<S: Storage>(State(engine): State<Engine<S>>, req: Request) -> Re
     let bytes = match axum::body::to_bytes(req.into_body(), 16 * 1024).await {
         Ok(b) => b,
         Err(_) => {
-            let r = Refusal::new("too_large", "an enrolment request is at most 16 KiB");
+            let r = Refusal::new(Code::TooLarge, "an enrolment request is at most 16 KiB");
             return refuse(StatusCode::PAYLOAD_TOO_LARGE, r);
         }
     };
     let enrol: EnrolRequest = match serde_json::from_slice(&bytes) {
         Ok(e) => e,
         Err(e) => {
-            let r = Refusal::new("malformed", format!("not an enrolment request: {e}"));
+            let r = Refusal::new(Code::Malformed, format!("not an enrolment request: {e}"));
             return refuse(StatusCode::BAD_REQUEST, r);
         }
     };

@@ -18,7 +18,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use hmac::KeyInit;
 use hmac::{Hmac, Mac};
 use punkt_store::erase::{META_TALLY_SENT, META_TALLY_STALE};
-use punkt_sync::wire::{self, ConsortiumCount, CountQuery, Tally, TallyPerson, TallyReceipt};
+use punkt_sync::wire::{self, Code, ConsortiumCount, CountQuery, Tally, TallyPerson, TallyReceipt};
 use punkt_sync::{Hash, Request, Response};
 use sha2::Sha256;
 
@@ -255,7 +255,12 @@ impl Punkt {
         for month in &stale {
             match self.send_tallies(t, month, month, true, summary) {
                 Ok(receipts) => stored += receipts.iter().filter(|r| r.stored).count(),
-                Err(e @ CoreError::SyncRefused { .. }) if e.code() == "forbidden" => {
+                Err(
+                    e @ CoreError::SyncRefused {
+                        code: Code::Forbidden,
+                        ..
+                    },
+                ) => {
                     self.stop_tallies()?;
                     return Err(e);
                 }

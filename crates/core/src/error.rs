@@ -2,6 +2,7 @@
 
 use punkt_model::ModelError;
 use punkt_store::StoreError;
+use punkt_sync::wire::Code;
 use thiserror::Error;
 
 #[derive(Debug, Error)]
@@ -31,12 +32,16 @@ pub enum CoreError {
     Unreachable(String),
     #[error("the sync server refused: {message}")]
     SyncRefused {
-        code: String,
+        code: Code,
         message: String,
         wipe: bool,
     },
     #[error("sync failed: {0}")]
     Sync(String),
+    /// The server does not have what it confirmed to this laptop (restored from a backup): the
+    /// sync starts again from nothing, and what the server still has is not sent twice.
+    #[error("the server is behind this device (restored from a backup?)")]
+    ServerBehind,
     #[error("the attachment {0} has not arrived on this laptop yet: sync again")]
     NotReceived(String),
     #[error("the file {0} was erased")]
@@ -49,6 +54,9 @@ pub enum CoreError {
     ReferralOnServer(String),
     #[error("sync first: {0}")]
     SyncFirst(String),
+    /// Work that waited on the server was stopped because the store was closed (locked).
+    #[error("stopped: the store was locked while waiting on the server")]
+    Cancelled,
 }
 
 impl CoreError {
@@ -92,21 +100,30 @@ impl CoreError {
             CoreError::Io(_) => "io",
             CoreError::NotEnrolled => "not_enrolled",
             CoreError::Unreachable(_) => "server_unreachable",
-            CoreError::SyncRefused { code, .. } => match code.as_str() {
-                "device_revoked" => "device_revoked",
-                "unauthorized" => "unauthorized",
-                "forbidden" => "forbidden",
-                "bad_code" => "bad_enrolment_code",
-                "too_large" => "too_large",
-                "version" => "protocol_version",
-                "key_mismatch" => "key_mismatch",
-                "not_found" => "not_found",
-                "exists" => "name_taken",
-                "not_newer" => "rule_book_not_newer",
-                "invalid" => "invalid_input",
-                _ => "sync_refused",
+            CoreError::SyncRefused { code, .. } => match code {
+                Code::DeviceRevoked => "device_revoked",
+                Code::Unauthorized => "unauthorized",
+                Code::Forbidden => "forbidden",
+                Code::BadCode => "bad_enrolment_code",
+                Code::TooLarge => "too_large",
+                Code::Version => "protocol_version",
+                Code::KeyMismatch => "key_mismatch",
+                Code::NotFound => "not_found",
+                Code::Exists => "name_taken",
+                Code::NotNewer => "rule_book_not_newer",
+                Code::Invalid => "invalid_input",
+                Code::RateLimited
+                | Code::Malformed
+                | Code::ServerError
+                | Code::NoKey
+                | Code::Busy
+                | Code::Legacy
+                | Code::Erased
+                | Code::Http
+                | Code::Other(_) => "sync_refused",
             },
-            CoreError::Sync(_) => "sync_failed",
+            CoreError::Sync(_) | CoreError::ServerBehind => "sync_failed",
+            CoreError::Cancelled => "locked",
         }
     }
 }

@@ -5,7 +5,7 @@
 use punkt_e2e::{Endorsee, KeyPair, SecretKey};
 use punkt_sync::access::{self, ORG_SCOPE};
 use punkt_sync::wire::{
-    KeyGrant, KeysReply, LegacyDoc, PutKeys, ScopeEpoch, SharedKey, WaitingDevice, WrappedKey,
+    Code, KeyGrant, KeysReply, LegacyDoc, PutKeys, ScopeEpoch, SharedKey, WaitingDevice, WrappedKey,
 };
 use punkt_sync::{Request, Response};
 use serde::{Deserialize, Serialize};
@@ -206,7 +206,7 @@ impl Punkt {
                 // Another laptop started the same epoch at the same moment (or rotated first):
                 // take its key when it is given to this one.
                 Err(CoreError::SyncRefused { code, .. })
-                    if code == "exists" || code == "forbidden" =>
+                    if code == Code::Exists || code == Code::Forbidden =>
                 {
                     reply = self.keys_round(t, summary, &Request::Keys)?;
                 }

@@ -267,6 +267,24 @@ impl Punkt {
         }
     }
 
+    /// The same store through a second connection, for work that waits on the network (a
+    /// sync, a question to the server) while this one goes on serving the person at the
+    /// keyboard: both may write, and neither loses the other's changes (see
+    /// `punkt_store::Store::open_again`).
+    pub fn open_again(&self) -> Result<Punkt> {
+        let mut again = Self::from_store(self.store.open_again()?);
+        again.fixed_now = self.fixed_now;
+        Ok(again)
+    }
+
+    /// Read again what this handle keeps from the store (the rule book in use, the author's
+    /// name) after another connection may have changed it: a sync that brought a newer rule
+    /// book.
+    pub fn reload(&mut self) {
+        self.author = self.store.meta_value(META_AUTHOR).ok().flatten();
+        self.rules = rule_book::book_in_use(Punkt::installed_rule_book(&self.store));
+    }
+
     /// The name this laptop's changes carry (shown in a file's history).
     pub fn author(&self) -> Option<&str> {
         self.author.as_deref()

@@ -17,7 +17,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use punkt_e2e::{KeyPair, OrgEpochKeys, OrgSigner, SecretKey};
 use punkt_sync::access::ORG_SCOPE;
-use punkt_sync::wire::{KeysReply, OrgKeys, PutKeys, MAX_ORG_KEYS_PAGE};
+use punkt_sync::wire::{Code, KeysReply, OrgKeys, PutKeys, MAX_ORG_KEYS_PAGE};
 use punkt_sync::{Request, Response};
 use serde::{Deserialize, Serialize};
 
@@ -282,12 +282,12 @@ impl Punkt {
             reply = match self.round(t, summary, &put) {
                 Ok(Response::Keys(k)) => k,
                 // Another laptop of the organisation published them first.
-                Err(CoreError::SyncRefused { code, .. }) if code == "exists" => {
-                    match self.round(t, summary, &Request::Keys)? {
-                        Response::Keys(k) => k,
-                        _ => return Err(unexpected()),
-                    }
-                }
+                Err(CoreError::SyncRefused {
+                    code: Code::Exists, ..
+                }) => match self.round(t, summary, &Request::Keys)? {
+                    Response::Keys(k) => k,
+                    _ => return Err(unexpected()),
+                },
                 Err(e) => return Err(e),
                 Ok(_) => return Err(unexpected()),
             };

@@ -25,8 +25,8 @@ use punkt_store::documents::{DocumentWrite, SyncMark};
 use punkt_store::index::IndexRows;
 use punkt_sync::docs::{self, heads_from_bytes, heads_to_bytes, sorted, Applied};
 use punkt_sync::wire::{
-    limits, ChangedDoc, DocData, DocPush, DocWant, Erase, Hash, Outcome, Payload, Pull, Push,
-    ERASED_CODE, ERASED_KIND,
+    limits, ChangedDoc, Code, DocData, DocPush, DocWant, Erase, Hash, Outcome, Payload, Pull, Push,
+    ERASED_KIND,
 };
 use punkt_sync::{decode_response, encode_request, Request, Response};
 use serde_bytes::ByteBuf;
@@ -55,6 +55,9 @@ pub enum TransportError {
     Unreachable(String),
     #[error("HTTP {status}")]
     Http { status: u16, body: Vec<u8> },
+    /// The caller stopped the work (the app was locked while it waited on the server).
+    #[error("stopped: the store was closed")]
+    Cancelled,
 }
 
 fn agent(ca_cert: Option<&Path>, timeout: Duration) -> Result<ureq::Agent> {
@@ -321,8 +324,6 @@ pub struct SyncStatus {
     pub holds_keys: bool,
 }
 
-const SERVER_BEHIND: &str = "the server is behind this device (restored from a backup?)";
-
 const META_ENROLMENT: &str = "sync_enrolment";
 const META_GENERATION: &str = "sync_server_generation";
 const META_TOKEN: &str = "sync_token";
@@ -384,7 +385,7 @@ impl Punkt {
         if status != 200 {
             let v: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
             return Err(CoreError::SyncRefused {
-                code: v["code"].as_str().unwrap_or("bad_code").to_string(),
+                code: Code::from(v["code"].as_str().unwrap_or("bad_code")),
                 message: v["message"]
                     .as_str()
                     .unwrap_or("enrolment refused")
@@ -510,6 +511,7 @@ impl Punkt {
         let answer = match t.exchange(&body) {
             Ok(b) => b,
             Err(TransportError::Unreachable(e)) => return Err(CoreError::Unreachable(e)),
+            Err(TransportError::Cancelled) => return Err(CoreError::Cancelled),
             Err(TransportError::Http { status, body }) => match decode_response(&body) {
                 Ok(Response::Refused(r)) => {
                     return Err(CoreError::SyncRefused {
@@ -520,12 +522,12 @@ impl Punkt {
                 }
                 _ => {
                     let code = match status {
-                        413 => "too_large",
-                        401 => "unauthorized",
-                        _ => "http",
+                        413 => Code::TooLarge,
+                        401 => Code::Unauthorized,
+                        _ => Code::Http,
                     };
                     return Err(CoreError::SyncRefused {
-                        code: code.into(),
+                        code,
                         message: format!("the server answered HTTP {status}"),
                         wipe: false,
                     });
@@ -560,10 +562,10 @@ impl Punkt {
             ));
         };
         if cursor > reply.server_seq {
-            return Err(CoreError::Sync(SERVER_BEHIND.into()));
+            return Err(CoreError::ServerBehind);
         }
         match self.store.meta_value(META_GENERATION)? {
-            Some(g) if g != reply.generation => return Err(CoreError::Sync(SERVER_BEHIND.into())),
+            Some(g) if g != reply.generation => return Err(CoreError::ServerBehind),
             Some(_) => {}
             None => self.store.set_meta(META_GENERATION, &reply.generation)?,
         }
@@ -625,7 +627,7 @@ impl Punkt {
                 Sealing::NoKey(_) if mode == PushMode::Compact => {}
                 Sealing::NoKey(why) => summary.refused.push(RefusedDocument {
                     doc_id: p.id.clone(),
-                    code: "no_key".into(),
+                    code: Code::NoKey.to_string(),
                     message: why,
                 }),
             }
@@ -755,7 +757,7 @@ impl Punkt {
         progress: &mut dyn FnMut(SyncProgress),
     ) -> Result<SyncSummary> {
         match self.sync_once(t, progress) {
-            Err(CoreError::Sync(why)) if why == SERVER_BEHIND => {
+            Err(CoreError::ServerBehind) => {
                 // The server forgot what it had confirmed (restored from a backup): send
                 // everything again; changes it still has are no-ops.
                 self.store.reset_sync_state()?;
@@ -1057,13 +1059,13 @@ impl Punkt {
                         // Not in step with the server after all: compacted another time.
                         PushMode::Compact | PushMode::Legacy => {}
                     },
-                    Outcome::Refused(why) if why.code == ERASED_CODE => erased.push(r.doc_id),
+                    Outcome::Refused(why) if why.code == Code::Erased => erased.push(r.doc_id),
                     // A snapshot the server did not take changes nothing here: the history
                     // stays as it is there, and the server asks again.
                     Outcome::Refused(_) if mode == PushMode::Compact => {}
                     Outcome::Refused(why) => summary.refused.push(RefusedDocument {
                         doc_id: r.doc_id,
-                        code: why.code,
+                        code: why.code.to_string(),
                         message: why.message,
                     }),
                 }
@@ -1102,21 +1104,21 @@ impl Punkt {
                 match r.outcome {
                     Outcome::Applied { .. } => summary.erasures_sent += 1,
                     // Over the server's daily limit: the tombstone stays, sent again later.
-                    Outcome::Refused(why) if why.code == "rate_limited" => {
+                    Outcome::Refused(why) if why.code == Code::RateLimited => {
                         summary.refused.push(RefusedDocument {
                             doc_id: r.doc_id.clone(),
-                            code: why.code,
+                            code: why.code.to_string(),
                             message: why.message,
                         });
                         continue;
                     }
                     // Not this laptop's to erase (a coordinator's decision): the file is still
                     // on the server, so it comes back here; nothing is lost.
-                    Outcome::Refused(why) if why.code == "forbidden" => {
+                    Outcome::Refused(why) if why.code == Code::Forbidden => {
                         take_back.push(r.doc_id.clone());
                         summary.refused.push(RefusedDocument {
                             doc_id: r.doc_id.clone(),
-                            code: why.code,
+                            code: why.code.to_string(),
                             message: why.message,
                         });
                         continue;
@@ -1124,7 +1126,7 @@ impl Punkt {
                     // Any other refusal is final: reported, not retried.
                     Outcome::Refused(why) => summary.refused.push(RefusedDocument {
                         doc_id: r.doc_id.clone(),
-                        code: why.code,
+                        code: why.code.to_string(),
                         message: why.message,
                     }),
                     Outcome::NeedSync => continue,
@@ -1251,10 +1253,10 @@ impl Punkt {
             for r in reply.refused {
                 answered.insert(r.doc_id.clone());
                 match r.outcome {
-                    Outcome::Refused(why) if why.code == ERASED_CODE => erased.push(r.doc_id),
+                    Outcome::Refused(why) if why.code == Code::Erased => erased.push(r.doc_id),
                     Outcome::Refused(why) => summary.refused.push(RefusedDocument {
                         doc_id: r.doc_id,
-                        code: why.code,
+                        code: why.code.to_string(),
                         message: why.message,
                     }),
                     _ => {}
@@ -1280,7 +1282,7 @@ impl Punkt {
                     Err(Refused(r)) => {
                         // Its key comes later (a grant to share, keys not given yet): asked
                         // for again at the next sync, though the cursor moves on.
-                        if r.code == "no_key" {
+                        if r.code == Code::NoKey.as_str() {
                             self.note_awaiting_key(&r.doc_id, true)?;
                         }
                         summary.refused.push(r)
@@ -1665,7 +1667,7 @@ impl Punkt {
         let Some((key, fresh)) = self.doc_key_from(&doc_id, &kind, &keys)? else {
             return Ok(Err(Refused(RefusedDocument {
                 doc_id,
-                code: "no_key".into(),
+                code: Code::NoKey.to_string(),
                 message: "this laptop has no key for the document (yet)".into(),
             })));
         };

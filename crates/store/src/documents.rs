@@ -177,7 +177,9 @@ impl Store {
         w: &DocumentWrite<'_>,
         index: Option<&IndexRows>,
     ) -> Result<i64> {
-        let tx = self.conn.transaction()?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let seq = write_in(&tx, w, index)?;
         tx.commit()?;
         Ok(seq)

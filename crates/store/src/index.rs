@@ -899,7 +899,9 @@ impl Store {
     where
         I: IntoIterator<Item = IndexRows>,
     {
-        let tx = self.conn.transaction()?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         for t in CLIENT_TABLES.iter().chain(&[
             "clients",
             "client_fts",

@@ -75,7 +75,8 @@ struct KeyFileV1 {
 
 const FORMAT: &str = "punkt-key";
 
-/// The data key, wiped from memory when dropped.
+/// The data key, wiped from memory when dropped (each copy its own).
+#[derive(Clone)]
 pub struct DataKey(pub(crate) Zeroizing<[u8; 32]>);
 
 impl DataKey {

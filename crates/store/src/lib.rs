@@ -209,15 +209,15 @@ fn sync_dir(dir: &Path) {
 /// Open the database with the key file's key; if that fails and a key rotation left
 /// `punkt.key.new` (a crash between its two renames), open it with that and finish the
 /// rotation.
-fn open_or_finish_rotation(dir: &Path, passphrase: &str) -> Result<Connection> {
+fn open_or_finish_rotation(dir: &Path, passphrase: &str) -> Result<(Connection, keyfile::DataKey)> {
     let new_kp = dir.join(NEW_KEY_FILE);
     let first = keyfile::unlock(&key_path(dir), passphrase)
-        .and_then(|key| open_connection(&db_path(dir), &key, false));
+        .and_then(|key| Ok((open_connection(&db_path(dir), &key, false)?, key)));
     match first {
         // Leftovers of a rotation that never replaced the database stay until the next
         // rotation or a wipe: removing them here could race a rotation running in another
         // process (the app and the `punkt` command share a store).
-        Ok(conn) => Ok(conn),
+        Ok(opened) => Ok(opened),
         Err(e) if new_kp.exists() => {
             let Ok(key) = keyfile::unlock(&new_kp, passphrase) else {
                 return Err(e);
@@ -225,7 +225,7 @@ fn open_or_finish_rotation(dir: &Path, passphrase: &str) -> Result<Connection> {
             let conn = open_connection(&db_path(dir), &key, false).map_err(|_| e)?;
             std::fs::rename(&new_kp, key_path(dir))?;
             sync_dir(dir);
-            Ok(conn)
+            Ok((conn, key))
         }
         Err(e) => Err(e),
     }
@@ -246,6 +246,8 @@ pub struct StoreInfo {
 pub struct Store {
     conn: Connection,
     info: StoreInfo,
+    /// The data key, for a second connection ([`Store::open_again`]); wiped when dropped.
+    key: keyfile::DataKey,
 }
 
 fn db_path(dir: &Path) -> PathBuf {
@@ -324,7 +326,11 @@ impl Store {
             migrate(&conn, 1)?;
             keyfile::write(&key_path(dir), passphrase, &key, kdf)?;
             restrict_permissions(&key_path(dir), 0o600);
-            Ok(Store { conn, info })
+            Ok(Store {
+                conn,
+                info,
+                key: key.clone(),
+            })
         })();
         if created.is_err() {
             // Leave nothing half-made behind.
@@ -340,7 +346,7 @@ impl Store {
         if !Store::exists(dir) {
             return Err(StoreError::NoStore(dir.display().to_string()));
         }
-        let conn = open_or_finish_rotation(dir, passphrase)?;
+        let (conn, key) = open_or_finish_rotation(dir, passphrase)?;
         let meta = |k: &str| -> Result<String> {
             conn.query_row("SELECT value FROM meta WHERE key = ?1", [k], |r| r.get(0))
                 .optional()?
@@ -365,7 +371,22 @@ impl Store {
             created_at: meta("created_at")?,
             path: dir.to_path_buf(),
         };
-        Ok(Store { conn, info })
+        Ok(Store { conn, info, key })
+    }
+
+    /// A second connection to this open store, with the same key and nothing to migrate: for
+    /// work that waits on the network (a sync) while the first one goes on serving the person
+    /// at the keyboard. Writes of both take turns by SQLite's write lock; every edit reads and
+    /// writes in one `BEGIN IMMEDIATE` transaction ([`Store::edit_document`]), so neither
+    /// loses the other's changes (the same rule that lets the app and the `punkt` command share
+    /// a store). Fails if the store was re-keyed or removed since.
+    pub fn open_again(&self) -> Result<Store> {
+        let conn = open_connection(&db_path(&self.info.path), &self.key, false)?;
+        Ok(Store {
+            conn,
+            info: self.info.clone(),
+            key: self.key.clone(),
+        })
     }
 
     /// After the 7 -> 8 migration: the whole index is to be rebuilt from the documents.
@@ -398,7 +419,9 @@ impl Store {
 
     /// Replace these files' index rows, and clear the reindex flag, in one transaction.
     pub fn reindexed_deadline_notes(&mut self, rows: Vec<index::ClientIndex>) -> Result<()> {
-        let tx = self.conn.transaction()?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         for r in &rows {
             index::replace_client_rows(&tx, r)?;
         }

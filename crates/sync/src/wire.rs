@@ -358,10 +358,6 @@ pub struct LocalEvent {
 /// copy and never pulls it.
 pub const ERASED_KIND: &str = "erased";
 
-/// The refusal code for a document that was erased: the device drops its copy (and any edits
-/// it made to it) and tells the person.
-pub const ERASED_CODE: &str = "erased";
-
 /// "Erase these documents": the server deletes them and keeps a tombstone (the id, the owner,
 /// when) that every device in scope learns from "what changed".
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -729,19 +725,139 @@ pub enum Payload {
     },
 }
 
-/// A refusal with a stable code (`unauthorized`, `device_revoked`, `forbidden`, `too_large`,
-/// `malformed`, `version`...). `wipe` tells a revoked device to erase its store.
+/// The stable code of a refusal, decided by in code (never by a message's words). On the wire it
+/// travels as its text ([`Code::as_str`]), so a server newer than this laptop may send one it
+/// does not know: that reads as [`Code::Other`] and is shown, never misread.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Code {
+    /// `unauthorized`: the token is unknown or expired.
+    Unauthorized,
+    /// `device_revoked`: a coordinator revoked this laptop; it is to wipe its store.
+    DeviceRevoked,
+    /// `forbidden`: the role or organisation may not do this.
+    Forbidden,
+    /// `too_large`: the request is over a limit.
+    TooLarge,
+    /// `malformed`: not a well-formed request.
+    Malformed,
+    /// `version`: another protocol version.
+    Version,
+    /// `bad_code`: an enrolment code unknown, used or expired.
+    BadCode,
+    /// `rate_limited`: too many requests: wait and try again.
+    RateLimited,
+    /// `server_error`: the server failed; nothing was written.
+    ServerError,
+    /// `not_found`: what was named does not exist.
+    NotFound,
+    /// `exists`: what was to be made exists already.
+    Exists,
+    /// `invalid`: a value the server does not accept.
+    Invalid,
+    /// `key_mismatch`: a document's key is not the one the server holds.
+    KeyMismatch,
+    /// `no_key`: no key this laptop can open came with a document.
+    NoKey,
+    /// `busy`: the server is doing something that has to finish first.
+    Busy,
+    /// `legacy`: a file the server still holds in clear is to be replaced first.
+    Legacy,
+    /// `not_newer`: a rule book not newer than the one in use.
+    NotNewer,
+    /// `erased`: the document was erased by its organisation: the laptop drops its copy (and any edits it made to it) and tells the person.
+    Erased,
+    /// `http`: an HTTP error that carried no refusal from Punkt (a proxy, a gateway); made by
+    /// a laptop, never sent by the server.
+    Http,
+    /// A code this side does not know (a newer peer's).
+    Other(String),
+}
+
+impl Code {
+    pub fn as_str(&self) -> &str {
+        match self {
+            Code::Unauthorized => "unauthorized",
+            Code::DeviceRevoked => "device_revoked",
+            Code::Forbidden => "forbidden",
+            Code::TooLarge => "too_large",
+            Code::Malformed => "malformed",
+            Code::Version => "version",
+            Code::BadCode => "bad_code",
+            Code::RateLimited => "rate_limited",
+            Code::ServerError => "server_error",
+            Code::NotFound => "not_found",
+            Code::Exists => "exists",
+            Code::Invalid => "invalid",
+            Code::KeyMismatch => "key_mismatch",
+            Code::NoKey => "no_key",
+            Code::Busy => "busy",
+            Code::Legacy => "legacy",
+            Code::NotNewer => "not_newer",
+            Code::Erased => "erased",
+            Code::Http => "http",
+            Code::Other(s) => s,
+        }
+    }
+}
+
+impl From<&str> for Code {
+    fn from(s: &str) -> Code {
+        match s {
+            "unauthorized" => Code::Unauthorized,
+            "device_revoked" => Code::DeviceRevoked,
+            "forbidden" => Code::Forbidden,
+            "too_large" => Code::TooLarge,
+            "malformed" => Code::Malformed,
+            "version" => Code::Version,
+            "bad_code" => Code::BadCode,
+            "rate_limited" => Code::RateLimited,
+            "server_error" => Code::ServerError,
+            "not_found" => Code::NotFound,
+            "exists" => Code::Exists,
+            "invalid" => Code::Invalid,
+            "key_mismatch" => Code::KeyMismatch,
+            "no_key" => Code::NoKey,
+            "busy" => Code::Busy,
+            "legacy" => Code::Legacy,
+            "not_newer" => Code::NotNewer,
+            "erased" => Code::Erased,
+            "http" => Code::Http,
+            other => Code::Other(other.to_string()),
+        }
+    }
+}
+
+impl std::fmt::Display for Code {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for Code {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for Code {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Code, D::Error> {
+        let text = std::borrow::Cow::<'de, str>::deserialize(d)?;
+        Ok(Code::from(text.as_ref()))
+    }
+}
+
+/// A refusal with a stable [`Code`]. `wipe` tells a revoked device to erase its store.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Refusal {
-    pub code: String,
+    pub code: Code,
     pub message: String,
     pub wipe: bool,
 }
 
 impl Refusal {
-    pub fn new(code: &str, message: impl Into<String>) -> Self {
+    pub fn new(code: Code, message: impl Into<String>) -> Self {
         Refusal {
-            code: code.to_string(),
+            code,
             message: message.into(),
             wipe: false,
         }

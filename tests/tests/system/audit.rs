@@ -4,6 +4,7 @@
 
 use punkt_core::audit::FileAudit;
 use punkt_core::error::CoreError;
+use punkt_sync::wire::Code;
 use punkt_sync::wire::LocalEvent;
 use punkt_sync::{Request, Response};
 use punkt_system_tests::{Device, TestServer};
@@ -133,7 +134,7 @@ fn a_coordinator_sees_who_read_changed_exported_merged_and_erased_a_file() {
     // A counsellor may not read the log; the refusal is itself logged.
     let mut t = bartek.transport(&server);
     match bartek.punkt.server_audit(&mut t, &[], 10) {
-        Err(CoreError::SyncRefused { code, .. }) => assert_eq!(code, "forbidden"),
+        Err(CoreError::SyncRefused { code, .. }) => assert_eq!(code, Code::Forbidden),
         other => panic!("{other:?}"),
     }
     let a_view = bartek.punkt.file_audit(Some(&mut t), &id).unwrap();

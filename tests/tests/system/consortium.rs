@@ -4,6 +4,7 @@
 
 use punkt_core::error::CoreError;
 use punkt_core::ConsultationInput;
+use punkt_sync::wire::Code;
 use punkt_sync::wire::{ConsortiumCount, ServiceCount};
 use punkt_system_tests::{Device, TestServer};
 use sha2::{Digest, Sha256};
@@ -49,7 +50,7 @@ fn service<'a>(c: &'a ConsortiumCount, name: &str) -> &'a ServiceCount {
 
 fn refusal_code(r: Result<impl std::fmt::Debug, CoreError>) -> String {
     match r {
-        Err(CoreError::SyncRefused { code, .. }) => code,
+        Err(CoreError::SyncRefused { code, .. }) => code.to_string(),
         other => panic!("expected a refusal, got {other:?}"),
     }
 }
@@ -340,7 +341,7 @@ fn a_person_helped_by_two_organisations_counts_once_and_the_server_never_holds_a
             }],
         });
         match a.ask(&server, req) {
-            punkt_sync::Response::Refused(r) => assert_eq!(r.code, "malformed", "{bad}"),
+            punkt_sync::Response::Refused(r) => assert_eq!(r.code, Code::Malformed, "{bad}"),
             other => panic!("{bad}: {other:?}"),
         }
     }

@@ -46,7 +46,7 @@ fn erase_raw(d: &Device, server: &TestServer, ids: &[&str]) -> Vec<Outcome> {
 
 fn refused_code(o: &Outcome) -> &str {
     match o {
-        Outcome::Refused(r) => &r.code,
+        Outcome::Refused(r) => r.code.as_str(),
         other => panic!("not refused: {other:?}"),
     }
 }

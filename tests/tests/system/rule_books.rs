@@ -44,7 +44,7 @@ fn wsa_limit(d: &Device) -> (u32, String) {
 
 fn refused(r: Response) -> String {
     match r {
-        Response::Refused(r) => r.code,
+        Response::Refused(r) => r.code.to_string(),
         other => panic!("accepted: {other:?}"),
     }
 }

@@ -9,6 +9,7 @@
 //! exists, and a second person who is not erased is found before and after: a search that
 //! finds nothing proves nothing.
 
+use punkt_sync::wire::Code;
 use std::path::Path;
 
 use punkt_core::CoreError;
@@ -381,7 +382,7 @@ fn only_the_owner_organisation_can_erase_a_file() {
         panic!("not an erase answer");
     };
     assert!(
-        matches!(&results[0].outcome, Outcome::Refused(r) if r.code == "forbidden"),
+        matches!(&results[0].outcome, Outcome::Refused(r) if r.code == Code::Forbidden),
         "{results:?}"
     );
     assert!(server

@@ -2,6 +2,7 @@
 //! organisation asking for a file it may not read, a malformed or oversized message. Each is
 //! refused with a clear, classified error and logged, and the server keeps serving the others.
 
+use punkt_sync::wire::Code;
 use std::sync::atomic::Ordering;
 
 use punkt_core::sync::{HttpTransport, Transport, TransportError};
@@ -12,7 +13,7 @@ use punkt_system_tests::{Device, TestServer, FAST, PASS};
 
 fn refusal_code(r: Result<punkt_core::sync::SyncSummary, CoreError>) -> (String, bool) {
     match r {
-        Err(CoreError::SyncRefused { code, wipe, .. }) => (code, wipe),
+        Err(CoreError::SyncRefused { code, wipe, .. }) => (code.to_string(), wipe),
         other => panic!("expected a refusal, got {other:?}"),
     }
 }
@@ -223,7 +224,7 @@ fn malformed_and_oversized_messages_are_refused_and_logged() {
                 let Ok(Response::Refused(r)) = decode_response(&body) else {
                     panic!("a binary refusal")
                 };
-                assert_eq!(r.code, code);
+                assert_eq!(r.code.as_str(), code);
             }
             other => panic!("expected HTTP {status}, got {other:?}"),
         }
@@ -263,7 +264,7 @@ fn a_flood_from_one_address_does_not_stop_real_laptops_syncing_from_it() {
                 match t.exchange(&body) {
                     Err(TransportError::Http { status: 429, body }) => {
                         match decode_response(&body).unwrap() {
-                            Response::Refused(r) => assert_eq!(r.code, "rate_limited"),
+                            Response::Refused(r) => assert_eq!(r.code, Code::RateLimited),
                             other => panic!("{other:?}"),
                         }
                         slowed += 1;

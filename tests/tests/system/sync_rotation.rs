@@ -6,6 +6,7 @@
 //! the server made before an erasure holds nothing any laptop can open.
 
 use punkt_sync::access::ORG_SCOPE;
+use punkt_sync::wire::Code;
 use punkt_sync_server::Storage;
 use punkt_system_tests::{Device, TestServer};
 
@@ -204,7 +205,7 @@ fn hostile_key_and_snapshot_requests_are_refused_and_change_nothing() {
     let content_before = b.contents();
 
     let refused = |d: &Device, req: Request, code: &str| match d.ask(&server, req) {
-        Response::Refused(r) => assert_eq!(r.code, code, "{r:?}"),
+        Response::Refused(r) => assert_eq!(r.code.as_str(), code, "{r:?}"),
         other => panic!("expected a refusal ({code}), got {other:?}"),
     };
     let wrap = |org: &str, epoch: u32| SharedKey {
@@ -281,11 +282,11 @@ fn hostile_key_and_snapshot_requests_are_refused_and_change_nothing() {
         }
     };
     assert!(
-        matches!(push(&b, ORG), Outcome::Refused(r) if r.code == "malformed"),
+        matches!(push(&b, ORG), Outcome::Refused(r) if r.code == Code::Malformed),
         "unknown heads"
     );
     assert!(
-        matches!(push(&z, "Fundacja B"), Outcome::Refused(r) if r.code == "forbidden"),
+        matches!(push(&z, "Fundacja B"), Outcome::Refused(r) if r.code == Code::Forbidden),
         "another organisation's file"
     );
 

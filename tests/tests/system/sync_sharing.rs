@@ -4,6 +4,7 @@
 
 use punkt_core::referrals::ReferralInput;
 use punkt_core::sections::SectionNoteInput;
+use punkt_sync::wire::Code;
 use punkt_sync::wire::{DocPush, DocWant, Outcome, Pull, Push};
 use punkt_sync::{Request, Response};
 use punkt_system_tests::{Device, SqlValue, TestServer};
@@ -32,7 +33,7 @@ fn pull_refusal(device: &Device, server: &TestServer, id: &str) -> Option<String
     };
     assert!(reply.docs.is_empty(), "the document was sent");
     match &reply.refused[0].outcome {
-        Outcome::Refused(r) => Some(r.code.clone()),
+        Outcome::Refused(r) => Some(r.code.to_string()),
         _ => None,
     }
 }
@@ -136,7 +137,7 @@ fn psychological_notes_reach_only_psychologists_and_the_file_shows_they_exist() 
         panic!("not a push answer")
     };
     assert!(
-        matches!(&reply.results[0].outcome, Outcome::Refused(r) if r.code == "forbidden"),
+        matches!(&reply.results[0].outcome, Outcome::Refused(r) if r.code == Code::Forbidden),
         "{:?}",
         reply.results
     );
