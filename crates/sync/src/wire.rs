@@ -1272,6 +1272,62 @@ impl Response {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn refusal_codes_travel_as_their_text_and_unknown_ones_are_kept() {
+        // The same bytes as when the code was a plain string: the protocol did not change.
+        #[derive(Serialize)]
+        struct Before {
+            code: String,
+            message: String,
+            wipe: bool,
+        }
+        let now = Refusal::new(Code::DeviceRevoked, "revoked");
+        let before = Before {
+            code: "device_revoked".into(),
+            message: "revoked".into(),
+            wipe: false,
+        };
+        assert_eq!(
+            postcard::to_allocvec(&now).unwrap(),
+            postcard::to_allocvec(&before).unwrap()
+        );
+        // Every known code reads back as itself; a newer peer's code is kept, not misread.
+        for code in [
+            Code::Unauthorized,
+            Code::DeviceRevoked,
+            Code::Forbidden,
+            Code::TooLarge,
+            Code::Malformed,
+            Code::Version,
+            Code::BadCode,
+            Code::RateLimited,
+            Code::ServerError,
+            Code::NotFound,
+            Code::Exists,
+            Code::Invalid,
+            Code::KeyMismatch,
+            Code::NoKey,
+            Code::Busy,
+            Code::Legacy,
+            Code::NotNewer,
+            Code::Erased,
+            Code::Http,
+        ] {
+            let r = Refusal::new(code.clone(), "x");
+            let back: Refusal = postcard::from_bytes(&postcard::to_allocvec(&r).unwrap()).unwrap();
+            assert_eq!(back.code, code);
+            assert!(!matches!(Code::from(code.as_str()), Code::Other(_)));
+        }
+        let newer = Before {
+            code: "quota_exceeded".into(),
+            message: "x".into(),
+            wipe: false,
+        };
+        let read: Refusal = postcard::from_bytes(&postcard::to_allocvec(&newer).unwrap()).unwrap();
+        assert_eq!(read.code, Code::Other("quota_exceeded".into()));
+        assert_eq!(read.code.to_string(), "quota_exceeded");
+    }
     use proptest::prelude::*;
 
     fn org_keys_of(epoch: u32) -> OrgKeys {
