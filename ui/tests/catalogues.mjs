@@ -52,11 +52,11 @@ const codes = new Set([...errorSources.matchAll(/=>\s*"([a-z_]+)"/g)].map((m) =>
 for (const c of codes) for (const l of langs) if (!has(cats[l], `errors.${c}`)) problems.push(`${l}: no text for error code ${c}`);
 
 // Fields an invalid_input error can name.
-const dto = readFileSync(join(repo, 'crates/core/src/dto.rs'), 'utf8');
+const dto = readFileSync(join(repo, 'crates/core/src/clients/dto.rs'), 'utf8');
 const vocabSource = readFileSync(join(repo, 'crates/model/src/vocab.rs'), 'utf8');
 // The deadline calculator's refusals (a deadline's note, days, due day), group activities',
 // projects' and reports' come from outside dto.rs.
-const deadlineSources = ['crates/core/src/lib.rs', 'crates/model/src/deadlines.rs', 'crates/core/src/activities.rs', 'crates/core/src/organisation.rs', 'crates/core/src/report.rs', 'crates/model/src/activity.rs', 'crates/core/src/processing.rs']
+const deadlineSources = ['crates/core/src/lib.rs', 'crates/model/src/deadlines.rs', 'crates/core/src/reports/activities.rs', 'crates/core/src/protection/organisation.rs', 'crates/core/src/reports/report.rs', 'crates/model/src/activity.rs', 'crates/core/src/protection/processing.rs']
   .map((f) => readFileSync(join(repo, f), 'utf8')).join('\n');
 const fieldNames = new Set([
   ...[...dto.matchAll(/ModelError::field\(\s*"([^"]+)"/g)].map((m) => m[1]),
@@ -79,7 +79,7 @@ for (const m of vocab.matchAll(/vocabulary!\(\s*(?:\/\/\/[^\n]*\n\s*)*(\w+),\s*"
   }
   for (const v of m[2].matchAll(/=\s*"([a-z_]+)"/g)) for (const l of langs) if (!has(cats[l], `vocab.${group}.${v[1]}`)) problems.push(`${l}: no name for ${group} ${v[1]}`);
 }
-const dupSource = readFileSync(join(repo, 'crates/core/src/duplicates.rs'), 'utf8');
+const dupSource = readFileSync(join(repo, 'crates/core/src/clients/duplicates.rs'), 'utf8');
 for (const m of dupSource.matchAll(/add\(-?[0-9.]+, "([a-z_]+)"\)/g)) for (const l of langs) if (!has(cats[l], `duplicates.reason.${m[1]}`)) problems.push(`${l}: no text for duplicate reason ${m[1]}`);
 // Deadline rules carry their names in the rule book (a server may bring a newer one); the
 // procedures they are grouped by are named here.

@@ -9,39 +9,22 @@
 //!   only to show or change that one file;
 //! - no SQL here (it lives in `punkt-store`), no terminal or window (that is the front ends').
 
-pub mod access;
-pub mod activities;
-pub mod attachments;
-pub mod audit;
-pub mod conflicts;
-pub mod consortium;
-pub mod demo;
-pub mod drafts;
-pub mod dto;
-pub mod duplicates;
-pub mod e2e;
-pub mod erase;
+pub mod clients;
 pub mod error;
-pub mod gdpr_records;
-pub mod history;
-pub mod home;
-pub mod import;
-pub mod indexing;
-pub mod keys;
-pub mod labels;
-pub mod org_keys;
-pub mod organisation;
-pub mod processing;
-pub mod referrals;
-pub mod report;
-pub mod retention;
-pub mod rule_book;
-pub mod search;
-pub mod sections;
+pub mod intake;
+pub mod protection;
+pub mod reports;
 pub mod sync;
-pub mod team;
-pub mod visit;
-pub mod vocabulary;
+
+// The modules by their old, flat names, which front ends and tests use.
+pub use clients::{
+    attachments, conflicts, drafts, dto, duplicates, history, home, indexing, labels, referrals,
+    search, sections, vocabulary,
+};
+pub use intake::{demo, import, visit};
+pub use protection::{access, audit, erase, gdpr_records, organisation, processing, retention};
+pub use reports::{activities, consortium, report};
+pub use sync::{e2e, keys, org_keys, rule_book, team};
 
 use std::path::Path;
 

@@ -15,10 +15,10 @@ pub(crate) struct Labels(Value);
 impl Labels {
     pub(crate) fn for_lang(lang: &str) -> Result<Labels> {
         let text = match lang {
-            "pl" => include_str!("../../model/data/names/pl.json"),
-            "en" => include_str!("../../model/data/names/en.json"),
-            "uk" => include_str!("../../model/data/names/uk.json"),
-            "ru" => include_str!("../../model/data/names/ru.json"),
+            "pl" => include_str!("../../../model/data/names/pl.json"),
+            "en" => include_str!("../../../model/data/names/en.json"),
+            "uk" => include_str!("../../../model/data/names/uk.json"),
+            "ru" => include_str!("../../../model/data/names/ru.json"),
             _ => {
                 return Err(CoreError::Invalid(format!(
                     "lang: '{lang}' is not one of {}",

@@ -12,6 +12,12 @@
 //!   index rows, and the cursor moves only after a whole page is applied, so the next sync asks
 //!   again from the last complete page and skips documents already equal.
 
+pub mod e2e;
+pub mod keys;
+pub mod org_keys;
+pub mod rule_book;
+pub mod team;
+
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::time::{Duration, Instant};
