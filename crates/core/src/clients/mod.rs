@@ -7,9 +7,11 @@
 
 pub mod attachments;
 pub mod conflicts;
+pub mod deadlines;
 pub mod drafts;
 pub mod dto;
 pub mod duplicates;
+pub mod file;
 pub mod history;
 pub mod home;
 pub mod indexing;
