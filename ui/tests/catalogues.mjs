@@ -52,18 +52,22 @@ const codes = new Set([...errorSources.matchAll(/=>\s*"([a-z_]+)"/g)].map((m) =>
 for (const c of codes) for (const l of langs) if (!has(cats[l], `errors.${c}`)) problems.push(`${l}: no text for error code ${c}`);
 
 // Fields an invalid_input error can name.
-const dto = readFileSync(join(repo, 'crates/core/src/clients/dto.rs'), 'utf8');
 const vocabSource = readFileSync(join(repo, 'crates/model/src/vocab.rs'), 'utf8');
-// The deadline calculator's refusals (a deadline's note, days, due day), group activities',
-// projects' and reports' come from outside dto.rs.
-const deadlineSources = ['crates/core/src/lib.rs', 'crates/model/src/deadlines.rs', 'crates/core/src/reports/activities.rs', 'crates/core/src/protection/organisation.rs', 'crates/core/src/reports/report.rs', 'crates/model/src/activity.rs', 'crates/core/src/protection/processing.rs']
-  .map((f) => readFileSync(join(repo, f), 'utf8')).join('\n');
+// A field is named wherever a refusal is made (dto.rs, the deadline calculator, group activities,
+// projects, reports...): every source file of the two crates, whichever module it moves to.
+const rustFiles = (dir) => readdirSync(dir).flatMap((n) => {
+  const p = join(dir, n);
+  return statSync(p).isDirectory() ? rustFiles(p) : n.endsWith('.rs') ? [p] : [];
+});
+// The file's inputs (clients/dto/): dates and codes named by their field.
+const dtoSource = rustFiles(join(repo, 'crates/core/src/clients/dto')).map((f) => readFileSync(f, 'utf8')).join('\n');
+const refusalSources = ['crates/core/src', 'crates/model/src'].flatMap((d) => rustFiles(join(repo, d)))
+  .map((f) => readFileSync(f, 'utf8')).join('\n');
 const fieldNames = new Set([
-  ...[...dto.matchAll(/ModelError::field\(\s*"([^"]+)"/g)].map((m) => m[1]),
-  ...[...deadlineSources.matchAll(/(?:ModelError::field|\bmissing)\(\s*"([^"]+)"/g)].map((m) => m[1]),
+  ...[...refusalSources.matchAll(/(?:ModelError::field|\bmissing)\(\s*"([^"]+)"/g)].map((m) => m[1]),
   // Dates named by the field they are in, and dates out of order.
-  ...[...dto.matchAll(/\b(?:at|not_before)\(\s*"([^"]+)"/g)].map((m) => m[1]),
-  ...[...dto.matchAll(/codes\(\s*\w+,\s*"([^"]+)"/g)].map((m) => m[1]),
+  ...[...dtoSource.matchAll(/\b(?:at|not_before)\(\s*"([^"]+)"/g)].map((m) => m[1]),
+  ...[...dtoSource.matchAll(/codes\(\s*\w+,\s*"([^"]+)"/g)].map((m) => m[1]),
   ...[...vocabSource.matchAll(/^\s*\w+, "([a-z ]+)" \{/gm)].map((m) => m[1]),
   'deadline rules',
 ]);
