@@ -12,6 +12,7 @@
 pub mod clients;
 mod documents;
 pub mod error;
+mod input;
 pub mod intake;
 pub mod protection;
 pub mod reports;

@@ -68,7 +68,7 @@ pub fn identity_key(file: &ClientFile) -> Option<String> {
 /// values (the home screen lists such files).
 pub fn client_index_in(doc: &automerge::AutoCommit, file: &ClientFile) -> ClientIndex {
     let mut rows = client_index(file);
-    rows.conflicts = u32::try_from(crate::conflicts::conflicts_in(doc).len()).unwrap_or(u32::MAX);
+    rows.conflicts = u32::try_from(super::concurrent::conflicts_in(doc).len()).unwrap_or(u32::MAX);
     rows
 }
 

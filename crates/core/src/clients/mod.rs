@@ -6,6 +6,7 @@
 //! index rows.
 
 pub mod attachments;
+pub mod concurrent;
 pub mod conflicts;
 pub mod deadlines;
 pub mod drafts;

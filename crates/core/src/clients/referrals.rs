@@ -59,7 +59,7 @@ pub struct ShareInput {
 
 impl ReferralInput {
     pub fn from_json(json: &str) -> Result<Self> {
-        crate::dto::parse_json(json, "referral JSON")
+        crate::input::parse_json(json, "referral JSON")
     }
 }
 

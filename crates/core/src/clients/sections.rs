@@ -35,7 +35,7 @@ pub struct SectionNoteInput {
 
 impl SectionNoteInput {
     pub fn from_json(json: &str) -> Result<Self> {
-        crate::dto::parse_json(json, "section note JSON")
+        crate::input::parse_json(json, "section note JSON")
     }
 }
 

@@ -81,7 +81,7 @@ fn limited(field: &str, value: &str, max: usize) -> Result<String> {
 
 impl ActivityInput {
     pub fn from_json(json: &str) -> Result<Self> {
-        crate::dto::parse_json(json, "activity JSON")
+        crate::input::parse_json(json, "activity JSON")
     }
 
     /// Check everything but the project's existence (the caller knows the settings).

@@ -17,6 +17,7 @@ use punkt_model::vocab::{
 use punkt_model::{new_id, IsoDate, ModelError, PartialDate};
 
 use crate::error::{CoreError, Result};
+use crate::input::parse_json;
 
 mod apply;
 #[cfg(test)]
@@ -171,33 +172,6 @@ pub struct ConsultationInput {
     /// A project code of the organisation's settings.
     #[serde(default)]
     pub project: Option<String>,
-}
-
-pub(crate) fn parse_json<T: serde::de::DeserializeOwned>(json: &str, what: &str) -> Result<T> {
-    serde_json::from_str(json)
-        .map_err(|e| CoreError::Invalid(format!("{what}: {}", without_values(&e.to_string()))))
-}
-
-/// An error message with the quoted values taken out: serde echoes what it could not read
-/// (`invalid type: string "+48 600…"`), and a message may end up in a log.
-fn without_values(message: &str) -> String {
-    let mut out = String::with_capacity(message.len());
-    let mut quoted = false;
-    for c in message.chars() {
-        match c {
-            '"' if !quoted => {
-                quoted = true;
-                out.push_str("\"…");
-            }
-            '"' => {
-                quoted = false;
-                out.push('"');
-            }
-            _ if !quoted => out.push(c),
-            _ => {}
-        }
-    }
-    out
 }
 
 /// A date a person typed: a real date, and a plausible one.
