@@ -2,8 +2,8 @@
 //!
 //! - `engine`: what a request does (authentication, enrolment, push/pull/reconcile, access
 //!   checks, audit), generic over the storage;
-//! - `storage`: the storage trait; `sqlite` (embedded default) and `postgres` (several instances
-//!   on one database);
+//! - `storage`: the storage trait, the checks and statements both back-ends share, and the
+//!   back-ends: `sqlite` (embedded default) and `postgres` (several instances on one database);
 //! - `http`: the axum routes, limits, timeouts and graceful shutdown.
 //!
 //! Architecture invariant: every read and write of a document checks the device's
@@ -13,10 +13,11 @@
 pub mod engine;
 pub mod http;
 pub mod limits;
-pub mod postgres;
 pub mod records;
-pub mod sqlite;
 pub mod storage;
+
+// The back-ends by their old paths.
+pub use storage::{postgres, sqlite};
 
 pub use engine::Engine;
 pub use postgres::PostgresStorage;

@@ -14,6 +14,7 @@ mod donor_reports;
 mod erase_guard;
 mod org_keys;
 mod rule_books;
+mod storage;
 mod store_upgrade;
 mod sync_compaction;
 mod sync_convergence;

@@ -3,6 +3,10 @@
 //! SQLite (`sqlite.rs`) is the embedded default; PostgreSQL (`postgres.rs`) lets several server
 //! instances share one database.
 
+pub mod postgres;
+pub mod sql;
+pub mod sqlite;
+
 use std::future::Future;
 
 use punkt_sync::wire::{KeyGrant, OrgKeys, ScopeEpoch, SharedKey, SignedRuleBook, WrappedKey};
@@ -201,6 +205,35 @@ pub struct TallyRow {
     pub organisation: String,
     pub person: [u8; 32],
     pub service: String,
+}
+
+/// The checks both back-ends make before they write.
+///
+/// A role a person may be given; the refusal names the roles there are.
+pub fn check_role(role: &str) -> Result<()> {
+    if ROLES.contains(&role) {
+        Ok(())
+    } else {
+        Err(StorageError::Invalid(format!(
+            "unknown role '{role}': one of {}",
+            ROLES.join(", ")
+        )))
+    }
+}
+
+/// Whom a one-time enrolment code was made for, if it may still be used at `now`: `found` is
+/// its row (the person, when it expires, when it was used), `None` when no code has that hash.
+pub fn usable_code(found: Option<(String, i64, Option<i64>)>, now: i64) -> Result<String> {
+    match found {
+        None => Err(StorageError::Invalid("unknown enrolment code".into())),
+        Some((_, _, Some(_))) => Err(StorageError::Invalid(
+            "this enrolment code was already used".into(),
+        )),
+        Some((_, expires_at, None)) if expires_at < now => Err(StorageError::Invalid(
+            "this enrolment code has expired".into(),
+        )),
+        Some((user, _, None)) => Ok(user),
+    }
 }
 
 /// The server's storage. Generic (not `dyn`): the server is built for one backend.

@@ -10,9 +10,10 @@ use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
 use punkt_sync::wire::{KeyGrant, OrgKeys, ScopeEpoch, SharedKey, SignedRuleBook, WrappedKey};
 
+use super::sql::{self, lite, APPROVAL_SELECT, DEVICE_SELECT, ORG_KEYS_SELECT};
 use crate::storage::{
-    timestamp, Approval, AuditEvent, Changed, Device, DocWrite, HeldDoc, Hold, NewDevice, Result,
-    ServerDoc, Storage, StorageError, TallyMonth, TallyRow, WriteOutcome, ROLES,
+    check_role, timestamp, usable_code, Approval, AuditEvent, Changed, Device, DocWrite, HeldDoc,
+    Hold, NewDevice, Result, ServerDoc, Storage, StorageError, TallyMonth, TallyRow, WriteOutcome,
 };
 
 const SCHEMA: &str = "
@@ -20,10 +21,10 @@ CREATE TABLE IF NOT EXISTS orgs (name TEXT PRIMARY KEY);
 CREATE TABLE IF NOT EXISTS users (
     name TEXT PRIMARY KEY, org TEXT NOT NULL REFERENCES orgs(name), role TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS enrol_codes (
-    code_hash BLOB PRIMARY KEY, user TEXT NOT NULL REFERENCES users(name),
+    code_hash BLOB PRIMARY KEY, user_name TEXT NOT NULL REFERENCES users(name),
     expires_at INTEGER NOT NULL, used_at INTEGER);
 CREATE TABLE IF NOT EXISTS devices (
-    device_id TEXT PRIMARY KEY, name TEXT NOT NULL, user TEXT NOT NULL REFERENCES users(name),
+    device_id TEXT PRIMARY KEY, name TEXT NOT NULL, user_name TEXT NOT NULL REFERENCES users(name),
     token_hash BLOB NOT NULL UNIQUE, enrolled_at INTEGER NOT NULL, last_seen INTEGER,
     revoked_at INTEGER);
 CREATE TABLE IF NOT EXISTS documents (
@@ -43,7 +44,7 @@ CREATE TABLE IF NOT EXISTS server_meta (key TEXT PRIMARY KEY, value TEXT NOT NUL
 INSERT OR IGNORE INTO server_meta(key, value) VALUES ('generation', lower(hex(randomblob(16))));
 CREATE TABLE IF NOT EXISTS audit (
     id INTEGER PRIMARY KEY, at TEXT NOT NULL, action TEXT NOT NULL, device_id TEXT,
-    user TEXT, organisation TEXT, doc_id TEXT, detail TEXT NOT NULL);
+    user_name TEXT, organisation TEXT, doc_id TEXT, detail TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS audit_doc ON audit(doc_id);
 CREATE INDEX IF NOT EXISTS audit_org ON audit(organisation);
 CREATE TABLE IF NOT EXISTS tally_months (
@@ -56,6 +57,20 @@ CREATE TABLE IF NOT EXISTS tally (
 
 /// Columns added after the first release, for databases made before them.
 fn upgrade(conn: &Connection) -> Result<()> {
+    // The person's column is `user_name`, as in PostgreSQL (where `user` is a reserved word), so
+    // both back-ends run the same statements (`sql.rs`); databases made before are renamed.
+    for table in ["enrol_codes", "devices", "audit", "held_docs"] {
+        let old = conn
+            .prepare(&format!(
+                "SELECT 1 FROM pragma_table_info('{table}') WHERE name = 'user'"
+            ))?
+            .exists([])?;
+        if old {
+            conn.execute_batch(&format!(
+                "ALTER TABLE {table} RENAME COLUMN user TO user_name;"
+            ))?;
+        }
+    }
     let has_event_id = conn
         .prepare("SELECT 1 FROM pragma_table_info('audit') WHERE name = 'event_id'")?
         .exists([])?;
@@ -152,7 +167,7 @@ fn upgrade(conn: &Connection) -> Result<()> {
             id TEXT PRIMARY KEY, kind TEXT NOT NULL, owner_org TEXT NOT NULL,
             snapshot BLOB NOT NULL, heads BLOB NOT NULL, created_by TEXT, created_at INTEGER,
             batch TEXT NOT NULL, erased_at INTEGER NOT NULL, device_id TEXT NOT NULL,
-            user TEXT NOT NULL);
+            user_name TEXT NOT NULL);
          CREATE INDEX IF NOT EXISTS held_docs_batch ON held_docs(batch);
          CREATE INDEX IF NOT EXISTS held_docs_device ON held_docs(device_id, erased_at);
          CREATE TABLE IF NOT EXISTS held_changes (
@@ -243,11 +258,7 @@ fn private_file(_path: &Path) -> Result<()> {
 
 /// The next number of the change sequence, inside the caller's transaction.
 fn next_seq(tx: &Connection) -> rusqlite::Result<i64> {
-    tx.query_row(
-        "UPDATE counters SET value = value + 1 WHERE name = 'seq' RETURNING value",
-        [],
-        |r| r.get(0),
-    )
+    tx.query_row(&lite(sql::NEXT_SEQ), [], |r| r.get(0))
 }
 
 fn device_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Device> {
@@ -265,13 +276,6 @@ fn device_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Device> {
         proof: r.get(10)?,
     })
 }
-
-const DEVICE_SELECT: &str = "SELECT d.device_id, d.name, d.user, u.org, u.role, d.enrolled_at,
-    d.last_seen, d.revoked_at, d.public_key, d.code_record, d.proof
-    FROM devices d JOIN users u ON u.name = d.user";
-
-const ORG_KEYS_SELECT: &str =
-    "SELECT k.org, k.epoch, k.public_key, k.signing_key, k.link FROM org_keys k";
 
 fn org_keys_row(r: &rusqlite::Row) -> rusqlite::Result<OrgKeys> {
     Ok(OrgKeys {
@@ -299,17 +303,10 @@ impl Storage for SqliteStorage {
     }
 
     async fn add_user(&self, org: &str, name: &str, role: &str) -> Result<()> {
-        if !ROLES.contains(&role) {
-            return Err(StorageError::Invalid(format!(
-                "unknown role '{role}': one of {}",
-                ROLES.join(", ")
-            )));
-        }
+        check_role(role)?;
         let (org, name, role) = (org.to_string(), name.to_string(), role.to_string());
         self.run(move |c| {
-            let known: bool = c
-                .prepare("SELECT 1 FROM orgs WHERE name = ?1")?
-                .exists([&org])?;
+            let known: bool = c.prepare(&lite(sql::ORG_EXISTS))?.exists([&org])?;
             if !known {
                 return Err(StorageError::NotFound(format!("no organisation '{org}'")));
             }
@@ -330,14 +327,12 @@ impl Storage for SqliteStorage {
     async fn add_enrol_code(&self, user: &str, code_hash: [u8; 32], expires_at: i64) -> Result<()> {
         let user = user.to_string();
         self.run(move |c| {
-            let known: bool = c
-                .prepare("SELECT 1 FROM users WHERE name = ?1")?
-                .exists([&user])?;
+            let known: bool = c.prepare(&lite(sql::USER_EXISTS))?.exists([&user])?;
             if !known {
                 return Err(StorageError::NotFound(format!("no user '{user}'")));
             }
             c.execute(
-                "INSERT INTO enrol_codes(code_hash, user, expires_at) VALUES (?1, ?2, ?3)",
+                &lite(sql::INSERT_ENROL_CODE),
                 params![code_hash.to_vec(), user, expires_at],
             )?;
             Ok(())
@@ -358,34 +353,15 @@ impl Storage for SqliteStorage {
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
             let code: Option<(String, i64, Option<i64>)> = tx
                 .query_row(
-                    "SELECT user, expires_at, used_at FROM enrol_codes WHERE code_hash = ?1",
+                    "SELECT user_name, expires_at, used_at FROM enrol_codes WHERE code_hash = ?1",
                     [code_hash.to_vec()],
                     |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
                 )
                 .optional()?;
-            let user = match code {
-                None => return Err(StorageError::Invalid("unknown enrolment code".into())),
-                Some((_, _, Some(_))) => {
-                    return Err(StorageError::Invalid(
-                        "this enrolment code was already used".into(),
-                    ))
-                }
-                Some((_, exp, None)) if exp < now => {
-                    return Err(StorageError::Invalid(
-                        "this enrolment code has expired".into(),
-                    ))
-                }
-                Some((user, _, None)) => user,
-            };
+            let user = usable_code(code, now)?;
+            tx.execute(&lite(sql::USE_ENROL_CODE), params![code_hash.to_vec(), now])?;
             tx.execute(
-                "UPDATE enrol_codes SET used_at = ?2 WHERE code_hash = ?1",
-                params![code_hash.to_vec(), now],
-            )?;
-            tx.execute(
-                "INSERT INTO devices(device_id, name, user, token_hash, enrolled_at, public_key,
-                                     proof, code_record)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7,
-                         (SELECT record FROM enrol_codes WHERE code_hash = ?8))",
+                &lite(sql::INSERT_DEVICE),
                 params![
                     device_id,
                     device_name,
@@ -417,9 +393,7 @@ impl Storage for SqliteStorage {
         let org = org.to_string();
         self.run(move |c| {
             let n = c.execute(
-                "UPDATE enrol_codes SET record = ?3
-                 WHERE code_hash = ?1 AND used_at IS NULL AND record IS NULL
-                   AND user IN (SELECT name FROM users WHERE org = ?2)",
+                &lite(sql::PUT_CODE_RECORD),
                 params![code_hash.to_vec(), org, record],
             )?;
             Ok(n > 0)
@@ -431,7 +405,7 @@ impl Storage for SqliteStorage {
         let device_id = device_id.to_string();
         self.run(move |c| {
             let n = c.execute(
-                "UPDATE devices SET public_key = ?2 WHERE device_id = ?1 AND public_key IS NULL",
+                &lite(sql::SET_PUBLIC_KEY),
                 params![device_id, public_key.to_vec()],
             )?;
             Ok(n > 0)
@@ -468,38 +442,33 @@ impl Storage for SqliteStorage {
     async fn doc_keys(&self, doc_id: &str) -> Result<Vec<WrappedKey>> {
         let doc_id = doc_id.to_string();
         self.run(move |c| {
-            Ok(c.prepare_cached(
-                "SELECT org, scope, epoch, sealed_to_org, wrapped FROM doc_keys WHERE doc_id = ?1
-                 ORDER BY org, scope, epoch",
-            )?
-            .query_map([doc_id], |r| {
-                Ok(WrappedKey {
-                    org: r.get(0)?,
-                    scope: r.get(1)?,
-                    epoch: r.get(2)?,
-                    sealed_to_org: r.get(3)?,
-                    wrapped: r.get::<_, Vec<u8>>(4)?.into(),
-                })
-            })?
-            .collect::<rusqlite::Result<Vec<_>>>()?)
+            Ok(c.prepare_cached(&lite(sql::DOC_KEYS))?
+                .query_map([doc_id], |r| {
+                    Ok(WrappedKey {
+                        org: r.get(0)?,
+                        scope: r.get(1)?,
+                        epoch: r.get(2)?,
+                        sealed_to_org: r.get(3)?,
+                        wrapped: r.get::<_, Vec<u8>>(4)?.into(),
+                    })
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()?)
         })
         .await
     }
 
     async fn key_epochs(&self) -> Result<Vec<ScopeEpoch>> {
         self.run(move |c| {
-            Ok(c.prepare_cached(
-                "SELECT org, scope, epoch, public_key FROM key_epochs ORDER BY org, scope, epoch",
-            )?
-            .query_map([], |r| {
-                Ok(ScopeEpoch {
-                    org: r.get(0)?,
-                    scope: r.get(1)?,
-                    epoch: r.get(2)?,
-                    public_key: r.get::<_, Option<Vec<u8>>>(3)?.map(Into::into),
-                })
-            })?
-            .collect::<rusqlite::Result<Vec<_>>>()?)
+            Ok(c.prepare_cached(&lite(sql::KEY_EPOCHS))?
+                .query_map([], |r| {
+                    Ok(ScopeEpoch {
+                        org: r.get(0)?,
+                        scope: r.get(1)?,
+                        epoch: r.get(2)?,
+                        public_key: r.get::<_, Option<Vec<u8>>>(3)?.map(Into::into),
+                    })
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()?)
         })
         .await
     }
@@ -531,30 +500,25 @@ impl Storage for SqliteStorage {
 
     async fn rule_book(&self) -> Result<Option<SignedRuleBook>> {
         self.run(move |c| {
-            Ok(c.prepare_cached(
-                "SELECT org, epoch, serial, book, signature FROM rule_books
-                 ORDER BY serial DESC LIMIT 1",
-            )?
-            .query_row([], |r| {
-                Ok(SignedRuleBook {
-                    org: r.get(0)?,
-                    epoch: r.get(1)?,
-                    serial: r.get::<_, i64>(2)? as u64,
-                    book: r.get(3)?,
-                    signature: r.get::<_, Vec<u8>>(4)?.into(),
+            Ok(c.prepare_cached(&lite(sql::NEWEST_RULE_BOOK))?
+                .query_row([], |r| {
+                    Ok(SignedRuleBook {
+                        org: r.get(0)?,
+                        epoch: r.get(1)?,
+                        serial: r.get::<_, i64>(2)? as u64,
+                        book: r.get(3)?,
+                        signature: r.get::<_, Vec<u8>>(4)?.into(),
+                    })
                 })
-            })
-            .optional()?)
+                .optional()?)
         })
         .await
     }
 
     async fn rule_book_serial(&self) -> Result<u64> {
         self.run(move |c| {
-            Ok(
-                c.prepare_cached("SELECT COALESCE(MAX(serial), 0) FROM rule_books")?
-                    .query_row([], |r| r.get::<_, i64>(0))? as u64,
-            )
+            Ok(c.prepare_cached(&lite(sql::RULE_BOOK_SERIAL))?
+                .query_row([], |r| r.get::<_, i64>(0))? as u64)
         })
         .await
     }
@@ -568,17 +532,12 @@ impl Storage for SqliteStorage {
         let published_by = published_by.to_string();
         self.run(move |c| {
             let tx = c.transaction()?;
-            let newest: i64 =
-                tx.query_row("SELECT COALESCE(MAX(serial), 0) FROM rule_books", [], |r| {
-                    r.get(0)
-                })?;
+            let newest: i64 = tx.query_row(&lite(sql::RULE_BOOK_SERIAL), [], |r| r.get(0))?;
             if b.serial as i64 <= newest {
                 return Ok(false);
             }
             tx.execute(
-                "INSERT INTO rule_books(serial, org, epoch, book, signature, published_by,
-                     published_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                &lite(sql::INSERT_RULE_BOOK),
                 params![
                     b.serial as i64,
                     b.org,
@@ -635,7 +594,7 @@ impl Storage for SqliteStorage {
             )?;
             if n > 0 {
                 tx.execute(
-                    "DELETE FROM key_rotations WHERE org = ?1 AND scope = ?2",
+                    &lite(sql::DELETE_KEY_ROTATION),
                     params![e.org, e.scope],
                 )?;
             }
@@ -648,26 +607,18 @@ impl Storage for SqliteStorage {
     async fn unshared(&self, org: &str) -> Result<Vec<(String, String)>> {
         let org = org.to_string();
         self.run(move |c| {
-            Ok(c.prepare_cached(
-                "SELECT a.doc_id, a.org FROM doc_access a JOIN documents d ON d.id = a.doc_id
-                 WHERE d.owner_org = ?1 AND d.kind != ?2 AND d.kind NOT LIKE 'section:%'
-                   AND NOT EXISTS (SELECT 1 FROM doc_keys k
-                                   WHERE k.doc_id = a.doc_id AND k.org = a.org)
-                 ORDER BY a.doc_id, a.org LIMIT 2000",
-            )?
-            .query_map(params![org, ERASED_KIND], |r| Ok((r.get(0)?, r.get(1)?)))?
-            .collect::<rusqlite::Result<Vec<_>>>()?)
+            Ok(c.prepare_cached(&lite(sql::UNSHARED_KEYS))?
+                .query_map(params![org, ERASED_KIND], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<rusqlite::Result<Vec<_>>>()?)
         })
         .await
     }
 
     async fn doc_ids(&self) -> Result<Vec<String>> {
         self.run(move |c| {
-            Ok(
-                c.prepare("SELECT id FROM documents WHERE kind != ?1 ORDER BY id")?
-                    .query_map([ERASED_KIND], |r| r.get(0))?
-                    .collect::<rusqlite::Result<Vec<_>>>()?,
-            )
+            Ok(c.prepare(&lite(sql::DOC_IDS))?
+                .query_map([ERASED_KIND], |r| r.get(0))?
+                .collect::<rusqlite::Result<Vec<_>>>()?)
         })
         .await
     }
@@ -703,9 +654,7 @@ impl Storage for SqliteStorage {
         let id = id.to_string();
         self.run(move |c| {
             let b: Option<Vec<u8>> = c
-                .query_row("SELECT hashes FROM legacy_docs WHERE id = ?1", [id], |r| {
-                    r.get(0)
-                })
+                .query_row(&lite(sql::LEGACY_HASHES), [id], |r| r.get(0))
                 .optional()?;
             Ok(b.map(|b| {
                 b.chunks_exact(32)
@@ -719,7 +668,7 @@ impl Storage for SqliteStorage {
     async fn forget_legacy(&self, id: &str) -> Result<()> {
         let id = id.to_string();
         self.run(move |c| {
-            c.execute("DELETE FROM legacy_docs WHERE id = ?1", [id])?;
+            c.execute(&lite(sql::DELETE_LEGACY_DOC), [id])?;
             Ok(())
         })
         .await
@@ -728,20 +677,17 @@ impl Storage for SqliteStorage {
     async fn grants(&self, org: &str) -> Result<Vec<KeyGrant>> {
         let org = org.to_string();
         self.run(move |c| {
-            Ok(c.prepare_cached(
-                "SELECT device_id, scope, epoch, sealed, endorsement FROM key_grants
-                 WHERE org = ?1 ORDER BY device_id, scope, epoch",
-            )?
-            .query_map([org], |r| {
-                Ok(KeyGrant {
-                    device_id: r.get(0)?,
-                    scope: r.get(1)?,
-                    epoch: r.get(2)?,
-                    sealed: r.get::<_, Vec<u8>>(3)?.into(),
-                    endorsement: r.get::<_, Option<Vec<u8>>>(4)?.unwrap_or_default().into(),
-                })
-            })?
-            .collect::<rusqlite::Result<Vec<_>>>()?)
+            Ok(c.prepare_cached(&lite(sql::GRANTS_OF_ORG))?
+                .query_map([org], |r| {
+                    Ok(KeyGrant {
+                        device_id: r.get(0)?,
+                        scope: r.get(1)?,
+                        epoch: r.get(2)?,
+                        sealed: r.get::<_, Vec<u8>>(3)?.into(),
+                        endorsement: r.get::<_, Option<Vec<u8>>>(4)?.unwrap_or_default().into(),
+                    })
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()?)
         })
         .await
     }
@@ -775,11 +721,9 @@ impl Storage for SqliteStorage {
     async fn rotations(&self, org: &str) -> Result<Vec<String>> {
         let org = org.to_string();
         self.run(move |c| {
-            Ok(
-                c.prepare_cached("SELECT scope FROM key_rotations WHERE org = ?1 ORDER BY scope")?
-                    .query_map([org], |r| r.get(0))?
-                    .collect::<rusqlite::Result<Vec<_>>>()?,
-            )
+            Ok(c.prepare_cached(&lite(sql::ROTATIONS_OF_ORG))?
+                .query_map([org], |r| r.get(0))?
+                .collect::<rusqlite::Result<Vec<_>>>()?)
         })
         .await
     }
@@ -793,27 +737,20 @@ impl Storage for SqliteStorage {
     ) -> Result<Vec<SharedKey>> {
         let (org, scope) = (org.to_string(), scope.to_string());
         self.run(move |c| {
-            Ok(c.prepare_cached(
-                "SELECT k.doc_id, k.org, k.scope, k.epoch, k.sealed_to_org, k.wrapped
-                 FROM doc_keys k
-                 WHERE k.org = ?1 AND k.scope = ?2 AND k.epoch < ?3
-                   AND NOT EXISTS (SELECT 1 FROM doc_keys n WHERE n.doc_id = k.doc_id
-                                   AND n.org = ?1 AND n.scope = ?2 AND n.epoch = ?3)
-                 ORDER BY k.doc_id, k.epoch DESC LIMIT ?4",
-            )?
-            .query_map(params![org, scope, newest, limit], |r| {
-                Ok(SharedKey {
-                    doc_id: r.get(0)?,
-                    key: WrappedKey {
-                        org: r.get(1)?,
-                        scope: r.get(2)?,
-                        epoch: r.get(3)?,
-                        sealed_to_org: r.get(4)?,
-                        wrapped: r.get::<_, Vec<u8>>(5)?.into(),
-                    },
-                })
-            })?
-            .collect::<rusqlite::Result<Vec<_>>>()?)
+            Ok(c.prepare_cached(&lite(sql::STALE_WRAPS))?
+                .query_map(params![org, scope, newest, limit], |r| {
+                    Ok(SharedKey {
+                        doc_id: r.get(0)?,
+                        key: WrappedKey {
+                            org: r.get(1)?,
+                            scope: r.get(2)?,
+                            epoch: r.get(3)?,
+                            sealed_to_org: r.get(4)?,
+                            wrapped: r.get::<_, Vec<u8>>(5)?.into(),
+                        },
+                    })
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()?)
         })
         .await
     }
@@ -828,7 +765,7 @@ impl Storage for SqliteStorage {
                 params![doc_id, key.org, key.scope, key.epoch, key.wrapped.to_vec()],
             )?;
             tx.execute(
-                "DELETE FROM doc_keys WHERE doc_id = ?1 AND org = ?2 AND scope = ?3 AND epoch < ?4",
+                &lite(sql::DELETE_OLDER_WRAPS),
                 params![doc_id, key.org, key.scope, key.epoch],
             )?;
             tx.commit()?;
@@ -857,10 +794,7 @@ impl Storage for SqliteStorage {
         let device_id = device_id.to_string();
         self.run(move |c| {
             let tx = c.transaction()?;
-            let n = tx.execute(
-                "UPDATE devices SET revoked_at = COALESCE(revoked_at, ?2) WHERE device_id = ?1",
-                params![device_id, now],
-            )?;
+            let n = tx.execute(&lite(sql::REVOKE_DEVICE), params![device_id, now])?;
             if n == 0 {
                 return Err(StorageError::NotFound(format!("no device '{device_id}'")));
             }
@@ -878,7 +812,7 @@ impl Storage for SqliteStorage {
 
     async fn users(&self) -> Result<Vec<(String, String, String)>> {
         self.run(|c| {
-            let mut s = c.prepare("SELECT name, org, role FROM users ORDER BY name")?;
+            let mut s = c.prepare(&lite(sql::USERS))?;
             let rows = s
                 .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
@@ -915,10 +849,7 @@ impl Storage for SqliteStorage {
     async fn touch_device(&self, device_id: &str, now: i64) -> Result<()> {
         let device_id = device_id.to_string();
         self.run(move |c| {
-            c.execute(
-                "UPDATE devices SET last_seen = ?2 WHERE device_id = ?1",
-                params![device_id, now],
-            )?;
+            c.execute(&lite(sql::TOUCH_DEVICE), params![device_id, now])?;
             Ok(())
         })
         .await
@@ -938,32 +869,27 @@ impl Storage for SqliteStorage {
                 Option<i64>,
             );
             let row: Option<Row> = tx
-                .query_row(
-                    "SELECT kind, owner_org, snapshot, heads, seq, created_by, created_at
-                     FROM documents WHERE id = ?1",
-                    [&id],
-                    |r| {
-                        Ok((
-                            r.get(0)?,
-                            r.get(1)?,
-                            r.get(2)?,
-                            r.get(3)?,
-                            r.get(4)?,
-                            r.get(5)?,
-                            r.get(6)?,
-                        ))
-                    },
-                )
+                .query_row(&lite(sql::LOAD_DOC), [&id], |r| {
+                    Ok((
+                        r.get(0)?,
+                        r.get(1)?,
+                        r.get(2)?,
+                        r.get(3)?,
+                        r.get(4)?,
+                        r.get(5)?,
+                        r.get(6)?,
+                    ))
+                })
                 .optional()?;
             let Some((kind, owner_org, snapshot, heads, seq, created_by, created_at)) = row else {
                 return Ok(None);
             };
             let changes = tx
-                .prepare_cached("SELECT bytes FROM doc_changes WHERE doc_id = ?1 ORDER BY n")?
+                .prepare_cached(&lite(sql::CHANGES_OF_DOC))?
                 .query_map([&id], |r| r.get::<_, Vec<u8>>(0))?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
             let access = tx
-                .prepare_cached("SELECT org FROM doc_access WHERE doc_id = ?1 ORDER BY org")?
+                .prepare_cached(&lite(sql::ACCESS_OF_DOC))?
                 .query_map([&id], |r| r.get::<_, String>(0))?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
             tx.commit()?;
@@ -1010,21 +936,21 @@ impl Storage for SqliteStorage {
                 }
                 (Some(_), Some(snapshot)) => {
                     tx.execute(
-                        "UPDATE documents SET snapshot = ?2, heads = ?3, seq = ?4 WHERE id = ?1",
+                        &lite(sql::SET_DOC_SNAPSHOT),
                         params![w.id, snapshot, heads, seq],
                     )?;
-                    tx.execute("DELETE FROM doc_changes WHERE doc_id = ?1", [&w.id])?;
+                    tx.execute(&lite(sql::DELETE_DOC_CHANGES), [&w.id])?;
                 }
                 (Some(_), None) => {
                     tx.execute(
-                        "UPDATE documents SET heads = ?2, seq = ?3 WHERE id = ?1",
+                        &lite(sql::SET_DOC_HEADS),
                         params![w.id, heads, seq],
                     )?;
                 }
             }
             if !w.changes.is_empty() {
                 let mut n: i64 = tx.query_row(
-                    "SELECT COALESCE(MAX(n), 0) + 1 FROM doc_changes WHERE doc_id = ?1",
+                    &lite(sql::NEXT_CHANGE_NUMBER),
                     [&w.id],
                     |r| r.get(0),
                 )?;
@@ -1051,7 +977,7 @@ impl Storage for SqliteStorage {
             let seq = next_seq(&tx)?;
             let held = tx.execute(
                 "INSERT INTO held_docs(id, kind, owner_org, snapshot, heads, created_by, created_at,
-                                       batch, erased_at, device_id, user)
+                                       batch, erased_at, device_id, user_name)
                  SELECT id, kind, owner_org, snapshot, heads, created_by, created_at,
                         ?2, ?3, ?4, ?5
                  FROM documents WHERE id = ?1 AND kind != ?6
@@ -1059,13 +985,9 @@ impl Storage for SqliteStorage {
                 params![id, hold.batch, hold.at, hold.device_id, hold.user, ERASED_KIND],
             )?;
             if held > 0 {
-                tx.execute(
-                    "INSERT INTO held_changes(doc_id, n, hash, bytes)
-                     SELECT doc_id, n, hash, bytes FROM doc_changes WHERE doc_id = ?1",
-                    [&id],
-                )?;
+                tx.execute(&lite(sql::HOLD_CHANGES), [&id])?;
             }
-            tx.execute("DELETE FROM doc_changes WHERE doc_id = ?1", [&id])?;
+            tx.execute(&lite(sql::DELETE_DOC_CHANGES), [&id])?;
             tx.execute(
                 "INSERT INTO documents(id, kind, owner_org, snapshot, heads, seq)
                  VALUES (?1, ?2, ?3, x'', x'', ?4)
@@ -1083,7 +1005,7 @@ impl Storage for SqliteStorage {
         let org = org.map(str::to_string);
         self.run(move |c| {
             let mut s = c.prepare_cached(
-                "SELECT id, kind, owner_org, batch, erased_at, device_id, user FROM held_docs
+                "SELECT id, kind, owner_org, batch, erased_at, device_id, user_name FROM held_docs
                  WHERE ?1 IS NULL OR owner_org = ?1 ORDER BY erased_at, batch, id",
             )?;
             let rows = s
@@ -1126,8 +1048,8 @@ impl Storage for SqliteStorage {
                      SELECT doc_id, n, hash, bytes FROM held_changes WHERE doc_id = ?1",
                     [id],
                 )?;
-                tx.execute("DELETE FROM held_changes WHERE doc_id = ?1", [id])?;
-                tx.execute("DELETE FROM held_docs WHERE id = ?1", [id])?;
+                tx.execute(&lite(sql::DELETE_HELD_CHANGES), [id])?;
+                tx.execute(&lite(sql::DELETE_HELD_DOC), [id])?;
             }
             tx.commit()?;
             Ok(ids)
@@ -1144,17 +1066,9 @@ impl Storage for SqliteStorage {
                  WHERE doc_id IN (SELECT id FROM held_docs WHERE erased_at < ?1)",
                 [before],
             )?;
-            tx.execute(
-                "DELETE FROM doc_keys WHERE doc_id IN
-                    (SELECT id FROM held_docs WHERE erased_at < ?1)",
-                [before],
-            )?;
-            tx.execute(
-                "DELETE FROM held_changes WHERE doc_id IN
-                    (SELECT id FROM held_docs WHERE erased_at < ?1)",
-                [before],
-            )?;
-            let n = tx.execute("DELETE FROM held_docs WHERE erased_at < ?1", [before])?;
+            tx.execute(&lite(sql::DELETE_PURGED_DOC_KEYS), [before])?;
+            tx.execute(&lite(sql::DELETE_PURGED_HELD_CHANGES), [before])?;
+            let n = tx.execute(&lite(sql::DELETE_PURGED_HELD_DOCS), [before])?;
             tx.commit()?;
             Ok(n as u64)
         })
@@ -1165,7 +1079,7 @@ impl Storage for SqliteStorage {
         let device_id = device_id.to_string();
         self.run(move |c| {
             Ok(c.query_row(
-                "SELECT COUNT(*) FROM held_docs WHERE device_id = ?1 AND erased_at >= ?2",
+                &lite(sql::ERASED_BY_DEVICE_SINCE),
                 params![device_id, since],
                 |r| r.get::<_, i64>(0),
             )? as u64)
@@ -1184,12 +1098,7 @@ impl Storage for SqliteStorage {
     async fn changed_since(&self, org: &str, cursor: u64, limit: u32) -> Result<Vec<Changed>> {
         let org = org.to_string();
         self.run(move |c| {
-            let mut s = c.prepare_cached(
-                "SELECT id, kind, owner_org, heads, seq, undone FROM documents d
-                 WHERE seq > ?2 AND (owner_org = ?1 OR EXISTS
-                     (SELECT 1 FROM doc_access a WHERE a.doc_id = d.id AND a.org = ?1))
-                 ORDER BY seq LIMIT ?3",
-            )?;
+            let mut s = c.prepare_cached(&lite(sql::CHANGED_SINCE))?;
             let rows = s
                 .query_map(params![org, cursor as i64, limit], |r| {
                     Ok(Changed {
@@ -1208,14 +1117,8 @@ impl Storage for SqliteStorage {
     }
 
     async fn generation(&self) -> Result<String> {
-        self.run(|c| {
-            Ok(c.query_row(
-                "SELECT value FROM server_meta WHERE key = 'generation'",
-                [],
-                |r| r.get(0),
-            )?)
-        })
-        .await
+        self.run(|c| Ok(c.query_row(&lite(sql::GENERATION), [], |r| r.get(0))?))
+            .await
     }
 
     async fn new_generation(&self) -> Result<String> {
@@ -1230,28 +1133,19 @@ impl Storage for SqliteStorage {
     }
 
     async fn current_seq(&self) -> Result<u64> {
-        self.run(|c| {
-            Ok(
-                c.query_row("SELECT value FROM counters WHERE name = 'seq'", [], |r| {
-                    r.get::<_, i64>(0)
-                })? as u64,
-            )
-        })
-        .await
+        self.run(|c| Ok(c.query_row(&lite(sql::CURRENT_SEQ), [], |r| r.get::<_, i64>(0))? as u64))
+            .await
     }
 
     async fn org_exists(&self, name: &str) -> Result<bool> {
         let name = name.to_string();
-        self.run(move |c| {
-            Ok(c.prepare_cached("SELECT 1 FROM orgs WHERE name = ?1")?
-                .exists([&name])?)
-        })
-        .await
+        self.run(move |c| Ok(c.prepare_cached(&lite(sql::ORG_EXISTS))?.exists([&name])?))
+            .await
     }
 
     async fn organisations(&self) -> Result<Vec<String>> {
         self.run(|c| {
-            let mut st = c.prepare_cached("SELECT name FROM orgs ORDER BY name")?;
+            let mut st = c.prepare_cached(&lite(sql::ORGANISATIONS))?;
             let names = st.query_map([], |r| r.get(0))?;
             Ok(names.collect::<rusqlite::Result<_>>()?)
         })
@@ -1262,8 +1156,7 @@ impl Storage for SqliteStorage {
         let device_id = device_id.to_string();
         self.run(move |c| {
             Ok(c.query_row(
-                "UPDATE devices SET final_push_at = COALESCE(final_push_at, ?2)
-                 WHERE device_id = ?1 RETURNING final_push_at",
+                &lite(sql::FINAL_PUSH_STARTED),
                 params![device_id, now],
                 |r| r.get(0),
             )
@@ -1275,9 +1168,7 @@ impl Storage for SqliteStorage {
     async fn add_approval(&self, a: Approval) -> Result<()> {
         self.run(move |c| {
             c.execute(
-                "INSERT INTO approvals(id, org, action, subject, role, expires_at,
-                                       requested_by, requested_device, requested_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                &lite(sql::INSERT_APPROVAL),
                 params![
                     a.id,
                     a.organisation,
@@ -1337,10 +1228,7 @@ impl Storage for SqliteStorage {
             if !known {
                 return Err(StorageError::NotFound(format!("no document '{id}'")));
             }
-            if !tx
-                .prepare("SELECT 1 FROM orgs WHERE name = ?1")?
-                .exists([&org])?
-            {
+            if !tx.prepare(&lite(sql::ORG_EXISTS))?.exists([&org])? {
                 return Err(StorageError::NotFound(format!("no organisation '{org}'")));
             }
             tx.execute(
@@ -1349,10 +1237,7 @@ impl Storage for SqliteStorage {
             )?;
             // The grantee must see the document as changed.
             let seq = next_seq(&tx)?;
-            tx.execute(
-                "UPDATE documents SET seq = ?2 WHERE id = ?1",
-                params![id, seq],
-            )?;
+            tx.execute(&lite(sql::SET_DOC_SEQ), params![id, seq])?;
             tx.commit()?;
             Ok(())
         })
@@ -1378,13 +1263,13 @@ impl Storage for SqliteStorage {
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
             if only_if_present
                 && !tx
-                    .prepare("SELECT 1 FROM tally_months WHERE org = ?1 AND month = ?2")?
+                    .prepare(&lite(sql::TALLY_MONTH_EXISTS))?
                     .exists(params![org, month])?
             {
                 return Ok(false);
             }
             tx.execute(
-                "DELETE FROM tally WHERE org = ?1 AND month = ?2",
+                &lite(sql::DELETE_TALLY_OF_MONTH),
                 params![org, month],
             )?;
             {
@@ -1412,10 +1297,7 @@ impl Storage for SqliteStorage {
         let (from, to) = (from.to_string(), to.to_string());
         self.run(move |c| {
             let months = c
-                .prepare(
-                    "SELECT org, month, key_id, people, sent_at FROM tally_months
-                     WHERE month BETWEEN ?1 AND ?2 ORDER BY org, month",
-                )?
+                .prepare(&lite(sql::TALLY_MONTHS_BETWEEN))?
                 .query_map(params![from, to], |r| {
                     Ok(TallyMonth {
                         organisation: r.get(0)?,
@@ -1427,9 +1309,7 @@ impl Storage for SqliteStorage {
                 })?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
             let rows = c
-                .prepare(
-                    "SELECT DISTINCT org, person, service FROM tally WHERE month BETWEEN ?1 AND ?2",
-                )?
+                .prepare(&lite(sql::TALLY_ROWS_BETWEEN))?
                 .query_map(params![from, to], |r| {
                     let person: Vec<u8> = r.get(1)?;
                     Ok(TallyRow {
@@ -1448,8 +1328,8 @@ impl Storage for SqliteStorage {
         let before = before.to_string();
         self.run(move |c| {
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            tx.execute("DELETE FROM tally WHERE month < ?1", [&before])?;
-            let n = tx.execute("DELETE FROM tally_months WHERE month < ?1", [&before])?;
+            tx.execute(&lite(sql::DELETE_TALLY_BEFORE), [&before])?;
+            let n = tx.execute(&lite(sql::DELETE_TALLY_MONTHS_BEFORE), [&before])?;
             tx.commit()?;
             Ok(n as u64)
         })
@@ -1483,7 +1363,7 @@ impl Storage for SqliteStorage {
         let ids = serde_json::to_string(doc_ids).expect("strings serialise");
         self.run(move |c| {
             let mut s = c.prepare(
-                "SELECT at, action, device_id, user, organisation, doc_id, detail, event_id
+                "SELECT at, action, device_id, user_name, organisation, doc_id, detail, event_id
                  FROM audit
                  WHERE (?1 IS NULL OR organisation = ?1
                         OR doc_id IN (SELECT id FROM documents WHERE owner_org = ?1))
@@ -1510,9 +1390,6 @@ impl Storage for SqliteStorage {
     }
 }
 
-const APPROVAL_SELECT: &str = "SELECT id, org, action, subject, role, expires_at,
-    requested_by, requested_device, requested_at FROM approvals";
-
 fn approval_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Approval> {
     Ok(Approval {
         id: r.get(0)?,
@@ -1531,7 +1408,7 @@ fn approval_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Approval> {
 fn insert_audit(c: &Connection, e: &AuditEvent) -> Result<bool> {
     let n = c
         .prepare_cached(
-            "INSERT OR IGNORE INTO audit(at, action, device_id, user, organisation, doc_id,
+            "INSERT OR IGNORE INTO audit(at, action, device_id, user_name, organisation, doc_id,
                                          detail, event_id)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         )?
@@ -1546,4 +1423,60 @@ fn insert_audit(c: &Connection, e: &AuditEvent) -> Result<bool> {
             e.event_id
         ])?;
     Ok(n == 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A database made before the person's column was `user_name` (it was `user`): opened by
+    /// this release, the columns are renamed and everything in them is still there.
+    #[test]
+    fn a_database_with_the_old_user_columns_is_renamed_and_keeps_its_people() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("server.db");
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        rt.block_on(async {
+            let s = SqliteStorage::open(&path).unwrap();
+            s.add_org("Fundacja A").await.unwrap();
+            s.add_user("Fundacja A", "anna", "counsellor")
+                .await
+                .unwrap();
+            s.add_enrol_code("anna", [1; 32], i64::MAX).await.unwrap();
+        });
+        {
+            // Back to the old layout, as an older release left it.
+            let c = Connection::open(&path).unwrap();
+            for table in ["enrol_codes", "devices", "audit", "held_docs"] {
+                c.execute_batch(&format!(
+                    "ALTER TABLE {table} RENAME COLUMN user_name TO user;"
+                ))
+                .unwrap();
+            }
+        }
+        rt.block_on(async {
+            let s = SqliteStorage::open(&path).unwrap();
+            let new = NewDevice {
+                device_id: "dev-a".into(),
+                name: "laptop".into(),
+                token_hash: [7; 32],
+                public_key: None,
+                proof: None,
+            };
+            let device = s.enrol([1; 32], 0, new).await.unwrap();
+            assert_eq!(device.user, "anna");
+            assert_eq!(s.devices().await.unwrap()[0].user, "anna");
+        });
+        let c = Connection::open(&path).unwrap();
+        for table in ["enrol_codes", "devices", "audit", "held_docs"] {
+            let old: bool = c
+                .prepare(&format!(
+                    "SELECT 1 FROM pragma_table_info('{table}') WHERE name = 'user'"
+                ))
+                .unwrap()
+                .exists([])
+                .unwrap();
+            assert!(!old, "{table} still has a `user` column");
+        }
+    }
 }

@@ -10,9 +10,10 @@ use punkt_sync::wire::ERASED_KIND;
 
 use punkt_sync::wire::{KeyGrant, OrgKeys, ScopeEpoch, SharedKey, SignedRuleBook, WrappedKey};
 
+use super::sql::{self, APPROVAL_SELECT, DEVICE_SELECT, ORG_KEYS_SELECT};
 use crate::storage::{
-    timestamp, Approval, AuditEvent, Changed, Device, DocWrite, HeldDoc, Hold, NewDevice, Result,
-    ServerDoc, Storage, StorageError, TallyMonth, TallyRow, WriteOutcome, ROLES,
+    check_role, timestamp, usable_code, Approval, AuditEvent, Changed, Device, DocWrite, HeldDoc,
+    Hold, NewDevice, Result, ServerDoc, Storage, StorageError, TallyMonth, TallyRow, WriteOutcome,
 };
 
 const SCHEMA: &str = "
@@ -422,9 +423,6 @@ impl PostgresStorage {
     }
 }
 
-const APPROVAL_SELECT: &str = "SELECT id, org, action, subject, role, expires_at,
-    requested_by, requested_device, requested_at FROM approvals";
-
 fn approval_row(r: &tokio_postgres::Row) -> Approval {
     Approval {
         id: r.get(0),
@@ -442,13 +440,7 @@ fn approval_row(r: &tokio_postgres::Row) -> Approval {
 /// The next number of the change sequence, inside the caller's transaction (so numbers become
 /// visible in the order their writes commit).
 async fn next_seq(tx: &tokio_postgres::Transaction<'_>) -> Result<i64> {
-    Ok(tx
-        .query_one(
-            "UPDATE counters SET value = value + 1 WHERE name = 'seq' RETURNING value",
-            &[],
-        )
-        .await?
-        .get(0))
+    Ok(tx.query_one(sql::NEXT_SEQ, &[]).await?.get(0))
 }
 
 fn device_row(r: &tokio_postgres::Row) -> Device {
@@ -466,13 +458,6 @@ fn device_row(r: &tokio_postgres::Row) -> Device {
         proof: r.get(10),
     }
 }
-
-const DEVICE_SELECT: &str = "SELECT d.device_id, d.name, d.user_name, u.org, u.role, d.enrolled_at,
-    d.last_seen, d.revoked_at, d.public_key, d.code_record, d.proof
-    FROM devices d JOIN users u ON u.name = d.user_name";
-
-const ORG_KEYS_SELECT: &str =
-    "SELECT k.org, k.epoch, k.public_key, k.signing_key, k.link FROM org_keys k";
 
 fn org_keys_row(r: &tokio_postgres::Row) -> OrgKeys {
     OrgKeys {
@@ -502,17 +487,9 @@ impl Storage for PostgresStorage {
     }
 
     async fn add_user(&self, org: &str, name: &str, role: &str) -> Result<()> {
-        if !ROLES.contains(&role) {
-            return Err(StorageError::Invalid(format!(
-                "unknown role '{role}': one of {}",
-                ROLES.join(", ")
-            )));
-        }
+        check_role(role)?;
         let c = self.client().await?;
-        if c.query_opt("SELECT 1 FROM orgs WHERE name = $1", &[&org])
-            .await?
-            .is_none()
-        {
+        if c.query_opt(sql::ORG_EXISTS, &[&org]).await?.is_none() {
             return Err(StorageError::NotFound(format!("no organisation '{org}'")));
         }
         let n = c
@@ -531,14 +508,11 @@ impl Storage for PostgresStorage {
 
     async fn add_enrol_code(&self, user: &str, code_hash: [u8; 32], expires_at: i64) -> Result<()> {
         let c = self.client().await?;
-        if c.query_opt("SELECT 1 FROM users WHERE name = $1", &[&user])
-            .await?
-            .is_none()
-        {
+        if c.query_opt(sql::USER_EXISTS, &[&user]).await?.is_none() {
             return Err(StorageError::NotFound(format!("no user '{user}'")));
         }
         c.execute(
-            "INSERT INTO enrol_codes(code_hash, user_name, expires_at) VALUES ($1, $2, $3)",
+            sql::INSERT_ENROL_CODE,
             &[&code_hash.as_slice(), &user, &expires_at],
         )
         .await?;
@@ -562,30 +536,11 @@ impl Storage for PostgresStorage {
                 &[&code_hash.as_slice()],
             )
             .await?;
-        let user: String = match code {
-            None => return Err(StorageError::Invalid("unknown enrolment code".into())),
-            Some(r) if r.get::<_, Option<i64>>(2).is_some() => {
-                return Err(StorageError::Invalid(
-                    "this enrolment code was already used".into(),
-                ))
-            }
-            Some(r) if r.get::<_, i64>(1) < now => {
-                return Err(StorageError::Invalid(
-                    "this enrolment code has expired".into(),
-                ))
-            }
-            Some(r) => r.get(0),
-        };
+        let user = usable_code(code.map(|r| (r.get(0), r.get(1), r.get(2))), now)?;
+        tx.execute(sql::USE_ENROL_CODE, &[&code_hash.as_slice(), &now])
+            .await?;
         tx.execute(
-            "UPDATE enrol_codes SET used_at = $2 WHERE code_hash = $1",
-            &[&code_hash.as_slice(), &now],
-        )
-        .await?;
-        tx.execute(
-            "INSERT INTO devices(device_id, name, user_name, token_hash, enrolled_at, public_key,
-                                 proof, code_record)
-             VALUES ($1, $2, $3, $4, $5, $6, $7,
-                     (SELECT record FROM enrol_codes WHERE code_hash = $8))",
+            sql::INSERT_DEVICE,
             &[
                 &device_id,
                 &device_name,
@@ -617,9 +572,7 @@ impl Storage for PostgresStorage {
         let c = self.client().await?;
         let n = c
             .execute(
-                "UPDATE enrol_codes SET record = $3
-                 WHERE code_hash = $1 AND used_at IS NULL AND record IS NULL
-                   AND user_name IN (SELECT name FROM users WHERE org = $2)",
+                sql::PUT_CODE_RECORD,
                 &[&code_hash.as_slice(), &org, &record],
             )
             .await?;
@@ -629,10 +582,7 @@ impl Storage for PostgresStorage {
     async fn set_public_key(&self, device_id: &str, public_key: [u8; 32]) -> Result<bool> {
         let c = self.client().await?;
         let n = c
-            .execute(
-                "UPDATE devices SET public_key = $2 WHERE device_id = $1 AND public_key IS NULL",
-                &[&device_id, &public_key.as_slice()],
-            )
+            .execute(sql::SET_PUBLIC_KEY, &[&device_id, &public_key.as_slice()])
             .await?;
         Ok(n > 0)
     }
@@ -661,13 +611,7 @@ impl Storage for PostgresStorage {
 
     async fn doc_keys(&self, doc_id: &str) -> Result<Vec<WrappedKey>> {
         let c = self.client().await?;
-        let rows = c
-            .query(
-                "SELECT org, scope, epoch, sealed_to_org, wrapped FROM doc_keys WHERE doc_id = $1
-                 ORDER BY org, scope, epoch",
-                &[&doc_id],
-            )
-            .await?;
+        let rows = c.query(sql::DOC_KEYS, &[&doc_id]).await?;
         Ok(rows
             .iter()
             .map(|r| WrappedKey {
@@ -682,12 +626,7 @@ impl Storage for PostgresStorage {
 
     async fn key_epochs(&self) -> Result<Vec<ScopeEpoch>> {
         let c = self.client().await?;
-        let rows = c
-            .query(
-                "SELECT org, scope, epoch, public_key FROM key_epochs ORDER BY org, scope, epoch",
-                &[],
-            )
-            .await?;
+        let rows = c.query(sql::KEY_EPOCHS, &[]).await?;
         Ok(rows
             .iter()
             .map(|r| ScopeEpoch {
@@ -729,13 +668,7 @@ impl Storage for PostgresStorage {
 
     async fn rule_book(&self) -> Result<Option<SignedRuleBook>> {
         let c = self.client().await?;
-        let row = c
-            .query_opt(
-                "SELECT org, epoch, serial, book, signature FROM rule_books
-                 ORDER BY serial DESC LIMIT 1",
-                &[],
-            )
-            .await?;
+        let row = c.query_opt(sql::NEWEST_RULE_BOOK, &[]).await?;
         Ok(row.map(|r| SignedRuleBook {
             org: r.get(0),
             epoch: r.get::<_, i64>(1) as u32,
@@ -747,9 +680,7 @@ impl Storage for PostgresStorage {
 
     async fn rule_book_serial(&self) -> Result<u64> {
         let c = self.client().await?;
-        let row = c
-            .query_one("SELECT COALESCE(MAX(serial), 0) FROM rule_books", &[])
-            .await?;
+        let row = c.query_one(sql::RULE_BOOK_SERIAL, &[]).await?;
         Ok(row.get::<_, i64>(0) as u64)
     }
 
@@ -764,17 +695,12 @@ impl Storage for PostgresStorage {
         // One publisher at a time: the serial check and the insert are one step.
         tx.execute("LOCK TABLE rule_books IN EXCLUSIVE MODE", &[])
             .await?;
-        let newest: i64 = tx
-            .query_one("SELECT COALESCE(MAX(serial), 0) FROM rule_books", &[])
-            .await?
-            .get(0);
+        let newest: i64 = tx.query_one(sql::RULE_BOOK_SERIAL, &[]).await?.get(0);
         if b.serial as i64 <= newest {
             return Ok(false);
         }
         tx.execute(
-            "INSERT INTO rule_books(serial, org, epoch, book, signature, published_by,
-                 published_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            sql::INSERT_RULE_BOOK,
             &[
                 &(b.serial as i64),
                 &b.org,
@@ -823,11 +749,8 @@ impl Storage for PostgresStorage {
             )
             .await?;
         if n > 0 {
-            tx.execute(
-                "DELETE FROM key_rotations WHERE org = $1 AND scope = $2",
-                &[&e.org, &e.scope],
-            )
-            .await?;
+            tx.execute(sql::DELETE_KEY_ROTATION, &[&e.org, &e.scope])
+                .await?;
         }
         tx.commit().await?;
         Ok(n > 0)
@@ -835,27 +758,13 @@ impl Storage for PostgresStorage {
 
     async fn unshared(&self, org: &str) -> Result<Vec<(String, String)>> {
         let c = self.client().await?;
-        let rows = c
-            .query(
-                "SELECT a.doc_id, a.org FROM doc_access a JOIN documents d ON d.id = a.doc_id
-                 WHERE d.owner_org = $1 AND d.kind != $2 AND d.kind NOT LIKE 'section:%'
-                   AND NOT EXISTS (SELECT 1 FROM doc_keys k
-                                   WHERE k.doc_id = a.doc_id AND k.org = a.org)
-                 ORDER BY a.doc_id, a.org LIMIT 2000",
-                &[&org, &ERASED_KIND],
-            )
-            .await?;
+        let rows = c.query(sql::UNSHARED_KEYS, &[&org, &ERASED_KIND]).await?;
         Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
     }
 
     async fn doc_ids(&self) -> Result<Vec<String>> {
         let c = self.client().await?;
-        let rows = c
-            .query(
-                "SELECT id FROM documents WHERE kind != $1 ORDER BY id",
-                &[&ERASED_KIND],
-            )
-            .await?;
+        let rows = c.query(sql::DOC_IDS, &[&ERASED_KIND]).await?;
         Ok(rows.iter().map(|r| r.get(0)).collect())
     }
 
@@ -884,9 +793,7 @@ impl Storage for PostgresStorage {
 
     async fn legacy_hashes(&self, id: &str) -> Result<Option<Vec<[u8; 32]>>> {
         let c = self.client().await?;
-        let row = c
-            .query_opt("SELECT hashes FROM legacy_docs WHERE id = $1", &[&id])
-            .await?;
+        let row = c.query_opt(sql::LEGACY_HASHES, &[&id]).await?;
         Ok(row.map(|r| {
             r.get::<_, Vec<u8>>(0)
                 .chunks_exact(32)
@@ -897,20 +804,13 @@ impl Storage for PostgresStorage {
 
     async fn forget_legacy(&self, id: &str) -> Result<()> {
         let c = self.client().await?;
-        c.execute("DELETE FROM legacy_docs WHERE id = $1", &[&id])
-            .await?;
+        c.execute(sql::DELETE_LEGACY_DOC, &[&id]).await?;
         Ok(())
     }
 
     async fn grants(&self, org: &str) -> Result<Vec<KeyGrant>> {
         let c = self.client().await?;
-        let rows = c
-            .query(
-                "SELECT device_id, scope, epoch, sealed, endorsement FROM key_grants
-                 WHERE org = $1 ORDER BY device_id, scope, epoch",
-                &[&org],
-            )
-            .await?;
+        let rows = c.query(sql::GRANTS_OF_ORG, &[&org]).await?;
         Ok(rows
             .iter()
             .map(|r| KeyGrant {
@@ -947,12 +847,7 @@ impl Storage for PostgresStorage {
 
     async fn rotations(&self, org: &str) -> Result<Vec<String>> {
         let c = self.client().await?;
-        let rows = c
-            .query(
-                "SELECT scope FROM key_rotations WHERE org = $1 ORDER BY scope",
-                &[&org],
-            )
-            .await?;
+        let rows = c.query(sql::ROTATIONS_OF_ORG, &[&org]).await?;
         Ok(rows.iter().map(|r| r.get(0)).collect())
     }
 
@@ -966,12 +861,7 @@ impl Storage for PostgresStorage {
         let c = self.client().await?;
         let rows = c
             .query(
-                "SELECT k.doc_id, k.org, k.scope, k.epoch, k.sealed_to_org, k.wrapped
-                 FROM doc_keys k
-                 WHERE k.org = $1 AND k.scope = $2 AND k.epoch < $3
-                   AND NOT EXISTS (SELECT 1 FROM doc_keys n WHERE n.doc_id = k.doc_id
-                                   AND n.org = $1 AND n.scope = $2 AND n.epoch = $3)
-                 ORDER BY k.doc_id, k.epoch DESC LIMIT $4",
+                sql::STALE_WRAPS,
                 &[&org, &scope, &(newest as i64), &(limit as i64)],
             )
             .await?;
@@ -1006,7 +896,7 @@ impl Storage for PostgresStorage {
         )
         .await?;
         tx.execute(
-            "DELETE FROM doc_keys WHERE doc_id = $1 AND org = $2 AND scope = $3 AND epoch < $4",
+            sql::DELETE_OLDER_WRAPS,
             &[&doc_id, &key.org, &key.scope, &(key.epoch as i64)],
         )
         .await?;
@@ -1031,12 +921,7 @@ impl Storage for PostgresStorage {
     async fn revoke(&self, device_id: &str, now: i64) -> Result<()> {
         let mut c = self.client().await?;
         let tx = c.transaction().await?;
-        let n = tx
-            .execute(
-                "UPDATE devices SET revoked_at = COALESCE(revoked_at, $2) WHERE device_id = $1",
-                &[&device_id, &now],
-            )
-            .await?;
+        let n = tx.execute(sql::REVOKE_DEVICE, &[&device_id, &now]).await?;
         if n == 0 {
             return Err(StorageError::NotFound(format!("no device '{device_id}'")));
         }
@@ -1053,9 +938,7 @@ impl Storage for PostgresStorage {
 
     async fn users(&self) -> Result<Vec<(String, String, String)>> {
         let c = self.client().await?;
-        let rows = c
-            .query("SELECT name, org, role FROM users ORDER BY name", &[])
-            .await?;
+        let rows = c.query(sql::USERS, &[]).await?;
         Ok(rows
             .iter()
             .map(|r| (r.get(0), r.get(1), r.get(2)))
@@ -1085,11 +968,7 @@ impl Storage for PostgresStorage {
 
     async fn touch_device(&self, device_id: &str, now: i64) -> Result<()> {
         let c = self.client().await?;
-        c.execute(
-            "UPDATE devices SET last_seen = $2 WHERE device_id = $1",
-            &[&device_id, &now],
-        )
-        .await?;
+        c.execute(sql::TOUCH_DEVICE, &[&device_id, &now]).await?;
         Ok(())
     }
 
@@ -1102,30 +981,17 @@ impl Storage for PostgresStorage {
             .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
             .start()
             .await?;
-        let Some(row) = tx
-            .query_opt(
-                "SELECT kind, owner_org, snapshot, heads, seq, created_by, created_at
-                 FROM documents WHERE id = $1",
-                &[&id],
-            )
-            .await?
-        else {
+        let Some(row) = tx.query_opt(sql::LOAD_DOC, &[&id]).await? else {
             return Ok(None);
         };
         let changes = tx
-            .query(
-                "SELECT bytes FROM doc_changes WHERE doc_id = $1 ORDER BY n",
-                &[&id],
-            )
+            .query(sql::CHANGES_OF_DOC, &[&id])
             .await?
             .iter()
             .map(|r| r.get::<_, Vec<u8>>(0))
             .collect();
         let access = tx
-            .query(
-                "SELECT org FROM doc_access WHERE doc_id = $1 ORDER BY org",
-                &[&id],
-            )
+            .query(sql::ACCESS_OF_DOC, &[&id])
             .await?
             .iter()
             .map(|r| r.get::<_, String>(0))
@@ -1182,28 +1048,18 @@ impl Storage for PostgresStorage {
                 }
             }
             (Some(_), Some(snapshot)) => {
-                tx.execute(
-                    "UPDATE documents SET snapshot = $2, heads = $3, seq = $4 WHERE id = $1",
-                    &[&w.id, snapshot, &heads, &seq],
-                )
-                .await?;
-                tx.execute("DELETE FROM doc_changes WHERE doc_id = $1", &[&w.id])
+                tx.execute(sql::SET_DOC_SNAPSHOT, &[&w.id, snapshot, &heads, &seq])
                     .await?;
+                tx.execute(sql::DELETE_DOC_CHANGES, &[&w.id]).await?;
             }
             (Some(_), None) => {
-                tx.execute(
-                    "UPDATE documents SET heads = $2, seq = $3 WHERE id = $1",
-                    &[&w.id, &heads, &seq],
-                )
-                .await?;
+                tx.execute(sql::SET_DOC_HEADS, &[&w.id, &heads, &seq])
+                    .await?;
             }
         }
         if !w.changes.is_empty() {
             let mut n: i64 = tx
-                .query_one(
-                    "SELECT COALESCE(MAX(n), 0) + 1 FROM doc_changes WHERE doc_id = $1",
-                    &[&w.id],
-                )
+                .query_one(sql::NEXT_CHANGE_NUMBER, &[&w.id])
                 .await?
                 .get(0);
             for (h, bytes) in &w.changes {
@@ -1249,15 +1105,9 @@ impl Storage for PostgresStorage {
             )
             .await?;
         if held > 0 {
-            tx.execute(
-                "INSERT INTO held_changes(doc_id, n, hash, bytes)
-                 SELECT doc_id, n, hash, bytes FROM doc_changes WHERE doc_id = $1",
-                &[&id],
-            )
-            .await?;
+            tx.execute(sql::HOLD_CHANGES, &[&id]).await?;
         }
-        tx.execute("DELETE FROM doc_changes WHERE doc_id = $1", &[&id])
-            .await?;
+        tx.execute(sql::DELETE_DOC_CHANGES, &[&id]).await?;
         let empty: Vec<u8> = Vec::new();
         tx.execute(
             "INSERT INTO documents(id, kind, owner_org, snapshot, heads, seq)
@@ -1324,10 +1174,8 @@ impl Storage for PostgresStorage {
                 &[id],
             )
             .await?;
-            tx.execute("DELETE FROM held_changes WHERE doc_id = $1", &[id])
-                .await?;
-            tx.execute("DELETE FROM held_docs WHERE id = $1", &[id])
-                .await?;
+            tx.execute(sql::DELETE_HELD_CHANGES, &[id]).await?;
+            tx.execute(sql::DELETE_HELD_DOC, &[id]).await?;
         }
         tx.commit().await?;
         Ok(ids)
@@ -1344,21 +1192,10 @@ impl Storage for PostgresStorage {
             &[&before],
         )
         .await?;
-        tx.execute(
-            "DELETE FROM doc_keys WHERE doc_id IN
-                (SELECT id FROM held_docs WHERE erased_at < $1)",
-            &[&before],
-        )
-        .await?;
-        tx.execute(
-            "DELETE FROM held_changes WHERE doc_id IN
-                (SELECT id FROM held_docs WHERE erased_at < $1)",
-            &[&before],
-        )
-        .await?;
-        let n = tx
-            .execute("DELETE FROM held_docs WHERE erased_at < $1", &[&before])
+        tx.execute(sql::DELETE_PURGED_DOC_KEYS, &[&before]).await?;
+        tx.execute(sql::DELETE_PURGED_HELD_CHANGES, &[&before])
             .await?;
+        let n = tx.execute(sql::DELETE_PURGED_HELD_DOCS, &[&before]).await?;
         tx.commit().await?;
         Ok(n)
     }
@@ -1366,10 +1203,7 @@ impl Storage for PostgresStorage {
     async fn erased_since(&self, device_id: &str, since: i64) -> Result<u64> {
         let c = self.client().await?;
         let n: i64 = c
-            .query_one(
-                "SELECT COUNT(*) FROM held_docs WHERE device_id = $1 AND erased_at >= $2",
-                &[&device_id, &since],
-            )
+            .query_one(sql::ERASED_BY_DEVICE_SINCE, &[&device_id, &since])
             .await?
             .get(0);
         Ok(n as u64)
@@ -1396,10 +1230,7 @@ impl Storage for PostgresStorage {
         let c = self.client().await?;
         let rows = c
             .query(
-                "SELECT id, kind, owner_org, heads, seq, undone FROM documents d
-                 WHERE seq > $2 AND (owner_org = $1 OR EXISTS
-                     (SELECT 1 FROM doc_access a WHERE a.doc_id = d.id AND a.org = $1))
-                 ORDER BY seq LIMIT $3",
+                sql::CHANGED_SINCE,
                 &[&org, &(cursor as i64), &i64::from(limit)],
             )
             .await?;
@@ -1418,12 +1249,7 @@ impl Storage for PostgresStorage {
 
     async fn generation(&self) -> Result<String> {
         let c = self.client().await?;
-        Ok(c.query_one(
-            "SELECT value FROM server_meta WHERE key = 'generation'",
-            &[],
-        )
-        .await?
-        .get(0))
+        Ok(c.query_one(sql::GENERATION, &[]).await?.get(0))
     }
 
     async fn new_generation(&self) -> Result<String> {
@@ -1438,34 +1264,24 @@ impl Storage for PostgresStorage {
 
     async fn current_seq(&self) -> Result<u64> {
         let c = self.client().await?;
-        Ok(
-            c.query_one("SELECT value FROM counters WHERE name = 'seq'", &[])
-                .await?
-                .get::<_, i64>(0) as u64,
-        )
+        Ok(c.query_one(sql::CURRENT_SEQ, &[]).await?.get::<_, i64>(0) as u64)
     }
 
     async fn org_exists(&self, name: &str) -> Result<bool> {
         let c = self.client().await?;
-        Ok(c.query_opt("SELECT 1 FROM orgs WHERE name = $1", &[&name])
-            .await?
-            .is_some())
+        Ok(c.query_opt(sql::ORG_EXISTS, &[&name]).await?.is_some())
     }
 
     async fn organisations(&self) -> Result<Vec<String>> {
         let c = self.client().await?;
-        let rows = c.query("SELECT name FROM orgs ORDER BY name", &[]).await?;
+        let rows = c.query(sql::ORGANISATIONS, &[]).await?;
         Ok(rows.iter().map(|r| r.get(0)).collect())
     }
 
     async fn final_push_started(&self, device_id: &str, now: i64) -> Result<Option<i64>> {
         let c = self.client().await?;
         let row = c
-            .query_opt(
-                "UPDATE devices SET final_push_at = COALESCE(final_push_at, $2)
-                 WHERE device_id = $1 RETURNING final_push_at",
-                &[&device_id, &now],
-            )
+            .query_opt(sql::FINAL_PUSH_STARTED, &[&device_id, &now])
             .await?;
         Ok(row.and_then(|r| r.get(0)))
     }
@@ -1473,9 +1289,7 @@ impl Storage for PostgresStorage {
     async fn add_approval(&self, a: Approval) -> Result<()> {
         let c = self.client().await?;
         c.execute(
-            "INSERT INTO approvals(id, org, action, subject, role, expires_at,
-                                   requested_by, requested_device, requested_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            sql::INSERT_APPROVAL,
             &[
                 &a.id,
                 &a.organisation,
@@ -1527,11 +1341,7 @@ impl Storage for PostgresStorage {
         {
             return Err(StorageError::NotFound(format!("no document '{id}'")));
         }
-        if tx
-            .query_opt("SELECT 1 FROM orgs WHERE name = $1", &[&org])
-            .await?
-            .is_none()
-        {
+        if tx.query_opt(sql::ORG_EXISTS, &[&org]).await?.is_none() {
             return Err(StorageError::NotFound(format!("no organisation '{org}'")));
         }
         tx.execute(
@@ -1540,8 +1350,7 @@ impl Storage for PostgresStorage {
         )
         .await?;
         let seq = next_seq(&tx).await?;
-        tx.execute("UPDATE documents SET seq = $2 WHERE id = $1", &[&id, &seq])
-            .await?;
+        tx.execute(sql::SET_DOC_SEQ, &[&id, &seq]).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -1574,20 +1383,14 @@ impl Storage for PostgresStorage {
         .await?;
         if only_if_present
             && tx
-                .query_opt(
-                    "SELECT 1 FROM tally_months WHERE org = $1 AND month = $2",
-                    &[&org, &month],
-                )
+                .query_opt(sql::TALLY_MONTH_EXISTS, &[&org, &month])
                 .await?
                 .is_none()
         {
             return Ok(false);
         }
-        tx.execute(
-            "DELETE FROM tally WHERE org = $1 AND month = $2",
-            &[&org, &month],
-        )
-        .await?;
+        tx.execute(sql::DELETE_TALLY_OF_MONTH, &[&org, &month])
+            .await?;
         tx.execute(
             "INSERT INTO tally(org, month, person, service)
              SELECT $1, $2, p, s FROM UNNEST($3::bytea[], $4::text[]) AS t(p, s)
@@ -1610,11 +1413,7 @@ impl Storage for PostgresStorage {
     async fn tallies(&self, from: &str, to: &str) -> Result<(Vec<TallyMonth>, Vec<TallyRow>)> {
         let c = self.client().await?;
         let months = c
-            .query(
-                "SELECT org, month, key_id, people, sent_at FROM tally_months
-                 WHERE month BETWEEN $1 AND $2 ORDER BY org, month",
-                &[&from, &to],
-            )
+            .query(sql::TALLY_MONTHS_BETWEEN, &[&from, &to])
             .await?
             .iter()
             .map(|r| TallyMonth {
@@ -1626,10 +1425,7 @@ impl Storage for PostgresStorage {
             })
             .collect();
         let rows = c
-            .query(
-                "SELECT DISTINCT org, person, service FROM tally WHERE month BETWEEN $1 AND $2",
-                &[&from, &to],
-            )
+            .query(sql::TALLY_ROWS_BETWEEN, &[&from, &to])
             .await?
             .iter()
             .map(|r| {
@@ -1647,10 +1443,9 @@ impl Storage for PostgresStorage {
     async fn delete_tallies_before(&self, before: &str) -> Result<u64> {
         let mut c = self.client().await?;
         let tx = c.transaction().await?;
-        tx.execute("DELETE FROM tally WHERE month < $1", &[&before])
-            .await?;
+        tx.execute(sql::DELETE_TALLY_BEFORE, &[&before]).await?;
         let n = tx
-            .execute("DELETE FROM tally_months WHERE month < $1", &[&before])
+            .execute(sql::DELETE_TALLY_MONTHS_BEFORE, &[&before])
             .await?;
         tx.commit().await?;
         Ok(n)
