@@ -15,6 +15,8 @@ trap 'rm -f "$log"' EXIT
 
 echo "== ui: install and build"
 punkt_build_ui
+echo "== ui: eslint"
+(cd ui && npm run --silent lint)
 echo "== release pipeline rules"
 ./scripts/check-release.sh
 echo "== cargo fmt --check"

@@ -31,12 +31,15 @@ export function App() {
   const [info, setInfo] = useState<AppInfo | null>(null);
   const [phase, setPhase] = useState<Phase>('loading');
 
-  const refreshInfo = useCallback(async () => {
-    const i = await api.appInfo();
-    setLanguage(i.settings.language);
-    setInfo(i);
-    return i;
-  }, []);
+  const refreshInfo = useCallback(
+    () =>
+      api.appInfo().then((i) => {
+        setLanguage(i.settings.language);
+        setInfo(i);
+        return i;
+      }),
+    [],
+  );
 
   useEffect(() => {
     refreshInfo().then((i) => setPhase(!i.store_exists ? 'setup' : i.unlocked ? 'unlocked' : 'locked'));

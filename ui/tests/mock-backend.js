@@ -351,7 +351,7 @@
       const visible = sensitiveVisible();
       return { ...c, sensitive_visible: visible, vulnerabilities: visible ? c.vulnerabilities : c.vulnerabilities.filter((v) => !SENSITIVE.includes(v)) };
     },
-    client_history: ({ id }) => [{ hash: 'h1', time: `${today}T10:00:00Z`, author: 'Anna', device: 'ab12cd34', this_device: true, sections: ['person', 'consultations'] }],
+    client_history: () => [{ hash: 'h1', time: `${today}T10:00:00Z`, author: 'Anna', device: 'ab12cd34', this_device: true, sections: ['person', 'consultations'] }],
     likely_same_as: () => state.likelySame,
     compute_deadline: ({ input }) => computeDeadline(input),
     intake: ({ input }) => {

@@ -1263,7 +1263,7 @@ test('team: a coordinator publishes a newer rule book from a file; an older one 
   await shot('team-rule-book');
 });
 
-test('sync: a new rule book brought by the sync is said, and one refused says why', async ({ open, page, shot }) => {
+test('sync: a new rule book brought by the sync is said, and one refused says why', async ({ open, page }) => {
   await open({ unlocked: true, syncSummary: { rule_book: { version: '2026.2', serial: 2, published: '2026-12-05' }, rule_book_error: null } });
   await page.getByTestId('nav-sync').click();
   await page.getByTestId('sync-now').click();

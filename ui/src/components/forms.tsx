@@ -4,7 +4,7 @@ import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, type ConsultationInput, type DeadlineInput, type DeadlineRule as Rule, type DueDate, type PlaceInput, type RuleNames } from '../ipc';
 import { today, useVocab } from '../state';
-import { ErrorAlert } from './errors';
+import { ErrorState } from './errors';
 import { LanguageSelect } from './languages';
 import { ProjectSelect } from './projects';
 
@@ -143,13 +143,14 @@ export function DeadlineFields({ value, onChange }: { value: DeadlineInput; onCh
   const rule = vocab.deadline_rules.find((r) => r.id === value.rule);
   const ready = readyToCompute(value, rule);
   const name = useRuleName();
+  // Until the fields are complete there is nothing to show: the last answer goes at once.
+  if (!ready && (due !== null || error !== null)) {
+    setDue(null);
+    setError(null);
+  }
   useEffect(() => {
+    if (!ready) return;
     let live = true;
-    if (!ready) {
-      setDue(null);
-      setError(null);
-      return;
-    }
     api.computeDeadline(deadlineInput(value, rule)).then(
       (d) => live && (setDue(d), setError(null)),
       (e) => live && (setDue(null), setError(e)),
@@ -222,7 +223,7 @@ export function DeadlineFields({ value, onChange }: { value: DeadlineInput; onCh
       )}
       {custom && !ready && <Text size="xs" c="dimmed" data-testid="deadline-needs">{t('deadline.preview_needs')}</Text>}
       {due && <DueExplanation due={due} />}
-      <ErrorAlert error={error} />
+      <ErrorState error={error} />
     </Stack>
   );
 }
@@ -249,7 +250,7 @@ export function DeadlineForm({ clientId, onSaved }: { clientId: string; onSaved:
   return (
     <Stack gap="xs">
       <DeadlineFields value={value} onChange={setValue} />
-      <ErrorAlert error={error} />
+      <ErrorState error={error} />
       <Group>
         <Button onClick={save} disabled={!value.rule} data-testid="deadline-save">{t('client.add_deadline')}</Button>
       </Group>
@@ -360,7 +361,7 @@ export function ConsultationForm({ clientId, onSaved }: { clientId: string; onSa
   return (
     <Stack gap="xs">
       <ConsultationFields value={value} onChange={setValue} />
-      <ErrorAlert error={error} />
+      <ErrorState error={error} />
       <Group>
         <Button onClick={save} data-testid="consultation-save">{t('client.add_consultation')}</Button>
       </Group>

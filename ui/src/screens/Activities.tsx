@@ -2,9 +2,9 @@
 // the border, outreach. Recorded as a headcount (never a list of people), tagged with a
 // project, counted in donor reports.
 import { Autocomplete, Badge, Button, Card, Group, Modal, NumberInput, Paper, SegmentedControl, Select, Stack, Table, Text, Textarea, TextInput, Title } from '@mantine/core';
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useEffectEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { ErrorAlert, useNotify } from '../components/errors';
+import { ErrorState, useNotify } from '../components/errors';
 import { ProjectSelect } from '../components/projects';
 import { api, type ActivityInput, type ActivityView, type PlaceInput } from '../ipc';
 import { today, useVocab } from '../state';
@@ -129,7 +129,7 @@ function ActivityForm({ editing, onSaved, onCancel }: { editing: ActivityView | 
         <TextInput label={t('activities.staff')} value={d.staff} onChange={(e) => set('staff')(e.currentTarget.value)} />
       </Group>
       <Textarea label={t('common.note')} description={t('activities.note_help')} autosize minRows={2} value={d.note} onChange={(e) => set('note')(e.currentTarget.value)} />
-      <ErrorAlert error={error} />
+      <ErrorState error={error} />
       <Group>
         <Button loading={busy} onClick={save} disabled={!d.topic.trim() || d.participants === '' || tooMany} data-testid="activity-save">{editing ? t('activities.save_changes') : t('activities.record')}</Button>
         {editing && <Button variant="subtle" onClick={onCancel}>{t('common.cancel')}</Button>}
@@ -156,7 +156,9 @@ export function Activities() {
   const load = useCallback(() => {
     api.activities(from, to).then((l) => (setList(l), setError(null)), setError);
   }, [from, to]);
-  useEffect(load, []); // eslint-disable-line react-hooks/exhaustive-deps
+  // The list of the default period on opening; a period chosen later shows on "Show".
+  const loadFirst = useEffectEvent(load);
+  useEffect(() => loadFirst(), []);
 
   const edit = (a: ActivityView) => api.activity(a.id).then(setEditing, notify.error);
   const remove = async () => {
@@ -196,7 +198,7 @@ export function Activities() {
           <Button variant="light" onClick={load} data-testid="activities-show">{t('reports.show')}</Button>
         </Group>
       </Paper>
-      <ErrorAlert error={error} />
+      <ErrorState error={error} />
       {list && (
         <Card withBorder>
           <Text fw={600} mb="sm" data-testid="activities-total">{t('activities.total', { n: list.length, participants: total })}</Text>

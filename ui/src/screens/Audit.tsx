@@ -3,7 +3,7 @@
 import { Alert, Badge, Button, Card, Group, Loader, Stack, Table, Text, Title } from '@mantine/core';
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { ErrorAlert } from '../components/errors';
+import { ErrorState, useErrorText } from '../components/errors';
 import { api, type AuditEntry, type FileAudit } from '../ipc';
 
 /** Newest first, whatever order the backend sent. */
@@ -24,13 +24,14 @@ function useWhen() {
 /** The "Audit" tab of a client file, newest first. */
 export function FileAuditView({ id }: { id: string }) {
   const { t } = useTranslation();
+  const errorText = useErrorText();
   const when = useWhen();
   const [audit, setAudit] = useState<FileAudit | null>(null);
   const [error, setError] = useState<unknown>(null);
   useEffect(() => {
     api.fileAudit(id).then(setAudit, setError);
   }, [id]);
-  if (error) return <ErrorAlert error={error} />;
+  if (error) return <ErrorState error={error} />;
   if (!audit) return <Loader />;
   const lines = newestFirst(audit.lines);
   return (
@@ -41,7 +42,7 @@ export function FileAuditView({ id }: { id: string }) {
           <Text size="sm">{audit.server_unavailable === 'not_enrolled' ? t('audit.no_server') : t('audit.server_reason')}</Text>
           {audit.server_unavailable !== 'not_enrolled' && (
             <Text size="xs" c="dimmed" data-testid="audit-unavailable-reason">
-              {t(`errors.${audit.server_unavailable}`, { defaultValue: t('errors.unknown') })}
+              {errorText({ code: audit.server_unavailable })}
             </Text>
           )}
         </Alert>
@@ -104,7 +105,7 @@ export function OrganisationAudit() {
           </div>
           <Button variant="light" loading={loading} onClick={load} data-testid="org-audit-load">{t('audit.load')}</Button>
         </Group>
-        <ErrorAlert error={error} />
+        <ErrorState error={error} />
         {entries && entries.length === 0 && <Text c="dimmed">{t('audit.empty')}</Text>}
         {entries && entries.length > 0 && (
           <Table data-testid="org-audit-table">

@@ -1,8 +1,8 @@
 import type { TFunction } from 'i18next';
 import { Alert, Badge, Button, Card, Checkbox, Group, Image, Loader, Modal, MultiSelect, ScrollArea, Select, SimpleGrid, Stack, Table, Tabs, Text, Textarea, TextInput, Timeline, Title } from '@mantine/core';
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useEffectEvent, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { ErrorAlert, useNotify } from '../components/errors';
+import { ErrorState, useNotify } from '../components/errors';
 import { ConsultationForm, DeadlineForm, DeadlineRule, isoBefore } from '../components/forms';
 import { PdfView } from '../components/PdfView';
 import { api, type AttachmentData, type ClientInput, type ClientView, type FieldConflict, type HistoryEntry, type IdentifierInput, type IdentifierView, type JsonValue, type MatterView } from '../ipc';
@@ -149,7 +149,7 @@ function EditPerson({ c, onSaved, onCancel }: { c: ClientView; onSaved: (v: Clie
   return (
     <Stack>
       <PersonFields value={draft} onChange={setDraft} compact />
-      <ErrorAlert error={error} />
+      <ErrorState error={error} />
       <Group>
         <Button onClick={save} data-testid="person-save">{t('common.save')}</Button>
         <Button variant="default" onClick={onCancel}>{t('common.cancel')}</Button>
@@ -217,7 +217,7 @@ function Identifiers({ c, onSaved }: { c: ClientView; onSaved: (v: ClientView) =
         <TextInput data-testid="identifier-issued-by" label={t('client.issued_by')} description={t('common.optional')} value={draft.issuedBy} onChange={(e) => set({ issuedBy: e.currentTarget.value })} />
         <TextInput data-testid="identifier-valid-until" label={t('client.valid_until')} description={t('common.optional')} placeholder="2030-01-31" value={draft.validUntil} onChange={(e) => set({ validUntil: e.currentTarget.value })} />
       </Group>
-      <ErrorAlert error={error} />
+      <ErrorState error={error} />
       <Group>
         <Button disabled={!draft.kind || !draft.number.trim()} onClick={save} data-testid="identifier-save">{editing ? t('common.save') : t('client.add_identifier')}</Button>
         {editing && <Button variant="default" onClick={reset}>{t('common.cancel')}</Button>}
@@ -236,7 +236,12 @@ function Vulnerabilities({ c, onSaved }: { c: ClientView; onSaved: (v: ClientVie
   const [value, setValue] = useState<string[]>(recorded);
   const [error, setError] = useState<unknown>(null);
   const recordedKey = recorded.join(',');
-  useEffect(() => setValue(c.vulnerabilities), [recordedKey]); // eslint-disable-line react-hooks/exhaustive-deps
+  // What is recorded changed (saved here, or synced): show it.
+  const [shownKey, setShownKey] = useState(recordedKey);
+  if (recordedKey !== shownKey) {
+    setShownKey(recordedKey);
+    setValue(recorded);
+  }
   // Sensitive flags (health, torture, sexual orientation) are kept in the medical section: a
   // role that does not read it neither sees nor records them, and its saves leave them alone.
   const offered = c.sensitive_visible ? vocab.vulnerabilities : vocab.vulnerabilities.filter((v) => !vocab.sensitive_vulnerabilities.includes(v));
@@ -262,7 +267,7 @@ function Vulnerabilities({ c, onSaved }: { c: ClientView; onSaved: (v: ClientVie
           {t('client.vulnerabilities_removed', { list: removed.map((v) => t(`vocab.vulnerability.${v}`, { defaultValue: v })).join(', ') })}
         </Text>
       )}
-      <ErrorAlert error={error} />
+      <ErrorState error={error} />
       <Group>
         <Button disabled={!changed} onClick={save} data-testid="vulnerabilities-save">{t('common.save')}</Button>
         {changed && <Button variant="default" onClick={() => { setValue(recorded); setError(null); }} data-testid="vulnerabilities-cancel">{t('common.cancel')}</Button>}
@@ -310,7 +315,7 @@ function AddStatus({ id, onSaved }: { id: string; onSaved: () => void }) {
         {status === 'detained' && <Select data-testid="status-centre" label={t('client.centre')} data={vocab.centres} value={centre} onChange={setCentre} searchable />}
         {withPurpose && <Select data-testid="status-purpose" label={t('client.purpose')} description={t('common.optional')} clearable data={vocab.residence_purposes.map((p) => ({ value: p, label: t(`vocab.residence_purpose.${p}`) }))} value={purpose} onChange={setPurpose} />}
       </Group>
-      <ErrorAlert error={error} />
+      <ErrorState error={error} />
       <Group><Button disabled={!status || early} onClick={save} data-testid="status-save">{t('client.add_status')}</Button></Group>
     </Stack>
   );
@@ -341,7 +346,7 @@ function AddMatter({ id, onSaved }: { id: string; onSaved: () => void }) {
         <TextInput label={t('client.reference')} value={reference} onChange={(e) => setReference(e.currentTarget.value)} />
         <TextInput data-testid="matter-opened" label={t('client.opened_on')} placeholder="2026-01-31" value={opened} onChange={(e) => setOpened(e.currentTarget.value)} />
       </Group>
-      <ErrorAlert error={error} />
+      <ErrorState error={error} />
       <Group><Button disabled={!kind} onClick={save} data-testid="matter-save">{t('client.add_matter')}</Button></Group>
     </Stack>
   );
@@ -375,7 +380,7 @@ function EditMatter({ clientId, m, onSaved, onCancel }: { clientId: string; m: M
         <Select data-testid="matter-status" label={t('client.matter_status')} data={vocab.matter_statuses.map((s) => ({ value: s, label: t(`vocab.matter_status.${s}`, { defaultValue: s }) }))} value={status} onChange={pick} allowDeselect={false} />
         <TextInput data-testid="matter-closed" label={t('client.closed_on')} placeholder="2026-01-31" disabled={!final} value={final ? closed : ''} onChange={(e) => setClosed(e.currentTarget.value)} error={early ? t('client.closed_before_opened', { date: m.opened }) : undefined} />
       </Group>
-      <ErrorAlert error={error} />
+      <ErrorState error={error} />
       <Group>
         <Button disabled={(final && !closed.trim()) || early} onClick={save} data-testid="matter-update">{t('common.save')}</Button>
         <Button variant="default" onClick={onCancel}>{t('common.cancel')}</Button>
@@ -446,7 +451,7 @@ function Attachments({ c, onAdded }: { c: ClientView; onAdded: () => void }) {
       <Group>
         <Button onClick={() => input.current?.click()} data-testid="attachment-add">{t('client.add_attachment')}</Button>
       </Group>
-      <ErrorAlert error={error} />
+      <ErrorState error={error} />
       {c.attachments.length === 0 && <Text c="dimmed">{t('client.no_entries')}</Text>}
       {c.attachments.map((a) => (
         <Group key={a.id} justify="space-between" data-testid="attachment">
@@ -471,7 +476,7 @@ function History({ id }: { id: string }) {
   useEffect(() => {
     api.clientHistory(id).then(setEntries, setError);
   }, [id]);
-  if (error) return <ErrorAlert error={error} />;
+  if (error) return <ErrorState error={error} />;
   if (!entries) return <Loader />;
   return (
     <Timeline bulletSize={14} data-testid="history">
@@ -505,10 +510,11 @@ export function ClientFile({ id }: { id: string }) {
       setC(v);
     }, setError);
   }, [id, c]);
-  // eslint-disable-next-line react-hooks/exhaustive-deps
-  useEffect(load, [id]);
+  // Loaded when another file opens (load reads the summary typed meanwhile).
+  const open = useEffectEvent(load);
+  useEffect(() => open(), [id]);
 
-  if (error) return <ErrorAlert error={error} />;
+  if (error) return <ErrorState error={error} />;
   if (!c) return <Loader />;
   return (
     <Stack>

@@ -4,7 +4,7 @@
 import { Autocomplete, Badge, Button, Card, Group, Modal, Select, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { ErrorAlert, useNotify } from '../components/errors';
+import { ErrorState, useNotify } from '../components/errors';
 import { isoBefore } from '../components/forms';
 import { api, type ClientView, type ConsentInput, type ConsentView } from '../ipc';
 import { today } from '../state';
@@ -21,10 +21,13 @@ function Withdraw({ c, consent, onClose, onSaved }: { c: ClientView; consent: Co
   const { t } = useTranslation();
   const [date, setDate] = useState(today());
   const [error, setError] = useState<unknown>(null);
-  useEffect(() => {
+  // Another consent: start again from today, no error.
+  const [shownId, setShownId] = useState(consent?.id);
+  if (consent?.id !== shownId) {
+    setShownId(consent?.id);
     setDate(today());
     setError(null);
-  }, [consent?.id]);
+  }
   const early = consent !== null && isoBefore(date, consent.given_on);
   const save = () => consent && api.updateClient(c.id, { consents: [{ ...consentInput(consent), withdrawn_on: date }] }).then(onSaved, setError);
   return (
@@ -34,7 +37,7 @@ function Withdraw({ c, consent, onClose, onSaved }: { c: ClientView; consent: Co
           <Text size="sm">{t('consents.withdraw_what', { clause: consent.clause, date: consent.given_on })}</Text>
           <TextInput data-testid="consent-withdrawn-on" label={t('consents.withdrawn_on')} placeholder="2026-01-31" value={date} onChange={(e) => setDate(e.currentTarget.value)} error={early ? t('consents.withdrawn_before_given') : undefined} />
           <Text size="xs" c="dimmed">{t('consents.withdraw_help')}</Text>
-          <ErrorAlert error={error} />
+          <ErrorState error={error} />
           <Group justify="flex-end">
             <Button variant="default" onClick={onClose}>{t('common.cancel')}</Button>
             <Button color="red" disabled={!date.trim() || early} onClick={save} data-testid="consent-withdraw-do">{t('consents.withdraw')}</Button>
@@ -83,7 +86,7 @@ function AddConsent({ c, onSaved }: { c: ClientView; onSaved: (v: ClientView) =>
         <Autocomplete data-testid="consent-basis" label={t('consents.legal_basis')} description={t('common.optional')} data={bases} value={basis} onChange={setBasis} />
         <TextInput data-testid="consent-recorded-by" label={t('consents.recorded_by')} description={t('common.optional')} value={recordedBy} onChange={(e) => setRecordedBy(e.currentTarget.value)} />
       </Group>
-      <ErrorAlert error={error} />
+      <ErrorState error={error} />
       <Group><Button disabled={!clause.trim() || !language || !givenOn.trim()} onClick={save} data-testid="consent-save">{t('consents.add')}</Button></Group>
     </Stack>
   );

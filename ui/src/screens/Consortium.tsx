@@ -4,7 +4,7 @@
 import { Alert, Badge, Button, Card, Group, List, Modal, PasswordInput, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { ErrorAlert, useNotify } from '../components/errors';
+import { ErrorState, useNotify } from '../components/errors';
 import { SecretCopyButton } from '../components/secrets';
 import { api, type ConsortiumCount, type TallyReceipt } from '../ipc';
 
@@ -65,7 +65,7 @@ function ConsortiumKeyCard({ keyId, onChanged }: { keyId: string | null; onChang
         <PasswordInput label={t('consortium.enter_key')} value={typed} onChange={(e) => setTyped(e.currentTarget.value)} style={{ flex: 1 }} data-testid="consortium-key-input" />
         <Button variant="light" disabled={!typed.trim()} onClick={use} data-testid="consortium-key-set">{t('consortium.use_key')}</Button>
       </Group>
-      <ErrorAlert error={error} />
+      <ErrorState error={error} />
       <Modal opened={replace} onClose={() => setReplace(false)} title={t('consortium.replace_title')}>
         <Stack>
           <Text size="sm">{t('consortium.replace_warning')}</Text>
@@ -186,7 +186,7 @@ export function Consortium() {
           <Button mt={25} variant="light" disabled={!periodOk || !keyId} loading={busy === 'send'} onClick={send} data-testid="consortium-send">{t('consortium.send')}</Button>
           <Button mt={25} disabled={!periodOk} loading={busy === 'count'} onClick={run} data-testid="consortium-run">{t('consortium.count')}</Button>
         </Group>
-        <ErrorAlert error={error} />
+        <ErrorState error={error} />
         {sent && (
           <Alert color="green" data-testid="consortium-sent">
             <Text size="sm" fw={600}>{t('consortium.sent', { count: sent.length })}</Text>

@@ -1,7 +1,7 @@
 import { Anchor, Badge, Button, Card, Group, Loader, Modal, SimpleGrid, Stack, Text, Title } from '@mantine/core';
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { ErrorAlert, useNotify } from '../components/errors';
+import { ErrorState, useNotify } from '../components/errors';
 import { api, type ClientSummary, type DuplicatePair } from '../ipc';
 import { useNav } from '../state';
 
@@ -45,7 +45,7 @@ export function Duplicates() {
     <Stack maw={980}>
       <Title order={2}>{t('duplicates.title')}</Title>
       <Text size="sm">{t('duplicates.help')}</Text>
-      <ErrorAlert error={error} />
+      <ErrorState error={error} />
       {pairs === null && <Loader />}
       {pairs?.length === 0 && <Text c="dimmed">{t('duplicates.none')}</Text>}
       {pairs?.map((p) => (

@@ -5,7 +5,7 @@ import { Button, Card, Group, Modal, Stack, Table, Text, Title } from '@mantine/
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useDateTime } from '../components/dates';
-import { ErrorAlert, useNotify } from '../components/errors';
+import { ErrorState, useNotify } from '../components/errors';
 import { api, type HeldErasure } from '../ipc';
 
 export function ErasuresCard() {
@@ -40,7 +40,7 @@ export function ErasuresCard() {
           </div>
           <Button variant="light" loading={loading} onClick={load} data-testid="erasures-load">{t('erasures.load')}</Button>
         </Group>
-        <ErrorAlert error={error} />
+        <ErrorState error={error} />
         {held && held.length === 0 && <Text c="dimmed" data-testid="erasures-empty">{t('erasures.empty')}</Text>}
         {held && held.length > 0 && (
           <Table data-testid="erasures-table">

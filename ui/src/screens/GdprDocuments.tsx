@@ -2,9 +2,9 @@
 // and the information given to people name it), the record of processing activities (Art. 30)
 // and a starting template for the impact assessment (Art. 35), saved as HTML to complete.
 import { Button, Card, Group, Stack, Text, TextInput, Title } from '@mantine/core';
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { ErrorAlert, useNotify } from '../components/errors';
+import { ErrorState, useNotify } from '../components/errors';
 import { useOrgSettings } from '../components/projects';
 import { api, type ControllerInput } from '../ipc';
 
@@ -14,9 +14,12 @@ export function GdprDocumentsCard() {
   const [settings, , setSettings] = useOrgSettings();
   const [c, setC] = useState<ControllerInput>({ legal_name: '', address: null, contact: null, registry: null, dpo: null });
   const [error, setError] = useState<unknown>(null);
-  useEffect(() => {
+  // The form shows the stored controller whenever the settings are (re)loaded or saved.
+  const [shown, setShown] = useState<typeof settings>(null);
+  if (settings !== shown) {
+    setShown(settings);
     if (settings) setC(settings.controller);
-  }, [settings]);
+  }
   const field = (k: keyof ControllerInput) => (e: React.ChangeEvent<HTMLInputElement>) => setC({ ...c, [k]: e.currentTarget.value });
   const save = () =>
     api.putController({ ...c, address: c.address?.trim() || null, contact: c.contact?.trim() || null, registry: c.registry?.trim() || null, dpo: c.dpo?.trim() || null }).then((v) => {
@@ -40,7 +43,7 @@ export function GdprDocumentsCard() {
           <TextInput data-testid="gdpr-contact" label={t('gdpr.contact')} value={c.contact ?? ''} onChange={field('contact')} disabled={!editable} />
           <TextInput data-testid="gdpr-dpo" label={t('gdpr.dpo')} description={t('gdpr.dpo_help')} value={c.dpo ?? ''} onChange={field('dpo')} disabled={!editable} />
         </Group>
-        <ErrorAlert error={error} />
+        <ErrorState error={error} />
         <Group>
           {editable ? <Button onClick={save} data-testid="gdpr-save">{t('gdpr.save')}</Button> : <Text size="xs" c="dimmed" data-testid="gdpr-readonly">{t('gdpr.coordinator_only')}</Text>}
           <Button variant="light" onClick={() => write('record')} data-testid="gdpr-record">{t('gdpr.record')}</Button>

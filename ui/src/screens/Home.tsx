@@ -2,7 +2,7 @@ import type { TFunction } from 'i18next';
 import { Anchor, Badge, Button, Card, Group, Loader, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { ErrorAlert } from '../components/errors';
+import { ErrorState } from '../components/errors';
 import { DeadlineRule } from '../components/forms';
 import { api, type BoardEntry, type ClientSummary, type Home } from '../ipc';
 import { useNav } from '../state';
@@ -111,7 +111,7 @@ export function HomeScreen() {
     api.home().then(setHome, setError);
   }, []);
 
-  if (error) return <ErrorAlert error={error} />;
+  if (error) return <ErrorState error={error} />;
   if (!home) return <Loader />;
   const last = lastSyncTime(home.sync.last_sync, i18n.language);
   return (

@@ -1,7 +1,7 @@
 import { Alert, Anchor, Button, Checkbox, Group, Paper, Select, SimpleGrid, Stack, Textarea, TextInput, Title } from '@mantine/core';
-import { useEffect, useState } from 'react';
+import { useEffect, useEffectEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { ErrorAlert, useNotify } from '../components/errors';
+import { ErrorState, useNotify } from '../components/errors';
 import { api, type ClientInput, type ClientSummary } from '../ipc';
 import { today, useNav, useVocab } from '../state';
 
@@ -44,20 +44,21 @@ export function personInput(p: PersonDraft): ClientInput {
 /** Warns, before saving, that the person may already have a file (same names and birth date). */
 export function useLikelySame(p: PersonDraft): ClientSummary[] {
   const [same, setSame] = useState<ClientSummary[]>([]);
+  const complete = Boolean((p.family || p.original) && p.birth);
+  if (!complete && same.length > 0) setSame([]);
+  // Asked again when the names or the birth date change (with the rest of the person as it is then).
+  const ask = useEffectEvent(() => api.likelySameAs(personInput({ ...p, summary: '' })));
   useEffect(() => {
+    if (!complete) return;
     let live = true;
-    if (!(p.family || p.original) || !p.birth) {
-      setSame([]);
-      return;
-    }
     const timer = setTimeout(() => {
-      api.likelySameAs(personInput({ ...p, summary: '' })).then((s) => live && setSame(s), () => live && setSame([]));
+      ask().then((s) => live && setSame(s), () => live && setSame([]));
     }, 150);
     return () => {
       live = false;
       clearTimeout(timer);
     };
-  }, [p.given, p.family, p.original, p.birth]); // eslint-disable-line react-hooks/exhaustive-deps
+  }, [complete, p.given, p.family, p.original, p.birth]);
   return same;
 }
 
@@ -139,7 +140,7 @@ export function Intake() {
           <Stack>
             <PersonFields value={p} onChange={setP} />
             <DuplicateWarning same={same} />
-            <ErrorAlert error={error} />
+            <ErrorState error={error} />
             <Group>
               <Button type="submit" loading={busy} disabled={!p.family && !p.original} data-testid="intake-save">{t('intake.save')}</Button>
             </Group>

@@ -5,7 +5,7 @@
 import { Alert, Badge, Button, Card, Group, Select, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { ErrorAlert, useNotify } from '../components/errors';
+import { ErrorState, useNotify } from '../components/errors';
 import { api, type ClientView, type ProcessingInput, type ProcessingView } from '../ipc';
 import { today, useVocab } from '../state';
 
@@ -39,7 +39,7 @@ function AddBasis({ c, onSaved }: { c: ClientView; onSaved: (v: ClientView) => v
           <Select data-testid="basis-consent" label={t('processing.consent')} description={consents.length ? undefined : t('processing.no_consent')} data={consents} value={consent} onChange={setConsent} />
         )}
       </Group>
-      <ErrorAlert error={error} />
+      <ErrorState error={error} />
       <Group><Button onClick={save} disabled={!purpose || !basis || (basis === 'consent' && !consent)} data-testid="basis-save">{t('processing.add')}</Button></Group>
     </Stack>
   );

@@ -3,7 +3,7 @@
 import { Alert, Badge, Button, Card, Checkbox, Group, Modal, Select, Stack, Table, Text, Textarea, TextInput, Title } from '@mantine/core';
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { ErrorAlert, useNotify } from '../components/errors';
+import { ErrorState, useNotify } from '../components/errors';
 import { api, type ClientView, type ErasurePlan, type ReferralView, type SectionView } from '../ipc';
 import { today, useNav, useVocab } from '../state';
 
@@ -83,7 +83,7 @@ export function Sections({ c, onChanged }: { c: ClientView; onChanged: () => voi
           </Table.Tbody>
         </Table>
       )}
-      {openError !== null && <ErrorAlert error={openError} />}
+      {openError !== null && <ErrorState error={openError} />}
       {open && (
         <Card withBorder data-testid="section-notes">
           <Title order={5} mb="xs">{t(`sections.kind.${open.section}`, { defaultValue: open.section })}</Title>
@@ -204,7 +204,7 @@ export function ReferralsScreen() {
   useEffect(() => { load(); }, []);
   const respond = (id: string, status: string) =>
     api.respondReferral(id, status, notes[id] ?? '').then(() => { notify.ok(t('common.saved')); load(); }, notify.error);
-  if (error) return <ErrorAlert error={error} />;
+  if (error) return <ErrorState error={error} />;
   if (!list) return null;
   return (
     <Stack>

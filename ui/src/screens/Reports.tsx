@@ -2,7 +2,7 @@ import type { TFunction } from 'i18next';
 import { Alert, Badge, Button, Card, Checkbox, Group, Paper, Progress, Select, SimpleGrid, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { ErrorAlert, useNotify } from '../components/errors';
+import { ErrorState, useNotify } from '../components/errors';
 import { useLanguageName } from '../components/languages';
 import { projectLabel, useOrgSettings } from '../components/projects';
 import { api, type OrgSettingsView, type ProjectInput, type Report, type ReportOptions } from '../ipc';
@@ -93,7 +93,7 @@ function ProjectsCard({ settings, onChanged }: { settings: OrgSettingsView | nul
             <Checkbox mb={8} label={t('projects.archive')} checked={p.archived} onChange={(e) => setP({ ...p, archived: e.currentTarget.checked })} />
             <Button onClick={save} disabled={!p.code.trim() || !p.name.trim()} data-testid="project-save">{t('projects.save')}</Button>
           </Group>
-          <ErrorAlert error={error} />
+          <ErrorState error={error} />
         </Stack>
       ) : (
         <Text size="xs" c="dimmed" data-testid="projects-readonly">{t('projects.coordinator_only')}</Text>
@@ -165,7 +165,7 @@ export function Reports() {
           {internal && <Alert color="orange" data-testid="report-internal-warning">{t('reports.internal_warning')}</Alert>}
         </Stack>
       </Paper>
-      <ErrorAlert error={error} />
+      <ErrorState error={error} />
       {report && (
         <Card withBorder data-testid="report">
           <Text fw={600} mb={4} data-testid="report-total">{t('reports.total', { people: report.total.people, consultations: report.total.consultations })}</Text>

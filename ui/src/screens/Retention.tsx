@@ -4,7 +4,7 @@
 import { Alert, Anchor, Button, Card, Checkbox, Group, Modal, NumberInput, SegmentedControl, Stack, Table, Text, Title } from '@mantine/core';
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { ErrorAlert, useNotify } from '../components/errors';
+import { ErrorState, useNotify } from '../components/errors';
 import { api, type RetentionAction, type RetentionItem, type RetentionReport, type RetentionRule } from '../ipc';
 import { useNav } from '../state';
 import { OrganisationAudit } from './Audit';
@@ -193,7 +193,7 @@ export function RetentionCard() {
           <Button variant="light" disabled={!rule} onClick={preview} data-testid="retention-preview-run">{t('retention.preview')}</Button>
           <Button color="red" variant="light" disabled={!rule} onClick={openApply} data-testid="retention-apply-open">{t('retention.apply')}</Button>
         </Group>
-        <ErrorAlert error={error} />
+        <ErrorState error={error} />
         {report && <Report r={report} />}
       </Stack>
       <Modal opened={plan !== null} onClose={() => setPlan(null)} title={t('retention.confirm_title')} size="lg">

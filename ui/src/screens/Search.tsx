@@ -1,7 +1,7 @@
 import { Group, Kbd, Paper, Stack, Text, TextInput, Title, UnstyledButton } from '@mantine/core';
 import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { ErrorAlert } from '../components/errors';
+import { ErrorState } from '../components/errors';
 import { api, type SearchHit } from '../ipc';
 import { useNav } from '../state';
 
@@ -14,12 +14,12 @@ export function SearchBox({ onOpen, autoFocus = true }: { onOpen: (hit: SearchHi
   const [error, setError] = useState<unknown>(null);
   const seq = useRef(0);
 
+  // No query, no hits (at once; an answer still on its way is dropped below).
+  const blank = !query.trim();
+  if (blank && hits.length > 0) setHits([]);
   useEffect(() => {
     const mine = ++seq.current;
-    if (!query.trim()) {
-      setHits([]);
-      return;
-    }
+    if (blank) return;
     api.search(query, 20).then(
       (h) => {
         if (mine === seq.current) {
@@ -30,7 +30,7 @@ export function SearchBox({ onOpen, autoFocus = true }: { onOpen: (hit: SearchHi
       },
       (e) => mine === seq.current && setError(e),
     );
-  }, [query]);
+  }, [query, blank]);
 
   const onKey = (e: React.KeyboardEvent) => {
     if (e.key === 'ArrowDown') {
@@ -57,7 +57,7 @@ export function SearchBox({ onOpen, autoFocus = true }: { onOpen: (hit: SearchHi
         autoFocus={autoFocus}
         aria-label={t('search.title')}
       />
-      <ErrorAlert error={error} />
+      <ErrorState error={error} />
       <Stack gap={2} role="listbox" data-testid="search-results">
         {hits.map((h, i) => (
           <UnstyledButton

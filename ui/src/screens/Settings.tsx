@@ -1,7 +1,7 @@
 import { Button, Card, Checkbox, Group, PasswordInput, Progress, Select, Stack, Switch, Text, TextInput, Title } from '@mantine/core';
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { ErrorAlert, useNotify } from '../components/errors';
+import { ErrorState, useNotify } from '../components/errors';
 import { api, onKeyRotation, type AppInfo, type KeyRotation } from '../ipc';
 import { StrengthMeter } from './Setup';
 
@@ -42,7 +42,7 @@ function LocalRole() {
           allowDeselect={false}
         />
         <Text size="xs" c="dimmed">{t('settings.role_help')}</Text>
-        <ErrorAlert error={error} />
+        <ErrorState error={error} />
       </Stack>
     </Card>
   );
@@ -96,7 +96,7 @@ function PassphraseChange() {
             <Text size="sm">{t(`settings.rotation.${phase.phase}`, { size: `${Math.max(1, Math.round(phase.bytes / 1048576))} MB` })}</Text>
           </Stack>
         )}
-        <ErrorAlert error={error} />
+        <ErrorState error={error} />
         <Group>
           <Button loading={busy} disabled={!old || !acceptable || next !== repeat} data-testid="settings-change" onClick={() => void change()}>{t('settings.change')}</Button>
         </Group>

@@ -1,7 +1,7 @@
 import { Button, Center, Paper, PasswordInput, Progress, Stack, Text, TextInput, Title } from '@mantine/core';
-import { useEffect, useState } from 'react';
+import { useEffect, useEffectEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { ErrorAlert } from '../components/errors';
+import { ErrorState } from '../components/errors';
 import { api, type PassphraseStrength } from '../ipc';
 
 const COLORS = ['red', 'orange', 'yellow', 'teal', 'green'];
@@ -9,19 +9,21 @@ const COLORS = ['red', 'orange', 'yellow', 'teal', 'green'];
 export function StrengthMeter({ passphrase, guessable, onAcceptable }: { passphrase: string; guessable: string[]; onAcceptable?: (ok: boolean) => void }) {
   const { t } = useTranslation();
   const [s, setS] = useState<PassphraseStrength | null>(null);
+  // Measured again when the passphrase or the guessable words change (not on every new array).
   const key = guessable.join('\u0000');
+  const measure = useEffectEvent((pass: string) => api.passphraseStrength(pass, guessable));
+  const acceptable = useEffectEvent((ok: boolean) => onAcceptable?.(ok));
   useEffect(() => {
     let live = true;
-    if (!passphrase) onAcceptable?.(false);
-    void api.passphraseStrength(passphrase, guessable).then((r) => {
+    if (!passphrase) acceptable(false);
+    void measure(passphrase).then((r) => {
       if (!live) return;
       setS(r);
-      onAcceptable?.(r.acceptable);
+      acceptable(r.acceptable);
     });
     return () => {
       live = false;
     };
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [passphrase, key]);
   if (!passphrase || !s) return null;
   return (
@@ -73,7 +75,7 @@ export function Setup({ onCreated }: { onCreated: () => void }) {
             <PasswordInput data-testid="setup-passphrase" label={t('setup.passphrase')} required value={pass} onChange={(e) => setPass(e.currentTarget.value)} />
             <StrengthMeter passphrase={pass} guessable={[organisation, author]} />
             <PasswordInput data-testid="setup-repeat" label={t('setup.repeat')} required value={repeat} onChange={(e) => setRepeat(e.currentTarget.value)} error={mismatch ? t('setup.mismatch') : undefined} />
-            <ErrorAlert error={error} />
+            <ErrorState error={error} />
             <Button type="submit" loading={busy} disabled={mismatch || !pass || !organisation} data-testid="setup-create">
               {t('setup.create')}
             </Button>

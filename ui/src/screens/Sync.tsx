@@ -1,7 +1,7 @@
 import { Alert, Box, Button, Card, Checkbox, Group, PasswordInput, Progress, Stack, Text, TextInput, Title } from '@mantine/core';
 import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { ErrorAlert, useNotify } from '../components/errors';
+import { ErrorState, useErrorText, useNotify } from '../components/errors';
 import { api, IpcError, onSyncProgress, type SyncProgress, type SyncStatus, type SyncSummary } from '../ipc';
 import { useReloadVocab } from '../state';
 import { lastSyncTime } from './Home';
@@ -10,6 +10,7 @@ import { TeamSection } from './Team';
 export function SyncScreen() {
   const { t, i18n } = useTranslation();
   const notify = useNotify();
+  const errorText = useErrorText();
   const reloadVocab = useReloadVocab();
   const [status, setStatus] = useState<SyncStatus | null>(null);
   const [server, setServer] = useState('');
@@ -100,14 +101,14 @@ export function SyncScreen() {
                   </Text>
                 )}
                 {result.events_error && (
-                  <Text c="orange" data-testid="sync-events-error">{t('sync.events_error', { why: t(`errors.${result.events_error}`, { defaultValue: result.events_error }) })}</Text>
+                  <Text c="orange" data-testid="sync-events-error">{t('sync.events_error', { why: errorText({ code: result.events_error }) })}</Text>
                 )}
                 {result.tallies_resent > 0 && <Text data-testid="sync-tallies-resent">{t('sync.tallies_resent', { count: result.tallies_resent })}</Text>}
                 {result.tally_error && (
-                  <Text c="orange" data-testid="sync-tally-error">{t('sync.tally_error', { why: t(`errors.${result.tally_error}`, { defaultValue: result.tally_error }) })}</Text>
+                  <Text c="orange" data-testid="sync-tally-error">{t('sync.tally_error', { why: errorText({ code: result.tally_error }) })}</Text>
                 )}
                 {result.directory_error && (
-                  <Text c="orange" data-testid="sync-directory-error">{t('sync.directory_error', { why: t(`errors.${result.directory_error}`, { defaultValue: result.directory_error }) })}</Text>
+                  <Text c="orange" data-testid="sync-directory-error">{t('sync.directory_error', { why: errorText({ code: result.directory_error }) })}</Text>
                 )}
               </Stack>
             )}
@@ -122,7 +123,7 @@ export function SyncScreen() {
             </Stack>
           </Card>
         )}
-        <ErrorAlert error={error} />
+        <ErrorState error={error} />
         <Card withBorder>
           <Title order={5}>{t('sync.file_title')}</Title>
           <Text size="sm" mb="xs">{t('sync.file_help')}</Text>

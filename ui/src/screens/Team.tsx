@@ -3,9 +3,9 @@
 // enrol a new laptop (shown once), and a lost or stolen laptop revoked. All of it is on the
 // server, which checks that the asker is a coordinator and logs every act.
 import { Alert, Badge, Button, Card, Checkbox, Group, Loader, Modal, NumberInput, Select, Stack, Table, Text, TextInput, Title } from '@mantine/core';
-import { useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { ErrorAlert, useNotify } from '../components/errors';
+import { ErrorState, useNotify } from '../components/errors';
 import { useDateTime } from '../components/dates';
 import { SecretCopyButton } from '../components/secrets';
 import { api, type EnrolCode, type KeysWaiting, type Team, type TeamDevice, type WaitingLaptop } from '../ipc';
@@ -22,10 +22,13 @@ function Revoke({ device, onClose, onRevoked }: { device: TeamDevice | null; onC
   const [sure, setSure] = useState(false);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
-  useEffect(() => {
+  // Another laptop: asked again, no error.
+  const [shownId, setShownId] = useState(device?.device_id);
+  if (device?.device_id !== shownId) {
+    setShownId(device?.device_id);
     setSure(false);
     setError(null);
-  }, [device?.device_id]);
+  }
   const revoke = () => {
     if (!device) return;
     setBusy(true);
@@ -43,7 +46,7 @@ function Revoke({ device, onClose, onRevoked }: { device: TeamDevice | null; onC
             <Text size="sm" c="dimmed">{t('team.revoke_final')}</Text>
           </Stack>
           <Checkbox label={t('team.revoke_confirm')} checked={sure} onChange={(e) => setSure(e.currentTarget.checked)} data-testid="team-revoke-confirm" />
-          <ErrorAlert error={error} />
+          <ErrorState error={error} />
           <Group justify="flex-end">
             <Button variant="default" onClick={onClose}>{t('common.cancel')}</Button>
             <Button color="red" disabled={!sure} loading={busy} onClick={revoke} data-testid="team-revoke-do">{t('team.revoke_do')}</Button>
@@ -161,7 +164,7 @@ function People({ team, onChanged }: { team: Team; onChanged: (team: Team) => vo
         <TextInput data-testid="team-add-name" label={t('team.user_name')} description={t('team.user_name_help')} value={name} onChange={(e) => setName(e.currentTarget.value)} />
         <Select data-testid="team-add-role" label={t('team.role')} description={t('team.role_help')} placeholder={t('common.choose')} data={roles} value={role} onChange={setRole} allowDeselect={false} />
       </Group>
-      <ErrorAlert error={error} />
+      <ErrorState error={error} />
       <Group><Button variant="light" disabled={!name.trim() || !role} onClick={add} data-testid="team-add">{t('team.add_person')}</Button></Group>
     </Stack>
   );
@@ -209,7 +212,7 @@ function NewCode({ team, server }: { team: Team; server: string }) {
           error={hoursOk ? undefined : t('team.code_hours_range', { max: MAX_HOURS })}
         />
       </Group>
-      <ErrorAlert error={error} />
+      <ErrorState error={error} />
       <Group><Button variant="light" disabled={!user || !hoursOk || code !== null} onClick={make} data-testid="team-code-make">{t('team.code_make')}</Button></Group>
       {code && code.awaiting_approval && (
         <Alert color="orange" title={t('team.code_title', { user: code.user })} data-testid="team-code-awaiting">
@@ -277,7 +280,7 @@ function Pending({ team, ownDevice, server, onChanged }: { team: Team; ownDevice
           </Group>
         </Group>
       ))}
-      <ErrorAlert error={error} />
+      <ErrorState error={error} />
       {issued && <CodeShown code={issued} server={server} onDone={() => setIssued(null)} />}
     </Stack>
   );
@@ -311,7 +314,7 @@ function GiveKeys({ laptop, onGiven }: { laptop: WaitingLaptop; onGiven: () => v
           <Button size="xs" disabled={check.replace(/\D/g, '').length !== 6} loading={busy} onClick={give} data-testid="team-keys-give">{t('team.keys_give')}</Button>
         </Group>
       </Group>
-      <ErrorAlert error={error} />
+      <ErrorState error={error} />
     </Stack>
   );
 }
@@ -363,7 +366,7 @@ function RuleBookCard() {
         <Button variant="light" data-testid="rule-book-publish" onClick={() => file.current?.click()}>{t('team.rule_book_publish')}</Button>
         <input ref={file} type="file" accept="application/json,.json" hidden data-testid="rule-book-file" onChange={(e) => { const f = e.currentTarget.files?.[0]; if (f) void publish(f); e.currentTarget.value = ''; }} />
       </Group>
-      <ErrorAlert error={error} />
+      <ErrorState error={error} />
     </Card>
   );
 }
@@ -400,13 +403,17 @@ export function TeamSection({ ownDevice, server }: { ownDevice: string; server: 
   const [keys, setKeys] = useState<KeysWaiting | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [loading, setLoading] = useState(true);
-  const loadKeys = () => api.keysWaiting().then(setKeys, setError);
-  const load = () => {
-    setLoading(true);
+  const loadKeys = useCallback(() => api.keysWaiting().then(setKeys, setError), []);
+  // The team and the keys waiting; `loading` (on from the start) goes off when the team has come.
+  const fetchTeam = useCallback(() => {
     api.team().then((next) => { setTeam(next); setError(null); }, setError).finally(() => setLoading(false));
     void loadKeys();
+  }, [loadKeys]);
+  const load = () => {
+    setLoading(true);
+    fetchTeam();
   };
-  useEffect(load, []);
+  useEffect(fetchTeam, [fetchTeam]);
   return (
     <Stack data-testid="team">
       <Group justify="space-between" align="flex-start" wrap="nowrap">
@@ -416,7 +423,7 @@ export function TeamSection({ ownDevice, server }: { ownDevice: string; server: 
         </div>
         <Button variant="subtle" size="xs" onClick={load} loading={loading && team !== null} data-testid="team-reload">{t('team.reload')}</Button>
       </Group>
-      <ErrorAlert error={error} />
+      <ErrorState error={error} />
       {!team ? (loading && <Loader size="sm" />) : (
         <>
           {keys && keys.waiting.length > 0 && <WaitingForKeys keys={keys} onChanged={() => void loadKeys()} />}

@@ -1,7 +1,7 @@
 import { Button, Center, Paper, PasswordInput, Stack, Text, Title } from '@mantine/core';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { ErrorAlert } from '../components/errors';
+import { ErrorState } from '../components/errors';
 import { api } from '../ipc';
 
 export function Unlock({ dataDir, onUnlocked }: { dataDir: string; onUnlocked: () => void }) {
@@ -33,7 +33,7 @@ export function Unlock({ dataDir, onUnlocked }: { dataDir: string; onUnlocked: (
           <Stack>
             <Title order={2} data-testid="unlock-title">{t('unlock.title')}</Title>
             <PasswordInput data-testid="unlock-passphrase" label={t('unlock.passphrase')} value={pass} onChange={(e) => setPass(e.currentTarget.value)} autoFocus required />
-            <ErrorAlert error={error} />
+            <ErrorState error={error} />
             <Button type="submit" loading={busy} data-testid="unlock-submit">
               {t('unlock.unlock')}
             </Button>

@@ -1,7 +1,7 @@
 import { Alert, Anchor, Badge, Button, Card, Checkbox, Group, Paper, SegmentedControl, Select, Stack, Text, Textarea, TextInput, Title } from '@mantine/core';
 import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { ErrorAlert, useNotify } from '../components/errors';
+import { ErrorState, useNotify } from '../components/errors';
 import { DeadlineFields, deadlineInput, emptyDeadline } from '../components/forms';
 import { api, type DeadlineInput, type JsonValue } from '../ipc';
 import { today, useNav, useVocab } from '../state';
@@ -77,7 +77,7 @@ export function Visit() {
     clearTimeout(timer.current);
     timer.current = setTimeout(flush, 250);
   };
-  useEffect(() => flush, []); // eslint-disable-line react-hooks/exhaustive-deps
+  useEffect(() => flush, []);
 
   if (!v) return null;
   const c = v.current;
@@ -165,7 +165,7 @@ export function Visit() {
             <Textarea data-testid="visit-note" label={t('visit.note')} autosize minRows={2} value={c.note} onChange={(e) => setC({ note: e.currentTarget.value })} />
             <Checkbox label={t('visit.decision')} checked={c.withDeadline} onChange={(e) => setC({ withDeadline: e.currentTarget.checked })} />
             {c.withDeadline && <DeadlineFields value={c.deadline} onChange={(d) => setC({ deadline: d })} />}
-            <ErrorAlert error={error} />
+            <ErrorState error={error} />
             <Group>
               <Button loading={busy} onClick={addPerson} disabled={c.mode === 'found' ? !c.found : !c.person.family && !c.person.original} data-testid="visit-add">{t('visit.add_person')}</Button>
             </Group>

@@ -136,7 +136,9 @@ export async function step(name, fn) {
     console.log(`FAIL ${name}: ${e.message.split('\n')[0]}`);
     try {
       screenshot(`FAILED-${name.replace(/\W+/g, '-')}`);
-    } catch {}
+    } catch {
+      // No screenshot: the test's own failure is what gets reported.
+    }
     throw e;
   }
 }
