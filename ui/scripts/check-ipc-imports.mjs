@@ -1,5 +1,7 @@
-// Only ui/src/ipc may import @tauri-apps/*: the screens talk to the backend through one typed
-// gateway, so a mocked IPC layer tests them and a renamed command breaks in one place.
+// Only ui/src/ipc may import @tauri-apps/*: the screens (ui/src/features/*), the shared
+// components and the shell talk to the backend through one typed gateway, so a mocked IPC
+// layer tests them and a renamed command breaks in one place. Every folder under ui/src but
+// ipc/ is checked, whatever the feature folders are.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 

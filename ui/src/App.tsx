@@ -6,21 +6,12 @@ import { useTranslation } from 'react-i18next';
 import { setLanguage } from './i18n';
 import { api, onLocked, onLockedCommand, type AppInfo, type Vocabulary } from './ipc';
 import { NavContext, ReloadVocabContext, type Route, VocabContext } from './state';
-import { Activities } from './screens/Activities';
-import { Calculator } from './screens/Calculator';
-import { Duplicates } from './screens/Duplicates';
-import { ReferralsScreen } from './screens/Protection';
-import { DataProtectionScreen } from './screens/Retention';
-import { ClientFile } from './screens/ClientFile';
-import { HomeScreen } from './screens/Home';
-import { Intake } from './screens/Intake';
-import { Reports } from './screens/Reports';
-import { Search } from './screens/Search';
-import { SettingsScreen } from './screens/Settings';
-import { Setup } from './screens/Setup';
-import { SyncScreen } from './screens/Sync';
-import { Unlock } from './screens/Unlock';
-import { Visit } from './screens/Visit';
+import { Calculator, ClientFile, Duplicates, HomeScreen, Search } from './features/clients';
+import { Intake, Visit } from './features/intake';
+import { DataProtectionScreen, ReferralsScreen } from './features/protection';
+import { Activities, Reports } from './features/reports';
+import { SettingsScreen, Setup, Unlock } from './features/session';
+import { SyncScreen } from './features/sync';
 
 type Phase = 'loading' | 'setup' | 'locked' | 'unlocked';
 

@@ -1,8 +1,8 @@
 import { Button, Center, Paper, PasswordInput, Stack, Text, Title } from '@mantine/core';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { ErrorState } from '../components/errors';
-import { api } from '../ipc';
+import { ErrorState } from '../../components/errors';
+import { api } from '../../ipc';
 
 export function Unlock({ dataDir, onUnlocked }: { dataDir: string; onUnlocked: () => void }) {
   const { t } = useTranslation();

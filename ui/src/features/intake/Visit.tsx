@@ -1,12 +1,12 @@
 import { Alert, Anchor, Badge, Button, Card, Checkbox, Group, Paper, SegmentedControl, Select, Stack, Text, Textarea, TextInput, Title } from '@mantine/core';
 import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { ErrorState, useNotify } from '../components/errors';
-import { DeadlineFields, deadlineInput, emptyDeadline } from '../components/forms';
-import { api, type DeadlineInput, type JsonValue } from '../ipc';
-import { today, useNav, useVocab } from '../state';
+import { ErrorState, useNotify } from '../../components/errors';
+import { DeadlineFields, deadlineInput, emptyDeadline } from '../../components/forms';
+import { api, type DeadlineInput, type JsonValue } from '../../ipc';
+import { today, useNav, useVocab } from '../../state';
 import { DuplicateWarning, emptyPerson, PersonFields, personInput, type PersonDraft, useLikelySame } from './Intake';
-import { SearchBox } from './Search';
+import { SearchBox } from '../clients/Search';
 
 const DRAFT = 'visit';
 

@@ -4,9 +4,9 @@
 import { Button, Card, Group, Stack, Text, TextInput, Title } from '@mantine/core';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { ErrorState, useNotify } from '../components/errors';
-import { useOrgSettings } from '../components/projects';
-import { api, type ControllerInput } from '../ipc';
+import { ErrorState, useNotify } from '../../components/errors';
+import { useOrgSettings } from '../../components/projects';
+import { api, type ControllerInput } from '../../ipc';
 
 export function GdprDocumentsCard() {
   const { t, i18n } = useTranslation();

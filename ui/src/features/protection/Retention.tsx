@@ -4,9 +4,9 @@
 import { Alert, Anchor, Button, Card, Checkbox, Group, Modal, NumberInput, SegmentedControl, Stack, Table, Text, Title } from '@mantine/core';
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { ErrorState, useNotify } from '../components/errors';
-import { api, type RetentionAction, type RetentionItem, type RetentionReport, type RetentionRule } from '../ipc';
-import { useNav } from '../state';
+import { ErrorState, useNotify } from '../../components/errors';
+import { api, type RetentionAction, type RetentionItem, type RetentionReport, type RetentionRule } from '../../ipc';
+import { useNav } from '../../state';
 import { OrganisationAudit } from './Audit';
 import { ErasuresCard } from './Erasures';
 import { GdprDocumentsCard } from './GdprDocuments';

@@ -2,10 +2,10 @@ import type { TFunction } from 'i18next';
 import { Anchor, Badge, Button, Card, Group, Loader, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { ErrorState } from '../components/errors';
-import { DeadlineRule } from '../components/forms';
-import { api, type BoardEntry, type ClientSummary, type Home } from '../ipc';
-import { useNav } from '../state';
+import { ErrorState } from '../../components/errors';
+import { DeadlineRule } from '../../components/forms';
+import { api, type BoardEntry, type ClientSummary, type Home } from '../../ipc';
+import { useNav } from '../../state';
 
 export function dueText(t: TFunction, days: number): string {
   if (days < 0) return t('home.overdue', { count: -days });

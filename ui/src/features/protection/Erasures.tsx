@@ -4,9 +4,9 @@
 import { Button, Card, Group, Modal, Stack, Table, Text, Title } from '@mantine/core';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { useDateTime } from '../components/dates';
-import { ErrorState, useNotify } from '../components/errors';
-import { api, type HeldErasure } from '../ipc';
+import { useDateTime } from '../../components/dates';
+import { ErrorState, useNotify } from '../../components/errors';
+import { api, type HeldErasure } from '../../ipc';
 
 export function ErasuresCard() {
   const { t } = useTranslation();

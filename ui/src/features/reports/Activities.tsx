@@ -4,10 +4,10 @@
 import { Autocomplete, Badge, Button, Card, Group, Modal, NumberInput, Paper, SegmentedControl, Select, Stack, Table, Text, Textarea, TextInput, Title } from '@mantine/core';
 import { useCallback, useEffect, useEffectEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { ErrorState, useNotify } from '../components/errors';
-import { ProjectSelect } from '../components/projects';
-import { api, type ActivityInput, type ActivityView, type PlaceInput } from '../ipc';
-import { today, useVocab } from '../state';
+import { ErrorState, useNotify } from '../../components/errors';
+import { ProjectSelect } from '../../components/projects';
+import { api, type ActivityInput, type ActivityView, type PlaceInput } from '../../ipc';
+import { today, useVocab } from '../../state';
 
 type Count = number | '';
 

@@ -3,9 +3,9 @@
 import { Alert, Badge, Button, Card, Checkbox, Group, Modal, Select, Stack, Table, Text, Textarea, TextInput, Title } from '@mantine/core';
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { ErrorState, useNotify } from '../components/errors';
-import { api, type ClientView, type ErasurePlan, type ReferralView, type SectionView } from '../ipc';
-import { today, useNav, useVocab } from '../state';
+import { ErrorState, useNotify } from '../../components/errors';
+import { api, type ClientView, type ErasurePlan, type ReferralView, type SectionView } from '../../ipc';
+import { today, useNav, useVocab } from '../../state';
 
 /** Erase the file for good, after showing what goes with it and asking once more. */
 export function EraseFile({ id }: { id: string }) {

@@ -1,9 +1,9 @@
 import { Alert, Anchor, Button, Checkbox, Group, Paper, Select, SimpleGrid, Stack, Textarea, TextInput, Title } from '@mantine/core';
 import { useEffect, useEffectEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { ErrorState, useNotify } from '../components/errors';
-import { api, type ClientInput, type ClientSummary } from '../ipc';
-import { today, useNav, useVocab } from '../state';
+import { ErrorState, useNotify } from '../../components/errors';
+import { api, type ClientInput, type ClientSummary } from '../../ipc';
+import { today, useNav, useVocab } from '../../state';
 
 export type PersonDraft = {
   given: string;

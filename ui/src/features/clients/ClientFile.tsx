@@ -2,15 +2,15 @@ import type { TFunction } from 'i18next';
 import { Alert, Badge, Button, Card, Checkbox, Group, Image, Loader, Modal, MultiSelect, ScrollArea, Select, SimpleGrid, Stack, Table, Tabs, Text, Textarea, TextInput, Timeline, Title } from '@mantine/core';
 import { useCallback, useEffect, useEffectEvent, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { ErrorState, useNotify } from '../components/errors';
-import { ConsultationForm, DeadlineForm, DeadlineRule, isoBefore } from '../components/forms';
-import { PdfView } from '../components/PdfView';
-import { api, type AttachmentData, type ClientInput, type ClientView, type FieldConflict, type HistoryEntry, type IdentifierInput, type IdentifierView, type JsonValue, type MatterView } from '../ipc';
-import { today, useVocab } from '../state';
-import { PersonFields, type PersonDraft } from './Intake';
-import { FileAuditView } from './Audit';
+import { ErrorState, useNotify } from '../../components/errors';
+import { ConsultationForm, DeadlineForm, DeadlineRule, isoBefore } from '../../components/forms';
+import { PdfView } from '../../components/PdfView';
+import { api, type AttachmentData, type ClientInput, type ClientView, type FieldConflict, type HistoryEntry, type IdentifierInput, type IdentifierView, type JsonValue, type MatterView } from '../../ipc';
+import { today, useVocab } from '../../state';
+import { PersonFields, type PersonDraft } from '../intake/Intake';
+import { FileAuditView } from '../protection/Audit';
 import { Consents } from './Consents';
-import { EraseFile, FileReferrals, Sections } from './Protection';
+import { EraseFile, FileReferrals, Sections } from '../protection/Protection';
 
 function show(v: JsonValue): string {
   if (v === null) return '—';

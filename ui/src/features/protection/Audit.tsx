@@ -3,8 +3,8 @@
 import { Alert, Badge, Button, Card, Group, Loader, Stack, Table, Text, Title } from '@mantine/core';
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { ErrorState, useErrorText } from '../components/errors';
-import { api, type AuditEntry, type FileAudit } from '../ipc';
+import { ErrorState, useErrorText } from '../../components/errors';
+import { api, type AuditEntry, type FileAudit } from '../../ipc';
 
 /** Newest first, whatever order the backend sent. */
 function newestFirst<T extends { at: string }>(xs: T[]): T[] {

@@ -4,9 +4,9 @@
 import { Alert, Badge, Button, Card, Group, List, Modal, PasswordInput, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { ErrorState, useNotify } from '../components/errors';
-import { SecretCopyButton } from '../components/secrets';
-import { api, type ConsortiumCount, type TallyReceipt } from '../ipc';
+import { ErrorState, useNotify } from '../../components/errors';
+import { SecretCopyButton } from '../../components/secrets';
+import { api, type ConsortiumCount, type TallyReceipt } from '../../ipc';
 
 const MONTH = /^\d{4}-(0[1-9]|1[0-2])$/;
 

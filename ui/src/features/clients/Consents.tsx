@@ -4,12 +4,12 @@
 import { Autocomplete, Badge, Button, Card, Group, Modal, Select, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { ErrorState, useNotify } from '../components/errors';
-import { isoBefore } from '../components/forms';
-import { api, type ClientView, type ConsentInput, type ConsentView } from '../ipc';
-import { today } from '../state';
-import { useLanguageChoices, useLanguageName } from '../components/languages';
-import { ProcessingBases } from './Processing';
+import { ErrorState, useNotify } from '../../components/errors';
+import { isoBefore } from '../../components/forms';
+import { api, type ClientView, type ConsentInput, type ConsentView } from '../../ipc';
+import { today } from '../../state';
+import { useLanguageChoices, useLanguageName } from '../../components/languages';
+import { ProcessingBases } from '../protection/Processing';
 
 /** A consent as sent back to replace it (`update_client` merges entries by id). */
 export function consentInput(k: ConsentView): ConsentInput {

@@ -5,9 +5,9 @@
 import { Alert, Badge, Button, Card, Group, Select, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { ErrorState, useNotify } from '../components/errors';
-import { api, type ClientView, type ProcessingInput, type ProcessingView } from '../ipc';
-import { today, useVocab } from '../state';
+import { ErrorState, useNotify } from '../../components/errors';
+import { api, type ClientView, type ProcessingInput, type ProcessingView } from '../../ipc';
+import { today, useVocab } from '../../state';
 
 function AddBasis({ c, onSaved }: { c: ClientView; onSaved: (v: ClientView) => void }) {
   const { t } = useTranslation();

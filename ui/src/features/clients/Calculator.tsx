@@ -1,7 +1,7 @@
 import { Paper, Stack, Text, Title } from '@mantine/core';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { DeadlineFields, emptyDeadline } from '../components/forms';
+import { DeadlineFields, emptyDeadline } from '../../components/forms';
 
 export function Calculator() {
   const { t } = useTranslation();

@@ -1,8 +1,8 @@
 import { Button, Card, Checkbox, Group, PasswordInput, Progress, Select, Stack, Switch, Text, TextInput, Title } from '@mantine/core';
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { ErrorState, useNotify } from '../components/errors';
-import { api, onKeyRotation, type AppInfo, type KeyRotation } from '../ipc';
+import { ErrorState, useNotify } from '../../components/errors';
+import { api, onKeyRotation, type AppInfo, type KeyRotation } from '../../ipc';
 import { StrengthMeter } from './Setup';
 
 export const ROLES = ['lawyer', 'counsellor', 'psychologist', 'coordinator'] as const;

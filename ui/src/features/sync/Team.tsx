@@ -5,12 +5,12 @@
 import { Alert, Badge, Button, Card, Checkbox, Group, Loader, Modal, NumberInput, Select, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { ErrorState, useNotify } from '../components/errors';
-import { useDateTime } from '../components/dates';
-import { SecretCopyButton } from '../components/secrets';
-import { api, type EnrolCode, type KeysWaiting, type Team, type TeamDevice, type WaitingLaptop } from '../ipc';
-import { ROLES } from './Settings';
-import { useReloadVocab, useVocab } from '../state';
+import { ErrorState, useNotify } from '../../components/errors';
+import { useDateTime } from '../../components/dates';
+import { SecretCopyButton } from '../../components/secrets';
+import { api, type EnrolCode, type KeysWaiting, type Team, type TeamDevice, type WaitingLaptop } from '../../ipc';
+import { ROLES } from '../session/Settings';
+import { useReloadVocab, useVocab } from '../../state';
 
 /** How long a new code is valid by default, and the most the server allows (30 days). */
 const DEFAULT_HOURS = 48;

@@ -1,9 +1,9 @@
 import { Anchor, Badge, Button, Card, Group, Loader, Modal, SimpleGrid, Stack, Text, Title } from '@mantine/core';
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { ErrorState, useNotify } from '../components/errors';
-import { api, type ClientSummary, type DuplicatePair } from '../ipc';
-import { useNav } from '../state';
+import { ErrorState, useNotify } from '../../components/errors';
+import { api, type ClientSummary, type DuplicatePair } from '../../ipc';
+import { useNav } from '../../state';
 
 function Person({ c }: { c: ClientSummary }) {
   const nav = useNav();

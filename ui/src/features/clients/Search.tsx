@@ -1,9 +1,9 @@
 import { Group, Kbd, Paper, Stack, Text, TextInput, Title, UnstyledButton } from '@mantine/core';
 import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { ErrorState } from '../components/errors';
-import { api, type SearchHit } from '../ipc';
-import { useNav } from '../state';
+import { ErrorState } from '../../components/errors';
+import { api, type SearchHit } from '../../ipc';
+import { useNav } from '../../state';
 
 /** Search as you type, keyboard only: type, arrows, Enter opens. The latest query wins. */
 export function SearchBox({ onOpen, autoFocus = true }: { onOpen: (hit: SearchHit) => void; autoFocus?: boolean }) {

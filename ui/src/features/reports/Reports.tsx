@@ -2,11 +2,11 @@ import type { TFunction } from 'i18next';
 import { Alert, Badge, Button, Card, Checkbox, Group, Paper, Progress, Select, SimpleGrid, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { ErrorState, useNotify } from '../components/errors';
-import { useLanguageName } from '../components/languages';
-import { projectLabel, useOrgSettings } from '../components/projects';
-import { api, type OrgSettingsView, type ProjectInput, type Report, type ReportOptions } from '../ipc';
-import { today } from '../state';
+import { ErrorState, useNotify } from '../../components/errors';
+import { useLanguageName } from '../../components/languages';
+import { projectLabel, useOrgSettings } from '../../components/projects';
+import { api, type OrgSettingsView, type ProjectInput, type Report, type ReportOptions } from '../../ipc';
+import { today } from '../../state';
 import { Consortium } from './Consortium';
 
 const DIMENSIONS = ['service', 'sex', 'age_band', 'citizenship', 'language', 'place', 'organisation', 'project', 'legal_status', 'procedure', 'vulnerability'];

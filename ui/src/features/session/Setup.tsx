@@ -1,8 +1,8 @@
 import { Button, Center, Paper, PasswordInput, Progress, Stack, Text, TextInput, Title } from '@mantine/core';
 import { useEffect, useEffectEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { ErrorState } from '../components/errors';
-import { api, type PassphraseStrength } from '../ipc';
+import { ErrorState } from '../../components/errors';
+import { api, type PassphraseStrength } from '../../ipc';
 
 const COLORS = ['red', 'orange', 'yellow', 'teal', 'green'];
 

@@ -1,10 +1,10 @@
 import { Alert, Box, Button, Card, Checkbox, Group, PasswordInput, Progress, Stack, Text, TextInput, Title } from '@mantine/core';
 import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { ErrorState, useErrorText, useNotify } from '../components/errors';
-import { api, IpcError, onSyncProgress, type SyncProgress, type SyncStatus, type SyncSummary } from '../ipc';
-import { useReloadVocab } from '../state';
-import { lastSyncTime } from './Home';
+import { ErrorState, useErrorText, useNotify } from '../../components/errors';
+import { api, IpcError, onSyncProgress, type SyncProgress, type SyncStatus, type SyncSummary } from '../../ipc';
+import { useReloadVocab } from '../../state';
+import { lastSyncTime } from '../clients/Home';
 import { TeamSection } from './Team';
 
 export function SyncScreen() {
