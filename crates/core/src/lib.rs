@@ -1,5 +1,8 @@
-//! Punkt's use cases over the encrypted store: intake and editing of client files,
-//! consultations, deadlines, search, reports, import and demo data.
+//! Punkt's use cases over the encrypted store, by domain: `clients/` (the person's file, its
+//! sections, deadlines, search and the board), `intake/` (imports, visits, demo data),
+//! `protection/` (GDPR documents, erasure, retention, the organisation's settings),
+//! `reports/` (donor reports, activities, consortium counts) and `sync/` (the sync client, keys,
+//! sync by file). This file holds only [`Punkt`], the handle on an unlocked store.
 //!
 //! Architecture invariants:
 //! - every change to a client file goes hydrate → change → reconcile → commit, and the new

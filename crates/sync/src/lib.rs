@@ -11,15 +11,19 @@
 //! 2. **Pull**: for the listed documents whose heads differ from the device's, the device sends
 //!    its heads and receives exactly the changes it lacks (a document it has never seen comes as
 //!    the server's stored bytes).
-//! 3. **Reconcile**: where the device's idea of the server's heads names a change the server
-//!    does not have (histories diverged: a restored server, a lost reply), Automerge's own sync
-//!    protocol runs for those documents, batched, until both sides have the same heads.
+//! 3. **Whole histories**: where the device's idea of the server's heads names a change the
+//!    server does not have (a restored server, a lost reply), the server answers `NeedSync` and
+//!    the device sends that document's whole history, which the server can always take.
+//!
+//! The order of a device's rounds is [`client::SyncMachine`], a state machine: steps out,
+//! what came of them in.
 //!
 //! Architecture invariant: no I/O. Events in (bytes, documents), decisions out; the transports
 //! and stores that carry them out live in `punkt-core` and `punkt-sync-server`.
 
 pub mod access;
 pub mod bounds;
+pub mod client;
 pub mod docs;
 pub mod graph;
 pub mod wire;

@@ -1,5 +1,6 @@
 //! What the server does with a request, whatever carries it: authenticate a device, enrol one,
-//! and answer push, pull and reconcile rounds — checking the document's owner and access list
+//! and answer push, pull and keys rounds (the files beside this one, by what a request does) —
+//! checking the document's owner and access list
 //! on every read and write, and writing each document with compare-and-set on its heads so two
 //! requests (or two server instances) never lose each other's changes.
 

@@ -8,6 +8,7 @@ use punkt_core::activities::ActivityInput;
 use punkt_core::organisation::ProjectInput;
 use punkt_core::report::ReportOptions;
 use punkt_core::ConsultationInput;
+use punkt_sync::wire::Outcome;
 use punkt_system_tests::{Device, TestServer};
 
 const A: &str = "Fundacja A";
@@ -301,7 +302,10 @@ fn the_settings_id_is_reserved_for_the_organisations_settings() {
         let Ok(Response::Push(reply)) = decode_response(&t.exchange(&req).unwrap()) else {
             panic!("a push reply")
         };
-        format!("{:?}", reply.results[0].outcome)
+        match &reply.results[0].outcome {
+            Outcome::Refused(r) => format!("{} {}", r.code, r.message),
+            other => format!("{other:?}"),
+        }
     };
     let planted = push(&zofia, "org-settings-Fundacja A", "group_activity", A);
     assert!(

@@ -35,6 +35,7 @@ use punkt_model::client::CLIENT_DOCUMENT_KIND;
 use punkt_model::schema::{migrate_client, read_client};
 use punkt_store::documents::{DocumentWrite, SyncMark};
 use punkt_store::index::IndexRows;
+use punkt_sync::client::{Event, PushKind, Start, Step, SyncMachine};
 use punkt_sync::docs::{self, heads_from_bytes, heads_to_bytes, sorted, Applied};
 use punkt_sync::wire::{
     limits, ChangedDoc, Code, DocData, DocPush, DocWant, Erase, Hash, Outcome, Payload, Pull, Push,
@@ -263,7 +264,7 @@ impl Punkt {
         t: &mut dyn Transport,
         progress: &mut dyn FnMut(SyncProgress),
     ) -> Result<SyncSummary> {
-        match self.sync_revocable(t, progress) {
+        match self.sync_once(t, progress) {
             Err(CoreError::SyncRefused {
                 code,
                 message,
@@ -289,24 +290,21 @@ impl Punkt {
         }
     }
 
-    fn sync_revocable(
-        &mut self,
-        t: &mut dyn Transport,
-        progress: &mut dyn FnMut(SyncProgress),
-    ) -> Result<SyncSummary> {
-        match self.sync_once(t, progress) {
-            Err(CoreError::ServerBehind) => {
-                // The server forgot what it had confirmed (restored from a backup): send
-                // everything again; changes it still has are no-ops.
-                self.store.reset_sync_state()?;
-                self.store.delete_meta(META_CURSOR)?;
-                self.store.delete_meta(META_GENERATION)?;
-                self.sync_once(t, progress)
-            }
-            r => r,
-        }
+    /// Where this laptop stands as a sync starts, for the machine that orders it.
+    fn sync_start(&self) -> Result<Start> {
+        let tag = self.store.meta_value(crate::keys::META_KEYS_TAG)?;
+        Ok(Start {
+            cursor: self.cursor()?,
+            pending: self.store.count_pending()? > 0,
+            keys_stale: tag.is_none()
+                || tag != self.store.meta_value(crate::keys::META_SERVER_KEYS_TAG)?,
+            holds_key: self.holds_org_key()?,
+        })
     }
 
+    /// One sync, in the order [`SyncMachine`] gives (`punkt_sync::client`: which round comes
+    /// after which is decided there, without I/O); each step is carried out here, over `t`
+    /// and on the store.
     fn sync_once(
         &mut self,
         t: &mut dyn Transport,
@@ -314,161 +312,222 @@ impl Punkt {
     ) -> Result<SyncSummary> {
         let started = Instant::now();
         let mut summary = SyncSummary::default();
-        let mut cursor = self.cursor()?;
-
-        // 0. Erasures first: the server deletes its copies before anything else moves.
-        self.send_erasures(t, &mut summary)?;
-
-        // 1. Keys (protocol 6): without its organisation's key a laptop can neither send nor
-        // open a file; it waits for a coordinator to compare its check code and give it keys.
-        // Asked before sending anything (a referral needs the receiver's current key), or
-        // when the last push answer announced a change; a sync with nothing to send and no
-        // news costs no keys round.
-        let pending = self.store.pending_documents()?;
-        let keys_stale = self.store.meta_value(crate::keys::META_KEYS_TAG)?
-            != self.store.meta_value(crate::keys::META_SERVER_KEYS_TAG)?
-            || self.store.meta_value(crate::keys::META_KEYS_TAG)?.is_none();
+        let mut machine = SyncMachine::new(self.sync_start()?);
         let mut legacy = Vec::new();
-        if !pending.is_empty() || keys_stale || !self.holds_org_key()? {
-            (summary.waiting_for_keys, legacy) = self.sync_keys(t, &mut summary)?;
+        let mut pending = Vec::new();
+        loop {
+            let step = machine.next();
+            let done = match step {
+                Step::Finish { cursor } => return self.finish(summary, cursor, started),
+                // The server was behind again after starting over: something else is wrong.
+                Step::Fail => return Err(CoreError::ServerBehind),
+                Step::Restart => {
+                    // The server forgot what it had confirmed (restored from a backup): send
+                    // everything again; changes it still has are no-ops.
+                    self.store.reset_sync_state()?;
+                    self.store.delete_meta(META_CURSOR)?;
+                    self.store.delete_meta(META_GENERATION)?;
+                    summary = SyncSummary::default();
+                    machine.restarted(self.sync_start()?);
+                    continue;
+                }
+                step => self.sync_step(
+                    t,
+                    step,
+                    machine.cursor(),
+                    &mut summary,
+                    &mut legacy,
+                    &mut pending,
+                    progress,
+                ),
+            };
+            machine.on(match done {
+                Err(CoreError::ServerBehind) => Event::ServerBehind,
+                r => r?,
+            });
         }
-        if !self.holds_org_key()? {
-            summary.awaiting_keys = Some(self.check_code()?);
-            return self.finish(summary, cursor, started);
-        }
-        // 1b. Files a protocol 5 server still holds in clear: fetched (the last plain
-        // transfer), merged, and replaced by their sealed history, before anything else goes.
-        if !legacy.is_empty() {
-            self.replace_legacy(t, &mut summary, legacy, &mut cursor)?;
-        }
-        let pending = self.store.pending_documents()?;
+    }
 
-        // 2. Push what the server lacks; each answer also lists what changed there.
-        let pushed = self.push_pending(
-            t,
-            &mut summary,
-            &pending,
-            PushMode::Changes,
-            &mut cursor,
-            progress,
-        )?;
-        let mut more = pushed.more.unwrap_or(true);
-        let mut compact = pushed.compact;
-        // Documents of which the server lacks changes this laptop thought it had (a lost
-        // answer, a restored server): their whole history, which the server can always take.
-        if !pushed.need_whole.is_empty() {
-            let again: Vec<_> = pending
-                .iter()
-                .filter(|p| pushed.need_whole.contains(&p.id))
-                .cloned()
-                .collect();
-            let whole = self.push_pending(
-                t,
-                &mut summary,
-                &again,
-                PushMode::Whole,
-                &mut cursor,
-                progress,
-            )?;
-            more = whole.more.unwrap_or(more);
-            compact.extend(whole.compact);
-            let still = whole.need_whole;
-            summary.reconciled += (again.len() - still.len()) as u64;
-            for id in still {
-                summary.refused.push(RefusedDocument {
-                    doc_id: id,
-                    code: "not_reconciled".into(),
-                    message: "the server could not take this file's history; it stays here and \
-                              goes with a later sync"
-                        .into(),
-                });
+    /// Carry out one step of a sync; what came of it, for the machine.
+    #[allow(clippy::too_many_arguments)]
+    fn sync_step(
+        &mut self,
+        t: &mut dyn Transport,
+        step: Step,
+        cursor: u64,
+        summary: &mut SyncSummary,
+        legacy: &mut Vec<punkt_sync::wire::LegacyDoc>,
+        pending: &mut Vec<punkt_store::documents::PendingDocument>,
+        progress: &mut dyn FnMut(SyncProgress),
+    ) -> Result<Event> {
+        Ok(match step {
+            // Erasures first: the server deletes its copies before anything else moves.
+            Step::SendErasures => {
+                self.send_erasures(t, summary)?;
+                Event::Done
             }
-        }
-
-        // 2b. Histories the server asked to compact: a sealed snapshot of each replaces the
-        // changes it covers there.
-        if !compact.is_empty() {
-            let entries = self.store.sync_entries(&compact)?;
-            let done = self.push_pending(
-                t,
-                &mut summary,
-                &entries,
-                PushMode::Compact,
-                &mut cursor,
-                progress,
-            )?;
-            more = done.more.unwrap_or(more);
-        }
-
-        // 3. Page through the rest of what changed on the server.
-        while more {
-            let reply = self.push_round(
-                t,
-                &mut summary,
-                Push {
+            // Without its organisation's key a laptop can neither send nor open a file; it
+            // waits for a coordinator to compare its check code and give it keys.
+            Step::Keys => {
+                (summary.waiting_for_keys, *legacy) = self.sync_keys(t, summary)?;
+                Event::Keys {
+                    holds_key: self.holds_org_key()?,
+                    legacy: !legacy.is_empty(),
+                }
+            }
+            Step::AwaitKeys => {
+                summary.awaiting_keys = Some(self.check_code()?);
+                Event::Done
+            }
+            // Files a protocol 5 server still holds in clear: fetched (the last plain
+            // transfer), merged, and replaced by their sealed history, before anything else.
+            Step::ReplaceLegacy => {
+                let mut cursor = cursor;
+                self.replace_legacy(t, summary, std::mem::take(legacy), &mut cursor)?;
+                Event::Pushed {
+                    more: None,
+                    need_whole: Vec::new(),
+                    compact: Vec::new(),
                     cursor,
-                    page_limit: PAGE,
-                    docs: Vec::new(),
-                },
-            )?;
-            self.keys_if_changed(t, &mut summary)?;
-            cursor =
-                self.apply_page(t, &mut summary, reply.changed, reply.next_cursor, progress)?;
-            more = reply.more;
-        }
-
-        // Documents that came without a key this laptop could open: asked for again.
-        let retry = self.awaiting_key()?;
-        if !retry.is_empty() {
-            for id in &retry {
-                self.note_awaiting_key(id, false)?;
+                }
             }
-            let again = retry
-                .into_iter()
-                .map(|doc_id| ChangedDoc {
-                    doc_id,
-                    kind: String::new(),
-                    owner_org: String::new(),
-                    heads: Vec::new(),
-                    seq: 0,
-                    undone: false,
-                })
-                .collect();
-            self.apply_page(t, &mut summary, again, cursor, progress)?;
+            // What the server lacks; each answer also lists what changed there.
+            Step::Push(kind) => {
+                let mut cursor = cursor;
+                let (entries, mode) = match &kind {
+                    PushKind::Changes => {
+                        *pending = self.store.pending_documents()?;
+                        (pending.clone(), PushMode::Changes)
+                    }
+                    PushKind::Whole(ids) => (
+                        pending
+                            .iter()
+                            .filter(|p| ids.contains(&p.id))
+                            .cloned()
+                            .collect(),
+                        PushMode::Whole,
+                    ),
+                    PushKind::Compact(ids) => (self.store.sync_entries(ids)?, PushMode::Compact),
+                };
+                let pushed =
+                    self.push_pending(t, summary, &entries, mode, &mut cursor, progress)?;
+                if mode == PushMode::Whole {
+                    // Those the server could not take even whole stay here for a later sync.
+                    summary.reconciled += (entries.len() - pushed.need_whole.len()) as u64;
+                    for id in &pushed.need_whole {
+                        summary.refused.push(RefusedDocument {
+                            doc_id: id.clone(),
+                            code: "not_reconciled".into(),
+                            message: "the server could not take this file's history; it stays \
+                                      here and goes with a later sync"
+                                .into(),
+                        });
+                    }
+                }
+                Event::Pushed {
+                    more: pushed.more,
+                    need_whole: pushed.need_whole,
+                    compact: pushed.compact,
+                    cursor,
+                }
+            }
+            // The rest of what changed on the server.
+            Step::Page { cursor } => {
+                let reply = self.push_round(
+                    t,
+                    summary,
+                    Push {
+                        cursor,
+                        page_limit: PAGE,
+                        docs: Vec::new(),
+                    },
+                )?;
+                self.keys_if_changed(t, summary)?;
+                let cursor =
+                    self.apply_page(t, summary, reply.changed, reply.next_cursor, progress)?;
+                Event::Paged {
+                    more: reply.more,
+                    cursor,
+                }
+            }
+            Step::RetryAwaitingKeys => {
+                self.retry_awaiting_keys(t, summary, cursor, progress)?;
+                Event::Done
+            }
+            // Keys changed on the server meanwhile (a laptop waits for keys, a grant to
+            // share): acted on now rather than next time.
+            Step::KeysIfChanged => {
+                self.keys_if_changed(t, summary)?;
+                Event::Done
+            }
+            Step::Housekeeping => {
+                self.housekeeping(t, summary);
+                Event::Done
+            }
+            Step::Finish { .. } | Step::Fail | Step::Restart => {
+                unreachable!("handled by the sync loop")
+            }
+        })
+    }
+
+    /// Documents that came without a key this laptop could open: asked for again.
+    fn retry_awaiting_keys(
+        &mut self,
+        t: &mut dyn Transport,
+        summary: &mut SyncSummary,
+        cursor: u64,
+        progress: &mut dyn FnMut(SyncProgress),
+    ) -> Result<()> {
+        let retry = self.awaiting_key()?;
+        if retry.is_empty() {
+            return Ok(());
         }
+        for id in &retry {
+            self.note_awaiting_key(id, false)?;
+        }
+        let again = retry
+            .into_iter()
+            .map(|doc_id| ChangedDoc {
+                doc_id,
+                kind: String::new(),
+                owner_org: String::new(),
+                heads: Vec::new(),
+                seq: 0,
+                undone: false,
+            })
+            .collect();
+        self.apply_page(t, summary, again, cursor, progress)?;
+        Ok(())
+    }
 
-        // Keys changed on the server meanwhile (a laptop waits for keys, a grant to share):
-        // act on it now rather than next time.
-        self.keys_if_changed(t, &mut summary)?;
-
-        // 4. What was done here for the audit log (exports, merges), once the documents it
-        // names are on the server.
-        // Not fatal: the documents are synced; the events wait for the next sync.
-        match self.send_events(t, &mut summary) {
+    /// What follows the documents; none of it can fail the sync.
+    fn housekeeping(&mut self, t: &mut dyn Transport, summary: &mut SyncSummary) {
+        // What was done here for the audit log (exports, merges), once the documents it
+        // names are on the server; the events wait for the next sync if this fails.
+        match self.send_events(t, summary) {
             Ok(n) => summary.events_sent = n as u64,
             Err(e) => summary.events_error = Some(e.code().to_string()),
         }
-        // 5. The member organisations, for the referral form, when the server's list changed
-        // (or was never fetched). Not fatal either: the last list stays.
-        if let Err(e) = self.fetch_directory_if_changed(t, &mut summary) {
+        // The member organisations, for the referral form, when the server's list changed
+        // (or was never fetched); the last list stays if this fails.
+        if let Err(e) = self.fetch_directory_if_changed(t, summary) {
             summary.directory_error = Some(e.code().to_string());
         }
-        // 6. A coordinator's laptop sends again the consortium tallies of months that still
-        // hold the hash of someone erased since. Not fatal: they stay noted for next time.
-        match self.resend_stale_tallies(t, &mut summary) {
+        // A coordinator's laptop sends again the consortium tallies of months that still
+        // hold the hash of someone erased since; they stay noted for next time on failure.
+        match self.resend_stale_tallies(t, summary) {
             Ok(n) => summary.tallies_resent = n as u64,
             Err(e) => summary.tally_error = Some(e.code().to_string()),
         }
-        // 7. A newer rule book of deadlines on the server: fetched, checked and used. Not
-        // fatal: the book in use stays.
-        if let Err(e) = self.follow_rule_book(t, &mut summary) {
+        // A newer rule book of deadlines on the server: fetched, checked and used; the book
+        // in use stays on failure.
+        if let Err(e) = self.follow_rule_book(t, summary) {
             summary.rule_book_error = Some(e.to_string());
         }
-        // 8. Sensitive flags still in client files move to the medical section, now that the
+        // Sensitive flags still in client files move to the medical section, now that the
         // sections other laptops made are here; a few hundred a sync, sent with the next one.
-        // Not fatal: a file not moved now is moved later.
+        // A file not moved now is moved later.
         let _ = self.move_sensitive_flags(MOVE_SENSITIVE_PER_SYNC);
-        self.finish(summary, cursor, started)
     }
 
     /// A keys round when the last push answer's keys tag differs from the one this laptop
