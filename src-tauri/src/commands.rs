@@ -27,11 +27,12 @@ use punkt_core::sections::{SectionNoteInput, SectionView};
 use punkt_core::sync::{
     Enrolment, ImportSummary, SyncProgress, SyncStatus, SyncSummary, Transport,
 };
+use punkt_core::views::{
+    self, AuditEntry, ClientSummary, ConsortiumCount, EnrolCode, HeldErasure, TallyReceipt, Team,
+};
 use punkt_core::vocabulary::Vocabulary;
 use punkt_core::{ClientInput, ClientView, ConsultationInput, RecordedDeadline};
 use punkt_model::deadlines::DueDate;
-use punkt_store::index::ClientSummary;
-use punkt_sync::wire::{AuditEntry, ConsortiumCount, EnrolCode, HeldErasure, TallyReceipt, Team};
 
 use crate::desk::Desk;
 use crate::error::{UiError, UiResult};
@@ -207,7 +208,7 @@ pub async fn change_passphrase(
     let desk = desk.inner().clone();
     tauri::async_runtime::spawn_blocking(move || {
         desk.change_passphrase(&old, &new, rotate_key, &mut |p| {
-            let _ = app.emit(EVENT_KEY_ROTATION, p);
+            let _ = app.emit(EVENT_KEY_ROTATION, views::KeyRotation::from(p));
         })
     })
     .await
@@ -507,7 +508,10 @@ pub async fn send_consortium_tally(
     from: String,
     to: String,
 ) -> UiResult<Vec<TallyReceipt>> {
-    with_server(&desk, move |p, t| p.send_consortium_tally(t, &from, &to)).await
+    with_server(&desk, move |p, t| {
+        p.send_consortium_tally(t, &from, &to).map(views::all)
+    })
+    .await
 }
 
 #[tauri::command]
@@ -516,7 +520,10 @@ pub async fn consortium_count(
     from: String,
     to: String,
 ) -> UiResult<ConsortiumCount> {
-    with_server(&desk, move |p, t| p.consortium_count(t, &from, &to)).await
+    with_server(&desk, move |p, t| {
+        p.consortium_count(t, &from, &to).map(Into::into)
+    })
+    .await
 }
 
 #[tauri::command]
@@ -552,37 +559,46 @@ pub async fn file_audit(desk: State<'_, Desk>, id: String) -> UiResult<FileAudit
 /// The organisation's audit log on the server (coordinators).
 #[tauri::command]
 pub async fn server_audit(desk: State<'_, Desk>) -> UiResult<Vec<AuditEntry>> {
-    with_server(&desk, move |p, t| p.server_audit(t, &[], AUDIT_LIMIT)).await
+    with_server(&desk, move |p, t| {
+        p.server_audit(t, &[], AUDIT_LIMIT).map(views::all)
+    })
+    .await
 }
 
 /// The organisation's people and laptops (coordinators).
 #[tauri::command]
 pub async fn team(desk: State<'_, Desk>) -> UiResult<Team> {
-    with_server(&desk, move |p, t| p.team(t)).await
+    with_server(&desk, move |p, t| p.team(t).map(Into::into)).await
 }
 
 /// Approve or decline what another coordinator asked for (coordinators).
 #[tauri::command]
 pub async fn approve(desk: State<'_, Desk>, id: String, approve: bool) -> UiResult<Team> {
-    with_server(&desk, move |p, t| p.approve(t, &id, approve)).await
+    with_server(&desk, move |p, t| {
+        p.approve(t, &id, approve).map(Into::into)
+    })
+    .await
 }
 
 /// The erasures the server can still undo (coordinators).
 #[tauri::command]
 pub async fn held_erasures(desk: State<'_, Desk>) -> UiResult<Vec<HeldErasure>> {
-    with_server(&desk, move |p, t| p.held_erasures(t)).await
+    with_server(&desk, move |p, t| p.held_erasures(t).map(views::all)).await
 }
 
 /// Undo one erasure within its grace period (coordinators); the erasures left.
 #[tauri::command]
 pub async fn undo_erasure(desk: State<'_, Desk>, batch: String) -> UiResult<Vec<HeldErasure>> {
-    with_server(&desk, move |p, t| p.undo_erasure(t, &batch)).await
+    with_server(&desk, move |p, t| p.undo_erasure(t, &batch).map(views::all)).await
 }
 
 /// Revoke one of the organisation's laptops (coordinators).
 #[tauri::command]
 pub async fn revoke_device(desk: State<'_, Desk>, device_id: String) -> UiResult<Team> {
-    with_server(&desk, move |p, t| p.revoke_device(t, &device_id)).await
+    with_server(&desk, move |p, t| {
+        p.revoke_device(t, &device_id).map(Into::into)
+    })
+    .await
 }
 
 /// Publish a rule book of deadlines (the JSON file's text) for the consortium (coordinators):
@@ -619,13 +635,19 @@ pub async fn make_enrol_code(
     user: String,
     hours: u32,
 ) -> UiResult<EnrolCode> {
-    with_server(&desk, move |p, t| p.enrol_code(t, &user, hours)).await
+    with_server(&desk, move |p, t| {
+        p.enrol_code(t, &user, hours).map(Into::into)
+    })
+    .await
 }
 
 /// Add a person to the organisation (coordinators).
 #[tauri::command]
 pub async fn add_team_user(desk: State<'_, Desk>, name: String, role: String) -> UiResult<Team> {
-    with_server(&desk, move |p, t| p.add_team_user(t, &name, &role)).await
+    with_server(&desk, move |p, t| {
+        p.add_team_user(t, &name, &role).map(Into::into)
+    })
+    .await
 }
 
 /// Take back a referral the server never took (an organisation it does not know).

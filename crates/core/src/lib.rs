@@ -20,6 +20,7 @@ pub mod intake;
 pub mod protection;
 pub mod reports;
 pub mod sync;
+pub mod views;
 
 // The modules by their old, flat names, which front ends and tests use.
 pub use clients::{

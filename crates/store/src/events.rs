@@ -7,9 +7,7 @@ use rusqlite::params;
 use crate::{Result, Store};
 
 /// One event recorded on this laptop.
-#[derive(Debug, Clone, PartialEq)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[derive(serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct LocalEventRow {
     pub id: String,
     pub at: String,

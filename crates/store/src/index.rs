@@ -454,7 +454,6 @@ fn replace_search_keys(tx: &Transaction<'_>, id: &str, keys: &BTreeSet<String>) 
 
 /// A client as lists show it.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ClientSummary {
     pub id: String,
     pub display_name: String,

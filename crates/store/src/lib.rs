@@ -171,7 +171,6 @@ const NEW_KEY_FILE: &str = "punkt.key.new";
 /// Where a key rotation is ([`Store::rotate_key`]): `unlock`, `reencrypt` (the database's
 /// `bytes`), `key_file`, `done`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct KeyRotation {
     pub phase: &'static str,
     pub bytes: u64,

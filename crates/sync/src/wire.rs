@@ -161,7 +161,6 @@ pub const ERASURE_GRACE_SECS: i64 = 7 * 24 * 3600;
 
 /// One erasure the server can still undo: the documents one request of one laptop erased.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct HeldErasure {
     pub batch: String,
     pub erased_at: String,
@@ -180,7 +179,6 @@ pub const MAX_CODE_HOURS: u32 = 24 * 30;
 
 /// A person of the organisation, as its coordinator sees them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct TeamUser {
     pub name: String,
     pub role: String,
@@ -188,7 +186,6 @@ pub struct TeamUser {
 
 /// A laptop enrolled with the organisation, as its coordinator sees it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct TeamDevice {
     pub device_id: String,
     pub name: String,
@@ -200,7 +197,6 @@ pub struct TeamDevice {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Team {
     pub organisation: String,
     pub users: Vec<TeamUser>,
@@ -217,7 +213,6 @@ pub struct Team {
 /// (`add_user`), a laptop for such a person (`enrol_code`), revoking a coordinator's laptop
 /// (`revoke`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct PendingApproval {
     pub id: String,
     pub action: String,
@@ -230,7 +225,6 @@ pub struct PendingApproval {
 
 /// A one-time enrolment code: shown once, to be typed on the new laptop.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct EnrolCode {
     pub user: String,
     /// The role of the person it is for (version 6: sealed into the code's record).
@@ -266,7 +260,6 @@ pub struct TallyPerson {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct TallyReceipt {
     pub month: String,
     pub people: u32,
@@ -283,7 +276,6 @@ pub struct CountQuery {
 
 /// The consortium-wide count: numbers only, never a hash.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ConsortiumCount {
     pub from: String,
     pub to: String,
@@ -295,7 +287,6 @@ pub struct ConsortiumCount {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ServiceCount {
     pub service: String,
     /// People counted once however many organisations helped them.
@@ -309,7 +300,6 @@ pub struct ServiceCount {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Contribution {
     pub organisation: String,
     pub months: Vec<String>,
@@ -328,7 +318,6 @@ pub struct AuditQuery {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct AuditEntry {
     pub at: String,
     pub action: String,

@@ -50,8 +50,7 @@ export type ConsortiumCount = { from: string, to: string,
  */
 services: Array<ServiceCount>, 
 /**
- * Which organisation sent which months of the period (a count is complete only when
- * every organisation sent every month).
+ * Which organisation sent which months of the period.
  */
 contributions: Array<Contribution>, };
 
@@ -61,7 +60,7 @@ export type ServiceCount = { service: string,
  */
 unique_people: number, 
 /**
- * The organisations' own counts added up (what a consortium figure was before).
+ * The organisations' own counts added up.
  */
 sum_of_organisations: number, 
 /**
@@ -81,14 +80,9 @@ last_sent: string | null, };
 
 export type AuditEntry = { at: string, action: string, user: string | null, organisation: string | null, device_id: string | null, doc_id: string | null, detail: string, };
 
-export type Team = { organisation: string, users: Array<TeamUser>, devices: Array<TeamDevice>, 
+export type Team = { organisation: string, users: Array<TeamUser>, devices: Array<TeamDevice>, pending: Array<PendingApproval>, 
 /**
- * What waits for a second coordinator's approval (version 5).
- */
-pending: Array<PendingApproval>, 
-/**
- * In the answer to approving a laptop code: the code, made at the approval and shown
- * once to the coordinator who approved (version 5).
+ * In the answer to approving a laptop code: the code, shown once.
  */
 issued: EnrolCode | null, };
 
@@ -96,14 +90,9 @@ export type TeamUser = { name: string, role: string, };
 
 export type TeamDevice = { device_id: string, name: string, user: string, role: string, enrolled_at: string, last_seen: string | null, revoked_at: string | null, };
 
-export type EnrolCode = { user: string, 
+export type EnrolCode = { user: string, role: string, code: string, expires_at: string, 
 /**
- * The role of the person it is for (version 6: sealed into the code's record).
- */
-role: string, code: string, expires_at: string, 
-/**
- * The code works only once a second coordinator approved it (version 5): the person's
- * role reads restricted sections.
+ * The code works only once a second coordinator approved it.
  */
 awaiting_approval: boolean, };
 

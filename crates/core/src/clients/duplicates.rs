@@ -7,9 +7,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
+use crate::views::ClientSummary;
 use punkt_model::client::ClientFile;
 use punkt_model::PartialDate;
-use punkt_store::index::ClientSummary;
 
 use crate::error::{CoreError, Result};
 use crate::Punkt;
@@ -139,7 +139,7 @@ impl Punkt {
             .store
             .client_summaries(&ids)?
             .into_iter()
-            .map(|s| (s.id.clone(), s))
+            .map(|s| (s.id.clone(), ClientSummary::from(s)))
             .collect();
         let mut pairs: Vec<DuplicatePair> = evidence
             .into_iter()

@@ -12,6 +12,7 @@ use punkt_store::documents::{DocumentUpdate, DocumentWrite, StoredDocument};
 use punkt_store::StoreError;
 
 use crate::error::{CoreError, Result};
+use crate::views::{self, ClientSummary};
 use crate::{
     changes_after, commit_options, conflicts, heads_bytes, indexing, load_automerge, sections,
     ClientInput, ClientView, ConsultationInput, Punkt,
@@ -198,7 +199,7 @@ impl Punkt {
 
     /// Other client files with the same normalised names and birth date: likely the same person
     /// entered twice (intake shows them as a warning).
-    pub fn likely_same_person(&self, id: &str) -> Result<Vec<punkt_store::index::ClientSummary>> {
+    pub fn likely_same_person(&self, id: &str) -> Result<Vec<ClientSummary>> {
         let file = self.client(id)?;
         let Some(key) = indexing::identity_key(&file) else {
             return Ok(Vec::new());
@@ -208,18 +209,16 @@ impl Punkt {
             .clients_with_identity(&key)?
             .into_iter()
             .filter(|c| c.id != id)
+            .map(ClientSummary::from)
             .collect())
     }
 
     /// Files already in the store with the same normalised names and birth date as the person
     /// about to be taken in (intake warns before saving).
-    pub fn likely_same_as(
-        &self,
-        input: &ClientInput,
-    ) -> Result<Vec<punkt_store::index::ClientSummary>> {
+    pub fn likely_same_as(&self, input: &ClientInput) -> Result<Vec<ClientSummary>> {
         let file = self.prepare_client(input.clone())?;
         match indexing::identity_key(&file) {
-            Some(key) => Ok(self.store.clients_with_identity(&key)?),
+            Some(key) => Ok(views::all(self.store.clients_with_identity(&key)?)),
             None => Ok(Vec::new()),
         }
     }

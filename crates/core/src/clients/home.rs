@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use punkt_store::index::ClientSummary;
+use crate::views::{self, ClientSummary};
 
 use crate::error::Result;
 use crate::sync::SyncStatus;
@@ -107,8 +107,8 @@ impl Punkt {
             board,
             board_total,
             urgent_days: URGENT_DAYS,
-            recent: self.store.recent_clients(recent)?,
-            conflicted: self.store.clients_with_conflicts(recent)?,
+            recent: views::all(self.store.recent_clients(recent)?),
+            conflicted: views::all(self.store.clients_with_conflicts(recent)?),
             sync: self.sync_status()?,
             clients: self.store.count_clients()?,
         })

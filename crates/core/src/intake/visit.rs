@@ -5,8 +5,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::views::ClientSummary;
 use punkt_model::new_id;
-use punkt_store::index::ClientSummary;
 
 use crate::dto::{DeadlineInput, LegalStatusInput, PlaceInput};
 use crate::error::{CoreError, Result};
