@@ -157,25 +157,18 @@ impl Desk {
             opened_at,
         };
         let result = f(&mut own, &mut watched);
-        if let Err(CoreError::SyncRefused { wipe: true, .. }) = &result {
+        if let Err(e @ CoreError::SyncRefused { wipe: true, .. }) = result {
             // Told to wipe: a coordinator revoked this laptop (lost or stolen); `f` (a sync)
             // handed over first what was not sent yet.
-            let session = self.close(&mut self.session());
-            drop(session);
+            drop(self.close(&mut self.session()));
             own.wipe()?;
-            drop(running);
-            return Err(result.err().expect("an error").into());
+            return Err(e.into());
         }
         drop(own);
         drop(running);
-        let mut s = self.session();
-        if self.closings.load(Ordering::SeqCst) != opened_at {
-            return match result {
-                Err(CoreError::Cancelled) => Err(UiError::locked()),
-                r => r.map_err(UiError::from),
-            };
-        }
-        if let Some(p) = s.punkt.as_mut() {
+        // Stopped by a lock, the work's error is `locked` (`CoreError::Cancelled`); otherwise
+        // the session, if open, reads again what the work may have changed.
+        if let Some(p) = self.session().punkt.as_mut() {
             p.reload();
         }
         Ok(result?)
@@ -344,13 +337,7 @@ mod tests {
         (dir, desk)
     }
 
-    impl Held {
-        /// A server that cannot be reached.
-        fn never() -> NoServer {
-            NoServer
-        }
-    }
-
+    /// A server that cannot be reached.
     struct NoServer;
 
     impl Transport for NoServer {
@@ -546,7 +533,7 @@ mod tests {
         let (_t, desk) = desk();
         desk.create("Fundacja", "", PASS).unwrap();
         let (answer, worker) = waiting_on_the_server(&desk, |_, t| ask(t));
-        let second = desk.sync(|_| Ok(Held::never()), |_, t| ask(t));
+        let second = desk.sync(|_| Ok(NoServer), |_, t| ask(t));
         // The work above is not a sync, so a sync may run beside it (here it finds no server).
         assert_eq!(second.unwrap_err().code, "server_unreachable");
         let rotation = desk.change_passphrase(PASS, "another horse battery", true, &mut |_| {});
@@ -576,7 +563,7 @@ mod tests {
             })
         };
         started.recv_timeout(Duration::from_secs(30)).unwrap();
-        let again = desk.sync(|_| Ok(Held::never()), |_, t| ask(t));
+        let again = desk.sync(|_| Ok(NoServer), |_, t| ask(t));
         assert_eq!(again.unwrap_err().code, "sync_running");
         answer.send(Ok(Vec::new())).unwrap();
         first.join().unwrap().unwrap();
@@ -588,7 +575,7 @@ mod tests {
         desk.create("Fundacja", "", PASS).unwrap();
         assert!(desk.store_exists());
         let revoked = desk.online(
-            |_| Ok(Held::never()),
+            |_| Ok(NoServer),
             |_, _| -> Result<(), CoreError> {
                 Err(CoreError::SyncRefused {
                     code: punkt_sync::wire::Code::DeviceRevoked,

@@ -487,14 +487,7 @@ impl Punkt {
         }
         let again = retry
             .into_iter()
-            .map(|doc_id| ChangedDoc {
-                doc_id,
-                kind: String::new(),
-                owner_org: String::new(),
-                heads: Vec::new(),
-                seq: 0,
-                undone: false,
-            })
+            .map(|doc_id| asked_for(doc_id, String::new()))
             .collect();
         self.apply_page(t, summary, again, cursor, progress)?;
         Ok(())
@@ -555,14 +548,7 @@ impl Punkt {
     ) -> Result<()> {
         let fetch = legacy
             .iter()
-            .map(|l| ChangedDoc {
-                doc_id: l.doc_id.clone(),
-                kind: l.kind.clone(),
-                owner_org: String::new(),
-                heads: Vec::new(),
-                seq: 0,
-                undone: false,
-            })
+            .map(|l| asked_for(l.doc_id.clone(), l.kind.clone()))
             .collect();
         self.apply_page(t, summary, fetch, *cursor, &mut |_| {})?;
         let ids: Vec<String> = legacy.into_iter().map(|l| l.doc_id).collect();
@@ -608,6 +594,20 @@ impl Punkt {
             &serde_json::to_string(&summary).expect("serialises"),
         )?;
         Ok(summary)
+    }
+}
+
+/// An entry of "what changed" that asks for document `doc_id` by its id alone (of `kind` when
+/// known): one this laptop wants whatever heads the server has (a key that came late, an
+/// erasure undone, a file held in clear).
+fn asked_for(doc_id: String, kind: String) -> ChangedDoc {
+    ChangedDoc {
+        doc_id,
+        kind,
+        owner_org: String::new(),
+        heads: Vec::new(),
+        seq: 0,
+        undone: false,
     }
 }
 

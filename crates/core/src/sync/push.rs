@@ -320,14 +320,7 @@ impl Punkt {
         summary.restored += ids.len() as u64;
         let wanted = ids
             .into_iter()
-            .map(|doc_id| ChangedDoc {
-                doc_id,
-                kind: String::new(),
-                owner_org: String::new(),
-                heads: Vec::new(),
-                seq: 0,
-                undone: false,
-            })
+            .map(|doc_id| asked_for(doc_id, String::new()))
             .collect();
         let cursor = self.cursor()?;
         self.apply_page(t, summary, wanted, cursor, &mut |_| {})?;
