@@ -103,8 +103,11 @@ fn sensitive_flags_live_in_the_medical_section_and_only_its_roles_see_them() {
 fn flags_recorded_in_files_before_are_hidden_from_other_roles_and_moved_by_a_reader() {
     let dir = tempfile::tempdir().unwrap();
     let mut p = store(dir.path());
-    // Demo files are written whole, flags in the file, as an older release recorded them.
+    // A counsellor's demo files keep their flags in the file, as an older release recorded
+    // them; a reader counts them there.
+    p.set_local_role("counsellor").unwrap();
     p.demo(60, 7).unwrap();
+    p.set_local_role("psychologist").unwrap();
     let before = p
         .report(
             "2000-01-01".parse().unwrap(),
@@ -193,4 +196,37 @@ fn flags_recorded_in_files_before_are_hidden_from_other_roles_and_moved_by_a_rea
     for v in sensitive {
         assert!(!in_files.contains(v), "{v} still in a client file");
     }
+}
+
+#[test]
+fn demo_files_on_a_readers_laptop_keep_their_sensitive_flags_in_the_medical_section() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut p = store(dir.path());
+    p.demo(60, 7).unwrap();
+    let sensitive = [
+        "illness_or_disability",
+        "torture_survivor",
+        "lgbt",
+        "pregnancy",
+    ];
+    assert!(p.store().clients_with_flags(&sensitive).unwrap().is_empty());
+    // They were not dropped: the report counts them from the sections.
+    let report = p
+        .report(
+            "2000-01-01".parse().unwrap(),
+            "2030-12-31".parse().unwrap(),
+            &Default::default(),
+        )
+        .unwrap();
+    let counted: u64 = report
+        .rows
+        .iter()
+        .filter(|x| {
+            x.dimension == "vulnerability" && sensitive.contains(&x.value.as_str()) && x.service == "all"
+        })
+        .map(|x| x.people)
+        .sum();
+    assert!(counted > 0, "the demo set has sensitive flags");
+    // And nothing is left for a sync to move.
+    assert_eq!(p.move_sensitive_flags(usize::MAX).unwrap(), (0, 0));
 }

@@ -411,6 +411,11 @@ impl Punkt {
     /// Add `n` demo client files (seeded: the same seed gives the same people), all in one
     /// transaction. Demo people go only into an empty store or one that already holds demo
     /// data, so they can never mix with real files in a report.
+    ///
+    /// The files are written whole, sensitive flags included; on a laptop whose role reads the
+    /// medical section those flags then go to their section as any intake's would. On one
+    /// whose role does not, they stay in the files, as an older release recorded them, until
+    /// a reader's sync moves them.
     pub fn demo(&mut self, n: u64, seed: u64) -> Result<DemoSummary> {
         if self.store.count_clients()? > 0 && self.store.meta_value("demo")?.as_deref() != Some("1")
         {
@@ -444,6 +449,7 @@ impl Punkt {
             }
         }
         batch.commit()?;
+        self.move_sensitive_flags(usize::MAX)?;
         Ok(summary)
     }
 }
