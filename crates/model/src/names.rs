@@ -243,6 +243,36 @@ fn cyrillic_language(token: &str) -> Option<&'static str> {
     }
 }
 
+/// The Latin spelling of the Cyrillic letters the Ukrainian national, ICAO and English-style
+/// transliterations agree on; "" for any other character.
+fn common_latin(c: char) -> &'static str {
+    match c {
+        'а' => "a",
+        'б' => "b",
+        'в' => "v",
+        'д' => "d",
+        'ж' => "zh",
+        'з' => "z",
+        'к' => "k",
+        'л' => "l",
+        'м' => "m",
+        'н' => "n",
+        'о' => "o",
+        'п' => "p",
+        'р' => "r",
+        'с' => "s",
+        'т' => "t",
+        'у' => "u",
+        'ф' => "f",
+        'х' => "kh",
+        'ц' => "ts",
+        'ч' => "ch",
+        'ш' => "sh",
+        'щ' => "shch",
+        _ => "",
+    }
+}
+
 /// Ukrainian national transliteration (Cabinet of Ministers resolution 55 of 2010), used in
 /// Ukrainian passports.
 pub fn translit_uk_national(token: &str) -> String {
@@ -252,40 +282,18 @@ pub fn translit_uk_national(token: &str) -> String {
         let initial = i == 0;
         let prev = if i > 0 { Some(t[i - 1]) } else { None };
         let s = match c {
-            'а' => "a",
-            'б' => "b",
-            'в' => "v",
             'г' if prev == Some('з') => "gh",
             'г' => "h",
             'ґ' => "g",
-            'д' => "d",
             'е' => "e",
             'є' if initial => "ye",
             'є' => "ie",
-            'ж' => "zh",
-            'з' => "z",
             'и' => "y",
             'і' => "i",
             'ї' if initial => "yi",
             'ї' => "i",
             'й' if initial => "y",
             'й' => "i",
-            'к' => "k",
-            'л' => "l",
-            'м' => "m",
-            'н' => "n",
-            'о' => "o",
-            'п' => "p",
-            'р' => "r",
-            'с' => "s",
-            'т' => "t",
-            'у' => "u",
-            'ф' => "f",
-            'х' => "kh",
-            'ц' => "ts",
-            'ч' => "ch",
-            'ш' => "sh",
-            'щ' => "shch",
             'ь' | 'ъ' => "",
             'ю' if initial => "yu",
             'ю' => "iu",
@@ -295,7 +303,7 @@ pub fn translit_uk_national(token: &str) -> String {
             'ё' => "io",
             'ы' => "y",
             'э' => "e",
-            _ => "",
+            _ => common_latin(c),
         };
         out.push_str(s);
     }
@@ -307,37 +315,15 @@ pub fn translit_ru_icao(token: &str) -> String {
     let mut out = String::new();
     for c in cyrillic_lower(token).chars() {
         out.push_str(match c {
-            'а' => "a",
-            'б' => "b",
-            'в' => "v",
             'г' | 'ґ' => "g",
-            'д' => "d",
             'е' | 'ё' | 'э' | 'є' => "e",
-            'ж' => "zh",
-            'з' => "z",
             'и' | 'й' | 'і' | 'ї' => "i",
-            'к' => "k",
-            'л' => "l",
-            'м' => "m",
-            'н' => "n",
-            'о' => "o",
-            'п' => "p",
-            'р' => "r",
-            'с' => "s",
-            'т' => "t",
-            'у' => "u",
-            'ф' => "f",
-            'х' => "kh",
-            'ц' => "ts",
-            'ч' => "ch",
-            'ш' => "sh",
-            'щ' => "shch",
             'ъ' => "ie",
             'ы' => "y",
             'ь' => "",
             'ю' => "iu",
             'я' => "ia",
-            _ => "",
+            _ => common_latin(c),
         });
     }
     out
@@ -358,39 +344,17 @@ pub fn translit_english(token: &str) -> String {
             'е' | 'э' => "e",
             'ё' => "yo",
             'є' => "ye",
-            'а' => "a",
-            'б' => "b",
-            'в' => "v",
             'г' => "g",
             'ґ' => "g",
-            'д' => "d",
-            'ж' => "zh",
-            'з' => "z",
             'и' => "i",
             'і' => "i",
             'ї' => "yi",
             'й' => "y",
-            'к' => "k",
-            'л' => "l",
-            'м' => "m",
-            'н' => "n",
-            'о' => "o",
-            'п' => "p",
-            'р' => "r",
-            'с' => "s",
-            'т' => "t",
-            'у' => "u",
-            'ф' => "f",
-            'х' => "kh",
-            'ц' => "ts",
-            'ч' => "ch",
-            'ш' => "sh",
-            'щ' => "shch",
             'ъ' | 'ь' => "",
             'ы' => "y",
             'ю' => "yu",
             'я' => "ya",
-            _ => "",
+            _ => common_latin(c),
         });
     }
     out

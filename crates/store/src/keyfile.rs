@@ -283,12 +283,7 @@ pub fn params_of(path: &Path) -> Result<KdfParams> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    const FAST: KdfParams = KdfParams {
-        m_kib: 1024,
-        t: 1,
-        p: 1,
-    };
+    use crate::tests::FAST;
 
     /// The key derivation gives what the Argon2 reference implementation gives (computed
     /// with argon2-cffi, which wraps it): key files written by any earlier Punkt, whatever

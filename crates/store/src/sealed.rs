@@ -81,12 +81,7 @@ pub fn unseal(passphrase: &str, sealed: &[u8]) -> Result<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    const FAST: KdfParams = KdfParams {
-        m_kib: 1024,
-        t: 1,
-        p: 1,
-    };
+    use crate::tests::FAST;
 
     #[test]
     fn seal_and_unseal() {

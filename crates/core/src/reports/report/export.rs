@@ -15,6 +15,18 @@ pub(super) fn spreadsheet_text(s: &str) -> std::borrow::Cow<'_, str> {
 }
 
 /// A worksheet's name: at most 31 characters, none of `[]:*?/\\`.
+/// A new worksheet named after `title` (cut to what a sheet name may hold), with the title in
+/// bold in its first cell.
+fn titled_sheet<'b>(
+    book: &'b mut rust_xlsxwriter::Workbook,
+    title: &str,
+    bold: &rust_xlsxwriter::Format,
+) -> std::result::Result<&'b mut rust_xlsxwriter::Worksheet, rust_xlsxwriter::XlsxError> {
+    let sheet = book.add_worksheet().set_name(sheet_name(title))?;
+    sheet.write_string_with_format(0, 0, title, bold)?;
+    Ok(sheet)
+}
+
 pub(super) fn sheet_name(title: &str) -> String {
     title
         .chars()
@@ -262,14 +274,7 @@ impl Report {
             l.text("report", "consultations"),
         );
         for dim in DIMENSIONS {
-            let title = l.text("report", dim);
-            let sheet = book
-                .add_worksheet()
-                .set_name(sheet_name(&title))
-                .map_err(err)?;
-            sheet
-                .write_string_with_format(0, 0, &title, &bold)
-                .map_err(err)?;
+            let sheet = titled_sheet(&mut book, &l.text("report", dim), &bold).map_err(err)?;
             let mut cols = vec!["all".to_string()];
             cols.extend(services.iter().cloned());
             for (i, s) in cols.iter().enumerate() {
@@ -311,13 +316,7 @@ impl Report {
             sheet.set_column_width(0, 28).map_err(err)?;
         }
         {
-            let title = l.text("report", "group_activities");
-            let sheet = book
-                .add_worksheet()
-                .set_name(sheet_name(&title))
-                .map_err(err)?;
-            sheet
-                .write_string_with_format(0, 0, &title, &bold)
+            let sheet = titled_sheet(&mut book, &l.text("report", "group_activities"), &bold)
                 .map_err(err)?;
             sheet
                 .write_string(1, 0, l.text("report", "activities_note"))
