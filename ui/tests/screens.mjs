@@ -156,7 +156,8 @@ test('client file: a document added and corrected, special needs added; what was
   assert((await page.getByTestId('identifier-number').inputValue()) === 'FX 123456', 'the document is not in the form');
   await page.getByTestId('identifier-number').fill('FX 654321');
   await page.getByTestId('identifier-issued-by').fill('');
-  await page.getByTestId('identifier-save').click();
+  // Enter in a field saves, as the button would.
+  await page.getByTestId('identifier-issued-by').press('Enter');
   await page.getByTestId('identifiers').getByText('FX 654321').waitFor();
   const id = await page.evaluate(() => window.__PUNKT_STATE__.clients.c1.person.identifiers[0].id);
   sent = (await calls(page, 'update_client')).at(-1).args.input;
@@ -245,6 +246,10 @@ test('client file: a status with its end and guarded centre', async ({ open, pag
   await page.getByTestId('status-until').fill('2026-01-05');
   await page.getByText('Koniec jest przed początkiem.').waitFor();
   assert(await page.getByTestId('status-save').isDisabled(), 'a status ending before it began could be saved');
+  const before = (await calls(page, 'update_client')).length;
+  await page.getByTestId('status-until').press('Enter');
+  await page.waitForTimeout(200);
+  assert((await calls(page, 'update_client')).length === before, 'Enter saved a status ending before it began');
   await page.getByTestId('status-until').fill('2026-03-10');
   await page.getByTestId('status-centre').click();
   await page.getByRole('option', { name: 'Przemyśl' }).click();
@@ -262,7 +267,7 @@ test('client file: a matter closed with its date shows as closed', async ({ open
   await page.getByTestId('matter-kind').click();
   await page.getByRole('option', { name: 'Zobowiązanie do powrotu' }).click();
   await page.getByTestId('matter-opened').fill('2025-09-01');
-  await page.getByTestId('matter-save').click();
+  await page.getByTestId('matter-opened').press('Enter');
   await page.locator('[data-testid="matter"][data-status="open"]').waitFor();
   const id = await page.evaluate(() => window.__PUNKT_STATE__.clients.c1.matters[0].id);
   await page.getByTestId('matter-edit').click();

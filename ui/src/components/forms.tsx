@@ -1,5 +1,6 @@
 import type { TFunction } from 'i18next';
 import { Alert, Button, Checkbox, Group, NumberInput, SegmentedControl, Select, Stack, Text, Textarea, TextInput } from '@mantine/core';
+import { useForm } from '@mantine/form';
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, type ConsultationInput, type DeadlineInput, type DeadlineRule as Rule, type DueDate, type PlaceInput, type RuleNames } from '../ipc';
@@ -235,12 +236,13 @@ export function emptyDeadline(): DeadlineInput {
 export function DeadlineForm({ clientId, onSaved }: { clientId: string; onSaved: (due: string) => void }) {
   const { t } = useTranslation();
   const vocab = useVocab();
-  const [value, setValue] = useState<DeadlineInput>(emptyDeadline());
+  const form = useForm<DeadlineInput>({ initialValues: emptyDeadline() });
+  const value = form.values;
   const [error, setError] = useState<unknown>(null);
-  const save = async () => {
+  const save = async (value: DeadlineInput) => {
     try {
       const d = await api.addDeadline(clientId, deadlineInput(value, vocab.deadline_rules.find((r) => r.id === value.rule)));
-      setValue(emptyDeadline());
+      form.setValues(emptyDeadline());
       setError(null);
       onSaved(d.due);
     } catch (e) {
@@ -248,13 +250,15 @@ export function DeadlineForm({ clientId, onSaved }: { clientId: string; onSaved:
     }
   };
   return (
-    <Stack gap="xs">
-      <DeadlineFields value={value} onChange={setValue} />
-      <ErrorState error={error} />
-      <Group>
-        <Button onClick={save} disabled={!value.rule} data-testid="deadline-save">{t('client.add_deadline')}</Button>
-      </Group>
-    </Stack>
+    <form onSubmit={form.onSubmit(save)}>
+      <Stack gap="xs">
+        <DeadlineFields value={value} onChange={form.setValues} />
+        <ErrorState error={error} />
+        <Group>
+          <Button type="submit" disabled={!value.rule} data-testid="deadline-save">{t('client.add_deadline')}</Button>
+        </Group>
+      </Stack>
+    </form>
   );
 }
 
@@ -346,12 +350,12 @@ export function ConsultationFields({ value, onChange, fixedPlace = false }: { va
 
 export function ConsultationForm({ clientId, onSaved }: { clientId: string; onSaved: () => void }) {
   const { t } = useTranslation();
-  const [value, setValue] = useState<ConsultationDraft>(emptyConsultation());
+  const form = useForm<ConsultationDraft>({ initialValues: emptyConsultation() });
   const [error, setError] = useState<unknown>(null);
-  const save = async () => {
+  const save = async (value: ConsultationDraft) => {
     try {
       await api.addConsultation(clientId, consultationInput(value));
-      setValue({ ...emptyConsultation(value.placeKind, value.placeKind === 'point' ? value.city : value.centre), project: value.project });
+      form.setValues({ ...emptyConsultation(value.placeKind, value.placeKind === 'point' ? value.city : value.centre), project: value.project });
       setError(null);
       onSaved();
     } catch (e) {
@@ -359,12 +363,14 @@ export function ConsultationForm({ clientId, onSaved }: { clientId: string; onSa
     }
   };
   return (
-    <Stack gap="xs">
-      <ConsultationFields value={value} onChange={setValue} />
-      <ErrorState error={error} />
-      <Group>
-        <Button onClick={save} data-testid="consultation-save">{t('client.add_consultation')}</Button>
-      </Group>
-    </Stack>
+    <form onSubmit={form.onSubmit(save)}>
+      <Stack gap="xs">
+        <ConsultationFields value={form.values} onChange={form.setValues} />
+        <ErrorState error={error} />
+        <Group>
+          <Button type="submit" data-testid="consultation-save">{t('client.add_consultation')}</Button>
+        </Group>
+      </Stack>
+    </form>
   );
 }

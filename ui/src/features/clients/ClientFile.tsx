@@ -1,5 +1,6 @@
 import type { TFunction } from 'i18next';
 import { Alert, Badge, Button, Card, Checkbox, Group, Image, Loader, Modal, MultiSelect, ScrollArea, Select, SimpleGrid, Stack, Table, Tabs, Text, Textarea, TextInput, Timeline, Title } from '@mantine/core';
+import { useForm } from '@mantine/form';
 import { useCallback, useEffect, useEffectEvent, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ErrorState, useNotify } from '../../components/errors';
@@ -127,9 +128,9 @@ function draftOf(c: ClientView): PersonDraft {
 /** The person's details, editable in place (only the keys shown are sent). */
 function EditPerson({ c, onSaved, onCancel }: { c: ClientView; onSaved: (v: ClientView) => void; onCancel: () => void }) {
   const { t } = useTranslation();
-  const [draft, setDraft] = useState<PersonDraft>(() => draftOf(c));
+  const form = useForm<PersonDraft>({ initialValues: draftOf(c) });
   const [error, setError] = useState<unknown>(null);
-  const save = () => {
+  const save = (draft: PersonDraft) => {
     // Only what changed: an untouched original-script name is not re-split, and a field
     // emptied by the person is sent as "" (the backend reads null as "leave it").
     const before = draftOf(c);
@@ -147,14 +148,16 @@ function EditPerson({ c, onSaved, onCancel }: { c: ClientView; onSaved: (v: Clie
     api.updateClient(c.id, input).then(onSaved, setError);
   };
   return (
-    <Stack>
-      <PersonFields value={draft} onChange={setDraft} compact />
-      <ErrorState error={error} />
-      <Group>
-        <Button onClick={save} data-testid="person-save">{t('common.save')}</Button>
-        <Button variant="default" onClick={onCancel}>{t('common.cancel')}</Button>
-      </Group>
-    </Stack>
+    <form onSubmit={form.onSubmit(save)}>
+      <Stack>
+        <PersonFields value={form.values} onChange={form.setValues} compact />
+        <ErrorState error={error} />
+        <Group>
+          <Button type="submit" data-testid="person-save">{t('common.save')}</Button>
+          <Button variant="default" onClick={onCancel}>{t('common.cancel')}</Button>
+        </Group>
+      </Stack>
+    </form>
   );
 }
 
@@ -167,19 +170,20 @@ function Identifiers({ c, onSaved }: { c: ClientView; onSaved: (v: ClientView) =
   const { t } = useTranslation();
   const vocab = useVocab();
   const [editing, setEditing] = useState<string | null>(null);
-  const [draft, setDraft] = useState<IdentifierDraft>(emptyIdentifier);
+  const form = useForm<IdentifierDraft>({ initialValues: emptyIdentifier });
+  const draft = form.values;
   const [error, setError] = useState<unknown>(null);
   const edit = (i: IdentifierView) => {
     setEditing(i.id);
-    setDraft({ kind: i.kind, number: i.number, issuedBy: i.issued_by ?? '', validUntil: i.valid_until ?? '' });
+    form.setValues({ kind: i.kind, number: i.number, issuedBy: i.issued_by ?? '', validUntil: i.valid_until ?? '' });
     setError(null);
   };
   const reset = () => {
     setEditing(null);
-    setDraft(emptyIdentifier);
+    form.setValues(emptyIdentifier);
     setError(null);
   };
-  const save = () => {
+  const save = (draft: IdentifierDraft) => {
     const input: IdentifierInput = {
       ...(editing ? { id: editing } : {}),
       kind: draft.kind ?? '',
@@ -189,7 +193,6 @@ function Identifiers({ c, onSaved }: { c: ClientView; onSaved: (v: ClientView) =
     };
     api.updateClient(c.id, { identifiers: [input] }).then((v) => { reset(); onSaved(v); }, setError);
   };
-  const set = (k: Partial<IdentifierDraft>) => setDraft((d) => ({ ...d, ...k }));
   return (
     <Stack gap="xs">
       {c.person.identifiers.length === 0 ? <Text c="dimmed" size="sm">{t('client.no_identifiers')}</Text> : (
@@ -211,17 +214,21 @@ function Identifiers({ c, onSaved }: { c: ClientView; onSaved: (v: ClientView) =
           </Table.Tbody>
         </Table>
       )}
-      <Group align="flex-end" grow>
-        <Select data-testid="identifier-kind" label={t('client.kind')} data={vocab.identifier_kinds.map((k) => ({ value: k, label: t(`vocab.identifier.${k}`, { defaultValue: k }) }))} value={draft.kind} onChange={(k) => set({ kind: k })} searchable />
-        <TextInput data-testid="identifier-number" label={t('client.number')} value={draft.number} onChange={(e) => set({ number: e.currentTarget.value })} />
-        <TextInput data-testid="identifier-issued-by" label={t('client.issued_by')} description={t('common.optional')} value={draft.issuedBy} onChange={(e) => set({ issuedBy: e.currentTarget.value })} />
-        <TextInput data-testid="identifier-valid-until" label={t('client.valid_until')} description={t('common.optional')} placeholder="2030-01-31" value={draft.validUntil} onChange={(e) => set({ validUntil: e.currentTarget.value })} />
-      </Group>
-      <ErrorState error={error} />
-      <Group>
-        <Button disabled={!draft.kind || !draft.number.trim()} onClick={save} data-testid="identifier-save">{editing ? t('common.save') : t('client.add_identifier')}</Button>
-        {editing && <Button variant="default" onClick={reset}>{t('common.cancel')}</Button>}
-      </Group>
+      <form onSubmit={form.onSubmit(save)}>
+        <Stack gap="xs">
+          <Group align="flex-end" grow>
+            <Select data-testid="identifier-kind" label={t('client.kind')} data={vocab.identifier_kinds.map((k) => ({ value: k, label: t(`vocab.identifier.${k}`, { defaultValue: k }) }))} {...form.getInputProps('kind')} searchable />
+            <TextInput data-testid="identifier-number" label={t('client.number')} {...form.getInputProps('number')} />
+            <TextInput data-testid="identifier-issued-by" label={t('client.issued_by')} description={t('common.optional')} {...form.getInputProps('issuedBy')} />
+            <TextInput data-testid="identifier-valid-until" label={t('client.valid_until')} description={t('common.optional')} placeholder="2030-01-31" {...form.getInputProps('validUntil')} />
+          </Group>
+          <ErrorState error={error} />
+          <Group>
+            <Button type="submit" disabled={!draft.kind || !draft.number.trim()} data-testid="identifier-save">{editing ? t('common.save') : t('client.add_identifier')}</Button>
+            {editing && <Button variant="default" onClick={reset}>{t('common.cancel')}</Button>}
+          </Group>
+        </Stack>
+      </form>
     </Stack>
   );
 }
@@ -282,11 +289,10 @@ const PURPOSE_STATUSES = ['temporary_residence', 'permanent_residence', 'eu_long
 function AddStatus({ id, onSaved }: { id: string; onSaved: () => void }) {
   const { t } = useTranslation();
   const vocab = useVocab();
-  const [status, setStatus] = useState<string | null>(null);
-  const [from, setFrom] = useState(today());
-  const [until, setUntil] = useState('');
-  const [centre, setCentre] = useState<string | null>(null);
-  const [purpose, setPurpose] = useState<string | null>(null);
+  const form = useForm({
+    initialValues: { status: null as string | null, from: today(), until: '', centre: null as string | null, purpose: null as string | null },
+  });
+  const { status, from, until, centre, purpose } = form.values;
   const [error, setError] = useState<unknown>(null);
   const early = isoBefore(until, from);
   const withPurpose = PURPOSE_STATUSES.includes(status ?? '');
@@ -299,56 +305,52 @@ function AddStatus({ id, onSaved }: { id: string; onSaved: () => void }) {
   }));
   const save = () =>
     api.updateClient(id, { legal_status: [{ status: status ?? '', from, until: until.trim() || null, centre: status === 'detained' ? centre : null, ...(withPurpose && purpose ? { purpose } : {}) }] }).then(() => {
-      setStatus(null);
-      setUntil('');
-      setCentre(null);
-      setPurpose(null);
+      // The next status usually starts where this one was entered: the start day stays.
+      form.setValues({ status: null, until: '', centre: null, purpose: null });
       setError(null);
       onSaved();
     }, setError);
   return (
-    <Stack gap="xs">
-      <Group align="flex-end" grow>
-        <Select data-testid="status-new" label={t('client.status')} data={statuses} value={status} onChange={setStatus} searchable />
-        <TextInput data-testid="status-from" label={t('client.from')} placeholder="2026-01-31" value={from} onChange={(e) => setFrom(e.currentTarget.value)} />
-        <TextInput data-testid="status-until" label={t('client.until')} description={t('common.optional')} placeholder="2026-12-31" value={until} onChange={(e) => setUntil(e.currentTarget.value)} error={early ? t('client.until_before_from') : undefined} />
-        {status === 'detained' && <Select data-testid="status-centre" label={t('client.centre')} data={vocab.centres} value={centre} onChange={setCentre} searchable />}
-        {withPurpose && <Select data-testid="status-purpose" label={t('client.purpose')} description={t('common.optional')} clearable data={vocab.residence_purposes.map((p) => ({ value: p, label: t(`vocab.residence_purpose.${p}`) }))} value={purpose} onChange={setPurpose} />}
-      </Group>
-      <ErrorState error={error} />
-      <Group><Button disabled={!status || early} onClick={save} data-testid="status-save">{t('client.add_status')}</Button></Group>
-    </Stack>
+    <form onSubmit={form.onSubmit(save)}>
+      <Stack gap="xs">
+        <Group align="flex-end" grow>
+          <Select data-testid="status-new" label={t('client.status')} data={statuses} {...form.getInputProps('status')} searchable />
+          <TextInput data-testid="status-from" label={t('client.from')} placeholder="2026-01-31" {...form.getInputProps('from')} />
+          <TextInput data-testid="status-until" label={t('client.until')} description={t('common.optional')} placeholder="2026-12-31" {...form.getInputProps('until')} error={early ? t('client.until_before_from') : undefined} />
+          {status === 'detained' && <Select data-testid="status-centre" label={t('client.centre')} data={vocab.centres} {...form.getInputProps('centre')} searchable />}
+          {withPurpose && <Select data-testid="status-purpose" label={t('client.purpose')} description={t('common.optional')} clearable data={vocab.residence_purposes.map((p) => ({ value: p, label: t(`vocab.residence_purpose.${p}`) }))} {...form.getInputProps('purpose')} />}
+        </Group>
+        <ErrorState error={error} />
+        <Group><Button type="submit" disabled={!status || early} data-testid="status-save">{t('client.add_status')}</Button></Group>
+      </Stack>
+    </form>
   );
 }
 
 function AddMatter({ id, onSaved }: { id: string; onSaved: () => void }) {
   const { t } = useTranslation();
   const vocab = useVocab();
-  const [kind, setKind] = useState<string | null>(null);
-  const [authority, setAuthority] = useState('');
-  const [reference, setReference] = useState('');
-  const [opened, setOpened] = useState(today());
+  const form = useForm({ initialValues: { kind: null as string | null, authority: '', reference: '', opened: today() } });
   const [error, setError] = useState<unknown>(null);
-  const save = () =>
+  const save = ({ kind, authority, reference, opened }: typeof form.values) =>
     api.updateClient(id, { matters: [{ kind: kind ?? '', authority: authority || null, reference: reference || null, opened: opened.trim() || null }] }).then(() => {
-      setKind(null);
-      setAuthority('');
-      setReference('');
-      setOpened(today());
+      form.setValues({ kind: null, authority: '', reference: '', opened: today() });
       setError(null);
       onSaved();
     }, setError);
   return (
-    <Stack gap="xs">
-      <Group align="flex-end" grow>
-        <Select data-testid="matter-kind" label={t('client.kind')} data={vocab.matter_kinds.map((k) => ({ value: k, label: t(`vocab.matter_kind.${k}`) }))} value={kind} onChange={setKind} searchable />
-        <TextInput label={t('client.authority')} value={authority} onChange={(e) => setAuthority(e.currentTarget.value)} />
-        <TextInput label={t('client.reference')} value={reference} onChange={(e) => setReference(e.currentTarget.value)} />
-        <TextInput data-testid="matter-opened" label={t('client.opened_on')} placeholder="2026-01-31" value={opened} onChange={(e) => setOpened(e.currentTarget.value)} />
-      </Group>
-      <ErrorState error={error} />
-      <Group><Button disabled={!kind} onClick={save} data-testid="matter-save">{t('client.add_matter')}</Button></Group>
-    </Stack>
+    <form onSubmit={form.onSubmit(save)}>
+      <Stack gap="xs">
+        <Group align="flex-end" grow>
+          <Select data-testid="matter-kind" label={t('client.kind')} data={vocab.matter_kinds.map((k) => ({ value: k, label: t(`vocab.matter_kind.${k}`) }))} {...form.getInputProps('kind')} searchable />
+          <TextInput label={t('client.authority')} {...form.getInputProps('authority')} />
+          <TextInput label={t('client.reference')} {...form.getInputProps('reference')} />
+          <TextInput data-testid="matter-opened" label={t('client.opened_on')} placeholder="2026-01-31" {...form.getInputProps('opened')} />
+        </Group>
+        <ErrorState error={error} />
+        <Group><Button type="submit" disabled={!form.values.kind} data-testid="matter-save">{t('client.add_matter')}</Button></Group>
+      </Stack>
+    </form>
   );
 }
 
@@ -360,32 +362,33 @@ const FINAL_STATUSES = ['won', 'lost', 'closed'];
 function EditMatter({ clientId, m, onSaved, onCancel }: { clientId: string; m: MatterView; onSaved: (v: ClientView) => void; onCancel: () => void }) {
   const { t } = useTranslation();
   const vocab = useVocab();
-  const [status, setStatus] = useState<string>(m.status);
-  const [closed, setClosed] = useState(m.closed ?? '');
+  const form = useForm({ initialValues: { status: m.status, closed: m.closed ?? '' } });
+  const { status, closed } = form.values;
   const [error, setError] = useState<unknown>(null);
   const final = FINAL_STATUSES.includes(status);
   const early = final && isoBefore(closed, m.opened);
   const pick = (s: string | null) => {
     if (!s) return;
-    setStatus(s);
-    if (FINAL_STATUSES.includes(s) && !closed) setClosed(today());
+    form.setValues({ status: s, ...(FINAL_STATUSES.includes(s) && !closed ? { closed: today() } : {}) });
   };
   const save = () =>
     api.updateClient(clientId, {
       matters: [{ id: m.id, kind: m.kind, authority: m.authority, reference: m.reference, status, opened: m.opened, closed: final ? closed.trim() || null : null, note: m.note }],
     }).then(onSaved, setError);
   return (
-    <Stack gap="xs" data-testid="matter-edit-form">
-      <Group align="flex-start" grow>
-        <Select data-testid="matter-status" label={t('client.matter_status')} data={vocab.matter_statuses.map((s) => ({ value: s, label: t(`vocab.matter_status.${s}`, { defaultValue: s }) }))} value={status} onChange={pick} allowDeselect={false} />
-        <TextInput data-testid="matter-closed" label={t('client.closed_on')} placeholder="2026-01-31" disabled={!final} value={final ? closed : ''} onChange={(e) => setClosed(e.currentTarget.value)} error={early ? t('client.closed_before_opened', { date: m.opened }) : undefined} />
-      </Group>
-      <ErrorState error={error} />
-      <Group>
-        <Button disabled={(final && !closed.trim()) || early} onClick={save} data-testid="matter-update">{t('common.save')}</Button>
-        <Button variant="default" onClick={onCancel}>{t('common.cancel')}</Button>
-      </Group>
-    </Stack>
+    <form onSubmit={form.onSubmit(save)}>
+      <Stack gap="xs" data-testid="matter-edit-form">
+        <Group align="flex-start" grow>
+          <Select data-testid="matter-status" label={t('client.matter_status')} data={vocab.matter_statuses.map((s) => ({ value: s, label: t(`vocab.matter_status.${s}`, { defaultValue: s }) }))} value={status} onChange={pick} allowDeselect={false} />
+          <TextInput data-testid="matter-closed" label={t('client.closed_on')} placeholder="2026-01-31" disabled={!final} {...form.getInputProps('closed')} value={final ? closed : ''} error={early ? t('client.closed_before_opened', { date: m.opened }) : undefined} />
+        </Group>
+        <ErrorState error={error} />
+        <Group>
+          <Button type="submit" disabled={(final && !closed.trim()) || early} data-testid="matter-update">{t('common.save')}</Button>
+          <Button variant="default" onClick={onCancel}>{t('common.cancel')}</Button>
+        </Group>
+      </Stack>
+    </form>
   );
 }
 

@@ -2,6 +2,7 @@
 // to, when, and in which language they were told): the list, recording one, withdrawing one.
 // A referral needs an active consent from here.
 import { Autocomplete, Badge, Button, Card, Group, Modal, Select, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import { useForm } from '@mantine/form';
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ErrorState, useNotify } from '../../components/errors';
@@ -19,30 +20,35 @@ export function consentInput(k: ConsentView): ConsentInput {
 /** Withdraw a consent: on the day the person said so (today unless told otherwise). */
 function Withdraw({ c, consent, onClose, onSaved }: { c: ClientView; consent: ConsentView | null; onClose: () => void; onSaved: (v: ClientView) => void }) {
   const { t } = useTranslation();
-  const [date, setDate] = useState(today());
+  const form = useForm({ initialValues: { date: today() } });
+  const { date } = form.values;
   const [error, setError] = useState<unknown>(null);
   // Another consent: start again from today, no error.
   const [shownId, setShownId] = useState(consent?.id);
   if (consent?.id !== shownId) {
     setShownId(consent?.id);
-    setDate(today());
+    form.setValues({ date: today() });
     setError(null);
   }
   const early = consent !== null && isoBefore(date, consent.given_on);
-  const save = () => consent && api.updateClient(c.id, { consents: [{ ...consentInput(consent), withdrawn_on: date }] }).then(onSaved, setError);
+  const save = () => {
+    if (consent) api.updateClient(c.id, { consents: [{ ...consentInput(consent), withdrawn_on: date }] }).then(onSaved, setError);
+  };
   return (
     <Modal opened={consent !== null} onClose={onClose} title={t('consents.withdraw_title')}>
       {consent && (
-        <Stack data-testid="consent-withdraw-form">
-          <Text size="sm">{t('consents.withdraw_what', { clause: consent.clause, date: consent.given_on })}</Text>
-          <TextInput data-testid="consent-withdrawn-on" label={t('consents.withdrawn_on')} placeholder="2026-01-31" value={date} onChange={(e) => setDate(e.currentTarget.value)} error={early ? t('consents.withdrawn_before_given') : undefined} />
-          <Text size="xs" c="dimmed">{t('consents.withdraw_help')}</Text>
-          <ErrorState error={error} />
-          <Group justify="flex-end">
-            <Button variant="default" onClick={onClose}>{t('common.cancel')}</Button>
-            <Button color="red" disabled={!date.trim() || early} onClick={save} data-testid="consent-withdraw-do">{t('consents.withdraw')}</Button>
-          </Group>
-        </Stack>
+        <form onSubmit={form.onSubmit(save)}>
+          <Stack data-testid="consent-withdraw-form">
+            <Text size="sm">{t('consents.withdraw_what', { clause: consent.clause, date: consent.given_on })}</Text>
+            <TextInput data-testid="consent-withdrawn-on" label={t('consents.withdrawn_on')} placeholder="2026-01-31" data-autofocus {...form.getInputProps('date')} error={early ? t('consents.withdrawn_before_given') : undefined} />
+            <Text size="xs" c="dimmed">{t('consents.withdraw_help')}</Text>
+            <ErrorState error={error} />
+            <Group justify="flex-end">
+              <Button variant="default" onClick={onClose}>{t('common.cancel')}</Button>
+              <Button type="submit" color="red" disabled={!date.trim() || early} data-testid="consent-withdraw-do">{t('consents.withdraw')}</Button>
+            </Group>
+          </Stack>
+        </form>
       )}
     </Modal>
   );
@@ -51,44 +57,44 @@ function Withdraw({ c, consent, onClose, onSaved }: { c: ClientView; consent: Co
 /** Record a consent: the clause the person was given, in which language, on which day. */
 function AddConsent({ c, onSaved }: { c: ClientView; onSaved: (v: ClientView) => void }) {
   const { t } = useTranslation();
-  const [clause, setClause] = useState('');
-  const [language, setLanguage] = useState<string | null>(c.person.languages[0] ?? 'pl');
-  const [givenOn, setGivenOn] = useState(today());
-  const [basis, setBasis] = useState('');
-  const [recordedBy, setRecordedBy] = useState('');
+  const form = useForm({
+    initialValues: { clause: '', language: (c.person.languages[0] ?? 'pl') as string | null, givenOn: today(), basis: '', recordedBy: '' },
+  });
+  const { clause, language, givenOn } = form.values;
   const [error, setError] = useState<unknown>(null);
   // Who records it: the name this laptop writes into its changes, unless someone else took it.
+  const { setFieldValue } = form;
   useEffect(() => {
-    api.home().then((h) => setRecordedBy((typed) => typed || (h.author ?? '')), () => {});
-  }, []);
+    api.home().then((h) => setFieldValue('recordedBy', (typed) => typed || (h.author ?? '')), () => {});
+  }, [setFieldValue]);
   // The organisation's usual clause first, then the clauses already given in this file.
   const clauses = [...new Set([t('consents.usual_clause'), t('consents.referral_clause'), ...c.consents.map((k) => k.clause)])];
   const languages = useLanguageChoices(c.person.languages);
   const bases = [t('consents.basis_consent'), t('consents.basis_special')];
-  const save = () => {
+  const save = ({ clause, language, givenOn, recordedBy, basis }: typeof form.values) => {
     const input: ConsentInput = { clause: clause.trim(), language: language ?? '', given_on: givenOn.trim(), recorded_by: recordedBy.trim() || null, legal_basis: basis.trim() || null };
     api.updateClient(c.id, { consents: [input] }).then((v) => {
-      setClause('');
-      setBasis('');
-      setGivenOn(today());
+      form.setValues({ clause: '', basis: '', givenOn: today() });
       setError(null);
       onSaved(v);
     }, setError);
   };
   return (
-    <Stack gap="xs">
-      <Autocomplete data-testid="consent-clause" label={t('consents.clause')} description={t('consents.clause_help')} data={clauses} value={clause} onChange={setClause} required />
-      <Group align="flex-start" grow>
-        <Select data-testid="consent-language" label={t('consents.language')} data={languages} value={language} onChange={setLanguage} searchable allowDeselect={false} required />
-        <TextInput data-testid="consent-given-on" label={t('consents.given_on')} placeholder="2026-01-31" value={givenOn} onChange={(e) => setGivenOn(e.currentTarget.value)} required />
-      </Group>
-      <Group align="flex-start" grow>
-        <Autocomplete data-testid="consent-basis" label={t('consents.legal_basis')} description={t('common.optional')} data={bases} value={basis} onChange={setBasis} />
-        <TextInput data-testid="consent-recorded-by" label={t('consents.recorded_by')} description={t('common.optional')} value={recordedBy} onChange={(e) => setRecordedBy(e.currentTarget.value)} />
-      </Group>
-      <ErrorState error={error} />
-      <Group><Button disabled={!clause.trim() || !language || !givenOn.trim()} onClick={save} data-testid="consent-save">{t('consents.add')}</Button></Group>
-    </Stack>
+    <form onSubmit={form.onSubmit(save)}>
+      <Stack gap="xs">
+        <Autocomplete data-testid="consent-clause" label={t('consents.clause')} description={t('consents.clause_help')} data={clauses} {...form.getInputProps('clause')} required />
+        <Group align="flex-start" grow>
+          <Select data-testid="consent-language" label={t('consents.language')} data={languages} {...form.getInputProps('language')} searchable allowDeselect={false} required />
+          <TextInput data-testid="consent-given-on" label={t('consents.given_on')} placeholder="2026-01-31" {...form.getInputProps('givenOn')} required />
+        </Group>
+        <Group align="flex-start" grow>
+          <Autocomplete data-testid="consent-basis" label={t('consents.legal_basis')} description={t('common.optional')} data={bases} {...form.getInputProps('basis')} />
+          <TextInput data-testid="consent-recorded-by" label={t('consents.recorded_by')} description={t('common.optional')} {...form.getInputProps('recordedBy')} />
+        </Group>
+        <ErrorState error={error} />
+        <Group><Button type="submit" disabled={!clause.trim() || !language || !givenOn.trim()} data-testid="consent-save">{t('consents.add')}</Button></Group>
+      </Stack>
+    </form>
   );
 }
 
