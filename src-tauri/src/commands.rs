@@ -91,6 +91,24 @@ pub struct SavedFile {
     pub bytes: u64,
 }
 
+/// The certificate authority a test server's certificate is signed by, when the environment
+/// names one (tests and a consortium's own CA); the system's roots otherwise.
+fn ca_cert() -> Option<PathBuf> {
+    std::env::var_os("PUNKT_CA_CERT").map(PathBuf::from)
+}
+
+/// Run `work` on a blocking thread: it waits on the network or on the key derivation, which
+/// must not hold an async worker. A thread that did not finish (it panicked) is reported with
+/// the error `code`.
+async fn blocking<T: Send + 'static>(
+    code: &'static str,
+    work: impl FnOnce() -> UiResult<T> + Send + 'static,
+) -> UiResult<T> {
+    tauri::async_runtime::spawn_blocking(work)
+        .await
+        .map_err(|e| UiError::new(code, e.to_string()))?
+}
+
 fn b64() -> base64::engine::GeneralPurpose {
     base64::engine::general_purpose::STANDARD
 }
@@ -206,13 +224,12 @@ pub async fn change_passphrase(
 ) -> UiResult<()> {
     let (old, new) = (Zeroizing::new(old), Zeroizing::new(new));
     let desk = desk.inner().clone();
-    tauri::async_runtime::spawn_blocking(move || {
+    blocking("key_rotation_failed", move || {
         desk.change_passphrase(&old, &new, rotate_key, &mut |p| {
             let _ = app.emit(EVENT_KEY_ROTATION, views::KeyRotation::from(p));
         })
     })
     .await
-    .map_err(|e| UiError::new("key_rotation_failed", e.to_string()))?
 }
 
 #[tauri::command]
@@ -467,12 +484,11 @@ async fn with_server<T: Send + 'static>(
     f: impl FnOnce(&mut punkt_core::Punkt, &mut dyn Transport) -> punkt_core::Result<T> + Send + 'static,
 ) -> UiResult<T> {
     let desk = desk.inner().clone();
-    tauri::async_runtime::spawn_blocking(move || {
-        let ca = std::env::var_os("PUNKT_CA_CERT").map(PathBuf::from);
+    blocking("sync_failed", move || {
+        let ca = ca_cert();
         desk.online(|p| p.transport(ca.as_deref()), f)
     })
     .await
-    .map_err(|e| UiError::new("sync_failed", e.to_string()))?
 }
 
 #[tauri::command]
@@ -841,7 +857,7 @@ pub async fn enroll(
     code: String,
     device_name: String,
 ) -> UiResult<Enrolment> {
-    let ca = std::env::var_os("PUNKT_CA_CERT").map(PathBuf::from);
+    let ca = ca_cert();
     desk.with(|p| Ok(p.enroll(&server, &code, &device_name, ca.as_deref())?))
 }
 
@@ -851,8 +867,8 @@ pub async fn enroll(
 #[tauri::command]
 pub async fn sync_now(app: AppHandle, desk: State<'_, Desk>) -> UiResult<SyncSummary> {
     let desk = desk.inner().clone();
-    tauri::async_runtime::spawn_blocking(move || {
-        let ca = std::env::var_os("PUNKT_CA_CERT").map(PathBuf::from);
+    blocking("sync_failed", move || {
+        let ca = ca_cert();
         let progress_app = app.clone();
         let result = desk.sync(
             |p| p.transport(ca.as_deref()),
@@ -870,7 +886,6 @@ pub async fn sync_now(app: AppHandle, desk: State<'_, Desk>) -> UiResult<SyncSum
         result
     })
     .await
-    .map_err(|e| UiError::new("sync_failed", e.to_string()))?
 }
 
 #[tauri::command]

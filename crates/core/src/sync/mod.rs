@@ -200,6 +200,16 @@ const META_LAST: &str = "sync_last";
 /// Documents pulled without a key this laptop could open, asked for again at each sync.
 const META_AWAITING_KEY: &str = "e2e_awaiting_key";
 
+/// What one sync carries from step to step: its summary so far, the files a protocol 5 server
+/// still holds in clear (from the keys round, for the step that replaces them), and the
+/// documents this laptop has to send (from the push of changes, for a push of whole histories).
+#[derive(Default)]
+struct Running {
+    summary: SyncSummary,
+    legacy: Vec<punkt_sync::wire::LegacyDoc>,
+    pending: Vec<punkt_store::documents::PendingDocument>,
+}
+
 impl Punkt {
     /// One request outside a sync (consortium tallies, the audit log): the server's answer,
     /// a refusal as `SyncRefused`.
@@ -311,14 +321,12 @@ impl Punkt {
         progress: &mut dyn FnMut(SyncProgress),
     ) -> Result<SyncSummary> {
         let started = Instant::now();
-        let mut summary = SyncSummary::default();
+        let mut run = Running::default();
         let mut machine = SyncMachine::new(self.sync_start()?);
-        let mut legacy = Vec::new();
-        let mut pending = Vec::new();
         loop {
             let step = machine.next();
             let done = match step {
-                Step::Finish { cursor } => return self.finish(summary, cursor, started),
+                Step::Finish { cursor } => return self.finish(run.summary, cursor, started),
                 // The server was behind again after starting over: something else is wrong.
                 Step::Fail => return Err(CoreError::ServerBehind),
                 Step::Restart => {
@@ -327,19 +335,11 @@ impl Punkt {
                     self.store.reset_sync_state()?;
                     self.store.delete_meta(META_CURSOR)?;
                     self.store.delete_meta(META_GENERATION)?;
-                    summary = SyncSummary::default();
+                    run.summary = SyncSummary::default();
                     machine.restarted(self.sync_start()?);
                     continue;
                 }
-                step => self.sync_step(
-                    t,
-                    step,
-                    machine.cursor(),
-                    &mut summary,
-                    &mut legacy,
-                    &mut pending,
-                    progress,
-                ),
+                step => self.sync_step(t, step, machine.cursor(), &mut run, progress),
             };
             machine.on(match done {
                 Err(CoreError::ServerBehind) => Event::ServerBehind,
@@ -349,17 +349,19 @@ impl Punkt {
     }
 
     /// Carry out one step of a sync; what came of it, for the machine.
-    #[allow(clippy::too_many_arguments)]
     fn sync_step(
         &mut self,
         t: &mut dyn Transport,
         step: Step,
         cursor: u64,
-        summary: &mut SyncSummary,
-        legacy: &mut Vec<punkt_sync::wire::LegacyDoc>,
-        pending: &mut Vec<punkt_store::documents::PendingDocument>,
+        run: &mut Running,
         progress: &mut dyn FnMut(SyncProgress),
     ) -> Result<Event> {
+        let Running {
+            summary,
+            legacy,
+            pending,
+        } = run;
         Ok(match step {
             // Erasures first: the server deletes its copies before anything else moves.
             Step::SendErasures => {

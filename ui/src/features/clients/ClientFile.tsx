@@ -11,7 +11,9 @@ import { today, useVocab } from '../../state';
 import { PersonFields, type PersonDraft } from '../intake/Intake';
 import { FileAuditView } from '../protection/Audit';
 import { Consents } from './Consents';
-import { EraseFile, FileReferrals, Sections } from '../protection/Protection';
+import { EraseFile } from '../protection/EraseFile';
+import { FileReferrals } from './Referrals';
+import { Sections } from './Sections';
 
 function show(v: JsonValue): string {
   if (v === null) return '—';

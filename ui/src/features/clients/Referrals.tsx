@@ -1,107 +1,12 @@
-// Data protection and the consortium (issue 5): erasing a file, restricted sections (notes only
-// some roles read), and referrals to other member organisations.
-import { Alert, Badge, Button, Card, Checkbox, Group, Modal, Select, Stack, Table, Text, Textarea, TextInput, Title } from '@mantine/core';
+// Referrals to other member organisations (as crates/core/src/clients/referrals.rs): sending one
+// from a file, with the person's consent and only the details they agreed to share, and the list
+// of referrals sent and received.
+import { Alert, Badge, Button, Card, Checkbox, Group, Select, Stack, Table, Text, Textarea, TextInput, Title } from '@mantine/core';
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ErrorState, useNotify } from '../../components/errors';
-import { api, type ClientView, type ErasurePlan, type ReferralView, type SectionView } from '../../ipc';
-import { today, useNav, useVocab } from '../../state';
-
-/** Erase the file for good, after showing what goes with it and asking once more. */
-export function EraseFile({ id }: { id: string }) {
-  const { t } = useTranslation();
-  const notify = useNotify();
-  const nav = useNav();
-  const [plan, setPlan] = useState<ErasurePlan | null>(null);
-  const [sure, setSure] = useState(false);
-  const open = () => api.erasurePlan(id).then((p) => { setSure(false); setPlan(p); }, notify.error);
-  const erase = () =>
-    api.eraseClient(id).then((r) => {
-      setPlan(null);
-      notify.ok(t('erase.done', { count: r.documents.length }));
-      nav({ name: 'home' });
-    }, notify.error);
-  return (
-    <>
-      <Button size="xs" color="red" variant="subtle" data-testid="erase-open" onClick={open}>{t('erase.button')}</Button>
-      <Modal opened={plan !== null} onClose={() => setPlan(null)} title={t('erase.title')} size="lg">
-        {plan && (
-          <Stack data-testid="erase-plan">
-            <Text>{t('erase.what', { name: plan.display_name, count: plan.documents })}</Text>
-            {plan.merged_files > 0 && <Text size="sm">{t('erase.merged', { count: plan.merged_files })}</Text>}
-            {(plan.open_matters > 0 || plan.open_deadlines > 0) && (
-              <Alert color="orange" data-testid="erase-open-matters">{t('erase.legal_claims', { matters: plan.open_matters, deadlines: plan.open_deadlines })}</Alert>
-            )}
-            <Text size="sm" c="dimmed">{t('erase.everywhere')}</Text>
-            <Checkbox label={t('erase.confirm')} checked={sure} onChange={(e) => setSure(e.currentTarget.checked)} data-testid="erase-confirm" />
-            <Group justify="flex-end">
-              <Button variant="default" onClick={() => setPlan(null)}>{t('common.cancel')}</Button>
-              <Button color="red" disabled={!sure} onClick={erase} data-testid="erase-do">{t('erase.do')}</Button>
-            </Group>
-          </Stack>
-        )}
-      </Modal>
-    </>
-  );
-}
-
-const SECTIONS = ['psychological', 'medical'];
-
-/** Restricted sections: everyone sees that they exist; only the roles allowed open them. */
-export function Sections({ c, onChanged }: { c: ClientView; onChanged: () => void }) {
-  const { t } = useTranslation();
-  const notify = useNotify();
-  const [open, setOpen] = useState<SectionView | null>(null);
-  const [openError, setOpenError] = useState<unknown>(null);
-  const [section, setSection] = useState<string>('psychological');
-  const [text, setText] = useState('');
-  const show = (sid: string) => { setOpenError(null); api.section(c.id, sid).then(setOpen, setOpenError); };
-  const add = () =>
-    api.addSectionNote(c.id, section, { date: today(), text }).then((v) => {
-      setText('');
-      setOpen(v);
-      notify.ok(t('common.saved'));
-      onChanged();
-    }, notify.error);
-  return (
-    <Stack>
-      <Text size="sm" c="dimmed">{t('sections.help')}</Text>
-      {c.sections.length === 0 ? <Text c="dimmed">{t('client.no_entries')}</Text> : (
-        <Table data-testid="sections">
-          <Table.Tbody>
-            {c.sections.map((s) => (
-              <Table.Tr key={s.id} data-testid="section-row">
-                <Table.Td>{t(`sections.kind.${s.section}`, { defaultValue: s.section })}</Table.Td>
-                <Table.Td>{s.created_at.slice(0, 10)}{s.created_by ? ` · ${s.created_by}` : ''}</Table.Td>
-                <Table.Td>
-                  {s.readable
-                    ? <Button size="xs" variant="light" onClick={() => show(s.id)} data-testid="section-open">{t('sections.open')}</Button>
-                    : <Badge color="gray" variant="outline" data-testid="section-locked">{t('sections.locked')}</Badge>}
-                </Table.Td>
-              </Table.Tr>
-            ))}
-          </Table.Tbody>
-        </Table>
-      )}
-      {openError !== null && <ErrorState error={openError} />}
-      {open && (
-        <Card withBorder data-testid="section-notes">
-          <Title order={5} mb="xs">{t(`sections.kind.${open.section}`, { defaultValue: open.section })}</Title>
-          {open.notes.map((n) => (
-            <Text key={n.id} size="sm" mb={4}><b>{n.date}</b>{n.author ? ` · ${n.author}` : ''}: {n.text}</Text>
-          ))}
-        </Card>
-      )}
-      <Card withBorder>
-        <Group align="flex-end">
-          <Select label={t('sections.section')} data={SECTIONS.map((s) => ({ value: s, label: t(`sections.kind.${s}`) }))} value={section} onChange={(v) => v && setSection(v)} allowDeselect={false} w={200} />
-          <Textarea label={t('sections.note')} value={text} onChange={(e) => setText(e.currentTarget.value)} autosize minRows={2} style={{ flex: 1 }} data-testid="section-text" />
-          <Button disabled={!text.trim()} onClick={add} data-testid="section-add">{t('sections.add')}</Button>
-        </Group>
-      </Card>
-    </Stack>
-  );
-}
+import { api, type ClientView, type ReferralView } from '../../ipc';
+import { useVocab } from '../../state';
 
 const SHARE = ['names_original', 'birth_date', 'citizenships', 'languages', 'phone'] as const;
 type Share = Record<(typeof SHARE)[number], boolean>;
