@@ -329,16 +329,55 @@ test('client file: bad dates and numbers are named in Polish, the form keeps wha
   await shot('matter-invalid-date');
 });
 
-test('client file: the tabs stay on one line at 1280 px, the last ones reached by scrolling', async ({ open, page }) => {
-  await open({ unlocked: true, language: 'ru', consent: true });
-  await page.getByTestId('recent').getByText('Taras').click();
-  await page.getByTestId('tab-person').waitFor();
-  const tops = await page.getByRole('tab').evaluateAll((ts) => [...new Set(ts.map((t) => Math.round(t.getBoundingClientRect().top)))]);
-  assert(tops.length === 1, `the tabs wrap into ${tops.length} rows`);
-  await page.getByTestId('tab-audit').click();
-  await page.getByTestId('file-audit').waitFor();
-  const box = await page.getByTestId('tab-audit').boundingBox();
-  assert(box.x + box.width <= 1280, 'the chosen tab is not scrolled into view');
+for (const [width, height] of [[1280, 800], [1366, 768]]) {
+  test(`client file: every tab in sight at ${width}×${height} in all four languages, none scrolled to`, async ({ open, page, shot }) => {
+    await page.setViewportSize({ width, height });
+    for (const language of ['pl', 'en', 'uk', 'ru']) {
+      await open({ unlocked: true, language, consent: true });
+      await page.getByTestId('recent').getByText('Taras').click();
+      await page.getByTestId('tab-person').waitFor();
+      const boxes = await page.getByRole('tab').evaluateAll((ts) => ts.map((t) => { const r = t.getBoundingClientRect(); return { id: t.dataset.testid, left: r.left, right: r.right, top: r.top, bottom: r.bottom }; }));
+      assert(boxes.length === 12, `${language}: ${boxes.length} tabs`);
+      for (const b of boxes) assert(b.left >= 0 && b.right <= width && b.top >= 0 && b.bottom <= height, `${language} ${width}×${height}: ${b.id} is out of sight (${JSON.stringify(b)})`);
+      const sideways = await page.evaluate(() => document.documentElement.scrollWidth > document.documentElement.clientWidth);
+      assert(!sideways, `${language} ${width}×${height}: the page scrolls sideways`);
+      // The last tab opens at a click, with nothing scrolled.
+      await page.getByTestId('tab-audit').click();
+      await page.getByTestId('file-audit').waitFor();
+      await page.getByTestId('tab-consultations').click();
+      await page.getByTestId('consultations').waitFor();
+      await shot(`client-tabs-${width}x${height}-${language}`);
+    }
+  });
+}
+
+for (const [width, height] of [[1280, 800], [1366, 768]]) {
+  test(`home: an unenrolled laptop with changes waiting is told what to do, with buttons, at ${width}×${height} in four languages`, async ({ open, page, shot }) => {
+    await page.setViewportSize({ width, height });
+    const texts = { pl: ['Zarejestruj ten laptop', 'Przenieś plikiem'], en: ['Enrol this laptop', 'Move by file'], uk: ['Зареєструвати ноутбук', 'Перенести файлом'], ru: ['Зарегистрировать ноутбук', 'Перенести файлом'] };
+    for (const [language, [enrol, byFile]] of Object.entries(texts)) {
+      await open({ unlocked: true, language });
+      const next = page.getByTestId('home-next-step');
+      await next.waitFor();
+      assert((await page.getByTestId('home-enrol').innerText()) === enrol, `${language}: the enrol button reads ${await page.getByTestId('home-enrol').innerText()}`);
+      assert((await page.getByTestId('home-sync-file').innerText()) === byFile, `${language}: the file button`);
+      const box = await page.getByTestId('home-sync-file').boundingBox();
+      assert(box && box.x + box.width <= width && box.y + box.height <= height, `${language}: the buttons are out of sight`);
+      await shot(`home-next-step-${width}x${height}-${language}`);
+    }
+    // The enrol button leads to the enrolment form, the file button to the same screen's file card.
+    await page.getByTestId('home-enrol').click();
+    await page.getByTestId('enroll-server').waitFor();
+    await page.getByText('Без сети').waitFor();
+  });
+}
+
+test('home: an enrolled laptop with changes waiting is offered a sync; nothing is said when nothing waits', async ({ open, page }) => {
+  await open({ unlocked: true, enrolment: {} });
+  await page.getByTestId('home-next-step').waitFor();
+  assert((await page.getByTestId('home-enrol').count()) === 0, 'an enrolled laptop is asked to enrol');
+  await page.getByTestId('home-sync-now').click();
+  await page.getByTestId('sync-now').waitFor();
 });
 
 test('client file: a bad date is refused naming its field, in the person\'s language', async ({ open, page }) => {

@@ -222,7 +222,9 @@ fn demo_files_on_a_readers_laptop_keep_their_sensitive_flags_in_the_medical_sect
         .rows
         .iter()
         .filter(|x| {
-            x.dimension == "vulnerability" && sensitive.contains(&x.value.as_str()) && x.service == "all"
+            x.dimension == "vulnerability"
+                && sensitive.contains(&x.value.as_str())
+                && x.service == "all"
         })
         .map(|x| x.people)
         .sum();

@@ -1,5 +1,5 @@
 import type { TFunction } from 'i18next';
-import { Alert, Badge, Button, Card, Checkbox, Group, Image, Loader, Modal, MultiSelect, ScrollArea, Select, SimpleGrid, Stack, Table, Tabs, Text, Textarea, TextInput, Timeline, Title } from '@mantine/core';
+import { Alert, Badge, Button, Card, Checkbox, Divider, Group, Image, Loader, Modal, MultiSelect, Select, SimpleGrid, Stack, Table, Tabs, Text, Textarea, TextInput, Timeline, Title } from '@mantine/core';
 import { useForm } from '@mantine/form';
 import { useCallback, useEffect, useEffectEvent, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -535,26 +535,27 @@ export function ClientFile({ id }: { id: string }) {
       </Group>
       {c.redirected_from && <Alert color="blue" data-testid="redirected">{t('client.redirected')}</Alert>}
       <Conflicts id={c.id} conflicts={c.conflicts} onResolved={load} />
-      <Tabs value={tab} onChange={setTab} keepMounted={false} styles={{ tab: { paddingInline: 12 } }}>
-        {/* Twelve tabs do not fit one line at 1280 px in every language: they stay on one line
-            and scroll sideways rather than wrap into two rows. */}
-        <ScrollArea type="auto" scrollbarSize={8} offsetScrollbars="x" data-testid="client-tabs">
-        <Tabs.List style={{ flexWrap: 'nowrap' }}>
+      {/* Twelve tabs do not fit one line at 1280 px in every language: they stand in a list at
+          the side, every one in sight at 1280×800 and 1366×768, in three groups (the person and
+          their case; what is shared or restricted; the file's record). */}
+      <Tabs value={tab} onChange={setTab} keepMounted={false} orientation="vertical" variant="pills" styles={{ tab: { justifyContent: "flex-start" } }} data-testid="client-tabs">
+        <Tabs.List w={210} style={{ flexShrink: 0, alignSelf: 'flex-start' }}>
           <Tabs.Tab value="person" data-testid="tab-person">{t('client.person')}</Tabs.Tab>
           <Tabs.Tab value="status" data-testid="tab-status">{t('client.status')}</Tabs.Tab>
           <Tabs.Tab value="matters" data-testid="tab-matters">{t('client.matters')}</Tabs.Tab>
           <Tabs.Tab value="consultations" data-testid="tab-consultations">{t('client.consultations')} ({c.consultations.length})</Tabs.Tab>
           <Tabs.Tab value="deadlines" data-testid="tab-deadlines">{t('client.deadlines')} ({c.deadlines.filter((d) => !d.done).length})</Tabs.Tab>
           <Tabs.Tab value="attachments" data-testid="tab-attachments">{t('client.attachments')} ({c.attachments.length})</Tabs.Tab>
+          <Divider my={4} />
           <Tabs.Tab value="restricted" data-testid="tab-sections">{t('sections.tab')} ({c.sections.length})</Tabs.Tab>
           <Tabs.Tab value="consents" data-testid="tab-consents">{t('consents.tab')} ({c.consents.filter((k) => !k.withdrawn_on).length})</Tabs.Tab>
           <Tabs.Tab value="referrals" data-testid="tab-referrals">{t('referrals.tab')} ({c.referrals.length})</Tabs.Tab>
+          <Divider my={4} />
           <Tabs.Tab value="summary" data-testid="tab-summary">{t('client.summary')}</Tabs.Tab>
           <Tabs.Tab value="history" data-testid="tab-history">{t('client.history')}</Tabs.Tab>
           <Tabs.Tab value="audit" data-testid="tab-audit">{t('audit.tab')}</Tabs.Tab>
         </Tabs.List>
-        </ScrollArea>
-        <Tabs.Panel value="person" pt="md">
+        <Tabs.Panel value="person" pl="lg" style={{ minWidth: 0, flex: 1 }}>
           {editing ? (
             <EditPerson c={c} onCancel={() => setEditing(false)} onSaved={(v) => { setC(v); setEditing(false); notify.ok(t('common.saved')); }} />
           ) : (
@@ -566,7 +567,7 @@ export function ClientFile({ id }: { id: string }) {
             </Stack>
           )}
         </Tabs.Panel>
-        <Tabs.Panel value="status" pt="md">
+        <Tabs.Panel value="status" pl="lg" style={{ minWidth: 0, flex: 1 }}>
           <Card withBorder mb="md"><AddStatus id={id} onSaved={() => { notify.ok(t('client.status_saved')); load(); }} /></Card>
           {c.legal_status.length === 0 ? <Text c="dimmed">{t('client.no_entries')}</Text> : (
             <Timeline active={c.legal_status.length - 1} data-testid="status-timeline">
@@ -582,11 +583,11 @@ export function ClientFile({ id }: { id: string }) {
             </Timeline>
           )}
         </Tabs.Panel>
-        <Tabs.Panel value="matters" pt="md">
+        <Tabs.Panel value="matters" pl="lg" style={{ minWidth: 0, flex: 1 }}>
           <Card withBorder mb="md"><AddMatter id={id} onSaved={() => { notify.ok(t('client.matter_saved')); load(); }} /></Card>
           <Matters c={c} onSaved={(v) => { setC(v); notify.ok(t('client.matter_updated')); }} />
         </Tabs.Panel>
-        <Tabs.Panel value="consultations" pt="md">
+        <Tabs.Panel value="consultations" pl="lg" style={{ minWidth: 0, flex: 1 }}>
           <Stack>
             <Table data-testid="consultations">
               <Table.Thead><Table.Tr><Table.Th>{t('common.date')}</Table.Th><Table.Th>{t('client.place')}</Table.Th><Table.Th>{t('client.services')}</Table.Th><Table.Th>{t('common.note')}</Table.Th></Table.Tr></Table.Thead>
@@ -604,7 +605,7 @@ export function ClientFile({ id }: { id: string }) {
             <Card withBorder><Title order={5} mb="xs">{t('client.add_consultation')}</Title><ConsultationForm clientId={id} onSaved={() => { notify.ok(t('consultation.saved')); load(); }} /></Card>
           </Stack>
         </Tabs.Panel>
-        <Tabs.Panel value="deadlines" pt="md">
+        <Tabs.Panel value="deadlines" pl="lg" style={{ minWidth: 0, flex: 1 }}>
           <Stack>
             <Table data-testid="deadlines">
               <Table.Thead><Table.Tr><Table.Th>{t('client.due')}</Table.Th><Table.Th>{t('deadline.rule')}</Table.Th><Table.Th>{t('client.from')}</Table.Th><Table.Th>{t('client.done')}</Table.Th></Table.Tr></Table.Thead>
@@ -628,11 +629,11 @@ export function ClientFile({ id }: { id: string }) {
             <Card withBorder><Title order={5} mb="xs">{t('client.add_deadline')}</Title><DeadlineForm clientId={id} onSaved={(due) => { notify.ok(t('deadline.saved', { date: due })); load(); }} /></Card>
           </Stack>
         </Tabs.Panel>
-        <Tabs.Panel value="attachments" pt="md"><Attachments c={c} onAdded={load} /></Tabs.Panel>
-        <Tabs.Panel value="restricted" pt="md"><Sections c={c} onChanged={load} /></Tabs.Panel>
-        <Tabs.Panel value="consents" pt="md"><Consents c={c} onChanged={setC} /></Tabs.Panel>
-        <Tabs.Panel value="referrals" pt="md"><FileReferrals c={c} onChanged={load} onRecordConsent={() => setTab('consents')} /></Tabs.Panel>
-        <Tabs.Panel value="summary" pt="md">
+        <Tabs.Panel value="attachments" pl="lg" style={{ minWidth: 0, flex: 1 }}><Attachments c={c} onAdded={load} /></Tabs.Panel>
+        <Tabs.Panel value="restricted" pl="lg" style={{ minWidth: 0, flex: 1 }}><Sections c={c} onChanged={load} /></Tabs.Panel>
+        <Tabs.Panel value="consents" pl="lg" style={{ minWidth: 0, flex: 1 }}><Consents c={c} onChanged={setC} /></Tabs.Panel>
+        <Tabs.Panel value="referrals" pl="lg" style={{ minWidth: 0, flex: 1 }}><FileReferrals c={c} onChanged={load} onRecordConsent={() => setTab('consents')} /></Tabs.Panel>
+        <Tabs.Panel value="summary" pl="lg" style={{ minWidth: 0, flex: 1 }}>
           <Stack>
             <Textarea data-testid="summary" autosize minRows={6} value={summary} onChange={(e) => setSummary(e.currentTarget.value)} />
             <Group>
@@ -642,8 +643,8 @@ export function ClientFile({ id }: { id: string }) {
             </Group>
           </Stack>
         </Tabs.Panel>
-        <Tabs.Panel value="history" pt="md"><History id={id} /></Tabs.Panel>
-        <Tabs.Panel value="audit" pt="md"><FileAuditView id={id} /></Tabs.Panel>
+        <Tabs.Panel value="history" pl="lg" style={{ minWidth: 0, flex: 1 }}><History id={id} /></Tabs.Panel>
+        <Tabs.Panel value="audit" pl="lg" style={{ minWidth: 0, flex: 1 }}><FileAuditView id={id} /></Tabs.Panel>
       </Tabs>
     </Stack>
   );

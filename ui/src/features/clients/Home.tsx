@@ -102,6 +102,29 @@ export function lastSyncTime(last: unknown, language: string): string | null {
   return null;
 }
 
+/** What to do about changes that have not left this laptop: enrol it or move them by file when
+ * it is not enrolled, sync when it is. Nothing when nothing waits. */
+function NextStep({ home }: { home: Home }) {
+  const { t } = useTranslation();
+  const nav = useNav();
+  if (home.sync.pending_documents === 0) return null;
+  return (
+    <Stack gap="xs" mt="xs" data-testid="home-next-step">
+      <Text size="sm" c="orange.8">{t(home.sync.enrolment ? 'home.next_unsynced' : 'home.next_unenrolled')}</Text>
+      <Group gap="xs">
+        {home.sync.enrolment ? (
+          <Button size="xs" onClick={() => nav({ name: 'sync' })} data-testid="home-sync-now">{t('sync.sync_now')}</Button>
+        ) : (
+          <>
+            <Button size="xs" onClick={() => nav({ name: 'sync' })} data-testid="home-enrol">{t('sync.enroll')}</Button>
+            <Button size="xs" variant="light" onClick={() => nav({ name: 'sync' })} data-testid="home-sync-file">{t('home.sync_by_file')}</Button>
+          </>
+        )}
+      </Group>
+    </Stack>
+  );
+}
+
 export function HomeScreen() {
   const { t, i18n } = useTranslation();
   const [home, setHome] = useState<Home | null>(null);
@@ -141,6 +164,7 @@ export function HomeScreen() {
             <Text size="sm" c="dimmed">{t('home.not_enrolled')}</Text>
           )}
           <Text size="sm">{t('home.pending', { count: home.sync.pending_documents })}</Text>
+          <NextStep home={home} />
         </Card>
       </SimpleGrid>
     </Stack>
