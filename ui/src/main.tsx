@@ -8,6 +8,7 @@ import { Notifications } from '@mantine/notifications';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App';
+import { LocalDates } from './components/LocalDates';
 
 const theme = createTheme({ primaryColor: 'indigo', defaultRadius: 'sm' });
 
@@ -15,7 +16,9 @@ createRoot(document.getElementById('root')!).render(
   <StrictMode>
     <MantineProvider theme={theme}>
       <Notifications position="bottom-right" autoClose={3000} />
-      <App />
+      <LocalDates>
+        <App />
+      </LocalDates>
     </MantineProvider>
   </StrictMode>,
 );

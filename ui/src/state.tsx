@@ -36,8 +36,11 @@ export function useVocab(): Vocabulary {
   return v;
 }
 
-export function today(): string {
+/** The local day `monthsBack` months ago (today by default), as ISO: the person's calendar day,
+ * not UTC's, which in Poland is the day before until 1 or 2 a.m. */
+export function today(monthsBack = 0): string {
   const d = new Date();
+  if (monthsBack) d.setMonth(d.getMonth() - monthsBack);
   const p = (n: number) => String(n).padStart(2, '0');
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}`;
 }

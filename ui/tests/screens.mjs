@@ -20,6 +20,9 @@ const today = () => {
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}`;
 };
 
+/** An ISO day as the Polish interface shows it (07.12.2026). */
+const pl = (iso) => iso.split('-').reverse().join('.');
+
 const calls = (page, cmd) => page.evaluate((c) => window.__PUNKT_CALLS__.filter((x) => x.cmd === c), cmd);
 
 test('first start: create a store with a passphrase, strength shown, mismatch refused', async ({ open, page, shot }) => {
@@ -254,7 +257,7 @@ test('client file: a status with its end and guarded centre', async ({ open, pag
   await page.getByTestId('status-centre').click();
   await page.getByRole('option', { name: 'Przemyśl' }).click();
   await page.getByTestId('status-save').click();
-  await page.getByTestId('status-timeline').getByText('2026-01-10 – 2026-03-10 · Przemyśl').waitFor();
+  await page.getByTestId('status-timeline').getByText('10.01.2026 – 10.03.2026 · Przemyśl').waitFor();
   const sent = (await calls(page, 'update_client')).at(-1).args.input;
   assert(JSON.stringify(sent) === JSON.stringify({ legal_status: [{ status: 'detained', from: '2026-01-10', until: '2026-03-10', centre: 'Przemyśl' }] }), `status ${JSON.stringify(sent)}`);
   await shot('status-until-centre');
@@ -274,7 +277,7 @@ test('client file: a matter closed with its date shows as closed', async ({ open
   assert(await page.getByTestId('matter-closed').isDisabled(), 'a closing date for an open matter');
   await page.getByTestId('matter-status').click();
   await page.getByRole('option', { name: 'Zamknięta' }).click();
-  assert((await page.getByTestId('matter-closed').inputValue()) === today(), 'the closing date does not default to today');
+  assert((await page.getByTestId('matter-closed').inputValue()) === pl(today()), 'the closing date does not default to today');
   await page.getByTestId('matter-closed').fill('2026-02-16');
   await shot('matter-close-form');
   await page.getByTestId('matter-update').click();
@@ -283,7 +286,7 @@ test('client file: a matter closed with its date shows as closed', async ({ open
   assert(JSON.stringify(sent) === JSON.stringify({ matters: [{ id, kind: 'return', authority: null, reference: null, status: 'closed', opened: '2025-09-01', closed: '2026-02-16', note: null }] }), `matter ${JSON.stringify(sent)}`);
   assert((await page.getByTestId('matter').count()) === 1, 'the closed matter was added as a second one');
   assert((await page.getByTestId('matter-status-badge').textContent()) === 'Zamknięta', 'not shown as closed');
-  assert((await page.getByTestId('matter-closed-on').innerText()) === '2026-02-16', 'closing date not shown');
+  assert((await page.getByTestId('matter-closed-on').innerText()) === '16.02.2026', 'closing date not shown');
   await shot('matter-closed');
 });
 
@@ -314,7 +317,7 @@ test('client file: bad dates and numbers are named in Polish, the form keeps wha
   await page.getByRole('option', { name: 'Wygrana' }).click();
   // Closed before it was opened: said at once, not sent.
   await page.getByTestId('matter-closed').fill('2025-08-31');
-  await page.getByText('Data zamknięcia jest przed otwarciem sprawy (2025-09-01).').waitFor();
+  await page.getByText('Data zamknięcia jest przed otwarciem sprawy (01.09.2025).').waitFor();
   assert(await page.getByTestId('matter-update').isDisabled(), 'a matter closed before it opened could be saved');
   // Not a day at all: the backend refuses it naming the field, the form stays as typed.
   await page.getByTestId('matter-closed').fill('2026-02-30');
@@ -378,6 +381,63 @@ test('home: an enrolled laptop with changes waiting is offered a sync; nothing i
   assert((await page.getByTestId('home-enrol').count()) === 0, 'an enrolled laptop is asked to enrol');
   await page.getByTestId('home-sync-now').click();
   await page.getByTestId('sync-now').waitFor();
+});
+
+for (const [width, height] of [[1280, 800], [1366, 768]]) {
+  test(`dates: the board and the file show days in the interface language's order, at ${width}×${height} in four languages`, async ({ open, page, shot }) => {
+    await page.setViewportSize({ width, height });
+    const day = { pl: /\b\d{2}\.\d{2}\.\d{4}\b/, en: /\b\d{2}\/\d{2}\/\d{4}\b/, uk: /\b\d{2}\.\d{2}\.\d{4}\b/, ru: /\b\d{2}\.\d{2}\.\d{4}\b/ };
+    const iso = /\b\d{4}-\d{2}-\d{2}\b/;
+    for (const [language, order] of Object.entries(day)) {
+      await open({ unlocked: true, language });
+      const board = await page.getByTestId('board').innerText();
+      assert(order.test(board) && !iso.test(board), `${language}: the board reads ${board}`);
+      await shot(`dates-board-${width}x${height}-${language}`);
+      await page.getByTestId('recent').getByText('Taras').click();
+      const person = await page.getByRole('tabpanel').innerText();
+      assert(order.test(person) && !iso.test(person), `${language}: the person's tab reads ${person}`);
+      await shot(`dates-person-${width}x${height}-${language}`);
+    }
+  });
+}
+
+test('dates: typed as a Pole writes them, in ISO, or picked from the calendar, they are sent as ISO; an impossible day is kept as typed', async ({ open, page, shot }) => {
+  await open({ unlocked: true });
+  await page.getByTestId('recent').getByText('Taras').click();
+  await page.getByTestId('tab-consultations').click();
+  const field = page.getByTestId('consultation-date');
+  assert(/^\d{2}\.\d{2}\.\d{4}$/.test(await field.inputValue()), `today reads ${await field.inputValue()}`);
+  await field.fill('7.12.2026');
+  await page.getByTestId('consultation-save').click();
+  await page.getByTestId('consultations').getByText('07.12.2026').waitFor();
+  assert((await calls(page, 'add_consultation')).at(-1).args.input.date === '2026-12-07', 'the day typed the Polish way was not sent as ISO');
+  // ISO is read too, and written out the Polish way once the field is left.
+  await field.fill('2026-11-03');
+  await field.blur();
+  assert((await field.inputValue()) === '03.11.2026', `ISO reads ${await field.inputValue()} after leaving the field`);
+  // The calendar, in Polish, Monday first: the 15th of the month shown.
+  await page.getByTestId('consultation-date-pick').click();
+  const dropdown = page.locator('.mantine-Popover-dropdown');
+  await dropdown.getByText('listopad 2026').waitFor();
+  const weekdays = await dropdown.locator('.mantine-DatePicker-weekday').allInnerTexts();
+  assert(weekdays[0].toLowerCase().startsWith('pn'), `the week starts with ${weekdays[0]}`);
+  await page.waitForTimeout(300); // the calendar fades in
+  await shot('dates-calendar-pl');
+  await dropdown.locator('.mantine-DatePicker-day:not([data-outside])', { hasText: /^15$/ }).click();
+  assert((await field.inputValue()) === '15.11.2026', `picked ${await field.inputValue()}`);
+  await page.getByTestId('consultation-save').click();
+  await page.getByTestId('consultations').getByText('15.11.2026').waitFor();
+  assert((await calls(page, 'add_consultation')).at(-1).args.input.date === '2026-11-15', 'the picked day was not sent as ISO');
+  // 31 April is no day: it stays as typed and the backend names the field.
+  await page.getByTestId('tab-matters').click();
+  await page.getByTestId('matter-kind').click();
+  await page.getByRole('option', { name: 'Zobowiązanie do powrotu' }).click();
+  await page.getByTestId('matter-opened').fill('31.04.2026');
+  await page.getByTestId('matter-opened').press('Enter');
+  await page.getByText(/Sprawdź to pole/).waitFor();
+  assert((await page.getByTestId('matter-opened').inputValue()) === '31.04.2026', 'the impossible day typed was lost');
+  assert((await calls(page, 'update_client')).at(-1).args.input.matters[0].opened === '31.04.2026', 'the text typed did not reach the backend to be named');
+  await shot('dates-impossible-day-pl');
 });
 
 test('client file: a bad date is refused naming its field, in the person\'s language', async ({ open, page }) => {
@@ -579,7 +639,7 @@ test('consents: recorded in the file, a referral rests on it; withdrawn, it is m
   await page.getByTestId('consent-clause').click();
   await page.getByRole('option', { name: 'Zgoda na przekazanie danych innej organizacji członkowskiej (skierowanie)' }).click();
   assert((await page.getByTestId('consent-language').inputValue()) === 'ukraiński (uk)', 'the person\'s language is not the default');
-  assert((await page.getByTestId('consent-given-on').inputValue()) === today(), 'given on does not default to today');
+  assert((await page.getByTestId('consent-given-on').inputValue()) === pl(today()), 'given on does not default to today');
   await page.getByTestId('consent-basis').fill('art. 6 ust. 1 lit. a RODO');
   await page.keyboard.press('Escape');
   await page.waitForFunction(() => document.querySelector('[data-testid="consent-recorded-by"]').value === 'Anna');
@@ -606,7 +666,7 @@ test('consents: recorded in the file, a referral rests on it; withdrawn, it is m
   await page.getByTestId('tab-consents').click();
   await page.getByTestId('consent-withdraw').click();
   await page.getByTestId('consent-withdraw-form').waitFor();
-  assert((await page.getByTestId('consent-withdrawn-on').inputValue()) === today(), 'withdrawal does not default to today');
+  assert((await page.getByTestId('consent-withdrawn-on').inputValue()) === pl(today()), 'withdrawal does not default to today');
   await page.waitForTimeout(300); // the modal fades in
   await shot('consent-withdraw');
   await page.getByTestId('consent-withdraw-do').click();
@@ -614,7 +674,7 @@ test('consents: recorded in the file, a referral rests on it; withdrawn, it is m
   sent = (await calls(page, 'update_client')).at(-1).args.input;
   assert(JSON.stringify(sent) === JSON.stringify({ consents: [{ id: consentId, clause, language: 'uk', given_on: today(), recorded_by: 'Anna', legal_basis: 'art. 6 ust. 1 lit. a RODO', withdrawn_on: today() }] }), `withdrawal ${JSON.stringify(sent)}`);
   assert((await page.getByTestId('consent').count()) === 1, 'the withdrawal was added as a second consent');
-  assert((await page.getByTestId('consent-withdrawn').textContent()) === `cofnięta ${today()}`, 'not marked withdrawn');
+  assert((await page.getByTestId('consent-withdrawn').textContent()) === `cofnięta ${pl(today())}`, 'not marked withdrawn');
   assert((await page.getByTestId('consent-withdraw').count()) === 0, 'a withdrawn consent can be withdrawn again');
   await page.waitForTimeout(300);
   await shot('consent-withdrawn');
@@ -710,7 +770,7 @@ test('deadline calculator: due date with the days it moved over', async ({ open,
   await page.getByRole('option', { name: /Rady do Spraw Uchodźców/ }).click();
   await page.getByTestId('deadline-start').fill('2026-11-07');
   await page.getByTestId('due').waitFor();
-  assert((await page.getByTestId('due-moved').innerText()).includes('2026-11-21 (weekend)'), 'moved days not explained');
+  assert((await page.getByTestId('due-moved').innerText()).includes('21.11.2026 (weekend)'), 'moved days not explained');
   await shot('calculator');
 });
 
@@ -729,16 +789,16 @@ test('deadlines: a limit of 30 days a court set moves off a Sunday and is listed
   await page.getByTestId('deadline-days').fill('30');
   await page.getByTestId('deadline-start').fill('2026-11-06');
   // 30 days from 6 November end on Sunday 6 December: the deadline is Monday.
-  await page.getByTestId('due').getByText('Termin upływa: 2026-12-07').waitFor();
+  await page.getByTestId('due').getByText('Termin upływa: 07.12.2026').waitFor();
   assert((await page.getByTestId('due').innerText()).includes('30 dni'), 'the limit is not shown');
-  assert((await page.getByTestId('due-moved').innerText()).includes('2026-12-06 (weekend)'), 'the Sunday is not explained');
+  assert((await page.getByTestId('due-moved').innerText()).includes('06.12.2026 (weekend)'), 'the Sunday is not explained');
   assert((await page.getByTestId('deadline-first-notice').count()) === 1, 'the first notice is not offered for a limit in days');
   await page.getByTestId('due').scrollIntoViewIfNeeded();
   await shot('deadline-custom-days');
   await page.getByTestId('deadline-save').click();
   const row = page.getByTestId('deadlines').locator('tr', { hasText: COURT_ORDER });
   await row.waitFor();
-  assert((await row.innerText()).includes('2026-12-07'), `row reads: ${await row.innerText()}`);
+  assert((await row.innerText()).includes('07.12.2026'), `row reads: ${await row.innerText()}`);
   assert((await row.innerText()).includes('Termin wyznaczony w decyzji lub przez sąd (w dniach)'), 'the rule name is missing');
   const sent = await calls(page, 'add_deadline');
   assert(sent.length === 1, 'not saved once');
@@ -757,10 +817,10 @@ test('deadline calculator: a day the court named on a Sunday is kept as named an
   await page.getByTestId('deadline-note').fill('Wezwanie WSA do uzupełnienia braków skargi');
   await page.getByTestId('deadline-due').fill('2026-11-29');
   await page.getByTestId('deadline-start').fill('2026-11-16');
-  await page.getByTestId('due').getByText('Termin upływa: 2026-11-29').waitFor();
-  assert((await page.getByTestId('due-day-off').innerText()).startsWith('2026-11-29 to dzień wolny od pracy (niedziela)'), `flag reads: ${await page.getByTestId('due-day-off').innerText()}`);
+  await page.getByTestId('due').getByText('Termin upływa: 29.11.2026').waitFor();
+  assert((await page.getByTestId('due-day-off').innerText()).startsWith('29.11.2026 to dzień wolny od pracy (niedziela)'), `flag reads: ${await page.getByTestId('due-day-off').innerText()}`);
   assert((await page.getByTestId('due-moved').count()) === 0, 'a named day was moved');
-  assert((await page.getByTestId('due').innerText()).includes('pismo otrzymano 2026-11-16'), 'the letter day is not shown');
+  assert((await page.getByTestId('due').innerText()).includes('pismo otrzymano 16.11.2026'), 'the letter day is not shown');
   const named = (await calls(page, 'compute_deadline')).at(-1).args.input;
   assert(named.rule === 'custom-date' && named.due === '2026-11-29' && named.days === null && named.first_notice === false, `sent ${JSON.stringify(named)}`);
   assert(named.uncertain === false && (await page.getByTestId('deadline-uncertain').count()) === 0, 'a named day offered as uncertain');
@@ -774,7 +834,7 @@ test('deadline calculator: a day the court named on a Sunday is kept as named an
   // Back to a rule of the law: no day, no days, no note goes with it.
   await page.getByTestId('deadline-rule').click();
   await page.getByRole('option', { name: 'Odwołanie od decyzji o zobowiązaniu do powrotu' }).click();
-  await page.getByTestId('due').getByText('Termin upływa: 2026-11-23').waitFor();
+  await page.getByTestId('due').getByText('Termin upływa: 23.11.2026').waitFor();
   const law = (await calls(page, 'compute_deadline')).at(-1).args.input;
   assert(law.rule === 'return-appeal' && law.due === null && law.days === null && law.note === null, `sent ${JSON.stringify(law)}`);
 });
@@ -793,7 +853,7 @@ test('deadline calculator: voluntary departure takes the days the decision set, 
   await days.fill('5');
   await page.getByTestId('error').getByText('liczba dni', { exact: false }).waitFor();
   await days.fill('8');
-  await page.getByTestId('due').getByText('Termin upływa: 2025-12-24').waitFor();
+  await page.getByTestId('due').getByText('Termin upływa: 24.12.2025').waitFor();
   const stays = await page.getByTestId('due-stays').innerText();
   assert(stays.includes('ale ten termin się nie przesuwa') && stays.includes('Wigilia'), `stays: ${stays}`);
   assert((await page.getByTestId('due-basis').innerText()).includes('zasady w wersji 2026.1'), 'no rule book version');
@@ -810,7 +870,7 @@ test('deadline calculator: a limit in hours asks for the hour and ends at an hou
   await page.getByTestId('deadline-start').fill('2026-12-24');
   assert((await page.getByTestId('due').count()) === 0, 'counted without the hour');
   await page.getByTestId('deadline-time').fill('10:30');
-  await page.getByTestId('due').getByText('Termin upływa: 2026-12-26 10:30').waitFor();
+  await page.getByTestId('due').getByText('Termin upływa: 26.12.2026 10:30').waitFor();
   assert((await page.getByTestId('due').innerText()).includes('48 godz.'), 'the limit in hours not said');
   await shot('calculator-hours');
 });
@@ -823,9 +883,9 @@ test('deadline calculator: a start known only between two days shows both deadli
   await page.getByTestId('deadline-start').fill('2026-03-02');
   await page.getByTestId('deadline-uncertain').check();
   await page.getByTestId('deadline-start-latest').fill('2026-03-06');
-  await page.getByTestId('due').getByText('Termin upływa: 2026-03-16').waitFor();
+  await page.getByTestId('due').getByText('Termin upływa: 16.03.2026').waitFor();
   const latest = await page.getByTestId('due-latest').innerText();
-  assert(latest.includes('2026-03-06') && latest.includes('2026-03-20'), `latest: ${latest}`);
+  assert(latest.includes('06.03.2026') && latest.includes('20.03.2026'), `latest: ${latest}`);
   const sent = (await calls(page, 'compute_deadline')).at(-1).args.input;
   assert(sent.uncertain === true && sent.start_latest === '2026-03-06', `sent ${JSON.stringify(sent)}`);
   await shot('calculator-range');
@@ -876,7 +936,7 @@ test('visit mode: a deadline the court named goes with its day and note only', a
   const draft = { centre: 'Lesznowola', date: '2026-11-20', started: true, seen: [], current: { mode: 'found', found: { id: 'c1', name: 'Taras Shevchenko' }, person: { given: '', family: '', original: '', birth: '', birthApprox: false, sex: '', citizenship: '', languages: '', phone: '', status: '', summary: '' }, services: ['legal'], note: 'court letter', withDeadline: true, deadline } };
   await open({ unlocked: true, drafts: { visit: draft } });
   await page.getByTestId('nav-visit').click();
-  await page.getByTestId('due').getByText('Termin upływa: 2026-11-27').waitFor();
+  await page.getByTestId('due').getByText('Termin upływa: 27.11.2026').waitFor();
   await page.getByTestId('due').scrollIntoViewIfNeeded();
   await shot('visit-custom-date');
   await page.getByTestId('visit-add').click();
@@ -1690,7 +1750,7 @@ test('retention: a rule saved, a preview lists what is due, applying asks first 
   await page.getByTestId('retention-preview-run').click();
   await page.getByTestId('retention-preview').waitFor();
   const due = await page.getByTestId('retention-due-row').evaluateAll((rs) => rs.map((r) => r.innerText.replace(/\s+/g, ' ').trim()));
-  assert(JSON.stringify(due) === JSON.stringify(['c7 2013-02-01', 'c8 2015-06-30']), `due ${JSON.stringify(due)}`);
+  assert(JSON.stringify(due) === JSON.stringify(['c7 01.02.2013', 'c8 30.06.2015']), `due ${JSON.stringify(due)}`);
   assert((await page.getByTestId('retention-kept-row').innerText()).includes('c3'), 'the file with an open matter is not listed as kept');
   assert((await page.getByTestId('retention-summary').innerText()).includes('Przejrzane akta: 5; objęte zasadą: 2; zachowane z powodu otwartych spraw: 1'), 'summary wrong');
   assert((await calls(page, 'run_retention')).every((c) => c.args.apply === false), 'the preview applied the rule');

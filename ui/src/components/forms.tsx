@@ -8,6 +8,8 @@ import { today, useVocab } from '../state';
 import { ErrorState } from './errors';
 import { LanguageSelect } from './languages';
 import { ProjectSelect } from './projects';
+import { DateField } from './DateField';
+import { useDateTime } from './dates';
 
 const ISO = /^\d{4}-\d{2}-\d{2}$/;
 
@@ -103,29 +105,30 @@ function dayOff(t: TFunction, due: DueDate): string | null {
 /** Why the due date is what it is, in the person's language. */
 export function DueExplanation({ due }: { due: DueDate }) {
   const { t } = useTranslation();
+  const { day } = useDateTime();
   // The backend says "Saturday", "Sunday" or "holiday: <its Polish name>".
   const why = (reason: string) =>
     reason.startsWith('holiday: ') ? `${t('deadline.holiday')}: ${reason.slice(9)}` : t('deadline.weekend');
-  const moved = due.moved_over.map((d) => `${d.date} (${why(d.reason)})`);
+  const moved = due.moved_over.map((d) => `${day(d.date)} (${why(d.reason)})`);
   const named = due.rule === CUSTOM_DATE;
   const off = dayOff(t, due);
-  const when = (day: string, time: string | null) => (time ? `${day} ${time}` : day);
+  const when = (date: string, time: string | null) => (time ? `${day(date)} ${time}` : day(date));
   return (
     <Alert color={due.uncertain || off ? 'yellow' : 'blue'} data-testid="due" title={`${t('deadline.due')}: ${when(due.due, due.due_time)}`}>
       <Stack gap={2}>
-        {due.deemed_delivery && <Text size="sm">{t('deadline.deemed', { date: due.deemed_delivery })}</Text>}
+        {due.deemed_delivery && <Text size="sm">{t('deadline.deemed', { date: day(due.deemed_delivery) })}</Text>}
         {named ? (
-          <Text size="sm">{t('deadline.set_day', { date: due.from })}</Text>
+          <Text size="sm">{t('deadline.set_day', { date: day(due.from) })}</Text>
         ) : due.unit === 'date' ? (
           <Text size="sm">{t('deadline.law_day')}</Text>
         ) : (
           <Text size="sm">{t(`deadline.limit_${due.unit}`, { count: due.limit })} · {t('deadline.nominal', { date: when(due.nominal_due, due.due_time) })}</Text>
         )}
-        {off && named && <Text size="sm" fw={600} data-testid="due-day-off">{t('deadline.day_off', { date: due.due, why: off })}</Text>}
-        {off && !named && <Text size="sm" fw={600} data-testid="due-stays">{t('deadline.stays', { date: due.due, why: off })}</Text>}
+        {off && named && <Text size="sm" fw={600} data-testid="due-day-off">{t('deadline.day_off', { date: day(due.due), why: off })}</Text>}
+        {off && !named && <Text size="sm" fw={600} data-testid="due-stays">{t('deadline.stays', { date: day(due.due), why: off })}</Text>}
         {moved.length > 0 && <Text size="sm" data-testid="due-moved">{t('deadline.moved', { days: moved.join(', ') })}</Text>}
         {due.latest && (
-          <Text size="sm" fw={600} data-testid="due-latest">{t('deadline.latest', { from: due.latest.from, due: when(due.latest.due, due.latest.due_time) })}</Text>
+          <Text size="sm" fw={600} data-testid="due-latest">{t('deadline.latest', { from: day(due.latest.from), due: when(due.latest.due, due.latest.due_time) })}</Text>
         )}
         {due.uncertain && <Text size="sm">{t('home.uncertain')}</Text>}
         <Text size="xs" c="dimmed" data-testid="due-basis">{t('deadline.basis', { basis: due.basis, version: due.rules_version })}</Text>
@@ -207,9 +210,9 @@ export function DeadlineFields({ value, onChange }: { value: DeadlineInput; onCh
         />
       )}
       {value.rule === CUSTOM_DATE && (
-        <TextInput data-testid="deadline-due" label={t('deadline.named_day')} description={t('deadline.named_day_help')} withAsterisk placeholder="2026-01-31" value={value.due ?? ''} onChange={(e) => onChange({ ...value, due: e.currentTarget.value })} />
+        <DateField data-testid="deadline-due" label={t('deadline.named_day')} description={t('deadline.named_day_help')} withAsterisk value={value.due} onChange={(due) => onChange({ ...value, due })} />
       )}
-      <TextInput data-testid="deadline-start" label={value.rule === CUSTOM_DATE ? t('deadline.letter_came') : t('deadline.start')} placeholder="2026-01-31" value={value.start} onChange={(e) => onChange({ ...value, start: e.currentTarget.value })} />
+      <DateField data-testid="deadline-start" label={value.rule === CUSTOM_DATE ? t('deadline.letter_came') : t('deadline.start')} value={value.start} onChange={(start) => onChange({ ...value, start })} />
       {value.rule !== CUSTOM_DATE && (
         <Checkbox data-testid="deadline-first-notice" label={t('deadline.first_notice')} checked={!!value.first_notice} onChange={(e) => onChange({ ...value, first_notice: e.currentTarget.checked })} />
       )}
@@ -220,7 +223,7 @@ export function DeadlineFields({ value, onChange }: { value: DeadlineInput; onCh
         <Checkbox data-testid="deadline-uncertain" label={t('deadline.uncertain')} checked={!!value.uncertain} onChange={(e) => onChange({ ...value, uncertain: e.currentTarget.checked })} />
       )}
       {value.rule !== CUSTOM_DATE && value.uncertain && (
-        <TextInput data-testid="deadline-start-latest" label={t('deadline.start_latest')} description={t('deadline.start_latest_help')} placeholder="2026-01-31" value={value.start_latest ?? ''} onChange={(e) => onChange({ ...value, start_latest: e.currentTarget.value })} />
+        <DateField data-testid="deadline-start-latest" label={t('deadline.start_latest')} description={t('deadline.start_latest_help')} value={value.start_latest} onChange={(start_latest) => onChange({ ...value, start_latest })} />
       )}
       {custom && !ready && <Text size="xs" c="dimmed" data-testid="deadline-needs">{t('deadline.preview_needs')}</Text>}
       {due && <DueExplanation due={due} />}
@@ -312,7 +315,7 @@ export function ConsultationFields({ value, onChange, fixedPlace = false }: { va
   return (
     <Stack gap="xs">
       <Group grow>
-        <TextInput data-testid="consultation-date" label={t('consultation.date')} value={value.date} onChange={(e) => onChange({ ...value, date: e.currentTarget.value })} />
+        <DateField data-testid="consultation-date" label={t('consultation.date')} value={value.date} onChange={(date) => onChange({ ...value, date })} />
         <NumberInput data-testid="consultation-duration" label={t('consultation.duration')} value={value.duration} min={1} max={1440} onChange={(n) => onChange({ ...value, duration: typeof n === 'number' ? n : '' })} />
       </Group>
       {!fixedPlace && (

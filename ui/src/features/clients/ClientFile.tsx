@@ -14,6 +14,8 @@ import { Consents } from './Consents';
 import { EraseFile } from '../protection/EraseFile';
 import { FileReferrals } from './Referrals';
 import { Sections } from './Sections';
+import { DateField } from '../../components/DateField';
+import { useDateTime } from '../../components/dates';
 
 function show(v: JsonValue): string {
   if (v === null) return '—';
@@ -77,13 +79,14 @@ function Row({ label, children }: { label: string; children: React.ReactNode }) 
 
 function Person({ c }: { c: ClientView }) {
   const { t } = useTranslation();
+  const { day } = useDateTime();
   const p = c.person;
   const original = [p.given_names_original, p.family_name_original].filter(Boolean).join(' ');
   return (
     <Table data-testid="person">
       <Table.Tbody>
         {original && <Row label={t('client.names_original')}>{original}</Row>}
-        <Row label={t('client.birth_date')}>{p.birth_date ?? '—'}{p.birth_date_approximate ? ` (${t('client.approximate')})` : ''}</Row>
+        <Row label={t('client.birth_date')}>{day(p.birth_date) || '—'}{p.birth_date_approximate ? ` (${t('client.approximate')})` : ''}</Row>
         <Row label={t('client.sex')}>{t(`vocab.sex.${p.sex}`, { defaultValue: p.sex })}</Row>
         <Row label={t('client.citizenships')}>{p.citizenships.join(', ') || '—'}{p.stateless ? ` (${t('client.stateless')})` : ''}</Row>
         <Row label={t('client.languages')}>{p.languages.join(', ') || '—'}{p.interpreter_needed ? ` · ${t('client.interpreter')}` : ''}</Row>
@@ -170,6 +173,7 @@ const emptyIdentifier: IdentifierDraft = { kind: null, number: '', issuedBy: '',
  * replaced). The backend keeps every entry: there is no removing one. */
 function Identifiers({ c, onSaved }: { c: ClientView; onSaved: (v: ClientView) => void }) {
   const { t } = useTranslation();
+  const { day } = useDateTime();
   const vocab = useVocab();
   const [editing, setEditing] = useState<string | null>(null);
   const form = useForm<IdentifierDraft>({ initialValues: emptyIdentifier });
@@ -207,7 +211,7 @@ function Identifiers({ c, onSaved }: { c: ClientView; onSaved: (v: ClientView) =
                 <Table.Td>{i.number}</Table.Td>
                 <Table.Td>{i.issued_by ?? '—'}</Table.Td>
                 <Table.Td>
-                  {i.valid_until ?? '—'}
+                  {day(i.valid_until) || '—'}
                   {i.valid_until && i.valid_until < today() && <Badge ml="xs" color="red" variant="light">{t('client.expired')}</Badge>}
                 </Table.Td>
                 <Table.Td><Button size="compact-xs" variant="subtle" onClick={() => edit(i)} data-testid="identifier-edit">{t('client.edit')}</Button></Table.Td>
@@ -222,7 +226,7 @@ function Identifiers({ c, onSaved }: { c: ClientView; onSaved: (v: ClientView) =
             <Select data-testid="identifier-kind" label={t('client.kind')} data={vocab.identifier_kinds.map((k) => ({ value: k, label: t(`vocab.identifier.${k}`, { defaultValue: k }) }))} {...form.getInputProps('kind')} searchable />
             <TextInput data-testid="identifier-number" label={t('client.number')} {...form.getInputProps('number')} />
             <TextInput data-testid="identifier-issued-by" label={t('client.issued_by')} description={t('common.optional')} {...form.getInputProps('issuedBy')} />
-            <TextInput data-testid="identifier-valid-until" label={t('client.valid_until')} description={t('common.optional')} placeholder="2030-01-31" {...form.getInputProps('validUntil')} />
+            <DateField data-testid="identifier-valid-until" label={t('client.valid_until')} description={t('common.optional')} {...form.getInputProps('validUntil')} />
           </Group>
           <ErrorState error={error} />
           <Group>
@@ -317,8 +321,8 @@ function AddStatus({ id, onSaved }: { id: string; onSaved: () => void }) {
       <Stack gap="xs">
         <Group align="flex-end" grow>
           <Select data-testid="status-new" label={t('client.status')} data={statuses} {...form.getInputProps('status')} searchable />
-          <TextInput data-testid="status-from" label={t('client.from')} placeholder="2026-01-31" {...form.getInputProps('from')} />
-          <TextInput data-testid="status-until" label={t('client.until')} description={t('common.optional')} placeholder="2026-12-31" {...form.getInputProps('until')} error={early ? t('client.until_before_from') : undefined} />
+          <DateField partial data-testid="status-from" label={t('client.from')} {...form.getInputProps('from')} />
+          <DateField partial data-testid="status-until" label={t('client.until')} description={t('common.optional')} {...form.getInputProps('until')} error={early ? t('client.until_before_from') : undefined} />
           {status === 'detained' && <Select data-testid="status-centre" label={t('client.centre')} data={vocab.centres} {...form.getInputProps('centre')} searchable />}
           {withPurpose && <Select data-testid="status-purpose" label={t('client.purpose')} description={t('common.optional')} clearable data={vocab.residence_purposes.map((p) => ({ value: p, label: t(`vocab.residence_purpose.${p}`) }))} {...form.getInputProps('purpose')} />}
         </Group>
@@ -347,7 +351,7 @@ function AddMatter({ id, onSaved }: { id: string; onSaved: () => void }) {
           <Select data-testid="matter-kind" label={t('client.kind')} data={vocab.matter_kinds.map((k) => ({ value: k, label: t(`vocab.matter_kind.${k}`) }))} {...form.getInputProps('kind')} searchable />
           <TextInput label={t('client.authority')} {...form.getInputProps('authority')} />
           <TextInput label={t('client.reference')} {...form.getInputProps('reference')} />
-          <TextInput data-testid="matter-opened" label={t('client.opened_on')} placeholder="2026-01-31" {...form.getInputProps('opened')} />
+          <DateField data-testid="matter-opened" label={t('client.opened_on')} {...form.getInputProps('opened')} />
         </Group>
         <ErrorState error={error} />
         <Group><Button type="submit" disabled={!form.values.kind} data-testid="matter-save">{t('client.add_matter')}</Button></Group>
@@ -363,6 +367,7 @@ const FINAL_STATUSES = ['won', 'lost', 'closed'];
  * (the backend replaces the entry, so a field left out would be lost). */
 function EditMatter({ clientId, m, onSaved, onCancel }: { clientId: string; m: MatterView; onSaved: (v: ClientView) => void; onCancel: () => void }) {
   const { t } = useTranslation();
+  const { day } = useDateTime();
   const vocab = useVocab();
   const form = useForm({ initialValues: { status: m.status, closed: m.closed ?? '' } });
   const { status, closed } = form.values;
@@ -382,7 +387,7 @@ function EditMatter({ clientId, m, onSaved, onCancel }: { clientId: string; m: M
       <Stack gap="xs" data-testid="matter-edit-form">
         <Group align="flex-start" grow>
           <Select data-testid="matter-status" label={t('client.matter_status')} data={vocab.matter_statuses.map((s) => ({ value: s, label: t(`vocab.matter_status.${s}`, { defaultValue: s }) }))} value={status} onChange={pick} allowDeselect={false} />
-          <TextInput data-testid="matter-closed" label={t('client.closed_on')} placeholder="2026-01-31" disabled={!final} {...form.getInputProps('closed')} value={final ? closed : ''} error={early ? t('client.closed_before_opened', { date: m.opened }) : undefined} />
+          <DateField data-testid="matter-closed" label={t('client.closed_on')} disabled={!final} {...form.getInputProps('closed')} value={final ? closed : ''} error={early ? t('client.closed_before_opened', { date: day(m.opened) }) : undefined} />
         </Group>
         <ErrorState error={error} />
         <Group>
@@ -398,6 +403,7 @@ const MATTER_COLOURS: Record<string, string> = { open: 'blue', pending: 'yellow'
 
 function Matters({ c, onSaved }: { c: ClientView; onSaved: (v: ClientView) => void }) {
   const { t } = useTranslation();
+  const { day } = useDateTime();
   const [editing, setEditing] = useState<string | null>(null);
   if (c.matters.length === 0) return <Text c="dimmed">{t('client.no_entries')}</Text>;
   return (
@@ -413,8 +419,8 @@ function Matters({ c, onSaved }: { c: ClientView; onSaved: (v: ClientView) => vo
               <Table.Td style={dim}>{m.authority ?? '—'}</Table.Td>
               <Table.Td style={dim}>{m.reference ?? '—'}</Table.Td>
               <Table.Td style={dim}><Badge variant="light" color={MATTER_COLOURS[m.status] ?? 'gray'} miw="max-content" data-testid="matter-status-badge">{t(`vocab.matter_status.${m.status}`, { defaultValue: m.status })}</Badge></Table.Td>
-              <Table.Td style={dim}>{m.opened ?? '—'}</Table.Td>
-              <Table.Td style={dim} data-testid="matter-closed-on">{m.closed ?? '—'}</Table.Td>
+              <Table.Td style={dim}>{day(m.opened) || '—'}</Table.Td>
+              <Table.Td style={dim} data-testid="matter-closed-on">{day(m.closed) || '—'}</Table.Td>
               {/* Hidden, not removed, while the form is open: the columns keep their widths. */}
               <Table.Td ta="right" style={editing === m.id ? { visibility: 'hidden' } : undefined}>
                 <Button size="compact-xs" variant="subtle" onClick={() => setEditing(m.id)} data-testid="matter-edit">{t('client.change_matter')}</Button>
@@ -434,6 +440,7 @@ function Matters({ c, onSaved }: { c: ClientView; onSaved: (v: ClientView) => vo
 
 function Attachments({ c, onAdded }: { c: ClientView; onAdded: () => void }) {
   const { t } = useTranslation();
+  const { day } = useDateTime();
   const notify = useNotify();
   const input = useRef<HTMLInputElement>(null);
   const [open, setOpen] = useState<AttachmentData | null>(null);
@@ -460,7 +467,7 @@ function Attachments({ c, onAdded }: { c: ClientView; onAdded: () => void }) {
       {c.attachments.length === 0 && <Text c="dimmed">{t('client.no_entries')}</Text>}
       {c.attachments.map((a) => (
         <Group key={a.id} justify="space-between" data-testid="attachment">
-          <Text>{a.name} <Text span c="dimmed" size="sm">· {a.mime} · {Math.ceil(a.size / 1024)} KiB · {a.added_at.slice(0, 10)}</Text></Text>
+          <Text>{a.name} <Text span c="dimmed" size="sm">· {a.mime} · {Math.ceil(a.size / 1024)} KiB · {day(a.added_at)}</Text></Text>
           <Button size="xs" variant="light" onClick={() => api.attachment(c.id, a.id).then(setOpen, notify.error)} data-testid="attachment-view">{t('client.view')}</Button>
         </Group>
       ))}
@@ -501,6 +508,7 @@ function History({ id }: { id: string }) {
 
 export function ClientFile({ id }: { id: string }) {
   const { t } = useTranslation();
+  const { day } = useDateTime();
   const notify = useNotify();
   const [c, setC] = useState<ClientView | null>(null);
   const [error, setError] = useState<unknown>(null);
@@ -574,7 +582,7 @@ export function ClientFile({ id }: { id: string }) {
               {c.legal_status.map((s) => (
                 <Timeline.Item key={s.id} title={t(`vocab.legal_status.${s.status}`, { defaultValue: s.status })}>
                   <Text size="sm" c="dimmed">
-                    {t(`vocab.track.${s.track}`)} · {s.from ?? '?'} – {s.until ?? ''}{s.centre ? ` · ${s.centre}` : ''}
+                    {t(`vocab.track.${s.track}`)} · {day(s.from) || '?'} – {day(s.until)}{s.centre ? ` · ${s.centre}` : ''}
                     {s.purpose ? ` · ${t(`vocab.residence_purpose.${s.purpose}`, { defaultValue: s.purpose })}` : ''}
                   </Text>
                   {s.note && <Text size="sm">{s.note}</Text>}
@@ -594,7 +602,7 @@ export function ClientFile({ id }: { id: string }) {
               <Table.Tbody>
                 {c.consultations.map((k) => (
                   <Table.Tr key={k.id}>
-                    <Table.Td>{k.date}</Table.Td>
+                    <Table.Td>{day(k.date)}</Table.Td>
                     <Table.Td>{t(`vocab.place.${k.place.kind}`)}{'city' in k.place ? ` · ${k.place.city}` : ''}{'centre' in k.place ? ` · ${k.place.centre}` : ''}</Table.Td>
                     <Table.Td>{k.services.map((s) => t(`vocab.service.${s}`, { defaultValue: s })).join(', ')}{k.project && <Badge ml="xs" variant="light" size="sm" data-testid="consultation-project-badge">{k.project}</Badge>}</Table.Td>
                     <Table.Td>{k.note}</Table.Td>
@@ -613,20 +621,20 @@ export function ClientFile({ id }: { id: string }) {
                 {c.deadlines.map((d) => (
                   <Table.Tr key={d.id} style={d.done ? { opacity: 0.6 } : undefined}>
                     <Table.Td>
-                      {d.due}{d.due_time && ` ${d.due_time}`}{d.uncertain && <Badge ml="xs" color="yellow" variant="outline" title={t('home.uncertain')}>?</Badge>}
-                      {d.due_latest && <Text size="xs" c="dimmed" data-testid="deadline-row-latest">{t('deadline.latest_short', { date: d.due_latest })}</Text>}
+                      {day(d.due)}{d.due_time && ` ${d.due_time}`}{d.uncertain && <Badge ml="xs" color="yellow" variant="outline" title={t('home.uncertain')}>?</Badge>}
+                      {d.due_latest && <Text size="xs" c="dimmed" data-testid="deadline-row-latest">{t('deadline.latest_short', { date: day(d.due_latest) })}</Text>}
                     </Table.Td>
                     <Table.Td>
                       <DeadlineRule rule={d.rule} note={d.note} />
                       {d.rules_version && <Text size="xs" c="dimmed" data-testid="deadline-row-version">{t('deadline.counted_with', { version: d.rules_version })}</Text>}
                     </Table.Td>
-                    <Table.Td>{d.from}</Table.Td>
+                    <Table.Td>{day(d.from)}</Table.Td>
                     <Table.Td><Checkbox checked={d.done} aria-label={t('client.done')} onChange={(e) => api.setDeadlineDone(id, d.id, e.currentTarget.checked).then(load, notify.error)} /></Table.Td>
                   </Table.Tr>
                 ))}
               </Table.Tbody>
             </Table>
-            <Card withBorder><Title order={5} mb="xs">{t('client.add_deadline')}</Title><DeadlineForm clientId={id} onSaved={(due) => { notify.ok(t('deadline.saved', { date: due })); load(); }} /></Card>
+            <Card withBorder><Title order={5} mb="xs">{t('client.add_deadline')}</Title><DeadlineForm clientId={id} onSaved={(due) => { notify.ok(t('deadline.saved', { date: day(due) })); load(); }} /></Card>
           </Stack>
         </Tabs.Panel>
         <Tabs.Panel value="attachments" pl="lg" style={{ minWidth: 0, flex: 1 }}><Attachments c={c} onAdded={load} /></Tabs.Panel>

@@ -11,6 +11,8 @@ import { api, type ClientView, type ConsentInput, type ConsentView } from '../..
 import { today } from '../../state';
 import { useLanguageChoices, useLanguageName } from '../../components/languages';
 import { ProcessingBases } from '../protection/Processing';
+import { DateField } from '../../components/DateField';
+import { useDateTime } from '../../components/dates';
 
 /** A consent as sent back to replace it (`update_client` merges entries by id). */
 export function consentInput(k: ConsentView): ConsentInput {
@@ -20,6 +22,7 @@ export function consentInput(k: ConsentView): ConsentInput {
 /** Withdraw a consent: on the day the person said so (today unless told otherwise). */
 function Withdraw({ c, consent, onClose, onSaved }: { c: ClientView; consent: ConsentView | null; onClose: () => void; onSaved: (v: ClientView) => void }) {
   const { t } = useTranslation();
+  const { day } = useDateTime();
   const form = useForm({ initialValues: { date: today() } });
   const { date } = form.values;
   const [error, setError] = useState<unknown>(null);
@@ -39,8 +42,8 @@ function Withdraw({ c, consent, onClose, onSaved }: { c: ClientView; consent: Co
       {consent && (
         <form onSubmit={form.onSubmit(save)}>
           <Stack data-testid="consent-withdraw-form">
-            <Text size="sm">{t('consents.withdraw_what', { clause: consent.clause, date: consent.given_on })}</Text>
-            <TextInput data-testid="consent-withdrawn-on" label={t('consents.withdrawn_on')} placeholder="2026-01-31" data-autofocus {...form.getInputProps('date')} error={early ? t('consents.withdrawn_before_given') : undefined} />
+            <Text size="sm">{t('consents.withdraw_what', { clause: consent.clause, date: day(consent.given_on) })}</Text>
+            <DateField data-testid="consent-withdrawn-on" label={t('consents.withdrawn_on')} data-autofocus {...form.getInputProps('date')} error={early ? t('consents.withdrawn_before_given') : undefined} />
             <Text size="xs" c="dimmed">{t('consents.withdraw_help')}</Text>
             <ErrorState error={error} />
             <Group justify="flex-end">
@@ -85,7 +88,7 @@ function AddConsent({ c, onSaved }: { c: ClientView; onSaved: (v: ClientView) =>
         <Autocomplete data-testid="consent-clause" label={t('consents.clause')} description={t('consents.clause_help')} data={clauses} {...form.getInputProps('clause')} required />
         <Group align="flex-start" grow>
           <Select data-testid="consent-language" label={t('consents.language')} data={languages} {...form.getInputProps('language')} searchable allowDeselect={false} required />
-          <TextInput data-testid="consent-given-on" label={t('consents.given_on')} placeholder="2026-01-31" {...form.getInputProps('givenOn')} required />
+          <DateField data-testid="consent-given-on" label={t('consents.given_on')} {...form.getInputProps('givenOn')} required />
         </Group>
         <Group align="flex-start" grow>
           <Autocomplete data-testid="consent-basis" label={t('consents.legal_basis')} description={t('common.optional')} data={bases} {...form.getInputProps('basis')} />
@@ -100,6 +103,7 @@ function AddConsent({ c, onSaved }: { c: ClientView; onSaved: (v: ClientView) =>
 
 export function Consents({ c, onChanged }: { c: ClientView; onChanged: (v: ClientView) => void }) {
   const { t } = useTranslation();
+  const { day } = useDateTime();
   const notify = useNotify();
   const languageName = useLanguageName();
   const [withdrawing, setWithdrawing] = useState<ConsentView | null>(null);
@@ -125,12 +129,12 @@ export function Consents({ c, onChanged }: { c: ClientView; onChanged: (v: Clien
               <Table.Tr key={k.id} data-testid="consent" data-withdrawn={k.withdrawn_on ? 'true' : 'false'} style={k.withdrawn_on ? { opacity: 0.6 } : undefined}>
                 <Table.Td style={k.withdrawn_on ? { textDecoration: 'line-through' } : undefined}>{k.clause}</Table.Td>
                 <Table.Td>{languageName(k.language)}</Table.Td>
-                <Table.Td>{k.given_on}</Table.Td>
+                <Table.Td>{day(k.given_on)}</Table.Td>
                 <Table.Td>{k.recorded_by ?? '—'}</Table.Td>
                 <Table.Td>{k.legal_basis ?? '—'}</Table.Td>
                 <Table.Td>
                   {k.withdrawn_on
-                    ? <Badge color="red" variant="light" miw="max-content" data-testid="consent-withdrawn">{t('consents.withdrawn', { date: k.withdrawn_on })}</Badge>
+                    ? <Badge color="red" variant="light" miw="max-content" data-testid="consent-withdrawn">{t('consents.withdrawn', { date: day(k.withdrawn_on) })}</Badge>
                     : <Badge color="green" variant="light" miw="max-content">{t('consents.active')}</Badge>}
                 </Table.Td>
                 <Table.Td>

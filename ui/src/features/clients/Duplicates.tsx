@@ -4,13 +4,15 @@ import { useTranslation } from 'react-i18next';
 import { ErrorState, useNotify } from '../../components/errors';
 import { api, type ClientSummary, type DuplicatePair } from '../../ipc';
 import { useNav } from '../../state';
+import { useDateTime } from '../../components/dates';
 
 function Person({ c }: { c: ClientSummary }) {
+  const { day } = useDateTime();
   const nav = useNav();
   return (
     <Stack gap={0}>
       <Anchor component="button" ta="left" onClick={() => nav({ name: 'client', id: c.id })}>{c.display_name}</Anchor>
-      <Text size="sm" c="dimmed">{[c.birth_date, c.citizenship].filter(Boolean).join(' · ')}</Text>
+      <Text size="sm" c="dimmed">{[day(c.birth_date), c.citizenship].filter(Boolean).join(' · ')}</Text>
     </Stack>
   );
 }

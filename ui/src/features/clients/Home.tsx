@@ -6,6 +6,7 @@ import { ErrorState } from '../../components/errors';
 import { DeadlineRule } from '../../components/forms';
 import { api, type BoardEntry, type ClientSummary, type Home } from '../../ipc';
 import { useNav } from '../../state';
+import { useDateTime } from '../../components/dates';
 
 export function dueText(t: TFunction, days: number): string {
   if (days < 0) return t('home.overdue', { count: -days });
@@ -24,6 +25,7 @@ const PAGE = 100;
 
 function Board({ home }: { home: Home }) {
   const { t } = useTranslation();
+  const { day } = useDateTime();
   const nav = useNav();
   const [entries, setEntries] = useState<BoardEntry[]>(home.board);
   const [total, setTotal] = useState(home.board_total);
@@ -50,7 +52,7 @@ function Board({ home }: { home: Home }) {
             <Table.Tr key={e.deadline_id} data-testid="board-row" data-urgency={u} style={u !== 'later' ? { fontWeight: 600 } : undefined}>
               <Table.Td>
                 <Group gap="xs">
-                  <Text fw={u !== 'later' ? 700 : 400}>{e.due}{e.due_time ? ` ${e.due_time}` : ''}</Text>
+                  <Text fw={u !== 'later' ? 700 : 400}>{day(e.due)}{e.due_time ? ` ${e.due_time}` : ''}</Text>
                   <Badge color={URGENCY_COLOR[u]} variant={u === 'later' ? 'light' : 'filled'}>{dueText(t, e.days_left)}</Badge>
                   {e.uncertain && (
                     <Badge color="yellow" variant="outline" title={t('home.uncertain')} data-testid="uncertain">?</Badge>
@@ -80,6 +82,7 @@ function Board({ home }: { home: Home }) {
 const HOME_BOARD_DAYS = 14;
 
 function ClientList({ items, empty, testid }: { items: ClientSummary[]; empty: string; testid: string }) {
+  const { day } = useDateTime();
   const nav = useNav();
   if (items.length === 0) return <Text c="dimmed" size="sm">{empty}</Text>;
   return (
@@ -87,7 +90,7 @@ function ClientList({ items, empty, testid }: { items: ClientSummary[]; empty: s
       {items.map((c) => (
         <Anchor key={c.id} component="button" ta="left" onClick={() => nav({ name: 'client', id: c.id })}>
           {c.display_name}
-          {c.birth_date ? <Text span c="dimmed" size="sm"> · {c.birth_date}</Text> : null}
+          {c.birth_date ? <Text span c="dimmed" size="sm"> · {day(c.birth_date)}</Text> : null}
         </Anchor>
       ))}
     </Stack>

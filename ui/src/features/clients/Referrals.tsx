@@ -7,6 +7,7 @@ import { useTranslation } from 'react-i18next';
 import { ErrorState, useNotify } from '../../components/errors';
 import { api, type ClientView, type ReferralView } from '../../ipc';
 import { useVocab } from '../../state';
+import { useDateTime } from '../../components/dates';
 
 const SHARE = ['names_original', 'birth_date', 'citizenships', 'languages', 'phone'] as const;
 type Share = Record<(typeof SHARE)[number], boolean>;
@@ -14,6 +15,7 @@ type Share = Record<(typeof SHARE)[number], boolean>;
 /** Refer the person to another member organisation, with their recorded consent. */
 export function FileReferrals({ c, onChanged, onRecordConsent }: { c: ClientView; onChanged: () => void; onRecordConsent: () => void }) {
   const { t } = useTranslation();
+  const { day } = useDateTime();
   const notify = useNotify();
   const vocab = useVocab();
   const consents = c.consents.filter((k) => !k.withdrawn_on);
@@ -50,7 +52,7 @@ export function FileReferrals({ c, onChanged, onRecordConsent }: { c: ClientView
               <Table.Tr key={r.id} data-testid="file-referral">
                 <Table.Td>{r.to_organisation}</Table.Td>
                 <Table.Td>{t(`vocab.service.${r.service}`, { defaultValue: r.service })}</Table.Td>
-                <Table.Td>{r.created_at.slice(0, 10)}</Table.Td>
+                <Table.Td>{day(r.created_at)}</Table.Td>
                 <Table.Td>
                   <Button size="compact-xs" variant="subtle" color="gray" title={t('referrals.discard_help')} onClick={() => discard(r.id)} data-testid="referral-discard">
                     {t('referrals.discard')}
@@ -81,7 +83,7 @@ export function FileReferrals({ c, onChanged, onRecordConsent }: { c: ClientView
                 <TextInput label={t('referrals.to')} description={t('referrals.to_unlisted')} value={to} onChange={(e) => setTo(e.currentTarget.value)} data-testid="referral-to" />
               )}
               <Select label={t('client.services')} data={vocab.services.map((s) => ({ value: s, label: t(`vocab.service.${s}`, { defaultValue: s }) }))} value={service} onChange={setService} />
-              <Select label={t('referrals.consent')} data={consents.map((k) => ({ value: k.id, label: `${k.clause} (${k.given_on})` }))} value={consent} onChange={setConsent} />
+              <Select label={t('referrals.consent')} data={consents.map((k) => ({ value: k.id, label: `${k.clause} (${day(k.given_on)})` }))} value={consent} onChange={setConsent} />
             </Group>
             <Textarea label={t('referrals.reason')} value={reason} onChange={(e) => setReason(e.currentTarget.value)} autosize minRows={2} data-testid="referral-reason" />
             <Text size="sm">{t('referrals.share')}</Text>
@@ -101,6 +103,7 @@ export function FileReferrals({ c, onChanged, onRecordConsent }: { c: ClientView
 /** Every referral on this laptop: answer incoming ones, follow outgoing ones. */
 export function ReferralsScreen() {
   const { t } = useTranslation();
+  const { day } = useDateTime();
   const notify = useNotify();
   const [list, setList] = useState<ReferralView[] | null>(null);
   const [error, setError] = useState<unknown>(null);
@@ -125,12 +128,12 @@ export function ReferralsScreen() {
             </Group>
             <Text size="sm" c="dimmed">
               {r.direction === 'incoming' ? t('referrals.from_org', { org: r.from_organisation }) : t('referrals.to_org', { org: r.to_organisation })}
-              {' · '}{t(`vocab.service.${r.service}`, { defaultValue: r.service })}{' · '}{r.created_at.slice(0, 10)}
+              {' · '}{t(`vocab.service.${r.service}`, { defaultValue: r.service })}{' · '}{day(r.created_at)}
             </Text>
             <Text size="sm" mt={4}>{r.reason}</Text>
             <Text size="xs" c="dimmed">
-              {[r.birth_date, r.citizenships.join(', '), r.languages.join(', '), r.phone].filter(Boolean).join(' · ')}
-              {' — '}{t('referrals.consent_given', { clause: r.consent_clause, date: r.consent_given_on })}
+              {[day(r.birth_date), r.citizenships.join(', '), r.languages.join(', '), r.phone].filter(Boolean).join(' · ')}
+              {' — '}{t('referrals.consent_given', { clause: r.consent_clause, date: day(r.consent_given_on) })}
             </Text>
             {r.events.filter((e) => e.note).map((e, i) => (
               <Text key={i} size="sm" mt={4}><b>{e.organisation}</b> ({t(`referrals.status.${e.status}`, { defaultValue: e.status })}): {e.note}</Text>

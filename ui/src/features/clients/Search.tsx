@@ -4,10 +4,12 @@ import { useTranslation } from 'react-i18next';
 import { ErrorState } from '../../components/errors';
 import { api, type SearchHit } from '../../ipc';
 import { useNav } from '../../state';
+import { useDateTime } from '../../components/dates';
 
 /** Search as you type, keyboard only: type, arrows, Enter opens. The latest query wins. */
 export function SearchBox({ onOpen, autoFocus = true }: { onOpen: (hit: SearchHit) => void; autoFocus?: boolean }) {
   const { t } = useTranslation();
+  const { day } = useDateTime();
   const [query, setQuery] = useState('');
   const [hits, setHits] = useState<SearchHit[]>([]);
   const [selected, setSelected] = useState(0);
@@ -73,7 +75,7 @@ export function SearchBox({ onOpen, autoFocus = true }: { onOpen: (hit: SearchHi
             <Group justify="space-between">
               <Text fw={500}>{h.display_name}</Text>
               <Text size="sm" c="dimmed">
-                {h.birth_date ? t('search.born', { date: h.birth_date }) : ''} {h.citizenship ?? ''}
+                {h.birth_date ? t('search.born', { date: day(h.birth_date) }) : ''} {h.citizenship ?? ''}
               </Text>
             </Group>
           </UnstyledButton>

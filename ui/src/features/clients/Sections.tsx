@@ -6,12 +6,14 @@ import { useTranslation } from 'react-i18next';
 import { ErrorState, useNotify } from '../../components/errors';
 import { api, type ClientView, type SectionView } from '../../ipc';
 import { today } from '../../state';
+import { useDateTime } from '../../components/dates';
 
 const SECTIONS = ['psychological', 'medical'];
 
 /** Restricted sections: everyone sees that they exist; only the roles allowed open them. */
 export function Sections({ c, onChanged }: { c: ClientView; onChanged: () => void }) {
   const { t } = useTranslation();
+  const { day } = useDateTime();
   const notify = useNotify();
   const [open, setOpen] = useState<SectionView | null>(null);
   const [openError, setOpenError] = useState<unknown>(null);
@@ -34,7 +36,7 @@ export function Sections({ c, onChanged }: { c: ClientView; onChanged: () => voi
             {c.sections.map((s) => (
               <Table.Tr key={s.id} data-testid="section-row">
                 <Table.Td>{t(`sections.kind.${s.section}`, { defaultValue: s.section })}</Table.Td>
-                <Table.Td>{s.created_at.slice(0, 10)}{s.created_by ? ` · ${s.created_by}` : ''}</Table.Td>
+                <Table.Td>{day(s.created_at)}{s.created_by ? ` · ${s.created_by}` : ''}</Table.Td>
                 <Table.Td>
                   {s.readable
                     ? <Button size="xs" variant="light" onClick={() => show(s.id)} data-testid="section-open">{t('sections.open')}</Button>
@@ -50,7 +52,7 @@ export function Sections({ c, onChanged }: { c: ClientView; onChanged: () => voi
         <Card withBorder data-testid="section-notes">
           <Title order={5} mb="xs">{t(`sections.kind.${open.section}`, { defaultValue: open.section })}</Title>
           {open.notes.map((n) => (
-            <Text key={n.id} size="sm" mb={4}><b>{n.date}</b>{n.author ? ` · ${n.author}` : ''}: {n.text}</Text>
+            <Text key={n.id} size="sm" mb={4}><b>{day(n.date)}</b>{n.author ? ` · ${n.author}` : ''}: {n.text}</Text>
           ))}
         </Card>
       )}

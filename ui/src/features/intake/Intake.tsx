@@ -4,6 +4,8 @@ import { useTranslation } from 'react-i18next';
 import { ErrorState, useNotify } from '../../components/errors';
 import { api, type ClientInput, type ClientSummary } from '../../ipc';
 import { today, useNav, useVocab } from '../../state';
+import { DateField } from '../../components/DateField';
+import { useDateTime } from '../../components/dates';
 
 export type PersonDraft = {
   given: string;
@@ -64,6 +66,7 @@ export function useLikelySame(p: PersonDraft): ClientSummary[] {
 
 export function DuplicateWarning({ same }: { same: ClientSummary[] }) {
   const { t } = useTranslation();
+  const { day } = useDateTime();
   const nav = useNav();
   if (same.length === 0) return null;
   return (
@@ -71,7 +74,7 @@ export function DuplicateWarning({ same }: { same: ClientSummary[] }) {
       {t('intake.duplicate_help')}{' '}
       {same.map((c) => (
         <Anchor key={c.id} component="button" mr="sm" onClick={() => nav({ name: 'client', id: c.id })}>
-          {c.display_name} ({c.birth_date})
+          {c.display_name}{c.birth_date ? ` (${day(c.birth_date)})` : ''}
         </Anchor>
       ))}
     </Alert>
@@ -90,7 +93,7 @@ export function PersonFields({ value, onChange, compact = false }: { value: Pers
       </SimpleGrid>
       <TextInput data-testid="intake-original" label={t('intake.names_original')} value={value.original} onChange={set('original')} />
       <SimpleGrid cols={3}>
-        <TextInput data-testid="intake-birth" label={t('intake.birth_date')} value={value.birth} onChange={set('birth')} />
+        <DateField partial data-testid="intake-birth" label={t('intake.birth_date')} value={value.birth} onChange={(birth) => onChange({ ...value, birth })} />
         <Select data-testid="intake-sex" label={t('intake.sex')} data={vocab.sexes.map((s) => ({ value: s, label: t(`vocab.sex.${s}`) }))} value={value.sex} onChange={(s) => onChange({ ...value, sex: s ?? 'unknown' })} />
         <TextInput data-testid="intake-citizenship" label={t('intake.citizenship')} value={value.citizenship} onChange={set('citizenship')} />
       </SimpleGrid>

@@ -1,4 +1,4 @@
-import { Alert, Anchor, Badge, Button, Card, Checkbox, Group, Paper, SegmentedControl, Select, Stack, Text, Textarea, TextInput, Title } from '@mantine/core';
+import { Alert, Anchor, Badge, Button, Card, Checkbox, Group, Paper, SegmentedControl, Select, Stack, Text, Textarea, Title } from '@mantine/core';
 import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ErrorState, useNotify } from '../../components/errors';
@@ -7,6 +7,8 @@ import { api, type DeadlineInput, type JsonValue } from '../../ipc';
 import { today, useNav, useVocab } from '../../state';
 import { DuplicateWarning, emptyPerson, PersonFields, personInput, type PersonDraft, useLikelySame } from './Intake';
 import { SearchBox } from '../clients/Search';
+import { DateField } from '../../components/DateField';
+import { useDateTime } from '../../components/dates';
 
 const DRAFT = 'visit';
 
@@ -40,6 +42,7 @@ function freshVisit(): VisitDraft {
  * encrypted store while typing, so a laptop closed mid-entry loses nothing. */
 export function Visit() {
   const { t } = useTranslation();
+  const { day } = useDateTime();
   const vocab = useVocab();
   const nav = useNav();
   const notify = useNotify();
@@ -128,7 +131,7 @@ export function Visit() {
         <Paper withBorder p="md">
           <Stack>
             <Select data-testid="visit-centre" label={t('visit.centre')} data={vocab.centres} value={v.centre || null} onChange={(x) => update({ ...v, centre: x ?? '' })} />
-            <TextInput label={t('visit.date')} value={v.date} onChange={(e) => update({ ...v, date: e.currentTarget.value })} />
+            <DateField data-testid="visit-date" label={t('visit.date')} value={v.date} onChange={(date) => update({ ...v, date })} />
             <Group><Button disabled={!v.centre} onClick={() => update({ ...v, started: true })} data-testid="visit-start">{t('visit.start')}</Button></Group>
           </Stack>
         </Paper>
@@ -139,7 +142,7 @@ export function Visit() {
   return (
     <Stack>
       <Group justify="space-between">
-        <Title order={2}>{t('visit.title')}: {v.centre} · {v.date}</Title>
+        <Title order={2}>{t('visit.title')}: {v.centre} · {day(v.date)}</Title>
         <Button variant="light" onClick={finish} data-testid="visit-finish">{t('visit.finish')}</Button>
       </Group>
       {restored && <Alert color="blue" data-testid="visit-restored">{t('visit.draft_restored')}</Alert>}

@@ -2,22 +2,25 @@
 // for each purpose the basis the organisation relies on. Consent is one basis among several
 // (legal claims for representation, a vital interest in an emergency); a basis of consent
 // names the consent and ends when it is withdrawn.
-import { Alert, Badge, Button, Card, Group, Select, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import { Alert, Badge, Button, Card, Group, Select, Stack, Table, Text, Title } from '@mantine/core';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ErrorState, useNotify } from '../../components/errors';
 import { api, type ClientView, type ProcessingInput, type ProcessingView } from '../../ipc';
 import { today, useVocab } from '../../state';
+import { DateField } from '../../components/DateField';
+import { useDateTime } from '../../components/dates';
 
 function AddBasis({ c, onSaved }: { c: ClientView; onSaved: (v: ClientView) => void }) {
   const { t } = useTranslation();
+  const { day } = useDateTime();
   const vocab = useVocab();
   const [purpose, setPurpose] = useState<string | null>('legal_aid');
   const [basis, setBasis] = useState<string | null>('legal_claims');
   const [since, setSince] = useState(today());
   const [consent, setConsent] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
-  const consents = c.consents.filter((k) => !k.withdrawn_on).map((k) => ({ value: k.id, label: `${k.clause} · ${k.given_on}` }));
+  const consents = c.consents.filter((k) => !k.withdrawn_on).map((k) => ({ value: k.id, label: `${k.clause} · ${day(k.given_on)}` }));
   const save = () => {
     const input: ProcessingInput = { purpose: purpose ?? '', basis: basis ?? '', since: since.trim(), consent_id: basis === 'consent' ? consent : null };
     api.updateClient(c.id, { processing: [input] }).then((v) => {
@@ -34,7 +37,7 @@ function AddBasis({ c, onSaved }: { c: ClientView; onSaved: (v: ClientView) => v
         <Select data-testid="basis-basis" label={t('processing.basis')} data={vocab.legal_bases.map((b) => ({ value: b, label: t(`vocab.legal_basis.${b}`) }))} value={basis} onChange={setBasis} allowDeselect={false} />
       </Group>
       <Group grow align="flex-start">
-        <TextInput data-testid="basis-since" label={t('processing.since')} value={since} onChange={(e) => setSince(e.currentTarget.value)} />
+        <DateField data-testid="basis-since" label={t('processing.since')} value={since} onChange={setSince} />
         {basis === 'consent' && (
           <Select data-testid="basis-consent" label={t('processing.consent')} description={consents.length ? undefined : t('processing.no_consent')} data={consents} value={consent} onChange={setConsent} />
         )}
@@ -51,6 +54,7 @@ function endInput(b: ProcessingView, on: string): ProcessingInput {
 
 export function ProcessingBases({ c, onChanged }: { c: ClientView; onChanged: (v: ClientView) => void }) {
   const { t } = useTranslation();
+  const { day } = useDateTime();
   const notify = useNotify();
   const end = (b: ProcessingView) =>
     api.updateClient(c.id, { processing: [endInput(b, today() < b.since ? b.since : today())] }).then((v) => { notify.ok(t('processing.ended_saved')); onChanged(v); }, notify.error);
@@ -68,11 +72,11 @@ export function ProcessingBases({ c, onChanged }: { c: ClientView; onChanged: (v
               <Table.Tr key={b.id} data-testid="basis" style={b.in_force ? undefined : { opacity: 0.6 }}>
                 <Table.Td>{t(`vocab.processing_purpose.${b.purpose}`, { defaultValue: b.purpose })}</Table.Td>
                 <Table.Td>{t(`vocab.legal_basis.${b.basis}`, { defaultValue: b.basis })}</Table.Td>
-                <Table.Td>{b.since} – {b.ended_on ?? ''}</Table.Td>
+                <Table.Td>{day(b.since)} – {day(b.ended_on)}</Table.Td>
                 <Table.Td>
                   {b.in_force
                     ? <Badge color="green" variant="light" miw="max-content">{t('processing.in_force')}</Badge>
-                    : <Badge color="gray" variant="light" miw="max-content" data-testid="basis-ended">{b.consent_withdrawn_on ? t('processing.withdrawn', { date: b.consent_withdrawn_on }) : t('processing.ended')}</Badge>}
+                    : <Badge color="gray" variant="light" miw="max-content" data-testid="basis-ended">{b.consent_withdrawn_on ? t('processing.withdrawn', { date: day(b.consent_withdrawn_on) }) : t('processing.ended')}</Badge>}
                 </Table.Td>
                 <Table.Td>{b.in_force && <Button size="compact-xs" variant="subtle" color="red" onClick={() => end(b)} data-testid="basis-end">{t('processing.end')}</Button>}</Table.Td>
               </Table.Tr>

@@ -10,11 +10,13 @@ import { useNav } from '../../state';
 import { OrganisationAudit } from './Audit';
 import { ErasuresCard } from './Erasures';
 import { GdprDocumentsCard } from './GdprDocuments';
+import { useDateTime } from '../../components/dates';
 
 const MAX_YEARS = 50;
 
 function Items({ items, testid }: { items: RetentionItem[]; testid: string }) {
   const { t } = useTranslation();
+  const { day } = useDateTime();
   const nav = useNav();
   if (items.length === 0) return <Text size="sm" c="dimmed">{t('common.none')}</Text>;
   return (
@@ -24,7 +26,7 @@ function Items({ items, testid }: { items: RetentionItem[]; testid: string }) {
         {items.map((i) => (
           <Table.Tr key={i.id} data-testid={`${testid}-row`}>
             <Table.Td ff="monospace"><Anchor component="button" size="sm" onClick={() => nav({ name: 'client', id: i.id })}>{i.id}</Anchor></Table.Td>
-            <Table.Td>{i.last_activity}</Table.Td>
+            <Table.Td>{day(i.last_activity)}</Table.Td>
           </Table.Tr>
         ))}
       </Table.Tbody>
@@ -52,12 +54,13 @@ function SyncFirst({ r }: { r: RetentionReport }) {
 /** What a run found (a preview) or did (applied). */
 function Report({ r }: { r: RetentionReport }) {
   const { t } = useTranslation();
+  const { day } = useDateTime();
   return (
     <Card withBorder data-testid={r.applied ? 'retention-applied' : 'retention-preview'}>
       <Stack gap="sm">
         <Title order={5}>{r.applied ? t('retention.applied_title') : t('retention.preview_title')}</Title>
         <Text size="sm" data-testid="retention-summary">
-          {t('retention.summary', { cutoff: r.cutoff, examined: r.examined, due: r.due.length, kept: r.kept_open.length })}
+          {t('retention.summary', { cutoff: day(r.cutoff), examined: r.examined, due: r.due.length, kept: r.kept_open.length })}
         </Text>
         {!r.applied && <SyncFirst r={r} />}
         {r.applied && r.rule.action === 'anonymise' && (
@@ -98,6 +101,7 @@ function Report({ r }: { r: RetentionReport }) {
 /** The organisation's retention rule: set, cleared, previewed and applied. */
 export function RetentionCard() {
   const { t } = useTranslation();
+  const { day } = useDateTime();
   const notify = useNotify();
   const [rule, setRule] = useState<RetentionRule | null>(null);
   const [loaded, setLoaded] = useState(false);
@@ -199,7 +203,7 @@ export function RetentionCard() {
       <Modal opened={plan !== null} onClose={() => setPlan(null)} title={t('retention.confirm_title')} size="lg">
         {plan && (
           <Stack data-testid="retention-plan">
-            <Text>{t(`retention.confirm_what_${plan.rule.action}`, { count: plan.due.length, cutoff: plan.cutoff })}</Text>
+            <Text>{t(`retention.confirm_what_${plan.rule.action}`, { count: plan.due.length, cutoff: day(plan.cutoff) })}</Text>
             {plan.kept_open.length > 0 && <Text size="sm">{t('retention.kept_open', { count: plan.kept_open.length })}</Text>}
             <Text size="sm" c="dimmed">{t('retention.everywhere')}</Text>
             <SyncFirst r={plan} />

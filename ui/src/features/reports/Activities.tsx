@@ -8,6 +8,8 @@ import { ErrorState, useNotify } from '../../components/errors';
 import { ProjectSelect } from '../../components/projects';
 import { api, type ActivityInput, type ActivityView, type PlaceInput } from '../../ipc';
 import { today, useVocab } from '../../state';
+import { DateField } from '../../components/DateField';
+import { useDateTime } from '../../components/dates';
 
 type Count = number | '';
 
@@ -71,12 +73,6 @@ function inputOf(d: Draft): ActivityInput {
   };
 }
 
-/** Three months back, the usual window of a list. */
-function monthsAgo(n: number): string {
-  const d = new Date();
-  d.setMonth(d.getMonth() - n);
-  return d.toISOString().slice(0, 10);
-}
 
 function ActivityForm({ editing, onSaved, onCancel }: { editing: ActivityView | null; onSaved: (a: ActivityView) => void; onCancel: () => void }) {
   const { t } = useTranslation();
@@ -105,7 +101,7 @@ function ActivityForm({ editing, onSaved, onCancel }: { editing: ActivityView | 
     <Stack gap="xs" data-testid="activity-form">
       <Group grow align="flex-start">
         <Select data-testid="activity-kind" label={t('activities.kind')} data={vocab.activity_kinds.map((k) => ({ value: k, label: t(`vocab.activity_kind.${k}`) }))} value={d.kind} onChange={(k) => set('kind')(k ?? 'training')} allowDeselect={false} />
-        <TextInput data-testid="activity-date" label={t('common.date')} value={d.date} onChange={(e) => set('date')(e.currentTarget.value)} />
+        <DateField data-testid="activity-date" label={t('common.date')} value={d.date} onChange={set('date')} />
         <NumberInput data-testid="activity-duration" label={t('consultation.duration')} value={d.duration} min={1} max={1440} onChange={count('duration')} />
       </Group>
       <TextInput data-testid="activity-topic" label={t('activities.topic')} placeholder={t('activities.topic_placeholder')} value={d.topic} onChange={(e) => set('topic')(e.currentTarget.value)} required />
@@ -146,8 +142,9 @@ function placeText(t: (k: string) => string, p: PlaceInput): string {
 
 export function Activities() {
   const { t } = useTranslation();
+  const { day } = useDateTime();
   const notify = useNotify();
-  const [from, setFrom] = useState(monthsAgo(3));
+  const [from, setFrom] = useState(today(3));
   const [to, setTo] = useState(today());
   const [list, setList] = useState<ActivityView[] | null>(null);
   const [error, setError] = useState<unknown>(null);
@@ -193,8 +190,8 @@ export function Activities() {
       </Card>
       <Paper withBorder p="md">
         <Group align="flex-end">
-          <TextInput data-testid="activities-from" label={t('reports.from')} value={from} onChange={(e) => setFrom(e.currentTarget.value)} />
-          <TextInput data-testid="activities-to" label={t('reports.to')} value={to} onChange={(e) => setTo(e.currentTarget.value)} />
+          <DateField data-testid="activities-from" label={t('reports.from')} value={from} onChange={setFrom} />
+          <DateField data-testid="activities-to" label={t('reports.to')} value={to} onChange={setTo} />
           <Button variant="light" onClick={load} data-testid="activities-show">{t('reports.show')}</Button>
         </Group>
       </Paper>
@@ -220,7 +217,7 @@ export function Activities() {
               <Table.Tbody>
                 {list.map((a) => (
                   <Table.Tr key={a.id} data-testid="activity-row">
-                    <Table.Td>{a.date}</Table.Td>
+                    <Table.Td>{day(a.date)}</Table.Td>
                     <Table.Td>{t(`vocab.activity_kind.${a.kind}`, { defaultValue: a.kind })}</Table.Td>
                     <Table.Td>{a.topic}</Table.Td>
                     <Table.Td>{placeText(t, a.place)}</Table.Td>
@@ -246,7 +243,7 @@ export function Activities() {
       )}
       <Modal opened={removing !== null} onClose={() => setRemoving(null)} title={t('activities.remove_title')}>
         <Stack>
-          <Text size="sm">{t('activities.remove_text', { topic: removing?.topic ?? '', date: removing?.date ?? '' })}</Text>
+          <Text size="sm">{t('activities.remove_text', { topic: removing?.topic ?? '', date: day(removing?.date) })}</Text>
           <Group justify="flex-end">
             <Button variant="subtle" onClick={() => setRemoving(null)}>{t('common.cancel')}</Button>
             <Button color="red" onClick={remove} data-testid="activity-remove-confirm">{t('activities.remove')}</Button>

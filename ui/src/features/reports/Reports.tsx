@@ -8,6 +8,8 @@ import { projectLabel, useOrgSettings } from '../../components/projects';
 import { api, type OrgSettingsView, type ProjectInput, type Report, type ReportOptions } from '../../ipc';
 import { today } from '../../state';
 import { Consortium } from './Consortium';
+import { DateField } from '../../components/DateField';
+import { useDateTime } from '../../components/dates';
 
 const DIMENSIONS = ['service', 'sex', 'age_band', 'citizenship', 'language', 'place', 'organisation', 'project', 'legal_status', 'procedure', 'vulnerability'];
 const ACTIVITY_DIMENSIONS = ['activity_kind', 'place', 'organisation', 'project'];
@@ -19,11 +21,6 @@ const BAND_PRESETS: Record<string, number[]> = {
   detailed: [0, 5, 12, 18, 25, 35, 45, 60],
 };
 
-function yearAgo(): string {
-  const d = new Date();
-  d.setFullYear(d.getFullYear() - 1);
-  return d.toISOString().slice(0, 10);
-}
 
 /** A value of a breakdown in the person's language where Punkt has a name for it. */
 function useLabel(t: TFunction) {
@@ -41,6 +38,7 @@ function useLabel(t: TFunction) {
 /** The organisation's projects: the list, and for a coordinator a form to add or change one. */
 function ProjectsCard({ settings, onChanged }: { settings: OrgSettingsView | null; onChanged: (v: OrgSettingsView) => void }) {
   const { t } = useTranslation();
+  const { period } = useDateTime();
   const notify = useNotify();
   const empty: ProjectInput = { code: '', name: '', funder: null, from: null, until: null, archived: false };
   const [p, setP] = useState<ProjectInput>(empty);
@@ -68,7 +66,7 @@ function ProjectsCard({ settings, onChanged }: { settings: OrgSettingsView | nul
                 <Table.Td><Text ff="monospace" size="sm">{x.code}</Text></Table.Td>
                 <Table.Td>{x.name} {x.archived && <Badge color="gray" size="xs">{t('projects.archived')}</Badge>}</Table.Td>
                 <Table.Td>{x.funder}</Table.Td>
-                <Table.Td>{x.from || x.until ? `${x.from ?? '…'} – ${x.until ?? '…'}` : ''}</Table.Td>
+                <Table.Td>{x.from || x.until ? period(x.from, x.until) : ''}</Table.Td>
                 <Table.Td>{x.used}</Table.Td>
                 <Table.Td>
                   {settings.editable && (
@@ -88,8 +86,8 @@ function ProjectsCard({ settings, onChanged }: { settings: OrgSettingsView | nul
             <TextInput data-testid="project-funder" label={t('projects.funder')} value={p.funder ?? ''} onChange={(e) => setP({ ...p, funder: e.currentTarget.value })} />
           </Group>
           <Group align="flex-end">
-            <TextInput data-testid="project-from" label={t('projects.from')} placeholder="2026-01-01" value={p.from ?? ''} onChange={(e) => setP({ ...p, from: e.currentTarget.value })} />
-            <TextInput data-testid="project-until" label={t('projects.until')} placeholder="2026-12-31" value={p.until ?? ''} onChange={(e) => setP({ ...p, until: e.currentTarget.value })} />
+            <DateField data-testid="project-from" label={t('projects.from')} value={p.from} onChange={(from) => setP({ ...p, from })} />
+            <DateField data-testid="project-until" label={t('projects.until')} value={p.until} onChange={(until) => setP({ ...p, until })} />
             <Checkbox mb={8} label={t('projects.archive')} checked={p.archived} onChange={(e) => setP({ ...p, archived: e.currentTarget.checked })} />
             <Button onClick={save} disabled={!p.code.trim() || !p.name.trim()} data-testid="project-save">{t('projects.save')}</Button>
           </Group>
@@ -107,7 +105,7 @@ export function Reports() {
   const notify = useNotify();
   const label = useLabel(t);
   const [settings, , setSettings] = useOrgSettings();
-  const [from, setFrom] = useState(yearAgo());
+  const [from, setFrom] = useState(today(12));
   const [to, setTo] = useState(today());
   const [bands, setBands] = useState('unhcr');
   const [customBands, setCustomBands] = useState('0, 18, 60');
@@ -147,8 +145,8 @@ export function Reports() {
       <Paper withBorder p="md">
         <Stack gap="sm">
           <Group align="flex-end">
-            <TextInput data-testid="report-from" label={t('reports.from')} value={from} onChange={(e) => setFrom(e.currentTarget.value)} />
-            <TextInput data-testid="report-to" label={t('reports.to')} value={to} onChange={(e) => setTo(e.currentTarget.value)} />
+            <DateField data-testid="report-from" label={t('reports.from')} value={from} onChange={setFrom} />
+            <DateField data-testid="report-to" label={t('reports.to')} value={to} onChange={setTo} />
             <Select data-testid="report-project" label={t('projects.project')} placeholder={t('reports.all_projects')} clearable data={(settings?.projects ?? []).map((p) => ({ value: p.code, label: projectLabel(p) }))} value={project} onChange={setProject} w={260} />
             <Select data-testid="report-bands" label={t('reports.age_bands')} data={bandChoices} value={bands} onChange={(b) => setBands(b ?? 'unhcr')} allowDeselect={false} w={300} />
             {bands === 'custom' && (

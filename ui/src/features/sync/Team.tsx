@@ -340,6 +340,7 @@ function WaitingForKeys({ keys, onChanged }: { keys: KeysWaiting; onChanged: () 
  * it at its next sync). */
 function RuleBookCard() {
   const { t } = useTranslation();
+  const { day } = useDateTime();
   const vocab = useVocab();
   const notify = useNotify();
   const file = useRef<HTMLInputElement>(null);
@@ -360,7 +361,7 @@ function RuleBookCard() {
   return (
     <Card withBorder data-testid="team-rule-book">
       <Title order={5}>{t('team.rule_book_title')}</Title>
-      <Text size="sm" data-testid="rule-book-version">{t('team.rule_book_in_use', { version: version.version, published: version.published })}</Text>
+      <Text size="sm" data-testid="rule-book-version">{t('team.rule_book_in_use', { version: version.version, published: day(version.published) })}</Text>
       <Text size="sm" c="dimmed" mb="xs">{t('team.rule_book_help')}</Text>
       <Group>
         <Button variant="light" data-testid="rule-book-publish" onClick={() => file.current?.click()}>{t('team.rule_book_publish')}</Button>
