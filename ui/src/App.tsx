@@ -1,4 +1,4 @@
-import { AppShell, Button, Center, Group, Loader, NavLink, ScrollArea, Stack, Text, Title } from '@mantine/core';
+import { AppShell, Button, Center, Group, Kbd, Loader, Modal, NavLink, ScrollArea, Stack, Table, Text, Title } from '@mantine/core';
 import { useHotkeys } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
 import { useCallback, useEffect, useRef, useState } from 'react';
@@ -16,6 +16,40 @@ import { SyncScreen } from './features/sync';
 type Phase = 'loading' | 'setup' | 'locked' | 'unlocked';
 
 const NAV: Route['name'][] = ['home', 'search', 'intake', 'visit', 'activities', 'calculator', 'duplicates', 'referrals', 'reports', 'protection', 'sync', 'settings'];
+
+/** Every screen's shortcut: Alt with a key, matched by its place on the keyboard (KeyboardEvent
+ * code), so it works the same with a Polish, Ukrainian or Russian layout. */
+const SHORTCUTS: Partial<Record<Route['name'], string>> = {
+  home: 'KeyH', search: 'KeyS', intake: 'KeyN', visit: 'KeyV', activities: 'KeyG', calculator: 'KeyC',
+  duplicates: 'KeyD', referrals: 'KeyR', reports: 'KeyP', protection: 'KeyO', sync: 'KeyY', settings: 'KeyU',
+};
+const keyName = (code: string) => code.replace(/^Key/, '');
+
+/** The keyboard help: every screen's shortcut and the keys every screen shares. */
+function KeyboardHelp({ opened, onClose }: { opened: boolean; onClose: () => void }) {
+  const { t } = useTranslation();
+  const row = (what: string, keys: string[], id?: string) => (
+    <Table.Tr key={what} data-testid={id}>
+      <Table.Td>{what}</Table.Td>
+      <Table.Td>{keys.map((k, i) => <span key={k}>{i > 0 && ' + '}<Kbd>{k}</Kbd></span>)}</Table.Td>
+    </Table.Tr>
+  );
+  return (
+    <Modal opened={opened} onClose={onClose} title={t('help.title')} size="lg" data-testid="keyboard-help">
+      <Table withRowBorders={false} verticalSpacing={4}>
+        <Table.Tbody>
+          {NAV.map((n) => row(t(`nav.${n}`), ['Alt', keyName(SHORTCUTS[n] ?? '')], `help-${n}`))}
+          {row(t('help.search'), ['Ctrl', 'K'])}
+          {row(t('help.new_person'), ['Ctrl', 'N'])}
+          {row(t('help.lock'), ['Ctrl', 'L'])}
+          {row(t('help.submit'), ['Enter'])}
+          {row(t('help.close'), ['Esc'])}
+          {row(t('help.help'), ['?'])}
+        </Table.Tbody>
+      </Table>
+    </Modal>
+  );
+}
 
 export function App() {
   const { t } = useTranslation();
@@ -112,6 +146,28 @@ function Shell({ info, onLock, onSettingsChanged }: { info: AppInfo; onLock: () 
     ['mod+L', () => onLock()],
     ['mod+N', () => setRoute({ name: 'intake' })],
   ], []);
+  const [help, setHelp] = useState(false);
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.altKey && !e.ctrlKey && !e.metaKey && !e.shiftKey) {
+        const screen = NAV.find((n) => SHORTCUTS[n] === e.code);
+        if (screen) {
+          e.preventDefault();
+          setHelp(false);
+          setRoute({ name: screen } as Route);
+        }
+        return;
+      }
+      // "?" opens the help, except while typing (a question mark in a note); F1 always.
+      const typing = e.target instanceof HTMLElement && (e.target.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(e.target.tagName));
+      if ((e.key === '?' && !typing) || e.key === 'F1') {
+        e.preventDefault();
+        setHelp(true);
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, []);
 
   if (!vocab) {
     return (
@@ -129,9 +185,14 @@ function Shell({ info, onLock, onSettingsChanged }: { info: AppInfo; onLock: () 
           <AppShell.Header>
             <Group h="100%" px="md" justify="space-between">
               <Title order={3}>{t('app.name')}</Title>
-              <Button variant="light" color="gray" onClick={onLock} data-testid="lock">
-                {t('app.lock')}
-              </Button>
+              <Group gap="xs">
+                <Button variant="subtle" color="gray" onClick={() => setHelp(true)} aria-label={t('help.title')} title={t('help.title')} data-testid="help">
+                  ?
+                </Button>
+                <Button variant="light" color="gray" onClick={onLock} data-testid="lock">
+                  {t('app.lock')}
+                </Button>
+              </Group>
             </Group>
           </AppShell.Header>
           <AppShell.Navbar p="xs">
@@ -153,6 +214,7 @@ function Shell({ info, onLock, onSettingsChanged }: { info: AppInfo; onLock: () 
           <AppShell.Main>
             <Screen route={route} info={info} onSettingsChanged={onSettingsChanged} />
           </AppShell.Main>
+          <KeyboardHelp opened={help} onClose={() => setHelp(false)} />
         </AppShell>
        </ReloadVocabContext.Provider>
       </VocabContext.Provider>

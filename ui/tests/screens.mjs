@@ -440,6 +440,60 @@ test('dates: typed as a Pole writes them, in ISO, or picked from the calendar, t
   await shot('dates-impossible-day-pl');
 });
 
+for (const [width, height] of [[1280, 800], [1366, 768]]) {
+  test(`keyboard: ? shows every screen's shortcut at ${width}×${height} in four languages; Esc closes it`, async ({ open, page, shot }) => {
+    await page.setViewportSize({ width, height });
+    const titles = { pl: 'Skróty klawiszowe', en: 'Keyboard shortcuts', uk: 'Клавіатурні скорочення', ru: 'Сочетания клавиш' };
+    for (const [language, title] of Object.entries(titles)) {
+      await open({ unlocked: true, language });
+      await page.getByTestId('board').waitFor();
+      await page.keyboard.press('?');
+      await page.getByRole('dialog', { name: title }).waitFor();
+      for (const [name, key] of [['home', 'H'], ['search', 'S'], ['intake', 'N'], ['visit', 'V'], ['activities', 'G'], ['calculator', 'C'], ['duplicates', 'D'], ['referrals', 'R'], ['reports', 'P'], ['protection', 'O'], ['sync', 'Y'], ['settings', 'U']]) {
+        const text = await page.getByTestId(`help-${name}`).innerText();
+        assert(text.includes('Alt') && text.trim().endsWith(key), `${language}: ${name} reads ${text}`);
+      }
+      const box = await page.getByTestId('help-settings').boundingBox();
+      assert(box && box.y + box.height <= height, `${language}: the help's last row is out of sight at ${width}×${height}`);
+      await page.waitForTimeout(300); // the dialog fades in
+      await shot(`keyboard-help-${width}x${height}-${language}`);
+      await page.keyboard.press('Escape');
+      await page.getByRole('dialog', { name: title }).waitFor({ state: 'hidden' });
+    }
+  });
+}
+
+test('keyboard: Alt with a letter opens every screen, whatever the keyboard layout; focus lands in the first field', async ({ open, page }) => {
+  await open({ unlocked: true });
+  await page.getByTestId('board').waitFor();
+  const focused = () => page.evaluate(() => document.activeElement?.getAttribute('data-testid') ?? document.activeElement?.closest('[data-testid]')?.getAttribute('data-testid') ?? null);
+  for (const [name, code, field] of [['search', 'KeyS', 'search-input'], ['intake', 'KeyN', 'intake-given'], ['visit', 'KeyV', 'visit-centre'], ['activities', 'KeyG', null], ['calculator', 'KeyC', 'deadline-rule'], ['duplicates', 'KeyD', null], ['referrals', 'KeyR', null], ['reports', 'KeyP', null], ['protection', 'KeyO', null], ['sync', 'KeyY', 'enroll-server'], ['settings', 'KeyU', null], ['home', 'KeyH', null]]) {
+    // The key's place, not its letter: with a Ukrainian layout Alt+H types "р".
+    await page.evaluate((c) => window.dispatchEvent(new KeyboardEvent('keydown', { code: c, key: 'р', altKey: true, bubbles: true })), code);
+    await page.locator(`[data-testid="nav-${name}"][data-active]`).waitFor();
+    if (field) {
+      await page.waitForFunction((f) => document.activeElement?.getAttribute('data-testid') === f, field, { timeout: 3000 }).catch(() => {});
+      assert((await focused()) === field, `${name}: focus is on ${await focused()}, not ${field}`);
+    }
+  }
+  // Typing a question mark in a field is a question mark, not the help.
+  await page.keyboard.press('Alt+KeyN');
+  await page.getByTestId('intake-given').pressSequentially('Ali?');
+  assert((await page.getByRole('dialog').count()) === 0, 'a question mark typed opened the help');
+  assert((await page.getByTestId('intake-given').inputValue()) === 'Ali?', 'the question mark was not typed');
+});
+
+test('keyboard: Esc closes a dialog and leaves the file as it was', async ({ open, page }) => {
+  await open({ unlocked: true });
+  await page.getByTestId('recent').getByText('Taras').click();
+  await page.getByTestId('erase-open').click();
+  await page.getByTestId('erase-plan').waitFor();
+  await page.keyboard.press('Escape');
+  await page.getByTestId('erase-plan').waitFor({ state: 'hidden' });
+  assert((await calls(page, 'erase_client')).length === 0, 'Esc erased the file');
+  await page.getByTestId('client-name').waitFor();
+});
+
 test('client file: a bad date is refused naming its field, in the person\'s language', async ({ open, page }) => {
   await open({ unlocked: true, language: 'uk' });
   await page.getByTestId('recent').getByText('Taras').click();

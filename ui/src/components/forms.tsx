@@ -139,7 +139,7 @@ export function DueExplanation({ due }: { due: DueDate }) {
 
 /** Procedure, start date, uncertain: the due date shows as you type. For a deadline the decision
  * or the court set, also what it is for and its days or its day. */
-export function DeadlineFields({ value, onChange }: { value: DeadlineInput; onChange: (v: DeadlineInput) => void }) {
+export function DeadlineFields({ value, onChange, autoFocus = false }: { value: DeadlineInput; onChange: (v: DeadlineInput) => void; autoFocus?: boolean }) {
   const { t } = useTranslation();
   const vocab = useVocab();
   const [due, setDue] = useState<DueDate | null>(null);
@@ -169,6 +169,7 @@ export function DeadlineFields({ value, onChange }: { value: DeadlineInput; onCh
     <Stack gap="xs">
       <Select
         data-testid="deadline-rule"
+        autoFocus={autoFocus}
         label={t('deadline.rule')}
         data={rules}
         value={value.rule || null}

@@ -11,7 +11,7 @@ export function Calculator() {
       <Title order={2}>{t('deadline.calculator')}</Title>
       <Text size="sm">{t('deadline.calculator_help')}</Text>
       <Paper withBorder p="md">
-        <DeadlineFields value={value} onChange={setValue} />
+        <DeadlineFields value={value} onChange={setValue} autoFocus />
       </Paper>
     </Stack>
   );

@@ -130,7 +130,7 @@ export function Visit() {
         <Text size="sm">{t('visit.intro')}</Text>
         <Paper withBorder p="md">
           <Stack>
-            <Select data-testid="visit-centre" label={t('visit.centre')} data={vocab.centres} value={v.centre || null} onChange={(x) => update({ ...v, centre: x ?? '' })} />
+            <Select data-testid="visit-centre" autoFocus label={t('visit.centre')} data={vocab.centres} value={v.centre || null} onChange={(x) => update({ ...v, centre: x ?? '' })} />
             <DateField data-testid="visit-date" label={t('visit.date')} value={v.date} onChange={(date) => update({ ...v, date })} />
             <Group><Button disabled={!v.centre} onClick={() => update({ ...v, started: true })} data-testid="visit-start">{t('visit.start')}</Button></Group>
           </Stack>

@@ -116,7 +116,7 @@ export function SyncScreen() {
         ) : (
           <Card withBorder>
             <Stack gap="xs">
-              <TextInput data-testid="enroll-server" label={t('sync.server')} placeholder="https://sync.example.org" value={server} onChange={(e) => setServer(e.currentTarget.value)} />
+              <TextInput data-testid="enroll-server" autoFocus label={t('sync.server')} placeholder="https://sync.example.org" value={server} onChange={(e) => setServer(e.currentTarget.value)} />
               <TextInput data-testid="enroll-code" label={t('sync.code')} value={code} onChange={(e) => setCode(e.currentTarget.value)} />
               <TextInput data-testid="enroll-device" label={t('sync.device_name')} value={device} onChange={(e) => setDevice(e.currentTarget.value)} />
               <Group><Button onClick={enroll} disabled={!server || !code} data-testid="enroll-submit">{t('sync.enroll')}</Button></Group>
