@@ -206,6 +206,13 @@ pub async fn lock(desk: State<'_, Desk>) -> UiResult<()> {
     Ok(())
 }
 
+/// Cancel the sync (or other work with the server) that is running: it stops at its next
+/// exchange, keeping what it stored; the next sync goes on from there. Whether one was running.
+#[tauri::command]
+pub async fn cancel_work(desk: State<'_, Desk>) -> UiResult<bool> {
+    Ok(desk.cancel_online())
+}
+
 #[tauri::command]
 pub async fn touch(desk: State<'_, Desk>) -> UiResult<()> {
     desk.touch();

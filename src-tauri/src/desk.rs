@@ -57,6 +57,9 @@ pub struct Desk {
     online: Arc<AtomicUsize>,
     /// A sync is running (a second one is refused rather than run beside it).
     syncing: Arc<AtomicBool>,
+    /// Bumped when the person cancels the work on second connections: it stops as at a lock,
+    /// with the store left open.
+    cancels: Arc<AtomicU64>,
 }
 
 /// Counts one piece of work on a second connection while it lives.
@@ -81,14 +84,18 @@ struct Watched<'a> {
     inner: &'a mut dyn Transport,
     closings: &'a AtomicU64,
     opened_at: u64,
+    cancels: &'a AtomicU64,
+    started_at: u64,
 }
 
 impl Watched<'_> {
     fn check(&self) -> Result<(), TransportError> {
-        if self.closings.load(Ordering::SeqCst) == self.opened_at {
-            Ok(())
-        } else {
+        if self.closings.load(Ordering::SeqCst) != self.opened_at {
             Err(TransportError::Cancelled)
+        } else if self.cancels.load(Ordering::SeqCst) != self.started_at {
+            Err(TransportError::Stopped)
+        } else {
+            Ok(())
         }
     }
 }
@@ -122,7 +129,16 @@ impl Desk {
             closings: Arc::new(AtomicU64::new(0)),
             online: Arc::new(AtomicUsize::new(0)),
             syncing: Arc::new(AtomicBool::new(false)),
+            cancels: Arc::new(AtomicU64::new(0)),
         }
+    }
+
+    /// Stop the work running on second connections (a sync) at its next exchange with the
+    /// server: what it stored before stays, and the next sync goes on from there. Returns
+    /// whether any work was running.
+    pub fn cancel_online(&self) -> bool {
+        self.cancels.fetch_add(1, Ordering::SeqCst);
+        self.online.load(Ordering::SeqCst) > 0
     }
 
     /// Take the store out of the session (closing it), telling work on second connections.
@@ -155,6 +171,8 @@ impl Desk {
             inner: &mut transport,
             closings: &self.closings,
             opened_at,
+            cancels: &self.cancels,
+            started_at: self.cancels.load(Ordering::SeqCst),
         };
         let result = f(&mut own, &mut watched);
         if let Err(e @ CoreError::SyncRefused { wipe: true, .. }) = result {
@@ -457,6 +475,7 @@ mod tests {
     fn ask(t: &mut dyn Transport) -> Result<Vec<u8>, CoreError> {
         t.exchange(b"question").map_err(|e| match e {
             TransportError::Cancelled => CoreError::Cancelled,
+            TransportError::Stopped => CoreError::Stopped,
             e => CoreError::Unreachable(e.to_string()),
         })
     }
@@ -515,6 +534,36 @@ mod tests {
             [0, 1],
             "the answer that came after the lock was not acted on"
         );
+    }
+
+    #[test]
+    fn cancel_stops_work_waiting_on_the_server_keeps_the_session_open_and_loses_nothing() {
+        let (_t, desk) = desk();
+        desk.create("Fundacja", "Anna", PASS).unwrap();
+        assert!(!desk.cancel_online(), "nothing to cancel");
+        let (answer, worker) = waiting_on_the_server(&desk, |p, t| {
+            p.add_client(client("Mykola"))?;
+            ask(t)?;
+            p.add_client(client("Olena"))?;
+            Ok(())
+        });
+        desk.with(|p| Ok(p.add_client(client("Iryna"))?)).unwrap();
+        assert!(desk.cancel_online(), "a sync was running");
+        answer.send(Ok(b"answer".to_vec())).unwrap();
+        assert_eq!(worker.join().unwrap().unwrap_err().code, "cancelled");
+        assert!(desk.is_unlocked(), "cancelling does not lock");
+        let found = desk
+            .with(|p| Ok(["Mykola", "Olena", "Iryna"].map(|n| p.search(n, 5).unwrap().len())))
+            .unwrap();
+        assert_eq!(
+            found,
+            [1, 0, 1],
+            "what was done before the cancel is kept, the answer after it not acted on"
+        );
+        // The next piece of work is not stopped by the cancel that came before it.
+        let (answer, worker) = waiting_on_the_server(&desk, |_, t| ask(t));
+        answer.send(Ok(b"again".to_vec())).unwrap();
+        assert_eq!(worker.join().unwrap().unwrap(), b"again".to_vec());
     }
 
     #[test]

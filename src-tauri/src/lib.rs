@@ -35,6 +35,7 @@ punkt_commands!(
     create_store,
     unlock,
     lock,
+    cancel_work,
     touch,
     change_passphrase,
     set_author,

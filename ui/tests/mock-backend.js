@@ -687,8 +687,15 @@
     export_report: ({ format, options }) => ({ path: `/home/test/Downloads/punkt-report${options.project ? `-${options.project}` : ''}.${format}`, bytes: 100 }),
     sync_status: () => ({ enrolment: state.enrolment, pending_documents: 2, cursor: 0, last_sync: null, check_code: state.enrolment ? '482 913' : null, holds_keys: !scenario.noKeys }),
     enroll: () => { throw err('server_unreachable', 'cannot reach the sync server: connection refused'); },
-    sync_now: () => {
+    sync_now: async () => {
       if (!scenario.syncSummary) throw err('not_enrolled', 'not enrolled');
+      // A first sync that takes long: it says what it does, and waits until cancelled.
+      if (scenario.slowSync) {
+        window.__PUNKT_EMIT__('punkt://sync-progress', { phase: 'receive', done: 1200, total: 10000 });
+        await new Promise((resolve) => { state.cancelSync = resolve; });
+        state.cancelSync = null;
+        throw err('cancelled', 'stopped at your request; what was done is kept, the rest comes next time');
+      }
       // A newer rule book brought by the sync adds its rules to what the laptop offers.
       if (scenario.syncSummary.rule_book && !rules.some((r) => r.id === 'pesel-ukr-absence')) {
         rules.push(rule('pesel-ukr-absence', 'ukraine', 30, 'days', 'none', names('Wyjazd z Polski na ponad 30 dni: utrata statusu UKR', 'Leaving Poland for over 30 days: UKR status lost'), 'ustawa o pomocy obywatelom Ukrainy art. 11 ust. 2'));
@@ -776,6 +783,11 @@
       if (RESTRICTED.includes(role)) return ask(team, 'add_user', n, role);
       team.users.push({ name: n, role });
       return team;
+    },
+    cancel_work: () => {
+      if (!state.cancelSync) return false;
+      state.cancelSync();
+      return true;
     },
     export_sync_file: () => ({ path: '/tmp/x.punktsync', bytes: 1 }),
     import_sync_file: () => { throw err('import_refused', 'bad file'); },

@@ -494,6 +494,38 @@ test('keyboard: Esc closes a dialog and leaves the file as it was', async ({ ope
   await page.getByTestId('client-name').waitFor();
 });
 
+for (const [width, height] of [[1280, 800], [1366, 768]]) {
+  test(`long work: a first sync shows what it does with a progress bar and stops at Stop, keeping what came, at ${width}×${height} in four languages`, async ({ open, page, shot }) => {
+    await page.setViewportSize({ width, height });
+    const texts = {
+      pl: ['Zatrzymaj', 'odbieranie 1200/10000', 'zatrzymano na Twoją prośbę'],
+      en: ['Stop', '1200/10000', 'stopped at your request'],
+      uk: ['Зупинити', '1200/10000', 'зупинено на ваше прохання'],
+      ru: ['Остановить', '1200/10000', 'остановлена по вашей просьбе'],
+    };
+    for (const [language, [stop, doing, stopped]] of Object.entries(texts)) {
+      await open({ unlocked: true, language, syncSummary: {}, slowSync: true });
+      await page.getByTestId('nav-sync').click();
+      await page.getByTestId('sync-now').click();
+      await page.getByText(doing).waitFor();
+      assert((await page.locator('.mantine-Progress-root').count()) === 1, `${language}: no progress bar`);
+      const cancel = page.getByTestId('sync-cancel');
+      assert((await cancel.innerText()) === stop, `${language}: the stop button reads ${await cancel.innerText()}`);
+      const box = await cancel.boundingBox();
+      assert(box && box.x + box.width <= width && box.y + box.height <= height, `${language}: Stop is out of sight`);
+      await shot(`long-work-sync-${width}x${height}-${language}`);
+      await cancel.click();
+      await page.getByTestId('sync-stopped').getByText(stopped).waitFor();
+      assert((await page.getByRole('alert').filter({ hasText: stopped }).count()) <= 1, `${language}: the stop is shown twice`);
+      assert((await calls(page, 'cancel_work')).length === 1, `${language}: cancel not asked`);
+      assert((await page.getByTestId('sync-cancel').count()) === 0, `${language}: Stop still shown after the sync stopped`);
+      assert(await page.getByTestId('sync-now').isEnabled(), `${language}: the next sync cannot be started`);
+      await page.waitForTimeout(300); // the button's spinner fades out
+      await shot(`long-work-sync-stopped-${width}x${height}-${language}`);
+    }
+  });
+}
+
 test('client file: a bad date is refused naming its field, in the person\'s language', async ({ open, page }) => {
   await open({ unlocked: true, language: 'uk' });
   await page.getByTestId('recent').getByText('Taras').click();

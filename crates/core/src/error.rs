@@ -57,6 +57,9 @@ pub enum CoreError {
     /// Work that waited on the server was stopped because the store was closed (locked).
     #[error("stopped: the store was locked while waiting on the server")]
     Cancelled,
+    /// Work the person cancelled: what was done before is kept, the rest comes next time.
+    #[error("stopped at your request; what was done is kept, the rest comes next time")]
+    Stopped,
 }
 
 impl CoreError {
@@ -124,6 +127,7 @@ impl CoreError {
             },
             CoreError::Sync(_) | CoreError::ServerBehind => "sync_failed",
             CoreError::Cancelled => "locked",
+            CoreError::Stopped => "cancelled",
         }
     }
 }

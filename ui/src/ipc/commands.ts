@@ -166,6 +166,8 @@ export const api = {
   enroll: (server: string, code: string, deviceName: string) =>
     command<Enrolment>("enroll", { server, code, deviceName }),
   syncNow: () => command<SyncSummary>("sync_now"),
+  /** Stop the running sync at its next exchange; what it stored stays. Whether one ran. */
+  cancelWork: () => command<boolean>("cancel_work"),
   exportSyncFile: (passphrase: string, all: boolean) => command<SavedFile>("export_sync_file", { passphrase, all }),
   importSyncFile: async (file: File, passphrase: string) =>
     command<ImportSummary>("import_sync_file", { data: await fileBase64(file), passphrase }),

@@ -230,6 +230,7 @@ impl Punkt {
             Ok(b) => b,
             Err(TransportError::Unreachable(e)) => return Err(CoreError::Unreachable(e)),
             Err(TransportError::Cancelled) => return Err(CoreError::Cancelled),
+            Err(TransportError::Stopped) => return Err(CoreError::Stopped),
             Err(TransportError::Http { status, body }) => match decode_response(&body) {
                 Ok(Response::Refused(r)) => {
                     return Err(CoreError::SyncRefused {

@@ -17,6 +17,9 @@ pub enum TransportError {
     /// The caller stopped the work (the app was locked while it waited on the server).
     #[error("stopped: the store was closed")]
     Cancelled,
+    /// The person stopped the work (Cancel while a sync ran).
+    #[error("stopped at the person's request")]
+    Stopped,
 }
 
 pub(super) fn agent(ca_cert: Option<&Path>, timeout: Duration) -> Result<ureq::Agent> {

@@ -20,6 +20,8 @@ export function SyncScreen() {
   const [result, setResult] = useState<SyncSummary | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [running, setRunning] = useState(false);
+  // Stopped at the person's request: said plainly, not as an error.
+  const [stopped, setStopped] = useState(false);
   const [filePass, setFilePass] = useState('');
   const [all, setAll] = useState(false);
   const fileInput = useRef<HTMLInputElement>(null);
@@ -37,6 +39,7 @@ export function SyncScreen() {
   const syncNow = async () => {
     setRunning(true);
     setError(null);
+    setStopped(false);
     setProgress(null);
     try {
       const r = await api.syncNow();
@@ -44,7 +47,8 @@ export function SyncScreen() {
       // A newer rule book: its rules are offered at once, not after a restart.
       if (r.rule_book) reloadVocab();
     } catch (e) {
-      setError(e);
+      if ((e as { code?: string } | null)?.code === 'cancelled') setStopped(true);
+      else setError(e);
     } finally {
       setRunning(false);
       void load();
@@ -74,7 +78,11 @@ export function SyncScreen() {
             {!status.holds_keys && status.check_code && (
               <Text size="sm" c="orange" fw={600} mt="xs" data-testid="sync-awaiting-keys">{t('sync.awaiting_keys', { check: status.check_code })}</Text>
             )}
-            <Group mt="sm"><Button onClick={syncNow} loading={running} data-testid="sync-now">{t('sync.sync_now')}</Button></Group>
+            <Group mt="sm">
+              <Button onClick={syncNow} loading={running} data-testid="sync-now">{t('sync.sync_now')}</Button>
+              {running && <Button variant="default" onClick={() => void api.cancelWork()} data-testid="sync-cancel">{t('sync.cancel')}</Button>}
+            </Group>
+            {stopped && !running && <Alert color="blue" icon={null} mt="sm" data-testid="sync-stopped">{t('errors.cancelled')}</Alert>}
             {running && progress && (
               <Stack gap={2} mt="sm">
                 <Text size="sm">{t('sync.running', { phase: t(`sync.phase.${progress.phase}`, { defaultValue: progress.phase }), done: progress.done, total: progress.total })}</Text>
