@@ -626,7 +626,9 @@
     save_draft: ({ name, draft }) => { state.drafts[name] = draft; return null; },
     draft: ({ name }) => state.drafts[name] ?? null,
     delete_draft: ({ name }) => { delete state.drafts[name]; return null; },
-    report: ({ options }) => {
+    report: async ({ options }) => {
+      // A report over years that takes a while (the stop is the UI's).
+      if (scenario.slowReport) await new Promise((r) => setTimeout(r, scenario.slowReport));
       const bounds = options.age_bands ?? [0, 5, 12, 18, 60];
       if (bounds[0] !== 0) throw invalidField('age_bands', 'the first band starts at 0');
       const labels = bounds.map((lo, i) => (i + 1 < bounds.length ? `${lo}-${bounds[i + 1] - 1}` : `${lo}+`));

@@ -526,6 +526,29 @@ for (const [width, height] of [[1280, 800], [1366, 768]]) {
   });
 }
 
+for (const [width, height] of [[1280, 800], [1366, 768]]) {
+  test(`long work: a report over years says what it counts and can be stopped, nothing changed, at ${width}×${height} in four languages`, async ({ open, page, shot }) => {
+    await page.setViewportSize({ width, height });
+    const texts = { pl: ['Liczenie raportu za okres 01.01.2020', 'Zatrzymano'], en: ['Counting the report for 01/01/2020', 'Stopped'], uk: ['Підрахунок звіту за період 01.01.2020', 'Зупинено'], ru: ['Подсчёт отчёта за период 01.01.2020', 'Остановлено'] };
+    for (const [language, [counting, stopped]] of Object.entries(texts)) {
+      await open({ unlocked: true, language, slowReport: 4000 });
+      await page.getByTestId('nav-reports').click();
+      await page.getByTestId('report-from').fill('2020-01-01');
+      await page.getByTestId('report-show').click();
+      await page.getByTestId('report-running').getByText(counting).waitFor();
+      const box = await page.getByTestId('report-stop').boundingBox();
+      assert(box && box.x + box.width <= width && box.y + box.height <= height, `${language}: Stop is out of sight`);
+      await shot(`long-work-report-${width}x${height}-${language}`);
+      await page.getByTestId('report-stop').click();
+      await page.getByTestId('report-stopped').getByText(stopped).waitFor();
+      // The answer that comes after the stop is not shown.
+      await page.waitForTimeout(4500);
+      assert((await page.getByTestId('report').count()) === 0, `${language}: the stopped report was shown`);
+      assert(await page.getByTestId('report-show').isEnabled(), `${language}: the report cannot be asked again`);
+    }
+  });
+}
+
 test('client file: a bad date is refused naming its field, in the person\'s language', async ({ open, page }) => {
   await open({ unlocked: true, language: 'uk' });
   await page.getByTestId('recent').getByText('Taras').click();

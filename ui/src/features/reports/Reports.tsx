@@ -1,6 +1,6 @@
 import type { TFunction } from 'i18next';
 import { Alert, Badge, Button, Card, Checkbox, Group, Paper, Progress, Select, SimpleGrid, Stack, Table, Text, TextInput, Title } from '@mantine/core';
-import { useState } from 'react';
+import { useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ErrorState, useNotify } from '../../components/errors';
 import { useLanguageName } from '../../components/languages';
@@ -115,19 +115,35 @@ export function Reports() {
   const [service, setService] = useState('all');
   const [report, setReport] = useState<Report | null>(null);
   const [error, setError] = useState<unknown>(null);
+  // A report over years takes a while: what is counted is shown, and Stop drops the wait (the
+  // report only reads, so nothing is lost; its answer, when it comes, is not shown).
+  const [running, setRunning] = useState(false);
+  const [stopped, setStopped] = useState(false);
+  const runId = useRef(0);
+  const { day } = useDateTime();
 
   const customValid = /^\s*\d+(\s*,\s*\d+)*\s*$/.test(customBands);
   const options = (): ReportOptions => ({
     age_bands: bands === 'custom' ? customBands.split(',').map((x) => Number(x.trim())) : BAND_PRESETS[bands],
     project,
   });
-  const run = () =>
+  const run = () => {
+    const id = ++runId.current;
+    setRunning(true);
+    setStopped(false);
     api.report(from, to, options()).then((r) => {
+      if (id !== runId.current) return;
       setReport(r);
       setError(null);
       // A service the new report does not have would leave the table empty.
       if (!r.rows.some((x) => x.service === service)) setService('all');
-    }, setError);
+    }, (e) => id === runId.current && setError(e)).finally(() => id === runId.current && setRunning(false));
+  };
+  const stop = () => {
+    runId.current++;
+    setRunning(false);
+    setStopped(true);
+  };
   const exportAs = (format: 'csv' | 'xlsx') =>
     api.exportReport(from, to, options(), format, internal ? 'internal' : 'external', i18n.language).then((f) => notify.ok(t(internal ? 'reports.exported' : 'reports.exported_suppressed', { path: f.path })), notify.error);
 
@@ -154,7 +170,8 @@ export function Reports() {
             )}
           </Group>
           <Group align="center">
-            <Button onClick={run} data-testid="report-show" disabled={bands === 'custom' && !customValid}>{t('reports.show')}</Button>
+            <Button onClick={run} data-testid="report-show" loading={running} disabled={bands === 'custom' && !customValid}>{t('reports.show')}</Button>
+            {running && <Button variant="default" onClick={stop} data-testid="report-stop">{t('sync.cancel')}</Button>}
             <Button variant="light" onClick={() => exportAs('xlsx')} data-testid="report-xlsx" disabled={bands === 'custom' && !customValid}>{t('reports.export_xlsx')}</Button>
             <Button variant="light" onClick={() => exportAs('csv')} data-testid="report-csv" disabled={bands === 'custom' && !customValid}>{t('reports.export_csv')}</Button>
             <Checkbox data-testid="report-internal" label={t('reports.internal')} description={t('reports.internal_help')} checked={internal} onChange={(e) => setInternal(e.currentTarget.checked)} />
@@ -163,8 +180,15 @@ export function Reports() {
           {internal && <Alert color="orange" data-testid="report-internal-warning">{t('reports.internal_warning')}</Alert>}
         </Stack>
       </Paper>
+      {running && (
+        <Stack gap={4} data-testid="report-running">
+          <Text size="sm">{t('reports.running', { from: day(from), to: day(to) })}</Text>
+          <Progress value={100} striped animated />
+        </Stack>
+      )}
+      {stopped && <Alert color="blue" icon={null} data-testid="report-stopped">{t('reports.stopped')}</Alert>}
       <ErrorState error={error} />
-      {report && (
+      {report && !running && (
         <Card withBorder data-testid="report">
           <Text fw={600} mb={4} data-testid="report-total">{t('reports.total', { people: report.total.people, consultations: report.total.consultations })}</Text>
           <Text size="xs" c="dimmed" mb="sm">
