@@ -207,7 +207,8 @@ pub async fn lock(desk: State<'_, Desk>) -> UiResult<()> {
 }
 
 /// Cancel the sync (or other work with the server) that is running: it stops at its next
-/// exchange, keeping what it stored; the next sync goes on from there. Whether one was running.
+/// exchange, keeping what it stored; the next sync goes on from there. An import of a sync file
+/// stops between two batches. Whether work on a second connection was running.
 #[tauri::command]
 pub async fn cancel_work(desk: State<'_, Desk>) -> UiResult<bool> {
     Ok(desk.cancel_online())
@@ -910,11 +911,20 @@ pub async fn export_sync_file(
 
 #[tauri::command]
 pub async fn import_sync_file(
+    app: AppHandle,
     desk: State<'_, Desk>,
     data: String,
     passphrase: String,
 ) -> UiResult<ImportSummary> {
     let passphrase = Zeroizing::new(passphrase);
     let bytes = decode(&data)?;
-    desk.with(|p| Ok(p.import_changes(&bytes, &passphrase)?))
+    // Progress as a sync's (phase `import`); Stop (`cancel_work`) ends it between two batches,
+    // keeping the batches imported.
+    let point = desk.cancel_point();
+    desk.with(|p| {
+        Ok(p.import_changes_with(&bytes, &passphrase, &mut |s| {
+            let _ = app.emit(EVENT_SYNC_PROGRESS, &s);
+            !desk.cancelled_since(point)
+        })?)
+    })
 }

@@ -141,6 +141,17 @@ impl Desk {
         self.online.load(Ordering::SeqCst) > 0
     }
 
+    /// Where the cancel counter stands: long work in the session (an import) takes it when it
+    /// starts and asks [`Desk::cancelled_since`] between its batches.
+    pub fn cancel_point(&self) -> u64 {
+        self.cancels.load(Ordering::SeqCst)
+    }
+
+    /// Whether the person pressed Stop since `point`.
+    pub fn cancelled_since(&self, point: u64) -> bool {
+        self.cancels.load(Ordering::SeqCst) != point
+    }
+
     /// Take the store out of the session (closing it), telling work on second connections.
     fn close(&self, s: &mut Session) -> Option<Punkt> {
         self.closings.fetch_add(1, Ordering::SeqCst);

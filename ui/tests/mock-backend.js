@@ -792,7 +792,16 @@
       return true;
     },
     export_sync_file: () => ({ path: '/tmp/x.punktsync', bytes: 1 }),
-    import_sync_file: () => { throw err('import_refused', 'bad file'); },
+    import_sync_file: async () => {
+      // A big file: it says how far it is, and waits until stopped.
+      if (scenario.slowImport) {
+        window.__PUNKT_EMIT__('punkt://sync-progress', { phase: 'import', done: 200, total: 1000 });
+        await new Promise((resolve) => { state.cancelSync = resolve; });
+        state.cancelSync = null;
+        throw err('cancelled', 'stopped at your request; what was done is kept, the rest comes next time');
+      }
+      throw err('import_refused', 'bad file');
+    },
   };
 
   window.__PUNKT_EMIT__ = (event, payload) => {

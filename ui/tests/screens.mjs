@@ -549,6 +549,26 @@ for (const [width, height] of [[1280, 800], [1366, 768]]) {
   });
 }
 
+for (const [width, height] of [[1280, 800], [1366, 768]]) {
+  test(`long work: a sync file's import says how far it is and stops at Stop, keeping what came, at ${width}×${height} in four languages`, async ({ open, page, shot }) => {
+    await page.setViewportSize({ width, height });
+    const texts = { pl: ['import pliku 200/1000', 'Import zatrzymano'], en: ['importing the file 200/1000', 'The import was stopped'], uk: ['імпорт файлу 200/1000', 'Імпорт зупинено'], ru: ['импорт файла 200/1000', 'Импорт остановлен'] };
+    for (const [language, [doing, stopped]] of Object.entries(texts)) {
+      await open({ unlocked: true, language, slowImport: true });
+      await page.getByTestId('nav-sync').click();
+      await page.getByTestId('sync-file-passphrase').fill('stick passphrase');
+      await page.locator('input[type=file]').setInputFiles({ name: 'office.punktsync', mimeType: 'application/octet-stream', buffer: Buffer.from('sealed') });
+      await page.getByTestId('import-progress').getByText(doing).waitFor();
+      const box = await page.getByTestId('import-cancel').boundingBox();
+      assert(box && box.x + box.width <= width && box.y + box.height <= height, `${language}: Stop is out of sight`);
+      await shot(`long-work-import-${width}x${height}-${language}`);
+      await page.getByTestId('import-cancel').click();
+      await page.getByTestId('import-stopped').getByText(stopped).waitFor();
+      assert((await page.getByTestId('import-cancel').count()) === 0, `${language}: Stop still shown`);
+    }
+  });
+}
+
 test('client file: a bad date is refused naming its field, in the person\'s language', async ({ open, page }) => {
   await open({ unlocked: true, language: 'uk' });
   await page.getByTestId('recent').getByText('Taras').click();

@@ -189,3 +189,49 @@ fn sync_files_carry_restricted_sections_only_between_roles_that_may_read_them() 
         1
     );
 }
+
+#[test]
+fn an_import_stopped_halfway_keeps_what_came_and_the_same_file_brings_the_rest() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(dir.path());
+    server.org("Fundacja A");
+    server.user("Fundacja A", "anna", "lawyer");
+    server.user("Fundacja A", "office", "coordinator");
+    let mut laptop = Device::enrolled(&server, "Fundacja A", "anna");
+    let mut office = Device::enrolled(&server, "Fundacja A", "office");
+    laptop.punkt.demo(450, 3).unwrap();
+    let (file, _) = laptop
+        .punkt
+        .export_changes("stick passphrase", true, FAST)
+        .unwrap();
+
+    // Stopped once the first batch is in: the answer is `cancelled`, and that batch stays.
+    let mut seen = Vec::new();
+    let err = office
+        .punkt
+        .import_changes_with(&file, "stick passphrase", &mut |p| {
+            seen.push((p.phase, p.done));
+            p.done == 0
+        })
+        .unwrap_err();
+    assert_eq!(err.code(), "cancelled");
+    assert_eq!(seen.first(), Some(&("import", 0)));
+    let after_stop = office.punkt.store().count_clients().unwrap();
+    assert!(
+        after_stop > 0 && after_stop < 450,
+        "{after_stop} files after the stop"
+    );
+
+    // The same file again: the rest comes, nothing is doubled.
+    let mut last = None;
+    office
+        .punkt
+        .import_changes_with(&file, "stick passphrase", &mut |p| {
+            last = Some((p.done, p.total));
+            true
+        })
+        .unwrap();
+    let (done, total) = last.unwrap();
+    assert_eq!(done, total, "the last report says all is done");
+    assert_eq!(office.punkt.store().count_clients().unwrap(), 450);
+}

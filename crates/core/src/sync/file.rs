@@ -99,6 +99,19 @@ impl Punkt {
     /// Apply a sealed sync file made on another machine. What it brings waits here to go to
     /// the server with this store's next sync.
     pub fn import_changes(&mut self, sealed: &[u8], passphrase: &str) -> Result<ImportSummary> {
+        self.import_changes_with(sealed, passphrase, &mut |_| true)
+    }
+
+    /// [`Punkt::import_changes`], telling `progress` how far it is after each batch of
+    /// documents (each in its own transaction). When `progress` answers false the import stops
+    /// there with [`CoreError::Stopped`]: the batches imported stay, and importing the same file
+    /// again brings the rest (changes already here are no-ops).
+    pub fn import_changes_with(
+        &mut self,
+        sealed: &[u8],
+        passphrase: &str,
+        progress: &mut dyn FnMut(SyncProgress) -> bool,
+    ) -> Result<ImportSummary> {
         let plain = punkt_store::sealed::unseal(passphrase, sealed).map_err(|e| match e {
             punkt_store::StoreError::WrongPassphrase => CoreError::Invalid(
                 "wrong passphrase for this sync file, or the file was damaged".into(),
@@ -153,7 +166,26 @@ impl Punkt {
         let documents = incoming.len() as u64 + refused.len() as u64;
         let mut summary = SyncSummary::default();
         let mut missing = Vec::new();
-        self.apply_pulled(false, &mut summary, &mut missing, incoming)?;
+        let total = incoming.len() as u64;
+        let mut done = 0;
+        let mut incoming = incoming.into_iter().peekable();
+        while incoming.peek().is_some() {
+            if !progress(SyncProgress {
+                phase: "import",
+                done,
+                total,
+            }) {
+                return Err(CoreError::Stopped);
+            }
+            let batch: Vec<PlainData> = incoming.by_ref().take(IMPORT_BATCH).collect();
+            done += batch.len() as u64;
+            self.apply_pulled(false, &mut summary, &mut missing, batch)?;
+        }
+        progress(SyncProgress {
+            phase: "import",
+            done,
+            total,
+        });
         for id in missing {
             refused.push(RefusedDocument {
                 doc_id: id,
@@ -169,3 +201,6 @@ impl Punkt {
         })
     }
 }
+
+/// Documents of a sync file imported in one transaction, between two looks at `progress`.
+const IMPORT_BATCH: usize = 200;

@@ -23,6 +23,8 @@ export function SyncScreen() {
   // Stopped at the person's request: said plainly, not as an error.
   const [stopped, setStopped] = useState(false);
   const [filePass, setFilePass] = useState('');
+  const [importing, setImporting] = useState(false);
+  const [importStopped, setImportStopped] = useState(false);
   const [all, setAll] = useState(false);
   const fileInput = useRef<HTMLInputElement>(null);
 
@@ -56,11 +58,19 @@ export function SyncScreen() {
   };
 
   const importFile = (file: File) => {
+    setImporting(true);
+    setImportStopped(false);
+    setProgress(null);
     api.importSyncFile(file, filePass).then((r) => {
       notify.ok(t('sync.imported', { changed: r.changed, new: r.new_documents }));
       if (r.refused.length > 0) notify.error(new IpcError({ code: 'import_refused', message: t('sync.refused', { count: r.refused.length }) }));
+    }, (e) => {
+      if ((e as { code?: string } | null)?.code === 'cancelled') setImportStopped(true);
+      else notify.error(e);
+    }).finally(() => {
+      setImporting(false);
       void load();
-    }, notify.error);
+    });
   };
 
   const last = status ? lastSyncTime(status.last_sync, i18n.language) : null;
@@ -136,13 +146,21 @@ export function SyncScreen() {
           <Title order={5}>{t('sync.file_title')}</Title>
           <Text size="sm" mb="xs">{t('sync.file_help')}</Text>
           <Stack gap="xs">
-            <PasswordInput label={t('sync.file_passphrase')} value={filePass} onChange={(e) => setFilePass(e.currentTarget.value)} />
+            <PasswordInput data-testid="sync-file-passphrase" label={t('sync.file_passphrase')} value={filePass} onChange={(e) => setFilePass(e.currentTarget.value)} />
             <Checkbox label={t('sync.export_all')} checked={all} onChange={(e) => setAll(e.currentTarget.checked)} />
             <Group>
               <Button variant="light" disabled={!filePass} onClick={() => api.exportSyncFile(filePass, all).then((f) => notify.ok(t('sync.exported', { path: f.path })), notify.error)}>{t('sync.export')}</Button>
-              <Button variant="light" disabled={!filePass} onClick={() => fileInput.current?.click()}>{t('sync.import')}</Button>
+              <Button variant="light" disabled={!filePass} loading={importing} onClick={() => fileInput.current?.click()} data-testid="sync-import">{t('sync.import')}</Button>
+              {importing && <Button variant="default" onClick={() => void api.cancelWork()} data-testid="import-cancel">{t('sync.cancel')}</Button>}
               <input ref={fileInput} type="file" hidden onChange={(e) => e.currentTarget.files?.[0] && importFile(e.currentTarget.files[0])} />
             </Group>
+            {importing && progress?.phase === 'import' && (
+              <Stack gap={2} data-testid="import-progress">
+                <Text size="sm">{t('sync.running', { phase: t('sync.phase.import'), done: progress.done, total: progress.total })}</Text>
+                <Progress value={progress.total ? (100 * progress.done) / progress.total : 100} animated />
+              </Stack>
+            )}
+            {importStopped && <Alert color="blue" icon={null} data-testid="import-stopped">{t('sync.import_stopped')}</Alert>}
           </Stack>
         </Card>
       </Stack>
