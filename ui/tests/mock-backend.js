@@ -574,7 +574,9 @@
       state.retentionRule = rule;
       return null;
     },
-    run_retention: ({ apply }) => {
+    run_retention: async ({ apply }) => {
+      // A large store: the run takes a while (a preview's stop is the UI's).
+      if (scenario.slowRetention) await new Promise((r) => setTimeout(r, scenario.slowRetention));
       const rule = state.retentionRule;
       if (!rule) throw err('invalid_input', 'no retention rule is set for this organisation');
       if (apply) coordinatorOnly();

@@ -569,6 +569,30 @@ for (const [width, height] of [[1280, 800], [1366, 768]]) {
   });
 }
 
+for (const [width, height] of [[1280, 800], [1366, 768]]) {
+  test(`long work: a retention run says what it does; a preview can be stopped, nothing changed, at ${width}×${height} in four languages`, async ({ open, page, shot }) => {
+    await page.setViewportSize({ width, height });
+    const texts = { pl: ['Sprawdzanie wszystkich akt', 'Zatrzymano'], en: ["Checking all of the organisation's files", 'Stopped'], uk: ['Перевірка всіх справ', 'Зупинено'], ru: ['Проверка всех дел', 'Остановлено'] };
+    for (const [language, [checking, stopped]] of Object.entries(texts)) {
+      await open({ unlocked: true, role: 'coordinator', language, slowRetention: 3000, retentionRule: { closed_years: 10, action: 'anonymise' } });
+      await page.getByTestId('nav-protection').click();
+      await page.getByTestId('retention-preview-run').click();
+      await page.getByTestId('retention-running').getByText(checking).waitFor();
+      assert(await page.getByTestId('retention-apply-open').isDisabled(), `${language}: apply offered while a preview runs`);
+      for (const id of ['retention-stop', 'retention-running']) {
+        const box = await page.getByTestId(id).boundingBox();
+        assert(box && box.x + box.width <= width && box.y >= 0 && box.y + box.height <= height, `${language}: ${id} is out of sight: ${JSON.stringify(box)}`);
+      }
+      await shot(`long-work-retention-${width}x${height}-${language}`);
+      await page.getByTestId('retention-stop').click();
+      await page.getByTestId('retention-stopped').getByText(stopped).waitFor();
+      await page.waitForTimeout(3300);
+      assert((await page.getByTestId('retention-preview').count()) === 0, `${language}: the stopped preview was shown`);
+      assert((await calls(page, 'run_retention')).every((c) => c.args.apply === false), `${language}: something was applied`);
+    }
+  });
+}
+
 test('client file: a bad date is refused naming its field, in the person\'s language', async ({ open, page }) => {
   await open({ unlocked: true, language: 'uk' });
   await page.getByTestId('recent').getByText('Taras').click();

@@ -38,7 +38,7 @@ export function ErasuresCard() {
             <Title order={4}>{t('erasures.title')}</Title>
             <Text size="sm" c="dimmed">{t('erasures.help')}</Text>
           </div>
-          <Button variant="light" loading={loading} onClick={load} data-testid="erasures-load">{t('erasures.load')}</Button>
+          <Button variant="light" style={{ flexShrink: 0 }} loading={loading} onClick={load} data-testid="erasures-load">{t('erasures.load')}</Button>
         </Group>
         <ErrorState error={error} />
         {held && held.length === 0 && <Text c="dimmed" data-testid="erasures-empty">{t('erasures.empty')}</Text>}

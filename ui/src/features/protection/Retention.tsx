@@ -1,8 +1,8 @@
 // Data protection for the organisation (coordinators): the retention rule (GDPR Art. 5(1)(e):
 // files closed N years are erased or anonymised), run on demand, and the organisation's audit
 // log on the server.
-import { Alert, Anchor, Button, Card, Checkbox, Group, Modal, NumberInput, SegmentedControl, Stack, Table, Text, Title } from '@mantine/core';
-import { useEffect, useState } from 'react';
+import { Alert, Anchor, Button, Card, Checkbox, Group, Modal, NumberInput, Progress, SegmentedControl, Stack, Table, Text, Title } from '@mantine/core';
+import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ErrorState, useNotify } from '../../components/errors';
 import { api, type RetentionAction, type RetentionItem, type RetentionReport, type RetentionRule } from '../../ipc';
@@ -111,6 +111,11 @@ export function RetentionCard() {
   const [plan, setPlan] = useState<RetentionReport | null>(null);
   const [sure, setSure] = useState(false);
   const [error, setError] = useState<unknown>(null);
+  // Long work: a preview only reads (Stop drops the wait and nothing changes); applying writes
+  // the copies and erases the originals in two transactions, so it is shown but not stopped.
+  const [busy, setBusy] = useState<'preview' | 'apply' | null>(null);
+  const [stopped, setStopped] = useState(false);
+  const runId = useRef(0);
 
   useEffect(() => {
     api.retentionRule().then((r) => {
@@ -140,16 +145,31 @@ export function RetentionCard() {
       setError(null);
       notify.ok(t('retention.cleared'));
     }, setError);
-  const preview = () => api.runRetention(false).then((r) => { setReport(r); setError(null); }, setError);
+  const preview = () => {
+    const id = ++runId.current;
+    setBusy('preview');
+    setStopped(false);
+    api.runRetention(false).then((r) => {
+      if (id === runId.current) { setReport(r); setError(null); }
+    }, (e) => id === runId.current && setError(e)).finally(() => id === runId.current && setBusy(null));
+  };
+  const stopPreview = () => {
+    runId.current++;
+    setBusy(null);
+    setStopped(true);
+  };
   // Applying asks first, with what is due now (a preview run just before).
   const openApply = () => api.runRetention(false).then((r) => { setSure(false); setPlan(r); setError(null); }, setError);
-  const apply = () =>
+  const apply = () => {
+    setPlan(null);
+    setBusy('apply');
+    setStopped(false);
     api.runRetention(true).then((r) => {
-      setPlan(null);
       setReport(r);
       setError(null);
       notify.ok(t('retention.done', { count: r.erased.length + r.anonymised.length }));
-    }, (e) => { setPlan(null); setError(e); });
+    }, setError).finally(() => setBusy(null));
+  };
 
   return (
     <Card withBorder data-testid="retention">
@@ -194,9 +214,17 @@ export function RetentionCard() {
         </Group>
         <Text size="xs" c="dimmed">{t(`retention.explain.${action}`)}</Text>
         <Group>
-          <Button variant="light" disabled={!rule} onClick={preview} data-testid="retention-preview-run">{t('retention.preview')}</Button>
-          <Button color="red" variant="light" disabled={!rule} onClick={openApply} data-testid="retention-apply-open">{t('retention.apply')}</Button>
+          <Button variant="light" disabled={!rule || busy !== null} loading={busy === 'preview'} onClick={preview} data-testid="retention-preview-run">{t('retention.preview')}</Button>
+          {busy === 'preview' && <Button variant="default" onClick={stopPreview} data-testid="retention-stop">{t('sync.cancel')}</Button>}
+          <Button color="red" variant="light" disabled={!rule || busy !== null} loading={busy === 'apply'} onClick={openApply} data-testid="retention-apply-open">{t('retention.apply')}</Button>
         </Group>
+        {busy && (
+          <Stack gap={4} data-testid="retention-running" ref={(el) => el?.scrollIntoView({ block: "center" })}>
+            <Text size="sm">{t(busy === 'preview' ? 'retention.checking' : 'retention.applying')}</Text>
+            <Progress value={100} striped animated />
+          </Stack>
+        )}
+        {stopped && <Alert color="blue" icon={null} data-testid="retention-stopped">{t('retention.stopped')}</Alert>}
         <ErrorState error={error} />
         {report && <Report r={report} />}
       </Stack>
