@@ -2,9 +2,10 @@
 // files closed N years are erased or anonymised), run on demand, and the organisation's audit
 // log on the server.
 import { Alert, Anchor, Button, Card, Checkbox, Group, Modal, NumberInput, Progress, SegmentedControl, Stack, Table, Text, Title } from '@mantine/core';
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ErrorState, useNotify } from '../../components/errors';
+import { useStoppable } from '../../components/stoppable';
 import { api, type RetentionAction, type RetentionItem, type RetentionReport, type RetentionRule } from '../../ipc';
 import { useNav } from '../../state';
 import { OrganisationAudit } from './Audit';
@@ -113,9 +114,9 @@ export function RetentionCard() {
   const [error, setError] = useState<unknown>(null);
   // Long work: a preview only reads (Stop drops the wait and nothing changes); applying writes
   // the copies and erases the originals in two transactions, so it is shown but not stopped.
-  const [busy, setBusy] = useState<'preview' | 'apply' | null>(null);
-  const [stopped, setStopped] = useState(false);
-  const runId = useRef(0);
+  const previewing = useStoppable();
+  const [applying, setApplying] = useState(false);
+  const busy = previewing.running ? 'preview' : applying ? 'apply' : null;
 
   useEffect(() => {
     api.retentionRule().then((r) => {
@@ -145,30 +146,17 @@ export function RetentionCard() {
       setError(null);
       notify.ok(t('retention.cleared'));
     }, setError);
-  const preview = () => {
-    const id = ++runId.current;
-    setBusy('preview');
-    setStopped(false);
-    api.runRetention(false).then((r) => {
-      if (id === runId.current) { setReport(r); setError(null); }
-    }, (e) => id === runId.current && setError(e)).finally(() => id === runId.current && setBusy(null));
-  };
-  const stopPreview = () => {
-    runId.current++;
-    setBusy(null);
-    setStopped(true);
-  };
+  const preview = () => previewing.run(() => api.runRetention(false), (r) => { setReport(r); setError(null); }, setError);
   // Applying asks first, with what is due now (a preview run just before).
   const openApply = () => api.runRetention(false).then((r) => { setSure(false); setPlan(r); setError(null); }, setError);
   const apply = () => {
     setPlan(null);
-    setBusy('apply');
-    setStopped(false);
+    setApplying(true);
     api.runRetention(true).then((r) => {
       setReport(r);
       setError(null);
       notify.ok(t('retention.done', { count: r.erased.length + r.anonymised.length }));
-    }, setError).finally(() => setBusy(null));
+    }, setError).finally(() => setApplying(false));
   };
 
   return (
@@ -215,7 +203,7 @@ export function RetentionCard() {
         <Text size="xs" c="dimmed">{t(`retention.explain.${action}`)}</Text>
         <Group>
           <Button variant="light" disabled={!rule || busy !== null} loading={busy === 'preview'} onClick={preview} data-testid="retention-preview-run">{t('retention.preview')}</Button>
-          {busy === 'preview' && <Button variant="default" onClick={stopPreview} data-testid="retention-stop">{t('sync.cancel')}</Button>}
+          {busy === 'preview' && <Button variant="default" onClick={previewing.stop} data-testid="retention-stop">{t('sync.cancel')}</Button>}
           <Button color="red" variant="light" disabled={!rule || busy !== null} loading={busy === 'apply'} onClick={openApply} data-testid="retention-apply-open">{t('retention.apply')}</Button>
         </Group>
         {busy && (
@@ -224,7 +212,7 @@ export function RetentionCard() {
             <Progress value={100} striped animated />
           </Stack>
         )}
-        {stopped && <Alert color="blue" icon={null} data-testid="retention-stopped">{t('retention.stopped')}</Alert>}
+        {previewing.stopped && !busy && <Alert color="blue" icon={null} data-testid="retention-stopped">{t('retention.stopped')}</Alert>}
         <ErrorState error={error} />
         {report && <Report r={report} />}
       </Stack>

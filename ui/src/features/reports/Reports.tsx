@@ -1,8 +1,9 @@
 import type { TFunction } from 'i18next';
 import { Alert, Badge, Button, Card, Checkbox, Group, Paper, Progress, Select, SimpleGrid, Stack, Table, Text, TextInput, Title } from '@mantine/core';
-import { useRef, useState } from 'react';
+import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ErrorState, useNotify } from '../../components/errors';
+import { useStoppable } from '../../components/stoppable';
 import { useLanguageName } from '../../components/languages';
 import { projectLabel, useOrgSettings } from '../../components/projects';
 import { api, type OrgSettingsView, type ProjectInput, type Report, type ReportOptions } from '../../ipc';
@@ -117,9 +118,7 @@ export function Reports() {
   const [error, setError] = useState<unknown>(null);
   // A report over years takes a while: what is counted is shown, and Stop drops the wait (the
   // report only reads, so nothing is lost; its answer, when it comes, is not shown).
-  const [running, setRunning] = useState(false);
-  const [stopped, setStopped] = useState(false);
-  const runId = useRef(0);
+  const { running, stopped, run: start, stop } = useStoppable();
   const { day } = useDateTime();
 
   const customValid = /^\s*\d+(\s*,\s*\d+)*\s*$/.test(customBands);
@@ -127,23 +126,13 @@ export function Reports() {
     age_bands: bands === 'custom' ? customBands.split(',').map((x) => Number(x.trim())) : BAND_PRESETS[bands],
     project,
   });
-  const run = () => {
-    const id = ++runId.current;
-    setRunning(true);
-    setStopped(false);
-    api.report(from, to, options()).then((r) => {
-      if (id !== runId.current) return;
+  const run = () =>
+    start(() => api.report(from, to, options()), (r) => {
       setReport(r);
       setError(null);
       // A service the new report does not have would leave the table empty.
       if (!r.rows.some((x) => x.service === service)) setService('all');
-    }, (e) => id === runId.current && setError(e)).finally(() => id === runId.current && setRunning(false));
-  };
-  const stop = () => {
-    runId.current++;
-    setRunning(false);
-    setStopped(true);
-  };
+    }, setError);
   const exportAs = (format: 'csv' | 'xlsx') =>
     api.exportReport(from, to, options(), format, internal ? 'internal' : 'external', i18n.language).then((f) => notify.ok(t(internal ? 'reports.exported' : 'reports.exported_suppressed', { path: f.path })), notify.error);
 
