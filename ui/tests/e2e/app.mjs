@@ -149,8 +149,20 @@ try {
     const row = await $.wait('board-row');
     const urgency = await row.getAttribute('data-urgency');
     if (urgency !== 'urgent' && urgency !== 'overdue') throw new Error(`board row is ${urgency}`);
-    if (!(await row.getText()).includes('Taras')) throw new Error('board row is not the person');
+    const text = await row.getText();
+    if (!text.includes('Taras')) throw new Error('board row is not the person');
+    // The day in the Polish order (07.12.2026), not ISO.
+    if (!/\d{2}\.\d{2}\.\d{4}/.test(text) || /\d{4}-\d{2}-\d{2}/.test(text)) throw new Error(`board row's day: ${text}`);
     screenshot('12-home-board');
+  });
+
+  await step('the keyboard help opens with ? and closes with Esc', async () => {
+    await browser.keys('?');
+    await $.waitForText('Skróty klawiszowe');
+    await $.wait('help-settings');
+    screenshot('12b-keyboard-help');
+    await browser.keys('Escape');
+    await $.waitGone('help-settings');
   });
 
   await step('lock and unlock', async () => {
