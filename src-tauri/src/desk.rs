@@ -82,17 +82,16 @@ impl Drop for Running {
 /// request goes and again when its answer comes (the answer is then not acted on).
 struct Watched<'a> {
     inner: &'a mut dyn Transport,
-    closings: &'a AtomicU64,
+    desk: &'a Desk,
     opened_at: u64,
-    cancels: &'a AtomicU64,
-    started_at: u64,
+    cancel_point: u64,
 }
 
 impl Watched<'_> {
     fn check(&self) -> Result<(), TransportError> {
-        if self.closings.load(Ordering::SeqCst) != self.opened_at {
+        if self.desk.closings.load(Ordering::SeqCst) != self.opened_at {
             Err(TransportError::Cancelled)
-        } else if self.cancels.load(Ordering::SeqCst) != self.started_at {
+        } else if self.desk.cancelled_since(self.cancel_point) {
             Err(TransportError::Stopped)
         } else {
             Ok(())
@@ -141,8 +140,8 @@ impl Desk {
         self.online.load(Ordering::SeqCst) > 0
     }
 
-    /// Where the cancel counter stands: long work in the session (an import) takes it when it
-    /// starts and asks [`Desk::cancelled_since`] between its batches.
+    /// Where the cancel counter stands: long work (a sync's transport, an import in the
+    /// session) takes it when it starts and asks [`Desk::cancelled_since`] as it goes.
     pub fn cancel_point(&self) -> u64 {
         self.cancels.load(Ordering::SeqCst)
     }
@@ -180,10 +179,9 @@ impl Desk {
         };
         let mut watched = Watched {
             inner: &mut transport,
-            closings: &self.closings,
+            desk: self,
             opened_at,
-            cancels: &self.cancels,
-            started_at: self.cancels.load(Ordering::SeqCst),
+            cancel_point: self.cancel_point(),
         };
         let result = f(&mut own, &mut watched);
         if let Err(e @ CoreError::SyncRefused { wipe: true, .. }) = result {

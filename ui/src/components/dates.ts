@@ -9,6 +9,8 @@ const ISO_MONTH = /^(\d{4})-(\d{2})$/;
 const YEAR = /^\d{4}$/;
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}T/;
 
+const pad = (n: number) => String(n).padStart(2, '0');
+
 /** The separator of day, month and year in `language`. */
 function separator(language: string): string {
   return language.startsWith('en') ? '/' : '.';
@@ -31,10 +33,7 @@ export function formatDay(value: string | null | undefined, language: string): s
   if (m) return `${m[2]}${s}${m[1]}`;
   if (ISO_TIME.test(value)) {
     const d = new Date(value);
-    if (!Number.isNaN(d.getTime())) {
-      const p = (n: number) => String(n).padStart(2, '0');
-      return `${p(d.getDate())}${s}${p(d.getMonth() + 1)}${s}${d.getFullYear()}`;
-    }
+    if (!Number.isNaN(d.getTime())) return `${pad(d.getDate())}${s}${pad(d.getMonth() + 1)}${s}${d.getFullYear()}`;
   }
   return value;
 }
@@ -44,7 +43,6 @@ function realDay(y: number, m: number, d: number): boolean {
   return date.getUTCFullYear() === y && date.getUTCMonth() === m - 1 && date.getUTCDate() === d;
 }
 
-const pad = (n: number) => String(n).padStart(2, '0');
 
 /** A date typed by a person, as ISO: `2026-12-07`, `7.12.2026`, `07/12/2026` or `7-12-2026`
  * (day first, as in Poland and the UK); with `partial`, also a year (`1990`) or a month
@@ -72,8 +70,9 @@ export function dayPattern(language: string, letters: { day: string; month: stri
 }
 
 /** Dates in the person's language: `day` for the backend's dates (days, months, years, times as
- * their day), `when` and `time` for the server's times (RFC 3339, UTC) in the local time zone; a
- * time it could not write (an empty text) shows as a dash, not as "Invalid Date". */
+ * their day) and `period` for two of them; `when` for the server's times (RFC 3339, UTC) with
+ * the hour, in the local time zone, a time it could not write (an empty text) shown as a dash,
+ * not as "Invalid Date". */
 export function useDateTime() {
   const { i18n } = useTranslation();
   const language = i18n.language;

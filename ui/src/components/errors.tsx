@@ -17,6 +17,9 @@ function asUiError(e: unknown): UiError {
   return { code: 'unknown', message: String(e), field: null };
 }
 
+/** The backend's code of a failed command (`cancelled`, `locked`…), `unknown` for anything else. */
+export const errorCode = (e: unknown): string => asUiError(e).code;
+
 /** The person's-language text for a failed command (or an error code a summary carries),
  * chosen by its code (and field): `errors.<code>`, "unknown error" for a code not in the catalogue. */
 export function useErrorText() {

@@ -1,11 +1,22 @@
 import { Alert, Box, Button, Card, Checkbox, Group, PasswordInput, Progress, Stack, Text, TextInput, Title } from '@mantine/core';
 import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { ErrorState, useErrorText, useNotify } from '../../components/errors';
+import { ErrorState, errorCode, useErrorText, useNotify } from '../../components/errors';
 import { api, IpcError, onSyncProgress, type SyncProgress, type SyncStatus, type SyncSummary } from '../../ipc';
 import { useReloadVocab } from '../../state';
 import { lastSyncTime } from '../clients/Home';
 import { TeamSection } from './Team';
+
+/** What a sync or an import is doing, and how far it is. */
+function ProgressLine({ progress, mt, testid }: { progress: SyncProgress; mt?: string; testid?: string }) {
+  const { t } = useTranslation();
+  return (
+    <Stack gap={2} mt={mt} data-testid={testid}>
+      <Text size="sm">{t('sync.running', { phase: t(`sync.phase.${progress.phase}`, { defaultValue: progress.phase }), done: progress.done, total: progress.total })}</Text>
+      <Progress value={progress.total ? (100 * progress.done) / progress.total : 100} animated />
+    </Stack>
+  );
+}
 
 export function SyncScreen() {
   const { t, i18n } = useTranslation();
@@ -49,7 +60,7 @@ export function SyncScreen() {
       // A newer rule book: its rules are offered at once, not after a restart.
       if (r.rule_book) reloadVocab();
     } catch (e) {
-      if ((e as { code?: string } | null)?.code === 'cancelled') setStopped(true);
+      if (errorCode(e) === 'cancelled') setStopped(true);
       else setError(e);
     } finally {
       setRunning(false);
@@ -65,7 +76,7 @@ export function SyncScreen() {
       notify.ok(t('sync.imported', { changed: r.changed, new: r.new_documents }));
       if (r.refused.length > 0) notify.error(new IpcError({ code: 'import_refused', message: t('sync.refused', { count: r.refused.length }) }));
     }, (e) => {
-      if ((e as { code?: string } | null)?.code === 'cancelled') setImportStopped(true);
+      if (errorCode(e) === 'cancelled') setImportStopped(true);
       else notify.error(e);
     }).finally(() => {
       setImporting(false);
@@ -93,12 +104,7 @@ export function SyncScreen() {
               {running && <Button variant="default" onClick={() => void api.cancelWork()} data-testid="sync-cancel">{t('sync.cancel')}</Button>}
             </Group>
             {stopped && !running && <Alert color="blue" icon={null} mt="sm" data-testid="sync-stopped">{t('errors.cancelled')}</Alert>}
-            {running && progress && (
-              <Stack gap={2} mt="sm">
-                <Text size="sm">{t('sync.running', { phase: t(`sync.phase.${progress.phase}`, { defaultValue: progress.phase }), done: progress.done, total: progress.total })}</Text>
-                <Progress value={progress.total ? (100 * progress.done) / progress.total : 100} animated />
-              </Stack>
-            )}
+            {running && progress && <ProgressLine progress={progress} mt="sm" />}
             {result && !running && result.awaiting_keys === null && (
               <Stack gap={2} mt="sm">
                 <Text data-testid="sync-result">{t('sync.result', { sent: result.sent, received: result.received, new: result.new_documents, pending: result.pending_after })}</Text>
@@ -154,12 +160,7 @@ export function SyncScreen() {
               {importing && <Button variant="default" onClick={() => void api.cancelWork()} data-testid="import-cancel">{t('sync.cancel')}</Button>}
               <input ref={fileInput} type="file" hidden onChange={(e) => e.currentTarget.files?.[0] && importFile(e.currentTarget.files[0])} />
             </Group>
-            {importing && progress?.phase === 'import' && (
-              <Stack gap={2} data-testid="import-progress">
-                <Text size="sm">{t('sync.running', { phase: t('sync.phase.import'), done: progress.done, total: progress.total })}</Text>
-                <Progress value={progress.total ? (100 * progress.done) / progress.total : 100} animated />
-              </Stack>
-            )}
+            {importing && progress?.phase === 'import' && <ProgressLine progress={progress} testid="import-progress" />}
             {importStopped && <Alert color="blue" icon={null} data-testid="import-stopped">{t('sync.import_stopped')}</Alert>}
           </Stack>
         </Card>
