@@ -44,6 +44,8 @@ fn generate() -> String {
         punkt_core::org_keys::OrgKeyRefused,
         audit::FileAudit,
         audit::AuditLine,
+        import::ImportReport,
+        import::RejectedRow,
         retention::RetentionRule,
         retention::RetentionAction,
         retention::RetentionReport,

@@ -18,6 +18,7 @@ use punkt_core::duplicates::{DuplicatePair, MergeSummary};
 use punkt_core::erase::{ErasurePlan, ErasureReport};
 use punkt_core::history::HistoryEntry;
 use punkt_core::home::{passphrase_strength as rate, BoardPage, Home, PassphraseStrength};
+use punkt_core::import::{ImportOptions, ImportReport};
 use punkt_core::organisation::{ControllerInput, OrgSettingsView, ProjectInput};
 use punkt_core::referrals::{ReferralInput, ReferralView};
 use punkt_core::report::{Disclosure, Report, ReportFormat, ReportOptions};
@@ -907,6 +908,32 @@ pub async fn export_sync_file(
     let (bytes, _summary) = desk.with(|p| Ok(p.export_changes(&passphrase, all, kdf)?))?;
     let stamp = chrono::Local::now().format("%Y%m%d-%H%M%S");
     save(&desk, &format!("punkt-sync-{stamp}.punktsync"), &bytes)
+}
+
+/// Import a CSV register (`data`, base64) kept before Punkt. A dry run only checks; otherwise
+/// every accepted row goes in one transaction, or none when a row is rejected and
+/// `skip_invalid` is false. Progress as a sync's (phases `check`, `write`); Stop
+/// (`cancel_work`) ends it with nothing written.
+#[tauri::command]
+pub async fn import_register(
+    app: AppHandle,
+    desk: State<'_, Desk>,
+    data: String,
+    dry_run: bool,
+    skip_invalid: bool,
+) -> UiResult<ImportReport> {
+    let bytes = decode(&data)?;
+    let point = desk.cancel_point();
+    let opts = ImportOptions {
+        dry_run,
+        skip_invalid,
+    };
+    desk.with(|p| {
+        Ok(p.import_csv_with(&bytes, opts, &mut |s| {
+            let _ = app.emit(EVENT_SYNC_PROGRESS, &s);
+            !desk.cancelled_since(point)
+        })?)
+    })
 }
 
 #[tauri::command]

@@ -110,6 +110,7 @@ punkt_commands!(
     sync_now,
     export_sync_file,
     import_sync_file,
+    import_register,
 );
 
 /// The store's folder: `PUNKT_DATA`, else the user's data directory.

@@ -7,7 +7,7 @@ import { setLanguage } from './i18n';
 import { api, onLocked, onLockedCommand, type AppInfo, type Vocabulary } from './ipc';
 import { NavContext, ReloadVocabContext, type Route, VocabContext } from './state';
 import { Calculator, ClientFile, Duplicates, HomeScreen, ReferralsScreen, Search } from './features/clients';
-import { Intake, Visit } from './features/intake';
+import { ImportRegister, Intake, Visit } from './features/intake';
 import { DataProtectionScreen } from './features/protection';
 import { Activities, Reports } from './features/reports';
 import { SettingsScreen, Setup, Unlock } from './features/session';
@@ -15,12 +15,12 @@ import { SyncScreen } from './features/sync';
 
 type Phase = 'loading' | 'setup' | 'locked' | 'unlocked';
 
-const NAV: Route['name'][] = ['home', 'search', 'intake', 'visit', 'activities', 'calculator', 'duplicates', 'referrals', 'reports', 'protection', 'sync', 'settings'];
+const NAV: Route['name'][] = ['home', 'search', 'intake', 'import', 'visit', 'activities', 'calculator', 'duplicates', 'referrals', 'reports', 'protection', 'sync', 'settings'];
 
 /** Every screen's shortcut: Alt with a key, matched by its place on the keyboard (KeyboardEvent
  * code), so it works the same with a Polish, Ukrainian or Russian layout. */
 const SHORTCUTS: Partial<Record<Route['name'], string>> = {
-  home: 'KeyH', search: 'KeyS', intake: 'KeyN', visit: 'KeyV', activities: 'KeyG', calculator: 'KeyC',
+  home: 'KeyH', search: 'KeyS', intake: 'KeyN', import: 'KeyI', visit: 'KeyV', activities: 'KeyG', calculator: 'KeyC',
   duplicates: 'KeyD', referrals: 'KeyR', reports: 'KeyP', protection: 'KeyO', sync: 'KeyY', settings: 'KeyU',
 };
 const keyName = (code: string) => code.replace(/^Key/, '');
@@ -230,6 +230,8 @@ function Screen({ route, info, onSettingsChanged }: { route: Route; info: AppInf
       return <Search />;
     case 'intake':
       return <Intake />;
+    case 'import':
+      return <ImportRegister />;
     case 'visit':
       return <Visit />;
     case 'activities':

@@ -5,6 +5,7 @@ export type Route =
   | { name: 'home' }
   | { name: 'search' }
   | { name: 'intake' }
+  | { name: 'import' }
   | { name: 'visit' }
   | { name: 'activities' }
   | { name: 'calculator' }

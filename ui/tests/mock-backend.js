@@ -793,6 +793,29 @@
       state.cancelSync();
       return true;
     },
+    // A register: one person a row, a row naming Atlantyda refused (as the real check does an
+    // unknown citizenship); `slowRegister` makes the writing wait until stopped.
+    import_register: async ({ data, dryRun, skipInvalid }) => {
+      const text = new TextDecoder().decode(Uint8Array.from(atob(data), (c) => c.charCodeAt(0)));
+      const lines = text.split(/\r?\n/).filter((l) => l.trim());
+      if (lines.length === 0 || !/nazwisko|family_name/i.test(lines[0])) {
+        throw err('import_refused', 'the file could not be imported: no name column: the header needs family_name/nazwisko or given_names/imię (see docs/import.md)');
+      }
+      const rows = lines.slice(1);
+      const rejected = rows.flatMap((l, i) => l.includes('Atlantyda') ? [{ row: i + 2, code: 'unknown_country', field: 'citizenships', reason: "unknown citizenship 'Atlantyda': use an ISO code such as UA or a country name" }] : []);
+      const clients = rows.length - rejected.length;
+      const report = { dry_run: dryRun, imported: false, rows: rows.length, clients, consultations: clients, rejected, ignored_columns: lines[0].includes('Kolumna własna') ? ['Kolumna własna'] : [] };
+      window.__PUNKT_EMIT__('punkt://sync-progress', { phase: 'check', done: 0, total: rows.length });
+      if (dryRun || (rejected.length > 0 && !skipInvalid)) return report;
+      if (scenario.slowRegister) {
+        window.__PUNKT_EMIT__('punkt://sync-progress', { phase: 'write', done: 1, total: clients });
+        await new Promise((resolve) => { state.cancelSync = resolve; });
+        state.cancelSync = null;
+        throw err('cancelled', 'stopped at your request; what was done is kept, the rest comes next time');
+      }
+      state.registerImported = (state.registerImported ?? 0) + clients;
+      return { ...report, imported: true };
+    },
     export_sync_file: () => ({ path: '/tmp/x.punktsync', bytes: 1 }),
     import_sync_file: async () => {
       // A big file: it says how far it is, and waits until stopped.

@@ -467,7 +467,7 @@ test('keyboard: Alt with a letter opens every screen, whatever the keyboard layo
   await open({ unlocked: true });
   await page.getByTestId('board').waitFor();
   const focused = () => page.evaluate(() => document.activeElement?.getAttribute('data-testid') ?? document.activeElement?.closest('[data-testid]')?.getAttribute('data-testid') ?? null);
-  for (const [name, code, field] of [['search', 'KeyS', 'search-input'], ['intake', 'KeyN', 'intake-given'], ['visit', 'KeyV', 'visit-centre'], ['activities', 'KeyG', null], ['calculator', 'KeyC', 'deadline-rule'], ['duplicates', 'KeyD', null], ['referrals', 'KeyR', null], ['reports', 'KeyP', null], ['protection', 'KeyO', null], ['sync', 'KeyY', 'enroll-server'], ['settings', 'KeyU', null], ['home', 'KeyH', null]]) {
+  for (const [name, code, field] of [['search', 'KeyS', 'search-input'], ['intake', 'KeyN', 'intake-given'], ['import', 'KeyI', 'register-choose'], ['visit', 'KeyV', 'visit-centre'], ['activities', 'KeyG', null], ['calculator', 'KeyC', 'deadline-rule'], ['duplicates', 'KeyD', null], ['referrals', 'KeyR', null], ['reports', 'KeyP', null], ['protection', 'KeyO', null], ['sync', 'KeyY', 'enroll-server'], ['settings', 'KeyU', null], ['home', 'KeyH', null]]) {
     // The key's place, not its letter: with a Ukrainian layout Alt+H types "р".
     await page.evaluate((c) => window.dispatchEvent(new KeyboardEvent('keydown', { code: c, key: 'р', altKey: true, bubbles: true })), code);
     await page.locator(`[data-testid="nav-${name}"][data-active]`).waitFor();
@@ -592,6 +592,76 @@ for (const [width, height] of [[1280, 800], [1366, 768]]) {
     }
   });
 }
+
+const REGISTER = 'nazwisko;imię;data urodzenia;obywatelstwo;data konsultacji;Kolumna własna\nSzewczenko;Taras;12.05.1990;UA;02.03.2026;x\nHaddad;Mohammed;1988;SY;05.05.2026;\nNowak;Jan;;Atlantyda;;\n';
+const why = { pl: 'Nieznane obywatelstwo', en: 'Unknown citizenship', uk: 'Невідоме громадянство', ru: 'Неизвестное гражданство' };
+const registerFile = (text = REGISTER) => ({ name: 'rejestr-2025.csv', mimeType: 'text/csv', buffer: Buffer.from(text) });
+
+for (const [width, height] of [[1280, 800], [1366, 768]]) {
+  test(`register import: checked first, refused rows listed, imported only with them left out, at ${width}×${height} in four languages`, async ({ open, page, shot }) => {
+    await page.setViewportSize({ width, height });
+    const texts = {
+      pl: ['Wierszy: 3 · osób (kartotek): 2 · konsultacji: 2', 'Odrzucone wiersze: 1', 'Zaimportowano kartotek: 2, konsultacji: 2.'],
+      en: ['Rows: 3 · people (files): 2 · consultations: 2', 'Rejected rows: 1', 'Imported: 2 files, 2 consultations.'],
+      uk: ['Рядків: 3 · осіб (карток): 2 · консультацій: 2', 'Відхилені рядки: 1', 'Імпортовано карток: 2, консультацій: 2.'],
+      ru: ['Строк: 3 · человек (карточек): 2 · консультаций: 2', 'Отклонённые строки: 1', 'Импортировано карточек: 2, консультаций: 2.'],
+    };
+    for (const [language, [summary, rejected, done]] of Object.entries(texts)) {
+      await open({ unlocked: true, language });
+      await page.getByTestId('nav-import').click();
+      await page.getByTestId('register-input').setInputFiles(registerFile());
+      await page.getByTestId('register-summary').getByText(summary).waitFor();
+      await page.getByText(rejected).waitFor();
+      assert((await page.getByTestId('register-rejected-row').count()) === 1, `${language}: one refused row`);
+      const refused = await page.getByTestId('register-rejected-row').innerText();
+      assert(refused.startsWith('4'), `${language}: the refused row is the spreadsheet's row 4`);
+      assert(refused.includes(why[language]) && refused.includes("'Atlantyda'"), `${language}: the reason is not in the person's language with its value: ${refused}`);
+      assert((await page.getByTestId('register-ignored').innerText()).includes('Kolumna własna'), `${language}: the unknown column is named`);
+      // With a refused row nothing is imported until the person chooses to leave it out.
+      assert(await page.getByTestId('register-import').isDisabled(), `${language}: import offered with a refused row`);
+      const box = await page.getByTestId('register-import').boundingBox();
+      assert(box && box.x + box.width <= width && box.y + box.height <= height, `${language}: the import button is out of sight`);
+      await shot(`register-checked-${width}x${height}-${language}`);
+      await page.getByTestId('register-skip').click();
+      await page.getByTestId('register-import').click();
+      await page.getByTestId('register-done').getByText(done).waitFor();
+      const sent = await calls(page, 'import_register');
+      assert(sent.length === 2 && sent[0].args.dryRun === true && sent[1].args.dryRun === false && sent[1].args.skipInvalid === true, `${language}: ${JSON.stringify(sent.map((c) => [c.args.dryRun, c.args.skipInvalid]))}`);
+      assert(Buffer.from(sent[1].args.data, 'base64').toString() === REGISTER, `${language}: the file was not sent as it is`);
+    }
+  });
+
+  test(`long work: a register import says how far it is and Stop leaves nothing written, at ${width}×${height} in four languages`, async ({ open, page, shot }) => {
+    await page.setViewportSize({ width, height });
+    const texts = { pl: ['zapisywanie kartotek 1/2', 'Nic nie zostało zapisane'], en: ['writing files 1/2', 'Nothing was written'], uk: ['запис карток 1/2', 'Нічого не записано'], ru: ['запись карточек 1/2', 'Ничего не записано'] };
+    const clean = 'nazwisko;imię\nSzewczenko;Taras\nHaddad;Mohammed\n';
+    for (const [language, [doing, stopped]] of Object.entries(texts)) {
+      await open({ unlocked: true, language, slowRegister: true });
+      await page.getByTestId('nav-import').click();
+      await page.getByTestId('register-input').setInputFiles(registerFile(clean));
+      await page.getByTestId('register-import').click();
+      await page.getByTestId('register-progress').getByText(doing).waitFor();
+      const box = await page.getByTestId('register-stop').boundingBox();
+      assert(box && box.x + box.width <= width && box.y + box.height <= height, `${language}: Stop is out of sight`);
+      await shot(`long-work-register-${width}x${height}-${language}`);
+      await page.getByTestId('register-stop').click();
+      await page.getByTestId('register-stopped').getByText(stopped).waitFor();
+      assert((await page.getByTestId('register-stop').count()) === 0, `${language}: Stop still shown`);
+      assert(!(await page.evaluate(() => window.__PUNKT_STATE__.registerImported)), `${language}: something was imported`);
+    }
+  });
+}
+
+test('home: an empty store shows the first steps, and one leads to the register import; a file that is no register is refused in Polish', async ({ open, page, shot }) => {
+  await open({ unlocked: true, clients: {} });
+  await page.getByTestId('home-first-steps').getByText('Pierwsze kroki').waitFor();
+  await shot('home-first-steps');
+  await page.getByTestId('first-import').click();
+  await page.locator('[data-testid="nav-import"][data-active]').waitFor();
+  await page.getByTestId('register-input').setInputFiles(registerFile('a;b\n1;2\n'));
+  await page.getByTestId('error').getByText('Import odrzucony.').waitFor();
+  assert((await page.getByTestId('register-checked').count()) === 0, 'a refused file was shown as checked');
+});
 
 test('client file: a bad date is refused naming its field, in the person\'s language', async ({ open, page }) => {
   await open({ unlocked: true, language: 'uk' });

@@ -168,6 +168,23 @@ device: string | null, detail: string,
  */
 parts: Array<string>, };
 
+export type ImportReport = { dry_run: boolean, 
+/**
+ * True when the accepted rows were written.
+ */
+imported: boolean, rows: number, clients: number, consultations: number, rejected: Array<RejectedRow>, 
+/**
+ * Headers that map to no column (their values are not imported).
+ */
+ignored_columns: Array<string>, };
+
+export type RejectedRow = { row: number, 
+/**
+ * `unreadable`, `empty`, `no_name`, `unknown_country`, `differs` (from an earlier row of
+ * the same person), `already_stored`, or a validation error's code (`invalid_input`).
+ */
+code: string, field: string | null, reason: string, };
+
 export type RetentionRule = { 
 /**
  * Years a file stays after it was closed.

@@ -5,7 +5,7 @@
 import { invoke } from '@tauri-apps/api/core';
 import type {
   AppInfo, AttachmentData, BoardPage, AttachmentView, ClientInput, ClientSummary, ClientView, ConsultationInput,
-  DeadlineInput, DueDate, DuplicatePair, MergeSummary, Enrolment, FieldConflict, HistoryEntry, Home, ImportSummary, Intake,
+  DeadlineInput, DueDate, DuplicatePair, MergeSummary, Enrolment, FieldConflict, HistoryEntry, Home, ImportReport, ImportSummary, Intake,
   PassphraseStrength, RecordedDeadline, Report, SavedFile, SearchHit, Settings, SyncStatus,
   SyncSummary, UiError, Vocabulary, ErasurePlan, ErasureReport, SectionView, SectionNoteInput, ReferralView, ReferralInput,
   ConsortiumKey, TallyReceipt, ConsortiumCount, RetentionRule, RetentionReport, FileAudit, AuditEntry,
@@ -171,4 +171,6 @@ export const api = {
   exportSyncFile: (passphrase: string, all: boolean) => command<SavedFile>("export_sync_file", { passphrase, all }),
   importSyncFile: async (file: File, passphrase: string) =>
     command<ImportSummary>("import_sync_file", { data: await fileBase64(file), passphrase }),
+  importRegister: async (file: File, dryRun: boolean, skipInvalid: boolean) =>
+    command<ImportReport>("import_register", { data: await fileBase64(file), dryRun, skipInvalid }),
 };

@@ -49,6 +49,28 @@ impl Punkt {
         self.insert_clients_noting(files, None)
     }
 
+    /// Store new client files in one transaction, `chunk` at a time, asking `progress` (with the
+    /// number written so far) before each chunk. When it answers false nothing is stored.
+    pub(crate) fn insert_clients_with(
+        &mut self,
+        files: &[ClientFile],
+        chunk: usize,
+        progress: &mut dyn FnMut(usize) -> bool,
+    ) -> Result<()> {
+        let now = self.now();
+        let author = self.author.clone();
+        let mut batch = self.store.batch()?;
+        for (i, part) in files.chunks(chunk.max(1)).enumerate() {
+            if !progress(i * chunk) {
+                return Err(CoreError::Stopped);
+            }
+            insert_in(&mut batch, &self.actor, author.as_deref(), now, part)?;
+        }
+        progress(files.len());
+        batch.commit()?;
+        Ok(())
+    }
+
     /// Store new client files and set one meta value, in one transaction.
     pub(crate) fn insert_clients_noting(
         &mut self,

@@ -34,8 +34,20 @@ fn a_dry_run_reports_rejected_rows_and_writes_nothing() {
     assert_eq!(r.clients, 2, "two rows of one person make one client file");
     assert_eq!(r.consultations, 3);
     assert_eq!(r.ignored_columns, vec!["Kolumna własna".to_string()]);
-    let rows: Vec<u64> = r.rejected.iter().map(|x| x.row).collect();
-    assert_eq!(rows, vec![5, 6, 7]);
+    let rows: Vec<(u64, &str, Option<&str>)> = r
+        .rejected
+        .iter()
+        .map(|x| (x.row, x.code.as_str(), x.field.as_deref()))
+        .collect();
+    assert_eq!(
+        rows,
+        vec![
+            (5, "invalid_date", Some("birth_date")),
+            (6, "unknown_country", Some("citizenships")),
+            (7, "invalid_date", Some("consultation.date")),
+        ],
+        "each refusal says its kind and field, for the interface's own words"
+    );
     assert!(
         r.rejected[0].reason.contains("1978-13-01"),
         "{:?}",
@@ -220,4 +232,82 @@ Nowak;Jan;1970;M;;;2026-03-11;kurs języka polskiego;
         .iter()
         .any(|x| x.row == 2 && x.reason.contains("already in the store")));
     assert_eq!(p.store().count_clients().unwrap(), 2);
+}
+
+/// A register of `n` different people, one consultation each.
+fn big_register(n: usize) -> String {
+    let mut csv = String::from("family_name,given_names,birth_date,consultation_date,place\n");
+    for i in 0..n {
+        // A birth day of its own each (names are folded to letters, so they would not do).
+        csv.push_str(&format!(
+            "Kowalenko,Olena,{}-{:02}-{:02},2026-03-02,Lublin\n",
+            1950 + i / 336,
+            1 + (i / 28) % 12,
+            1 + i % 28
+        ));
+    }
+    csv
+}
+
+#[test]
+fn progress_is_told_and_a_stop_while_writing_leaves_nothing_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut p = store(dir.path());
+    let csv = big_register(450);
+    let mut seen = Vec::new();
+    let err = p
+        .import_csv_with(csv.as_bytes(), opts(false, false), &mut |s| {
+            seen.push((s.phase, s.done, s.total));
+            // Stop once 200 files are written, inside the one transaction.
+            !(s.phase == "write" && s.done >= 200)
+        })
+        .unwrap_err();
+    assert_eq!(err.code(), "cancelled", "{err}");
+    assert_eq!(
+        seen,
+        vec![
+            ("check", 0, 450),
+            ("check", 200, 450),
+            ("check", 400, 450),
+            ("write", 0, 450),
+            ("write", 200, 450),
+        ]
+    );
+    assert_eq!(p.store().count_clients().unwrap(), 0, "all or nothing");
+
+    // The same file imported again goes in whole, once.
+    let mut last = None;
+    let r = p
+        .import_csv_with(csv.as_bytes(), opts(false, false), &mut |s| {
+            last = Some((s.phase, s.done, s.total));
+            true
+        })
+        .unwrap();
+    assert!(r.imported && r.rejected.is_empty(), "{r:?}");
+    assert_eq!(last, Some(("write", 450, 450)));
+    assert_eq!(p.store().count_clients().unwrap(), 450);
+}
+
+#[test]
+fn a_stop_while_checking_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut p = store(dir.path());
+    let csv = big_register(300);
+    let err = p
+        .import_csv_with(csv.as_bytes(), opts(false, false), &mut |s| s.done < 200)
+        .unwrap_err();
+    assert_eq!(err.code(), "cancelled");
+    assert_eq!(p.store().count_clients().unwrap(), 0);
+}
+
+#[test]
+fn an_oversized_file_is_refused_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut p = store(dir.path());
+    let mut csv = big_register(1).into_bytes();
+    csv.resize(punkt_core::import::MAX_REGISTER_BYTES + 1, b'\n');
+    let err = p.import_csv(&csv, opts(false, true)).unwrap_err();
+    assert_eq!(err.code(), "import_refused");
+    assert!(err.to_string().contains("33 MB"), "{err}");
+    assert_eq!(p.store().count_clients().unwrap(), 0);
 }

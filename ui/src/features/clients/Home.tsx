@@ -128,6 +128,26 @@ function NextStep({ home }: { home: Home }) {
   );
 }
 
+/** An empty store's first steps: the first person, the register kept before Punkt, the server. */
+function FirstSteps({ home }: { home: Home }) {
+  const { t } = useTranslation();
+  const nav = useNav();
+  if (home.clients > 0) return null;
+  return (
+    <Card withBorder data-testid="home-first-steps">
+      <Title order={4} mb={4}>{t('home.first_title')}</Title>
+      <Text size="sm" mb="sm">{t('home.first_help')}</Text>
+      <Group gap="xs">
+        <Button size="xs" onClick={() => nav({ name: 'intake' })} data-testid="first-intake">{t('nav.intake')}</Button>
+        <Button size="xs" variant="light" onClick={() => nav({ name: 'import' })} data-testid="first-import">{t('nav.import')}</Button>
+        {!home.sync.enrolment && (
+          <Button size="xs" variant="light" onClick={() => nav({ name: 'sync' })} data-testid="first-enrol">{t('sync.enroll')}</Button>
+        )}
+      </Group>
+    </Card>
+  );
+}
+
 export function HomeScreen() {
   const { t, i18n } = useTranslation();
   const [home, setHome] = useState<Home | null>(null);
@@ -146,6 +166,7 @@ export function HomeScreen() {
         <Title order={2}>{t('home.title')}</Title>
         <Text c="dimmed">{home.organisation} · {t('home.clients', { count: home.clients })}</Text>
       </Group>
+      <FirstSteps home={home} />
       <Card withBorder>
         <Title order={4} mb="sm">{t('home.board')}</Title>
         <Board home={home} />

@@ -1,22 +1,12 @@
-import { Alert, Box, Button, Card, Checkbox, Group, PasswordInput, Progress, Stack, Text, TextInput, Title } from '@mantine/core';
+import { Alert, Box, Button, Card, Checkbox, Group, PasswordInput, Stack, Text, TextInput, Title } from '@mantine/core';
 import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ErrorState, errorCode, useErrorText, useNotify } from '../../components/errors';
 import { api, IpcError, onSyncProgress, type SyncProgress, type SyncStatus, type SyncSummary } from '../../ipc';
 import { useReloadVocab } from '../../state';
+import { ProgressLine } from '../../components/ProgressLine';
 import { lastSyncTime } from '../clients/Home';
 import { TeamSection } from './Team';
-
-/** What a sync or an import is doing, and how far it is. */
-function ProgressLine({ progress, mt, testid }: { progress: SyncProgress; mt?: string; testid?: string }) {
-  const { t } = useTranslation();
-  return (
-    <Stack gap={2} mt={mt} data-testid={testid}>
-      <Text size="sm">{t('sync.running', { phase: t(`sync.phase.${progress.phase}`, { defaultValue: progress.phase }), done: progress.done, total: progress.total })}</Text>
-      <Progress value={progress.total ? (100 * progress.done) / progress.total : 100} animated />
-    </Stack>
-  );
-}
 
 export function SyncScreen() {
   const { t, i18n } = useTranslation();

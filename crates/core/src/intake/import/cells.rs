@@ -138,16 +138,20 @@ pub(super) fn merge_person(
     file: &mut ClientFile,
     other: &ClientFile,
     first_row: u64,
-) -> Result<(), String> {
+) -> Result<(), Refusal> {
     let (a, b) = (&mut file.person, &other.person);
     if b.sex != punkt_model::vocab::Sex::Unknown && a.sex != b.sex {
-        return Err(format!(
-            "sex differs from row {first_row} for the same name and birth date"
+        return Err(Refusal::new(
+            "differs",
+            Some("sex"),
+            format!("sex differs from row {first_row} for the same name and birth date"),
         ));
     }
     if !b.citizenships.is_empty() && a.citizenships != b.citizenships {
-        return Err(format!(
-            "citizenship differs from row {first_row} for the same name and birth date"
+        return Err(Refusal::new(
+            "differs",
+            Some("citizenships"),
+            format!("citizenship differs from row {first_row} for the same name and birth date"),
         ));
     }
     for (id, ident) in &b.identifiers {

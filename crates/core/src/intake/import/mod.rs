@@ -20,11 +20,18 @@ use crate::dto::{
 };
 use crate::error::{CoreError, Result};
 use crate::indexing;
+use crate::sync::SyncProgress;
 use crate::Punkt;
 use punkt_model::client::Consultation;
 
 mod cells;
 use cells::*;
+
+/// The largest register accepted: about 100,000 rows, well past any organisation's.
+pub const MAX_REGISTER_BYTES: usize = 32 << 20;
+
+/// How many rows are checked, or files written, between two progress reports.
+pub const PROGRESS_EVERY: u64 = 200;
 
 /// A column Punkt understands, and the header names it is recognised by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -141,14 +148,66 @@ fn column_for(header: &str) -> Option<Column> {
         .map(|(c, _)| *c)
 }
 
-/// One rejected row: its number as a spreadsheet shows it (the header is row 1).
+/// One rejected row: its number as a spreadsheet shows it (the header is row 1), what kind of
+/// fault it has (`code`, for the interface's own words), the field at fault where there is
+/// one, and the reason in English with the values concerned.
 #[derive(Debug, Clone, Serialize, PartialEq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct RejectedRow {
     pub row: u64,
+    /// `unreadable`, `empty`, `no_name`, `unknown_country`, `differs` (from an earlier row of
+    /// the same person), `already_stored`, or a validation error's code (`invalid_input`).
+    pub code: String,
+    pub field: Option<String>,
     pub reason: String,
 }
 
+/// Why a row is refused, before its number is known to go with it.
+pub(super) struct Refusal {
+    code: String,
+    field: Option<String>,
+    reason: String,
+}
+
+impl Refusal {
+    pub(super) fn new(code: &str, field: Option<&str>, reason: String) -> Refusal {
+        Refusal {
+            code: code.to_string(),
+            field: field.map(str::to_string),
+            reason,
+        }
+    }
+
+    /// A date refused without naming its field: the one date the step validated.
+    fn date_of(mut self, field: &str) -> Refusal {
+        if self.code == "invalid_date" && self.field.is_none() {
+            self.field = Some(field.to_string());
+        }
+        self
+    }
+
+    fn at(self, row: u64) -> RejectedRow {
+        RejectedRow {
+            row,
+            code: self.code,
+            field: self.field,
+            reason: self.reason,
+        }
+    }
+}
+
+impl From<CoreError> for Refusal {
+    fn from(e: CoreError) -> Refusal {
+        Refusal {
+            code: e.code().to_string(),
+            field: e.field().map(str::to_string),
+            reason: e.to_string(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, PartialEq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ImportReport {
     pub dry_run: bool,
     /// True when the accepted rows were written.
@@ -178,6 +237,26 @@ pub struct ImportOptions {
 impl Punkt {
     /// Import a CSV register from `bytes`.
     pub fn import_csv(&mut self, bytes: &[u8], opts: ImportOptions) -> Result<ImportReport> {
+        self.import_csv_with(bytes, opts, &mut |_| true)
+    }
+
+    /// [`Punkt::import_csv`], telling `progress` how far it is: rows checked (phase `check`),
+    /// then files written (phase `write`), every [`PROGRESS_EVERY`] of them. When `progress`
+    /// answers false the import stops there with [`CoreError::Stopped`] and nothing is
+    /// written: the files are written in one transaction, which a stop rolls back.
+    pub fn import_csv_with(
+        &mut self,
+        bytes: &[u8],
+        opts: ImportOptions,
+        progress: &mut dyn FnMut(SyncProgress) -> bool,
+    ) -> Result<ImportReport> {
+        if bytes.len() > MAX_REGISTER_BYTES {
+            return Err(CoreError::ImportRefused(format!(
+                "the file is {} MB; a register over {} MB is refused: split it into several files",
+                bytes.len().div_ceil(1 << 20),
+                MAX_REGISTER_BYTES >> 20
+            )));
+        }
         let text = std::str::from_utf8(bytes).map_err(|e| {
             CoreError::ImportRefused(format!(
                 "the file is not UTF-8 text (byte {}): save it from the spreadsheet as \"CSV UTF-8\"",
@@ -215,16 +294,26 @@ impl Punkt {
         let mut parsed = Vec::new();
         let mut rejected = Vec::new();
         let mut rows = 0;
-        for (i, record) in reader.records().enumerate() {
+        let records: Vec<_> = reader.records().collect();
+        let total = records.len() as u64;
+        for (i, record) in records.into_iter().enumerate() {
+            if i as u64 % PROGRESS_EVERY == 0
+                && !progress(SyncProgress {
+                    phase: "check",
+                    done: i as u64,
+                    total,
+                })
+            {
+                return Err(CoreError::Stopped);
+            }
             let row = i as u64 + 2;
             rows += 1;
             let record = match record {
                 Ok(r) => r,
                 Err(e) => {
-                    rejected.push(RejectedRow {
-                        row,
-                        reason: format!("unreadable row: {e}"),
-                    });
+                    rejected.push(
+                        Refusal::new("unreadable", None, format!("unreadable row: {e}")).at(row),
+                    );
                     continue;
                 }
             };
@@ -240,16 +329,20 @@ impl Punkt {
                 if record.iter().all(|v| v.trim().is_empty()) {
                     rows -= 1; // an empty line at the end of a spreadsheet is not a row
                 } else {
-                    rejected.push(RejectedRow {
-                        row,
-                        reason: "no column Punkt knows is filled in on this row".into(),
-                    });
+                    rejected.push(
+                        Refusal::new(
+                            "empty",
+                            None,
+                            "no column Punkt knows is filled in on this row".into(),
+                        )
+                        .at(row),
+                    );
                 }
                 continue;
             }
             match self.parse_row(row, values) {
                 Ok(p) => parsed.push(p),
-                Err(reason) => rejected.push(RejectedRow { row, reason }),
+                Err(refusal) => rejected.push(refusal.at(row)),
             }
         }
         // Rows of the same person (same identity key: names and birth date) make one file.
@@ -260,21 +353,25 @@ impl Punkt {
             let key = indexing::identity_key(&p.file).unwrap_or_else(|| p.file.id.clone());
             match people.get_mut(&key) {
                 Some((file, first_row)) => {
-                    if let Err(reason) = merge_person(file, &p.file, *first_row) {
-                        rejected.push(RejectedRow { row: p.row, reason });
+                    if let Err(refusal) = merge_person(file, &p.file, *first_row) {
+                        rejected.push(refusal.at(p.row));
                         continue;
                     }
                 }
                 None => {
                     let existing = self.store.clients_with_identity(&key)?;
                     if let Some(c) = existing.first() {
-                        rejected.push(RejectedRow {
-                            row: p.row,
-                            reason: format!(
-                                "this person is already in the store (client {}): add the consultation there",
-                                c.id
-                            ),
-                        });
+                        rejected.push(
+                            Refusal::new(
+                                "already_stored",
+                                None,
+                                format!(
+                                    "this person is already in the store (client {}): add the consultation there",
+                                    c.id
+                                ),
+                            )
+                            .at(p.row),
+                        );
                         continue;
                     }
                     order.push(key.clone());
@@ -304,7 +401,13 @@ impl Punkt {
         if opts.dry_run || (!report.rejected.is_empty() && !opts.skip_invalid) {
             return Ok(report);
         }
-        self.insert_clients(&files)?;
+        self.insert_clients_with(&files, PROGRESS_EVERY as usize, &mut |done| {
+            progress(SyncProgress {
+                phase: "write",
+                done: done as u64,
+                total: files.len() as u64,
+            })
+        })?;
         report.imported = true;
         Ok(report)
     }
@@ -313,20 +416,28 @@ impl Punkt {
         &self,
         row: u64,
         mut v: BTreeMap<Column, String>,
-    ) -> std::result::Result<ParsedRow, String> {
+    ) -> std::result::Result<ParsedRow, Refusal> {
         let mut take = |c: Column| v.remove(&c);
         let given = take(Column::GivenNames);
         let family = take(Column::FamilyName);
         let original = take(Column::NamesOriginal);
         if given.is_none() && family.is_none() && original.is_none() {
-            return Err("no name: fill given_names or family_name".into());
+            return Err(Refusal::new(
+                "no_name",
+                None,
+                "no name: fill given_names or family_name".into(),
+            ));
         }
         let birth = take(Column::BirthDate);
         let mut citizenships = Vec::new();
         if let Some(c) = take(Column::Citizenships) {
             for part in list(&c) {
                 citizenships.push(country(&part).ok_or_else(|| {
-                    format!("unknown citizenship '{part}': use an ISO code such as UA or a country name")
+                    Refusal::new(
+                        "unknown_country",
+                        Some("citizenships"),
+                        format!("unknown citizenship '{part}': use an ISO code such as UA or a country name"),
+                    )
                 })?);
             }
         }
@@ -383,7 +494,10 @@ impl Punkt {
             ..Default::default()
         };
         // Validate the person and the consultation now, so the row number goes with the reason.
-        let file = self.prepare_client(client).map_err(|e| e.to_string())?;
+        // The person's one date here is the birth date, the consultation's its day.
+        let file = self
+            .prepare_client(client)
+            .map_err(|e| Refusal::from(e).date_of("birth_date"))?;
         let consultation = match take(Column::ConsultationDate) {
             Some(date) => Some(
                 ConsultationInput {
@@ -402,7 +516,7 @@ impl Punkt {
                     project: None,
                 }
                 .into_consultation(self.organisation())
-                .map_err(|e| e.to_string())?,
+                .map_err(|e| Refusal::from(e).date_of("consultation.date"))?,
             ),
             None => None,
         };

@@ -1,0 +1,153 @@
+// The register an organisation kept before Punkt (a spreadsheet saved as CSV), brought in once:
+// checked first (nothing written), then imported as a whole, with how far it is and a Stop that
+// leaves nothing written (crates/core/src/intake/import).
+import { Alert, Button, Card, Checkbox, Group, Stack, Table, Text, Title } from '@mantine/core';
+import { useEffect, useRef, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { ErrorState, errorCode, fieldKey, useErrorText } from '../../components/errors';
+import { ProgressLine } from '../../components/ProgressLine';
+import { api, onSyncProgress, type ImportReport, type RejectedRow, type SyncProgress } from '../../ipc';
+import { useNav } from '../../state';
+
+type Step = 'check' | 'write';
+
+const KINDS = ['unreadable', 'empty', 'no_name', 'unknown_country', 'differs', 'already_stored', 'invalid_date'];
+
+/** Why a row was refused, in the person's language by its kind (and field), with the
+ * backend's own words under it: they carry the value at fault (in English). */
+function Why({ r }: { r: RejectedRow }) {
+  const { t } = useTranslation();
+  const errorText = useErrorText();
+  const field = r.field ? t(fieldKey(r.field), { defaultValue: r.field }) : '';
+  return (
+    <>
+      <Text size="sm">{KINDS.includes(r.code) ? t(`register.why.${r.code}`, { field }) : errorText(r)}</Text>
+      <Text size="xs" c="dimmed">{r.reason}</Text>
+    </>
+  );
+}
+
+/** What the check found: how many rows, people and consultations, and the rows refused. */
+function Checked({ r }: { r: ImportReport }) {
+  const { t } = useTranslation();
+  return (
+    <Stack gap="xs" data-testid="register-checked">
+      <Text size="sm" data-testid="register-summary">
+        {t('register.summary', { rows: r.rows, clients: r.clients, consultations: r.consultations })}
+      </Text>
+      {r.ignored_columns.length > 0 && (
+        <Text size="sm" c="dimmed" data-testid="register-ignored">{t('register.ignored', { columns: r.ignored_columns.join(', ') })}</Text>
+      )}
+      {r.rejected.length > 0 && (
+        <>
+          <Text size="sm" fw={600} c="orange">{t('register.rejected', { count: r.rejected.length })}</Text>
+          <Table data-testid="register-rejected">
+            <Table.Thead><Table.Tr><Table.Th w={90}>{t('register.row')}</Table.Th><Table.Th>{t('register.reason')}</Table.Th></Table.Tr></Table.Thead>
+            <Table.Tbody>
+              {r.rejected.map((x) => (
+                <Table.Tr key={x.row} data-testid="register-rejected-row"><Table.Td>{x.row}</Table.Td><Table.Td><Why r={x} /></Table.Td></Table.Tr>
+              ))}
+            </Table.Tbody>
+          </Table>
+        </>
+      )}
+    </Stack>
+  );
+}
+
+export function ImportRegister() {
+  const { t } = useTranslation();
+  const nav = useNav();
+  const input = useRef<HTMLInputElement>(null);
+  const [file, setFile] = useState<File | null>(null);
+  const [checked, setChecked] = useState<ImportReport | null>(null);
+  const [done, setDone] = useState<ImportReport | null>(null);
+  const [skip, setSkip] = useState(false);
+  const [busy, setBusy] = useState<Step | null>(null);
+  const [stopped, setStopped] = useState<Step | null>(null);
+  const [progress, setProgress] = useState<SyncProgress | null>(null);
+  const [error, setError] = useState<unknown>(null);
+
+  useEffect(() => {
+    const un = onSyncProgress(setProgress);
+    return () => void un.then((f) => f());
+  }, []);
+
+  const run = (step: Step, f: File, then: (r: ImportReport) => void) => {
+    setBusy(step);
+    setStopped(null);
+    setError(null);
+    setProgress(null);
+    api.importRegister(f, step === 'check', skip).then(then, (e) => {
+      if (errorCode(e) === 'cancelled') setStopped(step);
+      else setError(e);
+    }).finally(() => setBusy(null));
+  };
+
+  const choose = (f: File) => {
+    setFile(f);
+    setChecked(null);
+    setDone(null);
+    setSkip(false);
+    run('check', f, setChecked);
+  };
+  const importNow = () => file && run('write', file, (r) => {
+    setDone(r);
+    setChecked(null);
+  });
+
+  const blocked = !checked || checked.clients === 0 || (checked.rejected.length > 0 && !skip);
+  return (
+    <Stack maw={860}>
+      <Title order={2}>{t('register.title')}</Title>
+      <Text size="sm">{t('register.help')}</Text>
+      <Text size="sm" c="dimmed" data-testid="register-columns">{t('register.columns')}</Text>
+      <Group>
+        <Button onClick={() => input.current?.click()} disabled={busy !== null} autoFocus data-testid="register-choose">
+          {t('register.choose')}
+        </Button>
+        {file && <Text size="sm" data-testid="register-file">{file.name}</Text>}
+        <input ref={input} type="file" accept=".csv,text/csv" hidden data-testid="register-input"
+          onChange={(e) => { const f = e.currentTarget.files?.[0]; e.currentTarget.value = ''; if (f) choose(f); }} />
+      </Group>
+      {busy && (
+        <Card withBorder data-testid="register-busy">
+          <Stack gap="xs">
+            {progress && (progress.phase === 'check' || progress.phase === 'write')
+              ? <ProgressLine progress={progress} group="register" testid="register-progress" />
+              : <Text size="sm">{t(`register.phase.${busy}`)}…</Text>}
+            <Group>
+              <Button variant="default" onClick={() => void api.cancelWork()} data-testid="register-stop">{t('sync.cancel')}</Button>
+              <Text size="xs" c="dimmed">{t('register.stop_help')}</Text>
+            </Group>
+          </Stack>
+        </Card>
+      )}
+      {stopped && <Alert color="blue" icon={null} data-testid="register-stopped">{t('register.stopped')}</Alert>}
+      <ErrorState error={error} />
+      {checked && !busy && (
+        <Card withBorder>
+          <Stack>
+            <Checked r={checked} />
+            {checked.rejected.length > 0 && (
+              <Checkbox checked={skip} onChange={(e) => setSkip(e.currentTarget.checked)} label={t('register.skip_invalid')} data-testid="register-skip" />
+            )}
+            <Group>
+              <Button onClick={importNow} disabled={blocked} data-testid="register-import">
+                {t('register.import', { count: checked.clients })}
+              </Button>
+              {checked.rejected.length > 0 && !skip && <Text size="xs" c="dimmed">{t('register.fix_or_skip')}</Text>}
+            </Group>
+          </Stack>
+        </Card>
+      )}
+      {done && (
+        <Alert color="green" icon={null} data-testid="register-done">
+          <Text size="sm">{t('register.done', { clients: done.clients, consultations: done.consultations })}</Text>
+          {done.rejected.length > 0 && <Text size="sm">{t('register.done_skipped', { count: done.rejected.length })}</Text>}
+          <Button size="xs" variant="light" mt="xs" onClick={() => nav({ name: 'search' })} data-testid="register-to-search">{t('register.to_search')}</Button>
+        </Alert>
+      )}
+    </Stack>
+  );
+}
