@@ -1,7 +1,8 @@
 // The real app, first start to language switch: create a store, intake a person with a
 // Cyrillic name, add a consultation and a deadline, record a consent, find the person by a Latin spelling, read
 // the file's audit tab, set a retention rule and preview it, make a consortium key, see the
-// deadline on the board, lock and unlock, switch to Ukrainian. A screenshot after each step.
+// deadline on the board, import the old register, lock and unlock, switch to Ukrainian. A screenshot after each step.
+import { writeFileSync } from 'node:fs';
 import { isoDaysFromToday, screenshot, startApp, step, summary, tempDir, ui } from './lib.mjs';
 
 const data = tempDir('punkt-e2e-app-');
@@ -21,6 +22,8 @@ try {
     await $.click('setup-create');
     await $.wait('nav-home');
     await $.waitForText('Brak otwartych terminów');
+    // An empty store says what to do first.
+    await $.wait('home-first-steps');
     screenshot('02-home-empty');
   });
 
@@ -163,6 +166,28 @@ try {
     screenshot('12b-keyboard-help');
     await browser.keys('Escape');
     await $.waitGone('help-settings');
+  });
+
+  await step('the register kept before Punkt: checked, a refused row named in Polish, the rest imported', async () => {
+    const csv = `${data}/rejestr.csv`;
+    writeFileSync(csv, 'Nazwisko;Imię;Data urodzenia;Obywatelstwo;Data konsultacji;Miejsce\nHaddad;Mohammed;1988;SY;05.05.2026;Lublin\nKowalczuk;Iryna;03.02.1979;UA;10.06.2026;Poznań\nNowak;Jan;;Atlantyda;;\n');
+    await $.click('nav-import');
+    await $.wait('register-choose');
+    await browser.execute(() => { document.querySelector('[data-testid="register-input"]').hidden = false; });
+    await browser.$('[data-testid="register-input"]').setValue(csv);
+    const summary = await $.textOf('register-summary');
+    if (!summary.includes('osób (kartotek): 2') || !summary.includes('konsultacji: 2')) throw new Error(`check: ${summary}`);
+    const refused = await $.textOf('register-rejected-row');
+    if (!refused.startsWith('4') || !refused.includes('Nieznane obywatelstwo') || !refused.includes('Atlantyda')) throw new Error(`refused row: ${refused}`);
+    screenshot('12c-register-checked');
+    await $.click('register-skip');
+    await $.click('register-import');
+    await $.waitForText('Zaimportowano kartotek: 2, konsultacji: 2.');
+    screenshot('12d-register-imported');
+    // What came in is found like any file (the index was written with it).
+    await $.click('register-to-search');
+    await $.type('search-input', 'Kowalczuk');
+    await $.wait('search-hit');
   });
 
   await step('lock and unlock', async () => {
