@@ -1652,7 +1652,7 @@ test('consortium: months waiting to be sent again after an erasure are named', a
   await open({ unlocked: true, role: 'coordinator', consortiumKeyId: '0123456789abcdef', staleMonths: ['2026-03', '2026-04'] });
   await page.getByTestId('nav-reports').click();
   const note = await page.getByTestId('consortium-stale').innerText();
-  assert(note.includes('2026-03, 2026-04') && note.includes('najbliższej synchronizacji'), `note ${note}`);
+  assert(note.includes('03.2026, 04.2026') && note.includes('najbliższej synchronizacji'), `note ${note}`);
 });
 
 test('consortium: nothing waiting, no note', async ({ open, page }) => {
@@ -1873,11 +1873,12 @@ test('consortium: a new key is shown once, our tally sent, the count per service
   await page.getByTestId('consortium-replace').waitFor({ state: 'detached' });
   assert((await calls(page, 'new_consortium_key')).length === 1, 'a key replaced without asking');
 
-  await page.getByTestId('consortium-from').fill('2026-01');
+  // A month typed as a Pole writes it, or in ISO; both are sent as ISO.
+  await page.getByTestId('consortium-from').fill('01.2026');
   await page.getByTestId('consortium-to').fill('2026-03');
   await page.getByTestId('consortium-send').click();
   await page.getByTestId('consortium-sent').getByText('Wysłano dane za miesiące: 3').waitFor();
-  assert((await page.getByTestId('consortium-sent-months').innerText()).includes('2026-01: 10 · 2026-02: 13 · 2026-03: 16'), 'people per month not shown');
+  assert((await page.getByTestId('consortium-sent-months').innerText()).includes('01.2026: 10 · 02.2026: 13 · 03.2026: 16'), 'people per month not shown');
   const sent = await calls(page, 'send_consortium_tally');
   assert(sent[0].args.from === '2026-01' && sent[0].args.to === '2026-03', 'wrong period sent');
 
@@ -1890,7 +1891,7 @@ test('consortium: a new key is shown once, our tally sent, the count per service
   assert((await page.getByTestId('consortium-row').nth(1).innerText()).includes('Prawna'), 'service not translated');
   const missing = page.getByTestId('consortium-missing');
   assert((await missing.count()) === 1, 'only Fundacja B has months missing');
-  assert((await missing.innerText()).includes('Fundacja B') && (await missing.innerText()).includes('2026-02, 2026-03'), 'the missing months are not listed');
+  assert((await missing.innerText()).includes('Fundacja B') && (await missing.innerText()).includes('02.2026, 03.2026'), 'the missing months are not listed');
   assert((await page.getByTestId('consortium-incomplete').innerText()).includes('Wynik jest niepełny'), 'no incomplete warning');
   await page.getByTestId('consortium-table').scrollIntoViewIfNeeded();
   await shot('consortium-count');
@@ -1900,11 +1901,14 @@ test('consortium: a month range is checked, a refusal is shown in plain words', 
   await open({ unlocked: true, consortiumKeyId: '3a7f00c1d2e4b5a6', consortiumError: 'key_mismatch' });
   await page.getByTestId('nav-reports').click();
   await page.getByTestId('consortium-key-id').getByText('3a7f00c1d2e4b5a6').waitFor();
-  await page.getByTestId('consortium-from').fill('2026-13');
-  await page.getByText('Podaj miesiąc jako RRRR-MM').waitFor();
+  // The months start as the interface writes them: January and this month of this year.
+  const year = new Date().getFullYear();
+  assert((await page.getByTestId('consortium-from').inputValue()) === `01.${year}`, 'the first month is not shown as MM.RRRR');
+  await page.getByTestId('consortium-from').fill('13.2026');
+  await page.getByText('Podaj miesiąc jako MM.RRRR (albo RRRR-MM)').waitFor();
   assert(await page.getByTestId('consortium-run').isDisabled(), 'count allowed with a wrong month');
-  await page.getByTestId('consortium-from').fill('2026-05');
-  await page.getByTestId('consortium-to').fill('2026-02');
+  await page.getByTestId('consortium-from').fill('5.2026');
+  await page.getByTestId('consortium-to').fill('02.2026');
   await page.getByText('Początek jest po końcu okresu').waitFor();
   assert(await page.getByTestId('consortium-send').isDisabled(), 'send allowed with the period reversed');
   await page.getByTestId('consortium-to').fill('2026-06');

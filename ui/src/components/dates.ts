@@ -56,7 +56,14 @@ export function parseDay(text: string, partial = false): string | null {
   if (m) return realDay(+m[3], +m[2], +m[1]) ? `${m[3]}-${pad(+m[2])}-${pad(+m[1])}` : null;
   if (!partial) return null;
   if (YEAR.test(t)) return t;
-  m = ISO_MONTH.exec(t);
+  return parseMonth(t);
+}
+
+/** A month typed by a person, as ISO (`2026-03`): `03.2026`, `3.2026`, `03/2026` or `2026-03`;
+ * `null` when it is not one. */
+export function parseMonth(text: string): string | null {
+  const t = text.trim();
+  let m = ISO_MONTH.exec(t);
   if (m) return +m[2] >= 1 && +m[2] <= 12 ? t : null;
   m = /^(\d{1,2})[./](\d{4})$/.exec(t);
   if (m) return +m[1] >= 1 && +m[1] <= 12 ? `${m[2]}-${pad(+m[1])}` : null;
@@ -67,6 +74,11 @@ export function parseDay(text: string, partial = false): string | null {
 export function dayPattern(language: string, letters: { day: string; month: string; year: string }): string {
   const s = separator(language);
   return `${letters.day}${s}${letters.month}${s}${letters.year}`;
+}
+
+/** How a month is typed in `language`, for placeholders: MM.RRRR in Polish. */
+export function monthPattern(language: string, letters: { month: string; year: string }): string {
+  return `${letters.month}${separator(language)}${letters.year}`;
 }
 
 /** Dates in the person's language: `day` for the backend's dates (days, months, years, times as

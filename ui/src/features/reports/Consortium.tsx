@@ -7,13 +7,16 @@ import { useTranslation } from 'react-i18next';
 import { ErrorState, useNotify } from '../../components/errors';
 import { SecretCopyButton } from '../../components/secrets';
 import { api, type ConsortiumCount, type TallyReceipt } from '../../ipc';
+import { formatDay, monthPattern, parseMonth, useDateTime } from '../../components/dates';
 
-const MONTH = /^\d{4}-(0[1-9]|1[0-2])$/;
-
-function thisMonth(): string {
+/** This month (or January of this year with `january`), as ISO. */
+function thisMonth(january = false): string {
   const d = new Date();
-  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}`;
+  return `${d.getFullYear()}-${january ? '01' : String(d.getMonth() + 1).padStart(2, '0')}`;
 }
+
+/** Months as the interface writes them (03.2026), listed. */
+const monthList = (months: string[], language: string) => months.map((m) => formatDay(m, language)).join(', ');
 
 /** The consortium key: its id shown, a new one made (the key shown once), or one typed in. */
 function ConsortiumKeyCard({ keyId, onChanged }: { keyId: string | null; onChanged: (id: string) => void }) {
@@ -80,20 +83,21 @@ function ConsortiumKeyCard({ keyId, onChanged }: { keyId: string | null; onChang
 }
 
 function CountTable({ count }: { count: ConsortiumCount }) {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
+  const { day } = useDateTime();
   // "all" first, then the services as the server lists them.
   const services = [...count.services.filter((s) => s.service === 'all'), ...count.services.filter((s) => s.service !== 'all')];
   const incomplete = count.contributions.filter((c) => c.missing_months.length > 0);
   return (
     <Stack data-testid="consortium-count">
-      <Text fw={600}>{t('consortium.period', { from: count.from, to: count.to })}</Text>
+      <Text fw={600}>{t('consortium.period', { from: day(count.from), to: day(count.to) })}</Text>
       {incomplete.length > 0 ? (
         <Alert color="orange" title={t('consortium.incomplete')} data-testid="consortium-incomplete">
           <List size="sm">
             {incomplete.map((c) => (
               <List.Item key={c.organisation} data-testid="consortium-missing">
-                <b>{c.organisation}</b>: {t('consortium.missing', { months: c.missing_months.join(', ') })}
-                {' · '}{c.last_sent ? t('consortium.last_sent', { when: c.last_sent.slice(0, 10) }) : t('consortium.never_sent')}
+                <b>{c.organisation}</b>: {t('consortium.missing', { months: monthList(c.missing_months, i18n.language) })}
+                {' · '}{c.last_sent ? t('consortium.last_sent', { when: day(c.last_sent) }) : t('consortium.never_sent')}
               </List.Item>
             ))}
           </List>
@@ -132,10 +136,15 @@ function CountTable({ count }: { count: ConsortiumCount }) {
 
 /** The "Consortium" card of the Reports screen. */
 export function Consortium() {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
+  const language = i18n.language;
   const [keyId, setKeyId] = useState<string | null>(null);
-  const [from, setFrom] = useState(`${new Date().getFullYear()}-01`);
-  const [to, setTo] = useState(thisMonth());
+  // Typed as the interface writes months (03.2026), or in ISO; sent as ISO.
+  const [fromText, setFrom] = useState(formatDay(thisMonth(true), language));
+  const [toText, setTo] = useState(formatDay(thisMonth(), language));
+  const from = parseMonth(fromText);
+  const to = parseMonth(toText);
+  const monthHint = monthPattern(language, { month: t('dates.mm'), year: t('dates.yyyy') });
   const [sent, setSent] = useState<TallyReceipt[] | null>(null);
   const [count, setCount] = useState<ConsortiumCount | null>(null);
   const [busy, setBusy] = useState<'send' | 'count' | null>(null);
@@ -149,20 +158,22 @@ export function Consortium() {
     void loadStale();
   }, []);
 
-  const fromBad = !MONTH.test(from);
-  const toBad = !MONTH.test(to);
-  const orderBad = !fromBad && !toBad && from > to;
-  const periodOk = !fromBad && !toBad && !orderBad;
+  const fromBad = from === null;
+  const toBad = to === null;
+  const period = from !== null && to !== null && from <= to ? { from, to } : null;
+  const orderBad = !fromBad && !toBad && !period;
 
   const send = () => {
     setBusy('send');
-    api.sendConsortiumTally(from, to)
+    if (!period) return;
+    api.sendConsortiumTally(period.from, period.to)
       .then((r) => { setSent(r); setError(null); }, (e) => { setSent(null); setError(e); })
       .finally(() => { setBusy(null); void loadStale(); });
   };
   const run = () => {
     setBusy('count');
-    api.consortiumCount(from, to)
+    if (!period) return;
+    api.consortiumCount(period.from, period.to)
       .then((c) => { setCount(c); setError(null); }, (e) => { setCount(null); setError(e); })
       .finally(() => setBusy(null));
   };
@@ -177,20 +188,20 @@ export function Consortium() {
         <ConsortiumKeyCard keyId={keyId} onChanged={setKeyId} />
         {stale.length > 0 && (
           <Alert color="yellow" data-testid="consortium-stale">
-            <Text size="sm">{t('consortium.stale', { months: stale.join(', ') })}</Text>
+            <Text size="sm">{t('consortium.stale', { months: monthList(stale, language) })}</Text>
           </Alert>
         )}
         <Group align="flex-start">
-          <TextInput data-testid="consortium-from" label={t('consortium.from')} placeholder={t('consortium.month_placeholder')} value={from} onChange={(e) => setFrom(e.currentTarget.value)} error={fromBad ? t('consortium.bad_month') : orderBad ? t('consortium.bad_order') : undefined} w={160} />
-          <TextInput data-testid="consortium-to" label={t('consortium.to')} placeholder={t('consortium.month_placeholder')} value={to} onChange={(e) => setTo(e.currentTarget.value)} error={toBad ? t('consortium.bad_month') : undefined} w={160} />
-          <Button mt={25} variant="light" disabled={!periodOk || !keyId} loading={busy === 'send'} onClick={send} data-testid="consortium-send">{t('consortium.send')}</Button>
-          <Button mt={25} disabled={!periodOk} loading={busy === 'count'} onClick={run} data-testid="consortium-run">{t('consortium.count')}</Button>
+          <TextInput data-testid="consortium-from" label={t('consortium.from')} placeholder={monthHint} value={fromText} onChange={(e) => setFrom(e.currentTarget.value)} error={fromBad ? t('consortium.bad_month', { pattern: monthHint }) : orderBad ? t('consortium.bad_order') : undefined} w={160} />
+          <TextInput data-testid="consortium-to" label={t('consortium.to')} placeholder={monthHint} value={toText} onChange={(e) => setTo(e.currentTarget.value)} error={toBad ? t('consortium.bad_month', { pattern: monthHint }) : undefined} w={160} />
+          <Button mt={25} variant="light" disabled={!period || !keyId} loading={busy === 'send'} onClick={send} data-testid="consortium-send">{t('consortium.send')}</Button>
+          <Button mt={25} disabled={!period} loading={busy === 'count'} onClick={run} data-testid="consortium-run">{t('consortium.count')}</Button>
         </Group>
         <ErrorState error={error} />
         {sent && (
           <Alert color="green" data-testid="consortium-sent">
             <Text size="sm" fw={600}>{t('consortium.sent', { count: sent.length })}</Text>
-            <Text size="sm" data-testid="consortium-sent-months">{t('consortium.people_per_month')}: {sent.map((r) => `${r.month}: ${r.people}`).join(' · ')}</Text>
+            <Text size="sm" data-testid="consortium-sent-months">{t('consortium.people_per_month')}: {sent.map((r) => `${formatDay(r.month, language)}: ${r.people}`).join(' · ')}</Text>
           </Alert>
         )}
         {count && <CountTable count={count} />}
