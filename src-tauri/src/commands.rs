@@ -567,7 +567,9 @@ pub async fn set_retention_rule(
 /// What the retention rule would do (`apply` false) or did.
 #[tauri::command]
 pub async fn run_retention(desk: State<'_, Desk>, apply: bool) -> UiResult<RetentionReport> {
-    desk.with(|p| Ok(p.run_retention(apply)?))
+    // Stop (`cancel_work`) ends it while it examines the files, before anything is written.
+    let point = desk.cancel_point();
+    desk.with(|p| Ok(p.run_retention_with(apply, &mut || !desk.cancelled_since(point))?))
 }
 
 /// A file's audit timeline: the server's log when this laptop is enrolled (a coordinator's),
@@ -740,7 +742,9 @@ pub async fn report(
     options: ReportOptions,
 ) -> UiResult<Report> {
     let (from, to) = (date(&from)?, date(&to)?);
-    desk.with(|p| Ok(p.report(from, to, &options)?))
+    // Stop (`cancel_work`) ends it between two of its steps; it only reads.
+    let point = desk.cancel_point();
+    desk.with(|p| Ok(p.report_with(from, to, &options, &mut || !desk.cancelled_since(point))?))
 }
 
 /// `disclosure`: `external` (leaving the organisation: counts of 1 to 4 people as "<5") or

@@ -541,6 +541,7 @@ for (const [width, height] of [[1280, 800], [1366, 768]]) {
       await shot(`long-work-report-${width}x${height}-${language}`);
       await page.getByTestId('report-stop').click();
       await page.getByTestId('report-stopped').getByText(stopped).waitFor();
+      assert((await calls(page, 'cancel_work')).length === 1, `${language}: the backend was not asked to stop`);
       // The answer that comes after the stop is not shown.
       await page.waitForTimeout(4500);
       assert((await page.getByTestId('report').count()) === 0, `${language}: the stopped report was shown`);
@@ -586,6 +587,7 @@ for (const [width, height] of [[1280, 800], [1366, 768]]) {
       await shot(`long-work-retention-${width}x${height}-${language}`);
       await page.getByTestId('retention-stop').click();
       await page.getByTestId('retention-stopped').getByText(stopped).waitFor();
+      assert((await calls(page, 'cancel_work')).length === 1, `${language}: the backend was not asked to stop`);
       await page.waitForTimeout(3300);
       assert((await page.getByTestId('retention-preview').count()) === 0, `${language}: the stopped preview was shown`);
       assert((await calls(page, 'run_retention')).every((c) => c.args.apply === false), `${language}: something was applied`);

@@ -1,7 +1,9 @@
 // Long work that only reads (a report over years, a retention preview): the person may stop
-// waiting for it. Nothing is written by such work, so stopping loses nothing; its answer, when
-// it comes after a stop or after a newer run began, is dropped.
+// it. Nothing is written by such work, so stopping loses nothing. Stop asks the backend to end
+// it (`cancel_work`: it ends between two of its steps) and stops waiting at once; an answer
+// that comes after a stop or after a newer run began is dropped.
 import { useRef, useState } from 'react';
+import { api } from '../ipc';
 
 export function useStoppable() {
   const current = useRef(0);
@@ -17,6 +19,7 @@ export function useStoppable() {
       .finally(() => id === current.current && setRunning(false));
   };
   const stop = () => {
+    void api.cancelWork();
     current.current++;
     setRunning(false);
     setStopped(true);

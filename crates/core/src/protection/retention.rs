@@ -249,6 +249,9 @@ pub(crate) fn described(
 /// between its two transactions): the next run erases them first, and copies them no more.
 const META_PENDING: &str = "retention_pending";
 
+/// How many files a run examines between two questions whether to go on.
+const EXAMINED_BETWEEN_ASKS: usize = 1000;
+
 impl Punkt {
     /// The organisation's rule: the shared settings' (since issue 14), else the one an older
     /// release kept on this laptop.
@@ -337,6 +340,18 @@ impl Punkt {
     /// Run the retention rule: with `apply` false, only say what it would do. Applying erases
     /// (or anonymises and erases) every due file, and is recorded for the audit log.
     pub fn run_retention(&mut self, apply: bool) -> Result<RetentionReport> {
+        self.run_retention_with(apply, &mut || true)
+    }
+
+    /// [`Punkt::run_retention`], asking `keep_going` while it examines the files (every
+    /// [`EXAMINED_BETWEEN_ASKS`]): when it answers false the run ends there with
+    /// [`CoreError::Stopped`], nothing written. Once applying writes, it is not asked again:
+    /// the copies and the erasure go through to the end (see below).
+    pub fn run_retention_with(
+        &mut self,
+        apply: bool,
+        keep_going: &mut dyn FnMut() -> bool,
+    ) -> Result<RetentionReport> {
         let rule = self.retention_rule()?.ok_or_else(|| {
             CoreError::Invalid("no retention rule is set for this organisation".into())
         })?;
@@ -384,7 +399,10 @@ impl Punkt {
             last_sync,
             sync_required,
         };
-        for f in self.store.retention_facts()? {
+        for (i, f) in self.store.retention_facts()?.into_iter().enumerate() {
+            if i % EXAMINED_BETWEEN_ASKS == 0 && !keep_going() {
+                return Err(CoreError::Stopped);
+            }
             if f.organisation != org {
                 continue;
             }
@@ -417,6 +435,9 @@ impl Punkt {
         }
         if !apply {
             return Ok(report);
+        }
+        if !keep_going() {
+            return Err(CoreError::Stopped);
         }
         // Every erasure is planned before anything is written. Then the anonymised copies, with
         // the list of originals they replace, in one transaction; then the originals erased in

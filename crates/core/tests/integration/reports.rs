@@ -285,3 +285,33 @@ fn xlsx_and_json_exports() {
     assert_eq!(v["total"]["people"], 3);
     assert_eq!(v["rows"].as_array().unwrap().len(), r.rows.len());
 }
+
+/// Stop between the report's steps ends it with `cancelled`; asked at every step, it answers
+/// as the whole report does.
+#[test]
+fn a_report_stops_between_its_steps() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut p = store(dir.path());
+    dataset(&mut p);
+    let (from, to) = ("2026-01-01".parse().unwrap(), "2026-12-31".parse().unwrap());
+    for stop_at in 1..=5 {
+        let mut asked = 0;
+        let err = p
+            .report_with(from, to, &Default::default(), &mut || {
+                asked += 1;
+                asked < stop_at
+            })
+            .unwrap_err();
+        assert_eq!(err.code(), "cancelled");
+        assert_eq!(asked, stop_at);
+    }
+    let mut asked = 0;
+    let r = p
+        .report_with(from, to, &Default::default(), &mut || {
+            asked += 1;
+            true
+        })
+        .unwrap();
+    assert_eq!(asked, 5, "asked before each read and before counting");
+    assert_eq!(r, p.report(from, to, &Default::default()).unwrap());
+}

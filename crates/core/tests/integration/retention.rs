@@ -279,3 +279,43 @@ fn an_interrupted_run_is_finished_without_copying_twice() {
     assert_eq!(p.client(&old).unwrap_err().code(), "erased");
     assert_eq!(p.store().meta_value("retention_pending").unwrap(), None);
 }
+
+/// Stop while the rule examines the files: applying then ends with nothing erased, and the next
+/// run, not stopped, does it all.
+#[test]
+fn a_run_stopped_while_examining_erases_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut p = store(dir.path());
+    p.set_now(at(2015, 5, 5));
+    let old = client(&mut p, OPEN.replace("pending", "closed").as_str());
+    p.set_now(at(2026, 11, 22));
+    p.set_retention_rule(Some(RetentionRule {
+        closed_years: 5,
+        action: RetentionAction::Erase,
+    }))
+    .unwrap();
+    let mut asked = 0;
+    let err = p
+        .run_retention_with(true, &mut || {
+            asked += 1;
+            false
+        })
+        .unwrap_err();
+    assert!(matches!(err, CoreError::Stopped), "{err}");
+    assert_eq!(asked, 1, "asked once, before the first file");
+    assert!(p.client(&old).is_ok(), "nothing erased");
+    // Stopped once all is examined, before the first write: still nothing erased.
+    let mut asks = 0;
+    let err = p
+        .run_retention_with(true, &mut || {
+            asks += 1;
+            asks < 2
+        })
+        .unwrap_err();
+    assert!(matches!(err, CoreError::Stopped), "{err}");
+    assert!(p.client(&old).is_ok(), "nothing erased");
+    assert_eq!(
+        p.run_retention_with(true, &mut || true).unwrap().erased,
+        vec![old]
+    );
+}

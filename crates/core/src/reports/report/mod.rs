@@ -378,6 +378,19 @@ impl Punkt {
         to: NaiveDate,
         options: &ReportOptions,
     ) -> Result<Report> {
+        self.report_with(from, to, options, &mut || true)
+    }
+
+    /// [`Punkt::report`], asking `keep_going` between its steps (each read of the index, then
+    /// the counting): when it answers false the report ends there with [`CoreError::Stopped`].
+    /// A report only reads, so a stop loses nothing.
+    pub fn report_with(
+        &self,
+        from: NaiveDate,
+        to: NaiveDate,
+        options: &ReportOptions,
+        keep_going: &mut dyn FnMut() -> bool,
+    ) -> Result<Report> {
         if from > to {
             return Err(CoreError::Invalid(format!(
                 "the period starts ({from}) after it ends ({to})"
@@ -386,8 +399,18 @@ impl Punkt {
         let bands = options.bands()?;
         let project = options.project()?;
         let (from_text, to_text) = (from.to_string(), to.to_string());
+        let mut step = || {
+            if keep_going() {
+                Ok(())
+            } else {
+                Err(CoreError::Stopped)
+            }
+        };
+        step()?;
         let services = self.store.service_facts(&from_text, &to_text)?;
+        step()?;
         let statuses = self.store.all_status_rows()?;
+        step()?;
         let mut vulnerabilities = self.store.all_vulnerabilities()?;
         let sensitive_counted = self.may_read_sensitive()?;
         if !sensitive_counted {
@@ -396,7 +419,9 @@ impl Punkt {
                 flags.retain(|(f, _)| punkt_model::vocab::Vulnerability::is_ordinary_code(f));
             }
         }
+        step()?;
         let activities = self.store.activities(&from_text, &to_text)?;
+        step()?;
         let mut report = aggregate(
             from,
             to,
