@@ -400,7 +400,7 @@ impl Punkt {
             sync_required,
         };
         for (i, f) in self.store.retention_facts()?.into_iter().enumerate() {
-            if i % EXAMINED_BETWEEN_ASKS == 0 && !keep_going() {
+            if i.is_multiple_of(EXAMINED_BETWEEN_ASKS) && !keep_going() {
                 return Err(CoreError::Stopped);
             }
             if f.organisation != org {

@@ -297,7 +297,7 @@ impl Punkt {
         let records: Vec<_> = reader.records().collect();
         let total = records.len() as u64;
         for (i, record) in records.into_iter().enumerate() {
-            if i as u64 % PROGRESS_EVERY == 0
+            if (i as u64).is_multiple_of(PROGRESS_EVERY)
                 && !progress(SyncProgress {
                     phase: "check",
                     done: i as u64,
