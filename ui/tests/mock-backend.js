@@ -588,6 +588,19 @@
       const due = old.filter((f) => !f.open).map(item);
       const report = { rule, run_at: `${today}T12:00:00Z`, cutoff, applied: apply, examined: state.retentionFiles.length, due, kept_open: old.filter((f) => f.open).map(item), erased: [], anonymised: [], last_sync: scenario.retentionLastSync ?? null, sync_required: !!scenario.retentionSyncRequired };
       if (apply && report.sync_required) throw err('sync_first', 'sync first: the rule decides on the files on this laptop');
+      if (apply && scenario.slowApply) {
+        // As the backend: a Stop while the files are examined ends the run with nothing
+        // changed; once it writes, a Stop is heard but the run goes to its end.
+        const stopped = await new Promise((resolve) => {
+          state.cancelSync = () => resolve(true);
+          setTimeout(() => resolve(false), scenario.slowApply.examine);
+        });
+        state.cancelSync = null;
+        if (stopped) throw err('cancelled', 'stopped at your request; what was done is kept, the rest comes next time');
+        state.cancelSync = () => {};
+        await new Promise((resolve) => setTimeout(resolve, scenario.slowApply.write));
+        state.cancelSync = null;
+      }
       if (apply) {
         for (const f of due) {
           if (rule.action === 'anonymise') report.anonymised.push({ from: f.id, to: `anon-${f.id}` });

@@ -595,6 +595,46 @@ for (const [width, height] of [[1280, 800], [1366, 768]]) {
   });
 }
 
+for (const [width, height] of [[1280, 800], [1366, 768]]) {
+  test(`long work: applying the rule can be stopped while it examines, nothing changed; a stop once it writes is too late and said so, at ${width}×${height} in four languages`, async ({ open, page, shot }) => {
+    await page.setViewportSize({ width, height });
+    const texts = {
+      pl: ['dopóki trwa przegląd', 'nic nie usunięto', 'regułę zastosowano do końca'],
+      en: ['while the files are examined', 'nothing was erased', 'the rule was applied to the end'],
+      uk: ['поки триває перегляд', 'нічого не видалено', 'правило застосовано до кінця'],
+      ru: ['пока идёт просмотр', 'ничего не удалено', 'правило применено до конца'],
+    };
+    const applyNow = async () => {
+      await page.getByTestId('retention-apply-open').click();
+      await page.getByTestId('retention-confirm').click();
+      await page.getByTestId('retention-apply').click();
+    };
+    for (const [language, [running, stopped, late]] of Object.entries(texts)) {
+      await open({ unlocked: true, role: 'coordinator', language, slowApply: { examine: 4000, write: 1500 }, retentionRule: { closed_years: 10, action: 'erase' } });
+      await page.getByTestId('nav-protection').click();
+      const files = await page.evaluate(() => window.__PUNKT_STATE__.retentionFiles.length);
+      await applyNow();
+      await page.getByTestId('retention-running').getByText(running).waitFor();
+      await page.getByTestId('retention-plan').waitFor({ state: 'detached' });
+      await page.waitForTimeout(300); // the dialog fades out
+      const box = await page.getByTestId('retention-apply-stop').boundingBox();
+      assert(box && box.x + box.width <= width && box.y >= 0 && box.y + box.height <= height, `${language}: Stop is out of sight: ${JSON.stringify(box)}`);
+      await shot(`long-work-retention-apply-${width}x${height}-${language}`);
+      await page.getByTestId('retention-apply-stop').click();
+      await page.getByTestId('retention-apply-stopped').getByText(stopped).waitFor();
+      assert((await page.evaluate(() => window.__PUNKT_STATE__.retentionFiles.length)) === files, `${language}: files changed after a stop`);
+      assert((await page.getByTestId('retention-applied').count()) === 0, `${language}: shown as applied`);
+      // Again, stopped only once it writes: it goes to its end and says why.
+      await applyNow();
+      await page.waitForTimeout(4300);
+      await page.getByTestId('retention-apply-stop').click();
+      await page.getByTestId('retention-apply-too-late').getByText(late).waitFor();
+      await page.getByTestId('retention-applied').waitFor();
+      assert((await page.evaluate(() => window.__PUNKT_STATE__.retentionFiles.length)) < files, `${language}: nothing applied`);
+    }
+  });
+}
+
 const REGISTER = 'nazwisko;imię;data urodzenia;obywatelstwo;data konsultacji;Kolumna własna\nSzewczenko;Taras;12.05.1990;UA;02.03.2026;x\nHaddad;Mohammed;1988;SY;05.05.2026;\nNowak;Jan;;Atlantyda;;\n';
 const why = { pl: 'Nieznane obywatelstwo', en: 'Unknown citizenship', uk: 'Невідоме громадянство', ru: 'Неизвестное гражданство' };
 const registerFile = (text = REGISTER) => ({ name: 'rejestr-2025.csv', mimeType: 'text/csv', buffer: Buffer.from(text) });

@@ -4,7 +4,7 @@
 import { Alert, Anchor, Button, Card, Checkbox, Group, Modal, NumberInput, Progress, SegmentedControl, Stack, Table, Text, Title } from '@mantine/core';
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { ErrorState, useNotify } from '../../components/errors';
+import { ErrorState, errorCode, useNotify } from '../../components/errors';
 import { useStoppable } from '../../components/stoppable';
 import { api, type RetentionAction, type RetentionItem, type RetentionReport, type RetentionRule } from '../../ipc';
 import { useNav } from '../../state';
@@ -112,10 +112,12 @@ export function RetentionCard() {
   const [plan, setPlan] = useState<RetentionReport | null>(null);
   const [sure, setSure] = useState(false);
   const [error, setError] = useState<unknown>(null);
-  // Long work: a preview only reads (Stop drops the wait and nothing changes); applying writes
-  // the copies and erases the originals in two transactions, so it is shown but not stopped.
+  // Long work: a preview only reads (Stop ends it and nothing changes). Applying first examines
+  // the files, when a Stop ends it with nothing changed; then writes the copies and erases the
+  // originals as a whole, when a Stop is too late and the run goes to its end (and says so).
   const previewing = useStoppable();
   const [applying, setApplying] = useState(false);
+  const [applyStop, setApplyStop] = useState<'asked' | 'stopped' | 'too_late' | null>(null);
   const busy = previewing.running ? 'preview' : applying ? 'apply' : null;
 
   useEffect(() => {
@@ -152,11 +154,20 @@ export function RetentionCard() {
   const apply = () => {
     setPlan(null);
     setApplying(true);
+    setApplyStop(null);
     api.runRetention(true).then((r) => {
       setReport(r);
       setError(null);
+      setApplyStop((s) => (s === 'asked' ? 'too_late' : null));
       notify.ok(t('retention.done', { count: r.erased.length + r.anonymised.length }));
-    }, setError).finally(() => setApplying(false));
+    }, (e) => {
+      if (errorCode(e) === 'cancelled') setApplyStop('stopped');
+      else setError(e);
+    }).finally(() => setApplying(false));
+  };
+  const stopApply = () => {
+    setApplyStop('asked');
+    void api.cancelWork();
   };
 
   return (
@@ -205,6 +216,7 @@ export function RetentionCard() {
           <Button variant="light" disabled={!rule || busy !== null} loading={busy === 'preview'} onClick={preview} data-testid="retention-preview-run">{t('retention.preview')}</Button>
           {busy === 'preview' && <Button variant="default" onClick={previewing.stop} data-testid="retention-stop">{t('sync.cancel')}</Button>}
           <Button color="red" variant="light" disabled={!rule || busy !== null} loading={busy === 'apply'} onClick={openApply} data-testid="retention-apply-open">{t('retention.apply')}</Button>
+          {busy === 'apply' && <Button variant="default" disabled={applyStop === 'asked'} onClick={stopApply} data-testid="retention-apply-stop">{t('sync.cancel')}</Button>}
         </Group>
         {busy && (
           <Stack gap={4} data-testid="retention-running" ref={(el) => el?.scrollIntoView({ block: "center" })}>
@@ -213,6 +225,8 @@ export function RetentionCard() {
           </Stack>
         )}
         {previewing.stopped && !busy && <Alert color="blue" icon={null} data-testid="retention-stopped">{t('retention.stopped')}</Alert>}
+        {applyStop === 'stopped' && !busy && <Alert color="blue" icon={null} data-testid="retention-apply-stopped">{t('retention.apply_stopped')}</Alert>}
+        {applyStop === 'too_late' && !busy && <Alert color="orange" icon={null} data-testid="retention-apply-too-late">{t('retention.apply_too_late')}</Alert>}
         <ErrorState error={error} />
         {report && <Report r={report} />}
       </Stack>
