@@ -655,6 +655,16 @@ pub struct DocResult {
     pub outcome: Outcome,
 }
 
+impl DocResult {
+    /// A document refused, with its code and why.
+    pub fn refused(doc_id: String, code: Code, message: impl Into<String>) -> DocResult {
+        DocResult {
+            doc_id,
+            outcome: Outcome::Refused(Refusal::new(code, message)),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Outcome {
     /// Stored (or already there); the server's heads now.

@@ -317,13 +317,11 @@ impl<S: Storage> Engine<S> {
             let doc_id = d.doc_id.clone();
             // No new referral: it would open a document to another organisation.
             if d.kind == access::REFERRAL_KIND && d.base_heads.is_empty() {
-                results.push(DocResult {
+                results.push(DocResult::refused(
                     doc_id,
-                    outcome: Outcome::Refused(refusal(
-                        Code::Forbidden,
-                        "a revoked laptop cannot send a new referral",
-                    )),
-                });
+                    Code::Forbidden,
+                    "a revoked laptop cannot send a new referral",
+                ));
                 continue;
             }
             let outcome = self.push_or_refuse(device, d, &mut Vec::new()).await;

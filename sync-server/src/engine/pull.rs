@@ -54,21 +54,20 @@ impl<S: Storage> Engine<S> {
             let sd = match self.store.load_doc(&doc_id).await {
                 Ok(Some(sd)) => sd,
                 Ok(None) => {
-                    refused.push(DocResult {
+                    refused.push(DocResult::refused(
                         doc_id,
-                        outcome: Outcome::Refused(refusal(Code::NotFound, "no such document")),
-                    });
+                        Code::NotFound,
+                        "no such document",
+                    ));
                     continue;
                 }
                 Err(e) => {
                     tracing::error!("pull of {doc_id} failed: {e}");
-                    refused.push(DocResult {
+                    refused.push(DocResult::refused(
                         doc_id,
-                        outcome: Outcome::Refused(refusal(
-                            Code::ServerError,
-                            "the server could not read this document now",
-                        )),
-                    });
+                        Code::ServerError,
+                        "the server could not read this document now",
+                    ));
                     continue;
                 }
             };
@@ -80,13 +79,11 @@ impl<S: Storage> Engine<S> {
                     "pull: no access".into(),
                 )
                 .await;
-                refused.push(DocResult {
+                refused.push(DocResult::refused(
                     doc_id,
-                    outcome: Outcome::Refused(refusal(
-                        Code::Forbidden,
-                        "no access to this document",
-                    )),
-                });
+                    Code::Forbidden,
+                    "no access to this document",
+                ));
                 continue;
             }
             if sd.kind == ERASED_KIND {
@@ -103,13 +100,11 @@ impl<S: Storage> Engine<S> {
                 Err(_) if self.store.legacy_hashes(&doc_id).await?.is_some() => None,
                 Err(e) => {
                     tracing::error!("stored document {doc_id} is damaged: {e}");
-                    refused.push(DocResult {
+                    refused.push(DocResult::refused(
                         doc_id,
-                        outcome: Outcome::Refused(refusal(
-                            Code::ServerError,
-                            "the server's copy of this document is damaged",
-                        )),
-                    });
+                        Code::ServerError,
+                        "the server's copy of this document is damaged",
+                    ));
                     continue;
                 }
             };

@@ -16,92 +16,14 @@ use crate::storage::{
     Hold, NewDevice, Result, ServerDoc, Storage, StorageError, TallyMonth, TallyRow, WriteOutcome,
 };
 
+/// What only PostgreSQL writes so: the first values, and the audit log (its id a sequence).
 const SCHEMA: &str = "
-CREATE TABLE IF NOT EXISTS orgs (name TEXT PRIMARY KEY);
-CREATE TABLE IF NOT EXISTS users (
-    name TEXT PRIMARY KEY, org TEXT NOT NULL REFERENCES orgs(name), role TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS enrol_codes (
-    code_hash BYTEA PRIMARY KEY, user_name TEXT NOT NULL REFERENCES users(name),
-    expires_at BIGINT NOT NULL, used_at BIGINT);
-CREATE TABLE IF NOT EXISTS devices (
-    device_id TEXT PRIMARY KEY, name TEXT NOT NULL, user_name TEXT NOT NULL REFERENCES users(name),
-    token_hash BYTEA NOT NULL UNIQUE, enrolled_at BIGINT NOT NULL, last_seen BIGINT,
-    revoked_at BIGINT);
-CREATE TABLE IF NOT EXISTS documents (
-    id TEXT PRIMARY KEY, kind TEXT NOT NULL, owner_org TEXT NOT NULL,
-    snapshot BYTEA NOT NULL, heads BYTEA NOT NULL, seq BIGINT NOT NULL);
-CREATE INDEX IF NOT EXISTS documents_seq ON documents(seq);
-CREATE TABLE IF NOT EXISTS doc_changes (
-    doc_id TEXT NOT NULL, n BIGINT NOT NULL, hash BYTEA NOT NULL, bytes BYTEA NOT NULL,
-    PRIMARY KEY (doc_id, n), UNIQUE (doc_id, hash));
-CREATE TABLE IF NOT EXISTS doc_access (
-    doc_id TEXT NOT NULL, org TEXT NOT NULL, PRIMARY KEY (doc_id, org));
-CREATE INDEX IF NOT EXISTS doc_access_org ON doc_access(org, doc_id);
-CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value BIGINT NOT NULL);
 INSERT INTO counters(name, value) VALUES ('seq', 0) ON CONFLICT DO NOTHING;
-CREATE TABLE IF NOT EXISTS server_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 INSERT INTO server_meta(key, value) VALUES ('generation', md5(random()::text || clock_timestamp()::text))
     ON CONFLICT DO NOTHING;
 CREATE TABLE IF NOT EXISTS audit (
     id BIGSERIAL PRIMARY KEY, at TEXT NOT NULL, action TEXT NOT NULL, device_id TEXT,
     user_name TEXT, organisation TEXT, doc_id TEXT, detail TEXT NOT NULL);
-ALTER TABLE audit ADD COLUMN IF NOT EXISTS event_id TEXT;
-CREATE UNIQUE INDEX IF NOT EXISTS audit_event ON audit(event_id);
-CREATE INDEX IF NOT EXISTS audit_doc ON audit(doc_id);
-CREATE INDEX IF NOT EXISTS audit_org ON audit(organisation);
-CREATE TABLE IF NOT EXISTS tally_months (
-    org TEXT NOT NULL, month TEXT NOT NULL, key_id TEXT NOT NULL, people BIGINT NOT NULL,
-    sent_at TEXT NOT NULL, PRIMARY KEY (org, month));
-CREATE TABLE IF NOT EXISTS tally (
-    org TEXT NOT NULL, month TEXT NOT NULL, person BYTEA NOT NULL, service TEXT NOT NULL,
-    PRIMARY KEY (org, month, person, service));
-ALTER TABLE documents ADD COLUMN IF NOT EXISTS created_by TEXT;
-ALTER TABLE documents ADD COLUMN IF NOT EXISTS created_at BIGINT;
-ALTER TABLE documents ADD COLUMN IF NOT EXISTS undone BOOLEAN NOT NULL DEFAULT FALSE;
-ALTER TABLE devices ADD COLUMN IF NOT EXISTS final_push_at BIGINT;
-CREATE TABLE IF NOT EXISTS approvals (
-    id TEXT PRIMARY KEY, org TEXT NOT NULL, action TEXT NOT NULL, subject TEXT NOT NULL,
-    role TEXT, expires_at BIGINT, requested_by TEXT NOT NULL,
-    requested_device TEXT NOT NULL, requested_at BIGINT NOT NULL);
-CREATE TABLE IF NOT EXISTS held_docs (
-    id TEXT PRIMARY KEY, kind TEXT NOT NULL, owner_org TEXT NOT NULL,
-    snapshot BYTEA NOT NULL, heads BYTEA NOT NULL, created_by TEXT, created_at BIGINT,
-    batch TEXT NOT NULL, erased_at BIGINT NOT NULL, device_id TEXT NOT NULL,
-    user_name TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS held_docs_batch ON held_docs(batch);
-CREATE INDEX IF NOT EXISTS held_docs_device ON held_docs(device_id, erased_at);
-CREATE TABLE IF NOT EXISTS held_changes (
-    doc_id TEXT NOT NULL, n BIGINT NOT NULL, hash BYTEA NOT NULL, bytes BYTEA NOT NULL,
-    PRIMARY KEY (doc_id, n));
-ALTER TABLE devices ADD COLUMN IF NOT EXISTS public_key BYTEA;
-ALTER TABLE devices ADD COLUMN IF NOT EXISTS code_record BYTEA;
-ALTER TABLE devices ADD COLUMN IF NOT EXISTS proof BYTEA;
-ALTER TABLE enrol_codes ADD COLUMN IF NOT EXISTS record BYTEA;
-CREATE TABLE IF NOT EXISTS doc_keys (
-    doc_id TEXT NOT NULL, org TEXT NOT NULL, scope TEXT NOT NULL, epoch BIGINT NOT NULL,
-    sealed_to_org BOOLEAN NOT NULL, wrapped BYTEA NOT NULL,
-    PRIMARY KEY (doc_id, org, scope, epoch));
-CREATE TABLE IF NOT EXISTS key_epochs (
-    org TEXT NOT NULL, scope TEXT NOT NULL, epoch BIGINT NOT NULL, public_key BYTEA,
-    created_by TEXT NOT NULL, created_at BIGINT NOT NULL,
-    PRIMARY KEY (org, scope, epoch));
-CREATE TABLE IF NOT EXISTS key_grants (
-    org TEXT NOT NULL, device_id TEXT NOT NULL, scope TEXT NOT NULL,
-    epoch BIGINT NOT NULL, sealed BYTEA NOT NULL,
-    PRIMARY KEY (device_id, scope, epoch));
-CREATE INDEX IF NOT EXISTS key_grants_org ON key_grants(org);
-ALTER TABLE key_grants ADD COLUMN IF NOT EXISTS endorsement BYTEA;
-CREATE TABLE IF NOT EXISTS key_rotations (
-    org TEXT NOT NULL, scope TEXT NOT NULL, reason TEXT NOT NULL, PRIMARY KEY (org, scope));
-CREATE TABLE IF NOT EXISTS legacy_docs (id TEXT PRIMARY KEY, hashes BYTEA NOT NULL);
-CREATE TABLE IF NOT EXISTS org_keys (
-    org TEXT NOT NULL, epoch BIGINT NOT NULL, public_key BYTEA NOT NULL,
-    signing_key BYTEA NOT NULL, link BYTEA NOT NULL, created_by TEXT NOT NULL,
-    created_at BIGINT NOT NULL, PRIMARY KEY (org, epoch));
-CREATE TABLE IF NOT EXISTS rule_books (
-    serial BIGINT PRIMARY KEY, org TEXT NOT NULL, epoch BIGINT NOT NULL,
-    book TEXT NOT NULL, signature BYTEA NOT NULL, published_by TEXT NOT NULL,
-    published_at BIGINT NOT NULL);
 ";
 
 /// How the connection to PostgreSQL is protected: libpq's `sslmode` values, read from the
@@ -342,6 +264,19 @@ fn tls_connector(
     Ok(tokio_postgres_rustls::MakeRustlsConnect::new(config))
 }
 
+/// The columns added since the first release ([`sql::ADDED_COLUMNS`]), for databases made
+/// before them.
+fn added_columns() -> String {
+    sql::ADDED_COLUMNS
+        .iter()
+        .map(|(table, column, kind)| {
+            sql::postgres(&format!(
+                "ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {column} {kind};"
+            ))
+        })
+        .collect()
+}
+
 /// A pool of connections: one broken by a database restart is found on checkout (a round
 /// trip checks it) and replaced, so the server carries on once PostgreSQL is back.
 #[derive(Clone)]
@@ -388,7 +323,10 @@ impl PostgresStorage {
             let c = s.client().await?;
             // Two instances starting at once must not race on CREATE TABLE.
             c.batch_execute(&format!(
-                "BEGIN; SELECT pg_advisory_xact_lock(4242); {SCHEMA} COMMIT;"
+                "BEGIN; SELECT pg_advisory_xact_lock(4242); {} {SCHEMA} {} {} COMMIT;",
+                sql::postgres(sql::TABLES),
+                added_columns(),
+                sql::INDEXES
             ))
             .await?;
         }

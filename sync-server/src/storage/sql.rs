@@ -5,6 +5,116 @@
 //! before `$1`). Statements that differ between the two (types, upserts, locking, bulk
 //! inserts) stay in `sqlite.rs` and `postgres.rs`.
 
+/// The tables, as the current release makes them, in SQLite's spelling ([`postgres`] writes
+/// PostgreSQL's). Each back-end creates the missing ones at start; an older database's tables
+/// get the columns added since from the back-end's upgrade statements, then [`INDEXES`] are
+/// made (some are on such columns). The audit log's table differs (its counter column) and
+/// stays in each back-end.
+pub const TABLES: &str = "
+CREATE TABLE IF NOT EXISTS orgs (name TEXT PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS users (
+    name TEXT PRIMARY KEY, org TEXT NOT NULL REFERENCES orgs(name), role TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS enrol_codes (
+    code_hash BLOB PRIMARY KEY, user_name TEXT NOT NULL REFERENCES users(name),
+    expires_at INTEGER NOT NULL, used_at INTEGER, record BLOB);
+CREATE TABLE IF NOT EXISTS devices (
+    device_id TEXT PRIMARY KEY, name TEXT NOT NULL, user_name TEXT NOT NULL REFERENCES users(name),
+    token_hash BLOB NOT NULL UNIQUE, enrolled_at INTEGER NOT NULL, last_seen INTEGER,
+    revoked_at INTEGER, final_push_at INTEGER, public_key BLOB, code_record BLOB, proof BLOB);
+CREATE TABLE IF NOT EXISTS documents (
+    id TEXT PRIMARY KEY, kind TEXT NOT NULL, owner_org TEXT NOT NULL,
+    snapshot BLOB NOT NULL, heads BLOB NOT NULL, seq INTEGER NOT NULL, created_by TEXT,
+    created_at INTEGER, undone BOOLEAN NOT NULL DEFAULT FALSE);
+CREATE TABLE IF NOT EXISTS doc_changes (
+    doc_id TEXT NOT NULL, n INTEGER NOT NULL, hash BLOB NOT NULL, bytes BLOB NOT NULL,
+    PRIMARY KEY (doc_id, n), UNIQUE (doc_id, hash)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS doc_access (
+    doc_id TEXT NOT NULL, org TEXT NOT NULL, PRIMARY KEY (doc_id, org)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS server_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS tally_months (
+    org TEXT NOT NULL, month TEXT NOT NULL, key_id TEXT NOT NULL, people INTEGER NOT NULL,
+    sent_at TEXT NOT NULL, PRIMARY KEY (org, month)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS tally (
+    org TEXT NOT NULL, month TEXT NOT NULL, person BLOB NOT NULL, service TEXT NOT NULL,
+    PRIMARY KEY (org, month, person, service)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS approvals (
+    id TEXT PRIMARY KEY, org TEXT NOT NULL, action TEXT NOT NULL, subject TEXT NOT NULL,
+    role TEXT, expires_at INTEGER, requested_by TEXT NOT NULL,
+    requested_device TEXT NOT NULL, requested_at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS held_docs (
+    id TEXT PRIMARY KEY, kind TEXT NOT NULL, owner_org TEXT NOT NULL,
+    snapshot BLOB NOT NULL, heads BLOB NOT NULL, created_by TEXT, created_at INTEGER,
+    batch TEXT NOT NULL, erased_at INTEGER NOT NULL, device_id TEXT NOT NULL,
+    user_name TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS held_changes (
+    doc_id TEXT NOT NULL, n INTEGER NOT NULL, hash BLOB NOT NULL, bytes BLOB NOT NULL,
+    PRIMARY KEY (doc_id, n)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS doc_keys (
+    doc_id TEXT NOT NULL, org TEXT NOT NULL, scope TEXT NOT NULL, epoch INTEGER NOT NULL,
+    sealed_to_org BOOLEAN NOT NULL, wrapped BLOB NOT NULL,
+    PRIMARY KEY (doc_id, org, scope, epoch)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS key_epochs (
+    org TEXT NOT NULL, scope TEXT NOT NULL, epoch INTEGER NOT NULL, public_key BLOB,
+    created_by TEXT NOT NULL, created_at INTEGER NOT NULL,
+    PRIMARY KEY (org, scope, epoch)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS key_grants (
+    org TEXT NOT NULL, device_id TEXT NOT NULL, scope TEXT NOT NULL,
+    epoch INTEGER NOT NULL, sealed BLOB NOT NULL, endorsement BLOB,
+    PRIMARY KEY (device_id, scope, epoch)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS key_rotations (
+    org TEXT NOT NULL, scope TEXT NOT NULL, reason TEXT NOT NULL,
+    PRIMARY KEY (org, scope)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS legacy_docs (id TEXT PRIMARY KEY, hashes BLOB NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS org_keys (
+    org TEXT NOT NULL, epoch INTEGER NOT NULL, public_key BLOB NOT NULL,
+    signing_key BLOB NOT NULL, link BLOB NOT NULL, created_by TEXT NOT NULL,
+    created_at INTEGER NOT NULL, PRIMARY KEY (org, epoch)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS rule_books (
+    serial INTEGER PRIMARY KEY, org TEXT NOT NULL, epoch INTEGER NOT NULL,
+    book TEXT NOT NULL, signature BLOB NOT NULL, published_by TEXT NOT NULL,
+    published_at INTEGER NOT NULL);
+";
+
+/// Columns added since the first release (table, column, type in SQLite's spelling): each
+/// back-end adds those an older database lacks, before [`INDEXES`].
+pub const ADDED_COLUMNS: &[(&str, &str, &str)] = &[
+    ("audit", "event_id", "TEXT"),
+    // Who first pushed a document, and when: its author may erase or merge it for a short
+    // while; after that only a coordinator. And whether an erasure of it was undone.
+    ("documents", "created_by", "TEXT"),
+    ("documents", "created_at", "INTEGER"),
+    ("documents", "undone", "BOOLEAN NOT NULL DEFAULT FALSE"),
+    // When a revoked laptop made its last push (it may make it once, in a short window).
+    ("devices", "final_push_at", "INTEGER"),
+    // Protocol 6: each laptop's public key, and the records of split enrolment codes.
+    ("devices", "public_key", "BLOB"),
+    ("devices", "code_record", "BLOB"),
+    ("devices", "proof", "BLOB"),
+    ("enrol_codes", "record", "BLOB"),
+    // Grants made before endorsements (protocol 6 as first written).
+    ("key_grants", "endorsement", "BLOB"),
+];
+
+/// The indexes, made after [`TABLES`] and the back-end's upgrades.
+pub const INDEXES: &str = "
+CREATE INDEX IF NOT EXISTS documents_seq ON documents(seq);
+CREATE INDEX IF NOT EXISTS doc_access_org ON doc_access(org, doc_id);
+CREATE UNIQUE INDEX IF NOT EXISTS audit_event ON audit(event_id);
+CREATE INDEX IF NOT EXISTS audit_doc ON audit(doc_id);
+CREATE INDEX IF NOT EXISTS audit_org ON audit(organisation);
+CREATE INDEX IF NOT EXISTS held_docs_batch ON held_docs(batch);
+CREATE INDEX IF NOT EXISTS held_docs_device ON held_docs(device_id, erased_at);
+CREATE INDEX IF NOT EXISTS key_grants_org ON key_grants(org);
+";
+
+/// Schema text in PostgreSQL's spelling: its types for SQLite's, no `WITHOUT ROWID`.
+pub fn postgres(sql: &str) -> String {
+    sql.replace(" WITHOUT ROWID", "")
+        .replace("BLOB", "BYTEA")
+        .replace("INTEGER", "BIGINT")
+}
+
 pub const ACCESS_OF_DOC: &str = "SELECT org FROM doc_access WHERE doc_id = $1 ORDER BY org";
 pub const APPROVAL_SELECT: &str =
     "SELECT id, org, action, subject, role, expires_at, requested_by, requested_device,
@@ -129,6 +239,14 @@ pub fn lite(sql: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn postgres_gets_its_types() {
+        assert_eq!(
+            postgres("CREATE TABLE t (a INTEGER NOT NULL, b BLOB, PRIMARY KEY (a)) WITHOUT ROWID;"),
+            "CREATE TABLE t (a BIGINT NOT NULL, b BYTEA, PRIMARY KEY (a));"
+        );
+    }
 
     #[test]
     fn sqlite_gets_numbered_parameters_in_place() {

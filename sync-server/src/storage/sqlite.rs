@@ -16,46 +16,17 @@ use crate::storage::{
     Hold, NewDevice, Result, ServerDoc, Storage, StorageError, TallyMonth, TallyRow, WriteOutcome,
 };
 
+/// What only SQLite writes so: the first values, and the audit log (its id the row id).
 const SCHEMA: &str = "
-CREATE TABLE IF NOT EXISTS orgs (name TEXT PRIMARY KEY);
-CREATE TABLE IF NOT EXISTS users (
-    name TEXT PRIMARY KEY, org TEXT NOT NULL REFERENCES orgs(name), role TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS enrol_codes (
-    code_hash BLOB PRIMARY KEY, user_name TEXT NOT NULL REFERENCES users(name),
-    expires_at INTEGER NOT NULL, used_at INTEGER);
-CREATE TABLE IF NOT EXISTS devices (
-    device_id TEXT PRIMARY KEY, name TEXT NOT NULL, user_name TEXT NOT NULL REFERENCES users(name),
-    token_hash BLOB NOT NULL UNIQUE, enrolled_at INTEGER NOT NULL, last_seen INTEGER,
-    revoked_at INTEGER);
-CREATE TABLE IF NOT EXISTS documents (
-    id TEXT PRIMARY KEY, kind TEXT NOT NULL, owner_org TEXT NOT NULL,
-    snapshot BLOB NOT NULL, heads BLOB NOT NULL, seq INTEGER NOT NULL);
-CREATE INDEX IF NOT EXISTS documents_seq ON documents(seq);
-CREATE TABLE IF NOT EXISTS doc_changes (
-    doc_id TEXT NOT NULL, n INTEGER NOT NULL, hash BLOB NOT NULL, bytes BLOB NOT NULL,
-    PRIMARY KEY (doc_id, n)) WITHOUT ROWID;
-CREATE UNIQUE INDEX IF NOT EXISTS doc_changes_hash ON doc_changes(doc_id, hash);
-CREATE TABLE IF NOT EXISTS doc_access (
-    doc_id TEXT NOT NULL, org TEXT NOT NULL, PRIMARY KEY (doc_id, org)) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS doc_access_org ON doc_access(org, doc_id);
-CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
 INSERT OR IGNORE INTO counters(name, value) VALUES ('seq', 0);
-CREATE TABLE IF NOT EXISTS server_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 INSERT OR IGNORE INTO server_meta(key, value) VALUES ('generation', lower(hex(randomblob(16))));
 CREATE TABLE IF NOT EXISTS audit (
     id INTEGER PRIMARY KEY, at TEXT NOT NULL, action TEXT NOT NULL, device_id TEXT,
-    user_name TEXT, organisation TEXT, doc_id TEXT, detail TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS audit_doc ON audit(doc_id);
-CREATE INDEX IF NOT EXISTS audit_org ON audit(organisation);
-CREATE TABLE IF NOT EXISTS tally_months (
-    org TEXT NOT NULL, month TEXT NOT NULL, key_id TEXT NOT NULL, people INTEGER NOT NULL,
-    sent_at TEXT NOT NULL, PRIMARY KEY (org, month)) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS tally (
-    org TEXT NOT NULL, month TEXT NOT NULL, person BLOB NOT NULL, service TEXT NOT NULL,
-    PRIMARY KEY (org, month, person, service)) WITHOUT ROWID;
+    user_name TEXT, organisation TEXT, doc_id TEXT, detail TEXT NOT NULL, event_id TEXT);
 ";
 
-/// Columns added after the first release, for databases made before them.
+/// Columns added after the first release ([`sql::ADDED_COLUMNS`]) and renamed, for databases
+/// made before them.
 fn upgrade(conn: &Connection) -> Result<()> {
     // The person's column is `user_name`, as in PostgreSQL (where `user` is a reserved word), so
     // both back-ends run the same statements (`sql.rs`); databases made before are renamed.
@@ -71,109 +42,16 @@ fn upgrade(conn: &Connection) -> Result<()> {
             ))?;
         }
     }
-    let has_event_id = conn
-        .prepare("SELECT 1 FROM pragma_table_info('audit') WHERE name = 'event_id'")?
-        .exists([])?;
-    if !has_event_id {
-        conn.execute_batch("ALTER TABLE audit ADD COLUMN event_id TEXT;")?;
-    }
-    conn.execute_batch("CREATE UNIQUE INDEX IF NOT EXISTS audit_event ON audit(event_id);")?;
-    // Who first pushed a document, and when: its author may erase or merge it for a short
-    // while; after that only a coordinator.
-    // And whether an erasure of it was undone (laptops holding a tombstone take it back).
-    for (column, kind) in [
-        ("created_by", "TEXT"),
-        ("created_at", "INTEGER"),
-        ("undone", "INTEGER NOT NULL DEFAULT 0"),
-    ] {
-        let has = conn
-            .prepare("SELECT 1 FROM pragma_table_info('documents') WHERE name = ?1")?
-            .exists([column])?;
-        if !has {
-            conn.execute_batch(&format!(
-                "ALTER TABLE documents ADD COLUMN {column} {kind};"
-            ))?;
-        }
-    }
-    // When a revoked laptop made its last push (it may make it once, in a short window).
-    let has = conn
-        .prepare("SELECT 1 FROM pragma_table_info('devices') WHERE name = 'final_push_at'")?
-        .exists([])?;
-    if !has {
-        conn.execute_batch("ALTER TABLE devices ADD COLUMN final_push_at INTEGER;")?;
-    }
-    // Protocol 6: each laptop's public key, and the keys of the end-to-end encryption, all
-    // wrapped or sealed (the server holds no key it could open anything with).
-    for (table, column) in [
-        ("devices", "public_key"),
-        ("devices", "code_record"),
-        ("devices", "proof"),
-        ("enrol_codes", "record"),
-    ] {
+    for (table, column, kind) in sql::ADDED_COLUMNS {
         let has = conn
             .prepare(&format!(
                 "SELECT 1 FROM pragma_table_info('{table}') WHERE name = ?1"
             ))?
             .exists([column])?;
         if !has {
-            conn.execute_batch(&format!("ALTER TABLE {table} ADD COLUMN {column} BLOB;"))?;
+            conn.execute_batch(&format!("ALTER TABLE {table} ADD COLUMN {column} {kind};"))?;
         }
     }
-    conn.execute_batch(
-        "CREATE TABLE IF NOT EXISTS doc_keys (
-            doc_id TEXT NOT NULL, org TEXT NOT NULL, scope TEXT NOT NULL, epoch INTEGER NOT NULL,
-            sealed_to_org INTEGER NOT NULL, wrapped BLOB NOT NULL,
-            PRIMARY KEY (doc_id, org, scope, epoch)) WITHOUT ROWID;
-         CREATE TABLE IF NOT EXISTS key_epochs (
-            org TEXT NOT NULL, scope TEXT NOT NULL, epoch INTEGER NOT NULL, public_key BLOB,
-            created_by TEXT NOT NULL, created_at INTEGER NOT NULL,
-            PRIMARY KEY (org, scope, epoch)) WITHOUT ROWID;
-         CREATE TABLE IF NOT EXISTS key_grants (
-            org TEXT NOT NULL, device_id TEXT NOT NULL, scope TEXT NOT NULL,
-            epoch INTEGER NOT NULL, sealed BLOB NOT NULL, endorsement BLOB,
-            PRIMARY KEY (device_id, scope, epoch)) WITHOUT ROWID;
-         CREATE INDEX IF NOT EXISTS key_grants_org ON key_grants(org);
-         CREATE TABLE IF NOT EXISTS key_rotations (
-            org TEXT NOT NULL, scope TEXT NOT NULL, reason TEXT NOT NULL,
-            PRIMARY KEY (org, scope)) WITHOUT ROWID;
-         CREATE TABLE IF NOT EXISTS legacy_docs (
-            id TEXT PRIMARY KEY, hashes BLOB NOT NULL) WITHOUT ROWID;
-         CREATE TABLE IF NOT EXISTS org_keys (
-            org TEXT NOT NULL, epoch INTEGER NOT NULL, public_key BLOB NOT NULL,
-            signing_key BLOB NOT NULL, link BLOB NOT NULL, created_by TEXT NOT NULL,
-            created_at INTEGER NOT NULL, PRIMARY KEY (org, epoch)) WITHOUT ROWID;
-         CREATE TABLE IF NOT EXISTS rule_books (
-            serial INTEGER PRIMARY KEY, org TEXT NOT NULL, epoch INTEGER NOT NULL,
-            book TEXT NOT NULL, signature BLOB NOT NULL, published_by TEXT NOT NULL,
-            published_at INTEGER NOT NULL);",
-    )?;
-    // Grants made before endorsements (protocol 6 as first written).
-    if !conn
-        .prepare("SELECT 1 FROM pragma_table_info('key_grants') WHERE name = 'endorsement'")?
-        .exists([])?
-    {
-        conn.execute_batch("ALTER TABLE key_grants ADD COLUMN endorsement BLOB;")?;
-    }
-    // What waits for a second coordinator.
-    conn.execute_batch(
-        "CREATE TABLE IF NOT EXISTS approvals (
-            id TEXT PRIMARY KEY, org TEXT NOT NULL, action TEXT NOT NULL, subject TEXT NOT NULL,
-            role TEXT, expires_at INTEGER, requested_by TEXT NOT NULL,
-            requested_device TEXT NOT NULL, requested_at INTEGER NOT NULL);",
-    )?;
-    // Erasures held for the grace period: the document's row and changes as they were.
-    conn.execute_batch(
-        "CREATE TABLE IF NOT EXISTS held_docs (
-            id TEXT PRIMARY KEY, kind TEXT NOT NULL, owner_org TEXT NOT NULL,
-            snapshot BLOB NOT NULL, heads BLOB NOT NULL, created_by TEXT, created_at INTEGER,
-            batch TEXT NOT NULL, erased_at INTEGER NOT NULL, device_id TEXT NOT NULL,
-            user_name TEXT NOT NULL);
-         CREATE INDEX IF NOT EXISTS held_docs_batch ON held_docs(batch);
-         CREATE INDEX IF NOT EXISTS held_docs_device ON held_docs(device_id, erased_at);
-         CREATE TABLE IF NOT EXISTS held_changes (
-            doc_id TEXT NOT NULL, n INTEGER NOT NULL, hash BLOB NOT NULL, bytes BLOB NOT NULL,
-            PRIMARY KEY (doc_id, n)) WITHOUT ROWID;",
-    )?;
     Ok(())
 }
 
@@ -194,8 +72,10 @@ impl SqliteStorage {
             "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;
              PRAGMA secure_delete = ON; PRAGMA temp_store = MEMORY;",
         )?;
+        conn.execute_batch(sql::TABLES)?;
         conn.execute_batch(SCHEMA)?;
         upgrade(&conn)?;
+        conn.execute_batch(sql::INDEXES)?;
         Ok(SqliteStorage {
             conn: Arc::new(Mutex::new(conn)),
         })
