@@ -35,7 +35,7 @@ use punkt_core::vocabulary::Vocabulary;
 use punkt_core::{ClientInput, ClientView, ConsultationInput, RecordedDeadline};
 use punkt_model::deadlines::DueDate;
 
-use crate::desk::Desk;
+use crate::desk::{Desk, Job};
 use crate::error::{UiError, UiResult};
 use crate::settings::{Settings, AUTOLOCK_MINUTES, LANGUAGES};
 
@@ -207,12 +207,13 @@ pub async fn lock(desk: State<'_, Desk>) -> UiResult<()> {
     Ok(())
 }
 
-/// Cancel the sync (or other work with the server) that is running: it stops at its next
-/// exchange, keeping what it stored; the next sync goes on from there. An import of a sync file
-/// stops between two batches. Whether work on a second connection was running.
+/// Stop the long work the screen named `job` (a sync, an import, a report, a retention run) at
+/// its next step, and no other: a sync keeps what it stored and goes on from there next time,
+/// a sync file's import keeps the batches it imported, a register's import writes nothing.
+/// Whether that work was running (a Stop that comes before it starts is kept for it).
 #[tauri::command]
-pub async fn cancel_work(desk: State<'_, Desk>) -> UiResult<bool> {
-    Ok(desk.cancel_online())
+pub async fn cancel_work(desk: State<'_, Desk>, job: String) -> UiResult<bool> {
+    Ok(desk.stop(&job))
 }
 
 #[tauri::command]
@@ -495,7 +496,7 @@ async fn with_server<T: Send + 'static>(
     let desk = desk.inner().clone();
     blocking("sync_failed", move || {
         let ca = ca_cert();
-        desk.online(|p| p.transport(ca.as_deref()), f)
+        desk.online(&desk.job(None), |p| p.transport(ca.as_deref()), f)
     })
     .await
 }
@@ -566,10 +567,14 @@ pub async fn set_retention_rule(
 
 /// What the retention rule would do (`apply` false) or did.
 #[tauri::command]
-pub async fn run_retention(desk: State<'_, Desk>, apply: bool) -> UiResult<RetentionReport> {
+pub async fn run_retention(
+    desk: State<'_, Desk>,
+    apply: bool,
+    job: Option<String>,
+) -> UiResult<RetentionReport> {
     // Stop (`cancel_work`) ends it while it examines the files, before anything is written.
-    let point = desk.cancel_point();
-    desk.with(|p| Ok(p.run_retention_with(apply, &mut || !desk.cancelled_since(point))?))
+    let job = desk.job(job);
+    desk.with(|p| Ok(p.run_retention_with(apply, &mut || job.go_on())?))
 }
 
 /// A file's audit timeline: the server's log when this laptop is enrolled (a coordinator's),
@@ -740,11 +745,12 @@ pub async fn report(
     from: String,
     to: String,
     options: ReportOptions,
+    job: Option<String>,
 ) -> UiResult<Report> {
     let (from, to) = (date(&from)?, date(&to)?);
     // Stop (`cancel_work`) ends it between two of its steps; it only reads.
-    let point = desk.cancel_point();
-    desk.with(|p| Ok(p.report_with(from, to, &options, &mut || !desk.cancelled_since(point))?))
+    let job = desk.job(job);
+    desk.with(|p| Ok(p.report_with(from, to, &options, &mut || job.go_on())?))
 }
 
 /// `disclosure`: `external` (leaving the organisation: counts of 1 to 4 people as "<5") or
@@ -878,12 +884,17 @@ pub async fn enroll(
 /// the store ([`Desk::sync`]): the person goes on working, and Lock stops it. Progress goes out
 /// as [`EVENT_SYNC_PROGRESS`] events; a laptop the server revoked is wiped and locked.
 #[tauri::command]
-pub async fn sync_now(app: AppHandle, desk: State<'_, Desk>) -> UiResult<SyncSummary> {
+pub async fn sync_now(
+    app: AppHandle,
+    desk: State<'_, Desk>,
+    job: Option<String>,
+) -> UiResult<SyncSummary> {
     let desk = desk.inner().clone();
     blocking("sync_failed", move || {
         let ca = ca_cert();
         let progress_app = app.clone();
         let result = desk.sync(
+            &desk.job(job),
             |p| p.transport(ca.as_deref()),
             move |p, t| {
                 let mut progress = |s: SyncProgress| {
@@ -925,19 +936,24 @@ pub async fn import_register(
     data: String,
     dry_run: bool,
     skip_invalid: bool,
+    job: Option<String>,
 ) -> UiResult<ImportReport> {
     let bytes = decode(&data)?;
-    let point = desk.cancel_point();
+    let job = desk.job(job);
     let opts = ImportOptions {
         dry_run,
         skip_invalid,
     };
-    desk.with(|p| {
-        Ok(p.import_csv_with(&bytes, opts, &mut |s| {
-            let _ = app.emit(EVENT_SYNC_PROGRESS, &s);
-            !desk.cancelled_since(point)
-        })?)
-    })
+    desk.with(|p| Ok(p.import_csv_with(&bytes, opts, &mut told(&app, &job))?))
+}
+
+/// A progress callback for long work in the session: each step told to the window as a sync's
+/// progress, and whether to go on (not stopped).
+fn told<'a>(app: &'a AppHandle, job: &'a Job) -> impl FnMut(SyncProgress) -> bool + 'a {
+    move |s| {
+        let _ = app.emit(EVENT_SYNC_PROGRESS, &s);
+        job.go_on()
+    }
 }
 
 #[tauri::command]
@@ -946,16 +962,12 @@ pub async fn import_sync_file(
     desk: State<'_, Desk>,
     data: String,
     passphrase: String,
+    job: Option<String>,
 ) -> UiResult<ImportSummary> {
     let passphrase = Zeroizing::new(passphrase);
     let bytes = decode(&data)?;
     // Progress as a sync's (phase `import`); Stop (`cancel_work`) ends it between two batches,
     // keeping the batches imported.
-    let point = desk.cancel_point();
-    desk.with(|p| {
-        Ok(p.import_changes_with(&bytes, &passphrase, &mut |s| {
-            let _ = app.emit(EVENT_SYNC_PROGRESS, &s);
-            !desk.cancelled_since(point)
-        })?)
-    })
+    let job = desk.job(job);
+    desk.with(|p| Ok(p.import_changes_with(&bytes, &passphrase, &mut told(&app, &job))?))
 }

@@ -7,7 +7,12 @@
 //! waits: the person can go on typing, drafts are saved, and Lock or auto-lock close the store
 //! at once. The work sees the closing at its next exchange with the server and stops, losing
 //! nothing (a sync resumes where it stopped).
+//!
+//! Long work the person may stop (a sync, an import, a report, a retention run) is named by its
+//! screen ([`Desk::job`]); Stop names it too ([`Desk::stop`]), so it ends that work and no
+//! other.
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -57,9 +62,55 @@ pub struct Desk {
     online: Arc<AtomicUsize>,
     /// A sync is running (a second one is refused rather than run beside it).
     syncing: Arc<AtomicBool>,
-    /// Bumped when the person cancels the work on second connections: it stops as at a lock,
-    /// with the store left open.
-    cancels: Arc<AtomicU64>,
+    /// Long work the person may stop, by the id its screen gave it ([`Desk::job`]).
+    jobs: Arc<Mutex<Jobs>>,
+}
+
+/// Which pieces of long work run, and which the person stopped (a Stop may come before its
+/// work has started: the screen shows Stop at once, while the file is still being read).
+#[derive(Default)]
+struct Jobs {
+    running: HashSet<String>,
+    stopped: HashSet<String>,
+}
+
+/// One piece of long work the person may stop (a sync, an import, a report, a retention run):
+/// Stop for it ([`Desk::stop`]) leaves any other work running. Work without an id is never
+/// stopped this way.
+pub struct Job {
+    jobs: Arc<Mutex<Jobs>>,
+    id: Option<String>,
+}
+
+impl Job {
+    fn jobs(&self) -> MutexGuard<'_, Jobs> {
+        self.jobs.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Whether the person pressed Stop for this work.
+    pub fn stopped(&self) -> bool {
+        self.id
+            .as_ref()
+            .is_some_and(|id| self.jobs().stopped.contains(id))
+    }
+
+    /// Whether to go on: not stopped (for the core's progress callbacks).
+    pub fn go_on(&self) -> bool {
+        !self.stopped()
+    }
+}
+
+impl Drop for Job {
+    fn drop(&mut self) {
+        if let Some(id) = self.id.take() {
+            let mut jobs = self.jobs();
+            jobs.running.remove(&id);
+            // Its Stop, and those of work that ended before them or never began, are forgotten
+            // (a Stop for work about to begin is kept only until other work ends).
+            let Jobs { running, stopped } = &mut *jobs;
+            stopped.retain(|s| running.contains(s));
+        }
+    }
 }
 
 /// Counts one piece of work on a second connection while it lives.
@@ -78,20 +129,21 @@ impl Drop for Running {
     }
 }
 
-/// A transport that stops once the store was closed after the work began: checked before each
-/// request goes and again when its answer comes (the answer is then not acted on).
+/// A transport that stops once the store was closed after the work began, or its work was
+/// stopped: checked before each request goes and again when its answer comes (the answer is
+/// then not acted on).
 struct Watched<'a> {
     inner: &'a mut dyn Transport,
     desk: &'a Desk,
     opened_at: u64,
-    cancel_point: u64,
+    job: &'a Job,
 }
 
 impl Watched<'_> {
     fn check(&self) -> Result<(), TransportError> {
         if self.desk.closings.load(Ordering::SeqCst) != self.opened_at {
             Err(TransportError::Cancelled)
-        } else if self.desk.cancelled_since(self.cancel_point) {
+        } else if self.job.stopped() {
             Err(TransportError::Stopped)
         } else {
             Ok(())
@@ -128,27 +180,35 @@ impl Desk {
             closings: Arc::new(AtomicU64::new(0)),
             online: Arc::new(AtomicUsize::new(0)),
             syncing: Arc::new(AtomicBool::new(false)),
-            cancels: Arc::new(AtomicU64::new(0)),
+            jobs: Arc::default(),
         }
     }
 
-    /// Stop the work running on second connections (a sync) at its next exchange with the
-    /// server: what it stored before stays, and the next sync goes on from there. Returns
-    /// whether any work was running.
-    pub fn cancel_online(&self) -> bool {
-        self.cancels.fetch_add(1, Ordering::SeqCst);
-        self.online.load(Ordering::SeqCst) > 0
+    /// Long work the screen named `id` (none: work that is not stopped), running until the
+    /// [`Job`] is dropped. It asks [`Job::stopped`] as it goes: a sync at each exchange with
+    /// the server, other work between its steps.
+    pub fn job(&self, id: Option<String>) -> Job {
+        if let Some(id) = &id {
+            self.lock_jobs().running.insert(id.clone());
+        }
+        Job {
+            jobs: self.jobs.clone(),
+            id,
+        }
     }
 
-    /// Where the cancel counter stands: long work (a sync's transport, an import in the
-    /// session) takes it when it starts and asks [`Desk::cancelled_since`] as it goes.
-    pub fn cancel_point(&self) -> u64 {
-        self.cancels.load(Ordering::SeqCst)
+    /// Stop the work named `id` at its next step: what it did before stays as that work says
+    /// (a sync goes on from there next time; an all-or-nothing import wrote nothing). Other
+    /// work goes on. A Stop that comes before its work started is kept for it. Returns whether
+    /// that work was running.
+    pub fn stop(&self, id: &str) -> bool {
+        let mut jobs = self.lock_jobs();
+        jobs.stopped.insert(id.to_string());
+        jobs.running.contains(id)
     }
 
-    /// Whether the person pressed Stop since `point`.
-    pub fn cancelled_since(&self, point: u64) -> bool {
-        self.cancels.load(Ordering::SeqCst) != point
+    fn lock_jobs(&self) -> MutexGuard<'_, Jobs> {
+        self.jobs.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Take the store out of the session (closing it), telling work on second connections.
@@ -165,6 +225,7 @@ impl Desk {
     /// session reads again what the work may have changed (a newer rule book).
     pub fn online<T, C: Transport>(
         &self,
+        job: &Job,
         connect: impl FnOnce(&Punkt) -> Result<C, CoreError>,
         f: impl FnOnce(&mut Punkt, &mut dyn Transport) -> Result<T, CoreError>,
     ) -> UiResult<T> {
@@ -181,7 +242,7 @@ impl Desk {
             inner: &mut transport,
             desk: self,
             opened_at,
-            cancel_point: self.cancel_point(),
+            job,
         };
         let result = f(&mut own, &mut watched);
         if let Err(e @ CoreError::SyncRefused { wipe: true, .. }) = result {
@@ -204,6 +265,7 @@ impl Desk {
     /// [`Desk::online`] for a sync: one at a time (a second is refused, not queued).
     pub fn sync<T, C: Transport>(
         &self,
+        job: &Job,
         connect: impl FnOnce(&Punkt) -> Result<C, CoreError>,
         f: impl FnOnce(&mut Punkt, &mut dyn Transport) -> Result<T, CoreError>,
     ) -> UiResult<T> {
@@ -213,7 +275,7 @@ impl Desk {
                 "a sync is already running; its result will show when it ends",
             ));
         }
-        let result = self.online(connect, f);
+        let result = self.online(job, connect, f);
         self.syncing.store(false, Ordering::SeqCst);
         result
     }
@@ -446,18 +508,21 @@ mod tests {
 
     type Answer = mpsc::Sender<Result<Vec<u8>, TransportError>>;
 
-    /// Start `f` on a second connection in another thread, against a [`Held`] server; returns
-    /// once its first request is waiting on that server.
+    /// Start `f` on a second connection in another thread, as the work named `job`, against a
+    /// [`Held`] server; returns once its first request is waiting on that server.
     fn waiting_on_the_server<T: Send + 'static>(
         desk: &Desk,
+        job: Option<&str>,
         f: impl FnOnce(&mut Punkt, &mut dyn Transport) -> Result<T, CoreError> + Send + 'static,
     ) -> (Answer, std::thread::JoinHandle<UiResult<T>>) {
+        let job = job.map(str::to_string);
         let (started_tx, started) = mpsc::channel();
         let (answer, answer_rx) = mpsc::channel();
         let worker = {
             let desk = desk.clone();
             std::thread::spawn(move || {
                 desk.online(
+                    &desk.job(job),
                     move |_| {
                         Ok(Held {
                             started: started_tx,
@@ -493,7 +558,7 @@ mod tests {
     fn the_session_works_while_work_waits_on_the_server_and_both_writes_land() {
         let (_t, desk) = desk();
         desk.create("Fundacja", "Anna", PASS).unwrap();
-        let (answer, worker) = waiting_on_the_server(&desk, |p, t| {
+        let (answer, worker) = waiting_on_the_server(&desk, None, |p, t| {
             ask(t)?;
             // The answer acted on through the work's own connection.
             p.add_client(client("Olena"))?;
@@ -524,7 +589,7 @@ mod tests {
     fn lock_while_work_waits_on_the_server_stops_it_and_loses_nothing() {
         let (_t, desk) = desk();
         desk.create("Fundacja", "Anna", PASS).unwrap();
-        let (answer, worker) = waiting_on_the_server(&desk, |p, t| {
+        let (answer, worker) = waiting_on_the_server(&desk, None, |p, t| {
             ask(t)?;
             p.add_client(client("Olena"))?;
             Ok(())
@@ -546,40 +611,58 @@ mod tests {
     }
 
     #[test]
-    fn cancel_stops_work_waiting_on_the_server_keeps_the_session_open_and_loses_nothing() {
+    fn a_stop_ends_only_its_own_work_keeps_the_session_open_and_loses_nothing() {
         let (_t, desk) = desk();
         desk.create("Fundacja", "Anna", PASS).unwrap();
-        assert!(!desk.cancel_online(), "nothing to cancel");
-        let (answer, worker) = waiting_on_the_server(&desk, |p, t| {
+        assert!(!desk.stop("no-such-work"), "nothing was running");
+        let (answer, worker) = waiting_on_the_server(&desk, Some("sync-1"), |p, t| {
             p.add_client(client("Mykola"))?;
             ask(t)?;
             p.add_client(client("Olena"))?;
             Ok(())
         });
+        // Other long work at the same time, in the session (a report, an import).
+        let report = desk.job(Some("report-1".into()));
         desk.with(|p| Ok(p.add_client(client("Iryna"))?)).unwrap();
-        assert!(desk.cancel_online(), "a sync was running");
+        assert!(desk.stop("sync-1"), "the sync was running");
+        assert!(
+            report.go_on(),
+            "a Stop for the sync leaves other work running"
+        );
         answer.send(Ok(b"answer".to_vec())).unwrap();
         assert_eq!(worker.join().unwrap().unwrap_err().code, "cancelled");
-        assert!(desk.is_unlocked(), "cancelling does not lock");
+        assert!(desk.is_unlocked(), "stopping does not lock");
         let found = desk
             .with(|p| Ok(["Mykola", "Olena", "Iryna"].map(|n| p.search(n, 5).unwrap().len())))
             .unwrap();
         assert_eq!(
             found,
             [1, 0, 1],
-            "what was done before the cancel is kept, the answer after it not acted on"
+            "what was done before the Stop is kept, the answer after it not acted on"
         );
-        // The next piece of work is not stopped by the cancel that came before it.
-        let (answer, worker) = waiting_on_the_server(&desk, |_, t| ask(t));
+        // A Stop pressed before its work started is kept for it: nothing goes to the server.
+        assert!(!desk.stop("sync-2"));
+        let early = desk.online(
+            &desk.job(Some("sync-2".into())),
+            |_| Ok(NoServer),
+            |_, t| ask(t),
+        );
+        assert_eq!(early.unwrap_err().code, "cancelled");
+        // The next piece of work is not stopped by the Stops that came before it, and the ids
+        // of work that ended are forgotten.
+        let (answer, worker) = waiting_on_the_server(&desk, Some("sync-3"), |_, t| ask(t));
         answer.send(Ok(b"again".to_vec())).unwrap();
         assert_eq!(worker.join().unwrap().unwrap(), b"again".to_vec());
+        drop(report);
+        let jobs = desk.lock_jobs();
+        assert!(jobs.running.is_empty() && jobs.stopped.is_empty());
     }
 
     #[test]
     fn auto_lock_is_not_kept_off_by_work_waiting_on_the_server() {
         let (_t, desk) = desk();
         desk.create("Fundacja", "", PASS).unwrap();
-        let (answer, worker) = waiting_on_the_server(&desk, |_, t| ask(t));
+        let (answer, worker) = waiting_on_the_server(&desk, None, |_, t| ask(t));
         desk.age(Duration::from_secs(3600));
         assert!(desk.lock_if_idle(Instant::now(), SystemTime::now()));
         answer.send(Ok(Vec::new())).unwrap();
@@ -590,8 +673,8 @@ mod tests {
     fn one_sync_at_a_time_and_no_new_key_while_one_runs() {
         let (_t, desk) = desk();
         desk.create("Fundacja", "", PASS).unwrap();
-        let (answer, worker) = waiting_on_the_server(&desk, |_, t| ask(t));
-        let second = desk.sync(|_| Ok(NoServer), |_, t| ask(t));
+        let (answer, worker) = waiting_on_the_server(&desk, None, |_, t| ask(t));
+        let second = desk.sync(&desk.job(None), |_| Ok(NoServer), |_, t| ask(t));
         // The work above is not a sync, so a sync may run beside it (here it finds no server).
         assert_eq!(second.unwrap_err().code, "server_unreachable");
         let rotation = desk.change_passphrase(PASS, "another horse battery", true, &mut |_| {});
@@ -610,6 +693,7 @@ mod tests {
             let desk = desk.clone();
             std::thread::spawn(move || {
                 desk.sync(
+                    &desk.job(None),
                     move |_| {
                         Ok(Held {
                             started: started_tx,
@@ -621,7 +705,7 @@ mod tests {
             })
         };
         started.recv_timeout(Duration::from_secs(30)).unwrap();
-        let again = desk.sync(|_| Ok(NoServer), |_, t| ask(t));
+        let again = desk.sync(&desk.job(None), |_| Ok(NoServer), |_, t| ask(t));
         assert_eq!(again.unwrap_err().code, "sync_running");
         answer.send(Ok(Vec::new())).unwrap();
         first.join().unwrap().unwrap();
@@ -633,6 +717,7 @@ mod tests {
         desk.create("Fundacja", "", PASS).unwrap();
         assert!(desk.store_exists());
         let revoked = desk.online(
+            &desk.job(None),
             |_| Ok(NoServer),
             |_, _| -> Result<(), CoreError> {
                 Err(CoreError::SyncRefused {
@@ -649,14 +734,15 @@ mod tests {
         // The same word arriving after the person locked: the store goes all the same.
         let (_t2, desk) = self::desk();
         desk.create("Fundacja", "", PASS).unwrap();
-        let (answer, worker) = waiting_on_the_server(&desk, |_, t| -> Result<(), CoreError> {
-            let _ = t.exchange(b"sync");
-            Err(CoreError::SyncRefused {
-                code: punkt_sync::wire::Code::DeviceRevoked,
-                message: "revoked".into(),
-                wipe: true,
-            })
-        });
+        let (answer, worker) =
+            waiting_on_the_server(&desk, None, |_, t| -> Result<(), CoreError> {
+                let _ = t.exchange(b"sync");
+                Err(CoreError::SyncRefused {
+                    code: punkt_sync::wire::Code::DeviceRevoked,
+                    message: "revoked".into(),
+                    wipe: true,
+                })
+            });
         assert!(desk.lock());
         answer.send(Ok(Vec::new())).unwrap();
         assert_eq!(worker.join().unwrap().unwrap_err().code, "device_revoked");

@@ -820,6 +820,10 @@
       const report = { dry_run: dryRun, imported: false, rows: rows.length, clients, consultations: clients, rejected, ignored_columns: lines[0].includes('Kolumna własna') ? ['Kolumna własna'] : [] };
       window.__PUNKT_EMIT__('punkt://sync-progress', { phase: 'check', done: 0, total: rows.length });
       if (dryRun || (rejected.length > 0 && !skipInvalid)) return report;
+      // A colleague's sync brought the first person between the check and the import.
+      if (scenario.registerTakenMeanwhile) {
+        return { ...report, clients: clients - 1, rejected: [...rejected, { row: 2, code: 'already_stored', field: null, reason: 'this person is already in the store (client c9): add the consultation there' }] };
+      }
       if (scenario.slowRegister) {
         window.__PUNKT_EMIT__('punkt://sync-progress', { phase: 'write', done: 1, total: clients });
         await new Promise((resolve) => { state.cancelSync = resolve; });

@@ -25,6 +25,15 @@ const pl = (iso) => iso.split('-').reverse().join('.');
 
 const calls = (page, cmd) => page.evaluate((c) => window.__PUNKT_CALLS__.filter((x) => x.cmd === c), cmd);
 
+/** The backend was asked once to stop, and to stop the work `cmd` started last (by its name),
+ * not all work. */
+const stoppedLast = async (page, cmd, language) => {
+  const stops = await calls(page, 'cancel_work');
+  const job = (await calls(page, cmd)).at(-1)?.args.job;
+  assert(stops.length === 1, `${language}: the backend was asked to stop ${stops.length} times`);
+  assert(job && stops[0].args.job === job, `${language}: Stop named ${stops[0].args.job}, the work was ${job}`);
+};
+
 test('first start: create a store with a passphrase, strength shown, mismatch refused', async ({ open, page, shot }) => {
   await open({ storeExists: false, unlocked: false });
   await page.getByTestId('setup-organisation').fill('Fundacja Pomocy');
@@ -517,7 +526,7 @@ for (const [width, height] of [[1280, 800], [1366, 768]]) {
       await cancel.click();
       await page.getByTestId('sync-stopped').getByText(stopped).waitFor();
       assert((await page.getByRole('alert').filter({ hasText: stopped }).count()) <= 1, `${language}: the stop is shown twice`);
-      assert((await calls(page, 'cancel_work')).length === 1, `${language}: cancel not asked`);
+      await stoppedLast(page, 'sync_now', language);
       assert((await page.getByTestId('sync-cancel').count()) === 0, `${language}: Stop still shown after the sync stopped`);
       assert(await page.getByTestId('sync-now').isEnabled(), `${language}: the next sync cannot be started`);
       await page.waitForTimeout(300); // the button's spinner fades out
@@ -541,7 +550,7 @@ for (const [width, height] of [[1280, 800], [1366, 768]]) {
       await shot(`long-work-report-${width}x${height}-${language}`);
       await page.getByTestId('report-stop').click();
       await page.getByTestId('report-stopped').getByText(stopped).waitFor();
-      assert((await calls(page, 'cancel_work')).length === 1, `${language}: the backend was not asked to stop`);
+      await stoppedLast(page, 'report', language);
       // The answer that comes after the stop is not shown.
       await page.waitForTimeout(4500);
       assert((await page.getByTestId('report').count()) === 0, `${language}: the stopped report was shown`);
@@ -565,6 +574,7 @@ for (const [width, height] of [[1280, 800], [1366, 768]]) {
       await shot(`long-work-import-${width}x${height}-${language}`);
       await page.getByTestId('import-cancel').click();
       await page.getByTestId('import-stopped').getByText(stopped).waitFor();
+      await stoppedLast(page, 'import_sync_file', language);
       assert((await page.getByTestId('import-cancel').count()) === 0, `${language}: Stop still shown`);
     }
   });
@@ -587,7 +597,7 @@ for (const [width, height] of [[1280, 800], [1366, 768]]) {
       await shot(`long-work-retention-${width}x${height}-${language}`);
       await page.getByTestId('retention-stop').click();
       await page.getByTestId('retention-stopped').getByText(stopped).waitFor();
-      assert((await calls(page, 'cancel_work')).length === 1, `${language}: the backend was not asked to stop`);
+      await stoppedLast(page, 'run_retention', language);
       await page.waitForTimeout(3300);
       assert((await page.getByTestId('retention-preview').count()) === 0, `${language}: the stopped preview was shown`);
       assert((await calls(page, 'run_retention')).every((c) => c.args.apply === false), `${language}: something was applied`);
@@ -622,6 +632,7 @@ for (const [width, height] of [[1280, 800], [1366, 768]]) {
       await shot(`long-work-retention-apply-${width}x${height}-${language}`);
       await page.getByTestId('retention-apply-stop').click();
       await page.getByTestId('retention-apply-stopped').getByText(stopped).waitFor();
+      await stoppedLast(page, 'run_retention', language);
       assert((await page.evaluate(() => window.__PUNKT_STATE__.retentionFiles.length)) === files, `${language}: files changed after a stop`);
       assert((await page.getByTestId('retention-applied').count()) === 0, `${language}: shown as applied`);
       // Again, stopped only once it writes: it goes to its end and says why.
@@ -643,10 +654,10 @@ for (const [width, height] of [[1280, 800], [1366, 768]]) {
   test(`register import: checked first, refused rows listed, imported only with them left out, at ${width}×${height} in four languages`, async ({ open, page, shot }) => {
     await page.setViewportSize({ width, height });
     const texts = {
-      pl: ['Wierszy: 3 · osób (kartotek): 2 · konsultacji: 2', 'Odrzucone wiersze: 1', 'Zaimportowano kartotek: 2, konsultacji: 2.'],
+      pl: ['Wierszy: 3 · osób (akt): 2 · konsultacji: 2', 'Odrzucone wiersze: 1', 'Zaimportowano akta osób: 2, konsultacji: 2.'],
       en: ['Rows: 3 · people (files): 2 · consultations: 2', 'Rejected rows: 1', 'Imported: 2 files, 2 consultations.'],
-      uk: ['Рядків: 3 · осіб (карток): 2 · консультацій: 2', 'Відхилені рядки: 1', 'Імпортовано карток: 2, консультацій: 2.'],
-      ru: ['Строк: 3 · человек (карточек): 2 · консультаций: 2', 'Отклонённые строки: 1', 'Импортировано карточек: 2, консультаций: 2.'],
+      uk: ['Рядків: 3 · осіб (справ): 2 · консультацій: 2', 'Відхилені рядки: 1', 'Імпортовано справ: 2, консультацій: 2.'],
+      ru: ['Строк: 3 · человек (дел): 2 · консультаций: 2', 'Отклонённые строки: 1', 'Импортировано дел: 2, консультаций: 2.'],
     };
     for (const [language, [summary, rejected, done]] of Object.entries(texts)) {
       await open({ unlocked: true, language });
@@ -675,7 +686,7 @@ for (const [width, height] of [[1280, 800], [1366, 768]]) {
 
   test(`long work: a register import says how far it is and Stop leaves nothing written, at ${width}×${height} in four languages`, async ({ open, page, shot }) => {
     await page.setViewportSize({ width, height });
-    const texts = { pl: ['zapisywanie kartotek 1/2', 'Nic nie zostało zapisane'], en: ['writing files 1/2', 'Nothing was written'], uk: ['запис карток 1/2', 'Нічого не записано'], ru: ['запись карточек 1/2', 'Ничего не записано'] };
+    const texts = { pl: ['zapisywanie akt 1/2', 'Nic nie zostało zapisane'], en: ['writing files 1/2', 'Nothing was written'], uk: ['запис справ 1/2', 'Нічого не записано'], ru: ['запись дел 1/2', 'Ничего не записано'] };
     const clean = 'nazwisko;imię\nSzewczenko;Taras\nHaddad;Mohammed\n';
     for (const [language, [doing, stopped]] of Object.entries(texts)) {
       await open({ unlocked: true, language, slowRegister: true });
@@ -688,11 +699,27 @@ for (const [width, height] of [[1280, 800], [1366, 768]]) {
       await shot(`long-work-register-${width}x${height}-${language}`);
       await page.getByTestId('register-stop').click();
       await page.getByTestId('register-stopped').getByText(stopped).waitFor();
+      await stoppedLast(page, 'import_register', language);
       assert((await page.getByTestId('register-stop').count()) === 0, `${language}: Stop still shown`);
       assert(!(await page.evaluate(() => window.__PUNKT_STATE__.registerImported)), `${language}: something was imported`);
     }
   });
 }
+
+test('register import: a person who came meanwhile is refused at the import, nothing written and the refusal shown; a file over 32 MB is refused before it is read', async ({ open, page }) => {
+  await open({ unlocked: true, registerTakenMeanwhile: true });
+  await page.getByTestId('nav-import').click();
+  await page.getByTestId('register-input').setInputFiles(registerFile('nazwisko;imię\nSzewczenko;Taras\nHaddad;Mohammed\n'));
+  await page.getByTestId('register-summary').getByText('osób (akt): 2').waitFor();
+  await page.getByTestId('register-import').click();
+  await page.getByTestId('register-rejected-row').getByText('Ta osoba ma już akta w Punkcie').waitFor();
+  assert((await page.getByTestId('register-done').count()) === 0, 'shown as imported');
+  assert(await page.getByTestId('register-import').isDisabled(), 'import offered again with a refused row');
+  await page.getByTestId('register-input').setInputFiles({ name: 'huge.csv', mimeType: 'text/csv', buffer: Buffer.alloc((32 << 20) + 1, 'a') });
+  await page.getByTestId('register-too-big').getByText('ponad 32 MB').waitFor();
+  assert((await calls(page, 'import_register')).length === 2, 'the big file was sent');
+  assert((await page.getByTestId('register-checked').count()) === 0, 'the last check still shown');
+});
 
 test('home: an empty store shows the first steps, and one leads to the register import; a file that is no register is refused in Polish', async ({ open, page, shot }) => {
   await open({ unlocked: true, clients: {} });

@@ -1309,6 +1309,93 @@ fn insert_audit(c: &Connection, e: &AuditEvent) -> Result<bool> {
 mod tests {
     use super::*;
 
+    /// The tables of the first release, as it made them.
+    const FIRST_RELEASE: &str = "
+        CREATE TABLE orgs (name TEXT PRIMARY KEY);
+        CREATE TABLE users (
+            name TEXT PRIMARY KEY, org TEXT NOT NULL REFERENCES orgs(name), role TEXT NOT NULL);
+        CREATE TABLE enrol_codes (
+            code_hash BLOB PRIMARY KEY, user TEXT NOT NULL REFERENCES users(name),
+            expires_at INTEGER NOT NULL, used_at INTEGER);
+        CREATE TABLE devices (
+            device_id TEXT PRIMARY KEY, name TEXT NOT NULL, user TEXT NOT NULL REFERENCES users(name),
+            token_hash BLOB NOT NULL UNIQUE, enrolled_at INTEGER NOT NULL, last_seen INTEGER,
+            revoked_at INTEGER);
+        CREATE TABLE documents (
+            id TEXT PRIMARY KEY, kind TEXT NOT NULL, owner_org TEXT NOT NULL,
+            snapshot BLOB NOT NULL, heads BLOB NOT NULL, seq INTEGER NOT NULL);
+        CREATE INDEX documents_seq ON documents(seq);
+        CREATE TABLE doc_changes (
+            doc_id TEXT NOT NULL, n INTEGER NOT NULL, hash BLOB NOT NULL, bytes BLOB NOT NULL,
+            PRIMARY KEY (doc_id, n)) WITHOUT ROWID;
+        CREATE UNIQUE INDEX doc_changes_hash ON doc_changes(doc_id, hash);
+        CREATE TABLE doc_access (
+            doc_id TEXT NOT NULL, org TEXT NOT NULL, PRIMARY KEY (doc_id, org)) WITHOUT ROWID;
+        CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+        INSERT INTO counters(name, value) VALUES ('seq', 7);
+        CREATE TABLE audit (
+            id INTEGER PRIMARY KEY, at TEXT NOT NULL, action TEXT NOT NULL, device_id TEXT,
+            user TEXT, organisation TEXT, doc_id TEXT, detail TEXT NOT NULL);
+        INSERT INTO orgs VALUES ('Fundacja A');
+        INSERT INTO users VALUES ('anna', 'Fundacja A', 'counsellor');
+        INSERT INTO documents VALUES ('doc-1', 'client', 'Fundacja A', x'00', x'', 7);
+        INSERT INTO audit(at, action, detail) VALUES ('2025-01-01T00:00:00Z', 'sync', 'old');
+    ";
+
+    /// A database the first release made, opened by this one, gains every table, column and
+    /// index of this release (`sql::TABLES`, `sql::ADDED_COLUMNS`, `sql::INDEXES`) and keeps
+    /// what it held.
+    #[test]
+    fn a_first_release_database_gains_this_releases_tables_columns_and_indexes() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("server.db");
+        Connection::open(&path)
+            .unwrap()
+            .execute_batch(FIRST_RELEASE)
+            .unwrap();
+        std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o600))
+            .unwrap();
+        let s = SqliteStorage::open(&path).unwrap();
+        drop(s);
+        let c = Connection::open(&path).unwrap();
+        let has = |table: &str, column: &str| -> bool {
+            c.prepare(&format!(
+                "SELECT 1 FROM pragma_table_info('{table}') WHERE name = ?1"
+            ))
+            .unwrap()
+            .exists([column])
+            .unwrap()
+        };
+        for (table, column, _) in sql::ADDED_COLUMNS {
+            assert!(has(table, column), "{table}.{column} missing");
+        }
+        for statement in sql::TABLES.split(';').chain(sql::INDEXES.split(';')) {
+            let words: Vec<&str> = statement.split_whitespace().collect();
+            let Some(at) = words.iter().position(|w| *w == "EXISTS") else {
+                continue;
+            };
+            let name = words[at + 1].trim_end_matches('(');
+            let found: bool = c
+                .prepare("SELECT 1 FROM sqlite_master WHERE name = ?1")
+                .unwrap()
+                .exists([name])
+                .unwrap();
+            assert!(found, "{name} missing");
+        }
+        let (seq, undone): (i64, bool) = c
+            .query_row(
+                "SELECT seq, undone FROM documents WHERE id = 'doc-1'",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        assert_eq!((seq, undone), (7, false), "the document kept, not undone");
+        let detail: String = c
+            .query_row("SELECT detail FROM audit", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(detail, "old");
+    }
+
     /// A database made before the person's column was `user_name` (it was `user`): opened by
     /// this release, the columns are renamed and everything in them is still there.
     #[test]

@@ -181,7 +181,8 @@ ignored_columns: Array<string>, };
 export type RejectedRow = { row: number, 
 /**
  * `unreadable`, `empty`, `no_name`, `unknown_country`, `differs` (from an earlier row of
- * the same person), `already_stored`, or a validation error's code (`invalid_input`).
+ * the same person), `already_stored`, or a validation error's code (`invalid_date`,
+ * `invalid_input`).
  */
 code: string, field: string | null, reason: string, };
 

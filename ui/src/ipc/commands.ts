@@ -51,6 +51,13 @@ async function command<T>(name: string, args?: Record<string, unknown>): Promise
 
 
 /** A file's bytes as the commands take them (base64 in the JSON of the IPC). */
+let jobs = 0;
+/** A name for one piece of long work, so that its Stop (`cancelWork`) stops it and no other. */
+export function newJob(): string {
+  jobs += 1;
+  return `${Date.now().toString(36)}-${jobs}`;
+}
+
 async function fileBase64(file: File): Promise<string> {
   const buf = new Uint8Array(await file.arrayBuffer());
   let bin = '';
@@ -136,7 +143,7 @@ export const api = {
   // Retention (a coordinator's rule) and the audit view.
   retentionRule: () => command<RetentionRule | null>("retention_rule"),
   setRetentionRule: (rule: RetentionRule | null) => command<null>("set_retention_rule", { rule }),
-  runRetention: (apply: boolean) => command<RetentionReport>("run_retention", { apply }),
+  runRetention: (apply: boolean, job?: string) => command<RetentionReport>("run_retention", { apply, job: job ?? null }),
   fileAudit: (id: string) => command<FileAudit>("file_audit", { id }),
   serverAudit: () => command<AuditEntry[]>("server_audit"),
 
@@ -144,7 +151,7 @@ export const api = {
   draft: (name: string) => command<JsonValue | null>("draft", { name }),
   deleteDraft: (name: string) => command<null>("delete_draft", { name }),
 
-  report: (from: string, to: string, options: ReportOptions) => command<Report>("report", { from, to, options }),
+  report: (from: string, to: string, options: ReportOptions, job?: string) => command<Report>("report", { from, to, options, job: job ?? null }),
   /** `disclosure`: `external` (leaving the organisation: counts of 1 to 4 people as "<5") or
    * `internal` (exact); `lang`: the language of an XLSX report's headings and names. */
   exportReport: (from: string, to: string, options: ReportOptions, format: 'csv' | 'xlsx', disclosure: Disclosure, lang: string) =>
@@ -165,12 +172,13 @@ export const api = {
   syncStatus: () => command<SyncStatus>("sync_status"),
   enroll: (server: string, code: string, deviceName: string) =>
     command<Enrolment>("enroll", { server, code, deviceName }),
-  syncNow: () => command<SyncSummary>("sync_now"),
+  syncNow: (job?: string) => command<SyncSummary>("sync_now", { job: job ?? null }),
   /** Stop the running sync at its next exchange; what it stored stays. Whether one ran. */
-  cancelWork: () => command<boolean>("cancel_work"),
+  /** Stop the long work started with `job` (and no other). */
+  cancelWork: (job: string) => command<boolean>("cancel_work", { job }),
   exportSyncFile: (passphrase: string, all: boolean) => command<SavedFile>("export_sync_file", { passphrase, all }),
-  importSyncFile: async (file: File, passphrase: string) =>
-    command<ImportSummary>("import_sync_file", { data: await fileBase64(file), passphrase }),
-  importRegister: async (file: File, dryRun: boolean, skipInvalid: boolean) =>
-    command<ImportReport>("import_register", { data: await fileBase64(file), dryRun, skipInvalid }),
+  importSyncFile: async (file: File, passphrase: string, job?: string) =>
+    command<ImportSummary>("import_sync_file", { data: await fileBase64(file), passphrase, job: job ?? null }),
+  importRegister: async (file: File, dryRun: boolean, skipInvalid: boolean, job?: string) =>
+    command<ImportReport>("import_register", { data: await fileBase64(file), dryRun, skipInvalid, job: job ?? null }),
 };

@@ -1,4 +1,4 @@
 export * from './bindings';
 export type { JsonValue } from './json';
-export { api, IpcError, onLockedCommand } from './commands';
+export { api, IpcError, newJob, onLockedCommand } from './commands';
 export { onKeyRotation, onLocked, onSyncProgress } from './events';

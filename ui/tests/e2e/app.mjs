@@ -176,13 +176,13 @@ try {
     await browser.execute(() => { document.querySelector('[data-testid="register-input"]').hidden = false; });
     await browser.$('[data-testid="register-input"]').setValue(csv);
     const summary = await $.textOf('register-summary');
-    if (!summary.includes('osób (kartotek): 2') || !summary.includes('konsultacji: 2')) throw new Error(`check: ${summary}`);
+    if (!summary.includes('osób (akt): 2') || !summary.includes('konsultacji: 2')) throw new Error(`check: ${summary}`);
     const refused = await $.textOf('register-rejected-row');
     if (!refused.startsWith('4') || !refused.includes('Nieznane obywatelstwo') || !refused.includes('Atlantyda')) throw new Error(`refused row: ${refused}`);
     screenshot('12c-register-checked');
     await $.click('register-skip');
     await $.click('register-import');
-    await $.waitForText('Zaimportowano kartotek: 2, konsultacji: 2.');
+    await $.waitForText('Zaimportowano akta osób: 2, konsultacji: 2.');
     screenshot('12d-register-imported');
     // What came in is found like any file (the index was written with it).
     await $.click('register-to-search');

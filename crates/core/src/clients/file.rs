@@ -57,18 +57,7 @@ impl Punkt {
         chunk: usize,
         progress: &mut dyn FnMut(usize) -> bool,
     ) -> Result<()> {
-        let now = self.now();
-        let author = self.author.clone();
-        let mut batch = self.store.batch()?;
-        for (i, part) in files.chunks(chunk.max(1)).enumerate() {
-            if !progress(i * chunk) {
-                return Err(CoreError::Stopped);
-            }
-            insert_in(&mut batch, &self.actor, author.as_deref(), now, part)?;
-        }
-        progress(files.len());
-        batch.commit()?;
-        Ok(())
+        self.insert_clients_in_one(files, None, chunk, progress)
     }
 
     /// Store new client files and set one meta value, in one transaction.
@@ -77,10 +66,29 @@ impl Punkt {
         files: &[ClientFile],
         meta: Option<(&str, &str)>,
     ) -> Result<()> {
+        self.insert_clients_in_one(files, meta, usize::MAX, &mut |_| true)
+    }
+
+    /// New client files and a meta value in one transaction, `chunk` files at a time with
+    /// `progress` asked before each (nothing stored when it answers false).
+    fn insert_clients_in_one(
+        &mut self,
+        files: &[ClientFile],
+        meta: Option<(&str, &str)>,
+        chunk: usize,
+        progress: &mut dyn FnMut(usize) -> bool,
+    ) -> Result<()> {
         let now = self.now();
         let author = self.author.clone();
+        let chunk = chunk.max(1);
         let mut batch = self.store.batch()?;
-        insert_in(&mut batch, &self.actor, author.as_deref(), now, files)?;
+        for (i, part) in files.chunks(chunk).enumerate() {
+            if !progress(i * chunk) {
+                return Err(CoreError::Stopped);
+            }
+            insert_in(&mut batch, &self.actor, author.as_deref(), now, part)?;
+        }
+        progress(files.len());
         if let Some((key, value)) = meta {
             batch.set_meta(key, value)?;
         }

@@ -307,10 +307,11 @@ impl Punkt {
         Ok(())
     }
 
-    /// Erase the originals an interrupted run already copied (see [`META_PENDING`]).
-    fn finish_pending_retention(&mut self) -> Result<()> {
+    /// Erase the originals an interrupted run already copied (see [`META_PENDING`]). Whether
+    /// there was such a run.
+    fn finish_pending_retention(&mut self) -> Result<bool> {
         let Some(json) = self.store.meta_value(META_PENDING)? else {
-            return Ok(());
+            return Ok(false);
         };
         let ids: Vec<String> = serde_json::from_str(&json)
             .map_err(|e| CoreError::Invalid(format!("damaged retention journal: {e}")))?;
@@ -324,7 +325,7 @@ impl Punkt {
         }
         self.erase_clients(&left)?;
         self.store.delete_meta(META_PENDING)?;
-        Ok(())
+        Ok(true)
     }
 
     fn require_coordinator(&self, what: &str) -> Result<()> {
@@ -344,9 +345,10 @@ impl Punkt {
     }
 
     /// [`Punkt::run_retention`], asking `keep_going` while it examines the files (every
-    /// [`EXAMINED_BETWEEN_ASKS`]): when it answers false the run ends there with
-    /// [`CoreError::Stopped`], nothing written. Once applying writes, it is not asked again:
-    /// the copies and the erasure go through to the end (see below).
+    /// [`EXAMINED_BETWEEN_ASKS`]) and reads those it will copy: when it answers false the run
+    /// ends there with [`CoreError::Stopped`], nothing written. Once applying writes (the
+    /// copies and the erasure, or first a run an earlier stop left halfway), it is not asked
+    /// again and goes through to the end.
     pub fn run_retention_with(
         &mut self,
         apply: bool,
@@ -355,12 +357,19 @@ impl Punkt {
         let rule = self.retention_rule()?.ok_or_else(|| {
             CoreError::Invalid("no retention rule is set for this organisation".into())
         })?;
-        if apply {
+        let wrote = if apply {
             self.require_coordinator("apply the retention rule")?;
+            if !keep_going() {
+                return Err(CoreError::Stopped);
+            }
             // A run that stopped halfway is finished first, whatever else: its copies are
             // written and its originals must go before anything syncs.
-            self.finish_pending_retention()?;
-        }
+            self.finish_pending_retention()?
+        } else {
+            false
+        };
+        // Once this run has written, it goes to its end.
+        let mut keep_going = || wrote || keep_going();
         let last_sync = self.last_sync_at()?;
         // A sync "in the future" (the clock was wrong then, or is now) proves nothing.
         let fresh = last_sync
@@ -448,7 +457,10 @@ impl Punkt {
         let (_, documents) = self.plan_erasures(&due)?;
         if rule.action == RetentionAction::Anonymise {
             let mut copies = Vec::with_capacity(due.len());
-            for id in &due {
+            for (i, id) in due.iter().enumerate() {
+                if i.is_multiple_of(EXAMINED_BETWEEN_ASKS) && !keep_going() {
+                    return Err(CoreError::Stopped);
+                }
                 let copy = anonymised_copy(&self.client(id)?, new_id(), &now);
                 report.anonymised.push(AnonymisedFile {
                     from: id.clone(),

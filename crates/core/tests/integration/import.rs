@@ -269,6 +269,7 @@ fn progress_is_told_and_a_stop_while_writing_leaves_nothing_written() {
             ("check", 0, 450),
             ("check", 200, 450),
             ("check", 400, 450),
+            ("check", 450, 450),
             ("write", 0, 450),
             ("write", 200, 450),
         ]

@@ -280,10 +280,11 @@ fn an_interrupted_run_is_finished_without_copying_twice() {
     assert_eq!(p.store().meta_value("retention_pending").unwrap(), None);
 }
 
-/// Stop while the rule examines the files: applying then ends with nothing erased, and the next
-/// run, not stopped, does it all.
+/// Stop while the rule examines the files or reads those it will copy: applying then ends with
+/// nothing written, at every point before the first write; the next run, not stopped, does it
+/// all.
 #[test]
-fn a_run_stopped_while_examining_erases_nothing() {
+fn a_run_stopped_before_it_writes_changes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let mut p = store(dir.path());
     p.set_now(at(2015, 5, 5));
@@ -291,31 +292,70 @@ fn a_run_stopped_while_examining_erases_nothing() {
     p.set_now(at(2026, 11, 22));
     p.set_retention_rule(Some(RetentionRule {
         closed_years: 5,
+        action: RetentionAction::Anonymise,
+    }))
+    .unwrap();
+    // Asked before anything (1), at the first file examined (2), before the first write (3)
+    // and at the first file read to be copied (4).
+    for stop_at in 1..=4 {
+        let mut asked = 0;
+        let err = p
+            .run_retention_with(true, &mut || {
+                asked += 1;
+                asked < stop_at
+            })
+            .unwrap_err();
+        assert!(matches!(err, CoreError::Stopped), "{err}");
+        assert_eq!(asked, stop_at);
+        assert!(
+            p.client(&old).is_ok(),
+            "stopped at {stop_at}: the original erased"
+        );
+        assert_eq!(
+            p.store().count_clients().unwrap(),
+            1,
+            "stopped at {stop_at}: a copy written"
+        );
+    }
+    let mut asked = 0;
+    let done = p
+        .run_retention_with(true, &mut || {
+            asked += 1;
+            true
+        })
+        .unwrap();
+    assert_eq!(asked, 4);
+    assert_eq!(done.anonymised.len(), 1);
+    assert_eq!(p.client(&old).unwrap_err().code(), "erased");
+}
+
+/// A run that must first finish one an earlier stop left halfway has written once it did: a
+/// Stop after that is too late, and the run goes to its end.
+#[test]
+fn a_run_that_finished_an_earlier_one_is_not_stopped_halfway() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut p = store(dir.path());
+    p.set_now(at(2015, 5, 5));
+    let pending = client(&mut p, LATE);
+    let due = client(&mut p, OPEN.replace("pending", "closed").as_str());
+    p.set_now(at(2026, 11, 22));
+    p.set_retention_rule(Some(RetentionRule {
+        closed_years: 3,
         action: RetentionAction::Erase,
     }))
     .unwrap();
+    p.store()
+        .set_meta("retention_pending", &format!("[\"{pending}\"]"))
+        .unwrap();
     let mut asked = 0;
-    let err = p
+    let done = p
         .run_retention_with(true, &mut || {
             asked += 1;
-            false
+            asked < 2
         })
-        .unwrap_err();
-    assert!(matches!(err, CoreError::Stopped), "{err}");
-    assert_eq!(asked, 1, "asked once, before the first file");
-    assert!(p.client(&old).is_ok(), "nothing erased");
-    // Stopped once all is examined, before the first write: still nothing erased.
-    let mut asks = 0;
-    let err = p
-        .run_retention_with(true, &mut || {
-            asks += 1;
-            asks < 2
-        })
-        .unwrap_err();
-    assert!(matches!(err, CoreError::Stopped), "{err}");
-    assert!(p.client(&old).is_ok(), "nothing erased");
-    assert_eq!(
-        p.run_retention_with(true, &mut || true).unwrap().erased,
-        vec![old]
-    );
+        .unwrap();
+    assert_eq!(asked, 1, "not asked again once it wrote");
+    assert_eq!(done.erased, vec![due.clone()]);
+    assert_eq!(p.client(&pending).unwrap_err().code(), "erased");
+    assert_eq!(p.client(&due).unwrap_err().code(), "erased");
 }

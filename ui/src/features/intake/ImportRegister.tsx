@@ -6,10 +6,13 @@ import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ErrorState, errorCode, fieldKey, useErrorText } from '../../components/errors';
 import { ProgressLine } from '../../components/ProgressLine';
-import { api, onSyncProgress, type ImportReport, type RejectedRow, type SyncProgress } from '../../ipc';
+import { api, newJob, onSyncProgress, type ImportReport, type RejectedRow, type SyncProgress } from '../../ipc';
 import { useNav } from '../../state';
 
 type Step = 'check' | 'write';
+
+/** The largest register the backend takes (crates/core's MAX_REGISTER_BYTES). */
+const MAX_BYTES = 32 << 20;
 
 const KINDS = ['unreadable', 'empty', 'no_name', 'unknown_country', 'differs', 'already_stored', 'invalid_date'];
 
@@ -18,7 +21,9 @@ const KINDS = ['unreadable', 'empty', 'no_name', 'unknown_country', 'differs', '
 function Why({ r }: { r: RejectedRow }) {
   const { t } = useTranslation();
   const errorText = useErrorText();
-  const field = r.field ? t(fieldKey(r.field), { defaultValue: r.field }) : '';
+  // A field differing between two rows is named as the file names it (Citizenship); a wrong
+  // value as a form names it (with how to write it).
+  const field = !r.field ? '' : r.code === 'differs' ? t(`client.${r.field}`, { defaultValue: r.field }) : t(fieldKey(r.field), { defaultValue: r.field });
   return (
     <>
       <Text size="sm">{KINDS.includes(r.code) ? t(`register.why.${r.code}`, { field }) : errorText(r)}</Text>
@@ -67,6 +72,9 @@ export function ImportRegister() {
   const [stopped, setStopped] = useState<Step | null>(null);
   const [progress, setProgress] = useState<SyncProgress | null>(null);
   const [error, setError] = useState<unknown>(null);
+  const [tooBig, setTooBig] = useState(false);
+  // The check or import running now, by the name its Stop gives the backend.
+  const job = useRef<string | null>(null);
 
   useEffect(() => {
     const un = onSyncProgress(setProgress);
@@ -78,7 +86,8 @@ export function ImportRegister() {
     setStopped(null);
     setError(null);
     setProgress(null);
-    api.importRegister(f, step === 'check', skip).then(then, (e) => {
+    job.current = newJob();
+    api.importRegister(f, step === 'check', skip, job.current).then(then, (e) => {
       if (errorCode(e) === 'cancelled') setStopped(step);
       else setError(e);
     }).finally(() => setBusy(null));
@@ -89,12 +98,25 @@ export function ImportRegister() {
     setChecked(null);
     setDone(null);
     setSkip(false);
+    setStopped(null);
+    // Refused here, before the file is read into the window: the backend would refuse it too.
+    setTooBig(f.size > MAX_BYTES);
+    if (f.size > MAX_BYTES) return;
     run('check', f, setChecked);
   };
+  // What the import found may differ from the check (a colleague's sync brought one of the
+  // people meanwhile): then nothing was written, and its refusals are shown as a check's.
   const importNow = () => file && run('write', file, (r) => {
-    setDone(r);
-    setChecked(null);
+    if (r.imported) {
+      setDone(r);
+      setChecked(null);
+    } else {
+      setChecked(r);
+    }
   });
+  const stop = () => {
+    if (job.current) void api.cancelWork(job.current);
+  };
 
   const blocked = !checked || checked.clients === 0 || (checked.rejected.length > 0 && !skip);
   return (
@@ -117,13 +139,14 @@ export function ImportRegister() {
               ? <ProgressLine progress={progress} group="register" testid="register-progress" />
               : <Text size="sm">{t(`register.phase.${busy}`)}…</Text>}
             <Group>
-              <Button variant="default" onClick={() => void api.cancelWork()} data-testid="register-stop">{t('sync.cancel')}</Button>
+              <Button variant="default" onClick={stop} data-testid="register-stop">{t('sync.cancel')}</Button>
               <Text size="xs" c="dimmed">{t('register.stop_help')}</Text>
             </Group>
           </Stack>
         </Card>
       )}
       {stopped && <Alert color="blue" icon={null} data-testid="register-stopped">{t('register.stopped')}</Alert>}
+      {tooBig && <Alert color="red" icon={null} data-testid="register-too-big">{t('register.too_big', { mb: MAX_BYTES >> 20 })}</Alert>}
       <ErrorState error={error} />
       {checked && !busy && (
         <Card withBorder>

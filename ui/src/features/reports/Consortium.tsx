@@ -164,15 +164,15 @@ export function Consortium() {
   const orderBad = !fromBad && !toBad && !period;
 
   const send = () => {
-    setBusy('send');
     if (!period) return;
+    setBusy('send');
     api.sendConsortiumTally(period.from, period.to)
       .then((r) => { setSent(r); setError(null); }, (e) => { setSent(null); setError(e); })
       .finally(() => { setBusy(null); void loadStale(); });
   };
   const run = () => {
-    setBusy('count');
     if (!period) return;
+    setBusy('count');
     api.consortiumCount(period.from, period.to)
       .then((c) => { setCount(c); setError(null); }, (e) => { setCount(null); setError(e); })
       .finally(() => setBusy(null));

@@ -127,7 +127,7 @@ export function Reports() {
     project,
   });
   const run = () =>
-    start(() => api.report(from, to, options()), (r) => {
+    start((job) => api.report(from, to, options(), job), (r) => {
       setReport(r);
       setError(null);
       // A service the new report does not have would leave the table empty.

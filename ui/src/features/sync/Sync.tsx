@@ -2,7 +2,7 @@ import { Alert, Box, Button, Card, Checkbox, Group, PasswordInput, Stack, Text, 
 import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ErrorState, errorCode, useErrorText, useNotify } from '../../components/errors';
-import { api, IpcError, onSyncProgress, type SyncProgress, type SyncStatus, type SyncSummary } from '../../ipc';
+import { api, IpcError, newJob, onSyncProgress, type SyncProgress, type SyncStatus, type SyncSummary } from '../../ipc';
 import { useReloadVocab } from '../../state';
 import { ProgressLine } from '../../components/ProgressLine';
 import { lastSyncTime } from '../clients/Home';
@@ -28,6 +28,11 @@ export function SyncScreen() {
   const [importStopped, setImportStopped] = useState(false);
   const [all, setAll] = useState(false);
   const fileInput = useRef<HTMLInputElement>(null);
+  // The sync or import running now, by the name its Stop gives the backend.
+  const job = useRef<string | null>(null);
+  const stopWork = () => {
+    if (job.current) void api.cancelWork(job.current);
+  };
 
   const load = () => api.syncStatus().then(setStatus, setError);
   useEffect(() => {
@@ -45,7 +50,8 @@ export function SyncScreen() {
     setStopped(false);
     setProgress(null);
     try {
-      const r = await api.syncNow();
+      job.current = newJob();
+      const r = await api.syncNow(job.current);
       setResult(r);
       // A newer rule book: its rules are offered at once, not after a restart.
       if (r.rule_book) reloadVocab();
@@ -62,7 +68,8 @@ export function SyncScreen() {
     setImporting(true);
     setImportStopped(false);
     setProgress(null);
-    api.importSyncFile(file, filePass).then((r) => {
+    job.current = newJob();
+    api.importSyncFile(file, filePass, job.current).then((r) => {
       notify.ok(t('sync.imported', { changed: r.changed, new: r.new_documents }));
       if (r.refused.length > 0) notify.error(new IpcError({ code: 'import_refused', message: t('sync.refused', { count: r.refused.length }) }));
     }, (e) => {
@@ -91,7 +98,7 @@ export function SyncScreen() {
             )}
             <Group mt="sm">
               <Button onClick={syncNow} loading={running} data-testid="sync-now">{t('sync.sync_now')}</Button>
-              {running && <Button variant="default" onClick={() => void api.cancelWork()} data-testid="sync-cancel">{t('sync.cancel')}</Button>}
+              {running && <Button variant="default" onClick={stopWork} data-testid="sync-cancel">{t('sync.cancel')}</Button>}
             </Group>
             {stopped && !running && <Alert color="blue" icon={null} mt="sm" data-testid="sync-stopped">{t('errors.cancelled')}</Alert>}
             {running && progress && <ProgressLine progress={progress} mt="sm" />}
@@ -147,7 +154,7 @@ export function SyncScreen() {
             <Group>
               <Button variant="light" disabled={!filePass} onClick={() => api.exportSyncFile(filePass, all).then((f) => notify.ok(t('sync.exported', { path: f.path })), notify.error)}>{t('sync.export')}</Button>
               <Button variant="light" disabled={!filePass} loading={importing} onClick={() => fileInput.current?.click()} data-testid="sync-import">{t('sync.import')}</Button>
-              {importing && <Button variant="default" onClick={() => void api.cancelWork()} data-testid="import-cancel">{t('sync.cancel')}</Button>}
+              {importing && <Button variant="default" onClick={stopWork} data-testid="import-cancel">{t('sync.cancel')}</Button>}
               <input ref={fileInput} type="file" hidden onChange={(e) => e.currentTarget.files?.[0] && importFile(e.currentTarget.files[0])} />
             </Group>
             {importing && progress?.phase === 'import' && <ProgressLine progress={progress} testid="import-progress" />}

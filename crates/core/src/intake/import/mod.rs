@@ -156,7 +156,8 @@ fn column_for(header: &str) -> Option<Column> {
 pub struct RejectedRow {
     pub row: u64,
     /// `unreadable`, `empty`, `no_name`, `unknown_country`, `differs` (from an earlier row of
-    /// the same person), `already_stored`, or a validation error's code (`invalid_input`).
+    /// the same person), `already_stored`, or a validation error's code (`invalid_date`,
+    /// `invalid_input`).
     pub code: String,
     pub field: Option<String>,
     pub reason: String,
@@ -345,6 +346,11 @@ impl Punkt {
                 Err(refusal) => rejected.push(refusal.at(row)),
             }
         }
+        progress(SyncProgress {
+            phase: "check",
+            done: total,
+            total,
+        });
         // Rows of the same person (same identity key: names and birth date) make one file.
         let mut people: BTreeMap<String, (ClientFile, u64)> = BTreeMap::new();
         let mut consultations = 0;
