@@ -721,10 +721,50 @@ test('register import: a person who came meanwhile is refused at the import, not
   assert((await page.getByTestId('register-checked').count()) === 0, 'the last check still shown');
 });
 
-test('home: an empty store shows the first steps, and one leads to the register import; a file that is no register is refused in Polish', async ({ open, page, shot }) => {
+for (const [width, height] of [[1280, 800], [1366, 768]]) {
+  test(`home: an empty store's first steps, every button in sight; a store with files shows none, at ${width}×${height} in four languages`, async ({ open, page, shot }) => {
+    await page.setViewportSize({ width, height });
+    const titles = { pl: 'Pierwsze kroki', en: 'First steps', uk: 'Перші кроки', ru: 'Первые шаги' };
+    for (const [language, title] of Object.entries(titles)) {
+      await open({ unlocked: true, language, clients: {} });
+      await page.getByTestId('home-first-steps').getByText(title).waitFor();
+      for (const id of ['first-intake', 'first-import', 'first-enrol']) {
+        const box = await page.getByTestId(id).boundingBox();
+        assert(box && box.x + box.width <= width && box.y + box.height <= height, `${language}: ${id} out of sight`);
+      }
+      await shot(`home-first-steps-${width}x${height}-${language}`);
+      await page.getByTestId('first-intake').click();
+      await page.locator('[data-testid="nav-intake"][data-active]').waitFor();
+    }
+    await open({ unlocked: true });
+    await page.getByTestId('board').waitFor();
+    assert((await page.getByTestId('home-first-steps').count()) === 0, 'first steps shown with files in the store');
+  });
+
+  test(`consortium: the period's months typed and shown as the language writes them, at ${width}×${height} in four languages`, async ({ open, page, shot }) => {
+    await page.setViewportSize({ width, height });
+    const typed = { pl: ['1.2026', '03.2026', 'MM.RRRR'], en: ['01/2026', '3/2026', 'MM/YYYY'], uk: ['01.2026', '03.2026', 'ММ.РРРР'], ru: ['01.2026', '3.2026', 'ММ.ГГГГ'] };
+    for (const [language, [from, to, hint]] of Object.entries(typed)) {
+      await open({ unlocked: true, role: 'coordinator', language, consortiumKeyId: '0123456789abcdef' });
+      await page.getByTestId('nav-reports').click();
+      assert((await page.getByTestId('consortium-from').getAttribute('placeholder')) === hint, `${language}: the month is not hinted as ${hint}`);
+      await page.getByTestId('consortium-from').fill(from);
+      await page.getByTestId('consortium-to').fill(to);
+      await page.getByTestId('consortium-run').click();
+      await page.getByTestId('consortium-table').waitFor();
+      const sent = (await calls(page, 'consortium_count')).at(-1).args;
+      assert(sent.from === '2026-01' && sent.to === '2026-03', `${language}: sent ${JSON.stringify(sent)}`);
+      const sep = language === 'en' ? '/' : '.';
+      assert((await page.getByTestId('consortium-missing').innerText()).includes(`02${sep}2026, 03${sep}2026`), `${language}: the missing months are not in the language's order`);
+      await page.getByTestId('consortium-count').scrollIntoViewIfNeeded();
+      await shot(`consortium-months-${width}x${height}-${language}`);
+    }
+  });
+}
+
+test('home: an empty store shows the first steps, and one leads to the register import; a file that is no register is refused in Polish', async ({ open, page }) => {
   await open({ unlocked: true, clients: {} });
   await page.getByTestId('home-first-steps').getByText('Pierwsze kroki').waitFor();
-  await shot('home-first-steps');
   await page.getByTestId('first-import').click();
   await page.locator('[data-testid="nav-import"][data-active]').waitFor();
   await page.getByTestId('register-input').setInputFiles(registerFile('a;b\n1;2\n'));
