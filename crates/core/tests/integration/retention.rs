@@ -223,8 +223,9 @@ fn files_closed_for_n_years_are_anonymised_and_open_ones_kept() {
     assert!(runs.iter().all(|e| !e.detail.contains("Lysenko")));
 }
 
-#[test]
-fn erasing_rules_erase_and_only_coordinators_apply_them() {
+/// A store with one file closed since 2019, made in 2015, under a rule of 5 years doing
+/// `action`, in November 2026: the file is due.
+fn closed_file_under(action: RetentionAction) -> (tempfile::TempDir, punkt_core::Punkt, String) {
     let dir = tempfile::tempdir().unwrap();
     let mut p = store(dir.path());
     p.set_now(at(2015, 5, 5));
@@ -232,9 +233,15 @@ fn erasing_rules_erase_and_only_coordinators_apply_them() {
     p.set_now(at(2026, 11, 22));
     p.set_retention_rule(Some(RetentionRule {
         closed_years: 5,
-        action: RetentionAction::Erase,
+        action,
     }))
     .unwrap();
+    (dir, p, old)
+}
+
+#[test]
+fn erasing_rules_erase_and_only_coordinators_apply_them() {
+    let (_dir, mut p, old) = closed_file_under(RetentionAction::Erase);
 
     p.set_local_role("counsellor").unwrap();
     assert!(matches!(
@@ -285,16 +292,7 @@ fn an_interrupted_run_is_finished_without_copying_twice() {
 /// all.
 #[test]
 fn a_run_stopped_before_it_writes_changes_nothing() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut p = store(dir.path());
-    p.set_now(at(2015, 5, 5));
-    let old = client(&mut p, OPEN.replace("pending", "closed").as_str());
-    p.set_now(at(2026, 11, 22));
-    p.set_retention_rule(Some(RetentionRule {
-        closed_years: 5,
-        action: RetentionAction::Anonymise,
-    }))
-    .unwrap();
+    let (_dir, mut p, old) = closed_file_under(RetentionAction::Anonymise);
     // Asked before anything (1), at the first file examined (2), before the first write (3)
     // and at the first file read to be copied (4).
     for stop_at in 1..=4 {
