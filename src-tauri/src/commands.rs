@@ -211,9 +211,27 @@ pub async fn lock(desk: State<'_, Desk>) -> UiResult<()> {
 /// its next step, and no other: a sync keeps what it stored and goes on from there next time,
 /// a sync file's import keeps the batches it imported, a register's import writes nothing.
 /// Whether that work was running (a Stop that comes before it starts is kept for it).
+///
+/// Not `async`: it runs on the main thread, so it is heard even when every async worker waits
+/// for the session that long work holds.
 #[tauri::command]
-pub async fn cancel_work(desk: State<'_, Desk>, job: String) -> UiResult<bool> {
+pub fn cancel_work(desk: State<'_, Desk>, job: String) -> UiResult<bool> {
     Ok(desk.stop(&job))
+}
+
+/// Run long work that the person may stop (named `job`) on the unlocked store, off the async
+/// workers: while it holds the session, they stay free for other commands.
+async fn long_work<T: Send + 'static>(
+    desk: &State<'_, Desk>,
+    job: Option<String>,
+    work: impl FnOnce(&mut punkt_core::Punkt, &Job) -> UiResult<T> + Send + 'static,
+) -> UiResult<T> {
+    let desk = desk.inner().clone();
+    blocking("unknown", move || {
+        let job = desk.job(job);
+        desk.with(|p| work(p, &job))
+    })
+    .await
 }
 
 #[tauri::command]
@@ -573,8 +591,10 @@ pub async fn run_retention(
     job: Option<String>,
 ) -> UiResult<RetentionReport> {
     // Stop (`cancel_work`) ends it while it examines the files, before anything is written.
-    let job = desk.job(job);
-    desk.with(|p| Ok(p.run_retention_with(apply, &mut || job.go_on())?))
+    long_work(&desk, job, move |p, job| {
+        Ok(p.run_retention_with(apply, &mut || job.go_on())?)
+    })
+    .await
 }
 
 /// A file's audit timeline: the server's log when this laptop is enrolled (a coordinator's),
@@ -749,8 +769,10 @@ pub async fn report(
 ) -> UiResult<Report> {
     let (from, to) = (date(&from)?, date(&to)?);
     // Stop (`cancel_work`) ends it between two of its steps; it only reads.
-    let job = desk.job(job);
-    desk.with(|p| Ok(p.report_with(from, to, &options, &mut || job.go_on())?))
+    long_work(&desk, job, move |p, job| {
+        Ok(p.report_with(from, to, &options, &mut || job.go_on())?)
+    })
+    .await
 }
 
 /// `disclosure`: `external` (leaving the organisation: counts of 1 to 4 people as "<5") or
@@ -939,12 +961,14 @@ pub async fn import_register(
     job: Option<String>,
 ) -> UiResult<ImportReport> {
     let bytes = decode(&data)?;
-    let job = desk.job(job);
     let opts = ImportOptions {
         dry_run,
         skip_invalid,
     };
-    desk.with(|p| Ok(p.import_csv_with(&bytes, opts, &mut told(&app, &job))?))
+    long_work(&desk, job, move |p, job| {
+        Ok(p.import_csv_with(&bytes, opts, &mut told(&app, job))?)
+    })
+    .await
 }
 
 /// A progress callback for long work in the session: each step told to the window as a sync's
@@ -968,6 +992,8 @@ pub async fn import_sync_file(
     let bytes = decode(&data)?;
     // Progress as a sync's (phase `import`); Stop (`cancel_work`) ends it between two batches,
     // keeping the batches imported.
-    let job = desk.job(job);
-    desk.with(|p| Ok(p.import_changes_with(&bytes, &passphrase, &mut told(&app, &job))?))
+    long_work(&desk, job, move |p, job| {
+        Ok(p.import_changes_with(&bytes, &passphrase, &mut told(&app, job))?)
+    })
+    .await
 }

@@ -12,7 +12,7 @@
 //! screen ([`Desk::job`]); Stop names it too ([`Desk::stop`]), so it ends that work and no
 //! other.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -66,13 +66,18 @@ pub struct Desk {
     jobs: Arc<Mutex<Jobs>>,
 }
 
-/// Which pieces of long work run, and which the person stopped (a Stop may come before its
-/// work has started: the screen shows Stop at once, while the file is still being read).
+/// Which pieces of long work run, and which the person stopped, and when (a Stop may come
+/// before its work has started: the screen shows Stop at once, while the file is still being
+/// read and sent).
 #[derive(Default)]
 struct Jobs {
     running: HashSet<String>,
-    stopped: HashSet<String>,
+    stopped: HashMap<String, Instant>,
 }
+
+/// How long a Stop for work that is not running is kept for it: work starts within moments of
+/// its screen showing Stop; a Stop for work that already ended is forgotten after this.
+const EARLY_STOP_KEPT: Duration = Duration::from_secs(600);
 
 /// One piece of long work the person may stop (a sync, an import, a report, a retention run):
 /// Stop for it ([`Desk::stop`]) leaves any other work running. Work without an id is never
@@ -91,7 +96,7 @@ impl Job {
     pub fn stopped(&self) -> bool {
         self.id
             .as_ref()
-            .is_some_and(|id| self.jobs().stopped.contains(id))
+            .is_some_and(|id| self.jobs().stopped.contains_key(id))
     }
 
     /// Whether to go on: not stopped (for the core's progress callbacks).
@@ -105,10 +110,7 @@ impl Drop for Job {
         if let Some(id) = self.id.take() {
             let mut jobs = self.jobs();
             jobs.running.remove(&id);
-            // Its Stop, and those of work that ended before them or never began, are forgotten
-            // (a Stop for work about to begin is kept only until other work ends).
-            let Jobs { running, stopped } = &mut *jobs;
-            stopped.retain(|s| running.contains(s));
+            jobs.stopped.remove(&id);
         }
     }
 }
@@ -202,9 +204,13 @@ impl Desk {
     /// work goes on. A Stop that comes before its work started is kept for it. Returns whether
     /// that work was running.
     pub fn stop(&self, id: &str) -> bool {
+        let now = Instant::now();
         let mut jobs = self.lock_jobs();
-        jobs.stopped.insert(id.to_string());
-        jobs.running.contains(id)
+        let Jobs { running, stopped } = &mut *jobs;
+        // Stops for work that ended before them (or never began) are forgotten in time.
+        stopped.retain(|s, at| running.contains(s) || now.duration_since(*at) < EARLY_STOP_KEPT);
+        stopped.insert(id.to_string(), now);
+        running.contains(id)
     }
 
     fn lock_jobs(&self) -> MutexGuard<'_, Jobs> {
@@ -289,16 +295,24 @@ impl Desk {
         self.session.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Run `f` on the unlocked store, counting as activity.
+    /// Run `f` on the unlocked store, counting as activity from its start to its end (long
+    /// work, an import of minutes, does not leave the store to lock the moment it ends).
     pub fn with<T>(&self, f: impl FnOnce(&mut Punkt) -> UiResult<T>) -> UiResult<T> {
         let mut s = self.session();
         s.touch();
         let punkt = s.punkt.as_mut().ok_or_else(UiError::locked)?;
-        f(punkt)
+        let result = f(punkt);
+        s.touch();
+        result
     }
 
+    /// The person did something. While long work holds the session this is not waited for:
+    /// the work counts as activity (see [`Desk::with`]), and a command thread waiting here
+    /// could hold up the person's Stop.
     pub fn touch(&self) {
-        self.session().touch();
+        if let Ok(mut s) = self.session.try_lock() {
+            s.touch();
+        }
     }
 
     pub fn store_exists(&self) -> bool {
@@ -640,8 +654,10 @@ mod tests {
             [1, 0, 1],
             "what was done before the Stop is kept, the answer after it not acted on"
         );
-        // A Stop pressed before its work started is kept for it: nothing goes to the server.
+        // A Stop pressed before its work started is kept for it, even when other work ends
+        // meanwhile: nothing goes to the server.
         assert!(!desk.stop("sync-2"));
+        drop(report);
         let early = desk.online(
             &desk.job(Some("sync-2".into())),
             |_| Ok(NoServer),
@@ -653,9 +669,13 @@ mod tests {
         let (answer, worker) = waiting_on_the_server(&desk, Some("sync-3"), |_, t| ask(t));
         answer.send(Ok(b"again".to_vec())).unwrap();
         assert_eq!(worker.join().unwrap().unwrap(), b"again".to_vec());
-        drop(report);
         let jobs = desk.lock_jobs();
-        assert!(jobs.running.is_empty() && jobs.stopped.is_empty());
+        assert!(jobs.running.is_empty(), "work that ended is forgotten");
+        assert_eq!(
+            jobs.stopped.keys().collect::<Vec<_>>(),
+            ["no-such-work"],
+            "the Stops of work that ran are forgotten; one for no work waits to expire"
+        );
     }
 
     #[test]

@@ -308,7 +308,7 @@ impl Punkt {
     }
 
     /// Erase the originals an interrupted run already copied (see [`META_PENDING`]). Whether
-    /// there was such a run.
+    /// any was erased now (a journal whose originals are all gone only goes).
     fn finish_pending_retention(&mut self) -> Result<bool> {
         let Some(json) = self.store.meta_value(META_PENDING)? else {
             return Ok(false);
@@ -325,7 +325,7 @@ impl Punkt {
         }
         self.erase_clients(&left)?;
         self.store.delete_meta(META_PENDING)?;
-        Ok(true)
+        Ok(!left.is_empty())
     }
 
     fn require_coordinator(&self, what: &str) -> Result<()> {

@@ -357,3 +357,26 @@ fn a_run_that_finished_an_earlier_one_is_not_stopped_halfway() {
     assert_eq!(p.client(&pending).unwrap_err().code(), "erased");
     assert_eq!(p.client(&due).unwrap_err().code(), "erased");
 }
+
+/// A journal whose originals are all gone already (erased elsewhere) is only cleared: the run
+/// has written nothing of its own, so a Stop while it examines still changes nothing.
+#[test]
+fn a_journal_with_nothing_left_to_erase_does_not_take_away_the_stop() {
+    let (_dir, mut p, old) = closed_file_under(RetentionAction::Erase);
+    p.store()
+        .set_meta("retention_pending", "[\"gone-long-ago\"]")
+        .unwrap();
+    let mut asked = 0;
+    let err = p
+        .run_retention_with(true, &mut || {
+            asked += 1;
+            asked < 2
+        })
+        .unwrap_err();
+    assert!(matches!(err, CoreError::Stopped), "{err}");
+    assert!(
+        p.client(&old).is_ok(),
+        "the due file was erased after the Stop"
+    );
+    assert_eq!(p.store().meta_value("retention_pending").unwrap(), None);
+}

@@ -28,9 +28,11 @@ export function SyncScreen() {
   const [importStopped, setImportStopped] = useState(false);
   const [all, setAll] = useState(false);
   const fileInput = useRef<HTMLInputElement>(null);
-  // The sync or import running now, by the name its Stop gives the backend.
-  const job = useRef<string | null>(null);
-  const stopWork = () => {
+  // The sync and the file import running now (they may run together), each by the name its
+  // own Stop gives the backend.
+  const syncJob = useRef<string | null>(null);
+  const importJob = useRef<string | null>(null);
+  const stop = (job: { current: string | null }) => () => {
     if (job.current) void api.cancelWork(job.current);
   };
 
@@ -50,8 +52,8 @@ export function SyncScreen() {
     setStopped(false);
     setProgress(null);
     try {
-      job.current = newJob();
-      const r = await api.syncNow(job.current);
+      syncJob.current = newJob();
+      const r = await api.syncNow(syncJob.current);
       setResult(r);
       // A newer rule book: its rules are offered at once, not after a restart.
       if (r.rule_book) reloadVocab();
@@ -68,8 +70,8 @@ export function SyncScreen() {
     setImporting(true);
     setImportStopped(false);
     setProgress(null);
-    job.current = newJob();
-    api.importSyncFile(file, filePass, job.current).then((r) => {
+    importJob.current = newJob();
+    api.importSyncFile(file, filePass, importJob.current).then((r) => {
       notify.ok(t('sync.imported', { changed: r.changed, new: r.new_documents }));
       if (r.refused.length > 0) notify.error(new IpcError({ code: 'import_refused', message: t('sync.refused', { count: r.refused.length }) }));
     }, (e) => {
@@ -98,7 +100,7 @@ export function SyncScreen() {
             )}
             <Group mt="sm">
               <Button onClick={syncNow} loading={running} data-testid="sync-now">{t('sync.sync_now')}</Button>
-              {running && <Button variant="default" onClick={stopWork} data-testid="sync-cancel">{t('sync.cancel')}</Button>}
+              {running && <Button variant="default" onClick={stop(syncJob)} data-testid="sync-cancel">{t('sync.cancel')}</Button>}
             </Group>
             {stopped && !running && <Alert color="blue" icon={null} mt="sm" data-testid="sync-stopped">{t('errors.cancelled')}</Alert>}
             {running && progress && <ProgressLine progress={progress} mt="sm" />}
@@ -154,7 +156,7 @@ export function SyncScreen() {
             <Group>
               <Button variant="light" disabled={!filePass} onClick={() => api.exportSyncFile(filePass, all).then((f) => notify.ok(t('sync.exported', { path: f.path })), notify.error)}>{t('sync.export')}</Button>
               <Button variant="light" disabled={!filePass} loading={importing} onClick={() => fileInput.current?.click()} data-testid="sync-import">{t('sync.import')}</Button>
-              {importing && <Button variant="default" onClick={stopWork} data-testid="import-cancel">{t('sync.cancel')}</Button>}
+              {importing && <Button variant="default" onClick={stop(importJob)} data-testid="import-cancel">{t('sync.cancel')}</Button>}
               <input ref={fileInput} type="file" hidden onChange={(e) => e.currentTarget.files?.[0] && importFile(e.currentTarget.files[0])} />
             </Group>
             {importing && progress?.phase === 'import' && <ProgressLine progress={progress} testid="import-progress" />}
