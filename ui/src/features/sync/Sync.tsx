@@ -32,7 +32,7 @@ export function SyncScreen() {
   // own Stop gives the backend.
   const syncJob = useRef<string | null>(null);
   const importJob = useRef<string | null>(null);
-  const stop = (job: { current: string | null }) => () => {
+  const stop = (job: { current: string | null }) => {
     if (job.current) void api.cancelWork(job.current);
   };
 
@@ -100,7 +100,7 @@ export function SyncScreen() {
             )}
             <Group mt="sm">
               <Button onClick={syncNow} loading={running} data-testid="sync-now">{t('sync.sync_now')}</Button>
-              {running && <Button variant="default" onClick={stop(syncJob)} data-testid="sync-cancel">{t('sync.cancel')}</Button>}
+              {running && <Button variant="default" onClick={() => stop(syncJob)} data-testid="sync-cancel">{t('sync.cancel')}</Button>}
             </Group>
             {stopped && !running && <Alert color="blue" icon={null} mt="sm" data-testid="sync-stopped">{t('errors.cancelled')}</Alert>}
             {running && progress && <ProgressLine progress={progress} mt="sm" />}
@@ -156,7 +156,7 @@ export function SyncScreen() {
             <Group>
               <Button variant="light" disabled={!filePass} onClick={() => api.exportSyncFile(filePass, all).then((f) => notify.ok(t('sync.exported', { path: f.path })), notify.error)}>{t('sync.export')}</Button>
               <Button variant="light" disabled={!filePass} loading={importing} onClick={() => fileInput.current?.click()} data-testid="sync-import">{t('sync.import')}</Button>
-              {importing && <Button variant="default" onClick={stop(importJob)} data-testid="import-cancel">{t('sync.cancel')}</Button>}
+              {importing && <Button variant="default" onClick={() => stop(importJob)} data-testid="import-cancel">{t('sync.cancel')}</Button>}
               <input ref={fileInput} type="file" hidden onChange={(e) => e.currentTarget.files?.[0] && importFile(e.currentTarget.files[0])} />
             </Group>
             {importing && progress?.phase === 'import' && <ProgressLine progress={progress} testid="import-progress" />}
