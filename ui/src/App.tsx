@@ -6,6 +6,7 @@ import { useTranslation } from 'react-i18next';
 import { setLanguage } from './i18n';
 import { api, onLocked, onLockedCommand, type AppInfo, type Vocabulary } from './ipc';
 import { NavContext, ReloadVocabContext, type Route, VocabContext } from './state';
+import { RunningWork, WorkProvider } from './components/work';
 import { Calculator, ClientFile, Duplicates, HomeScreen, ReferralsScreen, Search } from './features/clients';
 import { ImportRegister, Intake, Visit } from './features/intake';
 import { DataProtectionScreen } from './features/protection';
@@ -178,6 +179,7 @@ function Shell({ info, onLock, onSettingsChanged }: { info: AppInfo; onLock: () 
   }
 
   return (
+    <WorkProvider>
     <NavContext.Provider value={setRoute}>
       <VocabContext.Provider value={vocab}>
        <ReloadVocabContext.Provider value={reloadVocab}>
@@ -186,6 +188,7 @@ function Shell({ info, onLock, onSettingsChanged }: { info: AppInfo; onLock: () 
             <Group h="100%" px="md" justify="space-between">
               <Title order={3}>{t('app.name')}</Title>
               <Group gap="xs">
+                <RunningWork here={route.name} />
                 <Button variant="subtle" color="gray" onClick={() => setHelp(true)} aria-label={t('help.title')} title={t('help.title')} data-testid="help">
                   ?
                 </Button>
@@ -219,6 +222,7 @@ function Shell({ info, onLock, onSettingsChanged }: { info: AppInfo; onLock: () 
        </ReloadVocabContext.Provider>
       </VocabContext.Provider>
     </NavContext.Provider>
+    </WorkProvider>
   );
 }
 

@@ -762,6 +762,23 @@ for (const [width, height] of [[1280, 800], [1366, 768]]) {
   });
 }
 
+test('long work goes on when its screen is left: listed in the header with its Stop, which stops that work; its end is told', async ({ open, page, shot }) => {
+  await open({ unlocked: true, slowRegister: true });
+  await page.getByTestId('nav-import').click();
+  await page.getByTestId('register-input').setInputFiles(registerFile('nazwisko;imię\nSzewczenko;Taras\nHaddad;Mohammed\n'));
+  await page.getByTestId('register-import').click();
+  await page.getByTestId('register-progress').waitFor();
+  assert((await page.getByTestId('running-work').count()) === 0, 'listed in the header on its own screen');
+  await page.getByTestId('nav-home').click();
+  await page.getByTestId('running-work-item').getByText('Import rejestru').waitFor();
+  await shot('long-work-elsewhere');
+  await page.getByTestId('running-work-stop').click();
+  await page.getByText('Zatrzymano na Twoją prośbę. Nic nie zostało zapisane').waitFor();
+  await page.getByTestId('running-work').waitFor({ state: 'detached' });
+  await stoppedLast(page, 'import_register', 'pl');
+  assert(!(await page.evaluate(() => window.__PUNKT_STATE__.registerImported)), 'something was imported');
+});
+
 test('home: an empty store shows the first steps, and one leads to the register import; a file that is no register is refused in Polish', async ({ open, page }) => {
   await open({ unlocked: true, clients: {} });
   await page.getByTestId('home-first-steps').getByText('Pierwsze kroki').waitFor();

@@ -62,6 +62,7 @@ export function useNotify() {
   const text = useErrorText();
   return {
     ok: (message: string) => notifications.show({ color: 'green', message }),
+    info: (message: string) => notifications.show({ color: 'blue', message }),
     error: (e: unknown) => notifications.show({ color: 'red', message: text(e) }),
   };
 }

@@ -4,8 +4,9 @@
 import { Alert, Button, Card, Checkbox, Group, Stack, Table, Text, Title } from '@mantine/core';
 import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { ErrorState, errorCode, fieldKey, useErrorText } from '../../components/errors';
+import { ErrorState, errorCode, fieldKey, useErrorText, useNotify } from '../../components/errors';
 import { ProgressLine } from '../../components/ProgressLine';
+import { useWork } from '../../components/work';
 import { api, newJob, onSyncProgress, type ImportReport, type RejectedRow, type SyncProgress } from '../../ipc';
 import { useNav } from '../../state';
 
@@ -76,9 +77,18 @@ export function ImportRegister() {
   // The check or import running now, by the name its Stop gives the backend.
   const job = useRef<string | null>(null);
 
+  // Work goes on when the person leaves this screen: it is listed in the header meanwhile,
+  // and its end is told in a notification if the screen is gone by then.
+  const track = useWork();
+  const notify = useNotify();
+  const mounted = useRef(true);
   useEffect(() => {
+    mounted.current = true;
     const un = onSyncProgress(setProgress);
-    return () => void un.then((f) => f());
+    return () => {
+      mounted.current = false;
+      void un.then((f) => f());
+    };
   }, []);
 
   const run = (step: Step, f: File, then: (r: ImportReport) => void) => {
@@ -87,9 +97,15 @@ export function ImportRegister() {
     setError(null);
     setProgress(null);
     job.current = newJob();
-    api.importRegister(f, step === 'check', skip, job.current).then(then, (e) => {
+    track(job.current, 'nav.import', 'import', api.importRegister(f, step === 'check', skip, job.current)).then((r) => {
+      then(r);
+      if (!mounted.current && r.imported) notify.ok(t('register.done', { clients: r.clients, consultations: r.consultations }));
+      else if (!mounted.current && !r.dry_run) notify.error({ code: 'import_refused' });
+    }, (e) => {
       if (errorCode(e) === 'cancelled') setStopped(step);
       else setError(e);
+      if (!mounted.current && errorCode(e) === 'cancelled') notify.info(t('register.stopped'));
+      else if (!mounted.current) notify.error(e);
     }).finally(() => setBusy(null));
   };
 

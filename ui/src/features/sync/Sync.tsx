@@ -5,6 +5,7 @@ import { ErrorState, errorCode, useErrorText, useNotify } from '../../components
 import { api, IpcError, newJob, onSyncProgress, type SyncProgress, type SyncStatus, type SyncSummary } from '../../ipc';
 import { useReloadVocab } from '../../state';
 import { ProgressLine } from '../../components/ProgressLine';
+import { useWork } from '../../components/work';
 import { lastSyncTime } from '../clients/Home';
 import { TeamSection } from './Team';
 
@@ -36,11 +37,19 @@ export function SyncScreen() {
     if (job.current) void api.cancelWork(job.current);
   };
 
+  // Work goes on when the person leaves this screen: it is listed in the header meanwhile,
+  // and its end is told in a notification if the screen is gone by then.
+  const track = useWork();
+  const mounted = useRef(true);
   const load = () => api.syncStatus().then(setStatus, setError);
   useEffect(() => {
+    mounted.current = true;
     void load();
     const un = onSyncProgress(setProgress);
-    return () => void un.then((f) => f());
+    return () => {
+      mounted.current = false;
+      void un.then((f) => f());
+    };
   }, []);
 
   const enroll = () =>
@@ -53,13 +62,16 @@ export function SyncScreen() {
     setProgress(null);
     try {
       syncJob.current = newJob();
-      const r = await api.syncNow(syncJob.current);
+      const r = await track(syncJob.current, 'nav.sync', 'sync', api.syncNow(syncJob.current));
       setResult(r);
+      if (!mounted.current) notify.ok(t('sync.result', { sent: r.sent, received: r.received, new: r.new_documents, pending: r.pending_after }));
       // A newer rule book: its rules are offered at once, not after a restart.
       if (r.rule_book) reloadVocab();
     } catch (e) {
       if (errorCode(e) === 'cancelled') setStopped(true);
       else setError(e);
+      if (!mounted.current && errorCode(e) === 'cancelled') notify.info(t('errors.cancelled'));
+      else if (!mounted.current) notify.error(e);
     } finally {
       setRunning(false);
       void load();
@@ -71,7 +83,7 @@ export function SyncScreen() {
     setImportStopped(false);
     setProgress(null);
     importJob.current = newJob();
-    api.importSyncFile(file, filePass, importJob.current).then((r) => {
+    track(importJob.current, 'nav.sync', 'sync', api.importSyncFile(file, filePass, importJob.current)).then((r) => {
       notify.ok(t('sync.imported', { changed: r.changed, new: r.new_documents }));
       if (r.refused.length > 0) notify.error(new IpcError({ code: 'import_refused', message: t('sync.refused', { count: r.refused.length }) }));
     }, (e) => {
