@@ -772,11 +772,32 @@ test('long work goes on when its screen is left: listed in the header with its S
   await page.getByTestId('nav-home').click();
   await page.getByTestId('running-work-item').getByText('Import rejestru').waitFor();
   await shot('long-work-elsewhere');
+  // Back on its screen: the import still running is shown, not a new one offered.
+  await page.getByTestId('nav-import').click();
+  await page.getByTestId('register-earlier').getByText('wciąż trwa').waitFor();
+  assert(await page.getByTestId('register-choose').isDisabled(), 'a second import offered while the first runs');
+  assert((await page.getByTestId('running-work').count()) === 0, 'listed in the header on its own screen');
+  await page.getByTestId('nav-home').click();
   await page.getByTestId('running-work-stop').click();
   await page.getByText('Zatrzymano na Twoją prośbę. Nic nie zostało zapisane').waitFor();
   await page.getByTestId('running-work').waitFor({ state: 'detached' });
   await stoppedLast(page, 'import_register', 'pl');
   assert(!(await page.evaluate(() => window.__PUNKT_STATE__.registerImported)), 'something was imported');
+});
+
+test('an import still running from an earlier visit is stopped from its screen, nothing written', async ({ open, page }) => {
+  await open({ unlocked: true, slowRegister: true });
+  await page.getByTestId('nav-import').click();
+  await page.getByTestId('register-input').setInputFiles(registerFile('nazwisko;imię\nSzewczenko;Taras\nHaddad;Mohammed\n'));
+  await page.getByTestId('register-import').click();
+  await page.getByTestId('register-progress').waitFor();
+  await page.getByTestId('nav-search').click();
+  await page.getByTestId('nav-import').click();
+  await page.getByTestId('register-earlier-stop').click();
+  await page.getByText('Zatrzymano na Twoją prośbę. Nic nie zostało zapisane').waitFor();
+  await page.getByTestId('register-earlier').waitFor({ state: 'detached' });
+  assert(await page.getByTestId('register-choose').isEnabled(), 'no new import offered after the stop');
+  await stoppedLast(page, 'import_register', 'pl');
 });
 
 test('home: an empty store shows the first steps, and one leads to the register import; a file that is no register is refused in Polish', async ({ open, page }) => {

@@ -33,6 +33,13 @@ export function useWork() {
   }, [begin, end]);
 }
 
+/** Long work of `screen` still running from an earlier visit to it, if any: the screen shows it
+ * (with its Stop) instead of offering to start it again. */
+export function useRunningOn(screen: Route['name']): Work | undefined {
+  const { works } = useContext(WorkContext);
+  return works.find((w) => w.screen === screen);
+}
+
 /** The header's list of long work running for screens other than `here`, each with its Stop. */
 export function RunningWork({ here }: { here: Route['name'] }) {
   const { t } = useTranslation();

@@ -6,7 +6,7 @@ import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ErrorState, errorCode, fieldKey, useErrorText, useNotify } from '../../components/errors';
 import { ProgressLine } from '../../components/ProgressLine';
-import { useWork } from '../../components/work';
+import { useRunningOn, useWork } from '../../components/work';
 import { api, newJob, onSyncProgress, type ImportReport, type RejectedRow, type SyncProgress } from '../../ipc';
 import { useNav } from '../../state';
 
@@ -81,6 +81,10 @@ export function ImportRegister() {
   // and its end is told in a notification if the screen is gone by then.
   const track = useWork();
   const notify = useNotify();
+  // An import started on an earlier visit, still running: shown with its Stop, its end told
+  // in a notification.
+  const earlier = useRunningOn('import');
+  const before = busy === null && earlier ? earlier : null;
   const mounted = useRef(true);
   useEffect(() => {
     mounted.current = true;
@@ -141,13 +145,25 @@ export function ImportRegister() {
       <Text size="sm">{t('register.help')}</Text>
       <Text size="sm" c="dimmed" data-testid="register-columns">{t('register.columns')}</Text>
       <Group>
-        <Button onClick={() => input.current?.click()} disabled={busy !== null} autoFocus data-testid="register-choose">
+        <Button onClick={() => input.current?.click()} disabled={busy !== null || before !== null} autoFocus data-testid="register-choose">
           {t('register.choose')}
         </Button>
         {file && <Text size="sm" data-testid="register-file">{file.name}</Text>}
         <input ref={input} type="file" accept=".csv,text/csv" hidden data-testid="register-input"
           onChange={(e) => { const f = e.currentTarget.files?.[0]; e.currentTarget.value = ''; if (f) choose(f); }} />
       </Group>
+      {before && (
+        <Card withBorder data-testid="register-earlier">
+          <Stack gap="xs">
+            <Text size="sm">{t('register.earlier')}</Text>
+            {progress && (progress.phase === 'check' || progress.phase === 'write') && <ProgressLine progress={progress} group="register" />}
+            <Group>
+              <Button variant="default" onClick={() => void api.cancelWork(before.job)} data-testid="register-earlier-stop">{t('sync.cancel')}</Button>
+              <Text size="xs" c="dimmed">{t('register.stop_help')}</Text>
+            </Group>
+          </Stack>
+        </Card>
+      )}
       {busy && (
         <Card withBorder data-testid="register-busy">
           <Stack gap="xs">
