@@ -116,14 +116,14 @@ impl<S: Storage> Engine<S> {
         let at = timestamp(self.now());
         let stored = self
             .store
-            .replace_tally(
-                &device.organisation,
-                &t.month,
-                &t.key_id,
-                &at,
+            .replace_tally(TallyUpload {
+                org: device.organisation.clone(),
+                month: t.month.clone(),
+                key_id: t.key_id.clone(),
+                sent_at: at,
                 people,
-                t.resend,
-            )
+                only_if_present: t.resend,
+            })
             .await?;
         if stored {
             // A month sent again after an erasure must not leave the erased person's hash in

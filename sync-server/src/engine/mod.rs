@@ -25,7 +25,7 @@ use crate::limits::{LimitConfig, Limits};
 use crate::records::{self, Form, FormError};
 use crate::storage::{
     timestamp, Approval, AuditEvent, Device, DocWrite, Hold, NewDevice, ServerDoc, Storage,
-    StorageError, TallyMonth, TallyRow, WriteOutcome,
+    StorageError, TallyMonth, TallyRow, TallyUpload, WriteOutcome,
 };
 
 mod counts;

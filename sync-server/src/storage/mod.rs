@@ -199,6 +199,19 @@ pub struct TallyMonth {
     pub sent_at: String,
 }
 
+/// One organisation's tally of one month as a laptop sends it ([`Storage::replace_tally`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TallyUpload {
+    pub org: String,
+    pub month: String,
+    pub key_id: String,
+    pub sent_at: String,
+    /// Each person (a keyed hash) with their services.
+    pub people: Vec<([u8; 32], Vec<String>)>,
+    /// Only when the organisation has a tally of that month already (a month sent again).
+    pub only_if_present: bool,
+}
+
 /// One person (a keyed hash) given one service by one organisation in a period.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct TallyRow {
@@ -454,18 +467,9 @@ pub trait Storage: Send + Sync + 'static {
     /// Let `org` read and write document `id` too.
     fn grant(&self, id: &str, org: &str) -> impl Future<Output = Result<()>> + Send;
 
-    /// Replace `org`'s tally of `month` (people: a keyed hash and their services). With
-    /// `only_if_present`, only when the organisation has a tally of that month: returns whether
-    /// it stored anything.
-    fn replace_tally(
-        &self,
-        org: &str,
-        month: &str,
-        key_id: &str,
-        sent_at: &str,
-        people: Vec<([u8; 32], Vec<String>)>,
-        only_if_present: bool,
-    ) -> impl Future<Output = Result<bool>> + Send;
+    /// Replace an organisation's tally of a month (see [`TallyUpload`]); returns whether it
+    /// stored anything.
+    fn replace_tally(&self, tally: TallyUpload) -> impl Future<Output = Result<bool>> + Send;
     /// The tallies of the months `from..=to` (`YYYY-MM`): which organisation sent which month,
     /// and each (organisation, person, service) once.
     fn tallies(

@@ -13,7 +13,8 @@ use punkt_sync::wire::{KeyGrant, OrgKeys, ScopeEpoch, SharedKey, SignedRuleBook,
 use super::sql::{self, APPROVAL_SELECT, DEVICE_SELECT, ORG_KEYS_SELECT};
 use crate::storage::{
     check_role, timestamp, usable_code, Approval, AuditEvent, Changed, Device, DocWrite, HeldDoc,
-    Hold, NewDevice, Result, ServerDoc, Storage, StorageError, TallyMonth, TallyRow, WriteOutcome,
+    Hold, NewDevice, Result, ServerDoc, Storage, StorageError, TallyMonth, TallyRow, TallyUpload,
+    WriteOutcome,
 };
 
 /// What only PostgreSQL writes so: the first values, and the audit log (its id a sequence).
@@ -1293,15 +1294,15 @@ impl Storage for PostgresStorage {
         Ok(())
     }
 
-    async fn replace_tally(
-        &self,
-        org: &str,
-        month: &str,
-        key_id: &str,
-        sent_at: &str,
-        people: Vec<([u8; 32], Vec<String>)>,
-        only_if_present: bool,
-    ) -> Result<bool> {
+    async fn replace_tally(&self, tally: TallyUpload) -> Result<bool> {
+        let TallyUpload {
+            org,
+            month,
+            key_id,
+            sent_at,
+            people,
+            only_if_present,
+        } = tally;
         let mut persons: Vec<Vec<u8>> = Vec::new();
         let mut services: Vec<String> = Vec::new();
         for (p, ss) in &people {

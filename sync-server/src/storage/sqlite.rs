@@ -13,7 +13,8 @@ use punkt_sync::wire::{KeyGrant, OrgKeys, ScopeEpoch, SharedKey, SignedRuleBook,
 use super::sql::{self, lite, APPROVAL_SELECT, DEVICE_SELECT, ORG_KEYS_SELECT};
 use crate::storage::{
     check_role, timestamp, usable_code, Approval, AuditEvent, Changed, Device, DocWrite, HeldDoc,
-    Hold, NewDevice, Result, ServerDoc, Storage, StorageError, TallyMonth, TallyRow, WriteOutcome,
+    Hold, NewDevice, Result, ServerDoc, Storage, StorageError, TallyMonth, TallyRow, TallyUpload,
+    WriteOutcome,
 };
 
 /// What only SQLite writes so: the first values, and the audit log (its id the row id).
@@ -1124,21 +1125,15 @@ impl Storage for SqliteStorage {
         .await
     }
 
-    async fn replace_tally(
-        &self,
-        org: &str,
-        month: &str,
-        key_id: &str,
-        sent_at: &str,
-        people: Vec<([u8; 32], Vec<String>)>,
-        only_if_present: bool,
-    ) -> Result<bool> {
-        let (org, month, key_id, sent_at) = (
-            org.to_string(),
-            month.to_string(),
-            key_id.to_string(),
-            sent_at.to_string(),
-        );
+    async fn replace_tally(&self, tally: TallyUpload) -> Result<bool> {
+        let TallyUpload {
+            org,
+            month,
+            key_id,
+            sent_at,
+            people,
+            only_if_present,
+        } = tally;
         self.run(move |c| {
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
             if only_if_present

@@ -5,7 +5,7 @@
 
 use punkt_sync::Hash;
 use punkt_sync_server::storage::{
-    AuditEvent, DocWrite, NewDevice, Storage, StorageError, WriteOutcome,
+    AuditEvent, DocWrite, NewDevice, Storage, StorageError, TallyUpload, WriteOutcome,
 };
 use punkt_system_tests::{Backend, TestBackend};
 
@@ -164,24 +164,25 @@ fn the_storage_keeps_people_codes_documents_tallies_and_the_log_the_same_on_eith
 
         // Tallies: replaced whole per organisation and month, each person and service once.
         let person = |b: u8| ([b; 32], vec!["legal".to_string(), "social".to_string()]);
+        let tally = |month: &str, people, only_if_present| TallyUpload {
+            org: "Fundacja A".into(),
+            month: month.into(),
+            key_id: "k1".into(),
+            sent_at: "t".into(),
+            people,
+            only_if_present,
+        };
         assert!(s
-            .replace_tally(
-                "Fundacja A",
-                "2026-11",
-                "k1",
-                "t",
-                vec![person(1), person(2)],
-                false
-            )
+            .replace_tally(tally("2026-11", vec![person(1), person(2)], false))
             .await
             .unwrap());
         assert!(
-            !s.replace_tally("Fundacja A", "2026-10", "k1", "t", vec![person(3)], true)
+            !s.replace_tally(tally("2026-10", vec![person(3)], true))
                 .await
                 .unwrap(),
             "only if present: no tally of that month, nothing stored"
         );
-        s.replace_tally("Fundacja A", "2026-11", "k1", "t", vec![person(1)], false)
+        s.replace_tally(tally("2026-11", vec![person(1)], false))
             .await
             .unwrap();
         let (months, rows) = s.tallies("2026-01", "2026-12").await.unwrap();

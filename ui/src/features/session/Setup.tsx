@@ -1,4 +1,5 @@
-import { Button, Center, Paper, PasswordInput, Progress, Stack, Text, TextInput, Title } from '@mantine/core';
+import { Button, PasswordInput, Progress, Stack, Text, TextInput, Title } from '@mantine/core';
+import { SessionCard } from './SessionCard';
 import { useEffect, useEffectEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ErrorState } from '../../components/errors';
@@ -64,24 +65,18 @@ export function Setup({ onCreated }: { onCreated: () => void }) {
   };
 
   return (
-    <Center mih="100vh" p="md">
-      <Paper withBorder shadow="sm" p="xl" w={520}>
-        <form onSubmit={submit}>
-          <Stack>
-            <Title order={2}>{t('setup.title')}</Title>
-            <Text size="sm">{t('setup.intro')}</Text>
-            <TextInput data-testid="setup-organisation" label={t('setup.organisation')} required value={organisation} onChange={(e) => setOrganisation(e.currentTarget.value)} autoFocus />
-            <TextInput data-testid="setup-author" label={t('setup.author')} value={author} onChange={(e) => setAuthor(e.currentTarget.value)} />
-            <PasswordInput data-testid="setup-passphrase" label={t('setup.passphrase')} required value={pass} onChange={(e) => setPass(e.currentTarget.value)} />
-            <StrengthMeter passphrase={pass} guessable={[organisation, author]} />
-            <PasswordInput data-testid="setup-repeat" label={t('setup.repeat')} required value={repeat} onChange={(e) => setRepeat(e.currentTarget.value)} error={mismatch ? t('setup.mismatch') : undefined} />
-            <ErrorState error={error} />
-            <Button type="submit" loading={busy} disabled={mismatch || !pass || !organisation} data-testid="setup-create">
-              {t('setup.create')}
-            </Button>
-          </Stack>
-        </form>
-      </Paper>
-    </Center>
+    <SessionCard width={520} onSubmit={submit}>
+        <Title order={2}>{t('setup.title')}</Title>
+        <Text size="sm">{t('setup.intro')}</Text>
+        <TextInput data-testid="setup-organisation" label={t('setup.organisation')} required value={organisation} onChange={(e) => setOrganisation(e.currentTarget.value)} autoFocus />
+        <TextInput data-testid="setup-author" label={t('setup.author')} value={author} onChange={(e) => setAuthor(e.currentTarget.value)} />
+        <PasswordInput data-testid="setup-passphrase" label={t('setup.passphrase')} required value={pass} onChange={(e) => setPass(e.currentTarget.value)} />
+        <StrengthMeter passphrase={pass} guessable={[organisation, author]} />
+        <PasswordInput data-testid="setup-repeat" label={t('setup.repeat')} required value={repeat} onChange={(e) => setRepeat(e.currentTarget.value)} error={mismatch ? t('setup.mismatch') : undefined} />
+        <ErrorState error={error} />
+        <Button type="submit" loading={busy} disabled={mismatch || !pass || !organisation} data-testid="setup-create">
+          {t('setup.create')}
+        </Button>
+    </SessionCard>
   );
 }

@@ -1,4 +1,5 @@
-import { Button, Center, Paper, PasswordInput, Stack, Text, Title } from '@mantine/core';
+import { Button, PasswordInput, Text, Title } from '@mantine/core';
+import { SessionCard } from './SessionCard';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ErrorState } from '../../components/errors';
@@ -27,20 +28,14 @@ export function Unlock({ dataDir, onUnlocked }: { dataDir: string; onUnlocked: (
   };
 
   return (
-    <Center mih="100vh" p="md">
-      <Paper withBorder shadow="sm" p="xl" w={440}>
-        <form onSubmit={submit}>
-          <Stack>
-            <Title order={2} data-testid="unlock-title">{t('unlock.title')}</Title>
-            <PasswordInput data-testid="unlock-passphrase" label={t('unlock.passphrase')} value={pass} onChange={(e) => setPass(e.currentTarget.value)} autoFocus required />
-            <ErrorState error={error} />
-            <Button type="submit" loading={busy} data-testid="unlock-submit">
-              {t('unlock.unlock')}
-            </Button>
-            <Text size="xs" c="dimmed">{t('unlock.store', { path: dataDir })}</Text>
-          </Stack>
-        </form>
-      </Paper>
-    </Center>
+    <SessionCard width={440} onSubmit={submit}>
+        <Title order={2} data-testid="unlock-title">{t('unlock.title')}</Title>
+        <PasswordInput data-testid="unlock-passphrase" label={t('unlock.passphrase')} value={pass} onChange={(e) => setPass(e.currentTarget.value)} autoFocus required />
+        <ErrorState error={error} />
+        <Button type="submit" loading={busy} data-testid="unlock-submit">
+          {t('unlock.unlock')}
+        </Button>
+        <Text size="xs" c="dimmed">{t('unlock.store', { path: dataDir })}</Text>
+    </SessionCard>
   );
 }
