@@ -87,16 +87,19 @@ pub struct Job {
     id: Option<String>,
 }
 
-impl Job {
-    fn jobs(&self) -> MutexGuard<'_, Jobs> {
-        self.jobs.lock().unwrap_or_else(|p| p.into_inner())
+impl Jobs {
+    /// The list, taken back from a command that panicked while holding it.
+    fn lock(jobs: &Mutex<Jobs>) -> MutexGuard<'_, Jobs> {
+        jobs.lock().unwrap_or_else(|p| p.into_inner())
     }
+}
 
+impl Job {
     /// Whether the person pressed Stop for this work.
     pub fn stopped(&self) -> bool {
         self.id
             .as_ref()
-            .is_some_and(|id| self.jobs().stopped.contains_key(id))
+            .is_some_and(|id| Jobs::lock(&self.jobs).stopped.contains_key(id))
     }
 
     /// Whether to go on: not stopped (for the core's progress callbacks).
@@ -108,7 +111,7 @@ impl Job {
 impl Drop for Job {
     fn drop(&mut self) {
         if let Some(id) = self.id.take() {
-            let mut jobs = self.jobs();
+            let mut jobs = Jobs::lock(&self.jobs);
             jobs.running.remove(&id);
             jobs.stopped.remove(&id);
         }
@@ -136,14 +139,14 @@ impl Drop for Running {
 /// then not acted on).
 struct Watched<'a> {
     inner: &'a mut dyn Transport,
-    desk: &'a Desk,
+    closings: &'a AtomicU64,
     opened_at: u64,
     job: &'a Job,
 }
 
 impl Watched<'_> {
     fn check(&self) -> Result<(), TransportError> {
-        if self.desk.closings.load(Ordering::SeqCst) != self.opened_at {
+        if self.closings.load(Ordering::SeqCst) != self.opened_at {
             Err(TransportError::Cancelled)
         } else if self.job.stopped() {
             Err(TransportError::Stopped)
@@ -191,7 +194,7 @@ impl Desk {
     /// the server, other work between its steps.
     pub fn job(&self, id: Option<String>) -> Job {
         if let Some(id) = &id {
-            self.lock_jobs().running.insert(id.clone());
+            Jobs::lock(&self.jobs).running.insert(id.clone());
         }
         Job {
             jobs: self.jobs.clone(),
@@ -205,16 +208,12 @@ impl Desk {
     /// that work was running.
     pub fn stop(&self, id: &str) -> bool {
         let now = Instant::now();
-        let mut jobs = self.lock_jobs();
+        let mut jobs = Jobs::lock(&self.jobs);
         let Jobs { running, stopped } = &mut *jobs;
         // Stops for work that ended before them (or never began) are forgotten in time.
         stopped.retain(|s, at| running.contains(s) || now.duration_since(*at) < EARLY_STOP_KEPT);
         stopped.insert(id.to_string(), now);
         running.contains(id)
-    }
-
-    fn lock_jobs(&self) -> MutexGuard<'_, Jobs> {
-        self.jobs.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Take the store out of the session (closing it), telling work on second connections.
@@ -246,7 +245,7 @@ impl Desk {
         };
         let mut watched = Watched {
             inner: &mut transport,
-            desk: self,
+            closings: &self.closings,
             opened_at,
             job,
         };
@@ -669,7 +668,7 @@ mod tests {
         let (answer, worker) = waiting_on_the_server(&desk, Some("sync-3"), |_, t| ask(t));
         answer.send(Ok(b"again".to_vec())).unwrap();
         assert_eq!(worker.join().unwrap().unwrap(), b"again".to_vec());
-        let jobs = desk.lock_jobs();
+        let jobs = Jobs::lock(&desk.jobs);
         assert!(jobs.running.is_empty(), "work that ended is forgotten");
         assert_eq!(
             jobs.stopped.keys().collect::<Vec<_>>(),

@@ -49,29 +49,19 @@ impl Punkt {
         self.insert_clients_noting(files, None)
     }
 
-    /// Store new client files in one transaction, `chunk` at a time, asking `progress` (with the
-    /// number written so far) before each chunk. When it answers false nothing is stored.
-    pub(crate) fn insert_clients_with(
-        &mut self,
-        files: &[ClientFile],
-        chunk: usize,
-        progress: &mut dyn FnMut(usize) -> bool,
-    ) -> Result<()> {
-        self.insert_clients_in_one(files, None, chunk, progress)
-    }
-
     /// Store new client files and set one meta value, in one transaction.
     pub(crate) fn insert_clients_noting(
         &mut self,
         files: &[ClientFile],
         meta: Option<(&str, &str)>,
     ) -> Result<()> {
-        self.insert_clients_in_one(files, meta, usize::MAX, &mut |_| true)
+        self.insert_clients_with(files, meta, usize::MAX, &mut |_| true)
     }
 
-    /// New client files and a meta value in one transaction, `chunk` files at a time with
-    /// `progress` asked before each (nothing stored when it answers false).
-    fn insert_clients_in_one(
+    /// New client files and a meta value in one transaction, `chunk` files at a time, asking
+    /// `progress` (with the number written so far) before each chunk: when it answers false
+    /// nothing is stored.
+    pub(crate) fn insert_clients_with(
         &mut self,
         files: &[ClientFile],
         meta: Option<(&str, &str)>,

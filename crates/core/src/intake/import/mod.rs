@@ -407,7 +407,7 @@ impl Punkt {
         if opts.dry_run || (!report.rejected.is_empty() && !opts.skip_invalid) {
             return Ok(report);
         }
-        self.insert_clients_with(&files, PROGRESS_EVERY as usize, &mut |done| {
+        self.insert_clients_with(&files, None, PROGRESS_EVERY as usize, &mut |done| {
             progress(SyncProgress {
                 phase: "write",
                 done: done as u64,
