@@ -3,8 +3,20 @@
 // that work and no other (`cancel_work` with the work's name: it ends between two of its
 // steps) and stops waiting at once; an answer that comes after a stop or after a newer run
 // began is dropped.
-import { useRef, useState } from 'react';
+import { useMemo, useRef, useState } from 'react';
 import { api, newJob } from '../ipc';
+
+/** The run of some long work going now, by the name its Stop gives the backend: `start()`
+ * names a new run (and returns the name), `stop()` stops the last one started. */
+export function useJob() {
+  const current = useRef<string | null>(null);
+  return useMemo(() => ({
+    start: () => (current.current = newJob()),
+    stop: () => {
+      if (current.current) void api.cancelWork(current.current);
+    },
+  }), []);
+}
 
 export function useStoppable() {
   const current = useRef<string | null>(null);

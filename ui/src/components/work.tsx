@@ -2,7 +2,7 @@
 // listed in the header on every other screen, with its Stop, and its end is told in a
 // notification when its screen is gone.
 import { Button, Group, Loader, Text } from '@mantine/core';
-import { createContext, useCallback, useContext, useMemo, useState } from 'react';
+import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api } from '../ipc';
 import type { Route } from '../state';
@@ -23,14 +23,24 @@ export function WorkProvider({ children }: { children: React.ReactNode }) {
   return <WorkContext.Provider value={value}>{children}</WorkContext.Provider>;
 }
 
-/** Register long work while it runs: `run(work, label, screen, promise)` lists it until the
- * promise settles. */
+/** Long work of the calling screen: `track(job, label, screen, promise)` lists it until the
+ * promise settles; `gone()` says whether the screen has been left meanwhile (its end is then
+ * to be told in a notification). */
 export function useWork() {
   const { begin, end } = useContext(WorkContext);
-  return useCallback(<T,>(job: string, label: string, screen: Route['name'], promise: Promise<T>): Promise<T> => {
+  const mounted = useRef(true);
+  useEffect(() => {
+    mounted.current = true;
+    return () => {
+      mounted.current = false;
+    };
+  }, []);
+  const track = useCallback(<T,>(job: string, label: string, screen: Route['name'], promise: Promise<T>): Promise<T> => {
     begin({ job, label, screen });
     return promise.finally(() => end(job));
   }, [begin, end]);
+  const gone = useCallback(() => !mounted.current, []);
+  return { track, gone };
 }
 
 /** Long work of `screen` still running from an earlier visit to it, if any: the screen shows it

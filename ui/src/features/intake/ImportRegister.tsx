@@ -7,7 +7,8 @@ import { useTranslation } from 'react-i18next';
 import { ErrorState, errorCode, fieldKey, useErrorText, useNotify } from '../../components/errors';
 import { ProgressLine } from '../../components/ProgressLine';
 import { useRunningOn, useWork } from '../../components/work';
-import { api, newJob, onSyncProgress, type ImportReport, type RejectedRow, type SyncProgress } from '../../ipc';
+import { useJob } from '../../components/stoppable';
+import { api, onSyncProgress, type ImportReport, type RejectedRow, type SyncProgress } from '../../ipc';
 import { useNav } from '../../state';
 
 type Step = 'check' | 'write';
@@ -30,6 +31,26 @@ function Why({ r }: { r: RejectedRow }) {
       <Text size="sm">{KINDS.includes(r.code) ? t(`register.why.${r.code}`, { field }) : errorText(r)}</Text>
       <Text size="xs" c="dimmed">{r.reason}</Text>
     </>
+  );
+}
+
+/** A check or import under way: `note` above, how far it is (or `waiting` before the first
+ * progress), and its Stop. */
+function Running({ progress, note, waiting, onStop, testid, stopTestid }: {
+  progress: SyncProgress | null; note?: string; waiting?: string; onStop: () => void; testid: string; stopTestid: string;
+}) {
+  const { t } = useTranslation();
+  return (
+    <Card withBorder data-testid={testid}>
+      <Stack gap="xs">
+        {note && <Text size="sm">{note}</Text>}
+        {progress ? <ProgressLine progress={progress} group="register" testid="register-progress" /> : waiting && <Text size="sm">{waiting}</Text>}
+        <Group>
+          <Button variant="default" onClick={onStop} data-testid={stopTestid}>{t('sync.cancel')}</Button>
+          <Text size="xs" c="dimmed">{t('register.stop_help')}</Text>
+        </Group>
+      </Stack>
+    </Card>
   );
 }
 
@@ -74,42 +95,38 @@ export function ImportRegister() {
   const [progress, setProgress] = useState<SyncProgress | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [tooBig, setTooBig] = useState(false);
-  // The check or import running now, by the name its Stop gives the backend.
-  const job = useRef<string | null>(null);
+  const job = useJob();
 
   // Work goes on when the person leaves this screen: it is listed in the header meanwhile,
   // and its end is told in a notification if the screen is gone by then.
-  const track = useWork();
+  const { track, gone } = useWork();
   const notify = useNotify();
   // An import started on an earlier visit, still running: shown with its Stop, its end told
   // in a notification.
   const earlier = useRunningOn('import');
   const before = busy === null && earlier ? earlier : null;
-  const mounted = useRef(true);
   useEffect(() => {
-    mounted.current = true;
     const un = onSyncProgress(setProgress);
-    return () => {
-      mounted.current = false;
-      void un.then((f) => f());
-    };
+    return () => void un.then((f) => f());
   }, []);
+  // A sync's progress comes on the same channel: only the register's phases are shown.
+  const ours = progress && (progress.phase === 'check' || progress.phase === 'write') ? progress : null;
 
   const run = (step: Step, f: File, then: (r: ImportReport) => void) => {
     setBusy(step);
     setStopped(null);
     setError(null);
     setProgress(null);
-    job.current = newJob();
-    track(job.current, 'nav.import', 'import', api.importRegister(f, step === 'check', skip, job.current)).then((r) => {
+    const name = job.start();
+    track(name, 'nav.import', 'import', api.importRegister(f, step === 'check', skip, name)).then((r) => {
       then(r);
-      if (!mounted.current && r.imported) notify.ok(t('register.done', { clients: r.clients, consultations: r.consultations }));
-      else if (!mounted.current && !r.dry_run) notify.error({ code: 'import_refused' });
+      if (gone() && r.imported) notify.ok(t('register.done', { clients: r.clients, consultations: r.consultations }));
+      else if (gone() && !r.dry_run) notify.error({ code: 'import_refused' });
     }, (e) => {
       if (errorCode(e) === 'cancelled') setStopped(step);
       else setError(e);
-      if (!mounted.current && errorCode(e) === 'cancelled') notify.info(t('register.stopped'));
-      else if (!mounted.current) notify.error(e);
+      if (gone() && errorCode(e) === 'cancelled') notify.info(t('register.stopped'));
+      else if (gone()) notify.error(e);
     }).finally(() => setBusy(null));
   };
 
@@ -134,9 +151,6 @@ export function ImportRegister() {
       setChecked(r);
     }
   });
-  const stop = () => {
-    if (job.current) void api.cancelWork(job.current);
-  };
 
   const blocked = !checked || checked.clients === 0 || (checked.rejected.length > 0 && !skip);
   return (
@@ -152,31 +166,8 @@ export function ImportRegister() {
         <input ref={input} type="file" accept=".csv,text/csv" hidden data-testid="register-input"
           onChange={(e) => { const f = e.currentTarget.files?.[0]; e.currentTarget.value = ''; if (f) choose(f); }} />
       </Group>
-      {before && (
-        <Card withBorder data-testid="register-earlier">
-          <Stack gap="xs">
-            <Text size="sm">{t('register.earlier')}</Text>
-            {progress && (progress.phase === 'check' || progress.phase === 'write') && <ProgressLine progress={progress} group="register" />}
-            <Group>
-              <Button variant="default" onClick={() => void api.cancelWork(before.job)} data-testid="register-earlier-stop">{t('sync.cancel')}</Button>
-              <Text size="xs" c="dimmed">{t('register.stop_help')}</Text>
-            </Group>
-          </Stack>
-        </Card>
-      )}
-      {busy && (
-        <Card withBorder data-testid="register-busy">
-          <Stack gap="xs">
-            {progress && (progress.phase === 'check' || progress.phase === 'write')
-              ? <ProgressLine progress={progress} group="register" testid="register-progress" />
-              : <Text size="sm">{t(`register.phase.${busy}`)}…</Text>}
-            <Group>
-              <Button variant="default" onClick={stop} data-testid="register-stop">{t('sync.cancel')}</Button>
-              <Text size="xs" c="dimmed">{t('register.stop_help')}</Text>
-            </Group>
-          </Stack>
-        </Card>
-      )}
+      {before && <Running progress={ours} note={t('register.earlier')} onStop={() => void api.cancelWork(before.job)} testid="register-earlier" stopTestid="register-earlier-stop" />}
+      {busy && <Running progress={ours} waiting={`${t(`register.phase.${busy}`)}…`} onStop={job.stop} testid="register-busy" stopTestid="register-stop" />}
       {stopped && <Alert color="blue" icon={null} data-testid="register-stopped">{t('register.stopped')}</Alert>}
       {tooBig && <Alert color="red" icon={null} data-testid="register-too-big">{t('register.too_big', { mb: MAX_BYTES >> 20 })}</Alert>}
       <ErrorState error={error} />

@@ -2,11 +2,11 @@
 // files closed N years are erased or anonymised), run on demand, and the organisation's audit
 // log on the server.
 import { Alert, Anchor, Button, Card, Checkbox, Group, Modal, NumberInput, Progress, SegmentedControl, Stack, Table, Text, Title } from '@mantine/core';
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ErrorState, errorCode, useNotify } from '../../components/errors';
-import { useStoppable } from '../../components/stoppable';
-import { api, newJob, type RetentionAction, type RetentionItem, type RetentionReport, type RetentionRule } from '../../ipc';
+import { useJob, useStoppable } from '../../components/stoppable';
+import { api, type RetentionAction, type RetentionItem, type RetentionReport, type RetentionRule } from '../../ipc';
 import { useNav } from '../../state';
 import { OrganisationAudit } from './Audit';
 import { ErasuresCard } from './Erasures';
@@ -154,16 +154,13 @@ export function RetentionCard() {
   };
   // Applying asks first, with what is due now (a preview run just before).
   const openApply = () => api.runRetention(false).then((r) => { setSure(false); setPlan(r); setError(null); }, setError);
-  // The apply running now, by the name its Stop gives the backend.
-  const applyJob = useRef<string | null>(null);
+  const applyJob = useJob();
   const apply = () => {
     setPlan(null);
     setApplying(true);
     setApplyStop(null);
     previewing.clear();
-    const job = newJob();
-    applyJob.current = job;
-    api.runRetention(true, job).then((r) => {
+    api.runRetention(true, applyJob.start()).then((r) => {
       setReport(r);
       setError(null);
       setApplyStop((s) => (s === 'asked' ? 'too_late' : null));
@@ -175,7 +172,7 @@ export function RetentionCard() {
   };
   const stopApply = () => {
     setApplyStop('asked');
-    if (applyJob.current) void api.cancelWork(applyJob.current);
+    applyJob.stop();
   };
 
   return (

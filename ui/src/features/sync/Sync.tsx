@@ -2,10 +2,11 @@ import { Alert, Box, Button, Card, Checkbox, Group, PasswordInput, Stack, Text, 
 import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ErrorState, errorCode, useErrorText, useNotify } from '../../components/errors';
-import { api, IpcError, newJob, onSyncProgress, type SyncProgress, type SyncStatus, type SyncSummary } from '../../ipc';
+import { api, IpcError, onSyncProgress, type SyncProgress, type SyncStatus, type SyncSummary } from '../../ipc';
 import { useReloadVocab } from '../../state';
 import { ProgressLine } from '../../components/ProgressLine';
 import { useWork } from '../../components/work';
+import { useJob } from '../../components/stoppable';
 import { lastSyncTime } from '../clients/Home';
 import { TeamSection } from './Team';
 
@@ -29,27 +30,18 @@ export function SyncScreen() {
   const [importStopped, setImportStopped] = useState(false);
   const [all, setAll] = useState(false);
   const fileInput = useRef<HTMLInputElement>(null);
-  // The sync and the file import running now (they may run together), each by the name its
-  // own Stop gives the backend.
-  const syncJob = useRef<string | null>(null);
-  const importJob = useRef<string | null>(null);
-  const stop = (job: { current: string | null }) => {
-    if (job.current) void api.cancelWork(job.current);
-  };
+  // The sync and the file import (they may run together), each with its own Stop.
+  const syncJob = useJob();
+  const importJob = useJob();
 
   // Work goes on when the person leaves this screen: it is listed in the header meanwhile,
   // and its end is told in a notification if the screen is gone by then.
-  const track = useWork();
-  const mounted = useRef(true);
+  const { track, gone } = useWork();
   const load = () => api.syncStatus().then(setStatus, setError);
   useEffect(() => {
-    mounted.current = true;
     void load();
     const un = onSyncProgress(setProgress);
-    return () => {
-      mounted.current = false;
-      void un.then((f) => f());
-    };
+    return () => void un.then((f) => f());
   }, []);
 
   const enroll = () =>
@@ -61,17 +53,17 @@ export function SyncScreen() {
     setStopped(false);
     setProgress(null);
     try {
-      syncJob.current = newJob();
-      const r = await track(syncJob.current, 'nav.sync', 'sync', api.syncNow(syncJob.current));
+      const job = syncJob.start();
+      const r = await track(job, 'nav.sync', 'sync', api.syncNow(job));
       setResult(r);
-      if (!mounted.current) notify.ok(t('sync.result', { sent: r.sent, received: r.received, new: r.new_documents, pending: r.pending_after }));
+      if (gone()) notify.ok(t('sync.result', { sent: r.sent, received: r.received, new: r.new_documents, pending: r.pending_after }));
       // A newer rule book: its rules are offered at once, not after a restart.
       if (r.rule_book) reloadVocab();
     } catch (e) {
       if (errorCode(e) === 'cancelled') setStopped(true);
       else setError(e);
-      if (!mounted.current && errorCode(e) === 'cancelled') notify.info(t('errors.cancelled'));
-      else if (!mounted.current) notify.error(e);
+      if (gone() && errorCode(e) === 'cancelled') notify.info(t('errors.cancelled'));
+      else if (gone()) notify.error(e);
     } finally {
       setRunning(false);
       void load();
@@ -82,8 +74,8 @@ export function SyncScreen() {
     setImporting(true);
     setImportStopped(false);
     setProgress(null);
-    importJob.current = newJob();
-    track(importJob.current, 'nav.sync', 'sync', api.importSyncFile(file, filePass, importJob.current)).then((r) => {
+    const job = importJob.start();
+    track(job, 'nav.sync', 'sync', api.importSyncFile(file, filePass, job)).then((r) => {
       notify.ok(t('sync.imported', { changed: r.changed, new: r.new_documents }));
       if (r.refused.length > 0) notify.error(new IpcError({ code: 'import_refused', message: t('sync.refused', { count: r.refused.length }) }));
     }, (e) => {
@@ -112,7 +104,7 @@ export function SyncScreen() {
             )}
             <Group mt="sm">
               <Button onClick={syncNow} loading={running} data-testid="sync-now">{t('sync.sync_now')}</Button>
-              {running && <Button variant="default" onClick={() => stop(syncJob)} data-testid="sync-cancel">{t('sync.cancel')}</Button>}
+              {running && <Button variant="default" onClick={syncJob.stop} data-testid="sync-cancel">{t('sync.cancel')}</Button>}
             </Group>
             {stopped && !running && <Alert color="blue" icon={null} mt="sm" data-testid="sync-stopped">{t('errors.cancelled')}</Alert>}
             {running && progress && <ProgressLine progress={progress} mt="sm" />}
@@ -168,7 +160,7 @@ export function SyncScreen() {
             <Group>
               <Button variant="light" disabled={!filePass} onClick={() => api.exportSyncFile(filePass, all).then((f) => notify.ok(t('sync.exported', { path: f.path })), notify.error)}>{t('sync.export')}</Button>
               <Button variant="light" disabled={!filePass} loading={importing} onClick={() => fileInput.current?.click()} data-testid="sync-import">{t('sync.import')}</Button>
-              {importing && <Button variant="default" onClick={() => stop(importJob)} data-testid="import-cancel">{t('sync.cancel')}</Button>}
+              {importing && <Button variant="default" onClick={importJob.stop} data-testid="import-cancel">{t('sync.cancel')}</Button>}
               <input ref={fileInput} type="file" hidden onChange={(e) => e.currentTarget.files?.[0] && importFile(e.currentTarget.files[0])} />
             </Group>
             {importing && progress?.phase === 'import' && <ProgressLine progress={progress} testid="import-progress" />}
