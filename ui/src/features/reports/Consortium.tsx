@@ -7,16 +7,9 @@ import { useTranslation } from 'react-i18next';
 import { ErrorState, useNotify } from '../../components/errors';
 import { SecretCopyButton } from '../../components/secrets';
 import { api, type ConsortiumCount, type TallyReceipt } from '../../ipc';
-import { formatDay, monthPattern, parseMonth, useDateTime } from '../../components/dates';
+import { today } from '../../state';
+import { monthPattern, parseMonth, useDateTime } from '../../components/dates';
 
-/** This month (or January of this year with `january`), as ISO. */
-function thisMonth(january = false): string {
-  const d = new Date();
-  return `${d.getFullYear()}-${january ? '01' : String(d.getMonth() + 1).padStart(2, '0')}`;
-}
-
-/** Months as the interface writes them (03.2026), listed. */
-const monthList = (months: string[], language: string) => months.map((m) => formatDay(m, language)).join(', ');
 
 /** The consortium key: its id shown, a new one made (the key shown once), or one typed in. */
 function ConsortiumKeyCard({ keyId, onChanged }: { keyId: string | null; onChanged: (id: string) => void }) {
@@ -83,7 +76,7 @@ function ConsortiumKeyCard({ keyId, onChanged }: { keyId: string | null; onChang
 }
 
 function CountTable({ count }: { count: ConsortiumCount }) {
-  const { t, i18n } = useTranslation();
+  const { t } = useTranslation();
   const { day } = useDateTime();
   // "all" first, then the services as the server lists them.
   const services = [...count.services.filter((s) => s.service === 'all'), ...count.services.filter((s) => s.service !== 'all')];
@@ -96,7 +89,7 @@ function CountTable({ count }: { count: ConsortiumCount }) {
           <List size="sm">
             {incomplete.map((c) => (
               <List.Item key={c.organisation} data-testid="consortium-missing">
-                <b>{c.organisation}</b>: {t('consortium.missing', { months: monthList(c.missing_months, i18n.language) })}
+                <b>{c.organisation}</b>: {t('consortium.missing', { months: c.missing_months.map(day).join(', ') })}
                 {' · '}{c.last_sent ? t('consortium.last_sent', { when: day(c.last_sent) }) : t('consortium.never_sent')}
               </List.Item>
             ))}
@@ -138,10 +131,12 @@ function CountTable({ count }: { count: ConsortiumCount }) {
 export function Consortium() {
   const { t, i18n } = useTranslation();
   const language = i18n.language;
+  const { day } = useDateTime();
   const [keyId, setKeyId] = useState<string | null>(null);
   // Typed as the interface writes months (03.2026), or in ISO; sent as ISO.
-  const [fromText, setFrom] = useState(formatDay(thisMonth(true), language));
-  const [toText, setTo] = useState(formatDay(thisMonth(), language));
+  // January of this year to this month (the local day's), as the interface writes months.
+  const [fromText, setFrom] = useState(() => day(`${today().slice(0, 4)}-01`));
+  const [toText, setTo] = useState(() => day(today().slice(0, 7)));
   const from = parseMonth(fromText);
   const to = parseMonth(toText);
   const monthHint = monthPattern(language, { month: t('dates.mm'), year: t('dates.yyyy') });
@@ -188,7 +183,7 @@ export function Consortium() {
         <ConsortiumKeyCard keyId={keyId} onChanged={setKeyId} />
         {stale.length > 0 && (
           <Alert color="yellow" data-testid="consortium-stale">
-            <Text size="sm">{t('consortium.stale', { months: monthList(stale, language) })}</Text>
+            <Text size="sm">{t('consortium.stale', { months: stale.map(day).join(', ') })}</Text>
           </Alert>
         )}
         <Group align="flex-start">
@@ -201,7 +196,7 @@ export function Consortium() {
         {sent && (
           <Alert color="green" data-testid="consortium-sent">
             <Text size="sm" fw={600}>{t('consortium.sent', { count: sent.length })}</Text>
-            <Text size="sm" data-testid="consortium-sent-months">{t('consortium.people_per_month')}: {sent.map((r) => `${formatDay(r.month, language)}: ${r.people}`).join(' · ')}</Text>
+            <Text size="sm" data-testid="consortium-sent-months">{t('consortium.people_per_month')}: {sent.map((r) => `${day(r.month)}: ${r.people}`).join(' · ')}</Text>
           </Alert>
         )}
         {count && <CountTable count={count} />}
