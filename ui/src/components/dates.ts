@@ -94,6 +94,8 @@ export function useDateTime() {
   };
   return {
     when: (s: string) => show(s, { dateStyle: 'medium', timeStyle: 'short' }),
+    /** `when` to the second: for the audit and a file's history. */
+    exact: (s: string) => show(s, { dateStyle: 'medium', timeStyle: 'medium' }),
     day: (s: string | null | undefined) => formatDay(s, language),
     /** A period `from – until`, either end open. */
     period: (from: string | null | undefined, until: string | null | undefined) => `${formatDay(from, language) || '…'} – ${formatDay(until, language) || '…'}`,

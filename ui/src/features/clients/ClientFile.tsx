@@ -1,12 +1,15 @@
 import type { TFunction } from 'i18next';
 import { Alert, Badge, Button, Card, Checkbox, Divider, Group, Image, Loader, Modal, MultiSelect, Select, SimpleGrid, Stack, Table, Tabs, Text, Textarea, TextInput, Timeline, Title } from '@mantine/core';
 import { useForm } from '@mantine/form';
-import { useCallback, useEffect, useEffectEvent, useRef, useState } from 'react';
+import { useCallback, useEffect, useEffectEvent, useRef, useState, type FormEvent, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
+import type { PartProps } from './part';
+import { DataTable, TableHead } from '../../components/layout';
 import { ErrorState, useNotify } from '../../components/errors';
+import { useFetched } from '../../components/loading';
 import { ConsultationForm, DeadlineForm, DeadlineRule, isoBefore } from '../../components/forms';
 import { PdfView } from '../../components/PdfView';
-import { api, type AttachmentData, type ClientInput, type ClientView, type FieldConflict, type HistoryEntry, type IdentifierInput, type IdentifierView, type JsonValue, type MatterView } from '../../ipc';
+import { api, type AttachmentData, type ClientInput, type ClientView, type FieldConflict, type IdentifierInput, type IdentifierView, type JsonValue, type MatterView } from '../../ipc';
 import { today, useVocab } from '../../state';
 import { PersonFields, type PersonDraft } from '../intake/Intake';
 import { FileAuditView } from '../protection/Audit';
@@ -171,7 +174,7 @@ const emptyIdentifier: IdentifierDraft = { kind: null, number: '', issuedBy: '',
 
 /** Identity documents and case numbers: add one, or correct one (sent with its id, the entry is
  * replaced). The backend keeps every entry: there is no removing one. */
-function Identifiers({ c, onSaved }: { c: ClientView; onSaved: (v: ClientView) => void }) {
+function Identifiers({ c, onSaved }: PartProps) {
   const { t } = useTranslation();
   const { day } = useDateTime();
   const vocab = useVocab();
@@ -203,7 +206,7 @@ function Identifiers({ c, onSaved }: { c: ClientView; onSaved: (v: ClientView) =
     <Stack gap="xs">
       {c.person.identifiers.length === 0 ? <Text c="dimmed" size="sm">{t('client.no_identifiers')}</Text> : (
         <Table data-testid="identifiers">
-          <Table.Thead><Table.Tr><Table.Th>{t('client.kind')}</Table.Th><Table.Th>{t('client.number')}</Table.Th><Table.Th>{t('client.issued_by')}</Table.Th><Table.Th>{t('client.valid_until')}</Table.Th><Table.Th /></Table.Tr></Table.Thead>
+          <TableHead columns={[t('client.kind'), t('client.number'), t('client.issued_by'), t('client.valid_until'), null]} />
           <Table.Tbody>
             {c.person.identifiers.map((i) => (
               <Table.Tr key={i.id} data-testid="identifier" bg={editing === i.id ? 'var(--mantine-color-blue-light)' : undefined}>
@@ -242,7 +245,7 @@ function Identifiers({ c, onSaved }: { c: ClientView; onSaved: (v: ClientView) =
 /** Vulnerabilities: the list shown is the whole set. Saved, it replaces what is recorded: a need
  * kept keeps the day it was recorded, a new one gets today, one taken out (recorded by mistake,
  * or no longer so) is removed. */
-function Vulnerabilities({ c, onSaved }: { c: ClientView; onSaved: (v: ClientView) => void }) {
+function Vulnerabilities({ c, onSaved }: PartProps) {
   const { t } = useTranslation();
   const vocab = useVocab();
   const recorded = c.vulnerabilities;
@@ -292,6 +295,36 @@ function Vulnerabilities({ c, onSaved }: { c: ClientView; onSaved: (v: ClientVie
 /** Statuses a residence permit's purpose is recorded with (as `LegalStatus::has_purpose`). */
 const PURPOSE_STATUSES = ['temporary_residence', 'permanent_residence', 'eu_long_term_residence', 'cukr'];
 
+/** A form that adds one entry to the file: its fields in a row, the error, the button.
+ * Saved, `reset` clears what the next entry should not keep. */
+function AddEntry({ id, input, reset, onSaved, button, children }: {
+  id: string;
+  input: () => ClientInput;
+  reset: () => void;
+  onSaved: () => void;
+  button: { label: string; testId: string; disabled: boolean };
+  children: ReactNode;
+}) {
+  const [error, setError] = useState<unknown>(null);
+  const save = (e: FormEvent) => {
+    e.preventDefault();
+    api.updateClient(id, input()).then(() => {
+      reset();
+      setError(null);
+      onSaved();
+    }, setError);
+  };
+  return (
+    <form onSubmit={save}>
+      <Stack gap="xs">
+        <Group align="flex-end" grow>{children}</Group>
+        <ErrorState error={error} />
+        <Group><Button type="submit" disabled={button.disabled} data-testid={button.testId}>{button.label}</Button></Group>
+      </Stack>
+    </form>
+  );
+}
+
 function AddStatus({ id, onSaved }: { id: string; onSaved: () => void }) {
   const { t } = useTranslation();
   const vocab = useVocab();
@@ -299,7 +332,6 @@ function AddStatus({ id, onSaved }: { id: string; onSaved: () => void }) {
     initialValues: { status: null as string | null, from: today(), until: '', centre: null as string | null, purpose: null as string | null },
   });
   const { status, from, until, centre, purpose } = form.values;
-  const [error, setError] = useState<unknown>(null);
   const early = isoBefore(until, from);
   const withPurpose = PURPOSE_STATUSES.includes(status ?? '');
   // Statuses grouped by their track: residence and protection, and beside it detention, return
@@ -309,27 +341,21 @@ function AddStatus({ id, onSaved }: { id: string; onSaved: () => void }) {
     group: t(`vocab.track.${tr}`),
     items: vocab.legal_statuses.filter((s) => (vocab.status_tracks[s] ?? 'residence') === tr).map((s) => ({ value: s, label: t(`vocab.legal_status.${s}`) })),
   }));
-  const save = () =>
-    api.updateClient(id, { legal_status: [{ status: status ?? '', from, until: until.trim() || null, centre: status === 'detained' ? centre : null, ...(withPurpose && purpose ? { purpose } : {}) }] }).then(() => {
-      // The next status usually starts where this one was entered: the start day stays.
-      form.setValues({ status: null, until: '', centre: null, purpose: null });
-      setError(null);
-      onSaved();
-    }, setError);
   return (
-    <form onSubmit={form.onSubmit(save)}>
-      <Stack gap="xs">
-        <Group align="flex-end" grow>
-          <Select data-testid="status-new" label={t('client.status')} data={statuses} {...form.getInputProps('status')} searchable />
-          <DateField partial data-testid="status-from" label={t('client.from')} {...form.getInputProps('from')} />
-          <DateField partial data-testid="status-until" label={t('client.until')} description={t('common.optional')} {...form.getInputProps('until')} error={early ? t('client.until_before_from') : undefined} />
+    <AddEntry
+      id={id}
+      input={() => ({ legal_status: [{ status: status ?? '', from, until: until.trim() || null, centre: status === 'detained' ? centre : null, ...(withPurpose && purpose ? { purpose } : {}) }] })}
+      // The next status usually starts where this one was entered: the start day stays.
+      reset={() => form.setValues({ status: null, until: '', centre: null, purpose: null })}
+      onSaved={onSaved}
+      button={{ label: t('client.add_status'), testId: 'status-save', disabled: !status || early }}
+    >
+      <Select data-testid="status-new" label={t('client.status')} data={statuses} {...form.getInputProps('status')} searchable />
+      <DateField partial data-testid="status-from" label={t('client.from')} {...form.getInputProps('from')} />
+      <DateField partial data-testid="status-until" label={t('client.until')} description={t('common.optional')} {...form.getInputProps('until')} error={early ? t('client.until_before_from') : undefined} />
           {status === 'detained' && <Select data-testid="status-centre" label={t('client.centre')} data={vocab.centres} {...form.getInputProps('centre')} searchable />}
           {withPurpose && <Select data-testid="status-purpose" label={t('client.purpose')} description={t('common.optional')} clearable data={vocab.residence_purposes.map((p) => ({ value: p, label: t(`vocab.residence_purpose.${p}`) }))} {...form.getInputProps('purpose')} />}
-        </Group>
-        <ErrorState error={error} />
-        <Group><Button type="submit" disabled={!status || early} data-testid="status-save">{t('client.add_status')}</Button></Group>
-      </Stack>
-    </form>
+    </AddEntry>
   );
 }
 
@@ -337,26 +363,20 @@ function AddMatter({ id, onSaved }: { id: string; onSaved: () => void }) {
   const { t } = useTranslation();
   const vocab = useVocab();
   const form = useForm({ initialValues: { kind: null as string | null, authority: '', reference: '', opened: today() } });
-  const [error, setError] = useState<unknown>(null);
-  const save = ({ kind, authority, reference, opened }: typeof form.values) =>
-    api.updateClient(id, { matters: [{ kind: kind ?? '', authority: authority || null, reference: reference || null, opened: opened.trim() || null }] }).then(() => {
-      form.setValues({ kind: null, authority: '', reference: '', opened: today() });
-      setError(null);
-      onSaved();
-    }, setError);
+  const { kind, authority, reference, opened } = form.values;
   return (
-    <form onSubmit={form.onSubmit(save)}>
-      <Stack gap="xs">
-        <Group align="flex-end" grow>
-          <Select data-testid="matter-kind" label={t('client.kind')} data={vocab.matter_kinds.map((k) => ({ value: k, label: t(`vocab.matter_kind.${k}`) }))} {...form.getInputProps('kind')} searchable />
-          <TextInput label={t('client.authority')} {...form.getInputProps('authority')} />
-          <TextInput label={t('client.reference')} {...form.getInputProps('reference')} />
-          <DateField data-testid="matter-opened" label={t('client.opened_on')} {...form.getInputProps('opened')} />
-        </Group>
-        <ErrorState error={error} />
-        <Group><Button type="submit" disabled={!form.values.kind} data-testid="matter-save">{t('client.add_matter')}</Button></Group>
-      </Stack>
-    </form>
+    <AddEntry
+      id={id}
+      input={() => ({ matters: [{ kind: kind ?? '', authority: authority || null, reference: reference || null, opened: opened.trim() || null }] })}
+      reset={() => form.setValues({ kind: null, authority: '', reference: '', opened: today() })}
+      onSaved={onSaved}
+      button={{ label: t('client.add_matter'), testId: 'matter-save', disabled: !kind }}
+    >
+      <Select data-testid="matter-kind" label={t('client.kind')} data={vocab.matter_kinds.map((k) => ({ value: k, label: t(`vocab.matter_kind.${k}`) }))} {...form.getInputProps('kind')} searchable />
+      <TextInput label={t('client.authority')} {...form.getInputProps('authority')} />
+      <TextInput label={t('client.reference')} {...form.getInputProps('reference')} />
+      <DateField data-testid="matter-opened" label={t('client.opened_on')} {...form.getInputProps('opened')} />
+    </AddEntry>
   );
 }
 
@@ -401,14 +421,14 @@ function EditMatter({ clientId, m, onSaved, onCancel }: { clientId: string; m: M
 
 const MATTER_COLOURS: Record<string, string> = { open: 'blue', pending: 'yellow', won: 'green', lost: 'red', closed: 'gray' };
 
-function Matters({ c, onSaved }: { c: ClientView; onSaved: (v: ClientView) => void }) {
+function Matters({ c, onSaved }: PartProps) {
   const { t } = useTranslation();
   const { day } = useDateTime();
   const [editing, setEditing] = useState<string | null>(null);
   if (c.matters.length === 0) return <Text c="dimmed">{t('client.no_entries')}</Text>;
   return (
     <Table data-testid="matters">
-      <Table.Thead><Table.Tr><Table.Th>{t('client.kind')}</Table.Th><Table.Th>{t('client.authority')}</Table.Th><Table.Th>{t('client.reference')}</Table.Th><Table.Th>{t('client.matter_status')}</Table.Th><Table.Th>{t('client.opened')}</Table.Th><Table.Th>{t('client.closed')}</Table.Th><Table.Th /></Table.Tr></Table.Thead>
+      <TableHead columns={[t('client.kind'), t('client.authority'), t('client.reference'), t('client.matter_status'), t('client.opened'), t('client.closed'), null]} />
       <Table.Tbody>
         {c.matters.map((m) => {
           // An ended matter is greyed, but not its button: it can still be changed.
@@ -482,18 +502,15 @@ function Attachments({ c, onAdded }: { c: ClientView; onAdded: () => void }) {
 }
 
 function History({ id }: { id: string }) {
-  const { t, i18n } = useTranslation();
-  const [entries, setEntries] = useState<HistoryEntry[] | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  useEffect(() => {
-    api.clientHistory(id).then(setEntries, setError);
-  }, [id]);
-  if (error) return <ErrorState error={error} />;
-  if (!entries) return <Loader />;
+  const { t } = useTranslation();
+  const { exact } = useDateTime();
+  const fetched = useFetched(() => api.clientHistory(id), id);
+  const entries = fetched.value;
+  if (!entries) return fetched.waiting;
   return (
     <Timeline bulletSize={14} data-testid="history">
       {entries.map((e) => (
-        <Timeline.Item key={e.hash} title={new Date(e.time).toLocaleString(i18n.language)}>
+        <Timeline.Item key={e.hash} title={exact(e.time)}>
           <Text size="sm">
             {t('client.history_by', { author: e.author ?? t('client.unknown_author'), device: e.this_device ? t('client.this_device') : e.device })}
           </Text>
@@ -546,7 +563,7 @@ export function ClientFile({ id }: { id: string }) {
       {/* Twelve tabs do not fit one line at 1280 px in every language: they stand in a list at
           the side, every one in sight at 1280×800 and 1366×768, in three groups (the person and
           their case; what is shared or restricted; the file's record). */}
-      <Tabs value={tab} onChange={setTab} keepMounted={false} orientation="vertical" variant="pills" styles={{ tab: { justifyContent: "flex-start" } }} data-testid="client-tabs">
+      <Tabs value={tab} onChange={setTab} keepMounted={false} orientation="vertical" variant="pills" styles={{ tab: { justifyContent: "flex-start" }, panel: { paddingLeft: "var(--mantine-spacing-lg)", minWidth: 0, flex: 1 } }} data-testid="client-tabs">
         <Tabs.List w={210} style={{ flexShrink: 0, alignSelf: 'flex-start' }}>
           <Tabs.Tab value="person" data-testid="tab-person">{t('client.person')}</Tabs.Tab>
           <Tabs.Tab value="status" data-testid="tab-status">{t('client.status')}</Tabs.Tab>
@@ -563,7 +580,7 @@ export function ClientFile({ id }: { id: string }) {
           <Tabs.Tab value="history" data-testid="tab-history">{t('client.history')}</Tabs.Tab>
           <Tabs.Tab value="audit" data-testid="tab-audit">{t('audit.tab')}</Tabs.Tab>
         </Tabs.List>
-        <Tabs.Panel value="person" pl="lg" style={{ minWidth: 0, flex: 1 }}>
+        <Tabs.Panel value="person">
           {editing ? (
             <EditPerson c={c} onCancel={() => setEditing(false)} onSaved={(v) => { setC(v); setEditing(false); notify.ok(t('common.saved')); }} />
           ) : (
@@ -575,7 +592,7 @@ export function ClientFile({ id }: { id: string }) {
             </Stack>
           )}
         </Tabs.Panel>
-        <Tabs.Panel value="status" pl="lg" style={{ minWidth: 0, flex: 1 }}>
+        <Tabs.Panel value="status">
           <Card withBorder mb="md"><AddStatus id={id} onSaved={() => { notify.ok(t('client.status_saved')); load(); }} /></Card>
           {c.legal_status.length === 0 ? <Text c="dimmed">{t('client.no_entries')}</Text> : (
             <Timeline active={c.legal_status.length - 1} data-testid="status-timeline">
@@ -591,34 +608,29 @@ export function ClientFile({ id }: { id: string }) {
             </Timeline>
           )}
         </Tabs.Panel>
-        <Tabs.Panel value="matters" pl="lg" style={{ minWidth: 0, flex: 1 }}>
+        <Tabs.Panel value="matters">
           <Card withBorder mb="md"><AddMatter id={id} onSaved={() => { notify.ok(t('client.matter_saved')); load(); }} /></Card>
           <Matters c={c} onSaved={(v) => { setC(v); notify.ok(t('client.matter_updated')); }} />
         </Tabs.Panel>
-        <Tabs.Panel value="consultations" pl="lg" style={{ minWidth: 0, flex: 1 }}>
+        <Tabs.Panel value="consultations">
           <Stack>
-            <Table data-testid="consultations">
-              <Table.Thead><Table.Tr><Table.Th>{t('common.date')}</Table.Th><Table.Th>{t('client.place')}</Table.Th><Table.Th>{t('client.services')}</Table.Th><Table.Th>{t('common.note')}</Table.Th></Table.Tr></Table.Thead>
-              <Table.Tbody>
-                {c.consultations.map((k) => (
+            <DataTable testId="consultations" columns={[t('common.date'), t('client.place'), t('client.services'), t('common.note')]} rows={c.consultations}>
+              {(k) => (
                   <Table.Tr key={k.id}>
                     <Table.Td>{day(k.date)}</Table.Td>
                     <Table.Td>{t(`vocab.place.${k.place.kind}`)}{'city' in k.place ? ` · ${k.place.city}` : ''}{'centre' in k.place ? ` · ${k.place.centre}` : ''}</Table.Td>
                     <Table.Td>{k.services.map((s) => t(`vocab.service.${s}`, { defaultValue: s })).join(', ')}{k.project && <Badge ml="xs" variant="light" size="sm" data-testid="consultation-project-badge">{k.project}</Badge>}</Table.Td>
                     <Table.Td>{k.note}</Table.Td>
                   </Table.Tr>
-                ))}
-              </Table.Tbody>
-            </Table>
+              )}
+            </DataTable>
             <Card withBorder><Title order={5} mb="xs">{t('client.add_consultation')}</Title><ConsultationForm clientId={id} onSaved={() => { notify.ok(t('consultation.saved')); load(); }} /></Card>
           </Stack>
         </Tabs.Panel>
-        <Tabs.Panel value="deadlines" pl="lg" style={{ minWidth: 0, flex: 1 }}>
+        <Tabs.Panel value="deadlines">
           <Stack>
-            <Table data-testid="deadlines">
-              <Table.Thead><Table.Tr><Table.Th>{t('client.due')}</Table.Th><Table.Th>{t('deadline.rule')}</Table.Th><Table.Th>{t('client.from')}</Table.Th><Table.Th>{t('client.done')}</Table.Th></Table.Tr></Table.Thead>
-              <Table.Tbody>
-                {c.deadlines.map((d) => (
+            <DataTable testId="deadlines" columns={[t('client.due'), t('deadline.rule'), t('client.from'), t('client.done')]} rows={c.deadlines}>
+              {(d) => (
                   <Table.Tr key={d.id} style={d.done ? { opacity: 0.6 } : undefined}>
                     <Table.Td>
                       {day(d.due)}{d.due_time && ` ${d.due_time}`}{d.uncertain && <Badge ml="xs" color="yellow" variant="outline" title={t('home.uncertain')}>?</Badge>}
@@ -631,17 +643,16 @@ export function ClientFile({ id }: { id: string }) {
                     <Table.Td>{day(d.from)}</Table.Td>
                     <Table.Td><Checkbox checked={d.done} aria-label={t('client.done')} onChange={(e) => api.setDeadlineDone(id, d.id, e.currentTarget.checked).then(load, notify.error)} /></Table.Td>
                   </Table.Tr>
-                ))}
-              </Table.Tbody>
-            </Table>
+              )}
+            </DataTable>
             <Card withBorder><Title order={5} mb="xs">{t('client.add_deadline')}</Title><DeadlineForm clientId={id} onSaved={(due) => { notify.ok(t('deadline.saved', { date: day(due) })); load(); }} /></Card>
           </Stack>
         </Tabs.Panel>
-        <Tabs.Panel value="attachments" pl="lg" style={{ minWidth: 0, flex: 1 }}><Attachments c={c} onAdded={load} /></Tabs.Panel>
-        <Tabs.Panel value="restricted" pl="lg" style={{ minWidth: 0, flex: 1 }}><Sections c={c} onChanged={load} /></Tabs.Panel>
-        <Tabs.Panel value="consents" pl="lg" style={{ minWidth: 0, flex: 1 }}><Consents c={c} onChanged={setC} /></Tabs.Panel>
-        <Tabs.Panel value="referrals" pl="lg" style={{ minWidth: 0, flex: 1 }}><FileReferrals c={c} onChanged={load} onRecordConsent={() => setTab('consents')} /></Tabs.Panel>
-        <Tabs.Panel value="summary" pl="lg" style={{ minWidth: 0, flex: 1 }}>
+        <Tabs.Panel value="attachments"><Attachments c={c} onAdded={load} /></Tabs.Panel>
+        <Tabs.Panel value="restricted"><Sections c={c} onChanged={load} /></Tabs.Panel>
+        <Tabs.Panel value="consents"><Consents c={c} onChanged={setC} /></Tabs.Panel>
+        <Tabs.Panel value="referrals"><FileReferrals c={c} onChanged={load} onRecordConsent={() => setTab('consents')} /></Tabs.Panel>
+        <Tabs.Panel value="summary">
           <Stack>
             <Textarea data-testid="summary" autosize minRows={6} value={summary} onChange={(e) => setSummary(e.currentTarget.value)} />
             <Group>
@@ -651,8 +662,8 @@ export function ClientFile({ id }: { id: string }) {
             </Group>
           </Stack>
         </Tabs.Panel>
-        <Tabs.Panel value="history" pl="lg" style={{ minWidth: 0, flex: 1 }}><History id={id} /></Tabs.Panel>
-        <Tabs.Panel value="audit" pl="lg" style={{ minWidth: 0, flex: 1 }}><FileAuditView id={id} /></Tabs.Panel>
+        <Tabs.Panel value="history"><History id={id} /></Tabs.Panel>
+        <Tabs.Panel value="audit"><FileAuditView id={id} /></Tabs.Panel>
       </Tabs>
     </Stack>
   );

@@ -5,6 +5,8 @@ import { Autocomplete, Badge, Button, Card, Group, Modal, Select, Stack, Table, 
 import { useForm } from '@mantine/form';
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import type { PartProps } from './part';
+import { TableHead } from '../../components/layout';
 import { ErrorState, useNotify } from '../../components/errors';
 import { isoBefore } from '../../components/forms';
 import { api, type ClientView, type ConsentInput, type ConsentView } from '../../ipc';
@@ -58,7 +60,7 @@ function Withdraw({ c, consent, onClose, onSaved }: { c: ClientView; consent: Co
 }
 
 /** Record a consent: the clause the person was given, in which language, on which day. */
-function AddConsent({ c, onSaved }: { c: ClientView; onSaved: (v: ClientView) => void }) {
+function AddConsent({ c, onSaved }: PartProps) {
   const { t } = useTranslation();
   const form = useForm({
     initialValues: { clause: '', language: (c.person.languages[0] ?? 'pl') as string | null, givenOn: today(), basis: '', recordedBy: '' },
@@ -113,17 +115,7 @@ export function Consents({ c, onChanged }: { c: ClientView; onChanged: (v: Clien
     <Stack>
       {list.length === 0 ? <Text c="dimmed" data-testid="consents-empty">{t('consents.none')}</Text> : (
         <Table data-testid="consents" verticalSpacing="xs">
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th>{t('consents.clause')}</Table.Th>
-              <Table.Th>{t('consents.language_column')}</Table.Th>
-              <Table.Th>{t('consents.given_on')}</Table.Th>
-              <Table.Th>{t('consents.recorded_by')}</Table.Th>
-              <Table.Th>{t('consents.legal_basis')}</Table.Th>
-              <Table.Th>{t('consents.state')}</Table.Th>
-              <Table.Th />
-            </Table.Tr>
-          </Table.Thead>
+          <TableHead columns={[t('consents.clause'), t('consents.language_column'), t('consents.given_on'), t('consents.recorded_by'), t('consents.legal_basis'), t('consents.state'), null]} />
           <Table.Tbody>
             {list.map((k) => (
               <Table.Tr key={k.id} data-testid="consent" data-withdrawn={k.withdrawn_on ? 'true' : 'false'} style={k.withdrawn_on ? { opacity: 0.6 } : undefined}>

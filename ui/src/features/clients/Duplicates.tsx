@@ -1,6 +1,7 @@
-import { Anchor, Badge, Button, Card, Group, Loader, Modal, SimpleGrid, Stack, Text, Title } from '@mantine/core';
+import { Anchor, Badge, Button, Card, Group, Loader, SimpleGrid, Stack, Text, Title } from '@mantine/core';
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { Confirm } from '../../components/layout';
 import { ErrorState, useNotify } from '../../components/errors';
 import { api, type ClientSummary, type DuplicatePair } from '../../ipc';
 import { useNav } from '../../state';
@@ -68,17 +69,9 @@ export function Duplicates() {
           </Group>
         </Card>
       ))}
-      <Modal opened={!!confirm} onClose={() => setConfirm(null)} title={t('duplicates.confirm_title')}>
-        {confirm && (
-          <Stack>
-            <Text>{t('duplicates.confirm', { keep: confirm.keep.display_name, other: confirm.other.display_name })}</Text>
-            <Group>
-              <Button color="red" onClick={merge} data-testid="merge-confirm">{t('duplicates.merge')}</Button>
-              <Button variant="default" onClick={() => setConfirm(null)}>{t('common.cancel')}</Button>
-            </Group>
-          </Stack>
-        )}
-      </Modal>
+      <Confirm subject={confirm} onClose={() => setConfirm(null)} title={t('duplicates.confirm_title')} action={{ label: t('duplicates.merge'), color: 'red', onClick: merge, testId: 'merge-confirm' }}>
+        {(c) => <Text>{t('duplicates.confirm', { keep: c.keep.display_name, other: c.other.display_name })}</Text>}
+      </Confirm>
     </Stack>
   );
 }

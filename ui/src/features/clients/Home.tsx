@@ -1,8 +1,9 @@
 import type { TFunction } from 'i18next';
-import { Anchor, Badge, Button, Card, Group, Loader, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
-import { useEffect, useState } from 'react';
+import { Anchor, Badge, Button, Card, Group, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
+import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { ErrorState } from '../../components/errors';
+import { TableHead } from '../../components/layout';
+import { useFetched } from '../../components/loading';
 import { DeadlineRule } from '../../components/forms';
 import { api, type BoardEntry, type ClientSummary, type Home } from '../../ipc';
 import { useNav } from '../../state';
@@ -38,13 +39,7 @@ function Board({ home }: { home: Home }) {
   return (
     <Stack gap="xs">
     <Table striped highlightOnHover data-testid="board">
-      <Table.Thead>
-        <Table.Tr>
-          <Table.Th>{t('home.due')}</Table.Th>
-          <Table.Th>{t('home.person')}</Table.Th>
-          <Table.Th>{t('home.rule')}</Table.Th>
-        </Table.Tr>
-      </Table.Thead>
+      <TableHead columns={[t('home.due'), t('home.person'), t('home.rule')]} />
       <Table.Tbody>
         {entries.map((e) => {
           const u = urgency(e, home.urgent_days);
@@ -150,15 +145,9 @@ function FirstSteps({ home }: { home: Home }) {
 
 export function HomeScreen() {
   const { t, i18n } = useTranslation();
-  const [home, setHome] = useState<Home | null>(null);
-  const [error, setError] = useState<unknown>(null);
-
-  useEffect(() => {
-    api.home().then(setHome, setError);
-  }, []);
-
-  if (error) return <ErrorState error={error} />;
-  if (!home) return <Loader />;
+  const fetched = useFetched(api.home);
+  const home = fetched.value;
+  if (!home) return fetched.waiting;
   const last = lastSyncTime(home.sync.last_sync, i18n.language);
   return (
     <Stack>

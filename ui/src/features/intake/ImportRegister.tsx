@@ -4,6 +4,7 @@
 import { Alert, Button, Card, Checkbox, Group, Stack, Table, Text, Title } from '@mantine/core';
 import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { TableHead } from '../../components/layout';
 import { ErrorState, errorCode, fieldKey, useErrorText, useNotify } from '../../components/errors';
 import { ProgressLine } from '../../components/ProgressLine';
 import { useRunningOn, useWork } from '../../components/work';
@@ -69,7 +70,7 @@ function Checked({ r }: { r: ImportReport }) {
         <>
           <Text size="sm" fw={600} c="orange">{t('register.rejected', { count: r.rejected.length })}</Text>
           <Table data-testid="register-rejected">
-            <Table.Thead><Table.Tr><Table.Th w={90}>{t('register.row')}</Table.Th><Table.Th>{t('register.reason')}</Table.Th></Table.Tr></Table.Thead>
+            <TableHead columns={[{ label: t('register.row'), w: 90 }, t('register.reason')]} />
             <Table.Tbody>
               {r.rejected.map((x) => (
                 <Table.Tr key={x.row} data-testid="register-rejected-row"><Table.Td>{x.row}</Table.Td><Table.Td><Why r={x} /></Table.Td></Table.Tr>

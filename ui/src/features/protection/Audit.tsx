@@ -1,10 +1,12 @@
 // The audit view (coordinators): one file's timeline (the server's log, events recorded here
 // and not sent yet, the file's change history) and the organisation's log on the server.
-import { Alert, Badge, Button, Card, Group, Loader, Stack, Table, Text, Title } from '@mantine/core';
-import { useEffect, useState } from 'react';
+import { Alert, Badge, Stack, Table, Text } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
-import { ErrorState, useErrorText } from '../../components/errors';
-import { api, type AuditEntry, type FileAudit } from '../../ipc';
+import { TableHead } from '../../components/layout';
+import { useErrorText } from '../../components/errors';
+import { OnDemandList, useFetched, useOnDemand } from '../../components/loading';
+import { api } from '../../ipc';
+import { useDateTime } from '../../components/dates';
 
 /** Newest first, whatever order the backend sent. */
 function newestFirst<T extends { at: string }>(xs: T[]): T[] {
@@ -13,26 +15,14 @@ function newestFirst<T extends { at: string }>(xs: T[]): T[] {
 
 const SOURCE_COLOR: Record<string, string> = { server: 'blue', laptop: 'orange', history: 'gray' };
 
-function useWhen() {
-  const { i18n } = useTranslation();
-  return (at: string) => {
-    const d = new Date(at);
-    return Number.isNaN(d.getTime()) ? at : d.toLocaleString(i18n.language);
-  };
-}
-
 /** The "Audit" tab of a client file, newest first. */
 export function FileAuditView({ id }: { id: string }) {
   const { t } = useTranslation();
   const errorText = useErrorText();
-  const when = useWhen();
-  const [audit, setAudit] = useState<FileAudit | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  useEffect(() => {
-    api.fileAudit(id).then(setAudit, setError);
-  }, [id]);
-  if (error) return <ErrorState error={error} />;
-  if (!audit) return <Loader />;
+  const { exact: when } = useDateTime();
+  const fetched = useFetched(() => api.fileAudit(id), id);
+  const audit = fetched.value;
+  if (!audit) return fetched.waiting;
   const lines = newestFirst(audit.lines);
   return (
     <Stack>
@@ -49,16 +39,7 @@ export function FileAuditView({ id }: { id: string }) {
       )}
       {lines.length === 0 ? <Text c="dimmed">{t('audit.empty')}</Text> : (
         <Table data-testid="file-audit">
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th>{t('audit.when')}</Table.Th>
-              <Table.Th>{t('audit.source')}</Table.Th>
-              <Table.Th>{t('audit.action_label')}</Table.Th>
-              <Table.Th>{t('audit.who')}</Table.Th>
-              <Table.Th>{t('audit.device')}</Table.Th>
-              <Table.Th>{t('audit.detail')}</Table.Th>
-            </Table.Tr>
-          </Table.Thead>
+          <TableHead columns={[t('audit.when'), t('audit.source'), t('audit.action_label'), t('audit.who'), t('audit.device'), t('audit.detail')]} />
           <Table.Tbody>
             {lines.map((l, i) => (
               <Table.Tr key={`${l.at}/${l.source}/${i}`} data-testid="audit-line" data-source={l.source} data-action={l.action}>
@@ -84,43 +65,15 @@ export function FileAuditView({ id }: { id: string }) {
 /** The organisation's audit log on the server, loaded on demand (coordinators). */
 export function OrganisationAudit() {
   const { t } = useTranslation();
-  const when = useWhen();
-  const [entries, setEntries] = useState<AuditEntry[] | null>(null);
-  const [loading, setLoading] = useState(false);
-  const [error, setError] = useState<unknown>(null);
-  const load = () => {
-    setLoading(true);
-    api.serverAudit()
-      .then((e) => { setEntries(e); setError(null); }, (e) => { setEntries(null); setError(e); })
-      .finally(() => setLoading(false));
-  };
-  const sorted = entries ? newestFirst(entries) : [];
+  const { exact: when } = useDateTime();
+  const list = useOnDemand(api.serverAudit);
   return (
-    <Card withBorder data-testid="org-audit">
-      <Stack>
-        <Group justify="space-between">
-          <div>
-            <Title order={4}>{t('audit.org_title')}</Title>
-            <Text size="sm" c="dimmed">{t('audit.org_help')}</Text>
-          </div>
-          <Button variant="light" loading={loading} onClick={load} data-testid="org-audit-load">{t('audit.load')}</Button>
-        </Group>
-        <ErrorState error={error} />
-        {entries && entries.length === 0 && <Text c="dimmed">{t('audit.empty')}</Text>}
-        {entries && entries.length > 0 && (
+    <OnDemandList testId="org-audit" title={t('audit.org_title')} help={t('audit.org_help')} loadLabel={t('audit.load')} empty={t('audit.empty')} list={list}>
+      {(entries) => (
           <Table data-testid="org-audit-table">
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>{t('audit.when')}</Table.Th>
-                <Table.Th>{t('audit.action_label')}</Table.Th>
-                <Table.Th>{t('audit.who')}</Table.Th>
-                <Table.Th>{t('audit.device')}</Table.Th>
-                <Table.Th>{t('audit.file')}</Table.Th>
-                <Table.Th>{t('audit.detail')}</Table.Th>
-              </Table.Tr>
-            </Table.Thead>
+            <TableHead columns={[t('audit.when'), t('audit.action_label'), t('audit.who'), t('audit.device'), t('audit.file'), t('audit.detail')]} />
             <Table.Tbody>
-              {sorted.map((e, i) => (
+              {newestFirst(entries).map((e, i) => (
                 <Table.Tr key={`${e.at}/${i}`} data-testid="org-audit-row" data-action={e.action}>
                   <Table.Td style={{ whiteSpace: 'nowrap' }}>{when(e.at)}</Table.Td>
                   <Table.Td>{t(`audit.action.${e.action}`, { defaultValue: e.action })}</Table.Td>
@@ -132,8 +85,7 @@ export function OrganisationAudit() {
               ))}
             </Table.Tbody>
           </Table>
-        )}
-      </Stack>
-    </Card>
+      )}
+    </OnDemandList>
   );
 }

@@ -1,8 +1,9 @@
 // Erasing a client file for good (GDPR Art. 17), after showing what goes with it (as
 // crates/core/src/protection/erase.rs).
-import { Alert, Button, Checkbox, Group, Modal, Stack, Text } from '@mantine/core';
+import { Alert, Button, Checkbox, Text } from '@mantine/core';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { Confirm } from '../../components/layout';
 import { useNotify } from '../../components/errors';
 import { api, type ErasurePlan } from '../../ipc';
 import { useNav } from '../../state';
@@ -24,23 +25,19 @@ export function EraseFile({ id }: { id: string }) {
   return (
     <>
       <Button size="xs" color="red" variant="subtle" data-testid="erase-open" onClick={open}>{t('erase.button')}</Button>
-      <Modal opened={plan !== null} onClose={() => setPlan(null)} title={t('erase.title')} size="lg">
-        {plan && (
-          <Stack data-testid="erase-plan">
-            <Text>{t('erase.what', { name: plan.display_name, count: plan.documents })}</Text>
-            {plan.merged_files > 0 && <Text size="sm">{t('erase.merged', { count: plan.merged_files })}</Text>}
-            {(plan.open_matters > 0 || plan.open_deadlines > 0) && (
-              <Alert color="orange" data-testid="erase-open-matters">{t('erase.legal_claims', { matters: plan.open_matters, deadlines: plan.open_deadlines })}</Alert>
+      <Confirm subject={plan} onClose={() => setPlan(null)} title={t('erase.title')} size="lg" testId="erase-plan" action={{ label: t('erase.do'), color: 'red', disabled: !sure, onClick: erase, testId: 'erase-do' }}>
+        {(p) => (
+          <>
+            <Text>{t('erase.what', { name: p.display_name, count: p.documents })}</Text>
+            {p.merged_files > 0 && <Text size="sm">{t('erase.merged', { count: p.merged_files })}</Text>}
+            {(p.open_matters > 0 || p.open_deadlines > 0) && (
+              <Alert color="orange" data-testid="erase-open-matters">{t('erase.legal_claims', { matters: p.open_matters, deadlines: p.open_deadlines })}</Alert>
             )}
             <Text size="sm" c="dimmed">{t('erase.everywhere')}</Text>
             <Checkbox label={t('erase.confirm')} checked={sure} onChange={(e) => setSure(e.currentTarget.checked)} data-testid="erase-confirm" />
-            <Group justify="flex-end">
-              <Button variant="default" onClick={() => setPlan(null)}>{t('common.cancel')}</Button>
-              <Button color="red" disabled={!sure} onClick={erase} data-testid="erase-do">{t('erase.do')}</Button>
-            </Group>
-          </Stack>
+          </>
         )}
-      </Modal>
+      </Confirm>
     </>
   );
 }

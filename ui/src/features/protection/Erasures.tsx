@@ -1,27 +1,22 @@
 // Erasures the server still holds (7 days after each), for a coordinator: one row per sync
 // that erased something, undone after a confirmation; the files then come back to every
 // laptop with its next sync.
-import { Button, Card, Group, Modal, Stack, Table, Text, Title } from '@mantine/core';
+import { Button, Table, Text } from '@mantine/core';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { Confirm, TableHead } from '../../components/layout';
 import { useDateTime } from '../../components/dates';
-import { ErrorState, useNotify } from '../../components/errors';
+import { useNotify } from '../../components/errors';
+import { OnDemandList, useOnDemand } from '../../components/loading';
 import { api, type HeldErasure } from '../../ipc';
 
 export function ErasuresCard() {
   const { t } = useTranslation();
   const { when } = useDateTime();
   const notify = useNotify();
-  const [held, setHeld] = useState<HeldErasure[] | null>(null);
-  const [loading, setLoading] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const list = useOnDemand(api.heldErasures);
+  const { setValue: setHeld, setError } = list;
   const [undoing, setUndoing] = useState<HeldErasure | null>(null);
-  const load = () => {
-    setLoading(true);
-    api.heldErasures()
-      .then((h) => { setHeld(h); setError(null); }, setError)
-      .finally(() => setLoading(false));
-  };
   const undo = () => {
     if (!undoing) return;
     api.undoErasure(undoing.batch).then((left) => {
@@ -31,29 +26,11 @@ export function ErasuresCard() {
     }, setError);
   };
   return (
-    <Card withBorder data-testid="erasures">
-      <Stack>
-        <Group justify="space-between" align="flex-start" wrap="nowrap">
-          <div>
-            <Title order={4}>{t('erasures.title')}</Title>
-            <Text size="sm" c="dimmed">{t('erasures.help')}</Text>
-          </div>
-          <Button variant="light" style={{ flexShrink: 0 }} loading={loading} onClick={load} data-testid="erasures-load">{t('erasures.load')}</Button>
-        </Group>
-        <ErrorState error={error} />
-        {held && held.length === 0 && <Text c="dimmed" data-testid="erasures-empty">{t('erasures.empty')}</Text>}
-        {held && held.length > 0 && (
+    <>
+      <OnDemandList testId="erasures" title={t('erasures.title')} help={t('erasures.help')} loadLabel={t('erasures.load')} empty={t('erasures.empty')} list={list}>
+        {(held) => (
           <Table data-testid="erasures-table">
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>{t('erasures.when')}</Table.Th>
-                <Table.Th>{t('erasures.who')}</Table.Th>
-                <Table.Th>{t('erasures.files')}</Table.Th>
-                <Table.Th>{t('erasures.documents')}</Table.Th>
-                <Table.Th>{t('erasures.final')}</Table.Th>
-                <Table.Th />
-              </Table.Tr>
-            </Table.Thead>
+            <TableHead columns={[t('erasures.when'), t('erasures.who'), t('erasures.files'), t('erasures.documents'), t('erasures.final'), null]} />
             <Table.Tbody>
               {held.map((h) => (
                 <Table.Tr key={h.batch} data-testid="erasure" data-batch={h.batch}>
@@ -68,18 +45,10 @@ export function ErasuresCard() {
             </Table.Tbody>
           </Table>
         )}
-      </Stack>
-      <Modal opened={undoing !== null} onClose={() => setUndoing(null)} title={t('erasures.undo_title')}>
-        {undoing && (
-          <Stack>
-            <Text size="sm">{t('erasures.undo_text', { files: undoing.client_files.length, documents: undoing.documents })}</Text>
-            <Group justify="flex-end">
-              <Button variant="default" onClick={() => setUndoing(null)}>{t('common.cancel')}</Button>
-              <Button onClick={undo} data-testid="erasure-undo-do">{t('erasures.undo_do')}</Button>
-            </Group>
-          </Stack>
-        )}
-      </Modal>
-    </Card>
+      </OnDemandList>
+      <Confirm subject={undoing} onClose={() => setUndoing(null)} title={t('erasures.undo_title')} action={{ label: t('erasures.undo_do'), onClick: undo, testId: 'erasure-undo-do' }}>
+        {(u) => <Text size="sm">{t('erasures.undo_text', { files: u.client_files.length, documents: u.documents })}</Text>}
+      </Confirm>
+    </>
   );
 }

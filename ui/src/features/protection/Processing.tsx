@@ -5,6 +5,7 @@
 import { Alert, Badge, Button, Card, Group, Select, Stack, Table, Text, Title } from '@mantine/core';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { TableHead } from '../../components/layout';
 import { ErrorState, useNotify } from '../../components/errors';
 import { api, type ClientView, type ProcessingInput, type ProcessingView } from '../../ipc';
 import { today, useVocab } from '../../state';
@@ -66,7 +67,7 @@ export function ProcessingBases({ c, onChanged }: { c: ClientView; onChanged: (v
       {none && <Alert color="orange" mb="sm" data-testid="processing-none">{t('processing.none_in_force')}</Alert>}
       {c.processing.length > 0 && (
         <Table mb="sm" data-testid="processing-list">
-          <Table.Thead><Table.Tr><Table.Th>{t('processing.purpose')}</Table.Th><Table.Th>{t('processing.basis')}</Table.Th><Table.Th>{t('processing.period')}</Table.Th><Table.Th /><Table.Th /></Table.Tr></Table.Thead>
+          <TableHead columns={[t('processing.purpose'), t('processing.basis'), t('processing.period'), null, null]} />
           <Table.Tbody>
             {c.processing.map((b) => (
               <Table.Tr key={b.id} data-testid="basis" style={b.in_force ? undefined : { opacity: 0.6 }}>

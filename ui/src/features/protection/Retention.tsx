@@ -1,9 +1,10 @@
 // Data protection for the organisation (coordinators): the retention rule (GDPR Art. 5(1)(e):
 // files closed N years are erased or anonymised), run on demand, and the organisation's audit
 // log on the server.
-import { Alert, Anchor, Button, Card, Checkbox, Group, Modal, NumberInput, Progress, SegmentedControl, Stack, Table, Text, Title } from '@mantine/core';
+import { Alert, Anchor, Button, Card, Checkbox, Group, NumberInput, Progress, SegmentedControl, Stack, Table, Text, Title } from '@mantine/core';
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { CardHead, Confirm, TableHead } from '../../components/layout';
 import { ErrorState, errorCode, useNotify } from '../../components/errors';
 import { useJob, useStoppable } from '../../components/stoppable';
 import { api, type RetentionAction, type RetentionItem, type RetentionReport, type RetentionRule } from '../../ipc';
@@ -22,7 +23,7 @@ function Items({ items, testid }: { items: RetentionItem[]; testid: string }) {
   if (items.length === 0) return <Text size="sm" c="dimmed">{t('common.none')}</Text>;
   return (
     <Table data-testid={testid}>
-      <Table.Thead><Table.Tr><Table.Th>{t('retention.file')}</Table.Th><Table.Th>{t('retention.last_activity')}</Table.Th></Table.Tr></Table.Thead>
+      <TableHead columns={[t('retention.file'), t('retention.last_activity')]} />
       <Table.Tbody>
         {items.map((i) => (
           <Table.Tr key={i.id} data-testid={`${testid}-row`}>
@@ -69,7 +70,7 @@ function Report({ r }: { r: RetentionReport }) {
             <Text size="sm" fw={600}>{t('retention.anonymised', { count: r.anonymised.length })}</Text>
             {r.anonymised.length > 0 && (
               <Table data-testid="retention-anonymised">
-                <Table.Thead><Table.Tr><Table.Th>{t('retention.original')}</Table.Th><Table.Th>{t('retention.copy')}</Table.Th></Table.Tr></Table.Thead>
+                <TableHead columns={[t('retention.original'), t('retention.copy')]} />
                 <Table.Tbody>
                   {r.anonymised.map((a) => (
                     <Table.Tr key={a.from} data-testid="retention-anonymised-row"><Table.Td ff="monospace">{a.from}</Table.Td><Table.Td ff="monospace">{a.to}</Table.Td></Table.Tr>
@@ -132,22 +133,16 @@ export function RetentionCard() {
   const yearsOk = Number.isInteger(n) && n >= 1 && n <= MAX_YEARS;
   const changed = !rule || rule.closed_years !== n || rule.action !== action;
 
-  const save = () => {
-    const next: RetentionRule = { closed_years: n, action };
+  // Setting the rule (or clearing it, `null`) drops a preview made under the one before.
+  const put = (next: RetentionRule | null, said: string) =>
     api.setRetentionRule(next).then(() => {
       setRule(next);
       setReport(null);
       setError(null);
-      notify.ok(t('common.saved'));
+      notify.ok(said);
     }, setError);
-  };
-  const clear = () =>
-    api.setRetentionRule(null).then(() => {
-      setRule(null);
-      setReport(null);
-      setError(null);
-      notify.ok(t('retention.cleared'));
-    }, setError);
+  const save = () => put({ closed_years: n, action }, t('common.saved'));
+  const clear = () => put(null, t('retention.cleared'));
   const preview = () => {
     setApplyStop(null);
     previewing.run((job) => api.runRetention(false, job), (r) => { setReport(r); setError(null); }, setError);
@@ -178,10 +173,7 @@ export function RetentionCard() {
   return (
     <Card withBorder data-testid="retention">
       <Stack>
-        <div>
-          <Title order={4}>{t('retention.title')}</Title>
-          <Text size="sm" c="dimmed">{t('retention.help')}</Text>
-        </div>
+        <CardHead title={t('retention.title')} help={t('retention.help')} />
         {loaded && (
           <Text size="sm" data-testid="retention-current">
             {rule ? t(`retention.current_${rule.action}`, { count: rule.closed_years }) : t('retention.no_rule')}
@@ -235,21 +227,24 @@ export function RetentionCard() {
         <ErrorState error={error} />
         {report && <Report r={report} />}
       </Stack>
-      <Modal opened={plan !== null} onClose={() => setPlan(null)} title={t('retention.confirm_title')} size="lg">
-        {plan && (
-          <Stack data-testid="retention-plan">
-            <Text>{t(`retention.confirm_what_${plan.rule.action}`, { count: plan.due.length, cutoff: day(plan.cutoff) })}</Text>
-            {plan.kept_open.length > 0 && <Text size="sm">{t('retention.kept_open', { count: plan.kept_open.length })}</Text>}
+      <Confirm
+        subject={plan}
+        onClose={() => setPlan(null)}
+        title={t('retention.confirm_title')}
+        size="lg"
+        testId="retention-plan"
+        action={{ label: t('retention.apply_do'), color: 'red', disabled: !sure || !plan || plan.due.length === 0 || plan.sync_required, onClick: apply, testId: 'retention-apply' }}
+      >
+        {(p) => (
+          <>
+            <Text>{t(`retention.confirm_what_${p.rule.action}`, { count: p.due.length, cutoff: day(p.cutoff) })}</Text>
+            {p.kept_open.length > 0 && <Text size="sm">{t('retention.kept_open', { count: p.kept_open.length })}</Text>}
             <Text size="sm" c="dimmed">{t('retention.everywhere')}</Text>
-            <SyncFirst r={plan} />
+            <SyncFirst r={p} />
             <Checkbox label={t('erase.confirm')} checked={sure} onChange={(e) => setSure(e.currentTarget.checked)} data-testid="retention-confirm" />
-            <Group justify="flex-end">
-              <Button variant="default" onClick={() => setPlan(null)}>{t('common.cancel')}</Button>
-              <Button color="red" disabled={!sure || plan.due.length === 0 || plan.sync_required} onClick={apply} data-testid="retention-apply">{t('retention.apply_do')}</Button>
-            </Group>
-          </Stack>
+          </>
         )}
-      </Modal>
+      </Confirm>
     </Card>
   );
 }

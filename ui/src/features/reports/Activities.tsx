@@ -1,9 +1,10 @@
 // Group activities: courses, trainings, information sessions, hotline shifts, interventions at
 // the border, outreach. Recorded as a headcount (never a list of people), tagged with a
 // project, counted in donor reports.
-import { Autocomplete, Badge, Button, Card, Group, Modal, NumberInput, Paper, SegmentedControl, Select, Stack, Table, Text, Textarea, TextInput, Title } from '@mantine/core';
+import { Autocomplete, Badge, Button, Card, Group, NumberInput, Paper, SegmentedControl, Select, Stack, Table, Text, Textarea, TextInput, Title } from '@mantine/core';
 import { useCallback, useEffect, useEffectEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { Confirm, TableHead } from '../../components/layout';
 import { ErrorState, useNotify } from '../../components/errors';
 import { ProjectSelect } from '../../components/projects';
 import { api, type ActivityInput, type ActivityView, type PlaceInput } from '../../ipc';
@@ -203,17 +204,7 @@ export function Activities() {
             <Text c="dimmed" size="sm">{t('activities.empty')}</Text>
           ) : (
             <Table data-testid="activities">
-              <Table.Thead>
-                <Table.Tr>
-                  <Table.Th>{t('common.date')}</Table.Th>
-                  <Table.Th>{t('activities.kind')}</Table.Th>
-                  <Table.Th>{t('activities.topic')}</Table.Th>
-                  <Table.Th>{t('activities.place')}</Table.Th>
-                  <Table.Th>{t('activities.participants')}</Table.Th>
-                  <Table.Th>{t('projects.project')}</Table.Th>
-                  <Table.Th />
-                </Table.Tr>
-              </Table.Thead>
+              <TableHead columns={[t('common.date'), t('activities.kind'), t('activities.topic'), t('activities.place'), t('activities.participants'), t('projects.project'), null]} />
               <Table.Tbody>
                 {list.map((a) => (
                   <Table.Tr key={a.id} data-testid="activity-row">
@@ -241,15 +232,9 @@ export function Activities() {
           )}
         </Card>
       )}
-      <Modal opened={removing !== null} onClose={() => setRemoving(null)} title={t('activities.remove_title')}>
-        <Stack>
-          <Text size="sm">{t('activities.remove_text', { topic: removing?.topic ?? '', date: day(removing?.date) })}</Text>
-          <Group justify="flex-end">
-            <Button variant="subtle" onClick={() => setRemoving(null)}>{t('common.cancel')}</Button>
-            <Button color="red" onClick={remove} data-testid="activity-remove-confirm">{t('activities.remove')}</Button>
-          </Group>
-        </Stack>
-      </Modal>
+      <Confirm subject={removing} onClose={() => setRemoving(null)} title={t('activities.remove_title')} action={{ label: t('activities.remove'), color: 'red', onClick: remove, testId: 'activity-remove-confirm' }}>
+        {(r) => <Text size="sm">{t('activities.remove_text', { topic: r.topic, date: day(r.date) })}</Text>}
+      </Confirm>
     </Stack>
   );
 }

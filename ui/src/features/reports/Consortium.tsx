@@ -1,9 +1,10 @@
 // The consortium count (coordinators): people helped by several member organisations counted
 // once. Each laptop sends keyed hashes under a key the coordinators pass on by hand; the server
 // answers with numbers only (docs/consortium-counting.md).
-import { Alert, Badge, Button, Card, Group, List, Modal, PasswordInput, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import { Alert, Badge, Button, Card, Group, List, PasswordInput, Stack, Table, Text, TextInput } from '@mantine/core';
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { CardHead, Confirm, TableHead } from '../../components/layout';
 import { ErrorState, useNotify } from '../../components/errors';
 import { SecretCopyButton } from '../../components/secrets';
 import { api, type ConsortiumCount, type TallyReceipt } from '../../ipc';
@@ -62,15 +63,9 @@ function ConsortiumKeyCard({ keyId, onChanged }: { keyId: string | null; onChang
         <Button variant="light" disabled={!typed.trim()} onClick={use} data-testid="consortium-key-set">{t('consortium.use_key')}</Button>
       </Group>
       <ErrorState error={error} />
-      <Modal opened={replace} onClose={() => setReplace(false)} title={t('consortium.replace_title')}>
-        <Stack>
-          <Text size="sm">{t('consortium.replace_warning')}</Text>
-          <Group justify="flex-end">
-            <Button variant="default" onClick={() => setReplace(false)}>{t('common.cancel')}</Button>
-            <Button color="orange" onClick={generate} data-testid="consortium-replace">{t('consortium.new_key')}</Button>
-          </Group>
-        </Stack>
-      </Modal>
+      <Confirm subject={replace} onClose={() => setReplace(false)} title={t('consortium.replace_title')} action={{ label: t('consortium.new_key'), color: 'orange', onClick: generate, testId: 'consortium-replace' }}>
+        {() => <Text size="sm">{t('consortium.replace_warning')}</Text>}
+      </Confirm>
     </Stack>
   );
 }
@@ -99,14 +94,7 @@ function CountTable({ count }: { count: ConsortiumCount }) {
         <Text size="sm" c="dimmed" data-testid="consortium-complete">{t('consortium.complete', { count: count.contributions.length })}</Text>
       )}
       <Table data-testid="consortium-table">
-        <Table.Thead>
-          <Table.Tr>
-            <Table.Th>{t('reports.service')}</Table.Th>
-            <Table.Th>{t('consortium.unique')}</Table.Th>
-            <Table.Th>{t('consortium.sum')}</Table.Th>
-            <Table.Th>{t('consortium.several')}</Table.Th>
-          </Table.Tr>
-        </Table.Thead>
+        <TableHead columns={[t('reports.service'), t('consortium.unique'), t('consortium.sum'), t('consortium.several')]} />
         <Table.Tbody>
           {services.map((s) => (
             <Table.Tr key={s.service} data-testid="consortium-row" data-service={s.service}>
@@ -176,10 +164,7 @@ export function Consortium() {
   return (
     <Card withBorder data-testid="consortium">
       <Stack>
-        <div>
-          <Title order={4}>{t('consortium.title')}</Title>
-          <Text size="sm" c="dimmed">{t('consortium.help')}</Text>
-        </div>
+        <CardHead title={t('consortium.title')} help={t('consortium.help')} />
         <ConsortiumKeyCard keyId={keyId} onChanged={setKeyId} />
         {stale.length > 0 && (
           <Alert color="yellow" data-testid="consortium-stale">

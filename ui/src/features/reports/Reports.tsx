@@ -2,6 +2,7 @@ import type { TFunction } from 'i18next';
 import { Alert, Badge, Button, Card, Checkbox, Group, Paper, Progress, Select, SimpleGrid, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { TableHead } from '../../components/layout';
 import { ErrorState, useNotify } from '../../components/errors';
 import { useStoppable } from '../../components/stoppable';
 import { useLanguageName } from '../../components/languages';
@@ -60,7 +61,7 @@ function ProjectsCard({ settings, onChanged }: { settings: OrgSettingsView | nul
         <Text size="sm" data-testid="projects-empty">{t('projects.empty')}</Text>
       ) : (
         <Table mb="sm">
-          <Table.Thead><Table.Tr><Table.Th>{t('projects.code')}</Table.Th><Table.Th>{t('projects.name')}</Table.Th><Table.Th>{t('projects.funder')}</Table.Th><Table.Th>{t('projects.period')}</Table.Th><Table.Th>{t('projects.used')}</Table.Th><Table.Th /></Table.Tr></Table.Thead>
+          <TableHead columns={[t('projects.code'), t('projects.name'), t('projects.funder'), t('projects.period'), t('projects.used'), null]} />
           <Table.Tbody>
             {settings.projects.map((x) => (
               <Table.Tr key={x.code} data-testid="project-row" style={{ opacity: x.archived ? 0.6 : 1 }}>
@@ -192,7 +193,7 @@ export function Reports() {
             )}
           </Group>
           <Table>
-            <Table.Thead><Table.Tr><Table.Th>{t('reports.value')}</Table.Th><Table.Th>{t('reports.people')}</Table.Th><Table.Th w="40%" /><Table.Th>{t('reports.consultations')}</Table.Th></Table.Tr></Table.Thead>
+            <TableHead columns={[t('reports.value'), t('reports.people'), { w: '40%' }, t('reports.consultations')]} />
             <Table.Tbody>
               {rows.map((r) => (
                 <Table.Tr key={`${r.value}/${r.service}`} data-testid="report-row">
@@ -220,7 +221,7 @@ export function Reports() {
           </SimpleGrid>
           {report.activity_rows.length > 0 && (
             <Table>
-              <Table.Thead><Table.Tr><Table.Th>{t('reports.value')}</Table.Th>{(['activities', 'participants', 'female', 'male', 'children'] as const).map((k) => <Table.Th key={k}>{t(`reports.activity.${k}`)}</Table.Th>)}</Table.Tr></Table.Thead>
+              <TableHead columns={[t('reports.value'), ...(['activities', 'participants', 'female', 'male', 'children'] as const).map((k) => t(`reports.activity.${k}`))]} />
               <Table.Tbody>
                 {ACTIVITY_DIMENSIONS.flatMap((d) =>
                   report.activity_rows

@@ -5,6 +5,7 @@
 import { Alert, Badge, Button, Card, Checkbox, Group, Loader, Modal, NumberInput, Select, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { TableHead } from '../../components/layout';
 import { ErrorState, useNotify } from '../../components/errors';
 import { useDateTime } from '../../components/dates';
 import { SecretCopyButton } from '../../components/secrets';
@@ -68,16 +69,7 @@ function Laptops({ team, ownDevice, onChanged }: { team: Team; ownDevice: string
   return (
     <>
       <Table data-testid="team-laptops" verticalSpacing="xs">
-        <Table.Thead>
-          <Table.Tr>
-            <Table.Th>{t('team.person')}</Table.Th>
-            <Table.Th>{t('team.laptop')}</Table.Th>
-            <Table.Th>{t('team.enrolled_at')}</Table.Th>
-            <Table.Th>{t('team.last_seen')}</Table.Th>
-            <Table.Th>{t('team.state')}</Table.Th>
-            <Table.Th />
-          </Table.Tr>
-        </Table.Thead>
+        <TableHead columns={[t('team.person'), t('team.laptop'), t('team.enrolled_at'), t('team.last_seen'), t('team.state'), null]} />
         <Table.Tbody>
           {devices.map((d) => {
             const own = d.device_id === ownDevice;
@@ -142,13 +134,7 @@ function People({ team, onChanged }: { team: Team; onChanged: (team: Team) => vo
     <Stack gap="xs">
       {team.users.length === 0 ? <Text size="sm" c="dimmed">{t('team.no_people')}</Text> : (
         <Table data-testid="team-people" verticalSpacing={4}>
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th>{t('team.user_name')}</Table.Th>
-              <Table.Th>{t('team.role')}</Table.Th>
-              <Table.Th>{t('team.laptops_in_use')}</Table.Th>
-            </Table.Tr>
-          </Table.Thead>
+          <TableHead columns={[t('team.user_name'), t('team.role'), t('team.laptops_in_use')]} />
           <Table.Tbody>
             {team.users.map((u) => (
               <Table.Tr key={u.name} data-testid="team-person">
