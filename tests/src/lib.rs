@@ -753,15 +753,21 @@ fn postgres_bin() -> PathBuf {
 
 impl TestPostgres {
     pub fn start() -> TestPostgres {
-        Self::start_with(false)
+        Self::start_with(None)
     }
 
     /// A cluster that serves TLS with a self-signed certificate for 127.0.0.1 (`ca_pem`).
     pub fn start_tls() -> TestPostgres {
-        Self::start_with(true)
+        Self::start_with(Some(&["127.0.0.1", "localhost"]))
     }
 
-    fn start_with(tls: bool) -> TestPostgres {
+    /// Over TLS, with a certificate for these host names only (its own certificate
+    /// authority, `ca_pem`).
+    pub fn start_tls_for(names: &[&str]) -> TestPostgres {
+        Self::start_with(Some(names))
+    }
+
+    fn start_with(tls_names: Option<&[&str]>) -> TestPostgres {
         let bin = postgres_bin();
         let dir = tempfile::Builder::new()
             .prefix("punkt-pg")
@@ -770,11 +776,10 @@ impl TestPostgres {
         let data = dir.path().join("data");
         let mut ssl_opts = String::new();
         let mut ca_pem = None;
-        if tls {
+        if let Some(names) = tls_names {
             use std::os::unix::fs::PermissionsExt;
-            let key =
-                rcgen::generate_simple_self_signed(vec!["127.0.0.1".into(), "localhost".into()])
-                    .unwrap();
+            let names = names.iter().map(|n| n.to_string()).collect::<Vec<_>>();
+            let key = rcgen::generate_simple_self_signed(names).unwrap();
             let (crt, pem) = (dir.path().join("server.crt"), dir.path().join("server.key"));
             std::fs::write(&crt, key.cert.pem()).unwrap();
             std::fs::write(&pem, key.key_pair.serialize_pem()).unwrap();

@@ -26,12 +26,9 @@ impl<S: Storage> Engine<S> {
         let detail = format!("code made for user {user}, valid {hours} h");
         self.audit("enrol_code", by, None, detail).await;
         let role = self
-            .store
-            .users()
+            .user(user)
             .await?
-            .into_iter()
-            .find(|(name, _, _)| name == user)
-            .map(|(_, _, role)| role)
+            .map(|(_, role)| role)
             .unwrap_or_default();
         Ok(EnrolCode {
             user: user.to_string(),
@@ -106,12 +103,7 @@ impl<S: Storage> Engine<S> {
             // The person whose laptop is to be revoked decides nothing about it (a stolen
             // coordinator's laptop must not decline its own revocation).
             if pending.action == "revoke" {
-                let subject = self
-                    .store
-                    .devices()
-                    .await?
-                    .into_iter()
-                    .find(|x| x.device_id == pending.subject);
+                let subject = self.device(&pending.subject).await?;
                 if subject.is_some_and(|s| s.user == d.user) {
                     return Err(StorageError::Invalid(
                         "another coordinator decides about revoking your laptop".into(),

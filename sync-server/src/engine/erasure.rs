@@ -229,9 +229,6 @@ impl<S: Storage> Engine<S> {
     }
 
     pub(super) async fn erasures_request(&self, device: &Device) -> Result<Response, StorageError> {
-        if let Some(r) = self.coordinator_only(device, "erasures").await {
-            return Ok(Response::Refused(r));
-        }
         Ok(Response::Erasures(
             self.held_erasures(Some(&device.organisation)).await?,
         ))
@@ -242,9 +239,6 @@ impl<S: Storage> Engine<S> {
         device: &Device,
         batch: &str,
     ) -> Result<Response, StorageError> {
-        if let Some(r) = self.coordinator_only(device, "erasures").await {
-            return Ok(Response::Refused(r));
-        }
         match self
             .undo_erasure(Some(device), Some(&device.organisation), batch)
             .await

@@ -277,6 +277,11 @@ impl<S: Storage> Engine<S> {
 
     /// Answer one request of an authenticated device.
     pub async fn handle(&self, device: &Device, req: Request) -> Response {
+        if let Some(what) = coordinators_only(&req) {
+            if let Some(r) = self.coordinator_only(device, what).await {
+                return Response::Refused(r);
+            }
+        }
         let result = match req {
             Request::Push(p) => self.push(device, p).await.map(Response::Push),
             Request::Pull(p) => self.pull(device, p).await.map(Response::Pull),
@@ -318,7 +323,23 @@ impl<S: Storage> Engine<S> {
         doc.owner_org == device.organisation || doc.access.contains(&device.organisation)
     }
 
-    /// `None` for a coordinator; otherwise the refusal, logged.
+    /// The person's organisation and role, if the server knows them (user names are unique
+    /// across the server).
+    async fn user(&self, name: &str) -> Result<Option<(String, String)>, StorageError> {
+        let users = self.store.users().await?;
+        Ok(users
+            .into_iter()
+            .find(|(n, _, _)| n == name)
+            .map(|(_, org, role)| (org, role)))
+    }
+
+    /// The laptop, if the server knows it.
+    async fn device(&self, id: &str) -> Result<Option<Device>, StorageError> {
+        let devices = self.store.devices().await?;
+        Ok(devices.into_iter().find(|d| d.device_id == id))
+    }
+
+    /// `None` for a coordinator; otherwise the refusal, logged (see [`coordinators_only`]).
     async fn coordinator_only(&self, device: &Device, what: &str) -> Option<Refusal> {
         if device.role == "coordinator" {
             return None;
@@ -330,4 +351,31 @@ impl<S: Storage> Engine<S> {
             format!("only a coordinator may use the {what}"),
         ))
     }
+}
+
+/// What only a coordinator may ask for, by the name a refusal gives it; `None` for what every
+/// enrolled laptop may ask.
+fn coordinators_only(req: &Request) -> Option<&'static str> {
+    Some(match req {
+        Request::Tally(_) => "consortium tally",
+        Request::ConsortiumCount(_) => "consortium count",
+        Request::Audit(_) => "audit log",
+        Request::PutRuleBook(_) => "rule book",
+        Request::Team
+        | Request::Revoke { .. }
+        | Request::EnrolCode { .. }
+        | Request::AddUser { .. }
+        | Request::Approve { .. } => "team",
+        Request::Erasures | Request::UndoErasure { .. } => "erasures",
+        Request::Push(_)
+        | Request::Pull(_)
+        | Request::Erase(_)
+        | Request::Record(_)
+        | Request::Directory
+        | Request::FinalPush(_)
+        | Request::Keys
+        | Request::PutKeys(_)
+        | Request::OrgKeyChain { .. }
+        | Request::RuleBook => return None,
+    })
 }

@@ -41,6 +41,44 @@ impl<S: Storage> Engine<S> {
         self.store.put_doc_keys(&d.doc_id, keys).await
     }
 
+    /// Document `doc_id` as `device` may read it, with its stored form (`None` for one stored in
+    /// clear by a protocol 5 server, not yet replaced: sent as it is, so the laptop can merge it
+    /// and replace it sealed); or why it is not sent.
+    async fn readable(
+        &self,
+        device: &Device,
+        doc_id: &str,
+    ) -> Result<Result<(ServerDoc, Option<records::Stored>), Refusal>, StorageError> {
+        let sd = match self.store.load_doc(doc_id).await {
+            Ok(Some(sd)) => sd,
+            Ok(None) => return Ok(Err(refusal(Code::NotFound, "no such document"))),
+            Err(e) => {
+                tracing::error!("pull of {doc_id} failed: {e}");
+                let why = "the server could not read this document now";
+                return Ok(Err(refusal(Code::ServerError, why)));
+            }
+        };
+        if !Self::may_access(device, &sd) {
+            let detail = "pull: no access".into();
+            self.audit("refused", Some(device), Some(doc_id), detail)
+                .await;
+            return Ok(Err(refusal(Code::Forbidden, "no access to this document")));
+        }
+        if sd.kind == ERASED_KIND {
+            return Ok(Err(Self::erased()));
+        }
+        let stored = match records::Stored::of(&sd) {
+            Ok(s) => Some(s),
+            Err(_) if self.store.legacy_hashes(doc_id).await?.is_some() => None,
+            Err(e) => {
+                tracing::error!("stored document {doc_id} is damaged: {e}");
+                let why = "the server's copy of this document is damaged";
+                return Ok(Err(refusal(Code::ServerError, why)));
+            }
+        };
+        Ok(Ok((sd, stored)))
+    }
+
     pub(super) async fn pull(&self, device: &Device, p: Pull) -> Result<PullReply, StorageError> {
         let mut docs_out = Vec::new();
         let mut refused = Vec::new();
@@ -51,60 +89,13 @@ impl<S: Storage> Engine<S> {
             need_key,
         } in p.docs
         {
-            let sd = match self.store.load_doc(&doc_id).await {
-                Ok(Some(sd)) => sd,
-                Ok(None) => {
-                    refused.push(DocResult::refused(
+            let (sd, stored) = match self.readable(device, &doc_id).await? {
+                Ok(found) => found,
+                Err(why) => {
+                    refused.push(DocResult {
                         doc_id,
-                        Code::NotFound,
-                        "no such document",
-                    ));
-                    continue;
-                }
-                Err(e) => {
-                    tracing::error!("pull of {doc_id} failed: {e}");
-                    refused.push(DocResult::refused(
-                        doc_id,
-                        Code::ServerError,
-                        "the server could not read this document now",
-                    ));
-                    continue;
-                }
-            };
-            if !Self::may_access(device, &sd) {
-                self.audit(
-                    "refused",
-                    Some(device),
-                    Some(&doc_id),
-                    "pull: no access".into(),
-                )
-                .await;
-                refused.push(DocResult::refused(
-                    doc_id,
-                    Code::Forbidden,
-                    "no access to this document",
-                ));
-                continue;
-            }
-            if sd.kind == ERASED_KIND {
-                refused.push(DocResult {
-                    doc_id,
-                    outcome: Outcome::Refused(Self::erased()),
-                });
-                continue;
-            }
-            let stored = match records::Stored::of(&sd) {
-                Ok(s) => Some(s),
-                // Stored in clear by a protocol 5 server, not yet replaced: sent as it is, so
-                // the laptop can merge it and replace it sealed.
-                Err(_) if self.store.legacy_hashes(&doc_id).await?.is_some() => None,
-                Err(e) => {
-                    tracing::error!("stored document {doc_id} is damaged: {e}");
-                    refused.push(DocResult::refused(
-                        doc_id,
-                        Code::ServerError,
-                        "the server's copy of this document is damaged",
-                    ));
+                        outcome: Outcome::Refused(why),
+                    });
                     continue;
                 }
             };

@@ -9,12 +9,7 @@ impl<S: Storage> Engine<S> {
         self.store.revoke(device_id, self.now()).await?;
         // The device's organisation goes in the entry, so its coordinator sees the revocation
         // in their log.
-        let device = self
-            .store
-            .devices()
-            .await?
-            .into_iter()
-            .find(|d| d.device_id == device_id);
+        let device = self.device(device_id).await?;
         // The log's user is who acted (an administrator, unnamed): the laptop's user goes in
         // the detail.
         let detail = match &device {
@@ -99,9 +94,6 @@ impl<S: Storage> Engine<S> {
         device: &Device,
         b: punkt_sync::wire::SignedRuleBook,
     ) -> Result<Response, StorageError> {
-        if let Some(r) = self.coordinator_only(device, "rule book").await {
-            return Ok(Response::Refused(r));
-        }
         let bad = |code: Code, why: String| Ok(Response::Refused(refusal(code, why)));
         if b.org != device.organisation {
             return bad(
@@ -169,9 +161,6 @@ impl<S: Storage> Engine<S> {
     }
 
     pub(super) async fn team_request(&self, device: &Device) -> Result<Response, StorageError> {
-        if let Some(r) = self.coordinator_only(device, "team").await {
-            return Ok(Response::Refused(r));
-        }
         Ok(Response::Team(self.team(&device.organisation).await?))
     }
 
@@ -182,15 +171,10 @@ impl<S: Storage> Engine<S> {
         device: &Device,
         device_id: &str,
     ) -> Result<Response, StorageError> {
-        if let Some(r) = self.coordinator_only(device, "team").await {
-            return Ok(Response::Refused(r));
-        }
         let target = self
-            .store
-            .devices()
+            .device(device_id)
             .await?
-            .into_iter()
-            .find(|d| d.device_id == device_id && d.organisation == device.organisation);
+            .filter(|d| d.organisation == device.organisation);
         let Some(target) = target else {
             return Ok(self.not_ours(device, "laptop", device_id).await);
         };
@@ -219,16 +203,11 @@ impl<S: Storage> Engine<S> {
         user: &str,
         hours: u32,
     ) -> Result<Response, StorageError> {
-        if let Some(r) = self.coordinator_only(device, "team").await {
-            return Ok(Response::Refused(r));
-        }
         let role = self
-            .store
-            .users()
+            .user(user)
             .await?
-            .into_iter()
-            .find(|(name, org, _)| name == user && org == &device.organisation)
-            .map(|(_, _, role)| role);
+            .filter(|(org, _)| org == &device.organisation)
+            .map(|(_, role)| role);
         let Some(role) = role else {
             return Ok(self.not_ours(device, "user", user).await);
         };
@@ -258,9 +237,6 @@ impl<S: Storage> Engine<S> {
         name: &str,
         role: &str,
     ) -> Result<Response, StorageError> {
-        if let Some(r) = self.coordinator_only(device, "team").await {
-            return Ok(Response::Refused(r));
-        }
         let name = name.trim();
         if needs_second_coordinator(role) {
             // Someone who reads restricted notes: added once a second coordinator approves.
@@ -270,7 +246,7 @@ impl<S: Storage> Engine<S> {
                     "give the person's user name",
                 )));
             }
-            if self.store.users().await?.iter().any(|(n, _, _)| n == name) {
+            if self.user(name).await?.is_some() {
                 return Ok(Response::Refused(refusal(
                     Code::Exists,
                     format!("the user name '{name}' is taken: choose another"),
@@ -310,9 +286,6 @@ impl<S: Storage> Engine<S> {
         id: &str,
         approve: bool,
     ) -> Result<Response, StorageError> {
-        if let Some(r) = self.coordinator_only(device, "team").await {
-            return Ok(Response::Refused(r));
-        }
         match self.decide(Some(device), id, approve).await {
             Ok((_, issued)) => {
                 let mut team = self.team(&device.organisation).await?;

@@ -131,47 +131,16 @@ mod verify {
     use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
     use rustls::{CertificateError, DigitallySignedStruct, Error, SignatureScheme};
 
-    /// Encrypts, checks the handshake signatures, trusts any certificate.
+    /// Checks the handshake signatures, and the certificate as the `sslmode` says: with
+    /// `chain`, against the roots but not the host name (`verify-ca`); without, not at all
+    /// (`require`).
     #[derive(Debug)]
-    pub struct EncryptOnly(pub Arc<CryptoProvider>);
-
-    /// Checks the chain against the roots, not the host name.
-    #[derive(Debug)]
-    pub struct ChainOnly(pub Arc<WebPkiServerVerifier>);
-
-    impl ServerCertVerifier for EncryptOnly {
-        fn verify_server_cert(
-            &self,
-            _: &CertificateDer<'_>,
-            _: &[CertificateDer<'_>],
-            _: &ServerName<'_>,
-            _: &[u8],
-            _: UnixTime,
-        ) -> Result<ServerCertVerified, Error> {
-            Ok(ServerCertVerified::assertion())
-        }
-        fn verify_tls12_signature(
-            &self,
-            m: &[u8],
-            c: &CertificateDer<'_>,
-            d: &DigitallySignedStruct,
-        ) -> Result<HandshakeSignatureValid, Error> {
-            verify_tls12_signature(m, c, d, &self.0.signature_verification_algorithms)
-        }
-        fn verify_tls13_signature(
-            &self,
-            m: &[u8],
-            c: &CertificateDer<'_>,
-            d: &DigitallySignedStruct,
-        ) -> Result<HandshakeSignatureValid, Error> {
-            verify_tls13_signature(m, c, d, &self.0.signature_verification_algorithms)
-        }
-        fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-            self.0.signature_verification_algorithms.supported_schemes()
-        }
+    pub struct Weaker {
+        pub provider: Arc<CryptoProvider>,
+        pub chain: Option<Arc<WebPkiServerVerifier>>,
     }
 
-    impl ServerCertVerifier for ChainOnly {
+    impl ServerCertVerifier for Weaker {
         fn verify_server_cert(
             &self,
             end: &CertificateDer<'_>,
@@ -180,10 +149,10 @@ mod verify {
             ocsp: &[u8],
             now: UnixTime,
         ) -> Result<ServerCertVerified, Error> {
-            match self
-                .0
-                .verify_server_cert(end, intermediates, name, ocsp, now)
-            {
+            let Some(chain) = &self.chain else {
+                return Ok(ServerCertVerified::assertion());
+            };
+            match chain.verify_server_cert(end, intermediates, name, ocsp, now) {
                 Err(Error::InvalidCertificate(
                     CertificateError::NotValidForName
                     | CertificateError::NotValidForNameContext { .. },
@@ -197,7 +166,7 @@ mod verify {
             c: &CertificateDer<'_>,
             d: &DigitallySignedStruct,
         ) -> Result<HandshakeSignatureValid, Error> {
-            self.0.verify_tls12_signature(m, c, d)
+            verify_tls12_signature(m, c, d, &self.provider.signature_verification_algorithms)
         }
         fn verify_tls13_signature(
             &self,
@@ -205,10 +174,12 @@ mod verify {
             c: &CertificateDer<'_>,
             d: &DigitallySignedStruct,
         ) -> Result<HandshakeSignatureValid, Error> {
-            self.0.verify_tls13_signature(m, c, d)
+            verify_tls13_signature(m, c, d, &self.provider.signature_verification_algorithms)
         }
         fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-            self.0.supported_verify_schemes()
+            self.provider
+                .signature_verification_algorithms
+                .supported_schemes()
         }
     }
 }
@@ -246,20 +217,23 @@ fn tls_connector(
     };
     let config = match mode {
         TlsMode::VerifyFull => builder.with_root_certificates(roots()?),
-        TlsMode::VerifyCa => {
-            let v = rustls::client::WebPkiServerVerifier::builder_with_provider(
-                Arc::new(roots()?),
-                provider,
-            )
-            .build()
-            .map_err(|e| bad(e.to_string()))?;
+        _ => {
+            let chain = match mode {
+                TlsMode::VerifyCa => Some(
+                    rustls::client::WebPkiServerVerifier::builder_with_provider(
+                        Arc::new(roots()?),
+                        provider.clone(),
+                    )
+                    .build()
+                    .map_err(|e| bad(e.to_string()))?,
+                ),
+                _ => None,
+            };
+            let weaker = verify::Weaker { provider, chain };
             builder
                 .dangerous()
-                .with_custom_certificate_verifier(Arc::new(verify::ChainOnly(v)))
+                .with_custom_certificate_verifier(Arc::new(weaker))
         }
-        _ => builder
-            .dangerous()
-            .with_custom_certificate_verifier(Arc::new(verify::EncryptOnly(provider))),
     }
     .with_no_client_auth();
     Ok(tokio_postgres_rustls::MakeRustlsConnect::new(config))
@@ -334,6 +308,35 @@ impl PostgresStorage {
         Ok(s)
     }
 
+    /// Every row of `sql` with `params`, each made into a `T` by `row`.
+    async fn all<T>(
+        &self,
+        sql: &str,
+        params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
+        row: impl Fn(&tokio_postgres::Row) -> T,
+    ) -> Result<Vec<T>> {
+        let rows = self.client().await?.query(sql, params).await?;
+        Ok(rows.iter().map(row).collect())
+    }
+
+    /// `sql` run for each of `items`, with the parameters `params` makes of it, in one
+    /// transaction.
+    async fn insert_each<T>(
+        &self,
+        sql: &str,
+        items: &[T],
+        params: impl Fn(&T) -> Vec<Owned>,
+    ) -> Result<()> {
+        let mut c = self.client().await?;
+        let tx = c.transaction().await?;
+        let statement = tx.prepare(sql).await?;
+        for item in items {
+            tx.execute_raw(&statement, params(item)).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
     async fn client(&self) -> Result<deadpool_postgres::Object> {
         self.pool.get().await.map_err(|e| {
             // The cause (a certificate not trusted, a refused connection) is in the chain.
@@ -361,6 +364,9 @@ impl PostgresStorage {
         Ok(row.is_some_and(|r| r.get::<_, bool>(0)))
     }
 }
+
+/// One parameter of a statement, owned (see [`PostgresStorage::insert_each`]).
+type Owned = Box<dyn tokio_postgres::types::ToSql + Sync + Send>;
 
 fn approval_row(r: &tokio_postgres::Row) -> Approval {
     Approval {
@@ -527,82 +533,64 @@ impl Storage for PostgresStorage {
     }
 
     async fn put_doc_keys(&self, doc_id: &str, keys: Vec<WrappedKey>) -> Result<()> {
-        let mut c = self.client().await?;
-        let tx = c.transaction().await?;
-        for k in &keys {
-            tx.execute(
-                "INSERT INTO doc_keys(doc_id, org, scope, epoch, sealed_to_org, wrapped)
-                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
-                &[
-                    &doc_id,
-                    &k.org,
-                    &k.scope,
-                    &(k.epoch as i64),
-                    &k.sealed_to_org,
-                    &k.wrapped.as_slice(),
-                ],
-            )
-            .await?;
-        }
-        tx.commit().await?;
-        Ok(())
+        let sql = "INSERT INTO doc_keys(doc_id, org, scope, epoch, sealed_to_org, wrapped)
+                   VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING";
+        self.insert_each(sql, &keys, |k| {
+            vec![
+                Box::new(doc_id.to_string()),
+                Box::new(k.org.clone()),
+                Box::new(k.scope.clone()),
+                Box::new(i64::from(k.epoch)),
+                Box::new(k.sealed_to_org),
+                Box::new(k.wrapped.to_vec()),
+            ]
+        })
+        .await
     }
 
     async fn doc_keys(&self, doc_id: &str) -> Result<Vec<WrappedKey>> {
-        let c = self.client().await?;
-        let rows = c.query(sql::DOC_KEYS, &[&doc_id]).await?;
-        Ok(rows
-            .iter()
-            .map(|r| WrappedKey {
-                org: r.get(0),
-                scope: r.get(1),
-                epoch: r.get::<_, i64>(2) as u32,
-                sealed_to_org: r.get(3),
-                wrapped: r.get::<_, Vec<u8>>(4).into(),
-            })
-            .collect())
+        self.all(sql::DOC_KEYS, &[&doc_id], |r| WrappedKey {
+            org: r.get(0),
+            scope: r.get(1),
+            epoch: r.get::<_, i64>(2) as u32,
+            sealed_to_org: r.get(3),
+            wrapped: r.get::<_, Vec<u8>>(4).into(),
+        })
+        .await
     }
 
     async fn key_epochs(&self) -> Result<Vec<ScopeEpoch>> {
-        let c = self.client().await?;
-        let rows = c.query(sql::KEY_EPOCHS, &[]).await?;
-        Ok(rows
-            .iter()
-            .map(|r| ScopeEpoch {
-                org: r.get(0),
-                scope: r.get(1),
-                epoch: r.get::<_, i64>(2) as u32,
-                public_key: r.get::<_, Option<Vec<u8>>>(3).map(Into::into),
-            })
-            .collect())
+        self.all(sql::KEY_EPOCHS, &[], |r| ScopeEpoch {
+            org: r.get(0),
+            scope: r.get(1),
+            epoch: r.get::<_, i64>(2) as u32,
+            public_key: r.get::<_, Option<Vec<u8>>>(3).map(Into::into),
+        })
+        .await
     }
 
     async fn org_keys(&self) -> Result<Vec<OrgKeys>> {
-        let c = self.client().await?;
-        let rows = c
-            .query(
-                &format!(
-                    "{ORG_KEYS_SELECT} JOIN key_epochs e
+        self.all(
+            &format!(
+                "{ORG_KEYS_SELECT} JOIN key_epochs e
                        ON e.org = k.org AND e.scope = 'org' AND e.epoch = k.epoch
                      ORDER BY k.org, k.epoch"
-                ),
-                &[],
-            )
-            .await?;
-        Ok(rows.iter().map(org_keys_row).collect())
+            ),
+            &[],
+            org_keys_row,
+        )
+        .await
     }
 
     async fn org_key_chain(&self, org: &str, after: u32, limit: u32) -> Result<Vec<OrgKeys>> {
-        let c = self.client().await?;
-        let rows = c
-            .query(
-                &format!(
-                    "{ORG_KEYS_SELECT} WHERE k.org = $1 AND k.epoch > $2 ORDER BY k.epoch LIMIT $3"
-                ),
-                &[&org, &(after as i64), &(limit as i64)],
-            )
-            .await?;
-        Ok(rows.iter().map(org_keys_row).collect())
+        self.all(
+            &format!(
+                "{ORG_KEYS_SELECT} WHERE k.org = $1 AND k.epoch > $2 ORDER BY k.epoch LIMIT $3"
+            ),
+            &[&org, &(after as i64), &(limit as i64)],
+            org_keys_row,
+        )
+        .await
     }
 
     async fn rule_book(&self) -> Result<Option<SignedRuleBook>> {
@@ -696,15 +684,14 @@ impl Storage for PostgresStorage {
     }
 
     async fn unshared(&self, org: &str) -> Result<Vec<(String, String)>> {
-        let c = self.client().await?;
-        let rows = c.query(sql::UNSHARED_KEYS, &[&org, &ERASED_KIND]).await?;
-        Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+        self.all(sql::UNSHARED_KEYS, &[&org, &ERASED_KIND], |r| {
+            (r.get(0), r.get(1))
+        })
+        .await
     }
 
     async fn doc_ids(&self) -> Result<Vec<String>> {
-        let c = self.client().await?;
-        let rows = c.query(sql::DOC_IDS, &[&ERASED_KIND]).await?;
-        Ok(rows.iter().map(|r| r.get(0)).collect())
+        self.all(sql::DOC_IDS, &[&ERASED_KIND], |r| r.get(0)).await
     }
 
     async fn mark_legacy(&self, id: &str, hashes: Vec<[u8; 32]>) -> Result<()> {
@@ -719,15 +706,13 @@ impl Storage for PostgresStorage {
     }
 
     async fn legacy(&self, org: Option<&str>, limit: u32) -> Result<Vec<(String, String)>> {
-        let c = self.client().await?;
-        let rows = c
-            .query(
-                "SELECT d.id, d.kind FROM legacy_docs l JOIN documents d ON d.id = l.id
+        self.all(
+            "SELECT d.id, d.kind FROM legacy_docs l JOIN documents d ON d.id = l.id
                  WHERE $1::TEXT IS NULL OR d.owner_org = $1 ORDER BY d.id LIMIT $2",
-                &[&org, &(limit as i64)],
-            )
-            .await?;
-        Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+            &[&org, &(limit as i64)],
+            |r| (r.get(0), r.get(1)),
+        )
+        .await
     }
 
     async fn legacy_hashes(&self, id: &str) -> Result<Option<Vec<[u8; 32]>>> {
@@ -748,46 +733,34 @@ impl Storage for PostgresStorage {
     }
 
     async fn grants(&self, org: &str) -> Result<Vec<KeyGrant>> {
-        let c = self.client().await?;
-        let rows = c.query(sql::GRANTS_OF_ORG, &[&org]).await?;
-        Ok(rows
-            .iter()
-            .map(|r| KeyGrant {
-                device_id: r.get(0),
-                scope: r.get(1),
-                epoch: r.get::<_, i64>(2) as u32,
-                sealed: r.get::<_, Vec<u8>>(3).into(),
-                endorsement: r.get::<_, Option<Vec<u8>>>(4).unwrap_or_default().into(),
-            })
-            .collect())
+        self.all(sql::GRANTS_OF_ORG, &[&org], |r| KeyGrant {
+            device_id: r.get(0),
+            scope: r.get(1),
+            epoch: r.get::<_, i64>(2) as u32,
+            sealed: r.get::<_, Vec<u8>>(3).into(),
+            endorsement: r.get::<_, Option<Vec<u8>>>(4).unwrap_or_default().into(),
+        })
+        .await
     }
 
     async fn add_grants(&self, org: &str, grants: Vec<KeyGrant>) -> Result<()> {
-        let mut c = self.client().await?;
-        let tx = c.transaction().await?;
-        for g in &grants {
-            tx.execute(
-                "INSERT INTO key_grants(org, device_id, scope, epoch, sealed, endorsement)
-                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
-                &[
-                    &org,
-                    &g.device_id,
-                    &g.scope,
-                    &(g.epoch as i64),
-                    &g.sealed.as_slice(),
-                    &g.endorsement.as_slice(),
-                ],
-            )
-            .await?;
-        }
-        tx.commit().await?;
-        Ok(())
+        let sql = "INSERT INTO key_grants(org, device_id, scope, epoch, sealed, endorsement)
+                   VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING";
+        self.insert_each(sql, &grants, |g| {
+            vec![
+                Box::new(org.to_string()),
+                Box::new(g.device_id.clone()),
+                Box::new(g.scope.clone()),
+                Box::new(i64::from(g.epoch)),
+                Box::new(g.sealed.to_vec()),
+                Box::new(g.endorsement.to_vec()),
+            ]
+        })
+        .await
     }
 
     async fn rotations(&self, org: &str) -> Result<Vec<String>> {
-        let c = self.client().await?;
-        let rows = c.query(sql::ROTATIONS_OF_ORG, &[&org]).await?;
-        Ok(rows.iter().map(|r| r.get(0)).collect())
+        self.all(sql::ROTATIONS_OF_ORG, &[&org], |r| r.get(0)).await
     }
 
     async fn stale_wraps(
@@ -797,16 +770,10 @@ impl Storage for PostgresStorage {
         newest: u32,
         limit: u32,
     ) -> Result<Vec<SharedKey>> {
-        let c = self.client().await?;
-        let rows = c
-            .query(
-                sql::STALE_WRAPS,
-                &[&org, &scope, &(newest as i64), &(limit as i64)],
-            )
-            .await?;
-        Ok(rows
-            .iter()
-            .map(|r| SharedKey {
+        self.all(
+            sql::STALE_WRAPS,
+            &[&org, &scope, &(newest as i64), &(limit as i64)],
+            |r| SharedKey {
                 doc_id: r.get(0),
                 key: WrappedKey {
                     org: r.get(1),
@@ -815,8 +782,9 @@ impl Storage for PostgresStorage {
                     sealed_to_org: r.get(4),
                     wrapped: r.get::<_, Vec<u8>>(5).into(),
                 },
-            })
-            .collect())
+            },
+        )
+        .await
     }
 
     async fn rewrap(&self, doc_id: &str, key: WrappedKey) -> Result<()> {
@@ -876,23 +844,17 @@ impl Storage for PostgresStorage {
     }
 
     async fn users(&self) -> Result<Vec<(String, String, String)>> {
-        let c = self.client().await?;
-        let rows = c.query(sql::USERS, &[]).await?;
-        Ok(rows
-            .iter()
-            .map(|r| (r.get(0), r.get(1), r.get(2)))
-            .collect())
+        self.all(sql::USERS, &[], |r| (r.get(0), r.get(1), r.get(2)))
+            .await
     }
 
     async fn devices(&self) -> Result<Vec<Device>> {
-        let c = self.client().await?;
-        let rows = c
-            .query(
-                &format!("{DEVICE_SELECT} ORDER BY d.enrolled_at, d.device_id"),
-                &[],
-            )
-            .await?;
-        Ok(rows.iter().map(device_row).collect())
+        self.all(
+            &format!("{DEVICE_SELECT} ORDER BY d.enrolled_at, d.device_id"),
+            &[],
+            device_row,
+        )
+        .await
     }
 
     async fn device_by_token(&self, token_hash: [u8; 32]) -> Result<Option<Device>> {
@@ -1061,17 +1023,11 @@ impl Storage for PostgresStorage {
     }
 
     async fn held(&self, org: Option<&str>) -> Result<Vec<HeldDoc>> {
-        let c = self.client().await?;
-        let rows = c
-            .query(
-                "SELECT id, kind, owner_org, batch, erased_at, device_id, user_name FROM held_docs
+        self.all(
+            "SELECT id, kind, owner_org, batch, erased_at, device_id, user_name FROM held_docs
                  WHERE $1::TEXT IS NULL OR owner_org = $1 ORDER BY erased_at, batch, id",
-                &[&org],
-            )
-            .await?;
-        Ok(rows
-            .iter()
-            .map(|r| HeldDoc {
+            &[&org],
+            |r| HeldDoc {
                 doc_id: r.get(0),
                 kind: r.get(1),
                 owner_org: r.get(2),
@@ -1079,8 +1035,9 @@ impl Storage for PostgresStorage {
                 erased_at: r.get(4),
                 device_id: r.get(5),
                 user: r.get(6),
-            })
-            .collect())
+            },
+        )
+        .await
     }
 
     async fn restore_held(&self, batch: &str) -> Result<Vec<String>> {
@@ -1166,24 +1123,19 @@ impl Storage for PostgresStorage {
     }
 
     async fn changed_since(&self, org: &str, cursor: u64, limit: u32) -> Result<Vec<Changed>> {
-        let c = self.client().await?;
-        let rows = c
-            .query(
-                sql::CHANGED_SINCE,
-                &[&org, &(cursor as i64), &i64::from(limit)],
-            )
-            .await?;
-        Ok(rows
-            .iter()
-            .map(|r| Changed {
+        self.all(
+            sql::CHANGED_SINCE,
+            &[&org, &(cursor as i64), &i64::from(limit)],
+            |r| Changed {
                 id: r.get(0),
                 kind: r.get(1),
                 owner_org: r.get(2),
                 heads: heads_from_bytes(&r.get::<_, Vec<u8>>(3)),
                 seq: r.get::<_, i64>(4) as u64,
                 undone: r.get(5),
-            })
-            .collect())
+            },
+        )
+        .await
     }
 
     async fn generation(&self) -> Result<String> {
@@ -1212,9 +1164,7 @@ impl Storage for PostgresStorage {
     }
 
     async fn organisations(&self) -> Result<Vec<String>> {
-        let c = self.client().await?;
-        let rows = c.query(sql::ORGANISATIONS, &[]).await?;
-        Ok(rows.iter().map(|r| r.get(0)).collect())
+        self.all(sql::ORGANISATIONS, &[], |r| r.get(0)).await
     }
 
     async fn final_push_started(&self, device_id: &str, now: i64) -> Result<Option<i64>> {
@@ -1246,16 +1196,14 @@ impl Storage for PostgresStorage {
     }
 
     async fn approvals(&self, org: Option<&str>) -> Result<Vec<Approval>> {
-        let c = self.client().await?;
-        let rows = c
-            .query(
-                &format!(
-                    "{APPROVAL_SELECT} WHERE $1::TEXT IS NULL OR org = $1 ORDER BY requested_at, id"
-                ),
-                &[&org],
-            )
-            .await?;
-        Ok(rows.iter().map(approval_row).collect())
+        self.all(
+            &format!(
+                "{APPROVAL_SELECT} WHERE $1::TEXT IS NULL OR org = $1 ORDER BY requested_at, id"
+            ),
+            &[&org],
+            approval_row,
+        )
+        .await
     }
 
     async fn take_approval(&self, id: &str) -> Result<Option<Approval>> {
@@ -1441,21 +1389,15 @@ impl Storage for PostgresStorage {
         doc_ids: &[String],
         limit: u32,
     ) -> Result<Vec<AuditEvent>> {
-        let c = self.client().await?;
-        let rows = c
-            .query(
-                "SELECT at, action, device_id, user_name, organisation, doc_id, detail, event_id
+        self.all(
+            "SELECT at, action, device_id, user_name, organisation, doc_id, detail, event_id
                  FROM audit
                  WHERE ($1::text IS NULL OR organisation = $1
                         OR doc_id IN (SELECT id FROM documents WHERE owner_org = $1))
                    AND (cardinality($2::text[]) = 0 OR doc_id = ANY($2))
                  ORDER BY id DESC LIMIT $3",
-                &[&org, &doc_ids, &i64::from(limit)],
-            )
-            .await?;
-        Ok(rows
-            .iter()
-            .map(|r| AuditEvent {
+            &[&org, &doc_ids, &i64::from(limit)],
+            |r| AuditEvent {
                 at: r.get(0),
                 action: r.get(1),
                 device_id: r.get(2),
@@ -1464,7 +1406,8 @@ impl Storage for PostgresStorage {
                 doc_id: r.get(5),
                 detail: r.get(6),
                 event_id: r.get(7),
-            })
-            .collect())
+            },
+        )
+        .await
     }
 }

@@ -97,6 +97,53 @@ impl SqliteStorage {
         .await
         .map_err(|e| StorageError::Database(e.to_string()))?
     }
+
+    /// Every row of `sql` (the shared spelling, see [`lite`]) with `params`, each made into a
+    /// `T` by `row`.
+    async fn all<T, P>(
+        &self,
+        sql: &str,
+        params: P,
+        row: fn(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+    ) -> Result<Vec<T>>
+    where
+        T: Send + 'static,
+        P: rusqlite::Params + Send + 'static,
+    {
+        let sql = lite(sql);
+        self.run(move |c| {
+            let mut st = c.prepare_cached(&sql)?;
+            let rows = st.query_map(params, row)?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+        .await
+    }
+
+    /// `sql` run for each of `items`, with the parameters `params` makes of it, in one
+    /// transaction.
+    async fn insert_each<T, P>(
+        &self,
+        sql: &'static str,
+        items: Vec<T>,
+        params: impl Fn(&T) -> P + Send + 'static,
+    ) -> Result<()>
+    where
+        T: Send + 'static,
+        P: rusqlite::Params,
+    {
+        self.run(move |c| {
+            let tx = c.transaction()?;
+            {
+                let mut ins = tx.prepare_cached(sql)?;
+                for item in &items {
+                    ins.execute(params(item))?;
+                }
+            }
+            tx.commit()?;
+            Ok(())
+        })
+        .await
+    }
 }
 
 /// Create `path` with mode 0600 if it does not exist; refuse it, and its `-wal` and `-shm`
@@ -296,87 +343,63 @@ impl Storage for SqliteStorage {
 
     async fn put_doc_keys(&self, doc_id: &str, keys: Vec<WrappedKey>) -> Result<()> {
         let doc_id = doc_id.to_string();
-        self.run(move |c| {
-            let tx = c.transaction()?;
-            {
-                let mut ins = tx.prepare_cached(
-                    "INSERT OR IGNORE INTO doc_keys(doc_id, org, scope, epoch, sealed_to_org, wrapped)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                )?;
-                for k in &keys {
-                    ins.execute(params![
-                        doc_id,
-                        k.org,
-                        k.scope,
-                        k.epoch,
-                        k.sealed_to_org,
-                        k.wrapped.to_vec()
-                    ])?;
-                }
-            }
-            tx.commit()?;
-            Ok(())
+        let sql =
+            "INSERT OR IGNORE INTO doc_keys(doc_id, org, scope, epoch, sealed_to_org, wrapped)
+                   VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+        self.insert_each(sql, keys, move |k| {
+            let wrapped = k.wrapped.to_vec();
+            (
+                doc_id.clone(),
+                k.org.clone(),
+                k.scope.clone(),
+                k.epoch,
+                k.sealed_to_org,
+                wrapped,
+            )
         })
         .await
     }
 
     async fn doc_keys(&self, doc_id: &str) -> Result<Vec<WrappedKey>> {
-        let doc_id = doc_id.to_string();
-        self.run(move |c| {
-            Ok(c.prepare_cached(&lite(sql::DOC_KEYS))?
-                .query_map([doc_id], |r| {
-                    Ok(WrappedKey {
-                        org: r.get(0)?,
-                        scope: r.get(1)?,
-                        epoch: r.get(2)?,
-                        sealed_to_org: r.get(3)?,
-                        wrapped: r.get::<_, Vec<u8>>(4)?.into(),
-                    })
-                })?
-                .collect::<rusqlite::Result<Vec<_>>>()?)
+        self.all(sql::DOC_KEYS, [doc_id.to_string()], |r| {
+            Ok(WrappedKey {
+                org: r.get(0)?,
+                scope: r.get(1)?,
+                epoch: r.get(2)?,
+                sealed_to_org: r.get(3)?,
+                wrapped: r.get::<_, Vec<u8>>(4)?.into(),
+            })
         })
         .await
     }
 
     async fn key_epochs(&self) -> Result<Vec<ScopeEpoch>> {
-        self.run(move |c| {
-            Ok(c.prepare_cached(&lite(sql::KEY_EPOCHS))?
-                .query_map([], |r| {
-                    Ok(ScopeEpoch {
-                        org: r.get(0)?,
-                        scope: r.get(1)?,
-                        epoch: r.get(2)?,
-                        public_key: r.get::<_, Option<Vec<u8>>>(3)?.map(Into::into),
-                    })
-                })?
-                .collect::<rusqlite::Result<Vec<_>>>()?)
+        self.all(sql::KEY_EPOCHS, (), |r| {
+            Ok(ScopeEpoch {
+                org: r.get(0)?,
+                scope: r.get(1)?,
+                epoch: r.get(2)?,
+                public_key: r.get::<_, Option<Vec<u8>>>(3)?.map(Into::into),
+            })
         })
         .await
     }
 
     async fn org_keys(&self) -> Result<Vec<OrgKeys>> {
-        self.run(move |c| {
-            Ok(c.prepare_cached(&format!(
-                "{ORG_KEYS_SELECT} JOIN key_epochs e
-                   ON e.org = k.org AND e.scope = 'org' AND e.epoch = k.epoch
-                 ORDER BY k.org, k.epoch"
-            ))?
-            .query_map([], org_keys_row)?
-            .collect::<rusqlite::Result<Vec<_>>>()?)
-        })
-        .await
+        let sql = format!(
+            "{ORG_KEYS_SELECT} JOIN key_epochs e
+               ON e.org = k.org AND e.scope = 'org' AND e.epoch = k.epoch
+             ORDER BY k.org, k.epoch"
+        );
+        self.all(&sql, (), org_keys_row).await
     }
 
     async fn org_key_chain(&self, org: &str, after: u32, limit: u32) -> Result<Vec<OrgKeys>> {
-        let org = org.to_string();
-        self.run(move |c| {
-            Ok(c.prepare_cached(&format!(
-                "{ORG_KEYS_SELECT} WHERE k.org = ?1 AND k.epoch > ?2 ORDER BY k.epoch LIMIT ?3"
-            ))?
-            .query_map(params![org, after, limit], org_keys_row)?
-            .collect::<rusqlite::Result<Vec<_>>>()?)
-        })
-        .await
+        let sql = format!(
+            "{ORG_KEYS_SELECT} WHERE k.org = ?1 AND k.epoch > ?2 ORDER BY k.epoch LIMIT ?3"
+        );
+        self.all(&sql, (org.to_string(), after, limit), org_keys_row)
+            .await
     }
 
     async fn rule_book(&self) -> Result<Option<SignedRuleBook>> {
@@ -486,22 +509,13 @@ impl Storage for SqliteStorage {
     }
 
     async fn unshared(&self, org: &str) -> Result<Vec<(String, String)>> {
-        let org = org.to_string();
-        self.run(move |c| {
-            Ok(c.prepare_cached(&lite(sql::UNSHARED_KEYS))?
-                .query_map(params![org, ERASED_KIND], |r| Ok((r.get(0)?, r.get(1)?)))?
-                .collect::<rusqlite::Result<Vec<_>>>()?)
-        })
-        .await
+        let params = (org.to_string(), ERASED_KIND);
+        self.all(sql::UNSHARED_KEYS, params, |r| Ok((r.get(0)?, r.get(1)?)))
+            .await
     }
 
     async fn doc_ids(&self) -> Result<Vec<String>> {
-        self.run(move |c| {
-            Ok(c.prepare(&lite(sql::DOC_IDS))?
-                .query_map([ERASED_KIND], |r| r.get(0))?
-                .collect::<rusqlite::Result<Vec<_>>>()?)
-        })
-        .await
+        self.all(sql::DOC_IDS, [ERASED_KIND], |r| r.get(0)).await
     }
 
     async fn mark_legacy(&self, id: &str, hashes: Vec<[u8; 32]>) -> Result<()> {
@@ -517,18 +531,12 @@ impl Storage for SqliteStorage {
     }
 
     async fn legacy(&self, org: Option<&str>, limit: u32) -> Result<Vec<(String, String)>> {
-        let org = org.map(str::to_string);
-        self.run(move |c| {
-            Ok(c.prepare_cached(
-                // CROSS JOIN: from the (usually empty) list of documents in clear, never a
-                // scan of every document (this runs for the keys tag of every push).
-                "SELECT d.id, d.kind FROM legacy_docs l CROSS JOIN documents d ON d.id = l.id
-                 WHERE ?1 IS NULL OR d.owner_org = ?1 ORDER BY d.id LIMIT ?2",
-            )?
-            .query_map(params![org, limit], |r| Ok((r.get(0)?, r.get(1)?)))?
-            .collect::<rusqlite::Result<Vec<_>>>()?)
-        })
-        .await
+        // CROSS JOIN: from the (usually empty) list of documents in clear, never a scan of
+        // every document (this runs for the keys tag of every push).
+        let sql = "SELECT d.id, d.kind FROM legacy_docs l CROSS JOIN documents d ON d.id = l.id
+                   WHERE ?1 IS NULL OR d.owner_org = ?1 ORDER BY d.id LIMIT ?2";
+        let params = (org.map(str::to_string), limit);
+        self.all(sql, params, |r| Ok((r.get(0)?, r.get(1)?))).await
     }
 
     async fn legacy_hashes(&self, id: &str) -> Result<Option<Vec<[u8; 32]>>> {
@@ -556,57 +564,40 @@ impl Storage for SqliteStorage {
     }
 
     async fn grants(&self, org: &str) -> Result<Vec<KeyGrant>> {
-        let org = org.to_string();
-        self.run(move |c| {
-            Ok(c.prepare_cached(&lite(sql::GRANTS_OF_ORG))?
-                .query_map([org], |r| {
-                    Ok(KeyGrant {
-                        device_id: r.get(0)?,
-                        scope: r.get(1)?,
-                        epoch: r.get(2)?,
-                        sealed: r.get::<_, Vec<u8>>(3)?.into(),
-                        endorsement: r.get::<_, Option<Vec<u8>>>(4)?.unwrap_or_default().into(),
-                    })
-                })?
-                .collect::<rusqlite::Result<Vec<_>>>()?)
+        self.all(sql::GRANTS_OF_ORG, [org.to_string()], |r| {
+            Ok(KeyGrant {
+                device_id: r.get(0)?,
+                scope: r.get(1)?,
+                epoch: r.get(2)?,
+                sealed: r.get::<_, Vec<u8>>(3)?.into(),
+                endorsement: r.get::<_, Option<Vec<u8>>>(4)?.unwrap_or_default().into(),
+            })
         })
         .await
     }
 
     async fn add_grants(&self, org: &str, grants: Vec<KeyGrant>) -> Result<()> {
         let org = org.to_string();
-        self.run(move |c| {
-            let tx = c.transaction()?;
-            {
-                let mut ins = tx.prepare_cached(
-                    "INSERT OR IGNORE INTO key_grants(org, device_id, scope, epoch, sealed, endorsement)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                )?;
-                for g in &grants {
-                    ins.execute(params![
-                        org,
-                        g.device_id,
-                        g.scope,
-                        g.epoch,
-                        g.sealed.to_vec(),
-                        g.endorsement.to_vec()
-                    ])?;
-                }
-            }
-            tx.commit()?;
-            Ok(())
+        let sql =
+            "INSERT OR IGNORE INTO key_grants(org, device_id, scope, epoch, sealed, endorsement)
+                   VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+        self.insert_each(sql, grants, move |g| {
+            let (sealed, endorsement) = (g.sealed.to_vec(), g.endorsement.to_vec());
+            (
+                org.clone(),
+                g.device_id.clone(),
+                g.scope.clone(),
+                g.epoch,
+                sealed,
+                endorsement,
+            )
         })
         .await
     }
 
     async fn rotations(&self, org: &str) -> Result<Vec<String>> {
-        let org = org.to_string();
-        self.run(move |c| {
-            Ok(c.prepare_cached(&lite(sql::ROTATIONS_OF_ORG))?
-                .query_map([org], |r| r.get(0))?
-                .collect::<rusqlite::Result<Vec<_>>>()?)
-        })
-        .await
+        self.all(sql::ROTATIONS_OF_ORG, [org.to_string()], |r| r.get(0))
+            .await
     }
 
     async fn stale_wraps(
@@ -616,22 +607,18 @@ impl Storage for SqliteStorage {
         newest: u32,
         limit: u32,
     ) -> Result<Vec<SharedKey>> {
-        let (org, scope) = (org.to_string(), scope.to_string());
-        self.run(move |c| {
-            Ok(c.prepare_cached(&lite(sql::STALE_WRAPS))?
-                .query_map(params![org, scope, newest, limit], |r| {
-                    Ok(SharedKey {
-                        doc_id: r.get(0)?,
-                        key: WrappedKey {
-                            org: r.get(1)?,
-                            scope: r.get(2)?,
-                            epoch: r.get(3)?,
-                            sealed_to_org: r.get(4)?,
-                            wrapped: r.get::<_, Vec<u8>>(5)?.into(),
-                        },
-                    })
-                })?
-                .collect::<rusqlite::Result<Vec<_>>>()?)
+        let params = (org.to_string(), scope.to_string(), newest, limit);
+        self.all(sql::STALE_WRAPS, params, |r| {
+            Ok(SharedKey {
+                doc_id: r.get(0)?,
+                key: WrappedKey {
+                    org: r.get(1)?,
+                    scope: r.get(2)?,
+                    epoch: r.get(3)?,
+                    sealed_to_org: r.get(4)?,
+                    wrapped: r.get::<_, Vec<u8>>(5)?.into(),
+                },
+            })
         })
         .await
     }
@@ -692,27 +679,13 @@ impl Storage for SqliteStorage {
     }
 
     async fn users(&self) -> Result<Vec<(String, String, String)>> {
-        self.run(|c| {
-            let mut s = c.prepare(&lite(sql::USERS))?;
-            let rows = s
-                .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
-            Ok(rows)
-        })
-        .await
+        self.all(sql::USERS, (), |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .await
     }
 
     async fn devices(&self) -> Result<Vec<Device>> {
-        self.run(|c| {
-            let mut s = c.prepare(&format!(
-                "{DEVICE_SELECT} ORDER BY d.enrolled_at, d.device_id"
-            ))?;
-            let rows = s
-                .query_map([], device_row)?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
-            Ok(rows)
-        })
-        .await
+        let sql = format!("{DEVICE_SELECT} ORDER BY d.enrolled_at, d.device_id");
+        self.all(&sql, (), device_row).await
     }
 
     async fn device_by_token(&self, token_hash: [u8; 32]) -> Result<Option<Device>> {
@@ -883,26 +856,19 @@ impl Storage for SqliteStorage {
     }
 
     async fn held(&self, org: Option<&str>) -> Result<Vec<HeldDoc>> {
-        let org = org.map(str::to_string);
-        self.run(move |c| {
-            let mut s = c.prepare_cached(
-                "SELECT id, kind, owner_org, batch, erased_at, device_id, user_name FROM held_docs
-                 WHERE ?1 IS NULL OR owner_org = ?1 ORDER BY erased_at, batch, id",
-            )?;
-            let rows = s
-                .query_map([org], |r| {
-                    Ok(HeldDoc {
-                        doc_id: r.get(0)?,
-                        kind: r.get(1)?,
-                        owner_org: r.get(2)?,
-                        batch: r.get(3)?,
-                        erased_at: r.get(4)?,
-                        device_id: r.get(5)?,
-                        user: r.get(6)?,
-                    })
-                })?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
-            Ok(rows)
+        let sql =
+            "SELECT id, kind, owner_org, batch, erased_at, device_id, user_name FROM held_docs
+                   WHERE ?1 IS NULL OR owner_org = ?1 ORDER BY erased_at, batch, id";
+        self.all(sql, [org.map(str::to_string)], |r| {
+            Ok(HeldDoc {
+                doc_id: r.get(0)?,
+                kind: r.get(1)?,
+                owner_org: r.get(2)?,
+                batch: r.get(3)?,
+                erased_at: r.get(4)?,
+                device_id: r.get(5)?,
+                user: r.get(6)?,
+            })
         })
         .await
     }
@@ -977,22 +943,16 @@ impl Storage for SqliteStorage {
     }
 
     async fn changed_since(&self, org: &str, cursor: u64, limit: u32) -> Result<Vec<Changed>> {
-        let org = org.to_string();
-        self.run(move |c| {
-            let mut s = c.prepare_cached(&lite(sql::CHANGED_SINCE))?;
-            let rows = s
-                .query_map(params![org, cursor as i64, limit], |r| {
-                    Ok(Changed {
-                        id: r.get(0)?,
-                        kind: r.get(1)?,
-                        owner_org: r.get(2)?,
-                        heads: heads_from_bytes(&r.get::<_, Vec<u8>>(3)?),
-                        seq: r.get::<_, i64>(4)? as u64,
-                        undone: r.get(5)?,
-                    })
-                })?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
-            Ok(rows)
+        let params = (org.to_string(), cursor as i64, limit);
+        self.all(sql::CHANGED_SINCE, params, |r| {
+            Ok(Changed {
+                id: r.get(0)?,
+                kind: r.get(1)?,
+                owner_org: r.get(2)?,
+                heads: heads_from_bytes(&r.get::<_, Vec<u8>>(3)?),
+                seq: r.get::<_, i64>(4)? as u64,
+                undone: r.get(5)?,
+            })
         })
         .await
     }
@@ -1025,12 +985,7 @@ impl Storage for SqliteStorage {
     }
 
     async fn organisations(&self) -> Result<Vec<String>> {
-        self.run(|c| {
-            let mut st = c.prepare_cached(&lite(sql::ORGANISATIONS))?;
-            let names = st.query_map([], |r| r.get(0))?;
-            Ok(names.collect::<rusqlite::Result<_>>()?)
-        })
-        .await
+        self.all(sql::ORGANISATIONS, (), |r| r.get(0)).await
     }
 
     async fn final_push_started(&self, device_id: &str, now: i64) -> Result<Option<i64>> {
@@ -1068,17 +1023,10 @@ impl Storage for SqliteStorage {
     }
 
     async fn approvals(&self, org: Option<&str>) -> Result<Vec<Approval>> {
-        let org = org.map(str::to_string);
-        self.run(move |c| {
-            let mut s = c.prepare_cached(&format!(
-                "{APPROVAL_SELECT} WHERE ?1 IS NULL OR org = ?1 ORDER BY requested_at, id"
-            ))?;
-            let rows = s
-                .query_map([org], approval_row)?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
-            Ok(rows)
-        })
-        .await
+        let sql =
+            format!("{APPROVAL_SELECT} WHERE ?1 IS NULL OR org = ?1 ORDER BY requested_at, id");
+        self.all(&sql, [org.map(str::to_string)], approval_row)
+            .await
     }
 
     async fn take_approval(&self, id: &str) -> Result<Option<Approval>> {
@@ -1236,30 +1184,23 @@ impl Storage for SqliteStorage {
         let org = org.map(str::to_string);
         // The ids as one JSON array, read back with json_each: one statement for any number.
         let ids = serde_json::to_string(doc_ids).expect("strings serialise");
-        self.run(move |c| {
-            let mut s = c.prepare(
-                "SELECT at, action, device_id, user_name, organisation, doc_id, detail, event_id
-                 FROM audit
-                 WHERE (?1 IS NULL OR organisation = ?1
-                        OR doc_id IN (SELECT id FROM documents WHERE owner_org = ?1))
-                   AND (?2 = '[]' OR doc_id IN (SELECT value FROM json_each(?2)))
-                 ORDER BY id DESC LIMIT ?3",
-            )?;
-            let rows = s
-                .query_map(params![org, ids, limit], |r| {
-                    Ok(AuditEvent {
-                        at: r.get(0)?,
-                        action: r.get(1)?,
-                        device_id: r.get(2)?,
-                        user: r.get(3)?,
-                        organisation: r.get(4)?,
-                        doc_id: r.get(5)?,
-                        detail: r.get(6)?,
-                        event_id: r.get(7)?,
-                    })
-                })?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
-            Ok(rows)
+        let sql = "SELECT at, action, device_id, user_name, organisation, doc_id, detail, event_id
+                   FROM audit
+                   WHERE (?1 IS NULL OR organisation = ?1
+                          OR doc_id IN (SELECT id FROM documents WHERE owner_org = ?1))
+                     AND (?2 = '[]' OR doc_id IN (SELECT value FROM json_each(?2)))
+                   ORDER BY id DESC LIMIT ?3";
+        self.all(sql, (org, ids, limit), |r| {
+            Ok(AuditEvent {
+                at: r.get(0)?,
+                action: r.get(1)?,
+                device_id: r.get(2)?,
+                user: r.get(3)?,
+                organisation: r.get(4)?,
+                doc_id: r.get(5)?,
+                detail: r.get(6)?,
+                event_id: r.get(7)?,
+            })
         })
         .await
     }

@@ -176,9 +176,9 @@ fn consortium_counts_and_the_audit_view_work_on_postgres() {
 }
 
 /// The server reaches PostgreSQL over TLS as the URL's `sslmode` says (the certificate and
-/// the host checked with `verify-full`), refuses a database whose certificate it cannot
-/// trust or that offers no TLS when TLS is required, and carries on after the database is
-/// restarted under it.
+/// the host checked with `verify-full`, the certificate alone with `verify-ca`, neither with
+/// `require`), refuses a database whose certificate it cannot trust or that offers no TLS
+/// when TLS is required, and carries on after the database is restarted under it.
 #[test]
 fn over_tls_with_the_certificate_checked_and_through_a_database_restart() {
     let pg = TestPostgres::start_tls();
@@ -234,6 +234,39 @@ fn over_tls_with_the_certificate_checked_and_through_a_database_restart() {
         .err()
         .unwrap();
     assert!(e.to_string().contains("sslmode=always"), "{e}");
+
+    // `require` encrypts without checking the certificate; `verify-ca` checks it against the
+    // root given, but not the host name.
+    let open = |url: String| rt.block_on(PostgresStorage::connect(&url, 1));
+    let encrypted = |s: &PostgresStorage| rt.block_on(s.connection_encrypted()).unwrap();
+    let required = open(format!("{}?sslmode=require", pg.url)).expect("require over TLS");
+    assert!(encrypted(&required), "sslmode=require is TLS");
+    let e = open(format!(
+        "{}?sslmode=verify-ca&sslrootcert={}",
+        pg.url,
+        stranger.display()
+    ))
+    .err()
+    .expect("verify-ca accepted a certificate of another authority");
+    assert!(e.to_string().to_lowercase().contains("certificate"), "{e}");
+    let elsewhere = TestPostgres::start_tls_for(&["db.example.org"]);
+    let root = elsewhere.ca_pem.clone().unwrap();
+    let e = open(format!(
+        "{}?sslmode=verify-full&sslrootcert={}",
+        elsewhere.url,
+        root.display()
+    ))
+    .err()
+    .expect("verify-full accepted a certificate for another host");
+    assert!(e.to_string().to_lowercase().contains("certificate"), "{e}");
+    let ca_only = open(format!(
+        "{}?sslmode=verify-ca&sslrootcert={}",
+        elsewhere.url,
+        root.display()
+    ))
+    .expect("verify-ca with the right root, another host name");
+    assert!(encrypted(&ca_only), "sslmode=verify-ca is TLS");
+    drop((required, ca_only, elsewhere));
 
     // The database restarts under the running server: every connection is cut, and the next
     // syncs go through on new ones.
