@@ -57,7 +57,7 @@ export async function run() {
       return page;
     };
     try {
-      await t.fn({ open, page, shot: (name) => page.screenshot({ path: join(shots, `${name}.png`) }) });
+      await t.fn({ open, page, shot: (name) => page.screenshot({ path: join(shots, `${name}.png`), animations: 'disabled' }) });
       assert(errors.length === 0, `errors in the page: ${errors.join('; ')}`);
       passed++;
       console.log(`ok   ${t.name}`);
