@@ -51,6 +51,20 @@ pub(crate) fn heads_bytes(heads: &[ChangeHash]) -> Vec<u8> {
 }
 
 impl Punkt {
+    /// Document `id`, of `kind`, loaded: refused as unknown ("no `what` `id` on this laptop")
+    /// when this laptop holds none, or holds another kind of document under the id.
+    pub(crate) fn load_of_kind(&self, id: &str, kind: &str, what: &str) -> Result<AutoCommit> {
+        let unknown = || CoreError::Invalid(format!("no {what} {id} on this laptop"));
+        let stored = self.store.load_document(id).map_err(|e| match e {
+            punkt_store::StoreError::NoDocument(_) => unknown(),
+            e => e.into(),
+        })?;
+        if stored.kind != kind {
+            return Err(unknown());
+        }
+        load_automerge(&stored)
+    }
+
     /// Store a new document other than a client file (an attachment, a section, a referral):
     /// `doc` holds its first, committed change.
     pub(crate) fn store_new_document(

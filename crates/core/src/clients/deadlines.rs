@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use punkt_model::client::Deadline;
 use punkt_model::deadlines::{CountOptions, DueDate, LatestDue, RuleBook};
-use punkt_model::{new_id, IsoDate};
+use punkt_model::IsoDate;
 
 use crate::error::{CoreError, Result};
 use crate::Punkt;
@@ -102,17 +102,8 @@ impl Punkt {
         request: DeadlineRequest,
     ) -> Result<RecordedDeadline> {
         let (deadline, due) = self.deadline_of(&request)?;
-        let id = new_id();
-        let key = id.clone();
-        self.edit_client(client_id, move |file, _| {
-            if let Some(m) = &deadline.matter_id {
-                if !file.matters.contains_key(m) {
-                    return Err(CoreError::Invalid(format!("no matter {m} in this file")));
-                }
-            }
-            file.deadlines.insert(key, deadline);
-            Ok(())
-        })?;
+        let matter = deadline.matter_id.clone();
+        let id = self.add_entry(client_id, matter, |f| &mut f.deadlines, deadline)?;
         Ok(RecordedDeadline {
             id,
             client_id: client_id.to_string(),

@@ -287,18 +287,29 @@ impl Punkt {
         if let Some(p) = &consultation.project {
             self.check_project(p, consultation.date)?;
         }
-        let cid = new_id();
-        let key = cid.clone();
+        let matter = consultation.matter_id.clone();
+        self.add_entry(client_id, matter, |f| &mut f.consultations, consultation)
+    }
+
+    /// Add `entry` to one of the file's lists (`list` picks it), under `matter` when it names
+    /// one, which must be in the file. Returns the entry's new id.
+    pub(crate) fn add_entry<T>(
+        &mut self,
+        client_id: &str,
+        matter: Option<String>,
+        list: fn(&mut ClientFile) -> &mut std::collections::BTreeMap<String, T>,
+        entry: T,
+    ) -> Result<String> {
+        let id = new_id();
+        let key = id.clone();
         self.edit_client(client_id, move |file, _| {
-            if let Some(m) = &consultation.matter_id {
-                if !file.matters.contains_key(m) {
-                    return Err(CoreError::Invalid(format!("no matter {m} in this file")));
-                }
+            if let Some(m) = matter.filter(|m| !file.matters.contains_key(m)) {
+                return Err(CoreError::Invalid(format!("no matter {m} in this file")));
             }
-            file.consultations.insert(key, consultation);
+            list(file).insert(key, entry);
             Ok(())
         })?;
-        Ok(cid)
+        Ok(id)
     }
 }
 

@@ -22,7 +22,7 @@ use punkt_sync::{Request, Response};
 
 use crate::error::{CoreError, Result};
 use crate::sync::Transport;
-use crate::{load_automerge, Punkt};
+use crate::Punkt;
 
 /// The member organisations the server listed at the last sync (JSON array of names).
 const META_DIRECTORY: &str = "sync_directory";
@@ -319,16 +319,7 @@ impl Punkt {
     }
 
     fn load_referral(&self, id: &str) -> Result<ReferralFile> {
-        let stored = self.store.load_document(id).map_err(|e| match e {
-            punkt_store::StoreError::NoDocument(_) => {
-                CoreError::Invalid(format!("no referral {id} on this laptop"))
-            }
-            e => e.into(),
-        })?;
-        if stored.kind != access::REFERRAL_KIND {
-            return Err(CoreError::Invalid(format!("{id} is not a referral")));
-        }
-        let doc = load_automerge(&stored)?;
+        let doc = self.load_of_kind(id, access::REFERRAL_KIND, "referral")?;
         Ok(read_shared(&doc, REFERRAL_KIND, |r: &ReferralFile| {
             &r.kind
         })?)

@@ -430,18 +430,16 @@ impl Punkt {
 }
 
 fn section_view(s: &SectionFile) -> SectionView {
-    let mut notes: Vec<SectionNoteView> = s
-        .notes
-        .iter()
-        .map(|(id, n)| SectionNoteView {
-            id: id.clone(),
-            date: n.date.to_string(),
-            text: n.text.clone(),
-            written_at: n.written_at.clone(),
-            author: n.author.clone(),
-        })
-        .collect();
-    notes.sort_by(|a, b| (&a.date, &a.written_at, &a.id).cmp(&(&b.date, &b.written_at, &b.id)));
+    let note = |id: &str, n: &SectionNote| SectionNoteView {
+        id: id.to_string(),
+        date: n.date.to_string(),
+        text: n.text.clone(),
+        written_at: n.written_at.clone(),
+        author: n.author.clone(),
+    };
+    let notes = crate::dto::listed(&s.notes, note, |n| {
+        (n.date.to_string(), n.written_at.clone())
+    });
     SectionView {
         id: s.id.clone(),
         client_id: s.client_id.clone(),

@@ -139,23 +139,30 @@ impl Labels {
     fn vocab(&self, group: &str, code: &str) -> String {
         escape(&self.0.vocab(group, code))
     }
-}
 
-fn section(out: &mut String, title: &str, rows: Vec<Vec<String>>, none: &str) {
-    out.push_str(&format!("<h2>{title}</h2>\n"));
-    if rows.is_empty() {
-        out.push_str(&format!("<p>{none}</p>\n"));
-        return;
-    }
-    out.push_str("<table>\n");
-    for r in rows {
-        out.push_str("<tr>");
-        for cell in r {
-            out.push_str(&format!("<td>{cell}</td>"));
+    /// A section of the document: its heading (the label `key`) and a table of `rows`, or
+    /// "none".
+    fn section(&self, out: &mut String, key: &str, rows: Vec<Vec<String>>) {
+        out.push_str(&format!("<h2>{}</h2>\n", self.doc(key)));
+        if rows.is_empty() {
+            out.push_str(&format!("<p>{}</p>\n", self.doc("none")));
+            return;
         }
-        out.push_str("</tr>\n");
+        out.push_str("<table>\n");
+        for r in rows {
+            out.push_str("<tr>");
+            for cell in r {
+                out.push_str(&format!("<td>{cell}</td>"));
+            }
+            out.push_str("</tr>\n");
+        }
+        out.push_str("</table>\n");
     }
-    out.push_str("</table>\n");
+
+    /// A section with a row for each of `items`.
+    fn table<T>(&self, out: &mut String, key: &str, items: &[T], row: impl Fn(&T) -> Vec<String>) {
+        self.section(out, key, items.iter().map(row).collect());
+    }
 }
 
 impl Punkt {
@@ -173,7 +180,6 @@ impl Punkt {
         let p = &f.person;
         let e = |s: &str| escape(s);
         let opt = |s: &Option<String>| s.as_deref().map(escape).unwrap_or_default();
-        let none = l.doc("none");
         let mut out = String::new();
         out.push_str(&format!(
             "<!doctype html>\n<html lang=\"{lang}\"><head><meta charset=\"utf-8\"><title>{title}</title>\n<style>body{{font-family:sans-serif;max-width:52em;margin:2em auto}}td{{padding:.2em .6em;border-bottom:1px solid #ddd;vertical-align:top}}</style></head><body>\n<h1>{title}</h1>\n",
@@ -210,7 +216,7 @@ impl Punkt {
         for i in &p.identifiers {
             person.push(vec![l.vocab("identifier", &i.kind), e(&i.number)]);
         }
-        section(&mut out, &l.doc("person"), person, &none);
+        l.section(&mut out, "person", person);
         // Vulnerabilities: the file's, and the sensitive ones when this laptop's role reads
         // them (else said to be withheld, as restricted notes are).
         let mut needs: Vec<Vec<String>> = f
@@ -221,143 +227,89 @@ impl Punkt {
         if !f.sensitive_visible {
             needs.push(vec![l.doc("sensitive_withheld")]);
         }
-        section(&mut out, &l.doc("vulnerabilities"), needs, &none);
-        section(
-            &mut out,
-            &l.doc("purposes"),
-            f.processing
+        l.section(&mut out, "vulnerabilities", needs);
+        l.table(&mut out, "purposes", &f.processing, |r| {
+            vec![
+                l.vocab("processing_purpose", &r.purpose),
+                l.vocab("legal_basis", &r.basis),
+                format!("{} – {}", e(&r.since), opt(&r.ended_on)),
+                if r.in_force {
+                    l.doc("in_force")
+                } else {
+                    l.doc("ended")
+                },
+            ]
+        });
+        l.table(&mut out, "legal_status", &f.legal_status, |s| {
+            vec![
+                l.vocab("legal_status", &s.status),
+                format!("{} – {}", opt(&s.from), opt(&s.until)),
+                opt(&s.centre),
+            ]
+        });
+        l.table(&mut out, "matters", &f.matters, |m| {
+            vec![
+                l.vocab("matter_kind", &m.kind),
+                opt(&m.authority),
+                opt(&m.reference),
+                l.vocab("matter_status", &m.status),
+            ]
+        });
+        l.table(&mut out, "consultations", &f.consultations, |c| {
+            let place = match &c.place {
+                crate::dto::PlaceInput::Point { city } => {
+                    format!("{}, {}", l.vocab("place", "point"), e(city))
+                }
+                crate::dto::PlaceInput::Centre { centre } => {
+                    format!("{}, {}", l.vocab("place", "centre"), e(centre))
+                }
+                crate::dto::PlaceInput::Remote => l.vocab("place", "remote"),
+            };
+            let services = c
+                .services
                 .iter()
-                .map(|r| {
-                    vec![
-                        l.vocab("processing_purpose", &r.purpose),
-                        l.vocab("legal_basis", &r.basis),
-                        format!("{} – {}", e(&r.since), opt(&r.ended_on)),
-                        if r.in_force {
-                            l.doc("in_force")
-                        } else {
-                            l.doc("ended")
-                        },
-                    ]
-                })
-                .collect(),
-            &none,
-        );
-        section(
-            &mut out,
-            &l.doc("legal_status"),
-            f.legal_status
-                .iter()
-                .map(|s| {
-                    vec![
-                        l.vocab("legal_status", &s.status),
-                        format!("{} – {}", opt(&s.from), opt(&s.until)),
-                        opt(&s.centre),
-                    ]
-                })
-                .collect(),
-            &none,
-        );
-        section(
-            &mut out,
-            &l.doc("matters"),
-            f.matters
-                .iter()
-                .map(|m| {
-                    vec![
-                        l.vocab("matter_kind", &m.kind),
-                        opt(&m.authority),
-                        opt(&m.reference),
-                        l.vocab("matter_status", &m.status),
-                    ]
-                })
-                .collect(),
-            &none,
-        );
-        section(
-            &mut out,
-            &l.doc("consultations"),
-            f.consultations
-                .iter()
-                .map(|c| {
-                    let place = match &c.place {
-                        crate::dto::PlaceInput::Point { city } => {
-                            format!("{}, {}", l.vocab("place", "point"), e(city))
-                        }
-                        crate::dto::PlaceInput::Centre { centre } => {
-                            format!("{}, {}", l.vocab("place", "centre"), e(centre))
-                        }
-                        crate::dto::PlaceInput::Remote => l.vocab("place", "remote"),
-                    };
-                    let services = c
-                        .services
-                        .iter()
-                        .map(|s| l.vocab("service", s))
-                        .collect::<Vec<_>>()
-                        .join(", ");
-                    vec![e(&c.date), place, services, e(&c.note)]
-                })
-                .collect(),
-            &none,
-        );
-        section(
-            &mut out,
-            &l.doc("deadlines"),
-            f.deadlines
-                .iter()
-                .map(|d| {
-                    vec![
-                        e(&d.due),
-                        match self.rules().get(&d.rule) {
-                            Ok(r) => e(match lang {
-                                "pl" => &r.names.pl,
-                                "uk" => &r.names.uk,
-                                "ru" => &r.names.ru,
-                                _ => &r.names.en,
-                            }),
-                            Err(_) => l.vocab("rule", &d.rule),
-                        },
-                        format!("{}: {}", l.doc("from"), e(&d.from)),
-                    ]
-                })
-                .collect(),
-            &none,
-        );
-        section(
-            &mut out,
-            &l.doc("consents"),
-            f.consents
-                .iter()
-                .map(|c| {
-                    vec![
-                        e(&c.clause),
-                        format!("{}: {}", l.doc("given_on"), e(&c.given_on)),
-                        c.withdrawn_on
-                            .as_ref()
-                            .map(|w| format!("{}: {}", l.doc("withdrawn_on"), e(w)))
-                            .unwrap_or_default(),
-                    ]
-                })
-                .collect(),
-            &none,
-        );
+                .map(|s| l.vocab("service", s))
+                .collect::<Vec<_>>()
+                .join(", ");
+            vec![e(&c.date), place, services, e(&c.note)]
+        });
+        l.table(&mut out, "deadlines", &f.deadlines, |d| {
+            vec![
+                e(&d.due),
+                match self.rules().get(&d.rule) {
+                    Ok(r) => e(match lang {
+                        "pl" => &r.names.pl,
+                        "uk" => &r.names.uk,
+                        "ru" => &r.names.ru,
+                        _ => &r.names.en,
+                    }),
+                    Err(_) => l.vocab("rule", &d.rule),
+                },
+                format!("{}: {}", l.doc("from"), e(&d.from)),
+            ]
+        });
+        l.table(&mut out, "consents", &f.consents, |c| {
+            vec![
+                e(&c.clause),
+                format!("{}: {}", l.doc("given_on"), e(&c.given_on)),
+                c.withdrawn_on
+                    .as_ref()
+                    .map(|w| format!("{}: {}", l.doc("withdrawn_on"), e(w)))
+                    .unwrap_or_default(),
+            ]
+        });
         out.push_str(&format!(
             "<h2>{}</h2>\n<p>{}</p>\n",
             l.doc("summary"),
             if f.summary.is_empty() {
-                none.clone()
+                l.doc("none")
             } else {
                 e(&f.summary).replace('\n', "<br>")
             }
         ));
-        section(
-            &mut out,
-            &l.doc("attachments"),
-            f.attachments
-                .iter()
-                .map(|a| vec![e(&a.name), e(&a.mime), e(&a.added_at)])
-                .collect(),
-            &none,
-        );
+        l.table(&mut out, "attachments", &f.attachments, |a| {
+            vec![e(&a.name), e(&a.mime), e(&a.added_at)]
+        });
         let mut restricted: Vec<Vec<String>> = Vec::new();
         for r in &f.sections {
             let name = l.vocab("section", &r.section);
@@ -374,58 +326,42 @@ impl Punkt {
                 None => restricted.push(vec![name, e(&r.created_at), l.doc("withheld")]),
             }
         }
-        section(&mut out, &l.doc("restricted"), restricted, &none);
-        section(
-            &mut out,
-            &l.doc("referrals"),
-            req.referrals
+        l.section(&mut out, "restricted", restricted);
+        l.table(&mut out, "referrals", &req.referrals, |r| {
+            let mut shared = vec![format!("{} {}", r.given_names, r.family_name)];
+            shared.extend(r.birth_date.clone());
+            shared.extend(r.citizenships.iter().cloned());
+            shared.extend(r.languages.iter().cloned());
+            shared.extend(r.phone.clone());
+            vec![
+                e(&r.created_at),
+                e(&r.to_organisation),
+                l.vocab("service", &r.service),
+                format!("{}: {}", l.doc("reason"), e(&r.reason)),
+                format!("{}: {}", l.doc("shared"), e(&shared.join(", "))),
+                format!("{}: {}", l.doc("status"), e(&r.status)),
+            ]
+        });
+        l.table(&mut out, "history", &req.history, |h| {
+            let parts = h
+                .sections
                 .iter()
-                .map(|r| {
-                    let mut shared = vec![format!("{} {}", r.given_names, r.family_name)];
-                    shared.extend(r.birth_date.clone());
-                    shared.extend(r.citizenships.iter().cloned());
-                    shared.extend(r.languages.iter().cloned());
-                    shared.extend(r.phone.clone());
-                    vec![
-                        e(&r.created_at),
-                        e(&r.to_organisation),
-                        l.vocab("service", &r.service),
-                        format!("{}: {}", l.doc("reason"), e(&r.reason)),
-                        format!("{}: {}", l.doc("shared"), e(&shared.join(", "))),
-                        format!("{}: {}", l.doc("status"), e(&r.status)),
-                    ]
-                })
-                .collect(),
-            &none,
-        );
-        section(
-            &mut out,
-            &l.doc("history"),
-            req.history
-                .iter()
-                .map(|h| {
-                    let parts = h
-                        .sections
-                        .iter()
-                        .map(|s| l.vocab("section", s))
-                        .collect::<Vec<_>>()
-                        .join(", ");
-                    vec![
-                        e(&h.time),
-                        format!(
-                            "{}: {}",
-                            l.doc("author"),
-                            h.author
-                                .as_deref()
-                                .map(escape)
-                                .unwrap_or_else(|| e(&h.device))
-                        ),
-                        parts,
-                    ]
-                })
-                .collect(),
-            &none,
-        );
+                .map(|s| l.vocab("section", s))
+                .collect::<Vec<_>>()
+                .join(", ");
+            vec![
+                e(&h.time),
+                format!(
+                    "{}: {}",
+                    l.doc("author"),
+                    h.author
+                        .as_deref()
+                        .map(escape)
+                        .unwrap_or_else(|| e(&h.device))
+                ),
+                parts,
+            ]
+        });
         self.article_15(&mut out, &l, &req.article_15);
         out.push_str("</body></html>\n");
         Ok(out)

@@ -136,28 +136,23 @@ pub(crate) fn apply(file: &mut ClientFile, list: Vec<ProcessingInput>) -> Result
 
 /// The file's bases as screens show them, in force on `today`.
 pub(crate) fn views(file: &ClientFile, today: IsoDate) -> Vec<ProcessingView> {
-    let mut out: Vec<ProcessingView> = file
-        .processing
-        .iter()
-        .map(|(id, r)| ProcessingView {
-            id: id.clone(),
-            purpose: r.purpose.to_string(),
-            basis: r.basis.to_string(),
-            articles: r.basis.articles().to_string(),
-            since: r.since.to_string(),
-            consent_id: r.consent_id.clone(),
-            ended_on: r.ended_on.map(|d| d.to_string()),
-            in_force: file.processing_in_force(r, today),
-            consent_withdrawn_on: r
-                .consent_id
-                .as_ref()
-                .and_then(|c| file.consents.get(c))
-                .and_then(|c| c.withdrawn_on)
-                .map(|d| d.to_string()),
-            recorded_by: r.recorded_by.clone(),
-            note: r.note.clone(),
-        })
-        .collect();
-    out.sort_by(|a, b| (&a.since, &a.id).cmp(&(&b.since, &b.id)));
-    out
+    let view = |id: &str, r: &ProcessingRecord| ProcessingView {
+        id: id.to_string(),
+        purpose: r.purpose.to_string(),
+        basis: r.basis.to_string(),
+        articles: r.basis.articles().to_string(),
+        since: r.since.to_string(),
+        consent_id: r.consent_id.clone(),
+        ended_on: r.ended_on.map(|d| d.to_string()),
+        in_force: file.processing_in_force(r, today),
+        consent_withdrawn_on: r
+            .consent_id
+            .as_ref()
+            .and_then(|c| file.consents.get(c))
+            .and_then(|c| c.withdrawn_on)
+            .map(|d| d.to_string()),
+        recorded_by: r.recorded_by.clone(),
+        note: r.note.clone(),
+    };
+    crate::dto::listed(&file.processing, view, |r| r.since.to_string())
 }

@@ -256,16 +256,7 @@ impl Punkt {
     }
 
     fn load_activity(&self, id: &str) -> Result<GroupActivity> {
-        let stored = self.store.load_document(id).map_err(|e| match e {
-            punkt_store::StoreError::NoDocument(_) => {
-                CoreError::Invalid(format!("no group activity {id}"))
-            }
-            e => e.into(),
-        })?;
-        if stored.kind != GROUP_ACTIVITY_KIND {
-            return Err(CoreError::Invalid(format!("no group activity {id}")));
-        }
-        let doc = crate::load_automerge(&stored)?;
+        let doc = self.load_of_kind(id, GROUP_ACTIVITY_KIND, "group activity")?;
         read(&doc).map_err(|e| CoreError::Document {
             id: id.to_string(),
             reason: e.to_string(),

@@ -4,6 +4,11 @@
 
 use super::*;
 
+/// What a citizenship must be.
+const COUNTRY: &str = "an ISO 3166 alpha-2 country code";
+/// What a language must be.
+const LANGUAGE: &str = "an ISO 639-1 language code (or prs, ckb, kmr, rom)";
+
 impl ClientInput {
     /// Apply the keys given to `file`. `new` says whether this is an intake (names required).
     pub fn apply(self, file: &mut ClientFile, new: bool, today: IsoDate) -> Result<()> {
@@ -51,33 +56,19 @@ impl ClientInput {
                 }
             }
         }
-        if let Some(a) = self.birth_date_approximate {
-            p.birth_date_approximate = a;
-        }
+        // What the input leaves out stays as it is.
+        let keep = |flag: &mut bool, given: Option<bool>| *flag = given.unwrap_or(*flag);
+        keep(&mut p.birth_date_approximate, self.birth_date_approximate);
+        keep(&mut p.stateless, self.stateless);
+        keep(&mut p.interpreter_needed, self.interpreter_needed);
         if let Some(s) = self.sex {
             p.sex = s.parse::<Sex>()?;
         }
         if let Some(c) = self.citizenships {
-            p.citizenships = codes(
-                c,
-                "citizenships",
-                reference::country_code,
-                "an ISO 3166 alpha-2 country code",
-            )?;
-        }
-        if let Some(s) = self.stateless {
-            p.stateless = s;
+            p.citizenships = codes(c, "citizenships", reference::country_code, COUNTRY)?;
         }
         if let Some(l) = self.languages {
-            p.languages = codes(
-                l,
-                "languages",
-                reference::language_code,
-                "an ISO 639-1 language code (or prs, ckb, kmr, rom)",
-            )?;
-        }
-        if let Some(i) = self.interpreter_needed {
-            p.interpreter_needed = i;
+            p.languages = codes(l, "languages", reference::language_code, LANGUAGE)?;
         }
         if let Some(c) = self.contact {
             apply_contact(&mut p.contact, c);
@@ -103,11 +94,7 @@ impl ClientInput {
                 };
                 let from = at("legal_status.from", opt_partial(s.from))?;
                 let until = at("legal_status.until", opt_partial(s.until))?;
-                not_before(
-                    "legal_status.until",
-                    from.map(|d| d.to_string()),
-                    until.map(|d| d.to_string()),
-                )?;
+                not_before("legal_status.until", from.as_ref(), until.as_ref())?;
                 let status = s.status.parse::<LegalStatus>()?;
                 let purpose = match non_empty(s.purpose) {
                     None => None,
@@ -176,8 +163,8 @@ impl ClientInput {
                 let withdrawn_on = at("consents.withdrawn_on", opt_date(c.withdrawn_on))?;
                 not_before(
                     "consents.withdrawn_on",
-                    Some(given_on.to_string()),
-                    withdrawn_on.map(|d| d.to_string()),
+                    Some(&given_on),
+                    withdrawn_on.as_ref(),
                 )?;
                 file.consents.insert(
                     id,
@@ -200,11 +187,7 @@ impl ClientInput {
                 let id = m.id.clone().unwrap_or_else(new_id);
                 let opened = at("matters.opened", opt_date(m.opened))?;
                 let closed = at("matters.closed", opt_date(m.closed))?;
-                not_before(
-                    "matters.closed",
-                    opened.map(|d| d.to_string()),
-                    closed.map(|d| d.to_string()),
-                )?;
+                not_before("matters.closed", opened.as_ref(), closed.as_ref())?;
                 let status = match m.status {
                     Some(s) => s.parse::<MatterStatus>()?,
                     // Not given: a known matter keeps its state, a new one is open.

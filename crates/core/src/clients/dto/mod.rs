@@ -251,8 +251,8 @@ pub(crate) fn at<T>(field: &str, r: Result<T>) -> Result<T> {
 }
 
 /// `later` may not come before `earlier` (compared when both are whole dates).
-fn not_before(field: &str, earlier: Option<String>, later: Option<String>) -> Result<()> {
-    if let (Some(a), Some(b)) = (earlier, later) {
+fn not_before<T: ToString>(field: &str, earlier: Option<&T>, later: Option<&T>) -> Result<()> {
+    if let (Some(a), Some(b)) = (earlier.map(T::to_string), later.map(T::to_string)) {
         if a.len() == 10 && b.len() == 10 && b < a {
             return Err(CoreError::Model(ModelError::field(
                 field,

@@ -163,6 +163,21 @@ pub(crate) fn place_view(p: &Place) -> PlaceInput {
     }
 }
 
+/// One of a file's lists as screens show it: each entry made by `view`, in the order of `order`
+/// (a day), entries of one day in the order of their ids.
+pub(crate) fn listed<'a, T: 'a, V, K: Ord>(
+    entries: impl IntoIterator<Item = (&'a String, &'a T)>,
+    view: impl Fn(&'a str, &'a T) -> V,
+    order: impl Fn(&T) -> K,
+) -> Vec<V> {
+    let mut all: Vec<(K, &String, V)> = entries
+        .into_iter()
+        .map(|(id, e)| (order(e), id, view(id, e)))
+        .collect();
+    all.sort_by(|a, b| (&a.0, a.1).cmp(&(&b.0, b.1)));
+    all.into_iter().map(|(_, _, v)| v).collect()
+}
+
 pub(crate) fn deadline_view(id: &str, d: &Deadline) -> DeadlineView {
     DeadlineView {
         id: id.to_string(),
@@ -176,6 +191,81 @@ pub(crate) fn deadline_view(id: &str, d: &Deadline) -> DeadlineView {
         done: d.done,
         matter_id: d.matter_id.clone(),
         note: d.note.clone(),
+    }
+}
+
+impl LegalStatusView {
+    fn of(id: &str, e: &LegalStatusEntry) -> Self {
+        LegalStatusView {
+            id: id.to_string(),
+            status: e.status.to_string(),
+            track: e.status.track().to_string(),
+            from: s(&e.from),
+            until: s(&e.until),
+            centre: e.centre.clone(),
+            purpose: e.purpose.map(|p| p.to_string()),
+            note: e.note.clone(),
+        }
+    }
+}
+
+impl ConsultationView {
+    fn of(id: &str, c: &Consultation) -> Self {
+        ConsultationView {
+            id: id.to_string(),
+            date: c.date.to_string(),
+            place: place_view(&c.place),
+            services: c.services.iter().map(|s| s.to_string()).collect(),
+            organisation: c.organisation.clone(),
+            language: c.language.clone(),
+            interpreter: c.interpreter,
+            duration_minutes: c.duration_minutes,
+            staff: c.staff.clone(),
+            matter_id: c.matter_id.clone(),
+            note: c.note.clone(),
+            project: c.project.clone(),
+        }
+    }
+}
+
+impl IdentifierView {
+    fn of(id: &str, i: &Identifier) -> Self {
+        IdentifierView {
+            id: id.to_string(),
+            kind: i.kind.to_string(),
+            number: i.number.clone(),
+            issued_by: i.issued_by.clone(),
+            valid_until: s(&i.valid_until),
+        }
+    }
+}
+
+impl ConsentView {
+    fn of(id: &str, c: &ConsentRecord) -> Self {
+        ConsentView {
+            id: id.to_string(),
+            clause: c.clause.clone(),
+            language: c.language.clone(),
+            given_on: c.given_on.to_string(),
+            recorded_by: c.recorded_by.clone(),
+            legal_basis: c.legal_basis.clone(),
+            withdrawn_on: s(&c.withdrawn_on),
+        }
+    }
+}
+
+impl MatterView {
+    fn of(id: &str, m: &Matter) -> Self {
+        MatterView {
+            id: id.to_string(),
+            kind: m.kind.to_string(),
+            authority: m.authority.clone(),
+            reference: m.reference.clone(),
+            status: m.status.to_string(),
+            opened: s(&m.opened),
+            closed: s(&m.closed),
+            note: m.note.clone(),
+        }
     }
 }
 
@@ -193,46 +283,12 @@ impl ClientView {
                 contact.insert(k.to_string(), v.clone());
             }
         }
-        let mut legal_status: Vec<LegalStatusView> = f
-            .legal_status
-            .iter()
-            .map(|(id, e)| LegalStatusView {
-                id: id.clone(),
-                status: e.status.to_string(),
-                track: e.status.track().to_string(),
-                from: s(&e.from),
-                until: s(&e.until),
-                centre: e.centre.clone(),
-                purpose: e.purpose.map(|p| p.to_string()),
-                note: e.note.clone(),
-            })
-            .collect();
-        legal_status.sort_by(|a, b| a.from.cmp(&b.from).then(a.id.cmp(&b.id)));
-        let mut consultations: Vec<ConsultationView> = f
-            .consultations
-            .iter()
-            .map(|(id, c)| ConsultationView {
-                id: id.clone(),
-                date: c.date.to_string(),
-                place: place_view(&c.place),
-                services: c.services.iter().map(|s| s.to_string()).collect(),
-                organisation: c.organisation.clone(),
-                language: c.language.clone(),
-                interpreter: c.interpreter,
-                duration_minutes: c.duration_minutes,
-                staff: c.staff.clone(),
-                matter_id: c.matter_id.clone(),
-                note: c.note.clone(),
-                project: c.project.clone(),
-            })
-            .collect();
-        consultations.sort_by(|a, b| a.date.cmp(&b.date).then(a.id.cmp(&b.id)));
-        let mut deadlines: Vec<DeadlineView> = f
-            .deadlines
-            .iter()
-            .map(|(id, d)| deadline_view(id, d))
-            .collect();
-        deadlines.sort_by(|a, b| a.due.cmp(&b.due).then(a.id.cmp(&b.id)));
+        // Sorted by the days as written (a partial date sorts before the days in it).
+        let legal_status = listed(&f.legal_status, LegalStatusView::of, |e| s(&e.from));
+        let consultations = listed(&f.consultations, ConsultationView::of, |c| {
+            c.date.to_string()
+        });
+        let deadlines = listed(&f.deadlines, deadline_view, |d| d.due.to_string());
         ClientView {
             id: f.id.clone(),
             organisation: f.organisation.clone(),
@@ -252,16 +308,8 @@ impl ClientView {
                 languages: p.languages.clone(),
                 interpreter_needed: p.interpreter_needed,
                 contact,
-                identifiers: p
-                    .identifiers
-                    .iter()
-                    .map(|(id, i)| IdentifierView {
-                        id: id.clone(),
-                        kind: i.kind.to_string(),
-                        number: i.number.clone(),
-                        issued_by: i.issued_by.clone(),
-                        valid_until: s(&i.valid_until),
-                    })
+                identifiers: (p.identifiers.iter())
+                    .map(|(id, i)| IdentifierView::of(id, i))
                     .collect(),
             },
             current_status: f.status_on(today).map(|s| s.to_string()),
@@ -270,32 +318,11 @@ impl ClientView {
             vulnerabilities: f.vulnerabilities.keys().cloned().collect(),
             sensitive_visible: false,
             processing: crate::processing::views(f, IsoDate(today)),
-            consents: f
-                .consents
-                .iter()
-                .map(|(id, c)| ConsentView {
-                    id: id.clone(),
-                    clause: c.clause.clone(),
-                    language: c.language.clone(),
-                    given_on: c.given_on.to_string(),
-                    recorded_by: c.recorded_by.clone(),
-                    legal_basis: c.legal_basis.clone(),
-                    withdrawn_on: s(&c.withdrawn_on),
-                })
+            consents: (f.consents.iter())
+                .map(|(id, c)| ConsentView::of(id, c))
                 .collect(),
-            matters: f
-                .matters
-                .iter()
-                .map(|(id, m)| MatterView {
-                    id: id.clone(),
-                    kind: m.kind.to_string(),
-                    authority: m.authority.clone(),
-                    reference: m.reference.clone(),
-                    status: m.status.to_string(),
-                    opened: s(&m.opened),
-                    closed: s(&m.closed),
-                    note: m.note.clone(),
-                })
+            matters: (f.matters.iter())
+                .map(|(id, m)| MatterView::of(id, m))
                 .collect(),
             consultations,
             deadlines,

@@ -120,6 +120,16 @@ impl Punkt {
         Ok(self.enrolment()?.ok_or(CoreError::NotEnrolled)?.device_id)
     }
 
+    /// One round that gives the server keys (only the parts of `put` set).
+    fn put_keys(
+        &self,
+        t: &mut dyn Transport,
+        summary: &mut SyncSummary,
+        put: PutKeys,
+    ) -> Result<KeysReply> {
+        self.keys_round(t, summary, &Request::PutKeys(put))
+    }
+
     fn keys_round(
         &self,
         t: &mut dyn Transport,
@@ -159,12 +169,7 @@ impl Punkt {
         // this laptop holds the newest.
         let mut started = Vec::new();
         for scope in access::scopes_for_role(&role) {
-            let newest = reply
-                .epochs
-                .iter()
-                .filter(|e| e.org == org && e.scope == scope)
-                .map(|e| e.epoch)
-                .max();
+            let newest = epochs_of(&reply, &org, &scope).max();
             let epoch = match newest {
                 None => 1,
                 Some(n)
@@ -246,13 +251,13 @@ impl Punkt {
         let mut give = self.endorsed_grants(&reply.waiting, &proven)?;
         give.extend(proven);
         if !give.is_empty() {
-            reply = self.keys_round(
+            reply = self.put_keys(
                 t,
                 summary,
-                &Request::PutKeys(PutKeys {
+                PutKeys {
                     grants: give,
                     ..PutKeys::default()
-                }),
+                },
             )?;
         }
         // Documents another organisation was given access to: seal their keys to it, to the
@@ -278,13 +283,13 @@ impl Punkt {
             });
         }
         if !shared.is_empty() {
-            reply = self.keys_round(
+            reply = self.put_keys(
                 t,
                 summary,
-                &Request::PutKeys(PutKeys {
+                PutKeys {
                     shared,
                     ..PutKeys::default()
-                }),
+                },
             )?;
         }
         // A rotation: document keys wrapped only under older epochs, wrapped under the newest
@@ -295,24 +300,19 @@ impl Punkt {
                 break;
             }
             summary.keys_rewrapped += rewrapped.len() as u64;
-            reply = self.keys_round(
+            reply = self.put_keys(
                 t,
                 summary,
-                &Request::PutKeys(PutKeys {
+                PutKeys {
                     rewrapped,
                     ..PutKeys::default()
-                }),
+                },
             )?;
         }
         // Epochs the server retired after a rotation: forgotten here, so that nothing this
         // laptop holds opens what a backup made before keeps under them.
         for scope in access::scopes_for_role(&role) {
-            let oldest = reply
-                .epochs
-                .iter()
-                .filter(|e| e.org == org && e.scope == scope)
-                .map(|e| e.epoch)
-                .min();
+            let oldest = epochs_of(&reply, &org, &scope).min();
             if let Some(oldest) = oldest {
                 self.store
                     .forget_scope_epochs_before(&org, &scope, oldest)?;
@@ -380,13 +380,13 @@ impl Punkt {
             .map_err(|_| CoreError::Sync("a public key of the wrong length".into()))?;
         let grants = self.newest_grants(device_id, &pk, &w.missing)?;
         let given: Vec<String> = grants.iter().map(|g| g.scope.clone()).collect();
-        self.keys_round(
+        self.put_keys(
             t,
             &mut summary,
-            &Request::PutKeys(PutKeys {
+            PutKeys {
                 grants,
                 ..PutKeys::default()
-            }),
+            },
         )?;
         Ok(given)
     }
@@ -583,4 +583,15 @@ impl Punkt {
         }
         Ok(None)
     }
+}
+
+/// The epochs the server lists of `org`'s keys of `scope`.
+fn epochs_of<'a>(
+    reply: &'a KeysReply,
+    org: &'a str,
+    scope: &'a str,
+) -> impl Iterator<Item = u32> + 'a {
+    (reply.epochs.iter())
+        .filter(move |e| e.org == org && e.scope == scope)
+        .map(|e| e.epoch)
 }
