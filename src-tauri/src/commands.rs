@@ -39,6 +39,21 @@ use crate::desk::{Desk, Job};
 use crate::error::{UiError, UiResult};
 use crate::settings::{Settings, AUTOLOCK_MINUTES, LANGUAGES};
 
+/// Commands that are one call on the unlocked store ([`Desk::with`]): each
+/// `fn name(arg: Type, …) -> Answer = |p| call;` is the command `name`, taking those arguments
+/// and answering `UiResult<Answer>`, that runs `call` with `p` the store.
+macro_rules! store_commands {
+    ($($(#[$attr:meta])* fn $name:ident($($arg:ident: $ty:ty),* $(,)?) -> $ret:ty = |$p:ident| $call:expr;)*) => {
+        $(
+            $(#[$attr])*
+            #[tauri::command]
+            pub async fn $name(desk: State<'_, Desk>, $($arg: $ty),*) -> UiResult<$ret> {
+                desk.with(|$p| Ok($call?))
+            }
+        )*
+    };
+}
+
 /// Event sent when the store locked itself (idle) so the UI drops what it shows.
 pub const EVENT_LOCKED: &str = "punkt://locked";
 /// Event sent while a sync runs.
@@ -260,25 +275,17 @@ pub async fn change_passphrase(
     .await
 }
 
-#[tauri::command]
-pub async fn set_author(desk: State<'_, Desk>, name: String) -> UiResult<()> {
-    desk.with(|p| Ok(p.set_author(&name)?))
+store_commands! {
+    fn set_author(name: String) -> () = |p| p.set_author(&name);
 }
 
 // ---- reading -------------------------------------------------------------------------------
 
-#[tauri::command]
-pub async fn home(desk: State<'_, Desk>) -> UiResult<Home> {
-    desk.with(|p| Ok(p.home(12)?))
-}
+store_commands! {
+    fn home() -> Home = |p| p.home(12);
 
-#[tauri::command]
-pub async fn deadline_board(
-    desk: State<'_, Desk>,
-    within_days: Option<u32>,
-    limit: u32,
-) -> UiResult<BoardPage> {
-    desk.with(|p| Ok(p.board_page(within_days, limit as usize)?))
+    fn deadline_board(within_days: Option<u32>, limit: u32) -> BoardPage = |p|
+        p.board_page(within_days, limit as usize);
 }
 
 #[tauri::command]
@@ -286,32 +293,17 @@ pub async fn vocabulary(desk: State<'_, Desk>) -> UiResult<Vocabulary> {
     desk.with(|p| Ok(p.vocabulary()))
 }
 
-#[tauri::command]
-pub async fn search(desk: State<'_, Desk>, query: String, limit: u32) -> UiResult<Vec<SearchHit>> {
-    desk.with(|p| Ok(p.search(&query, limit as usize)?))
-}
+store_commands! {
+    fn search(query: String, limit: u32) -> Vec<SearchHit> = |p| p.search(&query, limit as usize);
 
-#[tauri::command]
-pub async fn client(desk: State<'_, Desk>, id: String) -> UiResult<ClientView> {
-    desk.with(|p| Ok(p.client_view(&id)?))
-}
+    fn client(id: String) -> ClientView = |p| p.client_view(&id);
 
-#[tauri::command]
-pub async fn client_history(desk: State<'_, Desk>, id: String) -> UiResult<Vec<HistoryEntry>> {
-    desk.with(|p| Ok(p.client_history(&id)?))
-}
+    fn client_history(id: String) -> Vec<HistoryEntry> = |p| p.client_history(&id);
 
-#[tauri::command]
-pub async fn likely_same_as(
-    desk: State<'_, Desk>,
-    input: ClientInput,
-) -> UiResult<Vec<ClientSummary>> {
-    desk.with(|p| Ok(p.likely_same_as(&input)?))
-}
+    fn likely_same_as(input: ClientInput) -> Vec<ClientSummary> = |p| p.likely_same_as(&input);
 
-#[tauri::command]
-pub async fn compute_deadline(desk: State<'_, Desk>, input: DeadlineInput) -> UiResult<DueDate> {
-    desk.with(|p| Ok(p.compute_deadline(&input.into_request()?)?))
+    fn compute_deadline(input: DeadlineInput) -> DueDate = |p|
+        p.compute_deadline(&input.into_request()?);
 }
 
 // ---- writing -------------------------------------------------------------------------------
@@ -327,66 +319,30 @@ pub async fn intake(desk: State<'_, Desk>, input: ClientInput) -> UiResult<Intak
     })
 }
 
-/// One person of a visit to a guarded centre, in one write (`punkt_core::visit`).
-#[tauri::command]
-pub async fn record_visit(
-    desk: State<'_, Desk>,
-    input: punkt_core::visit::VisitInput,
-) -> UiResult<punkt_core::visit::VisitRecorded> {
-    desk.with(|p| Ok(p.record_visit(input)?))
-}
+store_commands! {
+    /// One person of a visit to a guarded centre, in one write (`punkt_core::visit`).
+    fn record_visit(input: punkt_core::visit::VisitInput) -> punkt_core::visit::VisitRecorded = |p|
+        p.record_visit(input);
 
-#[tauri::command]
-pub async fn update_client(
-    desk: State<'_, Desk>,
-    id: String,
-    input: ClientInput,
-) -> UiResult<ClientView> {
-    desk.with(|p| {
+    fn update_client(id: String, input: ClientInput) -> ClientView = |p| {
         p.update_client(&id, input)?;
-        Ok(p.client_view(&id)?)
-    })
-}
+        p.client_view(&id)
+    };
 
-#[tauri::command]
-pub async fn add_consultation(
-    desk: State<'_, Desk>,
-    id: String,
-    input: ConsultationInput,
-) -> UiResult<String> {
-    desk.with(|p| Ok(p.add_consultation(&id, input)?))
-}
+    fn add_consultation(id: String, input: ConsultationInput) -> String = |p|
+        p.add_consultation(&id, input);
 
-#[tauri::command]
-pub async fn add_deadline(
-    desk: State<'_, Desk>,
-    id: String,
-    input: DeadlineInput,
-) -> UiResult<RecordedDeadline> {
-    desk.with(|p| Ok(p.add_deadline(&id, input.into_request()?)?))
-}
+    fn add_deadline(id: String, input: DeadlineInput) -> RecordedDeadline = |p|
+        p.add_deadline(&id, input.into_request()?);
 
-#[tauri::command]
-pub async fn set_deadline_done(
-    desk: State<'_, Desk>,
-    id: String,
-    deadline_id: String,
-    done: bool,
-) -> UiResult<()> {
-    desk.with(|p| Ok(p.set_deadline_done(&id, &deadline_id, done)?))
-}
+    fn set_deadline_done(id: String, deadline_id: String, done: bool) -> () = |p|
+        p.set_deadline_done(&id, &deadline_id, done);
 
-#[tauri::command]
-pub async fn resolve_conflict(
-    desk: State<'_, Desk>,
-    id: String,
-    path: String,
-    value: serde_json::Value,
-) -> UiResult<Vec<FieldConflict>> {
-    desk.with(|p| {
+    fn resolve_conflict(id: String, path: String, value: serde_json::Value)
+        -> Vec<FieldConflict> = |p| {
         p.resolve_conflict(&id, &path, &value)?;
-        Ok(p.conflicts(&id)?)
-    })
+        p.conflicts(&id)
+    };
 }
 
 #[tauri::command]
@@ -415,91 +371,41 @@ pub async fn attachment(
     })
 }
 
-#[tauri::command]
-pub async fn duplicates(desk: State<'_, Desk>, limit: u32) -> UiResult<Vec<DuplicatePair>> {
-    desk.with(|p| Ok(p.duplicates(limit as usize)?))
-}
+store_commands! {
+    fn duplicates(limit: u32) -> Vec<DuplicatePair> = |p| p.duplicates(limit as usize);
 
-#[tauri::command]
-pub async fn merge_clients(
-    desk: State<'_, Desk>,
-    keep: String,
-    other: String,
-) -> UiResult<MergeSummary> {
-    desk.with(|p| Ok(p.merge_clients(&keep, &other)?))
-}
+    fn merge_clients(keep: String, other: String) -> MergeSummary = |p|
+        p.merge_clients(&keep, &other);
 
-/// What erasing a file would delete, for the question before it.
-#[tauri::command]
-pub async fn erasure_plan(desk: State<'_, Desk>, id: String) -> UiResult<ErasurePlan> {
-    desk.with(|p| Ok(p.erasure_plan(&id)?))
-}
+    /// What erasing a file would delete, for the question before it.
+    fn erasure_plan(id: String) -> ErasurePlan = |p| p.erasure_plan(&id);
 
-/// Erase a person's file for good (GDPR Art. 17), here and, after sync, everywhere.
-#[tauri::command]
-pub async fn erase_client(desk: State<'_, Desk>, id: String) -> UiResult<ErasureReport> {
-    desk.with(|p| Ok(p.erase_client(&id)?))
-}
+    /// Erase a person's file for good (GDPR Art. 17), here and, after sync, everywhere.
+    fn erase_client(id: String) -> ErasureReport = |p| p.erase_client(&id);
 
-/// The role of the person on this laptop (the server's once enrolled).
-#[tauri::command]
-pub async fn role(desk: State<'_, Desk>) -> UiResult<Option<String>> {
-    desk.with(|p| Ok(p.role()?))
-}
+    /// The role of the person on this laptop (the server's once enrolled).
+    fn role() -> Option<String> = |p| p.role();
 
-#[tauri::command]
-pub async fn set_local_role(desk: State<'_, Desk>, role: String) -> UiResult<()> {
-    desk.with(|p| Ok(p.set_local_role(&role)?))
-}
+    fn set_local_role(role: String) -> () = |p| p.set_local_role(&role);
 
-#[tauri::command]
-pub async fn section(
-    desk: State<'_, Desk>,
-    client_id: String,
-    section_id: String,
-) -> UiResult<SectionView> {
-    desk.with(|p| Ok(p.section(&client_id, &section_id)?))
-}
+    fn section(client_id: String, section_id: String) -> SectionView = |p|
+        p.section(&client_id, &section_id);
 
-#[tauri::command]
-pub async fn add_section_note(
-    desk: State<'_, Desk>,
-    client_id: String,
-    section: String,
-    input: SectionNoteInput,
-) -> UiResult<SectionView> {
-    desk.with(|p| Ok(p.add_section_note(&client_id, &section, input)?))
-}
+    fn add_section_note(client_id: String, section: String, input: SectionNoteInput)
+        -> SectionView = |p|
+        p.add_section_note(&client_id, &section, input);
 
-#[tauri::command]
-pub async fn referrals(desk: State<'_, Desk>) -> UiResult<Vec<ReferralView>> {
-    desk.with(|p| Ok(p.referrals()?))
-}
+    fn referrals() -> Vec<ReferralView> = |p| p.referrals();
 
-/// The member organisations a referral may go to, as the server listed them at the last sync
-/// (empty before the first).
-#[tauri::command]
-pub async fn organisations(desk: State<'_, Desk>) -> UiResult<Vec<String>> {
-    desk.with(|p| Ok(p.organisations()?))
-}
+    /// The member organisations a referral may go to, as the server listed them at the last sync
+    /// (empty before the first).
+    fn organisations() -> Vec<String> = |p| p.organisations();
 
-#[tauri::command]
-pub async fn refer(
-    desk: State<'_, Desk>,
-    client_id: String,
-    input: ReferralInput,
-) -> UiResult<ReferralView> {
-    desk.with(|p| Ok(p.refer(&client_id, input)?))
-}
+    fn refer(client_id: String, input: ReferralInput) -> ReferralView = |p|
+        p.refer(&client_id, input);
 
-#[tauri::command]
-pub async fn respond_referral(
-    desk: State<'_, Desk>,
-    id: String,
-    status: String,
-    note: String,
-) -> UiResult<ReferralView> {
-    desk.with(|p| Ok(p.respond_referral(&id, &status, &note)?))
+    fn respond_referral(id: String, status: String, note: String) -> ReferralView = |p|
+        p.respond_referral(&id, &status, &note);
 }
 
 // ---- consortium, retention, audit ----------------------------------------------------------
@@ -519,15 +425,11 @@ async fn with_server<T: Send + 'static>(
     .await
 }
 
-#[tauri::command]
-pub async fn consortium_key_id(desk: State<'_, Desk>) -> UiResult<Option<String>> {
-    desk.with(|p| Ok(p.consortium_key_id()?))
-}
+store_commands! {
+    fn consortium_key_id() -> Option<String> = |p| p.consortium_key_id();
 
-/// The months whose tallies wait to be sent again (someone counted in them was erased).
-#[tauri::command]
-pub async fn stale_tally_months(desk: State<'_, Desk>) -> UiResult<Vec<String>> {
-    desk.with(|p| Ok(p.stale_tally_months()?))
+    /// The months whose tallies wait to be sent again (someone counted in them was erased).
+    fn stale_tally_months() -> Vec<String> = |p| p.stale_tally_months();
 }
 
 /// Make a new consortium key and keep it here; the key is shown once.
@@ -570,17 +472,10 @@ pub async fn consortium_count(
     .await
 }
 
-#[tauri::command]
-pub async fn retention_rule(desk: State<'_, Desk>) -> UiResult<Option<RetentionRule>> {
-    desk.with(|p| Ok(p.retention_rule()?))
-}
+store_commands! {
+    fn retention_rule() -> Option<RetentionRule> = |p| p.retention_rule();
 
-#[tauri::command]
-pub async fn set_retention_rule(
-    desk: State<'_, Desk>,
-    rule: Option<RetentionRule>,
-) -> UiResult<()> {
-    desk.with(|p| Ok(p.set_retention_rule(rule)?))
+    fn set_retention_rule(rule: Option<RetentionRule>) -> () = |p| p.set_retention_rule(rule);
 }
 
 /// What the retention rule would do (`apply` false) or did.
@@ -702,14 +597,10 @@ pub async fn add_team_user(desk: State<'_, Desk>, name: String, role: String) ->
     .await
 }
 
-/// Take back a referral the server never took (an organisation it does not know).
-#[tauri::command]
-pub async fn discard_referral(
-    desk: State<'_, Desk>,
-    client_id: String,
-    referral_id: String,
-) -> UiResult<()> {
-    desk.with(|p| Ok(p.discard_referral(&client_id, &referral_id)?))
+store_commands! {
+    /// Take back a referral the server never took (an organisation it does not know).
+    fn discard_referral(client_id: String, referral_id: String) -> () = |p|
+        p.discard_referral(&client_id, &referral_id);
 }
 
 /// An access request (GDPR Art. 15): the JSON with the attachments' bytes and the readable
@@ -738,23 +629,12 @@ pub async fn access_request(
 
 // ---- drafts --------------------------------------------------------------------------------
 
-#[tauri::command]
-pub async fn save_draft(
-    desk: State<'_, Desk>,
-    name: String,
-    draft: serde_json::Value,
-) -> UiResult<()> {
-    desk.with(|p| Ok(p.save_draft(&name, &draft)?))
-}
+store_commands! {
+    fn save_draft(name: String, draft: serde_json::Value) -> () = |p| p.save_draft(&name, &draft);
 
-#[tauri::command]
-pub async fn draft(desk: State<'_, Desk>, name: String) -> UiResult<Option<serde_json::Value>> {
-    desk.with(|p| Ok(p.draft(&name)?))
-}
+    fn draft(name: String) -> Option<serde_json::Value> = |p| p.draft(&name);
 
-#[tauri::command]
-pub async fn delete_draft(desk: State<'_, Desk>, name: String) -> UiResult<()> {
-    desk.with(|p| Ok(p.delete_draft(&name)?))
+    fn delete_draft(name: String) -> () = |p| p.delete_draft(&name);
 }
 
 // ---- reports -------------------------------------------------------------------------------
@@ -801,22 +681,12 @@ pub async fn export_report(
 
 // ---- the organisation's projects, group activities -------------------------------------------
 
-#[tauri::command]
-pub async fn org_settings(desk: State<'_, Desk>) -> UiResult<OrgSettingsView> {
-    desk.with(|p| Ok(p.org_settings_view()?))
-}
+store_commands! {
+    fn org_settings() -> OrgSettingsView = |p| p.org_settings_view();
 
-#[tauri::command]
-pub async fn put_project(desk: State<'_, Desk>, input: ProjectInput) -> UiResult<OrgSettingsView> {
-    desk.with(|p| Ok(p.put_project(input)?))
-}
+    fn put_project(input: ProjectInput) -> OrgSettingsView = |p| p.put_project(input);
 
-#[tauri::command]
-pub async fn put_controller(
-    desk: State<'_, Desk>,
-    input: ControllerInput,
-) -> UiResult<OrgSettingsView> {
-    desk.with(|p| Ok(p.put_controller(input)?))
+    fn put_controller(input: ControllerInput) -> OrgSettingsView = |p| p.put_controller(input);
 }
 
 /// The record of processing activities (GDPR Art. 30) or the impact assessment template
@@ -857,38 +727,21 @@ pub async fn activities(
     desk.with(|p| Ok(p.activities(from, to)?))
 }
 
-#[tauri::command]
-pub async fn activity(desk: State<'_, Desk>, id: String) -> UiResult<ActivityView> {
-    desk.with(|p| Ok(p.activity(&id)?))
-}
+store_commands! {
+    fn activity(id: String) -> ActivityView = |p| p.activity(&id);
 
-#[tauri::command]
-pub async fn record_activity(
-    desk: State<'_, Desk>,
-    input: ActivityInput,
-) -> UiResult<ActivityView> {
-    desk.with(|p| Ok(p.record_activity(input)?))
-}
+    fn record_activity(input: ActivityInput) -> ActivityView = |p| p.record_activity(input);
 
-#[tauri::command]
-pub async fn update_activity(
-    desk: State<'_, Desk>,
-    id: String,
-    input: ActivityInput,
-) -> UiResult<ActivityView> {
-    desk.with(|p| Ok(p.update_activity(&id, input)?))
-}
+    fn update_activity(id: String, input: ActivityInput) -> ActivityView = |p|
+        p.update_activity(&id, input);
 
-#[tauri::command]
-pub async fn remove_activity(desk: State<'_, Desk>, id: String) -> UiResult<()> {
-    desk.with(|p| Ok(p.remove_activity(&id)?))
+    fn remove_activity(id: String) -> () = |p| p.remove_activity(&id);
 }
 
 // ---- sync ----------------------------------------------------------------------------------
 
-#[tauri::command]
-pub async fn sync_status(desk: State<'_, Desk>) -> UiResult<SyncStatus> {
-    desk.with(|p| Ok(p.sync_status()?))
+store_commands! {
+    fn sync_status() -> SyncStatus = |p| p.sync_status();
 }
 
 #[tauri::command]
