@@ -660,8 +660,15 @@ impl DocResult {
     pub fn refused(doc_id: String, code: Code, message: impl Into<String>) -> DocResult {
         DocResult {
             doc_id,
-            outcome: Outcome::Refused(Refusal::new(code, message)),
+            outcome: Outcome::refused(code, message),
         }
+    }
+}
+
+impl Outcome {
+    /// Not accepted, with its code and why.
+    pub fn refused(code: Code, message: impl Into<String>) -> Outcome {
+        Outcome::Refused(Refusal::new(code, message))
     }
 }
 
@@ -1183,6 +1190,11 @@ impl Request {
 }
 
 impl Response {
+    /// A request refused, with its code and why.
+    pub fn refused(code: Code, message: impl Into<String>) -> Response {
+        Response::Refused(Refusal::new(code, message))
+    }
+
     fn check(&self) -> Result<(), WireError> {
         match self {
             Response::Push(p) => {

@@ -99,10 +99,10 @@ impl<S: Storage> Engine<S> {
             .flat_map(|p| &p.services)
             .find(|s| s.parse::<punkt_model::vocab::Service>().is_err())
         {
-            return Ok(Response::Refused(refusal(
+            return Ok(Response::refused(
                 Code::Malformed,
                 format!("'{bad}' is not a service"),
-            )));
+            ));
         }
         let n = t.people.len();
         let people = t
@@ -153,7 +153,7 @@ impl<S: Storage> Engine<S> {
     ) -> Result<Response, StorageError> {
         let months = match punkt_sync::wire::months(&q.from, &q.to) {
             Ok(m) => m,
-            Err(e) => return Ok(Response::Refused(refusal(Code::Malformed, e.to_string()))),
+            Err(e) => return Ok(Response::refused(Code::Malformed, e.to_string())),
         };
         let (sent, rows) = self.store.tallies(&q.from, &q.to).await?;
         let mut keys: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
@@ -170,14 +170,14 @@ impl<S: Storage> Engine<S> {
                     )
                 })
                 .collect();
-            return Ok(Response::Refused(refusal(
+            return Ok(Response::refused(
                 Code::KeyMismatch,
                 format!(
                     "the tallies of this period were made with different consortium keys ({}); \
                      every organisation must send them again with the same key",
                     groups.join("; ")
                 ),
-            )));
+            ));
         }
         let count = count_tallies(&months, &sent, rows, self.store.devices().await?);
         self.audit(

@@ -160,7 +160,7 @@ impl<S: Storage> Engine<S> {
     pub async fn enrol(&self, req: EnrolRequest) -> Result<EnrolReply, Refusal> {
         let name = req.device_name.trim();
         if name.is_empty() || name.len() > 200 {
-            return Err(refusal(
+            return Err(Refusal::new(
                 Code::Malformed,
                 "the device name is empty or too long",
             ));
@@ -176,7 +176,7 @@ impl<S: Storage> Engine<S> {
             None => None,
             Some(Ok(k)) if k.len() == 32 => Some(<[u8; 32]>::try_from(k.as_slice()).expect("32")),
             Some(_) => {
-                return Err(refusal(
+                return Err(Refusal::new(
                     Code::Malformed,
                     "the public key is not 32 bytes of hex",
                 ))
@@ -185,7 +185,12 @@ impl<S: Storage> Engine<S> {
         let proof = match req.proof.as_deref().map(hex::decode) {
             None => None,
             Some(Ok(p)) if p.len() == 32 => Some(p),
-            Some(_) => return Err(refusal(Code::Malformed, "the proof is not 32 bytes of hex")),
+            Some(_) => {
+                return Err(Refusal::new(
+                    Code::Malformed,
+                    "the proof is not 32 bytes of hex",
+                ))
+            }
         };
         match self
             .store
@@ -215,9 +220,9 @@ impl<S: Storage> Engine<S> {
             }
             Err(StorageError::Invalid(why)) => {
                 self.audit("enrol_refused", None, None, why.clone()).await;
-                Err(refusal(Code::BadCode, why))
+                Err(Refusal::new(Code::BadCode, why))
             }
-            Err(e) => Err(refusal(Code::ServerError, e.to_string())),
+            Err(e) => Err(Refusal::new(Code::ServerError, e.to_string())),
         }
     }
 
@@ -231,7 +236,7 @@ impl<S: Storage> Engine<S> {
         blocked: bool,
     ) -> Result<Device, AuthRefusal> {
         let slow_down = || {
-            AuthRefusal::from(refusal(
+            AuthRefusal::from(Refusal::new(
                 Code::RateLimited,
                 "too many failed attempts from this address: wait a minute and try again",
             ))
@@ -242,7 +247,7 @@ impl<S: Storage> Engine<S> {
             }
             self.audit("refused", None, None, "no device token".into())
                 .await;
-            return Err(refusal(
+            return Err(Refusal::new(
                 Code::Unauthorized,
                 "no device token: enrol this device first",
             )
@@ -268,9 +273,9 @@ impl<S: Storage> Engine<S> {
             Ok(None) => {
                 self.audit("refused", None, None, "unknown device token".into())
                     .await;
-                Err(refusal(Code::Unauthorized, "unknown device token").into())
+                Err(Refusal::new(Code::Unauthorized, "unknown device token").into())
             }
-            Err(e) => Err(refusal(Code::ServerError, e.to_string()).into()),
+            Err(e) => Err(Refusal::new(Code::ServerError, e.to_string()).into()),
         }
     }
 

@@ -8,7 +8,7 @@ impl<S: Storage> Engine<S> {
     /// settings when it is not a coordinator.
     pub(super) fn write_refusal(device: &Device, kind: &str) -> Refusal {
         if kind == access::ORG_SETTINGS_KIND {
-            refusal(
+            Refusal::new(
                 Code::Forbidden,
                 format!(
                     "only a coordinator changes the organisation's settings, not a {}",
@@ -16,7 +16,7 @@ impl<S: Storage> Engine<S> {
                 ),
             )
         } else {
-            refusal(
+            Refusal::new(
                 Code::Forbidden,
                 format!("a {} cannot write this restricted section", device.role),
             )
@@ -24,7 +24,7 @@ impl<S: Storage> Engine<S> {
     }
 
     pub(super) fn merge_refusal() -> Refusal {
-        refusal(
+        Refusal::new(
             Code::Forbidden,
             "only a coordinator can merge away a file someone else made (its author could only \
              within 24 hours of making it)",
@@ -32,7 +32,7 @@ impl<S: Storage> Engine<S> {
     }
 
     pub(super) fn erased() -> Refusal {
-        refusal(
+        Refusal::new(
             Code::Erased,
             "this file was erased by its organisation; changes to it are dropped",
         )
@@ -119,7 +119,7 @@ impl<S: Storage> Engine<S> {
                 Some((code, logged, message)) => {
                     self.audit("refused", Some(device), Some(&doc_id), logged)
                         .await;
-                    Outcome::Refused(refusal(code, message))
+                    Outcome::refused(code, message)
                 }
                 // A document the server never had, erased by someone who is not a coordinator:
                 // nothing to erase here, and no tombstone that could block its author's push.
@@ -244,7 +244,7 @@ impl<S: Storage> Engine<S> {
             .await
         {
             Ok(_) => self.erasures_request(device).await,
-            Err(StorageError::NotFound(m)) => Ok(Response::Refused(refusal(Code::NotFound, m))),
+            Err(StorageError::NotFound(m)) => Ok(Response::refused(Code::NotFound, m)),
             Err(e) => Err(e),
         }
     }

@@ -175,10 +175,10 @@ impl<S: Storage> Engine<S> {
             if !self.store.set_public_key(&device.device_id, pk).await?
                 && device.public_key.as_deref() != Some(pk.as_slice())
             {
-                return Ok(Response::Refused(refusal(
+                return Ok(Response::refused(
                     Code::Exists,
                     "this laptop registered another public key already",
-                )));
+                ));
             }
             device.public_key = Some(pk.to_vec());
             self.audit("keys", Some(&device), None, "public key registered".into())
@@ -188,10 +188,10 @@ impl<S: Storage> Engine<S> {
         let mut started: Vec<(String, u32)> = Vec::new();
         for e in k.new_epochs {
             if e.org != device.organisation || !access::role_may_hold(&e.scope, &device.role) {
-                return Ok(Response::Refused(refusal(
+                return Ok(Response::refused(
                     Code::Forbidden,
                     format!("a {} cannot start keys of {}", device.role, e.scope),
-                )));
+                ));
             }
             let newest = epochs
                 .iter()
@@ -200,10 +200,10 @@ impl<S: Storage> Engine<S> {
                 .max()
                 .unwrap_or(0);
             if e.epoch != newest + 1 || (e.scope == access::ORG_SCOPE) != e.public_key.is_some() {
-                return Ok(Response::Refused(refusal(
+                return Ok(Response::refused(
                     Code::Exists,
                     format!("epoch {} of {} cannot start now", e.epoch, e.scope),
-                )));
+                ));
             }
             // A rotation is started by a laptop holding the newest key (it rewraps the
             // documents' keys and vouches for the laptops it gives the next one to).
@@ -212,13 +212,13 @@ impl<S: Storage> Engine<S> {
                 if !held.iter().any(|g| {
                     g.device_id == device.device_id && g.scope == e.scope && g.epoch == newest
                 }) {
-                    return Ok(Response::Refused(refusal(
+                    return Ok(Response::refused(
                         Code::Forbidden,
                         format!(
                             "only a laptop holding epoch {newest} of {} rotates it",
                             e.scope
                         ),
-                    )));
+                    ));
                 }
             }
             let detail = format!("epoch {} of {} started", e.epoch, e.scope);
@@ -228,10 +228,10 @@ impl<S: Storage> Engine<S> {
                 .add_epoch(e, &device.device_id, self.now())
                 .await?
             {
-                return Ok(Response::Refused(refusal(
+                return Ok(Response::refused(
                     Code::Exists,
                     "another laptop started that epoch first",
-                )));
+                ));
             }
             self.audit("keys", Some(&device), None, detail).await;
         }
@@ -260,13 +260,13 @@ impl<S: Storage> Engine<S> {
                                 && h.epoch == g.epoch
                         }));
                 if !ok {
-                    return Ok(Response::Refused(refusal(
+                    return Ok(Response::refused(
                         Code::Forbidden,
                         format!(
                             "keys of {} cannot be given to laptop {}",
                             g.scope, g.device_id
                         ),
-                    )));
+                    ));
                 }
             }
             let given: Vec<String> = k.grants.iter().map(|g| g.device_id.clone()).collect();
@@ -288,10 +288,10 @@ impl<S: Storage> Engine<S> {
                 .put_code_record(r.code_hash.0, &device.organisation, bytes)
                 .await?
             {
-                return Ok(Response::Refused(refusal(
+                return Ok(Response::refused(
                     Code::Forbidden,
                     "a code record only for an unused code of the organisation's people",
-                )));
+                ));
             }
         }
         if !k.shared.is_empty() {
@@ -302,10 +302,10 @@ impl<S: Storage> Engine<S> {
                     .iter()
                     .any(|(d, o)| *d == sk.doc_id && *o == sk.key.org);
                 if !asked || !sk.key.sealed_to_org || sk.key.scope != access::ORG_SCOPE {
-                    return Ok(Response::Refused(refusal(
+                    return Ok(Response::refused(
                         Code::Forbidden,
                         format!("document {} is not shared with {}", sk.doc_id, sk.key.org),
-                    )));
+                    ));
                 }
                 self.store.put_doc_keys(&sk.doc_id, vec![sk.key]).await?;
                 n += 1;
@@ -357,7 +357,7 @@ impl<S: Storage> Engine<S> {
                     && g.epoch == o.epoch
             });
         if o.org != device.organisation || !listed || !held {
-            return Ok(Some(refusal(
+            return Ok(Some(Refusal::new(
                 Code::Forbidden,
                 format!(
                     "keys of epoch {} of {} cannot be published by this laptop",
@@ -378,7 +378,7 @@ impl<S: Storage> Engine<S> {
                 .into_iter()
                 .next();
             if kept.as_ref() != Some(&o) {
-                return Ok(Some(refusal(
+                return Ok(Some(Refusal::new(
                     Code::Exists,
                     format!("keys of epoch {epoch} were published already, and differ"),
                 )));
@@ -426,7 +426,7 @@ impl<S: Storage> Engine<S> {
                 })
                 && had;
             if !ok {
-                return Ok(Some(refusal(
+                return Ok(Some(Refusal::new(
                     Code::Forbidden,
                     format!(
                         "the key of {} cannot be rewrapped under epoch {} of {}",

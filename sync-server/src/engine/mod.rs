@@ -144,10 +144,6 @@ impl<S> Clone for Engine<S> {
     }
 }
 
-fn refusal(code: Code, message: impl Into<String>) -> Refusal {
-    Refusal::new(code, message)
-}
-
 /// Why a request was not authenticated; a revoked laptop's comes with the laptop.
 #[derive(Debug)]
 pub struct AuthRefusal {
@@ -310,7 +306,7 @@ impl<S: Storage> Engine<S> {
             Request::PutRuleBook(b) => self.put_rule_book(device, b).await,
             Request::RuleBook => self.store.rule_book().await.map(Response::RuleBook),
         };
-        result.unwrap_or_else(|e| Response::Refused(refusal(Code::ServerError, e.to_string())))
+        result.unwrap_or_else(|e| Response::refused(Code::ServerError, e.to_string()))
     }
 
     /// The organisation check, and for restricted sections the role check too (sections never
@@ -346,7 +342,7 @@ impl<S: Storage> Engine<S> {
         }
         let why = format!("{what}: the role '{}' is not a coordinator", device.role);
         self.audit_refusal(device, &why).await;
-        Some(refusal(
+        Some(Refusal::new(
             Code::Forbidden,
             format!("only a coordinator may use the {what}"),
         ))

@@ -51,18 +51,21 @@ impl<S: Storage> Engine<S> {
     ) -> Result<Result<(ServerDoc, Option<records::Stored>), Refusal>, StorageError> {
         let sd = match self.store.load_doc(doc_id).await {
             Ok(Some(sd)) => sd,
-            Ok(None) => return Ok(Err(refusal(Code::NotFound, "no such document"))),
+            Ok(None) => return Ok(Err(Refusal::new(Code::NotFound, "no such document"))),
             Err(e) => {
                 tracing::error!("pull of {doc_id} failed: {e}");
                 let why = "the server could not read this document now";
-                return Ok(Err(refusal(Code::ServerError, why)));
+                return Ok(Err(Refusal::new(Code::ServerError, why)));
             }
         };
         if !Self::may_access(device, &sd) {
             let detail = "pull: no access".into();
             self.audit("refused", Some(device), Some(doc_id), detail)
                 .await;
-            return Ok(Err(refusal(Code::Forbidden, "no access to this document")));
+            return Ok(Err(Refusal::new(
+                Code::Forbidden,
+                "no access to this document",
+            )));
         }
         if sd.kind == ERASED_KIND {
             return Ok(Err(Self::erased()));
@@ -73,7 +76,7 @@ impl<S: Storage> Engine<S> {
             Err(e) => {
                 tracing::error!("stored document {doc_id} is damaged: {e}");
                 let why = "the server's copy of this document is damaged";
-                return Ok(Err(refusal(Code::ServerError, why)));
+                return Ok(Err(Refusal::new(Code::ServerError, why)));
             }
         };
         Ok(Ok((sd, stored)))

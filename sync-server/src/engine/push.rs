@@ -104,10 +104,10 @@ impl<S: Storage> Engine<S> {
         let doc_id = d.doc_id.clone();
         self.push_doc(device, d, compact).await.unwrap_or_else(|e| {
             tracing::error!("push of {doc_id} failed: {e}");
-            Outcome::Refused(refusal(
+            Outcome::refused(
                 Code::ServerError,
                 "the server could not store this document now",
-            ))
+            )
         })
     }
 
@@ -156,13 +156,13 @@ impl<S: Storage> Engine<S> {
             let (stored, expected, kind, owner) = match &existing {
                 None => {
                     if d.owner_org != device.organisation {
-                        return Ok(Outcome::Refused(refusal(
+                        return Ok(Outcome::refused(
                             Code::Forbidden,
                             format!(
                                 "a device of {} cannot create documents of another organisation",
                                 device.organisation
                             ),
-                        )));
+                        ));
                     }
                     if !access::role_may_write(&d.kind, &device.role) {
                         return Ok(Outcome::Refused(Self::write_refusal(device, &d.kind)));
@@ -175,28 +175,28 @@ impl<S: Storage> Engine<S> {
                         && (d.kind != access::ORG_SETTINGS_KIND
                             || d.doc_id != access::org_settings_id(&device.organisation))
                     {
-                        return Ok(Outcome::Refused(refusal(
+                        return Ok(Outcome::refused(
                             Code::Forbidden,
                             "an organisation's settings are the document org-settings-<its name>, of kind org_settings, and no other",
-                        )));
+                        ));
                     }
                     (None, None, d.kind.clone(), d.owner_org.clone())
                 }
                 Some(sd) => {
                     if !Self::may_access(device, sd) {
-                        return Ok(Outcome::Refused(refusal(
+                        return Ok(Outcome::refused(
                             Code::Forbidden,
                             "no access to this document",
-                        )));
+                        ));
                     }
                     if sd.kind == ERASED_KIND {
                         return Ok(Outcome::Refused(Self::erased()));
                     }
                     if sd.kind != d.kind {
-                        return Ok(Outcome::Refused(refusal(
+                        return Ok(Outcome::refused(
                             Code::Malformed,
                             "document kind does not match",
-                        )));
+                        ));
                     }
                     if !access::role_may_write(&sd.kind, &device.role) {
                         return Ok(Outcome::Refused(Self::write_refusal(device, &sd.kind)));
@@ -247,9 +247,7 @@ impl<S: Storage> Engine<S> {
                         self.keep_keys(device, &d, None).await?;
                         Outcome::Applied { heads: sd.heads }
                     }
-                    None => {
-                        Outcome::Refused(refusal(Code::Malformed, "a new document without changes"))
-                    }
+                    None => Outcome::refused(Code::Malformed, "a new document without changes"),
                 });
             }
             // A new referral opens itself to the organisation it is addressed to (declared by
@@ -260,10 +258,10 @@ impl<S: Storage> Engine<S> {
                         Some(to.clone())
                     }
                     _ => {
-                        return Ok(Outcome::Refused(refusal(
+                        return Ok(Outcome::refused(
                             Code::Malformed,
                             "a referral must name another member organisation",
-                        )))
+                        ))
                     }
                 }
             } else {
@@ -280,11 +278,11 @@ impl<S: Storage> Engine<S> {
                     )
                     .await?;
                 if opened.is_none() {
-                    return Ok(Outcome::Refused(refusal(
+                    return Ok(Outcome::refused(
                         Code::NoKey,
                         "a new document must come with its key wrapped for its organisation \
                          (and, for a referral, sealed to the receiving one)",
-                    )));
+                    ));
                 }
             }
             let form = match records::stored_form(
@@ -297,7 +295,7 @@ impl<S: Storage> Engine<S> {
                 Ok(form) => form,
                 Err(FormError::NeedSync) => return Ok(Outcome::NeedSync),
                 Err(FormError::Malformed(why)) => {
-                    return Ok(Outcome::Refused(refusal(Code::Malformed, why)))
+                    return Ok(Outcome::refused(Code::Malformed, why))
                 }
             };
             let heads = graph.heads();
@@ -344,10 +342,10 @@ impl<S: Storage> Engine<S> {
                 WriteOutcome::Conflict => continue,
             }
         }
-        Ok(Outcome::Refused(refusal(
+        Ok(Outcome::refused(
             Code::Busy,
             "the document is being changed by others; try again",
-        )))
+        ))
     }
 
     /// Replace a document a protocol 5 server stored in clear with a laptop's sealed history
@@ -362,10 +360,10 @@ impl<S: Storage> Engine<S> {
         recorded: Vec<[u8; 32]>,
     ) -> Result<Outcome, StorageError> {
         let legacy = |why: &str| {
-            Ok(Outcome::Refused(refusal(
+            Ok(Outcome::refused(
                 Code::Legacy,
                 format!("this file is still stored in clear by an older server: {why}"),
-            )))
+            ))
         };
         if !d.replaces_legacy {
             return legacy("this laptop's next sync replaces it, then sends its changes");
@@ -374,10 +372,10 @@ impl<S: Storage> Engine<S> {
             || !access::role_may_write(&sd.kind, &device.role)
             || sd.kind != d.kind
         {
-            return Ok(Outcome::Refused(refusal(
+            return Ok(Outcome::refused(
                 Code::Forbidden,
                 "only a laptop of the file's organisation that may read it replaces it",
-            )));
+            ));
         }
         let mut graph = ChangeGraph::new();
         let batch: Vec<(Hash, Vec<Hash>)> =
@@ -398,11 +396,11 @@ impl<S: Storage> Engine<S> {
             )
             .await?;
         let Some(keys) = opened else {
-            return Ok(Outcome::Refused(refusal(
+            return Ok(Outcome::refused(
                 Code::NoKey,
                 "the sealed history must come with its key wrapped for its organisation \
                  (and, for a referral, sealed to the receiving one)",
-            )));
+            ));
         };
         let (snapshot, rows) =
             match records::stored_form(None, &graph, &added, &d.changes, d.snapshot.as_ref()) {
@@ -411,7 +409,7 @@ impl<S: Storage> Engine<S> {
                 Ok(Form::Replace { snapshot, rows }) => (snapshot, rows),
                 Err(FormError::NeedSync) => return legacy("the history sent is not whole"),
                 Err(FormError::Malformed(why)) => {
-                    return Ok(Outcome::Refused(refusal(Code::Malformed, why)))
+                    return Ok(Outcome::refused(Code::Malformed, why))
                 }
             };
         let heads = graph.heads();
@@ -439,10 +437,10 @@ impl<S: Storage> Engine<S> {
                 .await;
                 Ok(Outcome::Applied { heads })
             }
-            WriteOutcome::Conflict => Ok(Outcome::Refused(refusal(
+            WriteOutcome::Conflict => Ok(Outcome::refused(
                 Code::Busy,
                 "the document is being changed by others; try again",
-            ))),
+            )),
         }
     }
 

@@ -78,10 +78,10 @@ impl<S: Storage> Engine<S> {
     pub(super) async fn not_ours(&self, device: &Device, what: &str, name: &str) -> Response {
         self.audit_refusal(device, &format!("team: unknown {what} {name}"))
             .await;
-        Response::Refused(refusal(
+        Response::refused(
             Code::NotFound,
             format!("no {what} {name} in {}", device.organisation),
-        ))
+        )
     }
 
     /// A coordinator publishes a rule book of deadlines and holidays for the consortium: it
@@ -94,7 +94,7 @@ impl<S: Storage> Engine<S> {
         device: &Device,
         b: punkt_sync::wire::SignedRuleBook,
     ) -> Result<Response, StorageError> {
-        let bad = |code: Code, why: String| Ok(Response::Refused(refusal(code, why)));
+        let bad = |code: Code, why: String| Ok(Response::refused(code, why));
         if b.org != device.organisation {
             return bad(
                 Code::Forbidden,
@@ -179,10 +179,10 @@ impl<S: Storage> Engine<S> {
             return Ok(self.not_ours(device, "laptop", device_id).await);
         };
         if target.device_id == device.device_id {
-            return Ok(Response::Refused(refusal(
+            return Ok(Response::refused(
                 Code::Invalid,
                 "a laptop cannot revoke itself: do it from another coordinator's laptop",
-            )));
+            ));
         }
         // A coordinator's laptop is revoked only when a second coordinator agrees: one
         // coordinator alone cannot lock the others out and wipe their unsent work.
@@ -241,16 +241,16 @@ impl<S: Storage> Engine<S> {
         if needs_second_coordinator(role) {
             // Someone who reads restricted notes: added once a second coordinator approves.
             if name.is_empty() {
-                return Ok(Response::Refused(refusal(
+                return Ok(Response::refused(
                     Code::Invalid,
                     "give the person's user name",
-                )));
+                ));
             }
             if self.user(name).await?.is_some() {
-                return Ok(Response::Refused(refusal(
+                return Ok(Response::refused(
                     Code::Exists,
                     format!("the user name '{name}' is taken: choose another"),
-                )));
+                ));
             }
             self.ask_approval(device, "add_user", name, Some(role), None)
                 .await?;
@@ -259,14 +259,14 @@ impl<S: Storage> Engine<S> {
         match self.store.add_user(&device.organisation, name, role).await {
             Ok(()) => {}
             Err(StorageError::Invalid(m)) => {
-                return Ok(Response::Refused(refusal(Code::Invalid, m)));
+                return Ok(Response::refused(Code::Invalid, m));
             }
             // User names are the server's, across organisations: say only that it is taken.
             Err(StorageError::Exists(_)) => {
-                return Ok(Response::Refused(refusal(
+                return Ok(Response::refused(
                     Code::Exists,
                     format!("the user name '{name}' is taken: choose another"),
-                )));
+                ));
             }
             Err(e) => return Err(e),
         }
@@ -292,13 +292,13 @@ impl<S: Storage> Engine<S> {
                 team.issued = issued;
                 Ok(Response::Team(team))
             }
-            Err(StorageError::NotFound(m)) => Ok(Response::Refused(refusal(Code::NotFound, m))),
+            Err(StorageError::NotFound(m)) => Ok(Response::refused(Code::NotFound, m)),
             Err(StorageError::Invalid(m)) => {
                 self.audit_refusal(device, &format!("approve {id}: {m}"))
                     .await;
-                Ok(Response::Refused(refusal(Code::Forbidden, m)))
+                Ok(Response::refused(Code::Forbidden, m))
             }
-            Err(StorageError::Exists(m)) => Ok(Response::Refused(refusal(Code::Exists, m))),
+            Err(StorageError::Exists(m)) => Ok(Response::refused(Code::Exists, m)),
             Err(e) => Err(e),
         }
     }
