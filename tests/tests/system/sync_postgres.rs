@@ -279,3 +279,105 @@ fn over_tls_with_the_certificate_checked_and_through_a_database_restart() {
     assert_eq!(b.punkt.client(&id).unwrap().consultations.len(), 1);
     assert!(server.database_encrypted(), "still TLS after the restart");
 }
+
+/// The tables of the first release on PostgreSQL, as it made them (commit c01dd16), with a
+/// little in them.
+const FIRST_RELEASE: &str = "
+    CREATE TABLE orgs (name TEXT PRIMARY KEY);
+    CREATE TABLE users (
+        name TEXT PRIMARY KEY, org TEXT NOT NULL REFERENCES orgs(name), role TEXT NOT NULL);
+    CREATE TABLE enrol_codes (
+        code_hash BYTEA PRIMARY KEY, user_name TEXT NOT NULL REFERENCES users(name),
+        expires_at BIGINT NOT NULL, used_at BIGINT);
+    CREATE TABLE devices (
+        device_id TEXT PRIMARY KEY, name TEXT NOT NULL,
+        user_name TEXT NOT NULL REFERENCES users(name), token_hash BYTEA NOT NULL UNIQUE,
+        enrolled_at BIGINT NOT NULL, last_seen BIGINT, revoked_at BIGINT);
+    CREATE TABLE documents (
+        id TEXT PRIMARY KEY, kind TEXT NOT NULL, owner_org TEXT NOT NULL,
+        snapshot BYTEA NOT NULL, heads BYTEA NOT NULL, seq BIGINT NOT NULL);
+    CREATE INDEX documents_seq ON documents(seq);
+    CREATE TABLE doc_changes (
+        doc_id TEXT NOT NULL, n BIGINT NOT NULL, hash BYTEA NOT NULL, bytes BYTEA NOT NULL,
+        PRIMARY KEY (doc_id, n), UNIQUE (doc_id, hash));
+    CREATE TABLE doc_access (doc_id TEXT NOT NULL, org TEXT NOT NULL, PRIMARY KEY (doc_id, org));
+    CREATE INDEX doc_access_org ON doc_access(org, doc_id);
+    CREATE TABLE counters (name TEXT PRIMARY KEY, value BIGINT NOT NULL);
+    INSERT INTO counters(name, value) VALUES ('seq', 7);
+    CREATE TABLE audit (
+        id BIGSERIAL PRIMARY KEY, at TEXT NOT NULL, action TEXT NOT NULL, device_id TEXT,
+        user_name TEXT, organisation TEXT, doc_id TEXT, detail TEXT NOT NULL);
+    INSERT INTO orgs VALUES ('Fundacja A');
+    INSERT INTO users VALUES ('anna', 'Fundacja A', 'counsellor');
+    INSERT INTO documents VALUES ('doc-1', 'client', 'Fundacja A', '\\x00', '\\x', 7);
+    INSERT INTO audit(at, action, detail) VALUES ('2025-01-01T00:00:00Z', 'sync', 'old');
+";
+
+/// A database the first release made on PostgreSQL, opened by this one, gains every table,
+/// column and index of this release (`sql::TABLES`, `sql::ADDED_COLUMNS`, `sql::INDEXES`),
+/// keeps what it held, and serves laptops: its person enrols and syncs.
+#[test]
+fn a_first_release_postgres_database_gains_this_releases_schema_and_keeps_its_rows() {
+    use punkt_sync_server::storage::sql;
+    let pg = TestPostgres::start();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let client = rt.block_on(async {
+        let (client, conn) = tokio_postgres::connect(&pg.url, tokio_postgres::NoTls)
+            .await
+            .unwrap();
+        tokio::spawn(conn);
+        client.batch_execute(FIRST_RELEASE).await.unwrap();
+        client
+    });
+
+    let server: TestServer<PostgresStorage> = TestServer::start_postgres(&pg.url);
+
+    let query = |sql: &str, params: &[&(dyn tokio_postgres::types::ToSql + Sync)]| {
+        rt.block_on(client.query(sql, params)).unwrap()
+    };
+    for (table, column, _) in sql::ADDED_COLUMNS {
+        let found = query(
+            "SELECT 1 FROM information_schema.columns WHERE table_name = $1 AND column_name = $2",
+            &[table, column],
+        );
+        assert_eq!(found.len(), 1, "{table}.{column} missing");
+    }
+    for statement in sql::TABLES.split(';').chain(sql::INDEXES.split(';')) {
+        let words: Vec<&str> = statement.split_whitespace().collect();
+        let Some(at) = words.iter().position(|w| *w == "EXISTS") else {
+            continue;
+        };
+        let name = words[at + 1].trim_end_matches('(');
+        let found = query("SELECT to_regclass($1)::TEXT", &[&name]);
+        assert!(
+            found[0].get::<_, Option<String>>(0).is_some(),
+            "{name} missing"
+        );
+    }
+    let doc = query("SELECT seq, undone FROM documents WHERE id = 'doc-1'", &[]);
+    assert_eq!(
+        (doc[0].get::<_, i64>(0), doc[0].get::<_, bool>(1)),
+        (7, false),
+        "the document kept, not undone"
+    );
+    let audit = query("SELECT detail FROM audit ORDER BY id LIMIT 1", &[]);
+    assert_eq!(audit[0].get::<_, String>(0), "old");
+
+    // The first release's person enrols and syncs; the sequence goes on from where it was.
+    // (The row put in above is no Automerge document: it is refused as damaged, and nothing
+    // else is.)
+    let mut anna = Device::enrolled(&server, "Fundacja A", "anna");
+    anna.add(r#"{"given_names":"Olena","family_name":"Bondar"}"#);
+    let s = anna.sync(&server);
+    let refused: Vec<_> = s
+        .refused
+        .iter()
+        .map(|r| (r.doc_id.as_str(), r.code.as_str()))
+        .collect();
+    assert_eq!(refused, [("doc-1", "server_error")], "{s:?}");
+    let seq = query("SELECT MAX(seq) FROM documents WHERE id <> 'doc-1'", &[]);
+    assert!(
+        seq[0].get::<_, Option<i64>>(0).unwrap() > 7,
+        "the sequence went on"
+    );
+}
