@@ -35,7 +35,7 @@ use punkt_core::vocabulary::Vocabulary;
 use punkt_core::{ClientInput, ClientView, ConsultationInput, RecordedDeadline};
 use punkt_model::deadlines::DueDate;
 
-use crate::desk::{Desk, Job};
+use crate::desk::Desk;
 use crate::error::{UiError, UiResult};
 use crate::settings::{Settings, AUTOLOCK_MINUTES, LANGUAGES};
 
@@ -234,19 +234,18 @@ pub fn cancel_work(desk: State<'_, Desk>, job: String) -> UiResult<bool> {
     Ok(desk.stop(&job))
 }
 
-/// Run long work that the person may stop (named `job`) on the unlocked store, off the async
-/// workers: while it holds the session, they stay free for other commands.
+/// Run long work that the person may stop (named `job`) off the async workers and beside the
+/// session ([`Desk::aside`]): other screens go on meanwhile. `work` asks its `go_on` between
+/// its steps.
 async fn long_work<T: Send + 'static>(
     desk: &State<'_, Desk>,
     job: Option<String>,
-    work: impl FnOnce(&mut punkt_core::Punkt, &Job) -> UiResult<T> + Send + 'static,
+    work: impl FnOnce(&mut punkt_core::Punkt, &dyn Fn() -> bool) -> punkt_core::Result<T>
+        + Send
+        + 'static,
 ) -> UiResult<T> {
     let desk = desk.inner().clone();
-    blocking("unknown", move || {
-        let job = desk.job(job);
-        desk.with(|p| work(p, &job))
-    })
-    .await
+    blocking("unknown", move || desk.aside(&desk.job(job), work)).await
 }
 
 #[tauri::command]
@@ -486,8 +485,8 @@ pub async fn run_retention(
     job: Option<String>,
 ) -> UiResult<RetentionReport> {
     // Stop (`cancel_work`) ends it while it examines the files, before anything is written.
-    long_work(&desk, job, move |p, job| {
-        Ok(p.run_retention_with(apply, &mut || job.go_on())?)
+    long_work(&desk, job, move |p, go_on| {
+        p.run_retention_with(apply, &mut || go_on())
     })
     .await
 }
@@ -649,8 +648,8 @@ pub async fn report(
 ) -> UiResult<Report> {
     let (from, to) = (date(&from)?, date(&to)?);
     // Stop (`cancel_work`) ends it between two of its steps; it only reads.
-    long_work(&desk, job, move |p, job| {
-        Ok(p.report_with(from, to, &options, &mut || job.go_on())?)
+    long_work(&desk, job, move |p, go_on| {
+        p.report_with(from, to, &options, &mut || go_on())
     })
     .await
 }
@@ -818,18 +817,21 @@ pub async fn import_register(
         dry_run,
         skip_invalid,
     };
-    long_work(&desk, job, move |p, job| {
-        Ok(p.import_csv_with(&bytes, opts, &mut told(&app, job))?)
+    long_work(&desk, job, move |p, go_on| {
+        p.import_csv_with(&bytes, opts, &mut told(&app, go_on))
     })
     .await
 }
 
-/// A progress callback for long work in the session: each step told to the window as a sync's
-/// progress, and whether to go on (not stopped).
-fn told<'a>(app: &'a AppHandle, job: &'a Job) -> impl FnMut(SyncProgress) -> bool + 'a {
+/// A progress callback for long work: each step told to the window as a sync's progress, and
+/// whether to go on (`go_on`: not stopped, not locked).
+fn told<'a>(
+    app: &'a AppHandle,
+    go_on: &'a dyn Fn() -> bool,
+) -> impl FnMut(SyncProgress) -> bool + 'a {
     move |s| {
         let _ = app.emit(EVENT_SYNC_PROGRESS, &s);
-        job.go_on()
+        go_on()
     }
 }
 
@@ -845,8 +847,8 @@ pub async fn import_sync_file(
     let bytes = decode(&data)?;
     // Progress as a sync's (phase `import`); Stop (`cancel_work`) ends it between two batches,
     // keeping the batches imported.
-    long_work(&desk, job, move |p, job| {
-        Ok(p.import_changes_with(&bytes, &passphrase, &mut told(&app, job))?)
+    long_work(&desk, job, move |p, go_on| {
+        p.import_changes_with(&bytes, &passphrase, &mut told(&app, go_on))
     })
     .await
 }

@@ -6,7 +6,9 @@
 //! connection to the store ([`Desk::online`]) and never holds the session's lock while it
 //! waits: the person can go on typing, drafts are saved, and Lock or auto-lock close the store
 //! at once. The work sees the closing at its next exchange with the server and stops, losing
-//! nothing (a sync resumes where it stopped).
+//! nothing (a sync resumes where it stopped). Long local work (a report, an import, a
+//! retention run) runs beside the session the same way ([`Desk::aside`]), so other screens
+//! read while it works; it sees a closing between its steps.
 //!
 //! Long work the person may stop (a sync, an import, a report, a retention run) is named by its
 //! screen ([`Desk::job`]); Stop names it too ([`Desk::stop`]), so it ends that work and no
@@ -267,6 +269,41 @@ impl Desk {
         Ok(result?)
     }
 
+    /// Run long local work (a report, an import, a retention run) on a second connection to
+    /// the store, without holding the session's lock: other screens read meanwhile, and write
+    /// once the work's own writing has committed (each write waits its turn, see
+    /// `punkt_store::Store::open_again`); Lock and auto-lock go on. `f` is told by `go_on`
+    /// whether to carry on: not after the person pressed Stop for `job`, nor once the store
+    /// was closed (locked) since the work began, which then answers `locked`. When `f` is
+    /// done, the session reads again what the work may have changed.
+    pub fn aside<T>(
+        &self,
+        job: &Job,
+        f: impl FnOnce(&mut Punkt, &dyn Fn() -> bool) -> Result<T, CoreError>,
+    ) -> UiResult<T> {
+        let (mut own, opened_at, running) = {
+            let mut s = self.session();
+            s.touch();
+            let p = s.punkt.as_mut().ok_or_else(UiError::locked)?;
+            let own = p.open_again()?;
+            let opened_at = self.closings.load(Ordering::SeqCst);
+            (own, opened_at, Running::start(&self.online))
+        };
+        let closed = || self.closings.load(Ordering::SeqCst) != opened_at;
+        let result = f(&mut own, &|| !closed() && job.go_on());
+        drop(own);
+        drop(running);
+        if result.is_err() && closed() {
+            return Err(UiError::locked());
+        }
+        let mut s = self.session();
+        s.touch();
+        if let Some(p) = s.punkt.as_mut() {
+            p.reload();
+        }
+        Ok(result?)
+    }
+
     /// [`Desk::online`] for a sync: one at a time (a second is refused, not queued).
     pub fn sync<T, C: Transport>(
         &self,
@@ -395,8 +432,8 @@ impl Desk {
         // replaces: wait until it is done (the session's lock keeps new work from starting).
         if self.online.load(Ordering::SeqCst) > 0 {
             return Err(UiError::new(
-                "sync_running",
-                "a sync or a request to the server is running; change the key when it ends",
+                "work_running",
+                "a sync, an import or a report is running; change the key when it ends",
             ));
         }
         let was_open = self.close(&mut s).is_some();
@@ -677,6 +714,87 @@ mod tests {
         );
     }
 
+    /// Start `f` beside the session in another thread, as the work named `job`; returns once
+    /// it waits for the word to go on (`step`), asking `go_on` before and after each step.
+    fn working_beside(
+        desk: &Desk,
+        job: Option<&str>,
+        f: impl FnOnce(&mut Punkt) -> Result<(), CoreError> + Send + 'static,
+    ) -> (mpsc::Sender<()>, std::thread::JoinHandle<UiResult<()>>) {
+        let job = job.map(str::to_string);
+        let (started_tx, started) = mpsc::channel();
+        let (step, step_rx) = mpsc::channel::<()>();
+        let worker = {
+            let desk = desk.clone();
+            std::thread::spawn(move || {
+                desk.aside(&desk.job(job), move |p, go_on| {
+                    f(p)?;
+                    started_tx.send(()).unwrap();
+                    while step_rx.recv().is_ok() {
+                        if !go_on() {
+                            return Err(CoreError::Stopped);
+                        }
+                    }
+                    p.add_client(client("Zoriana"))?;
+                    Ok(())
+                })
+            })
+        };
+        started
+            .recv_timeout(Duration::from_secs(30))
+            .expect("the work began");
+        (step, worker)
+    }
+
+    #[test]
+    fn long_work_beside_the_session_lets_other_screens_read_and_write() {
+        let (_t, desk) = desk();
+        desk.create("Fundacja", "Anna", PASS).unwrap();
+        let (step, worker) = working_beside(&desk, Some("import-1"), |p| {
+            p.add_client(client("Mykola")).map(drop)
+        });
+        // While the work runs, the session answers: what the work wrote is there to read, and
+        // another screen writes.
+        let found = desk.with(|p| Ok(p.search("Mykola", 5)?.len())).unwrap();
+        assert_eq!(found, 1, "read while the work runs");
+        desk.with(|p| Ok(p.add_client(client("Iryna"))?)).unwrap();
+        assert!(desk.is_unlocked());
+        step.send(()).unwrap();
+        drop(step);
+        worker.join().unwrap().unwrap();
+        let found = desk
+            .with(|p| Ok(["Mykola", "Iryna", "Zoriana"].map(|n| p.search(n, 5).unwrap().len())))
+            .unwrap();
+        assert_eq!(found, [1, 1, 1], "nothing lost on either connection");
+    }
+
+    #[test]
+    fn a_stop_or_a_lock_ends_long_work_beside_the_session_at_its_next_step() {
+        let (_t, desk) = desk();
+        desk.create("Fundacja", "Anna", PASS).unwrap();
+        // Stop: that work ends (`cancelled`), the store stays open.
+        let (step, worker) = working_beside(&desk, Some("report-1"), |_| Ok(()));
+        assert!(desk.stop("report-1"));
+        step.send(()).unwrap();
+        assert_eq!(worker.join().unwrap().unwrap_err().code, "cancelled");
+        assert!(desk.is_unlocked(), "stopping does not lock");
+        // Lock: Lock does not wait for the work; the work's next step ends it (`locked`),
+        // and what it would have written next is not written.
+        let (step, worker) = working_beside(&desk, Some("import-2"), |_| Ok(()));
+        assert!(desk.lock(), "Lock does not wait for the work");
+        step.send(()).unwrap();
+        assert_eq!(worker.join().unwrap().unwrap_err().code, "locked");
+        desk.unlock(PASS).unwrap();
+        let found = desk.with(|p| Ok(p.search("Zoriana", 5)?.len())).unwrap();
+        assert_eq!(found, 0, "the work stopped before its next write");
+        // A new key is not made while work runs beside the session.
+        let (step, worker) = working_beside(&desk, None, |_| Ok(()));
+        let rotation = desk.change_passphrase(PASS, "another horse battery", true, &mut |_| {});
+        assert_eq!(rotation.unwrap_err().code, "work_running");
+        drop(step);
+        worker.join().unwrap().unwrap();
+    }
+
     #[test]
     fn auto_lock_is_not_kept_off_by_work_waiting_on_the_server() {
         let (_t, desk) = desk();
@@ -697,7 +815,7 @@ mod tests {
         // The work above is not a sync, so a sync may run beside it (here it finds no server).
         assert_eq!(second.unwrap_err().code, "server_unreachable");
         let rotation = desk.change_passphrase(PASS, "another horse battery", true, &mut |_| {});
-        assert_eq!(rotation.unwrap_err().code, "sync_running");
+        assert_eq!(rotation.unwrap_err().code, "work_running");
         answer.send(Ok(Vec::new())).unwrap();
         worker.join().unwrap().unwrap();
         // Done: the key can change now, and the store opens with the new passphrase.

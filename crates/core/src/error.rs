@@ -85,6 +85,9 @@ impl CoreError {
                 StoreError::NoDocument(_) => "unknown_document",
                 StoreError::Erased(_) => "erased",
                 StoreError::KeyConflict(_) => "key_conflict",
+                // Another connection's write (long work beside the session, the `punkt`
+                // command) held the store longer than a write waits.
+                e @ StoreError::Sqlite(_) if e.is_busy() => "store_busy",
                 StoreError::Sqlite(_) => "database",
                 StoreError::Io(_) => "io",
             },

@@ -34,4 +34,14 @@ pub enum StoreError {
     Io(#[from] std::io::Error),
 }
 
+impl StoreError {
+    /// Another connection's write held the store longer than this one waits (SQLite's busy
+    /// timeout): nothing was written, and the same write may succeed once that work ends.
+    pub fn is_busy(&self) -> bool {
+        use rusqlite::ErrorCode::{DatabaseBusy, DatabaseLocked};
+        matches!(self, StoreError::Sqlite(e)
+            if matches!(e.sqlite_error_code(), Some(DatabaseBusy | DatabaseLocked)))
+    }
+}
+
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

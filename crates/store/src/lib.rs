@@ -800,6 +800,30 @@ mod tests {
         p: 1,
     };
 
+    /// A write that waits longer than the busy timeout for another connection's write is
+    /// refused as busy, writing nothing; once the other commits, it goes through.
+    #[test]
+    fn a_write_kept_waiting_by_another_connection_is_refused_as_busy() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = Store::create(
+            &dir.path().join("store"),
+            "passphrase-1",
+            "Fundacja A",
+            FAST,
+        )
+        .unwrap();
+        let b = a.open_again().unwrap();
+        b.conn.busy_timeout(Duration::from_millis(50)).unwrap();
+        a.conn.execute_batch("BEGIN IMMEDIATE").unwrap();
+        let e = b.set_meta("k", "v").unwrap_err();
+        assert!(e.is_busy(), "{e}");
+        assert!(!StoreError::NoDocument("x".into()).is_busy());
+        a.conn.execute_batch("COMMIT").unwrap();
+        assert_eq!(b.meta_value("k").unwrap(), None, "nothing written");
+        b.set_meta("k", "v").unwrap();
+        assert_eq!(a.meta_value("k").unwrap().as_deref(), Some("v"));
+    }
+
     #[test]
     fn create_open_and_refuse() {
         let dir = tempfile::tempdir().unwrap();

@@ -563,7 +563,7 @@ export function ClientFile({ id }: { id: string }) {
       {/* Twelve tabs do not fit one line at 1280 px in every language: they stand in a list at
           the side, every one in sight at 1280×800 and 1366×768, in three groups (the person and
           their case; what is shared or restricted; the file's record). */}
-      <Tabs value={tab} onChange={setTab} keepMounted={false} orientation="vertical" variant="pills" styles={{ tab: { justifyContent: "flex-start" }, panel: { paddingLeft: "var(--mantine-spacing-lg)", minWidth: 0, flex: 1 } }} data-testid="client-tabs">
+      <Tabs value={tab} onChange={setTab} keepMounted={false} orientation="vertical" variant="pills" styles={{ tab: { justifyContent: "flex-start" }, tabLabel: { textAlign: "left" }, panel: { paddingLeft: "var(--mantine-spacing-lg)", minWidth: 0, flex: 1 } }} data-testid="client-tabs">
         <Tabs.List w={210} style={{ flexShrink: 0, alignSelf: 'flex-start' }}>
           <Tabs.Tab value="person" data-testid="tab-person">{t('client.person')}</Tabs.Tab>
           <Tabs.Tab value="status" data-testid="tab-status">{t('client.status')}</Tabs.Tab>
