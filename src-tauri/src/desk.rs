@@ -60,8 +60,12 @@ pub struct Desk {
     /// Bumped each time the store closes (lock, auto-lock, revocation, a new key): work on a
     /// second connection sees it around each exchange with the server and stops.
     closings: Arc<AtomicU64>,
-    /// How many pieces of work run on a second connection (a key rotation waits for none).
+    /// How many pieces of work run on a second connection (a key rotation is refused while
+    /// any does).
     online: Arc<AtomicUsize>,
+    /// How many of them are long local work ([`Desk::aside`]): it counts as activity, as it
+    /// did when it held the session, so auto-lock waits for it (a manual Lock does not).
+    local: Arc<AtomicUsize>,
     /// A sync is running (a second one is refused rather than run beside it).
     syncing: Arc<AtomicBool>,
     /// Long work the person may stop, by the id its screen gave it ([`Desk::job`]).
@@ -186,6 +190,7 @@ impl Desk {
             })),
             closings: Arc::new(AtomicU64::new(0)),
             online: Arc::new(AtomicUsize::new(0)),
+            local: Arc::new(AtomicUsize::new(0)),
             syncing: Arc::new(AtomicBool::new(false)),
             jobs: Arc::default(),
         }
@@ -272,10 +277,13 @@ impl Desk {
     /// Run long local work (a report, an import, a retention run) on a second connection to
     /// the store, without holding the session's lock: other screens read meanwhile, and write
     /// once the work's own writing has committed (each write waits its turn, see
-    /// `punkt_store::Store::open_again`); Lock and auto-lock go on. `f` is told by `go_on`
+    /// `punkt_store::Store::open_again`). The work counts as activity (auto-lock waits for
+    /// it, as when it held the session), but Lock does not wait. `f` is told by `go_on`
     /// whether to carry on: not after the person pressed Stop for `job`, nor once the store
-    /// was closed (locked) since the work began, which then answers `locked`. When `f` is
-    /// done, the session reads again what the work may have changed.
+    /// was closed (locked) since the work began, which then answers `locked`. Work that no
+    /// longer asks (a retention run once it writes) goes to its end on its own connection,
+    /// past a Lock, as it did before Lock waited for it. When `f` is done, the session reads
+    /// again what the work may have changed.
     pub fn aside<T>(
         &self,
         job: &Job,
@@ -287,7 +295,8 @@ impl Desk {
             let p = s.punkt.as_mut().ok_or_else(UiError::locked)?;
             let own = p.open_again()?;
             let opened_at = self.closings.load(Ordering::SeqCst);
-            (own, opened_at, Running::start(&self.online))
+            let running = (Running::start(&self.online), Running::start(&self.local));
+            (own, opened_at, running)
         };
         let closed = || self.closings.load(Ordering::SeqCst) != opened_at;
         let result = f(&mut own, &|| !closed() && job.go_on());
@@ -331,8 +340,8 @@ impl Desk {
         self.session.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Run `f` on the unlocked store, counting as activity from its start to its end (long
-    /// work, an import of minutes, does not leave the store to lock the moment it ends).
+    /// Run `f` on the unlocked store, counting as activity from its start to its end (a
+    /// command that took a while does not leave the store to lock the moment it ends).
     pub fn with<T>(&self, f: impl FnOnce(&mut Punkt) -> UiResult<T>) -> UiResult<T> {
         let mut s = self.session();
         s.touch();
@@ -342,9 +351,9 @@ impl Desk {
         result
     }
 
-    /// The person did something. While long work holds the session this is not waited for:
-    /// the work counts as activity (see [`Desk::with`]), and a command thread waiting here
-    /// could hold up the person's Stop.
+    /// The person did something. While a command holds the session this is not waited for:
+    /// the command counts as activity (see [`Desk::with`]), and a thread waiting here could
+    /// hold up the person's Stop.
     pub fn touch(&self) {
         if let Ok(mut s) = self.session.try_lock() {
             s.touch();
@@ -382,8 +391,12 @@ impl Desk {
     }
 
     /// Lock if the store has been idle longer than the chosen time. Returns true when it
-    /// locked now. A session busy with a long command (a sync) is not waited for.
+    /// locked now. A session busy with a command is not waited for; long local work running
+    /// beside it ([`Desk::aside`]) is activity, work waiting on the server is not.
     pub fn lock_if_idle(&self, now: Instant, wall: SystemTime) -> bool {
+        if self.local.load(Ordering::SeqCst) > 0 {
+            return false;
+        }
         let Ok(mut s) = self.session.try_lock() else {
             return false;
         };
@@ -793,6 +806,24 @@ mod tests {
         assert_eq!(rotation.unwrap_err().code, "work_running");
         drop(step);
         worker.join().unwrap().unwrap();
+    }
+
+    #[test]
+    fn auto_lock_waits_for_long_local_work_and_locks_when_idle_after_it() {
+        let (_t, desk) = desk();
+        desk.create("Fundacja", "", PASS).unwrap();
+        let (step, worker) = working_beside(&desk, Some("import-1"), |_| Ok(()));
+        desk.age(Duration::from_secs(3600));
+        let now = || (Instant::now(), SystemTime::now());
+        assert!(!desk.lock_if_idle(now().0, now().1), "the work is activity");
+        drop(step);
+        worker.join().unwrap().unwrap();
+        assert!(
+            !desk.lock_if_idle(now().0, now().1),
+            "its end counts as activity"
+        );
+        desk.age(Duration::from_secs(3600));
+        assert!(desk.lock_if_idle(now().0, now().1), "idle after it: locked");
     }
 
     #[test]
