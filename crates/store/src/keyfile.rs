@@ -130,6 +130,49 @@ pub(crate) fn derive(
     Ok(out)
 }
 
+/// A fresh salt (for Argon2id) and nonce (for XChaCha20-Poly1305), from the system's random
+/// source.
+pub(crate) fn fresh_salt_and_nonce() -> ([u8; 16], [u8; 24]) {
+    let mut salt = [0u8; 16];
+    crate::os_random(&mut salt);
+    let mut nonce = [0u8; 24];
+    crate::os_random(&mut nonce);
+    (salt, nonce)
+}
+
+/// The cipher under `key`: XChaCha20-Poly1305, for key files and sealed files alike.
+fn cipher(key: &[u8; 32]) -> XChaCha20Poly1305 {
+    XChaCha20Poly1305::new(&chacha20poly1305::Key::from(*key))
+}
+
+/// `msg` encrypted under `key` with `nonce`, bound to `aad`.
+pub(crate) fn seal_with(
+    key: &[u8; 32],
+    nonce: &[u8; 24],
+    msg: &[u8],
+    aad: &[u8],
+) -> Result<Vec<u8>> {
+    cipher(key)
+        .encrypt(&XNonce::from(*nonce), Payload { msg, aad })
+        .map_err(|_| StoreError::BadKeyFile("could not encrypt".into()))
+}
+
+/// What [`seal_with`] sealed; `Err(WrongPassphrase)` when the key is not the one it was
+/// sealed under or the bytes were altered (the tag fails), nothing read.
+pub(crate) fn open_with(
+    key: &[u8; 32],
+    nonce: &[u8],
+    sealed: &[u8],
+    aad: &[u8],
+) -> Result<Vec<u8>> {
+    let nonce: [u8; 24] = nonce
+        .try_into()
+        .map_err(|_| StoreError::BadKeyFile("a nonce of the wrong length".into()))?;
+    cipher(key)
+        .decrypt(&XNonce::from(nonce), Payload { msg: sealed, aad })
+        .map_err(|_| StoreError::WrongPassphrase)
+}
+
 /// Words zxcvbn's English lists do not know but a Polish, Ukrainian or Russian speaker in
 /// this work would reach for first: counted as guessable.
 pub const GUESSABLE: &[&str] = &[
@@ -191,22 +234,9 @@ pub fn strong_enough(passphrase: &str) -> bool {
 /// Wrap `key` under `passphrase` and write the key file atomically (temp file, fsync, rename).
 pub fn write(path: &Path, passphrase: &str, key: &DataKey, params: KdfParams) -> Result<()> {
     check_strength(passphrase)?;
-    let mut salt = [0u8; 16];
-    crate::os_random(&mut salt);
-    let mut nonce = [0u8; 24];
-    crate::os_random(&mut nonce);
+    let (salt, nonce) = fresh_salt_and_nonce();
     let kek = derive(passphrase, &salt, params)?;
-    let cipher =
-        XChaCha20Poly1305::new(&chacha20poly1305::Key::try_from(&kek[..]).expect("a 32-byte key"));
-    let wrapped = cipher
-        .encrypt(
-            &XNonce::try_from(&nonce[..]).expect("a 24-byte nonce"),
-            Payload {
-                msg: key.0.as_ref(),
-                aad: FORMAT.as_bytes(),
-            },
-        )
-        .map_err(|_| StoreError::BadKeyFile("could not wrap the data key".into()))?;
+    let wrapped = seal_with(&kek, &nonce, key.0.as_ref(), FORMAT.as_bytes())?;
     let file = KeyFileV1 {
         format: FORMAT.into(),
         version: 1,
@@ -255,17 +285,7 @@ pub fn unlock(path: &Path, passphrase: &str) -> Result<DataKey> {
         return Err(StoreError::BadKeyFile("wrong field lengths".into()));
     }
     let kek = derive(passphrase, &salt, file.params)?;
-    let cipher =
-        XChaCha20Poly1305::new(&chacha20poly1305::Key::try_from(&kek[..]).expect("a 32-byte key"));
-    let mut plain = cipher
-        .decrypt(
-            &XNonce::try_from(&nonce[..]).expect("a 24-byte nonce"),
-            Payload {
-                msg: &wrapped,
-                aad: FORMAT.as_bytes(),
-            },
-        )
-        .map_err(|_| StoreError::WrongPassphrase)?;
+    let mut plain = open_with(&kek, &nonce, &wrapped, FORMAT.as_bytes())?;
     let mut key = Zeroizing::new([0u8; 32]);
     key.copy_from_slice(&plain);
     plain.zeroize();

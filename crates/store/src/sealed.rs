@@ -3,11 +3,10 @@
 //! the XChaCha20-Poly1305 ciphertext of the content. A wrong passphrase or a damaged file fails
 //! the tag: nothing is read from it.
 
-use chacha20poly1305::aead::{Aead, KeyInit, Payload};
-use chacha20poly1305::{XChaCha20Poly1305, XNonce};
-
 use crate::error::{Result, StoreError};
-use crate::keyfile::{check_strength, derive, KdfParams};
+use crate::keyfile::{
+    check_strength, derive, fresh_salt_and_nonce, open_with, seal_with, KdfParams,
+};
 
 const MAGIC: &[u8; 8] = b"PKSEALED";
 const VERSION: u8 = 1;
@@ -16,10 +15,7 @@ const HEADER: usize = 8 + 1 + 12 + 16 + 24;
 /// Encrypt `content` under `passphrase`.
 pub fn seal(passphrase: &str, content: &[u8], params: KdfParams) -> Result<Vec<u8>> {
     check_strength(passphrase)?;
-    let mut salt = [0u8; 16];
-    crate::os_random(&mut salt);
-    let mut nonce = [0u8; 24];
-    crate::os_random(&mut nonce);
+    let (salt, nonce) = fresh_salt_and_nonce();
     let k = derive(passphrase, &salt, params)?;
     let mut out = Vec::with_capacity(HEADER + content.len() + 16);
     out.extend_from_slice(MAGIC);
@@ -29,17 +25,7 @@ pub fn seal(passphrase: &str, content: &[u8], params: KdfParams) -> Result<Vec<u
     }
     out.extend_from_slice(&salt);
     out.extend_from_slice(&nonce);
-    let cipher =
-        XChaCha20Poly1305::new(&chacha20poly1305::Key::try_from(&k[..]).expect("a 32-byte key"));
-    let sealed = cipher
-        .encrypt(
-            &XNonce::try_from(&nonce[..]).expect("a 24-byte nonce"),
-            Payload {
-                msg: content,
-                aad: &out[..HEADER],
-            },
-        )
-        .map_err(|_| StoreError::BadKeyFile("could not encrypt".into()))?;
+    let sealed = seal_with(&k, &nonce, content, &out[..HEADER])?;
     out.extend_from_slice(&sealed);
     Ok(out)
 }
@@ -65,17 +51,7 @@ pub fn unseal(passphrase: &str, sealed: &[u8]) -> Result<Vec<u8>> {
     let salt = &sealed[21..37];
     let nonce = &sealed[37..61];
     let k = derive(passphrase, salt, params)?;
-    let cipher =
-        XChaCha20Poly1305::new(&chacha20poly1305::Key::try_from(&k[..]).expect("a 32-byte key"));
-    cipher
-        .decrypt(
-            &XNonce::try_from(nonce).expect("a 24-byte nonce"),
-            Payload {
-                msg: &sealed[HEADER..],
-                aad: &sealed[..HEADER],
-            },
-        )
-        .map_err(|_| StoreError::WrongPassphrase)
+    open_with(&k, nonce, &sealed[HEADER..], &sealed[..HEADER])
 }
 
 #[cfg(test)]
