@@ -223,13 +223,10 @@ impl Store {
 
     /// Documents whose latest writes the server has not confirmed, oldest write first.
     pub fn pending_documents(&self) -> Result<Vec<PendingDocument>> {
-        let mut stmt = self.conn.prepare_cached(&format!(
+        let sql = format!(
             "SELECT {PENDING_COLUMNS} FROM documents WHERE local_seq > synced_seq ORDER BY local_seq"
-        ))?;
-        let rows = stmt
-            .query_map([], pending_row)?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        Ok(rows)
+        );
+        self.rows(&sql, [], pending_row)
     }
 
     /// The sync state of documents `ids` (those stored here), as [`Store::pending_documents`]
@@ -296,13 +293,8 @@ impl Store {
 
     /// Ids of documents with at least `min_changes` appended changes.
     pub fn documents_to_compact(&self, min_changes: usize) -> Result<Vec<String>> {
-        let mut stmt = self
-            .conn
-            .prepare("SELECT doc_id FROM doc_changes GROUP BY doc_id HAVING count(*) >= ?1")?;
-        let ids = stmt
-            .query_map([min_changes as i64], |r| r.get(0))?
-            .collect::<rusqlite::Result<Vec<String>>>()?;
-        Ok(ids)
+        let sql = "SELECT doc_id FROM doc_changes GROUP BY doc_id HAVING count(*) >= ?1";
+        self.rows(sql, [min_changes as i64], |r| r.get(0))
     }
 
     /// Whether document `id` is in the store.
@@ -315,13 +307,8 @@ impl Store {
 
     /// Ids of every document of `kind`, in id order.
     pub fn document_ids(&self, kind: &str) -> Result<Vec<String>> {
-        let mut stmt = self
-            .conn
-            .prepare("SELECT id FROM documents WHERE kind = ?1 ORDER BY id")?;
-        let ids = stmt
-            .query_map([kind], |r| r.get(0))?
-            .collect::<rusqlite::Result<Vec<String>>>()?;
-        Ok(ids)
+        let sql = "SELECT id FROM documents WHERE kind = ?1 ORDER BY id";
+        self.rows(sql, [kind], |r| r.get(0))
     }
 
     /// Number of documents of `kind`.

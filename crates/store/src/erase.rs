@@ -186,13 +186,8 @@ impl Store {
 
     /// Erasures the server has not confirmed yet.
     pub fn unsynced_tombstones(&self) -> Result<Vec<String>> {
-        let mut s = self
-            .conn
-            .prepare_cached("SELECT id FROM tombstones WHERE synced = 0 ORDER BY id")?;
-        let ids = s
-            .query_map([], |r| r.get(0))?
-            .collect::<rusqlite::Result<Vec<String>>>()?;
-        Ok(ids)
+        let sql = "SELECT id FROM tombstones WHERE synced = 0 ORDER BY id";
+        self.rows(sql, [], |r| r.get(0))
     }
 
     /// The server confirmed the erasure of `id`.
@@ -214,12 +209,7 @@ impl Store {
 
     /// Files merged into `id` (directly), from the index.
     pub fn merged_into(&self, id: &str) -> Result<Vec<String>> {
-        let mut s = self
-            .conn
-            .prepare_cached("SELECT id FROM merged_files WHERE into_id = ?1 ORDER BY id")?;
-        let ids = s
-            .query_map([id], |r| r.get(0))?
-            .collect::<rusqlite::Result<Vec<String>>>()?;
-        Ok(ids)
+        let sql = "SELECT id FROM merged_files WHERE into_id = ?1 ORDER BY id";
+        self.rows(sql, [id], |r| r.get(0))
     }
 }

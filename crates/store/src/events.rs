@@ -50,14 +50,9 @@ impl Store {
 
     /// Events not yet confirmed by the server, oldest first, at most `limit`.
     pub fn unsynced_events(&self, limit: usize) -> Result<Vec<LocalEventRow>> {
-        let mut s = self.conn.prepare_cached(
-            "SELECT id, at, action, doc_id, detail, synced FROM local_events
-             WHERE synced = 0 ORDER BY seq LIMIT ?1",
-        )?;
-        let rows = s
-            .query_map([limit as i64], row)?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        Ok(rows)
+        let sql = "SELECT id, at, action, doc_id, detail, synced FROM local_events
+                   WHERE synced = 0 ORDER BY seq LIMIT ?1";
+        self.rows(sql, [limit as i64], row)
     }
 
     pub fn mark_events_synced(&self, ids: &[String]) -> Result<()> {
@@ -72,13 +67,8 @@ impl Store {
 
     /// Events recorded here, newest first (in the order they were recorded, whatever the clock); one document's when `doc_id` is set.
     pub fn local_events(&self, doc_id: Option<&str>, limit: usize) -> Result<Vec<LocalEventRow>> {
-        let mut s = self.conn.prepare_cached(
-            "SELECT id, at, action, doc_id, detail, synced FROM local_events
-             WHERE (?1 IS NULL OR doc_id = ?1) ORDER BY seq DESC LIMIT ?2",
-        )?;
-        let rows = s
-            .query_map(params![doc_id, limit as i64], row)?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        Ok(rows)
+        let sql = "SELECT id, at, action, doc_id, detail, synced FROM local_events
+                   WHERE (?1 IS NULL OR doc_id = ?1) ORDER BY seq DESC LIMIT ?2";
+        self.rows(sql, params![doc_id, limit as i64], row)
     }
 }

@@ -373,6 +373,18 @@ impl Store {
         Ok(Store { conn, info, key })
     }
 
+    /// Every row of `sql` with `params`, each made into a `T` by `row`.
+    pub(crate) fn rows<T, P: rusqlite::Params>(
+        &self,
+        sql: &str,
+        params: P,
+        row: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+    ) -> Result<Vec<T>> {
+        let mut st = self.conn.prepare_cached(sql)?;
+        let rows = st.query_map(params, row)?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
     /// A second connection to this open store, with the same key and nothing to migrate: for
     /// work that waits on the network (a sync) while the first one goes on serving the person
     /// at the keyboard. Writes of both take turns by SQLite's write lock; every edit reads and
