@@ -4,7 +4,6 @@
 use std::fmt;
 use std::str::FromStr;
 
-use autosurgeon::{Hydrate, HydrateError, Reconcile, Reconciler};
 use chrono::{Datelike, NaiveDate};
 
 use crate::error::ModelError;
@@ -52,27 +51,7 @@ impl fmt::Display for IsoDate {
     }
 }
 
-/// A date kept in documents as the text it displays as, read back by parsing it (`expected`
-/// names the form in the error).
-macro_rules! stored_as_text {
-    ($t:ty, $expected:literal) => {
-        impl Reconcile for $t {
-            type Key<'a> = autosurgeon::reconcile::NoKey;
-            fn reconcile<R: Reconciler>(&self, mut reconciler: R) -> Result<(), R::Error> {
-                reconciler.str(self.to_string())
-            }
-        }
-
-        impl Hydrate for $t {
-            fn hydrate_string(s: &'_ str) -> Result<Self, HydrateError> {
-                s.parse()
-                    .map_err(|_| HydrateError::unexpected($expected, s.to_string()))
-            }
-        }
-    };
-}
-
-stored_as_text!(IsoDate, "a date YYYY-MM-DD");
+stored_as_text!(IsoDate, "a date YYYY-MM-DD", |d| d.to_string());
 
 /// A birth date as people know it: the full day, only the year and month, or only the year.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -166,7 +145,7 @@ impl fmt::Display for PartialDate {
     }
 }
 
-stored_as_text!(PartialDate, "a date YYYY[-MM[-DD]]");
+stored_as_text!(PartialDate, "a date YYYY[-MM[-DD]]", |d| d.to_string());
 
 #[cfg(test)]
 mod tests {

@@ -4,6 +4,31 @@
 //! where a caller passes "now" in) and knows nothing of SQLite or sync. Everything here can be
 //! tested with plain values.
 
+/// A value kept in documents as text: `|v| text` makes the text from the value, and its
+/// `FromStr` reads it back (`expected` names the form in the error). Dates and the closed
+/// vocabularies are stored so.
+macro_rules! stored_as_text {
+    ($t:ty, $expected:expr, |$v:ident| $text:expr) => {
+        impl autosurgeon::Reconcile for $t {
+            type Key<'a> = autosurgeon::reconcile::NoKey;
+            fn reconcile<R: autosurgeon::Reconciler>(
+                &self,
+                mut reconciler: R,
+            ) -> Result<(), R::Error> {
+                let $v = self;
+                reconciler.str($text)
+            }
+        }
+
+        impl autosurgeon::Hydrate for $t {
+            fn hydrate_string(s: &'_ str) -> Result<Self, autosurgeon::HydrateError> {
+                s.parse()
+                    .map_err(|_| autosurgeon::HydrateError::unexpected($expected, s.to_string()))
+            }
+        }
+    };
+}
+
 pub mod activity;
 pub mod client;
 pub mod date;

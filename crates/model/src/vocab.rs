@@ -4,8 +4,6 @@
 use std::fmt;
 use std::str::FromStr;
 
-use autosurgeon::{Hydrate, HydrateError, Reconcile, Reconciler};
-
 use crate::error::ModelError;
 
 /// Declares a vocabulary: a unit enum stored as a string, with `ALL`, `as_str` and `FromStr`.
@@ -41,18 +39,7 @@ macro_rules! vocabulary {
             }
         }
 
-        impl Reconcile for $name {
-            type Key<'a> = autosurgeon::reconcile::NoKey;
-            fn reconcile<R: Reconciler>(&self, mut reconciler: R) -> Result<(), R::Error> {
-                reconciler.str(self.as_str())
-            }
-        }
-
-        impl Hydrate for $name {
-            fn hydrate_string(s: &'_ str) -> Result<Self, HydrateError> {
-                s.parse().map_err(|_| HydrateError::unexpected(stringify!($name), s.to_string()))
-            }
-        }
+        stored_as_text!($name, stringify!($name), |v| v.as_str());
     };
 }
 
